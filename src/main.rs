@@ -1,0 +1,86 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use sagediag::cli::{Cli, Command, SimArgs};
+use sagediag::sim::{self, Scenario};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Sim(args) => run_sim(args),
+    }
+}
+
+fn run_sim(args: SimArgs) -> ExitCode {
+    if args.list {
+        let list = Scenario::shipped();
+        let width = list.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        for (name, description) in list {
+            println!("{name:width$}  {description}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let scenario = match Scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sagediag sim: bad scenario: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "sagediag sim: warning: listening on {}, not loopback: anyone who can reach this machine can use the simulated org",
+            args.bind
+        );
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sagediag sim: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let running = match sim::start(scenario, args.addr(), true).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("sagediag sim: cannot listen on {}: {e} (choose another --port, or 0 for a free one)", args.addr());
+                return ExitCode::FAILURE;
+            }
+        };
+        let line = serde_json::to_string(&running.info).expect("SimInfo serializes");
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+            return ExitCode::FAILURE;
+        }
+        drop(out);
+        eprintln!("sagediag sim: scenario `{}` at {} (Ctrl-C to stop)", running.info.scenario, running.info.login_url);
+        shutdown_signal().await;
+        eprintln!("sagediag sim: stopping");
+        running.stop().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,88 @@
+//! Faults a scenario can inject in front of every endpoint: latency with jitter, server
+//! errors, a hang, an HTML page (a proxy's or Salesforce's maintenance page), a body that
+//! trickles, and a body cut off half-way.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+
+use super::data::mix;
+use super::rest::sf_error;
+use super::state::Org;
+
+const MAINTENANCE_PAGE: &str = "<!DOCTYPE html><html><head><title>Salesforce - Down for Maintenance</title></head><body><h1>Down for Maintenance</h1><p>This Salesforce instance is undergoing scheduled maintenance. Please try again later.</p></body></html>";
+
+fn matches(prefixes: &[String], path: &str) -> bool {
+    prefixes.iter().any(|p| path.starts_with(p.as_str()))
+}
+
+pub async fn inject(State(org): State<Arc<Org>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let f = &org.scenario.faults;
+    if path.starts_with("/_sim/") || !(f.paths.is_empty() || matches(&f.paths, &path)) {
+        return next.run(req).await;
+    }
+    let n = {
+        let mut inner = org.lock();
+        inner.requests += 1;
+        inner.requests
+    };
+    let draw = mix(org.scenario.data.seed ^ n.wrapping_mul(0x9E37_79B9));
+    let delay = f.latency_ms + if f.jitter_ms > 0 { draw % (f.jitter_ms + 1) } else { 0 };
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    if matches(&f.hang_paths, &path) {
+        // Never answers; the connection is dropped when the client gives up or the org stops.
+        std::future::pending::<()>().await;
+    }
+    if matches(&f.html_paths, &path) {
+        let status = StatusCode::from_u16(f.html_status).ok().filter(|_| f.html_status != 0).unwrap_or(StatusCode::OK);
+        let body = f.html_body.clone().unwrap_or_else(|| MAINTENANCE_PAGE.to_string());
+        return (status, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], body).into_response();
+    }
+    if f.error_rate > 0.0 && ((draw >> 11) % 10_000) < (f.error_rate * 10_000.0) as u64 {
+        let status = StatusCode::from_u16(f.error_status).ok().filter(|_| f.error_status != 0).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return sf_error(
+            status,
+            "UNKNOWN_EXCEPTION",
+            &format!("An unexpected error occurred. Please include this ErrorId if you contact support: {}-{} (-{})", 100_000_000 + draw % 900_000_000, n, draw % 1_000_000),
+        );
+    }
+    let resp = next.run(req).await;
+    let truncate = matches(&f.truncate_paths, &path);
+    if !truncate && f.slow_body_bytes_per_sec == 0 {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    parts.headers.insert(header::CONTENT_LENGTH, bytes.len().into());
+    let mut chunks: Vec<Result<Bytes, std::io::Error>> = Vec::new();
+    let keep = if truncate { bytes.len() / 2 } else { bytes.len() };
+    let step = if f.slow_body_bytes_per_sec > 0 { (f.slow_body_bytes_per_sec as usize / 10).max(1) } else { keep.max(1) };
+    let mut at = 0;
+    while at < keep {
+        let end = (at + step).min(keep);
+        chunks.push(Ok(bytes.slice(at..end)));
+        at = end;
+    }
+    if truncate {
+        chunks.push(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "simulated truncation")));
+    }
+    let slow = f.slow_body_bytes_per_sec > 0;
+    let stream = futures_util::StreamExt::then(stream::iter(chunks), move |c| async move {
+        if slow {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        c
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}

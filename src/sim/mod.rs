@@ -1,0 +1,184 @@
+//! The simulated Salesforce org: OAuth, REST and the Sage People API on a real HTTP server,
+//! shaped as Salesforce answers, with scenarios that reproduce each set-up pitfall.
+//!
+//! One port plays two hosts, as Salesforce has: `127.0.0.1` is the login host
+//! (login.salesforce.com, or test.salesforce.com for a sandbox) and `localhost` is the org's
+//! My Domain, the `instance_url`. Both serve every endpoint; client credentials work only on
+//! My Domain, as on Salesforce.
+
+pub mod crypto;
+pub mod data;
+pub mod faults;
+pub mod filter;
+pub mod oauth;
+pub mod rest;
+pub mod sage;
+pub mod scenario;
+pub mod soql;
+pub mod state;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Query, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use serde::Serialize;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use scenario::Scenario;
+pub use state::Org;
+
+/// What `sagediag sim` prints once it accepts connections: everything a client needs.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct SimInfo {
+    pub login_url: String,
+    pub instance_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub username: String,
+    pub password: String,
+    pub callback_url: String,
+    pub scenario: String,
+}
+
+/// A running simulated org.
+pub struct RunningSim {
+    pub info: SimInfo,
+    pub addr: SocketAddr,
+    pub org: Arc<Org>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl RunningSim {
+    /// Stops accepting, lets requests in flight finish for up to two seconds, then drops the rest.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if tokio::time::timeout(Duration::from_secs(2), &mut self.task).await.is_err() {
+            self.task.abort();
+        }
+    }
+
+    /// Serves until the server fails.
+    pub async fn wait(mut self) -> io::Result<()> {
+        match (&mut self.task).await {
+            Ok(r) => r,
+            Err(e) => Err(io::Error::other(e)),
+        }
+    }
+}
+
+/// Starts the org on `bind` (port 0 = a free one). `log` writes one line per request to stderr.
+pub async fn start(scenario: Scenario, bind: SocketAddr, log: bool) -> io::Result<RunningSim> {
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    let addr = listener.local_addr()?;
+    let port = addr.port();
+    let login_url = format!("http://127.0.0.1:{port}");
+    let instance_url = format!("http://localhost:{port}");
+    let user = scenario.users.iter().find(|u| u.auto_approve).unwrap_or(&scenario.users[0]);
+    let info = SimInfo {
+        login_url: login_url.clone(),
+        instance_url: instance_url.clone(),
+        client_id: scenario.app.consumer_key.clone(),
+        client_secret: if scenario.app.share_secret { scenario.app.consumer_secret.clone() } else { String::new() },
+        username: user.username.clone(),
+        password: user.password.clone(),
+        callback_url: scenario.app.callback_urls.first().cloned().unwrap_or_default(),
+        scenario: scenario.name.clone(),
+    };
+    let org = Arc::new(Org::new(scenario, login_url, instance_url, format!("localhost:{port}")));
+    let app = router(org.clone(), log);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(RunningSim { info, addr, org, shutdown: Some(tx), task })
+}
+
+pub fn router(org: Arc<Org>, log: bool) -> Router {
+    let api = Router::new()
+        .route("/services/data/{version}/", get(rest::resources))
+        .route("/services/data/{version}", get(rest::resources))
+        .route("/services/data/{version}/limits", get(rest::limits))
+        .route("/services/data/{version}/limits/", get(rest::limits))
+        .route("/services/data/{version}/query", get(rest::query))
+        .route("/services/data/{version}/query/", get(rest::query))
+        .route("/services/data/{version}/tooling/query", get(rest::tooling_query))
+        .route("/services/data/{version}/tooling/query/", get(rest::tooling_query))
+        .route("/services/data/{version}/{*rest}", any(rest::rest_fallback))
+        .route("/services/apexrest/{*path}", any(sage::apexrest))
+        .route_layer(middleware::from_fn_with_state(org.clone(), rest::api_guard));
+    let mut app = Router::new()
+        .route("/services/oauth2/authorize", get(oauth::authorize_get).post(oauth::authorize_post))
+        .route("/services/oauth2/token", post(oauth::token))
+        .route("/services/oauth2/revoke", get(oauth::revoke).post(oauth::revoke))
+        .route("/services/oauth2/introspect", post(oauth::introspect))
+        .route("/services/oauth2/userinfo", get(oauth::userinfo).post(oauth::userinfo))
+        .route("/id/{org}/{user}", get(oauth::id_url))
+        .route("/.well-known/openid-configuration", get(oauth::discovery))
+        .route("/setup/connect", get(oauth::connect_get).post(oauth::connect_post))
+        .route("/services/data", get(rest::versions))
+        .route("/services/data/", get(rest::versions))
+        .route("/_sim/clock", axum::routing::post(advance_clock))
+        .route("/_sim/state", get(sim_state))
+        .merge(api)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(org.clone(), faults::inject))
+        .with_state(org);
+    if log {
+        app = app.layer(middleware::from_fn(log_request));
+    }
+    app
+}
+
+async fn not_found() -> Response {
+    rest::sf_error(axum::http::StatusCode::NOT_FOUND, "NOT_FOUND", "The requested resource does not exist")
+}
+
+/// `POST /_sim/clock?advance_secs=N`: moves the org's clock forward (token and code expiry
+/// without waiting). Not a Salesforce endpoint.
+async fn advance_clock(
+    State(org): State<Arc<Org>>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let secs: u64 = q.get("advance_secs").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut inner = org.lock();
+    inner.clock_offset_ms += secs * 1000;
+    axum::Json(serde_json::json!({"clock_offset_secs": inner.clock_offset_ms / 1000})).into_response()
+}
+
+/// `GET /_sim/state`: counters for tests and curious users. Not a Salesforce endpoint.
+async fn sim_state(State(org): State<Arc<Org>>) -> Response {
+    let inner = org.lock();
+    axum::Json(serde_json::json!({
+        "api_used": inner.api_used,
+        "daily_api_allocation": org.scenario.org.daily_api_allocation,
+        "requests": inner.requests,
+        "access_tokens": inner.access.len(),
+        "refresh_tokens": inner.refresh.len(),
+        "pay_details_posted": inner.pay_details.len(),
+    }))
+    .into_response()
+}
+
+/// One stderr line per request: method, path (no query: it may hold codes), status, time.
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    eprintln!("{method} {path} -> {} ({} ms)", resp.status().as_u16(), started.elapsed().as_millis());
+    resp
+}

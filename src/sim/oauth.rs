@@ -1,0 +1,728 @@
+//! Salesforce's OAuth endpoints, with its error pairs as the reference quotes them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::{Value, json};
+
+use super::crypto;
+use super::scenario::{OrgKind, PermittedUsers};
+use super::state::{CODE_TTL_MS, DeviceAuth, Org};
+
+type Params = HashMap<String, String>;
+
+/// A token-endpoint style error: JSON, `Cache-Control: no-store`.
+pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let mut body = json!({ "error": error });
+    if !description.is_empty() {
+        body["error_description"] = Value::from(description);
+    }
+    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+fn bad(error: &str, description: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, error, description)
+}
+
+fn token_ok(body: Value) -> Response {
+    (StatusCode::OK, [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], axum::Json(body))
+        .into_response()
+}
+
+pub fn parse_form(body: &[u8]) -> Params {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// Client credentials from HTTP Basic or the form.
+fn client_auth(headers: &HeaderMap, form: &Params) -> (Option<String>, Option<String>) {
+    if let Some(basic) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+    {
+        if let Some((id, secret)) = basic.split_once(':') {
+            let dec = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+            return (dec(id), dec(secret).filter(|s| !s.is_empty()));
+        }
+    }
+    (form.get("client_id").cloned(), form.get("client_secret").cloned().filter(|s| !s.is_empty()))
+}
+
+fn request_host(headers: &HeaderMap) -> String {
+    headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default().to_ascii_lowercase()
+}
+
+/// Requested scopes checked against the app's; none requested → all of the app's.
+fn grant_scopes(org: &Org, requested: Option<&String>) -> Result<Vec<String>, ()> {
+    let app = &org.scenario.app.scopes;
+    match requested.map(|s| s.split([' ', '+']).filter(|s| !s.is_empty()).collect::<Vec<_>>()) {
+        None => Ok(app.clone()),
+        Some(v) if v.is_empty() => Ok(app.clone()),
+        Some(v) => {
+            let allowed = |s: &str| app.iter().any(|a| a == s || (a == "full" && s != "refresh_token"));
+            if v.iter().all(|s| allowed(s)) { Ok(v.iter().map(|s| s.to_string()).collect()) } else { Err(()) }
+        }
+    }
+}
+
+fn app_active(org: &Org, client_id: Option<&str>) -> bool {
+    client_id == Some(org.scenario.app.consumer_key.as_str())
+}
+
+fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
+    match url::Url::parse(base) {
+        Ok(mut u) => {
+            {
+                let mut q = u.query_pairs_mut();
+                for (k, v) in pairs {
+                    q.append_pair(k, v);
+                }
+            }
+            u.to_string()
+        }
+        Err(_) => base.to_string(),
+    }
+}
+
+/// Salesforce redirects with 302 Found.
+fn found(location: &str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location.to_string())]).into_response()
+}
+
+fn error_page(status: StatusCode, text: &str) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/html;charset=UTF-8")], text.to_string()).into_response()
+}
+
+/// Checks every authorize parameter; Ok = the redirect URI to send the user back to.
+fn check_authorize(org: &Org, q: &Params) -> Result<(String, Vec<String>), Response> {
+    if !app_active(org, q.get("client_id").map(String::as_str)) {
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            "error=invalid_client_id&error_description=client%20identifier%20invalid",
+        ));
+    }
+    let redirect = q.get("redirect_uri").cloned().unwrap_or_default();
+    if !org.scenario.app.callback_urls.iter().any(|c| *c == redirect) {
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            "error=redirect_uri_mismatch&error_description=redirect_uri%20must%20match%20configuration",
+        ));
+    }
+    let state = q.get("state").cloned().unwrap_or_default();
+    let back = |error: &str, description: &str| {
+        let mut pairs = vec![("error", error), ("error_description", description)];
+        if !state.is_empty() {
+            pairs.push(("state", state.as_str()));
+        }
+        found(&with_query(&redirect, &pairs))
+    };
+    if q.get("response_type").map(String::as_str) != Some("code") {
+        return Err(back("unsupported_response_type", "response type not supported"));
+    }
+    let Ok(scopes) = grant_scopes(org, q.get("scope")) else {
+        return Err(back("invalid_scope", "the requested scope is not allowed"));
+    };
+    let challenge = q.get("code_challenge").filter(|c| !c.is_empty());
+    if org.scenario.app.require_pkce && challenge.is_none() {
+        return Err(back("invalid_request", "missing required code challenge"));
+    }
+    if challenge.is_some() && q.get("code_challenge_method").is_some_and(|m| m != "S256") {
+        return Err(back("invalid_request", "unsupported code challenge method"));
+    }
+    if !org.scenario.app.installed {
+        return Err(back("invalid_client", "app must be installed into org"));
+    }
+    Ok((redirect, scopes))
+}
+
+/// The user approved (or denied): back to the callback with a code or `access_denied`.
+fn finish_authorize(org: &Org, q: &Params, redirect: &str, scopes: Vec<String>, user: usize, approve: bool) -> Response {
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let state = q.get("state").cloned().unwrap_or_default();
+    let code;
+    if approve && !org.user(user).denies_consent {
+        org.lock().approved.insert(user);
+        code = org.new_code(user, redirect, q.get("code_challenge").filter(|c| !c.is_empty()).cloned(), scopes);
+        pairs.push(("code", &code));
+    } else {
+        pairs.push(("error", "access_denied"));
+        pairs.push(("error_description", "end-user denied authorization"));
+    }
+    if !state.is_empty() {
+        pairs.push(("state", &state));
+    }
+    found(&with_query(redirect, &pairs))
+}
+
+pub async fn authorize_get(State(org): State<Arc<Org>>, Query(q): Query<Params>) -> Response {
+    let (redirect, scopes) = match check_authorize(&org, &q) {
+        Ok(ok) => ok,
+        Err(resp) => return resp,
+    };
+    if let Some((user, cfg)) = q.get("login_hint").and_then(|h| org.scenario.user(h)) {
+        if cfg.auto_approve && cfg.active {
+            return finish_authorize(&org, &q, &redirect, scopes, user, true);
+        }
+    }
+    login_page(&org, &q, None)
+}
+
+pub async fn authorize_post(State(org): State<Arc<Org>>, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let (redirect, scopes) = match check_authorize(&org, &form) {
+        Ok(ok) => ok,
+        Err(resp) => return resp,
+    };
+    let username = form.get("username").map(String::as_str).unwrap_or_default();
+    let password = form.get("pw").map(String::as_str).unwrap_or_default();
+    match org.scenario.user(username) {
+        Some((user, cfg)) if cfg.active && cfg.password == password => {
+            let approve = form.get("action").map(String::as_str) != Some("deny");
+            finish_authorize(&org, &form, &redirect, scopes, user, approve)
+        }
+        _ => login_page(&org, &form, Some("Please check your username and password. If you still can't log in, contact your Salesforce administrator.")),
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn login_page(org: &Org, q: &Params, error: Option<&str>) -> Response {
+    let hidden: String = q
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "username" | "pw" | "action"))
+        .map(|(k, v)| format!(r#"<input type="hidden" name="{}" value="{}">"#, esc(k), esc(v)))
+        .collect();
+    let hint = q.get("login_hint").map(|h| esc(h)).unwrap_or_default();
+    let error = error.map(|e| format!(r#"<p class="error">{}</p>"#, esc(e))).unwrap_or_default();
+    let app = esc(&org.scenario.app.name);
+    Html(format!(
+        r#"<!DOCTYPE html><html><head><title>Login | Salesforce (simulated org)</title>
+<style>body{{font-family:sans-serif;max-width:26em;margin:3em auto}}input{{display:block;width:100%;margin:.3em 0 1em}}.error{{color:#c23934}}</style></head>
+<body><h1>Simulated Salesforce org</h1><p><b>{app}</b> is requesting access to your data (scopes: {scopes}).</p>{error}
+<form method="post" action="/services/oauth2/authorize">{hidden}
+<label>Username<input name="username" value="{hint}"></label><label>Password<input name="pw" type="password"></label>
+<button name="action" value="allow">Log In and Allow</button> <button name="action" value="deny">Deny</button></form></body></html>"#,
+        scopes = esc(&org.scenario.app.scopes.join(", ")),
+    ))
+    .into_response()
+}
+
+/// `POST /services/oauth2/token`: every grant, and the device-flow start.
+pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes) -> Response {
+    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !ctype.starts_with("application/x-www-form-urlencoded") {
+        // Salesforce reads only a form body; JSON looks like no grant type at all.
+        return bad("unsupported_grant_type", "grant type not supported");
+    }
+    let form = parse_form(&body);
+    let (client_id, secret) = client_auth(&headers, &form);
+    if form.get("response_type").map(String::as_str) == Some("device_code") {
+        return device_start(&org, client_id.as_deref(), &form);
+    }
+    let Some(grant) = form.get("grant_type").cloned() else {
+        return bad("invalid_request", "grant type is missing");
+    };
+    const GRANTS: [&str; 6] = [
+        "authorization_code",
+        "refresh_token",
+        "password",
+        "client_credentials",
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "device",
+    ];
+    if !GRANTS.contains(&grant.as_str()) {
+        return bad("unsupported_grant_type", "grant type not supported");
+    }
+    if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+        return jwt_grant(&org, &form);
+    }
+    if !app_active(&org, client_id.as_deref()) {
+        return bad("invalid_client_id", "client identifier invalid");
+    }
+    let app = &org.scenario.app;
+    let secret_ok = secret.as_deref() == Some(app.consumer_secret.as_str());
+    let secret_wrong = secret.is_some() && !secret_ok;
+    match grant.as_str() {
+        "authorization_code" => {
+            if secret_wrong || (app.require_secret_web_server && !secret_ok) {
+                return bad("invalid_client", "invalid client credentials");
+            }
+            code_grant(&org, &form)
+        }
+        "refresh_token" => {
+            if secret_wrong || (app.require_secret_refresh && !secret_ok) {
+                return bad(&org.scenario.shapes.refresh_secret_error, &org.scenario.shapes.refresh_secret_description);
+            }
+            refresh_grant(&org, &form)
+        }
+        "password" => {
+            if !secret_ok {
+                return bad("invalid_client", "invalid client credentials");
+            }
+            password_grant(&org, &form)
+        }
+        "client_credentials" => {
+            if !app.client_credentials_flow {
+                return bad("unsupported_grant_type", "grant type not supported");
+            }
+            if !secret_ok {
+                return bad("invalid_client", "invalid client credentials");
+            }
+            if request_host(&headers) != org.my_domain_host {
+                return bad("invalid_grant", "request not supported on this domain");
+            }
+            let Some((user, _)) = Some(app.client_credentials_run_as.as_str()).filter(|u| !u.is_empty()).and_then(|u| org.scenario.user(u)) else {
+                return bad("invalid_grant", "no client credentials user enabled");
+            };
+            let scopes: Vec<String> = app.scopes.iter().filter(|s| !is_refresh_scope(s)).cloned().collect();
+            token_ok(org.issue_tokens(user, &scopes, false, None))
+        }
+        _ => device_poll(&org, &form),
+    }
+}
+
+fn is_refresh_scope(s: &str) -> bool {
+    s == "refresh_token" || s == "offline_access"
+}
+
+/// Checks a user at login: active, IP ranges, login rate, admin approval.
+fn user_login_checks(org: &Org, user: usize) -> Result<(), Response> {
+    let cfg = org.user(user);
+    if !cfg.active {
+        return Err(bad("inactive_user", "user is inactive"));
+    }
+    if cfg.ip_restricted {
+        return Err(bad("invalid_grant", "ip restricted"));
+    }
+    if !org.note_login(user) {
+        let s = &org.scenario.shapes;
+        return Err(bad(&s.login_rate_error, &s.login_rate_description));
+    }
+    if org.scenario.app.permitted_users == PermittedUsers::AdminApproved && !cfg.pre_authorized {
+        return Err(bad("invalid_app_access", "user is not admin approved to access this app"));
+    }
+    Ok(())
+}
+
+fn code_grant(org: &Org, form: &Params) -> Response {
+    let code = form.get("code").cloned().unwrap_or_default();
+    let now = org.now_ms();
+    let (user, scopes, challenge) = {
+        let mut inner = org.lock();
+        let Some(c) = inner.codes.get_mut(&code) else {
+            return bad("invalid_grant", "invalid authorization code");
+        };
+        if c.used || now.saturating_sub(c.issued) > CODE_TTL_MS {
+            return bad("invalid_grant", "expired authorization code");
+        }
+        if form.get("redirect_uri") != Some(&c.redirect_uri) {
+            return bad("redirect_uri_mismatch", "redirect_uri must match configuration");
+        }
+        c.used = true;
+        (c.user, c.scopes.clone(), c.challenge.clone())
+    };
+    if let Some(challenge) = challenge {
+        let verifier = form.get("code_verifier").map(String::as_str).unwrap_or_default();
+        if verifier.is_empty() || verifier.contains('~') || crypto::pkce_challenge(verifier) != challenge {
+            return bad("invalid_grant", "invalid code verifier");
+        }
+    }
+    if let Err(resp) = user_login_checks(org, user) {
+        return resp;
+    }
+    token_ok(org.issue_tokens(user, &scopes, true, None))
+}
+
+fn refresh_grant(org: &Org, form: &Params) -> Response {
+    let token = form.get("refresh_token").cloned().unwrap_or_default();
+    let now = org.now_ms();
+    let expired = || bad("invalid_grant", "expired access/refresh token");
+    let (user, scopes, family) = {
+        let mut inner = org.lock();
+        let Some(t) = inner.refresh.get(&token) else { return expired() };
+        if t.rotated_out && !t.revoked {
+            // Reusing a rotated-out token revokes the whole family.
+            let family = t.family;
+            Org::revoke_family(&mut inner, family);
+            return expired();
+        }
+        if !org.refresh_usable(t, now) {
+            return expired();
+        }
+        let (user, scopes, family) = (t.user, t.scopes.clone(), t.family);
+        let t = inner.refresh.get_mut(&token).expect("present");
+        t.last_used = now;
+        if org.scenario.app.refresh_token_rotation {
+            t.rotated_out = true;
+        }
+        (user, scopes, family)
+    };
+    if !org.user(user).active {
+        return bad("inactive_user", "user is inactive");
+    }
+    let rotate = org.scenario.app.refresh_token_rotation;
+    let mut body = org.issue_tokens(user, &scopes, rotate, Some(family));
+    if !rotate {
+        body.as_object_mut().map(|b| b.remove("refresh_token"));
+    }
+    token_ok(body)
+}
+
+fn password_grant(org: &Org, form: &Params) -> Response {
+    let username = form.get("username").map(String::as_str).unwrap_or_default();
+    let password = form.get("password").map(String::as_str).unwrap_or_default();
+    if !org.scenario.org.username_password_flow {
+        // Login History says "Username-Password Flow Disabled"; the API only this.
+        return bad("invalid_grant", "authentication failure");
+    }
+    let Some((user, cfg)) = org.scenario.user(username) else {
+        return bad("invalid_grant", "authentication failure");
+    };
+    let expected = format!("{}{}", cfg.password, cfg.security_token.as_deref().unwrap_or_default());
+    if password != expected {
+        return bad("invalid_grant", "authentication failure");
+    }
+    if let Err(resp) = user_login_checks(org, user) {
+        return resp;
+    }
+    let scopes: Vec<String> = org.scenario.app.scopes.iter().filter(|s| !is_refresh_scope(s)).cloned().collect();
+    token_ok(org.issue_tokens(user, &scopes, false, None))
+}
+
+fn jwt_grant(org: &Org, form: &Params) -> Response {
+    let assertion = form.get("assertion").map(String::as_str).unwrap_or_default();
+    let invalid = || bad("invalid_grant", "invalid assertion");
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [h, c, s] = parts.as_slice() else { return invalid() };
+    let decode = |p: &str| URL_SAFE_NO_PAD.decode(p.trim_end_matches('=')).ok();
+    let (Some(header), Some(claims), Some(sig)) = (decode(h), decode(c), decode(s)) else { return invalid() };
+    let (Ok(header), Ok(claims)) =
+        (serde_json::from_slice::<Value>(&header), serde_json::from_slice::<Value>(&claims))
+    else {
+        return invalid();
+    };
+    if header["alg"] != "RS256" {
+        return invalid();
+    }
+    if !app_active(org, claims["iss"].as_str()) {
+        return bad("invalid_client_id", "client identifier invalid");
+    }
+    let Some(key) = &org.jwt_key_der else { return invalid() };
+    if !crypto::verify_rs256(key, format!("{h}.{c}").as_bytes(), &sig) {
+        return invalid();
+    }
+    let aud_ok = {
+        let aud = claims["aud"].as_str().unwrap_or_default().trim_end_matches('/');
+        let standard = match org.scenario.org.kind {
+            OrgKind::Production => "https://login.salesforce.com",
+            OrgKind::Sandbox => "https://test.salesforce.com",
+        };
+        aud == standard || aud == org.login_url
+    };
+    if !aud_ok {
+        return bad("invalid_grant", "audience is invalid");
+    }
+    let exp = claims["exp"].as_u64().unwrap_or(0);
+    if exp * 1000 <= org.now_ms() {
+        return bad("invalid_grant", "expired authorization code");
+    }
+    let Some((user, cfg)) = claims["sub"].as_str().and_then(|u| org.scenario.user(u)) else {
+        return bad("invalid_grant", "user hasn't approved this consumer");
+    };
+    let approved = org.lock().approved.contains(&user);
+    let pre = org.scenario.app.permitted_users == PermittedUsers::AdminApproved && cfg.pre_authorized;
+    if !(approved || pre) {
+        return bad("invalid_grant", "user hasn't approved this consumer");
+    }
+    if let Err(resp) = user_login_checks(org, user) {
+        return resp;
+    }
+    let scopes: Vec<String> = org.scenario.app.scopes.iter().filter(|s| !is_refresh_scope(s)).cloned().collect();
+    let mut body = org.issue_tokens(user, &scopes, false, None);
+    body.as_object_mut().map(|b| b.remove("signature"));
+    token_ok(body)
+}
+
+fn device_start(org: &Org, client_id: Option<&str>, form: &Params) -> Response {
+    if !app_active(org, client_id) {
+        return bad("invalid_client_id", "client identifier invalid");
+    }
+    if !org.scenario.app.device_flow {
+        return bad("unsupported_grant_type", "grant type not supported");
+    }
+    let Ok(scopes) = grant_scopes(org, form.get("scope")) else {
+        return bad("invalid_scope", "the requested scope is not allowed");
+    };
+    let device_code = crypto::random_token(32);
+    let user_code = crypto::random_from(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 8);
+    let issued = org.now_ms();
+    org.lock().device.insert(
+        device_code.clone(),
+        DeviceAuth {
+            user_code: user_code.clone(),
+            scopes,
+            approved_by: None,
+            denied: false,
+            polls: 0,
+            last_poll: None,
+            issued,
+            done: false,
+        },
+    );
+    token_ok(json!({
+        "device_code": device_code,
+        "user_code": user_code,
+        "verification_uri": format!("{}/setup/connect", org.login_url),
+        "interval": org.scenario.org.device_interval_secs,
+    }))
+}
+
+fn device_poll(org: &Org, form: &Params) -> Response {
+    let code = form.get("code").cloned().unwrap_or_default();
+    let now = org.now_ms();
+    let interval = org.scenario.org.device_interval_secs * 1000;
+    let auto_after = org.scenario.org.device_auto_approve_after_polls;
+    let auto_user = org.scenario.users.iter().position(|u| u.auto_approve && u.active);
+    let (user, scopes) = {
+        let mut inner = org.lock();
+        let Some(d) = inner.device.get_mut(&code) else {
+            return bad("invalid_grant", "invalid device code");
+        };
+        if d.done || now.saturating_sub(d.issued) > 10 * 60 * 1000 {
+            return bad("invalid_grant", "expired device code");
+        }
+        if d.last_poll.is_some_and(|last| now.saturating_sub(last) < interval) {
+            d.last_poll = Some(now);
+            return bad("slow_down", "polling too quickly for the token endpoint");
+        }
+        d.last_poll = Some(now);
+        d.polls += 1;
+        if d.approved_by.is_none() && auto_after > 0 && d.polls > auto_after {
+            d.approved_by = auto_user;
+        }
+        if d.denied {
+            return bad("access_denied", "end-user denied authorization");
+        }
+        let Some(user) = d.approved_by else {
+            return bad("authorization_pending", "");
+        };
+        d.done = true;
+        (user, d.scopes.clone())
+    };
+    if let Err(resp) = user_login_checks(org, user) {
+        return resp;
+    }
+    token_ok(org.issue_tokens(user, &scopes, true, None))
+}
+
+/// `GET /setup/connect`: where a person enters the device flow's user code.
+pub async fn connect_get(State(org): State<Arc<Org>>) -> Response {
+    connect_page(&org, None)
+}
+
+fn connect_page(org: &Org, message: Option<&str>) -> Response {
+    let message = message.map(|m| format!("<p>{}</p>", esc(m))).unwrap_or_default();
+    Html(format!(
+        r#"<!DOCTYPE html><html><head><title>Connect | Salesforce (simulated org)</title></head><body>
+<h1>Connect a device to {}</h1>{message}<form method="post" action="/setup/connect">
+<label>Code <input name="user_code"></label><br><label>Username <input name="username"></label><br>
+<label>Password <input name="pw" type="password"></label><br>
+<button name="action" value="allow">Allow</button> <button name="action" value="deny">Deny</button></form></body></html>"#,
+        esc(&org.scenario.app.name)
+    ))
+    .into_response()
+}
+
+pub async fn connect_post(State(org): State<Arc<Org>>, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let code = form.get("user_code").map(|c| c.trim().to_ascii_uppercase()).unwrap_or_default();
+    let user = form.get("username").and_then(|u| org.scenario.user(u)).filter(|(_, u)| {
+        u.active && Some(&u.password) == form.get("pw")
+    });
+    let Some((user, _)) = user else {
+        return connect_page(&org, Some("Please check your username and password."));
+    };
+    let deny = form.get("action").map(String::as_str) == Some("deny");
+    let mut inner = org.lock();
+    match inner.device.values_mut().find(|d| d.user_code == code && !d.done) {
+        Some(d) => {
+            if deny {
+                d.denied = true;
+            } else {
+                d.approved_by = Some(user);
+            }
+            drop(inner);
+            connect_page(&org, Some(if deny { "Access denied." } else { "Access granted. You may close this window." }))
+        }
+        None => {
+            drop(inner);
+            connect_page(&org, Some("That code is invalid or has expired."))
+        }
+    }
+}
+
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("OAuth ")).map(str::trim)
+}
+
+pub fn invalid_session() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Token")],
+        axum::Json(json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])),
+    )
+        .into_response()
+}
+
+fn identity(org: &Org, user: usize, version: Option<&str>) -> Value {
+    let u = org.user(user);
+    let v = version.map(|v| v.trim_start_matches('v').to_string()).unwrap_or_else(|| "{version}".into());
+    let base = &org.instance_url;
+    let org_id = org.org_id18();
+    let user_id = org.user_id18(user);
+    json!({
+        "id": org.identity_url(user), "asserted_user": true, "user_id": user_id, "organization_id": org_id,
+        "username": u.username, "nick_name": u.username.split('@').next().unwrap_or_default(),
+        "display_name": format!("{} {}", u.first_name, u.last_name), "email": u.email, "email_verified": true,
+        "first_name": u.first_name, "last_name": u.last_name, "timezone": "Europe/London",
+        "urls": {
+            "enterprise": format!("{base}/services/Soap/c/{v}/{org_id}"),
+            "metadata": format!("{base}/services/Soap/m/{v}/{org_id}"),
+            "partner": format!("{base}/services/Soap/u/{v}/{org_id}"),
+            "rest": format!("{base}/services/data/v{v}/"),
+            "sobjects": format!("{base}/services/data/v{v}/sobjects/"),
+            "search": format!("{base}/services/data/v{v}/search/"),
+            "query": format!("{base}/services/data/v{v}/query/"),
+            "recent": format!("{base}/services/data/v{v}/recent/"),
+            "tooling_rest": format!("{base}/services/data/v{v}/tooling/"),
+            "profile": format!("{base}/{user_id}"),
+            "users": format!("{base}/services/data/v{v}/chatter/users"),
+            "custom_domain": base,
+        },
+        "active": u.active, "user_type": "STANDARD", "language": "en_US", "locale": "en_GB",
+        "utcOffset": 0, "last_modified_date": "2026-10-01T09:00:00Z", "is_app_installed": org.scenario.app.installed,
+    })
+}
+
+/// `GET /id/{org}/{user}`.
+pub async fn id_url(
+    State(org): State<Arc<Org>>,
+    Path((org_id, user_id)): Path<(String, String)>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else { return invalid_session() };
+    let same = |a: &str, b: &str| a.get(..15).is_some_and(|a| b.get(..15) == Some(a));
+    if !same(&org_id, &org.org_id18()) || !same(&user_id, &org.user_id18(user)) {
+        return (StatusCode::FORBIDDEN, "Bad_Id").into_response();
+    }
+    axum::Json(identity(&org, user, q.get("version").map(String::as_str))).into_response()
+}
+
+/// `GET /services/oauth2/userinfo` (OpenID Connect).
+pub async fn userinfo(State(org): State<Arc<Org>>, headers: HeaderMap) -> Response {
+    let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else { return invalid_session() };
+    let id = identity(&org, user, None);
+    let u = org.user(user);
+    axum::Json(json!({
+        "sub": org.identity_url(user), "user_id": id["user_id"], "organization_id": id["organization_id"],
+        "preferred_username": u.username, "nickname": id["nick_name"], "name": id["display_name"],
+        "email": u.email, "email_verified": true, "given_name": u.first_name, "family_name": u.last_name,
+        "zoneinfo": "Europe/London", "profile": id["urls"]["profile"], "active": u.active,
+        "user_type": "STANDARD", "language": "en_US", "locale": "en_GB", "utcOffset": 0,
+        "updated_at": "2026-10-01T09:00:00Z", "is_app_installed": org.scenario.app.installed, "urls": id["urls"],
+    }))
+    .into_response()
+}
+
+/// `POST /services/oauth2/introspect`.
+pub async fn introspect(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let (client_id, secret) = client_auth(&headers, &form);
+    if !app_active(&org, client_id.as_deref()) {
+        return bad("invalid_client_id", "client identifier invalid");
+    }
+    if secret.as_deref() != Some(org.scenario.app.consumer_secret.as_str()) {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "invalid client credentials");
+    }
+    let token = form.get("token").cloned().unwrap_or_default();
+    let now = org.now_ms();
+    let found = {
+        let inner = org.lock();
+        if let Some(t) = inner.access.get(&token).filter(|t| !t.revoked && now < t.expires) {
+            Some((t.user, t.scopes.clone(), "access_token", t.issued, Some(t.expires)))
+        } else {
+            inner
+                .refresh
+                .get(&token)
+                .filter(|t| org.refresh_usable(t, now))
+                .map(|t| (t.user, t.scopes.clone(), "refresh_token", t.issued, None))
+        }
+    };
+    let Some((user, scopes, kind, iat, exp)) = found else {
+        return axum::Json(json!({"active": false})).into_response();
+    };
+    let mut body = json!({
+        "active": true, "scope": scopes.join(" "), "client_id": org.scenario.app.consumer_key,
+        "username": org.user(user).username, "sub": org.identity_url(user), "token_type": kind,
+        "iat": iat / 1000, "nbf": iat / 1000,
+    });
+    if let Some(exp) = exp {
+        body["exp"] = Value::from(exp / 1000);
+    }
+    axum::Json(body).into_response()
+}
+
+/// `POST` (form) or `GET ?token=` `/services/oauth2/revoke`.
+pub async fn revoke(State(org): State<Arc<Org>>, Query(q): Query<Params>, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let Some(token) = form.get("token").or_else(|| q.get("token")).cloned() else {
+        return bad("unsupported_token_type", "token type not supported");
+    };
+    let mut inner = org.lock();
+    if let Some(t) = inner.access.get_mut(&token) {
+        t.revoked = true;
+        return StatusCode::OK.into_response();
+    }
+    if let Some(family) = inner.refresh.get(&token).map(|t| t.family) {
+        Org::revoke_family(&mut inner, family);
+        return StatusCode::OK.into_response();
+    }
+    drop(inner);
+    bad("invalid_token", "invalid token")
+}
+
+/// `GET /.well-known/openid-configuration`.
+pub async fn discovery(State(org): State<Arc<Org>>) -> Response {
+    let l = &org.login_url;
+    axum::Json(json!({
+        "issuer": l,
+        "authorization_endpoint": format!("{l}/services/oauth2/authorize"),
+        "token_endpoint": format!("{l}/services/oauth2/token"),
+        "revocation_endpoint": format!("{l}/services/oauth2/revoke"),
+        "userinfo_endpoint": format!("{l}/services/oauth2/userinfo"),
+        "jwks_uri": format!("{l}/id/keys"),
+        "registration_endpoint": format!("{l}/services/oauth2/register"),
+        "introspection_endpoint": format!("{l}/services/oauth2/introspect"),
+        "scopes_supported": ["id", "api", "web", "full", "chatter_api", "visualforce", "refresh_token", "openid", "profile", "email", "address", "phone", "offline_access", "custom_permissions", "wave_api", "eclair_api"],
+        "response_types_supported": ["code", "token", "token id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "display_values_supported": ["page", "popup", "touch"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "private_key_jwt"],
+        "claims_supported": ["active", "address", "email", "email_verified", "family_name", "given_name", "is_app_installed", "language", "locale", "name", "nickname", "organization_id", "phone_number", "phone_number_verified", "photos", "picture", "preferred_username", "profile", "sub", "updated_at", "urls", "user_id", "user_type", "zoneinfo"],
+        "code_challenge_methods_supported": ["S256"],
+    }))
+    .into_response()
+}

@@ -1,0 +1,337 @@
+//! The REST API (`/services/data/…`): versions, resources, limits and SOQL queries, and the
+//! guard every authenticated API call passes through (session, API access, daily allocation,
+//! `Sforce-Limit-Info`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::crypto::sf_id18;
+use super::oauth::{bearer, invalid_session};
+use super::scenario::{PERMISSION_SETS, PermittedUsers, RefreshPolicy, parse_package_version};
+use super::soql::{self, Table};
+use super::state::Org;
+
+/// The authenticated user of an API call, for the handlers.
+#[derive(Clone, Copy)]
+pub struct Caller {
+    pub user: usize,
+}
+
+/// A Salesforce REST error: a JSON array of `{message, errorCode}`.
+pub fn sf_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, axum::Json(json!([{"message": message, "errorCode": code}]))).into_response()
+}
+
+fn not_found() -> Response {
+    sf_error(StatusCode::NOT_FOUND, "NOT_FOUND", "The requested resource does not exist")
+}
+
+/// Session, API access and allocation checks; counts the call and adds `Sforce-Limit-Info`.
+pub async fn api_guard(State(org): State<Arc<Org>>, mut req: Request, next: Next) -> Response {
+    let Some((user, scopes)) = bearer(req.headers()).and_then(|t| org.check_access(t)) else {
+        return invalid_session();
+    };
+    if !org.scenario.org.api_enabled {
+        return sf_error(
+            StatusCode::FORBIDDEN,
+            "API_DISABLED_FOR_ORG",
+            "The REST API is not enabled for this Organization.",
+        );
+    }
+    if !scopes.iter().any(|s| s == "api" || s == "full") {
+        return sf_error(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_SESSION_ID",
+            "This session is not valid for use with the specified REST API endpoint. One of the following scopes is required: Manage user data via APIs, Full access",
+        );
+    }
+    if !org.user(user).api_enabled {
+        let status = StatusCode::from_u16(org.scenario.shapes.api_currently_disabled_status)
+            .unwrap_or(StatusCode::FORBIDDEN);
+        return sf_error(status, "API_CURRENTLY_DISABLED", "API is disabled for this User");
+    }
+    let max = org.scenario.org.daily_api_allocation;
+    let exceeded = {
+        let mut inner = org.lock();
+        if inner.api_used >= max {
+            true
+        } else {
+            inner.api_used += 1;
+            false
+        }
+    };
+    let mut resp = if exceeded {
+        sf_error(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+    } else {
+        req.extensions_mut().insert(Caller { user });
+        next.run(req).await
+    };
+    let used = org.lock().api_used;
+    if let Ok(v) = HeaderValue::from_str(&format!("api-usage={used}/{max}")) {
+        resp.headers_mut().insert("sforce-limit-info", v);
+    }
+    resp
+}
+
+/// Release label of an API version: v20.0 was Winter '11, three releases a year since.
+fn release_label(major: u32) -> String {
+    let k = major.saturating_sub(20);
+    let season = ["Winter", "Spring", "Summer"][(k % 3) as usize];
+    format!("{season} '{:02}", 11 + k / 3)
+}
+
+fn max_version(org: &Org) -> u32 {
+    org.scenario.org.api_version.split('.').next().and_then(|v| v.parse().ok()).unwrap_or(67)
+}
+
+/// Whether `v67.0` names a version the org serves.
+fn version_ok(org: &Org, version: &str) -> bool {
+    version
+        .strip_prefix('v')
+        .and_then(|v| v.strip_suffix(".0"))
+        .and_then(|v| v.parse::<u32>().ok())
+        .is_some_and(|v| (20..=max_version(org)).contains(&v))
+}
+
+/// `GET /services/data/`: no session needed, no `Sforce-Limit-Info`.
+pub async fn versions(State(org): State<Arc<Org>>) -> Response {
+    let list: Vec<Value> = (20..=max_version(&org))
+        .map(|v| json!({"label": release_label(v), "url": format!("/services/data/v{v}.0"), "version": format!("{v}.0")}))
+        .collect();
+    axum::Json(list).into_response()
+}
+
+pub async fn resources(State(org): State<Arc<Org>>, Path(version): Path<String>) -> Response {
+    if !version_ok(&org, &version) {
+        return not_found();
+    }
+    let p = format!("/services/data/{version}");
+    let names = [
+        "tooling", "metadata", "eclair", "folders", "prechatForms", "async-queries", "query", "serviceTemplates",
+        "chatter", "connect", "tabs", "appMenu", "quickActions", "queryAll", "commerce", "wave", "iot", "analytics",
+        "search", "identity", "composite", "parameterizedSearch", "fingerprint", "theme", "nouns", "event",
+        "sobjects", "actions", "recent", "support", "limits", "licensing", "process", "apps", "ui-api",
+    ];
+    let map: serde_json::Map<String, Value> = names
+        .iter()
+        .map(|n| {
+            let url = if *n == "identity" { json!(format!("{}/id/{}/", org.login_url, org.org_id18())) } else { json!(format!("{p}/{n}")) };
+            (n.to_string(), url)
+        })
+        .collect();
+    axum::Json(Value::Object(map)).into_response()
+}
+
+pub async fn limits(State(org): State<Arc<Org>>, Path(version): Path<String>) -> Response {
+    if !version_ok(&org, &version) {
+        return not_found();
+    }
+    let max = org.scenario.org.daily_api_allocation;
+    let used = org.lock().api_used;
+    axum::Json(json!({
+        "ConcurrentAsyncGetReportInstances": {"Max": 200, "Remaining": 200},
+        "ConcurrentSyncReportRuns": {"Max": 20, "Remaining": 20},
+        "DailyApiRequests": {"Max": max, "Remaining": max.saturating_sub(used)},
+        "DailyAsyncApexExecutions": {"Max": 250000, "Remaining": 250000},
+        "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
+        "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+        "DailyStreamingApiEvents": {"Max": 1000000, "Remaining": 1000000},
+        "DataStorageMB": {"Max": 5120, "Remaining": 4870},
+        "FileStorageMB": {"Max": 20480, "Remaining": 20011},
+        "HourlyTimeBasedWorkflow": {"Max": 1000, "Remaining": 1000},
+        "SingleEmail": {"Max": 5000, "Remaining": 5000},
+    }))
+    .into_response()
+}
+
+pub async fn rest_fallback(State(org): State<Arc<Org>>, Path((version, _rest)): Path<(String, String)>) -> Response {
+    let _ = version_ok(&org, &version);
+    not_found()
+}
+
+pub async fn query(
+    State(org): State<Arc<Org>>,
+    Path(version): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Response {
+    run_query(&org, &version, q.get("q"), caller, false)
+}
+
+pub async fn tooling_query(
+    State(org): State<Arc<Org>>,
+    Path(version): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Response {
+    run_query(&org, &version, q.get("q"), caller, true)
+}
+
+fn run_query(org: &Org, version: &str, q: Option<&String>, caller: Caller, tooling: bool) -> Response {
+    if !version_ok(org, version) {
+        return not_found();
+    }
+    let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
+        return sf_error(StatusCode::BAD_REQUEST, "MALFORMED_QUERY", "A query string has to be specified");
+    };
+    let api_path = if tooling { format!("/services/data/{version}/tooling") } else { format!("/services/data/{version}") };
+    match soql::run(q, &tables(org, caller.user, tooling), &api_path) {
+        Ok(v) => axum::Json(v).into_response(),
+        Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),
+    }
+}
+
+fn permset_id(i: usize) -> String {
+    sf_id18(&format!("0PS5g00000{:05}", 20_000 + i))
+}
+
+fn profile_permset_id(user: usize) -> String {
+    sf_id18(&format!("0PS5g00000{:05}", 10_000 + user))
+}
+
+/// The org's queryable objects as the caller may see them. Setup objects need "View Setup and
+/// Configuration"; without it Salesforce answers as if the object did not exist.
+fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
+    let sc = &org.scenario;
+    let sees_setup = org.user(caller).view_setup;
+    if tooling {
+        if !sees_setup {
+            return Vec::new();
+        }
+        let mut rows = vec![json!({
+            "Id": "0A35g0000008OaAAAU", "SubscriberPackageId": "0330X000000ShcBQAS",
+            "SubscriberPackage": {"__type": "SubscriberPackage", "Id": "0330X000000ShcBQAS", "NamespacePrefix": "fHCM2", "Name": "Sage People HCM"},
+            "SubscriberPackageVersion": {"__type": "SubscriberPackageVersion", "Id": "04t0X000001hYvEQAU", "Name": "Winter 26", "MajorVersion": 26, "MinorVersion": 3, "PatchVersion": 0, "BuildNumber": 4},
+        })];
+        if sc.org.package_installed {
+            let [major, minor, patch, build] = parse_package_version(&sc.org.package_version).unwrap_or([4, 8, 0, 0]);
+            rows.push(json!({
+                "Id": "0A35g0000008ObBAAU", "SubscriberPackageId": "0330X000000SpApQAS",
+                "SubscriberPackage": {"__type": "SubscriberPackage", "Id": "0330X000000SpApQAS", "NamespacePrefix": "spapi", "Name": "Sage People API"},
+                "SubscriberPackageVersion": {"__type": "SubscriberPackageVersion", "Id": "04t0X000001SpApQAS", "Name": format!("API {major}.{minor}"), "MajorVersion": major, "MinorVersion": minor, "PatchVersion": patch, "BuildNumber": build},
+            }));
+        }
+        return vec![Table {
+            name: "InstalledSubscriberPackage",
+            fields: &[
+                "Id", "SubscriberPackageId", "SubscriberPackage.Id", "SubscriberPackage.NamespacePrefix",
+                "SubscriberPackage.Name", "SubscriberPackageVersion.Id", "SubscriberPackageVersion.Name",
+                "SubscriberPackageVersion.MajorVersion", "SubscriberPackageVersion.MinorVersion",
+                "SubscriberPackageVersion.PatchVersion", "SubscriberPackageVersion.BuildNumber",
+            ],
+            rows,
+        }];
+    }
+    let users: Vec<Value> = (0..sc.users.len())
+        .map(|i| {
+            let u = &sc.users[i];
+            json!({
+                "Id": org.user_id18(i), "Username": u.username, "Name": format!("{} {}", u.first_name, u.last_name),
+                "FirstName": u.first_name, "LastName": u.last_name, "Email": u.email, "IsActive": u.active,
+                "UserType": "Standard", "ProfileId": profile_id(i),
+                "Profile": {"__type": "Profile", "Id": profile_id(i), "Name": "Minimum Access - API Only Integrations"},
+            })
+        })
+        .collect();
+    let mut out = vec![Table {
+        name: "User",
+        fields: &["Id", "Username", "Name", "FirstName", "LastName", "Email", "IsActive", "UserType", "ProfileId", "Profile.Id", "Profile.Name"],
+        rows: users,
+    }];
+    let licence = |ns: &str, used: usize| {
+        json!({"Id": format!("0500X0000000{ns}AAA"), "NamespacePrefix": ns, "Status": "Active", "ExpirationDate": null,
+               "AllowedLicenses": -1, "UsedLicenses": used, "IsProvisioned": true})
+    };
+    let mut licences = vec![licence("fHCM2", sc.users.len())];
+    if sc.org.package_installed {
+        licences.push(licence("spapi", sc.users.len()));
+    }
+    out.push(Table {
+        name: "PackageLicense",
+        fields: &["Id", "NamespacePrefix", "Status", "ExpirationDate", "AllowedLicenses", "UsedLicenses", "IsProvisioned"],
+        rows: licences,
+    });
+    if !sees_setup {
+        return out;
+    }
+    let set_row = |i: usize| {
+        let p = &PERMISSION_SETS[i];
+        json!({"__type": "PermissionSet", "Id": permset_id(i), "Name": p.name, "Label": p.label, "IsOwnedByProfile": false,
+               "ProfileId": null, "NamespacePrefix": if sc.org.package_installed { json!("spapi") } else { Value::Null },
+               "PermissionsApiEnabled": false, "PermissionsViewSetup": false, "Profile": null})
+    };
+    let profile_set = |user: usize| {
+        let u = &sc.users[user];
+        json!({"__type": "PermissionSet", "Id": profile_permset_id(user), "Name": format!("X00e5g000000{:03}", user),
+               "Label": "Minimum Access - API Only Integrations", "IsOwnedByProfile": true, "ProfileId": profile_id(user),
+               "NamespacePrefix": null, "PermissionsApiEnabled": u.api_enabled, "PermissionsViewSetup": u.view_setup,
+               "Profile": {"__type": "Profile", "Id": profile_id(user), "Name": "Minimum Access - API Only Integrations"}})
+    };
+    let mut sets: Vec<Value> = if sc.org.package_installed { (0..PERMISSION_SETS.len()).map(set_row).collect() } else { Vec::new() };
+    sets.extend((0..sc.users.len()).map(profile_set));
+    let mut assignments = Vec::new();
+    for (ui, u) in sc.users.iter().enumerate() {
+        let mut assign = |set: Value, n: usize| {
+            assignments.push(json!({
+                "Id": sf_id18(&format!("0Pa5g0000{:03}{:03}", ui, n)), "AssigneeId": org.user_id18(ui),
+                "PermissionSetId": set["Id"], "PermissionSetGroupId": null, "IsActive": true, "ExpirationDate": null,
+                "PermissionSet": set,
+            }));
+        };
+        assign(profile_set(ui), 0);
+        if sc.org.package_installed {
+            for (si, def) in PERMISSION_SETS.iter().enumerate() {
+                if u.has_permission_set(def) {
+                    assign(set_row(si), si + 1);
+                }
+            }
+        }
+    }
+    out.push(Table {
+        name: "PermissionSet",
+        fields: &["Id", "Name", "Label", "IsOwnedByProfile", "ProfileId", "NamespacePrefix", "PermissionsApiEnabled", "PermissionsViewSetup", "Profile.Name"],
+        rows: sets,
+    });
+    out.push(Table {
+        name: "PermissionSetAssignment",
+        fields: &[
+            "Id", "AssigneeId", "PermissionSetId", "PermissionSetGroupId", "IsActive", "ExpirationDate",
+            "PermissionSet.Id", "PermissionSet.Name", "PermissionSet.Label", "PermissionSet.IsOwnedByProfile",
+            "PermissionSet.NamespacePrefix", "PermissionSet.PermissionsApiEnabled", "PermissionSet.Profile.Name",
+        ],
+        rows: assignments,
+    });
+    let app = &sc.app;
+    // How "valid until revoked" and "expire immediately" show in these fields is not
+    // documented: modelled as no period, and a period of 0.
+    let (metric, period) = match app.refresh_token_policy {
+        RefreshPolicy::UntilRevoked => (false, Value::Null),
+        RefreshPolicy::ExpireImmediately => (false, json!(0)),
+        RefreshPolicy::ExpireIfUnused => (true, json!(app.refresh_token_validity_hours)),
+        RefreshPolicy::ExpireAfter => (false, json!(app.refresh_token_validity_hours)),
+    };
+    out.push(Table {
+        name: "ConnectedApplication",
+        fields: &[
+            "Id", "Name", "OptionsAllowAdminApprovedUsersOnly", "OptionsRefreshTokenValidityMetric",
+            "RefreshTokenValidityPeriod", "OptionsHasSessionLevelPolicy", "MobileSessionTimeout", "StartUrl",
+        ],
+        rows: vec![json!({
+            "Id": "0H45g000000XyZaCAK", "Name": app.name,
+            "OptionsAllowAdminApprovedUsersOnly": app.permitted_users == PermittedUsers::AdminApproved,
+            "OptionsRefreshTokenValidityMetric": metric, "RefreshTokenValidityPeriod": period,
+            "OptionsHasSessionLevelPolicy": false, "MobileSessionTimeout": null, "StartUrl": null,
+        })],
+    });
+    out
+}
+
+fn profile_id(user: usize) -> String {
+    sf_id18(&format!("00e5g00000{:05}", 30_000 + user))
+}

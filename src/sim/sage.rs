@@ -1,0 +1,255 @@
+//! The Sage People API (`/services/apexrest/spapi/v4/…`), served by the managed package
+//! when it is installed: list endpoints paged by `marker`, `$filter`, one employee by id, and
+//! the write-only `payDetails`, each gated by its permission set.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde_json::{Value, json};
+
+use super::data::Entity;
+use super::filter;
+use super::rest::{Caller, sf_error};
+use super::scenario::PermissionSetDef;
+use super::state::Org;
+
+/// Largest payDetails body accepted (the Apex heap limit is about 6 MB).
+const MAX_BODY: usize = 6_000_000;
+
+/// A Sage People API error: `{"error":{code, message, target, innererror:{code}}}`.
+pub fn sage_error(status: StatusCode, category: &str, inner: &str, message: &str, target: Option<&str>) -> Response {
+    let mut error = json!({"code": category, "message": message, "innererror": {"code": inner}});
+    if let Some(t) = target {
+        error["target"] = Value::from(t);
+    }
+    (status, axum::Json(json!({ "error": error }))).into_response()
+}
+
+/// The Apex REST 404: no class maps the URL (package missing, or a wrong path or version).
+fn no_match(apex_path: &str) -> Response {
+    sf_error(StatusCode::NOT_FOUND, "NOT_FOUND", &format!("Could not find a match for URL {apex_path}"))
+}
+
+fn accepts_json(headers: &HeaderMap) -> bool {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else { return true };
+    accept.split(',').any(|part| {
+        let media = part.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        matches!(media.as_str(), "application/json" | "application/*" | "*/*" | "")
+    })
+}
+
+pub async fn apexrest(
+    State(org): State<Arc<Org>>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    axum::Extension(caller): axum::Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    let apex_path = uri.path().strip_prefix("/services/apexrest").unwrap_or(uri.path()).to_string();
+    if !org.scenario.org.package_installed {
+        return no_match(&apex_path);
+    }
+    let segments: Vec<&str> = apex_path.trim_matches('/').split('/').collect();
+    let route = match segments.as_slice() {
+        ["spapi", "v4", list] => Entity::from_path(list).map(Route::List),
+        ["spapi", "v4", "employees", id] => Some(Route::Employee((*id).to_string())),
+        ["spapi", "v4", "employees", id, "payDetails"] => Some(Route::PayDetails((*id).to_string())),
+        _ => None,
+    };
+    let Some(route) = route else { return no_match(&apex_path) };
+    let (allowed, endpoint) = match &route {
+        Route::List(e) => (Method::GET, e.path()),
+        Route::Employee(_) => (Method::GET, "employees"),
+        Route::PayDetails(_) => (Method::POST, "payDetails"),
+    };
+    if method != allowed {
+        return sf_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            &format!("HTTP Method '{method}' not allowed. Allowed are {allowed}"),
+        );
+    }
+    if !accepts_json(&headers) {
+        return sage_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "REQUEST_ERROR",
+            "INVALID_ACCEPT_HEADER",
+            "The Accept header must allow application/json",
+            Some("Accept"),
+        );
+    }
+    let def = PermissionSetDef::for_endpoint(endpoint).expect("every endpoint has a permission set");
+    if !org.user(caller.user).has_permission_set(def) {
+        let s = &org.scenario.shapes;
+        let message = s.missing_permission_message.replace("{label}", def.label).replace("{endpoint}", endpoint);
+        let status = StatusCode::from_u16(s.missing_permission_status).unwrap_or(StatusCode::FORBIDDEN);
+        return sage_error(status, &s.missing_permission_category, "MISSING_API_PERMISSION", &message, Some(endpoint));
+    }
+    match route {
+        Route::List(entity) => list(&org, entity, &q),
+        Route::Employee(id) => employee(&org, &id),
+        Route::PayDetails(id) => pay_details(&org, &id, &headers, &body),
+    }
+}
+
+enum Route {
+    List(Entity),
+    Employee(String),
+    PayDetails(String),
+}
+
+fn envelope(org: &Org, data: Value) -> Value {
+    json!({"data": data, "version": org.scenario.org.sage_api_version})
+}
+
+fn list(org: &Org, entity: Entity, q: &HashMap<String, String>) -> Response {
+    let cfg = &org.scenario.data;
+    if entity == Entity::AbsenceBalances && !cfg.absence_balance_calculation {
+        return sage_error(
+            StatusCode::BAD_REQUEST,
+            "SAGE_PEOPLE_CONFIGURATION",
+            "ABSENCE_BALANCE_CALCULATION_NOT_ENABLED",
+            "Absence balance calculation (Hold Absence Balances) is not enabled",
+            Some("absenceBalances"),
+        );
+    }
+    if let Some(unknown) = q.keys().find(|k| !matches!(k.as_str(), "marker" | "$filter")) {
+        return sage_error(
+            StatusCode::BAD_REQUEST,
+            "REQUEST_ERROR",
+            "INVALID_QUERY_STRING",
+            &format!("Unknown query parameter '{unknown}'"),
+            Some(unknown),
+        );
+    }
+    let total = entity.count(cfg);
+    let start = match q.get("marker").filter(|m| !m.is_empty()) {
+        None => 0,
+        Some(m) => match entity.index_of(m) {
+            Some(i) if i < total => i + 1,
+            _ => {
+                let status = StatusCode::from_u16(org.scenario.shapes.invalid_marker_status).unwrap_or(StatusCode::BAD_REQUEST);
+                return sage_error(status, "REQUEST_ERROR", "INVALID_MARKER", &format!("Invalid marker '{m}'"), Some("marker"));
+            }
+        },
+    };
+    let expr = match q.get("$filter") {
+        None => None,
+        Some(f) => match filter::parse(f, &entity.record(cfg, 0)) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                return sage_error(StatusCode::BAD_REQUEST, "REQUEST_ERROR", e.code, &e.message, Some("$filter"));
+            }
+        },
+    };
+    let page = cfg.page_size as usize;
+    let mut out = Vec::with_capacity(page.min(1024));
+    let mut i = start;
+    while i < total && out.len() < page {
+        let rec = entity.record(cfg, i);
+        if expr.as_ref().is_none_or(|e| e.matches(&rec)) {
+            out.push(rec);
+        }
+        i += 1;
+    }
+    if out.is_empty() {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    axum::Json(envelope(org, Value::Array(out))).into_response()
+}
+
+fn employee(org: &Org, id: &str) -> Response {
+    let cfg = &org.scenario.data;
+    match Entity::Employees.index_of(id).filter(|i| *i < Entity::Employees.count(cfg)) {
+        Some(i) => axum::Json(envelope(org, Entity::Employees.record(cfg, i))).into_response(),
+        None => sage_error(
+            StatusCode::NOT_FOUND,
+            "REQUEST_ERROR",
+            "INVALID_PARAMETER",
+            &format!("No employee found with id '{id}'"),
+            Some("employeeId"),
+        ),
+    }
+}
+
+fn pay_details(org: &Org, id: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    let invalid = |inner: &str, message: &str| {
+        sage_error(StatusCode::BAD_REQUEST, "REQUEST_ERROR", inner, message, Some("data"))
+    };
+    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !ctype.to_ascii_lowercase().starts_with("application/json") {
+        return sage_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "REQUEST_ERROR",
+            "UNSUPPORTED_MEDIA_TYPE",
+            "The Content-Type must be application/json",
+            Some("Content-Type"),
+        );
+    }
+    if body.len() > MAX_BODY {
+        return sage_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "REQUEST_ERROR",
+            "CONTENT_TOO_LARGE",
+            &format!("The request body is larger than {MAX_BODY} bytes"),
+            None,
+        );
+    }
+    let Ok(parsed) = serde_json::from_slice::<Value>(body) else {
+        return invalid("INVALID_REQUEST_BODY", "The request body is not valid JSON");
+    };
+    let Some(data) = parsed.get("data").and_then(Value::as_object).filter(|d| !d.is_empty()) else {
+        return invalid("INVALID_REQUEST_BODY", "The request body must contain a non-empty 'data' object");
+    };
+    if data.contains_key("id") || data.contains_key("employeeId") {
+        return invalid("INVALID_REQUEST_BODY", "'id' and 'employeeId' are read-only");
+    }
+    let Some(period) = data.get("period").and_then(Value::as_str).filter(|p| !p.is_empty()) else {
+        return invalid("INVALID_REQUEST_BODY", "'period' is required and must be a string");
+    };
+    let mut fields = Vec::new();
+    for f in data.get("additionalFields").and_then(Value::as_array).into_iter().flatten() {
+        let Some(target) = f.get("target").and_then(Value::as_str) else {
+            return invalid("INVALID_REQUEST_BODY", "Every additional field needs a 'target'");
+        };
+        fields.push(json!({"name": target.trim_end_matches("__c").replace('_', " "), "value": f.get("value").cloned().unwrap_or(Value::Null), "source": target}));
+    }
+    let mut document = Value::Null;
+    if let Some(doc) = data.get("document") {
+        let name = doc.get("name").and_then(Value::as_str).filter(|n| !n.is_empty());
+        let content = doc.get("content").and_then(Value::as_str);
+        let decoded = content.map(|c| base64::engine::general_purpose::STANDARD.decode(c));
+        match (name, decoded) {
+            (Some(name), Some(Ok(_))) => document = json!({"name": name}),
+            _ => {
+                return invalid(
+                    "INVALID_PAYDETAILS_DOCUMENT",
+                    "The document needs a 'name' and base64 'content'",
+                );
+            }
+        }
+    }
+    let cfg = &org.scenario.data;
+    if Entity::Employees.index_of(id).is_none_or(|i| i >= Entity::Employees.count(cfg)) {
+        return sage_error(
+            StatusCode::NOT_FOUND,
+            "REQUEST_ERROR",
+            "INVALID_PARAMETER",
+            &format!("No employee found with id '{id}'"),
+            Some("employeeId"),
+        );
+    }
+    let mut inner = org.lock();
+    let record_id = super::crypto::sf_id18(&format!("a2K250{:09}", inner.pay_details.len()));
+    let record = json!({"id": record_id, "employeeId": id, "period": period, "additionalFields": fields, "document": document});
+    inner.pay_details.push(record.clone());
+    drop(inner);
+    (StatusCode::CREATED, axum::Json(envelope(org, record))).into_response()
+}

@@ -1,0 +1,635 @@
+//! Scenarios: TOML descriptions of a simulated org, its connected app, its users, its data and
+//! its faults. Every field has a default that describes a healthy org, so a scenario file states
+//! only what differs. The shipped scenarios live in `assets/scenarios/` and are embedded in the
+//! binary; a user may pass a path instead of a name.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::crypto;
+
+/// The seven Sage People API permission sets, one per endpoint. Labels are documented; the API
+/// names are a guess (no public source gives them), so scenarios may refer to a set by either.
+pub const PERMISSION_SETS: [PermissionSetDef; 7] = [
+    PermissionSetDef::new("employees", "Sage_People_Employees_API", "Sage People Employees API"),
+    PermissionSetDef::new("payDetails", "Sage_People_Pay_Details_API", "Sage People Pay Details API"),
+    PermissionSetDef::new("salaries", "Sage_People_Salaries_API", "Sage People Salaries API"),
+    PermissionSetDef::new("bonuses", "Sage_People_Bonuses_API", "Sage People Bonuses API"),
+    PermissionSetDef::new("absences", "Sage_People_Absences_API", "Sage People Absences API"),
+    PermissionSetDef::new(
+        "absenceBalances",
+        "Sage_People_Absence_Balances_API",
+        "Sage People Absence Balances API",
+    ),
+    PermissionSetDef::new("timesheets", "Sage_People_Timesheets_API", "Sage People Timesheets API"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PermissionSetDef {
+    /// The endpoint it gates, as named in the API path (`employees`, `payDetails`, …).
+    pub endpoint: &'static str,
+    pub name: &'static str,
+    pub label: &'static str,
+}
+
+impl PermissionSetDef {
+    const fn new(endpoint: &'static str, name: &'static str, label: &'static str) -> Self {
+        Self { endpoint, name, label }
+    }
+
+    pub fn for_endpoint(endpoint: &str) -> Option<&'static PermissionSetDef> {
+        PERMISSION_SETS.iter().find(|p| p.endpoint == endpoint)
+    }
+
+    /// Finds a set by API name or label, ignoring case.
+    pub fn lookup(name_or_label: &str) -> Option<&'static PermissionSetDef> {
+        PERMISSION_SETS.iter().find(|p| {
+            p.name.eq_ignore_ascii_case(name_or_label) || p.label.eq_ignore_ascii_case(name_or_label)
+        })
+    }
+}
+
+/// The shipped scenarios: (name, TOML source).
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("healthy", include_str!("../../assets/scenarios/healthy.toml")),
+    ("sandbox-healthy", include_str!("../../assets/scenarios/sandbox-healthy.toml")),
+    ("pkce-required", include_str!("../../assets/scenarios/pkce-required.toml")),
+    ("missing-permission-sets", include_str!("../../assets/scenarios/missing-permission-sets.toml")),
+    ("no-permission-sets", include_str!("../../assets/scenarios/no-permission-sets.toml")),
+    ("no-refresh-scope", include_str!("../../assets/scenarios/no-refresh-scope.toml")),
+    (
+        "refresh-expires-immediately",
+        include_str!("../../assets/scenarios/refresh-expires-immediately.toml"),
+    ),
+    ("refresh-rotation", include_str!("../../assets/scenarios/refresh-rotation.toml")),
+    ("package-not-installed", include_str!("../../assets/scenarios/package-not-installed.toml")),
+    ("api-disabled-for-user", include_str!("../../assets/scenarios/api-disabled-for-user.toml")),
+    ("api-disabled-for-org", include_str!("../../assets/scenarios/api-disabled-for-org.toml")),
+    ("secret-required", include_str!("../../assets/scenarios/secret-required.toml")),
+    ("callback-mismatch", include_str!("../../assets/scenarios/callback-mismatch.toml")),
+    ("admin-approval-required", include_str!("../../assets/scenarios/admin-approval-required.toml")),
+    ("app-not-installed", include_str!("../../assets/scenarios/app-not-installed.toml")),
+    (
+        "client-credentials-no-run-as-user",
+        include_str!("../../assets/scenarios/client-credentials-no-run-as-user.toml"),
+    ),
+    (
+        "username-password-disabled",
+        include_str!("../../assets/scenarios/username-password-disabled.toml"),
+    ),
+    ("api-limit-exhausted", include_str!("../../assets/scenarios/api-limit-exhausted.toml")),
+    ("slow-org", include_str!("../../assets/scenarios/slow-org.toml")),
+    ("flaky-org", include_str!("../../assets/scenarios/flaky-org.toml")),
+    ("proxy-html", include_str!("../../assets/scenarios/proxy-html.toml")),
+];
+
+/// The demo key pair's public half, the default JWT certificate of the simulated app.
+pub const DEMO_JWT_PUBLIC_KEY: &str = include_str!("../../assets/keys/demo-jwt.pub.pem");
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    /// One line: what this org is like.
+    pub description: String,
+    /// The real-world pitfall the scenario reproduces, and where it is fixed.
+    pub pitfall: String,
+    pub org: OrgConfig,
+    pub app: AppConfig,
+    pub users: Vec<UserConfig>,
+    pub data: DataConfig,
+    pub faults: FaultConfig,
+    pub shapes: ShapeConfig,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OrgKind {
+    Production,
+    Sandbox,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrgConfig {
+    /// 15-character org id (`00D…`); the 18-character form is derived.
+    pub id: String,
+    /// The My Domain name (`acme` → `acme.my.salesforce.com`), reported in identity data.
+    pub my_domain: String,
+    pub kind: OrgKind,
+    /// The REST API is enabled for the organization (edition feature).
+    pub api_enabled: bool,
+    pub daily_api_allocation: u64,
+    /// API requests already used today when the simulator starts.
+    pub api_used: u64,
+    /// The Sage People API managed package (`spapi`) is installed.
+    pub package_installed: bool,
+    /// Its version, `major.minor.patch.build`.
+    pub package_version: String,
+    /// The minor API version reported in every Sage People response body.
+    pub sage_api_version: String,
+    /// Access-token lifetime (the session timeout), in seconds.
+    pub session_timeout_secs: u64,
+    /// "Allow OAuth Username-Password Flows" (OAuth and OpenID Connect Settings).
+    pub username_password_flow: bool,
+    /// Logins allowed per user per hour before `login rate exceeded`.
+    pub login_rate_per_hour: u32,
+    /// The newest REST API version the org serves (`67.0`).
+    pub api_version: String,
+    /// Seconds a device-flow client must wait between polls.
+    pub device_interval_secs: u64,
+    /// Polls after which a pending device code is approved by the first `auto_approve` user
+    /// (0: only a person approving at `/setup/connect` does it).
+    pub device_auto_approve_after_polls: u32,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefreshPolicy {
+    /// "Refresh token is valid until revoked".
+    UntilRevoked,
+    /// "Immediately expire refresh token".
+    ExpireImmediately,
+    /// "Expire refresh token if not used for N hours".
+    ExpireIfUnused,
+    /// "Expire refresh token after N hours".
+    ExpireAfter,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PermittedUsers {
+    /// "All users may self-authorize".
+    AllUsers,
+    /// "Admin approved users are pre-authorized".
+    AdminApproved,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppConfig {
+    pub name: String,
+    pub consumer_key: String,
+    pub consumer_secret: String,
+    /// Callback URLs registered on the app; matched exactly.
+    pub callback_urls: Vec<String>,
+    /// OAuth scopes selected on the app (`api`, `refresh_token`, `offline_access`, `openid`, …).
+    pub scopes: Vec<String>,
+    /// "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows".
+    pub require_pkce: bool,
+    /// "Require Secret for Web Server Flow".
+    pub require_secret_web_server: bool,
+    /// "Require Secret for Refresh Token Flow".
+    pub require_secret_refresh: bool,
+    pub refresh_token_policy: RefreshPolicy,
+    /// Hours, for the `expire-if-unused` and `expire-after` policies.
+    pub refresh_token_validity_hours: u64,
+    /// Refresh Token Rotation.
+    pub refresh_token_rotation: bool,
+    pub permitted_users: PermittedUsers,
+    /// The app is installed in the org (since 2025, users without "Approve Uninstalled Connected
+    /// Apps" cannot authorize an uninstalled app).
+    pub installed: bool,
+    /// "Enable for Device Flow".
+    pub device_flow: bool,
+    /// "Enable Client Credentials Flow".
+    pub client_credentials_flow: bool,
+    /// The client-credentials Run As user (a username); empty → `no client credentials user enabled`.
+    pub client_credentials_run_as: String,
+    /// PEM public key ("Use digital signatures"); JWT assertions are checked against it.
+    pub jwt_public_key: Option<String>,
+    /// "Introspect All Tokens": without it an app introspects only its own tokens.
+    pub introspect_all_tokens: bool,
+    /// Whether `sagediag sim` hands out the consumer secret; false models an integration that
+    /// holds none (a public client), for the Require-Secret pitfall.
+    pub share_secret: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserConfig {
+    /// 15-character user id (`005…`); derived from the username when empty.
+    pub id: String,
+    pub username: String,
+    pub password: String,
+    /// Appended to the password in the username-password flow when set.
+    pub security_token: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub active: bool,
+    /// The "API Enabled" system permission, through the profile or a permission set.
+    pub api_enabled: bool,
+    /// "View Setup and Configuration": may query setup objects (permission-set assignments,
+    /// connected applications, installed packages).
+    pub view_setup: bool,
+    /// Names or labels of the permission sets assigned.
+    pub permission_sets: Vec<String>,
+    /// Assigned to the app through a profile or permission set (admin-approved apps).
+    pub pre_authorized: bool,
+    /// `/authorize?login_hint=<username>` approves at once without a browser.
+    pub auto_approve: bool,
+    /// Clicking "Deny" on the consent page (for the consent-denied pitfall).
+    pub denies_consent: bool,
+    /// The user's profile has login IP ranges that exclude the caller.
+    pub ip_restricted: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataConfig {
+    pub seed: u64,
+    pub employees: u32,
+    pub salaries_per_employee: u32,
+    pub bonuses_per_employee: u32,
+    pub absences_per_employee: u32,
+    pub absence_balances_per_employee: u32,
+    pub timesheets_per_employee: u32,
+    /// Records per page of the Sage People list endpoints.
+    pub page_size: u32,
+    /// Percentage of employees who have left (`currentEmployment.active = false`).
+    pub leaver_percent: u32,
+    /// Percentage of employees with no email address.
+    pub missing_email_percent: u32,
+    /// Percentage of employees whose email repeats the previous employee's.
+    pub duplicate_email_percent: u32,
+    /// "Hold Absence Balances" is on; off → `ABSENCE_BALANCE_CALCULATION_NOT_ENABLED`.
+    pub absence_balance_calculation: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaultConfig {
+    /// Added to every matching response.
+    pub latency_ms: u64,
+    /// Uniform jitter added on top of the latency.
+    pub jitter_ms: u64,
+    /// Fraction (0–1) of matching requests answered with a server error.
+    pub error_rate: f64,
+    /// Status of those errors (500 or 503).
+    pub error_status: u16,
+    /// Path prefixes that never answer.
+    pub hang_paths: Vec<String>,
+    /// Path prefixes answered by an HTML page instead (a proxy or maintenance page).
+    pub html_paths: Vec<String>,
+    pub html_status: u16,
+    /// The HTML page's text; a maintenance page by default.
+    pub html_body: Option<String>,
+    /// Response bodies trickle at this many bytes per second (0: off).
+    pub slow_body_bytes_per_sec: u64,
+    /// Path prefixes whose response body is cut off after half its bytes (connection reset).
+    pub truncate_paths: Vec<String>,
+    /// Path prefixes the faults apply to (empty: every path).
+    pub paths: Vec<String>,
+}
+
+/// Shapes the references mark as guesses, configurable so that a real org's answer can be
+/// reproduced once known.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShapeConfig {
+    pub missing_permission_status: u16,
+    pub missing_permission_category: String,
+    /// `{label}` and `{endpoint}` are replaced.
+    pub missing_permission_message: String,
+    pub invalid_marker_status: u16,
+    pub api_currently_disabled_status: u16,
+    pub login_rate_error: String,
+    pub login_rate_description: String,
+    pub refresh_secret_error: String,
+    pub refresh_secret_description: String,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            name: "custom".into(),
+            description: String::new(),
+            pitfall: String::new(),
+            org: OrgConfig::default(),
+            app: AppConfig::default(),
+            users: vec![UserConfig::default()],
+            data: DataConfig::default(),
+            faults: FaultConfig::default(),
+            shapes: ShapeConfig::default(),
+        }
+    }
+}
+
+impl Default for OrgConfig {
+    fn default() -> Self {
+        Self {
+            id: "00D5g000004XyZa".into(),
+            my_domain: "acme-hr".into(),
+            kind: OrgKind::Production,
+            api_enabled: true,
+            daily_api_allocation: 100_000,
+            api_used: 1_250,
+            package_installed: true,
+            package_version: "4.8.0.2".into(),
+            sage_api_version: "4.8".into(),
+            session_timeout_secs: 7_200,
+            username_password_flow: true,
+            login_rate_per_hour: 3_600,
+            api_version: "67.0".into(),
+            device_interval_secs: 5,
+            device_auto_approve_after_polls: 2,
+        }
+    }
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            name: "Sage People Integration".into(),
+            consumer_key: "3MVG9SimulatedOrgSagePeopleIntegrationConsumerKey0123456789abcdefghijklmnopqrstuv"
+                .into(),
+            consumer_secret: "5A1D4E7C9B2F8E3A6D0C4B7E1F9A2D5C8B3E6F0A1D4C7B9E2F5A8D1C4B7E0F3A".into(),
+            callback_urls: vec![
+                "http://localhost:1717/OauthRedirect".into(),
+                "https://api.stackone.com/connect/oauth2/sagepeople/callback".into(),
+                "https://api.nango.dev/oauth/callback".into(),
+            ],
+            scopes: vec![
+                "api".into(),
+                "refresh_token".into(),
+                "offline_access".into(),
+                "openid".into(),
+                "web".into(),
+            ],
+            require_pkce: false,
+            require_secret_web_server: true,
+            require_secret_refresh: true,
+            refresh_token_policy: RefreshPolicy::UntilRevoked,
+            refresh_token_validity_hours: 0,
+            refresh_token_rotation: false,
+            permitted_users: PermittedUsers::AllUsers,
+            installed: true,
+            device_flow: true,
+            client_credentials_flow: true,
+            client_credentials_run_as: "integration@acme-hr.example".into(),
+            jwt_public_key: Some(DEMO_JWT_PUBLIC_KEY.into()),
+            introspect_all_tokens: false,
+            share_secret: true,
+        }
+    }
+}
+
+impl Default for UserConfig {
+    fn default() -> Self {
+        Self {
+            id: String::new(),
+            username: "integration@acme-hr.example".into(),
+            password: "Demo-Passw0rd!".into(),
+            security_token: None,
+            first_name: "Integration".into(),
+            last_name: "User".into(),
+            email: "integration@acme-hr.example".into(),
+            active: true,
+            api_enabled: true,
+            view_setup: true,
+            permission_sets: PERMISSION_SETS.iter().map(|p| p.label.to_string()).collect(),
+            pre_authorized: true,
+            auto_approve: true,
+            denies_consent: false,
+            ip_restricted: false,
+        }
+    }
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            employees: 300,
+            salaries_per_employee: 1,
+            bonuses_per_employee: 1,
+            absences_per_employee: 2,
+            absence_balances_per_employee: 1,
+            timesheets_per_employee: 2,
+            page_size: 200,
+            leaver_percent: 8,
+            missing_email_percent: 2,
+            duplicate_email_percent: 1,
+            absence_balance_calculation: true,
+        }
+    }
+}
+
+impl Default for ShapeConfig {
+    fn default() -> Self {
+        Self {
+            missing_permission_status: 403,
+            missing_permission_category: "REQUEST_ERROR".into(),
+            missing_permission_message: "The user does not have the {label} permission set".into(),
+            invalid_marker_status: 400,
+            api_currently_disabled_status: 403,
+            login_rate_error: "invalid_grant".into(),
+            login_rate_description: "login rate exceeded".into(),
+            refresh_secret_error: "invalid_client".into(),
+            refresh_secret_description: "invalid client credentials".into(),
+        }
+    }
+}
+
+/// A scenario that could not be loaded: names the file, and where known the line and field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl Scenario {
+    /// Names and one-line descriptions of the shipped scenarios.
+    pub fn shipped() -> Vec<(String, String)> {
+        SHIPPED
+            .iter()
+            .map(|(name, src)| {
+                let description = Scenario::parse(src, name).map(|s| s.description).unwrap_or_default();
+                (name.to_string(), description)
+            })
+            .collect()
+    }
+
+    /// A shipped scenario by name, or a scenario file by path.
+    pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
+        if let Some((name, src)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
+            return Scenario::parse(src, &format!("assets/scenarios/{name}.toml"));
+        }
+        let path = Path::new(name_or_path);
+        if !path.exists() && !name_or_path.contains(['/', '.']) {
+            let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+            return Err(ScenarioError {
+                file: name_or_path.into(),
+                line: None,
+                field: None,
+                message: format!(
+                    "no shipped scenario of that name and no such file; shipped: {}",
+                    names.join(", ")
+                ),
+            });
+        }
+        let src = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: name_or_path.into(),
+            line: None,
+            field: None,
+            message: format!("cannot read the scenario file: {e}"),
+        })?;
+        let mut scenario = Scenario::parse(&src, name_or_path)?;
+        if scenario.name == "custom" {
+            if let Some(stem) = path.file_stem() {
+                scenario.name = stem.to_string_lossy().into_owned();
+            }
+        }
+        Ok(scenario)
+    }
+
+    /// Parses and validates a scenario; `file` names it in errors.
+    pub fn parse(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = toml::from_str(src).map_err(|e| {
+            let line = e.span().map(|span| src[..span.start.min(src.len())].lines().count().max(1));
+            let field = line.and_then(|l| field_on_line(src, l));
+            ScenarioError { file: file.into(), line, field, message: e.message().trim().to_string() }
+        })?;
+        scenario.validate().map_err(|(field, message)| ScenarioError {
+            file: file.into(),
+            line: locate_field(src, &field),
+            field: Some(field),
+            message,
+        })?;
+        Ok(scenario)
+    }
+
+    fn validate(&self) -> Result<(), (String, String)> {
+        let err = |field: &str, msg: String| Err((field.to_string(), msg));
+        if !is_sf_id(&self.org.id, "00D") {
+            return err("org.id", format!("`{}` is not a 15-character org id starting 00D", self.org.id));
+        }
+        if self.app.consumer_key.trim().is_empty() {
+            return err("app.consumer_key", "must not be empty".into());
+        }
+        if self.users.is_empty() {
+            return err("users", "the org needs at least one user".into());
+        }
+        let mut seen = BTreeSet::new();
+        for user in &self.users {
+            if !seen.insert(user.username.to_ascii_lowercase()) {
+                return err("username", format!("user `{}` is listed twice", user.username));
+            }
+            if !user.id.is_empty() && !is_sf_id(&user.id, "005") {
+                return err("id", format!("`{}` is not a 15-character user id starting 005", user.id));
+            }
+            for set in &user.permission_sets {
+                if PermissionSetDef::lookup(set).is_none() {
+                    let known: Vec<&str> = PERMISSION_SETS.iter().map(|p| p.label).collect();
+                    return err(
+                        "permission_sets",
+                        format!("unknown permission set `{set}`; known: {}", known.join(", ")),
+                    );
+                }
+            }
+        }
+        let run_as = &self.app.client_credentials_run_as;
+        if !run_as.is_empty() {
+            if !self.users.iter().any(|u| u.username.eq_ignore_ascii_case(run_as)) {
+                return err(
+                    "app.client_credentials_run_as",
+                    format!("`{run_as}` is not one of the scenario's users"),
+                );
+            }
+        }
+        if let Some(pem) = &self.app.jwt_public_key {
+            if let Err(e) = crypto::parse_public_key_pem(pem) {
+                return err("app.jwt_public_key", e);
+            }
+        }
+        if parse_package_version(&self.org.package_version).is_none() {
+            return err("org.package_version", "expected major.minor.patch.build, e.g. 4.8.0.2".into());
+        }
+        if self.data.page_size == 0 || self.data.page_size > 10_000 {
+            return err("data.page_size", "must be between 1 and 10000".into());
+        }
+        if self.data.employees > 1_000_000 {
+            return err("data.employees", "at most 1000000".into());
+        }
+        for (field, v) in [
+            ("data.leaver_percent", self.data.leaver_percent),
+            ("data.missing_email_percent", self.data.missing_email_percent),
+            ("data.duplicate_email_percent", self.data.duplicate_email_percent),
+        ] {
+            if v > 100 {
+                return err(field, format!("{v} is not a percentage"));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.faults.error_rate) {
+            return err("faults.error_rate", "must be between 0 and 1".into());
+        }
+        for (field, status) in [
+            ("faults.error_status", self.faults.error_status),
+            ("faults.html_status", self.faults.html_status),
+        ] {
+            if status != 0 && !(100..=599).contains(&status) {
+                return err(field, format!("{status} is not an HTTP status"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn user(&self, username: &str) -> Option<(usize, &UserConfig)> {
+        self.users.iter().enumerate().find(|(_, u)| u.username.eq_ignore_ascii_case(username))
+    }
+}
+
+impl UserConfig {
+    pub fn has_permission_set(&self, def: &PermissionSetDef) -> bool {
+        self.permission_sets.iter().any(|s| PermissionSetDef::lookup(s) == Some(def))
+    }
+}
+
+/// `major.minor.patch.build`.
+pub fn parse_package_version(v: &str) -> Option<[u32; 4]> {
+    let parts: Vec<u32> = v.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    <[u32; 4]>::try_from(parts).ok()
+}
+
+fn is_sf_id(id: &str, prefix: &str) -> bool {
+    id.len() == 15 && id.starts_with(prefix) && id.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// The key assigned on a line of TOML (`key = …`), or the table header.
+fn field_on_line(src: &str, line: usize) -> Option<String> {
+    let text = src.lines().nth(line - 1)?.trim();
+    if let Some((key, _)) = text.split_once('=') {
+        return Some(key.trim().to_string());
+    }
+    text.strip_prefix('[').map(|t| t.trim_matches(['[', ']']).trim().to_string())
+}
+
+/// The first line assigning `field` (its last dotted part).
+fn locate_field(src: &str, field: &str) -> Option<usize> {
+    let key = field.rsplit('.').next()?;
+    src.lines().position(|l| {
+        l.trim_start()
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    })
+    .map(|i| i + 1)
+}

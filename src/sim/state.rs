@@ -1,0 +1,235 @@
+//! The simulated org's runtime state: the clock, issued codes and tokens, device
+//! authorizations, API usage and records posted to it. One mutex, never held across an await.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+
+use super::crypto::{self, sf_id18};
+use super::scenario::{RefreshPolicy, Scenario, UserConfig};
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/// Authorization codes live 15 minutes.
+pub const CODE_TTL_MS: u64 = 15 * 60 * 1000;
+
+pub struct Org {
+    pub scenario: Scenario,
+    /// Plays login.salesforce.com (or test.salesforce.com for a sandbox).
+    pub login_url: String,
+    /// Plays the org's My Domain (`instance_url`).
+    pub instance_url: String,
+    /// The host (with port) that counts as My Domain: `localhost:PORT`.
+    pub my_domain_host: String,
+    pub jwt_key_der: Option<Vec<u8>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+pub struct Inner {
+    pub clock_offset_ms: u64,
+    pub api_used: u64,
+    pub requests: u64,
+    pub codes: HashMap<String, AuthCode>,
+    pub access: HashMap<String, AccessToken>,
+    pub refresh: HashMap<String, RefreshToken>,
+    pub device: HashMap<String, DeviceAuth>,
+    pub logins: HashMap<usize, VecDeque<u64>>,
+    /// Users who approved the app on a consent page (JWT then works for them).
+    pub approved: HashSet<usize>,
+    pub pay_details: Vec<Value>,
+    next_family: u64,
+}
+
+pub struct AuthCode {
+    pub user: usize,
+    pub redirect_uri: String,
+    pub challenge: Option<String>,
+    pub scopes: Vec<String>,
+    pub issued: u64,
+    pub used: bool,
+}
+
+pub struct AccessToken {
+    pub user: usize,
+    pub scopes: Vec<String>,
+    pub expires: u64,
+    pub issued: u64,
+    pub revoked: bool,
+    pub family: Option<u64>,
+}
+
+pub struct RefreshToken {
+    pub user: usize,
+    pub scopes: Vec<String>,
+    pub issued: u64,
+    pub last_used: u64,
+    pub revoked: bool,
+    pub rotated_out: bool,
+    pub family: u64,
+}
+
+pub struct DeviceAuth {
+    pub user_code: String,
+    pub scopes: Vec<String>,
+    pub approved_by: Option<usize>,
+    pub denied: bool,
+    pub polls: u32,
+    pub last_poll: Option<u64>,
+    pub issued: u64,
+    pub done: bool,
+}
+
+impl Org {
+    pub fn new(scenario: Scenario, login_url: String, instance_url: String, my_domain_host: String) -> Org {
+        let jwt_key_der = scenario.app.jwt_public_key.as_deref().and_then(|p| crypto::parse_public_key_pem(p).ok());
+        let inner = Inner { api_used: scenario.org.api_used, ..Default::default() };
+        Org { scenario, login_url, instance_url, my_domain_host, jwt_key_der, inner: Mutex::new(inner) }
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data behind; keep serving.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Milliseconds since the epoch on the org's clock (which tests may move forward).
+    pub fn now_ms(&self) -> u64 {
+        let real = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        real + self.lock().clock_offset_ms
+    }
+
+    pub fn org_id18(&self) -> String {
+        sf_id18(&self.scenario.org.id)
+    }
+
+    pub fn user_id18(&self, user: usize) -> String {
+        sf_id18(&self.user_id15(user))
+    }
+
+    pub fn user_id15(&self, user: usize) -> String {
+        let u = &self.scenario.users[user];
+        if u.id.is_empty() { format!("0055g00000{:05}", 10_000 + user) } else { u.id.clone() }
+    }
+
+    pub fn user(&self, user: usize) -> &UserConfig {
+        &self.scenario.users[user]
+    }
+
+    /// The identity URL: on the login host even when the request went to My Domain.
+    pub fn identity_url(&self, user: usize) -> String {
+        format!("{}/id/{}/{}", self.login_url, self.org_id18(), self.user_id18(user))
+    }
+
+    pub fn api_path(&self) -> String {
+        format!("/services/data/v{}", self.scenario.org.api_version)
+    }
+
+    /// Records a login attempt; false when the user is over the hourly login rate.
+    pub fn note_login(&self, user: usize) -> bool {
+        let now = self.now_ms();
+        let limit = self.scenario.org.login_rate_per_hour as usize;
+        let mut inner = self.lock();
+        let q = inner.logins.entry(user).or_default();
+        while q.front().is_some_and(|t| now.saturating_sub(*t) > 3_600_000) {
+            q.pop_front();
+        }
+        q.push_back(now);
+        q.len() <= limit
+    }
+
+    pub fn new_code(&self, user: usize, redirect_uri: &str, challenge: Option<String>, scopes: Vec<String>) -> String {
+        let code = format!("aPrx{}==", crypto::random_from(BASE62, 76));
+        let issued = self.now_ms();
+        self.lock().codes.insert(
+            code.clone(),
+            AuthCode { user, redirect_uri: redirect_uri.into(), challenge, scopes, issued, used: false },
+        );
+        code
+    }
+
+    /// Issues an access token (and a refresh token when asked) and returns Salesforce's
+    /// token response.
+    pub fn issue_tokens(&self, user: usize, scopes: &[String], with_refresh: bool, family: Option<u64>) -> Value {
+        let now = self.now_ms();
+        let access = format!("{}!AQ{}", self.scenario.org.id, crypto::random_from(BASE62, 110));
+        let granted_refresh = with_refresh && scopes.iter().any(|s| s == "refresh_token" || s == "offline_access");
+        let mut inner = self.lock();
+        let mut refresh = None;
+        let mut fam = family;
+        if granted_refresh {
+            let family = family.unwrap_or_else(|| {
+                inner.next_family += 1;
+                inner.next_family
+            });
+            fam = Some(family);
+            let token = format!("5Aep861{}", crypto::random_from(BASE62, 80));
+            inner.refresh.insert(
+                token.clone(),
+                RefreshToken {
+                    user,
+                    scopes: scopes.to_vec(),
+                    issued: now,
+                    last_used: now,
+                    revoked: false,
+                    rotated_out: false,
+                    family,
+                },
+            );
+            refresh = Some(token);
+        }
+        let expires = now + self.scenario.org.session_timeout_secs * 1000;
+        inner.access.insert(
+            access.clone(),
+            AccessToken { user, scopes: scopes.to_vec(), expires, issued: now, revoked: false, family: fam },
+        );
+        drop(inner);
+        let id = self.identity_url(user);
+        let issued_at = now.to_string();
+        let signature = crypto::token_signature(&self.scenario.app.consumer_secret, &id, &issued_at);
+        let mut body = json!({
+            "access_token": access,
+            "signature": signature,
+            "scope": scopes.join(" "),
+            "instance_url": self.instance_url,
+            "id": id,
+            "token_type": "Bearer",
+            "issued_at": issued_at,
+        });
+        if let Some(r) = refresh {
+            body["refresh_token"] = Value::from(r);
+        }
+        body
+    }
+
+    /// The user behind a valid access token, with its scopes.
+    pub fn check_access(&self, token: &str) -> Option<(usize, Vec<String>)> {
+        let now = self.now_ms();
+        let inner = self.lock();
+        let t = inner.access.get(token)?;
+        (!t.revoked && now < t.expires).then(|| (t.user, t.scopes.clone()))
+    }
+
+    /// Whether a refresh token may still be used, under the app's refresh-token policy.
+    pub fn refresh_usable(&self, t: &RefreshToken, now: u64) -> bool {
+        let hours = self.scenario.app.refresh_token_validity_hours * 3_600_000;
+        !t.revoked
+            && !t.rotated_out
+            && match self.scenario.app.refresh_token_policy {
+                RefreshPolicy::UntilRevoked => true,
+                RefreshPolicy::ExpireImmediately => false,
+                RefreshPolicy::ExpireIfUnused => now.saturating_sub(t.last_used) < hours,
+                RefreshPolicy::ExpireAfter => now.saturating_sub(t.issued) < hours,
+            }
+    }
+
+    /// Revokes a refresh-token family and every access token issued from it.
+    pub fn revoke_family(inner: &mut Inner, family: u64) {
+        for t in inner.refresh.values_mut().filter(|t| t.family == family) {
+            t.revoked = true;
+        }
+        for t in inner.access.values_mut().filter(|t| t.family == Some(family)) {
+            t.revoked = true;
+        }
+    }
+}
