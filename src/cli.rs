@@ -26,10 +26,12 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  sagediag sim --scenario healthy --port 8443\n  sagediag sim --scenario ./my-org.toml\n  sagediag sim --list\n\n\
+#[command(
+    after_help = "Examples:\n  sagediag sim --scenario healthy --port 8443\n  sagediag sim --scenario ./my-org.toml\n  sagediag sim --list\n\n\
 Once it accepts connections it prints one JSON line on stdout (login_url, instance_url, \
 client_id, client_secret, username, password, callback_url, scenario), then logs each request \
-on stderr until Ctrl-C or SIGTERM. 127.0.0.1 plays the login host, localhost the org's My Domain.")]
+on stderr until Ctrl-C or SIGTERM. 127.0.0.1 plays the login host, localhost the org's My Domain."
+)]
 pub struct SimArgs {
     /// Port to listen on (0: a free one).
     #[arg(long, default_value_t = 0)]

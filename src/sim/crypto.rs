@@ -19,25 +19,42 @@ pub fn pkce_challenge(verifier: &str) -> String {
 /// `n` random bytes, base64url without padding.
 pub fn random_token(n: usize) -> String {
     let mut buf = vec![0u8; n];
-    aws_lc_rs::rand::SystemRandom::new().fill(&mut buf).expect("the system random source failed");
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut buf)
+        .expect("the system random source failed");
     URL_SAFE_NO_PAD.encode(buf)
 }
 
 /// A random string from an alphabet (user codes, opaque token parts).
 pub fn random_from(alphabet: &[u8], len: usize) -> String {
     let mut buf = vec![0u8; len];
-    aws_lc_rs::rand::SystemRandom::new().fill(&mut buf).expect("the system random source failed");
-    buf.iter().map(|b| alphabet[*b as usize % alphabet.len()] as char).collect()
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut buf)
+        .expect("the system random source failed");
+    buf.iter()
+        .map(|b| alphabet[*b as usize % alphabet.len()] as char)
+        .collect()
 }
 
 /// The DER body of a PEM block with the given label.
 pub fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, String> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = pem.find(&begin).ok_or_else(|| format!("no `{begin}` line"))? + begin.len();
-    let stop = pem[start..].find(&end).ok_or_else(|| format!("no `{end}` line"))? + start;
-    let b64: String = pem[start..stop].chars().filter(|c| !c.is_whitespace()).collect();
-    STANDARD.decode(b64).map_err(|e| format!("the PEM body is not base64: {e}"))
+    let start = pem
+        .find(&begin)
+        .ok_or_else(|| format!("no `{begin}` line"))?
+        + begin.len();
+    let stop = pem[start..]
+        .find(&end)
+        .ok_or_else(|| format!("no `{end}` line"))?
+        + start;
+    let b64: String = pem[start..stop]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    STANDARD
+        .decode(b64)
+        .map_err(|e| format!("the PEM body is not base64: {e}"))
 }
 
 /// Checks that a PEM public key (`BEGIN PUBLIC KEY`) is an RSA key the JWT check can use.
@@ -87,11 +104,14 @@ mod tests {
     #[test]
     fn rs256_accepts_spki_and_rejects_other_keys() {
         let pem = include_str!("../../assets/keys/demo-jwt.key.pem");
-        let key = signature::RsaKeyPair::from_pkcs8(&pem_to_der(pem, "PRIVATE KEY").unwrap()).unwrap();
+        let key =
+            signature::RsaKeyPair::from_pkcs8(&pem_to_der(pem, "PRIVATE KEY").unwrap()).unwrap();
         let rng = aws_lc_rs::rand::SystemRandom::new();
         let mut sig = vec![0; key.public_modulus_len()];
-        key.sign(&signature::RSA_PKCS1_SHA256, &rng, b"hello", &mut sig).unwrap();
-        let spki = parse_public_key_pem(include_str!("../../assets/keys/demo-jwt.pub.pem")).unwrap();
+        key.sign(&signature::RSA_PKCS1_SHA256, &rng, b"hello", &mut sig)
+            .unwrap();
+        let spki =
+            parse_public_key_pem(include_str!("../../assets/keys/demo-jwt.pub.pem")).unwrap();
         assert!(verify_rs256(&spki, b"hello", &sig));
         assert!(!verify_rs256(&spki, b"hellO", &sig));
     }

@@ -120,7 +120,10 @@ impl Entity {
                 "additionalFields": []
             }),
             Entity::Absences => {
-                let reason = pick(&mut r, &["Planned Vacation", "Sickness", "Maternity", "Training"]);
+                let reason = pick(
+                    &mut r,
+                    &["Planned Vacation", "Sickness", "Maternity", "Training"],
+                );
                 let start = 1 + r.below(20) as u32;
                 let days = 1 + r.below(5) as u32;
                 let month = 1 + r.below(12) as u32;
@@ -159,37 +162,162 @@ impl Entity {
 
 const FIRST: [&str; 48] = [
     "Charles", "Amelia", "Oliver", "Isla", "George", "Ava", "Harry", "Mia", "Noah", "Sophie",
-    "Jacob", "Grace", "Leo", "Chloe", "Oscar", "Emily", "Arthur", "Lily", "Henry", "Ella", "Thomas",
-    "Freya", "James", "Evie", "William", "Poppy", "Lucas", "Ruby", "Samuel", "Alice", "Daniel",
-    "Florence", "Joseph", "Rosie", "Ethan", "Hannah", "Adam", "Zara", "Mohammed", "Priya", "Lukas",
-    "Elena", "Mateo", "Chiara", "Pierre", "Camille", "Kenji", "Aisha",
+    "Jacob", "Grace", "Leo", "Chloe", "Oscar", "Emily", "Arthur", "Lily", "Henry", "Ella",
+    "Thomas", "Freya", "James", "Evie", "William", "Poppy", "Lucas", "Ruby", "Samuel", "Alice",
+    "Daniel", "Florence", "Joseph", "Rosie", "Ethan", "Hannah", "Adam", "Zara", "Mohammed",
+    "Priya", "Lukas", "Elena", "Mateo", "Chiara", "Pierre", "Camille", "Kenji", "Aisha",
 ];
 const LAST: [&str; 50] = [
-    "Hamilton", "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
-    "Patel", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green",
-    "Hall", "Wood", "Jackson", "Clarke", "Khan", "Lewis", "Harris", "Martin", "Cooper", "King",
-    "Lee", "Baker", "Moreau", "Dubois", "Schmidt", "Fischer", "Rossi", "Bianchi", "Garcia",
-    "Martinez", "Novak", "Kowalski", "Murphy", "O'Brien", "Nguyen", "Tanaka", "Singh", "Ahmed",
-    "Fernandes", "Silva", "Jensen", "Larsen",
+    "Hamilton",
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Khan",
+    "Lewis",
+    "Harris",
+    "Martin",
+    "Cooper",
+    "King",
+    "Lee",
+    "Baker",
+    "Moreau",
+    "Dubois",
+    "Schmidt",
+    "Fischer",
+    "Rossi",
+    "Bianchi",
+    "Garcia",
+    "Martinez",
+    "Novak",
+    "Kowalski",
+    "Murphy",
+    "O'Brien",
+    "Nguyen",
+    "Tanaka",
+    "Singh",
+    "Ahmed",
+    "Fernandes",
+    "Silva",
+    "Jensen",
+    "Larsen",
 ];
 const DEPARTMENTS: [(&str, [&str; 3]); 8] = [
-    ("Finance", ["Finance Assistant", "Financial Analyst", "Finance Director"]),
-    ("Engineering", ["Software Engineer", "Senior Engineer", "Engineering Manager"]),
-    ("Sales", ["Account Executive", "Sales Development Rep", "Head of Sales"]),
-    ("People", ["HR Advisor", "People Partner", "Chief People Officer"]),
-    ("Operations", ["Operations Analyst", "Office Manager", "COO"]),
-    ("Marketing", ["Content Marketer", "Product Marketing Manager", "CMO"]),
-    ("Customer Success", ["Support Specialist", "Customer Success Manager", "Head of Support"]),
+    (
+        "Finance",
+        ["Finance Assistant", "Financial Analyst", "Finance Director"],
+    ),
+    (
+        "Engineering",
+        [
+            "Software Engineer",
+            "Senior Engineer",
+            "Engineering Manager",
+        ],
+    ),
+    (
+        "Sales",
+        [
+            "Account Executive",
+            "Sales Development Rep",
+            "Head of Sales",
+        ],
+    ),
+    (
+        "People",
+        ["HR Advisor", "People Partner", "Chief People Officer"],
+    ),
+    (
+        "Operations",
+        ["Operations Analyst", "Office Manager", "COO"],
+    ),
+    (
+        "Marketing",
+        ["Content Marketer", "Product Marketing Manager", "CMO"],
+    ),
+    (
+        "Customer Success",
+        [
+            "Support Specialist",
+            "Customer Success Manager",
+            "Head of Support",
+        ],
+    ),
     ("Legal", ["Paralegal", "Legal Counsel", "General Counsel"]),
 ];
 /// (location name, line1, city, region, postal code, country, currency)
 const LOCATIONS: [(&str, &str, &str, &str, &str, &str, &str); 6] = [
-    ("Reading HQ", "Hoover Bldg", "Reading", "Berkshire", "RG1 2YY", "United Kingdom", "GBP"),
-    ("London Office", "1 Finsbury Ave", "London", "Greater London", "EC2M 2PF", "United Kingdom", "GBP"),
-    ("Newcastle Hub", "C23 Cobalt Park", "Newcastle upon Tyne", "Tyne and Wear", "NE27 0QQ", "United Kingdom", "GBP"),
-    ("Paris Office", "10 Rue Fructidor", "Paris", "Ile-de-France", "75017", "France", "EUR"),
-    ("Atlanta Office", "271 17th St NW", "Atlanta", "Georgia", "30363", "United States", "USD"),
-    ("Remote", "Home working", "Various", "", "", "United Kingdom", "GBP"),
+    (
+        "Reading HQ",
+        "Hoover Bldg",
+        "Reading",
+        "Berkshire",
+        "RG1 2YY",
+        "United Kingdom",
+        "GBP",
+    ),
+    (
+        "London Office",
+        "1 Finsbury Ave",
+        "London",
+        "Greater London",
+        "EC2M 2PF",
+        "United Kingdom",
+        "GBP",
+    ),
+    (
+        "Newcastle Hub",
+        "C23 Cobalt Park",
+        "Newcastle upon Tyne",
+        "Tyne and Wear",
+        "NE27 0QQ",
+        "United Kingdom",
+        "GBP",
+    ),
+    (
+        "Paris Office",
+        "10 Rue Fructidor",
+        "Paris",
+        "Ile-de-France",
+        "75017",
+        "France",
+        "EUR",
+    ),
+    (
+        "Atlanta Office",
+        "271 17th St NW",
+        "Atlanta",
+        "Georgia",
+        "30363",
+        "United States",
+        "USD",
+    ),
+    (
+        "Remote",
+        "Home working",
+        "Various",
+        "",
+        "",
+        "United Kingdom",
+        "GBP",
+    ),
 ];
 
 fn employee_currency(cfg: &DataConfig, emp: u64) -> &'static str {
@@ -204,15 +332,27 @@ fn location_of(cfg: &DataConfig, emp: u64) -> usize {
 fn names(cfg: &DataConfig, i: u64) -> (&'static str, &'static str) {
     let grid = (FIRST.len() * LAST.len()) as u64;
     let n = (i.wrapping_mul(1_201) + cfg.seed) % grid; // 1201 is prime to 2400
-    (FIRST[(n % FIRST.len() as u64) as usize], LAST[(n / FIRST.len() as u64) as usize])
+    (
+        FIRST[(n % FIRST.len() as u64) as usize],
+        LAST[(n / FIRST.len() as u64) as usize],
+    )
 }
 
 fn email_of(cfg: &DataConfig, i: u64) -> String {
     let (first, last) = names(cfg, i);
     let round = i / (FIRST.len() * LAST.len()) as u64;
-    let suffix = if round == 0 { String::new() } else { round.to_string() };
+    let suffix = if round == 0 {
+        String::new()
+    } else {
+        round.to_string()
+    };
     let last: String = last.chars().filter(|c| c.is_ascii_alphabetic()).collect();
-    format!("{}.{}{}@acme-hr.example", first.to_lowercase(), last.to_lowercase(), suffix)
+    format!(
+        "{}.{}{}@acme-hr.example",
+        first.to_lowercase(),
+        last.to_lowercase(),
+        suffix
+    )
 }
 
 fn employee(cfg: &DataConfig, i: u64) -> Value {
@@ -275,7 +415,9 @@ struct Rng(u64);
 
 impl Rng {
     fn new(seed: u64, stream: u64, index: u64) -> Rng {
-        let mut r = Rng(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F) ^ index.wrapping_mul(0xE703_7ED1_A0B4_28DB));
+        let mut r = Rng(seed
+            ^ stream.wrapping_mul(0xA076_1D64_78BD_642F)
+            ^ index.wrapping_mul(0xE703_7ED1_A0B4_28DB));
         r.next();
         r
     }
@@ -291,6 +433,11 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
+}
+
+/// A well-mixed hash of one number (for deterministic fault draws).
+pub fn mix(x: u64) -> u64 {
+    Rng::new(x, 0xFA17, 0).next()
 }
 
 #[cfg(test)]
@@ -313,16 +460,23 @@ mod tests {
 
     #[test]
     fn records_are_deterministic_and_small_orgs_have_unique_names() {
-        let cfg = DataConfig { duplicate_email_percent: 0, missing_email_percent: 0, ..Default::default() };
-        assert_eq!(Entity::Employees.record(&cfg, 5), Entity::Employees.record(&cfg, 5));
+        let cfg = DataConfig {
+            duplicate_email_percent: 0,
+            missing_email_percent: 0,
+            ..Default::default()
+        };
+        assert_eq!(
+            Entity::Employees.record(&cfg, 5),
+            Entity::Employees.record(&cfg, 5)
+        );
         let emails: std::collections::BTreeSet<String> = (0..2_000)
-            .map(|i| Entity::Employees.record(&cfg, i)["emailAddress"].as_str().unwrap().to_string())
+            .map(|i| {
+                Entity::Employees.record(&cfg, i)["emailAddress"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect();
         assert_eq!(emails.len(), 2_000);
     }
-}
-
-/// A well-mixed hash of one number (for deterministic fault draws).
-pub fn mix(x: u64) -> u64 {
-    Rng::new(x, 0xFA17, 0).next()
 }

@@ -34,7 +34,12 @@ pub async fn inject(State(org): State<Arc<Org>>, req: Request, next: Next) -> Re
         inner.requests
     };
     let draw = mix(org.scenario.data.seed ^ n.wrapping_mul(0x9E37_79B9));
-    let delay = f.latency_ms + if f.jitter_ms > 0 { draw % (f.jitter_ms + 1) } else { 0 };
+    let delay = f.latency_ms
+        + if f.jitter_ms > 0 {
+            draw % (f.jitter_ms + 1)
+        } else {
+            0
+        };
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
@@ -43,16 +48,35 @@ pub async fn inject(State(org): State<Arc<Org>>, req: Request, next: Next) -> Re
         std::future::pending::<()>().await;
     }
     if matches(&f.html_paths, &path) {
-        let status = StatusCode::from_u16(f.html_status).ok().filter(|_| f.html_status != 0).unwrap_or(StatusCode::OK);
-        let body = f.html_body.clone().unwrap_or_else(|| MAINTENANCE_PAGE.to_string());
-        return (status, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], body).into_response();
+        let status = StatusCode::from_u16(f.html_status)
+            .ok()
+            .filter(|_| f.html_status != 0)
+            .unwrap_or(StatusCode::OK);
+        let body = f
+            .html_body
+            .clone()
+            .unwrap_or_else(|| MAINTENANCE_PAGE.to_string());
+        return (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=UTF-8")],
+            body,
+        )
+            .into_response();
     }
     if f.error_rate > 0.0 && ((draw >> 11) % 10_000) < (f.error_rate * 10_000.0) as u64 {
-        let status = StatusCode::from_u16(f.error_status).ok().filter(|_| f.error_status != 0).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(f.error_status)
+            .ok()
+            .filter(|_| f.error_status != 0)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return sf_error(
             status,
             "UNKNOWN_EXCEPTION",
-            &format!("An unexpected error occurred. Please include this ErrorId if you contact support: {}-{} (-{})", 100_000_000 + draw % 900_000_000, n, draw % 1_000_000),
+            &format!(
+                "An unexpected error occurred. Please include this ErrorId if you contact support: {}-{} (-{})",
+                100_000_000 + draw % 900_000_000,
+                n,
+                draw % 1_000_000
+            ),
         );
     }
     let resp = next.run(req).await;
@@ -64,10 +88,20 @@ pub async fn inject(State(org): State<Arc<Org>>, req: Request, next: Next) -> Re
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    parts.headers.insert(header::CONTENT_LENGTH, bytes.len().into());
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, bytes.len().into());
     let mut chunks: Vec<Result<Bytes, std::io::Error>> = Vec::new();
-    let keep = if truncate { bytes.len() / 2 } else { bytes.len() };
-    let step = if f.slow_body_bytes_per_sec > 0 { (f.slow_body_bytes_per_sec as usize / 10).max(1) } else { keep.max(1) };
+    let keep = if truncate {
+        bytes.len() / 2
+    } else {
+        bytes.len()
+    };
+    let step = if f.slow_body_bytes_per_sec > 0 {
+        (f.slow_body_bytes_per_sec as usize / 10).max(1)
+    } else {
+        keep.max(1)
+    };
     let mut at = 0;
     while at < keep {
         let end = (at + step).min(keep);
@@ -75,7 +109,10 @@ pub async fn inject(State(org): State<Arc<Org>>, req: Request, next: Next) -> Re
         at = end;
     }
     if truncate {
-        chunks.push(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "simulated truncation")));
+        chunks.push(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated truncation",
+        )));
     }
     let slow = f.slow_body_bytes_per_sec > 0;
     let stream = futures_util::StreamExt::then(stream::iter(chunks), move |c| async move {

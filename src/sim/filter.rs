@@ -16,7 +16,10 @@ pub struct FilterError {
 }
 
 fn fail<T>(code: &'static str, message: impl Into<String>) -> Result<T, FilterError> {
-    Err(FilterError { code, message: message.into() })
+    Err(FilterError {
+        code,
+        message: message.into(),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +98,14 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
             i += 1;
             loop {
                 match chars.get(i) {
-                    None => return fail("UNTERMINATED_LITERAL", format!("The string literal starting at position {start} is not terminated")),
+                    None => {
+                        return fail(
+                            "UNTERMINATED_LITERAL",
+                            format!(
+                                "The string literal starting at position {start} is not terminated"
+                            ),
+                        );
+                    }
                     Some('\'') if chars.get(i + 1) == Some(&'\'') => {
                         s.push('\'');
                         i += 2;
@@ -111,25 +121,39 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
                 }
             }
             out.push((start, Tok::Lit(Lit::Str(s))));
-        } else if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+        } else if c.is_ascii_digit()
+            || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
             i += 1;
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.' || chars[i] == '-') {
+            while i < chars.len()
+                && (chars[i].is_ascii_digit() || chars[i] == '.' || chars[i] == '-')
+            {
                 i += 1;
             }
             let text: String = chars[start..i].iter().collect();
             let is_date = text.len() == 10
                 && text.as_bytes()[4] == b'-'
                 && text.as_bytes()[7] == b'-'
-                && text.bytes().enumerate().all(|(k, b)| k == 4 || k == 7 || b.is_ascii_digit());
+                && text
+                    .bytes()
+                    .enumerate()
+                    .all(|(k, b)| k == 4 || k == 7 || b.is_ascii_digit());
             if is_date {
                 out.push((start, Tok::Lit(Lit::Date(text))));
             } else if let Ok(n) = text.parse::<f64>() {
                 out.push((start, Tok::Lit(Lit::Num(n))));
             } else {
-                return fail("SYNTAX_ERROR", format!("'{text}' at position {start} is neither a number nor a date (yyyy-mm-dd)"));
+                return fail(
+                    "SYNTAX_ERROR",
+                    format!(
+                        "'{text}' at position {start} is neither a number nor a date (yyyy-mm-dd)"
+                    ),
+                );
             }
         } else if c.is_ascii_alphabetic() || c == '_' {
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
@@ -150,7 +174,10 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
             };
             out.push((start, tok));
         } else {
-            return fail("SYNTAX_ERROR", format!("Unexpected character '{c}' at position {start}"));
+            return fail(
+                "SYNTAX_ERROR",
+                format!("Unexpected character '{c}' at position {start}"),
+            );
         }
     }
     Ok(out)
@@ -169,7 +196,10 @@ impl Parser<'_> {
 
     fn unexpected<T>(&self) -> Result<T, FilterError> {
         match self.toks.get(self.pos) {
-            Some((at, t)) => fail("UNEXPECTED_TOKEN", format!("Unexpected token '{}' at position {at}", describe(t))),
+            Some((at, t)) => fail(
+                "UNEXPECTED_TOKEN",
+                format!("Unexpected token '{}' at position {at}", describe(t)),
+            ),
             None => fail("SYNTAX_ERROR", "The filter ended unexpectedly"),
         }
     }
@@ -203,7 +233,10 @@ impl Parser<'_> {
             }
             Some(Tok::LParen) => {
                 if depth >= MAX_DEPTH {
-                    return fail("GROUPING_TOO_DEEP", format!("Parentheses may be nested at most {MAX_DEPTH} deep"));
+                    return fail(
+                        "GROUPING_TOO_DEEP",
+                        format!("Parentheses may be nested at most {MAX_DEPTH} deep"),
+                    );
                 }
                 self.pos += 1;
                 let inner = self.expr(depth + 1)?;
@@ -219,11 +252,17 @@ impl Parser<'_> {
     }
 
     fn comparison(&mut self) -> Result<Expr, FilterError> {
-        let Some(Tok::Ident(field)) = self.peek().cloned() else { return self.unexpected() };
+        let Some(Tok::Ident(field)) = self.peek().cloned() else {
+            return self.unexpected();
+        };
         self.pos += 1;
-        let Some(Tok::Op(op)) = self.peek().cloned() else { return self.unexpected() };
+        let Some(Tok::Op(op)) = self.peek().cloned() else {
+            return self.unexpected();
+        };
         self.pos += 1;
-        let Some(Tok::Lit(lit)) = self.peek().cloned() else { return self.unexpected() };
+        let Some(Tok::Lit(lit)) = self.peek().cloned() else {
+            return self.unexpected();
+        };
         self.pos += 1;
         self.check_types(&field, op, &lit)?;
         Ok(Expr::Cmp(field, OpLit(op, lit)))
@@ -238,7 +277,12 @@ impl Parser<'_> {
             }
         }
         if v.is_object() || v.is_array() {
-            return fail("INVALID_OPERATION", format!("'{field}' is an object and cannot be filtered directly; filter on one of its fields"));
+            return fail(
+                "INVALID_OPERATION",
+                format!(
+                    "'{field}' is an object and cannot be filtered directly; filter on one of its fields"
+                ),
+            );
         }
         let ordering = !matches!(op, Op::Eq | Op::Ne);
         let ok = match (v, lit) {
@@ -252,9 +296,21 @@ impl Parser<'_> {
         if !ok {
             if ordering && matches!(lit, Lit::Null | Lit::Bool(_)) {
                 let op = describe(&Tok::Op(op));
-                return fail("INVALID_OPERATION", format!("'{op}' cannot compare '{field}' with {}", describe(&Tok::Lit(lit.clone()))));
+                return fail(
+                    "INVALID_OPERATION",
+                    format!(
+                        "'{op}' cannot compare '{field}' with {}",
+                        describe(&Tok::Lit(lit.clone()))
+                    ),
+                );
             }
-            return fail("DATA_TYPE_MISMATCH", format!("The value {} does not match the type of '{field}'", describe(&Tok::Lit(lit.clone()))));
+            return fail(
+                "DATA_TYPE_MISMATCH",
+                format!(
+                    "The value {} does not match the type of '{field}'",
+                    describe(&Tok::Lit(lit.clone()))
+                ),
+            );
         }
         Ok(())
     }
@@ -266,7 +322,11 @@ pub fn parse(src: &str, template: &Value) -> Result<Expr, FilterError> {
     if toks.is_empty() {
         return fail("SYNTAX_ERROR", "The filter is empty");
     }
-    let mut p = Parser { toks, pos: 0, template };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        template,
+    };
     let expr = p.expr(0)?;
     if p.pos < p.toks.len() {
         return p.unexpected();
@@ -332,7 +392,9 @@ mod tests {
         let ok = |s: &str| parse(s, &t).unwrap().matches(&t);
         assert!(ok("reason eq 'Performance'"));
         assert!(ok("amount gt 5 and amount le 10"));
-        assert!(ok("(amount lt 5 or reason ne 'x') and currentEmployment.active eq true"));
+        assert!(ok(
+            "(amount lt 5 or reason ne 'x') and currentEmployment.active eq true"
+        ));
         assert!(ok("paidDate ge 2024-01-01 and paidDate le 2024-12-31"));
         assert!(ok("currentEmployment.endDate eq null"));
         assert!(ok("not (amount eq 11)"));
@@ -349,8 +411,14 @@ mod tests {
         assert_eq!(code("nope eq 1"), "UNKNOWN_IDENTIFIER");
         assert_eq!(code("workAddress eq null"), "INVALID_OPERATION");
         assert_eq!(code("amount eq 'ten'"), "DATA_TYPE_MISMATCH");
-        assert_eq!(code("amount eq 1 and amount eq 2 or amount eq 3"), "CANNOT_DETERMINE_OPERATOR_PRECEDENCE");
-        assert_eq!(code(&format!("{}amount eq 1{}", "(".repeat(9), ")".repeat(9))), "GROUPING_TOO_DEEP");
+        assert_eq!(
+            code("amount eq 1 and amount eq 2 or amount eq 3"),
+            "CANNOT_DETERMINE_OPERATOR_PRECEDENCE"
+        );
+        assert_eq!(
+            code(&format!("{}amount eq 1{}", "(".repeat(9), ")".repeat(9))),
+            "GROUPING_TOO_DEEP"
+        );
         assert_eq!(code("amount eq 1 )"), "UNEXPECTED_TOKEN");
         assert_eq!(code("amount # 1"), "SYNTAX_ERROR");
     }

@@ -62,7 +62,10 @@ impl RunningSim {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if tokio::time::timeout(Duration::from_secs(2), &mut self.task).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(2), &mut self.task)
+            .await
+            .is_err()
+        {
             self.task.abort();
         }
     }
@@ -83,18 +86,36 @@ pub async fn start(scenario: Scenario, bind: SocketAddr, log: bool) -> io::Resul
     let port = addr.port();
     let login_url = format!("http://127.0.0.1:{port}");
     let instance_url = format!("http://localhost:{port}");
-    let user = scenario.users.iter().find(|u| u.auto_approve).unwrap_or(&scenario.users[0]);
+    let user = scenario
+        .users
+        .iter()
+        .find(|u| u.auto_approve)
+        .unwrap_or(&scenario.users[0]);
     let info = SimInfo {
         login_url: login_url.clone(),
         instance_url: instance_url.clone(),
         client_id: scenario.app.consumer_key.clone(),
-        client_secret: if scenario.app.share_secret { scenario.app.consumer_secret.clone() } else { String::new() },
+        client_secret: if scenario.app.share_secret {
+            scenario.app.consumer_secret.clone()
+        } else {
+            String::new()
+        },
         username: user.username.clone(),
         password: user.password.clone(),
-        callback_url: scenario.app.callback_urls.first().cloned().unwrap_or_default(),
+        callback_url: scenario
+            .app
+            .callback_urls
+            .first()
+            .cloned()
+            .unwrap_or_default(),
         scenario: scenario.name.clone(),
     };
-    let org = Arc::new(Org::new(scenario, login_url, instance_url, format!("localhost:{port}")));
+    let org = Arc::new(Org::new(
+        scenario,
+        login_url,
+        instance_url,
+        format!("localhost:{port}"),
+    ));
     let app = router(org.clone(), log);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -104,7 +125,13 @@ pub async fn start(scenario: Scenario, bind: SocketAddr, log: bool) -> io::Resul
             })
             .await
     });
-    Ok(RunningSim { info, addr, org, shutdown: Some(tx), task })
+    Ok(RunningSim {
+        info,
+        addr,
+        org,
+        shutdown: Some(tx),
+        task,
+    })
 }
 
 pub fn router(org: Arc<Org>, log: bool) -> Router {
@@ -115,20 +142,38 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route("/services/data/{version}/limits/", get(rest::limits))
         .route("/services/data/{version}/query", get(rest::query))
         .route("/services/data/{version}/query/", get(rest::query))
-        .route("/services/data/{version}/tooling/query", get(rest::tooling_query))
-        .route("/services/data/{version}/tooling/query/", get(rest::tooling_query))
+        .route(
+            "/services/data/{version}/tooling/query",
+            get(rest::tooling_query),
+        )
+        .route(
+            "/services/data/{version}/tooling/query/",
+            get(rest::tooling_query),
+        )
         .route("/services/data/{version}/{*rest}", any(rest::rest_fallback))
         .route("/services/apexrest/{*path}", any(sage::apexrest))
         .route_layer(middleware::from_fn_with_state(org.clone(), rest::api_guard));
     let mut app = Router::new()
-        .route("/services/oauth2/authorize", get(oauth::authorize_get).post(oauth::authorize_post))
+        .route(
+            "/services/oauth2/authorize",
+            get(oauth::authorize_get).post(oauth::authorize_post),
+        )
         .route("/services/oauth2/token", post(oauth::token))
-        .route("/services/oauth2/revoke", get(oauth::revoke).post(oauth::revoke))
+        .route(
+            "/services/oauth2/revoke",
+            get(oauth::revoke).post(oauth::revoke),
+        )
         .route("/services/oauth2/introspect", post(oauth::introspect))
-        .route("/services/oauth2/userinfo", get(oauth::userinfo).post(oauth::userinfo))
+        .route(
+            "/services/oauth2/userinfo",
+            get(oauth::userinfo).post(oauth::userinfo),
+        )
         .route("/id/{org}/{user}", get(oauth::id_url))
         .route("/.well-known/openid-configuration", get(oauth::discovery))
-        .route("/setup/connect", get(oauth::connect_get).post(oauth::connect_post))
+        .route(
+            "/setup/connect",
+            get(oauth::connect_get).post(oauth::connect_post),
+        )
         .route("/services/data", get(rest::versions))
         .route("/services/data/", get(rest::versions))
         .route("/_sim/clock", axum::routing::post(advance_clock))
@@ -144,7 +189,11 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
 }
 
 async fn not_found() -> Response {
-    rest::sf_error(axum::http::StatusCode::NOT_FOUND, "NOT_FOUND", "The requested resource does not exist")
+    rest::sf_error(
+        axum::http::StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    )
 }
 
 /// `POST /_sim/clock?advance_secs=N`: moves the org's clock forward (token and code expiry
@@ -153,10 +202,14 @@ async fn advance_clock(
     State(org): State<Arc<Org>>,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let secs: u64 = q.get("advance_secs").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let secs: u64 = q
+        .get("advance_secs")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut inner = org.lock();
     inner.clock_offset_ms += secs * 1000;
-    axum::Json(serde_json::json!({"clock_offset_secs": inner.clock_offset_ms / 1000})).into_response()
+    axum::Json(serde_json::json!({"clock_offset_secs": inner.clock_offset_ms / 1000}))
+        .into_response()
 }
 
 /// `GET /_sim/state`: counters for tests and curious users. Not a Salesforce endpoint.
@@ -179,6 +232,10 @@ async fn log_request(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let started = Instant::now();
     let resp = next.run(req).await;
-    eprintln!("{method} {path} -> {} ({} ms)", resp.status().as_u16(), started.elapsed().as_millis());
+    eprintln!(
+        "{method} {path} -> {} ({} ms)",
+        resp.status().as_u16(),
+        started.elapsed().as_millis()
+    );
     resp
 }

@@ -1,5 +1,8 @@
 //! Salesforce's OAuth endpoints, with its error pairs as the reference quotes them.
 
+// The helpers' early exit is the handler's whole answer (a `Response`); boxing it buys nothing.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -23,7 +26,12 @@ pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Respon
     if !description.is_empty() {
         body["error_description"] = Value::from(description);
     }
-    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 fn bad(error: &str, description: &str) -> Response {
@@ -31,7 +39,14 @@ fn bad(error: &str, description: &str) -> Response {
 }
 
 fn token_ok(body: Value) -> Response {
-    (StatusCode::OK, [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], axum::Json(body))
+    (
+        StatusCode::OK,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
+        axum::Json(body),
+    )
         .into_response()
 }
 
@@ -49,26 +64,48 @@ fn client_auth(headers: &HeaderMap, form: &Params) -> (Option<String>, Option<St
         .and_then(|b| String::from_utf8(b).ok())
     {
         if let Some((id, secret)) = basic.split_once(':') {
-            let dec = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+            let dec = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+            };
             return (dec(id), dec(secret).filter(|s| !s.is_empty()));
         }
     }
-    (form.get("client_id").cloned(), form.get("client_secret").cloned().filter(|s| !s.is_empty()))
+    (
+        form.get("client_id").cloned(),
+        form.get("client_secret").cloned().filter(|s| !s.is_empty()),
+    )
 }
 
 fn request_host(headers: &HeaderMap) -> String {
-    headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default().to_ascii_lowercase()
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 /// Requested scopes checked against the app's; none requested → all of the app's.
 fn grant_scopes(org: &Org, requested: Option<&String>) -> Result<Vec<String>, ()> {
     let app = &org.scenario.app.scopes;
-    match requested.map(|s| s.split([' ', '+']).filter(|s| !s.is_empty()).collect::<Vec<_>>()) {
+    match requested.map(|s| {
+        s.split([' ', '+'])
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+    }) {
         None => Ok(app.clone()),
         Some(v) if v.is_empty() => Ok(app.clone()),
         Some(v) => {
-            let allowed = |s: &str| app.iter().any(|a| a == s || (a == "full" && s != "refresh_token"));
-            if v.iter().all(|s| allowed(s)) { Ok(v.iter().map(|s| s.to_string()).collect()) } else { Err(()) }
+            let allowed = |s: &str| {
+                app.iter()
+                    .any(|a| a == s || (a == "full" && s != "refresh_token"))
+            };
+            if v.iter().all(|s| allowed(s)) {
+                Ok(v.iter().map(|s| s.to_string()).collect())
+            } else {
+                Err(())
+            }
         }
     }
 }
@@ -94,11 +131,20 @@ fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
 
 /// Salesforce redirects with 302 Found.
 fn found(location: &str) -> Response {
-    (StatusCode::FOUND, [(header::LOCATION, location.to_string())]).into_response()
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, location.to_string())],
+    )
+        .into_response()
 }
 
 fn error_page(status: StatusCode, text: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/html;charset=UTF-8")], text.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html;charset=UTF-8")],
+        text.to_string(),
+    )
+        .into_response()
 }
 
 /// Checks every authorize parameter; Ok = the redirect URI to send the user back to.
@@ -110,7 +156,7 @@ fn check_authorize(org: &Org, q: &Params) -> Result<(String, Vec<String>), Respo
         ));
     }
     let redirect = q.get("redirect_uri").cloned().unwrap_or_default();
-    if !org.scenario.app.callback_urls.iter().any(|c| *c == redirect) {
+    if !org.scenario.app.callback_urls.contains(&redirect) {
         return Err(error_page(
             StatusCode::BAD_REQUEST,
             "error=redirect_uri_mismatch&error_description=redirect_uri%20must%20match%20configuration",
@@ -125,7 +171,10 @@ fn check_authorize(org: &Org, q: &Params) -> Result<(String, Vec<String>), Respo
         found(&with_query(&redirect, &pairs))
     };
     if q.get("response_type").map(String::as_str) != Some("code") {
-        return Err(back("unsupported_response_type", "response type not supported"));
+        return Err(back(
+            "unsupported_response_type",
+            "response type not supported",
+        ));
     }
     let Ok(scopes) = grant_scopes(org, q.get("scope")) else {
         return Err(back("invalid_scope", "the requested scope is not allowed"));
@@ -144,13 +193,25 @@ fn check_authorize(org: &Org, q: &Params) -> Result<(String, Vec<String>), Respo
 }
 
 /// The user approved (or denied): back to the callback with a code or `access_denied`.
-fn finish_authorize(org: &Org, q: &Params, redirect: &str, scopes: Vec<String>, user: usize, approve: bool) -> Response {
+fn finish_authorize(
+    org: &Org,
+    q: &Params,
+    redirect: &str,
+    scopes: Vec<String>,
+    user: usize,
+    approve: bool,
+) -> Response {
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     let state = q.get("state").cloned().unwrap_or_default();
     let code;
     if approve && !org.user(user).denies_consent {
         org.lock().approved.insert(user);
-        code = org.new_code(user, redirect, q.get("code_challenge").filter(|c| !c.is_empty()).cloned(), scopes);
+        code = org.new_code(
+            user,
+            redirect,
+            q.get("code_challenge").filter(|c| !c.is_empty()).cloned(),
+            scopes,
+        );
         pairs.push(("code", &code));
     } else {
         pairs.push(("error", "access_denied"));
@@ -188,22 +249,39 @@ pub async fn authorize_post(State(org): State<Arc<Org>>, body: Bytes) -> Respons
             let approve = form.get("action").map(String::as_str) != Some("deny");
             finish_authorize(&org, &form, &redirect, scopes, user, approve)
         }
-        _ => login_page(&org, &form, Some("Please check your username and password. If you still can't log in, contact your Salesforce administrator.")),
+        _ => login_page(
+            &org,
+            &form,
+            Some(
+                "Please check your username and password. If you still can't log in, contact your Salesforce administrator.",
+            ),
+        ),
     }
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn login_page(org: &Org, q: &Params, error: Option<&str>) -> Response {
     let hidden: String = q
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "username" | "pw" | "action"))
-        .map(|(k, v)| format!(r#"<input type="hidden" name="{}" value="{}">"#, esc(k), esc(v)))
+        .map(|(k, v)| {
+            format!(
+                r#"<input type="hidden" name="{}" value="{}">"#,
+                esc(k),
+                esc(v)
+            )
+        })
         .collect();
     let hint = q.get("login_hint").map(|h| esc(h)).unwrap_or_default();
-    let error = error.map(|e| format!(r#"<p class="error">{}</p>"#, esc(e))).unwrap_or_default();
+    let error = error
+        .map(|e| format!(r#"<p class="error">{}</p>"#, esc(e)))
+        .unwrap_or_default();
     let app = esc(&org.scenario.app.name);
     Html(format!(
         r#"<!DOCTYPE html><html><head><title>Login | Salesforce (simulated org)</title>
@@ -219,7 +297,10 @@ fn login_page(org: &Org, q: &Params, error: Option<&str>) -> Response {
 
 /// `POST /services/oauth2/token`: every grant, and the device-flow start.
 pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes) -> Response {
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     if !ctype.starts_with("application/x-www-form-urlencoded") {
         // Salesforce reads only a form body; JSON looks like no grant type at all.
         return bad("unsupported_grant_type", "grant type not supported");
@@ -261,7 +342,10 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
         }
         "refresh_token" => {
             if secret_wrong || (app.require_secret_refresh && !secret_ok) {
-                return bad(&org.scenario.shapes.refresh_secret_error, &org.scenario.shapes.refresh_secret_description);
+                return bad(
+                    &org.scenario.shapes.refresh_secret_error,
+                    &org.scenario.shapes.refresh_secret_description,
+                );
             }
             refresh_grant(&org, &form)
         }
@@ -281,10 +365,18 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
             if request_host(&headers) != org.my_domain_host {
                 return bad("invalid_grant", "request not supported on this domain");
             }
-            let Some((user, _)) = Some(app.client_credentials_run_as.as_str()).filter(|u| !u.is_empty()).and_then(|u| org.scenario.user(u)) else {
+            let Some((user, _)) = Some(app.client_credentials_run_as.as_str())
+                .filter(|u| !u.is_empty())
+                .and_then(|u| org.scenario.user(u))
+            else {
                 return bad("invalid_grant", "no client credentials user enabled");
             };
-            let scopes: Vec<String> = app.scopes.iter().filter(|s| !is_refresh_scope(s)).cloned().collect();
+            let scopes: Vec<String> = app
+                .scopes
+                .iter()
+                .filter(|s| !is_refresh_scope(s))
+                .cloned()
+                .collect();
             token_ok(org.issue_tokens(user, &scopes, false, None))
         }
         _ => device_poll(&org, &form),
@@ -309,7 +401,10 @@ fn user_login_checks(org: &Org, user: usize) -> Result<(), Response> {
         return Err(bad(&s.login_rate_error, &s.login_rate_description));
     }
     if org.scenario.app.permitted_users == PermittedUsers::AdminApproved && !cfg.pre_authorized {
-        return Err(bad("invalid_app_access", "user is not admin approved to access this app"));
+        return Err(bad(
+            "invalid_app_access",
+            "user is not admin approved to access this app",
+        ));
     }
     Ok(())
 }
@@ -326,14 +421,23 @@ fn code_grant(org: &Org, form: &Params) -> Response {
             return bad("invalid_grant", "expired authorization code");
         }
         if form.get("redirect_uri") != Some(&c.redirect_uri) {
-            return bad("redirect_uri_mismatch", "redirect_uri must match configuration");
+            return bad(
+                "redirect_uri_mismatch",
+                "redirect_uri must match configuration",
+            );
         }
         c.used = true;
         (c.user, c.scopes.clone(), c.challenge.clone())
     };
     if let Some(challenge) = challenge {
-        let verifier = form.get("code_verifier").map(String::as_str).unwrap_or_default();
-        if verifier.is_empty() || verifier.contains('~') || crypto::pkce_challenge(verifier) != challenge {
+        let verifier = form
+            .get("code_verifier")
+            .map(String::as_str)
+            .unwrap_or_default();
+        if verifier.is_empty()
+            || verifier.contains('~')
+            || crypto::pkce_challenge(verifier) != challenge
+        {
             return bad("invalid_grant", "invalid code verifier");
         }
     }
@@ -349,7 +453,9 @@ fn refresh_grant(org: &Org, form: &Params) -> Response {
     let expired = || bad("invalid_grant", "expired access/refresh token");
     let (user, scopes, family) = {
         let mut inner = org.lock();
-        let Some(t) = inner.refresh.get(&token) else { return expired() };
+        let Some(t) = inner.refresh.get(&token) else {
+            return expired();
+        };
         if t.rotated_out && !t.revoked {
             // Reusing a rotated-out token revokes the whole family.
             let family = t.family;
@@ -388,27 +494,46 @@ fn password_grant(org: &Org, form: &Params) -> Response {
     let Some((user, cfg)) = org.scenario.user(username) else {
         return bad("invalid_grant", "authentication failure");
     };
-    let expected = format!("{}{}", cfg.password, cfg.security_token.as_deref().unwrap_or_default());
+    let expected = format!(
+        "{}{}",
+        cfg.password,
+        cfg.security_token.as_deref().unwrap_or_default()
+    );
     if password != expected {
         return bad("invalid_grant", "authentication failure");
     }
     if let Err(resp) = user_login_checks(org, user) {
         return resp;
     }
-    let scopes: Vec<String> = org.scenario.app.scopes.iter().filter(|s| !is_refresh_scope(s)).cloned().collect();
+    let scopes: Vec<String> = org
+        .scenario
+        .app
+        .scopes
+        .iter()
+        .filter(|s| !is_refresh_scope(s))
+        .cloned()
+        .collect();
     token_ok(org.issue_tokens(user, &scopes, false, None))
 }
 
 fn jwt_grant(org: &Org, form: &Params) -> Response {
-    let assertion = form.get("assertion").map(String::as_str).unwrap_or_default();
+    let assertion = form
+        .get("assertion")
+        .map(String::as_str)
+        .unwrap_or_default();
     let invalid = || bad("invalid_grant", "invalid assertion");
     let parts: Vec<&str> = assertion.split('.').collect();
-    let [h, c, s] = parts.as_slice() else { return invalid() };
+    let [h, c, s] = parts.as_slice() else {
+        return invalid();
+    };
     let decode = |p: &str| URL_SAFE_NO_PAD.decode(p.trim_end_matches('=')).ok();
-    let (Some(header), Some(claims), Some(sig)) = (decode(h), decode(c), decode(s)) else { return invalid() };
-    let (Ok(header), Ok(claims)) =
-        (serde_json::from_slice::<Value>(&header), serde_json::from_slice::<Value>(&claims))
-    else {
+    let (Some(header), Some(claims), Some(sig)) = (decode(h), decode(c), decode(s)) else {
+        return invalid();
+    };
+    let (Ok(header), Ok(claims)) = (
+        serde_json::from_slice::<Value>(&header),
+        serde_json::from_slice::<Value>(&claims),
+    ) else {
         return invalid();
     };
     if header["alg"] != "RS256" {
@@ -417,12 +542,17 @@ fn jwt_grant(org: &Org, form: &Params) -> Response {
     if !app_active(org, claims["iss"].as_str()) {
         return bad("invalid_client_id", "client identifier invalid");
     }
-    let Some(key) = &org.jwt_key_der else { return invalid() };
+    let Some(key) = &org.jwt_key_der else {
+        return invalid();
+    };
     if !crypto::verify_rs256(key, format!("{h}.{c}").as_bytes(), &sig) {
         return invalid();
     }
     let aud_ok = {
-        let aud = claims["aud"].as_str().unwrap_or_default().trim_end_matches('/');
+        let aud = claims["aud"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_end_matches('/');
         let standard = match org.scenario.org.kind {
             OrgKind::Production => "https://login.salesforce.com",
             OrgKind::Sandbox => "https://test.salesforce.com",
@@ -440,14 +570,22 @@ fn jwt_grant(org: &Org, form: &Params) -> Response {
         return bad("invalid_grant", "user hasn't approved this consumer");
     };
     let approved = org.lock().approved.contains(&user);
-    let pre = org.scenario.app.permitted_users == PermittedUsers::AdminApproved && cfg.pre_authorized;
+    let pre =
+        org.scenario.app.permitted_users == PermittedUsers::AdminApproved && cfg.pre_authorized;
     if !(approved || pre) {
         return bad("invalid_grant", "user hasn't approved this consumer");
     }
     if let Err(resp) = user_login_checks(org, user) {
         return resp;
     }
-    let scopes: Vec<String> = org.scenario.app.scopes.iter().filter(|s| !is_refresh_scope(s)).cloned().collect();
+    let scopes: Vec<String> = org
+        .scenario
+        .app
+        .scopes
+        .iter()
+        .filter(|s| !is_refresh_scope(s))
+        .cloned()
+        .collect();
     let mut body = org.issue_tokens(user, &scopes, false, None);
     body.as_object_mut().map(|b| b.remove("signature"));
     token_ok(body)
@@ -492,7 +630,11 @@ fn device_poll(org: &Org, form: &Params) -> Response {
     let now = org.now_ms();
     let interval = org.scenario.org.device_interval_secs * 1000;
     let auto_after = org.scenario.org.device_auto_approve_after_polls;
-    let auto_user = org.scenario.users.iter().position(|u| u.auto_approve && u.active);
+    let auto_user = org
+        .scenario
+        .users
+        .iter()
+        .position(|u| u.auto_approve && u.active);
     let (user, scopes) = {
         let mut inner = org.lock();
         let Some(d) = inner.device.get_mut(&code) else {
@@ -501,7 +643,9 @@ fn device_poll(org: &Org, form: &Params) -> Response {
         if d.done || now.saturating_sub(d.issued) > 10 * 60 * 1000 {
             return bad("invalid_grant", "expired device code");
         }
-        if d.last_poll.is_some_and(|last| now.saturating_sub(last) < interval) {
+        if d.last_poll
+            .is_some_and(|last| now.saturating_sub(last) < interval)
+        {
             d.last_poll = Some(now);
             return bad("slow_down", "polling too quickly for the token endpoint");
         }
@@ -531,7 +675,9 @@ pub async fn connect_get(State(org): State<Arc<Org>>) -> Response {
 }
 
 fn connect_page(org: &Org, message: Option<&str>) -> Response {
-    let message = message.map(|m| format!("<p>{}</p>", esc(m))).unwrap_or_default();
+    let message = message
+        .map(|m| format!("<p>{}</p>", esc(m)))
+        .unwrap_or_default();
     Html(format!(
         r#"<!DOCTYPE html><html><head><title>Connect | Salesforce (simulated org)</title></head><body>
 <h1>Connect a device to {}</h1>{message}<form method="post" action="/setup/connect">
@@ -545,16 +691,24 @@ fn connect_page(org: &Org, message: Option<&str>) -> Response {
 
 pub async fn connect_post(State(org): State<Arc<Org>>, body: Bytes) -> Response {
     let form = parse_form(&body);
-    let code = form.get("user_code").map(|c| c.trim().to_ascii_uppercase()).unwrap_or_default();
-    let user = form.get("username").and_then(|u| org.scenario.user(u)).filter(|(_, u)| {
-        u.active && Some(&u.password) == form.get("pw")
-    });
+    let code = form
+        .get("user_code")
+        .map(|c| c.trim().to_ascii_uppercase())
+        .unwrap_or_default();
+    let user = form
+        .get("username")
+        .and_then(|u| org.scenario.user(u))
+        .filter(|(_, u)| u.active && Some(&u.password) == form.get("pw"));
     let Some((user, _)) = user else {
         return connect_page(&org, Some("Please check your username and password."));
     };
     let deny = form.get("action").map(String::as_str) == Some("deny");
     let mut inner = org.lock();
-    match inner.device.values_mut().find(|d| d.user_code == code && !d.done) {
+    match inner
+        .device
+        .values_mut()
+        .find(|d| d.user_code == code && !d.done)
+    {
         Some(d) => {
             if deny {
                 d.denied = true;
@@ -562,7 +716,14 @@ pub async fn connect_post(State(org): State<Arc<Org>>, body: Bytes) -> Response 
                 d.approved_by = Some(user);
             }
             drop(inner);
-            connect_page(&org, Some(if deny { "Access denied." } else { "Access granted. You may close this window." }))
+            connect_page(
+                &org,
+                Some(if deny {
+                    "Access denied."
+                } else {
+                    "Access granted. You may close this window."
+                }),
+            )
         }
         None => {
             drop(inner);
@@ -573,21 +734,27 @@ pub async fn connect_post(State(org): State<Arc<Org>>, body: Bytes) -> Response 
 
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("OAuth ")).map(str::trim)
+    v.strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("OAuth "))
+        .map(str::trim)
 }
 
 pub fn invalid_session() -> Response {
     (
         StatusCode::UNAUTHORIZED,
         [(header::WWW_AUTHENTICATE, "Token")],
-        axum::Json(json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])),
+        axum::Json(
+            json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]),
+        ),
     )
         .into_response()
 }
 
 fn identity(org: &Org, user: usize, version: Option<&str>) -> Value {
     let u = org.user(user);
-    let v = version.map(|v| v.trim_start_matches('v').to_string()).unwrap_or_else(|| "{version}".into());
+    let v = version
+        .map(|v| v.trim_start_matches('v').to_string())
+        .unwrap_or_else(|| "{version}".into());
     let base = &org.instance_url;
     let org_id = org.org_id18();
     let user_id = org.user_id18(user);
@@ -622,7 +789,9 @@ pub async fn id_url(
     Query(q): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else { return invalid_session() };
+    let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
+        return invalid_session();
+    };
     let same = |a: &str, b: &str| a.get(..15).is_some_and(|a| b.get(..15) == Some(a));
     if !same(&org_id, &org.org_id18()) || !same(&user_id, &org.user_id18(user)) {
         return (StatusCode::FORBIDDEN, "Bad_Id").into_response();
@@ -632,7 +801,9 @@ pub async fn id_url(
 
 /// `GET /services/oauth2/userinfo` (OpenID Connect).
 pub async fn userinfo(State(org): State<Arc<Org>>, headers: HeaderMap) -> Response {
-    let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else { return invalid_session() };
+    let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
+        return invalid_session();
+    };
     let id = identity(&org, user, None);
     let u = org.user(user);
     axum::Json(json!({
@@ -654,14 +825,28 @@ pub async fn introspect(State(org): State<Arc<Org>>, headers: HeaderMap, body: B
         return bad("invalid_client_id", "client identifier invalid");
     }
     if secret.as_deref() != Some(org.scenario.app.consumer_secret.as_str()) {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "invalid client credentials");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "invalid client credentials",
+        );
     }
     let token = form.get("token").cloned().unwrap_or_default();
     let now = org.now_ms();
     let found = {
         let inner = org.lock();
-        if let Some(t) = inner.access.get(&token).filter(|t| !t.revoked && now < t.expires) {
-            Some((t.user, t.scopes.clone(), "access_token", t.issued, Some(t.expires)))
+        if let Some(t) = inner
+            .access
+            .get(&token)
+            .filter(|t| !t.revoked && now < t.expires)
+        {
+            Some((
+                t.user,
+                t.scopes.clone(),
+                "access_token",
+                t.issued,
+                Some(t.expires),
+            ))
         } else {
             inner
                 .refresh

@@ -25,11 +25,19 @@ pub struct Caller {
 
 /// A Salesforce REST error: a JSON array of `{message, errorCode}`.
 pub fn sf_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, axum::Json(json!([{"message": message, "errorCode": code}]))).into_response()
+    (
+        status,
+        axum::Json(json!([{"message": message, "errorCode": code}])),
+    )
+        .into_response()
 }
 
 fn not_found() -> Response {
-    sf_error(StatusCode::NOT_FOUND, "NOT_FOUND", "The requested resource does not exist")
+    sf_error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    )
 }
 
 /// Session, API access and allocation checks; counts the call and adds `Sforce-Limit-Info`.
@@ -54,7 +62,11 @@ pub async fn api_guard(State(org): State<Arc<Org>>, mut req: Request, next: Next
     if !org.user(user).api_enabled {
         let status = StatusCode::from_u16(org.scenario.shapes.api_currently_disabled_status)
             .unwrap_or(StatusCode::FORBIDDEN);
-        return sf_error(status, "API_CURRENTLY_DISABLED", "API is disabled for this User");
+        return sf_error(
+            status,
+            "API_CURRENTLY_DISABLED",
+            "API is disabled for this User",
+        );
     }
     let max = org.scenario.org.daily_api_allocation;
     let exceeded = {
@@ -67,7 +79,11 @@ pub async fn api_guard(State(org): State<Arc<Org>>, mut req: Request, next: Next
         }
     };
     let mut resp = if exceeded {
-        sf_error(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        sf_error(
+            StatusCode::FORBIDDEN,
+            "REQUEST_LIMIT_EXCEEDED",
+            "TotalRequests Limit exceeded.",
+        )
     } else {
         req.extensions_mut().insert(Caller { user });
         next.run(req).await
@@ -87,7 +103,13 @@ fn release_label(major: u32) -> String {
 }
 
 fn max_version(org: &Org) -> u32 {
-    org.scenario.org.api_version.split('.').next().and_then(|v| v.parse().ok()).unwrap_or(67)
+    org.scenario
+        .org
+        .api_version
+        .split('.')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(67)
 }
 
 /// Whether `v67.0` names a version the org serves.
@@ -113,15 +135,50 @@ pub async fn resources(State(org): State<Arc<Org>>, Path(version): Path<String>)
     }
     let p = format!("/services/data/{version}");
     let names = [
-        "tooling", "metadata", "eclair", "folders", "prechatForms", "async-queries", "query", "serviceTemplates",
-        "chatter", "connect", "tabs", "appMenu", "quickActions", "queryAll", "commerce", "wave", "iot", "analytics",
-        "search", "identity", "composite", "parameterizedSearch", "fingerprint", "theme", "nouns", "event",
-        "sobjects", "actions", "recent", "support", "limits", "licensing", "process", "apps", "ui-api",
+        "tooling",
+        "metadata",
+        "eclair",
+        "folders",
+        "prechatForms",
+        "async-queries",
+        "query",
+        "serviceTemplates",
+        "chatter",
+        "connect",
+        "tabs",
+        "appMenu",
+        "quickActions",
+        "queryAll",
+        "commerce",
+        "wave",
+        "iot",
+        "analytics",
+        "search",
+        "identity",
+        "composite",
+        "parameterizedSearch",
+        "fingerprint",
+        "theme",
+        "nouns",
+        "event",
+        "sobjects",
+        "actions",
+        "recent",
+        "support",
+        "limits",
+        "licensing",
+        "process",
+        "apps",
+        "ui-api",
     ];
     let map: serde_json::Map<String, Value> = names
         .iter()
         .map(|n| {
-            let url = if *n == "identity" { json!(format!("{}/id/{}/", org.login_url, org.org_id18())) } else { json!(format!("{p}/{n}")) };
+            let url = if *n == "identity" {
+                json!(format!("{}/id/{}/", org.login_url, org.org_id18()))
+            } else {
+                json!(format!("{p}/{n}"))
+            };
             (n.to_string(), url)
         })
         .collect();
@@ -150,7 +207,10 @@ pub async fn limits(State(org): State<Arc<Org>>, Path(version): Path<String>) ->
     .into_response()
 }
 
-pub async fn rest_fallback(State(org): State<Arc<Org>>, Path((version, _rest)): Path<(String, String)>) -> Response {
+pub async fn rest_fallback(
+    State(org): State<Arc<Org>>,
+    Path((version, _rest)): Path<(String, String)>,
+) -> Response {
     let _ = version_ok(&org, &version);
     not_found()
 }
@@ -173,14 +233,28 @@ pub async fn tooling_query(
     run_query(&org, &version, q.get("q"), caller, true)
 }
 
-fn run_query(org: &Org, version: &str, q: Option<&String>, caller: Caller, tooling: bool) -> Response {
+fn run_query(
+    org: &Org,
+    version: &str,
+    q: Option<&String>,
+    caller: Caller,
+    tooling: bool,
+) -> Response {
     if !version_ok(org, version) {
         return not_found();
     }
     let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
-        return sf_error(StatusCode::BAD_REQUEST, "MALFORMED_QUERY", "A query string has to be specified");
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_QUERY",
+            "A query string has to be specified",
+        );
     };
-    let api_path = if tooling { format!("/services/data/{version}/tooling") } else { format!("/services/data/{version}") };
+    let api_path = if tooling {
+        format!("/services/data/{version}/tooling")
+    } else {
+        format!("/services/data/{version}")
+    };
     match soql::run(q, &tables(org, caller.user, tooling), &api_path) {
         Ok(v) => axum::Json(v).into_response(),
         Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),
@@ -210,7 +284,8 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "SubscriberPackageVersion": {"__type": "SubscriberPackageVersion", "Id": "04t0X000001hYvEQAU", "Name": "Winter 26", "MajorVersion": 26, "MinorVersion": 3, "PatchVersion": 0, "BuildNumber": 4},
         })];
         if sc.org.package_installed {
-            let [major, minor, patch, build] = parse_package_version(&sc.org.package_version).unwrap_or([4, 8, 0, 0]);
+            let [major, minor, patch, build] =
+                parse_package_version(&sc.org.package_version).unwrap_or([4, 8, 0, 0]);
             rows.push(json!({
                 "Id": "0A35g0000008ObBAAU", "SubscriberPackageId": "0330X000000SpApQAS",
                 "SubscriberPackage": {"__type": "SubscriberPackage", "Id": "0330X000000SpApQAS", "NamespacePrefix": "spapi", "Name": "Sage People API"},
@@ -220,10 +295,17 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
         return vec![Table {
             name: "InstalledSubscriberPackage",
             fields: &[
-                "Id", "SubscriberPackageId", "SubscriberPackage.Id", "SubscriberPackage.NamespacePrefix",
-                "SubscriberPackage.Name", "SubscriberPackageVersion.Id", "SubscriberPackageVersion.Name",
-                "SubscriberPackageVersion.MajorVersion", "SubscriberPackageVersion.MinorVersion",
-                "SubscriberPackageVersion.PatchVersion", "SubscriberPackageVersion.BuildNumber",
+                "Id",
+                "SubscriberPackageId",
+                "SubscriberPackage.Id",
+                "SubscriberPackage.NamespacePrefix",
+                "SubscriberPackage.Name",
+                "SubscriberPackageVersion.Id",
+                "SubscriberPackageVersion.Name",
+                "SubscriberPackageVersion.MajorVersion",
+                "SubscriberPackageVersion.MinorVersion",
+                "SubscriberPackageVersion.PatchVersion",
+                "SubscriberPackageVersion.BuildNumber",
             ],
             rows,
         }];
@@ -241,7 +323,19 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
         .collect();
     let mut out = vec![Table {
         name: "User",
-        fields: &["Id", "Username", "Name", "FirstName", "LastName", "Email", "IsActive", "UserType", "ProfileId", "Profile.Id", "Profile.Name"],
+        fields: &[
+            "Id",
+            "Username",
+            "Name",
+            "FirstName",
+            "LastName",
+            "Email",
+            "IsActive",
+            "UserType",
+            "ProfileId",
+            "Profile.Id",
+            "Profile.Name",
+        ],
         rows: users,
     }];
     let licence = |ns: &str, used: usize| {
@@ -254,7 +348,15 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
     }
     out.push(Table {
         name: "PackageLicense",
-        fields: &["Id", "NamespacePrefix", "Status", "ExpirationDate", "AllowedLicenses", "UsedLicenses", "IsProvisioned"],
+        fields: &[
+            "Id",
+            "NamespacePrefix",
+            "Status",
+            "ExpirationDate",
+            "AllowedLicenses",
+            "UsedLicenses",
+            "IsProvisioned",
+        ],
         rows: licences,
     });
     if !sees_setup {
@@ -273,7 +375,11 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
                "NamespacePrefix": null, "PermissionsApiEnabled": u.api_enabled, "PermissionsViewSetup": u.view_setup,
                "Profile": {"__type": "Profile", "Id": profile_id(user), "Name": "Minimum Access - API Only Integrations"}})
     };
-    let mut sets: Vec<Value> = if sc.org.package_installed { (0..PERMISSION_SETS.len()).map(set_row).collect() } else { Vec::new() };
+    let mut sets: Vec<Value> = if sc.org.package_installed {
+        (0..PERMISSION_SETS.len()).map(set_row).collect()
+    } else {
+        Vec::new()
+    };
     sets.extend((0..sc.users.len()).map(profile_set));
     let mut assignments = Vec::new();
     for (ui, u) in sc.users.iter().enumerate() {
@@ -295,15 +401,35 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
     }
     out.push(Table {
         name: "PermissionSet",
-        fields: &["Id", "Name", "Label", "IsOwnedByProfile", "ProfileId", "NamespacePrefix", "PermissionsApiEnabled", "PermissionsViewSetup", "Profile.Name"],
+        fields: &[
+            "Id",
+            "Name",
+            "Label",
+            "IsOwnedByProfile",
+            "ProfileId",
+            "NamespacePrefix",
+            "PermissionsApiEnabled",
+            "PermissionsViewSetup",
+            "Profile.Name",
+        ],
         rows: sets,
     });
     out.push(Table {
         name: "PermissionSetAssignment",
         fields: &[
-            "Id", "AssigneeId", "PermissionSetId", "PermissionSetGroupId", "IsActive", "ExpirationDate",
-            "PermissionSet.Id", "PermissionSet.Name", "PermissionSet.Label", "PermissionSet.IsOwnedByProfile",
-            "PermissionSet.NamespacePrefix", "PermissionSet.PermissionsApiEnabled", "PermissionSet.Profile.Name",
+            "Id",
+            "AssigneeId",
+            "PermissionSetId",
+            "PermissionSetGroupId",
+            "IsActive",
+            "ExpirationDate",
+            "PermissionSet.Id",
+            "PermissionSet.Name",
+            "PermissionSet.Label",
+            "PermissionSet.IsOwnedByProfile",
+            "PermissionSet.NamespacePrefix",
+            "PermissionSet.PermissionsApiEnabled",
+            "PermissionSet.Profile.Name",
         ],
         rows: assignments,
     });

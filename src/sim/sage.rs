@@ -22,7 +22,13 @@ use super::state::Org;
 const MAX_BODY: usize = 6_000_000;
 
 /// A Sage People API error: `{"error":{code, message, target, innererror:{code}}}`.
-pub fn sage_error(status: StatusCode, category: &str, inner: &str, message: &str, target: Option<&str>) -> Response {
+pub fn sage_error(
+    status: StatusCode,
+    category: &str,
+    inner: &str,
+    message: &str,
+    target: Option<&str>,
+) -> Response {
     let mut error = json!({"code": category, "message": message, "innererror": {"code": inner}});
     if let Some(t) = target {
         error["target"] = Value::from(t);
@@ -32,14 +38,28 @@ pub fn sage_error(status: StatusCode, category: &str, inner: &str, message: &str
 
 /// The Apex REST 404: no class maps the URL (package missing, or a wrong path or version).
 fn no_match(apex_path: &str) -> Response {
-    sf_error(StatusCode::NOT_FOUND, "NOT_FOUND", &format!("Could not find a match for URL {apex_path}"))
+    sf_error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        &format!("Could not find a match for URL {apex_path}"),
+    )
 }
 
 fn accepts_json(headers: &HeaderMap) -> bool {
-    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else { return true };
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
     accept.split(',').any(|part| {
-        let media = part.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        matches!(media.as_str(), "application/json" | "application/*" | "*/*" | "")
+        let media = part
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        matches!(
+            media.as_str(),
+            "application/json" | "application/*" | "*/*" | ""
+        )
     })
 }
 
@@ -52,7 +72,11 @@ pub async fn apexrest(
     axum::Extension(caller): axum::Extension<Caller>,
     body: Bytes,
 ) -> Response {
-    let apex_path = uri.path().strip_prefix("/services/apexrest").unwrap_or(uri.path()).to_string();
+    let apex_path = uri
+        .path()
+        .strip_prefix("/services/apexrest")
+        .unwrap_or(uri.path())
+        .to_string();
     if !org.scenario.org.package_installed {
         return no_match(&apex_path);
     }
@@ -60,10 +84,14 @@ pub async fn apexrest(
     let route = match segments.as_slice() {
         ["spapi", "v4", list] => Entity::from_path(list).map(Route::List),
         ["spapi", "v4", "employees", id] => Some(Route::Employee((*id).to_string())),
-        ["spapi", "v4", "employees", id, "payDetails"] => Some(Route::PayDetails((*id).to_string())),
+        ["spapi", "v4", "employees", id, "payDetails"] => {
+            Some(Route::PayDetails((*id).to_string()))
+        }
         _ => None,
     };
-    let Some(route) = route else { return no_match(&apex_path) };
+    let Some(route) = route else {
+        return no_match(&apex_path);
+    };
     let (allowed, endpoint) = match &route {
         Route::List(e) => (Method::GET, e.path()),
         Route::Employee(_) => (Method::GET, "employees"),
@@ -85,12 +113,23 @@ pub async fn apexrest(
             Some("Accept"),
         );
     }
-    let def = PermissionSetDef::for_endpoint(endpoint).expect("every endpoint has a permission set");
+    let def =
+        PermissionSetDef::for_endpoint(endpoint).expect("every endpoint has a permission set");
     if !org.user(caller.user).has_permission_set(def) {
         let s = &org.scenario.shapes;
-        let message = s.missing_permission_message.replace("{label}", def.label).replace("{endpoint}", endpoint);
-        let status = StatusCode::from_u16(s.missing_permission_status).unwrap_or(StatusCode::FORBIDDEN);
-        return sage_error(status, &s.missing_permission_category, "MISSING_API_PERMISSION", &message, Some(endpoint));
+        let message = s
+            .missing_permission_message
+            .replace("{label}", def.label)
+            .replace("{endpoint}", endpoint);
+        let status =
+            StatusCode::from_u16(s.missing_permission_status).unwrap_or(StatusCode::FORBIDDEN);
+        return sage_error(
+            status,
+            &s.missing_permission_category,
+            "MISSING_API_PERMISSION",
+            &message,
+            Some(endpoint),
+        );
     }
     match route {
         Route::List(entity) => list(&org, entity, &q),
@@ -120,7 +159,10 @@ fn list(org: &Org, entity: Entity, q: &HashMap<String, String>) -> Response {
             Some("absenceBalances"),
         );
     }
-    if let Some(unknown) = q.keys().find(|k| !matches!(k.as_str(), "marker" | "$filter")) {
+    if let Some(unknown) = q
+        .keys()
+        .find(|k| !matches!(k.as_str(), "marker" | "$filter"))
+    {
         return sage_error(
             StatusCode::BAD_REQUEST,
             "REQUEST_ERROR",
@@ -135,8 +177,15 @@ fn list(org: &Org, entity: Entity, q: &HashMap<String, String>) -> Response {
         Some(m) => match entity.index_of(m) {
             Some(i) if i < total => i + 1,
             _ => {
-                let status = StatusCode::from_u16(org.scenario.shapes.invalid_marker_status).unwrap_or(StatusCode::BAD_REQUEST);
-                return sage_error(status, "REQUEST_ERROR", "INVALID_MARKER", &format!("Invalid marker '{m}'"), Some("marker"));
+                let status = StatusCode::from_u16(org.scenario.shapes.invalid_marker_status)
+                    .unwrap_or(StatusCode::BAD_REQUEST);
+                return sage_error(
+                    status,
+                    "REQUEST_ERROR",
+                    "INVALID_MARKER",
+                    &format!("Invalid marker '{m}'"),
+                    Some("marker"),
+                );
             }
         },
     };
@@ -145,7 +194,13 @@ fn list(org: &Org, entity: Entity, q: &HashMap<String, String>) -> Response {
         Some(f) => match filter::parse(f, &entity.record(cfg, 0)) {
             Ok(e) => Some(e),
             Err(e) => {
-                return sage_error(StatusCode::BAD_REQUEST, "REQUEST_ERROR", e.code, &e.message, Some("$filter"));
+                return sage_error(
+                    StatusCode::BAD_REQUEST,
+                    "REQUEST_ERROR",
+                    e.code,
+                    &e.message,
+                    Some("$filter"),
+                );
             }
         },
     };
@@ -167,7 +222,10 @@ fn list(org: &Org, entity: Entity, q: &HashMap<String, String>) -> Response {
 
 fn employee(org: &Org, id: &str) -> Response {
     let cfg = &org.scenario.data;
-    match Entity::Employees.index_of(id).filter(|i| *i < Entity::Employees.count(cfg)) {
+    match Entity::Employees
+        .index_of(id)
+        .filter(|i| *i < Entity::Employees.count(cfg))
+    {
         Some(i) => axum::Json(envelope(org, Entity::Employees.record(cfg, i))).into_response(),
         None => sage_error(
             StatusCode::NOT_FOUND,
@@ -181,9 +239,18 @@ fn employee(org: &Org, id: &str) -> Response {
 
 fn pay_details(org: &Org, id: &str, headers: &HeaderMap, body: &[u8]) -> Response {
     let invalid = |inner: &str, message: &str| {
-        sage_error(StatusCode::BAD_REQUEST, "REQUEST_ERROR", inner, message, Some("data"))
+        sage_error(
+            StatusCode::BAD_REQUEST,
+            "REQUEST_ERROR",
+            inner,
+            message,
+            Some("data"),
+        )
     };
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     if !ctype.to_ascii_lowercase().starts_with("application/json") {
         return sage_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -205,25 +272,53 @@ fn pay_details(org: &Org, id: &str, headers: &HeaderMap, body: &[u8]) -> Respons
     let Ok(parsed) = serde_json::from_slice::<Value>(body) else {
         return invalid("INVALID_REQUEST_BODY", "The request body is not valid JSON");
     };
-    let Some(data) = parsed.get("data").and_then(Value::as_object).filter(|d| !d.is_empty()) else {
-        return invalid("INVALID_REQUEST_BODY", "The request body must contain a non-empty 'data' object");
+    let Some(data) = parsed
+        .get("data")
+        .and_then(Value::as_object)
+        .filter(|d| !d.is_empty())
+    else {
+        return invalid(
+            "INVALID_REQUEST_BODY",
+            "The request body must contain a non-empty 'data' object",
+        );
     };
     if data.contains_key("id") || data.contains_key("employeeId") {
-        return invalid("INVALID_REQUEST_BODY", "'id' and 'employeeId' are read-only");
+        return invalid(
+            "INVALID_REQUEST_BODY",
+            "'id' and 'employeeId' are read-only",
+        );
     }
-    let Some(period) = data.get("period").and_then(Value::as_str).filter(|p| !p.is_empty()) else {
-        return invalid("INVALID_REQUEST_BODY", "'period' is required and must be a string");
+    let Some(period) = data
+        .get("period")
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty())
+    else {
+        return invalid(
+            "INVALID_REQUEST_BODY",
+            "'period' is required and must be a string",
+        );
     };
     let mut fields = Vec::new();
-    for f in data.get("additionalFields").and_then(Value::as_array).into_iter().flatten() {
+    for f in data
+        .get("additionalFields")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let Some(target) = f.get("target").and_then(Value::as_str) else {
-            return invalid("INVALID_REQUEST_BODY", "Every additional field needs a 'target'");
+            return invalid(
+                "INVALID_REQUEST_BODY",
+                "Every additional field needs a 'target'",
+            );
         };
         fields.push(json!({"name": target.trim_end_matches("__c").replace('_', " "), "value": f.get("value").cloned().unwrap_or(Value::Null), "source": target}));
     }
     let mut document = Value::Null;
     if let Some(doc) = data.get("document") {
-        let name = doc.get("name").and_then(Value::as_str).filter(|n| !n.is_empty());
+        let name = doc
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty());
         let content = doc.get("content").and_then(Value::as_str);
         let decoded = content.map(|c| base64::engine::general_purpose::STANDARD.decode(c));
         match (name, decoded) {
@@ -237,7 +332,10 @@ fn pay_details(org: &Org, id: &str, headers: &HeaderMap, body: &[u8]) -> Respons
         }
     }
     let cfg = &org.scenario.data;
-    if Entity::Employees.index_of(id).is_none_or(|i| i >= Entity::Employees.count(cfg)) {
+    if Entity::Employees
+        .index_of(id)
+        .is_none_or(|i| i >= Entity::Employees.count(cfg))
+    {
         return sage_error(
             StatusCode::NOT_FOUND,
             "REQUEST_ERROR",

@@ -14,17 +14,41 @@ use super::crypto;
 /// The seven Sage People API permission sets, one per endpoint. Labels are documented; the API
 /// names are a guess (no public source gives them), so scenarios may refer to a set by either.
 pub const PERMISSION_SETS: [PermissionSetDef; 7] = [
-    PermissionSetDef::new("employees", "Sage_People_Employees_API", "Sage People Employees API"),
-    PermissionSetDef::new("payDetails", "Sage_People_Pay_Details_API", "Sage People Pay Details API"),
-    PermissionSetDef::new("salaries", "Sage_People_Salaries_API", "Sage People Salaries API"),
-    PermissionSetDef::new("bonuses", "Sage_People_Bonuses_API", "Sage People Bonuses API"),
-    PermissionSetDef::new("absences", "Sage_People_Absences_API", "Sage People Absences API"),
+    PermissionSetDef::new(
+        "employees",
+        "Sage_People_Employees_API",
+        "Sage People Employees API",
+    ),
+    PermissionSetDef::new(
+        "payDetails",
+        "Sage_People_Pay_Details_API",
+        "Sage People Pay Details API",
+    ),
+    PermissionSetDef::new(
+        "salaries",
+        "Sage_People_Salaries_API",
+        "Sage People Salaries API",
+    ),
+    PermissionSetDef::new(
+        "bonuses",
+        "Sage_People_Bonuses_API",
+        "Sage People Bonuses API",
+    ),
+    PermissionSetDef::new(
+        "absences",
+        "Sage_People_Absences_API",
+        "Sage People Absences API",
+    ),
     PermissionSetDef::new(
         "absenceBalances",
         "Sage_People_Absence_Balances_API",
         "Sage People Absence Balances API",
     ),
-    PermissionSetDef::new("timesheets", "Sage_People_Timesheets_API", "Sage People Timesheets API"),
+    PermissionSetDef::new(
+        "timesheets",
+        "Sage_People_Timesheets_API",
+        "Sage People Timesheets API",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +61,11 @@ pub struct PermissionSetDef {
 
 impl PermissionSetDef {
     const fn new(endpoint: &'static str, name: &'static str, label: &'static str) -> Self {
-        Self { endpoint, name, label }
+        Self {
+            endpoint,
+            name,
+            label,
+        }
     }
 
     pub fn for_endpoint(endpoint: &str) -> Option<&'static PermissionSetDef> {
@@ -47,31 +75,74 @@ impl PermissionSetDef {
     /// Finds a set by API name or label, ignoring case.
     pub fn lookup(name_or_label: &str) -> Option<&'static PermissionSetDef> {
         PERMISSION_SETS.iter().find(|p| {
-            p.name.eq_ignore_ascii_case(name_or_label) || p.label.eq_ignore_ascii_case(name_or_label)
+            p.name.eq_ignore_ascii_case(name_or_label)
+                || p.label.eq_ignore_ascii_case(name_or_label)
         })
     }
 }
 
 /// The shipped scenarios: (name, TOML source).
 pub const SHIPPED: &[(&str, &str)] = &[
-    ("healthy", include_str!("../../assets/scenarios/healthy.toml")),
-    ("sandbox-healthy", include_str!("../../assets/scenarios/sandbox-healthy.toml")),
-    ("pkce-required", include_str!("../../assets/scenarios/pkce-required.toml")),
-    ("missing-permission-sets", include_str!("../../assets/scenarios/missing-permission-sets.toml")),
-    ("no-permission-sets", include_str!("../../assets/scenarios/no-permission-sets.toml")),
-    ("no-refresh-scope", include_str!("../../assets/scenarios/no-refresh-scope.toml")),
+    (
+        "healthy",
+        include_str!("../../assets/scenarios/healthy.toml"),
+    ),
+    (
+        "sandbox-healthy",
+        include_str!("../../assets/scenarios/sandbox-healthy.toml"),
+    ),
+    (
+        "pkce-required",
+        include_str!("../../assets/scenarios/pkce-required.toml"),
+    ),
+    (
+        "missing-permission-sets",
+        include_str!("../../assets/scenarios/missing-permission-sets.toml"),
+    ),
+    (
+        "no-permission-sets",
+        include_str!("../../assets/scenarios/no-permission-sets.toml"),
+    ),
+    (
+        "no-refresh-scope",
+        include_str!("../../assets/scenarios/no-refresh-scope.toml"),
+    ),
     (
         "refresh-expires-immediately",
         include_str!("../../assets/scenarios/refresh-expires-immediately.toml"),
     ),
-    ("refresh-rotation", include_str!("../../assets/scenarios/refresh-rotation.toml")),
-    ("package-not-installed", include_str!("../../assets/scenarios/package-not-installed.toml")),
-    ("api-disabled-for-user", include_str!("../../assets/scenarios/api-disabled-for-user.toml")),
-    ("api-disabled-for-org", include_str!("../../assets/scenarios/api-disabled-for-org.toml")),
-    ("secret-required", include_str!("../../assets/scenarios/secret-required.toml")),
-    ("callback-mismatch", include_str!("../../assets/scenarios/callback-mismatch.toml")),
-    ("admin-approval-required", include_str!("../../assets/scenarios/admin-approval-required.toml")),
-    ("app-not-installed", include_str!("../../assets/scenarios/app-not-installed.toml")),
+    (
+        "refresh-rotation",
+        include_str!("../../assets/scenarios/refresh-rotation.toml"),
+    ),
+    (
+        "package-not-installed",
+        include_str!("../../assets/scenarios/package-not-installed.toml"),
+    ),
+    (
+        "api-disabled-for-user",
+        include_str!("../../assets/scenarios/api-disabled-for-user.toml"),
+    ),
+    (
+        "api-disabled-for-org",
+        include_str!("../../assets/scenarios/api-disabled-for-org.toml"),
+    ),
+    (
+        "secret-required",
+        include_str!("../../assets/scenarios/secret-required.toml"),
+    ),
+    (
+        "callback-mismatch",
+        include_str!("../../assets/scenarios/callback-mismatch.toml"),
+    ),
+    (
+        "admin-approval-required",
+        include_str!("../../assets/scenarios/admin-approval-required.toml"),
+    ),
+    (
+        "app-not-installed",
+        include_str!("../../assets/scenarios/app-not-installed.toml"),
+    ),
     (
         "client-credentials-no-run-as-user",
         include_str!("../../assets/scenarios/client-credentials-no-run-as-user.toml"),
@@ -80,10 +151,22 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "username-password-disabled",
         include_str!("../../assets/scenarios/username-password-disabled.toml"),
     ),
-    ("api-limit-exhausted", include_str!("../../assets/scenarios/api-limit-exhausted.toml")),
-    ("slow-org", include_str!("../../assets/scenarios/slow-org.toml")),
-    ("flaky-org", include_str!("../../assets/scenarios/flaky-org.toml")),
-    ("proxy-html", include_str!("../../assets/scenarios/proxy-html.toml")),
+    (
+        "api-limit-exhausted",
+        include_str!("../../assets/scenarios/api-limit-exhausted.toml"),
+    ),
+    (
+        "slow-org",
+        include_str!("../../assets/scenarios/slow-org.toml"),
+    ),
+    (
+        "flaky-org",
+        include_str!("../../assets/scenarios/flaky-org.toml"),
+    ),
+    (
+        "proxy-html",
+        include_str!("../../assets/scenarios/proxy-html.toml"),
+    ),
 ];
 
 /// The demo key pair's public half, the default JWT certificate of the simulated app.
@@ -345,9 +428,11 @@ impl Default for AppConfig {
     fn default() -> Self {
         Self {
             name: "Sage People Integration".into(),
-            consumer_key: "3MVG9SimulatedOrgSagePeopleIntegrationConsumerKey0123456789abcdefghijklmnopqrstuv"
+            consumer_key:
+                "3MVG9SimulatedOrgSagePeopleIntegrationConsumerKey0123456789abcdefghijklmnopqrstuv"
+                    .into(),
+            consumer_secret: "5A1D4E7C9B2F8E3A6D0C4B7E1F9A2D5C8B3E6F0A1D4C7B9E2F5A8D1C4B7E0F3A"
                 .into(),
-            consumer_secret: "5A1D4E7C9B2F8E3A6D0C4B7E1F9A2D5C8B3E6F0A1D4C7B9E2F5A8D1C4B7E0F3A".into(),
             callback_urls: vec![
                 "http://localhost:1717/OauthRedirect".into(),
                 "https://api.stackone.com/connect/oauth2/sagepeople/callback".into(),
@@ -391,7 +476,10 @@ impl Default for UserConfig {
             active: true,
             api_enabled: true,
             view_setup: true,
-            permission_sets: PERMISSION_SETS.iter().map(|p| p.label.to_string()).collect(),
+            permission_sets: PERMISSION_SETS
+                .iter()
+                .map(|p| p.label.to_string())
+                .collect(),
             pre_authorized: true,
             auto_approve: true,
             denies_consent: false,
@@ -463,7 +551,9 @@ impl Scenario {
         SHIPPED
             .iter()
             .map(|(name, src)| {
-                let description = Scenario::parse(src, name).map(|s| s.description).unwrap_or_default();
+                let description = Scenario::parse(src, name)
+                    .map(|s| s.description)
+                    .unwrap_or_default();
                 (name.to_string(), description)
             })
             .collect()
@@ -505,23 +595,55 @@ impl Scenario {
     /// Parses and validates a scenario; `file` names it in errors.
     pub fn parse(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario = toml::from_str(src).map_err(|e| {
-            let line = e.span().map(|span| src[..span.start.min(src.len())].lines().count().max(1));
-            let field = line.and_then(|l| field_on_line(src, l));
-            ScenarioError { file: file.into(), line, field, message: e.message().trim().to_string() }
+            let message = e.message().trim().to_string();
+            let mut line = e
+                .span()
+                .map(|span| src[..span.start.min(src.len())].lines().count().max(1));
+            let mut field = line.and_then(|l| field_on_line(src, l));
+            // toml reports an unknown key at its table; point at the key itself.
+            if let Some(key) = message
+                .strip_prefix("unknown field `")
+                .and_then(|m| m.split('`').next())
+            {
+                let from = line.unwrap_or(1) - 1;
+                if let Some(at) = src.lines().enumerate().skip(from).find(|(_, l)| {
+                    l.trim_start()
+                        .strip_prefix(key)
+                        .is_some_and(|r| r.trim_start().starts_with('='))
+                }) {
+                    line = Some(at.0 + 1);
+                    field = Some(key.to_string());
+                }
+            }
+            ScenarioError {
+                file: file.into(),
+                line,
+                field,
+                message,
+            }
         })?;
-        scenario.validate().map_err(|(field, message)| ScenarioError {
-            file: file.into(),
-            line: locate_field(src, &field),
-            field: Some(field),
-            message,
-        })?;
+        scenario
+            .validate()
+            .map_err(|(field, message, user)| ScenarioError {
+                file: file.into(),
+                line: locate_field(src, &field, user),
+                field: Some(field),
+                message,
+            })?;
         Ok(scenario)
     }
 
-    fn validate(&self) -> Result<(), (String, String)> {
-        let err = |field: &str, msg: String| Err((field.to_string(), msg));
+    /// Err: (dotted field, message, index of the user it concerns).
+    fn validate(&self) -> Result<(), (String, String, Option<usize>)> {
+        let err = |field: &str, msg: String| Err((field.to_string(), msg, None));
         if !is_sf_id(&self.org.id, "00D") {
-            return err("org.id", format!("`{}` is not a 15-character org id starting 00D", self.org.id));
+            return err(
+                "org.id",
+                format!(
+                    "`{}` is not a 15-character org id starting 00D",
+                    self.org.id
+                ),
+            );
         }
         if self.app.consumer_key.trim().is_empty() {
             return err("app.consumer_key", "must not be empty".into());
@@ -530,31 +652,39 @@ impl Scenario {
             return err("users", "the org needs at least one user".into());
         }
         let mut seen = BTreeSet::new();
-        for user in &self.users {
+        for (i, user) in self.users.iter().enumerate() {
+            let user_err = |field: &str, msg: String| Err((field.to_string(), msg, Some(i)));
             if !seen.insert(user.username.to_ascii_lowercase()) {
-                return err("username", format!("user `{}` is listed twice", user.username));
+                return user_err(
+                    "users.username",
+                    format!("user `{}` is listed twice", user.username),
+                );
             }
             if !user.id.is_empty() && !is_sf_id(&user.id, "005") {
-                return err("id", format!("`{}` is not a 15-character user id starting 005", user.id));
+                return user_err(
+                    "users.id",
+                    format!("`{}` is not a 15-character user id starting 005", user.id),
+                );
             }
             for set in &user.permission_sets {
                 if PermissionSetDef::lookup(set).is_none() {
                     let known: Vec<&str> = PERMISSION_SETS.iter().map(|p| p.label).collect();
-                    return err(
-                        "permission_sets",
-                        format!("unknown permission set `{set}`; known: {}", known.join(", ")),
+                    return user_err(
+                        "users.permission_sets",
+                        format!(
+                            "unknown permission set `{set}`; known: {}",
+                            known.join(", ")
+                        ),
                     );
                 }
             }
         }
         let run_as = &self.app.client_credentials_run_as;
-        if !run_as.is_empty() {
-            if !self.users.iter().any(|u| u.username.eq_ignore_ascii_case(run_as)) {
-                return err(
-                    "app.client_credentials_run_as",
-                    format!("`{run_as}` is not one of the scenario's users"),
-                );
-            }
+        if !run_as.is_empty() && self.user(run_as).is_none() {
+            return err(
+                "app.client_credentials_run_as",
+                format!("`{run_as}` is not one of the scenario's users"),
+            );
         }
         if let Some(pem) = &self.app.jwt_public_key {
             if let Err(e) = crypto::parse_public_key_pem(pem) {
@@ -562,7 +692,10 @@ impl Scenario {
             }
         }
         if parse_package_version(&self.org.package_version).is_none() {
-            return err("org.package_version", "expected major.minor.patch.build, e.g. 4.8.0.2".into());
+            return err(
+                "org.package_version",
+                "expected major.minor.patch.build, e.g. 4.8.0.2".into(),
+            );
         }
         if self.data.page_size == 0 || self.data.page_size > 10_000 {
             return err("data.page_size", "must be between 1 and 10000".into());
@@ -572,8 +705,14 @@ impl Scenario {
         }
         for (field, v) in [
             ("data.leaver_percent", self.data.leaver_percent),
-            ("data.missing_email_percent", self.data.missing_email_percent),
-            ("data.duplicate_email_percent", self.data.duplicate_email_percent),
+            (
+                "data.missing_email_percent",
+                self.data.missing_email_percent,
+            ),
+            (
+                "data.duplicate_email_percent",
+                self.data.duplicate_email_percent,
+            ),
         ] {
             if v > 100 {
                 return err(field, format!("{v} is not a percentage"));
@@ -594,19 +733,27 @@ impl Scenario {
     }
 
     pub fn user(&self, username: &str) -> Option<(usize, &UserConfig)> {
-        self.users.iter().enumerate().find(|(_, u)| u.username.eq_ignore_ascii_case(username))
+        self.users
+            .iter()
+            .enumerate()
+            .find(|(_, u)| u.username.eq_ignore_ascii_case(username))
     }
 }
 
 impl UserConfig {
     pub fn has_permission_set(&self, def: &PermissionSetDef) -> bool {
-        self.permission_sets.iter().any(|s| PermissionSetDef::lookup(s) == Some(def))
+        self.permission_sets
+            .iter()
+            .any(|s| PermissionSetDef::lookup(s) == Some(def))
     }
 }
 
 /// `major.minor.patch.build`.
 pub fn parse_package_version(v: &str) -> Option<[u32; 4]> {
-    let parts: Vec<u32> = v.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let parts: Vec<u32> = v
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     <[u32; 4]>::try_from(parts).ok()
 }
 
@@ -620,16 +767,30 @@ fn field_on_line(src: &str, line: usize) -> Option<String> {
     if let Some((key, _)) = text.split_once('=') {
         return Some(key.trim().to_string());
     }
-    text.strip_prefix('[').map(|t| t.trim_matches(['[', ']']).trim().to_string())
+    text.strip_prefix('[')
+        .map(|t| t.trim_matches(['[', ']']).trim().to_string())
 }
 
-/// The first line assigning `field` (its last dotted part).
-fn locate_field(src: &str, field: &str) -> Option<usize> {
+/// The line assigning `field` (its last dotted part): the first such line, or for a user's
+/// field the first one after that user's `[[users]]` header.
+fn locate_field(src: &str, field: &str, user: Option<usize>) -> Option<usize> {
     let key = field.rsplit('.').next()?;
-    src.lines().position(|l| {
-        l.trim_start()
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    let start = match user {
+        None => 0,
+        Some(n) => src
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == "[[users]]")
+            .nth(n)
+            .map_or(0, |(i, _)| i),
+    };
+    src.lines()
+        .enumerate()
+        .skip(start)
+        .find(|(_, l)| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|(i, _)| i + 1)
 }

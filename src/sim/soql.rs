@@ -93,11 +93,18 @@ fn tokens(q: &str) -> Result<Vec<(String, usize)>, SoqlError> {
 
 /// Salesforce's query-error text: the query, a caret, the position, the reason.
 fn positioned(q: &str, at: usize, reason: &str) -> String {
-    format!("\n{q}\n{}^\nERROR at Row:1:Column:{}\n{reason}", " ".repeat(at), at + 1)
+    format!(
+        "\n{q}\n{}^\nERROR at Row:1:Column:{}\n{reason}",
+        " ".repeat(at),
+        at + 1
+    )
 }
 
 fn malformed(q: &str, at: usize, reason: &str) -> SoqlError {
-    SoqlError { code: "MALFORMED_QUERY", message: positioned(q, at, reason) }
+    SoqlError {
+        code: "MALFORMED_QUERY",
+        message: positioned(q, at, reason),
+    }
 }
 
 fn parse(q: &str) -> Result<Query, SoqlError> {
@@ -116,7 +123,9 @@ fn parse(q: &str) -> Result<Query, SoqlError> {
     let mut fields = Vec::new();
     loop {
         match toks.get(p) {
-            Some((t, at)) if !t.eq_ignore_ascii_case("FROM") && t != "," && !t.starts_with('\'') => {
+            Some((t, at))
+                if !t.eq_ignore_ascii_case("FROM") && t != "," && !t.starts_with('\'') =>
+            {
                 fields.push((t.clone(), *at));
                 p += 1;
             }
@@ -153,7 +162,7 @@ fn parse(q: &str) -> Result<Query, SoqlError> {
             p += 1;
             let mut values = Vec::new();
             if is_in {
-                if !toks.get(p).is_some_and(|(t, _)| t == "(") {
+                if toks.get(p).is_none_or(|(t, _)| t != "(") {
                     return Err(unexpected(p));
                 }
                 p += 1;
@@ -173,7 +182,14 @@ fn parse(q: &str) -> Result<Query, SoqlError> {
                 values.push(literal(toks.get(p)).ok_or_else(|| unexpected(p))?);
                 p += 1;
             }
-            conds.push((Cond { field, negate, values }, at));
+            conds.push((
+                Cond {
+                    field,
+                    negate,
+                    values,
+                },
+                at,
+            ));
             if kw(p, "AND") {
                 p += 1;
             } else {
@@ -194,14 +210,23 @@ fn parse(q: &str) -> Result<Query, SoqlError> {
     }
     let mut limit = None;
     if kw(p, "LIMIT") {
-        let n = toks.get(p + 1).and_then(|(t, _)| t.parse().ok()).ok_or_else(|| unexpected(p + 1))?;
+        let n = toks
+            .get(p + 1)
+            .and_then(|(t, _)| t.parse().ok())
+            .ok_or_else(|| unexpected(p + 1))?;
         limit = Some(n);
         p += 2;
     }
     if p < toks.len() {
         return Err(unexpected(p));
     }
-    Ok(Query { fields, object, conds, order, limit })
+    Ok(Query {
+        fields,
+        object,
+        conds,
+        order,
+        limit,
+    })
 }
 
 fn literal(tok: Option<&(String, usize)>) -> Option<Lit> {
@@ -218,7 +243,8 @@ fn literal(tok: Option<&(String, usize)>) -> Option<Lit> {
 }
 
 fn get_path<'a>(row: &'a Value, path: &str) -> &'a Value {
-    path.split('.').fold(row, |v, part| v.get(part).unwrap_or(&Value::Null))
+    path.split('.')
+        .fold(row, |v, part| v.get(part).unwrap_or(&Value::Null))
 }
 
 fn lit_matches(v: &Value, lit: &Lit) -> bool {
@@ -226,7 +252,8 @@ fn lit_matches(v: &Value, lit: &Lit) -> bool {
         (Value::Null, Lit::Null) => true,
         // Salesforce compares ids 15/18 and text case-insensitively.
         (Value::String(s), Lit::Str(l)) => {
-            s.eq_ignore_ascii_case(l) || (s.len() == 18 && l.len() == 15 && s[..15].eq_ignore_ascii_case(l))
+            s.eq_ignore_ascii_case(l)
+                || (s.len() == 18 && l.len() == 15 && s[..15].eq_ignore_ascii_case(l))
         }
         (Value::Bool(b), Lit::Bool(l)) => b == l,
         (Value::Number(n), Lit::Num(l)) => n.as_f64() == Some(*l),
@@ -238,13 +265,18 @@ fn lit_matches(v: &Value, lit: &Lit) -> bool {
 pub fn run(q: &str, tables: &[Table], api_path: &str) -> Result<Value, SoqlError> {
     let query = parse(q)?;
     let (obj_name, obj_at) = &query.object;
-    let Some(table) = tables.iter().find(|t| t.name.eq_ignore_ascii_case(obj_name)) else {
+    let Some(table) = tables
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(obj_name))
+    else {
         return Err(SoqlError {
             code: "INVALID_TYPE",
             message: positioned(
                 q,
                 *obj_at,
-                &format!("sObject type '{obj_name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."),
+                &format!(
+                    "sObject type '{obj_name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."
+                ),
             ),
         });
     };
@@ -258,9 +290,16 @@ pub fn run(q: &str, tables: &[Table], api_path: &str) -> Result<Value, SoqlError
             ),
         })
     };
-    let fields: Vec<&str> = query.fields.iter().map(|(f, at)| canon(f, *at)).collect::<Result<_, _>>()?;
-    let conds: Vec<(&str, &Cond)> =
-        query.conds.iter().map(|(c, at)| Ok((canon(&c.field, *at)?, c))).collect::<Result<_, SoqlError>>()?;
+    let fields: Vec<&str> = query
+        .fields
+        .iter()
+        .map(|(f, at)| canon(f, *at))
+        .collect::<Result<_, _>>()?;
+    let conds: Vec<(&str, &Cond)> = query
+        .conds
+        .iter()
+        .map(|(c, at)| Ok((canon(&c.field, *at)?, c)))
+        .collect::<Result<_, SoqlError>>()?;
     let order = match &query.order {
         Some((f, desc, at)) => Some((canon(f, *at)?, *desc)),
         None => None,
@@ -285,7 +324,10 @@ pub fn run(q: &str, tables: &[Table], api_path: &str) -> Result<Value, SoqlError
     if let Some(n) = query.limit {
         rows.truncate(n);
     }
-    let records: Vec<Value> = rows.iter().map(|row| project(row, table.name, &fields, api_path)).collect();
+    let records: Vec<Value> = rows
+        .iter()
+        .map(|row| project(row, table.name, &fields, api_path))
+        .collect();
     Ok(json!({"totalSize": records.len(), "done": true, "records": records}))
 }
 
@@ -306,18 +348,23 @@ fn project(row: &Value, object: &str, fields: &[&str], api_path: &str) -> Value 
                 null_parent = true;
                 break;
             }
-            let kind = src.get("__type").and_then(Value::as_str).unwrap_or(part).to_string();
-            let entry = target
-                .entry(part.to_string())
-                .or_insert_with(|| {
-                    let mut m = Map::new();
-                    m.insert("attributes".into(), attributes(src, &kind, api_path));
-                    Value::Object(m)
-                });
+            let kind = src
+                .get("__type")
+                .and_then(Value::as_str)
+                .unwrap_or(part)
+                .to_string();
+            let entry = target.entry(part.to_string()).or_insert_with(|| {
+                let mut m = Map::new();
+                m.insert("attributes".into(), attributes(src, &kind, api_path));
+                Value::Object(m)
+            });
             target = entry.as_object_mut().expect("relationship is an object");
         }
         if !null_parent {
-            target.insert(leaf.to_string(), src.get(leaf).cloned().unwrap_or(Value::Null));
+            target.insert(
+                leaf.to_string(),
+                src.get(leaf).cloned().unwrap_or(Value::Null),
+            );
         }
     }
     Value::Object(out)
@@ -335,7 +382,12 @@ mod tests {
     fn tables() -> Vec<Table> {
         vec![Table {
             name: "PermissionSetAssignment",
-            fields: &["Id", "AssigneeId", "PermissionSet.Name", "PermissionSet.Label"],
+            fields: &[
+                "Id",
+                "AssigneeId",
+                "PermissionSet.Name",
+                "PermissionSet.Label",
+            ],
             rows: vec![
                 json!({"Id": "0Pa1", "AssigneeId": "005AAAAAAAAAAAAAAA", "PermissionSet": {"__type": "PermissionSet", "Id": "0PS1", "Name": "A", "Label": "Alpha"}}),
                 json!({"Id": "0Pa2", "AssigneeId": "005BBBBBBBBBBBBBBB", "PermissionSet": {"__type": "PermissionSet", "Id": "0PS2", "Name": "B", "Label": "Beta"}}),
@@ -353,7 +405,10 @@ mod tests {
         .unwrap();
         assert_eq!(r["totalSize"], 1);
         assert_eq!(r["records"][0]["PermissionSet"]["Label"], "Alpha");
-        assert_eq!(r["records"][0]["PermissionSet"]["attributes"]["type"], "PermissionSet");
+        assert_eq!(
+            r["records"][0]["PermissionSet"]["attributes"]["type"],
+            "PermissionSet"
+        );
         assert!(r["records"][0]["PermissionSet"].get("__type").is_none());
     }
 
@@ -362,11 +417,25 @@ mod tests {
         let t = tables();
         let e = run("SELECT Id FROM Nope", &t, "/x").unwrap_err();
         assert_eq!(e.code, "INVALID_TYPE");
-        assert!(e.message.contains("ERROR at Row:1:Column:16\nsObject type 'Nope' is not supported."));
+        assert!(
+            e.message
+                .contains("ERROR at Row:1:Column:16\nsObject type 'Nope' is not supported.")
+        );
         let e = run("SELECT Foo FROM PermissionSetAssignment", &t, "/x").unwrap_err();
         assert_eq!(e.code, "INVALID_FIELD");
-        assert!(e.message.contains("No such column 'Foo' on entity 'PermissionSetAssignment'"));
-        assert_eq!(run("SELECT FROM x", &t, "/x").unwrap_err().code, "MALFORMED_QUERY");
-        assert_eq!(run("SELECT Id FROM PermissionSetAssignment WHERE", &t, "/x").unwrap_err().code, "MALFORMED_QUERY");
+        assert!(
+            e.message
+                .contains("No such column 'Foo' on entity 'PermissionSetAssignment'")
+        );
+        assert_eq!(
+            run("SELECT FROM x", &t, "/x").unwrap_err().code,
+            "MALFORMED_QUERY"
+        );
+        assert_eq!(
+            run("SELECT Id FROM PermissionSetAssignment WHERE", &t, "/x")
+                .unwrap_err()
+                .code,
+            "MALFORMED_QUERY"
+        );
     }
 }

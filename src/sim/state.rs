@@ -82,10 +82,29 @@ pub struct DeviceAuth {
 }
 
 impl Org {
-    pub fn new(scenario: Scenario, login_url: String, instance_url: String, my_domain_host: String) -> Org {
-        let jwt_key_der = scenario.app.jwt_public_key.as_deref().and_then(|p| crypto::parse_public_key_pem(p).ok());
-        let inner = Inner { api_used: scenario.org.api_used, ..Default::default() };
-        Org { scenario, login_url, instance_url, my_domain_host, jwt_key_der, inner: Mutex::new(inner) }
+    pub fn new(
+        scenario: Scenario,
+        login_url: String,
+        instance_url: String,
+        my_domain_host: String,
+    ) -> Org {
+        let jwt_key_der = scenario
+            .app
+            .jwt_public_key
+            .as_deref()
+            .and_then(|p| crypto::parse_public_key_pem(p).ok());
+        let inner = Inner {
+            api_used: scenario.org.api_used,
+            ..Default::default()
+        };
+        Org {
+            scenario,
+            login_url,
+            instance_url,
+            my_domain_host,
+            jwt_key_der,
+            inner: Mutex::new(inner),
+        }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -95,7 +114,10 @@ impl Org {
 
     /// Milliseconds since the epoch on the org's clock (which tests may move forward).
     pub fn now_ms(&self) -> u64 {
-        let real = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
         real + self.lock().clock_offset_ms
     }
 
@@ -109,7 +131,11 @@ impl Org {
 
     pub fn user_id15(&self, user: usize) -> String {
         let u = &self.scenario.users[user];
-        if u.id.is_empty() { format!("0055g00000{:05}", 10_000 + user) } else { u.id.clone() }
+        if u.id.is_empty() {
+            format!("0055g00000{:05}", 10_000 + user)
+        } else {
+            u.id.clone()
+        }
     }
 
     pub fn user(&self, user: usize) -> &UserConfig {
@@ -118,7 +144,12 @@ impl Org {
 
     /// The identity URL: on the login host even when the request went to My Domain.
     pub fn identity_url(&self, user: usize) -> String {
-        format!("{}/id/{}/{}", self.login_url, self.org_id18(), self.user_id18(user))
+        format!(
+            "{}/id/{}/{}",
+            self.login_url,
+            self.org_id18(),
+            self.user_id18(user)
+        )
     }
 
     pub fn api_path(&self) -> String {
@@ -131,29 +162,58 @@ impl Org {
         let limit = self.scenario.org.login_rate_per_hour as usize;
         let mut inner = self.lock();
         let q = inner.logins.entry(user).or_default();
-        while q.front().is_some_and(|t| now.saturating_sub(*t) > 3_600_000) {
+        while q
+            .front()
+            .is_some_and(|t| now.saturating_sub(*t) > 3_600_000)
+        {
             q.pop_front();
         }
         q.push_back(now);
         q.len() <= limit
     }
 
-    pub fn new_code(&self, user: usize, redirect_uri: &str, challenge: Option<String>, scopes: Vec<String>) -> String {
+    pub fn new_code(
+        &self,
+        user: usize,
+        redirect_uri: &str,
+        challenge: Option<String>,
+        scopes: Vec<String>,
+    ) -> String {
         let code = format!("aPrx{}==", crypto::random_from(BASE62, 76));
         let issued = self.now_ms();
         self.lock().codes.insert(
             code.clone(),
-            AuthCode { user, redirect_uri: redirect_uri.into(), challenge, scopes, issued, used: false },
+            AuthCode {
+                user,
+                redirect_uri: redirect_uri.into(),
+                challenge,
+                scopes,
+                issued,
+                used: false,
+            },
         );
         code
     }
 
     /// Issues an access token (and a refresh token when asked) and returns Salesforce's
     /// token response.
-    pub fn issue_tokens(&self, user: usize, scopes: &[String], with_refresh: bool, family: Option<u64>) -> Value {
+    pub fn issue_tokens(
+        &self,
+        user: usize,
+        scopes: &[String],
+        with_refresh: bool,
+        family: Option<u64>,
+    ) -> Value {
         let now = self.now_ms();
-        let access = format!("{}!AQ{}", self.scenario.org.id, crypto::random_from(BASE62, 110));
-        let granted_refresh = with_refresh && scopes.iter().any(|s| s == "refresh_token" || s == "offline_access");
+        let access = format!(
+            "{}!AQ{}",
+            self.scenario.org.id,
+            crypto::random_from(BASE62, 110)
+        );
+        let granted_refresh = with_refresh
+            && scopes
+                .iter()
+                .any(|s| s == "refresh_token" || s == "offline_access");
         let mut inner = self.lock();
         let mut refresh = None;
         let mut fam = family;
@@ -181,12 +241,20 @@ impl Org {
         let expires = now + self.scenario.org.session_timeout_secs * 1000;
         inner.access.insert(
             access.clone(),
-            AccessToken { user, scopes: scopes.to_vec(), expires, issued: now, revoked: false, family: fam },
+            AccessToken {
+                user,
+                scopes: scopes.to_vec(),
+                expires,
+                issued: now,
+                revoked: false,
+                family: fam,
+            },
         );
         drop(inner);
         let id = self.identity_url(user);
         let issued_at = now.to_string();
-        let signature = crypto::token_signature(&self.scenario.app.consumer_secret, &id, &issued_at);
+        let signature =
+            crypto::token_signature(&self.scenario.app.consumer_secret, &id, &issued_at);
         let mut body = json!({
             "access_token": access,
             "signature": signature,
@@ -228,7 +296,11 @@ impl Org {
         for t in inner.refresh.values_mut().filter(|t| t.family == family) {
             t.revoked = true;
         }
-        for t in inner.access.values_mut().filter(|t| t.family == Some(family)) {
+        for t in inner
+            .access
+            .values_mut()
+            .filter(|t| t.family == Some(family))
+        {
             t.revoked = true;
         }
     }

@@ -21,7 +21,9 @@ pub async fn start(name: &str) -> Sim {
 }
 
 pub async fn start_with(scenario: Scenario) -> Sim {
-    let running = sim::start(scenario, "127.0.0.1:0".parse().unwrap(), false).await.expect("sim starts");
+    let running = sim::start(scenario, "127.0.0.1:0".parse().unwrap(), false)
+        .await
+        .expect("sim starts");
     let http = Client::builder()
         .redirect(redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(20))
@@ -33,7 +35,9 @@ pub async fn start_with(scenario: Scenario) -> Sim {
 /// Parses `a=b&c=d` (a query string or a Location's query).
 pub fn query_of(url: &str) -> HashMap<String, String> {
     let q = url.split_once('?').map(|(_, q)| q).unwrap_or(url);
-    url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(q.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 impl Sim {
@@ -76,18 +80,35 @@ impl Sim {
     /// The callback's query parameters after an auto-approved authorize.
     pub async fn authorize_redirect(&self, extra: &[(&str, &str)]) -> HashMap<String, String> {
         let resp = self.authorize(extra).await;
-        assert_eq!(resp.status(), StatusCode::FOUND, "authorize should redirect");
+        assert_eq!(
+            resp.status(),
+            StatusCode::FOUND,
+            "authorize should redirect"
+        );
         let location = resp.headers()["location"].to_str().unwrap().to_string();
         assert!(location.starts_with(CALLBACK), "{location}");
         query_of(&location)
     }
 
-    pub async fn token(&self, form: &[(&str, &str)]) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    pub async fn token(
+        &self,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
         self.token_at(self.login(), form).await
     }
 
-    pub async fn token_at(&self, host: &str, form: &[(&str, &str)]) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-        let resp = self.http.post(format!("{host}/services/oauth2/token")).form(form).send().await.unwrap();
+    pub async fn token_at(
+        &self,
+        host: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let resp = self
+            .http
+            .post(format!("{host}/services/oauth2/token"))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.json::<Value>().await.unwrap_or(Value::Null);
@@ -98,7 +119,9 @@ impl Sim {
     pub async fn web_login(&self) -> Value {
         let verifier = crypto::random_token(64);
         let challenge = crypto::pkce_challenge(&verifier);
-        let q = self.authorize_redirect(&[("code_challenge", &challenge)]).await;
+        let q = self
+            .authorize_redirect(&[("code_challenge", &challenge)])
+            .await;
         let secret = self.secret();
         let (status, body, _) = self
             .token(&[
@@ -115,7 +138,10 @@ impl Sim {
     }
 
     pub async fn access_token(&self) -> String {
-        self.web_login().await["access_token"].as_str().unwrap().to_string()
+        self.web_login().await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub async fn get(&self, token: &str, path: &str) -> Response {
@@ -171,7 +197,10 @@ pub fn jwt(claims: Value, key_pem: &str) -> String {
 pub const DEMO_KEY: &str = include_str!("../../assets/keys/demo-jwt.key.pem");
 
 pub fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// A fresh RSA key (PKCS#8 PEM) the org does not know.
