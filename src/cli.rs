@@ -21,8 +21,81 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Diagnose a connection non-interactively: log in, check the token and the org, probe the
+    /// seven permission-set-gated endpoints, print the findings with their fixes.
+    Check(CheckArgs),
     /// Run the simulated Salesforce + Sage People org.
     Sim(SimArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Secrets may come from the environment instead of flags (kept out of shell history and ps):\n  SAGEDIAG_CLIENT_SECRET, SAGEDIAG_PASSWORD, SAGEDIAG_REFRESH_TOKEN, SAGEDIAG_ACCESS_TOKEN\n\n\
+Examples:\n  sagediag check --env production --client-id 3MVG9... --no-browser\n  SAGEDIAG_CLIENT_SECRET=... sagediag check --env https://acme.my.salesforce.com --flow client-credentials --client-id 3MVG9...\n  sagediag check --env sandbox --flow jwt --client-id 3MVG9... --username api@acme.com.uat --private-key server.key --json\n  sagediag check --env http://127.0.0.1:PORT --client-id ... --username integration@acme-hr.example   (the simulated org)\n\n\
+In the web flow the authorize URL is printed alone on one line of stderr; paste the URL the browser lands on into stdin.\n\
+Exit status: 0 no error finding, 1 at least one, 2 usage error."
+)]
+pub struct CheckArgs {
+    /// production, sandbox, or the login URL (e.g. https://acme.my.salesforce.com).
+    #[arg(long, default_value = "production")]
+    pub env: String,
+    /// web, device, jwt, client-credentials, password, refresh or token.
+    #[arg(long, default_value = "web")]
+    pub flow: String,
+    /// The connected app's consumer key.
+    #[arg(long, env = "SAGEDIAG_CLIENT_ID", hide_env_values = true)]
+    pub client_id: Option<String>,
+    /// The consumer secret (prefer SAGEDIAG_CLIENT_SECRET).
+    #[arg(long, env = "SAGEDIAG_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// The API user's username (also the login hint in the web flow).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// The password (+ security token) for the password flow (prefer SAGEDIAG_PASSWORD).
+    #[arg(long, env = "SAGEDIAG_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// PEM private key for the JWT flow.
+    #[arg(long)]
+    pub private_key: Option<std::path::PathBuf>,
+    /// A refresh token for the refresh flow (prefer SAGEDIAG_REFRESH_TOKEN).
+    #[arg(long, env = "SAGEDIAG_REFRESH_TOKEN", hide_env_values = true)]
+    pub refresh_token: Option<String>,
+    /// An access token for the token flow (prefer SAGEDIAG_ACCESS_TOKEN).
+    #[arg(long, env = "SAGEDIAG_ACCESS_TOKEN", hide_env_values = true)]
+    pub access_token: Option<String>,
+    /// The instance URL that goes with --access-token.
+    #[arg(long)]
+    pub instance_url: Option<String>,
+    /// Send a PKCE code challenge in the web flow (off reproduces integrations that send none).
+    #[arg(long, value_enum, default_value_t = OnOff::On)]
+    pub pkce: OnOff,
+    /// Use the integration's own registered callback instead of sagediag's loopback one.
+    #[arg(long)]
+    pub redirect_uri: Option<String>,
+    /// Port of the loopback callback (http://localhost:PORT/OauthRedirect).
+    #[arg(long, default_value_t = 1717)]
+    pub callback_port: u16,
+    /// Never open a browser (the URL is always printed).
+    #[arg(long)]
+    pub no_browser: bool,
+    /// OAuth scopes to request (default: the app's).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// Print one JSON document instead of the human report.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds each request may take.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Seconds to wait for a person to log in (web and device flows).
+    #[arg(long, default_value_t = 300)]
+    pub login_timeout: u64,
 }
 
 #[derive(Debug, Args)]

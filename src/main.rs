@@ -2,14 +2,48 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use sagediag::cli::{Cli, Command, SimArgs};
+use sagediag::cli::{CheckArgs, Cli, Command, SimArgs};
 use sagediag::sim::{self, Scenario};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Sim(args) => run_sim(args),
+        Command::Check(args) => run_check(args),
     }
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    let cfg = match sagediag::check::config(&args) {
+        Ok(c) => c,
+        Err(sagediag::check::Usage(msg)) => {
+            eprintln!("sagediag check: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sagediag check: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(async move {
+        tokio::select! {
+            code = sagediag::check::run(cfg, args.json) => code,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("sagediag check: interrupted");
+                130
+            }
+        }
+    });
+    // stdin may still be read by the paste thread: leave without waiting for it.
+    runtime.shutdown_background();
+    ExitCode::from(code)
 }
 
 fn run_sim(args: SimArgs) -> ExitCode {

@@ -1,0 +1,270 @@
+//! `sagediag check`: the non-interactive front end over the engine. Progress goes to stderr,
+//! the result to stdout (human or JSON). No diagnosis logic lives here.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use crate::cli::{CheckArgs, OnOff};
+use crate::engine::{self, Config, Environment, Event, Flow, Report, Severity, Status};
+
+/// A usage error: what to change.
+pub struct Usage(pub String);
+
+pub fn config(args: &CheckArgs) -> Result<Config, Usage> {
+    let environment = Environment::parse(&args.env).map_err(|e| Usage(format!("--env: {e}")))?;
+    let flow = Flow::parse(&args.flow).ok_or_else(|| {
+        Usage(format!(
+            "--flow `{}` is not one of: {}",
+            args.flow,
+            Flow::ALL.map(|f| f.name()).join(", ")
+        ))
+    })?;
+    let client_id = args.client_id.clone().unwrap_or_default();
+    if client_id.trim().is_empty() && flow != Flow::Token {
+        return Err(Usage("--client-id is required (the connected app's consumer key, from Manage Consumer Details)".into()));
+    }
+    let mut cfg = Config::new(environment, flow, client_id);
+    cfg.client_secret = args.client_secret.clone().filter(|s| !s.is_empty());
+    cfg.username = args.username.clone();
+    cfg.password = args.password.clone();
+    cfg.refresh_token = args.refresh_token.clone();
+    cfg.access_token = args.access_token.clone();
+    cfg.instance_url = args.instance_url.clone();
+    cfg.pkce = args.pkce == OnOff::On;
+    cfg.redirect_uri = args.redirect_uri.clone();
+    cfg.callback_port = args.callback_port;
+    cfg.open_browser = !args.no_browser;
+    cfg.scopes = args.scope.clone();
+    cfg.timeout = Duration::from_secs(args.timeout.max(1));
+    cfg.login_timeout = Duration::from_secs(args.login_timeout.max(1));
+    match flow {
+        Flow::Jwt => {
+            let path = args.private_key.as_ref().ok_or_else(|| {
+                Usage("--flow jwt needs --private-key FILE and --username".into())
+            })?;
+            if args.username.is_none() {
+                return Err(Usage("--flow jwt needs --username".into()));
+            }
+            cfg.private_key_pem = Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| Usage(format!("--private-key {}: {e}", path.display())))?,
+            );
+        }
+        Flow::Password if cfg.username.is_none() || cfg.password.is_none() => {
+            return Err(Usage(
+                "--flow password needs --username and a password (SAGEDIAG_PASSWORD)".into(),
+            ));
+        }
+        Flow::Refresh if cfg.refresh_token.is_none() => {
+            return Err(Usage(
+                "--flow refresh needs a refresh token (SAGEDIAG_REFRESH_TOKEN)".into(),
+            ));
+        }
+        Flow::Token if cfg.access_token.is_none() || cfg.instance_url.is_none() => {
+            return Err(Usage(
+                "--flow token needs an access token (SAGEDIAG_ACCESS_TOKEN) and --instance-url"
+                    .into(),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(i) = &cfg.instance_url {
+        cfg.instance_url = Some(
+            engine::environment::validate_login_url(i)
+                .map_err(|e| Usage(format!("--instance-url: {e}")))?,
+        );
+    }
+    Ok(cfg)
+}
+
+/// Runs the check; returns the exit code.
+pub async fn run(cfg: Config, json: bool) -> u8 {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let pasted = (cfg.flow == Flow::Web).then(|| {
+        let (ptx, prx) = tokio::sync::mpsc::unbounded_channel();
+        // A pasted redirect URL on stdin; a thread, since stdin reads block.
+        std::thread::spawn(move || {
+            let stdin = std::io::stdin();
+            for line in stdin.lock().lines().map_while(Result::ok) {
+                if ptx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        prx
+    });
+    let engine = tokio::spawn(engine::run(cfg, tx, pasted));
+    let interactive = std::io::stderr().is_terminal();
+    while let Some(event) = rx.recv().await {
+        progress(&event, interactive);
+    }
+    let report = match engine.await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("sagediag: the check stopped unexpectedly: {e}");
+            return 1;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let text = if json {
+        serde_json::to_string_pretty(&report).unwrap_or_default()
+    } else {
+        human(&report)
+    };
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+    u8::from(report.has_errors())
+}
+
+fn progress(e: &Event, _interactive: bool) {
+    match e {
+        Event::StepStarted { step } => eprintln!("… {}", step.title()),
+        Event::StepFinished {
+            step,
+            status,
+            duration_ms,
+            summary,
+        } => {
+            eprintln!(
+                "{} {} ({duration_ms} ms){}",
+                status.word(),
+                step.title(),
+                if summary.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {summary}")
+                }
+            )
+        }
+        Event::AuthorizeUrl { url, ssh_tunnel } => {
+            eprintln!("Open this URL to log in (or paste the URL the browser lands on here):");
+            eprintln!("{url}");
+            if let Some(ssh) = ssh_tunnel {
+                eprintln!("Over SSH, forward the callback port first: {ssh}");
+            }
+        }
+        Event::DeviceCode {
+            user_code,
+            verification_uri,
+        } => eprintln!("Enter code {user_code} at {verification_uri}"),
+        Event::Progress(p) => eprintln!("  {p}"),
+        Event::Finding(f) => eprintln!("  finding {} ({:?}): {}", f.code, f.severity, f.title),
+        Event::RequestSent { .. } | Event::ResponseReceived { .. } | Event::Endpoint(_) => {}
+    }
+}
+
+fn mark(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "PASS ✓",
+        Status::Fail => "FAIL ✗",
+        Status::Warn => "WARN !",
+        Status::Skip => "SKIP -",
+    }
+}
+
+/// The human report: permission sets, org checks, findings with fixes.
+pub fn human(r: &Report) -> String {
+    let mut s = format!(
+        "sagediag check — {} ({}), {} flow\n\nPermission sets\n",
+        r.environment.kind,
+        r.environment.login_url,
+        r.flow_name()
+    );
+    for e in &r.endpoints {
+        let http = e
+            .http_status
+            .map(|h| h.to_string())
+            .unwrap_or_else(|| "—".into());
+        let records = e
+            .records
+            .map(|n| format!("{n} records"))
+            .unwrap_or_default();
+        let assigned = match e.assigned {
+            Some(true) => "assigned",
+            Some(false) => "not assigned",
+            None => "",
+        };
+        s.push_str(&format!(
+            "  {}  {:<34} {:<4} {:<28} {:>4} {:>6} ms  {:<12} {:<12} {}\n",
+            mark(e.status),
+            e.permission_set,
+            e.method,
+            e.path.trim_start_matches(engine::SAGE_BASE),
+            http,
+            e.latency_ms,
+            records,
+            assigned,
+            e.finding.unwrap_or("")
+        ));
+    }
+    s.push_str("\nOrg\n");
+    let o = &r.org;
+    let line = |k: &str, v: Option<String>| {
+        format!("  {k:<22} {}\n", v.unwrap_or_else(|| "unknown".into()))
+    };
+    s.push_str(&line("API user", o.username.clone()));
+    s.push_str(&line(
+        "API Enabled",
+        o.api_enabled
+            .map(|b| if b { "yes".into() } else { "no".into() }),
+    ));
+    s.push_str(&line(
+        "Sage People API",
+        o.package_version.clone().map(|v| format!("package {v}")),
+    ));
+    s.push_str(&line(
+        "Refresh token policy",
+        o.refresh_token_policy.clone(),
+    ));
+    s.push_str(&line("Permitted users", o.permitted_users.clone()));
+    s.push_str(&line(
+        "API usage",
+        o.api_usage.map(|(u, m)| format!("{u} of {m} today")),
+    ));
+    for sk in &o.skipped {
+        s.push_str(&format!("  skipped: {sk}\n"));
+    }
+    let errors = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    s.push_str(&format!(
+        "\nFindings ({errors} errors, {warnings} warnings)\n"
+    ));
+    for f in &r.findings {
+        s.push_str(&format!(
+            "\n  {:<7} {}  {}\n",
+            format!("{:?}", f.severity).to_uppercase(),
+            f.code,
+            f.title
+        ));
+        s.push_str(&format!("          {}\n", f.detail));
+        if !f.request_ids.is_empty() {
+            s.push_str(&format!(
+                "          evidence: request {}\n",
+                f.request_ids
+                    .iter()
+                    .map(|i| format!("#{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        for (i, step) in f.fix.iter().enumerate() {
+            s.push_str(&format!("          {}. {step}\n", i + 1));
+        }
+    }
+    s.push_str(&format!("\nOutcome: {}\n", r.outcome.to_uppercase()));
+    s
+}
+
+impl Report {
+    fn flow_name(&self) -> &'static str {
+        self.flow.name()
+    }
+}

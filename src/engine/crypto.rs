@@ -1,0 +1,72 @@
+//! The client side's cryptography: PKCE, state, token-signature checks, JWT signing.
+
+use aws_lc_rs::{digest, hmac, rand::SecureRandom, signature};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+/// `n` random bytes, base64url without padding (PKCE verifiers, state).
+pub fn random_urlsafe(n: usize) -> Result<String, String> {
+    let mut buf = vec![0u8; n];
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut buf)
+        .map_err(|_| "the system random source failed".to_string())?;
+    Ok(URL_SAFE_NO_PAD.encode(buf))
+}
+
+pub fn pkce_s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, verifier.as_bytes()).as_ref())
+}
+
+/// Checks Salesforce's token `signature`: Base64(HMAC-SHA256(secret, id + issued_at)).
+pub fn signature_valid(secret: &str, id: &str, issued_at: &str, signature: &str) -> bool {
+    let Ok(sig) = STANDARD.decode(signature) else {
+        return false;
+    };
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    hmac::verify(&key, format!("{id}{issued_at}").as_bytes(), &sig).is_ok()
+}
+
+/// An RS256 JWT bearer assertion signed with a PEM private key (PKCS#8 or PKCS#1).
+pub fn jwt_assertion(
+    pem: &str,
+    iss: &str,
+    sub: &str,
+    aud: &str,
+    exp: u64,
+) -> Result<String, String> {
+    let der = pem_body(pem, "PRIVATE KEY")
+        .map(|d| (d, true))
+        .or_else(|_| pem_body(pem, "RSA PRIVATE KEY").map(|d| (d, false)))
+        .map_err(|_| "the private key file is not a PEM RSA private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)".to_string())?;
+    let key = if der.1 {
+        signature::RsaKeyPair::from_pkcs8(&der.0)
+    } else {
+        signature::RsaKeyPair::from_der(&der.0)
+    }
+    .map_err(|e| format!("the private key cannot be used for RS256: {e}"))?;
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#);
+    let claims = serde_json::json!({"iss": iss, "sub": sub, "aud": aud, "exp": exp});
+    let body = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let signing_input = format!("{header}.{body}");
+    let mut sig = vec![0; key.public_modulus_len()];
+    key.sign(
+        &signature::RSA_PKCS1_SHA256,
+        &aws_lc_rs::rand::SystemRandom::new(),
+        signing_input.as_bytes(),
+        &mut sig,
+    )
+    .map_err(|_| "signing the JWT failed".to_string())?;
+    Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+}
+
+fn pem_body(pem: &str, label: &str) -> Result<Vec<u8>, ()> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = pem.find(&begin).ok_or(())? + begin.len();
+    let stop = pem[start..].find(&end).ok_or(())? + start;
+    let b64: String = pem[start..stop]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    STANDARD.decode(b64).map_err(|_| ())
+}

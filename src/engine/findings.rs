@@ -1,0 +1,256 @@
+//! Findings: what went wrong (or is worth knowing), with a stable code, a severity, the
+//! evidence and the fix as numbered steps naming the Salesforce Setup path. The catalog below is
+//! the one source of each code's title and fix, for `check`, the console and
+//! `docs/troubleshooting.md` alike.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub title: String,
+    /// What was seen: the requests and what they said.
+    pub detail: String,
+    pub fix: Vec<String>,
+    /// Ids of the logged requests that are the evidence.
+    pub request_ids: Vec<u64>,
+}
+
+/// One entry of the catalog.
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub title: &'static str,
+    pub symptom: &'static str,
+    pub cause: &'static str,
+    pub fix: &'static [&'static str],
+}
+
+macro_rules! catalog {
+    ($( $code:ident, $sev:ident, $title:literal, $symptom:literal, $cause:literal, [$($fix:literal),* $(,)?] ;)*) => {
+        pub const CATALOG: &[CodeInfo] = &[
+            $( CodeInfo { code: stringify!($code), severity: Severity::$sev, title: $title, symptom: $symptom, cause: $cause, fix: &[$($fix),*] }, )*
+        ];
+    };
+}
+
+catalog! {
+    LOGIN_URL_INVALID, Error, "The login URL is not usable",
+        "sagediag refuses the environment before sending anything.",
+        "The URL is not https (plain http is allowed only for loopback addresses), has no host, or is a Lightning UI host (*.lightning.force.com), which does not serve OAuth.",
+        ["Use https://login.salesforce.com for production, https://test.salesforce.com for a sandbox, or your My Domain https://NAME.my.salesforce.com.", "Find your My Domain under Setup > Company Settings > My Domain."];
+    HOST_UNREACHABLE, Error, "The login host cannot be reached",
+        "DNS lookup or TCP connection to the login host fails.",
+        "A typo in the host, no network route, a firewall, or a proxy that must be configured.",
+        ["Check the host name (Setup > Company Settings > My Domain shows yours).", "From this machine, try: curl -sI https://HOST/services/data/", "Behind a proxy, set HTTPS_PROXY (and NO_PROXY for hosts that bypass it)."];
+    TLS_UNTRUSTED, Error, "The TLS certificate is not trusted",
+        "The TLS handshake fails certificate verification.",
+        "A corporate TLS-inspection proxy re-signs traffic with a CA this machine does not trust, or the host is not Salesforce.",
+        ["Ask IT for the inspection CA certificate and install it in the OS trust store.", "Or exempt *.salesforce.com and *.my.salesforce.com from TLS inspection."];
+    NOT_SALESFORCE, Error, "The host does not answer like Salesforce",
+        "GET /services/data/ does not return Salesforce's API version list.",
+        "The URL points to another site, or a proxy or captive portal answers instead.",
+        ["Use the login host (login.salesforce.com / test.salesforce.com) or your My Domain URL, not a Lightning or Experience page URL."];
+    CLIENT_ID_INVALID, Error, "The consumer key is not known to this org",
+        "Salesforce answers invalid_client_id / client identifier invalid.",
+        "A mistyped consumer key, a key from another org (production vs sandbox), or an app created or edited in the last 2-20 minutes and not yet active.",
+        ["Copy the key again from Setup > App Manager > [app] > View > Manage Consumer Details.", "Check that you log in to the org (production or sandbox) where the app lives.", "A new or edited app takes up to 20 minutes to become active: wait and retry."];
+    CLIENT_SECRET_INVALID, Error, "The consumer secret is wrong or missing",
+        "The token endpoint answers invalid_client / invalid client credentials.",
+        "The secret is mistyped or missing while Require Secret for Web Server Flow (or Refresh Token Flow) is on.",
+        ["Copy the secret from Setup > App Manager > [app] > View > Manage Consumer Details.", "For a public client that holds no secret, untick Require Secret for Web Server Flow and Require Secret for Refresh Token Flow (Setup > App Manager > [app] > Edit > API (Enable OAuth Settings)). Integrations such as StackOne send the secret: keep them ticked there."];
+    REDIRECT_URI_MISMATCH, Error, "The callback URL is not registered on the connected app",
+        "The browser shows redirect_uri_mismatch / redirect_uri must match configuration.",
+        "The redirect URI sent differs from every Callback URL of the app (scheme, host, port, path and trailing slash must match exactly).",
+        ["Setup > App Manager > [app] > Edit > API (Enable OAuth Settings) > Callback URL: add the exact URL, one per line.", "Save, then wait up to 10 minutes for the change to take effect."];
+    PKCE_REQUIRED, Error, "The connected app requires PKCE but no code challenge was sent",
+        "Authorization ends with error=invalid_request&error_description=missing required code challenge.",
+        "\"Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows\" is ticked, and the integration (e.g. StackOne) sends no code_challenge.",
+        ["Setup > App Manager > [app] > Edit > API (Enable OAuth Settings): untick Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows.", "Also check Setup > Identity > OAuth and OpenID Connect Settings: the org-wide PKCE requirement applies to all apps.", "Or use a client that sends a code challenge."];
+    PKCE_VERIFIER_REJECTED, Error, "The PKCE code verifier was rejected",
+        "The token endpoint answers invalid_grant / invalid code verifier.",
+        "The verifier does not match the challenge sent at authorize, is missing, or contains characters Salesforce refuses (such as ~).",
+        ["Send the same verifier that produced the code_challenge (S256: base64url(SHA-256(verifier)) without padding).", "Use only letters, digits, '-', '.' and '_' in the verifier."];
+    CONSENT_DENIED, Error, "The user denied access",
+        "Authorization ends with error=access_denied.",
+        "Deny was clicked on the consent page.",
+        ["Log in again and click Allow.", "To skip consent, set Permitted Users to \"Admin approved users are pre-authorized\" and assign the user (Setup > Connected Apps > Manage Connected Apps > [app] > Edit Policies)."];
+    APP_NOT_INSTALLED, Error, "The connected app is not installed in the org",
+        "Authorization fails with OAUTH_APPROVAL_ERROR_GENERIC / app must be installed into org.",
+        "Since September 2025 users without Approve Uninstalled Connected Apps cannot authorize an app that is not installed in the org.",
+        ["Setup > Connected Apps OAuth Usage > find the app > Install.", "Or give the user the Approve Uninstalled Connected Apps permission (or Use Any API Client with API Access Control)."];
+    USER_NOT_ADMIN_APPROVED, Error, "The user is not approved for this admin-approved app",
+        "The code exchange answers invalid_app_access / user is not admin approved to access this app.",
+        "Permitted Users is \"Admin approved users are pre-authorized\" and the user's profile or permission sets are not assigned to the app.",
+        ["Setup > Connected Apps > Manage Connected Apps > [app] > Manage Profiles or Manage Permission Sets: add the API user's profile or a permission set the user has."];
+    USER_NOT_PREAUTHORIZED, Error, "The user has not approved this app (JWT)",
+        "The JWT grant answers invalid_grant / user hasn't approved this consumer.",
+        "The JWT flow needs the user pre-authorized, or a prior approval through a web login with the refresh_token scope.",
+        ["Manage Connected Apps > [app] > Edit Policies > Permitted Users: Admin approved users are pre-authorized; then Manage Profiles / Manage Permission Sets: add the user's.", "Or log in once with the web flow as that user and approve the app."];
+    AUTHENTICATION_FAILURE, Error, "Authentication failed",
+        "The token endpoint answers invalid_grant / authentication failure.",
+        "Wrong username or password, a missing security token, a locked or frozen user, or a user of another org (production vs sandbox).",
+        ["Check the username and that it belongs to this environment (sandbox usernames usually end in .sandboxname).", "Append the security token to the password when logging in from outside trusted IP ranges.", "Check Setup > Users > [user] for lock-out."];
+    USERNAME_PASSWORD_FLOW_BLOCKED, Warning, "The username-password flow may be blocked in this org",
+        "The password grant answers authentication failure although the credentials may be right.",
+        "Orgs created since Summer '23 block the OAuth username-password flow by default; Salesforce still answers only authentication failure (Login History shows Username-Password Flow Disabled).",
+        ["Prefer the web-server or JWT flow.", "Or enable Setup > Identity > OAuth and OpenID Connect Settings > Allow OAuth Username-Password Flows.", "Check Setup > Users > Login History for \"Username-Password Flow Disabled\"."];
+    IP_RESTRICTED, Error, "Login refused from this IP address",
+        "The token endpoint answers invalid_grant / ip restricted.",
+        "The user's profile has Login IP Ranges that exclude this address, and the app enforces IP restrictions.",
+        ["Manage Connected Apps > [app] > Edit Policies > IP Relaxation: Relax IP restrictions (or relax for refresh tokens).", "Or add this machine's address to Setup > Profiles > [profile] > Login IP Ranges."];
+    CLIENT_CREDENTIALS_WRONG_HOST, Error, "Client credentials must use the My Domain host",
+        "The token endpoint answers invalid_grant / request not supported on this domain.",
+        "The client-credentials grant was sent to login.salesforce.com or test.salesforce.com.",
+        ["Send it to https://YOURDOMAIN.my.salesforce.com/services/oauth2/token (Setup > Company Settings > My Domain)."];
+    CLIENT_CREDENTIALS_NO_RUN_AS_USER, Error, "Client credentials flow has no Run As user",
+        "The token endpoint answers invalid_grant / no client credentials user enabled.",
+        "Enable Client Credentials Flow is on but no execution user is set.",
+        ["Manage Connected Apps > [app] > Edit Policies > Client Credentials Flow > Run As: choose the API user."];
+    GRANT_TYPE_NOT_ENABLED, Error, "This OAuth flow is not enabled on the connected app",
+        "The token endpoint answers unsupported_grant_type / grant type not supported.",
+        "The flow (client credentials, device, JWT) is not enabled on the app, or the request body was not a form.",
+        ["Setup > App Manager > [app] > Edit > API (Enable OAuth Settings): tick Enable Client Credentials Flow / Enable for Device Flow / Use digital signatures as needed."];
+    AUTH_CODE_INVALID, Error, "The authorization code was rejected",
+        "The token endpoint answers invalid_grant / invalid or expired authorization code.",
+        "The code was already used, is older than 15 minutes, or was copied incompletely; for JWT, the assertion's exp is in the past (clock skew).",
+        ["Log in again and exchange the new code at once, only once.", "Paste the whole redirect URL, including the code's trailing %3D%3D.", "For JWT, check this machine's clock and keep exp within 3 minutes."];
+    JWT_AUDIENCE_INVALID, Error, "The JWT audience is wrong",
+        "The JWT grant answers invalid_grant / audience is invalid.",
+        "aud must be https://login.salesforce.com (production) or https://test.salesforce.com (sandbox), or the Experience Cloud site URL.",
+        ["Set aud to the login host that matches the org: production https://login.salesforce.com, sandbox https://test.salesforce.com."];
+    JWT_ASSERTION_INVALID, Error, "The JWT assertion was rejected",
+        "The JWT grant answers invalid_grant / invalid assertion.",
+        "The assertion is not signed with the private key matching the certificate uploaded to the app, or is malformed.",
+        ["Upload the certificate of this private key under Setup > App Manager > [app] > Edit > Use digital signatures.", "Sign with RS256; claims iss = consumer key, sub = username, aud = login host, exp = now + up to 3 minutes."];
+    LOGIN_RATE_EXCEEDED, Error, "Too many logins for this user",
+        "The token endpoint refuses with a login-rate error; Login History shows Login Rate Exceeded.",
+        "About 3,600 logins per user per hour: the integration logs in for every call instead of reusing the access token.",
+        ["Reuse access tokens until they expire and refresh them; do not log in per request.", "Wait up to an hour for the counter to fall."];
+    REFRESH_TOKEN_MISSING, Error, "No refresh token was issued",
+        "The token response has no refresh_token.",
+        "The connected app or the request lacks the refresh_token (offline_access) scope; the integration will need a new login when the session expires (about 2 hours).",
+        ["Setup > App Manager > [app] > Edit > Selected OAuth Scopes: add Perform requests on your behalf at any time (refresh_token, offline_access).", "Request scope refresh_token (or offline_access) at authorize; Nango sends offline_access.", "Log in again after the change: existing grants keep their old scopes."];
+    API_SCOPE_MISSING, Error, "The token lacks the api scope",
+        "The token's scope has no api (or full); REST calls answer INVALID_SESSION_ID.",
+        "The connected app's Selected OAuth Scopes lack Manage user data via APIs (api), or the request asked for fewer scopes.",
+        ["Setup > App Manager > [app] > Edit > Selected OAuth Scopes: add Manage user data via APIs (api).", "Request scope api at authorize, then log in again."];
+    REFRESH_TOKEN_EXPIRED, Error, "The refresh token does not work",
+        "Refreshing answers invalid_grant / expired access/refresh token.",
+        "The refresh-token policy expires tokens (Immediately expire refresh token is the common cause), the token was revoked, rotated out, or pushed out by the five-approvals-per-user limit.",
+        ["Setup > Connected Apps > Manage Connected Apps > [app] > Edit Policies > Refresh Token Policy: Refresh token is valid until revoked.", "With Refresh Token Rotation on, store the new refresh token each refresh returns.", "Log in again to get a new refresh token."];
+    REFRESH_POLICY_EXPIRES, Warning, "The refresh-token policy expires tokens",
+        "ConnectedApplication shows a refresh-token validity period.",
+        "Refresh tokens expire after a period or when unused, and the integration will then need a new login.",
+        ["Setup > Connected Apps > Manage Connected Apps > [app] > Edit Policies > Refresh Token Policy: Refresh token is valid until revoked (recommended by Sage People integrations)."];
+    SESSION_INVALID, Error, "The access token is not accepted",
+        "REST calls answer 401 INVALID_SESSION_ID.",
+        "The token expired (session timeout), was revoked, belongs to another instance, or is not valid for the REST API.",
+        ["Refresh the token or log in again.", "Use the instance_url returned with the token.", "Check the session timeout under Manage Connected Apps > [app] > Edit Policies > Timeout Value."];
+    API_DISABLED_FOR_ORG, Error, "The org has no REST API access",
+        "REST calls answer 403 API_DISABLED_FOR_ORG.",
+        "The org's edition does not include API access.",
+        ["Contact your Salesforce account executive: API access needs Enterprise, Unlimited or Performance edition (or the API add-on)."];
+    API_DISABLED_FOR_USER, Error, "The API user lacks API Enabled",
+        "REST calls answer 403 API_CURRENTLY_DISABLED / API is disabled for this User.",
+        "Neither the user's profile nor their permission sets grant the API Enabled system permission.",
+        ["Setup > Permission Sets > New (or an existing set) > System Permissions > Edit: tick API Enabled; save.", "Assign that set: Setup > Users > [API user] > Permission Set Assignments > Edit Assignments."];
+    PACKAGE_NOT_INSTALLED, Error, "The Sage People API package is not installed",
+        "Sage People endpoints answer 404 NOT_FOUND \"Could not find a match for URL\"; no installed package has the spapi namespace.",
+        "The Sage People API managed package (namespace spapi) is missing, or the path lacks /spapi/v4.",
+        ["Ask Sage People support to install the Sage People API package in this org (it is installed on request).", "Check Setup > Installed Packages for Sage People API.", "Call /services/apexrest/spapi/v4/... (with the namespace and version)."];
+    PERMISSION_SET_MISSING, Error, "A Sage People API permission set is not assigned",
+        "The endpoint answers 403 MISSING_API_PERMISSION.",
+        "Each Sage People endpoint is gated by its own permission set, and the API user lacks this one.",
+        ["Setup > Users > Users > [API user] > Permission Set Assignments > Edit Assignments.", "Add the permission set named in this finding; save.", "Run the check again."];
+    PERMISSION_SET_MISMATCH, Warning, "The endpoint and the permission-set assignments disagree",
+        "A probe result does not match what the PermissionSetAssignment query says.",
+        "The set may be assigned through a permission set group, expired, or the endpoint also needs object or field access (View All).",
+        ["Setup > Users > [API user] > Permission Set Assignments: check expiry dates and permission set groups.", "Check the set's object permissions (Read, View All) on the Sage People objects."];
+    API_LIMIT_EXCEEDED, Error, "The org's daily API allocation is spent",
+        "API calls answer 403 REQUEST_LIMIT_EXCEEDED / TotalRequests Limit exceeded.",
+        "All integrations together used the org's 24-hour API request allocation.",
+        ["Setup > Company Information shows API Requests, Last 24 Hours.", "Reduce polling by integrations, or buy more API capacity.", "The allocation frees up over a rolling 24 hours."];
+    API_LIMIT_NEAR, Warning, "The org is close to its daily API allocation",
+        "Sforce-Limit-Info shows more than 90% of the daily allocation used.",
+        "Integrations poll heavily; calls will soon be refused with REQUEST_LIMIT_EXCEEDED.",
+        ["Setup > Company Information > API Requests, Last 24 Hours: find the heaviest integration.", "Reduce polling frequency or page sizes."];
+    SERVER_ERROR, Error, "The server answered with an error",
+        "A 5xx status.",
+        "A transient Salesforce or Sage People error, maintenance, or an Apex exception in the package.",
+        ["Retry in a few minutes; check https://status.salesforce.com for the instance.", "If it persists, raise a case with Sage People support quoting the ErrorId."];
+    TIMEOUT, Error, "The server did not answer in time",
+        "A request got no answer within the time-out.",
+        "A slow network, a proxy that holds connections, or an overloaded instance.",
+        ["Retry with a longer --timeout.", "Check the proxy (HTTPS_PROXY) and the network path."];
+    UNEXPECTED_RESPONSE, Error, "The answer is not what Salesforce sends",
+        "HTML or other non-JSON content, or an error sagediag does not recognise (shown raw).",
+        "A proxy or captive portal, a maintenance page, or a new Salesforce error.",
+        ["Read the raw response in the request log.", "Behind a corporate proxy, allow *.salesforce.com and *.my.salesforce.com or set NO_PROXY."];
+    CREDENTIAL_FORMAT, Warning, "A credential looks mistyped",
+        "The consumer key or secret has an unusual shape.",
+        "Stray whitespace or a newline from pasting, or a value that is not a consumer key.",
+        ["Copy the value again from Manage Consumer Details; a consumer key usually starts with 3MVG and is 85 characters long."];
+    SIGNATURE_INVALID, Warning, "The token response signature does not verify",
+        "base64(HMAC-SHA256(secret, id + issued_at)) differs from signature.",
+        "The consumer secret used is not the app's, or a proxy altered the response.",
+        ["Check the consumer secret under Manage Consumer Details."];
+}
+
+pub fn info(code: &str) -> &'static CodeInfo {
+    CATALOG
+        .iter()
+        .find(|c| c.code == code)
+        .unwrap_or_else(|| panic!("finding code {code} is not in the catalog"))
+}
+
+impl Finding {
+    /// A finding of a catalogued code, with what was seen.
+    pub fn new(code: &'static str, detail: impl Into<String>, request_ids: Vec<u64>) -> Finding {
+        let i = info(code);
+        Finding {
+            code: i.code,
+            severity: i.severity,
+            title: i.title.to_string(),
+            detail: detail.into(),
+            fix: i.fix.iter().map(|s| s.to_string()).collect(),
+            request_ids,
+        }
+    }
+
+    pub fn titled(mut self, title: impl Into<String>) -> Finding {
+        self.title = title.into();
+        self
+    }
+
+    pub fn severity(mut self, s: Severity) -> Finding {
+        self.severity = s;
+        self
+    }
+}
+
+/// `docs/troubleshooting.md`, generated from the catalog (a test keeps the file in step).
+pub fn troubleshooting_markdown() -> String {
+    let mut out = String::from(
+        "# Troubleshooting: every finding\n\nGenerated from `src/engine/findings.rs` (`cargo test` checks this file is current).\nEach finding sagediag raises has a stable code; the console and `sagediag check` show the same text.\n",
+    );
+    for c in CATALOG {
+        out.push_str(&format!(
+            "\n## `{}` — {}\n\n- **Severity:** {:?}\n- **Symptom:** {}\n- **Cause:** {}\n- **Evidence:** the requests listed with the finding (`request_ids`), whose raw responses are in the request log.\n- **Fix:**\n",
+            c.code, c.title, c.severity, c.symptom, c.cause
+        ));
+        for (i, step) in c.fix.iter().enumerate() {
+            out.push_str(&format!("  {}. {}\n", i + 1, step));
+        }
+    }
+    out
+}

@@ -1,0 +1,555 @@
+//! The one HTTP client every step uses. It records each exchange in a bounded log, with
+//! secrets redacted at capture: by name (Authorization headers, `client_secret`, `password`,
+//! `code`, `code_verifier`, `assertion`, tokens in query strings, forms and JSON bodies) and by
+//! value (every secret the run was given or received is scrubbed from all captured text).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::Event;
+
+pub const REDACTED: &str = "[REDACTED]";
+/// Query and form parameters whose values are secrets.
+const SECRET_PARAMS: &[&str] = &[
+    "client_secret",
+    "password",
+    "code",
+    "code_verifier",
+    "assertion",
+    "refresh_token",
+    "access_token",
+    "token",
+    "device_code",
+    "client_assertion",
+    "sid",
+];
+/// JSON keys whose values are secrets.
+const SECRET_JSON_KEYS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "device_code",
+    "client_secret",
+    "password",
+    "assertion",
+    "code",
+    "code_verifier",
+    "token",
+];
+/// Most exchanges kept in the log.
+pub const LOG_CAPACITY: usize = 2_000;
+/// Bytes of each body kept in the log.
+pub const BODY_CAPACITY: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    pub id: u64,
+    pub method: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<String>,
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Option<String>,
+    pub response_bytes: usize,
+    pub body_truncated: bool,
+    pub duration_ms: u64,
+    pub started_unix_ms: u64,
+    pub error: Option<String>,
+}
+
+/// Why an exchange produced no usable response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    Timeout,
+    Dns(String),
+    Connect(String),
+    Tls(String),
+    /// The body was cut off (connection reset, truncated).
+    Body(String),
+    Other(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Timeout => write!(f, "no answer within the time-out"),
+            Failure::Dns(m) => write!(f, "DNS lookup failed: {m}"),
+            Failure::Connect(m) => write!(f, "connection failed: {m}"),
+            Failure::Tls(m) => write!(f, "TLS certificate not trusted: {m}"),
+            Failure::Body(m) => write!(f, "the response was cut off: {m}"),
+            Failure::Other(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+pub struct Response {
+    pub id: u64,
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+    pub duration: Duration,
+}
+
+impl Response {
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn is_html(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|c| c.contains("html"))
+            || self
+                .body
+                .iter()
+                .skip_while(|b| b.is_ascii_whitespace())
+                .take(1)
+                .any(|b| *b == b'<')
+    }
+}
+
+pub enum Body {
+    Form(Vec<(String, String)>),
+    Json(Value),
+}
+
+pub struct Request {
+    pub method: reqwest::Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Body>,
+}
+
+impl Request {
+    pub fn get(url: impl Into<String>) -> Request {
+        Request {
+            method: reqwest::Method::GET,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+    pub fn post_form(url: impl Into<String>, form: &[(&str, &str)]) -> Request {
+        let form = form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Request {
+            method: reqwest::Method::POST,
+            url: url.into(),
+            headers: Vec::new(),
+            body: Some(Body::Form(form)),
+        }
+    }
+    pub fn post_json(url: impl Into<String>, body: Value) -> Request {
+        Request {
+            method: reqwest::Method::POST,
+            url: url.into(),
+            headers: Vec::new(),
+            body: Some(Body::Json(body)),
+        }
+    }
+    pub fn bearer(mut self, token: &str) -> Request {
+        self.headers
+            .push(("Authorization".into(), format!("Bearer {token}")));
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Request {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+#[derive(Default)]
+struct Log {
+    entries: VecDeque<Exchange>,
+    next_id: u64,
+}
+
+/// The recording client. Cheap to clone; clones share the log and the secret list.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    log: Arc<Mutex<Log>>,
+    secrets: Arc<Mutex<Vec<String>>>,
+    events: Option<UnboundedSender<Event>>,
+}
+
+impl Client {
+    pub fn new(
+        timeout: Duration,
+        events: Option<UnboundedSender<Event>>,
+    ) -> Result<Client, String> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .timeout(timeout)
+            .user_agent(concat!("sagediag/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        Ok(Client {
+            http,
+            log: Arc::default(),
+            secrets: Arc::default(),
+            events,
+        })
+    }
+
+    /// Registers a secret value: it is scrubbed from everything captured from now on.
+    pub fn add_secret(&self, s: &str) {
+        let s = s.trim();
+        if s.len() >= 6 {
+            let mut secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+            if !secrets.iter().any(|x| x == s) {
+                secrets.push(s.to_string());
+                // Also the URL-encoded form, as it appears in query strings and forms.
+                let enc: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
+                if enc != s {
+                    secrets.push(enc);
+                }
+            }
+        }
+    }
+
+    /// Scrubs every registered secret from a text.
+    pub fn scrub(&self, text: &str) -> String {
+        let secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = text.to_string();
+        for s in secrets.iter() {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    pub fn exchange(&self, id: u64) -> Option<Exchange> {
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries
+            .iter()
+            .find(|e| e.id == id)
+            .cloned()
+    }
+
+    fn emit(&self, e: Event) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(e);
+        }
+    }
+
+    pub async fn send(&self, req: Request) -> (u64, Result<Response, Failure>) {
+        let started = Instant::now();
+        let started_unix_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let method = req.method.to_string();
+        let mut builder = self.http.request(req.method.clone(), &req.url);
+        let mut req_headers = req.headers.clone();
+        for (k, v) in &req.headers {
+            builder = builder.header(k, v);
+        }
+        let body_text = match &req.body {
+            Some(Body::Form(form)) => {
+                let encoded: String = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(form)
+                    .finish();
+                req_headers.push((
+                    "Content-Type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ));
+                builder = builder
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body(encoded);
+                Some(redact_form(form))
+            }
+            Some(Body::Json(v)) => {
+                req_headers.push(("Content-Type".into(), "application/json".into()));
+                builder = builder
+                    .header("Content-Type", "application/json")
+                    .body(v.to_string());
+                Some(redact_json_text(&v.to_string()))
+            }
+            None => None,
+        };
+        let id = {
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            log.next_id += 1;
+            let id = log.next_id;
+            let entry = Exchange {
+                id,
+                method: method.clone(),
+                url: self.scrub(&redact_url(&req.url)),
+                request_headers: req_headers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.scrub(&redact_header(k, v))))
+                    .collect(),
+                request_body: body_text.map(|b| self.scrub(&b)),
+                status: None,
+                response_headers: Vec::new(),
+                response_body: None,
+                response_bytes: 0,
+                body_truncated: false,
+                duration_ms: 0,
+                started_unix_ms,
+                error: None,
+            };
+            log.entries.push_back(entry);
+            while log.entries.len() > LOG_CAPACITY {
+                log.entries.pop_front();
+            }
+            id
+        };
+        self.emit(Event::RequestSent {
+            id,
+            method: method.clone(),
+            url: self.scrub(&redact_url(&req.url)),
+        });
+        let result = match builder.send().await {
+            Err(e) => Err(classify_error(&e)),
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let headers = resp.headers().clone();
+                match resp.bytes().await {
+                    Ok(body) => Ok(Response {
+                        id,
+                        status,
+                        headers,
+                        body: body.to_vec(),
+                        duration: started.elapsed(),
+                    }),
+                    Err(e) => Err(if e.is_timeout() {
+                        Failure::Timeout
+                    } else {
+                        Failure::Body(error_chain(&e))
+                    }),
+                }
+            }
+        };
+        let duration = started.elapsed();
+        {
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(entry) = log.entries.iter_mut().find(|e| e.id == id) {
+                entry.duration_ms = duration.as_millis() as u64;
+                match &result {
+                    Ok(r) => {
+                        entry.status = Some(r.status);
+                        entry.response_headers = r
+                            .headers
+                            .iter()
+                            .map(|(k, v)| {
+                                let v = String::from_utf8_lossy(v.as_bytes());
+                                (k.to_string(), self.scrub(&redact_header(k.as_str(), &v)))
+                            })
+                            .collect();
+                        entry.response_bytes = r.body.len();
+                        let keep = &r.body[..r.body.len().min(BODY_CAPACITY)];
+                        entry.body_truncated = r.body.len() > BODY_CAPACITY;
+                        let text = String::from_utf8_lossy(keep);
+                        let redacted =
+                            if r.header("content-type").is_some_and(|c| c.contains("json")) {
+                                redact_json_text(&text)
+                            } else {
+                                text.into_owned()
+                            };
+                        entry.response_body = Some(self.scrub(&redacted));
+                    }
+                    Err(f) => entry.error = Some(self.scrub(&f.to_string())),
+                }
+            }
+        }
+        match &result {
+            Ok(r) => self.emit(Event::ResponseReceived {
+                id,
+                status: Some(r.status),
+                duration_ms: duration.as_millis() as u64,
+                bytes: r.body.len(),
+            }),
+            Err(_) => self.emit(Event::ResponseReceived {
+                id,
+                status: None,
+                duration_ms: duration.as_millis() as u64,
+                bytes: 0,
+            }),
+        }
+        (id, result)
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut src = e.source();
+    while let Some(s) = src {
+        parts.push(s.to_string());
+        src = s.source();
+    }
+    parts.dedup();
+    parts.join(": ")
+}
+
+fn classify_error(e: &reqwest::Error) -> Failure {
+    let chain = error_chain(e);
+    let lower = chain.to_ascii_lowercase();
+    if e.is_timeout() || lower.contains("timed out") {
+        Failure::Timeout
+    } else if lower.contains("certificate")
+        || lower.contains("unknownissuer")
+        || lower.contains("invalid peer")
+    {
+        Failure::Tls(chain)
+    } else if lower.contains("dns")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+    {
+        Failure::Dns(chain)
+    } else if e.is_connect() {
+        Failure::Connect(chain)
+    } else if lower.contains("incomplete") || lower.contains("reset") || lower.contains("closed") {
+        Failure::Body(chain)
+    } else {
+        Failure::Other(chain)
+    }
+}
+
+pub fn redact_header(name: &str, value: &str) -> String {
+    match name.to_ascii_lowercase().as_str() {
+        "authorization" | "proxy-authorization" => match value.split_once(' ') {
+            Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+            None => REDACTED.into(),
+        },
+        "cookie" | "set-cookie" => REDACTED.into(),
+        _ => value.to_string(),
+    }
+}
+
+fn is_secret_param(k: &str) -> bool {
+    SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(k))
+}
+
+pub fn redact_url(url: &str) -> String {
+    let Ok(mut u) = url::Url::parse(url) else {
+        return url.to_string();
+    };
+    if u.query().is_none() {
+        return url.to_string();
+    }
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if is_secret_param(&k) {
+                REDACTED.to_string()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    u.to_string()
+}
+
+fn redact_form(form: &[(String, String)]) -> String {
+    form.iter()
+        .map(|(k, v)| {
+            let v = if is_secret_param(k) {
+                REDACTED
+            } else {
+                v.as_str()
+            };
+            format!(
+                "{k}={}",
+                url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub fn redact_json(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                if SECRET_JSON_KEYS.iter().any(|s| s == k) && !val.is_null() {
+                    *val = Value::from(REDACTED);
+                } else {
+                    redact_json(val);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
+fn redact_json_text(text: &str) -> String {
+    match serde_json::from_str::<Value>(text) {
+        Ok(mut v) => {
+            redact_json(&mut v);
+            v.to_string()
+        }
+        Err(_) => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_by_name() {
+        assert_eq!(
+            redact_url("http://x/cb?code=abc%3D%3D&state=s"),
+            "http://x/cb?code=%5BREDACTED%5D&state=s"
+        );
+        assert_eq!(
+            redact_header("Authorization", "Bearer 00D!abc"),
+            "Bearer [REDACTED]"
+        );
+        let form = vec![
+            ("client_secret".to_string(), "s3cret".to_string()),
+            ("grant_type".to_string(), "password".to_string()),
+        ];
+        assert_eq!(
+            redact_form(&form),
+            "client_secret=%5BREDACTED%5D&grant_type=password"
+        );
+        let mut v = serde_json::json!({"access_token": "x", "nested": [{"refresh_token": "y"}], "id": "keep"});
+        redact_json(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"access_token": REDACTED, "nested": [{"refresh_token": REDACTED}], "id": "keep"})
+        );
+    }
+
+    #[test]
+    fn scrubs_registered_secrets_everywhere() {
+        let c = Client::new(Duration::from_secs(1), None).unwrap();
+        c.add_secret("p@ss word!");
+        assert_eq!(
+            c.scrub("pw=p%40ss+word%21 and p@ss word!"),
+            format!("pw={REDACTED} and {REDACTED}")
+        );
+    }
+}

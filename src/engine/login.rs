@@ -1,0 +1,705 @@
+//! Step 3 and 4: logging in by one of the flows, then checking the token (signature, identity,
+//! userinfo, introspection, scopes, and a real refresh).
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use super::classify;
+use super::crypto;
+use super::findings::Finding;
+use super::http::{Request, Response};
+use super::{Event, Flow, Run, Tokens};
+
+fn token_url(base: &str) -> String {
+    format!("{base}/services/oauth2/token")
+}
+
+fn with_secret<'a>(run: &'a Run, form: &mut Vec<(&'a str, &'a str)>) {
+    if let Some(s) = run.cfg.client_secret.as_deref() {
+        form.push(("client_secret", s));
+    }
+}
+
+/// Logs in by the configured flow. None: the findings say why.
+pub async fn login(run: &mut Run) -> Option<Tokens> {
+    let base = run.login_url.clone();
+    match run.cfg.flow {
+        Flow::Web => web(run, &base).await,
+        Flow::Device => device(run, &base).await,
+        Flow::Jwt => {
+            let Some(pem) = run.cfg.private_key_pem.clone() else {
+                run.raise(Finding::new(
+                    "JWT_ASSERTION_INVALID",
+                    "No private key was given (--private-key FILE).",
+                    vec![],
+                ));
+                return None;
+            };
+            let Some(user) = run.cfg.username.clone() else {
+                run.raise(Finding::new(
+                    "JWT_ASSERTION_INVALID",
+                    "No username was given (--username).",
+                    vec![],
+                ));
+                return None;
+            };
+            let aud = run.cfg.environment.jwt_audience();
+            let exp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+                + 180;
+            let assertion = match crypto::jwt_assertion(&pem, &run.cfg.client_id, &user, &aud, exp)
+            {
+                Ok(a) => a,
+                Err(e) => {
+                    run.raise(Finding::new("JWT_ASSERTION_INVALID", e, vec![]));
+                    return None;
+                }
+            };
+            run.client.add_secret(&assertion);
+            let form = [
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion.as_str()),
+            ];
+            token_request(run, &token_url(&base), &form).await
+        }
+        Flow::ClientCredentials => {
+            let mut form = vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", run.cfg.client_id.as_str()),
+            ];
+            with_secret(run, &mut form);
+            let form: Vec<(String, String)> = form
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let tokens = token_request(run, &token_url(&base), &form).await;
+            if run.has("CLIENT_CREDENTIALS_WRONG_HOST") {
+                if let Some(f) = run
+                    .findings
+                    .iter_mut()
+                    .find(|f| f.code == "CLIENT_CREDENTIALS_WRONG_HOST")
+                {
+                    f.detail.push_str(&format!(" The request went to {base}."));
+                }
+            }
+            tokens
+        }
+        Flow::Password => {
+            let (Some(user), Some(pw)) = (run.cfg.username.clone(), run.cfg.password.clone())
+            else {
+                run.raise(Finding::new(
+                    "AUTHENTICATION_FAILURE",
+                    "The password flow needs --username and a password (SAGEDIAG_PASSWORD).",
+                    vec![],
+                ));
+                return None;
+            };
+            run.emit(Event::Progress("The username-password flow is legacy: orgs created since Summer '23 block it by default.".into()));
+            let mut form = vec![
+                ("grant_type", "password"),
+                ("client_id", run.cfg.client_id.as_str()),
+                ("username", user.as_str()),
+                ("password", pw.as_str()),
+            ];
+            with_secret(run, &mut form);
+            let form: Vec<(String, String)> = form
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            token_request(run, &token_url(&base), &form).await
+        }
+        Flow::Refresh => {
+            let Some(rt) = run.cfg.refresh_token.clone() else {
+                run.raise(Finding::new(
+                    "REFRESH_TOKEN_MISSING",
+                    "No refresh token was given (SAGEDIAG_REFRESH_TOKEN or --refresh-token).",
+                    vec![],
+                ));
+                return None;
+            };
+            let mut tokens = refresh(run, &base, &rt).await?;
+            tokens.refresh_token.get_or_insert(rt);
+            Some(tokens)
+        }
+        Flow::Token => {
+            let (Some(at), Some(instance)) =
+                (run.cfg.access_token.clone(), run.cfg.instance_url.clone())
+            else {
+                run.raise(Finding::new("SESSION_INVALID", "The token flow needs an access token (SAGEDIAG_ACCESS_TOKEN) and --instance-url.", vec![]));
+                return None;
+            };
+            Some(Tokens {
+                access_token: at,
+                instance_url: instance.trim_end_matches('/').to_string(),
+                ..Tokens::default()
+            })
+        }
+    }
+}
+
+/// POSTs a token request; returns the tokens or raises the findings of the error.
+async fn token_request(run: &mut Run, url: &str, form: &[(&str, &str)]) -> Option<Tokens> {
+    let (id, result) = run.client.send(Request::post_form(url, form)).await;
+    let resp = match result {
+        Ok(r) => r,
+        Err(f) => {
+            run.raise(classify::failure(&f, id));
+            return None;
+        }
+    };
+    parse_token_response(run, &resp)
+}
+
+fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
+    let Some(v) = resp.json() else {
+        let f = if resp.status >= 500 {
+            classify::api_error(resp, None)
+        } else {
+            Finding::new(
+                "UNEXPECTED_RESPONSE",
+                format!(
+                    "The token endpoint answered {} with {}: {}",
+                    resp.status,
+                    if resp.is_html() {
+                        "HTML"
+                    } else {
+                        "something that is not JSON"
+                    },
+                    classify::excerpt(&resp.text())
+                ),
+                vec![resp.id],
+            )
+            .titled("The token endpoint's answer is not JSON")
+        };
+        run.raise(f);
+        return None;
+    };
+    if resp.status != 200 || v.get("access_token").is_none() {
+        match classify::oauth_pair(resp) {
+            Some((e, d)) => {
+                for f in classify::oauth_error(&e, &d, run.cfg.flow, vec![resp.id]) {
+                    run.raise(f);
+                }
+            }
+            None => run.raise(classify::api_error(resp, None)),
+        }
+        return None;
+    }
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let tokens = Tokens {
+        access_token: s("access_token")?,
+        refresh_token: s("refresh_token"),
+        instance_url: s("instance_url")
+            .unwrap_or_else(|| run.login_url.clone())
+            .trim_end_matches('/')
+            .to_string(),
+        id_url: s("id"),
+        issued_at: s("issued_at"),
+        signature: s("signature"),
+        scope: s("scope"),
+        response_id: Some(resp.id),
+    };
+    run.client.add_secret(&tokens.access_token);
+    if let Some(r) = &tokens.refresh_token {
+        run.client.add_secret(r);
+    }
+    Some(tokens)
+}
+
+async fn refresh(run: &mut Run, base: &str, refresh_token: &str) -> Option<Tokens> {
+    let mut form = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+        ("client_id", run.cfg.client_id.as_str()),
+    ];
+    with_secret(run, &mut form);
+    let form: Vec<(String, String)> = form
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    token_request(run, &token_url(base), &form).await
+}
+
+/// What came back to the callback (or was pasted): code, or error, with state.
+fn parse_callback(url_or_query: &str) -> std::collections::HashMap<String, String> {
+    let q = url_or_query
+        .trim()
+        .split_once('?')
+        .map(|(_, q)| q)
+        .unwrap_or(url_or_query.trim());
+    let q = q.split('#').next().unwrap_or(q);
+    url::form_urlencoded::parse(q.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn in_ssh() -> bool {
+    std::env::var_os("SSH_CONNECTION").is_some() || std::env::var_os("SSH_TTY").is_some()
+}
+
+fn has_display() -> bool {
+    cfg!(target_os = "macos")
+        || cfg!(windows)
+        || std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some()
+}
+
+async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
+    let redirect = run.cfg.redirect_uri();
+    let (verifier, state) = match (crypto::random_urlsafe(64), crypto::random_urlsafe(16)) {
+        (Ok(v), Ok(s)) => (v, s),
+        (Err(e), _) | (_, Err(e)) => {
+            run.raise(Finding::new("UNEXPECTED_RESPONSE", e, vec![]));
+            return None;
+        }
+    };
+    run.client.add_secret(&verifier);
+    let mut url = url::Url::parse(&format!("{base}/services/oauth2/authorize")).ok()?;
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("response_type", "code")
+            .append_pair("client_id", &run.cfg.client_id)
+            .append_pair("redirect_uri", &redirect)
+            .append_pair("state", &state);
+        if let Some(scope) = &run.cfg.scopes {
+            q.append_pair("scope", scope);
+        }
+        if run.cfg.pkce {
+            q.append_pair("code_challenge", &crypto::pkce_s256(&verifier))
+                .append_pair("code_challenge_method", "S256");
+        }
+        if let Some(u) = &run.cfg.username {
+            q.append_pair("login_hint", u);
+        }
+    }
+    let authorize_url = url.to_string();
+    let loopback = run.cfg.redirect_uri.is_none();
+    let ssh_tunnel = (loopback && in_ssh()).then(|| {
+        format!(
+            "ssh -L {0}:localhost:{0} <this host>",
+            run.cfg.callback_port
+        )
+    });
+    run.emit(Event::AuthorizeUrl {
+        url: authorize_url.clone(),
+        ssh_tunnel,
+    });
+    // Pre-flight: ask the authorize endpoint ourselves (no redirects followed). An unknown key or
+    // an unregistered callback is diagnosed before anyone opens a browser; an org that approves
+    // at once (the simulated org's auto_approve) hands the code back here.
+    let (id, result) = run.client.send(Request::get(&authorize_url)).await;
+    let resp = match result {
+        Ok(r) => r,
+        Err(f) => {
+            run.raise(classify::failure(&f, id));
+            return None;
+        }
+    };
+    let location = resp.header("location").map(str::to_string);
+    let mut callback = None;
+    match (resp.status, location) {
+        (300..=399, Some(loc)) if loc.starts_with(&redirect) => callback = Some(loc),
+        (400..=499, _) => {
+            match classify::oauth_pair(&resp) {
+                Some((e, d)) => run.raise_all(classify::oauth_error(&e, &d, Flow::Web, vec![id])),
+                None => run.raise(classify::api_error(&resp, None)),
+            }
+            return None;
+        }
+        (500..=599, _) => {
+            run.raise(classify::api_error(&resp, None));
+            return None;
+        }
+        _ => {}
+    }
+    let callback = match callback {
+        Some(c) => c,
+        None => wait_for_person(run, &authorize_url, &redirect, loopback).await?,
+    };
+    let params = parse_callback(&callback);
+    if let Some(code) = params.get("code") {
+        run.client.add_secret(code);
+    }
+    if params.get("state") != Some(&state) {
+        run.raise(
+            Finding::new("UNEXPECTED_RESPONSE", "The callback's state does not match the one sent: it belongs to another login attempt, or was tampered with.", vec![id])
+                .titled("The callback's state does not match"),
+        );
+        return None;
+    }
+    if let Some(error) = params.get("error") {
+        let d = params.get("error_description").cloned().unwrap_or_default();
+        run.raise_all(classify::oauth_error(error, &d, Flow::Web, vec![id]));
+        return None;
+    }
+    let Some(code) = params.get("code").cloned() else {
+        run.raise(Finding::new(
+            "UNEXPECTED_RESPONSE",
+            "The callback carried neither a code nor an error.",
+            vec![id],
+        ));
+        return None;
+    };
+    let mut form = vec![
+        ("grant_type", "authorization_code".to_string()),
+        ("code", code),
+        ("client_id", run.cfg.client_id.clone()),
+        ("redirect_uri", redirect),
+    ];
+    if let Some(s) = &run.cfg.client_secret {
+        form.push(("client_secret", s.clone()));
+    }
+    if run.cfg.pkce {
+        form.push(("code_verifier", verifier));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    token_request(run, &token_url(base), &form).await
+}
+
+/// Waits for the loopback callback or a pasted redirect URL, whichever comes first.
+async fn wait_for_person(
+    run: &mut Run,
+    authorize_url: &str,
+    redirect: &str,
+    loopback: bool,
+) -> Option<String> {
+    let (tx, rx) = oneshot::channel::<String>();
+    let mut server = None;
+    if loopback {
+        match callback_server(run.cfg.callback_port, &run.cfg.callback_path, tx).await {
+            Ok(handle) => server = Some(handle),
+            Err(e) => run.emit(Event::Progress(format!(
+                "Cannot start the callback server on port {}: {e}. Paste the redirect URL instead.",
+                run.cfg.callback_port
+            ))),
+        }
+    } else {
+        drop(tx);
+    }
+    if run.cfg.open_browser && has_display() && !in_ssh() {
+        open_browser(authorize_url);
+    }
+    run.emit(Event::Progress(format!(
+        "Waiting for the login: open the URL, or paste the URL the browser lands on ({redirect}…)."
+    )));
+    let mut pasted = run.pasted.take();
+    let wait = async {
+        let paste = async {
+            match pasted.as_mut() {
+                Some(p) => loop {
+                    match p.recv().await {
+                        Some(line) if line.contains("code=") || line.contains("error=") => {
+                            return Some(line);
+                        }
+                        Some(_) => continue,
+                        None => std::future::pending::<()>().await,
+                    }
+                },
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            r = rx => r.ok(),
+            r = paste => r,
+        }
+    };
+    let result = tokio::time::timeout(run.cfg.login_timeout, wait).await;
+    if let Some(h) = server {
+        h.abort();
+    }
+    run.pasted = pasted;
+    match result {
+        Ok(Some(url)) => Some(url),
+        _ => {
+            run.raise(Finding::new("TIMEOUT", format!("No login completed within {} s: neither the callback nor a pasted redirect URL arrived.", run.cfg.login_timeout.as_secs()), vec![]).titled("The login was not completed"));
+            None
+        }
+    }
+}
+
+/// A one-shot HTTP server on 127.0.0.1 for the OAuth callback.
+async fn callback_server(
+    port: u16,
+    path: &str,
+    tx: oneshot::Sender<String>,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    use axum::extract::OriginalUri;
+    use axum::response::Html;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let tx = std::sync::Arc::new(std::sync::Mutex::new(Some(tx)));
+    let app = axum::Router::new().route(
+        path,
+        axum::routing::get(move |OriginalUri(uri): OriginalUri| {
+            let tx = tx.clone();
+            async move {
+                if let Some(tx) = tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    let _ = tx.send(uri.to_string());
+                }
+                Html("<!DOCTYPE html><html><body><h1>sagediag received the login</h1><p>You can close this window and return to the terminal.</p></body></html>")
+            }
+        }),
+    );
+    Ok(tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    }))
+}
+
+fn open_browser(url: &str) {
+    let cmd = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    let _ = std::process::Command::new(cmd)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
+
+async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
+    let scope = run
+        .cfg
+        .scopes
+        .clone()
+        .unwrap_or_else(|| "api refresh_token".into());
+    let form = [
+        ("response_type", "device_code"),
+        ("client_id", run.cfg.client_id.as_str()),
+        ("scope", scope.as_str()),
+    ];
+    let (id, result) = run
+        .client
+        .send(Request::post_form(token_url(base), &form))
+        .await;
+    let resp = match result {
+        Ok(r) => r,
+        Err(f) => {
+            run.raise(classify::failure(&f, id));
+            return None;
+        }
+    };
+    let v = resp.json().unwrap_or(Value::Null);
+    let (Some(device_code), Some(user_code)) = (v["device_code"].as_str(), v["user_code"].as_str())
+    else {
+        match classify::oauth_pair(&resp) {
+            Some((e, d)) => run.raise_all(classify::oauth_error(&e, &d, Flow::Device, vec![id])),
+            None => run.raise(classify::api_error(&resp, None)),
+        }
+        return None;
+    };
+    let device_code = device_code.to_string();
+    run.client.add_secret(&device_code);
+    let mut interval = Duration::from_secs(v["interval"].as_u64().unwrap_or(5));
+    let verification_uri = v["verification_uri"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    run.emit(Event::DeviceCode {
+        user_code: user_code.to_string(),
+        verification_uri,
+    });
+    let deadline = tokio::time::Instant::now() + run.cfg.login_timeout;
+    loop {
+        tokio::time::sleep(interval).await;
+        if tokio::time::Instant::now() > deadline {
+            run.raise(
+                Finding::new(
+                    "TIMEOUT",
+                    "Nobody approved the device code in time.",
+                    vec![id],
+                )
+                .titled("The device login was not approved"),
+            );
+            return None;
+        }
+        let form = [
+            ("grant_type", "device"),
+            ("client_id", run.cfg.client_id.as_str()),
+            ("code", device_code.as_str()),
+        ];
+        let (pid, result) = run
+            .client
+            .send(Request::post_form(token_url(base), &form))
+            .await;
+        let resp = match result {
+            Ok(r) => r,
+            Err(f) => {
+                run.raise(classify::failure(&f, pid));
+                return None;
+            }
+        };
+        match classify::oauth_pair(&resp).map(|(e, _)| e).as_deref() {
+            Some("authorization_pending") => continue,
+            Some("slow_down") => {
+                interval += Duration::from_secs(5);
+                continue;
+            }
+            _ => return parse_token_response(run, &resp),
+        }
+    }
+}
+
+impl Run {
+    pub fn raise_all(&mut self, fs: Vec<Finding>) {
+        for f in fs {
+            self.raise(f);
+        }
+    }
+}
+
+/// Step 4. Returns a one-line summary.
+pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
+    let mut notes = Vec::new();
+    // The signature.
+    if let (Some(sig), Some(id), Some(at), Some(secret)) = (
+        &tokens.signature,
+        &tokens.id_url,
+        &tokens.issued_at,
+        &run.cfg.client_secret,
+    ) {
+        if crypto::signature_valid(secret, id, at, sig) {
+            notes.push("signature verified".to_string());
+        } else {
+            run.raise(Finding::new("SIGNATURE_INVALID", "HMAC-SHA256(consumer secret, id + issued_at) does not match the token response's signature.", tokens.response_id.into_iter().collect()));
+        }
+    }
+    // Identity.
+    if let Some(id_url) = tokens.id_url.clone() {
+        let (rid, result) = run
+            .client
+            .send(Request::get(&id_url).bearer(&tokens.access_token))
+            .await;
+        match result {
+            Ok(r) if r.status == 200 => {
+                let v = r.json().unwrap_or(Value::Null);
+                run.org.username = v["username"].as_str().map(str::to_string);
+                run.org.user_id = v["user_id"].as_str().map(str::to_string);
+                notes.push(format!(
+                    "identity {}",
+                    run.org.username.clone().unwrap_or_default()
+                ));
+            }
+            Ok(r) => run.raise(classify::as_warning(classify::api_error(&r, None))),
+            Err(f) => run.raise(classify::failure(&f, rid)),
+        }
+    }
+    // Userinfo (also how the token flow learns who it is).
+    let (rid, result) = run
+        .client
+        .send(
+            Request::get(format!("{}/services/oauth2/userinfo", tokens.instance_url))
+                .bearer(&tokens.access_token),
+        )
+        .await;
+    match result {
+        Ok(r) if r.status == 200 => {
+            let v = r.json().unwrap_or(Value::Null);
+            if run.org.user_id.is_none() {
+                run.org.user_id = v["user_id"].as_str().map(str::to_string);
+                run.org.username = v["preferred_username"].as_str().map(str::to_string);
+            }
+        }
+        Ok(r) if r.status == 401 => run.raise(classify::api_error(&r, None)),
+        Ok(_) => {}
+        Err(f) => run.raise(classify::failure(&f, rid)),
+    }
+    // Introspection (needs the app's credentials).
+    if let Some(secret) = run.cfg.client_secret.clone() {
+        let form = [
+            ("token", tokens.access_token.as_str()),
+            ("token_type_hint", "access_token"),
+            ("client_id", run.cfg.client_id.as_str()),
+            ("client_secret", secret.as_str()),
+        ];
+        let (_, result) = run
+            .client
+            .send(Request::post_form(
+                format!("{}/services/oauth2/introspect", run.login_url),
+                &form,
+            ))
+            .await;
+        if let Ok(r) = result {
+            if let Some(v) = r.json().filter(|v| v["active"] == true) {
+                if let Some(exp) = v["exp"].as_u64() {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_secs())
+                        .unwrap_or(0);
+                    notes.push(format!(
+                        "session valid for {} min",
+                        exp.saturating_sub(now) / 60
+                    ));
+                }
+            }
+        }
+    }
+    // Scopes.
+    run.scopes = tokens.scope.clone();
+    if let Some(scope) = &tokens.scope {
+        let scopes: Vec<&str> = scope.split_whitespace().collect();
+        if !scopes.iter().any(|s| *s == "api" || *s == "full") {
+            run.raise(Finding::new(
+                "API_SCOPE_MISSING",
+                format!("Granted scopes: {scope}."),
+                tokens.response_id.into_iter().collect(),
+            ));
+        }
+        notes.push(format!("scopes {scope}"));
+    }
+    // Refresh: only flows that can issue a refresh token.
+    if matches!(run.cfg.flow, Flow::Web | Flow::Device | Flow::Refresh) {
+        run.refresh_token_issued = Some(tokens.refresh_token.is_some());
+        match tokens.refresh_token.clone() {
+            None => run.raise(Finding::new(
+                "REFRESH_TOKEN_MISSING",
+                format!(
+                    "The token response has no refresh_token; granted scopes: {}.",
+                    tokens.scope.clone().unwrap_or_else(|| "?".into())
+                ),
+                tokens.response_id.into_iter().collect(),
+            )),
+            Some(rt) => {
+                let base = run.login_url.clone();
+                let before = run.findings.len();
+                match refresh(run, &base, &rt).await {
+                    Some(new) => {
+                        let rotated = new.refresh_token.as_ref().is_some_and(|n| *n != rt);
+                        run.refresh_rotated = Some(rotated);
+                        notes.push(if rotated {
+                            "refresh works (rotated: store the new refresh token each time)".into()
+                        } else {
+                            "refresh works".to_string()
+                        });
+                        tokens.access_token = new.access_token;
+                        if rotated {
+                            tokens.refresh_token = new.refresh_token;
+                        }
+                    }
+                    None => {
+                        if run.findings.len() == before {
+                            run.raise(Finding::new(
+                                "REFRESH_TOKEN_EXPIRED",
+                                "The refresh failed.",
+                                vec![],
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    notes.join("; ")
+}

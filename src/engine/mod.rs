@@ -1,0 +1,647 @@
+//! The diagnostics engine: environment, credentials, login, token checks, org checks and
+//! permission-set probes. It knows nothing of the terminal: it emits [`Event`]s on a channel and
+//! returns a [`Report`]. The console and `sagediag check` are two front ends over it.
+
+pub mod classify;
+pub mod crypto;
+pub mod environment;
+pub mod findings;
+pub mod http;
+pub mod login;
+pub mod org;
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+pub use environment::Environment;
+pub use findings::{Finding, Severity};
+
+/// The seven Sage People API endpoints and the permission set gating each.
+pub const ENDPOINTS: [EndpointDef; 7] = [
+    EndpointDef {
+        name: "Employees",
+        permission_set: "Sage People Employees API",
+        method: "GET",
+        path: "employees",
+    },
+    EndpointDef {
+        name: "Pay Details",
+        permission_set: "Sage People Pay Details API",
+        method: "POST",
+        path: "employees/{id}/payDetails",
+    },
+    EndpointDef {
+        name: "Salaries",
+        permission_set: "Sage People Salaries API",
+        method: "GET",
+        path: "salaries",
+    },
+    EndpointDef {
+        name: "Bonuses",
+        permission_set: "Sage People Bonuses API",
+        method: "GET",
+        path: "bonuses",
+    },
+    EndpointDef {
+        name: "Absences",
+        permission_set: "Sage People Absences API",
+        method: "GET",
+        path: "absences",
+    },
+    EndpointDef {
+        name: "Absence Balances",
+        permission_set: "Sage People Absence Balances API",
+        method: "GET",
+        path: "absenceBalances",
+    },
+    EndpointDef {
+        name: "Timesheets",
+        permission_set: "Sage People Timesheets API",
+        method: "GET",
+        path: "timesheets",
+    },
+];
+
+/// The Sage People API base path under the instance URL.
+pub const SAGE_BASE: &str = "/services/apexrest/spapi/v4";
+pub const API_VERSION: &str = "v62.0";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointDef {
+    pub name: &'static str,
+    pub permission_set: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flow {
+    Web,
+    Device,
+    Jwt,
+    ClientCredentials,
+    Password,
+    Refresh,
+    Token,
+}
+
+impl Flow {
+    pub const ALL: [Flow; 7] = [
+        Flow::Web,
+        Flow::Device,
+        Flow::Jwt,
+        Flow::ClientCredentials,
+        Flow::Password,
+        Flow::Refresh,
+        Flow::Token,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Flow::Web => "web",
+            Flow::Device => "device",
+            Flow::Jwt => "jwt",
+            Flow::ClientCredentials => "client-credentials",
+            Flow::Password => "password",
+            Flow::Refresh => "refresh",
+            Flow::Token => "token",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Flow> {
+        Flow::ALL.into_iter().find(|f| f.name() == s)
+    }
+}
+
+/// Everything a run needs. Secrets are held only here and in the run's memory.
+#[derive(Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub flow: Flow,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// PEM text of the JWT private key.
+    pub private_key_pem: Option<String>,
+    pub refresh_token: Option<String>,
+    pub access_token: Option<String>,
+    pub instance_url: Option<String>,
+    pub pkce: bool,
+    /// The integration's own callback; None = sagediag's loopback callback.
+    pub redirect_uri: Option<String>,
+    pub callback_port: u16,
+    pub callback_path: String,
+    pub open_browser: bool,
+    pub scopes: Option<String>,
+    /// Per request.
+    pub timeout: Duration,
+    /// How long to wait for a person to log in (web, device).
+    pub login_timeout: Duration,
+}
+
+impl Config {
+    pub fn new(environment: Environment, flow: Flow, client_id: impl Into<String>) -> Config {
+        Config {
+            environment,
+            flow,
+            client_id: client_id.into(),
+            client_secret: None,
+            username: None,
+            password: None,
+            private_key_pem: None,
+            refresh_token: None,
+            access_token: None,
+            instance_url: None,
+            pkce: true,
+            redirect_uri: None,
+            callback_port: 1717,
+            callback_path: "/OauthRedirect".into(),
+            open_browser: false,
+            scopes: None,
+            timeout: Duration::from_secs(30),
+            login_timeout: Duration::from_secs(300),
+        }
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        self.redirect_uri.clone().unwrap_or_else(|| {
+            format!(
+                "http://localhost:{}{}",
+                self.callback_port, self.callback_path
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Warn,
+    Skip,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Warn => "WARN",
+            Status::Skip => "SKIP",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepId {
+    Environment,
+    Credentials,
+    Login,
+    Token,
+    Org,
+    Probes,
+}
+
+impl StepId {
+    pub fn title(self) -> &'static str {
+        match self {
+            StepId::Environment => "Environment",
+            StepId::Credentials => "Credentials",
+            StepId::Login => "Login",
+            StepId::Token => "Token checks",
+            StepId::Org => "Org checks",
+            StepId::Probes => "Permission-set probes",
+        }
+    }
+}
+
+/// What the engine tells its front end as it goes.
+#[derive(Debug, Clone)]
+pub enum Event {
+    StepStarted {
+        step: StepId,
+    },
+    StepFinished {
+        step: StepId,
+        status: Status,
+        duration_ms: u64,
+        summary: String,
+    },
+    RequestSent {
+        id: u64,
+        method: String,
+        url: String,
+    },
+    ResponseReceived {
+        id: u64,
+        status: Option<u16>,
+        duration_ms: u64,
+        bytes: usize,
+    },
+    /// The URL a person opens to log in (always shown), with the `ssh -L` line when relevant.
+    AuthorizeUrl {
+        url: String,
+        ssh_tunnel: Option<String>,
+    },
+    /// The device flow's code to enter at the verification URL.
+    DeviceCode {
+        user_code: String,
+        verification_uri: String,
+    },
+    Progress(String),
+    Finding(Finding),
+    Endpoint(EndpointResult),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    pub id: StepId,
+    pub title: &'static str,
+    pub status: Status,
+    pub duration_ms: u64,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointResult {
+    pub name: &'static str,
+    pub permission_set: &'static str,
+    pub method: &'static str,
+    pub path: String,
+    pub status: Status,
+    pub http_status: Option<u16>,
+    pub latency_ms: u64,
+    pub records: Option<usize>,
+    /// The finding code explaining a failure.
+    pub finding: Option<&'static str>,
+    /// What the assignment query says: assigned or not (None: not known).
+    pub assigned: Option<bool>,
+    pub request_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestSummary {
+    pub id: u64,
+    pub method: String,
+    pub url: String,
+    pub status: Option<u16>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct OrgChecks {
+    pub username: Option<String>,
+    pub user_id: Option<String>,
+    pub assigned_permission_sets: Option<Vec<String>>,
+    pub api_enabled: Option<bool>,
+    pub package_version: Option<String>,
+    pub refresh_token_policy: Option<String>,
+    pub permitted_users: Option<String>,
+    pub api_usage: Option<(u64, u64)>,
+    /// Why a check was skipped.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvironmentInfo {
+    pub login_url: String,
+    pub kind: &'static str,
+    pub proxy: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub sagediag_version: &'static str,
+    pub environment: EnvironmentInfo,
+    pub flow: Flow,
+    pub outcome: &'static str,
+    pub steps: Vec<StepRecord>,
+    pub endpoints: Vec<EndpointResult>,
+    pub findings: Vec<Finding>,
+    pub requests: Vec<RequestSummary>,
+    pub org: OrgChecks,
+    pub scopes: Option<String>,
+    pub refresh_token_issued: Option<bool>,
+    pub refresh_rotated: Option<bool>,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// The tokens a login produced (secrets: never logged or reported).
+#[derive(Clone, Default)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub instance_url: String,
+    pub id_url: Option<String>,
+    pub issued_at: Option<String>,
+    pub signature: Option<String>,
+    pub scope: Option<String>,
+    pub response_id: Option<u64>,
+}
+
+/// A run in progress: the client, the findings so far, the report being built.
+pub struct Run {
+    pub cfg: Config,
+    pub client: http::Client,
+    pub events: UnboundedSender<Event>,
+    pub findings: Vec<Finding>,
+    pub steps: Vec<StepRecord>,
+    pub endpoints: Vec<EndpointResult>,
+    pub org: OrgChecks,
+    pub login_url: String,
+    pub proxy: Option<String>,
+    pub scopes: Option<String>,
+    pub refresh_token_issued: Option<bool>,
+    pub refresh_rotated: Option<bool>,
+    /// Redirect URLs pasted by the user (web flow), instead of the loopback callback.
+    pub pasted: Option<UnboundedReceiver<String>>,
+}
+
+impl Run {
+    pub fn emit(&self, e: Event) {
+        let _ = self.events.send(e);
+    }
+
+    /// Adds a finding, merging with an earlier one of the same code and title.
+    pub fn raise(&mut self, f: Finding) {
+        if let Some(existing) = self
+            .findings
+            .iter_mut()
+            .find(|x| x.code == f.code && x.title == f.title)
+        {
+            for id in f.request_ids {
+                if !existing.request_ids.contains(&id) {
+                    existing.request_ids.push(id);
+                }
+            }
+            return;
+        }
+        self.emit(Event::Finding(f.clone()));
+        self.findings.push(f);
+    }
+
+    pub fn has(&self, code: &str) -> bool {
+        self.findings.iter().any(|f| f.code == code)
+    }
+
+    fn step_start(&self, step: StepId) -> Instant {
+        self.emit(Event::StepStarted { step });
+        Instant::now()
+    }
+
+    fn step_end(
+        &mut self,
+        step: StepId,
+        started: Instant,
+        status: Status,
+        summary: impl Into<String>,
+    ) {
+        let summary = self.client.scrub(&summary.into());
+        let duration_ms = started.elapsed().as_millis() as u64;
+        self.emit(Event::StepFinished {
+            step,
+            status,
+            duration_ms,
+            summary: summary.clone(),
+        });
+        self.steps.push(StepRecord {
+            id: step,
+            title: step.title(),
+            status,
+            duration_ms,
+            summary,
+        });
+    }
+
+    fn errors_since(&self, n: usize) -> bool {
+        self.findings[n..]
+            .iter()
+            .any(|f| f.severity == Severity::Error)
+    }
+
+    fn warnings_since(&self, n: usize) -> bool {
+        self.findings[n..]
+            .iter()
+            .any(|f| f.severity == Severity::Warning)
+    }
+
+    fn status_since(&self, n: usize) -> Status {
+        if self.errors_since(n) {
+            Status::Fail
+        } else if self.warnings_since(n) {
+            Status::Warn
+        } else {
+            Status::Pass
+        }
+    }
+}
+
+/// Runs every step and returns the report. `pasted` carries redirect URLs a person pastes.
+pub async fn run(
+    cfg: Config,
+    events: UnboundedSender<Event>,
+    pasted: Option<UnboundedReceiver<String>>,
+) -> Report {
+    let client = match http::Client::new(cfg.timeout, Some(events.clone())) {
+        Ok(c) => c,
+        Err(e) => {
+            let mut r = empty_report(&cfg);
+            r.findings
+                .push(Finding::new("UNEXPECTED_RESPONSE", e, vec![]));
+            r.outcome = "fail";
+            return r;
+        }
+    };
+    for s in [
+        &cfg.client_secret,
+        &cfg.password,
+        &cfg.refresh_token,
+        &cfg.access_token,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        client.add_secret(s);
+    }
+    let login_url = cfg.environment.login_url();
+    let mut run = Run {
+        cfg,
+        client,
+        events,
+        findings: Vec::new(),
+        steps: Vec::new(),
+        endpoints: Vec::new(),
+        org: OrgChecks::default(),
+        login_url,
+        proxy: None,
+        scopes: None,
+        refresh_token_issued: None,
+        refresh_rotated: None,
+        pasted,
+    };
+    steps(&mut run).await;
+    finish(run)
+}
+
+async fn steps(run: &mut Run) {
+    // 1. Environment.
+    let t = run.step_start(StepId::Environment);
+    let n = run.findings.len();
+    let summary = environment::preflight(run).await;
+    let status = run.status_since(n);
+    run.step_end(StepId::Environment, t, status, summary);
+    if status == Status::Fail {
+        return skip_rest(
+            run,
+            &[
+                StepId::Credentials,
+                StepId::Login,
+                StepId::Token,
+                StepId::Org,
+                StepId::Probes,
+            ],
+            "the environment check failed",
+        );
+    }
+    // 2. Credentials.
+    let t = run.step_start(StepId::Credentials);
+    let n = run.findings.len();
+    let summary = environment::credential_shapes(run);
+    let status = run.status_since(n);
+    run.step_end(StepId::Credentials, t, status, summary);
+    // 3. Login.
+    let t = run.step_start(StepId::Login);
+    let n = run.findings.len();
+    let tokens = login::login(run).await;
+    let status = if tokens.is_some() {
+        run.status_since(n)
+    } else {
+        Status::Fail
+    };
+    let summary = match &tokens {
+        Some(t) => format!(
+            "logged in with the {} flow; instance {}",
+            run.cfg.flow.name(),
+            t.instance_url
+        ),
+        None => "no token: see the findings".into(),
+    };
+    run.step_end(StepId::Login, t, status, summary);
+    let Some(mut tokens) = tokens else {
+        return skip_rest(
+            run,
+            &[StepId::Token, StepId::Org, StepId::Probes],
+            "no access token",
+        );
+    };
+    // 4. Token checks.
+    let t = run.step_start(StepId::Token);
+    let n = run.findings.len();
+    let summary = login::token_checks(run, &mut tokens).await;
+    let status = run.status_since(n);
+    run.step_end(StepId::Token, t, status, summary);
+    // 5. Org checks.
+    let t = run.step_start(StepId::Org);
+    let n = run.findings.len();
+    let summary = org::org_checks(run, &tokens).await;
+    let status = run.status_since(n);
+    run.step_end(StepId::Org, t, status, summary);
+    // 6. Probes.
+    let t = run.step_start(StepId::Probes);
+    let n = run.findings.len();
+    let summary = org::probes(run, &tokens).await;
+    let status = run.status_since(n);
+    run.step_end(StepId::Probes, t, status, summary);
+}
+
+fn skip_rest(run: &mut Run, steps: &[StepId], why: &str) {
+    for step in steps {
+        let t = Instant::now();
+        run.step_end(*step, t, Status::Skip, format!("skipped: {why}"));
+    }
+    if steps.contains(&StepId::Probes) {
+        for def in ENDPOINTS {
+            run.endpoints.push(EndpointResult {
+                name: def.name,
+                permission_set: def.permission_set,
+                method: def.method,
+                path: format!("{SAGE_BASE}/{}", def.path),
+                status: Status::Skip,
+                http_status: None,
+                latency_ms: 0,
+                records: None,
+                finding: None,
+                assigned: None,
+                request_id: None,
+            });
+        }
+    }
+}
+
+fn empty_report(cfg: &Config) -> Report {
+    Report {
+        sagediag_version: env!("CARGO_PKG_VERSION"),
+        environment: EnvironmentInfo {
+            login_url: cfg.environment.login_url(),
+            kind: cfg.environment.kind(),
+            proxy: None,
+        },
+        flow: cfg.flow,
+        outcome: "pass",
+        steps: Vec::new(),
+        endpoints: Vec::new(),
+        findings: Vec::new(),
+        requests: Vec::new(),
+        org: OrgChecks::default(),
+        scopes: None,
+        refresh_token_issued: None,
+        refresh_rotated: None,
+    }
+}
+
+fn finish(run: Run) -> Report {
+    let mut report = empty_report(&run.cfg);
+    report.environment.proxy = run.proxy.clone();
+    report.requests = run
+        .client
+        .exchanges()
+        .into_iter()
+        .map(|e| RequestSummary {
+            id: e.id,
+            method: e.method,
+            url: e.url,
+            status: e.status,
+            duration_ms: e.duration_ms,
+        })
+        .collect();
+    let scrub = |s: &str| run.client.scrub(s);
+    report.findings = run
+        .findings
+        .iter()
+        .map(|f| Finding {
+            detail: scrub(&f.detail),
+            title: scrub(&f.title),
+            ..f.clone()
+        })
+        .collect();
+    report.findings.sort_by_key(|f| f.severity);
+    report.steps = run.steps;
+    report.endpoints = run.endpoints;
+    report.org = run.org;
+    report.scopes = run.scopes;
+    report.refresh_token_issued = run.refresh_token_issued;
+    report.refresh_rotated = run.refresh_rotated;
+    report.outcome = if report.has_errors() { "fail" } else { "pass" };
+    report
+}

@@ -1,0 +1,341 @@
+//! Step 5 and 6: what the org says about the API user (SOQL, each check skipped with a reason
+//! when the user may not read it), and one probe per permission-set-gated endpoint, run
+//! concurrently and cross-checked with the assignment query.
+
+use serde_json::Value;
+
+use super::classify;
+use super::findings::Finding;
+use super::http::{Failure, Request, Response};
+use super::{API_VERSION, ENDPOINTS, EndpointResult, Run, SAGE_BASE, Status, Tokens};
+
+fn soql_url(instance: &str, tooling: bool, q: &str) -> String {
+    let path = if tooling { "tooling/query" } else { "query" };
+    let enc: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    format!("{instance}/services/data/{API_VERSION}/{path}?q={enc}")
+}
+
+enum Query {
+    Rows(Vec<Value>),
+    /// The user may not read it (INVALID_TYPE): skipped with a reason.
+    NotReadable,
+    Failed,
+}
+
+async fn query(run: &mut Run, tokens: &Tokens, tooling: bool, q: &str) -> Query {
+    let (id, result) = run
+        .client
+        .send(Request::get(soql_url(&tokens.instance_url, tooling, q)).bearer(&tokens.access_token))
+        .await;
+    match result {
+        Err(f) => {
+            run.raise(classify::failure(&f, id));
+            Query::Failed
+        }
+        Ok(r) => {
+            note_usage(run, &r);
+            if r.status == 200 {
+                if let Some(rows) = r.json().and_then(|v| v["records"].as_array().cloned()) {
+                    return Query::Rows(rows);
+                }
+            }
+            if r.json()
+                .and_then(|v| classify::api_error_code(&v))
+                .is_some_and(|c| c == "INVALID_TYPE" || c == "INSUFFICIENT_ACCESS")
+            {
+                return Query::NotReadable;
+            }
+            run.raise(classify::api_error(&r, None));
+            Query::Failed
+        }
+    }
+}
+
+fn note_usage(run: &mut Run, r: &Response) {
+    if let Some((used, max)) = r
+        .header("sforce-limit-info")
+        .and_then(|v| v.strip_prefix("api-usage="))
+        .and_then(|v| v.split_once('/'))
+        .and_then(|(u, m)| Some((u.trim().parse().ok()?, m.trim().parse().ok()?)))
+    {
+        run.org.api_usage = Some((used, max));
+    }
+}
+
+/// Step 5. Returns a one-line summary.
+pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
+    let mut notes = Vec::new();
+    let setup = "the API user cannot read setup objects (needs View Setup and Configuration)";
+    // Permission-set assignments and API Enabled.
+    match run.org.user_id.clone() {
+        None => run.org.skipped.push(
+            "permission-set assignments: the user id is unknown (identity call failed)".into(),
+        ),
+        Some(uid) => {
+            let q = format!(
+                "SELECT PermissionSet.Name, PermissionSet.Label, PermissionSet.IsOwnedByProfile, PermissionSet.PermissionsApiEnabled FROM PermissionSetAssignment WHERE AssigneeId = '{uid}'"
+            );
+            match query(run, tokens, false, &q).await {
+                Query::Rows(rows) => {
+                    let mut labels = Vec::new();
+                    let mut api = false;
+                    for r in &rows {
+                        let ps = &r["PermissionSet"];
+                        api |= ps["PermissionsApiEnabled"] == true;
+                        if ps["IsOwnedByProfile"] != true {
+                            labels.push(
+                                ps["Label"]
+                                    .as_str()
+                                    .or(ps["Name"].as_str())
+                                    .unwrap_or_default()
+                                    .to_string(),
+                            );
+                        }
+                    }
+                    let sage = ENDPOINTS
+                        .iter()
+                        .filter(|e| labels.iter().any(|l| l == e.permission_set))
+                        .count();
+                    notes.push(format!("{sage} of 7 Sage People permission sets assigned"));
+                    run.org.api_enabled = Some(api);
+                    run.org.assigned_permission_sets = Some(labels);
+                }
+                Query::NotReadable => run
+                    .org
+                    .skipped
+                    .push(format!("permission-set assignments: {setup}")),
+                Query::Failed => run
+                    .org
+                    .skipped
+                    .push("permission-set assignments: the query failed".into()),
+            }
+        }
+    }
+    // The Sage People API package.
+    let q = "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackage.Name, SubscriberPackageVersion.MajorVersion, SubscriberPackageVersion.MinorVersion, SubscriberPackageVersion.PatchVersion, SubscriberPackageVersion.BuildNumber FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'spapi'";
+    match query(run, tokens, true, q).await {
+        Query::Rows(rows) => {
+            match rows.first() {
+                Some(r) => {
+                    let v = &r["SubscriberPackageVersion"];
+                    let version = format!(
+                        "{}.{}.{}.{}",
+                        v["MajorVersion"], v["MinorVersion"], v["PatchVersion"], v["BuildNumber"]
+                    );
+                    notes.push(format!("Sage People API package {version}"));
+                    run.org.package_version = Some(version);
+                }
+                None => {
+                    let ids = run
+                        .client
+                        .exchanges()
+                        .last()
+                        .map(|e| vec![e.id])
+                        .unwrap_or_default();
+                    run.raise(Finding::new("PACKAGE_NOT_INSTALLED", "No installed package has the namespace spapi (InstalledSubscriberPackage).", ids));
+                }
+            }
+        }
+        Query::NotReadable => run.org.skipped.push(format!("installed packages: {setup}")),
+        Query::Failed => run
+            .org
+            .skipped
+            .push("installed packages: the query failed".into()),
+    }
+    // The connected app's policies.
+    let q = "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod FROM ConnectedApplication";
+    match query(run, tokens, false, q).await {
+        Query::Rows(rows) if rows.len() == 1 => {
+            let app = &rows[0];
+            run.org.permitted_users = Some(if app["OptionsAllowAdminApprovedUsersOnly"] == true {
+                "Admin approved users are pre-authorized".into()
+            } else {
+                "All users may self-authorize".into()
+            });
+            let policy = match app["RefreshTokenValidityPeriod"].as_u64() {
+                None => "Refresh token is valid until revoked".to_string(),
+                Some(0) => "Immediately expire refresh token".to_string(),
+                Some(n) if app["OptionsRefreshTokenValidityMetric"] == true => {
+                    format!("Expire refresh token if not used for {n}")
+                }
+                Some(n) => format!("Expire refresh token after {n}"),
+            };
+            if policy != "Refresh token is valid until revoked" {
+                let ids = run
+                    .client
+                    .exchanges()
+                    .last()
+                    .map(|e| vec![e.id])
+                    .unwrap_or_default();
+                run.raise(Finding::new(
+                    "REFRESH_POLICY_EXPIRES",
+                    format!(
+                        "Refresh Token Policy of {}: {policy}.",
+                        app["Name"].as_str().unwrap_or("the app")
+                    ),
+                    ids,
+                ));
+            }
+            notes.push(format!("refresh policy: {policy}"));
+            run.org.refresh_token_policy = Some(policy);
+        }
+        Query::Rows(rows) => run.org.skipped.push(format!(
+            "connected-app policies: {} connected apps in the org; cannot tell which is this one",
+            rows.len()
+        )),
+        Query::NotReadable => run
+            .org
+            .skipped
+            .push(format!("connected-app policies: {setup}")),
+        Query::Failed => run
+            .org
+            .skipped
+            .push("connected-app policies: the query failed".into()),
+    }
+    // API usage.
+    let (id, result) = run
+        .client
+        .send(
+            Request::get(format!(
+                "{}/services/data/{API_VERSION}/limits/",
+                tokens.instance_url
+            ))
+            .bearer(&tokens.access_token),
+        )
+        .await;
+    match result {
+        Ok(r) if r.status == 200 => {
+            note_usage(run, &r);
+            if let Some(v) = r.json() {
+                let max = v["DailyApiRequests"]["Max"].as_u64().unwrap_or(0);
+                let remaining = v["DailyApiRequests"]["Remaining"].as_u64().unwrap_or(0);
+                run.org.api_usage = Some((max.saturating_sub(remaining), max));
+            }
+        }
+        Ok(r) => run.raise(classify::api_error(&r, None)),
+        Err(f) => run.raise(classify::failure(&f, id)),
+    }
+    if let Some((used, max)) = run.org.api_usage {
+        if max > 0 && used < max && used * 10 >= max * 9 {
+            run.raise(Finding::new(
+                "API_LIMIT_NEAR",
+                format!("{used} of {max} daily API requests used."),
+                vec![id],
+            ));
+        }
+        notes.push(format!("API usage {used}/{max}"));
+    }
+    notes.join("; ")
+}
+
+/// Step 6: the seven probes, concurrently on the one client. Returns a one-line summary.
+pub async fn probes(run: &mut Run, tokens: &Tokens) -> String {
+    let base = format!("{}{SAGE_BASE}", tokens.instance_url);
+    // Pay Details needs an employee id; any well-formed id does, since the body is refused first.
+    let employee = "a2G000000000000AAA";
+    let requests = ENDPOINTS.map(|def| {
+        if def.method == "POST" {
+            Request::post_json(
+                format!("{base}/{}", def.path.replace("{id}", employee)),
+                serde_json::json!({}),
+            )
+        } else {
+            Request::get(format!("{base}/{}", def.path))
+        }
+        .bearer(&tokens.access_token)
+        .header("Accept", "application/json")
+    });
+    let client = run.client.clone();
+    let results = futures_util::future::join_all(requests.into_iter().map(|r| {
+        let client = client.clone();
+        async move { client.send(r).await }
+    }))
+    .await;
+    let assigned = run.org.assigned_permission_sets.clone();
+    let mut passed = 0;
+    for (def, (id, result)) in ENDPOINTS.iter().zip(results) {
+        let is_assigned = assigned
+            .as_ref()
+            .map(|a| a.iter().any(|l| l == def.permission_set));
+        let path = format!("{SAGE_BASE}/{}", def.path);
+        let mut out = EndpointResult {
+            name: def.name,
+            permission_set: def.permission_set,
+            method: def.method,
+            path,
+            status: Status::Fail,
+            http_status: None,
+            latency_ms: 0,
+            records: None,
+            finding: None,
+            assigned: is_assigned,
+            request_id: Some(id),
+        };
+        let finding = match result {
+            Err(f) => Some(probe_failure(&f, id)),
+            Ok(r) => {
+                note_usage(run, &r);
+                out.http_status = Some(r.status);
+                out.latency_ms = r.duration.as_millis() as u64;
+                let ok = if def.method == "POST" {
+                    // 400 validation error = the set is present; 201 would mean a record was made.
+                    r.status == 400
+                        && r.json()
+                            .and_then(|v| classify::api_error_code(&v))
+                            .is_some_and(|c| c != "MISSING_API_PERMISSION")
+                } else {
+                    match r.status {
+                        204 => {
+                            out.records = Some(0);
+                            true
+                        }
+                        200 => match r.json() {
+                            Some(v) if v.get("data").is_some() => {
+                                out.records = v["data"].as_array().map(Vec::len);
+                                true
+                            }
+                            _ => false,
+                        },
+                        _ => false,
+                    }
+                };
+                if ok {
+                    None
+                } else {
+                    Some(classify::api_error(&r, Some(def.permission_set)))
+                }
+            }
+        };
+        match finding {
+            None => {
+                out.status = Status::Pass;
+                passed += 1;
+                if is_assigned == Some(false) {
+                    run.raise(Finding::new(
+                        "PERMISSION_SET_MISMATCH",
+                        format!("{} answered, but the assignment query does not list {} for the user (a permission set group, or another set granting access?).", def.name, def.permission_set),
+                        vec![id],
+                    ).titled(format!("{} works without {} assigned", def.name, def.permission_set)));
+                }
+            }
+            Some(f) => {
+                out.finding = Some(f.code);
+                if f.code == "PERMISSION_SET_MISSING" && is_assigned == Some(true) {
+                    run.raise(Finding::new(
+                        "PERMISSION_SET_MISMATCH",
+                        format!("{} is assigned according to PermissionSetAssignment, yet {} answers MISSING_API_PERMISSION (expired assignment, or object access missing?).", def.permission_set, def.name),
+                        vec![id],
+                    ).titled(format!("{} refused although {} is assigned", def.name, def.permission_set)));
+                }
+                run.raise(f);
+            }
+        }
+        run.emit(super::Event::Endpoint(out.clone()));
+        run.endpoints.push(out);
+    }
+    format!("{passed} of 7 endpoints answered")
+}
+
+fn probe_failure(f: &Failure, id: u64) -> Finding {
+    classify::failure(f, id)
+}
