@@ -23,7 +23,7 @@ pub struct Cli {
 pub enum Command {
     /// Diagnose a connection non-interactively: log in, check the token and the org, probe the
     /// seven permission-set-gated endpoints, print the findings with their fixes.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Run the simulated Salesforce + Sage People org.
     Sim(SimArgs),
 }

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Sim(args) => run_sim(args),
-        Command::Check(args) => run_check(args),
+        Command::Check(args) => run_check(*args),
     }
 }
 

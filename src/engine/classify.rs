@@ -50,7 +50,7 @@ pub fn pair_from_query(text: &str) -> Option<(String, String)> {
         .find(|c: char| c.is_whitespace() || c == '<' || c == '"')
         .unwrap_or(tail.len());
     let map: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(tail[..end].as_bytes())
+        url::form_urlencoded::parse(&tail.as_bytes()[..end])
             .into_owned()
             .collect();
     Some((

@@ -215,18 +215,17 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
 }
 
 async fn refresh(run: &mut Run, base: &str, refresh_token: &str) -> Option<Tokens> {
-    let mut form = vec![
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh_token),
-        ("client_id", run.cfg.client_id.as_str()),
-    ];
-    with_secret(run, &mut form);
-    let form: Vec<(String, String)> = form
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    token_request(run, &token_url(base), &form).await
+    let (id, result) = run
+        .client
+        .send(refresh_request(run, base, refresh_token))
+        .await;
+    match result {
+        Ok(resp) => parse_token_response(run, &resp),
+        Err(f) => {
+            run.raise(classify::failure(&f, id));
+            None
+        }
+    }
 }
 
 /// What came back to the callback (or was pasted): code, or error, with state.
@@ -560,7 +559,20 @@ impl Run {
     }
 }
 
-/// Step 4. Returns a one-line summary.
+fn refresh_request(run: &Run, base: &str, refresh_token: &str) -> Request {
+    let mut form = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+        ("client_id", run.cfg.client_id.as_str()),
+    ];
+    if let Some(s) = run.cfg.client_secret.as_deref() {
+        form.push(("client_secret", s));
+    }
+    Request::post_form(token_url(base), &form)
+}
+
+/// Step 4. Returns a one-line summary. Identity, userinfo, introspection and the refresh test
+/// are independent: they are sent together and read in order.
 pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
     let mut notes = Vec::new();
     // The signature.
@@ -573,84 +585,103 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         if crypto::signature_valid(secret, id, at, sig) {
             notes.push("signature verified".to_string());
         } else {
-            run.raise(Finding::new("SIGNATURE_INVALID", "HMAC-SHA256(consumer secret, id + issued_at) does not match the token response's signature.", tokens.response_id.into_iter().collect()));
+            run.raise(Finding::new(
+                "SIGNATURE_INVALID",
+                "HMAC-SHA256(consumer secret, id + issued_at) does not match the token response's signature.",
+                tokens.response_id.into_iter().collect(),
+            ));
         }
     }
-    // Identity.
-    if let Some(id_url) = tokens.id_url.clone() {
-        let (rid, result) = run
-            .client
-            .send(Request::get(&id_url).bearer(&tokens.access_token))
-            .await;
-        match result {
-            Ok(r) if r.status == 200 => {
-                let v = r.json().unwrap_or(Value::Null);
-                run.org.username = v["username"].as_str().map(str::to_string);
-                run.org.user_id = v["user_id"].as_str().map(str::to_string);
-                notes.push(format!(
-                    "identity {}",
-                    run.org.username.clone().unwrap_or_default()
-                ));
-            }
-            Ok(r) => run.raise(classify::as_warning(classify::api_error(&r, None))),
-            Err(f) => run.raise(classify::failure(&f, rid)),
-        }
-    }
-    // Userinfo (also how the token flow learns who it is).
-    let (rid, result) = run
-        .client
-        .send(
-            Request::get(format!("{}/services/oauth2/userinfo", tokens.instance_url))
-                .bearer(&tokens.access_token),
-        )
-        .await;
-    match result {
-        Ok(r) if r.status == 200 => {
-            let v = r.json().unwrap_or(Value::Null);
-            if run.org.user_id.is_none() {
-                run.org.user_id = v["user_id"].as_str().map(str::to_string);
-                run.org.username = v["preferred_username"].as_str().map(str::to_string);
-            }
-        }
-        Ok(r) if r.status == 401 => run.raise(classify::api_error(&r, None)),
-        Ok(_) => {}
-        Err(f) => run.raise(classify::failure(&f, rid)),
-    }
-    // Introspection (needs the app's credentials).
-    if let Some(secret) = run.cfg.client_secret.clone() {
+    let client = run.client.clone();
+    let identity_req = tokens
+        .id_url
+        .clone()
+        .map(|u| Request::get(u).bearer(&tokens.access_token));
+    let userinfo_req = Request::get(format!("{}/services/oauth2/userinfo", tokens.instance_url))
+        .bearer(&tokens.access_token);
+    let introspect_req = run.cfg.client_secret.clone().map(|secret| {
         let form = [
             ("token", tokens.access_token.as_str()),
             ("token_type_hint", "access_token"),
             ("client_id", run.cfg.client_id.as_str()),
             ("client_secret", secret.as_str()),
         ];
-        let (_, result) = run
-            .client
-            .send(Request::post_form(
-                format!("{}/services/oauth2/introspect", run.login_url),
-                &form,
-            ))
-            .await;
-        if let Ok(r) = result {
-            if let Some(v) = r.json().filter(|v| v["active"] == true) {
-                if let Some(exp) = v["exp"].as_u64() {
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_secs())
-                        .unwrap_or(0);
-                    notes.push(format!(
-                        "session valid for {} min",
-                        exp.saturating_sub(now) / 60
-                    ));
-                }
+        Request::post_form(
+            format!("{}/services/oauth2/introspect", run.login_url),
+            &form,
+        )
+    });
+    let can_refresh = matches!(run.cfg.flow, Flow::Web | Flow::Device | Flow::Refresh);
+    let old_refresh = tokens.refresh_token.clone();
+    let refresh_req = old_refresh
+        .as_deref()
+        .filter(|_| can_refresh)
+        .map(|rt| refresh_request(run, &run.login_url, rt));
+    let maybe = |r: Option<Request>| {
+        let client = client.clone();
+        async move {
+            match r {
+                Some(r) => Some(client.send(r).await),
+                None => None,
             }
+        }
+    };
+    let (identity, userinfo, introspect, refreshed) = tokio::join!(
+        maybe(identity_req),
+        client.send(userinfo_req),
+        maybe(introspect_req),
+        maybe(refresh_req)
+    );
+
+    // Identity.
+    match identity {
+        Some((_, Ok(r))) if r.status == 200 => {
+            let v = r.json().unwrap_or(Value::Null);
+            run.org.username = v["username"].as_str().map(str::to_string);
+            run.org.user_id = v["user_id"].as_str().map(str::to_string);
+            notes.push(format!(
+                "identity {}",
+                run.org.username.clone().unwrap_or_default()
+            ));
+        }
+        Some((_, Ok(r))) => run.raise(classify::as_warning(classify::api_error(&r, None))),
+        Some((rid, Err(f))) => run.raise(classify::failure(&f, rid)),
+        None => {}
+    }
+    // Userinfo (also how the token flow learns who it is).
+    match userinfo {
+        (_, Ok(r)) if r.status == 200 => {
+            let v = r.json().unwrap_or(Value::Null);
+            if run.org.user_id.is_none() {
+                run.org.user_id = v["user_id"].as_str().map(str::to_string);
+                run.org.username = v["preferred_username"].as_str().map(str::to_string);
+            }
+        }
+        (_, Ok(r)) if r.status == 401 => run.raise(classify::api_error(&r, None)),
+        (_, Ok(_)) => {}
+        (rid, Err(f)) => run.raise(classify::failure(&f, rid)),
+    }
+    // Introspection.
+    if let Some((_, Ok(r))) = introspect {
+        if let Some(exp) = r
+            .json()
+            .filter(|v| v["active"] == true)
+            .and_then(|v| v["exp"].as_u64())
+        {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            notes.push(format!(
+                "session valid for {} min",
+                exp.saturating_sub(now) / 60
+            ));
         }
     }
     // Scopes.
     run.scopes = tokens.scope.clone();
     if let Some(scope) = &tokens.scope {
-        let scopes: Vec<&str> = scope.split_whitespace().collect();
-        if !scopes.iter().any(|s| *s == "api" || *s == "full") {
+        if !scope.split_whitespace().any(|s| s == "api" || s == "full") {
             run.raise(Finding::new(
                 "API_SCOPE_MISSING",
                 format!("Granted scopes: {scope}."),
@@ -659,11 +690,11 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         }
         notes.push(format!("scopes {scope}"));
     }
-    // Refresh: only flows that can issue a refresh token.
-    if matches!(run.cfg.flow, Flow::Web | Flow::Device | Flow::Refresh) {
-        run.refresh_token_issued = Some(tokens.refresh_token.is_some());
-        match tokens.refresh_token.clone() {
-            None => run.raise(Finding::new(
+    // Refresh, for real.
+    if can_refresh {
+        run.refresh_token_issued = Some(old_refresh.is_some());
+        match (old_refresh, refreshed) {
+            (None, _) => run.raise(Finding::new(
                 "REFRESH_TOKEN_MISSING",
                 format!(
                     "The token response has no refresh_token; granted scopes: {}.",
@@ -671,10 +702,16 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                 ),
                 tokens.response_id.into_iter().collect(),
             )),
-            Some(rt) => {
-                let base = run.login_url.clone();
+            (Some(rt), Some((rid, answer))) => {
                 let before = run.findings.len();
-                match refresh(run, &base, &rt).await {
+                let new = match answer {
+                    Ok(resp) => parse_token_response(run, &resp),
+                    Err(f) => {
+                        run.raise(classify::failure(&f, rid));
+                        None
+                    }
+                };
+                match new {
                     Some(new) => {
                         let rotated = new.refresh_token.as_ref().is_some_and(|n| *n != rt);
                         run.refresh_rotated = Some(rotated);
@@ -688,17 +725,15 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                             tokens.refresh_token = new.refresh_token;
                         }
                     }
-                    None => {
-                        if run.findings.len() == before {
-                            run.raise(Finding::new(
-                                "REFRESH_TOKEN_EXPIRED",
-                                "The refresh failed.",
-                                vec![],
-                            ));
-                        }
-                    }
+                    None if run.findings.len() == before => run.raise(Finding::new(
+                        "REFRESH_TOKEN_EXPIRED",
+                        "The refresh failed.",
+                        vec![rid],
+                    )),
+                    None => {}
                 }
             }
+            (Some(_), None) => {}
         }
     }
     notes.join("; ")

@@ -22,11 +22,11 @@ enum Query {
     Failed,
 }
 
-async fn query(run: &mut Run, tokens: &Tokens, tooling: bool, q: &str) -> Query {
-    let (id, result) = run
-        .client
-        .send(Request::get(soql_url(&tokens.instance_url, tooling, q)).bearer(&tokens.access_token))
-        .await;
+fn query_request(tokens: &Tokens, tooling: bool, q: &str) -> Request {
+    Request::get(soql_url(&tokens.instance_url, tooling, q)).bearer(&tokens.access_token)
+}
+
+fn read_query(run: &mut Run, (id, result): (u64, Result<Response, Failure>)) -> Query {
     match result {
         Err(f) => {
             run.raise(classify::failure(&f, id));
@@ -66,85 +66,98 @@ fn note_usage(run: &mut Run, r: &Response) {
 pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
     let mut notes = Vec::new();
     let setup = "the API user cannot read setup objects (needs View Setup and Configuration)";
+    // The four requests are independent: send them together, read them in order.
+    let assignments_q = run.org.user_id.clone().map(|uid| {
+        format!("SELECT PermissionSet.Name, PermissionSet.Label, PermissionSet.IsOwnedByProfile, PermissionSet.PermissionsApiEnabled FROM PermissionSetAssignment WHERE AssigneeId = '{uid}'")
+    });
+    let package_q = "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackage.Name, SubscriberPackageVersion.MajorVersion, SubscriberPackageVersion.MinorVersion, SubscriberPackageVersion.PatchVersion, SubscriberPackageVersion.BuildNumber FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'spapi'";
+    let app_q = "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod FROM ConnectedApplication";
+    let client = run.client.clone();
+    let (assignments, package, app, limits) = tokio::join!(
+        async {
+            match &assignments_q {
+                Some(q) => Some(client.send(query_request(tokens, false, q)).await),
+                None => None,
+            }
+        },
+        client.send(query_request(tokens, true, package_q)),
+        client.send(query_request(tokens, false, app_q)),
+        client.send(
+            Request::get(format!(
+                "{}/services/data/{API_VERSION}/limits/",
+                tokens.instance_url
+            ))
+            .bearer(&tokens.access_token)
+        ),
+    );
+    let (package_id, app_id) = (package.0, app.0);
+
     // Permission-set assignments and API Enabled.
-    match run.org.user_id.clone() {
+    match assignments.map(|a| read_query(run, a)) {
         None => run.org.skipped.push(
             "permission-set assignments: the user id is unknown (identity call failed)".into(),
         ),
-        Some(uid) => {
-            let q = format!(
-                "SELECT PermissionSet.Name, PermissionSet.Label, PermissionSet.IsOwnedByProfile, PermissionSet.PermissionsApiEnabled FROM PermissionSetAssignment WHERE AssigneeId = '{uid}'"
-            );
-            match query(run, tokens, false, &q).await {
-                Query::Rows(rows) => {
-                    let mut labels = Vec::new();
-                    let mut api = false;
-                    for r in &rows {
-                        let ps = &r["PermissionSet"];
-                        api |= ps["PermissionsApiEnabled"] == true;
-                        if ps["IsOwnedByProfile"] != true {
-                            labels.push(
-                                ps["Label"]
-                                    .as_str()
-                                    .or(ps["Name"].as_str())
-                                    .unwrap_or_default()
-                                    .to_string(),
-                            );
-                        }
-                    }
-                    let sage = ENDPOINTS
-                        .iter()
-                        .filter(|e| labels.iter().any(|l| l == e.permission_set))
-                        .count();
-                    notes.push(format!("{sage} of 7 Sage People permission sets assigned"));
-                    run.org.api_enabled = Some(api);
-                    run.org.assigned_permission_sets = Some(labels);
-                }
-                Query::NotReadable => run
-                    .org
-                    .skipped
-                    .push(format!("permission-set assignments: {setup}")),
-                Query::Failed => run
-                    .org
-                    .skipped
-                    .push("permission-set assignments: the query failed".into()),
-            }
-        }
-    }
-    // The Sage People API package.
-    let q = "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackage.Name, SubscriberPackageVersion.MajorVersion, SubscriberPackageVersion.MinorVersion, SubscriberPackageVersion.PatchVersion, SubscriberPackageVersion.BuildNumber FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'spapi'";
-    match query(run, tokens, true, q).await {
-        Query::Rows(rows) => {
-            match rows.first() {
-                Some(r) => {
-                    let v = &r["SubscriberPackageVersion"];
-                    let version = format!(
-                        "{}.{}.{}.{}",
-                        v["MajorVersion"], v["MinorVersion"], v["PatchVersion"], v["BuildNumber"]
+        Some(Query::Rows(rows)) => {
+            let mut labels = Vec::new();
+            let mut api = false;
+            for r in &rows {
+                let ps = &r["PermissionSet"];
+                api |= ps["PermissionsApiEnabled"] == true;
+                if ps["IsOwnedByProfile"] != true {
+                    labels.push(
+                        ps["Label"]
+                            .as_str()
+                            .or(ps["Name"].as_str())
+                            .unwrap_or_default()
+                            .to_string(),
                     );
-                    notes.push(format!("Sage People API package {version}"));
-                    run.org.package_version = Some(version);
-                }
-                None => {
-                    let ids = run
-                        .client
-                        .exchanges()
-                        .last()
-                        .map(|e| vec![e.id])
-                        .unwrap_or_default();
-                    run.raise(Finding::new("PACKAGE_NOT_INSTALLED", "No installed package has the namespace spapi (InstalledSubscriberPackage).", ids));
                 }
             }
+            let sage = ENDPOINTS
+                .iter()
+                .filter(|e| labels.iter().any(|l| l == e.permission_set))
+                .count();
+            notes.push(format!("{sage} of 7 Sage People permission sets assigned"));
+            run.org.api_enabled = Some(api);
+            run.org.assigned_permission_sets = Some(labels);
         }
+        Some(Query::NotReadable) => run
+            .org
+            .skipped
+            .push(format!("permission-set assignments: {setup}")),
+        Some(Query::Failed) => run
+            .org
+            .skipped
+            .push("permission-set assignments: the query failed".into()),
+    }
+
+    // The Sage People API package.
+    match read_query(run, package) {
+        Query::Rows(rows) => match rows.first() {
+            Some(r) => {
+                let v = &r["SubscriberPackageVersion"];
+                let version = format!(
+                    "{}.{}.{}.{}",
+                    v["MajorVersion"], v["MinorVersion"], v["PatchVersion"], v["BuildNumber"]
+                );
+                notes.push(format!("Sage People API package {version}"));
+                run.org.package_version = Some(version);
+            }
+            None => run.raise(Finding::new(
+                "PACKAGE_NOT_INSTALLED",
+                "No installed package has the namespace spapi (InstalledSubscriberPackage).",
+                vec![package_id],
+            )),
+        },
         Query::NotReadable => run.org.skipped.push(format!("installed packages: {setup}")),
         Query::Failed => run
             .org
             .skipped
             .push("installed packages: the query failed".into()),
     }
+
     // The connected app's policies.
-    let q = "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod FROM ConnectedApplication";
-    match query(run, tokens, false, q).await {
+    match read_query(run, app) {
         Query::Rows(rows) if rows.len() == 1 => {
             let app = &rows[0];
             run.org.permitted_users = Some(if app["OptionsAllowAdminApprovedUsersOnly"] == true {
@@ -161,19 +174,11 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
                 Some(n) => format!("Expire refresh token after {n}"),
             };
             if policy != "Refresh token is valid until revoked" {
-                let ids = run
-                    .client
-                    .exchanges()
-                    .last()
-                    .map(|e| vec![e.id])
-                    .unwrap_or_default();
+                let name = app["Name"].as_str().unwrap_or("the app");
                 run.raise(Finding::new(
                     "REFRESH_POLICY_EXPIRES",
-                    format!(
-                        "Refresh Token Policy of {}: {policy}.",
-                        app["Name"].as_str().unwrap_or("the app")
-                    ),
-                    ids,
+                    format!("Refresh Token Policy of {name}: {policy}."),
+                    vec![app_id],
                 ));
             }
             notes.push(format!("refresh policy: {policy}"));
@@ -192,17 +197,9 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
             .skipped
             .push("connected-app policies: the query failed".into()),
     }
+
     // API usage.
-    let (id, result) = run
-        .client
-        .send(
-            Request::get(format!(
-                "{}/services/data/{API_VERSION}/limits/",
-                tokens.instance_url
-            ))
-            .bearer(&tokens.access_token),
-        )
-        .await;
+    let (id, result) = limits;
     match result {
         Ok(r) if r.status == 200 => {
             note_usage(run, &r);
