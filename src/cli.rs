@@ -12,11 +12,14 @@ use clap::{Args, Parser, Subcommand};
     long_about = "Set up and diagnose the Salesforce OAuth connection of a Sage People integration.\n\n\
 sagediag ships a simulated Salesforce + Sage People org (`sagediag sim`) that answers as \
 Salesforce does, with scenarios reproducing each set-up pitfall.",
-    after_help = "Examples:\n  sagediag sim                          start the healthy simulated org on a free port\n  sagediag sim --scenario pkce-required  reproduce \"missing required code challenge\"\n  sagediag sim --list                   list the shipped scenarios"
+    after_help = "Examples:\n  sagediag                              open the console\n  sagediag demo                         the console on the embedded simulated org\n  sagediag check --env production --client-id 3MVG9...\n  sagediag sim                          start the healthy simulated org on a free port\n  sagediag sim --scenario pkce-required  reproduce \"missing required code challenge\"\n  sagediag sim --list                   list the shipped scenarios"
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// Turn mouse capture on in the console (off by default: it breaks text selection over SSH).
+    #[arg(long, global = true)]
+    pub mouse: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -26,6 +29,21 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Run the simulated Salesforce + Sage People org.
     Sim(SimArgs),
+    /// Open the console on the embedded simulated org; it plays the journey, then hands over.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sagediag demo                                  plays environment, login, probes on the healthy org\n  sagediag demo --scenario missing-permission-sets\n  sagediag demo --manual                         start at step 1 and drive it yourself\n\nIn the console: ? lists every key; s switches the demo org to the next scenario and runs again."
+)]
+pub struct DemoArgs {
+    /// The shipped scenario (see `sagediag sim --list`) or a scenario file.
+    #[arg(long, default_value = "healthy")]
+    pub scenario: String,
+    /// Start at step 1 instead of playing the journey.
+    #[arg(long)]
+    pub manual: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -100,7 +118,7 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  sagediag sim --scenario healthy --port 8443\n  sagediag sim --scenario ./my-org.toml\n  sagediag sim --list\n\n\
+    after_help = "Examples:\n  sagediag                              open the console\n  sagediag demo                         the console on the embedded simulated org\n  sagediag check --env production --client-id 3MVG9...\n  sagediag sim --scenario healthy --port 8443\n  sagediag sim --scenario ./my-org.toml\n  sagediag sim --list\n\n\
 Once it accepts connections it prints one JSON line on stdout (login_url, instance_url, \
 client_id, client_secret, username, password, callback_url, scenario), then logs each request \
 on stderr until Ctrl-C or SIGTERM. 127.0.0.1 plays the login host, localhost the org's My Domain."

@@ -1,9 +1,12 @@
 //! sagediag: set up and diagnose the Salesforce OAuth connection of a Sage People integration.
 //!
 //! - [`engine`]: the diagnostics engine (client side): steps, findings, the recorded HTTP log.
+//! - [`tui`]: the console, a front end over the engine.
+//! - [`check`]: `sagediag check`, the non-interactive front end.
 //! - [`sim`]: the simulated Salesforce + Sage People org (a server; shares nothing with the client side).
 
 pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod sim;
+pub mod tui;

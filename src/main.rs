@@ -2,14 +2,56 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use sagediag::cli::{CheckArgs, Cli, Command, SimArgs};
+use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, SimArgs};
 use sagediag::sim::{self, Scenario};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Sim(args) => run_sim(args),
-        Command::Check(args) => run_check(*args),
+        Some(Command::Sim(args)) => run_sim(args),
+        Some(Command::Check(args)) => run_check(*args),
+        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse),
+        None => run_console(None, cli.mouse),
+    }
+}
+
+fn run_console(demo: Option<DemoArgs>, mouse: bool) -> ExitCode {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        eprintln!(
+            "sagediag: the console needs a terminal; for scripts use `sagediag check` (see --help)"
+        );
+        return ExitCode::from(2);
+    }
+    if let Some(d) = &demo
+        && let Err(e) = Scenario::load(&d.scenario)
+    {
+        eprintln!("sagediag demo: bad scenario: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sagediag: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let demo = demo.map(|d| sagediag::tui::DemoOptions {
+        scenario: d.scenario,
+        manual: d.manual,
+    });
+    let result = runtime.block_on(sagediag::tui::run(demo, mouse));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sagediag: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

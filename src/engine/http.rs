@@ -28,7 +28,8 @@ const SECRET_PARAMS: &[&str] = &[
     "client_assertion",
     "sid",
 ];
-/// JSON keys whose values are secrets.
+/// JSON keys whose values are secrets. (Not `code`: error bodies use it for error codes, and
+/// authorization codes never travel in JSON; the by-value scrub catches them anywhere.)
 const SECRET_JSON_KEYS: &[&str] = &[
     "access_token",
     "refresh_token",
@@ -37,7 +38,6 @@ const SECRET_JSON_KEYS: &[&str] = &[
     "client_secret",
     "password",
     "assertion",
-    "code",
     "code_verifier",
     "token",
 ];

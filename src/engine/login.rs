@@ -79,14 +79,13 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             let form: Vec<(&str, &str)> =
                 form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let tokens = token_request(run, &token_url(&base), &form).await;
-            if run.has("CLIENT_CREDENTIALS_WRONG_HOST") {
-                if let Some(f) = run
+            if run.has("CLIENT_CREDENTIALS_WRONG_HOST")
+                && let Some(f) = run
                     .findings
                     .iter_mut()
                     .find(|f| f.code == "CLIENT_CREDENTIALS_WRONG_HOST")
-                {
-                    f.detail.push_str(&format!(" The request went to {base}."));
-                }
+            {
+                f.detail.push_str(&format!(" The request went to {base}."));
             }
             tokens
         }
@@ -662,21 +661,20 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         (rid, Err(f)) => run.raise(classify::failure(&f, rid)),
     }
     // Introspection.
-    if let Some((_, Ok(r))) = introspect {
-        if let Some(exp) = r
+    if let Some((_, Ok(r))) = introspect
+        && let Some(exp) = r
             .json()
             .filter(|v| v["active"] == true)
             .and_then(|v| v["exp"].as_u64())
-        {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            notes.push(format!(
-                "session valid for {} min",
-                exp.saturating_sub(now) / 60
-            ));
-        }
+    {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        notes.push(format!(
+            "session valid for {} min",
+            exp.saturating_sub(now) / 60
+        ));
     }
     // Scopes.
     run.scopes = tokens.scope.clone();

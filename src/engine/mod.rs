@@ -453,16 +453,25 @@ pub async fn run(
     events: UnboundedSender<Event>,
     pasted: Option<UnboundedReceiver<String>>,
 ) -> Report {
-    let client = match http::Client::new(cfg.timeout, Some(events.clone())) {
-        Ok(c) => c,
+    match http::Client::new(cfg.timeout, Some(events.clone())) {
+        Ok(client) => run_with(cfg, client, events, pasted).await,
         Err(e) => {
             let mut r = empty_report(&cfg);
             r.findings
                 .push(Finding::new("UNEXPECTED_RESPONSE", e, vec![]));
             r.outcome = "fail";
-            return r;
+            r
         }
-    };
+    }
+}
+
+/// Like [`run`], on a client the caller keeps (the console reads the recorded exchanges from it).
+pub async fn run_with(
+    cfg: Config,
+    client: http::Client,
+    events: UnboundedSender<Event>,
+    pasted: Option<UnboundedReceiver<String>>,
+) -> Report {
     for s in [
         &cfg.client_secret,
         &cfg.password,

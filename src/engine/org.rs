@@ -34,10 +34,10 @@ fn read_query(run: &mut Run, (id, result): (u64, Result<Response, Failure>)) -> 
         }
         Ok(r) => {
             note_usage(run, &r);
-            if r.status == 200 {
-                if let Some(rows) = r.json().and_then(|v| v["records"].as_array().cloned()) {
-                    return Query::Rows(rows);
-                }
+            if r.status == 200
+                && let Some(rows) = r.json().and_then(|v| v["records"].as_array().cloned())
+            {
+                return Query::Rows(rows);
             }
             if r.json()
                 .and_then(|v| classify::api_error_code(&v))

@@ -62,15 +62,14 @@ fn client_auth(headers: &HeaderMap, form: &Params) -> (Option<String>, Option<St
         .and_then(|v| v.strip_prefix("Basic "))
         .and_then(|b| STANDARD.decode(b.trim()).ok())
         .and_then(|b| String::from_utf8(b).ok())
+        && let Some((id, secret)) = basic.split_once(':')
     {
-        if let Some((id, secret)) = basic.split_once(':') {
-            let dec = |s: &str| {
-                url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                    .next()
-                    .map(|(_, v)| v.into_owned())
-            };
-            return (dec(id), dec(secret).filter(|s| !s.is_empty()));
-        }
+        let dec = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+        };
+        return (dec(id), dec(secret).filter(|s| !s.is_empty()));
     }
     (
         form.get("client_id").cloned(),
@@ -228,10 +227,11 @@ pub async fn authorize_get(State(org): State<Arc<Org>>, Query(q): Query<Params>)
         Ok(ok) => ok,
         Err(resp) => return resp,
     };
-    if let Some((user, cfg)) = q.get("login_hint").and_then(|h| org.scenario.user(h)) {
-        if cfg.auto_approve && cfg.active {
-            return finish_authorize(&org, &q, &redirect, scopes, user, true);
-        }
+    if let Some((user, cfg)) = q.get("login_hint").and_then(|h| org.scenario.user(h))
+        && cfg.auto_approve
+        && cfg.active
+    {
+        return finish_authorize(&org, &q, &redirect, scopes, user, true);
     }
     login_page(&org, &q, None)
 }

@@ -584,10 +584,10 @@ impl Scenario {
             message: format!("cannot read the scenario file: {e}"),
         })?;
         let mut scenario = Scenario::parse(&src, name_or_path)?;
-        if scenario.name == "custom" {
-            if let Some(stem) = path.file_stem() {
-                scenario.name = stem.to_string_lossy().into_owned();
-            }
+        if scenario.name == "custom"
+            && let Some(stem) = path.file_stem()
+        {
+            scenario.name = stem.to_string_lossy().into_owned();
         }
         Ok(scenario)
     }
@@ -686,10 +686,10 @@ impl Scenario {
                 format!("`{run_as}` is not one of the scenario's users"),
             );
         }
-        if let Some(pem) = &self.app.jwt_public_key {
-            if let Err(e) = crypto::parse_public_key_pem(pem) {
-                return err("app.jwt_public_key", e);
-            }
+        if let Some(pem) = &self.app.jwt_public_key
+            && let Err(e) = crypto::parse_public_key_pem(pem)
+        {
+            return err("app.jwt_public_key", e);
         }
         if parse_package_version(&self.org.package_version).is_none() {
             return err(

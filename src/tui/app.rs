@@ -1,0 +1,978 @@
+//! The console's state, and how input and engine events change it. Nothing here draws or
+//! waits: keys become [`Effect`]s the event loop carries out (start a run, switch the demo
+//! scenario, copy), and the screen is drawn from this state alone.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use crate::engine::http::{Client, Exchange, REDACTED};
+use crate::engine::{
+    Config, EndpointResult, Environment, Event, Finding, Flow, Report, Status, StepId,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Environment,
+    ConnectedApp,
+    Login,
+    Permissions,
+    Findings,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 5] = [
+        Screen::Environment,
+        Screen::ConnectedApp,
+        Screen::Login,
+        Screen::Permissions,
+        Screen::Findings,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Environment => "Environment",
+            Screen::ConnectedApp => "Connected app",
+            Screen::Login => "Login",
+            Screen::Permissions => "Permissions",
+            Screen::Findings => "Findings",
+        }
+    }
+
+    fn index(self) -> usize {
+        Screen::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvChoice {
+    Production,
+    Sandbox,
+    Custom,
+    Demo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    Custom,
+    StackOne,
+    Nango,
+}
+
+impl Preset {
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Custom => "Custom",
+            Preset::StackOne => "StackOne",
+            Preset::Nango => "Nango",
+        }
+    }
+
+    /// What the connected app must be set to for this integration platform.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Preset::Custom => "sagediag's loopback callback; PKCE on.",
+            Preset::StackOne => {
+                "Callback https://api.stackone.com/connect/oauth2/sagepeople/callback; untick Require PKCE (StackOne sends no code challenge); keep Require Secret for Web Server and Refresh Token flows ticked; assign all seven permission sets."
+            }
+            Preset::Nango => {
+                "Callback https://api.nango.dev/oauth/callback; prompt=consent; scopes api + refresh_token, offline_access; refresh policy: valid until revoked."
+            }
+        }
+    }
+
+    fn callback(self) -> Option<&'static str> {
+        match self {
+            Preset::Custom => None,
+            Preset::StackOne => Some("https://api.stackone.com/connect/oauth2/sagepeople/callback"),
+            Preset::Nango => Some("https://api.nango.dev/oauth/callback"),
+        }
+    }
+}
+
+/// The connected-app form's fields, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    ClientId,
+    ClientSecret,
+    Username,
+    Flow,
+    Pkce,
+    Preset,
+}
+
+impl Field {
+    pub const ALL: [Field; 6] = [
+        Field::ClientId,
+        Field::ClientSecret,
+        Field::Username,
+        Field::Flow,
+        Field::Pkce,
+        Field::Preset,
+    ];
+}
+
+pub struct Form {
+    pub env: EnvChoice,
+    pub custom_url: TextArea<'static>,
+    pub client_id: TextArea<'static>,
+    pub client_secret: TextArea<'static>,
+    pub username: TextArea<'static>,
+    pub reveal_secret: bool,
+    pub flow: Flow,
+    pub pkce: bool,
+    pub preset: Preset,
+    pub field: usize,
+    /// A text field is being edited: keys go to it.
+    pub editing: bool,
+    /// The demo org's login URL.
+    pub demo_url: Option<String>,
+}
+
+fn text(s: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![s.to_string()]);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+pub fn first_line(t: &TextArea) -> String {
+    t.lines().first().cloned().unwrap_or_default()
+}
+
+impl Form {
+    pub fn new() -> Form {
+        let mut secret = text("");
+        secret.set_mask_char('•');
+        Form {
+            env: EnvChoice::Production,
+            custom_url: text("https://"),
+            client_id: text(""),
+            client_secret: secret,
+            username: text(""),
+            reveal_secret: false,
+            flow: Flow::Web,
+            pkce: true,
+            preset: Preset::Custom,
+            field: 0,
+            editing: false,
+            demo_url: None,
+        }
+    }
+
+    pub fn login_url(&self) -> Result<Environment, String> {
+        match self.env {
+            EnvChoice::Production => Ok(Environment::Production),
+            EnvChoice::Sandbox => Ok(Environment::Sandbox),
+            EnvChoice::Custom => Environment::parse(&first_line(&self.custom_url)),
+            EnvChoice::Demo => self
+                .demo_url
+                .as_deref()
+                .map(Environment::parse)
+                .unwrap_or_else(|| Err("no demo org is running".into())),
+        }
+    }
+
+    pub fn callback(&self) -> String {
+        self.preset
+            .callback()
+            .map(str::to_string)
+            .unwrap_or_else(|| "http://localhost:1717/OauthRedirect".into())
+    }
+
+    pub fn config(&self) -> Result<Config, String> {
+        let env = self.login_url()?;
+        let client_id = first_line(&self.client_id).trim().to_string();
+        if client_id.is_empty() {
+            return Err("Enter the consumer key (Connected app, step 2).".into());
+        }
+        let mut cfg = Config::new(env, self.flow, client_id);
+        cfg.client_secret = Some(first_line(&self.client_secret)).filter(|s| !s.is_empty());
+        cfg.username =
+            Some(first_line(&self.username).trim().to_string()).filter(|s| !s.is_empty());
+        cfg.pkce = self.pkce;
+        cfg.redirect_uri = self.preset.callback().map(str::to_string);
+        cfg.open_browser = false;
+        cfg.login_timeout = std::time::Duration::from_secs(300);
+        cfg.timeout = std::time::Duration::from_secs(30);
+        Ok(cfg)
+    }
+}
+
+impl Default for Form {
+    fn default() -> Self {
+        Form::new()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LogRow {
+    pub id: u64,
+    pub method: String,
+    pub url: String,
+    pub status: Option<u16>,
+    pub duration_ms: u64,
+    pub bytes: usize,
+    pub done: bool,
+}
+
+impl LogRow {
+    pub fn path(&self) -> String {
+        match url::Url::parse(&self.url) {
+            Ok(u) => {
+                let mut p = u.path().to_string();
+                if let Some(q) = u.query() {
+                    p.push('?');
+                    p.push_str(q);
+                }
+                p
+            }
+            Err(_) => self.url.clone(),
+        }
+    }
+}
+
+/// The inspector: an exchange prepared once into lines; drawing takes a slice.
+pub struct Inspector {
+    pub id: u64,
+    pub lines: Vec<String>,
+    pub scroll: usize,
+    pub wrap: bool,
+    pub search: Option<String>,
+    pub curl: String,
+}
+
+impl Inspector {
+    pub fn new(e: &Exchange) -> Inspector {
+        let mut lines = vec![format!("{} {}", e.method, e.url)];
+        lines.push(format!(
+            "status {}  ·  {} ms  ·  {} bytes{}",
+            e.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "—".into()),
+            e.duration_ms,
+            e.response_bytes,
+            if e.body_truncated {
+                " (body truncated in the log)"
+            } else {
+                ""
+            }
+        ));
+        if let Some(err) = &e.error {
+            lines.push(format!("error: {err}"));
+        }
+        lines.push(String::new());
+        lines.push("── Request headers".into());
+        lines.extend(e.request_headers.iter().map(|(k, v)| format!("{k}: {v}")));
+        if let Some(b) = &e.request_body {
+            lines.push(String::new());
+            lines.push("── Request body".into());
+            lines.extend(pretty(b));
+        }
+        lines.push(String::new());
+        lines.push("── Response headers".into());
+        lines.extend(e.response_headers.iter().map(|(k, v)| format!("{k}: {v}")));
+        if let Some(b) = &e.response_body {
+            lines.push(String::new());
+            lines.push("── Response body".into());
+            lines.extend(pretty(b));
+        }
+        Inspector {
+            id: e.id,
+            lines,
+            scroll: 0,
+            wrap: false,
+            search: None,
+            curl: curl(e),
+        }
+    }
+
+    fn find_next(&mut self) {
+        let Some(q) = self
+            .search
+            .as_ref()
+            .filter(|q| !q.is_empty())
+            .map(|q| q.to_lowercase())
+        else {
+            return;
+        };
+        let n = self.lines.len();
+        for k in 1..=n {
+            let i = (self.scroll + k) % n;
+            if self.lines[i].to_lowercase().contains(&q) {
+                self.scroll = i;
+                return;
+            }
+        }
+    }
+}
+
+fn pretty(body: &str) -> Vec<String> {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) => serde_json::to_string_pretty(&v)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        Err(_) => body.lines().map(str::to_string).collect(),
+    }
+}
+
+/// The exchange as a curl command, secrets redacted (as captured).
+pub fn curl(e: &Exchange) -> String {
+    let q = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut parts = vec!["curl".to_string()];
+    if e.method != "GET" {
+        parts.push(format!("-X {}", e.method));
+    }
+    for (k, v) in &e.request_headers {
+        parts.push(format!("-H {}", q(&format!("{k}: {v}"))));
+    }
+    if let Some(b) = &e.request_body {
+        parts.push(format!("--data {}", q(b)));
+    }
+    parts.push(q(&e.url));
+    parts.join(" ")
+}
+
+pub enum Overlay {
+    None,
+    Help,
+    Inspector(Inspector),
+    ConfirmQuit,
+    /// Text that was copied (also shown, since some terminals drop OSC 52).
+    Copied(String),
+}
+
+/// What the event loop must do for the app. (No `Debug`: a run's config holds secrets.)
+pub enum Effect {
+    StartRun(Box<Config>),
+    NextScenario,
+    Copy(String),
+    Paste(String),
+}
+
+/// The demo's self-playing journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Autoplay {
+    ShowEnvironment,
+    ShowApp,
+    StartLogin,
+    WaitRun,
+    Done,
+}
+
+pub struct StepLine {
+    pub id: StepId,
+    pub status: Option<Status>,
+    pub summary: String,
+    pub duration_ms: u64,
+}
+
+pub struct App {
+    pub screen: Screen,
+    pub log_focus: bool,
+    pub show_log: bool,
+    pub overlay: Overlay,
+    pub form: Form,
+    pub running: bool,
+    pub steps: Vec<StepLine>,
+    pub authorize_url: Option<String>,
+    pub ssh_tunnel: Option<String>,
+    pub device: Option<(String, String)>,
+    pub paste: TextArea<'static>,
+    pub pasting: bool,
+    pub endpoints: Vec<EndpointResult>,
+    pub findings: Vec<Finding>,
+    pub report: Option<Report>,
+    pub log: Vec<LogRow>,
+    pub log_selected: usize,
+    pub log_filter: TextArea<'static>,
+    pub filtering: bool,
+    pub searching: bool,
+    pub perm_selected: usize,
+    pub finding_selected: usize,
+    pub env_selected: usize,
+    pub status: Option<String>,
+    pub quit: bool,
+    pub color: bool,
+    pub client: Option<Client>,
+    pub demo_scenario: Option<String>,
+    pub autoplay: Option<Autoplay>,
+    pub log_path: Option<String>,
+    pub spinner: usize,
+}
+
+impl App {
+    pub fn new() -> App {
+        App {
+            screen: Screen::Environment,
+            log_focus: false,
+            show_log: false,
+            overlay: Overlay::None,
+            form: Form::new(),
+            running: false,
+            steps: Vec::new(),
+            authorize_url: None,
+            ssh_tunnel: None,
+            device: None,
+            paste: text(""),
+            pasting: false,
+            endpoints: Vec::new(),
+            findings: Vec::new(),
+            report: None,
+            log: Vec::new(),
+            log_selected: 0,
+            log_filter: text(""),
+            filtering: false,
+            searching: false,
+            perm_selected: 0,
+            finding_selected: 0,
+            env_selected: 0,
+            status: None,
+            quit: false,
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            client: None,
+            demo_scenario: None,
+            autoplay: None,
+            log_path: None,
+            spinner: 0,
+        }
+    }
+
+    /// The demo org is running: environment and credentials filled in.
+    pub fn set_demo(
+        &mut self,
+        scenario: &str,
+        login_url: &str,
+        client_id: &str,
+        client_secret: &str,
+        username: &str,
+    ) {
+        self.demo_scenario = Some(scenario.to_string());
+        self.form.env = EnvChoice::Demo;
+        self.env_selected = 3;
+        self.form.demo_url = Some(login_url.to_string());
+        self.form.client_id = text(client_id);
+        self.form.client_secret = text(client_secret);
+        self.form.client_secret.set_mask_char('•');
+        self.form.username = text(username);
+    }
+
+    pub fn filtered_log(&self) -> Vec<&LogRow> {
+        let f = first_line(&self.log_filter).to_lowercase();
+        self.log
+            .iter()
+            .filter(|r| {
+                f.is_empty()
+                    || r.url.to_lowercase().contains(&f)
+                    || r.method.to_lowercase().contains(&f)
+                    || r.status.is_some_and(|s| s.to_string().contains(&f))
+            })
+            .collect()
+    }
+
+    /// A run is starting: clear what the last one showed.
+    pub fn run_started(&mut self) {
+        self.running = true;
+        self.steps = [
+            StepId::Environment,
+            StepId::Credentials,
+            StepId::Login,
+            StepId::Token,
+            StepId::Org,
+            StepId::Probes,
+        ]
+        .into_iter()
+        .map(|id| StepLine {
+            id,
+            status: None,
+            summary: String::new(),
+            duration_ms: 0,
+        })
+        .collect();
+        self.authorize_url = None;
+        self.ssh_tunnel = None;
+        self.device = None;
+        self.endpoints.clear();
+        self.findings.clear();
+        self.report = None;
+        self.log.clear();
+        self.log_selected = 0;
+        self.status = Some("Running…".into());
+        if matches!(self.screen, Screen::Environment | Screen::ConnectedApp) {
+            self.screen = Screen::Login;
+        }
+    }
+
+    pub fn on_engine(&mut self, e: Event) {
+        match e {
+            Event::StepStarted { .. } => {}
+            Event::StepFinished {
+                step,
+                status,
+                duration_ms,
+                summary,
+            } => {
+                if let Some(s) = self.steps.iter_mut().find(|s| s.id == step) {
+                    s.status = Some(status);
+                    s.summary = summary;
+                    s.duration_ms = duration_ms;
+                }
+            }
+            Event::RequestSent { id, method, url } => self.log.push(LogRow {
+                id,
+                method,
+                url,
+                status: None,
+                duration_ms: 0,
+                bytes: 0,
+                done: false,
+            }),
+            Event::ResponseReceived {
+                id,
+                status,
+                duration_ms,
+                bytes,
+            } => {
+                if let Some(r) = self.log.iter_mut().find(|r| r.id == id) {
+                    r.status = status;
+                    r.duration_ms = duration_ms;
+                    r.bytes = bytes;
+                    r.done = true;
+                }
+            }
+            Event::AuthorizeUrl { url, ssh_tunnel } => {
+                self.authorize_url = Some(url);
+                self.ssh_tunnel = ssh_tunnel;
+            }
+            Event::DeviceCode {
+                user_code,
+                verification_uri,
+            } => self.device = Some((user_code, verification_uri)),
+            Event::Progress(p) => self.status = Some(p),
+            Event::Finding(f) => self.findings.push(f),
+            Event::Endpoint(e) => self.endpoints.push(e),
+        }
+    }
+
+    pub fn on_report(&mut self, r: Report) {
+        self.running = false;
+        self.endpoints = r.endpoints.clone();
+        self.findings = r.findings.clone();
+        let errors = r
+            .findings
+            .iter()
+            .filter(|f| f.severity == crate::engine::Severity::Error)
+            .count();
+        self.status = Some(if r.outcome == "pass" {
+            "Done: PASS — every check passed.".into()
+        } else {
+            format!("Done: FAIL — {errors} error finding(s); see Findings (5).")
+        });
+        self.report = Some(r);
+        if self.screen == Screen::Login {
+            self.screen = Screen::Permissions;
+        }
+        if self.autoplay == Some(Autoplay::WaitRun) {
+            self.autoplay = Some(Autoplay::Done);
+        }
+    }
+
+    /// One step of the demo's journey; returns what the loop must do.
+    pub fn autoplay_step(&mut self) -> Option<Effect> {
+        match self.autoplay? {
+            Autoplay::ShowEnvironment => {
+                self.screen = Screen::Environment;
+                self.autoplay = Some(Autoplay::ShowApp);
+                None
+            }
+            Autoplay::ShowApp => {
+                self.screen = Screen::ConnectedApp;
+                self.autoplay = Some(Autoplay::StartLogin);
+                None
+            }
+            Autoplay::StartLogin => {
+                self.autoplay = Some(Autoplay::WaitRun);
+                self.start_run()
+            }
+            Autoplay::WaitRun | Autoplay::Done => None,
+        }
+    }
+
+    fn start_run(&mut self) -> Option<Effect> {
+        match self.form.config() {
+            Ok(cfg) => Some(Effect::StartRun(Box::new(cfg))),
+            Err(e) => {
+                self.status = Some(e);
+                None
+            }
+        }
+    }
+
+    fn open_inspector(&mut self, id: u64) {
+        if let Some(e) = self.client.as_ref().and_then(|c| c.exchange(id)) {
+            self.overlay = Overlay::Inspector(Inspector::new(&e));
+        } else {
+            self.status = Some(format!("Request #{id} is no longer in the log."));
+        }
+    }
+
+    fn text_field(&mut self) -> Option<&mut TextArea<'static>> {
+        match self.screen {
+            Screen::Environment if self.form.env == EnvChoice::Custom => {
+                Some(&mut self.form.custom_url)
+            }
+            Screen::ConnectedApp => match Field::ALL[self.form.field] {
+                Field::ClientId => Some(&mut self.form.client_id),
+                Field::ClientSecret => Some(&mut self.form.client_secret),
+                Field::Username => Some(&mut self.form.username),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Turns a key into state changes and, maybe, an effect.
+    pub fn on_key(&mut self, key: KeyEvent) -> Option<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            return None;
+        }
+        // Overlays take the keys first.
+        match &mut self.overlay {
+            Overlay::Help | Overlay::Copied(_) => {
+                if matches!(
+                    key.code,
+                    KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
+                ) {
+                    self.overlay = Overlay::None;
+                }
+                return None;
+            }
+            Overlay::ConfirmQuit => {
+                match key.code {
+                    KeyCode::Char('y') | KeyCode::Char('q') => self.quit = true,
+                    _ => self.overlay = Overlay::None,
+                }
+                return None;
+            }
+            Overlay::Inspector(ins) => {
+                if self.searching {
+                    match key.code {
+                        KeyCode::Enter | KeyCode::Esc => self.searching = false,
+                        KeyCode::Backspace => {
+                            if let Some(s) = ins.search.as_mut() {
+                                s.pop();
+                            }
+                        }
+                        KeyCode::Char(c) => {
+                            ins.search.get_or_insert_with(String::new).push(c);
+                            ins.find_next();
+                        }
+                        _ => {}
+                    }
+                    return None;
+                }
+                let max = ins.lines.len().saturating_sub(1);
+                match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') => self.overlay = Overlay::None,
+                    KeyCode::Down | KeyCode::Char('j') => ins.scroll = (ins.scroll + 1).min(max),
+                    KeyCode::Up | KeyCode::Char('k') => ins.scroll = ins.scroll.saturating_sub(1),
+                    KeyCode::PageDown | KeyCode::Char(' ') => {
+                        ins.scroll = (ins.scroll + 20).min(max)
+                    }
+                    KeyCode::PageUp => ins.scroll = ins.scroll.saturating_sub(20),
+                    KeyCode::Home | KeyCode::Char('g') => ins.scroll = 0,
+                    KeyCode::End | KeyCode::Char('G') => ins.scroll = max,
+                    KeyCode::Char('w') => ins.wrap = !ins.wrap,
+                    KeyCode::Char('/') => {
+                        ins.search = Some(String::new());
+                        self.searching = true;
+                    }
+                    KeyCode::Char('n') => ins.find_next(),
+                    KeyCode::Char('c') => return Some(Effect::Copy(ins.curl.clone())),
+                    _ => {}
+                }
+                return None;
+            }
+            Overlay::None => {}
+        }
+        // Text entry.
+        if self.pasting {
+            match key.code {
+                KeyCode::Esc => self.pasting = false,
+                KeyCode::Enter => {
+                    self.pasting = false;
+                    let url = first_line(&self.paste);
+                    self.paste = text("");
+                    return Some(Effect::Paste(url));
+                }
+                _ => {
+                    self.paste.input(key);
+                }
+            }
+            return None;
+        }
+        if self.filtering {
+            match key.code {
+                KeyCode::Esc | KeyCode::Enter => self.filtering = false,
+                _ => {
+                    self.log_filter.input(key);
+                    self.log_selected = 0;
+                }
+            }
+            return None;
+        }
+        if self.form.editing {
+            match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Tab => self.form.editing = false,
+                _ => {
+                    if let Some(t) = self.text_field() {
+                        t.input(key);
+                    }
+                }
+            }
+            return None;
+        }
+        // Global keys.
+        match key.code {
+            KeyCode::Char('q') => {
+                if self.running && self.screen == Screen::Login && self.report.is_none() {
+                    self.overlay = Overlay::ConfirmQuit;
+                } else {
+                    self.quit = true;
+                }
+                return None;
+            }
+            KeyCode::Char('?') => {
+                self.overlay = Overlay::Help;
+                return None;
+            }
+            KeyCode::Tab => {
+                self.show_log = true;
+                self.log_focus = !self.log_focus;
+                return None;
+            }
+            KeyCode::Char('L') => {
+                self.show_log = !self.show_log;
+                self.log_focus = self.show_log;
+                return None;
+            }
+            KeyCode::Char(c @ '1'..='5') => {
+                self.screen = Screen::ALL[(c as u8 - b'1') as usize];
+                self.log_focus = false;
+                return None;
+            }
+            KeyCode::Char(']') | KeyCode::Right => {
+                self.screen = Screen::ALL[(self.screen.index() + 1).min(4)];
+                return None;
+            }
+            KeyCode::Char('[') | KeyCode::Left => {
+                self.screen = Screen::ALL[self.screen.index().saturating_sub(1)];
+                return None;
+            }
+            KeyCode::Char('r') => {
+                self.autoplay = None;
+                return self.start_run();
+            }
+            KeyCode::Char('s') if self.demo_scenario.is_some() => {
+                self.autoplay = None;
+                return Some(Effect::NextScenario);
+            }
+            _ => {}
+        }
+        if self.log_focus {
+            return self.log_key(key);
+        }
+        match self.screen {
+            Screen::Environment => self.environment_key(key),
+            Screen::ConnectedApp => self.app_key(key),
+            Screen::Login => self.login_key(key),
+            Screen::Permissions => {
+                let n = self.endpoints.len().max(1);
+                match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        self.perm_selected = (self.perm_selected + 1).min(n - 1)
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        self.perm_selected = self.perm_selected.saturating_sub(1)
+                    }
+                    KeyCode::Enter => {
+                        if let Some(id) = self
+                            .endpoints
+                            .get(self.perm_selected)
+                            .and_then(|e| e.request_id)
+                        {
+                            self.open_inspector(id);
+                        }
+                    }
+                    _ => {}
+                }
+                None
+            }
+            Screen::Findings => {
+                let n = self.findings.len().max(1);
+                match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        self.finding_selected = (self.finding_selected + 1).min(n - 1)
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        self.finding_selected = self.finding_selected.saturating_sub(1)
+                    }
+                    KeyCode::Enter => {
+                        if let Some(id) = self
+                            .findings
+                            .get(self.finding_selected)
+                            .and_then(|f| f.request_ids.first().copied())
+                        {
+                            self.open_inspector(id);
+                        }
+                    }
+                    KeyCode::Char('c') => {
+                        if let Some(f) = self.findings.get(self.finding_selected) {
+                            let text = f
+                                .fix
+                                .iter()
+                                .enumerate()
+                                .map(|(i, s)| format!("{}. {s}", i + 1))
+                                .collect::<Vec<_>>()
+                                .join("\n");
+                            return Some(Effect::Copy(text));
+                        }
+                    }
+                    _ => {}
+                }
+                None
+            }
+        }
+    }
+
+    fn log_key(&mut self, key: KeyEvent) -> Option<Effect> {
+        let n = self.filtered_log().len().max(1);
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.log_selected = (self.log_selected + 1).min(n - 1)
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.log_selected = self.log_selected.saturating_sub(1)
+            }
+            KeyCode::Home | KeyCode::Char('g') => self.log_selected = 0,
+            KeyCode::End | KeyCode::Char('G') => self.log_selected = n - 1,
+            KeyCode::Char('/') => self.filtering = true,
+            KeyCode::Esc => self.log_focus = false,
+            KeyCode::Enter => {
+                if let Some(id) = self.filtered_log().get(self.log_selected).map(|r| r.id) {
+                    self.open_inspector(id);
+                }
+            }
+            KeyCode::Char('c') => {
+                let id = self.filtered_log().get(self.log_selected).map(|r| r.id);
+                if let Some(e) = id.and_then(|id| self.client.as_ref().and_then(|c| c.exchange(id)))
+                {
+                    return Some(Effect::Copy(curl(&e)));
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn environment_key(&mut self, key: KeyEvent) -> Option<Effect> {
+        let choices = [
+            EnvChoice::Production,
+            EnvChoice::Sandbox,
+            EnvChoice::Custom,
+            EnvChoice::Demo,
+        ];
+        let n = if self.form.demo_url.is_some() { 4 } else { 3 };
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.env_selected = (self.env_selected + 1).min(n - 1)
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.env_selected = self.env_selected.saturating_sub(1)
+            }
+            KeyCode::Enter | KeyCode::Char(' ') => {
+                self.form.env = choices[self.env_selected];
+                if self.form.env == EnvChoice::Custom {
+                    self.form.editing = true;
+                } else {
+                    self.screen = Screen::ConnectedApp;
+                }
+            }
+            KeyCode::Char('e') if self.form.env == EnvChoice::Custom => self.form.editing = true,
+            _ => {}
+        }
+        None
+    }
+
+    fn app_key(&mut self, key: KeyEvent) -> Option<Effect> {
+        let field = Field::ALL[self.form.field];
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.form.field = (self.form.field + 1).min(Field::ALL.len() - 1)
+            }
+            KeyCode::Up | KeyCode::Char('k') => self.form.field = self.form.field.saturating_sub(1),
+            KeyCode::Char('v') => {
+                self.form.reveal_secret = !self.form.reveal_secret;
+                if self.form.reveal_secret {
+                    self.form.client_secret.clear_mask_char();
+                } else {
+                    self.form.client_secret.set_mask_char('•');
+                }
+            }
+            KeyCode::Char('c') => return Some(Effect::Copy(self.form.callback())),
+            KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Char('e') => match field {
+                Field::ClientId | Field::ClientSecret | Field::Username => self.form.editing = true,
+                Field::Flow => {
+                    let i = Flow::ALL
+                        .iter()
+                        .position(|f| *f == self.form.flow)
+                        .unwrap_or(0);
+                    self.form.flow = Flow::ALL[(i + 1) % Flow::ALL.len()];
+                }
+                Field::Pkce => self.form.pkce = !self.form.pkce,
+                Field::Preset => {
+                    self.form.preset = match self.form.preset {
+                        Preset::Custom => Preset::StackOne,
+                        Preset::StackOne => Preset::Nango,
+                        Preset::Nango => Preset::Custom,
+                    };
+                    // StackOne sends no code challenge: reproduce it exactly.
+                    self.form.pkce = self.form.preset != Preset::StackOne;
+                }
+            },
+            _ => {}
+        }
+        None
+    }
+
+    fn login_key(&mut self, key: KeyEvent) -> Option<Effect> {
+        match key.code {
+            KeyCode::Char('p') => self.pasting = true,
+            KeyCode::Char('c') => {
+                if let Some(u) = &self.authorize_url {
+                    return Some(Effect::Copy(u.clone()));
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// The secret as shown: masked unless revealed.
+    pub fn secret_display(&self) -> String {
+        let s = first_line(&self.form.client_secret);
+        if self.form.reveal_secret || s.is_empty() {
+            s
+        } else {
+            REDACTED.to_string()
+        }
+    }
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}

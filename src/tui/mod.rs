@@ -1,0 +1,404 @@
+//! The console: a ratatui front end over the engine. One loop, a biased `select!` over engine
+//! events, the run's completion, terminal input and the demo's timer; the screen is redrawn
+//! only when something changed (no fixed-rate redraw while idle; a spinner ticks only while a
+//! run is in flight).
+
+pub mod app;
+pub mod ui;
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, KeyEventKind};
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::engine::{self, Event, Report, http::Client};
+use crate::sim::{self, RunningSim, Scenario, scenario::SHIPPED};
+use app::{App, Autoplay, Effect, Overlay};
+
+pub struct DemoOptions {
+    pub scenario: String,
+    pub manual: bool,
+}
+
+/// What the loop owns besides the app's state: the running check, the demo org, the log file.
+pub struct Ctx {
+    pub sim: Option<RunningSim>,
+    job: Option<JoinHandle<Report>>,
+    events: Option<UnboundedReceiver<Event>>,
+    paste: Option<UnboundedSender<String>>,
+    autoplay_at: Option<Instant>,
+    /// Pause between the demo's steps.
+    pub autoplay_delay: Duration,
+    /// Write OSC 52 to stdout on copy (off for a test backend).
+    pub osc52: bool,
+    log: Option<std::fs::File>,
+    /// Every drawn frame as text, for tests that watch the real loop.
+    pub frames: Option<tokio::sync::watch::Sender<String>>,
+}
+
+impl Ctx {
+    pub fn new() -> Ctx {
+        Ctx {
+            sim: None,
+            job: None,
+            events: None,
+            paste: None,
+            autoplay_at: None,
+            autoplay_delay: Duration::from_millis(1200),
+            osc52: false,
+            log: None,
+            frames: None,
+        }
+    }
+
+    fn log_line(&mut self, line: &str) {
+        if let Some(f) = self.log.as_mut() {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+
+    /// Starts (or restarts) the demo org on a free loopback port with a shipped scenario.
+    pub async fn start_demo(&mut self, app: &mut App, scenario: &str) -> Result<(), String> {
+        if let Some(old) = self.sim.take() {
+            old.stop().await;
+        }
+        let sc = Scenario::load(scenario).map_err(|e| e.to_string())?;
+        let running = sim::start(sc, "127.0.0.1:0".parse().expect("loopback"), false)
+            .await
+            .map_err(|e| format!("cannot start the demo org: {e}"))?;
+        let i = &running.info;
+        app.set_demo(
+            &i.scenario,
+            &i.login_url,
+            &i.client_id,
+            &i.client_secret,
+            &i.username,
+        );
+        app.status = Some(format!(
+            "Demo org: scenario {} — {}",
+            i.scenario, running.org.scenario.description
+        ));
+        self.log_line(&format!(
+            "demo org started: scenario {} at {}",
+            i.scenario, i.login_url
+        ));
+        self.sim = Some(running);
+        Ok(())
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.abort();
+        }
+        if let Some(s) = self.sim.take() {
+            s.stop().await;
+        }
+    }
+}
+
+impl Default for Ctx {
+    fn default() -> Self {
+        Ctx::new()
+    }
+}
+
+fn log_path() -> Option<std::path::PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "sagediag")?;
+    let dir = dirs.state_dir().unwrap_or(dirs.cache_dir()).to_path_buf();
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir.join("sagediag.log"))
+}
+
+/// Runs the console in the real terminal until the user quits.
+pub async fn run(demo: Option<DemoOptions>, mouse: bool) -> io::Result<()> {
+    let mut app = App::new();
+    let mut ctx = Ctx::new();
+    ctx.osc52 = true;
+    if let Some(path) = log_path() {
+        ctx.log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .ok();
+        app.log_path = Some(path.display().to_string());
+    }
+    if let Some(d) = &demo {
+        if let Err(e) = ctx.start_demo(&mut app, &d.scenario).await {
+            return Err(io::Error::other(e));
+        }
+        if !d.manual {
+            app.autoplay = Some(Autoplay::ShowEnvironment);
+        }
+    }
+    // ratatui::init enters the alternate screen, raw mode, and restores the terminal on panic.
+    let mut terminal = ratatui::init();
+    if mouse {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
+    }
+    let result = run_loop(
+        &mut terminal,
+        &mut app,
+        &mut ctx,
+        crossterm::event::EventStream::new(),
+    )
+    .await;
+    if mouse {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
+    }
+    ratatui::restore();
+    ctx.stop().await;
+    result
+}
+
+async fn next_event(rx: &mut Option<UnboundedReceiver<Event>>) -> Option<Event> {
+    match rx {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn job_done(job: &mut Option<JoinHandle<Report>>) -> Result<Report, tokio::task::JoinError> {
+    match job {
+        Some(j) => j.await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn until(at: Option<Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(unix)]
+async fn terminate(sig: &mut Option<tokio::signal::unix::Signal>) {
+    match sig {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// The event loop, over any backend and any input stream (the real terminal, or a test's).
+pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    ctx: &mut Ctx,
+    mut input: S,
+) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: std::fmt::Display,
+    S: Stream<Item = io::Result<TermEvent>> + Unpin,
+{
+    #[cfg(unix)]
+    let mut term_signal =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut dirty = true;
+    loop {
+        if app
+            .autoplay
+            .is_some_and(|a| !matches!(a, Autoplay::WaitRun | Autoplay::Done))
+            && ctx.autoplay_at.is_none()
+        {
+            ctx.autoplay_at = Some(Instant::now() + ctx.autoplay_delay);
+        }
+        if dirty {
+            let completed = terminal
+                .draw(|f| ui::draw(f, app))
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            if let Some(tx) = &ctx.frames {
+                let _ = tx.send(buffer_text(completed.buffer));
+            }
+            dirty = false;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        let mut effect = None;
+        #[cfg(unix)]
+        let sigterm = terminate(&mut term_signal);
+        #[cfg(not(unix))]
+        let sigterm = std::future::pending::<()>();
+        tokio::select! {
+            biased;
+            _ = sigterm => app.quit = true,
+            ev = next_event(&mut ctx.events) => {
+                if let Some(ev) = ev {
+                    log_event(ctx, &ev);
+                    app.on_engine(ev);
+                    while let Some(Ok(ev)) = ctx.events.as_mut().map(|r| r.try_recv()) {
+                        log_event(ctx, &ev);
+                        app.on_engine(ev);
+                    }
+                }
+                dirty = true;
+            }
+            done = job_done(&mut ctx.job) => {
+                ctx.job = None;
+                match done {
+                    Ok(report) => {
+                        ctx.log_line(&format!("run finished: {} ({} findings: {})", report.outcome, report.findings.len(), report.findings.iter().map(|f| f.code).collect::<Vec<_>>().join(", ")));
+                        app.on_report(report);
+                    }
+                    Err(e) if e.is_cancelled() => {}
+                    Err(e) => {
+                        app.running = false;
+                        app.status = Some(format!("The check stopped unexpectedly: {e}"));
+                    }
+                }
+                dirty = true;
+            }
+            ev = input.next() => {
+                match ev {
+                    Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => {
+                        effect = app.on_key(k);
+                        dirty = true;
+                    }
+                    Some(Ok(TermEvent::Paste(text))) if app.pasting || app.screen == app::Screen::Login => {
+                        effect = Some(Effect::Paste(text));
+                        dirty = true;
+                    }
+                    Some(Ok(_)) => dirty = true,
+                    Some(Err(e)) => return Err(e),
+                    None => app.quit = true,
+                }
+            }
+            _ = until(ctx.autoplay_at) => {
+                ctx.autoplay_at = None;
+                effect = app.autoplay_step();
+                dirty = true;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(250)), if app.running => {
+                app.spinner = app.spinner.wrapping_add(1);
+                dirty = true;
+            }
+        }
+        if let Some(e) = effect {
+            apply(app, ctx, e).await;
+            dirty = true;
+        }
+    }
+}
+
+fn log_event(ctx: &mut Ctx, ev: &Event) {
+    match ev {
+        Event::StepFinished {
+            step,
+            status,
+            duration_ms,
+            summary,
+        } => ctx.log_line(&format!(
+            "step {} {} ({duration_ms} ms): {summary}",
+            step.title(),
+            status.word()
+        )),
+        Event::ResponseReceived {
+            id,
+            status,
+            duration_ms,
+            ..
+        } => ctx.log_line(&format!("request #{id} -> {status:?} ({duration_ms} ms)")),
+        Event::RequestSent { id, method, url } => {
+            ctx.log_line(&format!("request #{id} {method} {url}"))
+        }
+        Event::Finding(f) => ctx.log_line(&format!("finding {} {}", f.code, f.title)),
+        _ => {}
+    }
+}
+
+async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
+    match effect {
+        Effect::StartRun(cfg) => {
+            if let Some(job) = ctx.job.take() {
+                job.abort();
+            }
+            let (tx, rx) = unbounded_channel();
+            let (ptx, prx) = unbounded_channel();
+            let client = match Client::new(cfg.timeout, Some(tx.clone())) {
+                Ok(c) => c,
+                Err(e) => {
+                    app.status = Some(e);
+                    return;
+                }
+            };
+            app.client = Some(client.clone());
+            app.run_started();
+            ctx.events = Some(rx);
+            ctx.paste = Some(ptx);
+            ctx.log_line(&format!(
+                "run started: {} flow at {}",
+                cfg.flow.name(),
+                cfg.environment.login_url()
+            ));
+            ctx.job = Some(tokio::spawn(engine::run_with(*cfg, client, tx, Some(prx))));
+        }
+        Effect::NextScenario => {
+            let current = app.demo_scenario.clone().unwrap_or_default();
+            let i = SHIPPED
+                .iter()
+                .position(|(n, _)| *n == current)
+                .map(|i| (i + 1) % SHIPPED.len())
+                .unwrap_or(0);
+            if let Some(job) = ctx.job.take() {
+                job.abort();
+            }
+            app.running = false;
+            match ctx.start_demo(app, SHIPPED[i].0).await {
+                Ok(()) => {
+                    if let Some(e) = app_start(app) {
+                        Box::pin(apply(app, ctx, e)).await;
+                    }
+                }
+                Err(e) => app.status = Some(e),
+            }
+        }
+        Effect::Copy(text) => {
+            if ctx.osc52 {
+                let _ = crossterm::execute!(
+                    io::stdout(),
+                    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.clone())
+                );
+            }
+            app.overlay = Overlay::Copied(text);
+        }
+        Effect::Paste(url) => match &ctx.paste {
+            Some(tx) if app.running => {
+                let _ = tx.send(url);
+                app.status = Some("Redirect URL received; exchanging the code…".into());
+            }
+            _ => app.status = Some("No login is waiting for a redirect URL (r starts one).".into()),
+        },
+    }
+}
+
+/// The run a scenario switch starts: the same as pressing r.
+fn app_start(app: &mut App) -> Option<Effect> {
+    match app.form.config() {
+        Ok(cfg) => Some(Effect::StartRun(Box::new(cfg))),
+        Err(e) => {
+            app.status = Some(e);
+            None
+        }
+    }
+}
+
+/// A drawn buffer as plain text, one line per row.
+pub fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,177 @@
+//! The real event loop, driven by injected key events against simulated orgs over loopback,
+//! rendering to a TestBackend: environment, credentials, login, permissions, log, inspector.
+
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sagediag::tui::app::App;
+use sagediag::tui::{Ctx, run_loop};
+use tokio::sync::{mpsc, watch};
+
+struct Driver {
+    keys: mpsc::UnboundedSender<std::io::Result<TermEvent>>,
+    frames: watch::Receiver<String>,
+    task: tokio::task::JoinHandle<(std::io::Result<()>, Ctx)>,
+}
+
+impl Driver {
+    async fn start(scenario: &str) -> Driver {
+        let mut app = App::new();
+        app.color = false;
+        let mut ctx = Ctx::new();
+        ctx.start_demo(&mut app, scenario).await.unwrap();
+        let (ftx, frames) = watch::channel(String::new());
+        ctx.frames = Some(ftx);
+        let (keys, rx) = mpsc::unbounded_channel();
+        let input =
+            futures_util::stream::unfold(
+                rx,
+                |mut rx| async move { rx.recv().await.map(|e| (e, rx)) },
+            );
+        let task = tokio::spawn(async move {
+            let mut terminal = Terminal::new(TestBackend::new(100, 32)).unwrap();
+            let r = run_loop(&mut terminal, &mut app, &mut ctx, Box::pin(input)).await;
+            (r, ctx)
+        });
+        Driver { keys, frames, task }
+    }
+
+    fn key(&self, code: KeyCode) {
+        self.keys
+            .send(Ok(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))))
+            .unwrap();
+    }
+
+    /// Waits until the screen contains `text` (or fails with the last screen).
+    async fn expect(&mut self, text: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.frames.borrow_and_update().clone();
+            if screen.contains(text) {
+                return screen;
+            }
+            if tokio::time::timeout_at(deadline, self.frames.changed())
+                .await
+                .is_err()
+            {
+                panic!("the screen never showed {text:?}; last screen:\n{screen}");
+            }
+        }
+    }
+}
+
+async fn journey(scenario: &str, expect_pass: usize, missing: &[&str]) {
+    let mut d = Driver::start(scenario).await;
+    // 1 Environment: the demo org is listed; choose it.
+    d.expect("Demo org").await;
+    d.key(KeyCode::Enter);
+    // 2 Connected app: key, masked secret, callback to register.
+    let screen = d.expect("Callback URL to register").await;
+    assert!(screen.contains("•••") && screen.contains("http://localhost:1717/OauthRedirect"));
+    // 3 Login: run; every step reported.
+    d.key(KeyCode::Char('r'));
+    d.expect("Authorize URL").await;
+    // 4 Permissions: the table arrives when the run ends.
+    let screen = d.expect(&format!("{expect_pass} of 7 pass")).await;
+    for set in [
+        "Employees",
+        "Pay Details",
+        "Salaries",
+        "Bonuses",
+        "Absences",
+        "Absence Balances",
+        "Timesheets",
+    ] {
+        let row = screen
+            .lines()
+            .find(|l| l.contains(&format!("Sage People {set} API")))
+            .unwrap_or_else(|| panic!("{set} row:\n{screen}"));
+        let want = if missing.contains(&set) {
+            "FAIL ✗"
+        } else {
+            "PASS ✓"
+        };
+        assert!(row.contains(want), "{set}: {row}");
+    }
+    // Login steps all passed.
+    d.key(KeyCode::Char('3'));
+    let screen = d.expect("Permission-set probes").await;
+    assert!(
+        screen.contains("PASS ✓ Login") && screen.contains("PASS ✓ Token checks"),
+        "{screen}"
+    );
+    // 5 Findings.
+    d.key(KeyCode::Char('5'));
+    if missing.is_empty() {
+        d.expect("No findings: every check passed.").await;
+    } else {
+        let screen = d.expect("PERMISSION_SET_MISSING").await;
+        assert!(
+            screen.contains("Permission Set Assignments"),
+            "the fix is shown: {screen}"
+        );
+        // Enter jumps to the evidence request.
+        d.key(KeyCode::Enter);
+        let screen = d.expect("Response headers").await;
+        assert!(
+            screen.contains("Request #")
+                && screen.contains("Bearer [REDACTED]")
+                && screen.contains("MISSING_API_PERMISSION"),
+            "{screen}"
+        );
+        d.key(KeyCode::Esc);
+    }
+    // The request log and the inspector.
+    d.key(KeyCode::Tab);
+    d.expect("Request log").await;
+    d.key(KeyCode::Enter);
+    let screen = d.expect("Request #1 ").await;
+    assert!(
+        screen.contains("/services/data/") && screen.contains("Response body"),
+        "{screen}"
+    );
+    d.key(KeyCode::Esc);
+    // Help, then quit.
+    d.key(KeyCode::Char('?'));
+    d.expect("Keys").await;
+    d.key(KeyCode::Esc);
+    d.key(KeyCode::Char('q'));
+    let (result, mut ctx) = tokio::time::timeout(Duration::from_secs(10), d.task)
+        .await
+        .expect("the loop ends on q")
+        .unwrap();
+    result.unwrap();
+    ctx.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthy_journey_through_the_real_loop() {
+    journey("healthy", 7, &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_permission_sets_journey_through_the_real_loop() {
+    journey("missing-permission-sets", 5, &["Salaries", "Bonuses"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_quits_even_mid_run_and_the_demo_switches_scenarios() {
+    let mut d = Driver::start("slow-org").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('s'));
+    d.expect("demo org (flaky-org)").await;
+    d.keys
+        .send(Ok(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        ))))
+        .unwrap();
+    let (result, mut ctx) = tokio::time::timeout(Duration::from_secs(10), d.task)
+        .await
+        .expect("Ctrl-C ends the loop")
+        .unwrap();
+    result.unwrap();
+    ctx.stop().await;
+}

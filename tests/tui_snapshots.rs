@@ -1,0 +1,262 @@
+//! Every screen and overlay rendered to ratatui's TestBackend, at 80×24 and 120×40, in passing
+//! and failing states, plus the too-small notice. Fixed fixture data keeps them deterministic.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sagediag::engine::findings::Finding;
+use sagediag::engine::http::Exchange;
+use sagediag::engine::{ENDPOINTS, EndpointResult, Event, SAGE_BASE, Status, StepId};
+use sagediag::tui::app::{App, Inspector, Overlay, Screen};
+use sagediag::tui::ui;
+
+fn demo_app() -> App {
+    let mut app = App::new();
+    app.color = false;
+    app.set_demo(
+        "healthy",
+        "http://127.0.0.1:40000",
+        "3MVG9SimulatedOrgSagePeopleIntegrationConsumerKey0123456789abcdefghijklmnopqrstuv",
+        "5A1D4E7C9B2F",
+        "integration@acme-hr.example",
+    );
+    app.log_path = Some("/home/user/.local/state/sagediag/sagediag.log".into());
+    app
+}
+
+/// A finished run: `missing` lists the permission sets the user lacks.
+fn finished(missing: &[&str]) -> App {
+    let mut app = demo_app();
+    app.run_started();
+    let steps = [
+        (
+            StepId::Environment,
+            "DNS 127.0.0.1 → 127.0.0.1 (0 ms); TCP 127.0.0.1:40000 (0 ms); Salesforce REST API, newest version 67.0",
+        ),
+        (
+            StepId::Credentials,
+            "consumer key 3MVG…stuv (81 chars); consumer secret given (12 chars)",
+        ),
+        (
+            StepId::Login,
+            "logged in with the web flow; instance http://localhost:40000",
+        ),
+        (
+            StepId::Token,
+            "signature verified; identity integration@acme-hr.example; refresh works",
+        ),
+        (
+            StepId::Org,
+            "5 of 7 Sage People permission sets assigned; Sage People API package 4.8.0.2",
+        ),
+        (StepId::Probes, "7 of 7 endpoints answered"),
+    ];
+    for (i, (step, summary)) in steps.iter().enumerate() {
+        let status = if *step == StepId::Probes && !missing.is_empty() {
+            Status::Fail
+        } else {
+            Status::Pass
+        };
+        app.on_engine(Event::StepFinished {
+            step: *step,
+            status,
+            duration_ms: 10 * (i as u64 + 1),
+            summary: summary.to_string(),
+        });
+    }
+    app.on_engine(Event::AuthorizeUrl { url: "http://127.0.0.1:40000/services/oauth2/authorize?response_type=code&client_id=3MVG9…&redirect_uri=http%3A%2F%2Flocalhost%3A1717%2FOauthRedirect&state=abc".into(), ssh_tunnel: None });
+    for i in 1..=18u64 {
+        app.on_engine(Event::RequestSent {
+            id: i,
+            method: if i == 3 { "POST".into() } else { "GET".into() },
+            url: format!("http://localhost:40000/services/data/v62.0/query?q=SELECT+{i}"),
+        });
+        app.on_engine(Event::ResponseReceived {
+            id: i,
+            status: Some(200),
+            duration_ms: i * 3,
+            bytes: 1000 * i as usize,
+        });
+    }
+    for (i, def) in ENDPOINTS.iter().enumerate() {
+        let miss = missing.contains(&def.permission_set);
+        let e = EndpointResult {
+            name: def.name,
+            permission_set: def.permission_set,
+            method: def.method,
+            path: format!("{SAGE_BASE}/{}", def.path),
+            status: if miss { Status::Fail } else { Status::Pass },
+            http_status: Some(if miss {
+                403
+            } else if def.method == "POST" {
+                400
+            } else {
+                200
+            }),
+            latency_ms: 20 + i as u64,
+            records: (!miss && def.method == "GET").then_some(200),
+            finding: miss.then_some("PERMISSION_SET_MISSING"),
+            assigned: Some(!miss),
+            request_id: Some(12 + i as u64),
+        };
+        app.on_engine(Event::Endpoint(e));
+        if miss {
+            app.on_engine(Event::Finding(
+                Finding::new("PERMISSION_SET_MISSING", format!("HTTP 403 MISSING_API_PERMISSION: The user does not have the {} permission set", def.permission_set), vec![12 + i as u64])
+                    .titled(format!("Permission set not assigned: {}", def.permission_set)),
+            ));
+        }
+    }
+    let mut report_findings = app.findings.clone();
+    report_findings.sort_by_key(|f| f.severity);
+    let report = sagediag::engine::Report {
+        sagediag_version: "0.1.0",
+        environment: sagediag::engine::EnvironmentInfo {
+            login_url: "http://127.0.0.1:40000".into(),
+            kind: "custom",
+            proxy: None,
+        },
+        flow: sagediag::engine::Flow::Web,
+        outcome: if missing.is_empty() { "pass" } else { "fail" },
+        steps: Vec::new(),
+        endpoints: app.endpoints.clone(),
+        findings: report_findings,
+        requests: Vec::new(),
+        org: sagediag::engine::OrgChecks {
+            username: Some("integration@acme-hr.example".into()),
+            user_id: Some("0055g0000010000AAA".into()),
+            assigned_permission_sets: None,
+            api_enabled: Some(true),
+            package_version: Some("4.8.0.2".into()),
+            refresh_token_policy: Some("Refresh token is valid until revoked".into()),
+            permitted_users: Some("All users may self-authorize".into()),
+            api_usage: Some((1261, 100_000)),
+            skipped: Vec::new(),
+        },
+        scopes: Some("api refresh_token".into()),
+        refresh_token_issued: Some(true),
+        refresh_rotated: Some(false),
+    };
+    app.on_report(report);
+    app
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, app)).unwrap();
+    sagediag::tui::buffer_text(t.backend().buffer())
+}
+
+fn snap(name: &str, app: &App) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(app, w, h));
+    }
+}
+
+#[test]
+fn environment_screen() {
+    let mut app = demo_app();
+    app.screen = Screen::Environment;
+    snap("environment", &app);
+}
+
+#[test]
+fn connected_app_screen_masks_the_secret() {
+    let mut app = demo_app();
+    app.screen = Screen::ConnectedApp;
+    let text = render(&app, 80, 24);
+    assert!(!text.contains("5A1D4E7C9B2F"), "the secret is masked");
+    assert!(
+        text.contains("http://localhost:1717/OauthRedirect"),
+        "the callback is shown in full"
+    );
+    snap("connected_app", &app);
+}
+
+#[test]
+fn login_screen_passing() {
+    let mut app = finished(&[]);
+    app.screen = Screen::Login;
+    snap("login_pass", &app);
+}
+
+#[test]
+fn permissions_passing_and_failing() {
+    let mut app = finished(&[]);
+    app.screen = Screen::Permissions;
+    snap("permissions_pass", &app);
+    let mut app = finished(&["Sage People Salaries API", "Sage People Bonuses API"]);
+    app.screen = Screen::Permissions;
+    app.perm_selected = 2;
+    let text = render(&app, 80, 24);
+    assert!(text.contains("FAIL ✗ Sage People Salaries API"), "{text}");
+    assert!(text.contains("PASS ✓ Sage People Employees API"));
+    snap("permissions_fail", &app);
+}
+
+#[test]
+fn findings_screen() {
+    let mut app = finished(&["Sage People Salaries API", "Sage People Bonuses API"]);
+    app.screen = Screen::Findings;
+    snap("findings_fail", &app);
+    let mut app = finished(&[]);
+    app.screen = Screen::Findings;
+    snap("findings_pass", &app);
+}
+
+#[test]
+fn request_log_and_inspector() {
+    let mut app = finished(&[]);
+    app.screen = Screen::Permissions;
+    app.show_log = true;
+    app.log_focus = true;
+    app.log_selected = 2;
+    snap("log", &app);
+    let e = Exchange {
+        id: 14,
+        method: "GET".into(),
+        url: "http://localhost:40000/services/apexrest/spapi/v4/salaries".into(),
+        request_headers: vec![("Authorization".into(), "Bearer [REDACTED]".into()), ("Accept".into(), "application/json".into())],
+        request_body: None,
+        status: Some(403),
+        response_headers: vec![("content-type".into(), "application/json".into()), ("sforce-limit-info".into(), "api-usage=1260/100000".into())],
+        response_body: Some(r#"{"error":{"code":"REQUEST_ERROR","message":"The user does not have the Sage People Salaries API permission set","target":"salaries","innererror":{"code":"MISSING_API_PERMISSION"}}}"#.into()),
+        response_bytes: 170,
+        body_truncated: false,
+        duration_ms: 35,
+        started_unix_ms: 0,
+        error: None,
+    };
+    let ins = Inspector::new(&e);
+    assert!(
+        ins.curl.contains("Bearer [REDACTED]") && ins.curl.starts_with("curl "),
+        "{}",
+        ins.curl
+    );
+    app.overlay = Overlay::Inspector(ins);
+    snap("inspector", &app);
+}
+
+#[test]
+fn help_and_quit_overlays() {
+    let mut app = demo_app();
+    app.overlay = Overlay::Help;
+    let text = render(&app, 80, 24);
+    assert!(text.contains("sagediag.log"), "the help shows the log file");
+    snap("help", &app);
+    app.overlay = Overlay::ConfirmQuit;
+    snap("confirm_quit", &app);
+    app.overlay = Overlay::Copied("http://localhost:1717/OauthRedirect".into());
+    snap("copied", &app);
+}
+
+#[test]
+fn too_small_terminal_shows_a_notice() {
+    let app = finished(&[]);
+    for (w, h) in [(79, 24), (80, 23), (40, 10), (1, 1)] {
+        let text = render(&app, w, h);
+        if w >= 20 && h >= 3 {
+            assert!(text.contains("Terminal too small"), "{w}x{h}: {text}");
+        }
+    }
+    insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20));
+}

@@ -1,0 +1,84 @@
+//! The real `sagediag demo` binary in a real terminal (tmux, 80×24): it plays the journey to
+//! the permissions table, shows the seven permission sets and their results, quits on q, and
+//! leaves the terminal restored. `.ci/run` installs tmux where it is missing.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn demo_in_tmux_shows_the_permissions_and_restores_the_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is missing on CI: .ci/run must install it"
+        );
+        eprintln!("tmux is not installed: skipping (apt-get install tmux)");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_sagediag");
+    let session = format!("sagediag-test-{}", std::process::id());
+    let socket = format!("sagediag-test-{}", std::process::id());
+    let t = |args: &[&str]| {
+        let mut all = vec!["-L", socket.as_str()];
+        all.extend_from_slice(args);
+        tmux(&all)
+    };
+    let cmd = format!(
+        "env -u NO_COLOR TERM=xterm-256color {bin} demo --scenario missing-permission-sets; echo SAGEDIAG-EXITED:$?; sleep 60"
+    );
+    t(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    let capture = |text: &str, secs| {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let screen = t(&["capture-pane", "-p", "-t", &session]);
+            if screen.contains(text) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                t(&["kill-server"]);
+                panic!("{text:?} never appeared; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let screen = capture("5 of 7 pass", 30);
+    for (set, result) in [
+        ("Employees", "PASS ✓"),
+        ("Pay Details", "PASS ✓"),
+        ("Salaries", "FAIL ✗"),
+        ("Bonuses", "FAIL ✗"),
+        ("Absences", "PASS ✓"),
+        ("Absence Balances", "PASS ✓"),
+        ("Timesheets", "PASS ✓"),
+    ] {
+        let name = format!("Sage People {set} API");
+        let row = screen
+            .lines()
+            .find(|l| l.contains(&name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{screen}"));
+        assert!(row.contains(result), "{name} should be {result}: {row}");
+    }
+    t(&["send-keys", "-t", &session, "q"]);
+    let after = capture("SAGEDIAG-EXITED:0", 10);
+    // Restored: the alternate screen is gone, so the console's frame is no longer on screen.
+    assert!(
+        !after.contains("Permission set"),
+        "the terminal was not restored:\n{after}"
+    );
+    t(&["kill-server"]);
+}
