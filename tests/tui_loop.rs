@@ -157,6 +157,94 @@ async fn missing_permission_sets_journey_through_the_real_loop() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_console_sends_with_the_session_token() {
+    let mut d = Driver::start("healthy").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("7 of 7 pass").await;
+    let type_line = |d: &Driver, line: &str| {
+        d.key(KeyCode::Char(':'));
+        for c in line.chars() {
+            d.key(KeyCode::Char(c));
+        }
+        d.key(KeyCode::Enter);
+    };
+    type_line(
+        &d,
+        "GET /services/apexrest/spapi/v4/employees?$filter=currentEmployment.active eq false",
+    );
+    let screen = d.expect("%24filter=currentEmployment").await;
+    assert!(
+        screen.contains("Request #")
+            && screen.contains("status 200")
+            && screen.contains("Bearer [REDACTED]"),
+        "{screen}"
+    );
+    d.key(KeyCode::Esc);
+    type_line(&d, "SELECT Username FROM User");
+    let screen = d.expect("\"totalSize\": 1").await;
+    assert!(screen.contains("integration@acme-hr.example"), "{screen}");
+    d.key(KeyCode::Esc);
+    type_line(&d, "FETCH /services/data/");
+    d.expect("is not an HTTP method").await;
+    d.key(KeyCode::Char('q'));
+    let (result, mut ctx) = tokio::time::timeout(Duration::from_secs(10), d.task)
+        .await
+        .unwrap()
+        .unwrap();
+    result.unwrap();
+    ctx.stop().await;
+}
+
+#[test]
+fn profiles_keep_no_secrets_and_are_owner_only() {
+    use sagediag::tui::profile;
+    let dir = std::env::temp_dir().join(format!("sagediag-profiles-{}", std::process::id()));
+    let path = dir.join("profiles.json");
+    let mut app = App::new();
+    app.form.env = sagediag::tui::app::EnvChoice::Sandbox;
+    app.form.client_id = ratatui_textarea::TextArea::new(vec!["3MVG9abc".into()]);
+    app.form.client_secret = ratatui_textarea::TextArea::new(vec!["super-secret-value".into()]);
+    app.form.username = ratatui_textarea::TextArea::new(vec!["api@acme.example".into()]);
+    let p = app.profile().unwrap();
+    profile::save_to(&path, &p).unwrap();
+    let mut other = p.clone();
+    other.env = "production".into();
+    profile::save_to(&path, &other).unwrap();
+    profile::save_to(&path, &p).unwrap();
+    let loaded = profile::load_from(&path);
+    assert_eq!(
+        loaded,
+        vec![p.clone(), other],
+        "most recent first, no duplicates"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("super-secret-value"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let mut fresh = App::new();
+    fresh.profiles = loaded;
+    fresh.apply_profile(&p);
+    assert_eq!(fresh.form.env, sagediag::tui::app::EnvChoice::Sandbox);
+    assert_eq!(
+        sagediag::tui::app::first_line(&fresh.form.client_id),
+        "3MVG9abc"
+    );
+    assert_eq!(
+        sagediag::tui::app::first_line(&fresh.form.client_secret),
+        "",
+        "secrets are never restored"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_quits_even_mid_run_and_the_demo_switches_scenarios() {
     let mut d = Driver::start("slow-org").await;
     d.expect("Demo org").await;

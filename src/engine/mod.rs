@@ -472,6 +472,24 @@ pub async fn run_with(
     events: UnboundedSender<Event>,
     pasted: Option<UnboundedReceiver<String>>,
 ) -> Report {
+    run_session(cfg, client, events, pasted).await.0
+}
+
+/// What a successful login leaves for further requests (the console's request console). Never
+/// serialized, never in a report.
+#[derive(Clone)]
+pub struct Session {
+    pub instance_url: String,
+    pub access_token: String,
+}
+
+/// Like [`run_with`], also returning the session when the login succeeded.
+pub async fn run_session(
+    cfg: Config,
+    client: http::Client,
+    events: UnboundedSender<Event>,
+    pasted: Option<UnboundedReceiver<String>>,
+) -> (Report, Option<Session>) {
     for s in [
         &cfg.client_secret,
         &cfg.password,
@@ -499,11 +517,15 @@ pub async fn run_with(
         refresh_rotated: None,
         pasted,
     };
-    steps(&mut run).await;
-    finish(run)
+    let tokens = steps(&mut run).await;
+    let session = tokens.map(|t| Session {
+        instance_url: t.instance_url,
+        access_token: t.access_token,
+    });
+    (finish(run), session)
 }
 
-async fn steps(run: &mut Run) {
+async fn steps(run: &mut Run) -> Option<Tokens> {
     // 1. Environment.
     let t = run.step_start(StepId::Environment);
     let n = run.findings.len();
@@ -511,7 +533,7 @@ async fn steps(run: &mut Run) {
     let status = run.status_since(n);
     run.step_end(StepId::Environment, t, status, summary);
     if status == Status::Fail {
-        return skip_rest(
+        skip_rest(
             run,
             &[
                 StepId::Credentials,
@@ -522,6 +544,7 @@ async fn steps(run: &mut Run) {
             ],
             "the environment check failed",
         );
+        return None;
     }
     // 2. Credentials.
     let t = run.step_start(StepId::Credentials);
@@ -548,11 +571,12 @@ async fn steps(run: &mut Run) {
     };
     run.step_end(StepId::Login, t, status, summary);
     let Some(mut tokens) = tokens else {
-        return skip_rest(
+        skip_rest(
             run,
             &[StepId::Token, StepId::Org, StepId::Probes],
             "no access token",
         );
+        return None;
     };
     // 4. Token checks.
     let t = run.step_start(StepId::Token);
@@ -572,6 +596,7 @@ async fn steps(run: &mut Run) {
     let summary = org::probes(run, &tokens).await;
     let status = run.status_since(n);
     run.step_end(StepId::Probes, t, status, summary);
+    Some(tokens)
 }
 
 fn skip_rest(run: &mut Run, steps: &[StepId], why: &str) {

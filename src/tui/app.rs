@@ -348,6 +348,8 @@ pub enum Effect {
     NextScenario,
     Copy(String),
     Paste(String),
+    /// The request console: `METHOD /path [json body]` or a SOQL query.
+    SendRequest(String),
 }
 
 /// The demo's self-playing journey.
@@ -399,6 +401,11 @@ pub struct App {
     pub autoplay: Option<Autoplay>,
     pub log_path: Option<String>,
     pub spinner: usize,
+    /// The request console's input line (`:` opens it).
+    pub console: Option<TextArea<'static>>,
+    /// Saved profiles (no secrets), most recent first.
+    pub profiles: Vec<super::profile::Profile>,
+    pub profile_index: usize,
 }
 
 impl App {
@@ -435,6 +442,9 @@ impl App {
             autoplay: None,
             log_path: None,
             spinner: 0,
+            console: None,
+            profiles: Vec::new(),
+            profile_index: 0,
         }
     }
 
@@ -608,7 +618,7 @@ impl App {
         }
     }
 
-    fn open_inspector(&mut self, id: u64) {
+    pub fn open_inspector(&mut self, id: u64) {
         if let Some(e) = self.client.as_ref().and_then(|c| c.exchange(id)) {
             self.overlay = Overlay::Inspector(Inspector::new(&e));
         } else {
@@ -698,6 +708,22 @@ impl App {
             Overlay::None => {}
         }
         // Text entry.
+        if let Some(console) = self.console.as_mut() {
+            match key.code {
+                KeyCode::Esc => self.console = None,
+                KeyCode::Enter => {
+                    let line = first_line(console).trim().to_string();
+                    self.console = None;
+                    if !line.is_empty() {
+                        return Some(Effect::SendRequest(line));
+                    }
+                }
+                _ => {
+                    console.input(key);
+                }
+            }
+            return None;
+        }
         if self.pasting {
             match key.code {
                 KeyCode::Esc => self.pasting = false,
@@ -746,6 +772,16 @@ impl App {
             }
             KeyCode::Char('?') => {
                 self.overlay = Overlay::Help;
+                return None;
+            }
+            KeyCode::Char(':') => {
+                self.console = Some(text(""));
+                return None;
+            }
+            KeyCode::Char('P') if !self.profiles.is_empty() && self.demo_scenario.is_none() => {
+                self.profile_index = (self.profile_index + 1) % self.profiles.len();
+                let p = self.profiles[self.profile_index].clone();
+                self.apply_profile(&p);
                 return None;
             }
             KeyCode::Tab => {
@@ -958,6 +994,59 @@ impl App {
             _ => {}
         }
         None
+    }
+
+    /// Fills the form from a saved profile (never secrets).
+    pub fn apply_profile(&mut self, p: &super::profile::Profile) {
+        match p.env.as_str() {
+            "production" => {
+                self.form.env = EnvChoice::Production;
+                self.env_selected = 0;
+            }
+            "sandbox" => {
+                self.form.env = EnvChoice::Sandbox;
+                self.env_selected = 1;
+            }
+            url => {
+                self.form.env = EnvChoice::Custom;
+                self.env_selected = 2;
+                self.form.custom_url = text(url);
+            }
+        }
+        self.form.client_id = text(&p.client_id);
+        self.form.username = text(&p.username);
+        self.form.flow = Flow::parse(&p.flow).unwrap_or(Flow::Web);
+        self.form.pkce = p.pkce;
+        self.form.preset = match p.preset.as_str() {
+            "StackOne" => Preset::StackOne,
+            "Nango" => Preset::Nango,
+            _ => Preset::Custom,
+        };
+        self.status = Some(format!(
+            "Profile {} ({} of {}; P cycles). Secrets are not saved: enter the consumer secret.",
+            p.label(),
+            self.profile_index + 1,
+            self.profiles.len()
+        ));
+    }
+
+    /// The current form as a profile (no secrets).
+    pub fn profile(&self) -> Option<super::profile::Profile> {
+        let env = match self.form.env {
+            EnvChoice::Production => "production".to_string(),
+            EnvChoice::Sandbox => "sandbox".to_string(),
+            EnvChoice::Custom => first_line(&self.form.custom_url),
+            EnvChoice::Demo => return None,
+        };
+        Some(super::profile::Profile {
+            env,
+            client_id: first_line(&self.form.client_id).trim().to_string(),
+            username: first_line(&self.form.username).trim().to_string(),
+            flow: self.form.flow.name().to_string(),
+            pkce: self.form.pkce,
+            preset: self.form.preset.name().to_string(),
+            callback: self.form.callback(),
+        })
     }
 
     /// The secret as shown: masked unless revealed.

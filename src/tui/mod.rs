@@ -4,6 +4,7 @@
 //! run is in flight).
 
 pub mod app;
+pub mod profile;
 pub mod ui;
 
 use std::io::{self, Write};
@@ -17,7 +18,8 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::engine::{self, Event, Report, http::Client};
+use crate::engine::http::{Client, Request};
+use crate::engine::{self, Event, Report, Session};
 use crate::sim::{self, RunningSim, Scenario, scenario::SHIPPED};
 use app::{App, Autoplay, Effect, Overlay};
 
@@ -29,7 +31,9 @@ pub struct DemoOptions {
 /// What the loop owns besides the app's state: the running check, the demo org, the log file.
 pub struct Ctx {
     pub sim: Option<RunningSim>,
-    job: Option<JoinHandle<Report>>,
+    job: Option<JoinHandle<(Report, Option<Session>)>>,
+    session: Option<Session>,
+    console_job: Option<JoinHandle<u64>>,
     events: Option<UnboundedReceiver<Event>>,
     paste: Option<UnboundedSender<String>>,
     autoplay_at: Option<Instant>,
@@ -47,6 +51,8 @@ impl Ctx {
         Ctx {
             sim: None,
             job: None,
+            session: None,
+            console_job: None,
             events: None,
             paste: None,
             autoplay_at: None,
@@ -128,6 +134,12 @@ pub async fn run(demo: Option<DemoOptions>, mouse: bool) -> io::Result<()> {
             .ok();
         app.log_path = Some(path.display().to_string());
     }
+    if demo.is_none() {
+        app.profiles = profile::load();
+        if let Some(p) = app.profiles.first().cloned() {
+            app.apply_profile(&p);
+        }
+    }
     if let Some(d) = &demo {
         if let Err(e) = ctx.start_demo(&mut app, &d.scenario).await {
             return Err(io::Error::other(e));
@@ -163,7 +175,7 @@ async fn next_event(rx: &mut Option<UnboundedReceiver<Event>>) -> Option<Event> 
     }
 }
 
-async fn job_done(job: &mut Option<JoinHandle<Report>>) -> Result<Report, tokio::task::JoinError> {
+async fn job_done<T>(job: &mut Option<JoinHandle<T>>) -> Result<T, tokio::task::JoinError> {
     match job {
         Some(j) => j.await,
         None => std::future::pending().await,
@@ -245,7 +257,8 @@ where
             done = job_done(&mut ctx.job) => {
                 ctx.job = None;
                 match done {
-                    Ok(report) => {
+                    Ok((report, session)) => {
+                        ctx.session = session;
                         ctx.log_line(&format!("run finished: {} ({} findings: {})", report.outcome, report.findings.len(), report.findings.iter().map(|f| f.code).collect::<Vec<_>>().join(", ")));
                         app.on_report(report);
                     }
@@ -254,6 +267,13 @@ where
                         app.running = false;
                         app.status = Some(format!("The check stopped unexpectedly: {e}"));
                     }
+                }
+                dirty = true;
+            }
+            done = job_done(&mut ctx.console_job) => {
+                ctx.console_job = None;
+                if let Ok(id) = done {
+                    app.open_inspector(id);
                 }
                 dirty = true;
             }
@@ -332,6 +352,13 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             };
             app.client = Some(client.clone());
             app.run_started();
+            ctx.session = None;
+            if let Some(p) = app.profile() {
+                match profile::save(&p) {
+                    Ok(()) => app.profiles = profile::load(),
+                    Err(e) => app.status = Some(format!("Could not save the profile: {e}")),
+                }
+            }
             ctx.events = Some(rx);
             ctx.paste = Some(ptx);
             ctx.log_line(&format!(
@@ -339,7 +366,12 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
                 cfg.flow.name(),
                 cfg.environment.login_url()
             ));
-            ctx.job = Some(tokio::spawn(engine::run_with(*cfg, client, tx, Some(prx))));
+            ctx.job = Some(tokio::spawn(engine::run_session(
+                *cfg,
+                client,
+                tx,
+                Some(prx),
+            )));
         }
         Effect::NextScenario => {
             let current = app.demo_scenario.clone().unwrap_or_default();
@@ -370,6 +402,20 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             }
             app.overlay = Overlay::Copied(text);
         }
+        Effect::SendRequest(line) => {
+            let (Some(session), Some(client)) = (ctx.session.clone(), app.client.clone()) else {
+                app.status = Some("No session yet: run the check (r) and log in first.".into());
+                return;
+            };
+            match console_request(&line, &session) {
+                Ok(req) => {
+                    app.status = Some(format!("Sending: {line}"));
+                    app.show_log = true;
+                    ctx.console_job = Some(tokio::spawn(async move { client.send(req).await.0 }));
+                }
+                Err(e) => app.status = Some(e),
+            }
+        }
         Effect::Paste(url) => match &ctx.paste {
             Some(tx) if app.running => {
                 let _ = tx.send(url);
@@ -378,6 +424,79 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             _ => app.status = Some("No login is waiting for a redirect URL (r starts one).".into()),
         },
     }
+}
+
+/// A request-console line as a request under the instance URL, with the session's token:
+/// `SELECT …` (a SOQL query), or `METHOD /path[?query] [json body]`.
+pub fn console_request(line: &str, session: &Session) -> Result<Request, String> {
+    let base = session.instance_url.trim_end_matches('/');
+    if line.len() > 7 && line[..7].eq_ignore_ascii_case("select ") {
+        let q: String = url::form_urlencoded::byte_serialize(line.as_bytes()).collect();
+        return Ok(Request::get(format!(
+            "{base}/services/data/{}/query?q={q}",
+            engine::API_VERSION
+        ))
+        .bearer(&session.access_token));
+    }
+    let (method, rest) = line.split_once(' ').ok_or(
+        "Type METHOD /path (e.g. GET /services/apexrest/spapi/v4/employees) or a SELECT query.",
+    )?;
+    let method = match method.to_ascii_uppercase().as_str() {
+        "GET" => reqwest::Method::GET,
+        "POST" => reqwest::Method::POST,
+        "PATCH" => reqwest::Method::PATCH,
+        "PUT" => reqwest::Method::PUT,
+        "DELETE" => reqwest::Method::DELETE,
+        "HEAD" => reqwest::Method::HEAD,
+        _ => {
+            return Err(format!(
+                "`{method}` is not an HTTP method (GET, POST, PATCH, PUT, DELETE)"
+            ));
+        }
+    };
+    let rest = rest.trim();
+    if !rest.starts_with('/') {
+        return Err("The path must start with / (it is sent to the instance URL).".into());
+    }
+    // A JSON body may follow the path, after the first space before a `{` or `[`.
+    let (path, body) = match rest
+        .find([' '])
+        .filter(|i| rest[*i..].trim_start().starts_with(['{', '[']))
+    {
+        Some(i) => (rest[..i].to_string(), Some(rest[i..].trim().to_string())),
+        None => (rest.to_string(), None),
+    };
+    let mut url = url::Url::parse(&format!(
+        "{base}{}",
+        path.split('?').next().unwrap_or(&path)
+    ))
+    .map_err(|e| format!("bad path: {e}"))?;
+    if let Some((_, q)) = path.split_once('?') {
+        let mut pairs = url.query_pairs_mut();
+        for part in q.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            pairs.append_pair(k, v);
+        }
+    }
+    let mut req = match body {
+        Some(b) => {
+            let v: serde_json::Value =
+                serde_json::from_str(&b).map_err(|e| format!("the body is not JSON: {e}"))?;
+            let mut r = Request::post_json(url.to_string(), v);
+            r.method = method;
+            r
+        }
+        None => Request {
+            method,
+            url: url.to_string(),
+            headers: Vec::new(),
+            body: None,
+        },
+    };
+    req = req
+        .bearer(&session.access_token)
+        .header("Accept", "application/json");
+    Ok(req)
 }
 
 /// The run a scenario switch starts: the same as pressing r.

@@ -773,6 +773,17 @@ fn human_bytes(n: usize) -> String {
 }
 
 fn draw_hints(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    if let Some(c) = &app.console {
+        let line = format!(
+            "request> {}▏  (GET /path · POST /path {{json}} · SELECT … · Enter sends · Esc)",
+            first_line(c)
+        );
+        f.render_widget(
+            Paragraph::new(line).style(Style::default().add_modifier(Modifier::BOLD)),
+            area,
+        );
+        return;
+    }
     let hint = if app.form.editing || app.filtering || app.pasting {
         "typing — Enter done · Esc cancel".to_string()
     } else {
@@ -816,11 +827,19 @@ pub const HELP: &[(&str, &str)] = &[
     ("v", "connected app: reveal or mask the secret"),
     ("p", "login: paste the redirect URL"),
     ("w", "inspector: wrap long lines"),
+    (
+        ":",
+        "request console: GET /path, POST /path {json}, or SELECT …",
+    ),
+    (
+        "P",
+        "next saved profile (environment, key, flow; no secrets)",
+    ),
     ("g G, PgUp PgDn", "top, bottom, page"),
 ];
 
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
-    let r = centered(area, 70, (HELP.len() as u16 + 5).min(area.height));
+    let r = centered(area, 78, (HELP.len() as u16 + 5).min(area.height));
     f.render_widget(Clear, r);
     let mut lines: Vec<Line> = HELP
         .iter()

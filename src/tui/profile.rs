@@ -1,0 +1,77 @@
+//! Profiles: the environment, consumer key, username, flow and callback of each org, saved
+//! under the user's config directory and offered next time. Secrets and tokens are never
+//! written here; the file is created owner-only.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// `production`, `sandbox` or a URL.
+    pub env: String,
+    pub client_id: String,
+    pub username: String,
+    pub flow: String,
+    pub pkce: bool,
+    pub preset: String,
+    pub callback: String,
+}
+
+impl Profile {
+    pub fn label(&self) -> String {
+        let key = if self.client_id.len() > 12 {
+            format!("{}…", &self.client_id[..12])
+        } else {
+            self.client_id.clone()
+        };
+        format!("{} · {} · {}", self.env, key, self.flow)
+    }
+}
+
+pub fn path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("SAGEDIAG_PROFILES") {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "sagediag").map(|d| d.config_dir().join("profiles.json"))
+}
+
+/// Saved profiles, most recent first; a missing or unreadable file gives none.
+pub fn load() -> Vec<Profile> {
+    path().map(|p| load_from(&p)).unwrap_or_default()
+}
+
+pub fn load_from(path: &std::path::Path) -> Vec<Profile> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
+/// Puts `p` first (replacing the same env + consumer key) and writes the file, owner-only.
+pub fn save(p: &Profile) -> std::io::Result<()> {
+    match path() {
+        Some(path) => save_to(&path, p),
+        None => Ok(()),
+    }
+}
+
+pub fn save_to(path: &std::path::Path, p: &Profile) -> std::io::Result<()> {
+    let mut all = load_from(path);
+    all.retain(|x| !(x.env == p.env && x.client_id == p.client_id));
+    all.insert(0, p.clone());
+    all.truncate(20);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text = serde_json::to_string_pretty(&all).map_err(std::io::Error::other)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    use std::io::Write;
+    opts.open(path)?.write_all(text.as_bytes())
+}
