@@ -114,6 +114,19 @@ pub struct CheckArgs {
     /// Seconds to wait for a person to log in (web and device flows).
     #[arg(long, default_value_t = 300)]
     pub login_timeout: u64,
+    /// Write a Markdown report for support (no secrets) to this file.
+    #[arg(long, value_name = "FILE.md")]
+    pub report: Option<std::path::PathBuf>,
+    /// Export the request log as HAR 1.2 (secrets redacted) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<std::path::PathBuf>,
+    /// Field coverage for downstream sync: page through the employees and count populated
+    /// fields, missing and duplicate emails, leavers with email.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Most employees field coverage reads.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub coverage_limit: u64,
 }
 
 #[derive(Debug, Args)]

@@ -76,7 +76,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     };
     let code = runtime.block_on(async move {
         tokio::select! {
-            code = sagediag::check::run(cfg, args.json) => code,
+            code = sagediag::check::run(cfg, sagediag::check::Outputs { json: args.json, report: args.report.clone(), har: args.har.clone() }) => code,
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("sagediag check: interrupted");
                 130

@@ -665,3 +665,196 @@ fn troubleshooting_doc_is_current_and_lists_every_code() {
         );
     }
 }
+
+/// Checks a HAR document against HAR 1.2's required fields and types.
+fn assert_har_1_2(har: &Value) {
+    let log = &har["log"];
+    assert_eq!(log["version"], "1.2");
+    assert!(log["creator"]["name"].is_string() && log["creator"]["version"].is_string());
+    let entries = log["entries"].as_array().expect("entries");
+    assert!(!entries.is_empty());
+    for e in entries {
+        let started = e["startedDateTime"].as_str().expect("startedDateTime");
+        assert!(
+            started.len() == 24 && started.ends_with('Z') && &started[10..11] == "T",
+            "ISO 8601: {started}"
+        );
+        assert!(e["time"].is_number());
+        let req = &e["request"];
+        for k in ["method", "url", "httpVersion"] {
+            assert!(req[k].is_string(), "request.{k}");
+        }
+        for k in ["cookies", "headers", "queryString"] {
+            assert!(req[k].is_array(), "request.{k}");
+        }
+        assert!(req["headersSize"].is_number() && req["bodySize"].is_number());
+        if let Some(post) = req.get("postData") {
+            assert!(post["mimeType"].is_string() && post["text"].is_string());
+        }
+        let resp = &e["response"];
+        assert!(
+            resp["status"].is_number()
+                && resp["statusText"].is_string()
+                && resp["httpVersion"].is_string()
+        );
+        assert!(resp["cookies"].is_array() && resp["headers"].is_array());
+        assert!(resp["content"]["size"].is_number() && resp["content"]["mimeType"].is_string());
+        assert!(
+            resp["redirectURL"].is_string()
+                && resp["headersSize"].is_number()
+                && resp["bodySize"].is_number()
+        );
+        assert!(e["cache"].is_object());
+        for k in ["send", "wait", "receive"] {
+            assert!(e["timings"][k].is_number(), "timings.{k}");
+        }
+        for h in req["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(resp["headers"].as_array().unwrap())
+        {
+            assert!(h["name"].is_string() && h["value"].is_string());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_har_and_field_coverage() {
+    let mut sc = Scenario::load("missing-permission-sets").unwrap();
+    sc.data.employees = 1_234;
+    sc.data.page_size = 500;
+    let cfg = sc.data.clone();
+    let sim = start_with(sc).await;
+    let dir = std::env::temp_dir().join(format!("sagediag-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (md, har) = (dir.join("report.md"), dir.join("log.har"));
+    let run = check(
+        &sim,
+        &[
+            "--coverage",
+            "--report",
+            md.to_str().unwrap(),
+            "--har",
+            har.to_str().unwrap(),
+        ],
+    )
+    .await;
+
+    // Field coverage equals what the org holds.
+    let c = &run.json["coverage"];
+    let records: Vec<Value> = (0..1_234)
+        .map(|i| sagediag::sim::data::Entity::Employees.record(&cfg, i))
+        .collect();
+    assert_eq!(c["employees"], 1_234);
+    assert_eq!(c["pages"], 3);
+    let missing = records
+        .iter()
+        .filter(|r| r["emailAddress"].is_null())
+        .count();
+    assert_eq!(c["missing_email"], missing);
+    let mut seen = std::collections::HashMap::new();
+    for r in &records {
+        if let Some(e) = r["emailAddress"].as_str() {
+            *seen.entry(e.to_lowercase()).or_insert(0) += 1;
+        }
+    }
+    let dups = seen.values().filter(|n| **n > 1).count();
+    assert!(dups > 0, "the data has duplicate emails");
+    assert_eq!(c["duplicate_emails"], dups);
+    let leavers_with_email = records
+        .iter()
+        .filter(|r| r["currentEmployment"]["active"] == false && r["emailAddress"].is_string())
+        .count();
+    assert_eq!(c["leavers_with_email"], leavers_with_email);
+    let dept = c["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "hrDepartment")
+        .unwrap();
+    assert_eq!(
+        dept["populated"],
+        records
+            .iter()
+            .filter(|r| r["hrDepartment"].is_string())
+            .count()
+    );
+    assert!(run.codes().contains("SYNC_KEY_PROBLEMS"));
+
+    // The Markdown report.
+    let report = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        report.contains("| FAIL ✗ | Sage People Salaries API |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("`PERMISSION_SET_MISSING`")
+            && report.contains("Permission Set Assignments")
+    );
+    assert!(report.contains("## Field coverage") && report.contains("1234 employees in 3 pages"));
+    assert!(report.contains("## Request log"));
+
+    // The HAR: parsed back, HAR 1.2, redacted.
+    let har_text = std::fs::read_to_string(&har).unwrap();
+    let har_json: Value = serde_json::from_str(&har_text).unwrap();
+    assert_har_1_2(&har_json);
+    let entries = har_json["log"]["entries"].as_array().unwrap();
+    assert_eq!(
+        entries.len(),
+        run.json["requests"].as_array().unwrap().len()
+    );
+    let token_call = entries
+        .iter()
+        .find(|e| {
+            e["request"]["postData"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("grant_type=authorization_code"))
+        })
+        .unwrap();
+    let params = token_call["request"]["postData"]["params"]
+        .as_array()
+        .unwrap();
+    for secret_param in ["client_secret", "code", "code_verifier"] {
+        let p = params
+            .iter()
+            .find(|p| p["name"] == secret_param)
+            .unwrap_or_else(|| panic!("{secret_param} param"));
+        assert_eq!(p["value"], "[REDACTED]", "{secret_param}");
+    }
+    assert!(entries.iter().any(|e| {
+        e["request"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["name"] == "Authorization" && h["value"] == "Bearer [REDACTED]")
+    }));
+    for secret in secrets_of(&sim) {
+        assert!(!har_text.contains(&secret), "a secret in the HAR");
+        assert!(!report.contains(&secret), "a secret in the report");
+    }
+    // Coverage pages are counted but their bodies are not kept in the log.
+    let pages: Vec<&Value> = entries
+        .iter()
+        .filter(|e| {
+            e["request"]["url"]
+                .as_str()
+                .unwrap()
+                .contains("/employees?marker=")
+                && e["response"]["status"] == 200
+        })
+        .collect();
+    assert_eq!(pages.len(), 2, "pages 2 and 3 (then a 204)");
+    assert!(
+        pages
+            .iter()
+            .all(|e| e["response"]["content"].get("text").is_none()
+                && e["response"]["bodySize"].as_u64().unwrap() > 1000)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+
+    // The limit stops paging cleanly.
+    let run = check(&sim, &["--coverage", "--coverage-limit", "600"]).await;
+    assert_eq!(run.json["coverage"]["employees"], 600);
+    assert_eq!(run.json["coverage"]["limited"], true);
+}

@@ -135,9 +135,28 @@ fn finished(missing: &[&str]) -> App {
         scopes: Some("api refresh_token".into()),
         refresh_token_issued: Some(true),
         refresh_rotated: Some(false),
+        coverage: Some(coverage()),
     };
     app.on_report(report);
     app
+}
+
+fn coverage() -> sagediag::engine::coverage::Coverage {
+    let mut tally = sagediag::engine::coverage::Tally::default();
+    for i in 0..40 {
+        let email = if i % 13 == 0 {
+            serde_json::Value::Null
+        } else {
+            serde_json::Value::from(format!("p{}@acme.example", i % 37))
+        };
+        tally.add(&serde_json::json!({
+            "id": format!("a2G25000000{i:04}"), "fullName": "A B", "firstName": "A", "lastName": "B", "emailAddress": email,
+            "hrDepartment": if i % 5 == 0 { serde_json::Value::Null } else { "Finance".into() },
+            "currentEmployment": {"active": i % 7 != 0, "jobTitle": "Analyst", "name": "2020.01 #1", "startDate": "2020-01-01", "endDate": null},
+            "workAddress": {"name": "Reading HQ", "line1": "1 Road", "city": "Reading", "country": "United Kingdom"}
+        }));
+    }
+    tally.finish()
 }
 
 fn render(app: &App, w: u16, h: u16) -> String {
@@ -234,6 +253,22 @@ fn request_log_and_inspector() {
     );
     app.overlay = Overlay::Inspector(ins);
     snap("inspector", &app);
+}
+
+#[test]
+fn coverage_overlay() {
+    let mut app = finished(&[]);
+    app.screen = Screen::Permissions;
+    assert!(render(&app, 120, 40).contains("Field coverage: 40 employees"));
+    app.overlay = Overlay::Coverage;
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("emailAddress")
+            && text.contains("No / shared email")
+            && text.contains("Leavers w/ email"),
+        "{text}"
+    );
+    snap("coverage", &app);
 }
 
 #[test]

@@ -37,6 +37,7 @@ pub fn config(args: &CheckArgs) -> Result<Config, Usage> {
     cfg.scopes = args.scope.clone();
     cfg.timeout = Duration::from_secs(args.timeout.max(1));
     cfg.login_timeout = Duration::from_secs(args.login_timeout.max(1));
+    cfg.coverage_limit = args.coverage.then_some(args.coverage_limit);
     match flow {
         Flow::Jwt => {
             let path = args.private_key.as_ref().ok_or_else(|| {
@@ -77,8 +78,16 @@ pub fn config(args: &CheckArgs) -> Result<Config, Usage> {
     Ok(cfg)
 }
 
+/// Where to write what the run can be shared as.
+#[derive(Default)]
+pub struct Outputs {
+    pub json: bool,
+    pub report: Option<std::path::PathBuf>,
+    pub har: Option<std::path::PathBuf>,
+}
+
 /// Runs the check; returns the exit code.
-pub async fn run(cfg: Config, json: bool) -> u8 {
+pub async fn run(cfg: Config, out: Outputs) -> u8 {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let pasted = (cfg.flow == Flow::Web).then(|| {
         let (ptx, prx) = tokio::sync::mpsc::unbounded_channel();
@@ -93,27 +102,79 @@ pub async fn run(cfg: Config, json: bool) -> u8 {
         });
         prx
     });
-    let engine = tokio::spawn(engine::run(cfg, tx, pasted));
+    let client = match engine::http::Client::new(cfg.timeout, Some(tx.clone())) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sagediag check: {e}");
+            return 1;
+        }
+    };
+    let engine = tokio::spawn(engine::run_with(cfg, client.clone(), tx, pasted));
     let interactive = std::io::stderr().is_terminal();
-    while let Some(event) = rx.recv().await {
-        progress(&event, interactive);
-    }
-    let report = match engine.await {
+    // The loop ends with the engine's task, not the channel: the client kept for the HAR export
+    // holds a sender, so the channel stays open.
+    let mut engine = engine;
+    let joined = loop {
+        tokio::select! {
+            Some(event) = rx.recv() => progress(&event, interactive),
+            done = &mut engine => {
+                while let Ok(event) = rx.try_recv() {
+                    progress(&event, interactive);
+                }
+                break done;
+            }
+        }
+    };
+    let report = match joined {
         Ok(r) => r,
         Err(e) => {
             eprintln!("sagediag: the check stopped unexpectedly: {e}");
             return 1;
         }
     };
-    let mut out = std::io::stdout().lock();
-    let text = if json {
+    let mut code = u8::from(report.has_errors());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    if let Some(path) = &out.report {
+        // Scrubbed again with every secret the run learnt (belt and braces).
+        match std::fs::write(path, client.scrub(&engine::export::markdown(&report, now))) {
+            Ok(()) => eprintln!("Report written to {}", path.display()),
+            Err(e) => {
+                eprintln!(
+                    "sagediag check: cannot write the report to {}: {e}",
+                    path.display()
+                );
+                code = code.max(1);
+            }
+        }
+    }
+    if let Some(path) = &out.har {
+        let har = client.scrub(
+            &serde_json::to_string_pretty(&engine::export::har(&client.exchanges()))
+                .unwrap_or_default(),
+        );
+        match std::fs::write(path, har) {
+            Ok(()) => eprintln!("HAR written to {}", path.display()),
+            Err(e) => {
+                eprintln!(
+                    "sagediag check: cannot write the HAR file to {}: {e}",
+                    path.display()
+                );
+                code = code.max(1);
+            }
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    let text = if out.json {
         serde_json::to_string_pretty(&report).unwrap_or_default()
     } else {
         human(&report)
     };
-    let _ = writeln!(out, "{text}");
-    let _ = out.flush();
-    u8::from(report.has_errors())
+    let _ = writeln!(stdout, "{text}");
+    let _ = stdout.flush();
+    code
 }
 
 fn progress(e: &Event, _interactive: bool) {
@@ -223,6 +284,32 @@ pub fn human(r: &Report) -> String {
     ));
     for sk in &o.skipped {
         s.push_str(&format!("  skipped: {sk}\n"));
+    }
+    if let Some(c) = &r.coverage {
+        s.push_str(&format!(
+            "\nField coverage ({} employees, {} pages{})\n",
+            c.employees,
+            c.pages,
+            if c.limited { ", limit reached" } else { "" }
+        ));
+        for f in &c.fields {
+            let pct = if c.employees == 0 {
+                0.0
+            } else {
+                f.populated as f64 * 100.0 / c.employees as f64
+            };
+            s.push_str(&format!(
+                "  {:<20} {:>8} {:>6.1}%\n",
+                f.label, f.populated, pct
+            ));
+        }
+        s.push_str(&format!(
+            "  without email: {} · duplicate emails: {} ({} records) · leavers with email: {} of {}\n",
+            c.missing_email, c.duplicate_emails, c.records_with_duplicate_email, c.leavers_with_email, c.leavers
+        ));
+        if let Some(why) = &c.stopped {
+            s.push_str(&format!("  stopped early: {why}\n"));
+        }
     }
     let errors = r
         .findings

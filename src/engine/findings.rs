@@ -200,6 +200,10 @@ catalog! {
         "The consumer key or secret has an unusual shape.",
         "Stray whitespace or a newline from pasting, or a value that is not a consumer key.",
         ["Copy the value again from Manage Consumer Details; a consumer key usually starts with 3MVG and is 85 characters long."];
+    SYNC_KEY_PROBLEMS, Warning, "Email cannot serve as a unique sync key",
+        "Field coverage finds employees without an email, or emails shared by several records.",
+        "Integrations that load employees into another system (asset or identity platforms) key on Email: a record without one, or two with the same one, cannot be synced.",
+        ["Fill in the Team Member's work email in Sage People for the records listed.", "Resolve duplicated emails (often a rehire or a test record).", "Or choose the Sage People ID as the sync key in the integration's field mapping."];
     SIGNATURE_INVALID, Warning, "The token response signature does not verify",
         "base64(HMAC-SHA256(secret, id + issued_at)) differs from signature.",
         "The consumer secret used is not the app's, or a proxy altered the response.",

@@ -128,6 +128,8 @@ pub struct Request {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
+    /// Keep the response body in the log (off for bulk paging: only its size is kept).
+    pub keep_body: bool,
 }
 
 impl Request {
@@ -137,6 +139,7 @@ impl Request {
             url: url.into(),
             headers: Vec::new(),
             body: None,
+            keep_body: true,
         }
     }
     pub fn post_form(url: impl Into<String>, form: &[(&str, &str)]) -> Request {
@@ -149,6 +152,7 @@ impl Request {
             url: url.into(),
             headers: Vec::new(),
             body: Some(Body::Form(form)),
+            keep_body: true,
         }
     }
     pub fn post_json(url: impl Into<String>, body: Value) -> Request {
@@ -157,11 +161,20 @@ impl Request {
             url: url.into(),
             headers: Vec::new(),
             body: Some(Body::Json(body)),
+            keep_body: true,
         }
     }
     pub fn bearer(mut self, token: &str) -> Request {
         self.headers
             .push(("Authorization".into(), format!("Bearer {token}")));
+        self
+    }
+    pub fn with_method(mut self, method: reqwest::Method) -> Request {
+        self.method = method;
+        self
+    }
+    pub fn without_body_in_log(mut self) -> Request {
+        self.keep_body = false;
         self
     }
     pub fn header(mut self, name: &str, value: &str) -> Request {
@@ -271,6 +284,7 @@ impl Client {
         for (k, v) in &req.headers {
             builder = builder.header(k, v);
         }
+        let keep_body = req.keep_body;
         let body_text = match &req.body {
             Some(Body::Form(form)) => {
                 let encoded: String = url::form_urlencoded::Serializer::new(String::new())
@@ -365,8 +379,9 @@ impl Client {
                             })
                             .collect();
                         entry.response_bytes = r.body.len();
-                        let keep = &r.body[..r.body.len().min(BODY_CAPACITY)];
-                        entry.body_truncated = r.body.len() > BODY_CAPACITY;
+                        let cap = if keep_body { BODY_CAPACITY } else { 0 };
+                        let keep = &r.body[..r.body.len().min(cap)];
+                        entry.body_truncated = r.body.len() > cap;
                         let text = String::from_utf8_lossy(keep);
                         let redacted =
                             if r.header("content-type").is_some_and(|c| c.contains("json")) {
@@ -440,6 +455,8 @@ pub fn redact_header(name: &str, value: &str) -> String {
             None => REDACTED.into(),
         },
         "cookie" | "set-cookie" => REDACTED.into(),
+        // A redirect carries the authorization code (or a token) in its query.
+        "location" | "content-location" | "refresh" => redact_url(value),
         _ => value.to_string(),
     }
 }

@@ -3,8 +3,10 @@
 //! returns a [`Report`]. The console and `sagediag check` are two front ends over it.
 
 pub mod classify;
+pub mod coverage;
 pub mod crypto;
 pub mod environment;
+pub mod export;
 pub mod findings;
 pub mod http;
 pub mod login;
@@ -141,6 +143,8 @@ pub struct Config {
     pub timeout: Duration,
     /// How long to wait for a person to log in (web, device).
     pub login_timeout: Duration,
+    /// Field coverage: page through at most this many employees (None: skip the step).
+    pub coverage_limit: Option<u64>,
 }
 
 impl Config {
@@ -164,6 +168,7 @@ impl Config {
             scopes: None,
             timeout: Duration::from_secs(30),
             login_timeout: Duration::from_secs(300),
+            coverage_limit: None,
         }
     }
 
@@ -206,6 +211,7 @@ pub enum StepId {
     Token,
     Org,
     Probes,
+    Coverage,
 }
 
 impl StepId {
@@ -217,6 +223,7 @@ impl StepId {
             StepId::Token => "Token checks",
             StepId::Org => "Org checks",
             StepId::Probes => "Permission-set probes",
+            StepId::Coverage => "Field coverage",
         }
     }
 }
@@ -329,6 +336,8 @@ pub struct Report {
     pub scopes: Option<String>,
     pub refresh_token_issued: Option<bool>,
     pub refresh_rotated: Option<bool>,
+    /// Field coverage of the employee records, when asked for.
+    pub coverage: Option<coverage::Coverage>,
 }
 
 impl Report {
@@ -364,6 +373,7 @@ pub struct Run {
     pub scopes: Option<String>,
     pub refresh_token_issued: Option<bool>,
     pub refresh_rotated: Option<bool>,
+    pub coverage: Option<coverage::Coverage>,
     /// Redirect URLs pasted by the user (web flow), instead of the loopback callback.
     pub pasted: Option<UnboundedReceiver<String>>,
 }
@@ -515,6 +525,7 @@ pub async fn run_session(
         scopes: None,
         refresh_token_issued: None,
         refresh_rotated: None,
+        coverage: None,
         pasted,
     };
     let tokens = steps(&mut run).await;
@@ -596,6 +607,47 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     let summary = org::probes(run, &tokens).await;
     let status = run.status_since(n);
     run.step_end(StepId::Probes, t, status, summary);
+    // 7. Field coverage, when asked for and the Employees endpoint answers.
+    if let Some(limit) = run.cfg.coverage_limit {
+        let t = run.step_start(StepId::Coverage);
+        let employees_ok = run
+            .endpoints
+            .iter()
+            .any(|e| e.name == "Employees" && e.status == Status::Pass);
+        if !employees_ok {
+            run.step_end(
+                StepId::Coverage,
+                t,
+                Status::Skip,
+                "skipped: the Employees endpoint does not answer",
+            );
+        } else {
+            let n = run.findings.len();
+            let c = coverage::coverage(run, &tokens, limit).await;
+            if c.missing_email > 0 || c.duplicate_emails > 0 {
+                run.raise(Finding::new(
+                    "SYNC_KEY_PROBLEMS",
+                    format!(
+                        "Of {} employees, {} have no email and {} emails are shared by {} records; {} leavers still hold a work email.",
+                        c.employees, c.missing_email, c.duplicate_emails, c.records_with_duplicate_email, c.leavers_with_email
+                    ),
+                    vec![],
+                ));
+            }
+            let summary = format!(
+                "{} employees in {} pages{}; {} without email, {} duplicate emails, {} leavers with email",
+                c.employees,
+                c.pages,
+                if c.limited { " (limit reached)" } else { "" },
+                c.missing_email,
+                c.duplicate_emails,
+                c.leavers_with_email
+            );
+            let status = run.status_since(n);
+            run.coverage = Some(c);
+            run.step_end(StepId::Coverage, t, status, summary);
+        }
+    }
     Some(tokens)
 }
 
@@ -641,6 +693,7 @@ fn empty_report(cfg: &Config) -> Report {
         scopes: None,
         refresh_token_issued: None,
         refresh_rotated: None,
+        coverage: None,
     }
 }
 
@@ -676,6 +729,7 @@ fn finish(run: Run) -> Report {
     report.scopes = run.scopes;
     report.refresh_token_issued = run.refresh_token_issued;
     report.refresh_rotated = run.refresh_rotated;
+    report.coverage = run.coverage;
     report.outcome = if report.has_errors() { "fail" } else { "pass" };
     report
 }

@@ -193,6 +193,7 @@ impl Form {
         cfg.open_browser = false;
         cfg.login_timeout = std::time::Duration::from_secs(300);
         cfg.timeout = std::time::Duration::from_secs(30);
+        cfg.coverage_limit = Some(20_000);
         Ok(cfg)
     }
 }
@@ -336,6 +337,8 @@ pub fn curl(e: &Exchange) -> String {
 pub enum Overlay {
     None,
     Help,
+    /// The field-coverage table of the last run.
+    Coverage,
     Inspector(Inspector),
     ConfirmQuit,
     /// Text that was copied (also shown, since some terminals drop OSC 52).
@@ -350,6 +353,8 @@ pub enum Effect {
     Paste(String),
     /// The request console: `METHOD /path [json body]` or a SOQL query.
     SendRequest(String),
+    /// Write the Markdown report and the HAR file of the last run.
+    Export,
 }
 
 /// The demo's self-playing journey.
@@ -650,7 +655,7 @@ impl App {
         }
         // Overlays take the keys first.
         match &mut self.overlay {
-            Overlay::Help | Overlay::Copied(_) => {
+            Overlay::Help | Overlay::Copied(_) | Overlay::Coverage => {
                 if matches!(
                     key.code,
                     KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
@@ -776,6 +781,15 @@ impl App {
             }
             KeyCode::Char(':') => {
                 self.console = Some(text(""));
+                return None;
+            }
+            KeyCode::Char('W') => return Some(Effect::Export),
+            KeyCode::Char('C') => {
+                if self.report.as_ref().is_some_and(|r| r.coverage.is_some()) {
+                    self.overlay = Overlay::Coverage;
+                } else {
+                    self.status = Some("No field coverage yet: it runs after the probes when the Employees endpoint answers.".into());
+                }
                 return None;
             }
             KeyCode::Char('P') if !self.profiles.is_empty() && self.demo_scenario.is_none() => {

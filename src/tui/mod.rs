@@ -402,6 +402,30 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             }
             app.overlay = Overlay::Copied(text);
         }
+        Effect::Export => {
+            let (Some(report), Some(client)) = (&app.report, &app.client) else {
+                app.status = Some("Nothing to export yet: run the check first (r).".into());
+                return;
+            };
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            let stamp = engine::export::iso8601(now).replace([':', '.'], "-");
+            let md = format!("sagediag-report-{stamp}.md");
+            let har = format!("sagediag-{stamp}.har");
+            let har_text = client.scrub(
+                &serde_json::to_string_pretty(&engine::export::har(&client.exchanges()))
+                    .unwrap_or_default(),
+            );
+            let md_text = client.scrub(&engine::export::markdown(report, now));
+            app.status = Some(
+                match (std::fs::write(&md, md_text), std::fs::write(&har, har_text)) {
+                    (Ok(()), Ok(())) => format!("Wrote {md} and {har} (secrets redacted)."),
+                    (Err(e), _) | (_, Err(e)) => format!("Could not write the report: {e}"),
+                },
+            );
+        }
         Effect::SendRequest(line) => {
             let (Some(session), Some(client)) = (ctx.session.clone(), app.client.clone()) else {
                 app.status = Some("No session yet: run the check (r) and log in first.".into());
@@ -486,12 +510,7 @@ pub fn console_request(line: &str, session: &Session) -> Result<Request, String>
             r.method = method;
             r
         }
-        None => Request {
-            method,
-            url: url.to_string(),
-            headers: Vec::new(),
-            body: None,
-        },
+        None => Request::get(url.to_string()).with_method(method),
     };
     req = req
         .bearer(&session.access_token)

@@ -110,6 +110,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => draw_help(f, app, area),
+        Overlay::Coverage => draw_coverage(f, app, area),
         Overlay::Inspector(_) => draw_inspector(f, app, &t, area),
         Overlay::ConfirmQuit => {
             let r = centered(area, 50, 5);
@@ -616,6 +617,12 @@ fn draw_permissions(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         for s in &o.skipped {
             lines.push(Line::from(format!(" skipped: {s}")).style(t.dim()));
         }
+        if let Some(c) = &r.coverage {
+            lines.push(Line::from(format!(
+                " Field coverage: {} employees · {} without email · {} duplicate emails · {} leavers with email (C: table)",
+                c.employees, c.missing_email, c.duplicate_emails, c.leavers_with_email
+            )));
+        }
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rest);
 }
@@ -812,30 +819,26 @@ pub const HELP: &[(&str, &str)] = &[
     ("q", "quit (asks if a login is in flight)"),
     ("Ctrl-C", "quit at once"),
     ("1-5, [ ], ← →", "go to a step"),
-    ("↑ ↓, j k", "move"),
+    ("↑ ↓ j k g G PgUp PgDn", "move; top, bottom, page"),
     ("Enter", "choose / edit / open the request"),
     ("Esc", "stop editing, close"),
     ("r", "run the whole check (again)"),
     ("s", "demo: switch to the next scenario and run"),
-    ("Tab", "show and focus the request log"),
-    ("L", "show or hide the request log"),
+    ("Tab, L", "focus, or show/hide, the request log"),
     ("/", "log: filter · inspector: search (n next)"),
-    (
-        "c",
-        "copy (URL, callback, fix, curl) via OSC 52, also shown",
-    ),
+    ("c", "copy (URL, callback, fix, curl) by OSC 52; also shown"),
     ("v", "connected app: reveal or mask the secret"),
     ("p", "login: paste the redirect URL"),
     ("w", "inspector: wrap long lines"),
     (
         ":",
-        "request console: GET /path, POST /path {json}, or SELECT …",
+        "request console: GET /path, POST /path {json}, SELECT …",
     ),
     (
-        "P",
-        "next saved profile (environment, key, flow; no secrets)",
+        "C, W",
+        "field-coverage table · write the report (.md) and HAR",
     ),
-    ("g G, PgUp PgDn", "top, bottom, page"),
+    ("P", "next saved profile (no secrets are saved)"),
 ];
 
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
@@ -843,7 +846,7 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Clear, r);
     let mut lines: Vec<Line> = HELP
         .iter()
-        .map(|(k, v)| Line::from(format!(" {k:<16} {v}")))
+        .map(|(k, v)| Line::from(format!(" {k:<22} {v}")))
         .collect();
     lines.push(Line::from(""));
     lines.push(Line::from(format!(
@@ -852,6 +855,63 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     )));
     f.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(" Keys ")),
+        r,
+    );
+}
+
+fn draw_coverage(f: &mut Frame, app: &App, area: Rect) {
+    let Some(c) = app.report.as_ref().and_then(|r| r.coverage.as_ref()) else {
+        return;
+    };
+    let r = centered(area, 78, (c.fields.len() as u16 + 4).min(area.height));
+    f.render_widget(Clear, r);
+    let mut rows: Vec<Row> = c
+        .fields
+        .iter()
+        .map(|fc| {
+            let pct = if c.employees == 0 {
+                0.0
+            } else {
+                fc.populated as f64 * 100.0 / c.employees as f64
+            };
+            Row::new(vec![
+                fc.label.to_string(),
+                fc.path.to_string(),
+                fc.populated.to_string(),
+                format!("{pct:.1}%"),
+            ])
+        })
+        .collect();
+    rows.push(
+        Row::new(vec![
+            "No / shared email".to_string(),
+            format!(
+                "{} / {} emails ({} records)",
+                c.missing_email, c.duplicate_emails, c.records_with_duplicate_email
+            ),
+            "Leavers w/ email".to_string(),
+            format!("{} of {}", c.leavers_with_email, c.leavers),
+        ])
+        .style(Style::default().add_modifier(Modifier::BOLD)),
+    );
+    let title = format!(
+        " Field coverage — {} employees{} · Esc closes ",
+        c.employees,
+        if c.limited { " (limit reached)" } else { "" }
+    );
+    let widths = [
+        Constraint::Length(18),
+        Constraint::Length(30),
+        Constraint::Length(16),
+        Constraint::Length(10),
+    ];
+    f.render_widget(
+        Table::new(rows, widths)
+            .header(
+                Row::new(["Field", "API path", "Populated", "%"])
+                    .style(Style::default().add_modifier(Modifier::BOLD)),
+            )
+            .block(Block::bordered().title(title)),
         r,
     );
 }

@@ -1,0 +1,326 @@
+//! What a run can be shared as: a Markdown report a customer can send to support, and the
+//! request log as HAR 1.2 (read by browsers' devtools and HAR viewers). Both are built from what
+//! the engine captured, which is redacted at capture; nothing here sees a secret.
+
+use serde_json::{Value, json};
+
+use super::http::Exchange;
+use super::{Report, Severity, Status};
+
+/// `2026-11-22T20:53:11.123Z` from milliseconds since the epoch.
+pub fn iso8601(unix_ms: u64) -> String {
+    let secs = unix_ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        unix_ms % 1000
+    )
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        302 => "Found",
+        303 => "See Other",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The request log as a HAR 1.2 document.
+pub fn har(exchanges: &[Exchange]) -> Value {
+    let entries: Vec<Value> = exchanges
+        .iter()
+        .map(|e| {
+            let query: Vec<Value> = url::Url::parse(&e.url)
+                .map(|u| u.query_pairs().map(|(k, v)| json!({"name": k, "value": v})).collect())
+                .unwrap_or_default();
+            let headers = |hs: &[(String, String)]| -> Vec<Value> { hs.iter().map(|(k, v)| json!({"name": k, "value": v})).collect() };
+            let mut request = json!({
+                "method": e.method, "url": e.url, "httpVersion": "HTTP/1.1", "cookies": [],
+                "headers": headers(&e.request_headers), "queryString": query, "headersSize": -1,
+                "bodySize": e.request_body.as_ref().map(|b| b.len() as i64).unwrap_or(0),
+            });
+            if let Some(body) = &e.request_body {
+                let mime = header_value(&e.request_headers, "content-type").unwrap_or("application/octet-stream");
+                let mut post = json!({"mimeType": mime, "text": body});
+                if mime.starts_with("application/x-www-form-urlencoded") {
+                    post["params"] = url::form_urlencoded::parse(body.as_bytes()).map(|(k, v)| json!({"name": k, "value": v})).collect();
+                }
+                request["postData"] = post;
+            }
+            let mime = header_value(&e.response_headers, "content-type").unwrap_or("").to_string();
+            let mut content = json!({"size": e.response_bytes, "mimeType": mime});
+            match &e.response_body {
+                Some(b) if !b.is_empty() => content["text"] = Value::from(b.clone()),
+                _ if e.response_bytes > 0 => content["comment"] = Value::from("body not kept in sagediag's log"),
+                _ => {}
+            }
+            let status = e.status.unwrap_or(0);
+            let mut entry = json!({
+                "startedDateTime": iso8601(e.started_unix_ms),
+                "time": e.duration_ms,
+                "request": request,
+                "response": {
+                    "status": status, "statusText": reason(status), "httpVersion": "HTTP/1.1", "cookies": [],
+                    "headers": headers(&e.response_headers), "content": content,
+                    "redirectURL": header_value(&e.response_headers, "location").unwrap_or(""),
+                    "headersSize": -1, "bodySize": e.response_bytes,
+                },
+                "cache": {},
+                "timings": {"send": 0, "wait": e.duration_ms, "receive": 0},
+            });
+            if let Some(err) = &e.error {
+                entry["comment"] = Value::from(err.clone());
+            }
+            entry
+        })
+        .collect();
+    json!({"log": {
+        "version": "1.2",
+        "creator": {"name": "sagediag", "version": env!("CARGO_PKG_VERSION")},
+        "pages": [],
+        "entries": entries,
+        "comment": "Exported by sagediag; secrets (tokens, secrets, passwords, codes, verifiers, assertions) are redacted.",
+    }})
+}
+
+fn mark(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "PASS ✓",
+        Status::Fail => "FAIL ✗",
+        Status::Warn => "WARN !",
+        Status::Skip => "SKIP –",
+    }
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A Markdown report a customer can send to support.
+pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
+    let mut s = String::new();
+    s.push_str("# sagediag report\n\n");
+    s.push_str(&format!(
+        "- Generated: {}\n- sagediag {}\n- Environment: {} (`{}`){}\n- Flow: {}\n- Outcome: **{}**\n",
+        iso8601(generated_unix_ms),
+        r.sagediag_version,
+        r.environment.kind,
+        r.environment.login_url,
+        r.environment.proxy.as_ref().map(|p| format!(", proxy `{p}`")).unwrap_or_default(),
+        r.flow.name(),
+        r.outcome.to_uppercase()
+    ));
+    if let Some(u) = &r.org.username {
+        s.push_str(&format!("- API user: {u}\n"));
+    }
+    s.push_str("\n## Permission sets\n\n| Result | Permission set | Endpoint | HTTP | ms | Records | Assigned | Finding |\n|---|---|---|---|---|---|---|---|\n");
+    for e in &r.endpoints {
+        s.push_str(&format!(
+            "| {} | {} | `{} {}` | {} | {} | {} | {} | {} |\n",
+            mark(e.status),
+            e.permission_set,
+            e.method,
+            e.path,
+            e.http_status
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| "—".into()),
+            e.latency_ms,
+            e.records.map(|n| n.to_string()).unwrap_or_default(),
+            match e.assigned {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "?",
+            },
+            e.finding.map(|c| format!("`{c}`")).unwrap_or_default()
+        ));
+    }
+    let errors = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    s.push_str(&format!(
+        "\n## Findings ({errors} errors, {warnings} warnings)\n"
+    ));
+    if r.findings.is_empty() {
+        s.push_str("\nNone: every check passed.\n");
+    }
+    for f in &r.findings {
+        s.push_str(&format!(
+            "\n### {} `{}` — {}\n\n{}\n",
+            format!("{:?}", f.severity).to_uppercase(),
+            f.code,
+            f.title,
+            f.detail
+        ));
+        if !f.request_ids.is_empty() {
+            s.push_str(&format!(
+                "\nEvidence: request {}\n",
+                f.request_ids
+                    .iter()
+                    .map(|i| format!("#{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        s.push_str("\nFix:\n\n");
+        for (i, step) in f.fix.iter().enumerate() {
+            s.push_str(&format!("{}. {step}\n", i + 1));
+        }
+    }
+    let o = &r.org;
+    let unknown = || "unknown".to_string();
+    s.push_str("\n## Org checks\n\n");
+    s.push_str(&format!(
+        "- API Enabled: {}\n",
+        o.api_enabled
+            .map(|b| if b { "yes" } else { "no" }.to_string())
+            .unwrap_or_else(unknown)
+    ));
+    s.push_str(&format!(
+        "- Sage People API package: {}\n",
+        o.package_version.clone().unwrap_or_else(unknown)
+    ));
+    s.push_str(&format!(
+        "- Refresh token policy: {}\n",
+        o.refresh_token_policy.clone().unwrap_or_else(unknown)
+    ));
+    s.push_str(&format!(
+        "- Permitted users: {}\n",
+        o.permitted_users.clone().unwrap_or_else(unknown)
+    ));
+    s.push_str(&format!(
+        "- API usage: {}\n",
+        o.api_usage
+            .map(|(u, m)| format!("{u} of {m} today"))
+            .unwrap_or_else(unknown)
+    ));
+    if let Some(sets) = &o.assigned_permission_sets {
+        s.push_str(&format!(
+            "- Permission sets assigned: {}\n",
+            if sets.is_empty() {
+                "none".into()
+            } else {
+                sets.join(", ")
+            }
+        ));
+    }
+    s.push_str(&format!(
+        "- Scopes granted: {}\n",
+        r.scopes.clone().unwrap_or_else(unknown)
+    ));
+    for sk in &o.skipped {
+        s.push_str(&format!("- Skipped: {sk}\n"));
+    }
+    if let Some(c) = &r.coverage {
+        s.push_str(&format!(
+            "\n## Field coverage\n\n{} employees in {} pages{}.\n\n| Field | Populated | % |\n|---|---|---|\n",
+            c.employees,
+            c.pages,
+            if c.limited { " (stopped at the limit)" } else { "" }
+        ));
+        for f in &c.fields {
+            let pct = if c.employees == 0 {
+                0.0
+            } else {
+                f.populated as f64 * 100.0 / c.employees as f64
+            };
+            s.push_str(&format!(
+                "| {} (`{}`) | {} | {pct:.1} |\n",
+                f.label, f.path, f.populated
+            ));
+        }
+        s.push_str(&format!(
+            "\n- Without email: {} (e.g. {})\n- Emails shared by several records: {} emails, {} records (e.g. {})\n- Leavers: {}, of whom still holding a work email: {} (e.g. {})\n",
+            c.missing_email,
+            c.examples_missing_email.join(", "),
+            c.duplicate_emails,
+            c.records_with_duplicate_email,
+            c.examples_duplicate_email.join(", "),
+            c.leavers,
+            c.leavers_with_email,
+            c.examples_leaver_with_email.join(", ")
+        ));
+        if let Some(why) = &c.stopped {
+            s.push_str(&format!("- Stopped early: {why}\n"));
+        }
+    }
+    s.push_str("\n## Steps\n\n| Step | Result | ms | Summary |\n|---|---|---|---|\n");
+    for st in &r.steps {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            st.title,
+            mark(st.status),
+            st.duration_ms,
+            cell(&st.summary)
+        ));
+    }
+    s.push_str("\n## Request log\n\n| # | Method | URL | Status | ms |\n|---|---|---|---|---|\n");
+    for q in &r.requests {
+        s.push_str(&format!(
+            "| {} | {} | `{}` | {} | {} |\n",
+            q.id,
+            q.method,
+            cell(&q.url),
+            q.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "error".into()),
+            q.duration_ms
+        ));
+    }
+    s.push_str("\nSecrets (consumer secret, passwords, tokens, authorization codes, PKCE verifiers, assertions) are redacted.\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso8601_dates() {
+        // Cross-checked with `date -u -d @SECONDS`.
+        assert_eq!(super::iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            super::iso8601(1_795_378_616_330),
+            "2026-11-22T20:16:56.330Z"
+        );
+    }
+}
