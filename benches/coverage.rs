@@ -9,7 +9,12 @@ use sagediag::sim::{self, Scenario};
 
 fn status_kb(key: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines().find(|l| l.starts_with(key))?.split_whitespace().nth(1)?.parse().ok()
+    s.lines()
+        .find(|l| l.starts_with(key))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 /// Resets the peak-RSS counter (Linux: writing 5 to clear_refs).
@@ -18,7 +23,11 @@ fn reset_peak() -> bool {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         for (employees, page_size) in [(50_000u32, 200u32), (50_000, 2_000)] {
             let mut sc = Scenario::load("healthy").unwrap();

@@ -31,6 +31,13 @@ pub enum Command {
     Sim(SimArgs),
     /// Open the console on the embedded simulated org; it plays the journey, then hands over.
     Demo(DemoArgs),
+    /// Print shell completions (e.g. `sagediag completions bash > /etc/bash_completion.d/sagediag`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `sagediag man > sagediag.1 && man ./sagediag.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]

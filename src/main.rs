@@ -11,6 +11,21 @@ fn main() -> ExitCode {
         Some(Command::Sim(args)) => run_sim(args),
         Some(Command::Check(args)) => run_check(*args),
         Some(Command::Demo(args)) => run_console(Some(args), cli.mouse),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "sagediag", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("sagediag man: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         None => run_console(None, cli.mouse),
     }
 }
