@@ -121,6 +121,9 @@ pub struct CheckArgs {
     /// Seconds to wait for a person to log in (web and device flows).
     #[arg(long, default_value_t = 300)]
     pub login_timeout: u64,
+    /// JWT audience instead of the environment's login host (like the Salesforce CLI's SF_AUDIENCE_URL).
+    #[arg(long, value_name = "URL")]
+    pub jwt_audience: Option<String>,
     /// Write a Markdown report for support (no secrets) to this file.
     #[arg(long, value_name = "FILE.md")]
     pub report: Option<std::path::PathBuf>,

@@ -402,6 +402,19 @@ async fn finding_codes_from_credentials_and_flows() {
             vec![],
             &["REDIRECT_URI_MISMATCH"],
         ),
+        // The web logins above approved the app, so JWT gets as far as the audience check.
+        (
+            vec![
+                "--flow",
+                "jwt",
+                "--jwt-audience",
+                "https://test.salesforce.com",
+                "--private-key",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem"),
+            ],
+            vec![],
+            &["JWT_AUDIENCE_INVALID"],
+        ),
     ];
     let mut problems = Vec::new();
     // JWT for a user who never approved the app (a fresh org: the web logins below approve it).
@@ -465,6 +478,18 @@ async fn finding_codes_from_org_settings() {
             "SERVER_ERROR",
         ),
         (|s| s.users[0].view_setup = false, vec![], ""),
+        (
+            |s| {
+                // Salaries granted through a permission set group: it works, but no
+                // assignment row names the set.
+                s.users[0]
+                    .permission_sets
+                    .retain(|p| p != "Sage People Salaries API");
+                s.users[0].permission_sets_via_group = vec!["Sage People Salaries API".into()];
+            },
+            vec![],
+            "PERMISSION_SET_MISMATCH",
+        ),
         (
             |s| {
                 s.app.permitted_users = sagediag::sim::scenario::PermittedUsers::AdminApproved;

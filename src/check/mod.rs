@@ -38,6 +38,7 @@ pub fn config(args: &CheckArgs) -> Result<Config, Usage> {
     cfg.timeout = Duration::from_secs(args.timeout.max(1));
     cfg.login_timeout = Duration::from_secs(args.login_timeout.max(1));
     cfg.coverage_limit = args.coverage.then_some(args.coverage_limit);
+    cfg.jwt_audience = args.jwt_audience.clone();
     match flow {
         Flow::Jwt => {
             let path = args.private_key.as_ref().ok_or_else(|| {

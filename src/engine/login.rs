@@ -45,7 +45,11 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
                 ));
                 return None;
             };
-            let aud = run.cfg.environment.jwt_audience();
+            let aud = run
+                .cfg
+                .jwt_audience
+                .clone()
+                .unwrap_or_else(|| run.cfg.environment.jwt_audience());
             let exp = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())

@@ -145,6 +145,8 @@ pub struct Config {
     pub login_timeout: Duration,
     /// Field coverage: page through at most this many employees (None: skip the step).
     pub coverage_limit: Option<u64>,
+    /// The JWT `aud` to use instead of the environment's (as the Salesforce CLI's SF_AUDIENCE_URL).
+    pub jwt_audience: Option<String>,
 }
 
 impl Config {
@@ -169,6 +171,7 @@ impl Config {
             timeout: Duration::from_secs(30),
             login_timeout: Duration::from_secs(300),
             coverage_limit: None,
+            jwt_audience: None,
         }
     }
 

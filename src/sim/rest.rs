@@ -393,7 +393,7 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
         assign(profile_set(ui), 0);
         if sc.org.package_installed {
             for (si, def) in PERMISSION_SETS.iter().enumerate() {
-                if u.has_permission_set(def) {
+                if u.assigned_directly(def) {
                     assign(set_row(si), si + 1);
                 }
             }

@@ -311,6 +311,9 @@ pub struct UserConfig {
     pub view_setup: bool,
     /// Names or labels of the permission sets assigned.
     pub permission_sets: Vec<String>,
+    /// Permission sets granted through a permission set group: they work, but no
+    /// PermissionSetAssignment row names them (only the group's).
+    pub permission_sets_via_group: Vec<String>,
     /// Assigned to the app through a profile or permission set (admin-approved apps).
     pub pre_authorized: bool,
     /// `/authorize?login_hint=<username>` approves at once without a browser.
@@ -480,6 +483,7 @@ impl Default for UserConfig {
                 .iter()
                 .map(|p| p.label.to_string())
                 .collect(),
+            permission_sets_via_group: Vec::new(),
             pre_authorized: true,
             auto_approve: true,
             denies_consent: false,
@@ -666,7 +670,11 @@ impl Scenario {
                     format!("`{}` is not a 15-character user id starting 005", user.id),
                 );
             }
-            for set in &user.permission_sets {
+            for set in user
+                .permission_sets
+                .iter()
+                .chain(&user.permission_sets_via_group)
+            {
                 if PermissionSetDef::lookup(set).is_none() {
                     let known: Vec<&str> = PERMISSION_SETS.iter().map(|p| p.label).collect();
                     return user_err(
@@ -741,7 +749,17 @@ impl Scenario {
 }
 
 impl UserConfig {
+    /// The user has the set's permissions, directly or through a group.
     pub fn has_permission_set(&self, def: &PermissionSetDef) -> bool {
+        self.assigned_directly(def)
+            || self
+                .permission_sets_via_group
+                .iter()
+                .any(|s| PermissionSetDef::lookup(s) == Some(def))
+    }
+
+    /// The set is assigned directly (a PermissionSetAssignment row names it).
+    pub fn assigned_directly(&self, def: &PermissionSetDef) -> bool {
         self.permission_sets
             .iter()
             .any(|s| PermissionSetDef::lookup(s) == Some(def))

@@ -1,0 +1,256 @@
+//! The engine's web login as a person completes it — through the loopback callback server, or
+//! by pasting the redirect URL — against the simulated org; and TLS verification.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use sagediag::engine::{self, Config, Environment, Event, Flow, Report};
+use sagediag::sim::{Scenario, crypto};
+use tokio::sync::mpsc;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A sim whose app also registers `http://localhost:PORT/OauthRedirect` for this test alone.
+async fn sim_with_callback(port: u16) -> Sim {
+    let mut sc = Scenario::load("healthy").unwrap();
+    sc.app
+        .callback_urls
+        .push(format!("http://localhost:{port}/OauthRedirect"));
+    start_with(sc).await
+}
+
+struct Login {
+    events: mpsc::UnboundedReceiver<Event>,
+    paste: mpsc::UnboundedSender<String>,
+    run: tokio::task::JoinHandle<Report>,
+}
+
+/// Starts a web login with no login hint: the org shows its login page, so the engine waits
+/// for a person.
+fn begin(sim: &Sim, port: u16) -> Login {
+    let mut cfg = Config::new(
+        Environment::parse(sim.login()).unwrap(),
+        Flow::Web,
+        sim.client_id(),
+    );
+    cfg.client_secret = Some(sim.secret());
+    cfg.callback_port = port;
+    cfg.login_timeout = Duration::from_secs(20);
+    let (tx, events) = mpsc::unbounded_channel();
+    let (paste, prx) = mpsc::unbounded_channel();
+    let run = tokio::spawn(engine::run(cfg, tx, Some(prx)));
+    Login { events, paste, run }
+}
+
+impl Login {
+    async fn authorize_url(&mut self) -> String {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
+                .await
+                .unwrap()
+            {
+                Some(Event::AuthorizeUrl { url, .. }) => return url,
+                Some(_) => continue,
+                None => panic!("no authorize URL"),
+            }
+        }
+    }
+
+    /// Waits until the engine serves its callback (after the pre-flight).
+    async fn waiting(&mut self) {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
+                .await
+                .unwrap()
+            {
+                Some(Event::Progress(p)) if p.starts_with("Waiting for the login") => return,
+                Some(_) => continue,
+                None => panic!("the engine stopped before waiting"),
+            }
+        }
+    }
+
+    async fn report(mut self) -> Report {
+        let drain = tokio::spawn(async move { while self.events.recv().await.is_some() {} });
+        let r = tokio::time::timeout(Duration::from_secs(30), self.run)
+            .await
+            .unwrap()
+            .unwrap();
+        drain.abort();
+        r
+    }
+}
+
+fn codes(r: &Report) -> Vec<&'static str> {
+    r.findings.iter().map(|f| f.code).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_logs_in_and_the_loopback_callback_completes_the_flow() {
+    let port = free_port();
+    let sim = sim_with_callback(port).await;
+    let mut login = begin(&sim, port);
+    let url = login.authorize_url().await;
+    assert!(url.contains("code_challenge=") && url.contains("code_challenge_method=S256"));
+    login.waiting().await;
+    // The "browser": open the authorize URL, log in on the org's page, follow the redirect.
+    let page = sim.http.get(&url).send().await.unwrap();
+    assert!(
+        page.text().await.unwrap().contains("name=\"pw\""),
+        "the org shows its login page"
+    );
+    let mut form: Vec<(String, String)> = query_of(&url).into_iter().collect();
+    form.extend([
+        ("username".into(), sim.username().into()),
+        ("pw".into(), "Demo-Passw0rd!".into()),
+        ("action".into(), "allow".into()),
+    ]);
+    let resp = sim
+        .http
+        .post(format!("{}/services/oauth2/authorize", sim.login()))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(&format!("http://localhost:{port}/OauthRedirect?code=")));
+    let landing = sim.http.get(&location).send().await.unwrap();
+    assert!(
+        landing
+            .text()
+            .await
+            .unwrap()
+            .contains("You can close this window")
+    );
+    let report = login.report().await;
+    assert_eq!(report.outcome, "pass", "{:?}", codes(&report));
+    assert_eq!(report.refresh_token_issued, Some(true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pasted_redirects_bad_code_wrong_verifier_and_wrong_state() {
+    let port = free_port();
+    let sim = sim_with_callback(port).await;
+    let callback = format!("http://localhost:{port}/OauthRedirect");
+
+    // A code that was never issued.
+    let mut login = begin(&sim, port);
+    let state = query_of(&login.authorize_url().await)["state"].clone();
+    login.waiting().await;
+    login
+        .paste
+        .send(format!("{callback}?code=aPrxBogusCode%3D%3D&state={state}"))
+        .unwrap();
+    let report = login.report().await;
+    assert_eq!(codes(&report), ["AUTH_CODE_INVALID"]);
+
+    // A real code, issued for another PKCE challenge: the engine's verifier does not match.
+    let mut login = begin(&sim, port);
+    let state = query_of(&login.authorize_url().await)["state"].clone();
+    login.waiting().await;
+    let other = crypto::pkce_challenge("a-verifier-the-engine-never-saw-0123456789abcdef");
+    let resp = sim
+        .authorize(&[
+            ("redirect_uri", callback.as_str()),
+            ("code_challenge", other.as_str()),
+        ])
+        .await;
+    let q = query_of(resp.headers()["location"].to_str().unwrap());
+    let code: String = url::form_urlencoded::byte_serialize(q["code"].as_bytes()).collect();
+    login
+        .paste
+        .send(format!("{callback}?code={code}&state={state}"))
+        .unwrap();
+    let report = login.report().await;
+    assert_eq!(codes(&report), ["PKCE_VERIFIER_REJECTED"]);
+    // The code never shows in the report or the log.
+    let all = serde_json::to_string(&report).unwrap();
+    assert!(!all.contains(&q["code"]) && !all.contains(&code));
+
+    // A redirect from another login attempt (state mismatch) is refused before any exchange.
+    let mut login = begin(&sim, port);
+    login.authorize_url().await;
+    login.waiting().await;
+    login
+        .paste
+        .send(format!("{callback}?code=aPrxX&state=not-ours"))
+        .unwrap();
+    let report = login.report().await;
+    assert_eq!(codes(&report), ["UNEXPECTED_RESPONSE"]);
+    assert!(report.findings[0].title.contains("state"));
+    assert!(
+        !report
+            .requests
+            .iter()
+            .any(|r| r.url.ends_with("/services/oauth2/token")),
+        "no exchange was attempted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_certificate_is_tls_untrusted() {
+    use tokio_rustls::rustls;
+    let cert_pem = include_str!("fixtures/selfsigned.cert.pem");
+    let key_pem = include_str!("fixtures/selfsigned.key.pem");
+    let cert = rustls::pki_types::CertificateDer::from(
+        crypto::pem_to_der(cert_pem, "CERTIFICATE").unwrap(),
+    );
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
+        crypto::pem_to_der(key_pem, "PRIVATE KEY").unwrap().into(),
+    );
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                    use tokio::io::AsyncWriteExt;
+                    let _ = tls
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n[]")
+                        .await;
+                }
+            });
+        }
+    });
+    let cfg = Config::new(
+        Environment::parse(&format!("https://127.0.0.1:{port}")).unwrap(),
+        Flow::Web,
+        "3MVG9x",
+    );
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let report = engine::run(cfg, tx, None).await;
+    drain.abort();
+    server.abort();
+    assert_eq!(codes(&report), ["TLS_UNTRUSTED"], "{:?}", report.findings);
+    assert!(
+        report.findings[0]
+            .detail
+            .to_lowercase()
+            .contains("certificate"),
+        "{}",
+        report.findings[0].detail
+    );
+}
