@@ -64,15 +64,18 @@ pub enum OnOff {
     after_help = "Secrets may come from the environment instead of flags (kept out of shell history and ps):\n  SAGEDIAG_CLIENT_SECRET, SAGEDIAG_PASSWORD, SAGEDIAG_REFRESH_TOKEN, SAGEDIAG_ACCESS_TOKEN\n\n\
 Examples:\n  sagediag check --env production --client-id 3MVG9... --no-browser\n  SAGEDIAG_CLIENT_SECRET=... sagediag check --env https://acme.my.salesforce.com --flow client-credentials --client-id 3MVG9...\n  sagediag check --env sandbox --flow jwt --client-id 3MVG9... --username api@acme.com.uat --private-key server.key --json\n  sagediag check --env http://127.0.0.1:PORT --client-id ... --username integration@acme-hr.example   (the simulated org)\n\n\
 In the web flow the authorize URL is printed alone on one line of stderr; paste the URL the browser lands on into stdin.\n\
+Defaults for --env, --flow, --callback-port, --timeout and --coverage-limit come from the config file (SAGEDIAG_CONFIG, or config.toml in the user's config directory).\n\
 Exit status: 0 no error finding, 1 at least one, 2 usage error."
 )]
 pub struct CheckArgs {
     /// production, sandbox, or the login URL (e.g. https://acme.my.salesforce.com).
-    #[arg(long, default_value = "production")]
-    pub env: String,
+    /// [default: the config file's `environment`, else production]
+    #[arg(long)]
+    pub env: Option<String>,
     /// web, device, jwt, client-credentials, password, refresh or token.
-    #[arg(long, default_value = "web")]
-    pub flow: String,
+    /// [default: the config file's `flow`, else web]
+    #[arg(long)]
+    pub flow: Option<String>,
     /// The connected app's consumer key.
     #[arg(long, env = "SAGEDIAG_CLIENT_ID", hide_env_values = true)]
     pub client_id: Option<String>,
@@ -103,9 +106,9 @@ pub struct CheckArgs {
     /// Use the integration's own registered callback instead of sagediag's loopback one.
     #[arg(long)]
     pub redirect_uri: Option<String>,
-    /// Port of the loopback callback (http://localhost:PORT/OauthRedirect).
-    #[arg(long, default_value_t = 1717)]
-    pub callback_port: u16,
+    /// Port of the loopback callback (http://localhost:PORT/OauthRedirect). [default: 1717]
+    #[arg(long)]
+    pub callback_port: Option<u16>,
     /// Never open a browser (the URL is always printed).
     #[arg(long)]
     pub no_browser: bool,
@@ -115,9 +118,9 @@ pub struct CheckArgs {
     /// Print one JSON document instead of the human report.
     #[arg(long)]
     pub json: bool,
-    /// Seconds each request may take.
-    #[arg(long, default_value_t = 30)]
-    pub timeout: u64,
+    /// Seconds each request may take. [default: the config file's `timeout_secs`, else 30]
+    #[arg(long)]
+    pub timeout: Option<u64>,
     /// Seconds to wait for a person to log in (web and device flows).
     #[arg(long, default_value_t = 300)]
     pub login_timeout: u64,
@@ -134,9 +137,9 @@ pub struct CheckArgs {
     /// fields, missing and duplicate emails, leavers with email.
     #[arg(long)]
     pub coverage: bool,
-    /// Most employees field coverage reads.
-    #[arg(long, default_value_t = 100_000, value_name = "N")]
-    pub coverage_limit: u64,
+    /// Most employees field coverage reads. [default: 100000]
+    #[arg(long, value_name = "N")]
+    pub coverage_limit: Option<u64>,
 }
 
 #[derive(Debug, Args)]

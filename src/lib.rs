@@ -8,5 +8,6 @@
 pub mod check;
 pub mod cli;
 pub mod engine;
+pub mod settings;
 pub mod sim;
 pub mod tui;

@@ -55,11 +55,15 @@ fn run_console(demo: Option<DemoArgs>, mouse: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let demo = demo.map(|d| sagediag::tui::DemoOptions {
         scenario: d.scenario,
         manual: d.manual,
     });
-    let result = runtime.block_on(sagediag::tui::run(demo, mouse));
+    let result = runtime.block_on(sagediag::tui::run(demo, mouse, settings));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -70,8 +74,19 @@ fn run_console(demo: Option<DemoArgs>, mouse: bool) -> ExitCode {
     }
 }
 
+fn settings() -> Result<sagediag::settings::Settings, ExitCode> {
+    sagediag::settings::load().map_err(|e| {
+        eprintln!("sagediag: bad config file: {e}");
+        ExitCode::from(2)
+    })
+}
+
 fn run_check(args: CheckArgs) -> ExitCode {
-    let cfg = match sagediag::check::config(&args) {
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let cfg = match sagediag::check::config(&args, &settings) {
         Ok(c) => c,
         Err(sagediag::check::Usage(msg)) => {
             eprintln!("sagediag check: {msg}");

@@ -80,3 +80,104 @@ fn the_console_refuses_without_a_terminal() {
         "{err}"
     );
 }
+
+#[test]
+fn invalid_config_files_fail_cleanly_with_file_line_and_field() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid_configs");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let src = std::fs::read_to_string(&path).unwrap();
+        let expect = src
+            .lines()
+            .next()
+            .unwrap()
+            .strip_prefix("# expect: ")
+            .expect("first line: # expect: …")
+            .trim_end();
+        let out = Command::new(env!("CARGO_BIN_EXE_sagediag"))
+            .args(["check", "--client-id", "3MVG9x"])
+            .env("SAGEDIAG_CONFIG", &path)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", path.display());
+        assert!(
+            err.contains(&format!("{}{expect}", path.display())),
+            "{}: expected `{expect}` in: {err}",
+            path.display()
+        );
+        assert!(!err.contains("panicked"));
+        n += 1;
+    }
+    assert!(n >= 10);
+    // SAGEDIAG_CONFIG naming a missing file is an error too, not silently ignored.
+    let out = Command::new(env!("CARGO_BIN_EXE_sagediag"))
+        .args(["check", "--client-id", "x"])
+        .env("SAGEDIAG_CONFIG", "/nonexistent/sagediag.toml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("/nonexistent/sagediag.toml: cannot read the config file")
+    );
+}
+
+#[test]
+fn a_config_file_sets_the_defaults_and_flags_override_it() {
+    use sagediag::settings::{Theme, load_from};
+    let dir = std::env::temp_dir().join(format!("sagediag-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "environment = \"sandbox\"\nflow = \"device\"\ncallback_port = 8787\ntimeout_secs = 12\ntheme = \"light\"\n").unwrap();
+    let s = load_from(&path).unwrap();
+    assert_eq!(
+        (
+            s.environment.as_deref(),
+            s.flow.as_deref(),
+            s.callback_port,
+            s.timeout_secs,
+            s.theme
+        ),
+        (
+            Some("sandbox"),
+            Some("device"),
+            Some(8787),
+            Some(12),
+            Theme::Light
+        )
+    );
+    let args = |extra: &[&str]| {
+        let mut v = vec!["sagediag", "check", "--client-id", "3MVG9x"];
+        v.extend_from_slice(extra);
+        let cli = <sagediag::cli::Cli as clap::Parser>::parse_from(v);
+        match cli.command {
+            Some(sagediag::cli::Command::Check(a)) => a,
+            _ => unreachable!(),
+        }
+    };
+    let cfg = sagediag::check::config(&args(&[]), &s)
+        .map_err(|e| e.0)
+        .unwrap();
+    assert_eq!(cfg.environment, sagediag::engine::Environment::Sandbox);
+    assert_eq!(cfg.flow, sagediag::engine::Flow::Device);
+    assert_eq!(cfg.callback_port, 8787);
+    assert_eq!(cfg.timeout, std::time::Duration::from_secs(12));
+    let cfg = sagediag::check::config(
+        &args(&["--env", "production", "--flow", "web", "--timeout", "5"]),
+        &s,
+    )
+    .map_err(|e| e.0)
+    .unwrap();
+    assert_eq!(
+        (cfg.environment, cfg.flow, cfg.timeout.as_secs()),
+        (
+            sagediag::engine::Environment::Production,
+            sagediag::engine::Flow::Web,
+            5
+        )
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -10,12 +10,21 @@ use crate::engine::{self, Config, Environment, Event, Flow, Report, Severity, St
 /// A usage error: what to change.
 pub struct Usage(pub String);
 
-pub fn config(args: &CheckArgs) -> Result<Config, Usage> {
-    let environment = Environment::parse(&args.env).map_err(|e| Usage(format!("--env: {e}")))?;
-    let flow = Flow::parse(&args.flow).ok_or_else(|| {
+pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<Config, Usage> {
+    let env = args
+        .env
+        .clone()
+        .or_else(|| settings.environment.clone())
+        .unwrap_or_else(|| "production".into());
+    let environment = Environment::parse(&env).map_err(|e| Usage(format!("--env: {e}")))?;
+    let flow_name = args
+        .flow
+        .clone()
+        .or_else(|| settings.flow.clone())
+        .unwrap_or_else(|| "web".into());
+    let flow = Flow::parse(&flow_name).ok_or_else(|| {
         Usage(format!(
-            "--flow `{}` is not one of: {}",
-            args.flow,
+            "--flow `{flow_name}` is not one of: {}",
             Flow::ALL.map(|f| f.name()).join(", ")
         ))
     })?;
@@ -32,12 +41,19 @@ pub fn config(args: &CheckArgs) -> Result<Config, Usage> {
     cfg.instance_url = args.instance_url.clone();
     cfg.pkce = args.pkce == OnOff::On;
     cfg.redirect_uri = args.redirect_uri.clone();
-    cfg.callback_port = args.callback_port;
+    cfg.callback_port = args
+        .callback_port
+        .or(settings.callback_port)
+        .unwrap_or(1717);
     cfg.open_browser = !args.no_browser;
     cfg.scopes = args.scope.clone();
-    cfg.timeout = Duration::from_secs(args.timeout.max(1));
+    cfg.timeout = Duration::from_secs(args.timeout.or(settings.timeout_secs).unwrap_or(30).max(1));
     cfg.login_timeout = Duration::from_secs(args.login_timeout.max(1));
-    cfg.coverage_limit = args.coverage.then_some(args.coverage_limit);
+    cfg.coverage_limit = args.coverage.then(|| {
+        args.coverage_limit
+            .or(settings.coverage_limit)
+            .unwrap_or(100_000)
+    });
     cfg.jwt_audience = args.jwt_audience.clone();
     match flow {
         Flow::Jwt => {

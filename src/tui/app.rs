@@ -411,6 +411,8 @@ pub struct App {
     /// Saved profiles (no secrets), most recent first.
     pub profiles: Vec<super::profile::Profile>,
     pub profile_index: usize,
+    /// Colours for a light terminal.
+    pub light: bool,
 }
 
 impl App {
@@ -450,6 +452,7 @@ impl App {
             console: None,
             profiles: Vec::new(),
             profile_index: 0,
+            light: false,
         }
     }
 
@@ -1008,6 +1011,34 @@ impl App {
             _ => {}
         }
         None
+    }
+
+    /// Defaults from the config file: theme, environment, flow.
+    pub fn apply_settings(&mut self, s: &crate::settings::Settings) {
+        use crate::settings::Theme;
+        match s.theme {
+            Theme::Dark => {}
+            Theme::Light => self.light = true,
+            Theme::NoColor => self.color = false,
+        }
+        if let Some(env) = &s.environment {
+            match Environment::parse(env) {
+                Ok(Environment::Production) => self.form.env = EnvChoice::Production,
+                Ok(Environment::Sandbox) => {
+                    self.form.env = EnvChoice::Sandbox;
+                    self.env_selected = 1;
+                }
+                Ok(Environment::Custom(u)) => {
+                    self.form.env = EnvChoice::Custom;
+                    self.env_selected = 2;
+                    self.form.custom_url = text(&u);
+                }
+                Err(_) => {}
+            }
+        }
+        if let Some(flow) = s.flow.as_deref().and_then(Flow::parse) {
+            self.form.flow = flow;
+        }
     }
 
     /// Fills the form from a saved profile (never secrets).

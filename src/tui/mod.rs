@@ -122,8 +122,13 @@ fn log_path() -> Option<std::path::PathBuf> {
 }
 
 /// Runs the console in the real terminal until the user quits.
-pub async fn run(demo: Option<DemoOptions>, mouse: bool) -> io::Result<()> {
+pub async fn run(
+    demo: Option<DemoOptions>,
+    mouse: bool,
+    settings: crate::settings::Settings,
+) -> io::Result<()> {
     let mut app = App::new();
+    app.apply_settings(&settings);
     let mut ctx = Ctx::new();
     ctx.osc52 = true;
     if let Some(path) = log_path() {

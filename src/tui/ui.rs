@@ -15,6 +15,7 @@ pub const MIN_HEIGHT: u16 = 24;
 
 struct Theme {
     color: bool,
+    light: bool,
 }
 
 impl Theme {
@@ -41,12 +42,15 @@ impl Theme {
         }
     }
     fn selected(&self) -> Style {
-        if self.color {
-            Style::default()
+        match (self.color, self.light) {
+            (false, _) => Style::default().add_modifier(Modifier::REVERSED),
+            (true, false) => Style::default()
                 .bg(Color::DarkGray)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            Style::default().add_modifier(Modifier::REVERSED)
+                .add_modifier(Modifier::BOLD),
+            (true, true) => Style::default()
+                .bg(Color::LightBlue)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
         }
     }
     fn dim(&self) -> Style {
@@ -66,7 +70,10 @@ pub fn mark(s: Status) -> &'static str {
 
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
-    let t = Theme { color: app.color };
+    let t = Theme {
+        color: app.color,
+        light: app.light,
+    };
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = vec![
             Line::from("Terminal too small").style(Style::default().add_modifier(Modifier::BOLD)),

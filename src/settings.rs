@@ -1,0 +1,135 @@
+//! The user's config file (TOML): defaults for both front ends. `SAGEDIAG_CONFIG` points to it;
+//! otherwise `config.toml` in the user's config directory, if present. An invalid file is
+//! refused with its path, the line and the field.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::engine::{Environment, Flow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    /// Colours for dark terminals.
+    #[default]
+    Dark,
+    /// Colours for light terminals.
+    Light,
+    /// No colour (as NO_COLOR).
+    NoColor,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `production`, `sandbox`, or a login URL.
+    pub environment: Option<String>,
+    /// web, device, jwt, client-credentials, password, refresh, token.
+    pub flow: Option<String>,
+    pub callback_port: Option<u16>,
+    pub timeout_secs: Option<u64>,
+    pub coverage_limit: Option<u64>,
+    pub theme: Theme,
+}
+
+/// A config file that could not be used: its path, the line and the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError(pub String);
+
+impl std::fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "sagediag").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Loads the config: `SAGEDIAG_CONFIG` (which must exist), else the default path if present.
+pub fn load() -> Result<Settings, SettingsError> {
+    match std::env::var_os("SAGEDIAG_CONFIG") {
+        Some(p) => load_from(Path::new(&p)),
+        None => match default_path().filter(|p| p.exists()) {
+            Some(p) => load_from(&p),
+            None => Ok(Settings::default()),
+        },
+    }
+}
+
+fn line_of(src: &str, offset: usize) -> usize {
+    src[..offset.min(src.len())].lines().count().max(1)
+}
+
+fn line_of_key(src: &str, key: &str) -> Option<usize> {
+    src.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
+    let file = path.display().to_string();
+    let src = std::fs::read_to_string(path)
+        .map_err(|e| SettingsError(format!("{file}: cannot read the config file: {e}")))?;
+    let settings: Settings = toml::from_str(&src).map_err(|e| {
+        let msg = e.message().trim().to_string();
+        let mut line = e.span().map(|s| line_of(&src, s.start));
+        let mut field = line
+            .and_then(|l| src.lines().nth(l - 1))
+            .and_then(|t| t.split_once('='))
+            .map(|(k, _)| k.trim().to_string());
+        if let Some(key) = msg
+            .strip_prefix("unknown field `")
+            .and_then(|m| m.split('`').next())
+        {
+            line = line_of_key(&src, key).or(line);
+            field = Some(key.to_string());
+        }
+        let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+        let field = field.map(|f| format!(": field `{f}`")).unwrap_or_default();
+        SettingsError(format!("{file}{at}{field}: {msg}"))
+    })?;
+    let bad = |key: &str, msg: String| {
+        SettingsError(format!(
+            "{file}:{}: field `{key}`: {msg}",
+            line_of_key(&src, key).unwrap_or(1)
+        ))
+    };
+    if let Some(env) = &settings.environment {
+        Environment::parse(env).map_err(|e| bad("environment", e))?;
+    }
+    if let Some(flow) = &settings.flow
+        && Flow::parse(flow).is_none()
+    {
+        return Err(bad(
+            "flow",
+            format!(
+                "`{flow}` is not one of: {}",
+                Flow::ALL.map(|f| f.name()).join(", ")
+            ),
+        ));
+    }
+    if settings.callback_port == Some(0) {
+        return Err(bad(
+            "callback_port",
+            "must be a port between 1 and 65535".into(),
+        ));
+    }
+    if let Some(t) = settings.timeout_secs
+        && !(1..=600).contains(&t)
+    {
+        return Err(bad(
+            "timeout_secs",
+            format!("{t} is not between 1 and 600 seconds"),
+        ));
+    }
+    if settings.coverage_limit == Some(0) {
+        return Err(bad("coverage_limit", "must be at least 1".into()));
+    }
+    Ok(settings)
+}
