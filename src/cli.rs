@@ -127,6 +127,9 @@ pub struct CheckArgs {
     /// JWT audience instead of the environment's login host (like the Salesforce CLI's SF_AUDIENCE_URL).
     #[arg(long, value_name = "URL")]
     pub jwt_audience: Option<String>,
+    /// Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<std::path::PathBuf>,
     /// Write a Markdown report for support (no secrets) to this file.
     #[arg(long, value_name = "FILE.md")]
     pub report: Option<std::path::PathBuf>,

@@ -55,6 +55,17 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
             .unwrap_or(100_000)
     });
     cfg.jwt_audience = args.jwt_audience.clone();
+    for path in &args.ca_cert {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| Usage(format!("--ca-cert {}: {e}", path.display())))?;
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(Usage(format!(
+                "--ca-cert {}: not a PEM certificate (-----BEGIN CERTIFICATE-----)",
+                path.display()
+            )));
+        }
+        cfg.ca_certs_pem.push(pem);
+    }
     match flow {
         Flow::Jwt => {
             let path = args.private_key.as_ref().ok_or_else(|| {
@@ -119,7 +130,7 @@ pub async fn run(cfg: Config, out: Outputs) -> u8 {
         });
         prx
     });
-    let client = match engine::http::Client::new(cfg.timeout, Some(tx.clone())) {
+    let client = match engine::http::Client::for_config(&cfg, Some(tx.clone())) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("sagediag check: {e}");

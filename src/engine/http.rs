@@ -203,11 +203,38 @@ impl Client {
         timeout: Duration,
         events: Option<UnboundedSender<Event>>,
     ) -> Result<Client, String> {
-        let http = reqwest::Client::builder()
+        Client::build(timeout, &[], events)
+    }
+
+    /// The client a run's configuration asks for: its time-out and extra trusted CAs.
+    pub fn for_config(
+        cfg: &super::Config,
+        events: Option<UnboundedSender<Event>>,
+    ) -> Result<Client, String> {
+        Client::build(cfg.timeout, &cfg.ca_certs_pem, events)
+    }
+
+    fn build(
+        timeout: Duration,
+        ca_pems: &[String],
+        events: Option<UnboundedSender<Event>>,
+    ) -> Result<Client, String> {
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .timeout(timeout)
-            .user_agent(concat!("sagediag/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("sagediag/", env!("CARGO_PKG_VERSION")));
+        for pem in ca_pems {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| format!("a CA certificate is not PEM: {e}"))?;
+            if certs.is_empty() {
+                return Err("a CA certificate file holds no certificate".into());
+            }
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        let http = builder
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         Ok(Client {

@@ -147,6 +147,8 @@ pub struct Config {
     pub coverage_limit: Option<u64>,
     /// The JWT `aud` to use instead of the environment's (as the Salesforce CLI's SF_AUDIENCE_URL).
     pub jwt_audience: Option<String>,
+    /// Extra trusted CA certificates (PEM), e.g. a corporate TLS-inspection CA.
+    pub ca_certs_pem: Vec<String>,
 }
 
 impl Config {
@@ -172,6 +174,7 @@ impl Config {
             login_timeout: Duration::from_secs(300),
             coverage_limit: None,
             jwt_audience: None,
+            ca_certs_pem: Vec::new(),
         }
     }
 
@@ -466,7 +469,7 @@ pub async fn run(
     events: UnboundedSender<Event>,
     pasted: Option<UnboundedReceiver<String>>,
 ) -> Report {
-    match http::Client::new(cfg.timeout, Some(events.clone())) {
+    match http::Client::for_config(&cfg, Some(events.clone())) {
         Ok(client) => run_with(cfg, client, events, pasted).await,
         Err(e) => {
             let mut r = empty_report(&cfg);

@@ -348,7 +348,7 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             }
             let (tx, rx) = unbounded_channel();
             let (ptx, prx) = unbounded_channel();
-            let client = match Client::new(cfg.timeout, Some(tx.clone())) {
+            let client = match Client::for_config(&cfg, Some(tx.clone())) {
                 Ok(c) => c,
                 Err(e) => {
                     app.status = Some(e);

@@ -1,0 +1,212 @@
+//! Networks: the simulated org served over TLS by a test CA (trusted only with `--ca-cert`),
+//! reached through a local CONNECT proxy given by HTTPS_PROXY, which the report shows.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use sagediag::sim::crypto::pem_to_der;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+const CA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/test-ca.cert.pem"
+);
+
+/// A TLS front on loopback (the test CA's leaf certificate) relaying to `backend`.
+async fn tls_front(backend: u16) -> u16 {
+    use tokio_rustls::rustls;
+    let cert = rustls::pki_types::CertificateDer::from(
+        pem_to_der(include_str!("fixtures/leaf.cert.pem"), "CERTIFICATE").unwrap(),
+    );
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
+        pem_to_der(include_str!("fixtures/leaf.key.pem"), "PRIVATE KEY")
+            .unwrap()
+            .into(),
+    );
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                    if let Ok(mut up) = TcpStream::connect(("127.0.0.1", backend)).await {
+                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// A CONNECT proxy on loopback; records the targets it tunnelled to.
+async fn connect_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let seen = seen2.clone();
+            tokio::spawn(async move {
+                let mut reader = BufReader::new(client);
+                let mut line = String::new();
+                if reader.read_line(&mut line).await.is_err() {
+                    return;
+                }
+                // Skip the rest of the request head.
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).await.unwrap_or(0) == 0 || h == "\r\n" {
+                        break;
+                    }
+                }
+                let mut client = reader.into_inner();
+                let Some(target) = line
+                    .strip_prefix("CONNECT ")
+                    .and_then(|r| r.split_whitespace().next())
+                    .map(str::to_string)
+                else {
+                    let _ = client
+                        .write_all(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n")
+                        .await;
+                    return;
+                };
+                seen.lock().unwrap().push(target.clone());
+                if let Ok(mut up) = TcpStream::connect(target.as_str()).await {
+                    let _ = client
+                        .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                        .await;
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut up).await;
+                }
+            });
+        }
+    });
+    (port, seen)
+}
+
+async fn check(args: Vec<String>, env: Vec<(&'static str, String)>) -> (Value, String) {
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sagediag"));
+        cmd.args(&args).stdin(Stdio::null());
+        for k in [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "NO_PROXY",
+            "no_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            cmd.env_remove(k);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    (json, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn codes(j: &Value) -> Vec<String> {
+    j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_ca_over_a_connect_proxy() {
+    let sim = start("healthy").await;
+    let tls = tls_front(sim.running.addr.port()).await;
+    let (proxy, seen) = connect_proxy().await;
+    let env_url = format!("https://127.0.0.1:{tls}");
+    let base = |extra: &[&str]| {
+        let mut v: Vec<String> = [
+            "check",
+            "--json",
+            "--no-browser",
+            "--env",
+            &env_url,
+            "--client-id",
+            sim.client_id(),
+            "--username",
+            sim.username(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let proxy_env = vec![
+        ("SAGEDIAG_CLIENT_SECRET", sim.secret()),
+        ("HTTPS_PROXY", format!("http://127.0.0.1:{proxy}")),
+        // The instance URL (plain http on loopback) goes direct.
+        ("NO_PROXY", "localhost".to_string()),
+    ];
+
+    // Without the CA: the inspection CA is not trusted.
+    let (j, _) = check(base(&[]), proxy_env.clone()).await;
+    assert_eq!(codes(&j), ["TLS_UNTRUSTED"], "{j}");
+
+    // With --ca-cert: the whole check passes, through the proxy, and the report says so.
+    let (j, stderr) = check(base(&["--ca-cert", CA]), proxy_env).await;
+    assert_eq!(j["outcome"], "pass", "{:?}\n{stderr}", codes(&j));
+    assert_eq!(
+        j["environment"]["proxy"],
+        format!("http://127.0.0.1:{proxy}/")
+    );
+    let tunnelled = seen.lock().unwrap().clone();
+    assert!(
+        tunnelled.iter().all(|t| *t == format!("127.0.0.1:{tls}")) && tunnelled.len() >= 2,
+        "{tunnelled:?}"
+    );
+    assert!(
+        stderr.contains(&format!("proxy http://127.0.0.1:{proxy}/")),
+        "the proxy in use is shown: {stderr}"
+    );
+
+    // A bad --ca-cert file is a usage error.
+    let (code, err) = {
+        let out = Command::new(env!("CARGO_BIN_EXE_sagediag"))
+            .args([
+                "check",
+                "--client-id",
+                "x",
+                "--ca-cert",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
+            ])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(2));
+    assert!(err.contains("not a PEM certificate"), "{err}");
+}
