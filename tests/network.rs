@@ -43,10 +43,10 @@ async fn tls_front(backend: u16) -> u16 {
         while let Ok((tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
-                if let Ok(mut tls) = acceptor.accept(tcp).await {
-                    if let Ok(mut up) = TcpStream::connect(("127.0.0.1", backend)).await {
-                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
-                    }
+                if let Ok(mut tls) = acceptor.accept(tcp).await
+                    && let Ok(mut up) = TcpStream::connect(("127.0.0.1", backend)).await
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
                 }
             });
         }
