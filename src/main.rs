@@ -44,16 +44,9 @@ fn run_console(demo: Option<DemoArgs>, mouse: bool) -> ExitCode {
         eprintln!("sagediag demo: bad scenario: {e}");
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime("sagediag") {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sagediag: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let settings = match settings() {
         Ok(s) => s,
@@ -72,6 +65,18 @@ fn run_console(demo: Option<DemoArgs>, mouse: bool) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The async runtime (two workers: the machine's size), or a message and a failure.
+fn runtime(who: &str) -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("{who}: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        })
 }
 
 fn settings() -> Result<sagediag::settings::Settings, ExitCode> {
@@ -93,16 +98,9 @@ fn run_check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime("sagediag check") {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sagediag check: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let code = runtime.block_on(async move {
         tokio::select! {
@@ -140,16 +138,9 @@ fn run_sim(args: SimArgs) -> ExitCode {
             args.bind
         );
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime("sagediag sim") {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sagediag sim: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async move {
         let running = match sim::start(scenario, args.addr(), true).await {

@@ -321,11 +321,7 @@ pub fn human(r: &Report) -> String {
             if c.limited { ", limit reached" } else { "" }
         ));
         for f in &c.fields {
-            let pct = if c.employees == 0 {
-                0.0
-            } else {
-                f.populated as f64 * 100.0 / c.employees as f64
-            };
+            let pct = c.percent(f.populated);
             s.push_str(&format!(
                 "  {:<20} {:>8} {:>6.1}%\n",
                 f.label, f.populated, pct

@@ -64,6 +64,17 @@ pub struct Coverage {
     pub examples_leaver_with_email: Vec<String>,
 }
 
+impl Coverage {
+    /// The share of employees with a field populated, in percent.
+    pub fn percent(&self, populated: u64) -> f64 {
+        if self.employees == 0 {
+            0.0
+        } else {
+            populated as f64 * 100.0 / self.employees as f64
+        }
+    }
+}
+
 fn populated(v: &Value) -> bool {
     match v {
         Value::Null => false,

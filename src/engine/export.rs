@@ -259,11 +259,7 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
             if c.limited { " (stopped at the limit)" } else { "" }
         ));
         for f in &c.fields {
-            let pct = if c.employees == 0 {
-                0.0
-            } else {
-                f.populated as f64 * 100.0 / c.employees as f64
-            };
+            let pct = c.percent(f.populated);
             s.push_str(&format!(
                 "| {} (`{}`) | {} | {pct:.1} |\n",
                 f.label, f.path, f.populated

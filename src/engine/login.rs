@@ -150,14 +150,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
 
 /// POSTs a token request; returns the tokens or raises the findings of the error.
 async fn token_request(run: &mut Run, url: &str, form: &[(&str, &str)]) -> Option<Tokens> {
-    let (id, result) = run.client.send(Request::post_form(url, form)).await;
-    let resp = match result {
-        Ok(r) => r,
-        Err(f) => {
-            run.raise(classify::failure(&f, id));
-            return None;
-        }
-    };
+    let (_, resp) = run.send_or_raise(Request::post_form(url, form)).await?;
     parse_token_response(run, &resp)
 }
 
@@ -218,17 +211,9 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
 }
 
 async fn refresh(run: &mut Run, base: &str, refresh_token: &str) -> Option<Tokens> {
-    let (id, result) = run
-        .client
-        .send(refresh_request(run, base, refresh_token))
-        .await;
-    match result {
-        Ok(resp) => parse_token_response(run, &resp),
-        Err(f) => {
-            run.raise(classify::failure(&f, id));
-            None
-        }
-    }
+    let req = refresh_request(run, base, refresh_token);
+    let (_, resp) = run.send_or_raise(req).await?;
+    parse_token_response(run, &resp)
 }
 
 /// What came back to the callback (or was pasted): code, or error, with state.
@@ -298,14 +283,7 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     // Pre-flight: ask the authorize endpoint ourselves (no redirects followed). An unknown key or
     // an unregistered callback is diagnosed before anyone opens a browser; an org that approves
     // at once (the simulated org's auto_approve) hands the code back here.
-    let (id, result) = run.client.send(Request::get(&authorize_url)).await;
-    let resp = match result {
-        Ok(r) => r,
-        Err(f) => {
-            run.raise(classify::failure(&f, id));
-            return None;
-        }
-    };
+    let (id, resp) = run.send_or_raise(Request::get(&authorize_url)).await?;
     let location = resp.header("location").map(str::to_string);
     let mut callback = None;
     match (resp.status, location) {
@@ -482,17 +460,9 @@ async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
         ("client_id", run.cfg.client_id.as_str()),
         ("scope", scope.as_str()),
     ];
-    let (id, result) = run
-        .client
-        .send(Request::post_form(token_url(base), &form))
-        .await;
-    let resp = match result {
-        Ok(r) => r,
-        Err(f) => {
-            run.raise(classify::failure(&f, id));
-            return None;
-        }
-    };
+    let (id, resp) = run
+        .send_or_raise(Request::post_form(token_url(base), &form))
+        .await?;
     let v = resp.json().unwrap_or(Value::Null);
     let (Some(device_code), Some(user_code)) = (v["device_code"].as_str(), v["user_code"].as_str())
     else {
@@ -532,17 +502,9 @@ async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
             ("client_id", run.cfg.client_id.as_str()),
             ("code", device_code.as_str()),
         ];
-        let (pid, result) = run
-            .client
-            .send(Request::post_form(token_url(base), &form))
-            .await;
-        let resp = match result {
-            Ok(r) => r,
-            Err(f) => {
-                run.raise(classify::failure(&f, pid));
-                return None;
-            }
-        };
+        let (_, resp) = run
+            .send_or_raise(Request::post_form(token_url(base), &form))
+            .await?;
         match classify::oauth_pair(&resp).map(|(e, _)| e).as_deref() {
             Some("authorization_pending") => continue,
             Some("slow_down") => {
@@ -555,6 +517,18 @@ async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
 }
 
 impl Run {
+    /// Sends a request; a transport failure is raised as its finding and gives None.
+    pub async fn send_or_raise(&mut self, req: Request) -> Option<(u64, Response)> {
+        let (id, result) = self.client.send(req).await;
+        match result {
+            Ok(r) => Some((id, r)),
+            Err(f) => {
+                self.raise(classify::failure(&f, id));
+                None
+            }
+        }
+    }
+
     pub fn raise_all(&mut self, fs: Vec<Finding>) {
         for f in fs {
             self.raise(f);

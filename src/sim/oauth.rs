@@ -371,16 +371,22 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
             else {
                 return bad("invalid_grant", "no client credentials user enabled");
             };
-            let scopes: Vec<String> = app
-                .scopes
-                .iter()
-                .filter(|s| !is_refresh_scope(s))
-                .cloned()
-                .collect();
+            let scopes: Vec<String> = non_refresh_scopes(&org);
             token_ok(org.issue_tokens(user, &scopes, false, None))
         }
         _ => device_poll(&org, &form),
     }
+}
+
+/// The app's scopes without refresh_token/offline_access (flows that never issue a refresh token).
+fn non_refresh_scopes(org: &Org) -> Vec<String> {
+    org.scenario
+        .app
+        .scopes
+        .iter()
+        .filter(|s| !is_refresh_scope(s))
+        .cloned()
+        .collect()
 }
 
 fn is_refresh_scope(s: &str) -> bool {
@@ -505,14 +511,7 @@ fn password_grant(org: &Org, form: &Params) -> Response {
     if let Err(resp) = user_login_checks(org, user) {
         return resp;
     }
-    let scopes: Vec<String> = org
-        .scenario
-        .app
-        .scopes
-        .iter()
-        .filter(|s| !is_refresh_scope(s))
-        .cloned()
-        .collect();
+    let scopes: Vec<String> = non_refresh_scopes(org);
     token_ok(org.issue_tokens(user, &scopes, false, None))
 }
 
@@ -578,14 +577,7 @@ fn jwt_grant(org: &Org, form: &Params) -> Response {
     if let Err(resp) = user_login_checks(org, user) {
         return resp;
     }
-    let scopes: Vec<String> = org
-        .scenario
-        .app
-        .scopes
-        .iter()
-        .filter(|s| !is_refresh_scope(s))
-        .cloned()
-        .collect();
+    let scopes: Vec<String> = non_refresh_scopes(org);
     let mut body = org.issue_tokens(user, &scopes, false, None);
     body.as_object_mut().map(|b| b.remove("signature"));
     token_ok(body)

@@ -876,11 +876,7 @@ fn draw_coverage(f: &mut Frame, app: &App, area: Rect) {
         .fields
         .iter()
         .map(|fc| {
-            let pct = if c.employees == 0 {
-                0.0
-            } else {
-                fc.populated as f64 * 100.0 / c.employees as f64
-            };
+            let pct = c.percent(fc.populated);
             Row::new(vec![
                 fc.label.to_string(),
                 fc.path.to_string(),
