@@ -18,6 +18,8 @@ pub enum Theme {
     Light,
     /// No colour (as NO_COLOR).
     NoColor,
+    /// For screen readers: no colour, no box drawing, no spinner.
+    Plain,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]

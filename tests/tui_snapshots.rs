@@ -295,3 +295,21 @@ fn too_small_terminal_shows_a_notice() {
     }
     insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20));
 }
+
+#[test]
+fn plain_mode_has_no_box_drawing_and_no_spinner() {
+    let mut app = finished(&["Sage People Salaries API"]);
+    app.plain = true;
+    app.screen = Screen::Permissions;
+    let text = render(&app, 80, 24);
+    for c in ['┌', '┐', '└', '┘', '│', '─'] {
+        assert!(
+            !text.contains(c),
+            "box drawing {c:?} in plain mode:\n{text}"
+        );
+    }
+    assert!(text.contains("FAIL ✗ Sage People Salaries API"), "{text}");
+    app.running = true;
+    assert!(render(&app, 80, 24).contains("running"));
+    insta::assert_snapshot!("plain_permissions_80x24", text);
+}

@@ -413,6 +413,8 @@ pub struct App {
     pub profile_index: usize,
     /// Colours for a light terminal.
     pub light: bool,
+    /// Plain mode for screen readers: no box drawing, no spinner, no colour.
+    pub plain: bool,
 }
 
 impl App {
@@ -453,6 +455,7 @@ impl App {
             profiles: Vec::new(),
             profile_index: 0,
             light: false,
+            plain: false,
         }
     }
 
@@ -1020,6 +1023,10 @@ impl App {
             Theme::Dark => {}
             Theme::Light => self.light = true,
             Theme::NoColor => self.color = false,
+            Theme::Plain => {
+                self.plain = true;
+                self.color = false;
+            }
         }
         if let Some(env) = &s.environment {
             match Environment::parse(env) {

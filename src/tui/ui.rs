@@ -16,6 +16,8 @@ pub const MIN_HEIGHT: u16 = 24;
 struct Theme {
     color: bool,
     light: bool,
+    /// Plain mode for screen readers: no box drawing, no spinner.
+    plain: bool,
 }
 
 impl Theme {
@@ -53,6 +55,15 @@ impl Theme {
                 .add_modifier(Modifier::BOLD),
         }
     }
+    /// A titled block: bordered, or in plain mode the title alone.
+    fn block<'a>(&self, title: impl Into<Line<'a>>) -> Block<'a> {
+        if self.plain {
+            Block::new().title(title)
+        } else {
+            Block::bordered().title(title)
+        }
+    }
+
     fn dim(&self) -> Style {
         self.fg(Color::DarkGray)
     }
@@ -73,6 +84,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     let t = Theme {
         color: app.color,
         light: app.light,
+        plain: app.plain,
     };
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = vec![
@@ -116,8 +128,8 @@ pub fn draw(f: &mut Frame, app: &App) {
     draw_hints(f, app, &t, bottom);
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help => draw_help(f, app, area),
-        Overlay::Coverage => draw_coverage(f, app, area),
+        Overlay::Help => draw_help(f, app, &t, area),
+        Overlay::Coverage => draw_coverage(f, app, &t, area),
         Overlay::Inspector(_) => draw_inspector(f, app, &t, area),
         Overlay::ConfirmQuit => {
             let r = centered(area, 50, 5);
@@ -125,7 +137,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             f.render_widget(
                 Paragraph::new("A login is in flight. Quit anyway?  y: quit   any other key: stay")
                     .wrap(Wrap { trim: true })
-                    .block(Block::bordered().title(" Quit? ")),
+                    .block(t.block(" Quit? ")),
                 r,
             );
         }
@@ -135,7 +147,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             f.render_widget(
                 Paragraph::new(format!("{text}\n\n(Sent to the clipboard with OSC 52; some terminals ignore it: select the text above.)  Esc closes."))
                     .wrap(Wrap { trim: false })
-                    .block(Block::bordered().title(" Copied ")),
+                    .block(t.block(" Copied ")),
                 r,
             );
         }
@@ -168,7 +180,11 @@ fn env_label(app: &App) -> String {
 fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     const SPIN: [&str; 4] = ["|", "/", "-", "\\"];
     let state = if app.running {
-        format!("{} running", SPIN[app.spinner % 4])
+        if t.plain {
+            "running".to_string()
+        } else {
+            format!("{} running", SPIN[app.spinner % 4])
+        }
     } else {
         app.report
             .as_ref()
@@ -238,13 +254,13 @@ fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Tabs::new(titles)
             .select(sel)
             .highlight_style(t.selected())
-            .divider("│"),
+            .divider(if t.plain { "|" } else { "│" }),
         area,
     );
 }
 
 fn draw_environment(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let block = Block::bordered().title(" 1 Environment — where the API user logs in ");
+    let block = t.block(" 1 Environment — where the API user logs in ");
     let inner = block.inner(area);
     f.render_widget(block, area);
     let mut lines = Vec::new();
@@ -284,7 +300,7 @@ fn draw_environment(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             " URL (e edits) "
         };
         let mut ta = app.form.custom_url.clone();
-        ta.set_block(Block::bordered().title(title));
+        ta.set_block(t.block(title));
         f.render_widget(&ta, input);
         y = r;
     }
@@ -317,7 +333,7 @@ fn draw_environment(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 }
 
 fn draw_app(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let block = Block::bordered().title(" 2 Connected app ");
+    let block = t.block(" 2 Connected app ");
     let inner = block.inner(area);
     f.render_widget(block, area);
     let form = &app.form;
@@ -408,7 +424,7 @@ fn draw_app(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 }
 
 fn draw_login(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let block = Block::bordered().title(" 3 Login — every step, pass or fail ");
+    let block = t.block(" 3 Login — every step, pass or fail ");
     let inner = block.inner(area);
     f.render_widget(block, area);
     let mut lines = Vec::new();
@@ -576,7 +592,7 @@ fn draw_permissions(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Table::new(rows, widths)
             .header(header)
             .column_spacing(1)
-            .block(Block::bordered().title(title)),
+            .block(t.block(title)),
         table_area,
     );
     // Beside the table: the selected row's finding, then the org checks.
@@ -671,7 +687,7 @@ fn draw_findings(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     f.render_widget(
         Paragraph::new(rows)
             .scroll((first as u16, 0))
-            .block(Block::bordered().title(format!(" 5 Findings ({}) ", app.findings.len()))),
+            .block(t.block(format!(" 5 Findings ({}) ", app.findings.len()))),
         list,
     );
     if let Some(fd) = app.findings.get(app.finding_selected) {
@@ -696,7 +712,7 @@ fn draw_findings(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         f.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
-                .block(Block::bordered().title(format!(" {} (c copies the fix) ", fd.code))),
+                .block(t.block(format!(" {} (c copies the fix) ", fd.code))),
             detail,
         );
     }
@@ -763,13 +779,11 @@ fn draw_log(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Constraint::Length(8),
         Constraint::Length(8),
     ];
-    let block = Block::bordered()
-        .title(title)
-        .border_style(if app.log_focus {
-            Style::default().add_modifier(Modifier::BOLD)
-        } else {
-            t.dim()
-        });
+    let block = t.block(title).border_style(if app.log_focus {
+        Style::default().add_modifier(Modifier::BOLD)
+    } else {
+        t.dim()
+    });
     f.render_widget(
         Table::new(rows, widths).column_spacing(1).block(block),
         area,
@@ -807,10 +821,11 @@ fn draw_hints(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         }
         h
     };
+    let sep = if t.plain { "|" } else { "│" };
     let status = app
         .status
         .clone()
-        .map(|s| format!("│ {s}"))
+        .map(|s| format!("{sep} {s}"))
         .unwrap_or_default();
     let [l, r] = Layout::horizontal([
         Constraint::Min(40),
@@ -848,7 +863,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("P", "next saved profile (no secrets are saved)"),
 ];
 
-fn draw_help(f: &mut Frame, app: &App, area: Rect) {
+fn draw_help(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let r = centered(area, 78, (HELP.len() as u16 + 5).min(area.height));
     f.render_widget(Clear, r);
     let mut lines: Vec<Line> = HELP
@@ -860,13 +875,10 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
         " Log file: {}",
         app.log_path.clone().unwrap_or_else(|| "none".into())
     )));
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Keys ")),
-        r,
-    );
+    f.render_widget(Paragraph::new(lines).block(t.block(" Keys ")), r);
 }
 
-fn draw_coverage(f: &mut Frame, app: &App, area: Rect) {
+fn draw_coverage(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let Some(c) = app.report.as_ref().and_then(|r| r.coverage.as_ref()) else {
         return;
     };
@@ -914,7 +926,7 @@ fn draw_coverage(f: &mut Frame, app: &App, area: Rect) {
                 Row::new(["Field", "API path", "Populated", "%"])
                     .style(Style::default().add_modifier(Modifier::BOLD)),
             )
-            .block(Block::bordered().title(title)),
+            .block(t.block(title)),
         r,
     );
 }
@@ -961,7 +973,7 @@ fn draw_inspector(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         ins.scroll + 1,
         ins.lines.len()
     );
-    let mut p = Paragraph::new(lines).block(Block::bordered().title(title));
+    let mut p = Paragraph::new(lines).block(t.block(title));
     if ins.wrap {
         p = p.wrap(Wrap { trim: false });
     }
