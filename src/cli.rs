@@ -130,6 +130,10 @@ pub struct CheckArgs {
     /// Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<std::path::PathBuf>,
+    /// Do not verify the TLS certificate of this host (only this one; a warning says so
+    /// throughout). Repeatable.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_host: Vec<String>,
     /// Write a Markdown report for support (no secrets) to this file.
     #[arg(long, value_name = "FILE.md")]
     pub report: Option<std::path::PathBuf>,

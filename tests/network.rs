@@ -210,3 +210,66 @@ async fn a_test_ca_over_a_connect_proxy() {
     assert_eq!(code, Some(2));
     assert!(err.contains("not a PEM certificate"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insecure_host_skips_verification_for_that_host_only_and_says_so() {
+    let sim = start("healthy").await;
+    let tls = tls_front(sim.running.addr.port()).await;
+    let env_url = format!("https://127.0.0.1:{tls}");
+    let args = |host: &str| -> Vec<String> {
+        [
+            "check",
+            "--json",
+            "--no-browser",
+            "--env",
+            &env_url,
+            "--client-id",
+            sim.client_id(),
+            "--username",
+            sim.username(),
+            "--insecure-host",
+            host,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let env = vec![("SAGEDIAG_CLIENT_SECRET", sim.secret())];
+    let (j, stderr) = check(args("127.0.0.1"), env.clone()).await;
+    assert_eq!(j["outcome"], "pass", "{:?}", codes(&j));
+    assert_eq!(
+        j["environment"]["insecure_hosts"],
+        serde_json::json!(["127.0.0.1"])
+    );
+    assert!(
+        stderr.contains("WARNING: TLS certificate verification is OFF for 127.0.0.1"),
+        "{stderr}"
+    );
+    // Another host named: 127.0.0.1 is still verified.
+    let (j, _) = check(args("localhost"), env.clone()).await;
+    assert_eq!(codes(&j), ["TLS_UNTRUSTED"]);
+    // Through the proxy too, and the human report carries the warning.
+    let (proxy, _) = connect_proxy().await;
+    let out = tokio::task::spawn_blocking({
+        let mut a = args("127.0.0.1");
+        a.retain(|x| x != "--json");
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_sagediag"))
+                .args(&a)
+                .env("SAGEDIAG_CLIENT_SECRET", &env[0].1)
+                .env("HTTPS_PROXY", format!("http://127.0.0.1:{proxy}"))
+                .env("NO_PROXY", "localhost")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("WARNING: TLS certificate verification was OFF for 127.0.0.1"),
+        "{text}"
+    );
+    assert!(text.contains("Outcome: PASS"), "{text}");
+}

@@ -114,6 +114,7 @@ fn finished(missing: &[&str]) -> App {
             login_url: "http://127.0.0.1:40000".into(),
             kind: "custom",
             proxy: None,
+            insecure_hosts: Vec::new(),
         },
         flow: sagediag::engine::Flow::Web,
         outcome: if missing.is_empty() { "pass" } else { "fail" },

@@ -55,6 +55,12 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
             .unwrap_or(100_000)
     });
     cfg.jwt_audience = args.jwt_audience.clone();
+    cfg.insecure_hosts = args
+        .insecure_host
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
     for path in &args.ca_cert {
         let pem = std::fs::read_to_string(path)
             .map_err(|e| Usage(format!("--ca-cert {}: {e}", path.display())))?;
@@ -116,6 +122,11 @@ pub struct Outputs {
 
 /// Runs the check; returns the exit code.
 pub async fn run(cfg: Config, out: Outputs) -> u8 {
+    for host in &cfg.insecure_hosts {
+        eprintln!(
+            "WARNING: TLS certificate verification is OFF for {host} (--insecure-host): anyone on the network path can impersonate it."
+        );
+    }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let pasted = (cfg.flow == Flow::Web).then(|| {
         let (ptx, prx) = tokio::sync::mpsc::unbounded_channel();
@@ -253,7 +264,13 @@ fn mark(s: Status) -> &'static str {
 
 /// The human report: permission sets, org checks, findings with fixes.
 pub fn human(r: &Report) -> String {
-    let mut s = format!(
+    let mut s = String::new();
+    for host in &r.environment.insecure_hosts {
+        s.push_str(&format!(
+            "WARNING: TLS certificate verification was OFF for {host} (--insecure-host).\n"
+        ));
+    }
+    s += &format!(
         "sagediag check — {} ({}), {} flow\n\nPermission sets\n",
         r.environment.kind,
         r.environment.login_url,

@@ -134,6 +134,9 @@ fn cell(s: &str) -> String {
 pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
     let mut s = String::new();
     s.push_str("# sagediag report\n\n");
+    for host in &r.environment.insecure_hosts {
+        s.push_str(&format!("> **Warning:** TLS certificate verification was off for `{host}` (`--insecure-host`).\n\n"));
+    }
     s.push_str(&format!(
         "- Generated: {}\n- sagediag {}\n- Environment: {} (`{}`){}\n- Flow: {}\n- Outcome: **{}**\n",
         iso8601(generated_unix_ms),

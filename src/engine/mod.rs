@@ -149,6 +149,8 @@ pub struct Config {
     pub jwt_audience: Option<String>,
     /// Extra trusted CA certificates (PEM), e.g. a corporate TLS-inspection CA.
     pub ca_certs_pem: Vec<String>,
+    /// Hosts whose TLS certificate is not verified (everything else still is).
+    pub insecure_hosts: Vec<String>,
 }
 
 impl Config {
@@ -175,6 +177,7 @@ impl Config {
             coverage_limit: None,
             jwt_audience: None,
             ca_certs_pem: Vec::new(),
+            insecure_hosts: Vec::new(),
         }
     }
 
@@ -326,6 +329,8 @@ pub struct EnvironmentInfo {
     pub login_url: String,
     pub kind: &'static str,
     pub proxy: Option<String>,
+    /// Hosts whose TLS certificates were not verified (`--insecure-host`).
+    pub insecure_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -688,6 +693,7 @@ fn empty_report(cfg: &Config) -> Report {
             login_url: cfg.environment.login_url(),
             kind: cfg.environment.kind(),
             proxy: None,
+            insecure_hosts: cfg.insecure_hosts.clone(),
         },
         flow: cfg.flow,
         outcome: "pass",
