@@ -878,6 +878,34 @@ async fn report_har_and_field_coverage() {
     );
     let _ = std::fs::remove_dir_all(dir);
 
+    // An error mid-way (page 2 answers 500) stops paging cleanly: what was counted is kept,
+    // the reason is said, a warning is raised, and the run still ends with its report.
+    let mut sc = Scenario::load("healthy").unwrap();
+    sc.data.employees = 1_000;
+    sc.data.page_size = 300;
+    sc.faults.paths = vec!["/services/apexrest/spapi/v4/employees".into()];
+    // 1-2: the Employees and Pay Details probes (the prefix matches both), 3: page 1, 4: page 2
+    sc.faults.fail_from_request = 4;
+    sc.faults.error_status = 500;
+    let broken = start_with(sc).await;
+    let run = check(&broken, &["--coverage"]).await;
+    let c = &run.json["coverage"];
+    assert_eq!(c["employees"], 300, "{c}");
+    assert_eq!(c["pages"], 1);
+    assert!(
+        c["stopped"].as_str().unwrap().starts_with("page 2 failed"),
+        "{c}"
+    );
+    let server = run.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "SERVER_ERROR")
+        .expect("the failure is a finding");
+    assert_eq!(server["severity"], "warning");
+    assert_eq!(run.endpoint("Employees")["status"], "pass");
+    broken.running.stop().await;
+
     // The limit stops paging cleanly.
     let run = check(&sim, &["--coverage", "--coverage-limit", "600"]).await;
     assert_eq!(run.json["coverage"]["employees"], 600);

@@ -76,13 +76,9 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
                 ("client_id", run.cfg.client_id.as_str()),
             ];
             with_secret(run, &mut form);
-            let form: Vec<(String, String)> = form
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let form: Vec<(&str, &str)> =
-                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let tokens = token_request(run, &token_url(&base), &form).await;
+            // The request owns its form, so the borrow of `run` ends here.
+            let req = Request::post_form(token_url(&base), &form);
+            let tokens = send_token(run, req).await;
             if run.has("CLIENT_CREDENTIALS_WRONG_HOST")
                 && let Some(f) = run
                     .findings
@@ -111,13 +107,9 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
                 ("password", pw.as_str()),
             ];
             with_secret(run, &mut form);
-            let form: Vec<(String, String)> = form
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let form: Vec<(&str, &str)> =
-                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            token_request(run, &token_url(&base), &form).await
+            // The request owns its form, so the borrow of `run` ends here.
+            let req = Request::post_form(token_url(&base), &form);
+            send_token(run, req).await
         }
         Flow::Refresh => {
             let Some(rt) = run.cfg.refresh_token.clone() else {
@@ -150,7 +142,12 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
 
 /// POSTs a token request; returns the tokens or raises the findings of the error.
 async fn token_request(run: &mut Run, url: &str, form: &[(&str, &str)]) -> Option<Tokens> {
-    let (_, resp) = run.send_or_raise(Request::post_form(url, form)).await?;
+    send_token(run, Request::post_form(url, form)).await
+}
+
+/// Sends a built token request; returns the tokens or raises the findings of the error.
+async fn send_token(run: &mut Run, req: Request) -> Option<Tokens> {
+    let (_, resp) = run.send_or_raise(req).await?;
     parse_token_response(run, &resp)
 }
 

@@ -63,7 +63,10 @@ pub async fn inject(State(org): State<Arc<Org>>, req: Request, next: Next) -> Re
         )
             .into_response();
     }
-    if f.error_rate > 0.0 && ((draw >> 11) % 10_000) < (f.error_rate * 10_000.0) as u64 {
+    let failing_from = f.fail_from_request > 0 && n >= f.fail_from_request;
+    if failing_from
+        || (f.error_rate > 0.0 && ((draw >> 11) % 10_000) < (f.error_rate * 10_000.0) as u64)
+    {
         let status = StatusCode::from_u16(f.error_status)
             .ok()
             .filter(|_| f.error_status != 0)

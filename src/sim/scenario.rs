@@ -370,6 +370,9 @@ pub struct FaultConfig {
     pub truncate_paths: Vec<String>,
     /// Path prefixes the faults apply to (empty: every path).
     pub paths: Vec<String>,
+    /// From this matching request on (1-based), every matching request fails with
+    /// `error_status` (0: off) — e.g. page 2 of a paged read.
+    pub fail_from_request: u64,
 }
 
 /// Shapes the references mark as guesses, configurable so that a real org's answer can be
