@@ -196,6 +196,37 @@ async fn request_console_sends_with_the_session_token() {
     ctx.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_probe_re_runs_and_replaces_its_row_and_finding() {
+    let mut d = Driver::start("missing-permission-sets").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("5 of 7 pass").await;
+    // R waits for the run (field coverage) to finish.
+    d.expect("Done: FAIL").await;
+    // Salaries is the third row.
+    d.key(KeyCode::Char('j'));
+    d.key(KeyCode::Char('j'));
+    d.key(KeyCode::Char('R'));
+    let screen = d.expect("Re-probed Salaries: FAIL").await;
+    assert!(screen.contains("5 of 7 pass"), "{screen}");
+    // Its finding was replaced, not added again (2 missing sets + the sync-key warning).
+    d.key(KeyCode::Char('5'));
+    d.expect("5 Findings (3)").await;
+    d.key(KeyCode::Char('4'));
+    d.key(KeyCode::Char('k'));
+    d.key(KeyCode::Char('k'));
+    d.key(KeyCode::Char('R'));
+    d.expect("Re-probed Employees: PASS").await;
+    d.key(KeyCode::Char('q'));
+    let (result, mut ctx) = tokio::time::timeout(Duration::from_secs(10), d.task)
+        .await
+        .unwrap()
+        .unwrap();
+    result.unwrap();
+    ctx.stop().await;
+}
+
 #[test]
 fn profiles_keep_no_secrets_and_are_owner_only() {
     use sagediag::tui::profile;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::classify;
 use super::findings::Finding;
 use super::http::{Failure, Request, Response};
-use super::{API_VERSION, ENDPOINTS, EndpointResult, Run, SAGE_BASE, Status, Tokens};
+use super::{API_VERSION, ENDPOINTS, EndpointDef, EndpointResult, Run, SAGE_BASE, Status, Tokens};
 
 fn soql_url(instance: &str, tooling: bool, q: &str) -> String {
     let path = if tooling { "tooling/query" } else { "query" };
@@ -225,23 +225,88 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
     notes.join("; ")
 }
 
+/// The probe request of one endpoint. Pay Details needs an employee id; any well-formed id
+/// does, since the (empty) body is refused first: the probe can never create a record.
+pub fn probe_request(def: &EndpointDef, instance_url: &str, access_token: &str) -> Request {
+    let base = format!("{instance_url}{SAGE_BASE}");
+    let employee = "a2G000000000000AAA";
+    if def.method == "POST" {
+        Request::post_json(
+            format!("{base}/{}", def.path.replace("{id}", employee)),
+            serde_json::json!({}),
+        )
+    } else {
+        Request::get(format!("{base}/{}", def.path))
+    }
+    .bearer(access_token)
+    .header("Accept", "application/json")
+}
+
+/// Reads one probe's answer: its result, and the finding when it failed. `assigned` is what the
+/// assignment query says (None: unknown).
+pub fn judge_probe(
+    def: &EndpointDef,
+    (id, result): (u64, Result<Response, Failure>),
+    assigned: Option<bool>,
+) -> (EndpointResult, Option<Finding>) {
+    let mut out = EndpointResult {
+        name: def.name,
+        permission_set: def.permission_set,
+        method: def.method,
+        path: format!("{SAGE_BASE}/{}", def.path),
+        status: Status::Fail,
+        http_status: None,
+        latency_ms: 0,
+        records: None,
+        finding: None,
+        assigned,
+        request_id: Some(id),
+    };
+    let finding = match result {
+        Err(f) => Some(probe_failure(&f, id)),
+        Ok(r) => {
+            out.http_status = Some(r.status);
+            out.latency_ms = r.duration.as_millis() as u64;
+            let ok = if def.method == "POST" {
+                // 400 validation error = the set is present; 201 would mean a record was made.
+                r.status == 400
+                    && r.json()
+                        .and_then(|v| classify::api_error_code(&v))
+                        .is_some_and(|c| c != "MISSING_API_PERMISSION")
+            } else {
+                match r.status {
+                    204 => {
+                        out.records = Some(0);
+                        true
+                    }
+                    200 => match r.json() {
+                        Some(v) if v.get("data").is_some() => {
+                            out.records = v["data"].as_array().map(Vec::len);
+                            true
+                        }
+                        _ => false,
+                    },
+                    _ => false,
+                }
+            };
+            if ok {
+                None
+            } else {
+                Some(classify::api_error(&r, Some(def.permission_set)))
+            }
+        }
+    };
+    match &finding {
+        None => out.status = Status::Pass,
+        Some(f) => out.finding = Some(f.code),
+    }
+    (out, finding)
+}
+
 /// Step 6: the seven probes, concurrently on the one client. Returns a one-line summary.
 pub async fn probes(run: &mut Run, tokens: &Tokens) -> String {
-    let base = format!("{}{SAGE_BASE}", tokens.instance_url);
-    // Pay Details needs an employee id; any well-formed id does, since the body is refused first.
-    let employee = "a2G000000000000AAA";
-    let requests = ENDPOINTS.map(|def| {
-        if def.method == "POST" {
-            Request::post_json(
-                format!("{base}/{}", def.path.replace("{id}", employee)),
-                serde_json::json!({}),
-            )
-        } else {
-            Request::get(format!("{base}/{}", def.path))
-        }
-        .bearer(&tokens.access_token)
-        .header("Accept", "application/json")
-    });
+    let requests =
+        ENDPOINTS.map(|def| probe_request(&def, &tokens.instance_url, &tokens.access_token));
     let client = run.client.clone();
     let results = futures_util::future::join_all(requests.into_iter().map(|r| {
         let client = client.clone();
@@ -250,62 +315,17 @@ pub async fn probes(run: &mut Run, tokens: &Tokens) -> String {
     .await;
     let assigned = run.org.assigned_permission_sets.clone();
     let mut passed = 0;
-    for (def, (id, result)) in ENDPOINTS.iter().zip(results) {
+    for (def, answer) in ENDPOINTS.iter().zip(results) {
+        if let (_, Ok(r)) = &answer {
+            note_usage(run, r);
+        }
+        let id = answer.0;
         let is_assigned = assigned
             .as_ref()
             .map(|a| a.iter().any(|l| l == def.permission_set));
-        let path = format!("{SAGE_BASE}/{}", def.path);
-        let mut out = EndpointResult {
-            name: def.name,
-            permission_set: def.permission_set,
-            method: def.method,
-            path,
-            status: Status::Fail,
-            http_status: None,
-            latency_ms: 0,
-            records: None,
-            finding: None,
-            assigned: is_assigned,
-            request_id: Some(id),
-        };
-        let finding = match result {
-            Err(f) => Some(probe_failure(&f, id)),
-            Ok(r) => {
-                note_usage(run, &r);
-                out.http_status = Some(r.status);
-                out.latency_ms = r.duration.as_millis() as u64;
-                let ok = if def.method == "POST" {
-                    // 400 validation error = the set is present; 201 would mean a record was made.
-                    r.status == 400
-                        && r.json()
-                            .and_then(|v| classify::api_error_code(&v))
-                            .is_some_and(|c| c != "MISSING_API_PERMISSION")
-                } else {
-                    match r.status {
-                        204 => {
-                            out.records = Some(0);
-                            true
-                        }
-                        200 => match r.json() {
-                            Some(v) if v.get("data").is_some() => {
-                                out.records = v["data"].as_array().map(Vec::len);
-                                true
-                            }
-                            _ => false,
-                        },
-                        _ => false,
-                    }
-                };
-                if ok {
-                    None
-                } else {
-                    Some(classify::api_error(&r, Some(def.permission_set)))
-                }
-            }
-        };
+        let (out, finding) = judge_probe(def, answer, is_assigned);
         match finding {
             None => {
-                out.status = Status::Pass;
                 passed += 1;
                 if is_assigned == Some(false) {
                     run.raise(Finding::new(
@@ -316,7 +336,6 @@ pub async fn probes(run: &mut Run, tokens: &Tokens) -> String {
                 }
             }
             Some(f) => {
-                out.finding = Some(f.code);
                 if f.code == "PERMISSION_SET_MISSING" && is_assigned == Some(true) {
                     run.raise(Finding::new(
                         "PERMISSION_SET_MISMATCH",

@@ -355,6 +355,8 @@ pub enum Effect {
     SendRequest(String),
     /// Write the Markdown report and the HAR file of the last run.
     Export,
+    /// Re-run one permission-set probe (an index into `ENDPOINTS`).
+    Reprobe(usize),
 }
 
 /// The demo's self-playing journey.
@@ -862,6 +864,9 @@ impl App {
                             self.open_inspector(id);
                         }
                     }
+                    KeyCode::Char('R') if !self.running && !self.endpoints.is_empty() => {
+                        return Some(Effect::Reprobe(self.perm_selected));
+                    }
                     _ => {}
                 }
                 None
@@ -1014,6 +1019,40 @@ impl App {
             _ => {}
         }
         None
+    }
+
+    /// One probe ran again: its row, and its finding, replace the old ones (here and in the report).
+    pub fn on_reprobe(&mut self, i: usize, result: EndpointResult, finding: Option<Finding>) {
+        let Some(old) = self.endpoints.get(i).cloned() else {
+            return;
+        };
+        let about = |f: &Finding| {
+            old.request_id.is_some_and(|id| f.request_ids == [id])
+                || (f.code == "PERMISSION_SET_MISSING" && f.title.contains(old.permission_set))
+        };
+        self.status = Some(format!(
+            "Re-probed {}: {}{}",
+            result.name,
+            result.status.word(),
+            result
+                .finding
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
+        ));
+        self.findings.retain(|f| !about(f));
+        self.findings.extend(finding.clone());
+        self.endpoints[i] = result.clone();
+        if let Some(r) = self.report.as_mut() {
+            r.findings.retain(|f| !about(f));
+            r.findings.extend(finding);
+            if let Some(e) = r.endpoints.get_mut(i) {
+                *e = result;
+            }
+            r.outcome = if r.has_errors() { "fail" } else { "pass" };
+        }
+        self.finding_selected = self
+            .finding_selected
+            .min(self.findings.len().saturating_sub(1));
     }
 
     /// Defaults from the config file: theme, environment, flow.

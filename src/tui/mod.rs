@@ -34,6 +34,7 @@ pub struct Ctx {
     job: Option<JoinHandle<(Report, Option<Session>)>>,
     session: Option<Session>,
     console_job: Option<JoinHandle<u64>>,
+    reprobe_job: Option<JoinHandle<(usize, engine::EndpointResult, Option<engine::Finding>)>>,
     events: Option<UnboundedReceiver<Event>>,
     paste: Option<UnboundedSender<String>>,
     autoplay_at: Option<Instant>,
@@ -53,6 +54,7 @@ impl Ctx {
             job: None,
             session: None,
             console_job: None,
+            reprobe_job: None,
             events: None,
             paste: None,
             autoplay_at: None,
@@ -275,6 +277,13 @@ where
                 }
                 dirty = true;
             }
+            done = job_done(&mut ctx.reprobe_job) => {
+                ctx.reprobe_job = None;
+                if let Ok((i, result, finding)) = done {
+                    app.on_reprobe(i, result, finding);
+                }
+                dirty = true;
+            }
             done = job_done(&mut ctx.console_job) => {
                 ctx.console_job = None;
                 if let Ok(id) = done {
@@ -430,6 +439,29 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
                     (Err(e), _) | (_, Err(e)) => format!("Could not write the report: {e}"),
                 },
             );
+        }
+        Effect::Reprobe(i) => {
+            let (Some(session), Some(client), Some(def)) = (
+                ctx.session.clone(),
+                app.client.clone(),
+                engine::ENDPOINTS.get(i).copied(),
+            ) else {
+                app.status = Some("No session yet: run the check (r) first.".into());
+                return;
+            };
+            let assigned = app.endpoints.get(i).and_then(|e| e.assigned);
+            app.status = Some(format!("Re-probing {}…", def.name));
+            ctx.reprobe_job = Some(tokio::spawn(async move {
+                let answer = client
+                    .send(engine::org::probe_request(
+                        &def,
+                        &session.instance_url,
+                        &session.access_token,
+                    ))
+                    .await;
+                let (result, finding) = engine::org::judge_probe(&def, answer, assigned);
+                (i, result, finding)
+            }));
         }
         Effect::SendRequest(line) => {
             let (Some(session), Some(client)) = (ctx.session.clone(), app.client.clone()) else {
