@@ -844,10 +844,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("↑ ↓ j k g G PgUp PgDn", "move; top, bottom, page"),
     ("Enter", "choose / edit / open the request"),
     ("Esc", "stop editing, close"),
-    (
-        "r, R",
-        "run the whole check (again) · re-run the selected probe",
-    ),
+    ("r, R", "run the whole check · re-run the selected probe"),
     ("s", "demo: switch to the next scenario and run"),
     ("Tab, L", "focus, or show/hide, the request log"),
     ("/", "log: filter · inspector: search (n next)"),
