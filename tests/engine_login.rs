@@ -198,24 +198,9 @@ async fn pasted_redirects_bad_code_wrong_verifier_and_wrong_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untrusted_certificate_is_tls_untrusted() {
-    use tokio_rustls::rustls;
     let cert_pem = include_str!("fixtures/selfsigned.cert.pem");
     let key_pem = include_str!("fixtures/selfsigned.key.pem");
-    let cert = rustls::pki_types::CertificateDer::from(
-        crypto::pem_to_der(cert_pem, "CERTIFICATE").unwrap(),
-    );
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
-        crypto::pem_to_der(key_pem, "PRIVATE KEY").unwrap().into(),
-    );
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![cert], key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = tls_acceptor(cert_pem, key_pem);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = tokio::spawn(async move {

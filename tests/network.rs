@@ -7,7 +7,6 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use sagediag::sim::crypto::pem_to_der;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -19,24 +18,10 @@ const CA: &str = concat!(
 
 /// A TLS front on loopback (the test CA's leaf certificate) relaying to `backend`.
 async fn tls_front(backend: u16) -> u16 {
-    use tokio_rustls::rustls;
-    let cert = rustls::pki_types::CertificateDer::from(
-        pem_to_der(include_str!("fixtures/leaf.cert.pem"), "CERTIFICATE").unwrap(),
+    let acceptor = tls_acceptor(
+        include_str!("fixtures/leaf.cert.pem"),
+        include_str!("fixtures/leaf.key.pem"),
     );
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
-        pem_to_der(include_str!("fixtures/leaf.key.pem"), "PRIVATE KEY")
-            .unwrap()
-            .into(),
-    );
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![cert], key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {

@@ -38,6 +38,17 @@ impl Driver {
         Driver { keys, frames, task }
     }
 
+    /// `q`, then the loop must end cleanly; the demo org stops.
+    async fn quit(self) {
+        self.key(KeyCode::Char('q'));
+        let (result, mut ctx) = tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("the loop ends on q")
+            .unwrap();
+        result.unwrap();
+        ctx.stop().await;
+    }
+
     fn key(&self, code: KeyCode) {
         self.keys
             .send(Ok(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))))
@@ -137,13 +148,7 @@ async fn journey(scenario: &str, expect_pass: usize, missing: &[&str]) {
     d.key(KeyCode::Char('?'));
     d.expect("Keys").await;
     d.key(KeyCode::Esc);
-    d.key(KeyCode::Char('q'));
-    let (result, mut ctx) = tokio::time::timeout(Duration::from_secs(10), d.task)
-        .await
-        .expect("the loop ends on q")
-        .unwrap();
-    result.unwrap();
-    ctx.stop().await;
+    d.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,13 +192,7 @@ async fn request_console_sends_with_the_session_token() {
     d.key(KeyCode::Esc);
     type_line(&d, "FETCH /services/data/");
     d.expect("is not an HTTP method").await;
-    d.key(KeyCode::Char('q'));
-    let (result, mut ctx) = tokio::time::timeout(Duration::from_secs(10), d.task)
-        .await
-        .unwrap()
-        .unwrap();
-    result.unwrap();
-    ctx.stop().await;
+    d.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -218,13 +217,7 @@ async fn one_probe_re_runs_and_replaces_its_row_and_finding() {
     d.key(KeyCode::Char('k'));
     d.key(KeyCode::Char('R'));
     d.expect("Re-probed Employees: PASS").await;
-    d.key(KeyCode::Char('q'));
-    let (result, mut ctx) = tokio::time::timeout(Duration::from_secs(10), d.task)
-        .await
-        .unwrap()
-        .unwrap();
-    result.unwrap();
-    ctx.stop().await;
+    d.quit().await;
 }
 
 #[test]
