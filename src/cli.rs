@@ -38,6 +38,31 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `sagediag man > sagediag.1 && man ./sagediag.1`.
     Man,
+    /// Where kept secrets are (OS keyring, owner-only file) and how to forget them.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+#[command(
+    after_help = "Examples:\n  sagediag secrets status\n  sagediag secrets forget --env sandbox --client-id 3MVG9... --username api@acme.com.uat"
+)]
+pub enum SecretsCommand {
+    /// Whether the OS keyring can be used here, and what the owner-only file holds (names only).
+    Status,
+    /// Remove the kept consumer secret (and the user's refresh token) of one app from the OS
+    /// keyring and the owner-only file.
+    Forget {
+        /// production, sandbox, or the login URL.
+        #[arg(long, default_value = "production")]
+        env: String,
+        /// The connected app's consumer key.
+        #[arg(long)]
+        client_id: String,
+        /// Also forget this user's refresh token.
+        #[arg(long)]
+        username: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +169,12 @@ pub struct CheckArgs {
     /// fields, missing and duplicate emails, leavers with email.
     #[arg(long)]
     pub coverage: bool,
+    /// After a successful login keep the consumer secret and the refresh token: in the OS
+    /// keyring, or an owner-only file (plain text, readable by you only). Later runs without
+    /// them use the kept ones (and `--flow refresh` the kept refresh token).
+    /// [default: the config file's `keep_secrets`, else memory: nothing kept]
+    #[arg(long, value_name = "WHERE", value_parser = ["memory", "keyring", "file"])]
+    pub keep_secrets: Option<String>,
     /// Most employees field coverage reads. [default: 100000]
     #[arg(long, value_name = "N")]
     pub coverage_limit: Option<u64>,

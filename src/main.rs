@@ -2,7 +2,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, SimArgs};
+use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, SecretsCommand, SimArgs};
+use sagediag::engine::vault::{Keep, Vault};
 use sagediag::sim::{self, Scenario};
 
 fn main() -> ExitCode {
@@ -26,7 +27,86 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Secrets(cmd)) => run_secrets(cmd),
         None => run_console(None, cli.mouse),
+    }
+}
+
+fn run_secrets(cmd: SecretsCommand) -> ExitCode {
+    use sagediag::engine::vault::{self, Kind};
+    let v = Vault::from_env();
+    match cmd {
+        SecretsCommand::Status => {
+            match vault::keyring() {
+                Ok(_) => println!(
+                    "OS keyring: available ({}, service \"{}\")",
+                    vault::keyring_name(),
+                    vault::SERVICE
+                ),
+                Err(why) => println!(
+                    "OS keyring: not available: {why}\n  (keep secrets in the owner-only file with --keep-secrets file, or not at all)"
+                ),
+            }
+            match (&v.file, v.file_accounts()) {
+                (None, _) => {
+                    println!("Owner-only file: none (no home directory; set SAGEDIAG_SECRETS=FILE)")
+                }
+                (Some(p), Ok(names)) if names.is_empty() => {
+                    println!("Owner-only file: {} (nothing kept)", p.display())
+                }
+                (Some(p), Ok(names)) => {
+                    println!("Owner-only file: {} ({} kept):", p.display(), names.len());
+                    for n in names {
+                        println!("  {n}");
+                    }
+                }
+                (Some(_), Err(e)) => {
+                    println!("Owner-only file: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        SecretsCommand::Forget {
+            env,
+            client_id,
+            username,
+        } => {
+            let login = match sagediag::engine::Environment::parse(&env) {
+                Ok(e) => e.login_url(),
+                Err(e) => {
+                    eprintln!("sagediag secrets forget: --env: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let mut accounts = vec![vault::account(Kind::ClientSecret, &login, &client_id, None)];
+            if username.is_some() {
+                accounts.push(vault::account(
+                    Kind::RefreshToken,
+                    &login,
+                    &client_id,
+                    username.as_deref(),
+                ));
+            }
+            let mut code = ExitCode::SUCCESS;
+            for a in accounts {
+                match v.forget(&a) {
+                    Ok(gone) if gone.is_empty() => println!("{a}: nothing kept"),
+                    Ok(gone) => println!(
+                        "{a}: forgotten from {}",
+                        gone.iter()
+                            .map(|k| v.describe(*k))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                    Err(e) => {
+                        eprintln!("sagediag secrets forget: {a}: {e}");
+                        code = ExitCode::FAILURE;
+                    }
+                }
+            }
+            code
+        }
     }
 }
 
@@ -98,13 +178,25 @@ fn run_check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let outputs = sagediag::check::Outputs {
+        json: args.json,
+        report: args.report.clone(),
+        har: args.har.clone(),
+        keep: args
+            .keep_secrets
+            .as_deref()
+            .and_then(Keep::parse)
+            .or(settings.keep_secrets)
+            .unwrap_or_default(),
+        vault: Vault::from_env(),
+    };
     let runtime = match runtime("sagediag check") {
         Ok(rt) => rt,
         Err(code) => return code,
     };
     let code = runtime.block_on(async move {
         tokio::select! {
-            code = sagediag::check::run(cfg, sagediag::check::Outputs { json: args.json, report: args.report.clone(), har: args.har.clone() }) => code,
+            code = sagediag::check::run(cfg, outputs) => code,
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("sagediag check: interrupted");
                 130

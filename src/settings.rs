@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::engine::vault::Keep;
 use crate::engine::{Environment, Flow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -22,6 +23,17 @@ pub enum Theme {
     Plain,
 }
 
+/// How the console's lists move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyStyle {
+    /// Arrow keys, Page Up/Down, Home/End; letters are commands only.
+    #[default]
+    Default,
+    /// Also h/j/k/l, g/G, Ctrl-d/Ctrl-u.
+    Vim,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -33,6 +45,13 @@ pub struct Settings {
     pub timeout_secs: Option<u64>,
     pub coverage_limit: Option<u64>,
     pub theme: Theme,
+    pub key_style: KeyStyle,
+    /// Where secrets the user chooses to keep go: memory (not kept), keyring, file.
+    pub keep_secrets: Option<Keep>,
+    /// Extra CA certificates (PEM files), as `--ca-cert`.
+    pub ca_certs: Vec<PathBuf>,
+    /// Hosts whose TLS certificate is not verified, as `--insecure-host`.
+    pub insecure_hosts: Vec<String>,
 }
 
 /// A config file that could not be used: its path, the line and the field.
@@ -133,5 +152,35 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
     if settings.coverage_limit == Some(0) {
         return Err(bad("coverage_limit", "must be at least 1".into()));
     }
+    // Relative CA paths are relative to the config file.
+    let mut settings = settings;
+    let base = path.parent().unwrap_or(Path::new("."));
+    for ca in settings.ca_certs.iter_mut() {
+        if ca.is_relative() {
+            *ca = base.join(&*ca);
+        }
+        read_ca(ca).map_err(|e| bad("ca_certs", e))?;
+    }
+    for host in &settings.insecure_hosts {
+        let h = host.trim();
+        if h.is_empty() || h.contains(['/', ':', ' ']) {
+            return Err(bad(
+                "insecure_hosts",
+                format!("`{host}` is not a host name (e.g. \"proxy.corp.example\")"),
+            ));
+        }
+    }
     Ok(settings)
+}
+
+/// A CA certificate file's PEM text, or why it cannot be used.
+pub fn read_ca(path: &Path) -> Result<String, String> {
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(format!(
+            "{}: not a PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        ));
+    }
+    Ok(pem)
 }

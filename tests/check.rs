@@ -89,6 +89,12 @@ async fn check_env(sim: &Sim, extra: &[&str], env: &[(&str, &str)]) -> CheckRun 
     let mut envs: Vec<(String, String)> = vec![
         ("SAGEDIAG_CLIENT_SECRET".into(), info.client_secret.clone()),
         ("SAGEDIAG_PASSWORD".into(), info.password.clone()),
+        // Never the developer's own keyring or secrets file.
+        ("DBUS_SESSION_BUS_ADDRESS".into(), NO_BUS.into()),
+        (
+            "SAGEDIAG_SECRETS".into(),
+            "/nonexistent/sagediag/secrets.json".into(),
+        ),
     ];
     for (k, v) in env {
         envs.retain(|(ek, _)| ek != k);
@@ -129,6 +135,8 @@ async fn check_env(sim: &Sim, extra: &[&str], env: &[(&str, &str)]) -> CheckRun 
     assert_eq!(json["outcome"], if has_error { "fail" } else { "pass" });
     CheckRun { json, out }
 }
+
+const NO_BUS: &str = "unix:path=/nonexistent/sagediag-test-bus";
 
 fn set(codes: &[&str]) -> BTreeSet<String> {
     codes.iter().map(|s| s.to_string()).collect()
@@ -910,4 +918,192 @@ async fn report_har_and_field_coverage() {
     let run = check(&sim, &["--coverage", "--coverage-limit", "600"]).await;
     assert_eq!(run.json["coverage"]["employees"], 600);
     assert_eq!(run.json["coverage"]["limited"], true);
+}
+
+/// `--keep-secrets file`: the first run keeps the consumer secret and the refresh token in an
+/// owner-only file; later runs without them use the kept ones, and a rotated refresh token is put
+/// back (with rotation on, reusing the retired one would fail and revoke the family).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_secrets_serve_later_runs_and_follow_rotation() {
+    let sim = start("refresh-rotation").await;
+    let dir = std::env::temp_dir().join(format!("sagediag-keep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let file = dir.join("secrets.json");
+    let file_s = file.display().to_string();
+    let env = [("SAGEDIAG_SECRETS", file_s.as_str())];
+
+    let first = check_env(&sim, &["--keep-secrets", "file"], &env).await;
+    assert_eq!(first.json["outcome"], "pass", "{}", first.all_output());
+    let err = String::from_utf8_lossy(&first.out.stderr).to_string();
+    assert!(
+        err.contains(&format!(
+            "Kept the consumer secret in the owner-only file {file_s}"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("Kept the refresh token in the owner-only file"),
+        "{err}"
+    );
+    assert_no_secrets(&sim, &first, "first run");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let kept = |label: &str| -> String {
+        let all: serde_json::Map<String, Value> =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        all.iter()
+            .find(|(k, _)| k.starts_with(label))
+            .map(|(_, v)| v.as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no {label} in {all:?}"))
+    };
+    assert_eq!(kept("client_secret"), sim.secret());
+    let first_refresh = kept("refresh_token");
+    assert!(
+        sim.running.org.lock().refresh.contains_key(&first_refresh),
+        "the kept refresh token is the current one"
+    );
+
+    // Twice with neither secret given: the kept ones serve, and each rotation is kept.
+    let mut last = first_refresh;
+    for round in 1..=2 {
+        let run = check_env(
+            &sim,
+            &["--flow", "refresh"],
+            &[
+                ("SAGEDIAG_CLIENT_SECRET", ""),
+                ("SAGEDIAG_SECRETS", file_s.as_str()),
+            ],
+        )
+        .await;
+        assert_eq!(
+            run.json["outcome"],
+            "pass",
+            "round {round}: {}",
+            run.all_output()
+        );
+        let err = String::from_utf8_lossy(&run.out.stderr).to_string();
+        assert!(
+            err.contains("Using the consumer secret kept in the owner-only file"),
+            "{err}"
+        );
+        assert!(
+            err.contains("Using the refresh token kept in the owner-only file"),
+            "{err}"
+        );
+        assert!(
+            err.contains("Kept the refresh token in the owner-only file"),
+            "{err}"
+        );
+        assert_no_secrets(&sim, &run, "refresh with kept secrets");
+        let now = kept("refresh_token");
+        assert_ne!(
+            now, last,
+            "round {round}: the rotated refresh token was put back"
+        );
+        last = now;
+    }
+
+    // A file others can read is refused, with the fix; nothing is leaked in the message.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let run = check_env(
+            &sim,
+            &["--flow", "refresh", "--refresh-token", "x"],
+            &[
+                ("SAGEDIAG_CLIENT_SECRET", ""),
+                ("SAGEDIAG_SECRETS", file_s.as_str()),
+            ],
+        )
+        .await;
+        let err = String::from_utf8_lossy(&run.out.stderr).to_string();
+        assert!(err.contains("chmod 600"), "{err}");
+        assert_no_secrets(&sim, &run, "readable secrets file");
+    }
+
+    // `secrets forget` removes both; `secrets status` lists names only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_sagediag");
+    let run = |args: &[&str]| {
+        Command::new(bin)
+            .args(args)
+            .env("SAGEDIAG_SECRETS", &file)
+            .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+            .output()
+            .unwrap()
+    };
+    let status = run(&["secrets", "status"]);
+    let text = String::from_utf8_lossy(&status.stdout).to_string();
+    assert!(text.contains("OS keyring: not available"), "{text}");
+    assert!(text.contains("(2 kept)"), "{text}");
+    assert!(
+        !text.contains(&sim.secret()) && !text.contains(&last),
+        "{text}"
+    );
+    let forget = run(&[
+        "secrets",
+        "forget",
+        "--env",
+        sim.login(),
+        "--client-id",
+        sim.client_id(),
+        "--username",
+        sim.username(),
+    ]);
+    let text = String::from_utf8_lossy(&forget.stdout).to_string();
+    assert_eq!(
+        text.matches("forgotten from the owner-only file").count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), "{}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Asked for the OS keyring where none answers: the run does not start, says why and offers the
+/// owner-only file or memory; nothing is written anywhere.
+#[test]
+fn keep_secrets_keyring_without_a_keyring_offers_file_or_memory() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sagediag-nokeyring-{}", std::process::id()));
+    let file = dir.join("secrets.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_sagediag"))
+        .args([
+            "check",
+            "--env",
+            "http://127.0.0.1:9",
+            "--client-id",
+            "x",
+            "--keep-secrets",
+            "keyring",
+        ])
+        .env("SAGEDIAG_SECRETS", &file)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("SAGEDIAG_CLIENT_SECRET", "not-kept-anywhere")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the OS keyring is not available here"),
+        "{err}"
+    );
+    assert!(err.contains("--keep-secrets file"), "{err}");
+    assert!(err.contains("--keep-secrets memory"), "{err}");
+    assert!(!err.contains("not-kept-anywhere"));
+    assert!(!file.exists(), "no silent fallback to the file");
 }

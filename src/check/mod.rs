@@ -5,7 +5,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use crate::cli::{CheckArgs, OnOff};
-use crate::engine::{self, Config, Environment, Event, Flow, Report, Severity, Status};
+use crate::engine::vault::{self, Keep, Kind, Vault};
+use crate::engine::{self, Config, Environment, Event, Flow, Report, Session, Severity, Status};
 
 /// A usage error: what to change.
 pub struct Usage(pub String);
@@ -58,19 +59,15 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
     cfg.insecure_hosts = args
         .insecure_host
         .iter()
+        .chain(&settings.insecure_hosts)
         .map(|h| h.trim().to_ascii_lowercase())
         .filter(|h| !h.is_empty())
         .collect();
-    for path in &args.ca_cert {
-        let pem = std::fs::read_to_string(path)
-            .map_err(|e| Usage(format!("--ca-cert {}: {e}", path.display())))?;
-        if !pem.contains("-----BEGIN CERTIFICATE-----") {
-            return Err(Usage(format!(
-                "--ca-cert {}: not a PEM certificate (-----BEGIN CERTIFICATE-----)",
-                path.display()
-            )));
-        }
-        cfg.ca_certs_pem.push(pem);
+    cfg.insecure_hosts.sort();
+    cfg.insecure_hosts.dedup();
+    for path in args.ca_cert.iter().chain(&settings.ca_certs) {
+        cfg.ca_certs_pem
+            .push(crate::settings::read_ca(path).map_err(|e| Usage(format!("--ca-cert {e}")))?);
     }
     match flow {
         Flow::Jwt => {
@@ -90,11 +87,6 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
                 "--flow password needs --username and a password (SAGEDIAG_PASSWORD)".into(),
             ));
         }
-        Flow::Refresh if cfg.refresh_token.is_none() => {
-            return Err(Usage(
-                "--flow refresh needs a refresh token (SAGEDIAG_REFRESH_TOKEN)".into(),
-            ));
-        }
         Flow::Token if cfg.access_token.is_none() || cfg.instance_url.is_none() => {
             return Err(Usage(
                 "--flow token needs an access token (SAGEDIAG_ACCESS_TOKEN) and --instance-url"
@@ -112,16 +104,182 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
     Ok(cfg)
 }
 
-/// Where to write what the run can be shared as.
+/// Where to write what the run can be shared as, and where to keep its secrets.
 #[derive(Default)]
 pub struct Outputs {
     pub json: bool,
     pub report: Option<std::path::PathBuf>,
     pub har: Option<std::path::PathBuf>,
+    /// Where to keep the consumer secret and the refresh token after a successful login.
+    pub keep: Keep,
+    pub vault: Vault,
+}
+
+/// Secrets taken from the stores for this run: where each came from.
+#[derive(Default)]
+struct Recalled {
+    client_secret: Option<Keep>,
+    refresh_token: Option<Keep>,
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    tokio::task::spawn_blocking(f).await.ok()
+}
+
+/// Fills a missing consumer secret or refresh token from the keyring or the owner-only file,
+/// saying so on stderr.
+async fn recall(cfg: &mut Config, vault: &Vault) -> Recalled {
+    let mut got = Recalled::default();
+    if cfg.client_id.is_empty() || matches!(cfg.flow, Flow::Token | Flow::Jwt) {
+        return got;
+    }
+    let login = cfg.environment.login_url();
+    let want_secret = cfg.client_secret.is_none();
+    let want_refresh = cfg.flow == Flow::Refresh && cfg.refresh_token.is_none();
+    if !want_secret && !want_refresh {
+        return got;
+    }
+    let secret_account = vault::account(Kind::ClientSecret, &login, &cfg.client_id, None);
+    let refresh_account = vault::account(
+        Kind::RefreshToken,
+        &login,
+        &cfg.client_id,
+        cfg.username.as_deref(),
+    );
+    let v = vault.clone();
+    let Some((secret, refresh)) = blocking(move || {
+        (
+            want_secret.then(|| v.find(&secret_account)),
+            want_refresh.then(|| v.find(&refresh_account)),
+        )
+    })
+    .await
+    else {
+        return got;
+    };
+    for (kind, found) in [(Kind::ClientSecret, secret), (Kind::RefreshToken, refresh)] {
+        let Some((value, problems)) = found else {
+            continue;
+        };
+        for p in problems {
+            eprintln!("sagediag check: kept secrets: {p}");
+        }
+        if let Some((value, keep)) = value {
+            eprintln!(
+                "Using the {} kept in {}.",
+                kind.label(),
+                vault.describe(keep)
+            );
+            match kind {
+                Kind::ClientSecret => {
+                    cfg.client_secret = Some(value);
+                    got.client_secret = Some(keep);
+                }
+                Kind::RefreshToken => {
+                    cfg.refresh_token = Some(value);
+                    got.refresh_token = Some(keep);
+                }
+            }
+        }
+    }
+    got
+}
+
+/// After the run: keeps the consumer secret and the refresh token where the user asked, and puts
+/// a rotated refresh token back where it came from.
+async fn keep_secrets(
+    cfg: &Config,
+    session: Option<&Session>,
+    out: &Outputs,
+    recalled: &Recalled,
+) -> Result<(), String> {
+    let Some(session) = session else {
+        if out.keep != Keep::Memory {
+            eprintln!("Nothing kept: the login did not succeed.");
+        }
+        return Ok(());
+    };
+    let login = cfg.environment.login_url();
+    let mut writes: Vec<(Keep, Kind, String, String)> = Vec::new();
+    if let (true, Some(s)) = (out.keep != Keep::Memory, &cfg.client_secret) {
+        writes.push((
+            out.keep,
+            Kind::ClientSecret,
+            vault::account(Kind::ClientSecret, &login, &cfg.client_id, None),
+            s.clone(),
+        ));
+    }
+    let refresh_target = if out.keep != Keep::Memory {
+        Some(out.keep)
+    } else if session.refresh_token != cfg.refresh_token {
+        recalled.refresh_token
+    } else {
+        None
+    };
+    if let (Some(keep), Some(rt)) = (refresh_target, &session.refresh_token) {
+        writes.push((
+            keep,
+            Kind::RefreshToken,
+            vault::account(
+                Kind::RefreshToken,
+                &login,
+                &cfg.client_id,
+                cfg.username.as_deref(),
+            ),
+            rt.clone(),
+        ));
+    }
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let vault = out.vault.clone();
+    let done = blocking(move || {
+        writes
+            .into_iter()
+            .map(|(keep, kind, account, secret)| {
+                vault
+                    .store(keep, &account, &secret)
+                    .map(|()| (kind, vault.describe(keep)))
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    let mut result = Ok(());
+    for d in done {
+        match d {
+            Ok((kind, place)) => eprintln!("Kept the {} in {place}.", kind.label()),
+            Err(e) => {
+                eprintln!("sagediag check: could not keep a secret: {e}");
+                result = Err(e);
+            }
+        }
+    }
+    result
 }
 
 /// Runs the check; returns the exit code.
-pub async fn run(cfg: Config, out: Outputs) -> u8 {
+pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
+    if out.keep == Keep::Keyring
+        && let Some(Err(why)) = blocking(vault::keyring).await
+    {
+        eprintln!(
+            "sagediag check: --keep-secrets keyring: the OS keyring is not available here: {why}.\n\
+             Choose where else to keep them:\n  \
+             --keep-secrets file     {} (plain text on disk, readable by you only)\n  \
+             --keep-secrets memory   keep nothing: pass them again next time",
+            out.vault.describe(Keep::File)
+        );
+        return 2;
+    }
+    let recalled = recall(&mut cfg, &out.vault).await;
+    if cfg.flow == Flow::Refresh && cfg.refresh_token.is_none() {
+        eprintln!(
+            "sagediag check: --flow refresh needs a refresh token (SAGEDIAG_REFRESH_TOKEN), or one kept by an earlier run with --keep-secrets"
+        );
+        return 2;
+    }
+    let given = cfg.clone();
     for host in &cfg.insecure_hosts {
         eprintln!(
             "WARNING: TLS certificate verification is OFF for {host} (--insecure-host): anyone on the network path can impersonate it."
@@ -148,7 +306,7 @@ pub async fn run(cfg: Config, out: Outputs) -> u8 {
             return 1;
         }
     };
-    let engine = tokio::spawn(engine::run_with(cfg, client.clone(), tx, pasted));
+    let engine = tokio::spawn(engine::run_session(cfg, client.clone(), tx, pasted));
     let interactive = std::io::stderr().is_terminal();
     // The loop ends with the engine's task, not the channel: the client kept for the HAR export
     // holds a sender, so the channel stays open.
@@ -164,7 +322,7 @@ pub async fn run(cfg: Config, out: Outputs) -> u8 {
             }
         }
     };
-    let report = match joined {
+    let (report, session) = match joined {
         Ok(r) => r,
         Err(e) => {
             eprintln!("sagediag: the check stopped unexpectedly: {e}");
@@ -172,6 +330,12 @@ pub async fn run(cfg: Config, out: Outputs) -> u8 {
         }
     };
     let mut code = u8::from(report.has_errors());
+    if keep_secrets(&given, session.as_ref(), &out, &recalled)
+        .await
+        .is_err()
+    {
+        code = code.max(1);
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

@@ -11,6 +11,7 @@ pub mod findings;
 pub mod http;
 pub mod login;
 pub mod org;
+pub mod vault;
 
 use std::time::{Duration, Instant};
 
@@ -502,6 +503,8 @@ pub async fn run_with(
 pub struct Session {
     pub instance_url: String,
     pub access_token: String,
+    /// The current refresh token (after any rotation by the token checks), when one was issued.
+    pub refresh_token: Option<String>,
 }
 
 /// Like [`run_with`], also returning the session when the login succeeded.
@@ -543,6 +546,7 @@ pub async fn run_session(
     let session = tokens.map(|t| Session {
         instance_url: t.instance_url,
         access_token: t.access_token,
+        refresh_token: t.refresh_token,
     });
     (finish(run), session)
 }
