@@ -20,6 +20,13 @@ pub struct Cli {
     /// Turn mouse capture on in the console (off by default: it breaks text selection over SSH).
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<std::path::PathBuf>,
+    /// Do not verify the TLS certificate of this host (only this one; a banner says so on every
+    /// screen). Repeatable.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_host: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

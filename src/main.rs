@@ -8,10 +8,16 @@ use sagediag::sim::{self, Scenario};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let tls = (cli.ca_cert, cli.insecure_host);
     match cli.command {
         Some(Command::Sim(args)) => run_sim(args),
-        Some(Command::Check(args)) => run_check(*args),
-        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse),
+        Some(Command::Check(mut args)) => {
+            // `sagediag --ca-cert X check` means the same as `sagediag check --ca-cert X`.
+            args.ca_cert.extend(tls.0);
+            args.insecure_host.extend(tls.1);
+            run_check(*args)
+        }
+        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, tls),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "sagediag", &mut std::io::stdout());
@@ -28,7 +34,7 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Secrets(cmd)) => run_secrets(cmd),
-        None => run_console(None, cli.mouse),
+        None => run_console(None, cli.mouse, tls),
     }
 }
 
@@ -110,7 +116,11 @@ fn run_secrets(cmd: SecretsCommand) -> ExitCode {
     }
 }
 
-fn run_console(demo: Option<DemoArgs>, mouse: bool) -> ExitCode {
+fn run_console(
+    demo: Option<DemoArgs>,
+    mouse: bool,
+    (ca_certs, insecure_hosts): (Vec<std::path::PathBuf>, Vec<String>),
+) -> ExitCode {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         eprintln!(
@@ -128,10 +138,18 @@ fn run_console(demo: Option<DemoArgs>, mouse: bool) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let settings = match settings() {
+    let mut settings = match settings() {
         Ok(s) => s,
         Err(code) => return code,
     };
+    for path in &ca_certs {
+        if let Err(e) = sagediag::settings::read_ca(path) {
+            eprintln!("sagediag: --ca-cert {e}");
+            return ExitCode::from(2);
+        }
+    }
+    settings.ca_certs.extend(ca_certs);
+    settings.insecure_hosts.extend(insecure_hosts);
     let demo = demo.map(|d| sagediag::tui::DemoOptions {
         scenario: d.scenario,
         manual: d.manual,

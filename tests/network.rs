@@ -175,6 +175,21 @@ async fn a_test_ca_over_a_connect_proxy() {
         "the proxy in use is shown: {stderr}"
     );
 
+    // The config file's `ca_certs` does the same (a path relative to the config file).
+    let dir = std::env::temp_dir().join(format!("sagediag-ca-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(CA, dir.join("corp-ca.pem")).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "ca_certs = [\"corp-ca.pem\"]\n").unwrap();
+    let mut env = vec![
+        ("SAGEDIAG_CLIENT_SECRET", sim.secret()),
+        ("SAGEDIAG_CONFIG", config.display().to_string()),
+    ];
+    env.push(("NO_PROXY", "*".into()));
+    let (j, stderr) = check(base(&[]), env).await;
+    assert_eq!(j["outcome"], "pass", "{:?}\n{stderr}", codes(&j));
+    let _ = std::fs::remove_dir_all(&dir);
+
     // A bad --ca-cert file is a usage error.
     let (code, err) = {
         let out = Command::new(env!("CARGO_BIN_EXE_sagediag"))

@@ -18,10 +18,15 @@ struct Driver {
 
 impl Driver {
     async fn start(scenario: &str) -> Driver {
+        Driver::start_with(scenario, |_| {}).await
+    }
+
+    async fn start_with(scenario: &str, setup: impl FnOnce(&mut App)) -> Driver {
         let mut app = App::new();
         app.color = false;
         let mut ctx = Ctx::new();
         ctx.start_demo(&mut app, scenario).await.unwrap();
+        setup(&mut app);
         let (ftx, frames) = watch::channel(String::new());
         ctx.frames = Some(ftx);
         let (keys, rx) = mpsc::unbounded_channel();
@@ -204,8 +209,8 @@ async fn one_probe_re_runs_and_replaces_its_row_and_finding() {
     // R waits for the run (field coverage) to finish.
     d.expect("Done: FAIL").await;
     // Salaries is the third row.
-    d.key(KeyCode::Char('j'));
-    d.key(KeyCode::Char('j'));
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Down);
     d.key(KeyCode::Char('R'));
     let screen = d.expect("Re-probed Salaries: FAIL").await;
     assert!(screen.contains("5 of 7 pass"), "{screen}");
@@ -213,8 +218,8 @@ async fn one_probe_re_runs_and_replaces_its_row_and_finding() {
     d.key(KeyCode::Char('5'));
     d.expect("5 Findings (3)").await;
     d.key(KeyCode::Char('4'));
-    d.key(KeyCode::Char('k'));
-    d.key(KeyCode::Char('k'));
+    d.key(KeyCode::Up);
+    d.key(KeyCode::Up);
     d.key(KeyCode::Char('R'));
     d.expect("Re-probed Employees: PASS").await;
     d.quit().await;
@@ -286,4 +291,84 @@ async fn ctrl_c_quits_even_mid_run_and_the_demo_switches_scenarios() {
         .unwrap();
     result.unwrap();
     ctx.stop().await;
+}
+
+/// Keep secrets → owner-only file (the keyring is absent here): after a login the consumer
+/// secret and refresh token are in the file (0600); with the secret field emptied, a refresh-flow
+/// run recalls the secret from the file, and the rotated refresh token is written back. Vim keys
+/// move through the form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
+    let dir = std::env::temp_dir().join(format!("sagediag-console-keep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let file = dir.join("secrets.json");
+    let f = file.clone();
+    let mut d = Driver::start_with("refresh-rotation", move |app| {
+        app.vault.file = Some(f);
+        app.keyring = Some(Err("no Secret Service in this test".into()));
+        app.vim = true;
+    })
+    .await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('2'));
+    for _ in 0..6 {
+        d.key(KeyCode::Char('j'));
+    }
+    d.key(KeyCode::Enter);
+    d.expect("owner-only file (plain text)").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("Done: PASS").await;
+    let kept = |label: &str| -> Option<String> {
+        let all: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(&file).ok()?).ok()?;
+        all.iter()
+            .find(|(k, _)| k.starts_with(label))
+            .and_then(|(_, v)| v.as_str().map(str::to_string))
+    };
+    let until = |what: &'static str, ok: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !ok() {
+            assert!(std::time::Instant::now() < deadline, "never: {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    until("both secrets kept", &|| {
+        kept("client_secret").is_some() && kept("refresh_token").is_some()
+    });
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let first_refresh = kept("refresh_token").unwrap();
+    // Empty the consumer secret field (field 2), then choose the refresh flow (field 4).
+    d.key(KeyCode::Char('2'));
+    for _ in 0..5 {
+        d.key(KeyCode::Char('k'));
+    }
+    d.key(KeyCode::Enter);
+    for _ in 0..80 {
+        d.key(KeyCode::Backspace);
+    }
+    d.key(KeyCode::Enter);
+    d.expect("Consumer secret  (none)").await;
+    d.key(KeyCode::Char('j'));
+    d.key(KeyCode::Char('j'));
+    for _ in 0..5 {
+        d.key(KeyCode::Enter);
+    }
+    d.expect("refresh  (Enter cycles)").await;
+    d.key(KeyCode::Char('r'));
+    until("the rotated refresh token written back", &|| {
+        kept("refresh_token").is_some_and(|r| r != first_refresh)
+    });
+    d.key(KeyCode::Char('2'));
+    let screen = d.expect("Consumer secret  ••••").await;
+    assert!(screen.contains("kept: secret, refresh token"), "{screen}");
+    d.expect("Done: PASS").await;
+    d.quit().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,7 +6,7 @@ use ratatui::backend::TestBackend;
 use sagediag::engine::findings::Finding;
 use sagediag::engine::http::Exchange;
 use sagediag::engine::{ENDPOINTS, EndpointResult, Event, SAGE_BASE, Status, StepId};
-use sagediag::tui::app::{App, Inspector, Overlay, Screen};
+use sagediag::tui::app::{App, Inspector, Overlay, Screen, first_line};
 use sagediag::tui::ui;
 
 fn demo_app() -> App {
@@ -313,4 +313,135 @@ fn plain_mode_has_no_box_drawing_and_no_spinner() {
     app.running = true;
     assert!(render(&app, 80, 24).contains("running"));
     insta::assert_snapshot!("plain_permissions_80x24", text);
+}
+
+/// `--insecure-host`: every screen, overlays and the too-small notice included, says so on its
+/// first line; without it there is no banner.
+#[test]
+fn insecure_host_banner_on_every_screen() {
+    let mut app = finished(&[]);
+    assert!(!render(&app, 80, 24).contains("TLS verification OFF"));
+    app.form.insecure_hosts = vec!["proxy.corp.example".into()];
+    for screen in Screen::ALL {
+        app.screen = screen;
+        let text = render(&app, 80, 24);
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.contains("TLS verification OFF for proxy.corp.example"),
+            "{screen:?}: {text}"
+        );
+        assert!(
+            !text.contains("Terminal too small"),
+            "80x24 still fits: {text}"
+        );
+    }
+    app.overlay = Overlay::Help;
+    assert!(
+        render(&app, 80, 24)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("TLS verification OFF")
+    );
+    app.overlay = Overlay::None;
+    let small = render(&app, 60, 20);
+    assert!(
+        small
+            .lines()
+            .next()
+            .unwrap()
+            .contains("TLS verification OFF"),
+        "{small}"
+    );
+    assert!(small.contains("Terminal too small"));
+    app.plain = true;
+    app.color = false;
+    let plain = render(&app, 80, 24);
+    assert!(
+        plain
+            .lines()
+            .next()
+            .unwrap()
+            .contains("WARNING: TLS verification OFF"),
+        "{plain}"
+    );
+    app.plain = false;
+    app.screen = Screen::Permissions;
+    insta::assert_snapshot!("insecure_banner_80x24", render(&app, 80, 24));
+}
+
+/// The Keep secrets field: memory by default; the keyring's absence is said; what was recalled
+/// is listed by name, never by value.
+#[test]
+fn keep_secrets_field_says_where_and_what() {
+    use sagediag::engine::vault::Keep;
+    let mut app = demo_app();
+    app.screen = Screen::ConnectedApp;
+    let line = |app: &App| {
+        render(app, 120, 40)
+            .lines()
+            .find(|l| l.contains("Keep secrets"))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        line(&app).contains("memory only  (Enter cycles)"),
+        "{}",
+        line(&app)
+    );
+    app.keyring = Some(Err("no Secret Service".into()));
+    assert!(
+        line(&app).contains("no OS keyring here; Enter: file"),
+        "{}",
+        line(&app)
+    );
+    app.form.keep = Keep::File;
+    app.form.secret_from = Some(Keep::File);
+    app.form.refresh_from = Some(Keep::File);
+    app.form.refresh_token = Some("5Aep861-refresh-token-value".into());
+    let l = line(&app);
+    assert!(l.contains("owner-only file (plain text)"), "{l}");
+    assert!(l.contains("kept: secret, refresh token"), "{l}");
+    assert!(
+        !render(&app, 120, 40).contains("5Aep861"),
+        "the refresh token is never drawn"
+    );
+}
+
+/// Key styles: the default moves with arrows only (j is just a letter); vim also moves with
+/// h j k l, g G; typing into a field is never translated.
+#[test]
+fn key_styles() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+    let mut app = demo_app();
+    app.screen = Screen::ConnectedApp;
+    app.on_key(key(KeyCode::Char('j')));
+    assert_eq!(app.form.field, 0, "default style: j does not move");
+    app.on_key(key(KeyCode::Down));
+    assert_eq!(app.form.field, 1);
+    app.vim = true;
+    app.on_key(key(KeyCode::Char('j')));
+    app.on_key(key(KeyCode::Char('j')));
+    assert_eq!(app.form.field, 3, "vim style: j moves down");
+    app.on_key(key(KeyCode::Char('k')));
+    assert_eq!(app.form.field, 2);
+    app.on_key(key(KeyCode::Char('l')));
+    assert_eq!(app.screen, Screen::Login, "l goes to the next step");
+    app.on_key(key(KeyCode::Char('h')));
+    assert_eq!(app.screen, Screen::ConnectedApp);
+    // Username (field 2): Enter edits; j and k are typed, not moves.
+    app.on_key(key(KeyCode::Enter));
+    assert!(app.form.editing);
+    app.on_key(key(KeyCode::Char('j')));
+    app.on_key(key(KeyCode::Char('k')));
+    app.on_key(key(KeyCode::Enter));
+    assert!(
+        first_line(&app.form.username).ends_with("jk"),
+        "{}",
+        first_line(&app.form.username)
+    );
+    assert_eq!(app.form.field, 2);
+    app.overlay = Overlay::Help;
+    assert!(render(&app, 80, 24).contains("vim keys"));
 }

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use crate::engine::http::{Client, Exchange, REDACTED};
+use crate::engine::vault::{self, Keep, Kind, Vault};
 use crate::engine::{
     Config, EndpointResult, Environment, Event, Finding, Flow, Report, Status, StepId,
 };
@@ -98,16 +99,18 @@ pub enum Field {
     Flow,
     Pkce,
     Preset,
+    Keep,
 }
 
 impl Field {
-    pub const ALL: [Field; 6] = [
+    pub const ALL: [Field; 7] = [
         Field::ClientId,
         Field::ClientSecret,
         Field::Username,
         Field::Flow,
         Field::Pkce,
         Field::Preset,
+        Field::Keep,
     ];
 }
 
@@ -126,6 +129,19 @@ pub struct Form {
     pub editing: bool,
     /// The demo org's login URL.
     pub demo_url: Option<String>,
+    /// Extra CA certificates (PEM text), from `--ca-cert` or the config file.
+    pub ca_certs_pem: Vec<String>,
+    /// Hosts whose certificate is not verified (`--insecure-host`): a banner shows them.
+    pub insecure_hosts: Vec<String>,
+    /// Where the consumer secret and refresh token are kept after a successful login.
+    pub keep: Keep,
+    /// The refresh token of the last login (memory), or one recalled from a store; never drawn.
+    pub refresh_token: Option<String>,
+    /// The form (login URL, consumer key, username) the refresh token belongs to.
+    pub refresh_key: Option<(String, String, Option<String>)>,
+    /// Where the consumer secret and the refresh token were recalled from.
+    pub secret_from: Option<Keep>,
+    pub refresh_from: Option<Keep>,
 }
 
 fn text(s: &str) -> TextArea<'static> {
@@ -155,6 +171,13 @@ impl Form {
             field: 0,
             editing: false,
             demo_url: None,
+            ca_certs_pem: Vec::new(),
+            insecure_hosts: Vec::new(),
+            keep: Keep::Memory,
+            refresh_token: None,
+            refresh_key: None,
+            secret_from: None,
+            refresh_from: None,
         }
     }
 
@@ -194,8 +217,54 @@ impl Form {
         cfg.login_timeout = std::time::Duration::from_secs(300);
         cfg.timeout = std::time::Duration::from_secs(30);
         cfg.coverage_limit = Some(20_000);
+        if self.flow == Flow::Refresh
+            && self.refresh_key.is_some()
+            && self.refresh_key == self.vault_key()
+        {
+            cfg.refresh_token = self.refresh_token.clone();
+        }
+        cfg.ca_certs_pem = self.ca_certs_pem.clone();
+        cfg.insecure_hosts = self.insecure_hosts.clone();
         Ok(cfg)
     }
+}
+
+impl Form {
+    /// Which kept secrets belong to this form: (login URL, consumer key, username).
+    pub fn vault_key(&self) -> Option<(String, String, Option<String>)> {
+        let login = self.login_url().ok()?.login_url();
+        let client_id = first_line(&self.client_id).trim().to_string();
+        if client_id.is_empty() {
+            return None;
+        }
+        let username =
+            Some(first_line(&self.username).trim().to_string()).filter(|s| !s.is_empty());
+        Some((login, client_id, username))
+    }
+}
+
+/// What the secret stores answered (their calls block, so they run beside the loop).
+pub enum VaultMsg {
+    /// Whether the OS keyring can be used here.
+    Keyring(Result<(), String>),
+    /// Kept secrets found for `key` (or not), and problems reading a store.
+    Recalled {
+        key: (String, String, Option<String>),
+        secret: Option<(String, Keep)>,
+        refresh: Option<(String, Keep)>,
+        problems: Vec<String>,
+        then_run: bool,
+    },
+    /// What was kept where, or why not.
+    Kept(Vec<Result<String, String>>),
+}
+
+/// One secret to keep: where, under which entry, what (for people), the secret.
+pub struct KeepWrite {
+    pub keep: Keep,
+    pub account: String,
+    pub what: &'static str,
+    pub secret: String,
 }
 
 impl Default for Form {
@@ -357,6 +426,14 @@ pub enum Effect {
     Export,
     /// Re-run one permission-set probe (an index into `ENDPOINTS`).
     Reprobe(usize),
+    /// Find out whether the OS keyring can be used here.
+    ProbeKeyring,
+    /// Look for a kept consumer secret and refresh token for the form; then maybe run.
+    Recall {
+        then_run: bool,
+    },
+    /// Keep secrets after a successful login.
+    Keep(Vec<KeepWrite>),
 }
 
 /// The demo's self-playing journey.
@@ -417,6 +494,14 @@ pub struct App {
     pub light: bool,
     /// Plain mode for screen readers: no box drawing, no spinner, no colour.
     pub plain: bool,
+    /// Vim keys (h j k l, g G, Ctrl-d Ctrl-u) move too (config `key_style = "vim"`).
+    pub vim: bool,
+    /// Whether the OS keyring can be used here (`None`: not asked yet).
+    pub keyring: Option<Result<(), String>>,
+    /// The owner-only secrets file.
+    pub vault: Vault,
+    /// The form a recall last ran for (a run does not look twice).
+    pub recalled_for: Option<(String, String, Option<String>)>,
 }
 
 impl App {
@@ -458,6 +543,10 @@ impl App {
             profile_index: 0,
             light: false,
             plain: false,
+            vim: false,
+            keyring: None,
+            vault: Vault::default(),
+            recalled_for: None,
         }
     }
 
@@ -621,9 +710,21 @@ impl App {
         }
     }
 
-    fn start_run(&mut self) -> Option<Effect> {
+    pub fn start_run(&mut self) -> Option<Effect> {
         match self.form.config() {
-            Ok(cfg) => Some(Effect::StartRun(Box::new(cfg))),
+            Ok(cfg) => {
+                let missing = cfg.client_secret.is_none()
+                    || (cfg.flow == Flow::Refresh && cfg.refresh_token.is_none());
+                let key = self.form.vault_key();
+                if missing
+                    && !matches!(cfg.flow, Flow::Token | Flow::Jwt)
+                    && key.is_some()
+                    && self.recalled_for != key
+                {
+                    return Some(Effect::Recall { then_run: true });
+                }
+                Some(Effect::StartRun(Box::new(cfg)))
+            }
             Err(e) => {
                 self.status = Some(e);
                 None
@@ -661,6 +762,12 @@ impl App {
             self.quit = true;
             return None;
         }
+        let typing = self.console.is_some()
+            || self.pasting
+            || self.filtering
+            || self.form.editing
+            || self.searching;
+        let key = if typing { key } else { self.nav_key(key) };
         // Overlays take the keys first.
         match &mut self.overlay {
             Overlay::Help | Overlay::Copied(_) | Overlay::Coverage => {
@@ -699,14 +806,14 @@ impl App {
                 let max = ins.lines.len().saturating_sub(1);
                 match key.code {
                     KeyCode::Esc | KeyCode::Char('q') => self.overlay = Overlay::None,
-                    KeyCode::Down | KeyCode::Char('j') => ins.scroll = (ins.scroll + 1).min(max),
-                    KeyCode::Up | KeyCode::Char('k') => ins.scroll = ins.scroll.saturating_sub(1),
+                    KeyCode::Down => ins.scroll = (ins.scroll + 1).min(max),
+                    KeyCode::Up => ins.scroll = ins.scroll.saturating_sub(1),
                     KeyCode::PageDown | KeyCode::Char(' ') => {
                         ins.scroll = (ins.scroll + 20).min(max)
                     }
                     KeyCode::PageUp => ins.scroll = ins.scroll.saturating_sub(20),
-                    KeyCode::Home | KeyCode::Char('g') => ins.scroll = 0,
-                    KeyCode::End | KeyCode::Char('G') => ins.scroll = max,
+                    KeyCode::Home => ins.scroll = 0,
+                    KeyCode::End => ins.scroll = max,
                     KeyCode::Char('w') => ins.wrap = !ins.wrap,
                     KeyCode::Char('/') => {
                         ins.search = Some(String::new());
@@ -804,7 +911,7 @@ impl App {
                 self.profile_index = (self.profile_index + 1) % self.profiles.len();
                 let p = self.profiles[self.profile_index].clone();
                 self.apply_profile(&p);
-                return None;
+                return Some(Effect::Recall { then_run: false });
             }
             KeyCode::Tab => {
                 self.show_log = true;
@@ -849,12 +956,8 @@ impl App {
             Screen::Permissions => {
                 let n = self.endpoints.len().max(1);
                 match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        self.perm_selected = (self.perm_selected + 1).min(n - 1)
-                    }
-                    KeyCode::Up | KeyCode::Char('k') => {
-                        self.perm_selected = self.perm_selected.saturating_sub(1)
-                    }
+                    KeyCode::Down => self.perm_selected = (self.perm_selected + 1).min(n - 1),
+                    KeyCode::Up => self.perm_selected = self.perm_selected.saturating_sub(1),
                     KeyCode::Enter => {
                         if let Some(id) = self
                             .endpoints
@@ -874,12 +977,8 @@ impl App {
             Screen::Findings => {
                 let n = self.findings.len().max(1);
                 match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        self.finding_selected = (self.finding_selected + 1).min(n - 1)
-                    }
-                    KeyCode::Up | KeyCode::Char('k') => {
-                        self.finding_selected = self.finding_selected.saturating_sub(1)
-                    }
+                    KeyCode::Down => self.finding_selected = (self.finding_selected + 1).min(n - 1),
+                    KeyCode::Up => self.finding_selected = self.finding_selected.saturating_sub(1),
                     KeyCode::Enter => {
                         if let Some(id) = self
                             .findings
@@ -908,17 +1007,35 @@ impl App {
         }
     }
 
+    /// With the vim key style, h j k l, g G and Ctrl-d Ctrl-u become the keys they stand for.
+    fn nav_key(&self, key: KeyEvent) -> KeyEvent {
+        if !self.vim {
+            return key;
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let code = match key.code {
+            KeyCode::Char('j') => KeyCode::Down,
+            KeyCode::Char('k') => KeyCode::Up,
+            KeyCode::Char('h') => KeyCode::Left,
+            KeyCode::Char('l') => KeyCode::Right,
+            KeyCode::Char('g') => KeyCode::Home,
+            KeyCode::Char('G') => KeyCode::End,
+            KeyCode::Char('d') if ctrl => KeyCode::PageDown,
+            KeyCode::Char('u') if ctrl => KeyCode::PageUp,
+            _ => return key,
+        };
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
     fn log_key(&mut self, key: KeyEvent) -> Option<Effect> {
         let n = self.filtered_log().len().max(1);
         match key.code {
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.log_selected = (self.log_selected + 1).min(n - 1)
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.log_selected = self.log_selected.saturating_sub(1)
-            }
-            KeyCode::Home | KeyCode::Char('g') => self.log_selected = 0,
-            KeyCode::End | KeyCode::Char('G') => self.log_selected = n - 1,
+            KeyCode::Down => self.log_selected = (self.log_selected + 1).min(n - 1),
+            KeyCode::Up => self.log_selected = self.log_selected.saturating_sub(1),
+            KeyCode::PageDown => self.log_selected = (self.log_selected + 10).min(n - 1),
+            KeyCode::PageUp => self.log_selected = self.log_selected.saturating_sub(10),
+            KeyCode::Home => self.log_selected = 0,
+            KeyCode::End => self.log_selected = n - 1,
             KeyCode::Char('/') => self.filtering = true,
             KeyCode::Esc => self.log_focus = false,
             KeyCode::Enter => {
@@ -947,12 +1064,8 @@ impl App {
         ];
         let n = if self.form.demo_url.is_some() { 4 } else { 3 };
         match key.code {
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.env_selected = (self.env_selected + 1).min(n - 1)
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.env_selected = self.env_selected.saturating_sub(1)
-            }
+            KeyCode::Down => self.env_selected = (self.env_selected + 1).min(n - 1),
+            KeyCode::Up => self.env_selected = self.env_selected.saturating_sub(1),
             KeyCode::Enter | KeyCode::Char(' ') => {
                 self.form.env = choices[self.env_selected];
                 if self.form.env == EnvChoice::Custom {
@@ -970,10 +1083,8 @@ impl App {
     fn app_key(&mut self, key: KeyEvent) -> Option<Effect> {
         let field = Field::ALL[self.form.field];
         match key.code {
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.form.field = (self.form.field + 1).min(Field::ALL.len() - 1)
-            }
-            KeyCode::Up | KeyCode::Char('k') => self.form.field = self.form.field.saturating_sub(1),
+            KeyCode::Down => self.form.field = (self.form.field + 1).min(Field::ALL.len() - 1),
+            KeyCode::Up => self.form.field = self.form.field.saturating_sub(1),
             KeyCode::Char('v') => {
                 self.form.reveal_secret = !self.form.reveal_secret;
                 if self.form.reveal_secret {
@@ -993,6 +1104,7 @@ impl App {
                     self.form.flow = Flow::ALL[(i + 1) % Flow::ALL.len()];
                 }
                 Field::Pkce => self.form.pkce = !self.form.pkce,
+                Field::Keep => return self.cycle_keep(),
                 Field::Preset => {
                     self.form.preset = match self.form.preset {
                         Preset::Custom => Preset::StackOne,
@@ -1019,6 +1131,187 @@ impl App {
             _ => {}
         }
         None
+    }
+
+    /// Memory → OS keyring → owner-only file → memory; the keyring only where there is one.
+    fn cycle_keep(&mut self) -> Option<Effect> {
+        match self.form.keep {
+            Keep::Memory => match &self.keyring {
+                None => return Some(Effect::ProbeKeyring),
+                Some(Ok(())) => {
+                    self.form.keep = Keep::Keyring;
+                    self.status = Some(format!(
+                        "After a successful login the consumer secret and refresh token go to {}.",
+                        self.vault.describe(Keep::Keyring)
+                    ));
+                }
+                Some(Err(_)) => self.keep_file(),
+            },
+            Keep::Keyring => self.keep_file(),
+            Keep::File => {
+                self.form.keep = Keep::Memory;
+                self.status = Some("Secrets are kept in memory only (forgotten on exit).".into());
+            }
+        }
+        None
+    }
+
+    fn keep_file(&mut self) {
+        self.form.keep = Keep::File;
+        self.status = Some(format!(
+            "After a successful login the consumer secret and refresh token go to {}: plain text on disk, readable by you only.",
+            self.vault.describe(Keep::File)
+        ));
+    }
+
+    /// A secret store answered.
+    pub fn on_vault(&mut self, msg: VaultMsg) -> Option<Effect> {
+        match msg {
+            VaultMsg::Keyring(r) => {
+                let asked = self.form.keep == Keep::Memory && self.keyring.is_none();
+                match &r {
+                    Ok(()) if asked || self.form.keep == Keep::Keyring => {
+                        self.form.keep = Keep::Keyring;
+                        self.status = Some(format!(
+                            "After a successful login the consumer secret and refresh token go to {}.",
+                            self.vault.describe(Keep::Keyring)
+                        ));
+                    }
+                    Err(why) => {
+                        let was = self.form.keep == Keep::Keyring;
+                        if was {
+                            self.form.keep = Keep::Memory;
+                        }
+                        self.status = Some(format!(
+                            "No OS keyring here: {why}. {}Enter on \"Keep secrets\" offers an owner-only file (plain text, readable by you only); otherwise they stay in memory only.",
+                            if was {
+                                "The config's keep_secrets = \"keyring\" cannot be honoured: secrets stay in memory. "
+                            } else {
+                                ""
+                            }
+                        ));
+                    }
+                    Ok(()) => {}
+                }
+                self.keyring = Some(r);
+                None
+            }
+            VaultMsg::Recalled {
+                key,
+                secret,
+                refresh,
+                problems,
+                then_run,
+            } => {
+                if self.form.vault_key().as_ref() != Some(&key) {
+                    return None;
+                }
+                self.recalled_for = Some(key);
+                let mut said = Vec::new();
+                if let Some((s, keep)) = secret
+                    && first_line(&self.form.client_secret).is_empty()
+                {
+                    self.form.client_secret = text(&s);
+                    if !self.form.reveal_secret {
+                        self.form.client_secret.set_mask_char('•');
+                    }
+                    self.form.secret_from = Some(keep);
+                    said.push(format!(
+                        "consumer secret from {}",
+                        self.vault.describe(keep)
+                    ));
+                }
+                if let Some((r, keep)) = refresh {
+                    self.form.refresh_token = Some(r);
+                    self.form.refresh_key = self.form.vault_key();
+                    self.form.refresh_from = Some(keep);
+                    said.push(format!("refresh token from {}", self.vault.describe(keep)));
+                }
+                let mut status = if said.is_empty() {
+                    String::new()
+                } else {
+                    format!("Kept secrets: {}. ", said.join("; "))
+                };
+                if let Some(p) = problems.first() {
+                    status.push_str(&format!("Kept secrets: {p}"));
+                }
+                if !status.is_empty() {
+                    self.status = Some(status.trim_end().to_string());
+                }
+                if then_run {
+                    return self.start_run();
+                }
+                None
+            }
+            VaultMsg::Kept(results) => {
+                let (ok, err): (Vec<_>, Vec<_>) = results.into_iter().partition(|r| r.is_ok());
+                let ok: Vec<String> = ok.into_iter().filter_map(Result::ok).collect();
+                let err: Vec<String> = err.into_iter().filter_map(Result::err).collect();
+                let mut status = self.status.clone().unwrap_or_default();
+                if !ok.is_empty() {
+                    status.push_str(&format!(" Kept {}.", ok.join("; ")));
+                }
+                if let Some(e) = err.first() {
+                    status.push_str(&format!(" Could not keep a secret: {e}"));
+                }
+                self.status = Some(status.trim().to_string());
+                None
+            }
+        }
+    }
+
+    /// A run logged in: the refresh token stays in memory for the refresh flow, and secrets are
+    /// kept where the user asked (a rotated refresh token goes back where it came from).
+    pub fn on_session(&mut self, refresh_token: Option<String>) -> Option<Effect> {
+        let key = self.form.vault_key()?;
+        if self.form.refresh_key.as_ref() != Some(&key) {
+            self.form.refresh_token = None;
+            self.form.refresh_from = None;
+        }
+        let rotated = refresh_token.is_some() && refresh_token != self.form.refresh_token;
+        if refresh_token.is_some() {
+            self.form.refresh_token = refresh_token.clone();
+            self.form.refresh_key = Some(key.clone());
+        }
+        let (login, client_id, username) = key;
+        let mut writes = Vec::new();
+        let keep = self.form.keep;
+        let secret = first_line(&self.form.client_secret);
+        if keep != Keep::Memory && !secret.is_empty() && self.form.secret_from != Some(keep) {
+            writes.push(KeepWrite {
+                keep,
+                account: vault::account(Kind::ClientSecret, &login, &client_id, None),
+                what: "the consumer secret",
+                secret,
+            });
+        }
+        let refresh_to = if keep != Keep::Memory {
+            Some(keep)
+        } else if rotated {
+            self.form.refresh_from
+        } else {
+            None
+        };
+        if let (Some(to), Some(rt)) = (refresh_to, refresh_token)
+            && (rotated || self.form.refresh_from != Some(to))
+        {
+            writes.push(KeepWrite {
+                keep: to,
+                account: vault::account(
+                    Kind::RefreshToken,
+                    &login,
+                    &client_id,
+                    username.as_deref(),
+                ),
+                what: "the refresh token",
+                secret: rt,
+            });
+            self.form.refresh_from = Some(to);
+        }
+        if writes.iter().any(|w| w.what == "the consumer secret") {
+            self.form.secret_from = Some(keep);
+        }
+        (!writes.is_empty()).then_some(Effect::Keep(writes))
     }
 
     /// One probe ran again: its row, and its finding, replace the old ones (here and in the report).
@@ -1057,7 +1350,24 @@ impl App {
 
     /// Defaults from the config file: theme, environment, flow.
     pub fn apply_settings(&mut self, s: &crate::settings::Settings) {
-        use crate::settings::Theme;
+        use crate::settings::{KeyStyle, Theme};
+        self.vim = s.key_style == KeyStyle::Vim;
+        let mut hosts: Vec<String> = s
+            .insecure_hosts
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        self.form.insecure_hosts = hosts;
+        self.form.ca_certs_pem.clear();
+        for path in &s.ca_certs {
+            match crate::settings::read_ca(path) {
+                Ok(pem) => self.form.ca_certs_pem.push(pem),
+                Err(e) => self.status = Some(format!("CA certificate not used: {e}")),
+            }
+        }
         match s.theme {
             Theme::Dark => {}
             Theme::Light => self.light = true,
@@ -1085,6 +1395,9 @@ impl App {
         if let Some(flow) = s.flow.as_deref().and_then(Flow::parse) {
             self.form.flow = flow;
         }
+        if let Some(keep) = s.keep_secrets {
+            self.form.keep = keep;
+        }
     }
 
     /// Fills the form from a saved profile (never secrets).
@@ -1106,6 +1419,11 @@ impl App {
         }
         self.form.client_id = text(&p.client_id);
         self.form.username = text(&p.username);
+        self.form.client_secret = text("");
+        self.form.client_secret.set_mask_char('•');
+        self.form.reveal_secret = false;
+        self.form.secret_from = None;
+        self.form.refresh_from = None;
         self.form.flow = Flow::parse(&p.flow).unwrap_or(Flow::Web);
         self.form.pkce = p.pkce;
         self.form.preset = match p.preset.as_str() {
@@ -1114,7 +1432,7 @@ impl App {
             _ => Preset::Custom,
         };
         self.status = Some(format!(
-            "Profile {} ({} of {}; P cycles). Secrets are not saved: enter the consumer secret.",
+            "Profile {} ({} of {}; P cycles). Profiles hold no secrets: enter the consumer secret, or keep it (step 2, Keep secrets).",
             p.label(),
             self.profile_index + 1,
             self.profiles.len()

@@ -21,7 +21,8 @@ use tokio::time::Instant;
 use crate::engine::http::{Client, Request};
 use crate::engine::{self, Event, Report, Session};
 use crate::sim::{self, RunningSim, Scenario, scenario::SHIPPED};
-use app::{App, Autoplay, Effect, Overlay};
+use app::{App, Autoplay, Effect, Overlay, VaultMsg};
+use engine::vault::{self, Keep};
 
 pub struct DemoOptions {
     pub scenario: String,
@@ -45,10 +46,14 @@ pub struct Ctx {
     log: Option<std::fs::File>,
     /// Every drawn frame as text, for tests that watch the real loop.
     pub frames: Option<tokio::sync::watch::Sender<String>>,
+    /// Answers of the secret stores, whose calls block and so run beside the loop.
+    vault_tx: UnboundedSender<VaultMsg>,
+    vault_rx: UnboundedReceiver<VaultMsg>,
 }
 
 impl Ctx {
     pub fn new() -> Ctx {
+        let (vault_tx, vault_rx) = unbounded_channel();
         Ctx {
             sim: None,
             job: None,
@@ -62,6 +67,8 @@ impl Ctx {
             osc52: false,
             log: None,
             frames: None,
+            vault_tx,
+            vault_rx,
         }
     }
 
@@ -130,8 +137,12 @@ pub async fn run(
     settings: crate::settings::Settings,
 ) -> io::Result<()> {
     let mut app = App::new();
+    app.vault = vault::Vault::from_env();
     app.apply_settings(&settings);
     let mut ctx = Ctx::new();
+    if app.form.keep == Keep::Keyring {
+        apply(&mut app, &mut ctx, Effect::ProbeKeyring).await;
+    }
     ctx.osc52 = true;
     if let Some(path) = log_path() {
         ctx.log = std::fs::OpenOptions::new()
@@ -145,6 +156,7 @@ pub async fn run(
         app.profiles = profile::load();
         if let Some(p) = app.profiles.first().cloned() {
             app.apply_profile(&p);
+            apply(&mut app, &mut ctx, Effect::Recall { then_run: false }).await;
         }
     }
     if let Some(d) = &demo {
@@ -261,13 +273,22 @@ where
                 }
                 dirty = true;
             }
+            Some(msg) = ctx.vault_rx.recv() => {
+                effect = app.on_vault(msg);
+                dirty = true;
+            }
             done = job_done(&mut ctx.job) => {
                 ctx.job = None;
                 match done {
                     Ok((report, session)) => {
+                        let refresh = session.as_ref().and_then(|s| s.refresh_token.clone());
+                        let logged_in = session.is_some();
                         ctx.session = session;
                         ctx.log_line(&format!("run finished: {} ({} findings: {})", report.outcome, report.findings.len(), report.findings.iter().map(|f| f.code).collect::<Vec<_>>().join(", ")));
                         app.on_report(report);
+                        if logged_in {
+                            effect = app.on_session(refresh);
+                        }
                     }
                     Err(e) if e.is_cancelled() => {}
                     Err(e) => {
@@ -476,6 +497,56 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
                 }
                 Err(e) => app.status = Some(e),
             }
+        }
+        Effect::ProbeKeyring => {
+            app.status = Some("Looking for the OS keyring…".into());
+            let tx = ctx.vault_tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(VaultMsg::Keyring(vault::keyring().map(|_| ())));
+            });
+        }
+        Effect::Recall { then_run } => {
+            let Some(key) = app.form.vault_key() else {
+                return;
+            };
+            let (login, client_id, username) = key.clone();
+            let (v, tx) = (app.vault.clone(), ctx.vault_tx.clone());
+            app.status = Some("Looking for kept secrets…".into());
+            tokio::task::spawn_blocking(move || {
+                let (secret, mut problems) = v.find(&vault::account(
+                    vault::Kind::ClientSecret,
+                    &login,
+                    &client_id,
+                    None,
+                ));
+                let (refresh, more) = v.find(&vault::account(
+                    vault::Kind::RefreshToken,
+                    &login,
+                    &client_id,
+                    username.as_deref(),
+                ));
+                problems.extend(more);
+                let _ = tx.send(VaultMsg::Recalled {
+                    key,
+                    secret,
+                    refresh,
+                    problems,
+                    then_run,
+                });
+            });
+        }
+        Effect::Keep(writes) => {
+            let (v, tx) = (app.vault.clone(), ctx.vault_tx.clone());
+            tokio::task::spawn_blocking(move || {
+                let results = writes
+                    .into_iter()
+                    .map(|w| {
+                        v.store(w.keep, &w.account, &w.secret)
+                            .map(|()| format!("{} in {}", w.what, v.describe(w.keep)))
+                    })
+                    .collect();
+                let _ = tx.send(VaultMsg::Kept(results));
+            });
         }
         Effect::Paste(url) => match &ctx.paste {
             Some(tx) if app.running => {

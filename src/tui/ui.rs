@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, Tabs, Wrap};
 
 use super::app::{App, EnvChoice, Field, Overlay, Screen, first_line};
+use crate::engine::vault::{self, Keep};
 use crate::engine::{Severity, Status, StepId};
 
 pub const MIN_WIDTH: u16 = 80;
@@ -86,7 +87,30 @@ pub fn draw(f: &mut Frame, app: &App) {
         light: app.light,
         plain: app.plain,
     };
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    // While any host goes unverified, every screen says so on its first line.
+    let full = area;
+    let area = if app.form.insecure_hosts.is_empty() {
+        area
+    } else {
+        let [banner, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        let text = format!(
+            " {} TLS verification OFF for {}: could be impersonated (--insecure-host)",
+            if t.plain { "WARNING:" } else { "⚠" },
+            app.form.insecure_hosts.join(", "),
+        );
+        let style = if t.color {
+            Style::default()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        };
+        f.render_widget(Paragraph::new(text).style(style), banner);
+        rest
+    };
+    if full.width < MIN_WIDTH || full.height < MIN_HEIGHT {
         let msg = vec![
             Line::from("Terminal too small").style(Style::default().add_modifier(Modifier::BOLD)),
             Line::from(format!(
@@ -360,6 +384,29 @@ fn draw_app(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 }
             }
             Field::Preset => format!("{}  (Enter cycles)", form.preset.name()),
+            Field::Keep => {
+                let place = match form.keep {
+                    Keep::Memory => "memory only".to_string(),
+                    Keep::Keyring => format!("OS keyring ({})", vault::keyring_name()),
+                    Keep::File => "owner-only file (plain text)".to_string(),
+                };
+                let note = match (&app.keyring, form.keep) {
+                    (Some(Err(_)), Keep::Memory) => "  (no OS keyring here; Enter: file)",
+                    _ => "  (Enter cycles)",
+                };
+                let kept = [
+                    form.secret_from.map(|_| "secret"),
+                    form.refresh_from.map(|_| "refresh token"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>();
+                if kept.is_empty() {
+                    format!("{place}{note}")
+                } else {
+                    format!("{place}{note} · kept: {}", kept.join(", "))
+                }
+            }
         }
     };
     let label = |field: Field| match field {
@@ -369,6 +416,7 @@ fn draw_app(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Field::Flow => "Flow",
         Field::Pkce => "PKCE",
         Field::Preset => "Integration",
+        Field::Keep => "Keep secrets",
     };
     let mut lines = Vec::new();
     for (i, field) in Field::ALL.iter().enumerate() {
@@ -841,7 +889,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("q", "quit (asks if a login is in flight)"),
     ("Ctrl-C", "quit at once"),
     ("1-5, [ ], ← →", "go to a step"),
-    ("↑ ↓ j k g G PgUp PgDn", "move; top, bottom, page"),
+    ("↑ ↓ Home End PgUp/Dn", "move; top, bottom, page"),
     ("Enter", "choose / edit / open the request"),
     ("Esc", "stop editing, close"),
     ("r, R", "run the whole check · re-run the selected probe"),
@@ -860,16 +908,29 @@ pub const HELP: &[(&str, &str)] = &[
         "C, W",
         "field-coverage table · write the report (.md) and HAR",
     ),
-    ("P", "next saved profile (no secrets are saved)"),
+    (
+        "P",
+        "next saved profile (no secrets in profiles: see Keep secrets)",
+    ),
 ];
 
 fn draw_help(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let r = centered(area, 78, (HELP.len() as u16 + 5).min(area.height));
+    let r = centered(
+        area,
+        78,
+        (HELP.len() as u16 + 5 + u16::from(app.vim)).min(area.height),
+    );
     f.render_widget(Clear, r);
     let mut lines: Vec<Line> = HELP
         .iter()
         .map(|(k, v)| Line::from(format!(" {k:<22} {v}")))
         .collect();
+    if app.vim {
+        lines.push(Line::from(format!(
+            " {:<22} {}",
+            "h j k l g G ^D ^U", "vim keys (key_style = \"vim\")"
+        )));
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(format!(
         " Log file: {}",
