@@ -875,11 +875,24 @@ fn draw_hints(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         .clone()
         .map(|s| format!("{sep} {s}"))
         .unwrap_or_default();
-    let [l, r] = Layout::horizontal([
-        Constraint::Min(40),
-        Constraint::Length((status.chars().count() as u16 + 1).min(area.width / 2)),
-    ])
-    .areas(area);
+    // A long status (what was kept, what failed) takes the room of all hints but help.
+    let len = status.chars().count() as u16 + 1;
+    let typing = app.form.editing || app.filtering || app.pasting;
+    let (hint, [l, r]) = if len > area.width / 2 && !typing {
+        (
+            "?: help".to_string(),
+            Layout::horizontal([Constraint::Length(8), Constraint::Min(0)]).areas(area),
+        )
+    } else {
+        (
+            hint,
+            Layout::horizontal([
+                Constraint::Min(40),
+                Constraint::Length(len.min(area.width / 2)),
+            ])
+            .areas(area),
+        )
+    };
     f.render_widget(Paragraph::new(hint).style(t.dim()), l);
     f.render_widget(Paragraph::new(status), r);
 }
