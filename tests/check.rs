@@ -559,7 +559,7 @@ async fn hung_reset_and_unreachable_end_cleanly_within_the_timeout() {
     sc.faults.truncate_paths = vec!["/services/apexrest/spapi/v4/bonuses".into()];
     let sim = start_with(sc).await;
     let started = Instant::now();
-    let run = check(&sim, &["--timeout", "2"]).await;
+    let run = check(&sim, &["--timeout", "4"]).await;
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "took {:?}",
@@ -570,6 +570,15 @@ async fn hung_reset_and_unreachable_end_cleanly_within_the_timeout() {
     assert_eq!(run.failing_endpoints(), set(&["Timesheets", "Bonuses"]));
     let stderr = String::from_utf8_lossy(&run.out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
+    // What is being waited on is said while it hangs.
+    assert!(
+        stderr.contains(&format!(
+            "waiting 3 s for GET {}/services/apexrest/spapi/v4/timesheets",
+            sim.instance()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("gives up after 4 s"), "{stderr}");
 
     // Nothing listening.
     let port = {

@@ -445,3 +445,31 @@ fn key_styles() {
     app.overlay = Overlay::Help;
     assert!(render(&app, 80, 24).contains("vim keys"));
 }
+
+/// A slow or dead network: the top line says which request the run is waiting on, from 3 s on.
+#[test]
+fn a_slow_request_is_named_on_the_top_line() {
+    use std::time::{Duration, Instant};
+    let mut app = demo_app();
+    app.run_started();
+    app.on_engine(Event::RequestSent {
+        id: 7,
+        method: "GET".into(),
+        url: format!("http://localhost:1{SAGE_BASE}/timesheets"),
+    });
+    let now = Instant::now();
+    app.tick(now);
+    assert_eq!(app.waiting, None, "not yet");
+    app.tick(now + Duration::from_secs(5));
+    let top = render(&app, 120, 40).lines().next().unwrap().to_string();
+    assert!(top.contains("waiting 5 s for GET /services/apexrest/spapi/v4/timesheets"), "{top}");
+    assert!(top.contains("/timesheets"), "{top}");
+    app.on_engine(Event::ResponseReceived {
+        id: 7,
+        status: None,
+        duration_ms: 30_000,
+        bytes: 0,
+    });
+    app.tick(now + Duration::from_secs(6));
+    assert_eq!(app.waiting, None);
+}

@@ -280,6 +280,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         return 2;
     }
     let given = cfg.clone();
+    let timeout = cfg.timeout;
     for host in &cfg.insecure_hosts {
         eprintln!(
             "WARNING: TLS certificate verification is OFF for {host} (--insecure-host): anyone on the network path can impersonate it."
@@ -311,9 +312,19 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     // The loop ends with the engine's task, not the channel: the client kept for the HAR export
     // holds a sender, so the channel stays open.
     let mut engine = engine;
+    let mut waits = Waits::default();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
     let joined = loop {
         tokio::select! {
-            Some(event) = rx.recv() => progress(&event, interactive),
+            Some(event) = rx.recv() => {
+                waits.track(&event);
+                progress(&event, interactive);
+            }
+            _ = tick.tick() => {
+                for line in waits.due(std::time::Instant::now(), timeout) {
+                    eprintln!("{line}");
+                }
+            }
             done = &mut engine => {
                 while let Ok(event) = rx.try_recv() {
                     progress(&event, interactive);
@@ -378,6 +389,47 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     let _ = writeln!(stdout, "{text}");
     let _ = stdout.flush();
     code
+}
+
+/// Requests in flight, so that a slow or dead network says what is being waited on.
+#[derive(Default)]
+pub struct Waits {
+    /// id → (method, URL (redacted), sent, seconds already announced).
+    pending: std::collections::BTreeMap<u64, (String, String, std::time::Instant, u64)>,
+}
+
+impl Waits {
+    pub fn track(&mut self, e: &Event) {
+        match e {
+            Event::RequestSent { id, method, url } => {
+                self.pending.insert(
+                    *id,
+                    (method.clone(), url.clone(), std::time::Instant::now(), 0),
+                );
+            }
+            Event::ResponseReceived { id, .. } => {
+                self.pending.remove(id);
+            }
+            _ => {}
+        }
+    }
+
+    /// Lines to print now: a request still waiting after 3 s, then every 10 s.
+    pub fn due(&mut self, now: std::time::Instant, timeout: Duration) -> Vec<String> {
+        let mut out = Vec::new();
+        for (method, url, sent, said) in self.pending.values_mut() {
+            let secs = now.duration_since(*sent).as_secs();
+            let next = if *said == 0 { 3 } else { *said + 10 };
+            if secs >= next {
+                *said = secs;
+                out.push(format!(
+                    "  waiting {secs} s for {method} {url} (gives up after {} s; --timeout changes it)",
+                    timeout.as_secs()
+                ));
+            }
+        }
+        out
+    }
 }
 
 fn progress(e: &Event, _interactive: bool) {
@@ -558,5 +610,38 @@ pub fn human(r: &Report) -> String {
 impl Report {
     fn flow_name(&self) -> &'static str {
         self.flow.name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slow_request_is_announced_at_3_s_then_every_10_s() {
+        let mut w = Waits::default();
+        w.track(&Event::RequestSent {
+            id: 1,
+            method: "GET".into(),
+            url: "https://login.salesforce.com/services/data/".into(),
+        });
+        let t0 = w.pending[&1].2;
+        let at = |s| t0 + Duration::from_secs(s);
+        let t = Duration::from_secs(30);
+        assert!(w.due(at(2), t).is_empty());
+        let l = w.due(at(3), t);
+        assert_eq!(l.len(), 1);
+        assert!(l[0].contains("waiting 3 s for GET https://login.salesforce.com/services/data/"));
+        assert!(l[0].contains("gives up after 30 s"));
+        assert!(w.due(at(4), t).is_empty());
+        assert!(w.due(at(12), t).is_empty());
+        assert_eq!(w.due(at(13), t).len(), 1);
+        w.track(&Event::ResponseReceived {
+            id: 1,
+            status: Some(200),
+            duration_ms: 13_000,
+            bytes: 10,
+        });
+        assert!(w.due(at(40), t).is_empty());
     }
 }

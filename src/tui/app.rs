@@ -282,6 +282,8 @@ pub struct LogRow {
     pub duration_ms: u64,
     pub bytes: usize,
     pub done: bool,
+    /// When the request went out (for "waiting N s for …").
+    pub sent_at: Option<std::time::Instant>,
 }
 
 impl LogRow {
@@ -496,6 +498,8 @@ pub struct App {
     pub plain: bool,
     /// Vim keys (h j k l, g G, Ctrl-d Ctrl-u) move too (config `key_style = "vim"`).
     pub vim: bool,
+    /// While a run waits long on one request: what it waits on (the top line shows it).
+    pub waiting: Option<String>,
     /// Whether the OS keyring can be used here (`None`: not asked yet).
     pub keyring: Option<Result<(), String>>,
     /// The owner-only secrets file.
@@ -544,6 +548,7 @@ impl App {
             light: false,
             plain: false,
             vim: false,
+            waiting: None,
             keyring: None,
             vault: Vault::default(),
             recalled_for: None,
@@ -580,6 +585,19 @@ impl App {
                     || r.status.is_some_and(|s| s.to_string().contains(&f))
             })
             .collect()
+    }
+
+    /// The spinner's tick: the oldest request still in flight after 3 s is what the run waits on.
+    pub fn tick(&mut self, now: std::time::Instant) {
+        self.spinner = self.spinner.wrapping_add(1);
+        self.waiting = self
+            .log
+            .iter()
+            .filter(|r| !r.done)
+            .filter_map(|r| Some((r, now.checked_duration_since(r.sent_at?)?.as_secs())))
+            .filter(|(_, secs)| *secs >= 3)
+            .max_by_key(|(_, secs)| *secs)
+            .map(|(r, secs)| format!("waiting {secs} s for {} {}", r.method, r.path()));
     }
 
     /// A run is starting: clear what the last one showed.
@@ -638,6 +656,7 @@ impl App {
                 duration_ms: 0,
                 bytes: 0,
                 done: false,
+                sent_at: Some(std::time::Instant::now()),
             }),
             Event::ResponseReceived {
                 id,
@@ -668,6 +687,7 @@ impl App {
 
     pub fn on_report(&mut self, r: Report) {
         self.running = false;
+        self.waiting = None;
         self.endpoints = r.endpoints.clone();
         self.findings = r.findings.clone();
         let errors = r

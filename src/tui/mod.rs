@@ -333,7 +333,7 @@ where
                 dirty = true;
             }
             _ = tokio::time::sleep(Duration::from_millis(250)), if app.running => {
-                app.spinner = app.spinner.wrapping_add(1);
+                app.tick(std::time::Instant::now());
                 dirty = true;
             }
         }

@@ -224,6 +224,14 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         )),
         Span::styled(state, t.dim()),
     ]);
+    let line = match app.waiting.as_ref().filter(|_| app.running) {
+        Some(w) => {
+            let mut l = line;
+            l.push_span(Span::raw(format!(" · {w}")));
+            l
+        }
+        None => line,
+    };
     f.render_widget(Paragraph::new(line), area);
 }
 
