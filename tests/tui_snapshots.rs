@@ -462,7 +462,10 @@ fn a_slow_request_is_named_on_the_top_line() {
     assert_eq!(app.waiting, None, "not yet");
     app.tick(now + Duration::from_secs(5));
     let top = render(&app, 120, 40).lines().next().unwrap().to_string();
-    assert!(top.contains("waiting 5 s for GET /services/apexrest/spapi/v4/timesheets"), "{top}");
+    assert!(
+        top.contains("waiting 5 s for GET /services/apexrest/spapi/v4/timesheets"),
+        "{top}"
+    );
     assert!(top.contains("/timesheets"), "{top}");
     app.on_engine(Event::ResponseReceived {
         id: 7,

@@ -185,11 +185,13 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
             ));
         }
     }
+    // Only where it went wrong: serde's message can quote the file's text, which holds secrets.
     serde_json::from_str(&text).map_err(|e| {
-        file_error(
-            path,
-            "the secrets file is not sagediag's JSON (delete it to start again)",
-            e,
+        format!(
+            "{}: the secrets file is not sagediag's JSON (line {}, column {}; delete it to start again)",
+            path.display(),
+            e.line(),
+            e.column()
         )
     })
 }
@@ -382,7 +384,7 @@ mod tests {
             assert!(err.contains("chmod 600"), "{err}");
             assert!(!err.contains("s3cr3t"), "{err}");
         }
-        std::fs::write(dir.join("bad.json"), "not json").unwrap();
+        std::fs::write(dir.join("bad.json"), "\"s3cr3t-in-a-broken-file\"").unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -391,6 +393,7 @@ mod tests {
         }
         let err = read_file(&dir.join("bad.json")).unwrap_err();
         assert!(err.contains("not sagediag's JSON"), "{err}");
+        assert!(!err.contains("s3cr3t"), "{err}");
         assert!(read_file(&dir.join("missing.json")).unwrap().is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }

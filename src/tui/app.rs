@@ -138,10 +138,14 @@ pub struct Form {
     /// The refresh token of the last login (memory), or one recalled from a store; never drawn.
     pub refresh_token: Option<String>,
     /// The form (login URL, consumer key, username) the refresh token belongs to.
-    pub refresh_key: Option<(String, String, Option<String>)>,
+    pub refresh_key: Option<VaultKey>,
     /// Where the consumer secret and the refresh token were recalled from.
     pub secret_from: Option<Keep>,
     pub refresh_from: Option<Keep>,
+    /// Seconds each request may take (config `timeout_secs`).
+    pub timeout_secs: u64,
+    /// Most employees field coverage reads (config `coverage_limit`).
+    pub coverage_limit: u64,
 }
 
 fn text(s: &str) -> TextArea<'static> {
@@ -178,6 +182,8 @@ impl Form {
             refresh_key: None,
             secret_from: None,
             refresh_from: None,
+            timeout_secs: 30,
+            coverage_limit: 20_000,
         }
     }
 
@@ -215,8 +221,8 @@ impl Form {
         cfg.redirect_uri = self.preset.callback().map(str::to_string);
         cfg.open_browser = false;
         cfg.login_timeout = std::time::Duration::from_secs(300);
-        cfg.timeout = std::time::Duration::from_secs(30);
-        cfg.coverage_limit = Some(20_000);
+        cfg.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
+        cfg.coverage_limit = Some(self.coverage_limit);
         if self.flow == Flow::Refresh
             && self.refresh_key.is_some()
             && self.refresh_key == self.vault_key()
@@ -231,7 +237,7 @@ impl Form {
 
 impl Form {
     /// Which kept secrets belong to this form: (login URL, consumer key, username).
-    pub fn vault_key(&self) -> Option<(String, String, Option<String>)> {
+    pub fn vault_key(&self) -> Option<VaultKey> {
         let login = self.login_url().ok()?.login_url();
         let client_id = first_line(&self.client_id).trim().to_string();
         if client_id.is_empty() {
@@ -243,13 +249,16 @@ impl Form {
     }
 }
 
+/// Which app's secrets: (login URL, consumer key, username).
+pub type VaultKey = (String, String, Option<String>);
+
 /// What the secret stores answered (their calls block, so they run beside the loop).
 pub enum VaultMsg {
     /// Whether the OS keyring can be used here.
     Keyring(Result<(), String>),
     /// Kept secrets found for `key` (or not), and problems reading a store.
     Recalled {
-        key: (String, String, Option<String>),
+        key: VaultKey,
         secret: Option<(String, Keep)>,
         refresh: Option<(String, Keep)>,
         problems: Vec<String>,
@@ -505,7 +514,7 @@ pub struct App {
     /// The owner-only secrets file.
     pub vault: Vault,
     /// The form a recall last ran for (a run does not look twice).
-    pub recalled_for: Option<(String, String, Option<String>)>,
+    pub recalled_for: Option<VaultKey>,
 }
 
 impl App {
@@ -1417,6 +1426,12 @@ impl App {
         }
         if let Some(keep) = s.keep_secrets {
             self.form.keep = keep;
+        }
+        if let Some(t) = s.timeout_secs {
+            self.form.timeout_secs = t;
+        }
+        if let Some(n) = s.coverage_limit {
+            self.form.coverage_limit = n;
         }
     }
 
