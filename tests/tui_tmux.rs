@@ -1,6 +1,6 @@
 //! The real `sagediag demo` binary in a real terminal (tmux, 80×24): it plays the journey to
 //! the permissions table, shows the seven permission sets and their results, quits on q, and
-//! leaves the terminal restored. `.ci/run` installs tmux where it is missing.
+//! leaves the terminal restored; `--insecure-host` shows its banner. `.ci/run` installs tmux where it is missing.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -29,7 +29,7 @@ fn demo_in_tmux_shows_the_permissions_and_restores_the_terminal() {
         tmux(&all)
     };
     let cmd = format!(
-        "env -u NO_COLOR TERM=xterm-256color {bin} demo --scenario missing-permission-sets; echo SAGEDIAG-EXITED:$?; sleep 60"
+        "env -u NO_COLOR TERM=xterm-256color {bin} --insecure-host proxy.corp.example demo --scenario missing-permission-sets; echo SAGEDIAG-EXITED:$?; sleep 60"
     );
     t(&[
         "new-session",
@@ -57,6 +57,14 @@ fn demo_in_tmux_shows_the_permissions_and_restores_the_terminal() {
         }
     };
     let screen = capture("5 of 7 pass", 30);
+    // `--insecure-host` reaches the console: its banner is the first line.
+    assert!(
+        screen
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("TLS verification OFF for proxy.corp.example")),
+        "{screen}"
+    );
     for (set, result) in [
         ("Employees", "PASS ✓"),
         ("Pay Details", "PASS ✓"),
