@@ -153,6 +153,10 @@ pub struct CheckArgs {
     /// Seconds each request may take. [default: the config file's `timeout_secs`, else 30]
     #[arg(long)]
     pub timeout: Option<u64>,
+    /// Seconds to open a connection (a dead host or a dropping firewall fails this fast).
+    /// [default: the config file's `connect_timeout_secs`, else 10]
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<u64>,
     /// Seconds to wait for a person to log in (web and device flows).
     #[arg(long, default_value_t = 300)]
     pub login_timeout: u64,

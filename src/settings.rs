@@ -43,6 +43,7 @@ pub struct Settings {
     pub flow: Option<String>,
     pub callback_port: Option<u16>,
     pub timeout_secs: Option<u64>,
+    pub connect_timeout_secs: Option<u64>,
     pub coverage_limit: Option<u64>,
     pub theme: Theme,
     pub key_style: KeyStyle,
@@ -146,6 +147,14 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
     {
         return Err(bad(
             "timeout_secs",
+            format!("{t} is not between 1 and 600 seconds"),
+        ));
+    }
+    if let Some(t) = settings.connect_timeout_secs
+        && !(1..=600).contains(&t)
+    {
+        return Err(bad(
+            "connect_timeout_secs",
             format!("{t} is not between 1 and 600 seconds"),
         ));
     }

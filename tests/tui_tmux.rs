@@ -1,6 +1,7 @@
 //! The real `sagediag demo` binary in a real terminal (tmux, 80×24): it plays the journey to
 //! the permissions table, shows the seven permission sets and their results, quits on q, and
-//! leaves the terminal restored; `--insecure-host` shows its banner. `.ci/run` installs tmux where it is missing.
+//! leaves the terminal restored; `--insecure-host` shows its banner. `.ci/run` installs tmux
+//! where it is missing.
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -50,6 +50,12 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
     cfg.scopes = args.scope.clone();
     cfg.timeout = Duration::from_secs(args.timeout.or(settings.timeout_secs).unwrap_or(30).max(1));
     cfg.login_timeout = Duration::from_secs(args.login_timeout.max(1));
+    cfg.connect_timeout = Duration::from_secs(
+        args.connect_timeout
+            .or(settings.connect_timeout_secs)
+            .unwrap_or(10)
+            .max(1),
+    );
     cfg.coverage_limit = args.coverage.then(|| {
         args.coverage_limit
             .or(settings.coverage_limit)

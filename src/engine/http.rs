@@ -203,7 +203,7 @@ impl Client {
         timeout: Duration,
         events: Option<UnboundedSender<Event>>,
     ) -> Result<Client, String> {
-        Client::build(timeout, &[], &[], events)
+        Client::build(timeout, Duration::from_secs(10), &[], &[], events)
     }
 
     /// The client a run's configuration asks for: its time-out and extra trusted CAs.
@@ -211,18 +211,25 @@ impl Client {
         cfg: &super::Config,
         events: Option<UnboundedSender<Event>>,
     ) -> Result<Client, String> {
-        Client::build(cfg.timeout, &cfg.ca_certs_pem, &cfg.insecure_hosts, events)
+        Client::build(
+            cfg.timeout,
+            cfg.connect_timeout,
+            &cfg.ca_certs_pem,
+            &cfg.insecure_hosts,
+            events,
+        )
     }
 
     fn build(
         timeout: Duration,
+        connect_timeout: Duration,
         ca_pems: &[String],
         insecure_hosts: &[String],
         events: Option<UnboundedSender<Event>>,
     ) -> Result<Client, String> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .connect_timeout(connect_timeout.min(timeout))
             .timeout(timeout)
             .user_agent(concat!("sagediag/", env!("CARGO_PKG_VERSION")));
         if !insecure_hosts.is_empty() {

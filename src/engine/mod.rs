@@ -142,6 +142,8 @@ pub struct Config {
     pub scopes: Option<String>,
     /// Per request.
     pub timeout: Duration,
+    /// Time to open a connection (at most `timeout`).
+    pub connect_timeout: Duration,
     /// How long to wait for a person to log in (web, device).
     pub login_timeout: Duration,
     /// Field coverage: page through at most this many employees (None: skip the step).
@@ -174,6 +176,7 @@ impl Config {
             open_browser: false,
             scopes: None,
             timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
             login_timeout: Duration::from_secs(300),
             coverage_limit: None,
             jwt_audience: None,

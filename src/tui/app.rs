@@ -144,6 +144,8 @@ pub struct Form {
     pub refresh_from: Option<Keep>,
     /// Seconds each request may take (config `timeout_secs`).
     pub timeout_secs: u64,
+    /// Seconds to open a connection (config `connect_timeout_secs`).
+    pub connect_timeout_secs: u64,
     /// Most employees field coverage reads (config `coverage_limit`).
     pub coverage_limit: u64,
 }
@@ -183,6 +185,7 @@ impl Form {
             secret_from: None,
             refresh_from: None,
             timeout_secs: 30,
+            connect_timeout_secs: 10,
             coverage_limit: 20_000,
         }
     }
@@ -222,6 +225,7 @@ impl Form {
         cfg.open_browser = false;
         cfg.login_timeout = std::time::Duration::from_secs(300);
         cfg.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
+        cfg.connect_timeout = std::time::Duration::from_secs(self.connect_timeout_secs.max(1));
         cfg.coverage_limit = Some(self.coverage_limit);
         if self.flow == Flow::Refresh
             && self.refresh_key.is_some()
@@ -1429,6 +1433,9 @@ impl App {
         }
         if let Some(t) = s.timeout_secs {
             self.form.timeout_secs = t;
+        }
+        if let Some(t) = s.connect_timeout_secs {
+            self.form.connect_timeout_secs = t;
         }
         if let Some(n) = s.coverage_limit {
             self.form.coverage_limit = n;
