@@ -12,7 +12,9 @@ use clap::{Args, Parser, Subcommand};
     long_about = "Set up and diagnose the Salesforce OAuth connection of a Sage People integration.\n\n\
 sagediag ships a simulated Salesforce + Sage People org (`sagediag sim`) that answers as \
 Salesforce does, with scenarios reproducing each set-up pitfall.",
-    after_help = "Examples:\n  sagediag                              open the console\n  sagediag demo                         the console on the embedded simulated org\n  sagediag check --env production --client-id 3MVG9...\n  sagediag sim                          start the healthy simulated org on a free port\n  sagediag sim --scenario pkce-required  reproduce \"missing required code challenge\"\n  sagediag sim --list                   list the shipped scenarios"
+    after_help = "Examples:\n  sagediag                              open the console\n  sagediag demo                         the console on the embedded simulated org\n  sagediag check --env production --client-id 3MVG9...\n  sagediag sim                          start the healthy simulated org on a free port\n  sagediag sim --scenario pkce-required  reproduce \"missing required code challenge\"\n  sagediag sim --list                   list the shipped scenarios\n  sagediag --ca-cert corp-ca.pem        the console, trusting a TLS-inspection proxy's CA\n  sagediag secrets status               is there an OS keyring here? what is kept?\n\n\
+Defaults (environment, flow, theme, key style, where to keep secrets, CAs) come from the config file:\n\
+SAGEDIAG_CONFIG, or config.toml in the user's config directory (see docs/check.md)."
 )]
 pub struct Cli {
     #[command(subcommand)]
