@@ -476,3 +476,60 @@ fn a_slow_request_is_named_on_the_top_line() {
     app.tick(now + Duration::from_secs(6));
     assert_eq!(app.waiting, None);
 }
+
+/// Keep secrets on the form: the keyring is chosen only when one answers; where none does the
+/// status says so and the next Enter offers the file; a config asking for the keyring where
+/// there is none falls back to memory (said), never to the file.
+#[test]
+fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use sagediag::engine::vault::Keep;
+    use sagediag::tui::app::{Effect, VaultMsg};
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    let mut app = demo_app();
+    app.screen = Screen::ConnectedApp;
+    app.form.field = 6;
+    // Unknown: Enter asks for a probe that may choose the keyring.
+    assert!(matches!(
+        app.on_key(enter),
+        Some(Effect::ProbeKeyring { select: true })
+    ));
+    app.on_vault(VaultMsg::Keyring {
+        result: Err("no Secret Service".into()),
+        select: true,
+    });
+    assert_eq!(app.form.keep, Keep::Memory);
+    let status = app.status.clone().unwrap();
+    assert!(
+        status.contains("No OS keyring here: no Secret Service"),
+        "{status}"
+    );
+    assert!(app.on_key(enter).is_none());
+    assert_eq!(app.form.keep, Keep::File, "the next Enter offers the file");
+    assert!(app.status.clone().unwrap().contains("readable by you only"));
+    app.on_key(enter);
+    assert_eq!(app.form.keep, Keep::Memory);
+
+    // Where a keyring answers, Enter chooses it, then the file, then memory.
+    let mut app = demo_app();
+    app.screen = Screen::ConnectedApp;
+    app.form.field = 6;
+    app.on_key(enter);
+    app.on_vault(VaultMsg::Keyring {
+        result: Ok(()),
+        select: true,
+    });
+    assert_eq!(app.form.keep, Keep::Keyring);
+    app.on_key(enter);
+    assert_eq!(app.form.keep, Keep::File);
+
+    // The config's keep_secrets = "keyring" where there is none: memory, and said.
+    let mut app = demo_app();
+    app.form.keep = Keep::Keyring;
+    app.on_vault(VaultMsg::Keyring {
+        result: Err("no Secret Service".into()),
+        select: false,
+    });
+    assert_eq!(app.form.keep, Keep::Memory);
+    assert!(app.status.clone().unwrap().contains("cannot be honoured"));
+}

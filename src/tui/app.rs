@@ -258,8 +258,11 @@ pub type VaultKey = (String, String, Option<String>);
 
 /// What the secret stores answered (their calls block, so they run beside the loop).
 pub enum VaultMsg {
-    /// Whether the OS keyring can be used here.
-    Keyring(Result<(), String>),
+    /// Whether the OS keyring can be used here; `select`: the user asked for it on the form.
+    Keyring {
+        result: Result<(), String>,
+        select: bool,
+    },
     /// Kept secrets found for `key` (or not), and problems reading a store.
     Recalled {
         key: VaultKey,
@@ -441,8 +444,10 @@ pub enum Effect {
     Export,
     /// Re-run one permission-set probe (an index into `ENDPOINTS`).
     Reprobe(usize),
-    /// Find out whether the OS keyring can be used here.
-    ProbeKeyring,
+    /// Find out whether the OS keyring can be used here (and choose it, if `select`).
+    ProbeKeyring {
+        select: bool,
+    },
     /// Look for a kept consumer secret and refresh token for the form; then maybe run.
     Recall {
         then_run: bool,
@@ -1170,7 +1175,7 @@ impl App {
     fn cycle_keep(&mut self) -> Option<Effect> {
         match self.form.keep {
             Keep::Memory => match &self.keyring {
-                None => return Some(Effect::ProbeKeyring),
+                None => return Some(Effect::ProbeKeyring { select: true }),
                 Some(Ok(())) => {
                     self.form.keep = Keep::Keyring;
                     self.status = Some(format!(
@@ -1200,33 +1205,29 @@ impl App {
     /// A secret store answered.
     pub fn on_vault(&mut self, msg: VaultMsg) -> Option<Effect> {
         match msg {
-            VaultMsg::Keyring(r) => {
-                let asked = self.form.keep == Keep::Memory && self.keyring.is_none();
-                match &r {
-                    Ok(()) if asked || self.form.keep == Keep::Keyring => {
+            VaultMsg::Keyring { result, select } => {
+                match (&result, select) {
+                    (Ok(()), true) => {
                         self.form.keep = Keep::Keyring;
                         self.status = Some(format!(
                             "After a successful login the consumer secret and refresh token go to {}.",
                             self.vault.describe(Keep::Keyring)
                         ));
                     }
-                    Err(why) => {
-                        let was = self.form.keep == Keep::Keyring;
-                        if was {
-                            self.form.keep = Keep::Memory;
-                        }
+                    (Err(why), true) => {
                         self.status = Some(format!(
-                            "No OS keyring here: {why}. {}Enter on \"Keep secrets\" offers an owner-only file (plain text, readable by you only); otherwise they stay in memory only.",
-                            if was {
-                                "The config's keep_secrets = \"keyring\" cannot be honoured: secrets stay in memory. "
-                            } else {
-                                ""
-                            }
+                            "No OS keyring here: {why}. Enter again offers an owner-only file (plain text, readable by you only); otherwise secrets stay in memory only."
                         ));
                     }
-                    Ok(()) => {}
+                    (Err(why), false) if self.form.keep == Keep::Keyring => {
+                        self.form.keep = Keep::Memory;
+                        self.status = Some(format!(
+                            "The config's keep_secrets = \"keyring\" cannot be honoured — no OS keyring here: {why}. Secrets stay in memory; step 2 offers an owner-only file."
+                        ));
+                    }
+                    _ => {}
                 }
-                self.keyring = Some(r);
+                self.keyring = Some(result);
                 None
             }
             VaultMsg::Recalled {

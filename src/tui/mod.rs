@@ -140,9 +140,7 @@ pub async fn run(
     app.vault = vault::Vault::from_env();
     app.apply_settings(&settings);
     let mut ctx = Ctx::new();
-    if app.form.keep == Keep::Keyring {
-        apply(&mut app, &mut ctx, Effect::ProbeKeyring).await;
-    }
+
     ctx.osc52 = true;
     if let Some(path) = log_path() {
         ctx.log = std::fs::OpenOptions::new()
@@ -163,9 +161,14 @@ pub async fn run(
         if let Err(e) = ctx.start_demo(&mut app, &d.scenario).await {
             return Err(io::Error::other(e));
         }
+        // The demo org's credentials are throwaway: kept only if chosen on the form.
+        app.form.keep = Keep::Memory;
         if !d.manual {
             app.autoplay = Some(Autoplay::ShowEnvironment);
         }
+    }
+    if app.form.keep == Keep::Keyring {
+        apply(&mut app, &mut ctx, Effect::ProbeKeyring { select: false }).await;
     }
     // ratatui::init enters the alternate screen, raw mode, and restores the terminal on panic.
     let mut terminal = ratatui::init();
@@ -498,11 +501,14 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
                 Err(e) => app.status = Some(e),
             }
         }
-        Effect::ProbeKeyring => {
-            app.status = Some("Looking for the OS keyring…".into());
+        Effect::ProbeKeyring { select } => {
+            if select {
+                app.status = Some("Looking for the OS keyring…".into());
+            }
             let tx = ctx.vault_tx.clone();
             tokio::task::spawn_blocking(move || {
-                let _ = tx.send(VaultMsg::Keyring(vault::keyring().map(|_| ())));
+                let result = vault::keyring().map(|_| ());
+                let _ = tx.send(VaultMsg::Keyring { result, select });
             });
         }
         Effect::Recall { then_run } => {
