@@ -128,8 +128,19 @@ struct Recalled {
     refresh_token: Option<Keep>,
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    tokio::task::spawn_blocking(f).await.ok()
+/// How long a secret store may take (a locked keyring may be waiting for its password).
+const STORE_WAIT: Duration = Duration::from_secs(60);
+
+/// A secret-store call (they block) beside the runtime, bounded by [`STORE_WAIT`].
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    match tokio::time::timeout(STORE_WAIT, tokio::task::spawn_blocking(f)).await {
+        Ok(Ok(t)) => Ok(t),
+        Ok(Err(e)) => Err(format!("the secret store failed: {e}")),
+        Err(_) => Err(format!(
+            "the secret store did not answer within {} s (a locked keyring waiting for its password?)",
+            STORE_WAIT.as_secs()
+        )),
+    }
 }
 
 /// Fills a missing consumer secret or refresh token from the keyring or the owner-only file,
@@ -153,15 +164,19 @@ async fn recall(cfg: &mut Config, vault: &Vault) -> Recalled {
         cfg.username.as_deref(),
     );
     let v = vault.clone();
-    let Some((secret, refresh)) = blocking(move || {
+    let (secret, refresh) = match blocking(move || {
         (
             want_secret.then(|| v.find(&secret_account)),
             want_refresh.then(|| v.find(&refresh_account)),
         )
     })
     .await
-    else {
-        return got;
+    {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("sagediag check: kept secrets not read: {e}");
+            return got;
+        }
     };
     for (kind, found) in [(Kind::ClientSecret, secret), (Kind::RefreshToken, refresh)] {
         let Some((value, problems)) = found else {
@@ -250,7 +265,7 @@ async fn keep_secrets(
             .collect::<Vec<_>>()
     })
     .await
-    .unwrap_or_default();
+    .unwrap_or_else(|e| vec![Err(e)]);
     let mut result = Ok(());
     for d in done {
         match d {
@@ -267,7 +282,7 @@ async fn keep_secrets(
 /// Runs the check; returns the exit code.
 pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     if out.keep == Keep::Keyring
-        && let Some(Err(why)) = blocking(vault::keyring).await
+        && let Err(why) = blocking(vault::keyring).await.and_then(|r| r.map(|_| ()))
     {
         eprintln!(
             "sagediag check: --keep-secrets keyring: the OS keyring is not available here: {why}.\n\
