@@ -318,6 +318,11 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     d.expect("owner-only file (plain text)").await;
     d.key(KeyCode::Char('r'));
     d.expect("Done: PASS").await;
+    d.expect(&format!(
+        "Done: PASS · kept secret + refresh token in {}",
+        file.display()
+    ))
+    .await;
     let kept = |label: &str| -> Option<String> {
         let all: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&std::fs::read_to_string(&file).ok()?).ok()?;

@@ -272,14 +272,14 @@ pub enum VaultMsg {
         then_run: bool,
     },
     /// What was kept where, or why not.
-    Kept(Vec<Result<String, String>>),
+    Kept(Vec<Result<(Kind, Keep), String>>),
 }
 
-/// One secret to keep: where, under which entry, what (for people), the secret.
+/// One secret to keep: where, under which entry, which kind, the secret.
 pub struct KeepWrite {
     pub keep: Keep,
     pub account: String,
-    pub what: &'static str,
+    pub kind: Kind,
     pub secret: String,
 }
 
@@ -1278,17 +1278,44 @@ impl App {
                 None
             }
             VaultMsg::Kept(results) => {
-                let (ok, err): (Vec<_>, Vec<_>) = results.into_iter().partition(|r| r.is_ok());
-                let ok: Vec<String> = ok.into_iter().filter_map(Result::ok).collect();
-                let err: Vec<String> = err.into_iter().filter_map(Result::err).collect();
-                let mut status = self.status.clone().unwrap_or_default();
-                if !ok.is_empty() {
-                    status.push_str(&format!(" Kept {}.", ok.join("; ")));
+                // Short enough for the status line of an 80-column terminal.
+                let prefix = self
+                    .report
+                    .as_ref()
+                    .map(|r| format!("Done: {} · ", r.outcome.to_uppercase()))
+                    .unwrap_or_default();
+                let mut kept: Vec<(Keep, Vec<&str>)> = Vec::new();
+                let mut failed = None;
+                for r in results {
+                    match r {
+                        Ok((kind, keep)) => {
+                            let what = match kind {
+                                Kind::ClientSecret => "secret",
+                                Kind::RefreshToken => "refresh token",
+                            };
+                            match kept.iter_mut().find(|(k, _)| *k == keep) {
+                                Some((_, w)) => w.push(what),
+                                None => kept.push((keep, vec![what])),
+                            }
+                        }
+                        Err(e) => failed = failed.or(Some(e)),
+                    }
                 }
-                if let Some(e) = err.first() {
-                    status.push_str(&format!(" Could not keep a secret: {e}"));
+                let mut parts: Vec<String> = kept
+                    .into_iter()
+                    .map(|(keep, whats)| {
+                        let place = match (keep, &self.vault.file) {
+                            (Keep::File, Some(p)) => p.display().to_string(),
+                            (Keep::Keyring, _) => "the OS keyring".to_string(),
+                            _ => self.vault.describe(keep),
+                        };
+                        format!("kept {} in {place}", whats.join(" + "))
+                    })
+                    .collect();
+                if let Some(e) = failed {
+                    parts.push(format!("could not keep a secret: {e}"));
                 }
-                self.status = Some(status.trim().to_string());
+                self.status = Some(format!("{prefix}{}", parts.join(" · ")));
                 None
             }
         }
@@ -1315,7 +1342,7 @@ impl App {
             writes.push(KeepWrite {
                 keep,
                 account: vault::account(Kind::ClientSecret, &login, &client_id, None),
-                what: "the consumer secret",
+                kind: Kind::ClientSecret,
                 secret,
             });
         }
@@ -1337,12 +1364,12 @@ impl App {
                     &client_id,
                     username.as_deref(),
                 ),
-                what: "the refresh token",
+                kind: Kind::RefreshToken,
                 secret: rt,
             });
             self.form.refresh_from = Some(to);
         }
-        if writes.iter().any(|w| w.what == "the consumer secret") {
+        if writes.iter().any(|w| w.kind == Kind::ClientSecret) {
             self.form.secret_from = Some(keep);
         }
         (!writes.is_empty()).then_some(Effect::Keep(writes))

@@ -548,7 +548,7 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
                     .into_iter()
                     .map(|w| {
                         v.store(w.keep, &w.account, &w.secret)
-                            .map(|()| format!("{} in {}", w.what, v.describe(w.keep)))
+                            .map(|()| (w.kind, w.keep))
                     })
                     .collect();
                 let _ = tx.send(VaultMsg::Kept(results));
