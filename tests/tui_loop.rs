@@ -377,3 +377,34 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     d.quit().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The flow's own credential on the form: after a web login has approved the app, the JWT flow
+/// with the demo org's key file logs in (the key's path is typed into "Private key file").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwt_flow_from_the_form_with_a_private_key_file() {
+    let mut d = Driver::start("healthy").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("Done: PASS").await;
+    d.key(KeyCode::Char('2'));
+    for _ in 0..3 {
+        d.key(KeyCode::Down);
+    }
+    d.key(KeyCode::Enter);
+    d.key(KeyCode::Enter);
+    d.expect("Private key file (none: path of the PEM key)")
+        .await;
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Enter);
+    for c in concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem").chars() {
+        d.key(KeyCode::Char(c));
+    }
+    d.key(KeyCode::Enter);
+    d.expect("demo-jwt.key.pem").await;
+    d.key(KeyCode::Char('r'));
+    d.key(KeyCode::Char('3'));
+    let screen = d.expect("logged in with the jwt flow").await;
+    assert!(!screen.contains("BEGIN PRIVATE KEY"), "{screen}");
+    d.expect("Done: PASS").await;
+    d.quit().await;
+}

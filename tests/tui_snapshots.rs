@@ -533,3 +533,60 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     assert_eq!(app.form.keep, Keep::Memory);
     assert!(app.status.clone().unwrap().contains("cannot be honoured"));
 }
+
+/// Flows that need more than key and secret get a field of their own, right after the flow:
+/// masked (password, refresh and access tokens) unless revealed; a missing or bad key file, or
+/// the token flow without a My Domain URL, is said before anything is sent.
+#[test]
+fn the_flows_own_credential_field() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use sagediag::engine::Flow;
+    use sagediag::tui::app::Field;
+    let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+    let mut app = demo_app();
+    app.screen = Screen::ConnectedApp;
+    assert!(!app.form.fields().contains(&Field::Credential), "web: none");
+    app.form.flow = Flow::Password;
+    assert_eq!(app.form.fields()[4], Field::Credential);
+    app.form.field = 4;
+    app.on_key(key(KeyCode::Enter));
+    for c in "Hunter2-secret".chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    let editing = render(&app, 120, 40);
+    assert!(
+        !editing.contains("Hunter2"),
+        "masked while typed:\n{editing}"
+    );
+    app.on_key(key(KeyCode::Enter));
+    let text = render(&app, 120, 40);
+    assert!(text.contains("Password"), "{text}");
+    assert!(!text.contains("Hunter2"), "{text}");
+    assert_eq!(
+        app.form.config().ok().unwrap().password.as_deref(),
+        Some("Hunter2-secret")
+    );
+    app.on_key(key(KeyCode::Char('v')));
+    assert!(
+        render(&app, 120, 40).contains("Hunter2-secret"),
+        "v reveals"
+    );
+
+    app.form.flow = Flow::Jwt;
+    app.form.credential = ratatui_textarea::TextArea::new(vec!["/nonexistent/key.pem".into()]);
+    let err = app.form.config().err().unwrap();
+    assert!(
+        err.contains("Private key file /nonexistent/key.pem"),
+        "{err}"
+    );
+    let key_path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem");
+    app.form.credential = ratatui_textarea::TextArea::new(vec![key_path.into()]);
+    let cfg = app.form.config().ok().unwrap();
+    assert!(cfg.private_key_pem.unwrap().contains("PRIVATE KEY"));
+    assert!(render(&app, 120, 40).contains(key_path), "a path is shown");
+
+    app.form.flow = Flow::Token;
+    app.form.credential = ratatui_textarea::TextArea::new(vec!["00Dxx!AQ4AQ".into()]);
+    app.form.env = sagediag::tui::app::EnvChoice::Production;
+    assert!(app.form.config().err().unwrap().contains("My Domain"));
+}

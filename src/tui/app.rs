@@ -100,18 +100,8 @@ pub enum Field {
     Pkce,
     Preset,
     Keep,
-}
-
-impl Field {
-    pub const ALL: [Field; 7] = [
-        Field::ClientId,
-        Field::ClientSecret,
-        Field::Username,
-        Field::Flow,
-        Field::Pkce,
-        Field::Preset,
-        Field::Keep,
-    ];
+    /// The flow's own credential: private key file (jwt), password, refresh token, access token.
+    Credential,
 }
 
 pub struct Form {
@@ -120,6 +110,8 @@ pub struct Form {
     pub client_id: TextArea<'static>,
     pub client_secret: TextArea<'static>,
     pub username: TextArea<'static>,
+    /// The flow's own credential (see [`Form::credential_label`]); drawn masked unless a path.
+    pub credential: TextArea<'static>,
     pub reveal_secret: bool,
     pub flow: Flow,
     pub pkce: bool,
@@ -156,6 +148,12 @@ fn text(s: &str) -> TextArea<'static> {
     t
 }
 
+fn masked(s: &str) -> TextArea<'static> {
+    let mut t = text(s);
+    t.set_mask_char('•');
+    t
+}
+
 pub fn first_line(t: &TextArea) -> String {
     t.lines().first().cloned().unwrap_or_default()
 }
@@ -170,6 +168,7 @@ impl Form {
             client_id: text(""),
             client_secret: secret,
             username: text(""),
+            credential: text(""),
             reveal_secret: false,
             flow: Flow::Web,
             pkce: true,
@@ -227,11 +226,42 @@ impl Form {
         cfg.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
         cfg.connect_timeout = std::time::Duration::from_secs(self.connect_timeout_secs.max(1));
         cfg.coverage_limit = Some(self.coverage_limit);
-        if self.flow == Flow::Refresh
-            && self.refresh_key.is_some()
-            && self.refresh_key == self.vault_key()
-        {
-            cfg.refresh_token = self.refresh_token.clone();
+        let credential = Some(first_line(&self.credential)).filter(|s| !s.trim().is_empty());
+        match self.flow {
+            Flow::Jwt => {
+                let path = credential.ok_or(
+                    "The JWT flow needs the private key file (PEM) whose certificate is on the connected app: step 2, Private key file.",
+                )?;
+                let path = path.trim();
+                let pem = std::fs::read_to_string(path)
+                    .map_err(|e| format!("Private key file {path}: {e}"))?;
+                if !pem.contains("PRIVATE KEY-----") {
+                    return Err(format!(
+                        "Private key file {path}: not a PEM private key (-----BEGIN PRIVATE KEY-----)"
+                    ));
+                }
+                cfg.private_key_pem = Some(pem);
+            }
+            Flow::Password => cfg.password = credential,
+            Flow::Refresh => {
+                cfg.refresh_token = credential.or_else(|| {
+                    (self.refresh_key.is_some() && self.refresh_key == self.vault_key())
+                        .then(|| self.refresh_token.clone())
+                        .flatten()
+                })
+            }
+            Flow::Token => {
+                cfg.access_token = Some(
+                    credential
+                        .ok_or("The token flow needs an access token: step 2, Access token.")?,
+                );
+                // The session's instance is the My Domain URL chosen as the environment.
+                if self.env != EnvChoice::Custom && self.env != EnvChoice::Demo {
+                    return Err("The token flow needs the instance URL: choose My Domain / custom URL in step 1 and enter the instance (My Domain) URL.".into());
+                }
+                cfg.instance_url = Some(cfg.environment.login_url());
+            }
+            _ => {}
         }
         cfg.ca_certs_pem = self.ca_certs_pem.clone();
         cfg.insecure_hosts = self.insecure_hosts.clone();
@@ -240,6 +270,38 @@ impl Form {
 }
 
 impl Form {
+    /// The form's fields for its flow: the flow's own credential follows the flow.
+    pub fn fields(&self) -> Vec<Field> {
+        let mut f = vec![
+            Field::ClientId,
+            Field::ClientSecret,
+            Field::Username,
+            Field::Flow,
+        ];
+        if self.credential_label().is_some() {
+            f.push(Field::Credential);
+        }
+        f.extend([Field::Pkce, Field::Preset, Field::Keep]);
+        f
+    }
+
+    /// What the flow needs beyond key, secret and username, if anything.
+    pub fn credential_label(&self) -> Option<&'static str> {
+        match self.flow {
+            Flow::Jwt => Some("Private key file"),
+            Flow::Password => Some("Password"),
+            Flow::Refresh => Some("Refresh token"),
+            Flow::Token => Some("Access token"),
+            _ => None,
+        }
+    }
+
+    /// The selected field.
+    pub fn selected(&self) -> Field {
+        let f = self.fields();
+        f[self.field.min(f.len() - 1)]
+    }
+
     /// Which kept secrets belong to this form: (login URL, consumer key, username).
     pub fn vault_key(&self) -> Option<VaultKey> {
         let login = self.login_url().ok()?.login_url();
@@ -783,10 +845,11 @@ impl App {
             Screen::Environment if self.form.env == EnvChoice::Custom => {
                 Some(&mut self.form.custom_url)
             }
-            Screen::ConnectedApp => match Field::ALL[self.form.field] {
+            Screen::ConnectedApp => match self.form.selected() {
                 Field::ClientId => Some(&mut self.form.client_id),
                 Field::ClientSecret => Some(&mut self.form.client_secret),
                 Field::Username => Some(&mut self.form.username),
+                Field::Credential => Some(&mut self.form.credential),
                 _ => None,
             },
             _ => None,
@@ -1119,9 +1182,10 @@ impl App {
     }
 
     fn app_key(&mut self, key: KeyEvent) -> Option<Effect> {
-        let field = Field::ALL[self.form.field];
+        let field = self.form.selected();
+        let n = self.form.fields().len();
         match key.code {
-            KeyCode::Down => self.form.field = (self.form.field + 1).min(Field::ALL.len() - 1),
+            KeyCode::Down => self.form.field = (self.form.field + 1).min(n - 1),
             KeyCode::Up => self.form.field = self.form.field.saturating_sub(1),
             KeyCode::Char('v') => {
                 self.form.reveal_secret = !self.form.reveal_secret;
@@ -1133,13 +1197,17 @@ impl App {
             }
             KeyCode::Char('c') => return Some(Effect::Copy(self.form.callback())),
             KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Char('e') => match field {
-                Field::ClientId | Field::ClientSecret | Field::Username => self.form.editing = true,
+                Field::ClientId | Field::ClientSecret | Field::Username | Field::Credential => {
+                    self.form.editing = true
+                }
                 Field::Flow => {
                     let i = Flow::ALL
                         .iter()
                         .position(|f| *f == self.form.flow)
                         .unwrap_or(0);
                     self.form.flow = Flow::ALL[(i + 1) % Flow::ALL.len()];
+                    // Another flow, another credential.
+                    self.form.credential = text("");
                 }
                 Field::Pkce => self.form.pkce = !self.form.pkce,
                 Field::Keep => return self.cycle_keep(),
@@ -1489,8 +1557,8 @@ impl App {
         }
         self.form.client_id = text(&p.client_id);
         self.form.username = text(&p.username);
-        self.form.client_secret = text("");
-        self.form.client_secret.set_mask_char('•');
+        self.form.client_secret = masked("");
+        self.form.credential = text("");
         self.form.reveal_secret = false;
         self.form.secret_from = None;
         self.form.refresh_from = None;

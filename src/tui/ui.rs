@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, Tabs, Wrap};
 
 use super::app::{App, EnvChoice, Field, Overlay, Screen, first_line};
 use crate::engine::vault::{self, Keep};
-use crate::engine::{Severity, Status, StepId};
+use crate::engine::{Flow, Severity, Status, StepId};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -383,6 +383,22 @@ fn draw_app(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 }
             }
             Field::Username => first_line(&form.username),
+            Field::Credential => {
+                let c = first_line(&form.credential);
+                let own = form.refresh_key.is_some() && form.refresh_key == form.vault_key();
+                if c.is_empty() {
+                    match (form.flow, own, form.refresh_from) {
+                        (Flow::Refresh, true, Some(_)) => "(none: the kept one is used)".into(),
+                        (Flow::Refresh, true, None) => "(none: the last login's is used)".into(),
+                        (Flow::Jwt, _, _) => "(none: path of the PEM key)".into(),
+                        _ => "(none)".into(),
+                    }
+                } else if form.flow == Flow::Jwt || form.reveal_secret {
+                    c
+                } else {
+                    format!("{} (v reveals)", "•".repeat(12))
+                }
+            }
             Field::Flow => format!("{}  (Enter cycles)", form.flow.name()),
             Field::Pkce => {
                 if form.pkce {
@@ -425,12 +441,15 @@ fn draw_app(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Field::Pkce => "PKCE",
         Field::Preset => "Integration",
         Field::Keep => "Keep secrets",
+        Field::Credential => form.credential_label().unwrap_or(""),
     };
     let mut lines = Vec::new();
-    for (i, field) in Field::ALL.iter().enumerate() {
+    for (i, field) in form.fields().iter().enumerate() {
         let sel = i == form.field && !app.log_focus;
         let editing = sel && form.editing;
-        let v = if editing && *field != Field::ClientSecret {
+        let masked = *field == Field::ClientSecret
+            || (*field == Field::Credential && form.flow != Flow::Jwt);
+        let v = if editing && !masked {
             format!("{}▏", value(*field))
         } else {
             value(*field)
