@@ -235,7 +235,10 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
     app.form.client_id = ratatui_textarea::TextArea::new(vec!["3MVG9abc".into()]);
     app.form.client_secret = ratatui_textarea::TextArea::new(vec!["super-secret-value".into()]);
     app.form.username = ratatui_textarea::TextArea::new(vec!["api@acme.example".into()]);
+    app.form.flow = sagediag::engine::Flow::Jwt;
+    app.form.credential = ratatui_textarea::TextArea::new(vec!["/keys/server.key".into()]);
     let p = app.profile().unwrap();
+    assert_eq!(p.private_key_path.as_deref(), Some("/keys/server.key"));
     profile::save_to(&path, &p).unwrap();
     let mut other = p.clone();
     other.env = "production".into();
@@ -270,6 +273,14 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
         "",
         "secrets are never restored"
     );
+    assert_eq!(
+        sagediag::tui::app::first_line(&fresh.form.credential),
+        "/keys/server.key",
+        "the JWT key's path (not the key) is"
+    );
+    // A profile file from before the key path existed still loads.
+    std::fs::write(&path, r#"[{"env":"sandbox","client_id":"x","username":"","flow":"web","pkce":true,"preset":"Custom","callback":"http://localhost:1717/OauthRedirect"}]"#).unwrap();
+    assert_eq!(profile::load_from(&path).len(), 1);
     let _ = std::fs::remove_dir_all(dir);
 }
 

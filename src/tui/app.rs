@@ -1563,6 +1563,13 @@ impl App {
         self.form.secret_from = None;
         self.form.refresh_from = None;
         self.form.flow = Flow::parse(&p.flow).unwrap_or(Flow::Web);
+        if let Some(path) = p
+            .private_key_path
+            .as_deref()
+            .filter(|_| self.form.flow == Flow::Jwt)
+        {
+            self.form.credential = text(path);
+        }
         self.form.pkce = p.pkce;
         self.form.preset = match p.preset.as_str() {
             "StackOne" => Preset::StackOne,
@@ -1593,6 +1600,9 @@ impl App {
             pkce: self.form.pkce,
             preset: self.form.preset.name().to_string(),
             callback: self.form.callback(),
+            private_key_path: (self.form.flow == Flow::Jwt)
+                .then(|| first_line(&self.form.credential).trim().to_string())
+                .filter(|p| !p.is_empty()),
         })
     }
 

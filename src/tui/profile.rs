@@ -16,6 +16,9 @@ pub struct Profile {
     pub pkce: bool,
     pub preset: String,
     pub callback: String,
+    /// The JWT flow's private key file: its path, never its content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_key_path: Option<String>,
 }
 
 impl Profile {
