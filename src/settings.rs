@@ -182,6 +182,18 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
     Ok(settings)
 }
 
+/// Host names as `--insecure-host` takes them: trimmed, lower case, each once.
+pub fn host_list<'a>(hosts: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut v: Vec<String> = hosts
+        .into_iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
 /// A CA certificate file's PEM text, or why it cannot be used.
 pub fn read_ca(path: &Path) -> Result<String, String> {
     let pem = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -62,15 +62,8 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
             .unwrap_or(100_000)
     });
     cfg.jwt_audience = args.jwt_audience.clone();
-    cfg.insecure_hosts = args
-        .insecure_host
-        .iter()
-        .chain(&settings.insecure_hosts)
-        .map(|h| h.trim().to_ascii_lowercase())
-        .filter(|h| !h.is_empty())
-        .collect();
-    cfg.insecure_hosts.sort();
-    cfg.insecure_hosts.dedup();
+    cfg.insecure_hosts =
+        crate::settings::host_list(args.insecure_host.iter().chain(&settings.insecure_hosts));
     for path in args.ca_cert.iter().chain(&settings.ca_certs) {
         cfg.ca_certs_pem
             .push(crate::settings::read_ca(path).map_err(|e| Usage(format!("--ca-cert {e}")))?);

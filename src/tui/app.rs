@@ -1481,15 +1481,7 @@ impl App {
     pub fn apply_settings(&mut self, s: &crate::settings::Settings) {
         use crate::settings::{KeyStyle, Theme};
         self.vim = s.key_style == KeyStyle::Vim;
-        let mut hosts: Vec<String> = s
-            .insecure_hosts
-            .iter()
-            .map(|h| h.trim().to_ascii_lowercase())
-            .filter(|h| !h.is_empty())
-            .collect();
-        hosts.sort();
-        hosts.dedup();
-        self.form.insecure_hosts = hosts;
+        self.form.insecure_hosts = crate::settings::host_list(&s.insecure_hosts);
         self.form.ca_certs_pem.clear();
         for path in &s.ca_certs {
             match crate::settings::read_ca(path) {

@@ -140,7 +140,6 @@ pub async fn run(
     app.vault = vault::Vault::from_env();
     app.apply_settings(&settings);
     let mut ctx = Ctx::new();
-
     ctx.osc52 = true;
     if let Some(path) = log_path() {
         ctx.log = std::fs::OpenOptions::new()
@@ -517,7 +516,9 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             };
             let (login, client_id, username) = key.clone();
             let (v, tx) = (app.vault.clone(), ctx.vault_tx.clone());
-            app.status = Some("Looking for kept secrets…".into());
+            if then_run {
+                app.status = Some("Looking for kept secrets…".into());
+            }
             tokio::task::spawn_blocking(move || {
                 let (secret, mut problems) = v.find(&vault::account(
                     vault::Kind::ClientSecret,
