@@ -364,6 +364,19 @@ fn draw_environment(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(info).wrap(Wrap { trim: false }), y);
 }
 
+/// `s` in at most `max` characters: head … tail.
+fn elide_middle(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let tail = (max - 1) / 3;
+    let head = max - 1 - tail;
+    let h: String = s.chars().take(head).collect();
+    let t: String = s.chars().skip(n - tail).collect();
+    format!("{h}…{t}")
+}
+
 fn draw_app(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let block = t.block(" 2 Connected app ");
     let inner = block.inner(area);
@@ -449,8 +462,21 @@ fn draw_app(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         let editing = sel && form.editing;
         let masked = *field == Field::ClientSecret
             || (*field == Field::Credential && form.flow != Flow::Jwt);
+        // A long key or path stays on its line: its middle elided, or while typed its end shown.
+        let room = (inner.width as usize).saturating_sub(18);
+        let typed = matches!(field, Field::ClientId | Field::Username | Field::Credential);
         let v = if editing && !masked {
-            format!("{}▏", value(*field))
+            let v = value(*field);
+            let room = room.saturating_sub(24).max(8);
+            let n = v.chars().count();
+            let v = if typed && n > room {
+                format!("…{}", v.chars().skip(n + 1 - room).collect::<String>())
+            } else {
+                v
+            };
+            format!("{v}▏")
+        } else if typed {
+            elide_middle(&value(*field), room.max(12))
         } else {
             value(*field)
         };
