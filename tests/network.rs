@@ -101,6 +101,12 @@ async fn check(args: Vec<String>, env: Vec<(&'static str, String)>) -> (Value, S
         ] {
             cmd.env_remove(k);
         }
+        // Never the developer's own keyring or secrets file.
+        cmd.env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/sagediag-test-bus",
+        )
+        .env("SAGEDIAG_SECRETS", "/nonexistent/sagediag/secrets.json");
         for (k, v) in env {
             cmd.env(k, v);
         }
