@@ -275,7 +275,10 @@ async fn keep_secrets(
 /// Runs the check; returns the exit code.
 pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     if out.keep == Keep::Keyring
-        && let Err(why) = blocking(vault::keyring).await.and_then(|r| r.map(|_| ()))
+        && let Err(why) = {
+            let v = out.vault.clone();
+            blocking(move || v.keyring_status()).await.and_then(|r| r)
+        }
     {
         eprintln!(
             "sagediag check: --keep-secrets keyring: the OS keyring is not available here: {why}.\n\

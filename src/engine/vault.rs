@@ -229,16 +229,35 @@ fn no_file() -> String {
     "no place for the secrets file (no home directory; set SAGEDIAG_SECRETS=FILE)".into()
 }
 
-/// The stores: the OS keyring (one per machine) and the owner-only file at `file`.
+/// The stores: the OS keyring (one per machine, when `keyring`) and the owner-only file at
+/// `file`. `Vault::default()` uses neither (tests); [`Vault::from_env`] both.
 #[derive(Debug, Clone, Default)]
 pub struct Vault {
     pub file: Option<PathBuf>,
+    pub keyring: bool,
 }
 
 impl Vault {
-    /// The file from `SAGEDIAG_SECRETS` or the user's data directory.
+    /// The OS keyring and the file from `SAGEDIAG_SECRETS` or the user's data directory.
     pub fn from_env() -> Vault {
-        Vault { file: file_path() }
+        Vault {
+            file: file_path(),
+            keyring: true,
+        }
+    }
+
+    /// Whether this vault's keyring can be used; `Err` says why not. Blocks.
+    pub fn keyring_status(&self) -> Result<(), String> {
+        self.keyring().map(|_| ())
+    }
+
+    /// The keyring, if this vault uses one and it answers.
+    fn keyring(&self) -> Result<Arc<CredentialStore>, String> {
+        if self.keyring {
+            keyring()
+        } else {
+            Err("the OS keyring is not used here".into())
+        }
     }
 
     fn file(&self) -> Result<&Path, String> {
@@ -257,7 +276,8 @@ impl Vault {
     pub fn store(&self, keep: Keep, account: &str, secret: &str) -> Result<(), String> {
         match keep {
             Keep::Memory => Ok(()),
-            Keep::Keyring => keyring()?
+            Keep::Keyring => self
+                .keyring()?
                 .build(SERVICE, account, None)
                 .and_then(|e| e.set_password(secret))
                 .map_err(|e| format!("the {} refused the secret: {e}", keyring_name())),
@@ -274,7 +294,8 @@ impl Vault {
     pub fn load(&self, keep: Keep, account: &str) -> Result<Option<String>, String> {
         match keep {
             Keep::Memory => Ok(None),
-            Keep::Keyring => match keyring()?
+            Keep::Keyring => match self
+                .keyring()?
                 .build(SERVICE, account, None)
                 .and_then(|e| e.get_password())
             {
@@ -290,7 +311,7 @@ impl Vault {
     /// and where it was. Problems reading a store come back beside, never fatal. Blocks.
     pub fn find(&self, account: &str) -> (Option<(String, Keep)>, Vec<String>) {
         let mut problems = Vec::new();
-        if keyring().is_ok() {
+        if self.keyring().is_ok() {
             match self.load(Keep::Keyring, account) {
                 Ok(Some(s)) => return (Some((s, Keep::Keyring)), problems),
                 Ok(None) => {}
@@ -318,7 +339,7 @@ impl Vault {
     /// Removes `account` from the keyring (when there is one) and the file; says where it was.
     pub fn forget(&self, account: &str) -> Result<Vec<Keep>, String> {
         let mut gone = Vec::new();
-        if let Ok(k) = keyring() {
+        if let Ok(k) = self.keyring() {
             match k
                 .build(SERVICE, account, None)
                 .and_then(|e| e.delete_credential())

@@ -504,9 +504,9 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             if select {
                 app.status = Some("Looking for the OS keyring…".into());
             }
-            let tx = ctx.vault_tx.clone();
+            let (v, tx) = (app.vault.clone(), ctx.vault_tx.clone());
             tokio::task::spawn_blocking(move || {
-                let result = vault::keyring().map(|_| ());
+                let result = v.keyring_status();
                 let _ = tx.send(VaultMsg::Keyring { result, select });
             });
         }
