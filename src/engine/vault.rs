@@ -42,18 +42,6 @@ impl Keep {
     pub fn parse(s: &str) -> Option<Keep> {
         Keep::ALL.into_iter().find(|k| k.name() == s)
     }
-
-    /// For people: where the secrets are.
-    pub fn describe(self) -> String {
-        match self {
-            Keep::Memory => "memory only (forgotten on exit)".into(),
-            Keep::Keyring => format!("the OS keyring ({})", keyring_name()),
-            Keep::File => match file_path() {
-                Some(p) => format!("the owner-only file {}", p.display()),
-                None => "an owner-only file (no home directory found)".into(),
-            },
-        }
-    }
 }
 
 /// What is kept.
@@ -267,8 +255,10 @@ impl Vault {
     /// Where `keep` puts secrets, for people.
     pub fn describe(&self, keep: Keep) -> String {
         match (keep, &self.file) {
+            (Keep::Memory, _) => "memory only (forgotten on exit)".into(),
+            (Keep::Keyring, _) => format!("the OS keyring ({})", keyring_name()),
             (Keep::File, Some(p)) => format!("the owner-only file {}", p.display()),
-            _ => keep.describe(),
+            (Keep::File, None) => "an owner-only file (no home directory found)".into(),
         }
     }
 

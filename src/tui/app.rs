@@ -160,13 +160,11 @@ pub fn first_line(t: &TextArea) -> String {
 
 impl Form {
     pub fn new() -> Form {
-        let mut secret = text("");
-        secret.set_mask_char('•');
         Form {
             env: EnvChoice::Production,
             custom_url: text("https://"),
             client_id: text(""),
-            client_secret: secret,
+            client_secret: masked(""),
             username: text(""),
             credential: text(""),
             reveal_secret: false,
