@@ -172,12 +172,25 @@ pub struct CheckArgs {
     /// throughout). Repeatable.
     #[arg(long, value_name = "HOST")]
     pub insecure_host: Vec<String>,
+    /// Allow the token to go to this host although it is not a Salesforce host (a custom
+    /// domain or an API gateway in front of Salesforce; https only; a line says so in the
+    /// output). Repeatable.
+    #[arg(long, value_name = "HOST")]
+    pub trust_host: Vec<String>,
+    /// The largest response body read, in MiB; a larger one stops with RESPONSE_TOO_LARGE.
+    /// [default: the config file's `max_response_mb`, else 32]
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_response_mb: Option<u64>,
     /// Write a Markdown report for support (no secrets) to this file.
     #[arg(long, value_name = "FILE.md")]
     pub report: Option<std::path::PathBuf>,
     /// Export the request log as HAR 1.2 (secrets redacted) to this file.
     #[arg(long, value_name = "FILE")]
     pub har: Option<std::path::PathBuf>,
+    /// What the HAR keeps of the bodies: full, shape (Sage People records keep their structure
+    /// and field names, every value replaced: safe for a ticket) or none.
+    #[arg(long, value_name = "WHAT", default_value = "shape", value_parser = ["full", "shape", "none"])]
+    pub har_bodies: String,
     /// Field coverage for downstream sync: page through the employees and count populated
     /// fields, missing and duplicate emails, leavers with email.
     #[arg(long)]

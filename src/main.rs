@@ -200,6 +200,8 @@ fn run_check(args: CheckArgs) -> ExitCode {
         json: args.json,
         report: args.report.clone(),
         har: args.har.clone(),
+        har_bodies: sagediag::engine::export::HarBodies::parse(&args.har_bodies)
+            .unwrap_or_default(),
         keep: args
             .keep_secrets
             .as_deref()

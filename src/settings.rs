@@ -53,6 +53,12 @@ pub struct Settings {
     pub ca_certs: Vec<PathBuf>,
     /// Hosts whose TLS certificate is not verified, as `--insecure-host`.
     pub insecure_hosts: Vec<String>,
+    /// Hosts outside Salesforce's domains allowed to receive the token, as `--trust-host`.
+    pub trust_hosts: Vec<String>,
+    /// The largest response body read, in MiB, as `--max-response-mb`.
+    pub max_response_mb: Option<u64>,
+    /// What a HAR export keeps of the bodies, as `--har-bodies`: full, shape, none.
+    pub har_bodies: Option<crate::engine::export::HarBodies>,
 }
 
 /// A config file that could not be used: its path, the line and the field.
@@ -170,17 +176,34 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
         }
         read_ca(ca).map_err(|e| bad("ca_certs", e))?;
     }
-    for host in &settings.insecure_hosts {
-        let h = host.trim();
-        if h.is_empty() || h.contains(['/', ':', ' ']) {
-            return Err(bad(
-                "insecure_hosts",
-                format!("`{host}` is not a host name (e.g. \"proxy.corp.example\")"),
-            ));
+    for (field, hosts) in [
+        ("insecure_hosts", &settings.insecure_hosts),
+        ("trust_hosts", &settings.trust_hosts),
+    ] {
+        for host in hosts {
+            let h = host.trim();
+            if h.is_empty() || h.contains(['/', ':', ' ']) {
+                return Err(bad(
+                    field,
+                    format!("`{host}` is not a host name (e.g. \"proxy.corp.example\")"),
+                ));
+            }
         }
+    }
+    if settings
+        .max_response_mb
+        .is_some_and(|m| m == 0 || m > MAX_RESPONSE_MB)
+    {
+        return Err(bad(
+            "max_response_mb",
+            format!("must be between 1 and {MAX_RESPONSE_MB}"),
+        ));
     }
     Ok(settings)
 }
+
+/// The largest `max_response_mb` / `--max-response-mb` accepted.
+pub const MAX_RESPONSE_MB: u64 = 1024;
 
 /// Host names as `--insecure-host` takes them: trimmed, lower case, each once.
 pub fn host_list<'a>(hosts: impl IntoIterator<Item = &'a String>) -> Vec<String> {

@@ -115,6 +115,7 @@ fn finished(missing: &[&str]) -> App {
             kind: "custom",
             proxy: None,
             insecure_hosts: Vec::new(),
+            trust_hosts: Vec::new(),
         },
         flow: sagediag::engine::Flow::Web,
         outcome: if missing.is_empty() { "pass" } else { "fail" },

@@ -64,6 +64,20 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
     cfg.jwt_audience = args.jwt_audience.clone();
     cfg.insecure_hosts =
         crate::settings::host_list(args.insecure_host.iter().chain(&settings.insecure_hosts));
+    cfg.trust_hosts =
+        crate::settings::host_list(args.trust_host.iter().chain(&settings.trust_hosts));
+    for host in &cfg.trust_hosts {
+        if host.contains(['/', ':', ' ']) {
+            return Err(Usage(format!(
+                "--trust-host `{host}` is not a host name (e.g. gw.corp.example)"
+            )));
+        }
+    }
+    cfg.max_response_bytes = args
+        .max_response_mb
+        .or(settings.max_response_mb)
+        .map(|mb| (mb as usize).saturating_mul(1024 * 1024))
+        .unwrap_or(engine::http::MAX_RESPONSE_BYTES);
     for path in args.ca_cert.iter().chain(&settings.ca_certs) {
         cfg.ca_certs_pem
             .push(crate::settings::read_ca(path).map_err(|e| Usage(format!("--ca-cert {e}")))?);
@@ -109,6 +123,8 @@ pub struct Outputs {
     pub json: bool,
     pub report: Option<std::path::PathBuf>,
     pub har: Option<std::path::PathBuf>,
+    /// How much of the bodies the HAR carries.
+    pub har_bodies: engine::export::HarBodies,
     /// Where to keep the consumer secret and the refresh token after a successful login.
     pub keep: Keep,
     pub vault: Vault,
@@ -303,6 +319,11 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             "WARNING: TLS certificate verification is OFF for {host} (--insecure-host): anyone on the network path can impersonate it."
         );
     }
+    for host in &cfg.trust_hosts {
+        eprintln!(
+            "NOTE: the token may go to {host}, outside Salesforce's domains (--trust-host)."
+        );
+    }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let pasted = (cfg.flow == Flow::Web).then(|| {
         let (ptx, prx) = tokio::sync::mpsc::unbounded_channel();
@@ -339,7 +360,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             }
             _ = tick.tick() => {
                 for line in waits.due(std::time::Instant::now(), timeout) {
-                    eprintln!("{line}");
+                    say(&line);
                 }
             }
             done = &mut engine => {
@@ -370,7 +391,15 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         .unwrap_or(0);
     if let Some(path) = &out.report {
         // Scrubbed again with every secret the run learnt (belt and braces).
-        match std::fs::write(path, client.scrub(&engine::export::markdown(&report, now))) {
+        let mut markdown = client.scrub(&engine::export::markdown(&report, now));
+        if let Some(har) = &out.har {
+            markdown.push_str(&format!(
+                "\n_The HAR export of this run (`{}`) carries bodies as `{}` (`--har-bodies`)._\n",
+                har.display(),
+                out.har_bodies.name()
+            ));
+        }
+        match std::fs::write(path, engine::sanitize::text(&markdown).as_bytes()) {
             Ok(()) => eprintln!("Report written to {}", path.display()),
             Err(e) => {
                 eprintln!(
@@ -383,10 +412,13 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     }
     if let Some(path) = &out.har {
         let har = client.scrub(
-            &serde_json::to_string_pretty(&engine::export::har(&client.exchanges()))
-                .unwrap_or_default(),
+            &serde_json::to_string_pretty(&engine::export::har_with(
+                &client.exchanges(),
+                out.har_bodies,
+            ))
+            .unwrap_or_default(),
         );
-        match std::fs::write(path, har) {
+        match std::fs::write(path, engine::sanitize::json(&har).as_bytes()) {
             Ok(()) => eprintln!("HAR written to {}", path.display()),
             Err(e) => {
                 eprintln!(
@@ -399,9 +431,10 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     }
     let mut stdout = std::io::stdout().lock();
     let text = if out.json {
-        serde_json::to_string_pretty(&report).unwrap_or_default()
+        engine::sanitize::json(&serde_json::to_string_pretty(&report).unwrap_or_default())
+            .into_owned()
     } else {
-        human(&report)
+        engine::sanitize::text(&human(&report)).into_owned()
     };
     let _ = writeln!(stdout, "{text}");
     let _ = stdout.flush();
@@ -449,39 +482,51 @@ impl Waits {
     }
 }
 
+/// Prints to stderr through the sanitiser (server text is already sanitised by the engine;
+/// this is the last gate before the terminal).
+fn say(text: &str) {
+    eprintln!("{}", engine::sanitize::text(text));
+}
+
 fn progress(e: &Event, _interactive: bool) {
     match e {
-        Event::StepStarted { step } => eprintln!("… {}", step.title()),
+        Event::StepStarted { step } => say(&format!("… {}", step.title())),
         Event::StepFinished {
             step,
             status,
             duration_ms,
             summary,
-        } => {
-            eprintln!(
-                "{} {} ({duration_ms} ms){}",
-                status.word(),
-                step.title(),
-                if summary.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {summary}")
-                }
-            )
-        }
+        } => say(&format!(
+            "{} {} ({duration_ms} ms){}",
+            status.word(),
+            step.title(),
+            if summary.is_empty() {
+                String::new()
+            } else {
+                format!(": {summary}")
+            }
+        )),
         Event::AuthorizeUrl { url, ssh_tunnel } => {
-            eprintln!("Open this URL to log in (or paste the URL the browser lands on here):");
-            eprintln!("{url}");
+            say("Open this URL to log in (or paste the URL the browser lands on here):");
+            say(url);
             if let Some(ssh) = ssh_tunnel {
-                eprintln!("Over SSH, forward the callback port first: {ssh}");
+                say(&format!("Over SSH, forward the callback port first: {ssh}"));
             }
         }
         Event::DeviceCode {
             user_code,
             verification_uri,
-        } => eprintln!("Enter code {user_code} at {verification_uri}"),
-        Event::Progress(p) => eprintln!("  {p}"),
-        Event::Finding(f) => eprintln!("  finding {} ({:?}): {}", f.code, f.severity, f.title),
+        } => say(&format!("Enter code {user_code} at {verification_uri}")),
+        Event::PasteNeeded { reason } => {
+            say(&format!("  {reason}"));
+            say("  Paste the URL here and press Enter:");
+        }
+        Event::PasteRefused { reason } => say(&format!("  {reason}")),
+        Event::Progress(p) => say(&format!("  {p}")),
+        Event::Finding(f) => say(&format!(
+            "  finding {} ({:?}): {}",
+            f.code, f.severity, f.title
+        )),
         Event::RequestSent { .. } | Event::ResponseReceived { .. } | Event::Endpoint(_) => {}
     }
 }
@@ -501,6 +546,11 @@ pub fn human(r: &Report) -> String {
     for host in &r.environment.insecure_hosts {
         s.push_str(&format!(
             "WARNING: TLS certificate verification was OFF for {host} (--insecure-host).\n"
+        ));
+    }
+    for host in &r.environment.trust_hosts {
+        s.push_str(&format!(
+            "NOTE: the token was allowed to go to {host}, outside Salesforce's domains (--trust-host).\n"
         ));
     }
     s += &format!(

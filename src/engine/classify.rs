@@ -149,6 +149,7 @@ pub fn failure(f: &Failure, id: u64) -> Finding {
         Failure::Body(_) => {
             Finding::new("UNEXPECTED_RESPONSE", detail, vec![id]).titled("The response was cut off")
         }
+        Failure::TooLarge { .. } => Finding::new("RESPONSE_TOO_LARGE", detail, vec![id]),
         Failure::Other(_) => Finding::new("UNEXPECTED_RESPONSE", detail, vec![id]),
     }
 }

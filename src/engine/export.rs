@@ -59,8 +59,78 @@ fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a s
         .map(|(_, v)| v.as_str())
 }
 
-/// The request log as a HAR 1.2 document.
+/// How much of the bodies a HAR export carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HarBodies {
+    /// Every body as captured (secrets are redacted, HR data is not).
+    Full,
+    /// Sage People record bodies keep their JSON structure, field names and counts; every value
+    /// is replaced by a placeholder, so a HAR can go into a ticket without salaries in it.
+    #[default]
+    Shape,
+    /// No bodies at all, only sizes.
+    None,
+}
+
+impl HarBodies {
+    pub fn parse(s: &str) -> Option<HarBodies> {
+        match s {
+            "full" => Some(HarBodies::Full),
+            "shape" => Some(HarBodies::Shape),
+            "none" => Some(HarBodies::None),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            HarBodies::Full => "full",
+            HarBodies::Shape => "shape",
+            HarBodies::None => "none",
+        }
+    }
+}
+
+/// Whether an exchange carries Sage People records (the Apex REST API's answers and requests).
+fn holds_hr_data(e: &Exchange) -> bool {
+    url::Url::parse(&e.url)
+        .map(|u| u.path().starts_with("/services/apexrest/"))
+        .unwrap_or(true)
+}
+
+/// The structure of a JSON value with every scalar replaced by a placeholder of its type.
+pub fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+        Value::String(_) => Value::from("<string>"),
+        Value::Number(_) => Value::from(0),
+        Value::Bool(_) => Value::from("<bool>"),
+        Value::Null => Value::Null,
+    }
+}
+
+/// A body as the chosen mode exports it (None: leave it out, with a comment).
+fn export_body(body: &str, mode: HarBodies, hr: bool, success: bool) -> Result<String, &'static str> {
+    match mode {
+        HarBodies::Full => Ok(body.to_string()),
+        HarBodies::None => Err("body left out (--har-bodies none)"),
+        // Error bodies carry Salesforce's words, not records: they are the evidence, kept.
+        HarBodies::Shape if !hr || !success => Ok(body.to_string()),
+        HarBodies::Shape => match serde_json::from_str::<Value>(body) {
+            Ok(v) => Ok(shape(&v).to_string()),
+            Err(_) => Err("body left out: Sage People data that is not JSON (--har-bodies shape)"),
+        },
+    }
+}
+
+/// The request log as a HAR 1.2 document, bodies as `--har-bodies` chose.
 pub fn har(exchanges: &[Exchange]) -> Value {
+    har_with(exchanges, HarBodies::Full)
+}
+
+/// The request log as a HAR 1.2 document with bodies as `mode` says.
+pub fn har_with(exchanges: &[Exchange], mode: HarBodies) -> Value {
     let entries: Vec<Value> = exchanges
         .iter()
         .map(|e| {
@@ -73,10 +143,16 @@ pub fn har(exchanges: &[Exchange]) -> Value {
                 "headers": headers(&e.request_headers), "queryString": query, "headersSize": -1,
                 "bodySize": e.request_body.as_ref().map(|b| b.len() as i64).unwrap_or(0),
             });
+            let hr = holds_hr_data(e);
+            let success = e.status.is_some_and(|s| (200..300).contains(&s));
             if let Some(body) = &e.request_body {
                 let mime = header_value(&e.request_headers, "content-type").unwrap_or("application/octet-stream");
-                let mut post = json!({"mimeType": mime, "text": body});
-                if mime.starts_with("application/x-www-form-urlencoded") {
+                let mut post = match export_body(body, mode, hr, true) {
+                    Ok(text) => json!({"mimeType": mime, "text": text}),
+                    Err(why) => json!({"mimeType": mime, "text": "", "comment": why}),
+                };
+                let as_captured = mode == HarBodies::Full || (mode == HarBodies::Shape && !hr);
+                if as_captured && mime.starts_with("application/x-www-form-urlencoded") {
                     post["params"] = url::form_urlencoded::parse(body.as_bytes()).map(|(k, v)| json!({"name": k, "value": v})).collect();
                 }
                 request["postData"] = post;
@@ -84,7 +160,10 @@ pub fn har(exchanges: &[Exchange]) -> Value {
             let mime = header_value(&e.response_headers, "content-type").unwrap_or("").to_string();
             let mut content = json!({"size": e.response_bytes, "mimeType": mime});
             match &e.response_body {
-                Some(b) if !b.is_empty() => content["text"] = Value::from(b.clone()),
+                Some(b) if !b.is_empty() => match export_body(b, mode, hr, success) {
+                    Ok(text) => content["text"] = Value::from(text),
+                    Err(why) => content["comment"] = Value::from(why),
+                },
                 _ if e.response_bytes > 0 => content["comment"] = Value::from("body not kept in sagediag's log"),
                 _ => {}
             }
@@ -113,7 +192,7 @@ pub fn har(exchanges: &[Exchange]) -> Value {
         "creator": {"name": "sagediag", "version": env!("CARGO_PKG_VERSION")},
         "pages": [],
         "entries": entries,
-        "comment": "Exported by sagediag; secrets (tokens, secrets, passwords, codes, verifiers, assertions) are redacted.",
+        "comment": format!("Exported by sagediag; secrets (tokens, secrets, passwords, codes, verifiers, assertions) are redacted; bodies: {} (--har-bodies).", mode.name()),
     }})
 }
 
@@ -136,6 +215,9 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
     s.push_str("# sagediag report\n\n");
     for host in &r.environment.insecure_hosts {
         s.push_str(&format!("> **Warning:** TLS certificate verification was off for `{host}` (`--insecure-host`).\n\n"));
+    }
+    for host in &r.environment.trust_hosts {
+        s.push_str(&format!("> **Note:** the token was allowed to go to `{host}`, outside Salesforce's domains (`--trust-host`).\n\n"));
     }
     s.push_str(&format!(
         "- Generated: {}\n- sagediag {}\n- Environment: {} (`{}`){}\n- Flow: {}\n- Outcome: **{}**\n",

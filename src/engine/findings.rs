@@ -196,6 +196,14 @@ catalog! {
         "HTML or other non-JSON content, or an error sagediag does not recognise (shown raw).",
         "A proxy or captive portal, a maintenance page, or a new Salesforce error.",
         ["Read the raw response in the request log.", "Behind a corporate proxy, allow *.salesforce.com and *.my.salesforce.com or set NO_PROXY."];
+    TOKEN_HOST_UNTRUSTED, Error, "The token response names a host the token must not go to",
+        "The token response's instance_url or identity (id) URL is not an https Salesforce host (or the login host's own domain); sagediag stopped before sending the token there.",
+        "A hostile or misconfigured login host, a proxy rewriting responses, or an org served from a custom domain sagediag cannot know.",
+        ["If the host is yours (a custom domain or an API gateway in front of Salesforce), allow it for this run with --trust-host HOST (or trust_hosts in the config file); plain http is never allowed except between loopback addresses.", "Otherwise do not use this login URL: check the environment (Setup > Company Settings > My Domain shows your org's host) and any proxy in between."];
+    RESPONSE_TOO_LARGE, Error, "A response was larger than sagediag reads",
+        "A response body went past the size cap; sagediag stopped reading it and kept what it had read.",
+        "A proxy or server sending something other than Salesforce's answer (a file, an endless stream), or a page size far above what Salesforce sends.",
+        ["Read the request in the log: the URL and the first bytes show what was sent.", "If the response is legitimate (a very large page), raise the cap with --max-response-mb N (or max_response_mb in the config file)."];
     CREDENTIAL_FORMAT, Warning, "A credential looks mistyped",
         "The consumer key or secret has an unusual shape.",
         "Stray whitespace or a newline from pasting, or a value that is not a consumer key.",

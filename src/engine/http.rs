@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Event;
+use super::sanitize;
 
 pub const REDACTED: &str = "[REDACTED]";
 /// Query and form parameters whose values are secrets.
@@ -45,6 +46,8 @@ const SECRET_JSON_KEYS: &[&str] = &[
 pub const LOG_CAPACITY: usize = 2_000;
 /// Bytes of each body kept in the log.
 pub const BODY_CAPACITY: usize = 4 * 1024 * 1024;
+/// The default cap on a response body read from the network (`--max-response-mb`).
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {
@@ -72,6 +75,12 @@ pub enum Failure {
     Tls(String),
     /// The body was cut off (connection reset, truncated).
     Body(String),
+    /// The body went past the cap: `read` bytes were read, `declared` is the Content-Length.
+    TooLarge {
+        read: usize,
+        declared: Option<u64>,
+        cap: usize,
+    },
     Other(String),
 }
 
@@ -83,6 +92,20 @@ impl std::fmt::Display for Failure {
             Failure::Connect(m) => write!(f, "connection failed: {m}"),
             Failure::Tls(m) => write!(f, "TLS certificate not trusted: {m}"),
             Failure::Body(m) => write!(f, "the response was cut off: {m}"),
+            Failure::TooLarge {
+                read,
+                declared,
+                cap,
+            } => match declared {
+                Some(n) if *n as usize > *read => write!(
+                    f,
+                    "the response declares {n} bytes, more than the {cap}-byte cap (--max-response-mb); read {read} bytes and stopped"
+                ),
+                _ => write!(
+                    f,
+                    "the response went past the {cap}-byte cap (--max-response-mb); read {read} bytes and stopped"
+                ),
+            },
             Failure::Other(m) => write!(f, "{m}"),
         }
     }
@@ -193,6 +216,7 @@ struct Log {
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    max_response: usize,
     log: Arc<Mutex<Log>>,
     secrets: Arc<Mutex<Vec<String>>>,
     events: Option<UnboundedSender<Event>>,
@@ -218,6 +242,7 @@ impl Client {
             &cfg.insecure_hosts,
             events,
         )
+        .map(|c| c.with_max_response(cfg.max_response_bytes))
     }
 
     fn build(
@@ -252,10 +277,17 @@ impl Client {
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         Ok(Client {
             http,
+            max_response: MAX_RESPONSE_BYTES,
             log: Arc::default(),
             secrets: Arc::default(),
             events,
         })
+    }
+
+    /// The same client reading at most `bytes` of each response body.
+    pub fn with_max_response(mut self, bytes: usize) -> Client {
+        self.max_response = bytes.max(1024);
+        self
     }
 
     /// Registers a secret value: it is scrubbed from everything captured from now on.
@@ -286,6 +318,16 @@ impl Client {
         out
     }
 
+    /// A captured single-line value (URL, header): secrets scrubbed, then sanitised.
+    fn capture_line(&self, text: &str) -> String {
+        sanitize::line(&self.scrub(text)).into_owned()
+    }
+
+    /// A captured body: secrets scrubbed, then sanitised (lines kept).
+    fn capture_text(&self, text: &str) -> String {
+        sanitize::text(&self.scrub(text)).into_owned()
+    }
+
     pub fn exchanges(&self) -> Vec<Exchange> {
         self.log
             .lock()
@@ -308,7 +350,7 @@ impl Client {
 
     fn emit(&self, e: Event) {
         if let Some(tx) = &self.events {
-            let _ = tx.send(e);
+            let _ = tx.send(e.sanitized());
         }
     }
 
@@ -355,12 +397,12 @@ impl Client {
             let entry = Exchange {
                 id,
                 method: method.clone(),
-                url: self.scrub(&redact_url(&req.url)),
+                url: self.capture_line(&redact_url(&req.url)),
                 request_headers: req_headers
                     .iter()
-                    .map(|(k, v)| (k.clone(), self.scrub(&redact_header(k, v))))
+                    .map(|(k, v)| (k.clone(), self.capture_line(&redact_header(k, v))))
                     .collect(),
-                request_body: body_text.map(|b| self.scrub(&b)),
+                request_body: body_text.map(|b| self.capture_text(&b)),
                 status: None,
                 response_headers: Vec::new(),
                 response_body: None,
@@ -381,24 +423,34 @@ impl Client {
             method: method.clone(),
             url: self.scrub(&redact_url(&req.url)),
         });
+        // An oversized body is read only up to the cap; its status, headers and first bytes
+        // still go to the log as the evidence.
+        let mut oversized: Option<Response> = None;
         let result = match builder.send().await {
             Err(e) => Err(classify_error(&e)),
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                match resp.bytes().await {
+                match read_capped(resp, self.max_response).await {
                     Ok(body) => Ok(Response {
                         id,
                         status,
                         headers,
-                        body: body.to_vec(),
+                        body,
                         duration: started.elapsed(),
                     }),
-                    Err(e) => Err(if e.is_timeout() {
-                        Failure::Timeout
-                    } else {
-                        Failure::Body(error_chain(&e))
-                    }),
+                    Err((partial, failure)) => {
+                        if matches!(failure, Failure::TooLarge { .. }) {
+                            oversized = Some(Response {
+                                id,
+                                status,
+                                headers,
+                                body: partial,
+                                duration: started.elapsed(),
+                            });
+                        }
+                        Err(failure)
+                    }
                 }
             }
         };
@@ -407,7 +459,14 @@ impl Client {
             let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(entry) = log.entries.iter_mut().find(|e| e.id == id) {
                 entry.duration_ms = duration.as_millis() as u64;
-                match &result {
+                let shown = match (&result, &oversized) {
+                    (Ok(r), _) | (Err(_), Some(r)) => Ok(r),
+                    (Err(f), None) => Err(f),
+                };
+                if let (Err(f), Some(_)) = (&result, &oversized) {
+                    entry.error = Some(self.capture_line(&f.to_string()));
+                }
+                match shown {
                     Ok(r) => {
                         entry.status = Some(r.status);
                         entry.response_headers = r
@@ -415,23 +474,22 @@ impl Client {
                             .iter()
                             .map(|(k, v)| {
                                 let v = String::from_utf8_lossy(v.as_bytes());
-                                (k.to_string(), self.scrub(&redact_header(k.as_str(), &v)))
+                                (
+                                    k.to_string(),
+                                    self.capture_line(&redact_header(k.as_str(), &v)),
+                                )
                             })
                             .collect();
                         entry.response_bytes = r.body.len();
                         let cap = if keep_body { BODY_CAPACITY } else { 0 };
-                        let keep = &r.body[..r.body.len().min(cap)];
-                        entry.body_truncated = r.body.len() > cap;
+                        let keep = r.body.get(..r.body.len().min(cap)).unwrap_or_default();
+                        entry.body_truncated = r.body.len() > cap || oversized.is_some();
                         let text = String::from_utf8_lossy(keep);
-                        let redacted =
-                            if r.header("content-type").is_some_and(|c| c.contains("json")) {
-                                redact_json_text(&text)
-                            } else {
-                                text.into_owned()
-                            };
-                        entry.response_body = Some(self.scrub(&redacted));
+                        // Whatever the content type says: a token response labelled text/plain,
+                        // form-encoded, or cut off mid-document is redacted all the same.
+                        entry.response_body = Some(self.capture_text(&redact_body(&text)));
                     }
-                    Err(f) => entry.error = Some(self.scrub(&f.to_string())),
+                    Err(f) => entry.error = Some(self.capture_line(&f.to_string())),
                 }
             }
         }
@@ -558,6 +616,54 @@ mod insecure {
     }
 }
 
+/// Reads a body up to `cap` bytes: what was read and why it stopped, when it did not finish.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, (Vec<u8>, Failure)> {
+    let declared = resp.content_length();
+    if let Some(n) = declared.filter(|n| *n > cap as u64) {
+        return Err((
+            Vec::new(),
+            Failure::TooLarge {
+                read: 0,
+                declared: Some(n),
+                cap,
+            },
+        ));
+    }
+    let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize).min(cap));
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > cap {
+                    let room = cap - body.len();
+                    body.extend_from_slice(chunk.get(..room).unwrap_or_default());
+                    let read = body.len() + (chunk.len() - room);
+                    return Err((
+                        body,
+                        Failure::TooLarge {
+                            read,
+                            declared,
+                            cap,
+                        },
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => {
+                let f = if e.is_timeout() {
+                    Failure::Timeout
+                } else {
+                    Failure::Body(error_chain(&e))
+                };
+                return Err((body, f));
+            }
+        }
+    }
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut src = e.source();
@@ -665,6 +771,70 @@ pub fn redact_json(v: &mut Value) {
     }
 }
 
+/// A captured body with its secrets redacted by name: a JSON document; else (form-encoded, cut
+/// off, mislabelled) every `"key": "value"` and `key=value` of a secret name.
+pub fn redact_body(text: &str) -> String {
+    if let Ok(mut v) = serde_json::from_str::<Value>(text) {
+        redact_json(&mut v);
+        return v.to_string();
+    }
+    redact_fragments(text)
+}
+
+/// Redacts secret values in text that does not parse: `"access_token" : "…` up to the closing
+/// quote (or the end of a cut-off text), and `access_token=…` up to `&` or whitespace.
+fn redact_fragments(text: &str) -> String {
+    let mut out = text.to_string();
+    for key in SECRET_JSON_KEYS.iter().chain(SECRET_PARAMS) {
+        for pattern in [format!("\"{key}\""), format!("{key}=")] {
+            let mut from = 0;
+            while let Some(at) = out.get(from..).and_then(|rest| rest.find(&pattern)) {
+                let key_end = from + at + pattern.len();
+                // A parameter name must start a field (`&key=`, `?key=`, line start).
+                if pattern.ends_with('=') {
+                    let before = out.get(..from + at).and_then(|b| b.chars().last());
+                    if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        from = key_end;
+                        continue;
+                    }
+                }
+                let Some(rest) = out.get(key_end..) else { break };
+                let (start, end) = if pattern.ends_with('=') {
+                    let len = rest
+                        .find(|c: char| c == '&' || c.is_whitespace() || c == '"')
+                        .unwrap_or(rest.len());
+                    (key_end, key_end + len)
+                } else {
+                    let trimmed = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ':');
+                    let Some(value) = trimmed.strip_prefix('"') else {
+                        from = key_end;
+                        continue;
+                    };
+                    let start = key_end + (rest.len() - value.len());
+                    let mut len = value.len();
+                    let mut escaped = false;
+                    for (i, c) in value.char_indices() {
+                        match c {
+                            '\\' if !escaped => escaped = true,
+                            '"' if !escaped => {
+                                len = i;
+                                break;
+                            }
+                            _ => escaped = false,
+                        }
+                    }
+                    (start, start + len)
+                };
+                if out.get(start..end).is_some_and(|v| !v.is_empty() && v != REDACTED) {
+                    out.replace_range(start..end, REDACTED);
+                }
+                from = start + REDACTED.len().min(out.len() - start);
+            }
+        }
+    }
+    out
+}
+
 fn redact_json_text(text: &str) -> String {
     match serde_json::from_str::<Value>(text) {
         Ok(mut v) => {
@@ -703,6 +873,19 @@ mod tests {
             v,
             serde_json::json!({"access_token": REDACTED, "nested": [{"refresh_token": REDACTED}], "id": "keep"})
         );
+    }
+
+    #[test]
+    fn redacts_bodies_that_do_not_parse() {
+        let cut = r#"{"access_token": "00Dxx!AQ.secret-token-value", "instance_url": "https://a.my.salesforce.com", "refresh_token":"5Aep8"#;
+        let r = redact_body(cut);
+        assert!(!r.contains("secret-token-value") && !r.contains("5Aep8"), "{r}");
+        assert!(r.contains("instance_url"));
+        let form = "access_token=00Dxx%21AQ.tok&instance_url=https%3A%2F%2Fa&refresh_token=5Aep8x";
+        let r = redact_body(form);
+        assert!(!r.contains("tok&") && !r.contains("5Aep8x"), "{r}");
+        assert_eq!(redact_body("no secrets here"), "no secrets here");
+        assert_eq!(redact_body("my_token=keep"), "my_token=keep");
     }
 
     #[test]

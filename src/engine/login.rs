@@ -4,13 +4,16 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 use super::classify;
 use super::crypto;
 use super::findings::Finding;
 use super::http::{Request, Response};
+use super::trust;
 use super::{Event, Flow, Run, Tokens};
+
+/// The longest wait between device-flow polls, whatever the server asks.
+const MAX_DEVICE_INTERVAL_SECS: u64 = 60;
 
 fn token_url(base: &str) -> String {
     format!("{base}/services/oauth2/token")
@@ -204,6 +207,37 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
     if let Some(r) = &tokens.refresh_token {
         run.client.add_secret(r);
     }
+    // The token goes next to the hosts this answer names: check them before anything is sent.
+    let named = [
+        ("instance_url", Some(tokens.instance_url.as_str())),
+        ("id", tokens.id_url.as_deref()),
+    ];
+    for (field, url) in named {
+        let Some(url) = url else { continue };
+        if let Err(refusal) = trust::check(url, &run.login_url, &run.cfg.trust_hosts) {
+            let why = match &refusal {
+                trust::Refusal::NotAUrl => "is not a URL".to_string(),
+                trust::Refusal::Cleartext { host } => {
+                    format!("sends the token to {host} over plain http")
+                }
+                trust::Refusal::ForeignHost { host } => {
+                    format!("points at {host}, which is not a Salesforce host nor the login host's domain")
+                }
+            };
+            let host = refusal.host().unwrap_or("(no host)").to_string();
+            run.raise(
+                Finding::new(
+                    "TOKEN_HOST_UNTRUSTED",
+                    format!(
+                        "The token response's `{field}` ({url}) {why}. sagediag stopped before sending the token anywhere. If {host} is yours, run again with --trust-host {host}."
+                    ),
+                    vec![resp.id],
+                )
+                .titled(format!("The token response sends the token to {host}")),
+            );
+            return None;
+        }
+    }
     Some(tokens)
 }
 
@@ -300,7 +334,7 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     }
     let callback = match callback {
         Some(c) => c,
-        None => wait_for_person(run, &authorize_url, &redirect, loopback).await?,
+        None => wait_for_person(run, &authorize_url, &redirect, loopback, &state).await?,
     };
     let params = parse_callback(&callback);
     if let Some(code) = params.get("code") {
@@ -342,22 +376,33 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     token_request(run, &token_url(base), &form).await
 }
 
-/// Waits for the loopback callback or a pasted redirect URL, whichever comes first.
+/// Waits for the loopback callback or a pasted redirect URL, whichever comes first. A busy
+/// port never ends the login: paste mode takes over at once, and the run says what holds it.
 async fn wait_for_person(
     run: &mut Run,
     authorize_url: &str,
     redirect: &str,
     loopback: bool,
+    state: &str,
 ) -> Option<String> {
-    let (tx, rx) = oneshot::channel::<String>();
-    let mut server = None;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    // Dropped (the run ends, is cancelled or re-run): the callback server closes with it.
+    let mut _server = None;
     if loopback {
-        match callback_server(run.cfg.callback_port, &run.cfg.callback_path, tx).await {
-            Ok(handle) => server = Some(handle),
-            Err(e) => run.emit(Event::Progress(format!(
-                "Cannot start the callback server on port {}: {e}. Paste the redirect URL instead.",
-                run.cfg.callback_port
-            ))),
+        match CallbackServer::start(run.cfg.callback_port, &run.cfg.callback_path, state, tx) {
+            Ok(server) => _server = Some(server),
+            Err(e) => {
+                let port = run.cfg.callback_port;
+                let holder = port_holder(port)
+                    .map(|h| format!(" (held by {h})"))
+                    .unwrap_or_default();
+                run.emit(Event::PasteNeeded {
+                    reason: format!(
+                        "The callback port {port} cannot be used{holder}: {e}. Log in with the URL above, then paste the URL the browser lands on (it will not load). Or run again with another port registered as a callback URL of the app (--callback-port N with http://localhost:N{}).",
+                        run.cfg.callback_path
+                    ),
+                });
+            }
         }
     } else {
         drop(tx);
@@ -369,65 +414,234 @@ async fn wait_for_person(
         "Waiting for the login: open the URL, or paste the URL the browser lands on ({redirect}…)."
     )));
     let mut pasted = run.pasted.take();
-    let wait = async {
-        let paste = async {
-            match pasted.as_mut() {
-                Some(p) => loop {
-                    match p.recv().await {
-                        Some(line) if line.contains("code=") || line.contains("error=") => {
-                            return Some(line);
-                        }
-                        Some(_) => continue,
-                        None => std::future::pending::<()>().await,
+    let deadline = tokio::time::Instant::now() + run.cfg.login_timeout;
+    let mut server_open = _server.is_some();
+    let mut paste_open = pasted.is_some();
+    let result = loop {
+        if !server_open && !paste_open {
+            break Err(true);
+        }
+        let next = tokio::select! {
+            r = rx.recv(), if server_open => match r {
+                Some(url) => Some(url),
+                None => { server_open = false; None }
+            },
+            r = async { pasted.as_mut()?.recv().await }, if paste_open => match r {
+                Some(line) => match check_pasted(&line, redirect, state) {
+                    Ok(()) => Some(line.trim().to_string()),
+                    Err(why) => {
+                        run.emit(Event::PasteRefused { reason: why });
+                        None
                     }
                 },
-                None => std::future::pending().await,
-            }
+                None => { paste_open = false; None }
+            },
+            _ = tokio::time::sleep_until(deadline) => break Err(false),
         };
-        tokio::select! {
-            r = rx => r.ok(),
-            r = paste => r,
+        if let Some(url) = next {
+            break Ok(url);
         }
     };
-    let result = tokio::time::timeout(run.cfg.login_timeout, wait).await;
-    if let Some(h) = server {
-        h.abort();
-    }
     run.pasted = pasted;
     match result {
-        Ok(Some(url)) => Some(url),
-        _ => {
-            run.raise(Finding::new("TIMEOUT", format!("No login completed within {} s: neither the callback nor a pasted redirect URL arrived.", run.cfg.login_timeout.as_secs()), vec![]).titled("The login was not completed"));
+        Ok(url) => Some(url),
+        Err(nothing_can_arrive) => {
+            let detail = if nothing_can_arrive {
+                format!(
+                    "The callback server on port {} could not be started and no redirect URL can be pasted (standard input is closed). Free the port, choose another registered one with --callback-port, or run in a terminal and paste the URL the browser lands on.",
+                    run.cfg.callback_port
+                )
+            } else {
+                format!(
+                    "No login completed within {} s: neither the callback nor a pasted redirect URL arrived.",
+                    run.cfg.login_timeout.as_secs()
+                )
+            };
+            run.raise(Finding::new("TIMEOUT", detail, vec![]).titled("The login was not completed"));
             None
         }
     }
 }
 
-/// A one-shot HTTP server on 127.0.0.1 for the OAuth callback.
-async fn callback_server(
-    port: u16,
+/// Whether a pasted text is this login's redirect: its reason when it is not.
+pub fn check_pasted(text: &str, redirect: &str, state: &str) -> Result<(), String> {
+    let text = text.trim();
+    let params = parse_callback(text);
+    if !params.contains_key("code") && !params.contains_key("error") {
+        let base = redirect.split('?').next().unwrap_or(redirect);
+        return Err(format!(
+            "That is not the redirect URL: paste the whole URL the browser lands on, starting {base}?code=…"
+        ));
+    }
+    match params.get("state") {
+        Some(s) if s == state => Ok(()),
+        Some(_) => Err(
+            "That redirect is from an earlier login attempt (its state does not match): log in with the current URL and paste where it lands."
+                .into(),
+        ),
+        None => Err("That redirect has no state parameter: paste the whole URL, query included.".into()),
+    }
+}
+
+/// The loopback callback server on 127.0.0.1 and [::1] at one port. Closed when dropped.
+struct CallbackServer {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for CallbackServer {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn bind_now(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // No SO_REUSEADDR: a port another process listens on must fail here.
+    socket.bind(addr)?;
+    socket.listen(16)
+}
+
+impl CallbackServer {
+    /// Listens on both loopback addresses (the redirect's `localhost` may resolve to either).
+    /// Fails when either is taken: another process on `[::1]` could receive the code.
+    fn start(
+        port: u16,
+        path: &str,
+        state: &str,
+        tx: tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> std::io::Result<CallbackServer> {
+        use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+        let v4 = bind_now(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?;
+        let v6 = match bind_now(SocketAddr::from((Ipv6Addr::LOCALHOST, port))) {
+            Ok(l) => Some(l),
+            // No IPv6 loopback on this machine: nothing else can listen there either.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::Unsupported
+                ) || e.raw_os_error() == Some(97) =>
+            {
+                None
+            }
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!("[::1]:{port} is taken ({e})"),
+                ));
+            }
+        };
+        let app = callback_app(path, state, tx);
+        let mut tasks = Vec::new();
+        for listener in std::iter::once(v4).chain(v6) {
+            let app = app.clone();
+            tasks.push(tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            }));
+        }
+        Ok(CallbackServer { tasks })
+    }
+}
+
+/// The callback route: this login's redirect is taken (once); anything else gets a 400 page
+/// and the login keeps waiting (a stray `<img>` or an old tab cannot end it).
+fn callback_app(
     path: &str,
-    tx: oneshot::Sender<String>,
-) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    state: &str,
+    tx: tokio::sync::mpsc::UnboundedSender<String>,
+) -> axum::Router {
     use axum::extract::OriginalUri;
+    use axum::http::StatusCode;
     use axum::response::Html;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    let tx = std::sync::Arc::new(std::sync::Mutex::new(Some(tx)));
-    let app = axum::Router::new().route(
+    let state = state.to_string();
+    let taken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    axum::Router::new().route(
         path,
         axum::routing::get(move |OriginalUri(uri): OriginalUri| {
             let tx = tx.clone();
+            let state = state.clone();
+            let taken = taken.clone();
             async move {
-                if let Some(tx) = tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                    let _ = tx.send(uri.to_string());
+                let url = uri.to_string();
+                let params = parse_callback(&url);
+                let ours = params.get("state") == Some(&state)
+                    && (params.contains_key("code") || params.contains_key("error"));
+                if !ours {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        Html("<!DOCTYPE html><html><body><h1>Not this login</h1><p>This request does not carry the login sagediag is waiting for (its state is missing or from another attempt). sagediag keeps waiting: finish the login in the tab sagediag opened, or paste that tab's URL in the terminal.</p></body></html>"),
+                    );
                 }
-                Html("<!DOCTYPE html><html><body><h1>sagediag received the login</h1><p>You can close this window and return to the terminal.</p></body></html>")
+                if !taken.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    let _ = tx.send(url);
+                }
+                (
+                    StatusCode::OK,
+                    Html("<!DOCTYPE html><html><body><h1>sagediag received the login</h1><p>You can close this window and return to the terminal.</p></body></html>"),
+                )
             }
         }),
-    );
-    Ok(tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    }))
+    )
+}
+
+/// What holds a local TCP port, when the OS tells (Linux: /proc, processes this user may see).
+pub fn port_holder(port: u16) -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut inodes = Vec::new();
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            let Ok(text) = std::fs::read_to_string(table) else {
+                continue;
+            };
+            for line in text.lines().skip(1) {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN; inode is field 9.
+                let (Some(local), Some(st), Some(inode)) = (f.get(1), f.get(3), f.get(9)) else {
+                    continue;
+                };
+                let p = local
+                    .rsplit_once(':')
+                    .and_then(|(_, p)| u16::from_str_radix(p, 16).ok());
+                if p == Some(port) && *st == "0A" && *inode != "0" {
+                    inodes.push(format!("socket:[{inode}]"));
+                }
+            }
+        }
+        if inodes.is_empty() {
+            return None;
+        }
+        let procs = std::fs::read_dir("/proc").ok()?;
+        for entry in procs.flatten() {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            if !pid.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+                continue;
+            };
+            for fd in fds.flatten() {
+                let Ok(target) = std::fs::read_link(fd.path()) else {
+                    continue;
+                };
+                if inodes.iter().any(|i| target.as_os_str() == i.as_str()) {
+                    let comm = std::fs::read_to_string(entry.path().join("comm"))
+                        .map(|c| c.trim().to_string())
+                        .unwrap_or_default();
+                    return Some(format!("{} (pid {pid})", super::sanitize::line(&comm)));
+                }
+            }
+        }
+        Some("another process".into())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = port;
+        None
+    }
 }
 
 fn open_browser(url: &str) {
@@ -471,7 +685,13 @@ async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
     };
     let device_code = device_code.to_string();
     run.client.add_secret(&device_code);
-    let mut interval = Duration::from_secs(v["interval"].as_u64().unwrap_or(5));
+    // The server's interval, within reason: a hostile `interval` must not park the run.
+    let mut interval = Duration::from_secs(
+        v["interval"]
+            .as_u64()
+            .unwrap_or(5)
+            .clamp(1, MAX_DEVICE_INTERVAL_SECS),
+    );
     let verification_uri = v["verification_uri"]
         .as_str()
         .unwrap_or_default()
@@ -482,8 +702,9 @@ async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
     });
     let deadline = tokio::time::Instant::now() + run.cfg.login_timeout;
     loop {
-        tokio::time::sleep(interval).await;
-        if tokio::time::Instant::now() > deadline {
+        // Never sleep past the deadline (--login-timeout).
+        tokio::time::sleep_until((tokio::time::Instant::now() + interval).min(deadline)).await;
+        if tokio::time::Instant::now() >= deadline {
             run.raise(
                 Finding::new(
                     "TIMEOUT",
@@ -505,7 +726,8 @@ async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
         match classify::oauth_pair(&resp).map(|(e, _)| e).as_deref() {
             Some("authorization_pending") => continue,
             Some("slow_down") => {
-                interval += Duration::from_secs(5);
+                interval = (interval + Duration::from_secs(5))
+                    .min(Duration::from_secs(MAX_DEVICE_INTERVAL_SECS));
                 continue;
             }
             _ => return parse_token_response(run, &resp),

@@ -11,6 +11,8 @@ pub mod findings;
 pub mod http;
 pub mod login;
 pub mod org;
+pub mod sanitize;
+pub mod trust;
 pub mod vault;
 
 use std::time::{Duration, Instant};
@@ -154,6 +156,10 @@ pub struct Config {
     pub ca_certs_pem: Vec<String>,
     /// Hosts whose TLS certificate is not verified (everything else still is).
     pub insecure_hosts: Vec<String>,
+    /// Hosts outside Salesforce's domains that may receive the token (`--trust-host`).
+    pub trust_hosts: Vec<String>,
+    /// The largest response body read; a bigger one stops with RESPONSE_TOO_LARGE.
+    pub max_response_bytes: usize,
 }
 
 impl Config {
@@ -182,6 +188,8 @@ impl Config {
             jwt_audience: None,
             ca_certs_pem: Vec::new(),
             insecure_hosts: Vec::new(),
+            trust_hosts: Vec::new(),
+            max_response_bytes: http::MAX_RESPONSE_BYTES,
         }
     }
 
@@ -274,9 +282,69 @@ pub enum Event {
         user_code: String,
         verification_uri: String,
     },
+    /// The loopback callback cannot be used: the front end opens its paste field at once.
+    PasteNeeded {
+        reason: String,
+    },
+    /// A pasted text was not this login's redirect (the paste field stays open).
+    PasteRefused {
+        reason: String,
+    },
     Progress(String),
     Finding(Finding),
     Endpoint(EndpointResult),
+}
+
+impl Event {
+    /// The same event with every server-derived text passed through the sanitiser.
+    pub fn sanitized(self) -> Event {
+        let line = |s: String| sanitize::bounded(&s, sanitize::MAX_VALUE, None);
+        match self {
+            Event::StepFinished {
+                step,
+                status,
+                duration_ms,
+                summary,
+            } => Event::StepFinished {
+                step,
+                status,
+                duration_ms,
+                summary: line(summary),
+            },
+            Event::RequestSent { id, method, url } => Event::RequestSent {
+                id,
+                method: line(method),
+                url: line(url),
+            },
+            Event::AuthorizeUrl { url, ssh_tunnel } => Event::AuthorizeUrl {
+                url: line(url),
+                ssh_tunnel: ssh_tunnel.map(line),
+            },
+            Event::DeviceCode {
+                user_code,
+                verification_uri,
+            } => Event::DeviceCode {
+                user_code: sanitize::bounded(&user_code, 64, None),
+                verification_uri: sanitize::bounded(&verification_uri, 512, None),
+            },
+            Event::Progress(p) => Event::Progress(line(p)),
+            Event::PasteNeeded { reason } => Event::PasteNeeded {
+                reason: line(reason),
+            },
+            Event::PasteRefused { reason } => Event::PasteRefused {
+                reason: line(reason),
+            },
+            Event::Finding(mut f) => {
+                let first = f.request_ids.first().copied();
+                f.title = sanitize::bounded(&f.title, sanitize::MAX_VALUE, first);
+                f.detail = sanitize::bounded(&f.detail, sanitize::MAX_VALUE, first);
+                Event::Finding(f)
+            }
+            e @ (Event::StepStarted { .. }
+            | Event::ResponseReceived { .. }
+            | Event::Endpoint(_)) => e,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -328,6 +396,32 @@ pub struct OrgChecks {
     pub skipped: Vec<String>,
 }
 
+impl OrgChecks {
+    /// The same checks with every value the org sent passed through the sanitiser.
+    pub fn sanitized(mut self) -> OrgChecks {
+        let line = |s: &mut String| *s = sanitize::bounded(s, sanitize::MAX_VALUE, None);
+        for s in [
+            &mut self.username,
+            &mut self.user_id,
+            &mut self.package_version,
+            &mut self.refresh_token_policy,
+            &mut self.permitted_users,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            line(s);
+        }
+        for s in self.assigned_permission_sets.iter_mut().flatten() {
+            line(s);
+        }
+        for s in self.skipped.iter_mut() {
+            line(s);
+        }
+        self
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvironmentInfo {
     pub login_url: String,
@@ -335,6 +429,8 @@ pub struct EnvironmentInfo {
     pub proxy: Option<String>,
     /// Hosts whose TLS certificates were not verified (`--insecure-host`).
     pub insecure_hosts: Vec<String>,
+    /// Hosts outside Salesforce's domains allowed to receive the token (`--trust-host`).
+    pub trust_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -394,12 +490,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// Sends an event to the front end, its server-derived text sanitised.
     pub fn emit(&self, e: Event) {
-        let _ = self.events.send(e);
+        let _ = self.events.send(e.sanitized());
     }
 
-    /// Adds a finding, merging with an earlier one of the same code and title.
-    pub fn raise(&mut self, f: Finding) {
+    /// Adds a finding, merging with an earlier one of the same code and title. Its title and
+    /// detail (which quote what a server said) are sanitised and bounded here, once.
+    pub fn raise(&mut self, mut f: Finding) {
+        let first = f.request_ids.first().copied();
+        f.title = sanitize::bounded(&f.title, sanitize::MAX_VALUE, first);
+        f.detail = sanitize::bounded(&f.detail, sanitize::MAX_VALUE, first);
         if let Some(existing) = self
             .findings
             .iter_mut()
@@ -432,7 +533,11 @@ impl Run {
         status: Status,
         summary: impl Into<String>,
     ) {
-        let summary = self.client.scrub(&summary.into());
+        let summary = sanitize::bounded(
+            &self.client.scrub(&summary.into()),
+            sanitize::MAX_VALUE,
+            None,
+        );
         let duration_ms = started.elapsed().as_millis() as u64;
         self.emit(Event::StepFinished {
             step,
@@ -701,6 +806,7 @@ fn empty_report(cfg: &Config) -> Report {
             kind: cfg.environment.kind(),
             proxy: None,
             insecure_hosts: cfg.insecure_hosts.clone(),
+            trust_hosts: cfg.trust_hosts.clone(),
         },
         flow: cfg.flow,
         outcome: "pass",
@@ -744,11 +850,23 @@ fn finish(run: Run) -> Report {
     report.findings.sort_by_key(|f| f.severity);
     report.steps = run.steps;
     report.endpoints = run.endpoints;
-    report.org = run.org;
-    report.scopes = run.scopes;
+    report.org = run.org.sanitized();
+    report.scopes = run.scopes.map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
     report.refresh_token_issued = run.refresh_token_issued;
     report.refresh_rotated = run.refresh_rotated;
-    report.coverage = run.coverage;
+    report.coverage = run.coverage.map(|mut c| {
+        for list in [
+            &mut c.examples_missing_email,
+            &mut c.examples_duplicate_email,
+            &mut c.examples_leaver_with_email,
+        ] {
+            for x in list.iter_mut() {
+                *x = sanitize::bounded(x, 256, None);
+            }
+        }
+        c.stopped = c.stopped.map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
+        c
+    });
     report.outcome = if report.has_errors() { "fail" } else { "pass" };
     report
 }

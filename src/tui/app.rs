@@ -125,6 +125,10 @@ pub struct Form {
     pub ca_certs_pem: Vec<String>,
     /// Hosts whose certificate is not verified (`--insecure-host`): a banner shows them.
     pub insecure_hosts: Vec<String>,
+    /// Hosts outside Salesforce's domains the token may go to (config `trust_hosts`).
+    pub trust_hosts: Vec<String>,
+    /// The response-body cap (config `max_response_mb`), when set.
+    pub max_response_bytes: Option<usize>,
     /// Where the consumer secret and refresh token are kept after a successful login.
     pub keep: Keep,
     /// The refresh token of the last login (memory), or one recalled from a store; never drawn.
@@ -176,6 +180,8 @@ impl Form {
             demo_url: None,
             ca_certs_pem: Vec::new(),
             insecure_hosts: Vec::new(),
+            trust_hosts: Vec::new(),
+            max_response_bytes: None,
             keep: Keep::Memory,
             refresh_token: None,
             refresh_key: None,
@@ -263,6 +269,10 @@ impl Form {
         }
         cfg.ca_certs_pem = self.ca_certs_pem.clone();
         cfg.insecure_hosts = self.insecure_hosts.clone();
+        cfg.trust_hosts = self.trust_hosts.clone();
+        if let Some(max) = self.max_response_bytes {
+            cfg.max_response_bytes = max;
+        }
         Ok(cfg)
     }
 }
@@ -546,6 +556,8 @@ pub struct App {
     pub device: Option<(String, String)>,
     pub paste: TextArea<'static>,
     pub pasting: bool,
+    /// What a HAR export keeps of the bodies (config `har_bodies`; default shape).
+    pub har_bodies: crate::engine::export::HarBodies,
     pub endpoints: Vec<EndpointResult>,
     pub findings: Vec<Finding>,
     pub report: Option<Report>,
@@ -601,6 +613,7 @@ impl App {
             device: None,
             paste: text(""),
             pasting: false,
+            har_bodies: Default::default(),
             endpoints: Vec::new(),
             findings: Vec::new(),
             report: None,
@@ -757,6 +770,16 @@ impl App {
                 user_code,
                 verification_uri,
             } => self.device = Some((user_code, verification_uri)),
+            Event::PasteNeeded { reason } => {
+                // The callback cannot be used: the paste field opens at once, on step 3.
+                self.status = Some(reason);
+                self.pasting = true;
+                self.screen = Screen::Login;
+            }
+            Event::PasteRefused { reason } => {
+                self.status = Some(reason);
+                self.pasting = true;
+            }
             Event::Progress(p) => self.status = Some(p),
             Event::Finding(f) => self.findings.push(f),
             Event::Endpoint(e) => self.endpoints.push(e),
@@ -1480,6 +1503,11 @@ impl App {
         use crate::settings::{KeyStyle, Theme};
         self.vim = s.key_style == KeyStyle::Vim;
         self.form.insecure_hosts = crate::settings::host_list(&s.insecure_hosts);
+        self.form.trust_hosts = crate::settings::host_list(&s.trust_hosts);
+        self.form.max_response_bytes = s
+            .max_response_mb
+            .map(|mb| (mb as usize).saturating_mul(1024 * 1024));
+        self.har_bodies = s.har_bodies.unwrap_or_default();
         self.form.ca_certs_pem.clear();
         for path in &s.ca_certs {
             match crate::settings::read_ca(path) {

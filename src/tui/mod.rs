@@ -451,14 +451,27 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             let stamp = engine::export::iso8601(now).replace([':', '.'], "-");
             let md = format!("sagediag-report-{stamp}.md");
             let har = format!("sagediag-{stamp}.har");
+            let bodies = app.har_bodies;
             let har_text = client.scrub(
-                &serde_json::to_string_pretty(&engine::export::har(&client.exchanges()))
-                    .unwrap_or_default(),
+                &serde_json::to_string_pretty(&engine::export::har_with(
+                    &client.exchanges(),
+                    bodies,
+                ))
+                .unwrap_or_default(),
             );
-            let md_text = client.scrub(&engine::export::markdown(report, now));
+            let har_text = engine::sanitize::json(&har_text).into_owned();
+            let mut md_text = client.scrub(&engine::export::markdown(report, now));
+            md_text.push_str(&format!(
+                "\n_The HAR export of this run (`{har}`) carries bodies as `{}` (`har_bodies`)._\n",
+                bodies.name()
+            ));
+            let md_text = engine::sanitize::text(&md_text).into_owned();
             app.status = Some(
                 match (std::fs::write(&md, md_text), std::fs::write(&har, har_text)) {
-                    (Ok(()), Ok(())) => format!("Wrote {md} and {har} (secrets redacted)."),
+                    (Ok(()), Ok(())) => format!(
+                        "Wrote {md} and {har} (secrets redacted; HAR bodies: {}, har_bodies in the config file changes it).",
+                        bodies.name()
+                    ),
                     (Err(e), _) | (_, Err(e)) => format!("Could not write the report: {e}"),
                 },
             );

@@ -89,15 +89,28 @@ pub fn draw(f: &mut Frame, app: &App) {
     };
     // While any host goes unverified, every screen says so on its first line.
     let full = area;
-    let area = if app.form.insecure_hosts.is_empty() {
+    let area = if app.form.insecure_hosts.is_empty() && app.form.trust_hosts.is_empty() {
         area
     } else {
         let [banner, rest] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        let mut said = Vec::new();
+        if !app.form.insecure_hosts.is_empty() {
+            said.push(format!(
+                "TLS verification OFF for {}: could be impersonated (--insecure-host)",
+                app.form.insecure_hosts.join(", ")
+            ));
+        }
+        if !app.form.trust_hosts.is_empty() {
+            said.push(format!(
+                "token may go to {} (trust_hosts)",
+                app.form.trust_hosts.join(", ")
+            ));
+        }
         let text = format!(
-            " {} TLS verification OFF for {}: could be impersonated (--insecure-host)",
+            " {} {}",
             if t.plain { "WARNING:" } else { "⚠" },
-            app.form.insecure_hosts.join(", "),
+            said.join(" · "),
         );
         let style = if t.color {
             Style::default()
