@@ -78,6 +78,34 @@ impl Login {
         }
     }
 
+    /// The reason of the next refused paste.
+    async fn refused(&mut self) -> String {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
+                .await
+                .unwrap()
+            {
+                Some(Event::PasteRefused { reason }) => return reason,
+                Some(_) => continue,
+                None => panic!("the engine stopped before refusing"),
+            }
+        }
+    }
+
+    /// The reason the paste field opened on its own (the callback cannot be used).
+    async fn paste_needed(&mut self) -> String {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
+                .await
+                .unwrap()
+            {
+                Some(Event::PasteNeeded { reason }) => return reason,
+                Some(_) => continue,
+                None => panic!("the engine stopped before asking for a paste"),
+            }
+        }
+    }
+
     async fn report(mut self) -> Report {
         let drain = tokio::spawn(async move { while self.events.recv().await.is_some() {} });
         let r = tokio::time::timeout(Duration::from_secs(30), self.run)
@@ -175,23 +203,163 @@ async fn pasted_redirects_bad_code_wrong_verifier_and_wrong_state() {
     let all = serde_json::to_string(&report).unwrap();
     assert!(!all.contains(&q["code"]) && !all.contains(&code));
 
-    // A redirect from another login attempt (state mismatch) is refused before any exchange.
+    // A redirect from another login attempt (state mismatch), and a text that is no redirect,
+    // are refused with a reason; the login keeps waiting and nothing is exchanged for them.
     let mut login = begin(&sim, port);
-    login.authorize_url().await;
+    let state = query_of(&login.authorize_url().await)["state"].clone();
     login.waiting().await;
     login
         .paste
         .send(format!("{callback}?code=aPrxX&state=not-ours"))
         .unwrap();
+    let why = login.refused().await;
+    assert!(why.contains("earlier login attempt"), "{why}");
+    login.paste.send("hello, is this it?".into()).unwrap();
+    let why = login.refused().await;
+    assert!(why.contains("not the redirect URL"), "{why}");
+    login
+        .paste
+        .send(format!("{callback}?code=aPrxNeverIssued&state={state}"))
+        .unwrap();
     let report = login.report().await;
-    assert_eq!(codes(&report), ["UNEXPECTED_RESPONSE"]);
-    assert!(report.findings[0].title.contains("state"));
-    assert!(
-        !report
+    assert_eq!(codes(&report), ["AUTH_CODE_INVALID"]);
+    assert_eq!(
+        report
             .requests
             .iter()
-            .any(|r| r.url.ends_with("/services/oauth2/token")),
-        "no exchange was attempted"
+            .filter(|r| r.url.ends_with("/services/oauth2/token"))
+            .count(),
+        1,
+        "only the current login's redirect was exchanged"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_callback_port_falls_back_to_paste_at_once_and_the_login_completes() {
+    // Another program holds the port (as the Salesforce CLI holds 1717).
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let sim = sim_with_callback(port).await;
+    let mut cfg = Config::new(
+        Environment::parse(sim.login()).unwrap(),
+        Flow::Web,
+        sim.client_id(),
+    );
+    cfg.client_secret = Some(sim.secret());
+    cfg.callback_port = port;
+    cfg.redirect_uri = None;
+    cfg.login_timeout = Duration::from_secs(20);
+    let (tx, events) = mpsc::unbounded_channel();
+    let (paste, prx) = mpsc::unbounded_channel();
+    let started = std::time::Instant::now();
+    let run = tokio::spawn(engine::run(cfg, tx, Some(prx)));
+    let mut login = Login { events, paste, run };
+    let url = login.authorize_url().await;
+    let reason = login.paste_needed().await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(reason.contains(&format!("callback port {port} cannot be used")), "{reason}");
+    assert!(reason.contains("--callback-port"), "{reason}");
+    // The person logs in in a browser elsewhere and pastes where it landed.
+    let mut form: Vec<(String, String)> = query_of(&url).into_iter().collect();
+    form.extend([
+        ("username".into(), sim.username().into()),
+        ("pw".into(), "Demo-Passw0rd!".into()),
+        ("action".into(), "allow".into()),
+    ]);
+    let resp = sim
+        .http
+        .post(format!("{}/services/oauth2/authorize", sim.login()))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    login.paste.send(location).unwrap();
+    let report = login.report().await;
+    assert_eq!(report.outcome, "pass", "{:?}", codes(&report));
+    drop(holder);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_port_with_nothing_to_paste_says_so_at_once() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let sim = sim_with_callback(port).await;
+    let mut cfg = Config::new(
+        Environment::parse(sim.login()).unwrap(),
+        Flow::Web,
+        sim.client_id(),
+    );
+    cfg.client_secret = Some(sim.secret());
+    cfg.callback_port = port;
+    cfg.login_timeout = Duration::from_secs(300);
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let drain = tokio::spawn(async move { while events.recv().await.is_some() {} });
+    let report = tokio::time::timeout(Duration::from_secs(10), engine::run(cfg, tx, None))
+        .await
+        .expect("no 300 s wait when nothing can arrive");
+    drain.abort();
+    assert_eq!(codes(&report), ["TIMEOUT"]);
+    let detail = &report.findings[0].detail;
+    assert!(detail.contains("could not be started") && !detail.contains("within 300 s"), "{detail}");
+    drop(holder);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stray_callback_requests_get_400_and_the_login_keeps_waiting_then_closes() {
+    let port = free_port();
+    let sim = sim_with_callback(port).await;
+    let mut login = begin(&sim, port);
+    let url = login.authorize_url().await;
+    login.waiting().await;
+    let cb = format!("http://127.0.0.1:{port}/OauthRedirect");
+    // An <img> on some page, and an old tab's redirect: 400, the login goes on.
+    for stray in [cb.clone(), format!("{cb}?code=old&state=other")] {
+        let r = sim.http.get(&stray).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{stray}");
+    }
+    // Both loopback addresses are held while the login waits (when this machine has ::1).
+    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        assert!(std::net::TcpListener::bind(("::1", port)).is_err(), "[::1] is held too");
+    }
+    // Complete it through the callback.
+    let mut form: Vec<(String, String)> = query_of(&url).into_iter().collect();
+    form.extend([
+        ("username".into(), sim.username().into()),
+        ("pw".into(), "Demo-Passw0rd!".into()),
+        ("action".into(), "allow".into()),
+    ]);
+    let resp = sim
+        .http
+        .post(format!("{}/services/oauth2/authorize", sim.login()))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let landing = sim.http.get(&location).send().await.unwrap();
+    assert_eq!(landing.status(), 200);
+    let report = login.report().await;
+    assert_eq!(report.outcome, "pass", "{:?}", codes(&report));
+    // The run is over: the callback server is closed (the port can be bound again).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_waiting_login_closes_its_callback_server() {
+    let port = free_port();
+    let sim = sim_with_callback(port).await;
+    let mut login = begin(&sim, port);
+    login.authorize_url().await;
+    login.waiting().await;
+    assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_err());
+    login.run.abort();
+    let _ = login.run.await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "the re-run can use the port"
     );
 }
 

@@ -485,15 +485,8 @@ pub fn check_pasted(text: &str, redirect: &str, state: &str) -> Result<(), Strin
 
 /// The loopback callback server on 127.0.0.1 and [::1] at one port. Closed when dropped.
 struct CallbackServer {
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-impl Drop for CallbackServer {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
-    }
+    /// Dropping it tells both listeners to stop and their connections to close.
+    _stop: tokio::sync::watch::Sender<bool>,
 }
 
 fn bind_now(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
@@ -501,7 +494,9 @@ fn bind_now(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListen
         std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
         std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
     };
-    // No SO_REUSEADDR: a port another process listens on must fail here.
+    // SO_REUSEADDR lets a re-run bind over the last login's TIME_WAIT connections; on Linux a
+    // port another socket *listens* on still fails here (that needs SO_REUSEPORT).
+    socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(16)
 }
@@ -536,14 +531,20 @@ impl CallbackServer {
             }
         };
         let app = callback_app(path, state, tx);
-        let mut tasks = Vec::new();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
         for listener in std::iter::once(v4).chain(v6) {
             let app = app.clone();
-            tasks.push(tokio::spawn(async move {
-                let _ = axum::serve(listener, app).await;
-            }));
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        // Ends when the sender is dropped (or says stop).
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await;
+            });
         }
-        Ok(CallbackServer { tasks })
+        Ok(CallbackServer { _stop: stop })
     }
 }
 
@@ -570,9 +571,11 @@ fn callback_app(
                 let params = parse_callback(&url);
                 let ours = params.get("state") == Some(&state)
                     && (params.contains_key("code") || params.contains_key("error"));
+                let close = [(axum::http::header::CONNECTION, "close")];
                 if !ours {
                     return (
                         StatusCode::BAD_REQUEST,
+                        close,
                         Html("<!DOCTYPE html><html><body><h1>Not this login</h1><p>This request does not carry the login sagediag is waiting for (its state is missing or from another attempt). sagediag keeps waiting: finish the login in the tab sagediag opened, or paste that tab's URL in the terminal.</p></body></html>"),
                     );
                 }
@@ -581,6 +584,7 @@ fn callback_app(
                 }
                 (
                     StatusCode::OK,
+                    close,
                     Html("<!DOCTYPE html><html><body><h1>sagediag received the login</h1><p>You can close this window and return to the terminal.</p></body></html>"),
                 )
             }
