@@ -257,7 +257,10 @@ async fn a_busy_callback_port_falls_back_to_paste_at_once_and_the_login_complete
     let url = login.authorize_url().await;
     let reason = login.paste_needed().await;
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(reason.contains(&format!("callback port {port} cannot be used")), "{reason}");
+    assert!(
+        reason.contains(&format!("callback port {port} cannot be used")),
+        "{reason}"
+    );
     assert!(reason.contains("--callback-port"), "{reason}");
     // The person logs in in a browser elsewhere and pastes where it landed.
     let mut form: Vec<(String, String)> = query_of(&url).into_iter().collect();
@@ -301,7 +304,10 @@ async fn a_busy_port_with_nothing_to_paste_says_so_at_once() {
     drain.abort();
     assert_eq!(codes(&report), ["TIMEOUT"]);
     let detail = &report.findings[0].detail;
-    assert!(detail.contains("could not be started") && !detail.contains("within 300 s"), "{detail}");
+    assert!(
+        detail.contains("could not be started") && !detail.contains("within 300 s"),
+        "{detail}"
+    );
     drop(holder);
 }
 
@@ -320,7 +326,10 @@ async fn stray_callback_requests_get_400_and_the_login_keeps_waiting_then_closes
     }
     // Both loopback addresses are held while the login waits (when this machine has ::1).
     if std::net::TcpListener::bind("[::1]:0").is_ok() {
-        assert!(std::net::TcpListener::bind(("::1", port)).is_err(), "[::1] is held too");
+        assert!(
+            std::net::TcpListener::bind(("::1", port)).is_err(),
+            "[::1] is held too"
+        );
     }
     // Complete it through the callback.
     let mut form: Vec<(String, String)> = query_of(&url).into_iter().collect();

@@ -320,9 +320,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         );
     }
     for host in &cfg.trust_hosts {
-        eprintln!(
-            "NOTE: the token may go to {host}, outside Salesforce's domains (--trust-host)."
-        );
+        eprintln!("NOTE: the token may go to {host}, outside Salesforce's domains (--trust-host).");
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let pasted = (cfg.flow == Flow::Web).then(|| {

@@ -101,7 +101,9 @@ fn holds_hr_data(e: &Exchange) -> bool {
 /// The structure of a JSON value with every scalar replaced by a placeholder of its type.
 pub fn shape(v: &Value) -> Value {
     match v {
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+        }
         Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
         Value::String(_) => Value::from("<string>"),
         Value::Number(_) => Value::from(0),
@@ -111,7 +113,12 @@ pub fn shape(v: &Value) -> Value {
 }
 
 /// A body as the chosen mode exports it (None: leave it out, with a comment).
-fn export_body(body: &str, mode: HarBodies, hr: bool, success: bool) -> Result<String, &'static str> {
+fn export_body(
+    body: &str,
+    mode: HarBodies,
+    hr: bool,
+    success: bool,
+) -> Result<String, &'static str> {
     match mode {
         HarBodies::Full => Ok(body.to_string()),
         HarBodies::None => Err("body left out (--har-bodies none)"),

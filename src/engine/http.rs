@@ -798,7 +798,9 @@ fn redact_fragments(text: &str) -> String {
                         continue;
                     }
                 }
-                let Some(rest) = out.get(key_end..) else { break };
+                let Some(rest) = out.get(key_end..) else {
+                    break;
+                };
                 let (start, end) = if pattern.ends_with('=') {
                     let len = rest
                         .find(|c: char| c == '&' || c.is_whitespace() || c == '"')
@@ -825,7 +827,10 @@ fn redact_fragments(text: &str) -> String {
                     }
                     (start, start + len)
                 };
-                if out.get(start..end).is_some_and(|v| !v.is_empty() && v != REDACTED) {
+                if out
+                    .get(start..end)
+                    .is_some_and(|v| !v.is_empty() && v != REDACTED)
+                {
                     out.replace_range(start..end, REDACTED);
                 }
                 from = start + REDACTED.len().min(out.len() - start);
@@ -879,7 +884,10 @@ mod tests {
     fn redacts_bodies_that_do_not_parse() {
         let cut = r#"{"access_token": "00Dxx!AQ.secret-token-value", "instance_url": "https://a.my.salesforce.com", "refresh_token":"5Aep8"#;
         let r = redact_body(cut);
-        assert!(!r.contains("secret-token-value") && !r.contains("5Aep8"), "{r}");
+        assert!(
+            !r.contains("secret-token-value") && !r.contains("5Aep8"),
+            "{r}"
+        );
         assert!(r.contains("instance_url"));
         let form = "access_token=00Dxx%21AQ.tok&instance_url=https%3A%2F%2Fa&refresh_token=5Aep8x";
         let r = redact_body(form);

@@ -221,7 +221,9 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
                     format!("sends the token to {host} over plain http")
                 }
                 trust::Refusal::ForeignHost { host } => {
-                    format!("points at {host}, which is not a Salesforce host nor the login host's domain")
+                    format!(
+                        "points at {host}, which is not a Salesforce host nor the login host's domain"
+                    )
                 }
             };
             let host = refusal.host().unwrap_or("(no host)").to_string();
@@ -457,7 +459,9 @@ async fn wait_for_person(
                     run.cfg.login_timeout.as_secs()
                 )
             };
-            run.raise(Finding::new("TIMEOUT", detail, vec![]).titled("The login was not completed"));
+            run.raise(
+                Finding::new("TIMEOUT", detail, vec![]).titled("The login was not completed"),
+            );
             None
         }
     }

@@ -851,7 +851,9 @@ fn finish(run: Run) -> Report {
     report.steps = run.steps;
     report.endpoints = run.endpoints;
     report.org = run.org.sanitized();
-    report.scopes = run.scopes.map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
+    report.scopes = run
+        .scopes
+        .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
     report.refresh_token_issued = run.refresh_token_issued;
     report.refresh_rotated = run.refresh_rotated;
     report.coverage = run.coverage.map(|mut c| {
@@ -864,7 +866,9 @@ fn finish(run: Run) -> Report {
                 *x = sanitize::bounded(x, 256, None);
             }
         }
-        c.stopped = c.stopped.map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
+        c.stopped = c
+            .stopped
+            .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
         c
     });
     report.outcome = if report.has_errors() { "fail" } else { "pass" };

@@ -54,7 +54,10 @@ fn own_domain(login_host: &str) -> &str {
     match login_host.split_once('.') {
         Some((_, rest))
             if rest.contains('.')
-                && rest.split('.').next().is_some_and(|l| l.chars().count() > 3) =>
+                && rest
+                    .split('.')
+                    .next()
+                    .is_some_and(|l| l.chars().count() > 3) =>
         {
             rest
         }
@@ -156,7 +159,11 @@ mod tests {
         assert!(check("https://api.other.com", "https://login.acme.com", &[]).is_err());
         assert!(check("https://evil.co.uk", "https://acme.co.uk", &[]).is_err());
         assert_eq!(
-            check("https://api.acmehr.co.uk", "https://login.acmehr.co.uk", &[]),
+            check(
+                "https://api.acmehr.co.uk",
+                "https://login.acmehr.co.uk",
+                &[]
+            ),
             Ok(())
         );
         assert_eq!(
