@@ -315,7 +315,7 @@ pub fn api_error(resp: &Response, permission_set: Option<&str>) -> Finding {
     let message = api_message(&v);
     let said = format!("HTTP {} {code}: {message}", resp.status);
     match code.as_str() {
-        "INVALID_SESSION_ID" if has(&words(&message), "scope") => {
+        "INVALID_SESSION_ID" if words(&message).contains("scope") => {
             Finding::new("API_SCOPE_MISSING", said, ids)
         }
         "INVALID_SESSION_ID" | "INVALID_AUTH_HEADER" => Finding::new("SESSION_INVALID", said, ids),
