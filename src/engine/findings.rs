@@ -294,7 +294,7 @@ impl Finding {
 /// `docs/troubleshooting.md`, generated from the catalog (a test keeps the file in step).
 pub fn troubleshooting_markdown() -> String {
     let mut out = String::from(
-        "# Troubleshooting: every finding\n\nGenerated from `src/engine/findings.rs` (`cargo test` checks this file is current).\nEach finding sagediag raises has a stable code; the console and `sagediag check` show the same text.\n",
+        "# Troubleshooting: every finding\n\nGenerated from `src/engine/findings.rs` (`cargo test` checks this file is current).\nEach finding sagediag raises has a stable code; the console and `sagediag check` show the same text.\nWhich Salesforce OAuth error or REST error code leads to which finding, with sources: [oauth-errors.md](oauth-errors.md).\n",
     );
     for c in CATALOG {
         out.push_str(&format!(
