@@ -19,13 +19,63 @@ pub fn excerpt(text: &str) -> String {
     }
 }
 
-fn norm(s: &str) -> String {
-    s.split_whitespace()
+/// `+` and `%XX` decoded (Salesforce sends descriptions form-encoded in redirects and pages,
+/// and some clients pass them on undecoded). Byte-wise, so never splits a character.
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Words of a text for matching on meaning: decoded, lower-cased, punctuation dropped,
+/// whitespace collapsed ("Audience validation failed." = "audience+validation+failed").
+fn words(s: &str) -> String {
+    decode(s)
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-        .to_ascii_lowercase()
-        .trim_end_matches('.')
-        .to_string()
+}
+
+/// Whether the normalised text `d` contains `needle`'s words, on word boundaries.
+fn has(d: &str, needle: &str) -> bool {
+    format!(" {d} ").contains(&format!(" {} ", words(needle)))
+}
+
+/// An OAuth `error` value as a key: decoded, trimmed, lower-case, `-` and spaces as `_`
+/// (Salesforce Help shows both `access-denied` and `access_denied`).
+fn error_key(e: &str) -> String {
+    decode(e)
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c == '-' || c.is_whitespace() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// The OAuth error pair of a response: a JSON body, or a form-encoded page (`error=…&…`).
@@ -59,75 +109,135 @@ pub fn pair_from_query(text: &str) -> Option<(String, String)> {
     ))
 }
 
-/// The finding for an OAuth error pair (authorize redirect, 400 page, or token endpoint).
+/// The finding code for a description that names its cause, whatever the `error` value
+/// (Salesforce pairs the same words with `invalid_grant` or `invalid_request` over time).
+fn by_description(d: &str) -> Option<&'static str> {
+    Some(if has(d, "code challenge") {
+        "PKCE_REQUIRED"
+    } else if has(d, "code verifier") {
+        "PKCE_VERIFIER_REJECTED"
+    } else if has(d, "authentication failure") || has(d, "invalid user credentials") {
+        "AUTHENTICATION_FAILURE"
+    } else if has(d, "inactive user") || has(d, "user is inactive") {
+        "USER_INACTIVE"
+    } else if has(d, "approved this consumer")
+        || has(d, "preauthorized")
+        || has(d, "pre authorized")
+    {
+        // Also "refresh_token scope is required and the connected app should be installed and
+        // preauthorized" (JWT): checked before the refresh-token words below.
+        "USER_NOT_PREAUTHORIZED"
+    } else if has(d, "admin approved") {
+        "USER_NOT_ADMIN_APPROVED"
+    } else if has(d, "expired access refresh token") || has(d, "refresh token") {
+        "REFRESH_TOKEN_EXPIRED"
+    } else if has(d, "authorization code") {
+        "AUTH_CODE_INVALID"
+    } else if has(d, "audience") {
+        "JWT_AUDIENCE_INVALID"
+    } else if has(d, "assertion") {
+        "JWT_ASSERTION_INVALID"
+    } else if has(d, "ip restricted") || has(d, "login hours") {
+        "IP_RESTRICTED"
+    } else if has(d, "not supported on this domain") {
+        "CLIENT_CREDENTIALS_WRONG_HOST"
+    } else if has(d, "client credentials user") {
+        "CLIENT_CREDENTIALS_NO_RUN_AS_USER"
+    } else if has(d, "login rate") || has(d, "rate exceeded") || has(d, "logins exceeded") {
+        "LOGIN_RATE_EXCEEDED"
+    } else if has(d, "installed") {
+        // "app must be installed into org", "External client app is not installed in this org".
+        "APP_NOT_INSTALLED"
+    } else {
+        return None;
+    })
+}
+
+/// The finding for an OAuth error pair (authorize redirect, 400 page, or the token, revoke,
+/// introspect or device endpoints). The description is matched on meaning (`+`/`%20`, case,
+/// punctuation and spacing do not matter); a pair with no specific finding still gets its
+/// `error` family's finding, quoting Salesforce's words. Only a pair without an `error` value
+/// is `UNEXPECTED_RESPONSE`.
 pub fn oauth_error(error: &str, description: &str, flow: Flow, ids: Vec<u64>) -> Vec<Finding> {
-    let e = norm(error);
-    let d = norm(description);
+    let e = error_key(error);
+    let d = words(description);
+    let shown = excerpt(&decode(description));
     let said = format!(
-        "Salesforce answered {error}{}",
-        if description.is_empty() {
+        "Salesforce answered {}{}",
+        excerpt(error),
+        if shown.is_empty() {
             String::new()
         } else {
-            format!(" / {description}")
+            format!(" / {shown}")
         }
     );
     let one = |code: &'static str| vec![Finding::new(code, said.clone(), ids.clone())];
-    match e.as_str() {
-        "invalid_client_id" => one("CLIENT_ID_INVALID"),
-        "invalid_client" if d.contains("must be installed") => one("APP_NOT_INSTALLED"),
-        "invalid_client" | "invalid_client_credentials" => one("CLIENT_SECRET_INVALID"),
-        "redirect_uri_mismatch" => one("REDIRECT_URI_MISMATCH"),
-        "invalid_app_access" => one("USER_NOT_ADMIN_APPROVED"),
-        "unsupported_grant_type" => one("GRANT_TYPE_NOT_ENABLED"),
-        "access_denied" => one("CONSENT_DENIED"),
-        "rate_limit_exceeded" => one("LOGIN_RATE_EXCEEDED"),
-        "inactive_user" => vec![
-            Finding::new("AUTHENTICATION_FAILURE", said.clone(), ids.clone())
-                .titled("The user is inactive"),
-        ],
-        "invalid_request" if d.contains("code challenge") => one("PKCE_REQUIRED"),
-        "invalid_scope" => vec![
-            Finding::new("API_SCOPE_MISSING", said.clone(), ids.clone())
-                .titled("A requested scope is not selected on the connected app"),
-        ],
-        "invalid_grant" | "invalid_request" => {
-            let code = if d.contains("authentication failure") {
-                "AUTHENTICATION_FAILURE"
-            } else if d.contains("expired access/refresh token") || d.contains("refresh token") {
-                "REFRESH_TOKEN_EXPIRED"
-            } else if d.contains("code verifier") {
-                "PKCE_VERIFIER_REJECTED"
-            } else if d.contains("authorization code") {
-                "AUTH_CODE_INVALID"
-            } else if d.contains("approved this consumer") {
-                "USER_NOT_PREAUTHORIZED"
-            } else if d.contains("audience") {
-                "JWT_AUDIENCE_INVALID"
-            } else if d.contains("assertion") {
-                "JWT_ASSERTION_INVALID"
-            } else if d.contains("ip restricted") {
-                "IP_RESTRICTED"
-            } else if d.contains("not supported on this domain") {
-                "CLIENT_CREDENTIALS_WRONG_HOST"
-            } else if d.contains("client credentials user") {
-                "CLIENT_CREDENTIALS_NO_RUN_AS_USER"
-            } else if d.contains("login rate") || d.contains("rate exceeded") {
-                "LOGIN_RATE_EXCEEDED"
+    let titled = |code: &'static str, title: String| {
+        vec![Finding::new(code, said.clone(), ids.clone()).titled(title)]
+    };
+    let code = match e.as_str() {
+        "" => return vec![unrecognised(&said, ids)],
+        "invalid_client_id" | "app_not_found" => "CLIENT_ID_INVALID",
+        "invalid_client" | "invalid_client_credentials" | "invalid_basic_auth_header" => {
+            if has(&d, "installed") {
+                "APP_NOT_INSTALLED"
+            } else if has(&d, "blocked") {
+                "APP_BLOCKED"
             } else {
-                return vec![unrecognised(&said, ids)];
-            };
-            let mut out = one(code);
-            if code == "AUTHENTICATION_FAILURE" && flow == Flow::Password {
-                out.push(Finding::new(
-                    "USERNAME_PASSWORD_FLOW_BLOCKED",
-                    "The password grant failed with authentication failure. Orgs created since Summer '23 block this flow by default and Salesforce gives no other sign of it.",
-                    ids.clone(),
-                ));
+                "CLIENT_SECRET_INVALID"
             }
-            out
         }
-        _ => vec![unrecognised(&said, ids)],
+        "redirect_uri_mismatch" => "REDIRECT_URI_MISMATCH",
+        "redirect_uri_missing" => {
+            return titled(
+                "OAUTH_INVALID_REQUEST",
+                "The authorization request has no redirect_uri".into(),
+            );
+        }
+        "invalid_app_access" => "USER_NOT_ADMIN_APPROVED",
+        "unsupported_grant_type" | "oauth_flow_disabled" => "GRANT_TYPE_NOT_ENABLED",
+        "access_denied" => "CONSENT_DENIED",
+        "immediate_unsuccessful" => "IMMEDIATE_UNSUCCESSFUL",
+        "rate_limit_exceeded" => "LOGIN_RATE_EXCEEDED",
+        "inactive_user" => "USER_INACTIVE",
+        "inactive_org" => "ORG_INACTIVE",
+        "invalid_scope" => "SCOPE_NOT_ALLOWED",
+        "app_blocked" | "fail_close_app_blocked" => "APP_BLOCKED",
+        "ecapp_policy_not_found" | "oauth_policy_not_found" => "APP_NOT_INSTALLED",
+        "invalid_session_level" => "SESSION_LEVEL_REQUIRED",
+        "bad_jti_claim" | "invalid_assertion_type" => "JWT_ASSERTION_INVALID",
+        "authorization_pending" | "slow_down" | "expired_token" => "DEVICE_FLOW_PENDING",
+        "invalid_token" | "unsupported_token_type" => "OAUTH_TOKEN_INVALID",
+        "server_error"
+        | "temporarily_unavailable"
+        | "service_unavailable"
+        | "system_down"
+        | "unknown_error" => "SERVER_ERROR",
+        "unsupported_response_type" | "invalid_dpop_proof" | "use_dpop_nonce" => {
+            "OAUTH_INVALID_REQUEST"
+        }
+        "invalid_request" => by_description(&d).unwrap_or("OAUTH_INVALID_REQUEST"),
+        "invalid_grant" => by_description(&d).unwrap_or("OAUTH_INVALID_GRANT_OTHER"),
+        _ => {
+            return titled(
+                "OAUTH_ERROR_OTHER",
+                format!(
+                    "Salesforce refused the {} login with {} (no specific finding)",
+                    flow.name(),
+                    excerpt(error)
+                ),
+            );
+        }
+    };
+    let mut out = one(code);
+    if code == "AUTHENTICATION_FAILURE" && flow == Flow::Password {
+        out.push(Finding::new(
+            "USERNAME_PASSWORD_FLOW_BLOCKED",
+            "The password grant failed with authentication failure. Orgs created since Summer '23 block this flow by default and Salesforce gives no other sign of it.",
+            ids.clone(),
+        ));
     }
+    out
 }
 
 fn unrecognised(said: &str, ids: Vec<u64>) -> Finding {
@@ -206,7 +316,7 @@ pub fn api_error(resp: &Response, permission_set: Option<&str>) -> Finding {
     let message = api_message(&v);
     let said = format!("HTTP {} {code}: {message}", resp.status);
     match code.as_str() {
-        "INVALID_SESSION_ID" if norm(&message).contains("scope") => {
+        "INVALID_SESSION_ID" if words(&message).contains("scope") => {
             Finding::new("API_SCOPE_MISSING", said, ids)
         }
         "INVALID_SESSION_ID" | "INVALID_AUTH_HEADER" => Finding::new("SESSION_INVALID", said, ids),
@@ -218,7 +328,7 @@ pub fn api_error(resp: &Response, permission_set: Option<&str>) -> Finding {
             Finding::new("PERMISSION_SET_MISSING", said, ids)
                 .titled(format!("Permission set not assigned: {set}"))
         }
-        "NOT_FOUND" if norm(&message).contains("could not find a match for url") => {
+        "NOT_FOUND" if has(&words(&message), "could not find a match for url") => {
             Finding::new("PACKAGE_NOT_INSTALLED", said, ids)
         }
         _ if resp.status >= 500 => Finding::new("SERVER_ERROR", said, ids),
@@ -231,6 +341,100 @@ pub fn api_error(resp: &Response, permission_set: Option<&str>) -> Finding {
     }
 }
 
+/// What the engine knows, when the REST API refuses a call, about the candidates behind
+/// Salesforce's answer. A user without API Enabled is answered `403 API_DISABLED_FOR_ORG`
+/// ("The REST API is not enabled for this Organization."), `403 API_CURRENTLY_DISABLED`
+/// ("API is disabled for this User") or `401 INVALID_SESSION_ID`, depending on the org and
+/// release; the same codes also mean an edition without API access, a temporary
+/// disablement, or an expired session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApiAccessEvidence {
+    /// The identity URL or userinfo accepted this access token (so it has not expired).
+    pub session_valid: Option<bool>,
+    /// The granted scopes include `api` or `full` (None: the token response had no scope).
+    pub api_scope: Option<bool>,
+    /// PermissionsApiEnabled through the user's profile or permission sets, from the
+    /// PermissionSetAssignment query (None: it could not be read).
+    pub api_enabled: Option<bool>,
+    /// A REST query of this run answered 200 (so the org and the user have API access).
+    pub rest_worked: bool,
+}
+
+/// Refines an API-access finding (`API_DISABLED_FOR_ORG`, `API_DISABLED_FOR_USER`,
+/// `SESSION_INVALID`) with what the engine could check: the finding names the candidates that
+/// remain, says which one the evidence confirmed, and switches code when the evidence
+/// settles it. Any other finding is returned unchanged.
+pub fn api_access(f: Finding, ev: &ApiAccessEvidence) -> Finding {
+    let said = f.detail.clone();
+    let ids = f.request_ids.clone();
+    let severity = f.severity;
+    let scope_ok = ev.api_scope != Some(false);
+    let out = match f.code {
+        "API_DISABLED_FOR_ORG" => {
+            if ev.api_enabled == Some(false) {
+                Finding::new(
+                    "API_DISABLED_FOR_USER",
+                    format!(
+                        "{said}. Confirmed by the PermissionSetAssignment query: neither the user's profile nor any of their permission sets grants API Enabled (Salesforce answers such a user with this organization-level code)."
+                    ),
+                    ids,
+                )
+            } else if ev.api_enabled == Some(true) || ev.rest_worked {
+                f.titled("The org refuses REST API access (the user has API Enabled)")
+                    .with_detail(format!("{said}. The user has API Enabled ({}), so the refusal is the org's: its edition or API add-on.", if ev.api_enabled == Some(true) { "PermissionSetAssignment query" } else { "a REST query of this run answered" }))
+            } else {
+                f.titled("REST API refused: the org's edition, or the user's API Enabled (not told apart)")
+                    .with_detail(format!("{said}. Salesforce sends this code both for an edition without API access and for a user without API Enabled. sagediag could not tell which: every REST query, including the one for the user's PermissionsApiEnabled and the org's edition, answered the same. Check both (see the fix)."))
+            }
+        }
+        "API_DISABLED_FOR_USER" => {
+            let names_user = has(&words(&said), "for this user");
+            if ev.api_enabled == Some(false) {
+                f.with_detail(format!("{said}. Confirmed by the PermissionSetAssignment query: no profile or permission set of the user grants API Enabled."))
+            } else if names_user {
+                f.with_detail(format!("{said}. Salesforce's message names the user; the PermissionSetAssignment query could not confirm it (the API refuses every query)."))
+            } else if ev.api_enabled == Some(true) {
+                f.titled("The API is disabled although the user has API Enabled")
+                    .with_detail(format!("{said}. The user has API Enabled (PermissionSetAssignment query); API_CURRENTLY_DISABLED then means a temporary Salesforce-side disablement: retry later, check https://status.salesforce.com."))
+            } else {
+                f.titled("API disabled: the user's API Enabled, or a temporary Salesforce-side disablement")
+                    .with_detail(format!("{said}. Candidates: the user lacks API Enabled (most likely), or Salesforce disabled the API temporarily (the code's older meaning). sagediag could not read the user's PermissionsApiEnabled: the API refuses every query."))
+            }
+        }
+        "SESSION_INVALID"
+            if ev.session_valid == Some(true)
+                && scope_ok
+                && ev.api_enabled != Some(true)
+                && !ev.rest_worked =>
+        {
+            let confirmed = ev.api_enabled == Some(false);
+            Finding::new(
+                "API_DISABLED_FOR_USER",
+                format!(
+                    "{said}. The identity URL accepted the same access token{}, so the session has not expired. {}",
+                    if ev.api_scope == Some(true) { " and its scopes include api" } else { "" },
+                    if confirmed {
+                        "Confirmed by the PermissionSetAssignment query: no profile or permission set of the user grants API Enabled."
+                    } else {
+                        "Candidates: the user lacks API Enabled, or API Access Control allows only approved apps (this one is not allowed for the user). sagediag could not read the user's PermissionsApiEnabled: the API refuses every query."
+                    }
+                ),
+                ids,
+            )
+            .titled(if confirmed {
+                "The API user lacks API Enabled (the REST API answers 401 INVALID_SESSION_ID)"
+            } else {
+                "The REST API refuses a valid session: API Enabled missing, or API Access Control"
+            })
+        }
+        "SESSION_INVALID" if ev.session_valid == Some(false) => f.with_detail(format!(
+            "{said}. The identity URL refused the same token too: the session itself is not valid."
+        )),
+        _ => return f,
+    };
+    out.severity(severity)
+}
+
 /// Lowers a finding to a warning (for checks that are informative only).
 pub fn as_warning(f: Finding) -> Finding {
     f.severity(Severity::Warning)
@@ -239,6 +443,23 @@ pub fn as_warning(f: Finding) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoding_and_words_are_char_safe() {
+        assert_eq!(decode("a+b%20c%zz%"), "a b c%zz%");
+        assert_eq!(decode("caf%C3%A9+%E2%9C%93"), "café ✓");
+        assert_eq!(
+            words("  Audience+validation   FAILED. "),
+            "audience validation failed"
+        );
+        assert_eq!(words("user hasn't approved"), "user hasn t approved");
+        assert_eq!(error_key(" Access-Denied "), "access_denied");
+        assert!(has(
+            &words("IP restricted or invalid login hours"),
+            "ip restricted"
+        ));
+        assert!(!has(&words("unscoped"), "scope"));
+    }
 
     #[test]
     fn wording_variants_land_on_one_code() {
@@ -272,12 +493,20 @@ mod tests {
             .code,
             "JWT_AUDIENCE_INVALID"
         );
-        assert_eq!(
-            oauth_error("invalid_grant", "something new", Flow::Web, vec![])[0].code,
-            "UNEXPECTED_RESPONSE"
+        // A pair never seen still gets its family's finding, quoting Salesforce's words.
+        let f = &oauth_error("invalid_grant", "something new", Flow::Web, vec![])[0];
+        assert_eq!(f.code, "OAUTH_INVALID_GRANT_OTHER");
+        assert!(f.detail.contains("something new"), "{}", f.detail);
+        let f = &oauth_error("weird", "", Flow::Jwt, vec![])[0];
+        assert_eq!(f.code, "OAUTH_ERROR_OTHER");
+        assert!(
+            f.title.contains("jwt") && f.title.contains("weird"),
+            "{}",
+            f.title
         );
+        // Only a pair without an error value is not an OAuth error.
         assert_eq!(
-            oauth_error("weird", "", Flow::Web, vec![])[0].code,
+            oauth_error("", "", Flow::Web, vec![])[0].code,
             "UNEXPECTED_RESPONSE"
         );
         assert_eq!(

@@ -136,6 +136,50 @@ catalog! {
         "The token endpoint refuses with a login-rate error; Login History shows Login Rate Exceeded.",
         "About 3,600 logins per user per hour: the integration logs in for every call instead of reusing the access token.",
         ["Reuse access tokens until they expire and refresh them; do not log in per request.", "Wait up to an hour for the counter to fall."];
+    USER_INACTIVE, Error, "The user is inactive",
+        "Salesforce answers inactive_user / user is inactive (or invalid_grant / inactive user).",
+        "The API user has been deactivated (or frozen), so Salesforce refuses every login and refresh for it.",
+        ["Setup > Users > [API user] > Edit: tick Active; save (a frozen user: Setup > Users > [API user] > Unfreeze).", "If the user left on purpose, choose another integration user and log in again as that user: tokens of a deactivated user stay revoked."];
+    ORG_INACTIVE, Error, "The org is locked, closed or suspended",
+        "Salesforce answers inactive_org / Org is locked, closed, or suspended.",
+        "The org itself is not active: a trial or sandbox that expired or was deleted, a closed contract, or an org locked by Salesforce.",
+        ["Check that you log in to the right org (a refreshed or deleted sandbox has a new login).", "Ask the org's administrator or your Salesforce account executive about the org's status."];
+    SCOPE_NOT_ALLOWED, Error, "A requested scope is not allowed for this app",
+        "Salesforce answers invalid_scope / the requested scope is not allowed (or not available).",
+        "The request asks for a scope that is not among the connected app's Selected OAuth Scopes (sagediag asks only for what --scope names; by default the app's).",
+        ["Setup > App Manager > [app] > Edit > API (Enable OAuth Settings) > Selected OAuth Scopes: add every scope the integration requests (Manage user data via APIs (api); Perform requests at any time (refresh_token, offline_access)).", "Or request only the scopes the app has (sagediag: --scope).", "Log in again after the change; wait up to 10 minutes for an edited app."];
+    IMMEDIATE_UNSUCCESSFUL, Error, "Authorization with immediate=true could not complete silently",
+        "Authorization ends with error=immediate_unsuccessful.",
+        "immediate=true was sent, and the user is not logged in to Salesforce in this browser or has not yet approved the app.",
+        ["Log in without immediate=true (sagediag never sends it; the integration that does must fall back to a normal login).", "Or approve the app once, then retry."];
+    APP_BLOCKED, Error, "The connected app is blocked in this org",
+        "Salesforce answers app_blocked (or fail_close_app_blocked).",
+        "An administrator blocked the app under Connected Apps OAuth Usage, or API Access Control allows only approved apps.",
+        ["Setup > Connected Apps OAuth Usage > [app] > Unblock.", "With API Access Control, install the app and allow it for the user's profile or permission set (or grant Use Any API Client)."];
+    SESSION_LEVEL_REQUIRED, Error, "The app needs a high-assurance session",
+        "Salesforce answers invalid_session_level.",
+        "The connected app's session policy requires a High Assurance session (multi-factor authentication), and the login was standard.",
+        ["Log in with multi-factor authentication, or", "Manage Connected Apps > [app] > Edit Policies > Session Policies > High Assurance session required: untick it for a headless integration user."];
+    DEVICE_FLOW_PENDING, Error, "The device login was not approved in time",
+        "Polling the token endpoint ended with authorization_pending, slow_down or expired_token.",
+        "The user code was not entered and approved at the verification URL before the device code expired (10 minutes), or polling was too fast.",
+        ["Open the verification URL shown, log in, enter the user code and click Allow, within 10 minutes.", "Check that the connected app has Enable for Device Flow ticked and Require Secret for Refresh Token Flow unticked."];
+    OAUTH_TOKEN_INVALID, Error, "The token sent was not accepted",
+        "The revoke or introspection endpoint answers invalid_token / Token was invalid, or unsupported_token_type / Token type not supported.",
+        "The token was already revoked or expired, belongs to another org or app, or is not an access or refresh token.",
+        ["Nothing to revoke: the token is already unusable. Log in again for a new one.", "Send the access or refresh token itself (form field token) to https://HOST/services/oauth2/revoke of the org that issued it."];
+    OAUTH_INVALID_REQUEST, Error, "Salesforce refused the OAuth request as malformed",
+        "Salesforce answers invalid_request (or unsupported_response_type, redirect_uri_missing) with a description sagediag quotes.",
+        "A required parameter is missing or wrong, the request was not HTTPS, used the wrong HTTP method (authorize is GET, token is a POST form), or asked for an unsupported response type.",
+        ["Read Salesforce's description in this finding: it names the parameter.", "Send authorize as a GET with response_type=code, client_id and redirect_uri; send token requests as an HTTPS POST with Content-Type application/x-www-form-urlencoded.", "Use https://, never http://, for the login host."];
+    OAUTH_INVALID_GRANT_OTHER, Error, "Salesforce refused the grant",
+        "The token endpoint answers invalid_grant with a description sagediag has no specific finding for.",
+        "The credential presented (password, authorization code, refresh token, JWT assertion or device code) was refused; Salesforce's description says why.",
+        ["Read Salesforce's description in this finding, and Setup > Users > [API user] > Login History for the failed attempt's status.", "Web-server flow: log in again and exchange the new code once, at once. Refresh: log in again for a new refresh token. JWT: check the certificate, iss, sub, aud and exp. Password: check the username, password and security token.", "Check that the user is active and allowed on the connected app (Manage Connected Apps > [app] > Manage Profiles / Manage Permission Sets)."];
+    OAUTH_ERROR_OTHER, Error, "Salesforce refused the login with an error sagediag has no specific finding for",
+        "An OAuth error value sagediag does not know, quoted with its description.",
+        "A newer or rarer Salesforce OAuth error; the error value and description name the cause.",
+        ["Read Salesforce's error and description in this finding and search them in Salesforce Help (Identify Your Users and Manage Access > OAuth 2.0 Authorization Errors).", "Check Setup > Users > [API user] > Login History for the attempt's status.", "Check the connected app: Setup > App Manager > [app] > View, and Manage Connected Apps > [app] > Edit Policies."];
     REFRESH_TOKEN_MISSING, Error, "No refresh token was issued",
         "The token response has no refresh_token.",
         "The connected app or the request lacks the refresh_token (offline_access) scope; the integration will need a new login when the session expires (about 2 hours).",
@@ -157,13 +201,13 @@ catalog! {
         "The token expired (session timeout), was revoked, belongs to another instance, or is not valid for the REST API.",
         ["Refresh the token or log in again.", "Use the instance_url returned with the token.", "Check the session timeout under Manage Connected Apps > [app] > Edit Policies > Timeout Value."];
     API_DISABLED_FOR_ORG, Error, "The org has no REST API access",
-        "REST calls answer 403 API_DISABLED_FOR_ORG.",
-        "The org's edition does not include API access.",
-        ["Contact your Salesforce account executive: API access needs Enterprise, Unlimited or Performance edition (or the API add-on)."];
+        "REST calls answer 403 API_DISABLED_FOR_ORG / The REST API is not enabled for this Organization.",
+        "The org's edition does not include API access. Salesforce also sends this code to a user without API Enabled, so unless sagediag confirmed the user has API Enabled, the finding names both candidates.",
+        ["Check the edition: Setup > Company Information > Organization Edition. API access needs Enterprise, Unlimited, Performance or Developer edition (Professional only with the API add-on): contact your Salesforce account executive.", "If the edition has API access, the user lacks API Enabled: Setup > Permission Sets > [set] > System Permissions > Edit: tick API Enabled; assign the set to the API user."];
     API_DISABLED_FOR_USER, Error, "The API user lacks API Enabled",
-        "REST calls answer 403 API_CURRENTLY_DISABLED / API is disabled for this User.",
-        "Neither the user's profile nor their permission sets grant the API Enabled system permission.",
-        ["Setup > Permission Sets > New (or an existing set) > System Permissions > Edit: tick API Enabled; save.", "Assign that set: Setup > Users > [API user] > Permission Set Assignments > Edit Assignments."];
+        "REST calls answer API_CURRENTLY_DISABLED / API is disabled for this User, or 401 INVALID_SESSION_ID although the identity URL accepts the same token.",
+        "Neither the user's profile nor their permission sets grant the API Enabled system permission. When Salesforce's words do not name the user, the finding says which other candidates remain (API Access Control, a temporary Salesforce-side disablement).",
+        ["Setup > Permission Sets > New (or an existing set) > System Permissions > Edit: tick API Enabled; save.", "Assign that set: Setup > Users > [API user] > Permission Set Assignments > Edit Assignments.", "With API Access Control on, also allow the connected app for the user (or grant Use Any API Client)."];
     PACKAGE_NOT_INSTALLED, Error, "The Sage People API package is not installed",
         "Sage People endpoints answer 404 NOT_FOUND \"Could not find a match for URL\"; no installed package has the spapi namespace.",
         "The Sage People API managed package (namespace spapi) is missing, or the path lacks /spapi/v4.",
@@ -239,6 +283,11 @@ impl Finding {
         }
     }
 
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Finding {
+        self.detail = detail.into();
+        self
+    }
+
     pub fn titled(mut self, title: impl Into<String>) -> Finding {
         self.title = title.into();
         self
@@ -253,7 +302,7 @@ impl Finding {
 /// `docs/troubleshooting.md`, generated from the catalog (a test keeps the file in step).
 pub fn troubleshooting_markdown() -> String {
     let mut out = String::from(
-        "# Troubleshooting: every finding\n\nGenerated from `src/engine/findings.rs` (`cargo test` checks this file is current).\nEach finding sagediag raises has a stable code; the console and `sagediag check` show the same text.\n",
+        "# Troubleshooting: every finding\n\nGenerated from `src/engine/findings.rs` (`cargo test` checks this file is current).\nEach finding sagediag raises has a stable code; the console and `sagediag check` show the same text.\nWhich Salesforce OAuth error or REST error code leads to which finding, with sources: [oauth-errors.md](oauth-errors.md).\n",
     );
     for c in CATALOG {
         out.push_str(&format!(

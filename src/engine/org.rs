@@ -26,7 +26,11 @@ fn query_request(tokens: &Tokens, tooling: bool, q: &str) -> Request {
     Request::get(soql_url(&tokens.instance_url, tooling, q)).bearer(&tokens.access_token)
 }
 
-fn read_query(run: &mut Run, (id, result): (u64, Result<Response, Failure>)) -> Query {
+fn read_query(
+    run: &mut Run,
+    worked: &mut bool,
+    (id, result): (u64, Result<Response, Failure>),
+) -> Query {
     match result {
         Err(f) => {
             run.raise(classify::failure(&f, id));
@@ -37,18 +41,41 @@ fn read_query(run: &mut Run, (id, result): (u64, Result<Response, Failure>)) -> 
             if r.status == 200
                 && let Some(rows) = r.json().and_then(|v| v["records"].as_array().cloned())
             {
+                *worked = true;
                 return Query::Rows(rows);
             }
             if r.json()
                 .and_then(|v| classify::api_error_code(&v))
                 .is_some_and(|c| c == "INVALID_TYPE" || c == "INSUFFICIENT_ACCESS")
             {
+                *worked = true;
                 return Query::NotReadable;
             }
-            run.raise(classify::api_error(&r, None));
+            let f = refine(run, classify::api_error(&r, None), *worked);
+            run.raise(f);
             Query::Failed
         }
     }
+}
+
+/// What this run knows about the candidates behind an API refusal (API Enabled missing,
+/// edition, expired session): the identity call, the granted scopes, the user's
+/// PermissionsApiEnabled, and whether any REST call answered.
+fn evidence(run: &Run, rest_worked: bool) -> classify::ApiAccessEvidence {
+    classify::ApiAccessEvidence {
+        session_valid: run.org.user_id.as_ref().map(|_| true),
+        api_scope: run
+            .scopes
+            .as_ref()
+            .map(|s| s.split_whitespace().any(|x| x == "api" || x == "full")),
+        api_enabled: run.org.api_enabled,
+        rest_worked,
+    }
+}
+
+/// An API finding with the candidates behind it checked against what this run knows.
+fn refine(run: &Run, f: Finding, rest_worked: bool) -> Finding {
+    classify::api_access(f, &evidence(run, rest_worked))
 }
 
 fn note_usage(run: &mut Run, r: &Response) {
@@ -91,9 +118,10 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
         ),
     );
     let (package_id, app_id) = (package.0, app.0);
+    let mut worked = false;
 
     // Permission-set assignments and API Enabled.
-    match assignments.map(|a| read_query(run, a)) {
+    match assignments.map(|a| read_query(run, &mut worked, a)) {
         None => run.org.skipped.push(
             "permission-set assignments: the user id is unknown (identity call failed)".into(),
         ),
@@ -132,7 +160,7 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
     }
 
     // The Sage People API package.
-    match read_query(run, package) {
+    match read_query(run, &mut worked, package) {
         Query::Rows(rows) => match rows.first() {
             Some(r) => {
                 let v = &r["SubscriberPackageVersion"];
@@ -157,7 +185,7 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
     }
 
     // The connected app's policies.
-    match read_query(run, app) {
+    match read_query(run, &mut worked, app) {
         Query::Rows(rows) if rows.len() == 1 => {
             let app = &rows[0];
             run.org.permitted_users = Some(if app["OptionsAllowAdminApprovedUsersOnly"] == true {
@@ -209,7 +237,10 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
                 run.org.api_usage = Some((max.saturating_sub(remaining), max));
             }
         }
-        Ok(r) => run.raise(classify::api_error(&r, None)),
+        Ok(r) => {
+            let f = refine(run, classify::api_error(&r, None), worked);
+            run.raise(f);
+        }
         Err(f) => run.raise(classify::failure(&f, id)),
     }
     if let Some((used, max)) = run.org.api_usage {
@@ -323,7 +354,15 @@ pub async fn probes(run: &mut Run, tokens: &Tokens) -> String {
         let is_assigned = assigned
             .as_ref()
             .map(|a| a.iter().any(|l| l == def.permission_set));
-        let (out, finding) = judge_probe(def, answer, is_assigned);
+        let (mut out, finding) = judge_probe(def, answer, is_assigned);
+        let worked = passed > 0
+            || run.org.api_enabled.is_some()
+            || run.org.package_version.is_some()
+            || run.org.permitted_users.is_some();
+        let finding = finding.map(|f| refine(run, f, worked));
+        if let Some(f) = &finding {
+            out.finding = Some(f.code);
+        }
         match finding {
             None => {
                 passed += 1;
