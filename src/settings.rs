@@ -87,7 +87,12 @@ pub fn load() -> Result<Settings, SettingsError> {
 }
 
 fn line_of(src: &str, offset: usize) -> usize {
-    src[..offset.min(src.len())].lines().count().max(1)
+    // Bytes up to the offset (a TOML span is a byte offset, maybe inside a character).
+    let end = offset.min(src.len());
+    String::from_utf8_lossy(src.as_bytes().get(..end).unwrap_or_default())
+        .lines()
+        .count()
+        .max(1)
 }
 
 fn line_of_key(src: &str, key: &str) -> Option<usize> {

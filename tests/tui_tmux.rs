@@ -91,3 +91,83 @@ fn demo_in_tmux_shows_the_permissions_and_restores_the_terminal() {
     );
     t(&["kill-server"]);
 }
+
+#[test]
+fn a_signal_from_outside_restores_the_terminal_and_mouse_reporting() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_sagediag");
+    for sig in ["INT", "HUP", "QUIT", "TERM"] {
+        let session = format!("sagediag-sig-{}-{sig}", std::process::id());
+        let socket = session.clone();
+        let t = |args: &[&str]| {
+            let mut all = vec!["-L", socket.as_str()];
+            all.extend_from_slice(args);
+            tmux(&all)
+        };
+        let pidfile = std::env::temp_dir().join(format!("{session}.pid"));
+        let cmd = format!(
+            "env TERM=xterm-256color sh -c 'echo $$ > {}; exec {bin} --mouse demo --manual'; echo SAGEDIAG-EXITED; sleep 60",
+            pidfile.display()
+        );
+        t(&[
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &cmd,
+        ]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = t(&["capture-pane", "-p", "-t", &session]);
+            if screen.contains("sagediag") && screen.contains("demo org") {
+                break;
+            }
+            if Instant::now() > deadline {
+                t(&["kill-server"]);
+                panic!("the console never drew:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let pid = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .to_string();
+        let _ = Command::new("kill")
+            .args([&format!("-{sig}"), &pid])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let screen = loop {
+            let screen = t(&["capture-pane", "-p", "-t", &session]);
+            if screen.contains("SAGEDIAG-EXITED") {
+                break screen;
+            }
+            if Instant::now() > deadline {
+                t(&["kill-server"]);
+                panic!("SIG{sig} did not end the console:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let flags = t(&[
+            "display-message",
+            "-p",
+            "-t",
+            &session,
+            "#{alternate_on} #{mouse_any_flag}",
+        ]);
+        t(&["kill-server"]);
+        let _ = std::fs::remove_file(&pidfile);
+        assert_eq!(
+            flags.trim(),
+            "0 0",
+            "SIG{sig}: alternate screen and mouse reporting must be off:\n{screen}"
+        );
+        assert!(!screen.contains("Permission set"), "SIG{sig}: {screen}");
+    }
+}

@@ -95,7 +95,7 @@ pub fn oauth_pair(resp: &Response) -> Option<(String, String)> {
 /// The error pair in a query string or form-encoded text (a redirect, or Salesforce's 400 page).
 pub fn pair_from_query(text: &str) -> Option<(String, String)> {
     let start = text.find("error=")?;
-    let tail = &text[start..];
+    let tail = text.get(start..)?;
     let end = tail
         .find(|c: char| c.is_whitespace() || c == '<' || c == '"')
         .unwrap_or(tail.len());

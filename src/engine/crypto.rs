@@ -62,11 +62,8 @@ pub fn jwt_assertion(
 fn pem_body(pem: &str, label: &str) -> Result<Vec<u8>, ()> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = pem.find(&begin).ok_or(())? + begin.len();
-    let stop = pem[start..].find(&end).ok_or(())? + start;
-    let b64: String = pem[start..stop]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let (_, after) = pem.split_once(&begin).ok_or(())?;
+    let (inside, _) = after.split_once(&end).ok_or(())?;
+    let b64: String = inside.chars().filter(|c| !c.is_whitespace()).collect();
     STANDARD.decode(b64).map_err(|_| ())
 }

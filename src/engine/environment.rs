@@ -318,9 +318,12 @@ pub fn credential_shapes(run: &mut Run) -> String {
     } else {
         notes.push(format!(
             "consumer key {}…{} ({} chars)",
-            &key[..4],
-            &key[key.len() - 4..],
-            key.len()
+            key.chars().take(4).collect::<String>(),
+            {
+                let tail: Vec<char> = key.chars().rev().take(4).collect();
+                tail.into_iter().rev().collect::<String>()
+            },
+            key.chars().count()
         ));
     }
     if let Some(secret) = run.cfg.client_secret.clone() {

@@ -573,17 +573,16 @@ mod insecure {
         use base64::Engine;
         let mut out = Vec::new();
         let mut rest = pem;
-        while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
-            let body = &rest[start + "-----BEGIN CERTIFICATE-----".len()..];
-            let end = body
-                .find("-----END CERTIFICATE-----")
+        while let Some((_, after)) = rest.split_once("-----BEGIN CERTIFICATE-----") {
+            let (inside, tail) = after
+                .split_once("-----END CERTIFICATE-----")
                 .ok_or("a certificate has no END line")?;
-            let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
+            let b64: String = inside.chars().filter(|c| !c.is_whitespace()).collect();
             let der = base64::engine::general_purpose::STANDARD
                 .decode(b64)
                 .map_err(|e| format!("a CA certificate is not PEM: {e}"))?;
             out.push(CertificateDer::from(der));
-            rest = &body[end..];
+            rest = tail;
         }
         Ok(out)
     }

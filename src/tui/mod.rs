@@ -72,9 +72,20 @@ impl Ctx {
         }
     }
 
+    /// One line of the console's log file: a timestamp, then the text through the sanitiser
+    /// (server text never reaches the file raw).
     fn log_line(&mut self, line: &str) {
         if let Some(f) = self.log.as_mut() {
-            let _ = writeln!(f, "{line}");
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            let _ = writeln!(
+                f,
+                "{} {}",
+                engine::export::iso8601(now),
+                engine::sanitize::line(line)
+            );
         }
     }
 
@@ -173,6 +184,12 @@ pub async fn run(
     let mut terminal = ratatui::init();
     if mouse {
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
+        // A panic restores the terminal (ratatui's hook); mouse reporting is turned off first.
+        let restore = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
+            restore(info);
+        }));
     }
     let result = run_loop(
         &mut terminal,
@@ -210,14 +227,29 @@ async fn until(at: Option<Instant>) {
     }
 }
 
+/// The signals that end the console from outside (SIGTERM, SIGINT, SIGHUP, SIGQUIT): each
+/// quits through the same path as `q`, so the terminal is always restored.
 #[cfg(unix)]
-async fn terminate(sig: &mut Option<tokio::signal::unix::Signal>) {
-    match sig {
-        Some(s) => {
-            s.recv().await;
-        }
-        None => std::future::pending().await,
+fn ending_signals() -> Vec<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    [
+        SignalKind::terminate(),
+        SignalKind::interrupt(),
+        SignalKind::hangup(),
+        SignalKind::quit(),
+    ]
+    .into_iter()
+    .filter_map(|k| signal(k).ok())
+    .collect()
+}
+
+#[cfg(unix)]
+async fn terminate(sigs: &mut [tokio::signal::unix::Signal]) {
+    if sigs.is_empty() {
+        return std::future::pending().await;
     }
+    let waits = sigs.iter_mut().map(|s| Box::pin(s.recv()));
+    let _ = futures_util::future::select_all(waits).await;
 }
 
 /// The event loop, over any backend and any input stream (the real terminal, or a test's).
@@ -233,8 +265,7 @@ where
     S: Stream<Item = io::Result<TermEvent>> + Unpin,
 {
     #[cfg(unix)]
-    let mut term_signal =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut term_signal = ending_signals();
     let mut dirty = true;
     loop {
         if app
@@ -582,7 +613,11 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
 /// `SELECT …` (a SOQL query), or `METHOD /path[?query] [json body]`.
 pub fn console_request(line: &str, session: &Session) -> Result<Request, String> {
     let base = session.instance_url.trim_end_matches('/');
-    if line.len() > 7 && line[..7].eq_ignore_ascii_case("select ") {
+    if line
+        .get(..7)
+        .is_some_and(|head| head.eq_ignore_ascii_case("select "))
+        && line.len() > 7
+    {
         let q: String = url::form_urlencoded::byte_serialize(line.as_bytes()).collect();
         return Ok(Request::get(format!(
             "{base}/services/data/{}/query?q={q}",
@@ -612,10 +647,10 @@ pub fn console_request(line: &str, session: &Session) -> Result<Request, String>
     }
     // A JSON body may follow the path, after the first space before a `{` or `[`.
     let (path, body) = match rest
-        .find([' '])
-        .filter(|i| rest[*i..].trim_start().starts_with(['{', '[']))
+        .split_once(' ')
+        .filter(|(_, after)| after.trim_start().starts_with(['{', '[']))
     {
-        Some(i) => (rest[..i].to_string(), Some(rest[i..].trim().to_string())),
+        Some((path, after)) => (path.to_string(), Some(after.trim().to_string())),
         None => (rest.to_string(), None),
     };
     let mut url = url::Url::parse(&format!(

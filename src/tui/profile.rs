@@ -23,8 +23,8 @@ pub struct Profile {
 
 impl Profile {
     pub fn label(&self) -> String {
-        let key = if self.client_id.len() > 12 {
-            format!("{}…", &self.client_id[..12])
+        let key = if self.client_id.chars().count() > 12 {
+            format!("{}…", self.client_id.chars().take(12).collect::<String>())
         } else {
             self.client_id.clone()
         };

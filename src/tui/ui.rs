@@ -284,7 +284,7 @@ fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 (Screen::Findings, _) if !app.findings.is_empty() => {
                     format!(" ({})", app.findings.len())
                 }
-                (_, Some(st)) => format!(" {}", &mark(st)[5..]),
+                (_, Some(st)) => format!(" {}", mark(st).chars().skip(5).collect::<String>()),
                 _ => String::new(),
             };
             Line::from(format!("{} {}{suffix}", i + 1, s.title()))
