@@ -77,8 +77,8 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
                 return Err(Usage("--flow jwt needs --username".into()));
             }
             cfg.private_key_pem = Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| Usage(format!("--private-key {}: {e}", path.display())))?,
+                engine::files::read_user_file(path, engine::files::PRIVATE_KEY)
+                    .map_err(|e| Usage(format!("--private-key {e}")))?,
             );
         }
         Flow::Password if cfg.username.is_none() || cfg.password.is_none() => {
@@ -370,7 +370,12 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         .unwrap_or(0);
     if let Some(path) = &out.report {
         // Scrubbed again with every secret the run learnt (belt and braces).
-        match std::fs::write(path, client.scrub(&engine::export::markdown(&report, now))) {
+        match engine::files::write_private(
+            path,
+            client
+                .scrub(&engine::export::markdown(&report, now))
+                .as_bytes(),
+        ) {
             Ok(()) => eprintln!("Report written to {}", path.display()),
             Err(e) => {
                 eprintln!(
@@ -386,7 +391,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             &serde_json::to_string_pretty(&engine::export::har(&client.exchanges()))
                 .unwrap_or_default(),
         );
-        match std::fs::write(path, har) {
+        match engine::files::write_private(path, har.as_bytes()) {
             Ok(()) => eprintln!("HAR written to {}", path.display()),
             Err(e) => {
                 eprintln!(

@@ -142,11 +142,7 @@ pub async fn run(
     let mut ctx = Ctx::new();
     ctx.osc52 = true;
     if let Some(path) = log_path() {
-        ctx.log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .ok();
+        ctx.log = engine::files::append_private(&path).ok();
         app.log_path = Some(path.display().to_string());
     }
     if demo.is_none() {
@@ -457,7 +453,10 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             );
             let md_text = client.scrub(&engine::export::markdown(report, now));
             app.status = Some(
-                match (std::fs::write(&md, md_text), std::fs::write(&har, har_text)) {
+                match (
+                    engine::files::write_private(std::path::Path::new(&md), md_text.as_bytes()),
+                    engine::files::write_private(std::path::Path::new(&har), har_text.as_bytes()),
+                ) {
                     (Ok(()), Ok(())) => format!("Wrote {md} and {har} (secrets redacted)."),
                     (Err(e), _) | (_, Err(e)) => format!("Could not write the report: {e}"),
                 },
