@@ -49,6 +49,7 @@ fn run(args: &[&str], env: &[(&str, &Path)]) -> Output {
     }
 }
 
+#[cfg(unix)]
 fn mkfifo(path: &Path) -> bool {
     Command::new("mkfifo")
         .arg(path)
@@ -58,6 +59,7 @@ fn mkfifo(path: &Path) -> bool {
 
 /// Every special file to try: `/dev/zero` and, where mkfifo exists, a FIFO; with the words the
 /// message must use.
+#[cfg(unix)]
 fn specials(dir: &Path) -> Vec<(PathBuf, &'static str)> {
     let mut v = vec![(PathBuf::from("/dev/zero"), "(a character device)")];
     let fifo = dir.join("fifo");

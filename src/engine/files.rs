@@ -410,19 +410,25 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
-/// Creates `dir` (and its parents) with mode 0700 when missing, then checks it with
+/// Creates `dir` and its missing parents owner-only (mode 0700); an existing one is left as is.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if std::fs::symlink_metadata(dir).is_ok() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Creates `dir` owner-only when missing ([`create_private_dir`]), then checks it with
 /// [`check_private_dir`].
 pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
-    if std::fs::symlink_metadata(dir).is_err() {
-        let mut b = std::fs::DirBuilder::new();
-        b.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            b.mode(0o700);
-        }
-        b.create(dir)?;
-    }
+    create_private_dir(dir)?;
     check_private_dir(dir)
 }
 
@@ -454,7 +460,8 @@ pub fn check_private_dir(dir: &Path) -> io::Result<()> {
                 io::ErrorKind::PermissionDenied,
                 format!(
                     "the directory {} belongs to another user (uid {}); keep secrets in a \
-                     directory of your own, e.g. SAGEDIAG_SECRETS=$HOME/.local/share/sagediag/secrets.json",
+                     directory of your own (unset SAGEDIAG_SECRETS for the default, or point \
+                     it into a directory only you can write, e.g. made by mktemp -d)",
                     dir.display(),
                     meta.uid()
                 ),

@@ -436,6 +436,7 @@ mod tests {
     }
 
     /// Every file under `dir` whose bytes hold `needle`.
+    #[cfg(unix)]
     fn holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
         std::fs::read_dir(dir)
             .unwrap()

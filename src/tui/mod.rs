@@ -126,7 +126,7 @@ impl Default for Ctx {
 fn log_path() -> Option<std::path::PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "sagediag")?;
     let dir = dirs.state_dir().unwrap_or(dirs.cache_dir()).to_path_buf();
-    std::fs::create_dir_all(&dir).ok()?;
+    engine::files::create_private_dir(&dir).ok()?;
     Some(dir.join("sagediag.log"))
 }
 

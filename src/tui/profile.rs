@@ -65,7 +65,7 @@ pub fn save_to(path: &std::path::Path, p: &Profile) -> std::io::Result<()> {
     all.insert(0, p.clone());
     all.truncate(20);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::engine::files::create_private_dir(dir)?;
     }
     let text = serde_json::to_string_pretty(&all).map_err(std::io::Error::other)?;
     crate::engine::files::write_private(path, text.as_bytes())
