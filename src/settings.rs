@@ -107,8 +107,8 @@ fn line_of_key(src: &str, key: &str) -> Option<usize> {
 
 pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
     let file = path.display().to_string();
-    let src = std::fs::read_to_string(path)
-        .map_err(|e| SettingsError(format!("{file}: cannot read the config file: {e}")))?;
+    let src = crate::engine::files::read_user_file(path, crate::engine::files::CONFIG)
+        .map_err(|e| SettingsError(e.to_string()))?;
     let settings: Settings = toml::from_str(&src).map_err(|e| {
         let msg = e.message().trim().to_string();
         let mut line = e.span().map(|s| line_of(&src, s.start));
@@ -224,7 +224,8 @@ pub fn host_list<'a>(hosts: impl IntoIterator<Item = &'a String>) -> Vec<String>
 
 /// A CA certificate file's PEM text, or why it cannot be used.
 pub fn read_ca(path: &Path) -> Result<String, String> {
-    let pem = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let pem = crate::engine::files::read_user_file(path, crate::engine::files::CA_CERT)
+        .map_err(|e| e.to_string())?;
     if !pem.contains("-----BEGIN CERTIFICATE-----") {
         return Err(format!(
             "{}: not a PEM certificate (-----BEGIN CERTIFICATE-----)",

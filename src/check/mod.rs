@@ -91,8 +91,8 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
                 return Err(Usage("--flow jwt needs --username".into()));
             }
             cfg.private_key_pem = Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| Usage(format!("--private-key {}: {e}", path.display())))?,
+                engine::files::read_user_file(path, engine::files::PRIVATE_KEY)
+                    .map_err(|e| Usage(format!("--private-key {e}")))?,
             );
         }
         Flow::Password if cfg.username.is_none() || cfg.password.is_none() => {
@@ -397,7 +397,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
                 out.har_bodies.name()
             ));
         }
-        match std::fs::write(path, engine::sanitize::text(&markdown).as_bytes()) {
+        match engine::files::write_private(path, engine::sanitize::text(&markdown).as_bytes()) {
             Ok(()) => eprintln!("Report written to {}", path.display()),
             Err(e) => {
                 eprintln!(
@@ -416,7 +416,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             ))
             .unwrap_or_default(),
         );
-        match std::fs::write(path, engine::sanitize::json(&har).as_bytes()) {
+        match engine::files::write_private(path, engine::sanitize::json(&har).as_bytes()) {
             Ok(()) => eprintln!("HAR written to {}", path.display()),
             Err(e) => {
                 eprintln!(

@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod crypto;
 pub mod environment;
 pub mod export;
+pub mod files;
 pub mod findings;
 pub mod http;
 pub mod login;

@@ -12,6 +12,8 @@ use std::sync::{Arc, OnceLock};
 
 use keyring_core::CredentialStore;
 
+use super::files;
+
 /// The keyring's service name: every entry sagediag keeps is under it.
 pub const SERVICE: &str = "sagediag";
 
@@ -150,29 +152,23 @@ fn file_error(path: &Path, what: &str, e: impl std::fmt::Display) -> String {
     format!("{}: {what}: {e}", path.display())
 }
 
-/// Reads the file store; a missing file is empty. A file others can read is refused (as ssh does).
+/// The largest secrets file read (a few hundred bytes per kept secret).
+const FILE_CAP: u64 = 1024 * 1024;
+
+/// Reads the file store; a missing file is empty. Refused (each with what to do): a symbolic
+/// link, at the file or as its directory; a directory others can write; a file that is not ours
+/// or that others can read (as ssh refuses a readable key).
 fn read_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    let dir = files::dir_of(path);
+    match files::check_private_dir(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        r => r.map_err(|e| file_error(path, "cannot use the secrets file", e))?,
+    }
+    let text = match files::read_private(path, FILE_CAP) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Ok(BTreeMap::new()),
         Err(e) => return Err(file_error(path, "cannot read the secrets file", e)),
     };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(|e| file_error(path, "cannot read the secrets file", e))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "{}: the secrets file can be read by others (mode {:o}); refusing to use it. Fix: chmod 600 {}",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            ));
-        }
-    }
     // Only where it went wrong: serde's message can quote the file's text, which holds secrets.
     serde_json::from_str(&text).map_err(|e| {
         format!(
@@ -184,33 +180,41 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
     })
 }
 
+/// The lock file beside `path` (`secrets.json.lock`): kept, never removed (removing a lock file
+/// lets two writers hold "the" lock at once).
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Read-modify-write of the file store under an exclusive lock, so concurrent runs merge rather
+/// than lose entries. `change` says whether it changed anything (nothing is written otherwise);
+/// its answer is returned. The directory is created 0700 when missing.
+fn update_file<T>(
+    path: &Path,
+    change: impl FnOnce(&mut BTreeMap<String, String>) -> (bool, T),
+) -> Result<T, String> {
+    let dir = files::dir_of(path);
+    files::ensure_private_dir(dir)
+        .map_err(|e| file_error(dir, "cannot use the directory of the secrets file", e))?;
+    let lock = lock_path(path);
+    let _held = files::lock_exclusive(&lock)
+        .map_err(|e| file_error(&lock, "cannot lock the secrets file", e))?;
+    let mut all = read_file(path)?;
+    let (changed, answer) = change(&mut all);
+    if changed {
+        write_file(path, &all)?;
+    }
+    Ok(answer)
+}
+
+/// Writes the whole store (temp file created exclusively, fsync, rename, fsync of the
+/// directory). Callers hold the lock ([`update_file`]).
 fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        let mut b = std::fs::DirBuilder::new();
-        b.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            b.mode(0o700);
-        }
-        b.create(dir)
-            .map_err(|e| file_error(dir, "cannot create the directory", e))?;
-    }
     let text = serde_json::to_string_pretty(all).map_err(|e| e.to_string())?;
-    // Written beside, then renamed: a crash never leaves half a file.
-    let tmp = path.with_extension("json.tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    use std::io::Write;
-    opts.open(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
-        .map_err(|e| file_error(&tmp, "cannot write the secrets file", e))?;
-    std::fs::rename(&tmp, path).map_err(|e| file_error(path, "cannot write the secrets file", e))
+    files::write_private(path, text.as_bytes())
+        .map_err(|e| file_error(path, "cannot write the secrets file", e))
 }
 
 fn no_file() -> String {
@@ -271,12 +275,13 @@ impl Vault {
                 .build(SERVICE, account, None)
                 .and_then(|e| e.set_password(secret))
                 .map_err(|e| format!("the {} refused the secret: {e}", keyring_name())),
-            Keep::File => {
-                let path = self.file()?;
-                let mut all = read_file(path)?;
-                all.insert(account.to_string(), secret.to_string());
-                write_file(path, &all)
-            }
+            Keep::File => update_file(self.file()?, |all| {
+                let same = all.get(account).is_some_and(|s| s == secret);
+                if !same {
+                    all.insert(account.to_string(), secret.to_string());
+                }
+                (!same, ())
+            }),
         }
     }
 
@@ -339,12 +344,16 @@ impl Vault {
                 Err(e) => return Err(format!("the {} refused: {e}", keyring_name())),
             }
         }
-        if let Some(path) = self.file.as_deref().filter(|p| p.exists()) {
-            let mut all = read_file(path)?;
-            if all.remove(account).is_some() {
-                write_file(path, &all)?;
-                gone.push(Keep::File);
-            }
+        let removed = |path: &Path| {
+            update_file(path, |all| {
+                let was = all.remove(account).is_some();
+                (was, was)
+            })
+        };
+        if let Some(path) = self.file.as_deref().filter(|p| p.exists())
+            && removed(path)?
+        {
+            gone.push(Keep::File);
         }
         Ok(gone)
     }
@@ -382,7 +391,11 @@ mod tests {
         let path = dir.join("sub").join("secrets.json");
         let mut all = BTreeMap::new();
         all.insert("a".to_string(), "s3cr3t".to_string());
-        write_file(&path, &all).unwrap();
+        update_file(&path, |a| {
+            *a = all.clone();
+            (true, ())
+        })
+        .unwrap();
         assert_eq!(read_file(&path).unwrap(), all);
         #[cfg(unix)]
         {
@@ -406,6 +419,205 @@ mod tests {
         assert!(err.contains("not sagediag's JSON"), "{err}");
         assert!(!err.contains("s3cr3t"), "{err}");
         assert!(read_file(&dir.join("missing.json")).unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A fresh owner-only scratch directory and a vault on a `secrets.json` inside it.
+    fn scratch(name: &str) -> (PathBuf, Vault) {
+        let dir =
+            std::env::temp_dir().join(format!("sagediag-vault-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        files::ensure_private_dir(&dir).unwrap();
+        let vault = Vault {
+            file: Some(dir.join("secrets.json")),
+            keyring: false,
+        };
+        (dir, vault)
+    }
+
+    /// Every file under `dir` whose bytes hold `needle`.
+    #[cfg(unix)]
+    fn holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                std::fs::read(p).is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle))
+            })
+            .collect()
+    }
+
+    /// Another local user pre-creates the temporary file (the old fixed name, as a file open to
+    /// all and as a link to a file of theirs): it never receives the secret.
+    #[cfg(unix)]
+    #[test]
+    fn a_pre_created_temp_file_never_receives_the_secret() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, vault) = scratch("tmp");
+        let planted = dir.join("secrets.json.tmp");
+        std::fs::write(&planted, "").unwrap();
+        std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o666)).unwrap();
+        // The attacker keeps it open: whatever is written into that inode, they read.
+        let mut attacker = std::fs::File::open(&planted).unwrap();
+        let elsewhere =
+            std::env::temp_dir().join(format!("sagediag-vault-attacker-{}", std::process::id()));
+        std::fs::write(&elsewhere, "").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, dir.join("secrets.tmp")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, dir.join(".secrets.json.tmp")).unwrap();
+
+        vault
+            .store(Keep::File, "refresh_token a", "rt-s3cr3t-value")
+            .unwrap();
+        assert_eq!(
+            vault
+                .load(Keep::File, "refresh_token a")
+                .unwrap()
+                .as_deref(),
+            Some("rt-s3cr3t-value")
+        );
+        let mut got = String::new();
+        std::io::Read::read_to_string(&mut attacker, &mut got).unwrap();
+        assert_eq!(got, "", "the attacker's file received nothing");
+        assert_eq!(std::fs::read(&planted).unwrap(), b"");
+        assert_eq!(std::fs::read(&elsewhere).unwrap(), b"");
+        assert_eq!(
+            holding(&dir, "rt-s3cr3t-value"),
+            vec![dir.join("secrets.json")],
+            "only the secrets file holds the secret"
+        );
+        let _ = std::fs::remove_file(&elsewhere);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A symbolic link at the secrets path, or as its directory, is refused with what to do; the
+    /// link's target is untouched.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_secrets_file_or_directory_is_refused() {
+        let (dir, vault) = scratch("link");
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, "the victim's file").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join("secrets.json")).unwrap();
+        let err = vault.store(Keep::File, "a", "s3cr3t").unwrap_err();
+        assert!(err.contains("symbolic link"), "{err}");
+        assert!(!err.contains("s3cr3t"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "the victim's file"
+        );
+        let err = vault.load(Keep::File, "a").unwrap_err();
+        assert!(err.contains("symbolic link"), "{err}");
+
+        let real = dir.join("real");
+        files::ensure_private_dir(&real).unwrap();
+        let linked = dir.join("linked");
+        std::os::unix::fs::symlink(&real, &linked).unwrap();
+        let via_link = Vault {
+            file: Some(linked.join("secrets.json")),
+            keyring: false,
+        };
+        let err = via_link.store(Keep::File, "a", "s3cr3t").unwrap_err();
+        assert!(err.contains("is a symbolic link"), "{err}");
+        assert!(err.contains("give the real path"), "{err}");
+        assert_eq!(
+            std::fs::read_dir(&real).unwrap().count(),
+            0,
+            "nothing written"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A directory others can write (they could swap the file) is refused, with the chmod.
+    #[cfg(unix)]
+    #[test]
+    fn a_secrets_directory_others_can_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, vault) = scratch("open");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = vault.store(Keep::File, "a", "s3cr3t").unwrap_err();
+        assert!(
+            err.contains(&format!("chmod 700 {}", dir.display())),
+            "{err}"
+        );
+        assert!(!dir.join("secrets.json").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    const WRITER_ENV: &str = "SAGEDIAG_TEST_VAULT_WRITER";
+
+    /// The body of a child process in `concurrent_writers_lose_no_entry` (does nothing unless
+    /// started by it): keeps one entry in the file named by the environment.
+    #[test]
+    fn vault_writer_child() {
+        let Some(spec) = std::env::var_os(WRITER_ENV) else {
+            return;
+        };
+        let spec = spec.to_string_lossy().into_owned();
+        let (file, name) = spec.split_once('\n').unwrap();
+        let vault = Vault {
+            file: Some(PathBuf::from(file)),
+            keyring: false,
+        };
+        vault
+            .store(Keep::File, name, &format!("secret of {name}"))
+            .unwrap();
+    }
+
+    /// Writers at once, as threads and as processes, 30 rounds: every entry is there afterwards.
+    #[test]
+    fn concurrent_writers_lose_no_entry() {
+        let (dir, vault) = scratch("race");
+        let path = vault.file.clone().unwrap();
+        let exe = std::env::current_exe().unwrap();
+        for round in 0..30 {
+            let _ = std::fs::remove_file(&path);
+            let children: Vec<_> = (0..3)
+                .map(|i| {
+                    std::process::Command::new(&exe)
+                        .args([
+                            "--exact",
+                            "engine::vault::tests::vault_writer_child",
+                            "--quiet",
+                        ])
+                        .env(
+                            WRITER_ENV,
+                            format!("{}\nprocess {round}.{i}", path.display()),
+                        )
+                        .stdout(std::process::Stdio::null())
+                        .spawn()
+                        .unwrap()
+                })
+                .collect();
+            std::thread::scope(|s| {
+                for i in 0..4 {
+                    let vault = vault.clone();
+                    s.spawn(move || {
+                        let name = format!("thread {round}.{i}");
+                        vault
+                            .store(Keep::File, &name, &format!("secret of {name}"))
+                            .unwrap();
+                    });
+                }
+            });
+            for mut c in children {
+                assert!(
+                    c.wait().unwrap().success(),
+                    "round {round}: a writer failed"
+                );
+            }
+            let all = read_file(&path).unwrap();
+            for name in (0..4)
+                .map(|i| format!("thread {round}.{i}"))
+                .chain((0..3).map(|i| format!("process {round}.{i}")))
+            {
+                assert_eq!(
+                    all.get(&name).map(String::as_str),
+                    Some(format!("secret of {name}").as_str()),
+                    "round {round}: {name} lost; kept {:?}",
+                    all.keys().collect::<Vec<_>>()
+                );
+            }
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

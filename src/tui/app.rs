@@ -237,8 +237,11 @@ impl Form {
                     "The JWT flow needs the private key file (PEM) whose certificate is on the connected app: step 2, Private key file.",
                 )?;
                 let path = path.trim();
-                let pem = std::fs::read_to_string(path)
-                    .map_err(|e| format!("Private key file {path}: {e}"))?;
+                let pem = crate::engine::files::read_user_file(
+                    std::path::Path::new(path),
+                    crate::engine::files::PRIVATE_KEY,
+                )
+                .map_err(|e| format!("Private key file {e}"))?;
                 if !pem.contains("PRIVATE KEY-----") {
                     return Err(format!(
                         "Private key file {path}: not a PEM private key (-----BEGIN PRIVATE KEY-----)"

@@ -137,7 +137,7 @@ impl Default for Ctx {
 fn log_path() -> Option<std::path::PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "sagediag")?;
     let dir = dirs.state_dir().unwrap_or(dirs.cache_dir()).to_path_buf();
-    std::fs::create_dir_all(&dir).ok()?;
+    engine::files::create_private_dir(&dir).ok()?;
     Some(dir.join("sagediag.log"))
 }
 
@@ -153,11 +153,7 @@ pub async fn run(
     let mut ctx = Ctx::new();
     ctx.osc52 = true;
     if let Some(path) = log_path() {
-        ctx.log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .ok();
+        ctx.log = engine::files::append_private(&path).ok();
         app.log_path = Some(path.display().to_string());
     }
     if demo.is_none() {
@@ -498,7 +494,10 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             ));
             let md_text = engine::sanitize::text(&md_text).into_owned();
             app.status = Some(
-                match (std::fs::write(&md, md_text), std::fs::write(&har, har_text)) {
+                match (
+                    engine::files::write_private(std::path::Path::new(&md), md_text.as_bytes()),
+                    engine::files::write_private(std::path::Path::new(&har), har_text.as_bytes()),
+                ) {
                     (Ok(()), Ok(())) => format!(
                         "Wrote {md} and {har} (secrets redacted; HAR bodies: {}, har_bodies in the config file changes it).",
                         bodies.name()
