@@ -1116,3 +1116,82 @@ fn keep_secrets_keyring_without_a_keyring_offers_file_or_memory() {
     assert!(!err.contains("not-kept-anywhere"));
     assert!(!file.exists(), "no silent fallback to the file");
 }
+
+/// `--har-bodies`: `shape` (the default) keeps the Sage People records' structure and field
+/// names with every value replaced; `full` keeps them; `none` keeps no body. The report says which.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn har_bodies_shape_full_none() {
+    let sim = start("healthy").await;
+    let cfg = sim.running.org.scenario.data.clone();
+    let first = sagediag::sim::data::Entity::Employees.record(&cfg, 0);
+    let hr_value = first["lastName"]
+        .as_str()
+        .or(first["emailAddress"].as_str())
+        .expect("a string value in the first employee")
+        .to_string();
+    let dir = std::env::temp_dir().join(format!("sagediag-harbodies-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let probe_body = |har: &Value| -> Option<String> {
+        har["log"]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| {
+                e["request"]["url"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/services/apexrest/spapi/v4/employees")
+                    && e["response"]["status"] == 200
+            })
+            .and_then(|e| {
+                e["response"]["content"]["text"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+    };
+    for mode in ["default", "full", "none"] {
+        let (md, har) = (
+            dir.join(format!("{mode}.md")),
+            dir.join(format!("{mode}.har")),
+        );
+        let mut args = vec![
+            "--report",
+            md.to_str().unwrap(),
+            "--har",
+            har.to_str().unwrap(),
+        ];
+        if mode != "default" {
+            args.extend(["--har-bodies", mode]);
+        }
+        let run = check(&sim, &args).await;
+        assert_eq!(run.json["outcome"], "pass");
+        let text = std::fs::read_to_string(&har).unwrap();
+        let har_json: Value = serde_json::from_str(&text).unwrap();
+        let report = std::fs::read_to_string(&md).unwrap();
+        let named = if mode == "default" { "shape" } else { mode };
+        assert!(
+            report.contains(&format!("carries bodies as `{named}`")),
+            "{report}"
+        );
+        match mode {
+            "default" => {
+                let body: Value = serde_json::from_str(&probe_body(&har_json).unwrap()).unwrap();
+                let rec = &body["data"][0];
+                assert!(
+                    rec.get("emailAddress").is_some(),
+                    "field names kept: {body}"
+                );
+                assert_eq!(body["data"].as_array().unwrap().len(), 200, "counts kept");
+                assert!(!text.contains(&hr_value), "no HR value in a shape HAR");
+                // The token exchange (not Sage People data) is kept as captured.
+                assert!(text.contains("grant_type=authorization_code"));
+            }
+            "full" => assert!(probe_body(&har_json).unwrap().contains(&hr_value)),
+            _ => {
+                assert!(probe_body(&har_json).is_none());
+                assert!(!text.contains(&hr_value));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
