@@ -529,15 +529,6 @@ fn progress(e: &Event, _interactive: bool) {
     }
 }
 
-fn mark(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "PASS ✓",
-        Status::Fail => "FAIL ✗",
-        Status::Warn => "WARN !",
-        Status::Skip => "SKIP -",
-    }
-}
-
 /// The human report: permission sets, org checks, findings with fixes.
 pub fn human(r: &Report) -> String {
     let mut s = String::new();
@@ -573,7 +564,7 @@ pub fn human(r: &Report) -> String {
         };
         s.push_str(&format!(
             "  {}  {:<34} {:<4} {:<28} {:>4} {:>6} ms  {:<12} {:<12} {}\n",
-            mark(e.status),
+            e.status.mark(),
             e.permission_set,
             e.method,
             e.path.trim_start_matches(engine::SAGE_BASE),
@@ -581,7 +572,7 @@ pub fn human(r: &Report) -> String {
             e.latency_ms,
             records,
             assigned,
-            e.finding.unwrap_or("")
+            e.finding.map(|c| c.as_str()).unwrap_or("")
         ));
     }
     s.push_str("\nOrg\n");

@@ -1,6 +1,7 @@
 //! Step 1 and 2: the environment (login URL, DNS, TCP, TLS, proxy, "is this Salesforce") and
 //! the shape of the credentials.
 
+use super::findings::Code;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -152,7 +153,7 @@ pub async fn preflight(run: &mut Run) -> String {
     let base = run.login_url.clone();
     let Ok(u) = url::Url::parse(&base) else {
         run.raise(Finding::new(
-            "LOGIN_URL_INVALID",
+            Code::LOGIN_URL_INVALID,
             format!("`{base}` is not a URL"),
             vec![],
         ));
@@ -176,7 +177,7 @@ pub async fn preflight(run: &mut Run) -> String {
             Ok(Ok(a)) => a.collect(),
             Ok(Err(e)) => {
                 run.raise(Finding::new(
-                    "HOST_UNREACHABLE",
+                    Code::HOST_UNREACHABLE,
                     format!("DNS lookup of {host} failed: {e}"),
                     vec![],
                 ));
@@ -184,7 +185,7 @@ pub async fn preflight(run: &mut Run) -> String {
             }
             Err(_) => {
                 run.raise(Finding::new(
-                    "HOST_UNREACHABLE",
+                    Code::HOST_UNREACHABLE,
                     format!(
                         "DNS lookup of {host} got no answer within {:?}",
                         run.cfg.timeout
@@ -221,7 +222,7 @@ pub async fn preflight(run: &mut Run) -> String {
             Ok(Ok(a)) => notes.push(format!("TCP {} ({} ms)", a, started.elapsed().as_millis())),
             Ok(Err(e)) => {
                 run.raise(Finding::new(
-                    "HOST_UNREACHABLE",
+                    Code::HOST_UNREACHABLE,
                     format!("TCP connection to {host}:{port} failed: {e}"),
                     vec![],
                 ));
@@ -229,7 +230,7 @@ pub async fn preflight(run: &mut Run) -> String {
             }
             Err(_) => {
                 run.raise(Finding::new(
-                    "HOST_UNREACHABLE",
+                    Code::HOST_UNREACHABLE,
                     format!("TCP connection to {host}:{port} got no answer"),
                     vec![],
                 ));
@@ -277,7 +278,7 @@ pub async fn preflight(run: &mut Run) -> String {
                         "something that is not Salesforce's version list"
                     };
                     run.raise(Finding::new(
-                        "NOT_SALESFORCE",
+                        Code::NOT_SALESFORCE,
                         format!(
                             "GET {base}/services/data/ answered {} with {what}: {}",
                             resp.status,
@@ -303,15 +304,14 @@ pub fn credential_shapes(run: &mut Run) -> String {
     if key != key.trim() || key.contains(['\n', '\r', ' ', '\t']) {
         run.raise(
             Finding::new(
-                "CREDENTIAL_FORMAT",
+                Code::CREDENTIAL_FORMAT,
                 "The consumer key contains whitespace or a line break (from pasting?).",
                 vec![],
             )
             .titled("The consumer key contains whitespace"),
         );
     } else if !key.starts_with("3MVG") || !(60..=120).contains(&key.len()) {
-        run.raise(Finding::new(
-            "CREDENTIAL_FORMAT",
+        run.raise(Finding::new(Code::CREDENTIAL_FORMAT,
             format!("The consumer key is {} characters and starts `{}`; Salesforce consumer keys usually start 3MVG and are about 85 characters.", key.len(), key.chars().take(4).collect::<String>()),
             vec![],
         ).titled("The consumer key does not look like a Salesforce consumer key"));
@@ -330,7 +330,7 @@ pub fn credential_shapes(run: &mut Run) -> String {
         if secret != secret.trim() || secret.contains(['\n', '\r']) {
             run.raise(
                 Finding::new(
-                    "CREDENTIAL_FORMAT",
+                    Code::CREDENTIAL_FORMAT,
                     "The consumer secret has leading or trailing whitespace or a line break.",
                     vec![],
                 )

@@ -203,15 +203,6 @@ pub fn har_with(exchanges: &[Exchange], mode: HarBodies) -> Value {
     }})
 }
 
-fn mark(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "PASS ✓",
-        Status::Fail => "FAIL ✗",
-        Status::Warn => "WARN !",
-        Status::Skip => "SKIP –",
-    }
-}
-
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
@@ -243,7 +234,7 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
     for e in &r.endpoints {
         s.push_str(&format!(
             "| {} | {} | `{} {}` | {} | {} | {} | {} | {} |\n",
-            mark(e.status),
+            e.status.mark(),
             e.permission_set,
             e.method,
             e.path,
@@ -377,7 +368,7 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
         s.push_str(&format!(
             "| {} | {} | {} | {} |\n",
             st.title,
-            mark(st.status),
+            st.status.mark(),
             st.duration_ms,
             cell(&st.summary)
         ));

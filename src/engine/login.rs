@@ -1,6 +1,7 @@
 //! Step 3 and 4: logging in by one of the flows, then checking the token (signature, identity,
 //! userinfo, introspection, scopes, and a real refresh).
 
+use super::findings::Code;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -34,7 +35,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
         Flow::Jwt => {
             let Some(pem) = run.cfg.private_key_pem.clone() else {
                 run.raise(Finding::new(
-                    "JWT_ASSERTION_INVALID",
+                    Code::JWT_ASSERTION_INVALID,
                     "No private key was given (--private-key FILE).",
                     vec![],
                 ));
@@ -42,7 +43,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             };
             let Some(user) = run.cfg.username.clone() else {
                 run.raise(Finding::new(
-                    "JWT_ASSERTION_INVALID",
+                    Code::JWT_ASSERTION_INVALID,
                     "No username was given (--username).",
                     vec![],
                 ));
@@ -62,7 +63,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             {
                 Ok(a) => a,
                 Err(e) => {
-                    run.raise(Finding::new("JWT_ASSERTION_INVALID", e, vec![]));
+                    run.raise(Finding::new(Code::JWT_ASSERTION_INVALID, e, vec![]));
                     return None;
                 }
             };
@@ -82,11 +83,11 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             // The request owns its form, so the borrow of `run` ends here.
             let req = Request::post_form(token_url(&base), &form);
             let tokens = send_token(run, req).await;
-            if run.has("CLIENT_CREDENTIALS_WRONG_HOST")
+            if run.has(Code::CLIENT_CREDENTIALS_WRONG_HOST)
                 && let Some(f) = run
                     .findings
                     .iter_mut()
-                    .find(|f| f.code == "CLIENT_CREDENTIALS_WRONG_HOST")
+                    .find(|f| f.code == Code::CLIENT_CREDENTIALS_WRONG_HOST)
             {
                 f.detail.push_str(&format!(" The request went to {base}."));
             }
@@ -96,7 +97,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             let (Some(user), Some(pw)) = (run.cfg.username.clone(), run.cfg.password.clone())
             else {
                 run.raise(Finding::new(
-                    "AUTHENTICATION_FAILURE",
+                    Code::AUTHENTICATION_FAILURE,
                     "The password flow needs --username and a password (SAGEDIAG_PASSWORD).",
                     vec![],
                 ));
@@ -117,7 +118,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
         Flow::Refresh => {
             let Some(rt) = run.cfg.refresh_token.clone() else {
                 run.raise(Finding::new(
-                    "REFRESH_TOKEN_MISSING",
+                    Code::REFRESH_TOKEN_MISSING,
                     "No refresh token was given (SAGEDIAG_REFRESH_TOKEN or --refresh-token).",
                     vec![],
                 ));
@@ -131,7 +132,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             let (Some(at), Some(instance)) =
                 (run.cfg.access_token.clone(), run.cfg.instance_url.clone())
             else {
-                run.raise(Finding::new("SESSION_INVALID", "The token flow needs an access token (SAGEDIAG_ACCESS_TOKEN) and --instance-url.", vec![]));
+                run.raise(Finding::new(Code::SESSION_INVALID, "The token flow needs an access token (SAGEDIAG_ACCESS_TOKEN) and --instance-url.", vec![]));
                 return None;
             };
             Some(Tokens {
@@ -160,7 +161,7 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
             classify::api_error(resp, None)
         } else {
             Finding::new(
-                "UNEXPECTED_RESPONSE",
+                Code::UNEXPECTED_RESPONSE,
                 format!(
                     "The token endpoint answered {} with {}: {}",
                     resp.status,
@@ -228,8 +229,7 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
             };
             let host = refusal.host().unwrap_or("(no host)").to_string();
             run.raise(
-                Finding::new(
-                    "TOKEN_HOST_UNTRUSTED",
+                Finding::new(Code::TOKEN_HOST_UNTRUSTED,
                     format!(
                         "The token response's `{field}` ({url}) {why}. sagediag stopped before sending the token anywhere. If {host} is yours, run again with --trust-host {host}."
                     ),
@@ -278,7 +278,7 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     let (verifier, state) = match (crypto::random_urlsafe(64), crypto::random_urlsafe(16)) {
         (Ok(v), Ok(s)) => (v, s),
         (Err(e), _) | (_, Err(e)) => {
-            run.raise(Finding::new("UNEXPECTED_RESPONSE", e, vec![]));
+            run.raise(Finding::new(Code::UNEXPECTED_RESPONSE, e, vec![]));
             return None;
         }
     };
@@ -344,7 +344,7 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     }
     if params.get("state") != Some(&state) {
         run.raise(
-            Finding::new("UNEXPECTED_RESPONSE", "The callback's state does not match the one sent: it belongs to another login attempt, or was tampered with.", vec![id])
+            Finding::new(Code::UNEXPECTED_RESPONSE, "The callback's state does not match the one sent: it belongs to another login attempt, or was tampered with.", vec![id])
                 .titled("The callback's state does not match"),
         );
         return None;
@@ -356,7 +356,7 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     }
     let Some(code) = params.get("code").cloned() else {
         run.raise(Finding::new(
-            "UNEXPECTED_RESPONSE",
+            Code::UNEXPECTED_RESPONSE,
             "The callback carried neither a code nor an error.",
             vec![id],
         ));
@@ -460,7 +460,7 @@ async fn wait_for_person(
                 )
             };
             run.raise(
-                Finding::new("TIMEOUT", detail, vec![]).titled("The login was not completed"),
+                Finding::new(Code::TIMEOUT, detail, vec![]).titled("The login was not completed"),
             );
             None
         }
@@ -715,7 +715,7 @@ async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
         if tokio::time::Instant::now() >= deadline {
             run.raise(
                 Finding::new(
-                    "TIMEOUT",
+                    Code::TIMEOUT,
                     "Nobody approved the device code in time.",
                     vec![id],
                 )
@@ -789,8 +789,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         if crypto::signature_valid(secret, id, at, sig) {
             notes.push("signature verified".to_string());
         } else {
-            run.raise(Finding::new(
-                "SIGNATURE_INVALID",
+            run.raise(Finding::new(Code::SIGNATURE_INVALID,
                 "HMAC-SHA256(consumer secret, id + issued_at) does not match the token response's signature.",
                 tokens.response_id.into_iter().collect(),
             ));
@@ -886,7 +885,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
     if let Some(scope) = &tokens.scope {
         if !scope.split_whitespace().any(|s| s == "api" || s == "full") {
             run.raise(Finding::new(
-                "API_SCOPE_MISSING",
+                Code::API_SCOPE_MISSING,
                 format!("Granted scopes: {scope}."),
                 tokens.response_id.into_iter().collect(),
             ));
@@ -898,7 +897,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         run.refresh_token_issued = Some(old_refresh.is_some());
         match (old_refresh, refreshed) {
             (None, _) => run.raise(Finding::new(
-                "REFRESH_TOKEN_MISSING",
+                Code::REFRESH_TOKEN_MISSING,
                 format!(
                     "The token response has no refresh_token; granted scopes: {}.",
                     tokens.scope.clone().unwrap_or_else(|| "?".into())
@@ -929,7 +928,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                         }
                     }
                     None if run.findings.len() == before => run.raise(Finding::new(
-                        "REFRESH_TOKEN_EXPIRED",
+                        Code::REFRESH_TOKEN_EXPIRED,
                         "The refresh failed.",
                         vec![rid],
                     )),

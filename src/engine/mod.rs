@@ -22,7 +22,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 pub use environment::Environment;
-pub use findings::{Finding, Severity};
+pub use findings::{Code, Finding, Severity};
 
 /// The seven Sage People API endpoints and the permission set gating each.
 pub const ENDPOINTS: [EndpointDef; 7] = [
@@ -214,6 +214,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as shown in tables and reports: a word and a mark.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS ✓",
+            Status::Fail => "FAIL ✗",
+            Status::Warn => "WARN !",
+            Status::Skip => "SKIP -",
+        }
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             Status::Pass => "PASS",
@@ -368,7 +378,7 @@ pub struct EndpointResult {
     pub latency_ms: u64,
     pub records: Option<usize>,
     /// The finding code explaining a failure.
-    pub finding: Option<&'static str>,
+    pub finding: Option<Code>,
     /// What the assignment query says: assigned or not (None: not known).
     pub assigned: Option<bool>,
     pub request_id: Option<u64>,
@@ -518,7 +528,7 @@ impl Run {
         self.findings.push(f);
     }
 
-    pub fn has(&self, code: &str) -> bool {
+    pub fn has(&self, code: Code) -> bool {
         self.findings.iter().any(|f| f.code == code)
     }
 
@@ -589,7 +599,7 @@ pub async fn run(
         Err(e) => {
             let mut r = empty_report(&cfg);
             r.findings
-                .push(Finding::new("UNEXPECTED_RESPONSE", e, vec![]));
+                .push(Finding::new(Code::UNEXPECTED_RESPONSE, e, vec![]));
             r.outcome = "fail";
             r
         }
@@ -749,8 +759,7 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
             let n = run.findings.len();
             let c = coverage::coverage(run, &tokens, limit).await;
             if c.missing_email > 0 || c.duplicate_emails > 0 {
-                run.raise(Finding::new(
-                    "SYNC_KEY_PROBLEMS",
+                run.raise(Finding::new(Code::SYNC_KEY_PROBLEMS,
                     format!(
                         "Of {} employees, {} have no email and {} emails are shared by {} records; {} leavers still hold a work email.",
                         c.employees, c.missing_email, c.duplicate_emails, c.records_with_duplicate_email, c.leavers_with_email

@@ -1474,7 +1474,8 @@ impl App {
         };
         let about = |f: &Finding| {
             old.request_id.is_some_and(|id| f.request_ids == [id])
-                || (f.code == "PERMISSION_SET_MISSING" && f.title.contains(old.permission_set))
+                || (f.code == crate::engine::Code::PERMISSION_SET_MISSING
+                    && f.title.contains(old.permission_set))
         };
         self.status = Some(format!(
             "Re-probed {}: {}{}",

@@ -313,7 +313,7 @@ where
                         let refresh = session.as_ref().and_then(|s| s.refresh_token.clone());
                         let logged_in = session.is_some();
                         ctx.session = session;
-                        ctx.log_line(&format!("run finished: {} ({} findings: {})", report.outcome, report.findings.len(), report.findings.iter().map(|f| f.code).collect::<Vec<_>>().join(", ")));
+                        ctx.log_line(&format!("run finished: {} ({} findings: {})", report.outcome, report.findings.len(), report.findings.iter().map(|f| f.code.as_str()).collect::<Vec<_>>().join(", ")));
                         app.on_report(report);
                         if logged_in {
                             effect = app.on_session(refresh);
