@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::cli::{CheckArgs, OnOff};
 use crate::engine::vault::{self, Keep, Kind, Vault};
-use crate::engine::{self, Config, Environment, Event, Flow, Report, Session, Severity, Status};
+use crate::engine::{self, Config, Environment, Event, Flow, Report, Session, Severity};
 
 /// A usage error: what to change.
 pub struct Usage(pub String);

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::http::Exchange;
-use super::{Report, Severity, Status};
+use super::{Report, Severity};
 
 /// `2026-11-22T20:53:11.123Z` from milliseconds since the epoch.
 pub fn iso8601(unix_ms: u64) -> String {
