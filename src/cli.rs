@@ -29,6 +29,11 @@ pub struct Cli {
     /// screen). Repeatable.
     #[arg(long, value_name = "HOST")]
     pub insecure_host: Vec<String>,
+    /// How much the log says: error, warn, info, debug, trace, or per target
+    /// (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory;
+    /// `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +157,10 @@ pub struct CheckArgs {
     /// Print one JSON document instead of the human report.
     #[arg(long)]
     pub json: bool,
+    /// Also log every request, step and finding to stderr (tracing; --log-level or RUST_LOG
+    /// sets how much).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Seconds each request may take. [default: the config file's `timeout_secs`, else 30]
     #[arg(long)]
     pub timeout: Option<u64>,

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod cli;
 pub mod engine;
+pub mod logging;
 pub mod settings;
 pub mod sim;
 pub mod tui;

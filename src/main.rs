@@ -9,6 +9,19 @@ use sagediag::sim::{self, Scenario};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let tls = (cli.ca_cert, cli.insecure_host);
+    if let Err(e) = sagediag::logging::filter(cli.log_level.as_deref(), "info") {
+        eprintln!("sagediag: --log-level: {e}");
+        return ExitCode::from(2);
+    }
+    // Kept until main returns: dropping it flushes the log.
+    let _log = match &cli.command {
+        Some(Command::Check(a)) if a.verbose => {
+            sagediag::logging::to_stderr(cli.log_level.as_deref()).ok()
+        }
+        Some(Command::Demo(_)) | None => sagediag::logging::default_log_path()
+            .and_then(|p| sagediag::logging::to_file(&p, cli.log_level.as_deref()).ok()),
+        _ => None,
+    };
     match cli.command {
         Some(Command::Sim(args)) => run_sim(args),
         Some(Command::Check(mut args)) => {

@@ -1195,3 +1195,20 @@ async fn har_bodies_shape_full_none() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `--verbose`: the engine's tracing events on stderr — requests, steps, findings — with no
+/// secret in them; `--log-level` narrows them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_logs_requests_steps_and_findings_without_secrets() {
+    let sim = start("missing-permission-sets").await;
+    let run = check(&sim, &["--verbose"]).await;
+    let stderr = String::from_utf8_lossy(&run.out.stderr).to_string();
+    assert!(stderr.contains("request sent"), "{stderr}");
+    assert!(stderr.contains("/services/oauth2/token"), "{stderr}");
+    assert!(stderr.contains("step finished"), "{stderr}");
+    assert!(stderr.contains("PERMISSION_SET_MISSING"), "{stderr}");
+    assert_no_secrets(&sim, &run, "--verbose");
+    let quiet = check(&sim, &["--verbose", "--log-level", "warn"]).await;
+    let stderr = String::from_utf8_lossy(&quiet.out.stderr).to_string();
+    assert!(!stderr.contains("request sent"), "{stderr}");
+}

@@ -418,10 +418,12 @@ impl Client {
             }
             id
         };
+        let logged_url = self.capture_line(&redact_url(&req.url));
+        tracing::debug!(id, method = %method, url = %logged_url, "request sent");
         self.emit(Event::RequestSent {
             id,
             method: method.clone(),
-            url: self.scrub(&redact_url(&req.url)),
+            url: logged_url,
         });
         // An oversized body is read only up to the cap; its status, headers and first bytes
         // still go to the log as the evidence.
@@ -491,6 +493,18 @@ impl Client {
                     }
                     Err(f) => entry.error = Some(self.capture_line(&f.to_string())),
                 }
+            }
+        }
+        match &result {
+            Ok(r) => tracing::debug!(
+                id,
+                status = r.status,
+                ms = duration.as_millis() as u64,
+                bytes = r.body.len(),
+                "response"
+            ),
+            Err(f) => {
+                tracing::info!(id, ms = duration.as_millis() as u64, failure = %sanitize::line(&self.scrub(&f.to_string())), "no response")
             }
         }
         match &result {

@@ -524,6 +524,7 @@ impl Run {
             }
             return;
         }
+        tracing::info!(code = %f.code, severity = ?f.severity, title = %f.title, requests = ?f.request_ids, "finding");
         self.emit(Event::Finding(f.clone()));
         self.findings.push(f);
     }
@@ -533,6 +534,7 @@ impl Run {
     }
 
     fn step_start(&self, step: StepId) -> Instant {
+        tracing::info!(step = step.title(), "step started");
         self.emit(Event::StepStarted { step });
         Instant::now()
     }
@@ -550,6 +552,7 @@ impl Run {
             None,
         );
         let duration_ms = started.elapsed().as_millis() as u64;
+        tracing::info!(step = step.title(), status = status.word(), duration_ms, summary = %summary, "step finished");
         self.emit(Event::StepFinished {
             step,
             status,

@@ -7,7 +7,7 @@ pub mod app;
 pub mod profile;
 pub mod ui;
 
-use std::io::{self, Write};
+use std::io;
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, KeyEventKind};
@@ -43,7 +43,6 @@ pub struct Ctx {
     pub autoplay_delay: Duration,
     /// Write OSC 52 to stdout on copy (off for a test backend).
     pub osc52: bool,
-    log: Option<std::fs::File>,
     /// Every drawn frame as text, for tests that watch the real loop.
     pub frames: Option<tokio::sync::watch::Sender<String>>,
     /// Answers of the secret stores, whose calls block and so run beside the loop.
@@ -65,7 +64,6 @@ impl Ctx {
             autoplay_at: None,
             autoplay_delay: Duration::from_millis(1200),
             osc52: false,
-            log: None,
             frames: None,
             vault_tx,
             vault_rx,
@@ -75,18 +73,7 @@ impl Ctx {
     /// One line of the console's log file: a timestamp, then the text through the sanitiser
     /// (server text never reaches the file raw).
     fn log_line(&mut self, line: &str) {
-        if let Some(f) = self.log.as_mut() {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0);
-            let _ = writeln!(
-                f,
-                "{} {}",
-                engine::export::iso8601(now),
-                engine::sanitize::line(line)
-            );
-        }
+        tracing::info!(target: "sagediag::console", "{}", engine::sanitize::line(line));
     }
 
     /// Starts (or restarts) the demo org on a free loopback port with a shipped scenario.
@@ -134,13 +121,6 @@ impl Default for Ctx {
     }
 }
 
-fn log_path() -> Option<std::path::PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "sagediag")?;
-    let dir = dirs.state_dir().unwrap_or(dirs.cache_dir()).to_path_buf();
-    engine::files::create_private_dir(&dir).ok()?;
-    Some(dir.join("sagediag.log"))
-}
-
 /// Runs the console in the real terminal until the user quits.
 pub async fn run(
     demo: Option<DemoOptions>,
@@ -152,10 +132,8 @@ pub async fn run(
     app.apply_settings(&settings);
     let mut ctx = Ctx::new();
     ctx.osc52 = true;
-    if let Some(path) = log_path() {
-        ctx.log = engine::files::append_private(&path).ok();
-        app.log_path = Some(path.display().to_string());
-    }
+    // The log file itself is tracing's (set up by main before the console starts).
+    app.log_path = crate::logging::default_log_path().map(|p| p.display().to_string());
     if demo.is_none() {
         app.profiles = profile::load();
         if let Some(p) = app.profiles.first().cloned() {
