@@ -40,18 +40,13 @@ pub fn random_from(alphabet: &[u8], len: usize) -> String {
 pub fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, String> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = pem
-        .find(&begin)
-        .ok_or_else(|| format!("no `{begin}` line"))?
-        + begin.len();
-    let stop = pem[start..]
-        .find(&end)
-        .ok_or_else(|| format!("no `{end}` line"))?
-        + start;
-    let b64: String = pem[start..stop]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let (_, after) = pem
+        .split_once(begin.as_str())
+        .ok_or_else(|| format!("no `{begin}` line"))?;
+    let (body, _) = after
+        .split_once(end.as_str())
+        .ok_or_else(|| format!("no `{end}` line"))?;
+    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
     STANDARD
         .decode(b64)
         .map_err(|e| format!("the PEM body is not base64: {e}"))

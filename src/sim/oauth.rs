@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::crypto;
 use super::scenario::{OrgKind, PermittedUsers};
-use super::state::{CODE_TTL_MS, DeviceAuth, Org};
+use super::state::{CODE_TTL_MS, DEVICE_TTL_MS, DeviceAuth, Org};
 
 type Params = HashMap<String, String>;
 
@@ -561,8 +561,16 @@ fn jwt_grant(org: &Org, form: &Params) -> Response {
     if !aud_ok {
         return bad("invalid_grant", "audience is invalid");
     }
-    let exp = claims["exp"].as_u64().unwrap_or(0);
-    if exp * 1000 <= org.now_ms() {
+    // A number, or a numeric string as simple-salesforce sends it (`f'{exp.timestamp():.0f}'`).
+    let exp = match &claims["exp"] {
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    }
+    .unwrap_or(0);
+    if exp.saturating_mul(1000) <= org.now_ms() {
         return bad("invalid_grant", "expired authorization code");
     }
     let Some((user, cfg)) = claims["sub"].as_str().and_then(|u| org.scenario.user(u)) else {
@@ -596,7 +604,9 @@ fn device_start(org: &Org, client_id: Option<&str>, form: &Params) -> Response {
     let device_code = crypto::random_token(32);
     let user_code = crypto::random_from(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 8);
     let issued = org.now_ms();
-    org.lock().device.insert(
+    let mut inner = org.lock();
+    org.make_room(&mut inner, issued);
+    inner.device.insert(
         device_code.clone(),
         DeviceAuth {
             user_code: user_code.clone(),
@@ -609,6 +619,7 @@ fn device_start(org: &Org, client_id: Option<&str>, form: &Params) -> Response {
             done: false,
         },
     );
+    drop(inner);
     token_ok(json!({
         "device_code": device_code,
         "user_code": user_code,
@@ -620,7 +631,7 @@ fn device_start(org: &Org, client_id: Option<&str>, form: &Params) -> Response {
 fn device_poll(org: &Org, form: &Params) -> Response {
     let code = form.get("code").cloned().unwrap_or_default();
     let now = org.now_ms();
-    let interval = org.scenario.org.device_interval_secs * 1000;
+    let interval = org.scenario.org.device_interval_secs.saturating_mul(1000);
     let auto_after = org.scenario.org.device_auto_approve_after_polls;
     let auto_user = org
         .scenario
@@ -632,7 +643,7 @@ fn device_poll(org: &Org, form: &Params) -> Response {
         let Some(d) = inner.device.get_mut(&code) else {
             return bad("invalid_grant", "invalid device code");
         };
-        if d.done || now.saturating_sub(d.issued) > 10 * 60 * 1000 {
+        if d.done || now.saturating_sub(d.issued) > DEVICE_TTL_MS {
             return bad("invalid_grant", "expired device code");
         }
         if d.last_poll

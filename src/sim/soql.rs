@@ -252,8 +252,13 @@ fn lit_matches(v: &Value, lit: &Lit) -> bool {
         (Value::Null, Lit::Null) => true,
         // Salesforce compares ids 15/18 and text case-insensitively.
         (Value::String(s), Lit::Str(l)) => {
+            // Never slice by byte offset: accented data makes a 15-byte cut fall inside a
+            // character.
             s.eq_ignore_ascii_case(l)
-                || (s.len() == 18 && l.len() == 15 && s[..15].eq_ignore_ascii_case(l))
+                || s.to_lowercase() == l.to_lowercase()
+                || (s.len() == 18
+                    && l.len() == 15
+                    && s.get(..15).is_some_and(|p| p.eq_ignore_ascii_case(l)))
         }
         (Value::Bool(b), Lit::Bool(l)) => b == l,
         (Value::Number(n), Lit::Num(l)) => n.as_f64() == Some(*l),
