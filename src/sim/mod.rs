@@ -264,6 +264,7 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route("/_sim/state", get(sim_state))
         .merge(api)
         .fallback(not_found)
+        .layer(middleware::from_fn(rest::retired_guard))
         .layer(middleware::from_fn_with_state(org.clone(), faults::inject))
         .with_state(org);
     if log {

@@ -176,7 +176,11 @@ fn check_authorize(org: &Org, q: &Params) -> Result<(String, Vec<String>), Respo
         ));
     }
     let Ok(scopes) = grant_scopes(org, q.get("scope")) else {
-        return Err(back("invalid_scope", "the requested scope is not allowed"));
+        // Salesforce shows its own error page here rather than redirecting to the callback.
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            "error=invalid_scope&error_description=the%20requested%20scope%20is%20not%20allowed",
+        ));
     };
     let challenge = q.get("code_challenge").filter(|c| !c.is_empty());
     if org.scenario.app.require_pkce && challenge.is_none() {
@@ -876,7 +880,7 @@ pub async fn introspect(State(org): State<Arc<Org>>, headers: HeaderMap, body: B
 pub async fn revoke(State(org): State<Arc<Org>>, Query(q): Query<Params>, body: Bytes) -> Response {
     let form = parse_form(&body);
     let Some(token) = form.get("token").or_else(|| q.get("token")).cloned() else {
-        return bad("unsupported_token_type", "token type not supported");
+        return revoke_error("unsupported_token_type", "token type not supported");
     };
     let mut inner = org.lock();
     if let Some(t) = inner.access.get_mut(&token) {
@@ -888,7 +892,24 @@ pub async fn revoke(State(org): State<Arc<Org>>, Query(q): Query<Params>, body: 
         return StatusCode::OK.into_response();
     }
     drop(inner);
-    bad("invalid_token", "invalid token")
+    revoke_error("invalid_token", "invalid token")
+}
+
+/// The revoke endpoint's errors are form-encoded, not JSON: `error=…&error_description=…`.
+fn revoke_error(error: &str, description: &str) -> Response {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("error", error)
+        .append_pair("error_description", description)
+        .finish();
+    (
+        StatusCode::BAD_REQUEST,
+        [
+            (header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// `GET /.well-known/openid-configuration`.

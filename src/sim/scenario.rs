@@ -386,6 +386,9 @@ pub struct ShapeConfig {
     pub missing_permission_message: String,
     pub invalid_marker_status: u16,
     pub api_currently_disabled_status: u16,
+    /// What REST answers a user without "API Enabled": `API_DISABLED_FOR_ORG` (as public
+    /// reports show) or `API_CURRENTLY_DISABLED` ("API is disabled for this User").
+    pub api_disabled_for_user_code: String,
     pub login_rate_error: String,
     pub login_rate_description: String,
     pub refresh_secret_error: String,
@@ -522,6 +525,7 @@ impl Default for ShapeConfig {
             missing_permission_message: "The user does not have the {label} permission set".into(),
             invalid_marker_status: 400,
             api_currently_disabled_status: 403,
+            api_disabled_for_user_code: "API_DISABLED_FOR_ORG".into(),
             login_rate_error: "invalid_grant".into(),
             login_rate_description: "login rate exceeded".into(),
             refresh_secret_error: "invalid_client".into(),
@@ -762,6 +766,15 @@ impl Scenario {
             if v > max {
                 return err(field, format!("{v} is more than the maximum, {max}"));
             }
+        }
+        if !matches!(
+            self.shapes.api_disabled_for_user_code.as_str(),
+            "API_DISABLED_FOR_ORG" | "API_CURRENTLY_DISABLED"
+        ) {
+            return err(
+                "shapes.api_disabled_for_user_code",
+                "must be API_DISABLED_FOR_ORG or API_CURRENTLY_DISABLED".into(),
+            );
         }
         if self.org.session_timeout_secs == 0 {
             return err("org.session_timeout_secs", "must be at least 1".into());
