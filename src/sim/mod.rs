@@ -15,6 +15,7 @@ pub mod rest;
 pub mod sage;
 pub mod scenario;
 pub mod server;
+pub mod soap;
 pub mod soql;
 pub mod state;
 
@@ -258,6 +259,7 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
             "/setup/connect",
             get(oauth::connect_get).post(oauth::connect_post),
         )
+        .route("/services/Soap/u/{*path}", post(soap::partner))
         .route("/services/data", get(rest::versions))
         .route("/services/data/", get(rest::versions))
         .route("/_sim/clock", axum::routing::post(advance_clock))

@@ -322,6 +322,8 @@ pub struct UserConfig {
     pub denies_consent: bool,
     /// The user's profile has login IP ranges that exclude the caller.
     pub ip_restricted: bool,
+    /// The password has expired: a SOAP `login()` still succeeds, with `passwordExpired` true.
+    pub password_expired: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -494,6 +496,7 @@ impl Default for UserConfig {
             auto_approve: true,
             denies_consent: false,
             ip_restricted: false,
+            password_expired: false,
         }
     }
 }
