@@ -104,8 +104,8 @@ async fn plain_http_stays_the_default_and_has_no_ca_file() {
     running.stop().await;
 }
 
-#[test]
-fn the_binary_prints_ca_file_with_tls() {
+#[tokio::test]
+async fn the_binary_prints_ca_file_with_tls() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sagediag"))
         .args(["sim", "--tls"])
         .stdout(Stdio::piped())
@@ -121,6 +121,14 @@ fn the_binary_prints_ca_file_with_tls() {
     let ca = info.ca_file.expect("ca_file in the JSON line");
     assert!(ca.ends_with("-ca.pem"), "{ca}");
     assert!(std::path::Path::new(&ca).exists());
+    // It answers over TLS with that CA (and by then it listens for SIGTERM).
+    let resp = client(&ca)
+        .get(format!("{}/services/data/", info.login_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     // SIGTERM stops it cleanly, and the CA file goes with it.
     let stopped = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -16,6 +16,7 @@ pub mod sage;
 pub mod scenario;
 pub mod server;
 pub mod soap;
+pub mod sobjects;
 pub mod soql;
 pub mod state;
 
@@ -229,6 +230,22 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route(
             "/services/data/{version}/tooling/query/",
             get(rest::tooling_query),
+        )
+        .route(
+            "/services/data/{version}/sobjects",
+            get(sobjects::describe_global),
+        )
+        .route(
+            "/services/data/{version}/sobjects/",
+            get(sobjects::describe_global),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{name}",
+            get(sobjects::basic),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{name}/{id}",
+            get(sobjects::describe_or_record),
         )
         .route("/services/data/{version}/{*rest}", any(rest::rest_fallback))
         .route(

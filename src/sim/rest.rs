@@ -122,7 +122,7 @@ fn max_version(org: &Org) -> u32 {
 }
 
 /// Whether `v67.0` names a version the org serves.
-fn version_ok(org: &Org, version: &str) -> bool {
+pub(super) fn version_ok(org: &Org, version: &str) -> bool {
     version_major(version).is_some_and(|v| (OLDEST_API_VERSION..=max_version(org)).contains(&v))
 }
 
@@ -266,6 +266,28 @@ pub async fn query(
     Query(q): Query<HashMap<String, String>>,
     axum::Extension(caller): axum::Extension<Caller>,
 ) -> Response {
+    if q.get("columns")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
+    {
+        if !version_ok(&org, &version) {
+            return not_found();
+        }
+        let Some(text) = q.get("q").filter(|t| !t.trim().is_empty()) else {
+            return sf_error(
+                StatusCode::BAD_REQUEST,
+                "MALFORMED_QUERY",
+                "A query string has to be specified",
+            );
+        };
+        return match soql::columns(
+            text,
+            &tables(&org, caller.user, false),
+            super::sobjects::key_prefix,
+        ) {
+            Ok(v) => axum::Json(v).into_response(),
+            Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),
+        };
+    }
     run_query(&org, &version, q.get("q"), caller, false)
 }
 
@@ -316,7 +338,7 @@ fn profile_permset_id(user: usize) -> String {
 
 /// The org's queryable objects as the caller may see them. Setup objects need "View Setup and
 /// Configuration"; without it Salesforce answers as if the object did not exist.
-fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
+pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
     let sc = &org.scenario;
     let sees_setup = org.user(caller).view_setup;
     if tooling {
@@ -403,6 +425,57 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "IsProvisioned",
         ],
         rows: licences,
+    });
+    let kind = match sc.org.kind {
+        super::scenario::OrgKind::Production => false,
+        super::scenario::OrgKind::Sandbox => true,
+    };
+    out.push(Table {
+        name: "Organization",
+        fields: &[
+            "Id",
+            "Name",
+            "OrganizationType",
+            "IsSandbox",
+            "InstanceName",
+            "NamespacePrefix",
+            "LanguageLocaleKey",
+            "TimeZoneSidKey",
+            "DefaultLocaleSidKey",
+        ],
+        rows: vec![json!({
+            "Id": org.org_id18(), "Name": sc.org.my_domain, "OrganizationType": "Enterprise Edition",
+            "IsSandbox": kind, "InstanceName": "SIM1", "NamespacePrefix": null, "LanguageLocaleKey": "en_US",
+            "TimeZoneSidKey": "Europe/London", "DefaultLocaleSidKey": "en_GB",
+        })],
+    });
+    out.push(Table {
+        name: "Profile",
+        fields: &["Id", "Name", "UserType", "UserLicenseId"],
+        rows: (0..sc.users.len())
+            .map(|i| {
+                json!({"Id": profile_id(i), "Name": "Minimum Access - API Only Integrations",
+                       "UserType": "Standard", "UserLicenseId": "1005g000000XyZaAAK"})
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "Account",
+        fields: &[
+            "Id",
+            "Name",
+            "Type",
+            "Industry",
+            "BillingCountry",
+            "CreatedDate",
+            "OwnerId",
+        ],
+        rows: vec![
+            json!({"Id": sf_id18("0015g00000Acme1"), "Name": "Acme HR Ltd", "Type": "Customer", "Industry": "Technology",
+                   "BillingCountry": "United Kingdom", "CreatedDate": "2024-03-04T09:00:00.000+0000", "OwnerId": org.user_id18(0)}),
+            json!({"Id": sf_id18("0015g00000Acme2"), "Name": "Société Générale d'Exemple", "Type": "Partner", "Industry": "Banking",
+                   "BillingCountry": "France", "CreatedDate": "2026-11-01T12:30:00.000+0000", "OwnerId": org.user_id18(0)}),
+        ],
     });
     if !sees_setup {
         return out;

@@ -266,6 +266,92 @@ fn lit_matches(v: &Value, lit: &Lit) -> bool {
     }
 }
 
+/// `?columns=true`: the query's column metadata, in the shape the Salesforce CLI reads
+/// (`salesforcecli/plugin-data` `src/queryUtils.ts`: `columnMetadata[].columnName`,
+/// `joinColumns`, `aggregate`, `displayName`), without running it.
+pub fn columns(
+    q: &str,
+    tables: &[Table],
+    key_prefix: impl Fn(&str) -> &'static str,
+) -> Result<Value, SoqlError> {
+    let query = parse(q)?;
+    let table = find_table(q, tables, &query)?;
+    let mut fields = Vec::new();
+    for (f, at) in &query.fields {
+        fields.push(canonical(q, table, f, *at)?);
+    }
+    fn column(name: &str, display: &str, joins: Vec<Value>) -> Value {
+        json!({
+            "aggregate": false, "apexType": if joins.is_empty() { json!(if name == "Id" { "Id" } else { "String" }) } else { Value::Null },
+            "booleanType": false, "columnName": name, "custom": name.ends_with("__c"), "displayName": display,
+            "foreignKeyName": null, "insertable": false, "joinColumns": joins, "numberType": false,
+            "textType": joins.is_empty() && name != "Id", "updatable": false,
+        })
+    }
+    fn build(paths: &[Vec<&str>], prefix: &str) -> Vec<Value> {
+        let mut out: Vec<Value> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for p in paths {
+            let Some(first) = p.first().copied() else {
+                continue;
+            };
+            let display = if prefix.is_empty() {
+                first.to_string()
+            } else {
+                format!("{prefix}.{first}")
+            };
+            if p.len() == 1 {
+                out.push(column(first, &display, Vec::new()));
+            } else if !seen.contains(&first) {
+                seen.push(first);
+                let children: Vec<Vec<&str>> = paths
+                    .iter()
+                    .filter(|o| o.len() > 1 && o.first() == Some(&first))
+                    .map(|o| o.get(1..).unwrap_or_default().to_vec())
+                    .collect();
+                out.push(column(first, &display, build(&children, &display)));
+            }
+        }
+        out
+    }
+    let paths: Vec<Vec<&str>> = fields.iter().map(|f| f.split('.').collect()).collect();
+    Ok(json!({
+        "columnMetadata": build(&paths, ""),
+        "entityName": table.name,
+        "groupBy": false,
+        "idSelected": fields.contains(&"Id"),
+        "keyPrefix": key_prefix(table.name),
+    }))
+}
+
+fn find_table<'a>(q: &str, tables: &'a [Table], query: &Query) -> Result<&'a Table, SoqlError> {
+    let (obj_name, obj_at) = &query.object;
+    tables
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(obj_name))
+        .ok_or_else(|| SoqlError {
+            code: "INVALID_TYPE",
+            message: positioned(
+                q,
+                *obj_at,
+                &format!(
+                    "sObject type '{obj_name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."
+                ),
+            ),
+        })
+}
+
+fn canonical(q: &str, table: &Table, f: &str, at: usize) -> Result<&'static str, SoqlError> {
+    table.fields.iter().copied().find(|c| c.eq_ignore_ascii_case(f)).ok_or_else(|| SoqlError {
+        code: "INVALID_FIELD",
+        message: positioned(
+            q,
+            at,
+            &format!("No such column '{f}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", table.name),
+        ),
+    })
+}
+
 /// Runs a query against the tables; `api_path` is `/services/data/vXX.X` (or `…/tooling`).
 pub fn run(q: &str, tables: &[Table], api_path: &str) -> Result<Value, SoqlError> {
     let query = parse(q)?;
