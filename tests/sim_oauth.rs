@@ -994,3 +994,54 @@ async fn jwt_exp_as_a_numeric_string_is_accepted() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(pair(&body), ("invalid_grant", "expired authorization code"));
 }
+
+#[tokio::test]
+async fn openid_scope_gives_an_id_token_the_jwks_verifies() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let sim = start("healthy").await;
+    let login = sim.web_login().await;
+    let id_token = login["id_token"].as_str().expect("id_token with openid");
+    let access = login["access_token"].as_str().unwrap();
+    let parts: Vec<&str> = id_token.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(claims["aud"], sim.client_id());
+    assert_eq!(claims["iss"], sim.login());
+    assert_eq!(claims["sub"], login["id"]);
+    assert_eq!(claims["at_hash"], crypto::at_hash(access));
+    let jwks: Value = sim
+        .http
+        .get(format!("{}/id/keys", sim.login()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .expect("the kid is published");
+    assert_eq!(key["kty"], "RSA");
+    let n = URL_SAFE_NO_PAD.decode(key["n"].as_str().unwrap()).unwrap();
+    let e = URL_SAFE_NO_PAD.decode(key["e"].as_str().unwrap()).unwrap();
+    let public = aws_lc_rs::signature::RsaPublicKeyComponents { n: &n, e: &e };
+    let sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+    public
+        .verify(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            format!("{}.{}", parts[0], parts[1]).as_bytes(),
+            &sig,
+        )
+        .expect("the id_token verifies with /id/keys");
+    // Without openid: no id_token.
+    let mut sc = Scenario::default();
+    sc.app.scopes.retain(|s| s != "openid");
+    let sim = start_with(sc).await;
+    assert!(sim.web_login().await.get("id_token").is_none());
+}

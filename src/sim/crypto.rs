@@ -67,6 +67,64 @@ pub fn verify_rs256(spki_der: &[u8], message: &[u8], sig: &[u8]) -> bool {
         .is_ok()
 }
 
+/// The org's OpenID Connect signing key: RSA 2048 made on first use (RS256 `id_token`s),
+/// published as a JWK at `/id/keys`.
+pub struct IdTokenKey {
+    pair: aws_lc_rs::rsa::KeyPair,
+    pub kid: String,
+}
+
+impl IdTokenKey {
+    pub fn generate() -> Option<IdTokenKey> {
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).ok()?;
+        Some(IdTokenKey {
+            pair,
+            kid: "sim-254".into(),
+        })
+    }
+
+    /// A compact RS256 JWT of `claims`, with this key's `kid`.
+    pub fn sign_jwt(&self, claims: &serde_json::Value) -> Option<String> {
+        let header = serde_json::json!({"kid": self.kid, "typ": "JWT", "alg": "RS256"});
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut sig = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                signing_input.as_bytes(),
+                &mut sig,
+            )
+            .ok()?;
+        Some(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+    }
+
+    /// The public key as a JWK (`kty`, `n`, `e`, `alg`, `use`, `kid`).
+    pub fn jwk(&self) -> serde_json::Value {
+        use aws_lc_rs::signature::KeyPair;
+        let public = self.pair.public_key();
+        serde_json::json!({
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+            "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+            "alg": "RS256",
+            "use": "sig",
+            "kid": self.kid,
+        })
+    }
+}
+
+/// OpenID Connect `at_hash`: base64url of the left half of SHA-256(access token).
+pub fn at_hash(access_token: &str) -> String {
+    let d = digest::digest(&digest::SHA256, access_token.as_bytes());
+    let bytes = d.as_ref();
+    URL_SAFE_NO_PAD.encode(bytes.get(..bytes.len() / 2).unwrap_or_default())
+}
+
 /// The 3-character checksum suffix that turns a 15-character Salesforce id into 18.
 pub fn sf_id18(id15: &str) -> String {
     const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";

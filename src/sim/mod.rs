@@ -270,6 +270,7 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
             "/services/oauth2/userinfo",
             get(oauth::userinfo).post(oauth::userinfo),
         )
+        .route("/id/keys", get(oauth::jwks))
         .route("/id/{org}/{user}", get(oauth::id_url))
         .route("/.well-known/openid-configuration", get(oauth::discovery))
         .route(

@@ -454,7 +454,9 @@ fn code_grant(org: &Org, form: &Params) -> Response {
     if let Err(resp) = user_login_checks(org, user) {
         return resp;
     }
-    token_ok(org.issue_tokens(user, &scopes, true, None))
+    let mut body = org.issue_tokens(user, &scopes, true, None);
+    org.add_id_token(&mut body, user, &scopes);
+    token_ok(body)
 }
 
 fn refresh_grant(org: &Org, form: &Params) -> Response {
@@ -488,6 +490,7 @@ fn refresh_grant(org: &Org, form: &Params) -> Response {
     }
     let rotate = org.scenario.app.refresh_token_rotation;
     let mut body = org.issue_tokens(user, &scopes, rotate, Some(family));
+    org.add_id_token(&mut body, user, &scopes);
     if !rotate {
         body.as_object_mut().map(|b| b.remove("refresh_token"));
     }
@@ -673,7 +676,9 @@ fn device_poll(org: &Org, form: &Params) -> Response {
     if let Err(resp) = user_login_checks(org, user) {
         return resp;
     }
-    token_ok(org.issue_tokens(user, &scopes, true, None))
+    let mut body = org.issue_tokens(user, &scopes, true, None);
+    org.add_id_token(&mut body, user, &scopes);
+    token_ok(body)
 }
 
 /// `GET /setup/connect`: where a person enters the device flow's user code.
@@ -910,6 +915,12 @@ fn revoke_error(error: &str, description: &str) -> Response {
         body,
     )
         .into_response()
+}
+
+/// `GET /id/keys`: the JWKS that verifies the org's `id_token`s.
+pub async fn jwks(State(org): State<Arc<Org>>) -> Response {
+    let keys: Vec<Value> = org.id_key().map(|k| k.jwk()).into_iter().collect();
+    axum::Json(json!({ "keys": keys })).into_response()
 }
 
 /// `GET /.well-known/openid-configuration`.

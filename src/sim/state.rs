@@ -298,6 +298,48 @@ impl Org {
         body
     }
 
+    /// The OpenID Connect signing key: one per process, made on first use (key generation
+    /// takes a moment), shared by every org as Salesforce's login hosts share theirs.
+    pub fn id_key(&self) -> Option<&'static crypto::IdTokenKey> {
+        static KEY: std::sync::OnceLock<Option<crypto::IdTokenKey>> = std::sync::OnceLock::new();
+        KEY.get_or_init(crypto::IdTokenKey::generate).as_ref()
+    }
+
+    /// Adds a signed `id_token` to a token response when the `openid` scope was granted
+    /// (web-server, device and refresh flows, as Salesforce documents them).
+    pub fn add_id_token(&self, body: &mut Value, user: usize, scopes: &[String]) {
+        if !scopes.iter().any(|s| s == "openid") {
+            return;
+        }
+        let Some(key) = self.id_key() else {
+            return;
+        };
+        let u = self.user(user);
+        let now = self.now_ms() / 1000;
+        let access = body["access_token"].as_str().unwrap_or_default();
+        let claims = json!({
+            "at_hash": crypto::at_hash(access),
+            "sub": self.identity_url(user),
+            "aud": self.scenario.app.consumer_key,
+            "iss": self.login_url,
+            "exp": now.saturating_add(300),
+            "iat": now,
+            "name": format!("{} {}", u.first_name, u.last_name),
+            "preferred_username": u.username,
+            "nickname": u.username.split('@').next().unwrap_or_default(),
+            "given_name": u.first_name,
+            "family_name": u.last_name,
+            "email": u.email,
+            "email_verified": true,
+            "zoneinfo": "Europe/London",
+            "locale": "en_GB",
+            "updated_at": "2026-10-01T09:00:00Z",
+        });
+        if let Some(jwt) = key.sign_jwt(&claims) {
+            body["id_token"] = Value::from(jwt);
+        }
+    }
+
     /// The user behind a valid access token, with its scopes.
     pub fn check_access(&self, token: &str) -> Option<(usize, Vec<String>)> {
         let now = self.now_ms();
