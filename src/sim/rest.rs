@@ -322,7 +322,9 @@ fn run_query(
     } else {
         format!("/services/data/{version}")
     };
-    match soql::run(q, &tables(org, caller.user, tooling), &api_path) {
+    // Date keywords (TODAY, LAST_N_DAYS:n) follow the org's clock, which tests may move.
+    let today = i64::try_from(org.now_ms() / 86_400_000).unwrap_or(0);
+    match soql::run_at(q, &tables(org, caller.user, tooling), &api_path, today) {
         Ok(v) => axum::Json(v).into_response(),
         Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),
     }
