@@ -235,6 +235,9 @@ pub struct SimArgs {
     /// List the shipped scenarios and exit.
     #[arg(long)]
     pub list: bool,
+    /// Serve HTTPS with a certificate authority made at start; the JSON line gains `ca_file`.
+    #[arg(long)]
+    pub tls: bool,
 }
 
 impl SimArgs {

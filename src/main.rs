@@ -268,7 +268,8 @@ fn run_sim(args: SimArgs) -> ExitCode {
         Err(code) => return code,
     };
     runtime.block_on(async move {
-        let running = match sim::start(scenario, args.addr(), true).await {
+        let opts = sim::Options { log: true, tls: args.tls, ..sim::Options::default() };
+        let running = match sim::start_with(scenario, args.addr(), opts).await {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("sagediag sim: cannot listen on {}: {e} (choose another --port, or 0 for a free one)", args.addr());

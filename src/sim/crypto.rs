@@ -40,18 +40,13 @@ pub fn random_from(alphabet: &[u8], len: usize) -> String {
 pub fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, String> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = pem
-        .find(&begin)
-        .ok_or_else(|| format!("no `{begin}` line"))?
-        + begin.len();
-    let stop = pem[start..]
-        .find(&end)
-        .ok_or_else(|| format!("no `{end}` line"))?
-        + start;
-    let b64: String = pem[start..stop]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let (_, after) = pem
+        .split_once(begin.as_str())
+        .ok_or_else(|| format!("no `{begin}` line"))?;
+    let (body, _) = after
+        .split_once(end.as_str())
+        .ok_or_else(|| format!("no `{end}` line"))?;
+    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
     STANDARD
         .decode(b64)
         .map_err(|e| format!("the PEM body is not base64: {e}"))
@@ -70,6 +65,64 @@ pub fn verify_rs256(spki_der: &[u8], message: &[u8], sig: &[u8]) -> bool {
     signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, spki_der)
         .verify(message, sig)
         .is_ok()
+}
+
+/// The org's OpenID Connect signing key: RSA 2048 made on first use (RS256 `id_token`s),
+/// published as a JWK at `/id/keys`.
+pub struct IdTokenKey {
+    pair: aws_lc_rs::rsa::KeyPair,
+    pub kid: String,
+}
+
+impl IdTokenKey {
+    pub fn generate() -> Option<IdTokenKey> {
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).ok()?;
+        Some(IdTokenKey {
+            pair,
+            kid: "sim-254".into(),
+        })
+    }
+
+    /// A compact RS256 JWT of `claims`, with this key's `kid`.
+    pub fn sign_jwt(&self, claims: &serde_json::Value) -> Option<String> {
+        let header = serde_json::json!({"kid": self.kid, "typ": "JWT", "alg": "RS256"});
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut sig = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                signing_input.as_bytes(),
+                &mut sig,
+            )
+            .ok()?;
+        Some(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+    }
+
+    /// The public key as a JWK (`kty`, `n`, `e`, `alg`, `use`, `kid`).
+    pub fn jwk(&self) -> serde_json::Value {
+        use aws_lc_rs::signature::KeyPair;
+        let public = self.pair.public_key();
+        serde_json::json!({
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+            "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+            "alg": "RS256",
+            "use": "sig",
+            "kid": self.kid,
+        })
+    }
+}
+
+/// OpenID Connect `at_hash`: base64url of the left half of SHA-256(access token).
+pub fn at_hash(access_token: &str) -> String {
+    let d = digest::digest(&digest::SHA256, access_token.as_bytes());
+    let bytes = d.as_ref();
+    URL_SAFE_NO_PAD.encode(bytes.get(..bytes.len() / 2).unwrap_or_default())
 }
 
 /// The 3-character checksum suffix that turns a 15-character Salesforce id into 18.
