@@ -209,7 +209,10 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
                 vec![],
             ),
             "package-not-installed" => (set(&["PACKAGE_NOT_INSTALLED"]), ALL.to_vec()),
-            "api-disabled-for-user" => (set(&["API_DISABLED_FOR_USER"]), ALL.to_vec()),
+            // Real Salesforce answers 403 API_DISABLED_FOR_ORG for a user without API Enabled
+            // too, and then refuses every query that could tell the two apart: the finding
+            // names both candidates (tests/oauth_errors.rs checks the wording).
+            "api-disabled-for-user" => (set(&["API_DISABLED_FOR_ORG"]), ALL.to_vec()),
             "api-disabled-for-org" => (set(&["API_DISABLED_FOR_ORG"]), ALL.to_vec()),
             "api-limit-exhausted" => (set(&["API_LIMIT_EXCEEDED"]), ALL.to_vec()),
             "secret-required" => (set(&["CLIENT_SECRET_INVALID"]), ALL.to_vec()),

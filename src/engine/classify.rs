@@ -368,7 +368,7 @@ pub struct ApiAccessEvidence {
 /// remain, says which one the evidence confirmed, and switches code when the evidence
 /// settles it. Any other finding is returned unchanged.
 pub fn api_access(f: Finding, ev: &ApiAccessEvidence) -> Finding {
-    let said = f.detail.clone();
+    let said = f.detail.trim_end_matches(['.', ' ']).to_string();
     let ids = f.request_ids.clone();
     let severity = f.severity;
     let scope_ok = ev.api_scope != Some(false);
