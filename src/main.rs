@@ -68,10 +68,12 @@ fn run_secrets(cmd: SecretsCommand) -> ExitCode {
             }
             match (&v.file, v.file_accounts()) {
                 (None, _) => {
-                    println!("Owner-only file: none (no home directory; set SAGEDIAG_SECRETS=FILE)")
+                    println!(
+                        "Owner-only file: none (no home directory; set SAGEDIAG_SECRETS=FILE)"
+                    );
                 }
                 (Some(p), Ok(names)) if names.is_empty() => {
-                    println!("Owner-only file: {} (nothing kept)", p.display())
+                    println!("Owner-only file: {} (nothing kept)", p.display());
                 }
                 (Some(p), Ok(names)) => {
                     println!("Owner-only file: {} ({} kept):", p.display(), names.len());
@@ -276,6 +278,7 @@ fn run_sim(args: SimArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        #[allow(clippy::expect_used)] // Plain strings and numbers: serialising cannot fail.
         let line = serde_json::to_string(&running.info).expect("SimInfo serializes");
         let mut out = std::io::stdout().lock();
         if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {

@@ -1,6 +1,7 @@
 //! `sagediag check`: the non-interactive front end over the engine. Progress goes to stderr,
 //! the result to stdout (human or JSON). No diagnosis logic lives here.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
@@ -391,11 +392,12 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         // Scrubbed again with every secret the run learnt (belt and braces).
         let mut markdown = client.scrub(&engine::export::markdown(&report, now));
         if let Some(har) = &out.har {
-            markdown.push_str(&format!(
+            let _ = write!(
+                markdown,
                 "\n_The HAR export of this run (`{}`) carries bodies as `{}` (`--har-bodies`)._\n",
                 har.display(),
                 out.har_bodies.name()
-            ));
+            );
         }
         match engine::files::write_private(path, engine::sanitize::text(&markdown).as_bytes()) {
             Ok(()) => eprintln!("Report written to {}", path.display()),
@@ -533,16 +535,19 @@ fn progress(e: &Event, _interactive: bool) {
 pub fn human(r: &Report) -> String {
     let mut s = String::new();
     for host in &r.environment.insecure_hosts {
-        s.push_str(&format!(
-            "WARNING: TLS certificate verification was OFF for {host} (--insecure-host).\n"
-        ));
+        let _ = writeln!(
+            s,
+            "WARNING: TLS certificate verification was OFF for {host} (--insecure-host)."
+        );
     }
     for host in &r.environment.trust_hosts {
-        s.push_str(&format!(
-            "NOTE: the token was allowed to go to {host}, outside Salesforce's domains (--trust-host).\n"
-        ));
+        let _ = writeln!(
+            s,
+            "NOTE: the token was allowed to go to {host}, outside Salesforce's domains (--trust-host)."
+        );
     }
-    s += &format!(
+    let _ = write!(
+        s,
         "sagediag check — {} ({}), {} flow\n\nPermission sets\n",
         r.environment.kind,
         r.environment.login_url,
@@ -562,8 +567,9 @@ pub fn human(r: &Report) -> String {
             Some(false) => "not assigned",
             None => "",
         };
-        s.push_str(&format!(
-            "  {}  {:<34} {:<4} {:<28} {:>4} {:>6} ms  {:<12} {:<12} {}\n",
+        let _ = writeln!(
+            s,
+            "  {}  {:<34} {:<4} {:<28} {:>4} {:>6} ms  {:<12} {:<12} {}",
             e.status.mark(),
             e.permission_set,
             e.method,
@@ -573,7 +579,7 @@ pub fn human(r: &Report) -> String {
             records,
             assigned,
             e.finding.map(|c| c.as_str()).unwrap_or("")
-        ));
+        );
     }
     s.push_str("\nOrg\n");
     let o = &r.org;
@@ -600,28 +606,31 @@ pub fn human(r: &Report) -> String {
         o.api_usage.map(|(u, m)| format!("{u} of {m} today")),
     ));
     for sk in &o.skipped {
-        s.push_str(&format!("  skipped: {sk}\n"));
+        let _ = writeln!(s, "  skipped: {sk}");
     }
     if let Some(c) = &r.coverage {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "\nField coverage ({} employees, {} pages{})\n",
             c.employees,
             c.pages,
             if c.limited { ", limit reached" } else { "" }
-        ));
+        );
         for f in &c.fields {
             let pct = c.percent(f.populated);
-            s.push_str(&format!(
-                "  {:<20} {:>8} {:>6.1}%\n",
-                f.label, f.populated, pct
-            ));
+            let _ = writeln!(s, "  {:<20} {:>8} {:>6.1}%", f.label, f.populated, pct);
         }
-        s.push_str(&format!(
-            "  without email: {} · duplicate emails: {} ({} records) · leavers with email: {} of {}\n",
-            c.missing_email, c.duplicate_emails, c.records_with_duplicate_email, c.leavers_with_email, c.leavers
-        ));
+        let _ = writeln!(
+            s,
+            "  without email: {} · duplicate emails: {} ({} records) · leavers with email: {} of {}",
+            c.missing_email,
+            c.duplicate_emails,
+            c.records_with_duplicate_email,
+            c.leavers_with_email,
+            c.leavers
+        );
         if let Some(why) = &c.stopped {
-            s.push_str(&format!("  stopped early: {why}\n"));
+            let _ = writeln!(s, "  stopped early: {why}");
         }
     }
     let errors = r
@@ -634,32 +643,32 @@ pub fn human(r: &Report) -> String {
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
-    s.push_str(&format!(
-        "\nFindings ({errors} errors, {warnings} warnings)\n"
-    ));
+    let _ = write!(s, "\nFindings ({errors} errors, {warnings} warnings)\n");
     for f in &r.findings {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "\n  {:<7} {}  {}\n",
             format!("{:?}", f.severity).to_uppercase(),
             f.code,
             f.title
-        ));
-        s.push_str(&format!("          {}\n", f.detail));
+        );
+        let _ = writeln!(s, "          {}", f.detail);
         if !f.request_ids.is_empty() {
-            s.push_str(&format!(
-                "          evidence: request {}\n",
+            let _ = writeln!(
+                s,
+                "          evidence: request {}",
                 f.request_ids
                     .iter()
                     .map(|i| format!("#{i}"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
+            );
         }
         for (i, step) in f.fix.iter().enumerate() {
-            s.push_str(&format!("          {}. {step}\n", i + 1));
+            let _ = writeln!(s, "          {}. {step}", i + 1);
         }
     }
-    s.push_str(&format!("\nOutcome: {}\n", r.outcome.to_uppercase()));
+    let _ = write!(s, "\nOutcome: {}\n", r.outcome.to_uppercase());
     s
 }
 

@@ -4,6 +4,7 @@
 //! `docs/troubleshooting.md` alike.
 
 use serde::Serialize;
+use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -348,12 +349,13 @@ pub fn troubleshooting_markdown() -> String {
         "# Troubleshooting: every finding\n\nGenerated from `src/engine/findings.rs` (`cargo test` checks this file is current).\nEach finding sagediag raises has a stable code; the console and `sagediag check` show the same text.\nWhich Salesforce OAuth error or REST error code leads to which finding, with sources: [oauth-errors.md](oauth-errors.md).\n",
     );
     for c in CATALOG {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n## `{}` — {}\n\n- **Severity:** {:?}\n- **Symptom:** {}\n- **Cause:** {}\n- **Evidence:** the requests listed with the finding (`request_ids`), whose raw responses are in the request log.\n- **Fix:**\n",
             c.code, c.title, c.severity, c.symptom, c.cause
-        ));
+        );
         for (i, step) in c.fix.iter().enumerate() {
-            out.push_str(&format!("  {}. {}\n", i + 1, step));
+            let _ = writeln!(out, "  {}. {}", i + 1, step);
         }
     }
     out

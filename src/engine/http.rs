@@ -504,7 +504,7 @@ impl Client {
                 "response"
             ),
             Err(f) => {
-                tracing::info!(id, ms = duration.as_millis() as u64, failure = %sanitize::line(&self.scrub(&f.to_string())), "no response")
+                tracing::info!(id, ms = duration.as_millis() as u64, failure = %sanitize::line(&self.scrub(&f.to_string())), "no response");
             }
         }
         match &result {

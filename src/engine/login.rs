@@ -2,6 +2,7 @@
 //! userinfo, introspection, scopes, and a real refresh).
 
 use super::findings::Code;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -89,7 +90,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
                     .iter_mut()
                     .find(|f| f.code == Code::CLIENT_CREDENTIALS_WRONG_HOST)
             {
-                f.detail.push_str(&format!(" The request went to {base}."));
+                let _ = write!(f.detail, " The request went to {base}.");
             }
             tokens
         }

@@ -19,6 +19,7 @@ pub fn pkce_challenge(verifier: &str) -> String {
 /// `n` random bytes, base64url without padding.
 pub fn random_token(n: usize) -> String {
     let mut buf = vec![0u8; n];
+    #[allow(clippy::expect_used)] // Without the OS random source nothing can be issued safely.
     aws_lc_rs::rand::SystemRandom::new()
         .fill(&mut buf)
         .expect("the system random source failed");
@@ -28,6 +29,7 @@ pub fn random_token(n: usize) -> String {
 /// A random string from an alphabet (user codes, opaque token parts).
 pub fn random_from(alphabet: &[u8], len: usize) -> String {
     let mut buf = vec![0u8; len];
+    #[allow(clippy::expect_used)] // Without the OS random source nothing can be issued safely.
     aws_lc_rs::rand::SystemRandom::new()
         .fill(&mut buf)
         .expect("the system random source failed");

@@ -478,6 +478,7 @@ fn refresh_grant(org: &Org, form: &Params) -> Response {
             return expired();
         }
         let (user, scopes, family) = (t.user, t.scopes.clone(), t.family);
+        #[allow(clippy::expect_used)] // Looked up just above, under the same lock.
         let t = inner.refresh.get_mut(&token).expect("present");
         t.last_used = now;
         if org.scenario.app.refresh_token_rotation {

@@ -4,6 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
+use std::fmt::Write as _;
 
 use crate::engine::http::{Client, Exchange, REDACTED};
 use crate::engine::vault::{self, Keep, Kind, Vault};
@@ -255,7 +256,7 @@ impl Form {
                     (self.refresh_key.is_some() && self.refresh_key == self.vault_key())
                         .then(|| self.refresh_token.clone())
                         .flatten()
-                })
+                });
             }
             Flow::Token => {
                 cfg.access_token = Some(
@@ -934,7 +935,7 @@ impl App {
                     KeyCode::Down => ins.scroll = (ins.scroll + 1).min(max),
                     KeyCode::Up => ins.scroll = ins.scroll.saturating_sub(1),
                     KeyCode::PageDown | KeyCode::Char(' ') => {
-                        ins.scroll = (ins.scroll + 20).min(max)
+                        ins.scroll = (ins.scroll + 20).min(max);
                     }
                     KeyCode::PageUp => ins.scroll = ins.scroll.saturating_sub(20),
                     KeyCode::Home => ins.scroll = 0,
@@ -1222,7 +1223,7 @@ impl App {
             KeyCode::Char('c') => return Some(Effect::Copy(self.form.callback())),
             KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Char('e') => match field {
                 Field::ClientId | Field::ClientSecret | Field::Username | Field::Credential => {
-                    self.form.editing = true
+                    self.form.editing = true;
                 }
                 Field::Flow => {
                     let i = Flow::ALL
@@ -1359,7 +1360,7 @@ impl App {
                     format!("Kept secrets: {}. ", said.join("; "))
                 };
                 if let Some(p) = problems.first() {
-                    status.push_str(&format!("Kept secrets: {p}"));
+                    let _ = write!(status, "Kept secrets: {p}");
                 }
                 if !status.is_empty() {
                     self.status = Some(status.trim_end().to_string());

@@ -7,6 +7,7 @@ pub mod app;
 pub mod profile;
 pub mod ui;
 
+use std::fmt::Write as _;
 use std::io;
 use std::time::Duration;
 
@@ -82,7 +83,7 @@ impl Ctx {
             old.stop().await;
         }
         let sc = Scenario::load(scenario).map_err(|e| e.to_string())?;
-        let running = sim::start(sc, "127.0.0.1:0".parse().expect("loopback"), false)
+        let running = sim::start(sc, std::net::SocketAddr::from(([127, 0, 0, 1], 0)), false)
             .await
             .map_err(|e| format!("cannot start the demo org: {e}"))?;
         let i = &running.info;
@@ -370,7 +371,7 @@ fn log_event(ctx: &mut Ctx, ev: &Event) {
             ..
         } => ctx.log_line(&format!("request #{id} -> {status:?} ({duration_ms} ms)")),
         Event::RequestSent { id, method, url } => {
-            ctx.log_line(&format!("request #{id} {method} {url}"))
+            ctx.log_line(&format!("request #{id} {method} {url}"));
         }
         Event::Finding(f) => ctx.log_line(&format!("finding {} {}", f.code, f.title)),
         _ => {}
@@ -466,10 +467,11 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             );
             let har_text = engine::sanitize::json(&har_text).into_owned();
             let mut md_text = client.scrub(&engine::export::markdown(report, now));
-            md_text.push_str(&format!(
+            let _ = write!(
+                md_text,
                 "\n_The HAR export of this run (`{har}`) carries bodies as `{}` (`har_bodies`)._\n",
                 bodies.name()
-            ));
+            );
             let md_text = engine::sanitize::text(&md_text).into_owned();
             app.status = Some(
                 match (
