@@ -6,13 +6,9 @@
 //!
 //! Keyring calls block (D-Bus, Keychain): call them from `spawn_blocking` or a plain thread.
 
+use super::files;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
-
-use keyring_core::CredentialStore;
-
-use super::files;
 
 /// The keyring's service name: every entry sagediag keeps is under it.
 pub const SERVICE: &str = "sagediag";
@@ -85,59 +81,128 @@ pub fn keyring_name() -> &'static str {
     }
 }
 
-static KEYRING: OnceLock<Result<Arc<CredentialStore>, String>> = OnceLock::new();
+/// The OS keyring, behind the `keyring` cargo feature (on by default). Without it the build has
+/// no D-Bus/Keychain code at all and every keyring call says so.
+#[cfg(feature = "keyring")]
+mod os {
+    use std::sync::{Arc, OnceLock};
 
-fn open_keyring() -> Result<Arc<CredentialStore>, keyring_core::Error> {
-    #[cfg(target_os = "macos")]
-    let store = apple_native_keyring_store::keychain::Store::new()?;
-    #[cfg(target_os = "windows")]
-    let store = windows_native_keyring_store::Store::new()?;
-    #[cfg(all(
-        unix,
-        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
-    ))]
-    let store = zbus_secret_service_keyring_store::Store::new()?;
-    #[cfg(any(
-        target_os = "macos",
-        target_os = "windows",
-        all(
+    use keyring_core::CredentialStore;
+
+    use super::{SERVICE, keyring_name};
+
+    static KEYRING: OnceLock<Result<Arc<CredentialStore>, String>> = OnceLock::new();
+
+    fn open() -> Result<Arc<CredentialStore>, keyring_core::Error> {
+        #[cfg(target_os = "macos")]
+        let store = apple_native_keyring_store::keychain::Store::new()?;
+        #[cfg(target_os = "windows")]
+        let store = windows_native_keyring_store::Store::new()?;
+        #[cfg(all(
             unix,
             not(any(target_os = "macos", target_os = "ios", target_os = "android"))
-        )
-    ))]
-    {
-        Ok(store)
+        ))]
+        let store = zbus_secret_service_keyring_store::Store::new()?;
+        #[cfg(any(
+            target_os = "macos",
+            target_os = "windows",
+            all(
+                unix,
+                not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+            )
+        ))]
+        {
+            Ok(store)
+        }
+        #[cfg(not(any(
+            target_os = "macos",
+            target_os = "windows",
+            all(
+                unix,
+                not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+            )
+        )))]
+        Err(keyring_core::Error::NotSupportedByStore(
+            "no OS keyring on this platform".into(),
+        ))
     }
-    #[cfg(not(any(
-        target_os = "macos",
-        target_os = "windows",
-        all(
-            unix,
-            not(any(target_os = "macos", target_os = "ios", target_os = "android"))
-        )
-    )))]
-    Err(keyring_core::Error::NotSupportedByStore(
-        "no OS keyring on this platform".into(),
-    ))
+
+    /// The OS keyring, opened once; `Err` says why it cannot be used here. Blocks.
+    pub fn status() -> Result<(), String> {
+        store().map(|_| ())
+    }
+
+    fn store() -> Result<Arc<CredentialStore>, String> {
+        KEYRING
+            .get_or_init(|| {
+                open().map_err(|e| {
+                    let why = e.to_string();
+                    if cfg!(target_os = "macos") || cfg!(target_os = "windows") {
+                        format!("the {} cannot be opened: {why}", keyring_name())
+                    } else {
+                        format!(
+                            "no Secret Service answers on the D-Bus session bus ({why}); a headless \
+                             box or an SSH session usually has none"
+                        )
+                    }
+                })
+            })
+            .clone()
+    }
+
+    pub fn set(account: &str, secret: &str) -> Result<(), String> {
+        store()?
+            .build(SERVICE, account, None)
+            .and_then(|e| e.set_password(secret))
+            .map_err(|e| format!("the {} refused the secret: {e}", keyring_name()))
+    }
+
+    pub fn get(account: &str) -> Result<Option<String>, String> {
+        match store()?
+            .build(SERVICE, account, None)
+            .and_then(|e| e.get_password())
+        {
+            Ok(s) => Ok(Some(s)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(format!("the {} cannot be read: {e}", keyring_name())),
+        }
+    }
+
+    /// Whether there was an entry to delete.
+    pub fn delete(account: &str) -> Result<bool, String> {
+        match store()?
+            .build(SERVICE, account, None)
+            .and_then(|e| e.delete_credential())
+        {
+            Ok(()) => Ok(true),
+            Err(keyring_core::Error::NoEntry) => Ok(false),
+            Err(e) => Err(format!("the {} refused: {e}", keyring_name())),
+        }
+    }
 }
 
-/// The OS keyring, opened once; `Err` says why it cannot be used here. Blocks.
-pub fn keyring() -> Result<Arc<CredentialStore>, String> {
-    KEYRING
-        .get_or_init(|| {
-            open_keyring().map_err(|e| {
-                let why = e.to_string();
-                if cfg!(target_os = "macos") || cfg!(target_os = "windows") {
-                    format!("the {} cannot be opened: {why}", keyring_name())
-                } else {
-                    format!(
-                        "no Secret Service answers on the D-Bus session bus ({why}); a headless \
-                         box or an SSH session usually has none"
-                    )
-                }
-            })
-        })
-        .clone()
+#[cfg(not(feature = "keyring"))]
+mod os {
+    const NOT_BUILT: &str = "this sagediag was built without OS keyring support (the `keyring` \
+                             cargo feature); keep secrets in the owner-only file or in memory";
+
+    pub fn status() -> Result<(), String> {
+        Err(NOT_BUILT.into())
+    }
+    pub fn set(_: &str, _: &str) -> Result<(), String> {
+        Err(NOT_BUILT.into())
+    }
+    pub fn get(_: &str) -> Result<Option<String>, String> {
+        Err(NOT_BUILT.into())
+    }
+    pub fn delete(_: &str) -> Result<bool, String> {
+        Err(NOT_BUILT.into())
+    }
+}
+
+/// Whether the OS keyring can be used here; `Err` says why not. Blocks.
+pub fn keyring() -> Result<(), String> {
+    os::status()
 }
 
 /// The owner-only file: `SAGEDIAG_SECRETS`, else `secrets.json` in the user's data directory.
@@ -240,11 +305,11 @@ impl Vault {
 
     /// Whether this vault's keyring can be used; `Err` says why not. Blocks.
     pub fn keyring_status(&self) -> Result<(), String> {
-        self.keyring().map(|_| ())
+        self.keyring()
     }
 
-    /// The keyring, if this vault uses one and it answers.
-    fn keyring(&self) -> Result<Arc<CredentialStore>, String> {
+    /// Whether this vault uses the keyring and it answers.
+    fn keyring(&self) -> Result<(), String> {
         if self.keyring {
             keyring()
         } else {
@@ -270,11 +335,7 @@ impl Vault {
     pub fn store(&self, keep: Keep, account: &str, secret: &str) -> Result<(), String> {
         match keep {
             Keep::Memory => Ok(()),
-            Keep::Keyring => self
-                .keyring()?
-                .build(SERVICE, account, None)
-                .and_then(|e| e.set_password(secret))
-                .map_err(|e| format!("the {} refused the secret: {e}", keyring_name())),
+            Keep::Keyring => self.keyring().and_then(|()| os::set(account, secret)),
             Keep::File => update_file(self.file()?, |all| {
                 let same = all.get(account).is_some_and(|s| s == secret);
                 if !same {
@@ -289,15 +350,7 @@ impl Vault {
     pub fn load(&self, keep: Keep, account: &str) -> Result<Option<String>, String> {
         match keep {
             Keep::Memory => Ok(None),
-            Keep::Keyring => match self
-                .keyring()?
-                .build(SERVICE, account, None)
-                .and_then(|e| e.get_password())
-            {
-                Ok(s) => Ok(Some(s)),
-                Err(keyring_core::Error::NoEntry) => Ok(None),
-                Err(e) => Err(format!("the {} cannot be read: {e}", keyring_name())),
-            },
+            Keep::Keyring => self.keyring().and_then(|()| os::get(account)),
             Keep::File => Ok(read_file(self.file()?)?.remove(account)),
         }
     }
@@ -334,15 +387,8 @@ impl Vault {
     /// Removes `account` from the keyring (when there is one) and the file; says where it was.
     pub fn forget(&self, account: &str) -> Result<Vec<Keep>, String> {
         let mut gone = Vec::new();
-        if let Ok(k) = self.keyring() {
-            match k
-                .build(SERVICE, account, None)
-                .and_then(|e| e.delete_credential())
-            {
-                Ok(()) => gone.push(Keep::Keyring),
-                Err(keyring_core::Error::NoEntry) => {}
-                Err(e) => return Err(format!("the {} refused: {e}", keyring_name())),
-            }
+        if self.keyring().is_ok() && os::delete(account)? {
+            gone.push(Keep::Keyring);
         }
         let removed = |path: &Path| {
             update_file(path, |all| {
