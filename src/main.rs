@@ -204,7 +204,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let cfg = match sagediag::check::config(&args, &settings) {
+    let cfg = match sagediag::check::config(&args.options(), &settings) {
         Ok(c) => c,
         Err(sagediag::check::Usage(msg)) => {
             eprintln!("sagediag check: {msg}");

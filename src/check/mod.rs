@@ -5,21 +5,52 @@ use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use crate::cli::{CheckArgs, OnOff};
 use crate::engine::vault::{self, Keep, Kind, Vault};
 use crate::engine::{self, Config, Environment, Event, Flow, Report, Session, Severity};
 
 /// A usage error: what to change.
 pub struct Usage(pub String);
 
-pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<Config, Usage> {
-    let env = args
+/// What `check` is asked to do, whatever parsed it (the command line, a test, another tool):
+/// the CLI's flags map onto it one to one (`cli::CheckArgs::options`).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub env: Option<String>,
+    pub flow: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub private_key: Option<std::path::PathBuf>,
+    pub refresh_token: Option<String>,
+    pub access_token: Option<String>,
+    pub instance_url: Option<String>,
+    /// Send a PKCE code challenge in the web flow.
+    pub pkce: bool,
+    pub redirect_uri: Option<String>,
+    pub callback_port: Option<u16>,
+    pub no_browser: bool,
+    pub scope: Option<String>,
+    pub timeout: Option<u64>,
+    pub connect_timeout: Option<u64>,
+    pub login_timeout: u64,
+    pub jwt_audience: Option<String>,
+    pub ca_cert: Vec<std::path::PathBuf>,
+    pub insecure_host: Vec<String>,
+    pub trust_host: Vec<String>,
+    pub max_response_mb: Option<u64>,
+    pub coverage: bool,
+    pub coverage_limit: Option<u64>,
+}
+
+pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Config, Usage> {
+    let env = opts
         .env
         .clone()
         .or_else(|| settings.environment.clone())
         .unwrap_or_else(|| "production".into());
     let environment = Environment::parse(&env).map_err(|e| Usage(format!("--env: {e}")))?;
-    let flow_name = args
+    let flow_name = opts
         .flow
         .clone()
         .or_else(|| settings.flow.clone())
@@ -30,43 +61,43 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
             Flow::ALL.map(|f| f.name()).join(", ")
         ))
     })?;
-    let client_id = args.client_id.clone().unwrap_or_default();
+    let client_id = opts.client_id.clone().unwrap_or_default();
     if client_id.trim().is_empty() && flow != Flow::Token {
         return Err(Usage("--client-id is required (the connected app's consumer key, from Manage Consumer Details)".into()));
     }
     let mut cfg = Config::new(environment, flow, client_id);
-    cfg.client_secret = args.client_secret.clone().filter(|s| !s.is_empty());
-    cfg.username = args.username.clone();
-    cfg.password = args.password.clone();
-    cfg.refresh_token = args.refresh_token.clone();
-    cfg.access_token = args.access_token.clone();
-    cfg.instance_url = args.instance_url.clone();
-    cfg.pkce = args.pkce == OnOff::On;
-    cfg.redirect_uri = args.redirect_uri.clone();
-    cfg.callback_port = args
+    cfg.client_secret = opts.client_secret.clone().filter(|s| !s.is_empty());
+    cfg.username = opts.username.clone();
+    cfg.password = opts.password.clone();
+    cfg.refresh_token = opts.refresh_token.clone();
+    cfg.access_token = opts.access_token.clone();
+    cfg.instance_url = opts.instance_url.clone();
+    cfg.pkce = opts.pkce;
+    cfg.redirect_uri = opts.redirect_uri.clone();
+    cfg.callback_port = opts
         .callback_port
         .or(settings.callback_port)
         .unwrap_or(1717);
-    cfg.open_browser = !args.no_browser;
-    cfg.scopes = args.scope.clone();
-    cfg.timeout = Duration::from_secs(args.timeout.or(settings.timeout_secs).unwrap_or(30).max(1));
-    cfg.login_timeout = Duration::from_secs(args.login_timeout.max(1));
+    cfg.open_browser = !opts.no_browser;
+    cfg.scopes = opts.scope.clone();
+    cfg.timeout = Duration::from_secs(opts.timeout.or(settings.timeout_secs).unwrap_or(30).max(1));
+    cfg.login_timeout = Duration::from_secs(opts.login_timeout.max(1));
     cfg.connect_timeout = Duration::from_secs(
-        args.connect_timeout
+        opts.connect_timeout
             .or(settings.connect_timeout_secs)
             .unwrap_or(10)
             .max(1),
     );
-    cfg.coverage_limit = args.coverage.then(|| {
-        args.coverage_limit
+    cfg.coverage_limit = opts.coverage.then(|| {
+        opts.coverage_limit
             .or(settings.coverage_limit)
             .unwrap_or(100_000)
     });
-    cfg.jwt_audience = args.jwt_audience.clone();
+    cfg.jwt_audience = opts.jwt_audience.clone();
     cfg.insecure_hosts =
-        crate::settings::host_list(args.insecure_host.iter().chain(&settings.insecure_hosts));
+        crate::settings::host_list(opts.insecure_host.iter().chain(&settings.insecure_hosts));
     cfg.trust_hosts =
-        crate::settings::host_list(args.trust_host.iter().chain(&settings.trust_hosts));
+        crate::settings::host_list(opts.trust_host.iter().chain(&settings.trust_hosts));
     for host in &cfg.trust_hosts {
         if host.contains(['/', ':', ' ']) {
             return Err(Usage(format!(
@@ -74,21 +105,21 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
             )));
         }
     }
-    cfg.max_response_bytes = args
+    cfg.max_response_bytes = opts
         .max_response_mb
         .or(settings.max_response_mb)
         .map(|mb| (mb as usize).saturating_mul(1024 * 1024))
         .unwrap_or(engine::http::MAX_RESPONSE_BYTES);
-    for path in args.ca_cert.iter().chain(&settings.ca_certs) {
+    for path in opts.ca_cert.iter().chain(&settings.ca_certs) {
         cfg.ca_certs_pem
             .push(crate::settings::read_ca(path).map_err(|e| Usage(format!("--ca-cert {e}")))?);
     }
     match flow {
         Flow::Jwt => {
-            let path = args.private_key.as_ref().ok_or_else(|| {
+            let path = opts.private_key.as_ref().ok_or_else(|| {
                 Usage("--flow jwt needs --private-key FILE and --username".into())
             })?;
-            if args.username.is_none() {
+            if opts.username.is_none() {
                 return Err(Usage("--flow jwt needs --username".into()));
             }
             cfg.private_key_pem = Some(
