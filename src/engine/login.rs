@@ -11,6 +11,7 @@ use super::classify;
 use super::crypto;
 use super::findings::Finding;
 use super::http::{Request, Response};
+use super::oauth;
 use super::trust;
 use super::{Event, Flow, Run, Tokens};
 
@@ -19,12 +20,6 @@ const MAX_DEVICE_INTERVAL_SECS: u64 = 60;
 
 fn token_url(base: &str) -> String {
     format!("{base}/services/oauth2/token")
-}
-
-fn with_secret<'a>(run: &'a Run, form: &mut Vec<(&'a str, &'a str)>) {
-    if let Some(s) = run.cfg.client_secret.as_deref() {
-        form.push(("client_secret", s));
-    }
 }
 
 /// Logs in by the configured flow. None: the findings say why.
@@ -76,14 +71,14 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             token_request(run, &token_url(&base), &form).await
         }
         Flow::ClientCredentials => {
-            let mut form = vec![
-                ("grant_type", "client_credentials"),
-                ("client_id", run.cfg.client_id.as_str()),
-            ];
-            with_secret(run, &mut form);
-            // The request owns its form, so the borrow of `run` ends here.
-            let req = Request::post_form(token_url(&base), &form);
-            let tokens = send_token(run, req).await;
+            let sf = oauth_client(run, &base)?;
+            let transport = oauth::Transport::new(run.client.clone());
+            let typed = sf
+                .exchange_client_credentials()
+                .request_async(&transport)
+                .await
+                .ok();
+            let tokens = finish_exchange(run, transport, typed);
             if run.has(Code::CLIENT_CREDENTIALS_WRONG_HOST)
                 && let Some(f) = run
                     .findings
@@ -105,16 +100,17 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
                 return None;
             };
             run.emit(Event::Progress("The username-password flow is legacy: orgs created since Summer '23 block it by default.".into()));
-            let mut form = vec![
-                ("grant_type", "password"),
-                ("client_id", run.cfg.client_id.as_str()),
-                ("username", user.as_str()),
-                ("password", pw.as_str()),
-            ];
-            with_secret(run, &mut form);
-            // The request owns its form, so the borrow of `run` ends here.
-            let req = Request::post_form(token_url(&base), &form);
-            send_token(run, req).await
+            let sf = oauth_client(run, &base)?;
+            let transport = oauth::Transport::new(run.client.clone());
+            let typed = sf
+                .exchange_password(
+                    &oauth2::ResourceOwnerUsername::new(user),
+                    &oauth2::ResourceOwnerPassword::new(pw),
+                )
+                .request_async(&transport)
+                .await
+                .ok();
+            finish_exchange(run, transport, typed)
         }
         Flow::Refresh => {
             let Some(rt) = run.cfg.refresh_token.clone() else {
@@ -205,6 +201,70 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
         scope: s("scope"),
         response_id: Some(resp.id),
     };
+    accept_tokens(run, resp, tokens)
+}
+
+/// The tokens of oauth2's typed answer (Salesforce's fields are its extra fields).
+fn tokens_of(run: &Run, t: &oauth::TokenResponse, resp: &Response) -> Tokens {
+    use oauth2::TokenResponse as _;
+    let extra = t.extra_fields();
+    Tokens {
+        access_token: t.access_token().secret().clone(),
+        refresh_token: t.refresh_token().map(|r| r.secret().clone()),
+        instance_url: extra
+            .instance_url
+            .clone()
+            .unwrap_or_else(|| run.login_url.clone())
+            .trim_end_matches('/')
+            .to_string(),
+        id_url: extra.id.clone(),
+        issued_at: extra.issued_at.clone(),
+        signature: extra.signature.clone(),
+        scope: t
+            .scopes()
+            .map(|s| s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(" ")),
+        response_id: Some(resp.id),
+    }
+}
+
+/// The end of an exchange oauth2 sent: its typed tokens when Salesforce said yes, else the
+/// findings read from Salesforce's raw answer (recorded by the transport).
+fn finish_exchange(
+    run: &mut Run,
+    transport: oauth::Transport,
+    typed: Option<oauth::TokenResponse>,
+) -> Option<Tokens> {
+    let (id, result) = transport.into_exchange();
+    let resp = match result {
+        Ok(r) => r,
+        Err(f) => {
+            run.raise(classify::failure(&f, id));
+            return None;
+        }
+    };
+    match typed {
+        Some(t) if resp.status == 200 => {
+            let tokens = tokens_of(run, &t, &resp);
+            accept_tokens(run, &resp, tokens)
+        }
+        // Salesforce's words, whatever oauth2 made of them.
+        _ => parse_token_response(run, &resp),
+    }
+}
+
+/// The oauth2 client for this run's app and `base`, or the finding that it cannot be built.
+fn oauth_client(run: &mut Run, base: &str) -> Option<oauth::SalesforceClient> {
+    match oauth::client(&run.cfg, base) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            run.raise(Finding::new(Code::LOGIN_URL_INVALID, e, vec![]));
+            None
+        }
+    }
+}
+
+/// Tokens Salesforce issued: registered as secrets, and the hosts they go to checked.
+fn accept_tokens(run: &mut Run, resp: &Response, tokens: Tokens) -> Option<Tokens> {
     run.client.add_secret(&tokens.access_token);
     if let Some(r) = &tokens.refresh_token {
         run.client.add_secret(r);
@@ -245,9 +305,14 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
 }
 
 async fn refresh(run: &mut Run, base: &str, refresh_token: &str) -> Option<Tokens> {
-    let req = refresh_request(run, base, refresh_token);
-    let (_, resp) = run.send_or_raise(req).await?;
-    parse_token_response(run, &resp)
+    let sf = oauth_client(run, base)?;
+    let transport = oauth::Transport::new(run.client.clone());
+    let typed = sf
+        .exchange_refresh_token(&oauth2::RefreshToken::new(refresh_token.to_string()))
+        .request_async(&transport)
+        .await
+        .ok();
+    finish_exchange(run, transport, typed)
 }
 
 /// What came back to the callback (or was pasted): code, or error, with state.
@@ -276,32 +341,26 @@ fn has_display() -> bool {
 
 async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     let redirect = run.cfg.redirect_uri();
-    let (verifier, state) = match (crypto::random_urlsafe(64), crypto::random_urlsafe(16)) {
-        (Ok(v), Ok(s)) => (v, s),
-        (Err(e), _) | (_, Err(e)) => {
-            run.raise(Finding::new(Code::UNEXPECTED_RESPONSE, e, vec![]));
-            return None;
-        }
-    };
-    run.client.add_secret(&verifier);
-    let mut url = url::Url::parse(&format!("{base}/services/oauth2/authorize")).ok()?;
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("response_type", "code")
-            .append_pair("client_id", &run.cfg.client_id)
-            .append_pair("redirect_uri", &redirect)
-            .append_pair("state", &state);
-        if let Some(scope) = &run.cfg.scopes {
-            q.append_pair("scope", scope);
-        }
-        if run.cfg.pkce {
-            q.append_pair("code_challenge", &crypto::pkce_s256(&verifier))
-                .append_pair("code_challenge_method", "S256");
-        }
-        if let Some(u) = &run.cfg.username {
-            q.append_pair("login_hint", u);
-        }
+    let sf = oauth_client(run, base)?;
+    // oauth2 draws the state and the PKCE verifier (S256) from the OS random source.
+    let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+    run.client.add_secret(verifier.secret());
+    let mut request = sf.authorize_url(oauth2::CsrfToken::new_random);
+    if let Some(scope) = &run.cfg.scopes {
+        request = request.add_scopes(
+            scope
+                .split_whitespace()
+                .map(|s| oauth2::Scope::new(s.to_string())),
+        );
     }
+    if run.cfg.pkce {
+        request = request.set_pkce_challenge(challenge);
+    }
+    if let Some(u) = &run.cfg.username {
+        request = request.add_extra_param("login_hint", u);
+    }
+    let (url, csrf) = request.url();
+    let state = csrf.secret().clone();
     let authorize_url = url.to_string();
     let loopback = run.cfg.redirect_uri.is_none();
     let ssh_tunnel = (loopback && in_ssh()).then(|| {
@@ -363,20 +422,13 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
         ));
         return None;
     };
-    let mut form = vec![
-        ("grant_type", "authorization_code".to_string()),
-        ("code", code),
-        ("client_id", run.cfg.client_id.clone()),
-        ("redirect_uri", redirect),
-    ];
-    if let Some(s) = &run.cfg.client_secret {
-        form.push(("client_secret", s.clone()));
-    }
+    let mut exchange = sf.exchange_code(oauth2::AuthorizationCode::new(code));
     if run.cfg.pkce {
-        form.push(("code_verifier", verifier));
+        exchange = exchange.set_pkce_verifier(verifier);
     }
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    token_request(run, &token_url(base), &form).await
+    let transport = oauth::Transport::new(run.client.clone());
+    let typed = exchange.request_async(&transport).await.ok();
+    finish_exchange(run, transport, typed)
 }
 
 /// Waits for the loopback callback or a pasted redirect URL, whichever comes first. A busy
@@ -764,18 +816,6 @@ impl Run {
     }
 }
 
-fn refresh_request(run: &Run, base: &str, refresh_token: &str) -> Request {
-    let mut form = vec![
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh_token),
-        ("client_id", run.cfg.client_id.as_str()),
-    ];
-    if let Some(s) = run.cfg.client_secret.as_deref() {
-        form.push(("client_secret", s));
-    }
-    Request::post_form(token_url(base), &form)
-}
-
 /// Step 4. Returns a one-line summary. Identity, userinfo, introspection and the refresh test
 /// are independent: they are sent together and read in order.
 pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
@@ -817,10 +857,19 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
     });
     let can_refresh = matches!(run.cfg.flow, Flow::Web | Flow::Device | Flow::Refresh);
     let old_refresh = tokens.refresh_token.clone();
-    let refresh_req = old_refresh
-        .as_deref()
-        .filter(|_| can_refresh)
-        .map(|rt| refresh_request(run, &run.login_url, rt));
+    // The real refresh goes through oauth2 like the login; its raw answer is judged below.
+    let sf = oauth::client(&run.cfg, &run.login_url).ok();
+    let refresh_token = old_refresh.clone().filter(|_| can_refresh);
+    let refresh_client = client.clone();
+    let refreshing = async move {
+        let (sf, rt) = (sf?, refresh_token?);
+        let transport = oauth::Transport::new(refresh_client);
+        let _ = sf
+            .exchange_refresh_token(&oauth2::RefreshToken::new(rt))
+            .request_async(&transport)
+            .await;
+        Some(transport.into_exchange())
+    };
     let maybe = |r: Option<Request>| {
         let client = client.clone();
         async move {
@@ -834,7 +883,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         maybe(identity_req),
         client.send(userinfo_req),
         maybe(introspect_req),
-        maybe(refresh_req)
+        refreshing
     );
 
     // Identity.

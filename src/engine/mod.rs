@@ -11,6 +11,7 @@ pub mod files;
 pub mod findings;
 pub mod http;
 pub mod login;
+pub mod oauth;
 pub mod org;
 pub mod sanitize;
 pub mod trust;
