@@ -14,8 +14,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 /// The console's log file: `sagediag.log` in the user's state directory (created 0700).
 pub fn default_log_path() -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "sagediag")?;
-    let dir = dirs.state_dir().unwrap_or(dirs.cache_dir()).to_path_buf();
+    let dir = crate::engine::paths::log_dir()?;
     crate::engine::files::create_private_dir(&dir).ok()?;
     Some(dir.join("sagediag.log"))
 }

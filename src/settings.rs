@@ -72,7 +72,7 @@ impl std::fmt::Display for SettingsError {
 }
 
 pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "sagediag").map(|d| d.config_dir().join("config.toml"))
+    crate::engine::paths::config_file()
 }
 
 /// Loads the config: `SAGEDIAG_CONFIG` (which must exist), else the default path if present.

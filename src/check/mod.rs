@@ -415,10 +415,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     {
         code = code.max(1);
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
+    let now = engine::clock::now_ms();
     if let Some(path) = &out.report {
         // Scrubbed again with every secret the run learnt (belt and braces).
         let mut markdown = client.scrub(&engine::export::markdown(&report, now));

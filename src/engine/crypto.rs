@@ -34,14 +34,15 @@ pub fn jwt_assertion(
     aud: &str,
     exp: u64,
 ) -> Result<String, String> {
-    let der = pem_body(pem, "PRIVATE KEY")
-        .map(|d| (d, true))
-        .or_else(|_| pem_body(pem, "RSA PRIVATE KEY").map(|d| (d, false)))
-        .map_err(|_| "the private key file is not a PEM RSA private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)".to_string())?;
-    let key = if der.1 {
-        signature::RsaKeyPair::from_pkcs8(&der.0)
-    } else {
-        signature::RsaKeyPair::from_der(&der.0)
+    use rustls_pki_types::PrivateKeyDer;
+    use rustls_pki_types::pem::PemObject;
+    let not_rsa = || {
+        "the private key file is not a PEM RSA private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)".to_string()
+    };
+    let key = match PrivateKeyDer::from_pem_slice(pem.as_bytes()).map_err(|_| not_rsa())? {
+        PrivateKeyDer::Pkcs8(k) => signature::RsaKeyPair::from_pkcs8(k.secret_pkcs8_der()),
+        PrivateKeyDer::Pkcs1(k) => signature::RsaKeyPair::from_der(k.secret_pkcs1_der()),
+        _ => return Err(not_rsa()),
     }
     .map_err(|e| format!("the private key cannot be used for RS256: {e}"))?;
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#);
@@ -57,13 +58,4 @@ pub fn jwt_assertion(
     )
     .map_err(|_| "signing the JWT failed".to_string())?;
     Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
-}
-
-fn pem_body(pem: &str, label: &str) -> Result<Vec<u8>, ()> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let (_, after) = pem.split_once(&begin).ok_or(())?;
-    let (inside, _) = after.split_once(&end).ok_or(())?;
-    let b64: String = inside.chars().filter(|c| !c.is_whitespace()).collect();
-    STANDARD.decode(b64).map_err(|_| ())
 }

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -356,10 +356,7 @@ impl Client {
 
     pub async fn send(&self, req: Request) -> (u64, Result<Response, Failure>) {
         let started = Instant::now();
-        let started_unix_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
+        let started_unix_ms = super::clock::now_ms();
         let method = req.method.to_string();
         let mut builder = self.http.request(req.method.clone(), &req.url);
         let mut req_headers = req.headers.clone();
@@ -584,21 +581,10 @@ mod insecure {
     }
 
     fn pem_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
-        use base64::Engine;
-        let mut out = Vec::new();
-        let mut rest = pem;
-        while let Some((_, after)) = rest.split_once("-----BEGIN CERTIFICATE-----") {
-            let (inside, tail) = after
-                .split_once("-----END CERTIFICATE-----")
-                .ok_or("a certificate has no END line")?;
-            let b64: String = inside.chars().filter(|c| !c.is_whitespace()).collect();
-            let der = base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .map_err(|e| format!("a CA certificate is not PEM: {e}"))?;
-            out.push(CertificateDer::from(der));
-            rest = tail;
-        }
-        Ok(out)
+        use rustls::pki_types::pem::PemObject;
+        CertificateDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("a CA certificate is not PEM: {e}"))
     }
 
     /// The platform's verification (with any extra CAs), skipped for `hosts` alone.

@@ -50,11 +50,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
                 .jwt_audience
                 .clone()
                 .unwrap_or_else(|| run.cfg.environment.jwt_audience());
-            let exp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-                + 180;
+            let exp = super::clock::now_secs() + 180;
             let assertion = match crypto::jwt_assertion(&pem, &run.cfg.client_id, &user, &aud, exp)
             {
                 Ok(a) => a,
@@ -921,10 +917,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
             .filter(|v| v["active"] == true)
             .and_then(|v| v["exp"].as_u64())
     {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = super::clock::now_secs();
         notes.push(format!(
             "session valid for {} min",
             exp.saturating_sub(now) / 60

@@ -3,6 +3,7 @@
 //! returns a [`Report`]. The console and `sagediag check` are two front ends over it.
 
 pub mod classify;
+pub mod clock;
 pub mod coverage;
 pub mod crypto;
 pub mod environment;
@@ -13,6 +14,7 @@ pub mod http;
 pub mod login;
 pub mod oauth;
 pub mod org;
+pub mod paths;
 pub mod sanitize;
 pub mod trust;
 pub mod vault;

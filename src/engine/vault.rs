@@ -210,7 +210,7 @@ pub fn file_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("SAGEDIAG_SECRETS") {
         return Some(PathBuf::from(p));
     }
-    directories::ProjectDirs::from("", "", "sagediag").map(|d| d.data_dir().join("secrets.json"))
+    super::paths::secrets_file()
 }
 
 fn file_error(path: &Path, what: &str, e: impl std::fmt::Display) -> String {

@@ -38,20 +38,25 @@ pub fn random_from(alphabet: &[u8], len: usize) -> String {
         .collect()
 }
 
-/// The DER body of a PEM block with the given label.
+/// The DER body of the first PEM block with the given label (rustls-pki-types' parser).
 pub fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, String> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let (_, after) = pem
-        .split_once(begin.as_str())
-        .ok_or_else(|| format!("no `{begin}` line"))?;
-    let (body, _) = after
-        .split_once(end.as_str())
-        .ok_or_else(|| format!("no `{end}` line"))?;
-    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    STANDARD
-        .decode(b64)
-        .map_err(|e| format!("the PEM body is not base64: {e}"))
+    use rustls_pki_types::pem::{self, SectionKind};
+    let want = match label {
+        "PUBLIC KEY" => SectionKind::PublicKey,
+        "PRIVATE KEY" => SectionKind::PrivateKey,
+        "RSA PRIVATE KEY" => SectionKind::RsaPrivateKey,
+        "CERTIFICATE" => SectionKind::Certificate,
+        other => return Err(format!("PEM label `{other}` is not supported")),
+    };
+    let mut reader = std::io::BufReader::new(pem.as_bytes());
+    loop {
+        match pem::from_buf(&mut reader) {
+            Ok(Some((kind, der))) if kind == want => return Ok(der),
+            Ok(Some(_)) => continue,
+            Ok(None) => return Err(format!("no `-----BEGIN {label}-----` block")),
+            Err(e) => return Err(format!("not PEM: {e}")),
+        }
+    }
 }
 
 /// Checks that a PEM public key (`BEGIN PUBLIC KEY`) is an RSA key the JWT check can use.
