@@ -172,15 +172,27 @@ struct Recalled {
 /// How long a secret store may take (a locked keyring may be waiting for its password).
 const STORE_WAIT: Duration = Duration::from_secs(60);
 
+/// Why a secret store did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Vault(#[from] vault::VaultError),
+    #[error("the secret store failed: {0}")]
+    Failed(String),
+    #[error(
+        "the secret store did not answer within {0} s (a locked keyring waiting for its password?)"
+    )]
+    Timeout(u64),
+}
+
 /// A secret-store call (they block) beside the runtime, bounded by [`STORE_WAIT`].
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
     match tokio::time::timeout(STORE_WAIT, tokio::task::spawn_blocking(f)).await {
         Ok(Ok(t)) => Ok(t),
-        Ok(Err(e)) => Err(format!("the secret store failed: {e}")),
-        Err(_) => Err(format!(
-            "the secret store did not answer within {} s (a locked keyring waiting for its password?)",
-            STORE_WAIT.as_secs()
-        )),
+        Ok(Err(e)) => Err(StoreError::Failed(e.to_string())),
+        Err(_) => Err(StoreError::Timeout(STORE_WAIT.as_secs())),
     }
 }
 
@@ -254,7 +266,7 @@ async fn keep_secrets(
     session: Option<&Session>,
     out: &Outputs,
     recalled: &Recalled,
-) -> Result<(), String> {
+) -> Result<(), StoreError> {
     let Some(session) = session else {
         if out.keep != Keep::Memory {
             eprintln!("Nothing kept: the login did not succeed.");
@@ -302,6 +314,7 @@ async fn keep_secrets(
                 vault
                     .store(keep, &account, &secret)
                     .map(|()| (kind, vault.describe(keep)))
+                    .map_err(StoreError::from)
             })
             .collect::<Vec<_>>()
     })
@@ -325,7 +338,9 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     if out.keep == Keep::Keyring
         && let Err(why) = {
             let v = out.vault.clone();
-            blocking(move || v.keyring_status()).await.and_then(|r| r)
+            blocking(move || v.keyring_status())
+                .await
+                .and_then(|r| r.map_err(StoreError::from))
         }
     {
         eprintln!(

@@ -604,8 +604,11 @@ pub async fn run(
         Ok(client) => run_with(cfg, client, events, pasted).await,
         Err(e) => {
             let mut r = empty_report(&cfg);
-            r.findings
-                .push(Finding::new(Code::UNEXPECTED_RESPONSE, e, vec![]));
+            r.findings.push(Finding::new(
+                Code::UNEXPECTED_RESPONSE,
+                e.to_string(),
+                vec![],
+            ));
             r.outcome = "fail";
             r
         }

@@ -10,6 +10,23 @@ use super::files;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Why a secret could not be kept, read or forgotten. Never quotes a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VaultError {
+    /// The OS keyring cannot be used here (not built, no Secret Service, locked, refused).
+    #[error("{0}")]
+    Keyring(String),
+    /// This vault does not use the OS keyring (tests, `Vault::default()`).
+    #[error("the OS keyring is not used here")]
+    KeyringNotUsed,
+    /// No place for the owner-only file.
+    #[error("no place for the secrets file (no home directory; set SAGEDIAG_SECRETS=FILE)")]
+    NoFile,
+    /// The owner-only file cannot be used: its path, what failed and what to do.
+    #[error("{0}")]
+    File(String),
+}
+
 /// The keyring's service name: every entry sagediag keeps is under it.
 pub const SERVICE: &str = "sagediag";
 
@@ -89,9 +106,9 @@ mod os {
 
     use keyring_core::CredentialStore;
 
-    use super::{SERVICE, keyring_name};
+    use super::{SERVICE, VaultError, keyring_name};
 
-    static KEYRING: OnceLock<Result<Arc<CredentialStore>, String>> = OnceLock::new();
+    static KEYRING: OnceLock<Result<Arc<CredentialStore>, VaultError>> = OnceLock::new();
 
     fn open() -> Result<Arc<CredentialStore>, keyring_core::Error> {
         #[cfg(target_os = "macos")]
@@ -128,80 +145,92 @@ mod os {
     }
 
     /// The OS keyring, opened once; `Err` says why it cannot be used here. Blocks.
-    pub fn status() -> Result<(), String> {
+    pub fn status() -> Result<(), VaultError> {
         store().map(|_| ())
     }
 
-    fn store() -> Result<Arc<CredentialStore>, String> {
+    fn store() -> Result<Arc<CredentialStore>, VaultError> {
         KEYRING
             .get_or_init(|| {
                 open().map_err(|e| {
                     let why = e.to_string();
-                    if cfg!(target_os = "macos") || cfg!(target_os = "windows") {
-                        format!("the {} cannot be opened: {why}", keyring_name())
-                    } else {
-                        format!(
-                            "no Secret Service answers on the D-Bus session bus ({why}); a headless \
-                             box or an SSH session usually has none"
-                        )
-                    }
+                    VaultError::Keyring(
+                        if cfg!(target_os = "macos") || cfg!(target_os = "windows") {
+                            format!("the {} cannot be opened: {why}", keyring_name())
+                        } else {
+                            format!(
+                                "no Secret Service answers on the D-Bus session bus ({why}); a headless \
+                                 box or an SSH session usually has none"
+                            )
+                        },
+                    )
                 })
             })
             .clone()
     }
 
-    pub fn set(account: &str, secret: &str) -> Result<(), String> {
+    pub fn set(account: &str, secret: &str) -> Result<(), VaultError> {
         store()?
             .build(SERVICE, account, None)
             .and_then(|e| e.set_password(secret))
-            .map_err(|e| format!("the {} refused the secret: {e}", keyring_name()))
+            .map_err(|e| {
+                VaultError::Keyring(format!("the {} refused the secret: {e}", keyring_name()))
+            })
     }
 
-    pub fn get(account: &str) -> Result<Option<String>, String> {
+    pub fn get(account: &str) -> Result<Option<String>, VaultError> {
         match store()?
             .build(SERVICE, account, None)
             .and_then(|e| e.get_password())
         {
             Ok(s) => Ok(Some(s)),
             Err(keyring_core::Error::NoEntry) => Ok(None),
-            Err(e) => Err(format!("the {} cannot be read: {e}", keyring_name())),
+            Err(e) => Err(VaultError::Keyring(format!(
+                "the {} cannot be read: {e}",
+                keyring_name()
+            ))),
         }
     }
 
     /// Whether there was an entry to delete.
-    pub fn delete(account: &str) -> Result<bool, String> {
+    pub fn delete(account: &str) -> Result<bool, VaultError> {
         match store()?
             .build(SERVICE, account, None)
             .and_then(|e| e.delete_credential())
         {
             Ok(()) => Ok(true),
             Err(keyring_core::Error::NoEntry) => Ok(false),
-            Err(e) => Err(format!("the {} refused: {e}", keyring_name())),
+            Err(e) => Err(VaultError::Keyring(format!(
+                "the {} refused: {e}",
+                keyring_name()
+            ))),
         }
     }
 }
 
 #[cfg(not(feature = "keyring"))]
 mod os {
+    use super::VaultError;
+
     const NOT_BUILT: &str = "this sagediag was built without OS keyring support (the `keyring` \
                              cargo feature); keep secrets in the owner-only file or in memory";
 
-    pub fn status() -> Result<(), String> {
-        Err(NOT_BUILT.into())
+    pub fn status() -> Result<(), VaultError> {
+        Err(VaultError::Keyring(NOT_BUILT.into()))
     }
-    pub fn set(_: &str, _: &str) -> Result<(), String> {
-        Err(NOT_BUILT.into())
+    pub fn set(_: &str, _: &str) -> Result<(), VaultError> {
+        Err(VaultError::Keyring(NOT_BUILT.into()))
     }
-    pub fn get(_: &str) -> Result<Option<String>, String> {
-        Err(NOT_BUILT.into())
+    pub fn get(_: &str) -> Result<Option<String>, VaultError> {
+        Err(VaultError::Keyring(NOT_BUILT.into()))
     }
-    pub fn delete(_: &str) -> Result<bool, String> {
-        Err(NOT_BUILT.into())
+    pub fn delete(_: &str) -> Result<bool, VaultError> {
+        Err(VaultError::Keyring(NOT_BUILT.into()))
     }
 }
 
 /// Whether the OS keyring can be used here; `Err` says why not. Blocks.
-pub fn keyring() -> Result<(), String> {
+pub fn keyring() -> Result<(), VaultError> {
     os::status()
 }
 
@@ -213,8 +242,8 @@ pub fn file_path() -> Option<PathBuf> {
     super::paths::secrets_file()
 }
 
-fn file_error(path: &Path, what: &str, e: impl std::fmt::Display) -> String {
-    format!("{}: {what}: {e}", path.display())
+fn file_error(path: &Path, what: &str, e: impl std::fmt::Display) -> VaultError {
+    VaultError::File(format!("{}: {what}: {e}", path.display()))
 }
 
 /// The largest secrets file read (a few hundred bytes per kept secret).
@@ -223,7 +252,7 @@ const FILE_CAP: u64 = 1024 * 1024;
 /// Reads the file store; a missing file is empty. Refused (each with what to do): a symbolic
 /// link, at the file or as its directory; a directory others can write; a file that is not ours
 /// or that others can read (as ssh refuses a readable key).
-fn read_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
+fn read_file(path: &Path) -> Result<BTreeMap<String, String>, VaultError> {
     let dir = files::dir_of(path);
     match files::check_private_dir(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
@@ -236,12 +265,12 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
     };
     // Only where it went wrong: serde's message can quote the file's text, which holds secrets.
     serde_json::from_str(&text).map_err(|e| {
-        format!(
+        VaultError::File(format!(
             "{}: the secrets file is not sagediag's JSON (line {}, column {}; delete it to start again)",
             path.display(),
             e.line(),
             e.column()
-        )
+        ))
     })
 }
 
@@ -259,7 +288,7 @@ fn lock_path(path: &Path) -> PathBuf {
 fn update_file<T>(
     path: &Path,
     change: impl FnOnce(&mut BTreeMap<String, String>) -> (bool, T),
-) -> Result<T, String> {
+) -> Result<T, VaultError> {
     let dir = files::dir_of(path);
     files::ensure_private_dir(dir)
         .map_err(|e| file_error(dir, "cannot use the directory of the secrets file", e))?;
@@ -276,14 +305,15 @@ fn update_file<T>(
 
 /// Writes the whole store (temp file created exclusively, fsync, rename, fsync of the
 /// directory). Callers hold the lock ([`update_file`]).
-fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(all).map_err(|e| e.to_string())?;
+fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), VaultError> {
+    let text = serde_json::to_string_pretty(all)
+        .map_err(|e| file_error(path, "cannot encode the secrets file", e))?;
     files::write_private(path, text.as_bytes())
         .map_err(|e| file_error(path, "cannot write the secrets file", e))
 }
 
-fn no_file() -> String {
-    "no place for the secrets file (no home directory; set SAGEDIAG_SECRETS=FILE)".into()
+fn no_file() -> VaultError {
+    VaultError::NoFile
 }
 
 /// The stores: the OS keyring (one per machine, when `keyring`) and the owner-only file at
@@ -304,20 +334,20 @@ impl Vault {
     }
 
     /// Whether this vault's keyring can be used; `Err` says why not. Blocks.
-    pub fn keyring_status(&self) -> Result<(), String> {
+    pub fn keyring_status(&self) -> Result<(), VaultError> {
         self.keyring()
     }
 
     /// Whether this vault uses the keyring and it answers.
-    fn keyring(&self) -> Result<(), String> {
+    fn keyring(&self) -> Result<(), VaultError> {
         if self.keyring {
             keyring()
         } else {
-            Err("the OS keyring is not used here".into())
+            Err(VaultError::KeyringNotUsed)
         }
     }
 
-    fn file(&self) -> Result<&Path, String> {
+    fn file(&self) -> Result<&Path, VaultError> {
         self.file.as_deref().ok_or_else(no_file)
     }
 
@@ -332,7 +362,7 @@ impl Vault {
     }
 
     /// Keeps `secret` under `account`. Memory keeps nothing. Blocks.
-    pub fn store(&self, keep: Keep, account: &str, secret: &str) -> Result<(), String> {
+    pub fn store(&self, keep: Keep, account: &str, secret: &str) -> Result<(), VaultError> {
         match keep {
             Keep::Memory => Ok(()),
             Keep::Keyring => self.keyring().and_then(|()| os::set(account, secret)),
@@ -347,7 +377,7 @@ impl Vault {
     }
 
     /// The secret kept under `account` in `keep`, if any. Blocks.
-    pub fn load(&self, keep: Keep, account: &str) -> Result<Option<String>, String> {
+    pub fn load(&self, keep: Keep, account: &str) -> Result<Option<String>, VaultError> {
         match keep {
             Keep::Memory => Ok(None),
             Keep::Keyring => self.keyring().and_then(|()| os::get(account)),
@@ -363,21 +393,21 @@ impl Vault {
             match self.load(Keep::Keyring, account) {
                 Ok(Some(s)) => return (Some((s, Keep::Keyring)), problems),
                 Ok(None) => {}
-                Err(e) => problems.push(e),
+                Err(e) => problems.push(e.to_string()),
             }
         }
         if self.file.as_ref().is_some_and(|p| p.exists()) {
             match self.load(Keep::File, account) {
                 Ok(Some(s)) => return (Some((s, Keep::File)), problems),
                 Ok(None) => {}
-                Err(e) => problems.push(e),
+                Err(e) => problems.push(e.to_string()),
             }
         }
         (None, problems)
     }
 
     /// The names (never the values) kept in the file.
-    pub fn file_accounts(&self) -> Result<Vec<String>, String> {
+    pub fn file_accounts(&self) -> Result<Vec<String>, VaultError> {
         match self.file.as_deref() {
             Some(p) => Ok(read_file(p)?.into_keys().collect()),
             None => Ok(Vec::new()),
@@ -385,7 +415,7 @@ impl Vault {
     }
 
     /// Removes `account` from the keyring (when there is one) and the file; says where it was.
-    pub fn forget(&self, account: &str) -> Result<Vec<Keep>, String> {
+    pub fn forget(&self, account: &str) -> Result<Vec<Keep>, VaultError> {
         let mut gone = Vec::new();
         if self.keyring().is_ok() && os::delete(account)? {
             gone.push(Keep::Keyring);
@@ -450,7 +480,7 @@ mod tests {
             assert_eq!(mode(&path), 0o600);
             assert_eq!(mode(path.parent().unwrap()), 0o700);
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-            let err = read_file(&path).unwrap_err();
+            let err = read_file(&path).unwrap_err().to_string();
             assert!(err.contains("chmod 600"), "{err}");
             assert!(!err.contains("s3cr3t"), "{err}");
         }
@@ -461,7 +491,7 @@ mod tests {
             std::fs::set_permissions(dir.join("bad.json"), std::fs::Permissions::from_mode(0o600))
                 .unwrap();
         }
-        let err = read_file(&dir.join("bad.json")).unwrap_err();
+        let err = read_file(&dir.join("bad.json")).unwrap_err().to_string();
         assert!(err.contains("not sagediag's JSON"), "{err}");
         assert!(!err.contains("s3cr3t"), "{err}");
         assert!(read_file(&dir.join("missing.json")).unwrap().is_empty());
@@ -544,14 +574,17 @@ mod tests {
         let victim = dir.join("victim.txt");
         std::fs::write(&victim, "the victim's file").unwrap();
         std::os::unix::fs::symlink(&victim, dir.join("secrets.json")).unwrap();
-        let err = vault.store(Keep::File, "a", "s3cr3t").unwrap_err();
+        let err = vault
+            .store(Keep::File, "a", "s3cr3t")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("symbolic link"), "{err}");
         assert!(!err.contains("s3cr3t"), "{err}");
         assert_eq!(
             std::fs::read_to_string(&victim).unwrap(),
             "the victim's file"
         );
-        let err = vault.load(Keep::File, "a").unwrap_err();
+        let err = vault.load(Keep::File, "a").unwrap_err().to_string();
         assert!(err.contains("symbolic link"), "{err}");
 
         let real = dir.join("real");
@@ -562,7 +595,10 @@ mod tests {
             file: Some(linked.join("secrets.json")),
             keyring: false,
         };
-        let err = via_link.store(Keep::File, "a", "s3cr3t").unwrap_err();
+        let err = via_link
+            .store(Keep::File, "a", "s3cr3t")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("is a symbolic link"), "{err}");
         assert!(err.contains("give the real path"), "{err}");
         assert_eq!(
@@ -580,7 +616,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let (dir, vault) = scratch("open");
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-        let err = vault.store(Keep::File, "a", "s3cr3t").unwrap_err();
+        let err = vault
+            .store(Keep::File, "a", "s3cr3t")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains(&format!("chmod 700 {}", dir.display())),
             "{err}"

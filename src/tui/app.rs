@@ -198,11 +198,13 @@ impl Form {
         match self.env {
             EnvChoice::Production => Ok(Environment::Production),
             EnvChoice::Sandbox => Ok(Environment::Sandbox),
-            EnvChoice::Custom => Environment::parse(&first_line(&self.custom_url)),
+            EnvChoice::Custom => {
+                Environment::parse(&first_line(&self.custom_url)).map_err(|e| e.to_string())
+            }
             EnvChoice::Demo => self
                 .demo_url
                 .as_deref()
-                .map(Environment::parse)
+                .map(|u| Environment::parse(u).map_err(|e| e.to_string()))
                 .unwrap_or_else(|| Err("no demo org is running".into())),
         }
     }

@@ -389,7 +389,7 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             let client = match Client::for_config(&cfg, Some(tx.clone())) {
                 Ok(c) => c,
                 Err(e) => {
-                    app.status = Some(e);
+                    app.status = Some(e.to_string());
                     return;
                 }
             };
@@ -529,7 +529,7 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
             }
             let (v, tx) = (app.vault.clone(), ctx.vault_tx.clone());
             tokio::task::spawn_blocking(move || {
-                let result = v.keyring_status();
+                let result = v.keyring_status().map_err(|e| e.to_string());
                 let _ = tx.send(VaultMsg::Keyring { result, select });
             });
         }
@@ -573,6 +573,7 @@ async fn apply(app: &mut App, ctx: &mut Ctx, effect: Effect) {
                     .map(|w| {
                         v.store(w.keep, &w.account, &w.secret)
                             .map(|()| (w.kind, w.keep))
+                            .map_err(|e| e.to_string())
                     })
                     .collect();
                 let _ = tx.send(VaultMsg::Kept(results));
