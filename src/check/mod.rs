@@ -274,35 +274,17 @@ async fn keep_secrets(
         return Ok(());
     };
     let login = cfg.environment.login_url();
-    let mut writes: Vec<(Keep, Kind, String, String)> = Vec::new();
-    if let (true, Some(s)) = (out.keep != Keep::Memory, &cfg.client_secret) {
-        writes.push((
-            out.keep,
-            Kind::ClientSecret,
-            vault::account(Kind::ClientSecret, &login, &cfg.client_id, None),
-            s.clone(),
-        ));
-    }
-    let refresh_target = if out.keep != Keep::Memory {
-        Some(out.keep)
-    } else if session.refresh_token != cfg.refresh_token {
-        recalled.refresh_token
-    } else {
-        None
-    };
-    if let (Some(keep), Some(rt)) = (refresh_target, &session.refresh_token) {
-        writes.push((
-            keep,
-            Kind::RefreshToken,
-            vault::account(
-                Kind::RefreshToken,
-                &login,
-                &cfg.client_id,
-                cfg.username.as_deref(),
-            ),
-            rt.clone(),
-        ));
-    }
+    let writes = vault::plan_keep(vault::AfterLogin {
+        login_url: &login,
+        client_id: &cfg.client_id,
+        username: cfg.username.as_deref(),
+        keep: out.keep,
+        client_secret: cfg.client_secret.as_deref(),
+        secret_from: recalled.client_secret,
+        refresh_given: cfg.refresh_token.as_deref(),
+        refresh_now: session.refresh_token.as_deref(),
+        refresh_from: recalled.refresh_token,
+    });
     if writes.is_empty() {
         return Ok(());
     }
@@ -310,10 +292,10 @@ async fn keep_secrets(
     let done = blocking(move || {
         writes
             .into_iter()
-            .map(|(keep, kind, account, secret)| {
+            .map(|w| {
                 vault
-                    .store(keep, &account, &secret)
-                    .map(|()| (kind, vault.describe(keep)))
+                    .store(w.keep, &w.account, &w.secret)
+                    .map(|()| (w.kind, vault.describe(w.keep)))
                     .map_err(StoreError::from)
             })
             .collect::<Vec<_>>()
