@@ -10,6 +10,7 @@ pub mod environment;
 pub mod export;
 pub mod files;
 pub mod findings;
+pub mod fix;
 pub mod http;
 pub mod login;
 pub mod oauth;
