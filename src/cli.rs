@@ -43,6 +43,9 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Run the simulated Salesforce + Sage People org.
     Sim(SimArgs),
+    /// Check, print the fix plan, and with --yes assign the missing permission sets (as an
+    /// admin), re-probe at once, and record each change; --undo FILE deletes what a run created.
+    Fix(Box<FixArgs>),
     /// Open the console on the embedded simulated org; it plays the journey, then hands over.
     Demo(DemoArgs),
     /// Print shell completions (e.g. `sagediag completions bash > /etc/bash_completion.d/sagediag`).
@@ -213,6 +216,10 @@ pub struct CheckArgs {
     /// Most employees field coverage reads. [default: 100000]
     #[arg(long, value_name = "N")]
     pub coverage_limit: Option<u64>,
+    /// After the report, print how each finding is fixed (`--json`: a `fixes` array; for
+    /// `apply` fixes the exact request `sagediag fix --yes` would send). Changes nothing.
+    #[arg(long)]
+    pub fix_plan: bool,
 }
 
 impl CheckArgs {
@@ -246,6 +253,38 @@ impl CheckArgs {
             coverage_limit: self.coverage_limit,
         }
     }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Without --yes nothing is changed in the org: the plan is printed.\n\
+Admin secrets come from the environment as well: SAGEDIAG_ADMIN_PASSWORD. They are held in memory only.\n\n\
+Examples:\n  sagediag fix --env sandbox --client-id 3MVG9... --username api@acme.com.uat --admin-username admin@acme.com.uat\n  \
+sagediag fix ... --admin-username admin@acme.com --yes --json > fix.json\n  sagediag fix ... --admin-username admin@acme.com --undo fix.json --yes\n\n\
+Exit status: 0 every applied fix re-probed PASS (or every undo deleted), 1 otherwise, 2 usage error."
+)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Consent: make the `apply` fixes (or the undo). Without it nothing is changed.
+    #[arg(long)]
+    pub yes: bool,
+    /// Delete the PermissionSetAssignment rows a former `sagediag fix --yes --json` created
+    /// (its output file).
+    #[arg(long, value_name = "FILE")]
+    pub undo: Option<std::path::PathBuf>,
+    /// The admin's login flow (web, device, jwt, password, …). [default: --flow]
+    #[arg(long)]
+    pub admin_flow: Option<String>,
+    /// An admin with Assign Permission Sets (default: the check's own session, if it may).
+    #[arg(long)]
+    pub admin_username: Option<String>,
+    /// The admin's password for --admin-flow password (prefer SAGEDIAG_ADMIN_PASSWORD).
+    #[arg(long, env = "SAGEDIAG_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// The admin's PEM private key for --admin-flow jwt.
+    #[arg(long, value_name = "FILE")]
+    pub admin_private_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, SecretsCommand, SimArgs};
+use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, FixArgs, SecretsCommand, SimArgs};
 use sagediag::engine::vault::{Keep, Vault};
 use sagediag::sim::{self, Scenario};
 
@@ -18,6 +18,9 @@ fn main() -> ExitCode {
         Some(Command::Check(a)) if a.verbose => {
             sagediag::logging::to_stderr(cli.log_level.as_deref()).ok()
         }
+        Some(Command::Fix(a)) if a.check.verbose => {
+            sagediag::logging::to_stderr(cli.log_level.as_deref()).ok()
+        }
         Some(Command::Demo(_)) | None => sagediag::logging::default_log_path()
             .and_then(|p| sagediag::logging::to_file(&p, cli.log_level.as_deref()).ok()),
         _ => None,
@@ -28,7 +31,47 @@ fn main() -> ExitCode {
             // `sagediag --ca-cert X check` means the same as `sagediag check --ca-cert X`.
             args.ca_cert.extend(tls.0);
             args.insecure_host.extend(tls.1);
-            run_check(*args)
+            let fix = args
+                .fix_plan
+                .then(sagediag::check::fix::FixOptions::default);
+            run_check(*args, |_| Ok(fix))
+        }
+        Some(Command::Fix(mut args)) => {
+            args.check.ca_cert.extend(tls.0);
+            args.check.insecure_host.extend(tls.1);
+            let FixArgs {
+                check,
+                yes,
+                undo,
+                admin_flow,
+                admin_username,
+                admin_password,
+                admin_private_key,
+            } = *args;
+            run_check(check, move |cfg| {
+                let admin = match &admin_username {
+                    Some(u) => Some(sagediag::check::fix::admin_config(
+                        cfg,
+                        admin_flow.as_deref(),
+                        u,
+                        admin_password.clone(),
+                        admin_private_key.as_deref(),
+                    )?),
+                    None => None,
+                };
+                let undo = match &undo {
+                    Some(path) => Some(sagediag::check::fix::read_record(path).map_err(|e| {
+                        sagediag::check::Usage(format!("--undo {}: {e}", path.display()))
+                    })?),
+                    None => None,
+                };
+                Ok(Some(sagediag::check::fix::FixOptions {
+                    fix: true,
+                    yes,
+                    admin,
+                    undo,
+                }))
+            })
         }
         Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, tls),
         Some(Command::Completions { shell }) => {
@@ -199,7 +242,9 @@ fn settings() -> Result<sagediag::settings::Settings, ExitCode> {
     })
 }
 
-fn run_check(args: CheckArgs) -> ExitCode {
+type FixSetup = Result<Option<sagediag::check::fix::FixOptions>, sagediag::check::Usage>;
+
+fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> FixSetup) -> ExitCode {
     let settings = match settings() {
         Ok(s) => s,
         Err(code) => return code,
@@ -211,7 +256,15 @@ fn run_check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let fix = match fix(&cfg) {
+        Ok(f) => f,
+        Err(sagediag::check::Usage(msg)) => {
+            eprintln!("sagediag fix: {msg}");
+            return ExitCode::from(2);
+        }
+    };
     let outputs = sagediag::check::Outputs {
+        fix,
         json: args.json,
         report: args.report.clone(),
         har: args.har.clone(),

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
+pub mod fix;
+
 use crate::engine::vault::{self, Keep, Kind, Vault};
 use crate::engine::{self, Config, Environment, Event, Flow, Report, Session, Severity};
 
@@ -160,6 +162,8 @@ pub struct Outputs {
     /// Where to keep the consumer secret and the refresh token after a successful login.
     pub keep: Keep,
     pub vault: Vault,
+    /// `--fix-plan` / `sagediag fix`: the plan (and the fixes) after the check.
+    pub fix: Option<fix::FixOptions>,
 }
 
 /// Secrets taken from the stores for this run: where each came from.
@@ -454,12 +458,27 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             }
         }
     }
+    let fixed = match &out.fix {
+        Some(f) => Some(fix::after(&given, &report, session.as_ref(), &client, f).await),
+        None => None,
+    };
+    if let Some(c) = fixed.as_ref().and_then(|f| f.code) {
+        code = c;
+    }
     let mut stdout = std::io::stdout().lock();
     let text = if out.json {
-        engine::sanitize::json(&serde_json::to_string_pretty(&report).unwrap_or_default())
-            .into_owned()
+        let mut doc = serde_json::to_value(&report).unwrap_or_default();
+        if let (Some(f), Some(obj)) = (&fixed, doc.as_object_mut()) {
+            obj.extend(f.json.clone());
+        }
+        let doc = client.scrub(&serde_json::to_string_pretty(&doc).unwrap_or_default());
+        engine::sanitize::json(&doc).into_owned()
     } else {
-        engine::sanitize::text(&human(&report)).into_owned()
+        let mut text = human(&report);
+        if let Some(f) = &fixed {
+            text.push_str(&f.human);
+        }
+        engine::sanitize::text(&client.scrub(&text)).into_owned()
     };
     let _ = writeln!(stdout, "{text}");
     let _ = stdout.flush();
