@@ -10,6 +10,9 @@ use sagediag::tui::app::App;
 use sagediag::tui::{Ctx, run_loop};
 use tokio::sync::{mpsc, watch};
 
+#[path = "../src/demo_org.rs"]
+mod demo_org;
+
 struct Driver {
     keys: mpsc::UnboundedSender<std::io::Result<TermEvent>>,
     frames: watch::Receiver<String>,
@@ -24,7 +27,7 @@ impl Driver {
     async fn start_with(scenario: &str, setup: impl FnOnce(&mut App)) -> Driver {
         let mut app = App::new();
         app.color = false;
-        let mut ctx = Ctx::new();
+        let mut ctx = Ctx::with_demo(Box::new(demo_org::SimDemo::default()));
         ctx.start_demo(&mut app, scenario).await.unwrap();
         setup(&mut app);
         let (ftx, frames) = watch::channel(String::new());
@@ -216,7 +219,7 @@ async fn one_probe_re_runs_and_replaces_its_row_and_finding() {
     assert!(screen.contains("5 of 7 pass"), "{screen}");
     // Its finding was replaced, not added again (2 missing sets + the sync-key warning).
     d.key(KeyCode::Char('5'));
-    d.expect("5 Findings (3)").await;
+    d.expect("FAIL · 2 errors · 1 warning").await;
     d.key(KeyCode::Char('4'));
     d.key(KeyCode::Up);
     d.key(KeyCode::Up);
@@ -265,16 +268,16 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
     fresh.apply_profile(&p);
     assert_eq!(fresh.form.env, sagediag::tui::app::EnvChoice::Sandbox);
     assert_eq!(
-        sagediag::tui::app::first_line(&fresh.form.client_id),
+        sagediag::tui::form::first_line(&fresh.form.client_id),
         "3MVG9abc"
     );
     assert_eq!(
-        sagediag::tui::app::first_line(&fresh.form.client_secret),
+        sagediag::tui::form::first_line(&fresh.form.client_secret),
         "",
         "secrets are never restored"
     );
     assert_eq!(
-        sagediag::tui::app::first_line(&fresh.form.credential),
+        sagediag::tui::form::first_line(&fresh.form.credential),
         "/keys/server.key",
         "the JWT key's path (not the key) is"
     );
