@@ -164,14 +164,15 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     } else {
         ("ready".to_string(), t.dim())
     };
+    // The verdict first: a narrow terminal cuts the environment, never the result.
     let mut line = Line::from(vec![
         Span::styled(" sagediag ", Style::default().add_modifier(Modifier::BOLD)),
+        Span::styled(state, style),
         Span::raw(format!(
-            "· {} · {} flow · ",
+            " · {} · {} flow",
             env_label(app),
             app.form.flow.name()
         )),
-        Span::styled(state, style),
     ]);
     if let Some(w) = app.waiting.as_ref().filter(|_| app.running) {
         line.push_span(Span::raw(format!(" · {w}")));
@@ -247,7 +248,7 @@ fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 }
 
 /// The hint line, from the keymap's rows for what is in front.
-fn hint_line(app: &App) -> String {
+fn hint_line(app: &App, width: usize) -> String {
     let mut skip = Vec::new();
     if app.demo_scenario.is_none() {
         skip.extend([Action::PickScenario, Action::NextScenario]);
@@ -255,11 +256,25 @@ fn hint_line(app: &App) -> String {
     if !matches!(app.overlay, Overlay::None | Overlay::Value(_)) {
         skip.extend([Action::View, Action::WriteFile]);
     }
-    keymap::hints(&app.scopes(), &skip)
-        .into_iter()
-        .map(|(k, w)| format!("{k}: {w}"))
-        .collect::<Vec<_>>()
-        .join("  ")
+    // Whole hints only: what does not fit is in the help (?), which always has a place.
+    let scopes = app.scopes();
+    let mut out = String::new();
+    if scopes.contains(&keymap::Scope::Global) {
+        out.push_str("?: help");
+        skip.push(Action::Help);
+    }
+    for (k, w) in keymap::hints(&scopes, &skip) {
+        let item = format!("{k}: {w}");
+        let sep = if out.is_empty() { 0 } else { 2 };
+        if out.chars().count() + sep + item.chars().count() > width {
+            break;
+        }
+        if sep > 0 {
+            out.push_str("  ");
+        }
+        out.push_str(&item);
+    }
+    out
 }
 
 fn draw_bottom(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
@@ -289,7 +304,7 @@ fn draw_bottom(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         f.render_widget(Paragraph::new(help).style(t.dim()), second);
         return;
     }
-    let hints = hint_line(app);
+    let hints = hint_line(app, area.width as usize);
     let status = app.status.clone().unwrap_or_default();
     let width = area.width as usize;
     let n = status.chars().count();

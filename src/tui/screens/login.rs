@@ -65,10 +65,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         ])
         .areas(inner);
         f.render_widget(
-            Paragraph::new(
-                " Paste the URL the browser landed on (it need not load); Enter sends, Esc closes:",
-            )
-            .style(Style::default().add_modifier(Modifier::BOLD)),
+            Paragraph::new(" Paste the URL the browser landed on; Enter sends · Esc closes:")
+                .style(Style::default().add_modifier(Modifier::BOLD)),
             label,
         );
         let [pad, field] =
