@@ -111,6 +111,8 @@ pub struct App {
     pub paste: TextArea<'static>,
     /// The login waits for a person (a browser login, a pasted URL).
     pub waiting_for_person: bool,
+    /// Why the paste field opened by itself (the callback port is busy).
+    pub paste_reason: Option<String>,
     pub har_bodies: crate::engine::export::HarBodies,
     pub endpoints: Vec<EndpointResult>,
     pub findings: Vec<Finding>,
@@ -176,6 +178,7 @@ impl App {
             device: None,
             paste: text(""),
             waiting_for_person: false,
+            paste_reason: None,
             har_bodies: Default::default(),
             endpoints: Vec::new(),
             findings: Vec::new(),

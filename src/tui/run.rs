@@ -123,6 +123,7 @@ impl App {
         self.ssh_tunnel = None;
         self.device = None;
         self.waiting_for_person = false;
+        self.paste_reason = None;
         self.endpoints.clear();
         self.findings.clear();
         self.report = None;
@@ -222,7 +223,8 @@ impl App {
             }
             Event::PasteNeeded { reason } => {
                 // The callback cannot be used: the paste field opens at once, on step 3.
-                self.say(reason);
+                self.say(reason.clone());
+                self.paste_reason = Some(reason);
                 self.waiting_for_person = true;
                 self.open_paste();
                 self.go(Screen::Login);

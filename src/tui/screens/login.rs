@@ -110,6 +110,9 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 .style(Style::default().add_modifier(Modifier::BOLD)),
         );
     }
+    if let Some(why) = app.paste_reason.as_ref().filter(|_| app.waiting_for_person) {
+        lines.push(Line::from(format!(" ! {why}")).style(t.status(Status::Warn)));
+    }
     if app.running && app.waiting_for_person && app.mode != Mode::Paste {
         lines.push(
             Line::from(
