@@ -12,18 +12,21 @@ pub struct SimDemo {
 }
 
 /// How the form must be set for `sc` to show its pitfall.
-pub fn preset(sc: &Scenario, password: &str) -> DemoPreset {
+pub fn preset(sc: &Scenario, password: &str, my_domain: &str) -> DemoPreset {
     if sc.app.client_credentials_flow && sc.app.client_credentials_run_as.is_empty() {
         DemoPreset {
             flow: Flow::ClientCredentials,
             pkce: true,
             credential: None,
+            // Client credentials are answered on the My Domain host only.
+            host: Some(my_domain.to_string()),
         }
     } else if !sc.org.username_password_flow {
         DemoPreset {
             flow: Flow::Password,
             pkce: true,
             credential: Some(password.to_string()),
+            host: None,
         }
     } else if sc.app.require_pkce {
         // The integrations that trip over it send no code challenge.
@@ -31,6 +34,7 @@ pub fn preset(sc: &Scenario, password: &str) -> DemoPreset {
             flow: Flow::Web,
             pkce: false,
             credential: None,
+            host: None,
         }
     } else {
         DemoPreset::default()
@@ -64,7 +68,7 @@ impl DemoOrg for SimDemo {
                 client_id: i.client_id.clone(),
                 client_secret: i.client_secret.clone(),
                 username: i.username.clone(),
-                preset: preset(&preset_sc, &i.password),
+                preset: preset(&preset_sc, &i.password, &i.instance_url),
             };
             self.running = Some(running);
             Ok(info)

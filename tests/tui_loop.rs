@@ -422,3 +422,42 @@ async fn jwt_flow_from_the_form_with_a_private_key_file() {
     d.expect("Done: PASS").await;
     d.quit().await;
 }
+
+/// Each demo scenario presets what reproduces it: no PKCE for pkce-required, the password
+/// flow (with the user's password) for username-password-disabled, client credentials on the
+/// My Domain host for client-credentials-no-run-as-user; a run shows the scenario's code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_scenarios_preset_the_form_that_reproduces_them() {
+    use sagediag::engine::Flow;
+    use sagediag::sim::Scenario;
+    let p = |name: &str| demo_org::preset(&Scenario::load(name).unwrap(), "pw", "http://md");
+    assert!(!p("pkce-required").pkce);
+    assert_eq!(p("username-password-disabled").flow, Flow::Password);
+    assert_eq!(
+        p("username-password-disabled").credential.as_deref(),
+        Some("pw")
+    );
+    let cc = p("client-credentials-no-run-as-user");
+    assert_eq!(
+        (cc.flow, cc.host.as_deref()),
+        (Flow::ClientCredentials, Some("http://md"))
+    );
+    assert_eq!(p("healthy"), sagediag::tui::DemoPreset::default());
+    for (scenario, code) in [
+        ("pkce-required", "PKCE_REQUIRED"),
+        (
+            "client-credentials-no-run-as-user",
+            "CLIENT_CREDENTIALS_NO_RUN_AS_USER",
+        ),
+    ] {
+        let mut d = Driver::start(scenario).await;
+        d.expect("Demo org").await;
+        d.key(KeyCode::Char('r'));
+        let screen = d.expect(code).await;
+        assert!(
+            screen.contains("FAIL ✗ Login") && screen.contains("Demo scenario"),
+            "{screen}"
+        );
+        d.quit().await;
+    }
+}

@@ -15,6 +15,9 @@ pub struct DemoPreset {
     pub pkce: bool,
     /// The password (password flow), when the flow needs one.
     pub credential: Option<String>,
+    /// The login URL to use instead of the demo org's login host (client credentials must go
+    /// to the My Domain host).
+    pub host: Option<String>,
 }
 
 impl Default for DemoPreset {
@@ -23,6 +26,7 @@ impl Default for DemoPreset {
             flow: Flow::Web,
             pkce: true,
             credential: None,
+            host: None,
         }
     }
 }

@@ -282,7 +282,7 @@ pub fn draw(f: &mut Frame, ins: &Inspector, t: &Theme, area: Rect) {
     match &ins.search {
         Some(ta) => {
             let [label, field] =
-                Layout::horizontal([Constraint::Length(8), Constraint::Min(1)]).areas(prompt);
+                Layout::horizontal([Constraint::Length(10), Constraint::Min(1)]).areas(prompt);
             f.render_widget(
                 Paragraph::new(match ins.found {
                     Some(false) => "no match",

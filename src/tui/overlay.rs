@@ -253,7 +253,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             );
         }
         Overlay::Scenarios { selected } => {
-            let r = centered(area, area.width.min(110), area.height);
+            let r = centered(area, area.width.saturating_sub(2), area.height);
             f.render_widget(Clear, r);
             let rows: Vec<Row> = app
                 .scenarios
@@ -264,6 +264,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             f.render_stateful_widget(
                 Table::new(rows, [Constraint::Length(34), Constraint::Min(10)])
                     .row_highlight_style(t.selected())
+                    .highlight_symbol("▶ ")
                     .block(t.block(" Demo scenarios — Enter runs one · Esc closes ")),
                 r,
                 &mut st,

@@ -64,6 +64,9 @@ impl App {
             &info.client_secret,
             &info.username,
         );
+        if let Some(host) = &info.preset.host {
+            self.form.demo_url = Some(host.clone());
+        }
         self.form.flow = info.preset.flow;
         self.form.pkce = info.preset.pkce;
         self.form.credential = text(info.preset.credential.as_deref().unwrap_or(""));
