@@ -33,6 +33,11 @@ pub struct Cli {
     /// screen). Repeatable.
     #[arg(long, value_name = "HOST")]
     pub insecure_host: Vec<String>,
+    /// How much the log says: error, warn, info, debug, trace, or per target
+    /// (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory;
+    /// `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +161,10 @@ pub struct CheckArgs {
     /// Print one JSON document instead of the human report.
     #[arg(long)]
     pub json: bool,
+    /// Also log every request, step and finding to stderr (tracing; --log-level or RUST_LOG
+    /// sets how much).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Seconds each request may take. [default: the config file's `timeout_secs`, else 30]
     #[arg(long)]
     pub timeout: Option<u64>,
@@ -210,6 +219,39 @@ pub struct CheckArgs {
     pub coverage_limit: Option<u64>,
 }
 
+impl CheckArgs {
+    /// The front-end-neutral options `check` runs on.
+    pub fn options(&self) -> crate::check::Options {
+        crate::check::Options {
+            env: self.env.clone(),
+            flow: self.flow.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            private_key: self.private_key.clone(),
+            refresh_token: self.refresh_token.clone(),
+            access_token: self.access_token.clone(),
+            instance_url: self.instance_url.clone(),
+            pkce: self.pkce == OnOff::On,
+            redirect_uri: self.redirect_uri.clone(),
+            callback_port: self.callback_port,
+            no_browser: self.no_browser,
+            scope: self.scope.clone(),
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            login_timeout: self.login_timeout,
+            jwt_audience: self.jwt_audience.clone(),
+            ca_cert: self.ca_cert.clone(),
+            insecure_host: self.insecure_host.clone(),
+            trust_host: self.trust_host.clone(),
+            max_response_mb: self.max_response_mb,
+            coverage: self.coverage,
+            coverage_limit: self.coverage_limit,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  sagediag                              open the console\n  sagediag demo                         the console on the embedded simulated org\n  sagediag check --env production --client-id 3MVG9...\n  sagediag sim --scenario healthy --port 8443\n  sagediag sim --scenario ./my-org.toml\n  sagediag sim --list\n\n\
@@ -230,6 +272,9 @@ pub struct SimArgs {
     /// List the shipped scenarios and exit.
     #[arg(long)]
     pub list: bool,
+    /// Serve HTTPS with a certificate authority made at start; the JSON line gains `ca_file`.
+    #[arg(long)]
+    pub tls: bool,
 }
 
 impl SimArgs {

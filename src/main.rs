@@ -12,6 +12,19 @@ mod demo_org;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let tls = (cli.ca_cert, cli.insecure_host);
+    if let Err(e) = sagediag::logging::filter(cli.log_level.as_deref(), "info") {
+        eprintln!("sagediag: --log-level: {e}");
+        return ExitCode::from(2);
+    }
+    // Kept until main returns: dropping it flushes the log.
+    let _log = match &cli.command {
+        Some(Command::Check(a)) if a.verbose => {
+            sagediag::logging::to_stderr(cli.log_level.as_deref()).ok()
+        }
+        Some(Command::Demo(_)) | None => sagediag::logging::default_log_path()
+            .and_then(|p| sagediag::logging::to_file(&p, cli.log_level.as_deref()).ok()),
+        _ => None,
+    };
     match cli.command {
         Some(Command::Sim(args)) => run_sim(args),
         Some(Command::Check(mut args)) => {
@@ -58,10 +71,12 @@ fn run_secrets(cmd: SecretsCommand) -> ExitCode {
             }
             match (&v.file, v.file_accounts()) {
                 (None, _) => {
-                    println!("Owner-only file: none (no home directory; set SAGEDIAG_SECRETS=FILE)")
+                    println!(
+                        "Owner-only file: none (no home directory; set SAGEDIAG_SECRETS=FILE)"
+                    );
                 }
                 (Some(p), Ok(names)) if names.is_empty() => {
-                    println!("Owner-only file: {} (nothing kept)", p.display())
+                    println!("Owner-only file: {} (nothing kept)", p.display());
                 }
                 (Some(p), Ok(names)) => {
                     println!("Owner-only file: {} ({} kept):", p.display(), names.len());
@@ -201,7 +216,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let cfg = match sagediag::check::config(&args, &settings) {
+    let cfg = match sagediag::check::config(&args.options(), &settings) {
         Ok(c) => c,
         Err(sagediag::check::Usage(msg)) => {
             eprintln!("sagediag check: {msg}");
@@ -267,13 +282,15 @@ fn run_sim(args: SimArgs) -> ExitCode {
         Err(code) => return code,
     };
     runtime.block_on(async move {
-        let running = match sim::start(scenario, args.addr(), true).await {
+        let opts = sim::Options { log: true, tls: args.tls, ..sim::Options::default() };
+        let running = match sim::start_with(scenario, args.addr(), opts).await {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("sagediag sim: cannot listen on {}: {e} (choose another --port, or 0 for a free one)", args.addr());
                 return ExitCode::FAILURE;
             }
         };
+        #[allow(clippy::expect_used)] // Plain strings and numbers: serialising cannot fail.
         let line = serde_json::to_string(&running.info).expect("SimInfo serializes");
         let mut out = std::io::stdout().lock();
         if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {

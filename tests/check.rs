@@ -209,7 +209,10 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
                 vec![],
             ),
             "package-not-installed" => (set(&["PACKAGE_NOT_INSTALLED"]), ALL.to_vec()),
-            "api-disabled-for-user" => (set(&["API_DISABLED_FOR_USER"]), ALL.to_vec()),
+            // Real Salesforce answers 403 API_DISABLED_FOR_ORG for a user without API Enabled
+            // too, and then refuses every query that could tell the two apart: the finding
+            // names both candidates (tests/oauth_errors.rs checks the wording).
+            "api-disabled-for-user" => (set(&["API_DISABLED_FOR_ORG"]), ALL.to_vec()),
             "api-disabled-for-org" => (set(&["API_DISABLED_FOR_ORG"]), ALL.to_vec()),
             "api-limit-exhausted" => (set(&["API_LIMIT_EXCEEDED"]), ALL.to_vec()),
             "secret-required" => (set(&["CLIENT_SECRET_INVALID"]), ALL.to_vec()),
@@ -1194,4 +1197,21 @@ async fn har_bodies_shape_full_none() {
         }
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `--verbose`: the engine's tracing events on stderr — requests, steps, findings — with no
+/// secret in them; `--log-level` narrows them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_logs_requests_steps_and_findings_without_secrets() {
+    let sim = start("missing-permission-sets").await;
+    let run = check(&sim, &["--verbose"]).await;
+    let stderr = String::from_utf8_lossy(&run.out.stderr).to_string();
+    assert!(stderr.contains("request sent"), "{stderr}");
+    assert!(stderr.contains("/services/oauth2/token"), "{stderr}");
+    assert!(stderr.contains("step finished"), "{stderr}");
+    assert!(stderr.contains("PERMISSION_SET_MISSING"), "{stderr}");
+    assert_no_secrets(&sim, &run, "--verbose");
+    let quiet = check(&sim, &["--verbose", "--log-level", "warn"]).await;
+    let stderr = String::from_utf8_lossy(&quiet.out.stderr).to_string();
+    assert!(!stderr.contains("request sent"), "{stderr}");
 }

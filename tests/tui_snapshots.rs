@@ -101,14 +101,14 @@ fn finished(missing: &[&str]) -> App {
             }),
             latency_ms: 20 + i as u64,
             records: (!miss && def.method == "GET").then_some(200),
-            finding: miss.then_some("PERMISSION_SET_MISSING"),
+            finding: miss.then_some(sagediag::engine::Code::PERMISSION_SET_MISSING),
             assigned: Some(!miss),
             request_id: Some(12 + i as u64),
         };
         app.on_engine(Event::Endpoint(e));
         if miss {
             app.on_engine(Event::Finding(
-                Finding::new("PERMISSION_SET_MISSING", format!("HTTP 403 MISSING_API_PERMISSION: The user does not have the {} permission set", def.permission_set), vec![12 + i as u64])
+                Finding::new(sagediag::engine::Code::PERMISSION_SET_MISSING, format!("HTTP 403 MISSING_API_PERMISSION: The user does not have the {} permission set", def.permission_set), vec![12 + i as u64])
                     .titled(format!("Permission set not assigned: {}", def.permission_set)),
             ));
         }

@@ -171,14 +171,21 @@ fn r_from_step_4_shows_the_login_and_a_finished_run_lands_on_the_failing_step() 
     app.update(key(KeyCode::Char('r')));
     assert_eq!(app.screen, Screen::Login);
     app.steps[2].status = Some(Status::Fail);
-    app.findings
-        .push(Finding::new("CLIENT_ID_INVALID", "bad key", vec![]));
+    app.findings.push(Finding::new(
+        sagediag::engine::Code::CLIENT_ID_INVALID,
+        "bad key",
+        vec![],
+    ));
     assert_eq!(app.landing(), Screen::Login);
     app.steps[2].status = Some(Status::Pass);
     app.steps[0].status = Some(Status::Fail);
     assert_eq!(app.landing(), Screen::Environment);
     app.steps[0].status = Some(Status::Pass);
-    app.findings = vec![Finding::new("SYNC_KEY_PROBLEMS", "x", vec![])];
+    app.findings = vec![Finding::new(
+        sagediag::engine::Code::SYNC_KEY_PROBLEMS,
+        "x",
+        vec![],
+    )];
     assert_eq!(app.findings[0].severity, Severity::Warning);
     assert_eq!(
         app.landing(),
@@ -191,7 +198,7 @@ fn r_from_step_4_shows_the_login_and_a_finished_run_lands_on_the_failing_step() 
 
 #[test]
 fn verdicts_agree_everywhere() {
-    let warn = Finding::new("SYNC_KEY_PROBLEMS", "x", vec![]);
+    let warn = Finding::new(sagediag::engine::Code::SYNC_KEY_PROBLEMS, "x", vec![]);
     let words = verdict::overall_words(std::slice::from_ref(&warn));
     assert_eq!(words, "PASS · 1 warning");
     assert!(!verdict::done_line(&[warn]).contains("every check passed"));

@@ -144,9 +144,9 @@ fn open_read(path: &Path, nofollow: bool) -> io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        let mut flags = libc::O_NONBLOCK;
+        let mut flags = rustix::fs::OFlags::NONBLOCK.bits() as i32;
         if nofollow {
-            flags |= libc::O_NOFOLLOW;
+            flags |= rustix::fs::OFlags::NOFOLLOW.bits() as i32;
         }
         opts.custom_flags(flags);
     }
@@ -251,7 +251,9 @@ fn is_symlink(path: &Path) -> bool {
 /// `O_NOFOLLOW` on a symbolic link fails with `ELOOP` (`EMLINK` on FreeBSD): say so plainly.
 fn explain_nofollow(path: &Path, e: io::Error) -> io::Error {
     #[cfg(unix)]
-    if matches!(e.raw_os_error(), Some(libc::ELOOP) | Some(libc::EMLINK)) && is_symlink(path) {
+    if matches!(e.raw_os_error(), Some(e) if e == rustix::io::Errno::LOOP.raw_os_error() || e == rustix::io::Errno::MLINK.raw_os_error())
+        && is_symlink(path)
+    {
         return symlink_error();
     }
     let _ = path;
@@ -261,8 +263,7 @@ fn explain_nofollow(path: &Path, e: io::Error) -> io::Error {
 /// The effective user id (unix).
 #[cfg(unix)]
 fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
 /// A file we are about to read secrets from or write them to: a regular file of ours.
@@ -305,8 +306,9 @@ fn open_private(path: &Path, append: bool) -> io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        opts.mode(0o600).custom_flags(
+            rustix::fs::OFlags::NOFOLLOW.bits() as i32 | rustix::fs::OFlags::NONBLOCK.bits() as i32,
+        );
     }
     #[cfg(not(unix))]
     if is_symlink(path) {
@@ -390,7 +392,8 @@ fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+            opts.mode(0o600)
+                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
         }
         match opts.open(&tmp) {
             Ok(f) => return Ok((tmp, f)),

@@ -4,6 +4,7 @@
 //! `docs/troubleshooting.md` alike.
 
 use serde::Serialize;
+use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -15,7 +16,7 @@ pub enum Severity {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub title: String,
     /// What was seen: the requests and what they said.
@@ -27,7 +28,7 @@ pub struct Finding {
 
 /// One entry of the catalog.
 pub struct CodeInfo {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub title: &'static str,
     pub symptom: &'static str,
@@ -37,8 +38,28 @@ pub struct CodeInfo {
 
 macro_rules! catalog {
     ($( $code:ident, $sev:ident, $title:literal, $symptom:literal, $cause:literal, [$($fix:literal),* $(,)?] ;)*) => {
+        /// Every finding code: the catalog is its one source. Serialised as its name
+        /// (`"PKCE_REQUIRED"`), so `--json`, reports and docs read as before.
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $code, )*
+        }
+
+        impl Code {
+            /// Every code, in catalog order.
+            pub const ALL: &[Code] = &[$( Code::$code, )*];
+
+            /// The code's stable name.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( Code::$code => stringify!($code), )*
+                }
+            }
+        }
+
         pub const CATALOG: &[CodeInfo] = &[
-            $( CodeInfo { code: stringify!($code), severity: Severity::$sev, title: $title, symptom: $symptom, cause: $cause, fix: &[$($fix),*] }, )*
+            $( CodeInfo { code: Code::$code, severity: Severity::$sev, title: $title, symptom: $symptom, cause: $cause, fix: &[$($fix),*] }, )*
         ];
     };
 }
@@ -262,17 +283,40 @@ catalog! {
         ["Check the consumer secret under Manage Consumer Details."];
 }
 
-pub fn info(code: &str) -> &'static CodeInfo {
-    CATALOG
-        .iter()
-        .find(|c| c.code == code)
-        .unwrap_or_else(|| panic!("finding code {code} is not in the catalog"))
+impl Code {
+    /// The code's catalog entry (every code has one: the enum is generated from the catalog).
+    pub fn info(self) -> &'static CodeInfo {
+        // `Code::ALL` and `CATALOG` are generated in the same order.
+        &CATALOG[self as usize]
+    }
+
+    /// The code named `s`, if there is one.
+    pub fn parse(s: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A code's catalog entry.
+pub fn info(code: Code) -> &'static CodeInfo {
+    code.info()
 }
 
 impl Finding {
     /// A finding of a catalogued code, with what was seen.
-    pub fn new(code: &'static str, detail: impl Into<String>, request_ids: Vec<u64>) -> Finding {
-        let i = info(code);
+    pub fn new(code: Code, detail: impl Into<String>, request_ids: Vec<u64>) -> Finding {
+        let i = code.info();
         Finding {
             code: i.code,
             severity: i.severity,
@@ -305,12 +349,13 @@ pub fn troubleshooting_markdown() -> String {
         "# Troubleshooting: every finding\n\nGenerated from `src/engine/findings.rs` (`cargo test` checks this file is current).\nEach finding sagediag raises has a stable code; the console and `sagediag check` show the same text.\nWhich Salesforce OAuth error or REST error code leads to which finding, with sources: [oauth-errors.md](oauth-errors.md).\n",
     );
     for c in CATALOG {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n## `{}` — {}\n\n- **Severity:** {:?}\n- **Symptom:** {}\n- **Cause:** {}\n- **Evidence:** the requests listed with the finding (`request_ids`), whose raw responses are in the request log.\n- **Fix:**\n",
             c.code, c.title, c.severity, c.symptom, c.cause
-        ));
+        );
         for (i, step) in c.fix.iter().enumerate() {
-            out.push_str(&format!("  {}. {}\n", i + 1, step));
+            let _ = writeln!(out, "  {}. {}", i + 1, step);
         }
     }
     out

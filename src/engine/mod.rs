@@ -3,6 +3,7 @@
 //! returns a [`Report`]. The console and `sagediag check` are two front ends over it.
 
 pub mod classify;
+pub mod clock;
 pub mod coverage;
 pub mod crypto;
 pub mod environment;
@@ -11,7 +12,9 @@ pub mod files;
 pub mod findings;
 pub mod http;
 pub mod login;
+pub mod oauth;
 pub mod org;
+pub mod paths;
 pub mod sanitize;
 pub mod trust;
 pub mod vault;
@@ -22,7 +25,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 pub use environment::Environment;
-pub use findings::{Finding, Severity};
+pub use findings::{Code, Finding, Severity};
 
 /// The seven Sage People API endpoints and the permission set gating each.
 pub const ENDPOINTS: [EndpointDef; 7] = [
@@ -214,6 +217,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as shown in tables and reports: a word and a mark.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS ✓",
+            Status::Fail => "FAIL ✗",
+            Status::Warn => "WARN !",
+            Status::Skip => "SKIP -",
+        }
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             Status::Pass => "PASS",
@@ -368,7 +381,7 @@ pub struct EndpointResult {
     pub latency_ms: u64,
     pub records: Option<usize>,
     /// The finding code explaining a failure.
-    pub finding: Option<&'static str>,
+    pub finding: Option<Code>,
     /// What the assignment query says: assigned or not (None: not known).
     pub assigned: Option<bool>,
     pub request_id: Option<u64>,
@@ -514,15 +527,17 @@ impl Run {
             }
             return;
         }
+        tracing::info!(code = %f.code, severity = ?f.severity, title = %f.title, requests = ?f.request_ids, "finding");
         self.emit(Event::Finding(f.clone()));
         self.findings.push(f);
     }
 
-    pub fn has(&self, code: &str) -> bool {
+    pub fn has(&self, code: Code) -> bool {
         self.findings.iter().any(|f| f.code == code)
     }
 
     fn step_start(&self, step: StepId) -> Instant {
+        tracing::info!(step = step.title(), "step started");
         self.emit(Event::StepStarted { step });
         Instant::now()
     }
@@ -540,6 +555,7 @@ impl Run {
             None,
         );
         let duration_ms = started.elapsed().as_millis() as u64;
+        tracing::info!(step = step.title(), status = status.word(), duration_ms, summary = %summary, "step finished");
         self.emit(Event::StepFinished {
             step,
             status,
@@ -588,8 +604,11 @@ pub async fn run(
         Ok(client) => run_with(cfg, client, events, pasted).await,
         Err(e) => {
             let mut r = empty_report(&cfg);
-            r.findings
-                .push(Finding::new("UNEXPECTED_RESPONSE", e, vec![]));
+            r.findings.push(Finding::new(
+                Code::UNEXPECTED_RESPONSE,
+                e.to_string(),
+                vec![],
+            ));
             r.outcome = "fail";
             r
         }
@@ -749,8 +768,7 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
             let n = run.findings.len();
             let c = coverage::coverage(run, &tokens, limit).await;
             if c.missing_email > 0 || c.duplicate_emails > 0 {
-                run.raise(Finding::new(
-                    "SYNC_KEY_PROBLEMS",
+                run.raise(Finding::new(Code::SYNC_KEY_PROBLEMS,
                     format!(
                         "Of {} employees, {} have no email and {} emails are shared by {} records; {} leavers still hold a work email.",
                         c.employees, c.missing_email, c.duplicate_emails, c.records_with_duplicate_email, c.leavers_with_email

@@ -2,6 +2,7 @@
 //! when the user may not read it), and one probe per permission-set-gated endpoint, run
 //! concurrently and cross-checked with the assignment query.
 
+use super::findings::Code;
 use serde_json::Value;
 
 use super::classify;
@@ -172,7 +173,7 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
                 run.org.package_version = Some(version);
             }
             None => run.raise(Finding::new(
-                "PACKAGE_NOT_INSTALLED",
+                Code::PACKAGE_NOT_INSTALLED,
                 "No installed package has the namespace spapi (InstalledSubscriberPackage).",
                 vec![package_id],
             )),
@@ -204,7 +205,7 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
             if policy != "Refresh token is valid until revoked" {
                 let name = app["Name"].as_str().unwrap_or("the app");
                 run.raise(Finding::new(
-                    "REFRESH_POLICY_EXPIRES",
+                    Code::REFRESH_POLICY_EXPIRES,
                     format!("Refresh Token Policy of {name}: {policy}."),
                     vec![app_id],
                 ));
@@ -246,7 +247,7 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
     if let Some((used, max)) = run.org.api_usage {
         if max > 0 && used < max && used * 10 >= max * 9 {
             run.raise(Finding::new(
-                "API_LIMIT_NEAR",
+                Code::API_LIMIT_NEAR,
                 format!("{used} of {max} daily API requests used."),
                 vec![id],
             ));
@@ -367,17 +368,15 @@ pub async fn probes(run: &mut Run, tokens: &Tokens) -> String {
             None => {
                 passed += 1;
                 if is_assigned == Some(false) {
-                    run.raise(Finding::new(
-                        "PERMISSION_SET_MISMATCH",
+                    run.raise(Finding::new(Code::PERMISSION_SET_MISMATCH,
                         format!("{} answered, but the assignment query does not list {} for the user (a permission set group, or another set granting access?).", def.name, def.permission_set),
                         vec![id],
                     ).titled(format!("{} works without {} assigned", def.name, def.permission_set)));
                 }
             }
             Some(f) => {
-                if f.code == "PERMISSION_SET_MISSING" && is_assigned == Some(true) {
-                    run.raise(Finding::new(
-                        "PERMISSION_SET_MISMATCH",
+                if f.code == Code::PERMISSION_SET_MISSING && is_assigned == Some(true) {
+                    run.raise(Finding::new(Code::PERMISSION_SET_MISMATCH,
                         format!("{} is assigned according to PermissionSetAssignment, yet {} answers MISSING_API_PERMISSION (expired assignment, or object access missing?).", def.permission_set, def.name),
                         vec![id],
                     ).titled(format!("{} refused although {} is assigned", def.name, def.permission_set)));

@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 
 use super::crypto::sf_id18;
 use super::oauth::{bearer, invalid_session};
-use super::scenario::{PERMISSION_SETS, PermittedUsers, RefreshPolicy, parse_package_version};
+use super::scenario::{
+    OLDEST_API_VERSION, PERMISSION_SETS, PermittedUsers, RefreshPolicy, parse_package_version,
+};
 use super::soql::{self, Table};
 use super::state::Org;
 
@@ -53,20 +55,27 @@ pub async fn api_guard(State(org): State<Arc<Org>>, mut req: Request, next: Next
         );
     }
     if !scopes.iter().any(|s| s == "api" || s == "full") {
+        // A token without the `api` scope (e.g. only `id`/`web`/`refresh_token`): the REST
+        // API refuses it as a session (docs/simulator.md, "Fidelity").
         return sf_error(
             StatusCode::UNAUTHORIZED,
             "INVALID_SESSION_ID",
-            "This session is not valid for use with the specified REST API endpoint. One of the following scopes is required: Manage user data via APIs, Full access",
+            "This session is not valid for use with the REST API",
         );
     }
     if !org.user(user).api_enabled {
-        let status = StatusCode::from_u16(org.scenario.shapes.api_currently_disabled_status)
-            .unwrap_or(StatusCode::FORBIDDEN);
-        return sf_error(
-            status,
-            "API_CURRENTLY_DISABLED",
-            "API is disabled for this User",
-        );
+        // A user without "API Enabled": REST answers the org-level code and text (the code's
+        // name misleads); `API_CURRENTLY_DISABLED` is what the SOAP login answers. The shape
+        // stays configurable.
+        let s = &org.scenario.shapes;
+        let status =
+            StatusCode::from_u16(s.api_currently_disabled_status).unwrap_or(StatusCode::FORBIDDEN);
+        let message = if s.api_disabled_for_user_code == "API_DISABLED_FOR_ORG" {
+            "The REST API is not enabled for this Organization."
+        } else {
+            "API is disabled for this User"
+        };
+        return sf_error(status, &s.api_disabled_for_user_code, message);
     }
     let max = org.scenario.org.daily_api_allocation;
     let exceeded = {
@@ -113,23 +122,59 @@ fn max_version(org: &Org) -> u32 {
 }
 
 /// Whether `v67.0` names a version the org serves.
-fn version_ok(org: &Org, version: &str) -> bool {
+pub(super) fn version_ok(org: &Org, version: &str) -> bool {
+    version_major(version).is_some_and(|v| (OLDEST_API_VERSION..=max_version(org)).contains(&v))
+}
+
+fn version_major(version: &str) -> Option<u32> {
     version
         .strip_prefix('v')
         .and_then(|v| v.strip_suffix(".0"))
         .and_then(|v| v.parse::<u32>().ok())
-        .is_some_and(|v| (20..=max_version(org)).contains(&v))
 }
 
-/// `GET /services/data/`: no session needed, no `Sforce-Limit-Info`.
+/// A retired version (v7.0 to v30.0): REST answers 410 Gone.
+pub fn is_retired(version: &str) -> bool {
+    version_major(version).is_some_and(|v| (7..OLDEST_API_VERSION).contains(&v))
+}
+
+/// The 410 for a retired version. The status is documented; the body is a guess (the help
+/// article says "the requested endpoint is not found").
+pub fn gone() -> Response {
+    sf_error(
+        StatusCode::GONE,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    )
+}
+
+/// Answers a retired API version with 410 before anything else (no session needed, nothing
+/// counted), as Salesforce has since the version was retired.
+pub async fn retired_guard(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let version = path
+        .strip_prefix("/services/data/")
+        .and_then(|rest| rest.split('/').next());
+    if version.is_some_and(is_retired) {
+        return gone();
+    }
+    next.run(req).await
+}
+
+/// `GET /services/data/`: no session needed, no `Sforce-Limit-Info`; v31.0 onwards (v30.0 and
+/// older were retired in Summer '25).
 pub async fn versions(State(org): State<Arc<Org>>) -> Response {
-    let list: Vec<Value> = (20..=max_version(&org))
+    let list: Vec<Value> = (OLDEST_API_VERSION..=max_version(&org))
         .map(|v| json!({"label": release_label(v), "url": format!("/services/data/v{v}.0"), "version": format!("{v}.0")}))
         .collect();
     axum::Json(list).into_response()
 }
 
-pub async fn resources(State(org): State<Arc<Org>>, Path(version): Path<String>) -> Response {
+pub async fn resources(
+    State(org): State<Arc<Org>>,
+    Path(version): Path<String>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Response {
     if !version_ok(&org, &version) {
         return not_found();
     }
@@ -175,7 +220,7 @@ pub async fn resources(State(org): State<Arc<Org>>, Path(version): Path<String>)
         .iter()
         .map(|n| {
             let url = if *n == "identity" {
-                json!(format!("{}/id/{}/", org.login_url, org.org_id18()))
+                json!(org.identity_url(caller.user))
             } else {
                 json!(format!("{p}/{n}"))
             };
@@ -221,6 +266,28 @@ pub async fn query(
     Query(q): Query<HashMap<String, String>>,
     axum::Extension(caller): axum::Extension<Caller>,
 ) -> Response {
+    if q.get("columns")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
+    {
+        if !version_ok(&org, &version) {
+            return not_found();
+        }
+        let Some(text) = q.get("q").filter(|t| !t.trim().is_empty()) else {
+            return sf_error(
+                StatusCode::BAD_REQUEST,
+                "MALFORMED_QUERY",
+                "A query string has to be specified",
+            );
+        };
+        return match soql::columns(
+            text,
+            &tables(&org, caller.user, false),
+            super::sobjects::key_prefix,
+        ) {
+            Ok(v) => axum::Json(v).into_response(),
+            Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),
+        };
+    }
     run_query(&org, &version, q.get("q"), caller, false)
 }
 
@@ -255,7 +322,9 @@ fn run_query(
     } else {
         format!("/services/data/{version}")
     };
-    match soql::run(q, &tables(org, caller.user, tooling), &api_path) {
+    // Date keywords (TODAY, LAST_N_DAYS:n) follow the org's clock, which tests may move.
+    let today = i64::try_from(org.now_ms() / 86_400_000).unwrap_or(0);
+    match soql::run_at(q, &tables(org, caller.user, tooling), &api_path, today) {
         Ok(v) => axum::Json(v).into_response(),
         Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),
     }
@@ -271,7 +340,7 @@ fn profile_permset_id(user: usize) -> String {
 
 /// The org's queryable objects as the caller may see them. Setup objects need "View Setup and
 /// Configuration"; without it Salesforce answers as if the object did not exist.
-fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
+pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
     let sc = &org.scenario;
     let sees_setup = org.user(caller).view_setup;
     if tooling {
@@ -358,6 +427,57 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "IsProvisioned",
         ],
         rows: licences,
+    });
+    let kind = match sc.org.kind {
+        super::scenario::OrgKind::Production => false,
+        super::scenario::OrgKind::Sandbox => true,
+    };
+    out.push(Table {
+        name: "Organization",
+        fields: &[
+            "Id",
+            "Name",
+            "OrganizationType",
+            "IsSandbox",
+            "InstanceName",
+            "NamespacePrefix",
+            "LanguageLocaleKey",
+            "TimeZoneSidKey",
+            "DefaultLocaleSidKey",
+        ],
+        rows: vec![json!({
+            "Id": org.org_id18(), "Name": sc.org.my_domain, "OrganizationType": "Enterprise Edition",
+            "IsSandbox": kind, "InstanceName": "SIM1", "NamespacePrefix": null, "LanguageLocaleKey": "en_US",
+            "TimeZoneSidKey": "Europe/London", "DefaultLocaleSidKey": "en_GB",
+        })],
+    });
+    out.push(Table {
+        name: "Profile",
+        fields: &["Id", "Name", "UserType", "UserLicenseId"],
+        rows: (0..sc.users.len())
+            .map(|i| {
+                json!({"Id": profile_id(i), "Name": "Minimum Access - API Only Integrations",
+                       "UserType": "Standard", "UserLicenseId": "1005g000000XyZaAAK"})
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "Account",
+        fields: &[
+            "Id",
+            "Name",
+            "Type",
+            "Industry",
+            "BillingCountry",
+            "CreatedDate",
+            "OwnerId",
+        ],
+        rows: vec![
+            json!({"Id": sf_id18("0015g00000Acme1"), "Name": "Acme HR Ltd", "Type": "Customer", "Industry": "Technology",
+                   "BillingCountry": "United Kingdom", "CreatedDate": "2024-03-04T09:00:00.000+0000", "OwnerId": org.user_id18(0)}),
+            json!({"Id": sf_id18("0015g00000Acme2"), "Name": "Société Générale d'Exemple", "Type": "Partner", "Industry": "Banking",
+                   "BillingCountry": "France", "CreatedDate": "2026-11-01T12:30:00.000+0000", "OwnerId": org.user_id18(0)}),
+        ],
     });
     if !sees_setup {
         return out;

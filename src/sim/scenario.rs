@@ -322,6 +322,8 @@ pub struct UserConfig {
     pub denies_consent: bool,
     /// The user's profile has login IP ranges that exclude the caller.
     pub ip_restricted: bool,
+    /// The password has expired: a SOAP `login()` still succeeds, with `passwordExpired` true.
+    pub password_expired: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -386,6 +388,9 @@ pub struct ShapeConfig {
     pub missing_permission_message: String,
     pub invalid_marker_status: u16,
     pub api_currently_disabled_status: u16,
+    /// What REST answers a user without "API Enabled": `API_DISABLED_FOR_ORG` (as public
+    /// reports show) or `API_CURRENTLY_DISABLED` ("API is disabled for this User").
+    pub api_disabled_for_user_code: String,
     pub login_rate_error: String,
     pub login_rate_description: String,
     pub refresh_secret_error: String,
@@ -491,6 +496,7 @@ impl Default for UserConfig {
             auto_approve: true,
             denies_consent: false,
             ip_restricted: false,
+            password_expired: false,
         }
     }
 }
@@ -522,6 +528,7 @@ impl Default for ShapeConfig {
             missing_permission_message: "The user does not have the {label} permission set".into(),
             invalid_marker_status: 400,
             api_currently_disabled_status: 403,
+            api_disabled_for_user_code: "API_DISABLED_FOR_ORG".into(),
             login_rate_error: "invalid_grant".into(),
             login_rate_description: "login rate exceeded".into(),
             refresh_secret_error: "invalid_client".into(),
@@ -584,12 +591,13 @@ impl Scenario {
                 ),
             });
         }
-        let src = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: name_or_path.into(),
-            line: None,
-            field: None,
-            message: format!("cannot read the scenario file: {e}"),
-        })?;
+        let src =
+            read_scenario_file(path, MAX_SCENARIO_BYTES).map_err(|message| ScenarioError {
+                file: name_or_path.into(),
+                line: None,
+                field: None,
+                message,
+            })?;
         let mut scenario = Scenario::parse(&src, name_or_path)?;
         if scenario.name == "custom"
             && let Some(stem) = path.file_stem()
@@ -603,9 +611,7 @@ impl Scenario {
     pub fn parse(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario = toml::from_str(src).map_err(|e| {
             let message = e.message().trim().to_string();
-            let mut line = e
-                .span()
-                .map(|span| src[..span.start.min(src.len())].lines().count().max(1));
+            let mut line = e.span().map(|span| line_of(src, span.start));
             let mut field = line.and_then(|l| field_on_line(src, l));
             // toml reports an unknown key at its table; point at the key itself.
             if let Some(key) = message
@@ -714,6 +720,77 @@ impl Scenario {
         if self.data.employees > 1_000_000 {
             return err("data.employees", "at most 1000000".into());
         }
+        // Record ids carry nine digits of index, and a list scans the records in order: keep
+        // both finite and fast.
+        for (field, v) in [
+            (
+                "data.salaries_per_employee",
+                self.data.salaries_per_employee,
+            ),
+            ("data.bonuses_per_employee", self.data.bonuses_per_employee),
+            (
+                "data.absences_per_employee",
+                self.data.absences_per_employee,
+            ),
+            (
+                "data.absence_balances_per_employee",
+                self.data.absence_balances_per_employee,
+            ),
+            (
+                "data.timesheets_per_employee",
+                self.data.timesheets_per_employee,
+            ),
+        ] {
+            if v > MAX_PER_EMPLOYEE {
+                return err(field, format!("{v} is more than {MAX_PER_EMPLOYEE}"));
+            }
+        }
+        // Durations: a huge value would overflow the org's clock arithmetic or hang a request
+        // for ever (a hang is what `hang_paths` is for).
+        for (field, v, max) in [
+            ("faults.latency_ms", self.faults.latency_ms, MAX_DELAY_MS),
+            ("faults.jitter_ms", self.faults.jitter_ms, MAX_DELAY_MS),
+            (
+                "org.session_timeout_secs",
+                self.org.session_timeout_secs,
+                MAX_SESSION_SECS,
+            ),
+            (
+                "app.refresh_token_validity_hours",
+                self.app.refresh_token_validity_hours,
+                MAX_REFRESH_HOURS,
+            ),
+            (
+                "org.device_interval_secs",
+                self.org.device_interval_secs,
+                MAX_DEVICE_INTERVAL_SECS,
+            ),
+        ] {
+            if v > max {
+                return err(field, format!("{v} is more than the maximum, {max}"));
+            }
+        }
+        if !matches!(
+            self.shapes.api_disabled_for_user_code.as_str(),
+            "API_DISABLED_FOR_ORG" | "API_CURRENTLY_DISABLED"
+        ) {
+            return err(
+                "shapes.api_disabled_for_user_code",
+                "must be API_DISABLED_FOR_ORG or API_CURRENTLY_DISABLED".into(),
+            );
+        }
+        if self.org.session_timeout_secs == 0 {
+            return err("org.session_timeout_secs", "must be at least 1".into());
+        }
+        if parse_api_version(&self.org.api_version).is_none() {
+            return err(
+                "org.api_version",
+                format!(
+                    "`{}` is not a served REST API version: {OLDEST_API_VERSION}.0 to 99.0 (30.0 and older are retired)",
+                    self.org.api_version
+                ),
+            );
+        }
         for (field, v) in [
             ("data.leaver_percent", self.data.leaver_percent),
             (
@@ -767,6 +844,77 @@ impl UserConfig {
             .iter()
             .any(|s| PermissionSetDef::lookup(s) == Some(def))
     }
+}
+
+/// Largest scenario file read (a scenario is a few kilobytes).
+pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
+/// Largest `latency_ms` / `jitter_ms`: ten minutes.
+pub const MAX_DELAY_MS: u64 = 600_000;
+/// Largest session timeout: 30 days (Salesforce offers up to 24 hours).
+pub const MAX_SESSION_SECS: u64 = 30 * 86_400;
+/// Largest refresh-token validity: ten years.
+pub const MAX_REFRESH_HOURS: u64 = 87_600;
+/// Largest device-flow polling interval: an hour.
+pub const MAX_DEVICE_INTERVAL_SECS: u64 = 3_600;
+/// Most records of one kind per employee.
+pub const MAX_PER_EMPLOYEE: u32 = 50;
+/// The oldest REST API version still served: v30.0 and older were retired in Summer '25.
+pub const OLDEST_API_VERSION: u32 = 31;
+
+/// The major of a REST API version the org may serve (`67.0` → 67), `OLDEST_API_VERSION`
+/// to 99.
+pub fn parse_api_version(v: &str) -> Option<u32> {
+    let major: u32 = v.strip_suffix(".0")?.parse().ok()?;
+    (OLDEST_API_VERSION..=99).contains(&major).then_some(major)
+}
+
+/// Reads a scenario file the user named: it must be a regular file of at most `cap` bytes.
+/// A FIFO, a device (`/dev/zero`) or a directory is refused at once, before it is opened
+/// (opening a FIFO would wait for a writer), and the read itself stops after `cap` bytes.
+pub fn read_scenario_file(path: &Path, cap: u64) -> Result<String, String> {
+    use std::io::Read;
+    let regular = |meta: &std::fs::Metadata| -> Result<(), String> {
+        if !meta.is_file() {
+            return Err(
+                "not a regular file (a FIFO, device or directory cannot be a scenario)".into(),
+            );
+        }
+        if meta.len() > cap {
+            return Err(format!(
+                "the file is {} bytes; a scenario file may have at most {cap}",
+                meta.len()
+            ));
+        }
+        Ok(())
+    };
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    regular(&meta)?;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    // The path may have been swapped between the two looks: check what was opened.
+    regular(
+        &file
+            .metadata()
+            .map_err(|e| format!("cannot read the scenario file: {e}"))?,
+    )?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("a scenario file may have at most {cap} bytes"));
+    }
+    String::from_utf8(bytes).map_err(|_| "the scenario file is not UTF-8 text".into())
+}
+
+/// The 1-based line of a byte offset (clamped to the text, never splitting a character).
+fn line_of(src: &str, offset: usize) -> usize {
+    let mut at = offset.min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    src.get(..at).unwrap_or_default().lines().count().max(1)
 }
 
 /// `major.minor.patch.build`.

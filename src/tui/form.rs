@@ -160,13 +160,13 @@ impl Form {
         match self.env {
             EnvChoice::Production => Ok(Environment::Production),
             EnvChoice::Sandbox => Ok(Environment::Sandbox),
-            EnvChoice::Custom => {
-                Environment::parse(&first_line(&self.custom_url)).and_then(valid_url)
-            }
+            EnvChoice::Custom => Environment::parse(&first_line(&self.custom_url))
+                .map_err(|e| e.to_string())
+                .and_then(valid_url),
             EnvChoice::Demo => self
                 .demo_url
                 .as_deref()
-                .map(Environment::parse)
+                .map(|u| Environment::parse(u).map_err(|e| e.to_string()))
                 .unwrap_or_else(|| Err("no demo org is running".into())),
         }
     }
@@ -221,7 +221,7 @@ impl Form {
                     (self.refresh_key.is_some() && self.refresh_key == self.vault_key())
                         .then(|| self.refresh_token.clone())
                         .flatten()
-                })
+                });
             }
             Flow::Token => {
                 cfg.access_token = Some(

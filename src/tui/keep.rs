@@ -104,7 +104,8 @@ impl App {
                     format!("Kept secrets: {}. ", said.join("; "))
                 };
                 if let Some(p) = problems.first() {
-                    status.push_str(&format!("Kept secrets: {p}"));
+                    status.push_str("Kept secrets: ");
+                    status.push_str(p);
                 }
                 if !status.is_empty() {
                     self.say(status.trim_end().to_string());

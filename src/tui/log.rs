@@ -119,7 +119,7 @@ impl App {
                         Some(e) => {
                             self.overlay = super::overlay::Overlay::Inspector(Box::new(
                                 super::inspector::Inspector::new(&e),
-                            ))
+                            ));
                         }
                         None => self.say(format!("Request #{id} is no longer kept.")),
                     },

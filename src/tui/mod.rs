@@ -59,10 +59,8 @@ pub async fn run(
     let mut ctx = Ctx::new();
     ctx.terminal_io = true;
     ctx.mouse = mouse;
-    if let Some(path) = work::log_path() {
-        ctx.open_log(&path);
-        app.log_path = Some(path.display().to_string());
-    }
+    // The log file is tracing's, set up by main before the console starts.
+    app.log_path = crate::logging::default_log_path().map(|p| p.display().to_string());
     let mut first = Vec::new();
     match demo {
         None => {

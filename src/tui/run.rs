@@ -276,7 +276,7 @@ impl App {
                     report
                         .findings
                         .iter()
-                        .map(|f| f.code)
+                        .map(|f| f.code.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))];
@@ -393,7 +393,8 @@ impl App {
         };
         let about = |f: &Finding| {
             old.request_id.is_some_and(|id| f.request_ids == [id])
-                || (f.code == "PERMISSION_SET_MISSING" && f.title.contains(old.permission_set))
+                || (f.code == crate::engine::Code::PERMISSION_SET_MISSING
+                    && f.title.contains(old.permission_set))
         };
         self.say(format!(
             "Re-probed {}: {}{}",

@@ -75,7 +75,10 @@ pub fn probes(endpoints: &[EndpointResult]) -> String {
 pub fn package(org: &OrgChecks, findings: &[Finding]) -> String {
     match &org.package_version {
         Some(v) => v.clone(),
-        None if findings.iter().any(|f| f.code == "PACKAGE_NOT_INSTALLED") => {
+        None if findings
+            .iter()
+            .any(|f| f.code == crate::engine::Code::PACKAGE_NOT_INSTALLED) =>
+        {
             "not installed".into()
         }
         None => "unknown (the query did not answer)".into(),

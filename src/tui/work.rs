@@ -1,7 +1,7 @@
 //! Carrying out effects: runs, probes, the request console, the secret stores, files and the
 //! log file all happen on tasks (or a writer thread) that answer with a [`Msg`] on the queue.
 
-use std::io::{self, Write};
+use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,7 +29,6 @@ pub struct Ctx {
     /// A real terminal: OSC 52 on copy, Ctrl-Z suspends.
     pub terminal_io: bool,
     pub mouse: bool,
-    log: Option<std::sync::mpsc::Sender<String>>,
     /// Every drawn frame as text, for tests that watch the real loop.
     pub frames: Option<tokio::sync::watch::Sender<String>>,
 }
@@ -46,7 +45,6 @@ impl Ctx {
             autoplay_delay: Duration::from_millis(1200),
             terminal_io: false,
             mouse: false,
-            log: None,
             frames: None,
         }
     }
@@ -58,34 +56,10 @@ impl Ctx {
         c
     }
 
-    /// Opens the log file; a writer thread appends each line, timestamped and sanitised
-    /// (server text never reaches the file raw), so the loop never waits on the disk.
-    pub fn open_log(&mut self, path: &std::path::Path) {
-        let Ok(mut f) = engine::files::append_private(path) else {
-            return;
-        };
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            for line in rx {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis() as u64)
-                    .unwrap_or(0);
-                let _ = writeln!(
-                    f,
-                    "{} {}",
-                    engine::export::iso8601(now),
-                    engine::sanitize::line(&line)
-                );
-            }
-        });
-        self.log = Some(tx);
-    }
-
+    /// One line of the console's log: a tracing event, written by the non-blocking file writer
+    /// `main` set up (owner-only, rotated, timestamped, sanitised), so the loop never waits.
     fn log_line(&self, line: String) {
-        if let Some(tx) = &self.log {
-            let _ = tx.send(line);
-        }
+        tracing::info!(target: "sagediag::console", "{}", engine::sanitize::line(&line));
     }
 
     fn say(&self, s: impl Into<String>) {
@@ -129,7 +103,7 @@ impl Ctx {
                     Err(e) => {
                         let _ = tx.send(Msg::RunDone {
                             run,
-                            result: Err(e),
+                            result: Err(e.to_string()),
                         });
                         return;
                     }
@@ -268,7 +242,7 @@ impl Ctx {
                 }
                 let v = app.vault.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = v.keyring_status();
+                    let result = v.keyring_status().map_err(|e| e.to_string());
                     let _ = tx.send(Msg::Vault(VaultMsg::Keyring { result, select }));
                 });
             }
@@ -312,6 +286,7 @@ impl Ctx {
                         .map(|w| {
                             v.store(w.keep, &w.account, &w.secret)
                                 .map(|()| (w.kind, w.keep))
+                                .map_err(|e| e.to_string())
                         })
                         .collect();
                     let _ = tx.send(Msg::Vault(VaultMsg::Kept(results)));
@@ -351,10 +326,7 @@ fn export(app: &App, tx: UnboundedSender<Msg>) {
         );
         let har_text = engine::sanitize::json(&har_text).into_owned();
         let mut md_text = client.scrub(&engine::export::markdown(&report, now));
-        md_text.push_str(&format!(
-            "\n_The HAR export of this run (`{har}`) carries bodies as `{}` (`har_bodies`)._\n",
-            bodies.name()
-        ));
+        md_text.push_str(&engine::export::har_note(&har, bodies));
         let md_text = engine::sanitize::text(&md_text).into_owned();
         let said = match (
             engine::files::write_private(std::path::Path::new(&md), md_text.as_bytes()),
@@ -368,13 +340,6 @@ fn export(app: &App, tx: UnboundedSender<Msg>) {
         };
         let _ = tx.send(Msg::Say(said));
     });
-}
-
-pub fn log_path() -> Option<std::path::PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "sagediag")?;
-    let dir = dirs.state_dir().unwrap_or(dirs.cache_dir()).to_path_buf();
-    engine::files::create_private_dir(&dir).ok()?;
-    Some(dir.join("sagediag.log"))
 }
 
 /// Bracketed paste always (a paste is text, never keys); mouse reporting with `--mouse`.
@@ -396,12 +361,9 @@ pub fn leave_extras(mouse: bool) {
 pub fn suspend(mouse: bool) {
     leave_extras(mouse);
     ratatui::restore();
+    // SIGTSTP's default action stops this process until SIGCONT (the shell's `fg`).
     #[cfg(unix)]
-    // SAFETY: raise only sends a signal to this process; SIGTSTP's default action stops it
-    // until SIGCONT (the shell's `fg`).
-    unsafe {
-        libc::raise(libc::SIGTSTP);
-    }
+    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TSTP);
     let _ = crossterm::terminal::enable_raw_mode();
     let _ = crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen);
     enter_extras(mouse);

@@ -35,7 +35,7 @@ impl App {
             Action::Copy => return self.copy("callback URL", self.form.callback()),
             Action::Select => match field {
                 Field::ClientId | Field::ClientSecret | Field::Username | Field::Credential => {
-                    self.edit(Some(field))
+                    self.edit(Some(field));
                 }
                 Field::Flow => {
                     let i = Flow::ALL

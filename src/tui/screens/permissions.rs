@@ -141,7 +141,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     {
         let f = app.findings.iter().find(|f| {
             f.code == code
-                && (f.title.contains(e.permission_set) || code != "PERMISSION_SET_MISSING")
+                && (f.title.contains(e.permission_set)
+                    || code != crate::engine::Code::PERMISSION_SET_MISSING)
         });
         let title = f.map(|f| f.title.clone()).unwrap_or_default();
         lines
