@@ -22,6 +22,10 @@ pub struct Cli {
     /// Turn mouse capture on in the console (off by default: it breaks text selection over SSH).
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// The console's colours: dark, light, no-color, or plain (screen readers: no colour, no box
+    /// drawing). Overrides the config file's `theme`.
+    #[arg(long, global = true, value_name = "THEME", value_parser = ["dark", "light", "no-color", "plain"])]
+    pub theme: Option<String>,
     /// Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<std::path::PathBuf>,

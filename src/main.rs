@@ -6,6 +6,9 @@ use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, FixArgs, SecretsCommand, 
 use sagediag::engine::vault::{Keep, Vault};
 use sagediag::sim::{self, Scenario};
 
+/// The demo org as the console sees it: the simulator behind `sagediag::tui::DemoOrg`.
+mod demo_org;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let tls = (cli.ca_cert, cli.insecure_host);
@@ -73,7 +76,7 @@ fn main() -> ExitCode {
                 }))
             })
         }
-        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, tls),
+        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, cli.theme, tls),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "sagediag", &mut std::io::stdout());
@@ -90,7 +93,7 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Secrets(cmd)) => run_secrets(cmd),
-        None => run_console(None, cli.mouse, tls),
+        None => run_console(None, cli.mouse, cli.theme, tls),
     }
 }
 
@@ -177,6 +180,7 @@ fn run_secrets(cmd: SecretsCommand) -> ExitCode {
 fn run_console(
     demo: Option<DemoArgs>,
     mouse: bool,
+    theme: Option<String>,
     (ca_certs, insecure_hosts): (Vec<std::path::PathBuf>, Vec<String>),
 ) -> ExitCode {
     use std::io::IsTerminal;
@@ -207,10 +211,18 @@ fn run_console(
         }
     }
     settings.ca_certs.extend(ca_certs);
+    match theme.as_deref() {
+        Some("dark") => settings.theme = sagediag::settings::Theme::Dark,
+        Some("light") => settings.theme = sagediag::settings::Theme::Light,
+        Some("no-color") => settings.theme = sagediag::settings::Theme::NoColor,
+        Some("plain") => settings.theme = sagediag::settings::Theme::Plain,
+        _ => {}
+    }
     settings.insecure_hosts.extend(insecure_hosts);
     let demo = demo.map(|d| sagediag::tui::DemoOptions {
         scenario: d.scenario,
         manual: d.manual,
+        org: Box::new(demo_org::SimDemo::default()),
     });
     let result = runtime.block_on(sagediag::tui::run(demo, mouse, settings));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));

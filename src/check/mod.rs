@@ -421,12 +421,10 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         // Scrubbed again with every secret the run learnt (belt and braces).
         let mut markdown = client.scrub(&engine::export::markdown(&report, now));
         if let Some(har) = &out.har {
-            let _ = write!(
-                markdown,
-                "\n_The HAR export of this run (`{}`) carries bodies as `{}` (`--har-bodies`)._\n",
-                har.display(),
-                out.har_bodies.name()
-            );
+            markdown.push_str(&engine::export::har_note(
+                &har.display().to_string(),
+                out.har_bodies,
+            ));
         }
         match engine::files::write_private(path, engine::sanitize::text(&markdown).as_bytes()) {
             Ok(()) => eprintln!("Report written to {}", path.display()),
