@@ -194,7 +194,10 @@ async fn request_console_sends_with_the_session_token() {
         "{screen}"
     );
     d.key(KeyCode::Esc);
-    type_line(&d, "SELECT Username FROM User");
+    type_line(
+        &d,
+        "SELECT Username FROM User WHERE Username LIKE 'integration%'",
+    );
     let screen = d.expect("\"totalSize\": 1").await;
     assert!(screen.contains("integration@acme-hr.example"), "{screen}");
     d.key(KeyCode::Esc);
