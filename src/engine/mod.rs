@@ -749,7 +749,13 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     let t = run.step_start(StepId::Probes);
     let n = run.findings.len();
     let summary = org::probes(run, &tokens).await;
-    let status = run.status_since(n);
+    // One verdict for the step, the table and every front end: a failing row fails the step even
+    // when its finding was already raised (and merged) by an earlier step.
+    let status = if run.endpoints.iter().any(|e| e.status == Status::Fail) {
+        Status::Fail
+    } else {
+        run.status_since(n)
+    };
     run.step_end(StepId::Probes, t, status, summary);
     // 7. Field coverage, when asked for and the Employees endpoint answers.
     if let Some(limit) = run.cfg.coverage_limit {
