@@ -213,6 +213,10 @@ pub struct CheckArgs {
     /// Most employees field coverage reads. [default: 100000]
     #[arg(long, value_name = "N")]
     pub coverage_limit: Option<u64>,
+    /// The kind of OAuth app the consumer key belongs to, if you know it: words the fixes of a
+    /// login that fails before sagediag can read the org (after login the org says).
+    #[arg(long, value_name = "KIND", value_parser = ["eca", "connected-app"])]
+    pub app_kind: Option<String>,
 }
 
 impl CheckArgs {
@@ -244,6 +248,7 @@ impl CheckArgs {
             max_response_mb: self.max_response_mb,
             coverage: self.coverage,
             coverage_limit: self.coverage_limit,
+            app_kind: self.app_kind.clone(),
         }
     }
 }

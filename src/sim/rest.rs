@@ -564,7 +564,7 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
         RefreshPolicy::ExpireAfter => (false, json!(app.refresh_token_validity_hours)),
     };
     let created = format!("{}T09:00:00.000+0000", app.created_date);
-    if app.kind == AppKind::ConnectedApp {
+    {
         out.push(Table {
             name: "ConnectedApplication",
             fields: &[
@@ -572,17 +572,26 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
                 "RefreshTokenValidityPeriod", "OptionsHasSessionLevelPolicy", "MobileSessionTimeout", "StartUrl",
                 "CreatedDate",
             ],
-            rows: vec![json!({
+            rows: [json!({
                 "Id": "0H45g000000XyZaCAK", "Name": app.name,
                 "OptionsAllowAdminApprovedUsersOnly": app.permitted_users == PermittedUsers::AdminApproved,
                 "OptionsRefreshTokenValidityMetric": metric, "RefreshTokenValidityPeriod": period,
                 "OptionsHasSessionLevelPolicy": false, "MobileSessionTimeout": null, "StartUrl": null,
                 "CreatedDate": created,
-            })],
+            })]
+            .into_iter()
+            .filter(|_| app.kind == AppKind::ConnectedApp)
+            .collect(),
         });
-        return out;
     }
-    out.extend(eca_tables(org, &sets, &created));
+    // Every org of API 59.0+ has the ECA objects; they hold rows only for an ECA.
+    let mut eca = eca_tables(org, &sets, &created);
+    if app.kind != AppKind::ExternalClientApp {
+        for t in &mut eca {
+            t.rows.clear();
+        }
+    }
+    out.extend(eca);
     out
 }
 
