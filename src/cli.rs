@@ -55,6 +55,16 @@ pub enum Command {
     /// Where kept secrets are (OS keyring, owner-only file) and how to forget them.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Print what to create and tick in Salesforce Setup for an integration platform: callback,
+    /// scopes, PKCE, secrets, permitted users and the permission sets to pre-authorize.
+    SetupSheet {
+        /// The integration platform.
+        #[arg(long, value_parser = ["stackone", "nango", "custom"], default_value = "custom")]
+        preset: String,
+        /// An External Client App (what a new app is since Spring '26) or a connected app.
+        #[arg(long, value_parser = ["eca", "connected-app"], default_value = "eca")]
+        kind: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

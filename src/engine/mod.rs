@@ -17,6 +17,7 @@ pub mod oauth;
 pub mod org;
 pub mod paths;
 pub mod sanitize;
+pub mod setup;
 pub mod trust;
 pub mod vault;
 
