@@ -743,6 +743,10 @@ async fn the_app_kind_and_policies_follow_the_org() {
         p["permitted_users"],
         "Admin approved users are pre-authorized"
     );
+    assert!(p["client_credentials_enabled"].is_null(), "{p}");
+    assert_eq!(p["jwt_certificate"], true);
+    assert_eq!(p["user_preauthorized"], true);
+    assert!(run.codes().is_empty(), "{:?}", run.codes());
     assert!(
         run.json["app"]["unknown"]
             .to_string()

@@ -306,12 +306,16 @@ pub async fn app_checks(
     connected: (u64, Result<Response, Failure>),
 ) -> String {
     let client = run.client.clone();
-    let (header, policies, settings) = tokio::join!(
+    // Fields seen in public tools' queries, and apart from them the guessed ones, so that an
+    // org refusing a guessed field (INVALID_FIELD) loses only those.
+    let (header, policies, flows, settings, security) = tokio::join!(
         client.send(query_request(tokens, false, "SELECT Id, MasterLabel, DeveloperName, DistributionState, CreatedDate FROM ExternalClientApplication")),
-        client.send(query_request(tokens, false, "SELECT ExternalClientApplicationId, PermittedUsersPolicyType, RefreshTokenPolicyType, RefreshTokenValidityPeriod, RefreshTokenValidityUnit, IpRelaxationPolicyType, IsClientCredentialsFlowEnabled, ClientCredentialsFlowUser FROM ExtlClntAppOauthPlcyCnfg")),
-        client.send(query_request(tokens, false, "SELECT ExternalClientApplicationId, OauthScopesAPI, OauthScopesREFRESH_TOKEN, ClientAssertionCertificate, IsPkceRequired, IsConsumerSecretOptional, IsSecretRequiredForRefreshToken, IsRefreshTokenRotationEnabled, IsClientCredentialsFlowEnabled FROM ExtlClntAppOauthSettings")),
+        client.send(query_request(tokens, false, "SELECT ExternalClientApplicationId, PermittedUsersPolicyType, RefreshTokenPolicyType, RefreshTokenValidityPeriod, RefreshTokenValidityUnit, IpRelaxationPolicyType FROM ExtlClntAppOauthPlcyCnfg")),
+        client.send(query_request(tokens, false, "SELECT ExternalClientApplicationId, IsClientCredentialsFlowEnabled, ClientCredentialsFlowUser FROM ExtlClntAppOauthPlcyCnfg")),
+        client.send(query_request(tokens, false, "SELECT ExternalClientApplicationId, OauthScopesAPI, OauthScopesREFRESH_TOKEN, ClientAssertionCertificate FROM ExtlClntAppOauthSettings")),
+        client.send(query_request(tokens, false, "SELECT ExternalClientApplicationId, IsPkceRequired, IsConsumerSecretOptional, IsSecretRequiredForRefreshToken, IsRefreshTokenRotationEnabled, IsClientCredentialsFlowEnabled FROM ExtlClntAppOauthSettings")),
     );
-    for (_, r) in [&connected, &header, &policies, &settings] {
+    for (_, r) in [&connected, &header, &policies, &flows, &settings, &security] {
         if let Ok(r) = r {
             note_usage_of(run, r);
         }
@@ -369,7 +373,8 @@ pub async fn app_checks(
             if let Ok(rows) = &eca
                 && let Some(row) = rows.first().cloned()
             {
-                external_client_app(run, tokens, &row, (&policies, &settings)).await;
+                external_client_app(run, tokens, &row, [&policies, &flows, &settings, &security])
+                    .await;
                 note = "External Client App".into();
             }
         }
@@ -466,7 +471,7 @@ async fn external_client_app(
     run: &mut Run,
     tokens: &Tokens,
     header: &Value,
-    (policies, settings): (&Answer, &Answer),
+    [policies, flows, settings, security]: [&Answer; 4],
 ) {
     let id = soql_id(&header["Id"]);
     let name = text(&header["MasterLabel"]).or_else(|| text(&header["DeveloperName"]));
@@ -507,8 +512,6 @@ async fn external_client_app(
             };
             pol.refresh_token_validity = validity;
             pol.ip_relaxation = text(&p["IpRelaxationPolicyType"]);
-            pol.client_credentials_enabled = p["IsClientCredentialsFlowEnabled"].as_bool();
-            pol.client_credentials_run_as = text(&p["ClientCredentialsFlowUser"]);
         }
         Ok(None) => a.unknown.push(format!(
             "the OAuth policies: no ExtlClntAppOauthPlcyCnfg row for this app; see {WHERE_ECA}"
@@ -517,7 +520,28 @@ async fn external_client_app(
             "the OAuth policies (ExtlClntAppOauthPlcyCnfg: {why}): permitted users, refresh token policy, IP relaxation, client credentials; see {WHERE_ECA}"
         )),
     }
+    match rows(flows).map(|r| r.into_iter().find(|r| mine(r))) {
+        Ok(Some(p)) => {
+            a.policies.client_credentials_enabled = p["IsClientCredentialsFlowEnabled"].as_bool();
+            a.policies.client_credentials_run_as = text(&p["ClientCredentialsFlowUser"]);
+        }
+        Ok(None) => {}
+        Err(why) => a.unknown.push(format!(
+            "the client credentials policy and its Run As user ({why}): see {WHERE_ECA} > OAuth Policies > OAuth Flows and External Client App Enhancements"
+        )),
+    }
     match rows(settings).map(|r| r.into_iter().find(|r| mine(r))) {
+        Ok(Some(s)) => {
+            a.policies.jwt_certificate = Some(!s["ClientAssertionCertificate"].is_null());
+        }
+        Ok(None) => a.unknown.push(format!(
+            "the OAuth settings: no ExtlClntAppOauthSettings row for this app; see {WHERE_ECA}"
+        )),
+        Err(why) => a.unknown.push(format!(
+            "the OAuth settings (ExtlClntAppOauthSettings: {why}): certificate and scopes; see External Client Apps Manager > [app] > Settings > OAuth Settings"
+        )),
+    }
+    match rows(security).map(|r| r.into_iter().find(|r| mine(r))) {
         Ok(Some(s)) => {
             let pol = &mut a.policies;
             pol.pkce_required = s["IsPkceRequired"].as_bool();
@@ -528,13 +552,10 @@ async fn external_client_app(
             if pol.client_credentials_enabled.is_none() {
                 pol.client_credentials_enabled = s["IsClientCredentialsFlowEnabled"].as_bool();
             }
-            pol.jwt_certificate = Some(!s["ClientAssertionCertificate"].is_null());
         }
-        Ok(None) => a.unknown.push(format!(
-            "the OAuth settings: no ExtlClntAppOauthSettings row for this app; see {WHERE_ECA}"
-        )),
+        Ok(None) => {}
         Err(why) => a.unknown.push(format!(
-            "PKCE, Require secret for Web Server / Refresh Token Flow, refresh token rotation, the enabled flows (ExtlClntAppOauthSettings: {why}): see External Client Apps Manager > [app] > Settings > OAuth Settings"
+            "Require PKCE, Require secret for Web Server / Refresh Token Flow, refresh token rotation ({why}): see External Client Apps Manager > [app] > Settings > OAuth Settings > Security"
         )),
     }
     let policy = a.policies.refresh_token_policy.clone();

@@ -640,17 +640,29 @@ fn eca_tables(org: &Org, sets: &[Value], created: &str) -> Vec<Table> {
     if sc.shapes.eca_policies_queryable {
         out.push(Table {
             name: "ExtlClntAppOauthPlcyCnfg",
-            fields: &[
-                "Id",
-                "ExternalClientApplicationId",
-                "PermittedUsersPolicyType",
-                "RefreshTokenPolicyType",
-                "RefreshTokenValidityPeriod",
-                "RefreshTokenValidityUnit",
-                "IpRelaxationPolicyType",
-                "IsClientCredentialsFlowEnabled",
-                "ClientCredentialsFlowUser",
-            ],
+            fields: if sc.shapes.eca_security_fields {
+                &[
+                    "Id",
+                    "ExternalClientApplicationId",
+                    "PermittedUsersPolicyType",
+                    "RefreshTokenPolicyType",
+                    "RefreshTokenValidityPeriod",
+                    "RefreshTokenValidityUnit",
+                    "IpRelaxationPolicyType",
+                    "IsClientCredentialsFlowEnabled",
+                    "ClientCredentialsFlowUser",
+                ]
+            } else {
+                &[
+                    "Id",
+                    "ExternalClientApplicationId",
+                    "PermittedUsersPolicyType",
+                    "RefreshTokenPolicyType",
+                    "RefreshTokenValidityPeriod",
+                    "RefreshTokenValidityUnit",
+                    "IpRelaxationPolicyType",
+                ]
+            },
             rows: vec![json!({
                 "Id": "0xP5g000000XyZaEAK", "ExternalClientApplicationId": ECA_ID,
                 "PermittedUsersPolicyType": if app.permitted_users == PermittedUsers::AdminApproved { "AdminApprovedPreAuthorized" } else { "AllSelfAuthorized" },

@@ -472,8 +472,10 @@ pub struct ShapeConfig {
     pub eca_policies_queryable: bool,
     /// Guess: `ExtlClntAppOauthSettings` shows the security switches as fields
     /// (`IsPkceRequired`, `IsSecretRequiredForRefreshToken`, `IsConsumerSecretOptional`,
-    /// `IsRefreshTokenRotationEnabled`, `IsClientCredentialsFlowEnabled`); no public source
-    /// names them. False: the fields do not exist (INVALID_FIELD), as may be true.
+    /// `IsRefreshTokenRotationEnabled`, `IsClientCredentialsFlowEnabled`), and
+    /// `ExtlClntAppOauthPlcyCnfg` the client credentials policy (`IsClientCredentialsFlowEnabled`,
+    /// `ClientCredentialsFlowUser`); no public source names them. False: the fields do not
+    /// exist (INVALID_FIELD), as may be true.
     pub eca_security_fields: bool,
 }
 
