@@ -96,6 +96,21 @@ impl AppInfo {
         }
     }
 
+    /// For the report: sanitised, and when the run never read the org, saying so.
+    pub fn finished(mut self) -> AppInfo {
+        if self.unknown.is_empty() && self.name.is_none() {
+            self.unknown.push(format!(
+                "the app and its policies: this run did not get to read the org (see the findings); look in {WHERE_CA}, or {WHERE_ECA}{}",
+                if self.kind_source.is_none() {
+                    "; --app-kind eca|connected-app words the fixes for the kind you created"
+                } else {
+                    ""
+                }
+            ));
+        }
+        self.sanitized()
+    }
+
     /// The same with every value the org sent passed through the sanitiser.
     pub fn sanitized(mut self) -> AppInfo {
         let line = |s: &mut String| *s = sanitize::bounded(s, sanitize::MAX_VALUE, None);

@@ -893,7 +893,7 @@ fn finish(run: Run) -> Report {
         .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
     report.refresh_token_issued = run.refresh_token_issued;
     report.refresh_rotated = run.refresh_rotated;
-    report.app = run.app.sanitized();
+    report.app = run.app.finished();
     report.coverage = run.coverage.map(|mut c| {
         for list in [
             &mut c.examples_missing_email,
