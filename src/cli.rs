@@ -22,6 +22,10 @@ pub struct Cli {
     /// Turn mouse capture on in the console (off by default: it breaks text selection over SSH).
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// The console's colours: dark, light, no-color, or plain (screen readers: no colour, no box
+    /// drawing). Overrides the config file's `theme`.
+    #[arg(long, global = true, value_name = "THEME", value_parser = ["dark", "light", "no-color", "plain"])]
+    pub theme: Option<String>,
     /// Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<std::path::PathBuf>,
@@ -43,6 +47,9 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Run the simulated Salesforce + Sage People org.
     Sim(SimArgs),
+    /// Check, print the fix plan, and with --yes assign the missing permission sets (as an
+    /// admin), re-probe at once, and record each change; --undo FILE deletes what a run created.
+    Fix(Box<FixArgs>),
     /// Open the console on the embedded simulated org; it plays the journey, then hands over.
     Demo(DemoArgs),
     /// Print shell completions (e.g. `sagediag completions bash > /etc/bash_completion.d/sagediag`).
@@ -227,6 +234,10 @@ pub struct CheckArgs {
     /// login that fails before sagediag can read the org (after login the org says).
     #[arg(long, value_name = "KIND", value_parser = ["eca", "connected-app"])]
     pub app_kind: Option<String>,
+    /// After the report, print how each finding is fixed (`--json`: a `fixes` array; for
+    /// `apply` fixes the exact request `sagediag fix --yes` would send). Changes nothing.
+    #[arg(long)]
+    pub fix_plan: bool,
 }
 
 impl CheckArgs {
@@ -261,6 +272,38 @@ impl CheckArgs {
             app_kind: self.app_kind.clone(),
         }
     }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Without --yes nothing is changed in the org: the plan is printed.\n\
+Admin secrets come from the environment as well: SAGEDIAG_ADMIN_PASSWORD. They are held in memory only.\n\n\
+Examples:\n  sagediag fix --env sandbox --client-id 3MVG9... --username api@acme.com.uat --admin-username admin@acme.com.uat\n  \
+sagediag fix ... --admin-username admin@acme.com --yes --json > fix.json\n  sagediag fix ... --admin-username admin@acme.com --undo fix.json --yes\n\n\
+Exit status: 0 every applied fix re-probed PASS (or every undo deleted), 1 otherwise, 2 usage error."
+)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Consent: make the `apply` fixes (or the undo). Without it nothing is changed.
+    #[arg(long)]
+    pub yes: bool,
+    /// Delete the PermissionSetAssignment rows a former `sagediag fix --yes --json` created
+    /// (its output file).
+    #[arg(long, value_name = "FILE")]
+    pub undo: Option<std::path::PathBuf>,
+    /// The admin's login flow (web, device, jwt, password, …). [default: --flow]
+    #[arg(long)]
+    pub admin_flow: Option<String>,
+    /// An admin with Assign Permission Sets (default: the check's own session, if it may).
+    #[arg(long)]
+    pub admin_username: Option<String>,
+    /// The admin's password for --admin-flow password (prefer SAGEDIAG_ADMIN_PASSWORD).
+    #[arg(long, env = "SAGEDIAG_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// The admin's PEM private key for --admin-flow jwt.
+    #[arg(long, value_name = "FILE")]
+    pub admin_private_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

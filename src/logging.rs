@@ -22,11 +22,25 @@ pub fn default_log_path() -> Option<PathBuf> {
 /// The largest log file before it is rotated to `sagediag.log.1` (one old file is kept).
 pub const MAX_LOG_BYTES: u64 = 5 * 1024 * 1024;
 
+/// Why logging could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("log level `{spec}`: {reason} (e.g. info, debug, sagediag=trace)")]
+    Level { spec: String, reason: String },
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("logging already set up: {0}")]
+    AlreadySet(String),
+}
+
 /// Keeps the background writer alive; dropping it flushes what is pending.
 pub struct Guard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
 
 /// The filter: `--log-level` wins, then `RUST_LOG`, then `default`.
-pub fn filter(level: Option<&str>, default: &str) -> Result<Targets, String> {
+pub fn filter(level: Option<&str>, default: &str) -> Result<Targets, LogError> {
     let spec = level
         .map(str::to_string)
         .or_else(|| {
@@ -41,8 +55,10 @@ pub fn filter(level: Option<&str>, default: &str) -> Result<Targets, String> {
         // A bare level applies to sagediag; dependencies stay at warn.
         format!("warn,sagediag={spec}")
     };
-    spec.parse::<Targets>()
-        .map_err(|e| format!("log level `{spec}`: {e} (e.g. info, debug, sagediag=trace)"))
+    spec.parse::<Targets>().map_err(|e| LogError::Level {
+        reason: e.to_string(),
+        spec,
+    })
 }
 
 /// A file that rotates at [`MAX_LOG_BYTES`], created owner-only, each write sanitised.
@@ -92,9 +108,12 @@ impl Write for RotatingFile {
 
 /// Sends the engine's events to a rotating owner-only file, written on a background thread.
 /// Does nothing (and says why) when a subscriber is already installed.
-pub fn to_file(path: &Path, level: Option<&str>) -> Result<Guard, String> {
+pub fn to_file(path: &Path, level: Option<&str>) -> Result<Guard, LogError> {
     let targets = filter(level, "info")?;
-    let file = RotatingFile::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file = RotatingFile::open(path).map_err(|source| LogError::File {
+        path: path.display().to_string(),
+        source,
+    })?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     tracing_subscriber::registry()
         .with(
@@ -105,12 +124,12 @@ pub fn to_file(path: &Path, level: Option<&str>) -> Result<Guard, String> {
         )
         .with(targets)
         .try_init()
-        .map_err(|e| format!("logging already set up: {e}"))?;
+        .map_err(|e| LogError::AlreadySet(e.to_string()))?;
     Ok(Guard(Some(guard)))
 }
 
 /// Sends the engine's events to stderr, each line through the sanitiser (`check --verbose`).
-pub fn to_stderr(level: Option<&str>) -> Result<Guard, String> {
+pub fn to_stderr(level: Option<&str>) -> Result<Guard, LogError> {
     let targets = filter(level, "debug")?;
     tracing_subscriber::registry()
         .with(
@@ -120,7 +139,7 @@ pub fn to_stderr(level: Option<&str>) -> Result<Guard, String> {
         )
         .with(targets)
         .try_init()
-        .map_err(|e| format!("logging already set up: {e}"))?;
+        .map_err(|e| LogError::AlreadySet(e.to_string()))?;
     Ok(Guard(None))
 }
 
@@ -156,7 +175,7 @@ mod tests {
     fn levels_parse_and_bad_ones_say_what_to_write() {
         assert!(filter(Some("debug"), "info").is_ok());
         assert!(filter(Some("sagediag=trace,hyper=info"), "info").is_ok());
-        let e = filter(Some("loud"), "info").unwrap_err();
+        let e = filter(Some("loud"), "info").unwrap_err().to_string();
         assert!(e.contains("e.g. info"), "{e}");
     }
 

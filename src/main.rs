@@ -2,9 +2,12 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, SecretsCommand, SimArgs};
+use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, FixArgs, SecretsCommand, SimArgs};
 use sagediag::engine::vault::{Keep, Vault};
 use sagediag::sim::{self, Scenario};
+
+/// The demo org as the console sees it: the simulator behind `sagediag::tui::DemoOrg`.
+mod demo_org;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -18,6 +21,9 @@ fn main() -> ExitCode {
         Some(Command::Check(a)) if a.verbose => {
             sagediag::logging::to_stderr(cli.log_level.as_deref()).ok()
         }
+        Some(Command::Fix(a)) if a.check.verbose => {
+            sagediag::logging::to_stderr(cli.log_level.as_deref()).ok()
+        }
         Some(Command::Demo(_)) | None => sagediag::logging::default_log_path()
             .and_then(|p| sagediag::logging::to_file(&p, cli.log_level.as_deref()).ok()),
         _ => None,
@@ -28,9 +34,49 @@ fn main() -> ExitCode {
             // `sagediag --ca-cert X check` means the same as `sagediag check --ca-cert X`.
             args.ca_cert.extend(tls.0);
             args.insecure_host.extend(tls.1);
-            run_check(*args)
+            let fix = args
+                .fix_plan
+                .then(sagediag::check::fix::FixOptions::default);
+            run_check(*args, |_| Ok(fix))
         }
-        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, tls),
+        Some(Command::Fix(mut args)) => {
+            args.check.ca_cert.extend(tls.0);
+            args.check.insecure_host.extend(tls.1);
+            let FixArgs {
+                check,
+                yes,
+                undo,
+                admin_flow,
+                admin_username,
+                admin_password,
+                admin_private_key,
+            } = *args;
+            run_check(check, move |cfg| {
+                let admin = match &admin_username {
+                    Some(u) => Some(sagediag::check::fix::admin_config(
+                        cfg,
+                        admin_flow.as_deref(),
+                        u,
+                        admin_password.clone(),
+                        admin_private_key.as_deref(),
+                    )?),
+                    None => None,
+                };
+                let undo = match &undo {
+                    Some(path) => Some(sagediag::check::fix::read_record(path).map_err(|e| {
+                        sagediag::check::Usage(format!("--undo {}: {e}", path.display()))
+                    })?),
+                    None => None,
+                };
+                Ok(Some(sagediag::check::fix::FixOptions {
+                    fix: true,
+                    yes,
+                    admin,
+                    undo,
+                }))
+            })
+        }
+        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, cli.theme, tls),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "sagediag", &mut std::io::stdout());
@@ -59,7 +105,7 @@ fn main() -> ExitCode {
             print!("{}", setup::text(&setup::sheet(preset, kind)));
             ExitCode::SUCCESS
         }
-        None => run_console(None, cli.mouse, tls),
+        None => run_console(None, cli.mouse, cli.theme, tls),
     }
 }
 
@@ -146,6 +192,7 @@ fn run_secrets(cmd: SecretsCommand) -> ExitCode {
 fn run_console(
     demo: Option<DemoArgs>,
     mouse: bool,
+    theme: Option<String>,
     (ca_certs, insecure_hosts): (Vec<std::path::PathBuf>, Vec<String>),
 ) -> ExitCode {
     use std::io::IsTerminal;
@@ -176,10 +223,18 @@ fn run_console(
         }
     }
     settings.ca_certs.extend(ca_certs);
+    match theme.as_deref() {
+        Some("dark") => settings.theme = sagediag::settings::Theme::Dark,
+        Some("light") => settings.theme = sagediag::settings::Theme::Light,
+        Some("no-color") => settings.theme = sagediag::settings::Theme::NoColor,
+        Some("plain") => settings.theme = sagediag::settings::Theme::Plain,
+        _ => {}
+    }
     settings.insecure_hosts.extend(insecure_hosts);
     let demo = demo.map(|d| sagediag::tui::DemoOptions {
         scenario: d.scenario,
         manual: d.manual,
+        org: Box::new(demo_org::SimDemo::default()),
     });
     let result = runtime.block_on(sagediag::tui::run(demo, mouse, settings));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
@@ -211,7 +266,9 @@ fn settings() -> Result<sagediag::settings::Settings, ExitCode> {
     })
 }
 
-fn run_check(args: CheckArgs) -> ExitCode {
+type FixSetup = Result<Option<sagediag::check::fix::FixOptions>, sagediag::check::Usage>;
+
+fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> FixSetup) -> ExitCode {
     let settings = match settings() {
         Ok(s) => s,
         Err(code) => return code,
@@ -223,7 +280,15 @@ fn run_check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let fix = match fix(&cfg) {
+        Ok(f) => f,
+        Err(sagediag::check::Usage(msg)) => {
+            eprintln!("sagediag fix: {msg}");
+            return ExitCode::from(2);
+        }
+    };
     let outputs = sagediag::check::Outputs {
+        fix,
         json: args.json,
         report: args.report.clone(),
         har: args.har.clone(),

@@ -61,14 +61,20 @@ pub struct Settings {
     pub har_bodies: Option<crate::engine::export::HarBodies>,
 }
 
-/// A config file that could not be used: its path, the line and the field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A config file that could not be used: its path, the line and the field, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct SettingsError(pub String);
 
-impl std::fmt::Display for SettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A CA certificate file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaError {
+    /// Not readable as a file the user named (missing, a FIFO, too large, …).
+    #[error("{0}")]
+    Unreadable(String),
+    /// Read, but holds no PEM certificate.
+    #[error("{path}: not a PEM certificate (-----BEGIN CERTIFICATE-----)")]
+    NotPem { path: String },
 }
 
 pub fn default_path() -> Option<PathBuf> {
@@ -134,7 +140,7 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
         ))
     };
     if let Some(env) = &settings.environment {
-        Environment::parse(env).map_err(|e| bad("environment", e))?;
+        Environment::parse(env).map_err(|e| bad("environment", e.to_string()))?;
     }
     if let Some(flow) = &settings.flow
         && Flow::parse(flow).is_none()
@@ -179,7 +185,7 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
         if ca.is_relative() {
             *ca = base.join(&*ca);
         }
-        read_ca(ca).map_err(|e| bad("ca_certs", e))?;
+        read_ca(ca).map_err(|e| bad("ca_certs", e.to_string()))?;
     }
     for (field, hosts) in [
         ("insecure_hosts", &settings.insecure_hosts),
@@ -223,14 +229,13 @@ pub fn host_list<'a>(hosts: impl IntoIterator<Item = &'a String>) -> Vec<String>
 }
 
 /// A CA certificate file's PEM text, or why it cannot be used.
-pub fn read_ca(path: &Path) -> Result<String, String> {
+pub fn read_ca(path: &Path) -> Result<String, CaError> {
     let pem = crate::engine::files::read_user_file(path, crate::engine::files::CA_CERT)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| CaError::Unreadable(e.to_string()))?;
     if !pem.contains("-----BEGIN CERTIFICATE-----") {
-        return Err(format!(
-            "{}: not a PEM certificate (-----BEGIN CERTIFICATE-----)",
-            path.display()
-        ));
+        return Err(CaError::NotPem {
+            path: path.display().to_string(),
+        });
     }
     Ok(pem)
 }

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
+pub mod fix;
+
 use crate::engine::vault::{self, Keep, Kind, Vault};
 use crate::engine::{self, Config, Environment, Event, Flow, Report, Session, Severity};
 
@@ -170,6 +172,8 @@ pub struct Outputs {
     /// Where to keep the consumer secret and the refresh token after a successful login.
     pub keep: Keep,
     pub vault: Vault,
+    /// `--fix-plan` / `sagediag fix`: the plan (and the fixes) after the check.
+    pub fix: Option<fix::FixOptions>,
 }
 
 /// Secrets taken from the stores for this run: where each came from.
@@ -182,15 +186,27 @@ struct Recalled {
 /// How long a secret store may take (a locked keyring may be waiting for its password).
 const STORE_WAIT: Duration = Duration::from_secs(60);
 
+/// Why a secret store did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Vault(#[from] vault::VaultError),
+    #[error("the secret store failed: {0}")]
+    Failed(String),
+    #[error(
+        "the secret store did not answer within {0} s (a locked keyring waiting for its password?)"
+    )]
+    Timeout(u64),
+}
+
 /// A secret-store call (they block) beside the runtime, bounded by [`STORE_WAIT`].
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
     match tokio::time::timeout(STORE_WAIT, tokio::task::spawn_blocking(f)).await {
         Ok(Ok(t)) => Ok(t),
-        Ok(Err(e)) => Err(format!("the secret store failed: {e}")),
-        Err(_) => Err(format!(
-            "the secret store did not answer within {} s (a locked keyring waiting for its password?)",
-            STORE_WAIT.as_secs()
-        )),
+        Ok(Err(e)) => Err(StoreError::Failed(e.to_string())),
+        Err(_) => Err(StoreError::Timeout(STORE_WAIT.as_secs())),
     }
 }
 
@@ -264,7 +280,7 @@ async fn keep_secrets(
     session: Option<&Session>,
     out: &Outputs,
     recalled: &Recalled,
-) -> Result<(), String> {
+) -> Result<(), StoreError> {
     let Some(session) = session else {
         if out.keep != Keep::Memory {
             eprintln!("Nothing kept: the login did not succeed.");
@@ -272,35 +288,17 @@ async fn keep_secrets(
         return Ok(());
     };
     let login = cfg.environment.login_url();
-    let mut writes: Vec<(Keep, Kind, String, String)> = Vec::new();
-    if let (true, Some(s)) = (out.keep != Keep::Memory, &cfg.client_secret) {
-        writes.push((
-            out.keep,
-            Kind::ClientSecret,
-            vault::account(Kind::ClientSecret, &login, &cfg.client_id, None),
-            s.clone(),
-        ));
-    }
-    let refresh_target = if out.keep != Keep::Memory {
-        Some(out.keep)
-    } else if session.refresh_token != cfg.refresh_token {
-        recalled.refresh_token
-    } else {
-        None
-    };
-    if let (Some(keep), Some(rt)) = (refresh_target, &session.refresh_token) {
-        writes.push((
-            keep,
-            Kind::RefreshToken,
-            vault::account(
-                Kind::RefreshToken,
-                &login,
-                &cfg.client_id,
-                cfg.username.as_deref(),
-            ),
-            rt.clone(),
-        ));
-    }
+    let writes = vault::plan_keep(vault::AfterLogin {
+        login_url: &login,
+        client_id: &cfg.client_id,
+        username: cfg.username.as_deref(),
+        keep: out.keep,
+        client_secret: cfg.client_secret.as_deref(),
+        secret_from: recalled.client_secret,
+        refresh_given: cfg.refresh_token.as_deref(),
+        refresh_now: session.refresh_token.as_deref(),
+        refresh_from: recalled.refresh_token,
+    });
     if writes.is_empty() {
         return Ok(());
     }
@@ -308,10 +306,11 @@ async fn keep_secrets(
     let done = blocking(move || {
         writes
             .into_iter()
-            .map(|(keep, kind, account, secret)| {
+            .map(|w| {
                 vault
-                    .store(keep, &account, &secret)
-                    .map(|()| (kind, vault.describe(keep)))
+                    .store(w.keep, &w.account, &w.secret)
+                    .map(|()| (w.kind, vault.describe(w.keep)))
+                    .map_err(StoreError::from)
             })
             .collect::<Vec<_>>()
     })
@@ -335,7 +334,9 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     if out.keep == Keep::Keyring
         && let Err(why) = {
             let v = out.vault.clone();
-            blocking(move || v.keyring_status()).await.and_then(|r| r)
+            blocking(move || v.keyring_status())
+                .await
+                .and_then(|r| r.map_err(StoreError::from))
         }
     {
         eprintln!(
@@ -430,12 +431,10 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         // Scrubbed again with every secret the run learnt (belt and braces).
         let mut markdown = client.scrub(&engine::export::markdown(&report, now));
         if let Some(har) = &out.har {
-            let _ = write!(
-                markdown,
-                "\n_The HAR export of this run (`{}`) carries bodies as `{}` (`--har-bodies`)._\n",
-                har.display(),
-                out.har_bodies.name()
-            );
+            markdown.push_str(&engine::export::har_note(
+                &har.display().to_string(),
+                out.har_bodies,
+            ));
         }
         match engine::files::write_private(path, engine::sanitize::text(&markdown).as_bytes()) {
             Ok(()) => eprintln!("Report written to {}", path.display()),
@@ -467,12 +466,27 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             }
         }
     }
+    let fixed = match &out.fix {
+        Some(f) => Some(fix::after(&given, &report, session.as_ref(), &client, f).await),
+        None => None,
+    };
+    if let Some(c) = fixed.as_ref().and_then(|f| f.code) {
+        code = c;
+    }
     let mut stdout = std::io::stdout().lock();
     let text = if out.json {
-        engine::sanitize::json(&serde_json::to_string_pretty(&report).unwrap_or_default())
-            .into_owned()
+        let mut doc = serde_json::to_value(&report).unwrap_or_default();
+        if let (Some(f), Some(obj)) = (&fixed, doc.as_object_mut()) {
+            obj.extend(f.json.clone());
+        }
+        let doc = client.scrub(&serde_json::to_string_pretty(&doc).unwrap_or_default());
+        engine::sanitize::json(&doc).into_owned()
     } else {
-        engine::sanitize::text(&human(&report)).into_owned()
+        let mut text = human(&report);
+        if let Some(f) = &fixed {
+            text.push_str(&f.human);
+        }
+        engine::sanitize::text(&client.scrub(&text)).into_owned()
     };
     let _ = writeln!(stdout, "{text}");
     let _ = stdout.flush();

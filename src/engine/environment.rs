@@ -38,7 +38,7 @@ impl Environment {
 
     /// `production`, `sandbox`, or a URL (validated: https and a host; http only for loopback;
     /// no Lightning UI host).
-    pub fn parse(s: &str) -> Result<Environment, String> {
+    pub fn parse(s: &str) -> Result<Environment, LoginUrlError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "production" | "prod" | "login" => return Ok(Environment::Production),
             "sandbox" | "test" => return Ok(Environment::Sandbox),
@@ -72,37 +72,64 @@ pub fn is_loopback_url(u: &str) -> bool {
     })
 }
 
+/// Why a login URL cannot be used, and what to use instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginUrlError {
+    #[error("`{input}` is not a URL ({reason})")]
+    NotAUrl { input: String, reason: String },
+    #[error("`{input}` has no host")]
+    NoHost { input: String },
+    #[error(
+        "`{host}` is a Lightning UI host and does not serve OAuth: use https://{name}.my.salesforce.com instead"
+    )]
+    LightningHost { host: String, name: String },
+    #[error(
+        "`{input}` uses plain http: Salesforce needs https (plain http is allowed only for loopback addresses)"
+    )]
+    PlainHttp { input: String },
+    #[error("`{input}` uses {scheme}: use an https URL")]
+    Scheme { input: String, scheme: String },
+}
+
 /// Checks a login URL and returns its base (`scheme://host[:port]`), or says what to use instead.
-pub fn validate_login_url(s: &str) -> Result<String, String> {
+pub fn validate_login_url(s: &str) -> Result<String, LoginUrlError> {
     let with_scheme = if s.contains("://") {
         s.to_string()
     } else {
         format!("https://{s}")
     };
-    let u = url::Url::parse(&with_scheme).map_err(|e| format!("`{s}` is not a URL ({e})"))?;
+    let u = url::Url::parse(&with_scheme).map_err(|e| LoginUrlError::NotAUrl {
+        input: s.to_string(),
+        reason: e.to_string(),
+    })?;
     let host = u
         .host_str()
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| format!("`{s}` has no host"))?
+        .ok_or_else(|| LoginUrlError::NoHost {
+            input: s.to_string(),
+        })?
         .to_ascii_lowercase();
     if let Some(prefix) = host.strip_suffix(".lightning.force.com") {
         let name = prefix
             .strip_suffix(".sandbox")
             .map(|p| format!("{p}.sandbox"))
             .unwrap_or_else(|| prefix.to_string());
-        return Err(format!(
-            "`{host}` is a Lightning UI host and does not serve OAuth: use https://{name}.my.salesforce.com instead"
-        ));
+        return Err(LoginUrlError::LightningHost { host, name });
     }
     match u.scheme() {
         "https" => {}
         "http" if is_loopback_url(&with_scheme) => {}
         "http" => {
-            return Err(format!(
-                "`{s}` uses plain http: Salesforce needs https (plain http is allowed only for loopback addresses)"
-            ));
+            return Err(LoginUrlError::PlainHttp {
+                input: s.to_string(),
+            });
         }
-        other => return Err(format!("`{s}` uses {other}: use an https URL")),
+        other => {
+            return Err(LoginUrlError::Scheme {
+                input: s.to_string(),
+                scheme: other.to_string(),
+            });
+        }
     }
     let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
     Ok(format!("{}://{host}{port}", u.scheme()))
@@ -370,11 +397,16 @@ mod tests {
         assert!(
             validate_login_url("http://acme.my.salesforce.com")
                 .unwrap_err()
+                .to_string()
                 .contains("plain http")
         );
-        let e = validate_login_url("https://acme.lightning.force.com").unwrap_err();
+        let e = validate_login_url("https://acme.lightning.force.com")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("https://acme.my.salesforce.com"), "{e}");
-        let e = validate_login_url("https://acme--uat.sandbox.lightning.force.com").unwrap_err();
+        let e = validate_login_url("https://acme--uat.sandbox.lightning.force.com")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("https://acme--uat.sandbox.my.salesforce.com"),
             "{e}"

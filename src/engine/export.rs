@@ -208,6 +208,14 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// The report's line saying what the run's HAR export keeps of the bodies.
+pub fn har_note(har: &str, bodies: HarBodies) -> String {
+    format!(
+        "\n_The HAR export of this run (`{har}`) carries bodies as `{}` (`--har-bodies`)._\n",
+        bodies.name()
+    )
+}
+
 /// A Markdown report a customer can send to support.
 pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
     let mut s = String::new();

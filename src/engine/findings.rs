@@ -297,6 +297,30 @@ catalog! {
         "base64(HMAC-SHA256(secret, id + issued_at)) differs from signature.",
         "The consumer secret used is not the app's, or a proxy altered the response.",
         ["Check the consumer secret under Manage Consumer Details."];
+    FIX_NOT_PERMITTED, Error, "The session may not assign permission sets",
+        "sagediag fix applies nothing: the logged-in user lacks Assign Permission Sets (PermissionsAssignPermissionSets), or Salesforce answered INSUFFICIENT_ACCESS_OR_READONLY.",
+        "The integration user rightly holds no admin permission; assigning a permission set needs a user with Assign Permission Sets (or Manage Users).",
+        ["Run sagediag fix again with an admin's login: --admin-username ADMIN --admin-flow web (or password with SAGEDIAG_ADMIN_PASSWORD, or jwt with --admin-private-key).", "Or give the printed sf command to an admin: sf org assign permset --name SET --on-behalf-of USER --target-org ADMIN_ORG_ALIAS.", "Or Setup > Users > [API user] > Permission Set Assignments > Edit Assignments."];
+    FIX_ALREADY_ASSIGNED, Info, "The permission set was already assigned",
+        "Creating the PermissionSetAssignment answered DUPLICATE_VALUE.",
+        "The set was assigned meanwhile (by an admin, or an earlier run), so nothing was changed.",
+        ["Nothing to do; the re-run probe says whether the endpoint now answers."];
+    FIX_LICENSE_MISSING, Error, "The permission set needs a licence the user lacks",
+        "Creating the PermissionSetAssignment answered FIELD_INTEGRITY_EXCEPTION (the user license doesn't allow the permission).",
+        "The permission set is tied to a user licence or a permission set license that the API user does not have.",
+        ["Assign the permission set license first: sf org assign permsetlicense --name LICENSE --on-behalf-of USER (Setup > Users > [API user] > Permission Set License Assignments).", "Or give the API user a licence the set allows (Salesforce Integration with the Minimum Access - API Only Integrations profile, as Sage People documents), then run sagediag fix again."];
+    FIX_PERMISSION_SET_NOT_FOUND, Error, "The permission set to assign is not in the org",
+        "No PermissionSet has the set's label or name, or Salesforce answered INVALID_CROSS_REFERENCE_KEY / NOT_FOUND for its id.",
+        "The Sage People API package is not installed (or an older version without per-endpoint sets), or the set was renamed.",
+        ["Check Setup > Installed Packages for Sage People API, and Setup > Permission Sets for the set.", "Ask Sage People support to install or upgrade the Sage People API package."];
+    FIX_GROUP_RECALCULATING, Warning, "A permission set group is being recalculated",
+        "Assigning answered that the permission set group is being updated (its status is Updating).",
+        "A change to the group (or a set in it) started a recalculation; until it ends the group cannot be assigned.",
+        ["Wait for Setup > Permission Set Groups > [group] to show Status: Updated, then run sagediag fix again."];
+    FIX_FAILED, Error, "A fix did not take effect",
+        "A change sagediag made (or tried) was refused, or the re-run probe still fails after it.",
+        "An error Salesforce answered while changing the org, or another cause of the probe's failure (see its own finding).",
+        ["Read the request in the log (its id is listed) for what Salesforce answered.", "Fix the remaining finding as its own entry says, then run sagediag check again."];
 }
 
 /// The fix of a code for an External Client App, where the Setup path differs from the

@@ -66,6 +66,21 @@ pub struct Exchange {
     pub error: Option<String>,
 }
 
+/// Why the HTTP client could not be set up (before any request).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    #[error("a CA certificate is not PEM: {0}")]
+    CaNotPem(String),
+    #[error("a CA certificate file holds no certificate")]
+    NoCertificate,
+    #[error("cannot load the system's trust store: {0}")]
+    TrustStore(String),
+    #[error("TLS set-up failed: {0}")]
+    Tls(String),
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+}
+
 /// Why an exchange produced no usable response.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
@@ -226,7 +241,7 @@ impl Client {
     pub fn new(
         timeout: Duration,
         events: Option<UnboundedSender<Event>>,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, SetupError> {
         Client::build(timeout, Duration::from_secs(10), &[], &[], events)
     }
 
@@ -234,7 +249,7 @@ impl Client {
     pub fn for_config(
         cfg: &super::Config,
         events: Option<UnboundedSender<Event>>,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, SetupError> {
         Client::build(
             cfg.timeout,
             cfg.connect_timeout,
@@ -251,7 +266,7 @@ impl Client {
         ca_pems: &[String],
         insecure_hosts: &[String],
         events: Option<UnboundedSender<Event>>,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, SetupError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(connect_timeout.min(timeout))
@@ -264,9 +279,9 @@ impl Client {
         }
         for pem in ca_pems.iter().filter(|_| insecure_hosts.is_empty()) {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .map_err(|e| format!("a CA certificate is not PEM: {e}"))?;
+                .map_err(|e| SetupError::CaNotPem(e.to_string()))?;
             if certs.is_empty() {
-                return Err("a CA certificate file holds no certificate".into());
+                return Err(SetupError::NoCertificate);
             }
             for c in certs {
                 builder = builder.add_root_certificate(c);
@@ -274,7 +289,7 @@ impl Client {
         }
         let http = builder
             .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+            .map_err(|e| SetupError::Client(e.to_string()))?;
         Ok(Client {
             http,
             max_response: MAX_RESPONSE_BYTES,
@@ -526,6 +541,8 @@ impl Client {
 mod insecure {
     use std::sync::Arc;
 
+    use super::SetupError;
+
     use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     use rustls::{DigitallySignedStruct, SignatureScheme};
@@ -580,18 +597,18 @@ mod insecure {
         }
     }
 
-    fn pem_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    fn pem_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, SetupError> {
         use rustls::pki_types::pem::PemObject;
         CertificateDer::pem_slice_iter(pem.as_bytes())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("a CA certificate is not PEM: {e}"))
+            .map_err(|e| SetupError::CaNotPem(e.to_string()))
     }
 
     /// The platform's verification (with any extra CAs), skipped for `hosts` alone.
     pub fn tls_config(
         ca_pems: &[String],
         hosts: &[String],
-    ) -> Result<rustls::ClientConfig, String> {
+    ) -> Result<rustls::ClientConfig, SetupError> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut roots = Vec::new();
         for pem in ca_pems {
@@ -599,14 +616,14 @@ mod insecure {
         }
         let platform =
             rustls_platform_verifier::Verifier::new_with_extra_roots(roots, provider.clone())
-                .map_err(|e| format!("cannot load the system's trust store: {e}"))?;
+                .map_err(|e| SetupError::TrustStore(e.to_string()))?;
         let verifier = Arc::new(HostScoped {
             inner: Arc::new(platform),
             hosts: hosts.to_vec(),
         });
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS set-up failed: {e}"))?
+            .map_err(|e| SetupError::Tls(e.to_string()))?
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();

@@ -55,7 +55,11 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             {
                 Ok(a) => a,
                 Err(e) => {
-                    run.raise(Finding::new(Code::JWT_ASSERTION_INVALID, e, vec![]));
+                    run.raise(Finding::new(
+                        Code::JWT_ASSERTION_INVALID,
+                        e.to_string(),
+                        vec![],
+                    ));
                     return None;
                 }
             };
@@ -253,7 +257,7 @@ fn oauth_client(run: &mut Run, base: &str) -> Option<oauth::SalesforceClient> {
     match oauth::client(&run.cfg, base) {
         Ok(c) => Some(c),
         Err(e) => {
-            run.raise(Finding::new(Code::LOGIN_URL_INVALID, e, vec![]));
+            run.raise(Finding::new(Code::LOGIN_URL_INVALID, e.to_string(), vec![]));
             None
         }
     }
@@ -481,7 +485,7 @@ async fn wait_for_person(
                 Some(line) => match check_pasted(&line, redirect, state) {
                     Ok(()) => Some(line.trim().to_string()),
                     Err(why) => {
-                        run.emit(Event::PasteRefused { reason: why });
+                        run.emit(Event::PasteRefused { reason: why.to_string() });
                         None
                     }
                 },
@@ -516,23 +520,33 @@ async fn wait_for_person(
     }
 }
 
-/// Whether a pasted text is this login's redirect: its reason when it is not.
-pub fn check_pasted(text: &str, redirect: &str, state: &str) -> Result<(), String> {
+/// Why a pasted text is not this login's redirect.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasteRefusal {
+    #[error(
+        "That is not the redirect URL: paste the whole URL the browser lands on, starting {base}?code=…"
+    )]
+    NotARedirect { base: String },
+    #[error(
+        "That redirect is from an earlier login attempt (its state does not match): log in with the current URL and paste where it lands."
+    )]
+    EarlierAttempt,
+    #[error("That redirect has no state parameter: paste the whole URL, query included.")]
+    NoState,
+}
+
+/// Whether a pasted text is this login's redirect: why not when it is not.
+pub fn check_pasted(text: &str, redirect: &str, state: &str) -> Result<(), PasteRefusal> {
     let text = text.trim();
     let params = parse_callback(text);
     if !params.contains_key("code") && !params.contains_key("error") {
-        let base = redirect.split('?').next().unwrap_or(redirect);
-        return Err(format!(
-            "That is not the redirect URL: paste the whole URL the browser lands on, starting {base}?code=…"
-        ));
+        let base = redirect.split('?').next().unwrap_or(redirect).to_string();
+        return Err(PasteRefusal::NotARedirect { base });
     }
     match params.get("state") {
         Some(s) if s == state => Ok(()),
-        Some(_) => Err(
-            "That redirect is from an earlier login attempt (its state does not match): log in with the current URL and paste where it lands."
-                .into(),
-        ),
-        None => Err("That redirect has no state parameter: paste the whole URL, query included.".into()),
+        Some(_) => Err(PasteRefusal::EarlierAttempt),
+        None => Err(PasteRefusal::NoState),
     }
 }
 

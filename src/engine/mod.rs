@@ -11,6 +11,7 @@ pub mod environment;
 pub mod export;
 pub mod files;
 pub mod findings;
+pub mod fix;
 pub mod http;
 pub mod login;
 pub mod oauth;
@@ -621,8 +622,11 @@ pub async fn run(
         Ok(client) => run_with(cfg, client, events, pasted).await,
         Err(e) => {
             let mut r = empty_report(&cfg);
-            r.findings
-                .push(Finding::new(Code::UNEXPECTED_RESPONSE, e, vec![]));
+            r.findings.push(Finding::new(
+                Code::UNEXPECTED_RESPONSE,
+                e.to_string(),
+                vec![],
+            ));
             r.outcome = "fail";
             r
         }

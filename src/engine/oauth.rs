@@ -61,14 +61,40 @@ pub type SalesforceClient = oauth2::Client<
     EndpointSet,
 >;
 
+/// An endpoint or the redirect URI that is not a URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the {what} `{url}` is not a URL: {reason}")]
+pub struct SetupError {
+    pub what: &'static str,
+    pub url: String,
+    pub reason: String,
+}
+
+fn url_of<T>(
+    what: &'static str,
+    url: String,
+    make: impl FnOnce(String) -> Result<T, url::ParseError>,
+) -> Result<T, SetupError> {
+    make(url.clone()).map_err(|e| SetupError {
+        what,
+        url,
+        reason: e.to_string(),
+    })
+}
+
 /// The oauth2 client for `base` (the login host) and the run's app.
-pub fn client(cfg: &Config, base: &str) -> Result<SalesforceClient, String> {
-    let auth = AuthUrl::new(format!("{base}/services/oauth2/authorize"))
-        .map_err(|e| format!("the authorize URL is not a URL: {e}"))?;
-    let token = TokenUrl::new(format!("{base}/services/oauth2/token"))
-        .map_err(|e| format!("the token URL is not a URL: {e}"))?;
-    let redirect = RedirectUrl::new(cfg.redirect_uri())
-        .map_err(|e| format!("the redirect URI is not a URL: {e}"))?;
+pub fn client(cfg: &Config, base: &str) -> Result<SalesforceClient, SetupError> {
+    let auth = url_of(
+        "authorize URL",
+        format!("{base}/services/oauth2/authorize"),
+        AuthUrl::new,
+    )?;
+    let token = url_of(
+        "token URL",
+        format!("{base}/services/oauth2/token"),
+        TokenUrl::new,
+    )?;
+    let redirect = url_of("redirect URI", cfg.redirect_uri(), RedirectUrl::new)?;
     let client = oauth2::Client::new(ClientId::new(cfg.client_id.clone()))
         .set_auth_uri(auth)
         .set_token_uri(token)

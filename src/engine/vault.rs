@@ -10,6 +10,23 @@ use super::files;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Why a secret could not be kept, read or forgotten. Never quotes a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VaultError {
+    /// The OS keyring cannot be used here (not built, no Secret Service, locked, refused).
+    #[error("{0}")]
+    Keyring(String),
+    /// This vault does not use the OS keyring (tests, `Vault::default()`).
+    #[error("the OS keyring is not used here")]
+    KeyringNotUsed,
+    /// No place for the owner-only file.
+    #[error("no place for the secrets file (no home directory; set SAGEDIAG_SECRETS=FILE)")]
+    NoFile,
+    /// The owner-only file cannot be used: its path, what failed and what to do.
+    #[error("{0}")]
+    File(String),
+}
+
 /// The keyring's service name: every entry sagediag keeps is under it.
 pub const SERVICE: &str = "sagediag";
 
@@ -70,6 +87,71 @@ pub fn account(kind: Kind, login_url: &str, client_id: &str, username: Option<&s
     }
 }
 
+/// One secret to keep, where, under which entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    pub keep: Keep,
+    pub kind: Kind,
+    pub account: String,
+    pub secret: String,
+}
+
+/// What a successful login knows about its secrets, for [`plan_keep`].
+#[derive(Debug, Clone, Copy)]
+pub struct AfterLogin<'a> {
+    pub login_url: &'a str,
+    pub client_id: &'a str,
+    pub username: Option<&'a str>,
+    /// Where the user asked to keep secrets.
+    pub keep: Keep,
+    /// The consumer secret used, and the store it was recalled from (if any).
+    pub client_secret: Option<&'a str>,
+    pub secret_from: Option<Keep>,
+    /// The refresh token the run started with, the one it ends with (after the token checks'
+    /// refresh, which rotates it when rotation is on), and the store it was recalled from.
+    pub refresh_given: Option<&'a str>,
+    pub refresh_now: Option<&'a str>,
+    pub refresh_from: Option<Keep>,
+}
+
+/// The one keep/rotation policy of both front ends: after a successful login, keep the consumer
+/// secret and the current refresh token where the user asked; and even when the user keeps
+/// nothing, put a rotated refresh token back where the old one came from (else the store would
+/// hold a retired token whose reuse revokes the whole family).
+pub fn plan_keep(a: AfterLogin<'_>) -> Vec<Write> {
+    let mut writes = Vec::new();
+    if let Some(secret) = a.client_secret.filter(|s| !s.is_empty())
+        && a.keep != Keep::Memory
+        && a.secret_from != Some(a.keep)
+    {
+        writes.push(Write {
+            keep: a.keep,
+            kind: Kind::ClientSecret,
+            account: account(Kind::ClientSecret, a.login_url, a.client_id, None),
+            secret: secret.to_string(),
+        });
+    }
+    let rotated = a.refresh_now.is_some() && a.refresh_now != a.refresh_given;
+    let target = if a.keep != Keep::Memory {
+        Some(a.keep)
+    } else if rotated {
+        a.refresh_from
+    } else {
+        None
+    };
+    if let (Some(to), Some(rt)) = (target, a.refresh_now)
+        && (rotated || a.refresh_from != Some(to))
+    {
+        writes.push(Write {
+            keep: to,
+            kind: Kind::RefreshToken,
+            account: account(Kind::RefreshToken, a.login_url, a.client_id, a.username),
+            secret: rt.to_string(),
+        });
+    }
+    writes
+}
+
 /// The platform's keyring, by name.
 pub fn keyring_name() -> &'static str {
     if cfg!(target_os = "macos") {
@@ -89,9 +171,9 @@ mod os {
 
     use keyring_core::CredentialStore;
 
-    use super::{SERVICE, keyring_name};
+    use super::{SERVICE, VaultError, keyring_name};
 
-    static KEYRING: OnceLock<Result<Arc<CredentialStore>, String>> = OnceLock::new();
+    static KEYRING: OnceLock<Result<Arc<CredentialStore>, VaultError>> = OnceLock::new();
 
     fn open() -> Result<Arc<CredentialStore>, keyring_core::Error> {
         #[cfg(target_os = "macos")]
@@ -128,80 +210,92 @@ mod os {
     }
 
     /// The OS keyring, opened once; `Err` says why it cannot be used here. Blocks.
-    pub fn status() -> Result<(), String> {
+    pub fn status() -> Result<(), VaultError> {
         store().map(|_| ())
     }
 
-    fn store() -> Result<Arc<CredentialStore>, String> {
+    fn store() -> Result<Arc<CredentialStore>, VaultError> {
         KEYRING
             .get_or_init(|| {
                 open().map_err(|e| {
                     let why = e.to_string();
-                    if cfg!(target_os = "macos") || cfg!(target_os = "windows") {
-                        format!("the {} cannot be opened: {why}", keyring_name())
-                    } else {
-                        format!(
-                            "no Secret Service answers on the D-Bus session bus ({why}); a headless \
-                             box or an SSH session usually has none"
-                        )
-                    }
+                    VaultError::Keyring(
+                        if cfg!(target_os = "macos") || cfg!(target_os = "windows") {
+                            format!("the {} cannot be opened: {why}", keyring_name())
+                        } else {
+                            format!(
+                                "no Secret Service answers on the D-Bus session bus ({why}); a headless \
+                                 box or an SSH session usually has none"
+                            )
+                        },
+                    )
                 })
             })
             .clone()
     }
 
-    pub fn set(account: &str, secret: &str) -> Result<(), String> {
+    pub fn set(account: &str, secret: &str) -> Result<(), VaultError> {
         store()?
             .build(SERVICE, account, None)
             .and_then(|e| e.set_password(secret))
-            .map_err(|e| format!("the {} refused the secret: {e}", keyring_name()))
+            .map_err(|e| {
+                VaultError::Keyring(format!("the {} refused the secret: {e}", keyring_name()))
+            })
     }
 
-    pub fn get(account: &str) -> Result<Option<String>, String> {
+    pub fn get(account: &str) -> Result<Option<String>, VaultError> {
         match store()?
             .build(SERVICE, account, None)
             .and_then(|e| e.get_password())
         {
             Ok(s) => Ok(Some(s)),
             Err(keyring_core::Error::NoEntry) => Ok(None),
-            Err(e) => Err(format!("the {} cannot be read: {e}", keyring_name())),
+            Err(e) => Err(VaultError::Keyring(format!(
+                "the {} cannot be read: {e}",
+                keyring_name()
+            ))),
         }
     }
 
     /// Whether there was an entry to delete.
-    pub fn delete(account: &str) -> Result<bool, String> {
+    pub fn delete(account: &str) -> Result<bool, VaultError> {
         match store()?
             .build(SERVICE, account, None)
             .and_then(|e| e.delete_credential())
         {
             Ok(()) => Ok(true),
             Err(keyring_core::Error::NoEntry) => Ok(false),
-            Err(e) => Err(format!("the {} refused: {e}", keyring_name())),
+            Err(e) => Err(VaultError::Keyring(format!(
+                "the {} refused: {e}",
+                keyring_name()
+            ))),
         }
     }
 }
 
 #[cfg(not(feature = "keyring"))]
 mod os {
+    use super::VaultError;
+
     const NOT_BUILT: &str = "this sagediag was built without OS keyring support (the `keyring` \
                              cargo feature); keep secrets in the owner-only file or in memory";
 
-    pub fn status() -> Result<(), String> {
-        Err(NOT_BUILT.into())
+    pub fn status() -> Result<(), VaultError> {
+        Err(VaultError::Keyring(NOT_BUILT.into()))
     }
-    pub fn set(_: &str, _: &str) -> Result<(), String> {
-        Err(NOT_BUILT.into())
+    pub fn set(_: &str, _: &str) -> Result<(), VaultError> {
+        Err(VaultError::Keyring(NOT_BUILT.into()))
     }
-    pub fn get(_: &str) -> Result<Option<String>, String> {
-        Err(NOT_BUILT.into())
+    pub fn get(_: &str) -> Result<Option<String>, VaultError> {
+        Err(VaultError::Keyring(NOT_BUILT.into()))
     }
-    pub fn delete(_: &str) -> Result<bool, String> {
-        Err(NOT_BUILT.into())
+    pub fn delete(_: &str) -> Result<bool, VaultError> {
+        Err(VaultError::Keyring(NOT_BUILT.into()))
     }
 }
 
 /// Whether the OS keyring can be used here; `Err` says why not. Blocks.
-pub fn keyring() -> Result<(), String> {
+pub fn keyring() -> Result<(), VaultError> {
     os::status()
 }
 
@@ -213,8 +307,8 @@ pub fn file_path() -> Option<PathBuf> {
     super::paths::secrets_file()
 }
 
-fn file_error(path: &Path, what: &str, e: impl std::fmt::Display) -> String {
-    format!("{}: {what}: {e}", path.display())
+fn file_error(path: &Path, what: &str, e: impl std::fmt::Display) -> VaultError {
+    VaultError::File(format!("{}: {what}: {e}", path.display()))
 }
 
 /// The largest secrets file read (a few hundred bytes per kept secret).
@@ -223,7 +317,7 @@ const FILE_CAP: u64 = 1024 * 1024;
 /// Reads the file store; a missing file is empty. Refused (each with what to do): a symbolic
 /// link, at the file or as its directory; a directory others can write; a file that is not ours
 /// or that others can read (as ssh refuses a readable key).
-fn read_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
+fn read_file(path: &Path) -> Result<BTreeMap<String, String>, VaultError> {
     let dir = files::dir_of(path);
     match files::check_private_dir(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
@@ -236,12 +330,12 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
     };
     // Only where it went wrong: serde's message can quote the file's text, which holds secrets.
     serde_json::from_str(&text).map_err(|e| {
-        format!(
+        VaultError::File(format!(
             "{}: the secrets file is not sagediag's JSON (line {}, column {}; delete it to start again)",
             path.display(),
             e.line(),
             e.column()
-        )
+        ))
     })
 }
 
@@ -259,7 +353,7 @@ fn lock_path(path: &Path) -> PathBuf {
 fn update_file<T>(
     path: &Path,
     change: impl FnOnce(&mut BTreeMap<String, String>) -> (bool, T),
-) -> Result<T, String> {
+) -> Result<T, VaultError> {
     let dir = files::dir_of(path);
     files::ensure_private_dir(dir)
         .map_err(|e| file_error(dir, "cannot use the directory of the secrets file", e))?;
@@ -276,14 +370,15 @@ fn update_file<T>(
 
 /// Writes the whole store (temp file created exclusively, fsync, rename, fsync of the
 /// directory). Callers hold the lock ([`update_file`]).
-fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(all).map_err(|e| e.to_string())?;
+fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), VaultError> {
+    let text = serde_json::to_string_pretty(all)
+        .map_err(|e| file_error(path, "cannot encode the secrets file", e))?;
     files::write_private(path, text.as_bytes())
         .map_err(|e| file_error(path, "cannot write the secrets file", e))
 }
 
-fn no_file() -> String {
-    "no place for the secrets file (no home directory; set SAGEDIAG_SECRETS=FILE)".into()
+fn no_file() -> VaultError {
+    VaultError::NoFile
 }
 
 /// The stores: the OS keyring (one per machine, when `keyring`) and the owner-only file at
@@ -304,20 +399,20 @@ impl Vault {
     }
 
     /// Whether this vault's keyring can be used; `Err` says why not. Blocks.
-    pub fn keyring_status(&self) -> Result<(), String> {
+    pub fn keyring_status(&self) -> Result<(), VaultError> {
         self.keyring()
     }
 
     /// Whether this vault uses the keyring and it answers.
-    fn keyring(&self) -> Result<(), String> {
+    fn keyring(&self) -> Result<(), VaultError> {
         if self.keyring {
             keyring()
         } else {
-            Err("the OS keyring is not used here".into())
+            Err(VaultError::KeyringNotUsed)
         }
     }
 
-    fn file(&self) -> Result<&Path, String> {
+    fn file(&self) -> Result<&Path, VaultError> {
         self.file.as_deref().ok_or_else(no_file)
     }
 
@@ -332,7 +427,7 @@ impl Vault {
     }
 
     /// Keeps `secret` under `account`. Memory keeps nothing. Blocks.
-    pub fn store(&self, keep: Keep, account: &str, secret: &str) -> Result<(), String> {
+    pub fn store(&self, keep: Keep, account: &str, secret: &str) -> Result<(), VaultError> {
         match keep {
             Keep::Memory => Ok(()),
             Keep::Keyring => self.keyring().and_then(|()| os::set(account, secret)),
@@ -347,7 +442,7 @@ impl Vault {
     }
 
     /// The secret kept under `account` in `keep`, if any. Blocks.
-    pub fn load(&self, keep: Keep, account: &str) -> Result<Option<String>, String> {
+    pub fn load(&self, keep: Keep, account: &str) -> Result<Option<String>, VaultError> {
         match keep {
             Keep::Memory => Ok(None),
             Keep::Keyring => self.keyring().and_then(|()| os::get(account)),
@@ -363,21 +458,21 @@ impl Vault {
             match self.load(Keep::Keyring, account) {
                 Ok(Some(s)) => return (Some((s, Keep::Keyring)), problems),
                 Ok(None) => {}
-                Err(e) => problems.push(e),
+                Err(e) => problems.push(e.to_string()),
             }
         }
         if self.file.as_ref().is_some_and(|p| p.exists()) {
             match self.load(Keep::File, account) {
                 Ok(Some(s)) => return (Some((s, Keep::File)), problems),
                 Ok(None) => {}
-                Err(e) => problems.push(e),
+                Err(e) => problems.push(e.to_string()),
             }
         }
         (None, problems)
     }
 
     /// The names (never the values) kept in the file.
-    pub fn file_accounts(&self) -> Result<Vec<String>, String> {
+    pub fn file_accounts(&self) -> Result<Vec<String>, VaultError> {
         match self.file.as_deref() {
             Some(p) => Ok(read_file(p)?.into_keys().collect()),
             None => Ok(Vec::new()),
@@ -385,7 +480,7 @@ impl Vault {
     }
 
     /// Removes `account` from the keyring (when there is one) and the file; says where it was.
-    pub fn forget(&self, account: &str) -> Result<Vec<Keep>, String> {
+    pub fn forget(&self, account: &str) -> Result<Vec<Keep>, VaultError> {
         let mut gone = Vec::new();
         if self.keyring().is_ok() && os::delete(account)? {
             gone.push(Keep::Keyring);
@@ -450,7 +545,7 @@ mod tests {
             assert_eq!(mode(&path), 0o600);
             assert_eq!(mode(path.parent().unwrap()), 0o700);
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-            let err = read_file(&path).unwrap_err();
+            let err = read_file(&path).unwrap_err().to_string();
             assert!(err.contains("chmod 600"), "{err}");
             assert!(!err.contains("s3cr3t"), "{err}");
         }
@@ -461,7 +556,7 @@ mod tests {
             std::fs::set_permissions(dir.join("bad.json"), std::fs::Permissions::from_mode(0o600))
                 .unwrap();
         }
-        let err = read_file(&dir.join("bad.json")).unwrap_err();
+        let err = read_file(&dir.join("bad.json")).unwrap_err().to_string();
         assert!(err.contains("not sagediag's JSON"), "{err}");
         assert!(!err.contains("s3cr3t"), "{err}");
         assert!(read_file(&dir.join("missing.json")).unwrap().is_empty());
@@ -544,14 +639,17 @@ mod tests {
         let victim = dir.join("victim.txt");
         std::fs::write(&victim, "the victim's file").unwrap();
         std::os::unix::fs::symlink(&victim, dir.join("secrets.json")).unwrap();
-        let err = vault.store(Keep::File, "a", "s3cr3t").unwrap_err();
+        let err = vault
+            .store(Keep::File, "a", "s3cr3t")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("symbolic link"), "{err}");
         assert!(!err.contains("s3cr3t"), "{err}");
         assert_eq!(
             std::fs::read_to_string(&victim).unwrap(),
             "the victim's file"
         );
-        let err = vault.load(Keep::File, "a").unwrap_err();
+        let err = vault.load(Keep::File, "a").unwrap_err().to_string();
         assert!(err.contains("symbolic link"), "{err}");
 
         let real = dir.join("real");
@@ -562,7 +660,10 @@ mod tests {
             file: Some(linked.join("secrets.json")),
             keyring: false,
         };
-        let err = via_link.store(Keep::File, "a", "s3cr3t").unwrap_err();
+        let err = via_link
+            .store(Keep::File, "a", "s3cr3t")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("is a symbolic link"), "{err}");
         assert!(err.contains("give the real path"), "{err}");
         assert_eq!(
@@ -580,7 +681,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let (dir, vault) = scratch("open");
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-        let err = vault.store(Keep::File, "a", "s3cr3t").unwrap_err();
+        let err = vault
+            .store(Keep::File, "a", "s3cr3t")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains(&format!("chmod 700 {}", dir.display())),
             "{err}"
@@ -665,5 +769,59 @@ mod tests {
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    fn after<'a>(keep: Keep) -> AfterLogin<'a> {
+        AfterLogin {
+            login_url: "https://login.salesforce.com",
+            client_id: "3MVG9x",
+            username: Some("api@acme.com"),
+            keep,
+            client_secret: Some("s3cret"),
+            secret_from: None,
+            refresh_given: None,
+            refresh_now: Some("rt-1"),
+            refresh_from: None,
+        }
+    }
+
+    #[test]
+    fn keeps_what_was_asked_and_puts_rotated_tokens_back() {
+        let kinds = |w: &[Write]| w.iter().map(|w| (w.kind, w.keep)).collect::<Vec<_>>();
+        // Memory keeps nothing...
+        assert!(plan_keep(after(Keep::Memory)).is_empty());
+        // ...except a rotated refresh token recalled from a store: it goes back there.
+        let rotated = AfterLogin {
+            refresh_given: Some("rt-0"),
+            refresh_from: Some(Keep::File),
+            ..after(Keep::Memory)
+        };
+        assert_eq!(
+            kinds(&plan_keep(rotated)),
+            [(Kind::RefreshToken, Keep::File)]
+        );
+        // Keep = file: both, under their accounts.
+        let w = plan_keep(after(Keep::File));
+        assert_eq!(
+            kinds(&w),
+            [
+                (Kind::ClientSecret, Keep::File),
+                (Kind::RefreshToken, Keep::File)
+            ]
+        );
+        assert!(w[1].account.contains("api@acme.com"));
+        // Recalled from the same store and unchanged: nothing to write.
+        let same = AfterLogin {
+            secret_from: Some(Keep::File),
+            refresh_given: Some("rt-1"),
+            refresh_from: Some(Keep::File),
+            ..after(Keep::File)
+        };
+        assert!(plan_keep(same).is_empty());
     }
 }

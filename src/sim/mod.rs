@@ -52,6 +52,11 @@ pub struct SimInfo {
     /// a client trusts it to reach both `https://` URLs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
+    /// A user who may assign permission sets (Assign Permission Sets), for `sagediag fix`.
+    #[serde(default)]
+    pub admin_username: String,
+    #[serde(default)]
+    pub admin_password: String,
 }
 
 /// How to run the org.
@@ -132,7 +137,7 @@ pub async fn start(scenario: Scenario, bind: SocketAddr, log: bool) -> io::Resul
 
 /// Starts the org on `bind` (port 0 = a free one) as `opts` says.
 pub async fn start_with(
-    scenario: Scenario,
+    mut scenario: Scenario,
     bind: SocketAddr,
     opts: Options,
 ) -> io::Result<RunningSim> {
@@ -154,7 +159,7 @@ pub async fn start_with(
         .iter()
         .find(|u| u.auto_approve)
         .unwrap_or(&scenario.users[0]);
-    let info = SimInfo {
+    let mut info = SimInfo {
         login_url: login_url.clone(),
         instance_url: instance_url.clone(),
         client_id: scenario.app.consumer_key.clone(),
@@ -173,7 +178,11 @@ pub async fn start_with(
             .unwrap_or_default(),
         scenario: scenario.name.clone(),
         ca_file: ca_file.as_ref().map(|p| p.display().to_string()),
+        admin_username: String::new(),
+        admin_password: String::new(),
     };
+    // Added after the integration user was chosen: the admin never stands in for it.
+    (info.admin_username, info.admin_password) = sobjects::add_admin(&mut scenario);
     let org = Arc::new(Org::new(
         scenario,
         login_url,
@@ -241,11 +250,11 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         )
         .route(
             "/services/data/{version}/sobjects/{name}",
-            get(sobjects::basic),
+            get(sobjects::basic).post(sobjects::create),
         )
         .route(
             "/services/data/{version}/sobjects/{name}/{id}",
-            get(sobjects::describe_or_record),
+            get(sobjects::describe_or_record).delete(sobjects::delete),
         )
         .route("/services/data/{version}/{*rest}", any(rest::rest_fallback))
         .route(

@@ -331,7 +331,7 @@ fn run_query(
     }
 }
 
-fn permset_id(i: usize) -> String {
+pub(super) fn permset_id(i: usize) -> String {
     sf_id18(&format!("0PS5g00000{:05}", 20_000 + i))
 }
 
@@ -487,13 +487,14 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
         let p = &PERMISSION_SETS[i];
         json!({"__type": "PermissionSet", "Id": permset_id(i), "Name": p.name, "Label": p.label, "IsOwnedByProfile": false,
                "ProfileId": null, "NamespacePrefix": if sc.org.package_installed { json!("spapi") } else { Value::Null },
-               "PermissionsApiEnabled": false, "PermissionsViewSetup": false, "Profile": null})
+               "PermissionsApiEnabled": false, "PermissionsViewSetup": false, "PermissionsAssignPermissionSets": false, "Profile": null})
     };
     let profile_set = |user: usize| {
         let u = &sc.users[user];
         json!({"__type": "PermissionSet", "Id": profile_permset_id(user), "Name": format!("X00e5g000000{:03}", user),
                "Label": "Minimum Access - API Only Integrations", "IsOwnedByProfile": true, "ProfileId": profile_id(user),
                "NamespacePrefix": null, "PermissionsApiEnabled": u.api_enabled, "PermissionsViewSetup": u.view_setup,
+               "PermissionsAssignPermissionSets": u.assign_permission_sets,
                "Profile": {"__type": "Profile", "Id": profile_id(user), "Name": "Minimum Access - API Only Integrations"}})
     };
     let mut sets: Vec<Value> = if sc.org.package_installed {
@@ -503,7 +504,7 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
     };
     sets.extend((0..sc.users.len()).map(profile_set));
     let mut assignments = Vec::new();
-    for (ui, u) in sc.users.iter().enumerate() {
+    for ui in 0..sc.users.len() {
         let mut assign = |set: Value, n: usize| {
             assignments.push(json!({
                 "Id": sf_id18(&format!("0Pa5g0000{:03}{:03}", ui, n)), "AssigneeId": org.user_id18(ui),
@@ -512,12 +513,17 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             }));
         };
         assign(profile_set(ui), 0);
-        if sc.org.package_installed {
-            for (si, def) in PERMISSION_SETS.iter().enumerate() {
-                if u.assigned_directly(def) {
-                    assign(set_row(si), si + 1);
-                }
-            }
+    }
+    if sc.org.package_installed {
+        // The Sage People sets' rows as they are now (`sagediag fix` creates and deletes them).
+        let current = org.lock().assignments.clone();
+        for a in current {
+            let set = set_row(a.set);
+            assignments.push(json!({
+                "Id": a.id, "AssigneeId": org.user_id18(a.user),
+                "PermissionSetId": set["Id"], "PermissionSetGroupId": null, "IsActive": true, "ExpirationDate": null,
+                "PermissionSet": set,
+            }));
         }
     }
     out.push(Table {
@@ -531,6 +537,7 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "NamespacePrefix",
             "PermissionsApiEnabled",
             "PermissionsViewSetup",
+            "PermissionsAssignPermissionSets",
             "Profile.Name",
         ],
         rows: sets.clone(),
@@ -550,6 +557,7 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "PermissionSet.IsOwnedByProfile",
             "PermissionSet.NamespacePrefix",
             "PermissionSet.PermissionsApiEnabled",
+            "PermissionSet.PermissionsAssignPermissionSets",
             "PermissionSet.Profile.Name",
         ],
         rows: assignments,

@@ -119,7 +119,7 @@ pub async fn apexrest(
     #[allow(clippy::expect_used)] // The table covers every endpoint (a unit test holds it).
     let def =
         PermissionSetDef::for_endpoint(endpoint).expect("every endpoint has a permission set");
-    if !org.user(caller.user).has_permission_set(def) {
+    if !org.has_permission_set(caller.user, def) {
         let s = &org.scenario.shapes;
         let message = s
             .missing_permission_message

@@ -396,6 +396,12 @@ pub struct UserConfig {
     pub ip_restricted: bool,
     /// The password has expired: a SOAP `login()` still succeeds, with `passwordExpired` true.
     pub password_expired: bool,
+    /// "Assign Permission Sets" (through the profile): may create and delete
+    /// PermissionSetAssignment rows (`sagediag fix`).
+    pub assign_permission_sets: bool,
+    /// Permission sets whose assignment to this user fails with FIELD_INTEGRITY_EXCEPTION
+    /// (a permission set license the user lacks).
+    pub lacks_license_for: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -585,6 +591,8 @@ impl Default for UserConfig {
             denies_consent: false,
             ip_restricted: false,
             password_expired: false,
+            assign_permission_sets: false,
+            lacks_license_for: Vec::new(),
         }
     }
 }
@@ -773,6 +781,7 @@ impl Scenario {
                 .permission_sets
                 .iter()
                 .chain(&user.permission_sets_via_group)
+                .chain(&user.lacks_license_for)
             {
                 if PermissionSetDef::lookup(set).is_none() {
                     let known: Vec<&str> = PERMISSION_SETS.iter().map(|p| p.label).collect();

@@ -10,9 +10,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::rest::{Caller, sf_error, tables, version_ok};
+use super::crypto::sf_id18;
+use super::rest::{Caller, permset_id, sf_error, tables, version_ok};
+use super::scenario::{PERMISSION_SETS, PermissionSetDef};
 use super::soql::Table;
-use super::state::Org;
+use super::state::{Assignment, Org};
 
 /// Three-character key prefix and plural label of the objects the simulator has.
 pub fn key_prefix(name: &str) -> &'static str {
@@ -232,4 +234,251 @@ pub async fn describe_or_record(
         out.insert(f.to_string(), v);
     }
     axum::Json(Value::Object(out)).into_response()
+}
+
+/// The org's administrator, added beside the scenario's users unless one of them may already
+/// assign permission sets: what `sagediag fix` logs in as (auto-approved through `login_hint`
+/// like the others). Returns the admin's username and password.
+pub fn add_admin(scenario: &mut super::Scenario) -> (String, String) {
+    if let Some(u) = scenario.users.iter().find(|u| u.assign_permission_sets) {
+        return (u.username.clone(), u.password.clone());
+    }
+    let admin = super::scenario::UserConfig {
+        username: "admin@acme-hr.example".into(),
+        password: "Admin-Passw0rd!".into(),
+        first_name: "Org".into(),
+        last_name: "Admin".into(),
+        email: "admin@acme-hr.example".into(),
+        permission_sets: Vec::new(),
+        assign_permission_sets: true,
+        ..Default::default()
+    };
+    let out = (admin.username.clone(), admin.password.clone());
+    scenario.users.push(admin);
+    out
+}
+
+/// A REST DML error: `[{"message","errorCode","fields"}]` (REST API guide, "Status Codes and
+/// Error Responses"; DML failures answer 400).
+fn dml_error(status: StatusCode, code: &str, message: &str, fields: &[&str]) -> Response {
+    (
+        status,
+        axum::Json(json!([{"message": message, "errorCode": code, "fields": fields}])),
+    )
+        .into_response()
+}
+
+fn id_matches(full: &str, given: &str) -> bool {
+    full.eq_ignore_ascii_case(given) || (given.len() == 15 && full.get(..15) == Some(given))
+}
+
+fn looks_like_id(s: &str, prefix: &str) -> bool {
+    (s.len() == 15 || s.len() == 18)
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
+        && s.get(..3) == Some(prefix)
+}
+
+/// `POST …/sobjects/PermissionSetAssignment` with `{"AssigneeId","PermissionSetId"}`: 201
+/// `{"id","success":true,"errors":[]}`, or Salesforce's DML errors (docs/fixing.md, sources).
+pub async fn create(
+    State(org): State<Arc<Org>>,
+    Path((version, name)): Path<(String, String)>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    body: axum::body::Bytes,
+) -> Response {
+    if !version_ok(&org, &version) {
+        return not_found();
+    }
+    let all = tables(&org, caller.user, false);
+    let Some(t) = find(&all, &name) else {
+        return not_found();
+    };
+    if t.name != "PermissionSetAssignment" {
+        return sf_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "HTTP Method 'POST' not allowed. Allowed are GET,HEAD",
+        );
+    }
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
+        return sf_error(
+            StatusCode::BAD_REQUEST,
+            "JSON_PARSER_ERROR",
+            "Unexpected character: the body is not a JSON object",
+        );
+    };
+    for k in fields.keys() {
+        if !["AssigneeId", "PermissionSetId"]
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(k))
+        {
+            return sf_error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_FIELD",
+                &format!("No such column '{k}' on sobject of type PermissionSetAssignment"),
+            );
+        }
+    }
+    let get = |f: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(f))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_string)
+    };
+    let (Some(assignee), Some(set_id)) = (get("AssigneeId"), get("PermissionSetId")) else {
+        let missing: Vec<&str> = ["AssigneeId", "PermissionSetId"]
+            .into_iter()
+            .filter(|f| get(f).is_none())
+            .collect();
+        return dml_error(
+            StatusCode::BAD_REQUEST,
+            "REQUIRED_FIELD_MISSING",
+            &format!("Required fields are missing: [{}]", missing.join(", ")),
+            &missing,
+        );
+    };
+    if !org.user(caller.user).assign_permission_sets {
+        return dml_error(
+            StatusCode::BAD_REQUEST,
+            "INSUFFICIENT_ACCESS_OR_READONLY",
+            "insufficient access rights on object id",
+            &[],
+        );
+    }
+    if !looks_like_id(&assignee, "005") {
+        return dml_error(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_ID",
+            &format!("Assignee ID: id value of incorrect type: {assignee}"),
+            &["AssigneeId"],
+        );
+    }
+    if !looks_like_id(&set_id, "0PS") {
+        return dml_error(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_ID",
+            &format!("Permission Set ID: id value of incorrect type: {set_id}"),
+            &["PermissionSetId"],
+        );
+    }
+    let user = (0..org.scenario.users.len()).find(|i| id_matches(&org.user_id18(*i), &assignee));
+    let set = (0..PERMISSION_SETS.len())
+        .filter(|_| org.scenario.org.package_installed)
+        .find(|i| id_matches(&permset_id(*i), &set_id));
+    let (Some(user), Some(set)) = (user, set) else {
+        let field = if user.is_none() {
+            "AssigneeId"
+        } else {
+            "PermissionSetId"
+        };
+        return dml_error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+            &[field],
+        );
+    };
+    let def = &PERMISSION_SETS[set];
+    let u = org.user(user);
+    if u.lacks_license_for
+        .iter()
+        .any(|s| PermissionSetDef::lookup(s) == Some(def))
+    {
+        return dml_error(
+            StatusCode::BAD_REQUEST,
+            "FIELD_INTEGRITY_EXCEPTION",
+            &format!(
+                "Can't assign permission set {} to user {} {}. The user license doesn't allow the permission: Sage People API",
+                def.label, u.first_name, u.last_name
+            ),
+            &["PermissionSetId"],
+        );
+    }
+    let mut inner = org.lock();
+    if inner
+        .assignments
+        .iter()
+        .any(|a| a.user == user && a.set == set)
+    {
+        drop(inner);
+        return dml_error(
+            StatusCode::BAD_REQUEST,
+            "DUPLICATE_VALUE",
+            &format!(
+                "Duplicate PermissionSetAssignment. Assignee: {}, PermissionSet: {}",
+                org.user_id18(user),
+                permset_id(set)
+            ),
+            &[],
+        );
+    }
+    inner.assignments_created += 1;
+    let id = sf_id18(&format!(
+        "0Pa5g0001{:06}",
+        inner.assignments_created % 1_000_000
+    ));
+    inner.assignments.push(Assignment {
+        id: id.clone(),
+        user,
+        set,
+        created_by: Some(caller.user),
+    });
+    drop(inner);
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({"id": id, "success": true, "errors": []})),
+    )
+        .into_response()
+}
+
+/// `DELETE …/sobjects/PermissionSetAssignment/{id}`: 204, or 404 `NOT_FOUND` (unknown id),
+/// `ENTITY_IS_DELETED` (deleted before), 400 `INSUFFICIENT_ACCESS_OR_READONLY`.
+pub async fn delete(
+    State(org): State<Arc<Org>>,
+    Path((version, name, id)): Path<(String, String, String)>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Response {
+    if !version_ok(&org, &version) {
+        return not_found();
+    }
+    let all = tables(&org, caller.user, false);
+    let Some(t) = find(&all, &name) else {
+        return not_found();
+    };
+    if t.name != "PermissionSetAssignment" {
+        return sf_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "HTTP Method 'DELETE' not allowed. Allowed are GET,HEAD",
+        );
+    }
+    if !org.user(caller.user).assign_permission_sets {
+        return dml_error(
+            StatusCode::BAD_REQUEST,
+            "INSUFFICIENT_ACCESS_OR_READONLY",
+            "insufficient access rights on object id",
+            &[],
+        );
+    }
+    let mut inner = org.lock();
+    if let Some(i) = inner
+        .assignments
+        .iter()
+        .position(|a| id_matches(&a.id, &id))
+    {
+        let gone = inner.assignments.remove(i);
+        inner.deleted_assignments.insert(gone.id);
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let deleted = inner.deleted_assignments.iter().any(|d| id_matches(d, &id));
+    drop(inner);
+    if deleted {
+        return sf_error(
+            StatusCode::NOT_FOUND,
+            "ENTITY_IS_DELETED",
+            "entity is deleted",
+        );
+    }
+    not_found()
 }

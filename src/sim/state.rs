@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use super::crypto::{self, sf_id18};
-use super::scenario::{RefreshPolicy, Scenario, UserConfig};
+use super::scenario::{PERMISSION_SETS, PermissionSetDef, RefreshPolicy, Scenario, UserConfig};
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /// Authorization codes live 15 minutes.
@@ -57,8 +57,26 @@ pub struct Inner {
     pub pay_details_bytes: usize,
     /// Every payDetails record ever created (numbers the ids).
     pub pay_details_posted: u64,
+    /// The users' direct PermissionSetAssignment rows of the seven Sage People sets: the
+    /// scenario's at start, then as `sagediag fix` (or any client) creates and deletes them.
+    pub assignments: Vec<Assignment>,
+    /// Ids of assignments deleted (a second delete answers ENTITY_IS_DELETED).
+    pub deleted_assignments: HashSet<String>,
+    /// Numbers the created assignments' ids.
+    pub assignments_created: u64,
     next_family: u64,
     inserts: u64,
+}
+
+/// One PermissionSetAssignment of a Sage People set (index into `PERMISSION_SETS`).
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    /// 18-character id (`0Pa…`).
+    pub id: String,
+    pub user: usize,
+    pub set: usize,
+    /// The user who created it through the API (None: the scenario's).
+    pub created_by: Option<usize>,
 }
 
 pub struct AuthCode {
@@ -112,8 +130,22 @@ impl Org {
             .jwt_public_key
             .as_deref()
             .and_then(|p| crypto::parse_public_key_pem(p).ok());
+        let mut assignments = Vec::new();
+        for (ui, u) in scenario.users.iter().enumerate() {
+            for (si, def) in PERMISSION_SETS.iter().enumerate() {
+                if u.assigned_directly(def) {
+                    assignments.push(Assignment {
+                        id: sf_id18(&format!("0Pa5g0000{:03}{:03}", ui, si + 1)),
+                        user: ui,
+                        set: si,
+                        created_by: None,
+                    });
+                }
+            }
+        }
         let inner = Inner {
             api_used: scenario.org.api_used,
+            assignments,
             ..Default::default()
         };
         Org {
@@ -129,6 +161,22 @@ impl Org {
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves plain data behind; keep serving.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The user has the set's permissions: a PermissionSetAssignment row names it, or a
+    /// permission set group grants it.
+    pub fn has_permission_set(&self, user: usize, def: &PermissionSetDef) -> bool {
+        let via_group = self
+            .user(user)
+            .permission_sets_via_group
+            .iter()
+            .any(|s| PermissionSetDef::lookup(s) == Some(def));
+        via_group
+            || self
+                .lock()
+                .assignments
+                .iter()
+                .any(|a| a.user == user && PERMISSION_SETS.get(a.set) == Some(def))
     }
 
     /// Milliseconds since the epoch on the org's clock (which tests may move forward).

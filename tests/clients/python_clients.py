@@ -10,6 +10,7 @@ import traceback
 from urllib.parse import urlsplit, parse_qs
 
 import requests
+import requests.adapters
 
 SIM = json.load(open(os.environ["SIM_JSON"]))
 LOGIN, INSTANCE = SIM["login_url"], SIM["instance_url"]
@@ -27,6 +28,22 @@ def check(client, call, fn):
             traceback.print_exc()
 
 
+class SalesforceHostToSimulator(requests.adapters.HTTPAdapter):
+    """Sends requests for *.salesforce.com hosts to the simulator (simple-salesforce only)."""
+
+    def send(self, request, **kwargs):
+        parts = urlsplit(request.url)
+        if parts.hostname and parts.hostname.endswith(".salesforce.com"):
+            request.url = parts._replace(netloc=f"127.0.0.1:{PORT}").geturl()
+        return super().send(request, **kwargs)
+
+
+def salesforce_session():
+    session = requests.Session()
+    session.mount("https://", SalesforceHostToSimulator())
+    return session
+
+
 def simple_salesforce_calls():
     import simple_salesforce
     from simple_salesforce import Salesforce, SalesforceLogin
@@ -34,15 +51,18 @@ def simple_salesforce_calls():
 
     from importlib.metadata import version
     name = f"simple-salesforce {version('simple-salesforce')}"
-    # simple-salesforce builds https://{domain}.salesforce.com/...; a domain ending in '#'
-    # points it at the simulator (the rest becomes a URL fragment, never sent).
-    soap_domain = f"127.0.0.1:{PORT}/services/Soap/u/62.0#"
+    # simple-salesforce builds https://{domain}.salesforce.com/... for its logins and has no host
+    # setting. The one documented exception to "no rewriting": a session adapter that sends
+    # requests for *.salesforce.com to the simulator. Nothing else is changed; TLS is verified
+    # against the simulator's CA (REQUESTS_CA_BUNDLE).
+    soap_domain = "login"
+    session = salesforce_session()
     state = {}
 
     def soap_login():
         session_id, instance = SalesforceLogin(
             username=SIM["username"], password=SIM["password"], security_token="",
-            domain=soap_domain, sf_version="62.0")
+            domain=soap_domain, sf_version="62.0", session=session)
         state["sf"] = Salesforce(session_id=session_id, instance=instance, version="62.0")
         return f"instance {instance}"
 
@@ -51,7 +71,7 @@ def simple_salesforce_calls():
     def fault():
         try:
             SalesforceLogin(username=SIM["username"], password="wrong", security_token="",
-                            domain=soap_domain, sf_version="62.0")
+                            domain=soap_domain, sf_version="62.0", session=session)
         except SalesforceAuthenticationFailed as e:
             if e.code == "INVALID_LOGIN":
                 return f"sf:exceptionCode {e.code}"
@@ -86,17 +106,14 @@ def simple_salesforce_calls():
     check(name, "MALFORMED_QUERY error", malformed)
 
     def jwt_exp_string():
-        # simple_salesforce/login.py's JWT payload, exp a string, aimed at the simulator.
-        import jwt
-        payload = {"iss": SIM["client_id"], "sub": SIM["username"],
-                   "aud": "https://login.salesforce.com", "exp": f"{time.time() + 180:.0f}"}
-        assertion = jwt.encode(payload, open(os.environ["DEMO_KEY"]).read(), algorithm="RS256")
-        r = requests.post(f"{LOGIN}/services/oauth2/token",
-                          data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
-        body = r.json()
-        if r.status_code != 200:
-            raise AssertionError(body)
-        return "access_token issued"
+        # simple-salesforce's own JWT login (its payload sends exp as a string), through the
+        # same session adapter.
+        session_id, instance = SalesforceLogin(
+            username=SIM["username"], consumer_key=SIM["client_id"],
+            privatekey_file=os.environ["DEMO_KEY"], domain=soap_domain, session=session)
+        if not session_id:
+            raise AssertionError("no session id")
+        return f"access_token issued (instance {instance})"
 
     check(name, "JWT bearer, exp as a string", jwt_exp_string)
 
