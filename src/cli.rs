@@ -62,6 +62,16 @@ pub enum Command {
     /// Where kept secrets are (OS keyring, owner-only file) and how to forget them.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Print what to create and tick in Salesforce Setup for an integration platform: callback,
+    /// scopes, PKCE, secrets, permitted users and the permission sets to pre-authorize.
+    SetupSheet {
+        /// The integration platform.
+        #[arg(long, value_parser = ["stackone", "nango", "custom"], default_value = "custom")]
+        preset: String,
+        /// An External Client App (what a new app is since Spring '26) or a connected app.
+        #[arg(long, value_parser = ["eca", "connected-app"], default_value = "eca")]
+        kind: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,6 +230,10 @@ pub struct CheckArgs {
     /// Most employees field coverage reads. [default: 100000]
     #[arg(long, value_name = "N")]
     pub coverage_limit: Option<u64>,
+    /// The kind of OAuth app the consumer key belongs to, if you know it: words the fixes of a
+    /// login that fails before sagediag can read the org (after login the org says).
+    #[arg(long, value_name = "KIND", value_parser = ["eca", "connected-app"])]
+    pub app_kind: Option<String>,
     /// After the report, print how each finding is fixed (`--json`: a `fixes` array; for
     /// `apply` fixes the exact request `sagediag fix --yes` would send). Changes nothing.
     #[arg(long)]
@@ -255,6 +269,7 @@ impl CheckArgs {
             max_response_mb: self.max_response_mb,
             coverage: self.coverage,
             coverage_limit: self.coverage_limit,
+            app_kind: self.app_kind.clone(),
         }
     }
 }

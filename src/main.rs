@@ -93,6 +93,18 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Secrets(cmd)) => run_secrets(cmd),
+        Some(Command::SetupSheet { preset, kind }) => {
+            use sagediag::engine::{app::AppKind, setup};
+            let (Some(preset), Some(kind)) = (setup::Preset::parse(&preset), AppKind::parse(&kind))
+            else {
+                eprintln!(
+                    "sagediag setup-sheet: --preset stackone|nango|custom, --kind eca|connected-app"
+                );
+                return ExitCode::from(2);
+            };
+            print!("{}", setup::text(&setup::sheet(preset, kind)));
+            ExitCode::SUCCESS
+        }
         None => run_console(None, cli.mouse, cli.theme, tls),
     }
 }

@@ -144,6 +144,7 @@ fn finished(missing: &[&str]) -> App {
         scopes: Some("api refresh_token".into()),
         refresh_token_issued: Some(true),
         refresh_rotated: Some(false),
+        app: Default::default(),
         coverage: Some(coverage()),
     };
     app.on_report(report);

@@ -43,6 +43,8 @@ pub struct Options {
     pub max_response_mb: Option<u64>,
     pub coverage: bool,
     pub coverage_limit: Option<u64>,
+    /// `eca` or `connected-app` (`--app-kind`).
+    pub app_kind: Option<String>,
 }
 
 pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Config, Usage> {
@@ -96,6 +98,14 @@ pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Co
             .unwrap_or(100_000)
     });
     cfg.jwt_audience = opts.jwt_audience.clone();
+    cfg.app_kind = match opts.app_kind.as_deref() {
+        None => None,
+        Some(k) => Some(engine::app::AppKind::parse(k).ok_or_else(|| {
+            Usage(format!(
+                "--app-kind `{k}` is not one of: eca, connected-app"
+            ))
+        })?),
+    };
     cfg.insecure_hosts =
         crate::settings::host_list(opts.insecure_host.iter().chain(&settings.insecure_hosts));
     cfg.trust_hosts =
@@ -649,6 +659,13 @@ pub fn human(r: &Report) -> String {
     ));
     for sk in &o.skipped {
         let _ = writeln!(s, "  skipped: {sk}");
+    }
+    s.push_str("\nApp\n");
+    for (k, v) in r.app.lines() {
+        let _ = writeln!(s, "  {k:<24} {v}");
+    }
+    for u in &r.app.unknown {
+        let _ = writeln!(s, "  unknown: {u}");
     }
     if let Some(c) = &r.coverage {
         let _ = write!(

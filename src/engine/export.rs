@@ -362,6 +362,13 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
     for sk in &o.skipped {
         let _ = writeln!(s, "- Skipped: {sk}");
     }
+    s.push_str("\n## App\n\n| | |\n|---|---|\n");
+    for (k, v) in r.app.lines() {
+        let _ = writeln!(s, "| {k} | {} |", cell(&v));
+    }
+    for u in &r.app.unknown {
+        let _ = writeln!(s, "\nUnknown: {}", cell(u));
+    }
     if let Some(c) = &r.coverage {
         let _ = write!(
             s,

@@ -277,6 +277,22 @@ catalog! {
         "Field coverage finds employees without an email, or emails shared by several records.",
         "Integrations that load employees into another system (asset or identity platforms) key on Email: a record without one, or two with the same one, cannot be synced.",
         ["Fill in the Team Member's work email in Sage People for the records listed.", "Resolve duplicated emails (often a rehire or a test record).", "Or choose the Sage People ID as the sync key in the integration's field mapping."];
+    ECA_USER_NOT_PREAUTHORIZED, Error, "The API user is not pre-authorized for this External Client App",
+        "The External Client App's Permitted Users is \"Admin approved users are pre-authorized\" and the API user holds none of the permission sets or profiles linked to its policies (the token endpoint answers invalid_app_access / user is not admin approved to access this app).",
+        "An External Client App starts closed: only users whose permission set or profile is linked to the app's OAuth policies may use it. Switching an app to admin-approved also cuts off everyone not linked.",
+        ["Setup > External Client Apps > External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Permitted Users \"Admin approved users are pre-authorized\": under Select Permission Sets (or Select Profiles), add a permission set the API user holds — for a Sage People integration, the Sage People API sets it needs (this finding names the sets linked now, if any); save.", "Or assign one of the linked permission sets to the API user: Setup > Users > [API user] > Permission Set Assignments > Edit Assignments.", "The broad alternative is the Use Any API Client permission on the API user: it lets the user use any External Client App whatever its Permitted Users, so the app's pre-authorization no longer controls anything — grant it only to a dedicated integration user, if at all."];
+    ECA_SECRET_REQUIRED_FOR_REFRESH, Error, "The External Client App requires the secret to refresh, and the client sends none",
+        "The first login works, but the refresh answers invalid_client / invalid client credentials, and the client holds no consumer secret.",
+        "The app's OAuth settings have Require secret for Refresh Token Flow ticked while the integration is a public client (no secret, often with Require secret for Web Server Flow unticked); every refresh fails and the integration needs a new login when the session expires.",
+        ["Setup > External Client Apps > External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Flow Enablement / Security: untick Require secret for Refresh Token Flow for a public client (device flow and browser clients must).", "Or give the integration the consumer secret (External Client Apps Manager > [app] > Settings > OAuth Settings > Consumer Key and Secret) and keep the box ticked: StackOne and Nango hold the secret.", "Wait up to 10 minutes for an edited app, then run the check again."];
+    ECA_FLOW_DISABLED, Error, "This OAuth flow is not enabled on the External Client App",
+        "The token endpoint answers unsupported_grant_type / grant type not supported for client credentials, JWT bearer or device flow.",
+        "External Client Apps enable each flow on its own: client credentials is off by default (isClientCredentialsFlowEnabled false) and also needs a Run As user in the policies; JWT bearer needs a certificate; device flow its own switch.",
+        ["Setup > External Client Apps > External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Flow Enablement: tick Enable Client Credentials Flow (or Enable for Device Flow, or for JWT upload the certificate under Enable JWT Bearer Flow); save.", "Client credentials: then Edit Policies > OAuth Policies > OAuth Flows and External Client App Enhancements: tick Enable Client Credentials Flow and choose the Run As user (an API Only user).", "Wait up to 10 minutes, then run the check again."];
+    CONNECTED_APP_LEGACY, Info, "The integration uses a connected app created before Spring '26",
+        "ConnectedApplication shows the app was created before Spring '26 (February 2026).",
+        "Since Spring '26 new connected apps cannot be created without a Salesforce Support request; existing ones keep working and can be edited. Salesforce's newer controls (and its new defaults) come with External Client Apps.",
+        ["Nothing breaks now: the connected app keeps working.", "When convenient, move to an External Client App: create it (Setup > External Client Apps > External Client Apps Manager > New External Client App, same callback URL and scopes, sagediag setup-sheet --kind eca lists every box), pre-authorize the API user through the Sage People API permission sets, give the integration the new consumer key and secret, log in again, run sagediag check, then revoke and delete the old connected app (docs/external-client-apps.md)."];
     SIGNATURE_INVALID, Warning, "The token response signature does not verify",
         "base64(HMAC-SHA256(secret, id + issued_at)) differs from signature.",
         "The consumer secret used is not the app's, or a proxy altered the response.",
@@ -305,6 +321,98 @@ catalog! {
         "A change sagediag made (or tried) was refused, or the re-run probe still fails after it.",
         "An error Salesforce answered while changing the org, or another cause of the probe's failure (see its own finding).",
         ["Read the request in the log (its id is listed) for what Salesforce answered.", "Fix the remaining finding as its own entry says, then run sagediag check again."];
+}
+
+/// The fix of a code for an External Client App, where the Setup path differs from the
+/// connected app's (External Client Apps Manager > [app] > Edit Policies / Edit Settings).
+/// None: the catalog's fix holds for both kinds.
+pub fn eca_fix(code: Code) -> Option<&'static [&'static str]> {
+    Some(match code {
+        Code::CLIENT_ID_INVALID => &[
+            "Copy the key again from Setup > External Client Apps > External Client Apps Manager > [app] > Settings > OAuth Settings > Consumer Key and Secret (identity verification).",
+            "Check that you log in to the org (production or sandbox) where the app lives: a sandbox copy or refresh does not copy a local External Client App.",
+            "A new or edited app takes up to 20 minutes to become active: wait and retry.",
+        ],
+        Code::CLIENT_SECRET_INVALID => &[
+            "Copy the secret from Setup > External Client Apps > External Client Apps Manager > [app] > Settings > OAuth Settings > Consumer Key and Secret.",
+            "For a public client that holds no secret, untick Require secret for Web Server Flow and Require secret for Refresh Token Flow (External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Security). Integrations such as StackOne send the secret: keep them ticked there.",
+        ],
+        Code::REDIRECT_URI_MISMATCH => &[
+            "Setup > External Client Apps > External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Callback URL: add the exact URL, one per line.",
+            "Save, then wait up to 10 minutes for the change to take effect.",
+        ],
+        Code::PKCE_REQUIRED => &[
+            "Setup > External Client Apps > External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Security: untick Require Proof Key for Code Exchange (PKCE) extension for Supported Authorization Flows.",
+            "Also check Setup > Identity > OAuth and OpenID Connect Settings: the org-wide PKCE requirement applies to all apps.",
+            "Or use a client that sends a code challenge.",
+        ],
+        Code::CONSENT_DENIED => &[
+            "Log in again and click Allow.",
+            "To skip consent, set Permitted Users to \"Admin approved users are pre-authorized\" and link a permission set the user holds (External Client Apps Manager > [app] > Edit Policies > OAuth Policies).",
+        ],
+        Code::USER_NOT_ADMIN_APPROVED => &[
+            "Setup > External Client Apps > External Client Apps Manager > [app] > Edit Policies > OAuth Policies: under Select Permission Sets (or Select Profiles), add a permission set the API user holds (for Sage People, the Sage People API sets) or the user's profile.",
+            "The broad alternative, Use Any API Client on the user, bypasses every app's pre-authorization: avoid it.",
+        ],
+        Code::USER_NOT_PREAUTHORIZED => &[
+            "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Permitted Users: Admin approved users are pre-authorized; then link a permission set or profile the user holds.",
+            "Or log in once with the web flow as that user and approve the app.",
+        ],
+        Code::IP_RESTRICTED => &[
+            "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > IP Relaxation: Relax IP restrictions (or relax for refresh tokens).",
+            "Or add this machine's address to Setup > Profiles > [profile] > Login IP Ranges.",
+        ],
+        Code::CLIENT_CREDENTIALS_NO_RUN_AS_USER => &[
+            "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > OAuth Flows and External Client App Enhancements > Enable Client Credentials Flow > Run As (Username): choose the API user (it needs API Only).",
+        ],
+        Code::GRANT_TYPE_NOT_ENABLED => &[
+            "External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Flow Enablement: tick Enable Client Credentials Flow / Enable for Device Flow / Enable JWT Bearer Flow (with the certificate) as needed; for client credentials also Edit Policies > OAuth Flows: enable it and choose the Run As user.",
+        ],
+        Code::JWT_ASSERTION_INVALID => &[
+            "Upload the certificate of this private key under External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Flow Enablement > Enable JWT Bearer Flow.",
+            "Sign with RS256; claims iss = consumer key, sub = username, aud = login host, exp = now + up to 3 minutes.",
+        ],
+        Code::SCOPE_NOT_ALLOWED => &[
+            "External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Selected OAuth Scopes: add every scope the integration requests (Manage user data via APIs (api); Perform requests at any time (refresh_token, offline_access)).",
+            "Or request only the scopes the app has (sagediag: --scope).",
+            "Log in again after the change; wait up to 10 minutes for an edited app.",
+        ],
+        Code::REFRESH_TOKEN_MISSING => &[
+            "External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Selected OAuth Scopes: add Perform requests at any time (refresh_token, offline_access).",
+            "Request scope refresh_token (or offline_access) at authorize; Nango sends offline_access.",
+            "Log in again after the change: existing grants keep their old scopes.",
+        ],
+        Code::API_SCOPE_MISSING => &[
+            "External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Selected OAuth Scopes: add Manage user data via APIs (api).",
+            "Request scope api at authorize, then log in again.",
+        ],
+        Code::REFRESH_TOKEN_EXPIRED => &[
+            "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Refresh Token Policy: Refresh token is valid until revoked.",
+            "With refresh token rotation on (Edit Settings > OAuth Settings > Security), store the new refresh token each refresh returns.",
+            "Log in again to get a new refresh token.",
+        ],
+        Code::REFRESH_POLICY_EXPIRES => &[
+            "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Refresh Token Policy: Refresh token is valid until revoked (recommended by Sage People integrations).",
+        ],
+        Code::SESSION_LEVEL_REQUIRED => &[
+            "Log in with multi-factor authentication, or",
+            "External Client Apps Manager > [app] > Edit Policies > App Policies / Session Policies: remove the High Assurance requirement for a headless integration user.",
+        ],
+        Code::DEVICE_FLOW_PENDING => &[
+            "Open the verification URL shown, log in, enter the user code and click Allow, within 10 minutes.",
+            "Check that the External Client App has Enable for Device Flow ticked and Require secret for Refresh Token Flow unticked (Edit Settings > OAuth Settings).",
+        ],
+        Code::CREDENTIAL_FORMAT => &[
+            "Copy the value again from External Client Apps Manager > [app] > Settings > OAuth Settings > Consumer Key and Secret; a consumer key usually starts with 3MVG and is 85 characters long.",
+        ],
+        Code::SIGNATURE_INVALID => &[
+            "Check the consumer secret under External Client Apps Manager > [app] > Settings > OAuth Settings > Consumer Key and Secret.",
+        ],
+        Code::APP_NOT_INSTALLED => &[
+            "A packaged External Client App must be installed in the org: install its package (Setup > Installed Packages), or create a local one (External Client Apps Manager > New External Client App).",
+        ],
+        _ => return None,
+    })
 }
 
 impl Code {
@@ -380,6 +488,12 @@ pub fn troubleshooting_markdown() -> String {
         );
         for (i, step) in c.fix.iter().enumerate() {
             let _ = writeln!(out, "  {}. {}", i + 1, step);
+        }
+        if let Some(eca) = eca_fix(c.code) {
+            out.push_str("- **Fix for an External Client App** (the fix above is the connected app's; before login, when sagediag cannot tell the kind, the finding lists both):\n");
+            for (i, step) in eca.iter().enumerate() {
+                let _ = writeln!(out, "  {}. {}", i + 1, step);
+            }
         }
     }
     out

@@ -626,6 +626,8 @@ pub fn new_run(
         refresh_rotated: None,
         coverage: None,
         pasted: None,
+        app: super::app::AppInfo::default(),
+        refresh_request: None,
     }
 }
 

@@ -962,6 +962,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                 tokens.response_id.into_iter().collect(),
             )),
             (Some(rt), Some((rid, answer))) => {
+                run.refresh_request = Some(rid);
                 let before = run.findings.len();
                 let new = match answer {
                     Ok(resp) => parse_token_response(run, &resp),

@@ -2,6 +2,7 @@
 //! permission-set probes. It knows nothing of the terminal: it emits [`Event`]s on a channel and
 //! returns a [`Report`]. The console and `sagediag check` are two front ends over it.
 
+pub mod app;
 pub mod classify;
 pub mod clock;
 pub mod coverage;
@@ -17,6 +18,7 @@ pub mod oauth;
 pub mod org;
 pub mod paths;
 pub mod sanitize;
+pub mod setup;
 pub mod trust;
 pub mod vault;
 
@@ -165,6 +167,8 @@ pub struct Config {
     pub trust_hosts: Vec<String>,
     /// The largest response body read; a bigger one stops with RESPONSE_TOO_LARGE.
     pub max_response_bytes: usize,
+    /// The app's kind as the user declared it (`--app-kind`): words the fixes before login.
+    pub app_kind: Option<app::AppKind>,
 }
 
 impl Config {
@@ -195,6 +199,7 @@ impl Config {
             insecure_hosts: Vec::new(),
             trust_hosts: Vec::new(),
             max_response_bytes: http::MAX_RESPONSE_BYTES,
+            app_kind: None,
         }
     }
 
@@ -462,6 +467,8 @@ pub struct Report {
     pub scopes: Option<String>,
     pub refresh_token_issued: Option<bool>,
     pub refresh_rotated: Option<bool>,
+    /// The integration's OAuth app: its kind, name and policies.
+    pub app: app::AppInfo,
     /// Field coverage of the employee records, when asked for.
     pub coverage: Option<coverage::Coverage>,
 }
@@ -502,6 +509,10 @@ pub struct Run {
     pub coverage: Option<coverage::Coverage>,
     /// Redirect URLs pasted by the user (web flow), instead of the loopback callback.
     pub pasted: Option<UnboundedReceiver<String>>,
+    /// The integration's OAuth app, as far as known so far.
+    pub app: app::AppInfo,
+    /// The refresh test's request.
+    pub refresh_request: Option<u64>,
 }
 
 impl Run {
@@ -512,7 +523,13 @@ impl Run {
 
     /// Adds a finding, merging with an earlier one of the same code and title. Its title and
     /// detail (which quote what a server said) are sanitised and bounded here, once.
-    pub fn raise(&mut self, mut f: Finding) {
+    pub fn raise(&mut self, f: Finding) {
+        let mut f = app::adapt(
+            self.app.kind,
+            self.refresh_request,
+            self.cfg.client_secret.is_none(),
+            f,
+        );
         let first = f.request_ids.first().copied();
         f.title = sanitize::bounded(&f.title, sanitize::MAX_VALUE, first);
         f.detail = sanitize::bounded(&f.detail, sanitize::MAX_VALUE, first);
@@ -655,6 +672,7 @@ pub async fn run_session(
         client.add_secret(s);
     }
     let login_url = cfg.environment.login_url();
+    let declared = app::AppInfo::declared(cfg.app_kind);
     let mut run = Run {
         cfg,
         client,
@@ -670,6 +688,8 @@ pub async fn run_session(
         refresh_rotated: None,
         coverage: None,
         pasted,
+        app: declared,
+        refresh_request: None,
     };
     let tokens = steps(&mut run).await;
     let session = tokens.map(|t| Session {
@@ -844,6 +864,7 @@ fn empty_report(cfg: &Config) -> Report {
         scopes: None,
         refresh_token_issued: None,
         refresh_rotated: None,
+        app: app::AppInfo::declared(cfg.app_kind),
         coverage: None,
     }
 }
@@ -882,6 +903,7 @@ fn finish(run: Run) -> Report {
         .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
     report.refresh_token_issued = run.refresh_token_issued;
     report.refresh_rotated = run.refresh_rotated;
+    report.app = run.app.finished();
     report.coverage = run.coverage.map(|mut c| {
         for list in [
             &mut c.examples_missing_email,

@@ -23,7 +23,7 @@ enum Query {
     Failed,
 }
 
-fn query_request(tokens: &Tokens, tooling: bool, q: &str) -> Request {
+pub(super) fn query_request(tokens: &Tokens, tooling: bool, q: &str) -> Request {
     Request::get(soql_url(&tokens.instance_url, tooling, q)).bearer(&tokens.access_token)
 }
 
@@ -79,6 +79,10 @@ fn refine(run: &Run, f: Finding, rest_worked: bool) -> Finding {
     classify::api_access(f, &evidence(run, rest_worked))
 }
 
+pub(super) fn note_usage_of(run: &mut Run, r: &Response) {
+    note_usage(run, r);
+}
+
 fn note_usage(run: &mut Run, r: &Response) {
     if let Some((used, max)) = r
         .header("sforce-limit-info")
@@ -99,7 +103,7 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
         format!("SELECT PermissionSet.Name, PermissionSet.Label, PermissionSet.IsOwnedByProfile, PermissionSet.PermissionsApiEnabled FROM PermissionSetAssignment WHERE AssigneeId = '{uid}'")
     });
     let package_q = "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackage.Name, SubscriberPackageVersion.MajorVersion, SubscriberPackageVersion.MinorVersion, SubscriberPackageVersion.PatchVersion, SubscriberPackageVersion.BuildNumber FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'spapi'";
-    let app_q = "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod FROM ConnectedApplication";
+    let app_q = "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod, CreatedDate FROM ConnectedApplication";
     let client = run.client.clone();
     let (assignments, package, app, limits) = tokio::join!(
         async {
@@ -118,7 +122,7 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
             .bearer(&tokens.access_token)
         ),
     );
-    let (package_id, app_id) = (package.0, app.0);
+    let package_id = package.0;
     let mut worked = false;
 
     // Permission-set assignments and API Enabled.
@@ -185,46 +189,13 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
             .push("installed packages: the query failed".into()),
     }
 
-    // The connected app's policies.
-    match read_query(run, &mut worked, app) {
-        Query::Rows(rows) if rows.len() == 1 => {
-            let app = &rows[0];
-            run.org.permitted_users = Some(if app["OptionsAllowAdminApprovedUsersOnly"] == true {
-                "Admin approved users are pre-authorized".into()
-            } else {
-                "All users may self-authorize".into()
-            });
-            let policy = match app["RefreshTokenValidityPeriod"].as_u64() {
-                None => "Refresh token is valid until revoked".to_string(),
-                Some(0) => "Immediately expire refresh token".to_string(),
-                Some(n) if app["OptionsRefreshTokenValidityMetric"] == true => {
-                    format!("Expire refresh token if not used for {n}")
-                }
-                Some(n) => format!("Expire refresh token after {n}"),
-            };
-            if policy != "Refresh token is valid until revoked" {
-                let name = app["Name"].as_str().unwrap_or("the app");
-                run.raise(Finding::new(
-                    Code::REFRESH_POLICY_EXPIRES,
-                    format!("Refresh Token Policy of {name}: {policy}."),
-                    vec![app_id],
-                ));
-            }
-            notes.push(format!("refresh policy: {policy}"));
-            run.org.refresh_token_policy = Some(policy);
-        }
-        Query::Rows(rows) => run.org.skipped.push(format!(
-            "connected-app policies: {} connected apps in the org; cannot tell which is this one",
-            rows.len()
-        )),
-        Query::NotReadable => run
-            .org
-            .skipped
-            .push(format!("connected-app policies: {setup}")),
-        Query::Failed => run
-            .org
-            .skipped
-            .push("connected-app policies: the query failed".into()),
+    // The app: connected app or External Client App, and its policies.
+    let note = super::app::app_checks(run, tokens, app).await;
+    if let Some(p) = &run.app.policies.refresh_token_policy {
+        notes.push(format!("refresh policy: {p}"));
+    }
+    if !note.is_empty() {
+        notes.push(note);
     }
 
     // API usage.

@@ -410,7 +410,9 @@ fn user_login_checks(org: &Org, user: usize) -> Result<(), Response> {
         let s = &org.scenario.shapes;
         return Err(bad(&s.login_rate_error, &s.login_rate_description));
     }
-    if org.scenario.app.permitted_users == PermittedUsers::AdminApproved && !cfg.pre_authorized {
+    if org.scenario.app.permitted_users == PermittedUsers::AdminApproved
+        && !org.scenario.pre_authorized(cfg)
+    {
         return Err(bad(
             "invalid_app_access",
             "user is not admin approved to access this app",
@@ -585,8 +587,8 @@ fn jwt_grant(org: &Org, form: &Params) -> Response {
         return bad("invalid_grant", "user hasn't approved this consumer");
     };
     let approved = org.lock().approved.contains(&user);
-    let pre =
-        org.scenario.app.permitted_users == PermittedUsers::AdminApproved && cfg.pre_authorized;
+    let pre = org.scenario.app.permitted_users == PermittedUsers::AdminApproved
+        && org.scenario.pre_authorized(cfg);
     if !(approved || pre) {
         return bad("invalid_grant", "user hasn't approved this consumer");
     }

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use super::crypto::sf_id18;
 use super::oauth::{bearer, invalid_session};
 use super::scenario::{
-    OLDEST_API_VERSION, PERMISSION_SETS, PermittedUsers, RefreshPolicy, parse_package_version,
+    AppKind, OLDEST_API_VERSION, PERMISSION_SETS, PermissionSetDef, PermittedUsers, RefreshPolicy,
+    parse_package_version,
 };
 use super::soql::{self, Table};
 use super::state::Org;
@@ -539,7 +540,7 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "PermissionsAssignPermissionSets",
             "Profile.Name",
         ],
-        rows: sets,
+        rows: sets.clone(),
     });
     out.push(Table {
         name: "PermissionSetAssignment",
@@ -570,18 +571,211 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
         RefreshPolicy::ExpireIfUnused => (true, json!(app.refresh_token_validity_hours)),
         RefreshPolicy::ExpireAfter => (false, json!(app.refresh_token_validity_hours)),
     };
-    out.push(Table {
-        name: "ConnectedApplication",
+    let created = format!("{}T09:00:00.000+0000", app.created_date);
+    {
+        out.push(Table {
+            name: "ConnectedApplication",
+            fields: &[
+                "Id", "Name", "OptionsAllowAdminApprovedUsersOnly", "OptionsRefreshTokenValidityMetric",
+                "RefreshTokenValidityPeriod", "OptionsHasSessionLevelPolicy", "MobileSessionTimeout", "StartUrl",
+                "CreatedDate",
+            ],
+            rows: [json!({
+                "Id": "0H45g000000XyZaCAK", "Name": app.name,
+                "OptionsAllowAdminApprovedUsersOnly": app.permitted_users == PermittedUsers::AdminApproved,
+                "OptionsRefreshTokenValidityMetric": metric, "RefreshTokenValidityPeriod": period,
+                "OptionsHasSessionLevelPolicy": false, "MobileSessionTimeout": null, "StartUrl": null,
+                "CreatedDate": created,
+            })]
+            .into_iter()
+            .filter(|_| app.kind == AppKind::ConnectedApp)
+            .collect(),
+        });
+    }
+    // Every org of API 59.0+ has the ECA objects; they hold rows only for an ECA.
+    let mut eca = eca_tables(org, &sets, &created);
+    if app.kind != AppKind::ExternalClientApp {
+        for t in &mut eca {
+            t.rows.clear();
+        }
+    }
+    out.extend(eca);
+    out
+}
+
+/// The ECA's id (the key prefix of ExternalClientApplication is not documented: a guess).
+pub(super) const ECA_ID: &str = "0xI5g000000XyZaEAK";
+
+/// An External Client App as an admin's standard SOQL sees it: the header
+/// (`ExternalClientApplication`, seen queried by public tools), its OAuth policies
+/// (`ExtlClntAppOauthPlcyCnfg`, likewise; behind `shapes.eca_policies_queryable`), its OAuth
+/// settings (`ExtlClntAppOauthSettings`: scope booleans seen in public tools; the security
+/// switches behind `shapes.eca_security_fields` are a guess) and the permission sets and
+/// profiles linked to its policies (`SetupEntityAccess`, `SetupEntityId` = the app's id).
+fn eca_tables(org: &Org, sets: &[Value], created: &str) -> Vec<Table> {
+    let sc = &org.scenario;
+    let app = &sc.app;
+    let mut out = vec![Table {
+        name: "ExternalClientApplication",
         fields: &[
-            "Id", "Name", "OptionsAllowAdminApprovedUsersOnly", "OptionsRefreshTokenValidityMetric",
-            "RefreshTokenValidityPeriod", "OptionsHasSessionLevelPolicy", "MobileSessionTimeout", "StartUrl",
+            "Id",
+            "MasterLabel",
+            "DeveloperName",
+            "DistributionState",
+            "NamespacePrefix",
+            "CreatedDate",
         ],
         rows: vec![json!({
-            "Id": "0H45g000000XyZaCAK", "Name": app.name,
-            "OptionsAllowAdminApprovedUsersOnly": app.permitted_users == PermittedUsers::AdminApproved,
-            "OptionsRefreshTokenValidityMetric": metric, "RefreshTokenValidityPeriod": period,
-            "OptionsHasSessionLevelPolicy": false, "MobileSessionTimeout": null, "StartUrl": null,
+            "Id": ECA_ID, "MasterLabel": app.name,
+            "DeveloperName": app.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect::<String>(),
+            "DistributionState": "Local", "NamespacePrefix": null, "CreatedDate": created,
         })],
+    }];
+    let (policy, period, unit) = match app.refresh_token_policy {
+        RefreshPolicy::UntilRevoked => ("Infinite", Value::Null, Value::Null),
+        RefreshPolicy::ExpireImmediately => ("Zero", Value::Null, Value::Null),
+        RefreshPolicy::ExpireIfUnused => (
+            "SpecificInactivity",
+            json!(app.refresh_token_validity_hours),
+            json!("Hours"),
+        ),
+        RefreshPolicy::ExpireAfter => (
+            "SpecificLifetime",
+            json!(app.refresh_token_validity_hours),
+            json!("Hours"),
+        ),
+    };
+    if sc.shapes.eca_policies_queryable {
+        out.push(Table {
+            name: "ExtlClntAppOauthPlcyCnfg",
+            fields: if sc.shapes.eca_security_fields {
+                &[
+                    "Id",
+                    "ExternalClientApplicationId",
+                    "PermittedUsersPolicyType",
+                    "RefreshTokenPolicyType",
+                    "RefreshTokenValidityPeriod",
+                    "RefreshTokenValidityUnit",
+                    "IpRelaxationPolicyType",
+                    "IsClientCredentialsFlowEnabled",
+                    "ClientCredentialsFlowUser",
+                ]
+            } else {
+                &[
+                    "Id",
+                    "ExternalClientApplicationId",
+                    "PermittedUsersPolicyType",
+                    "RefreshTokenPolicyType",
+                    "RefreshTokenValidityPeriod",
+                    "RefreshTokenValidityUnit",
+                    "IpRelaxationPolicyType",
+                ]
+            },
+            rows: vec![json!({
+                "Id": "0xP5g000000XyZaEAK", "ExternalClientApplicationId": ECA_ID,
+                "PermittedUsersPolicyType": if app.permitted_users == PermittedUsers::AdminApproved { "AdminApprovedPreAuthorized" } else { "AllSelfAuthorized" },
+                "RefreshTokenPolicyType": policy, "RefreshTokenValidityPeriod": period, "RefreshTokenValidityUnit": unit,
+                "IpRelaxationPolicyType": app.ip_relaxation.token(),
+                "IsClientCredentialsFlowEnabled": app.client_credentials_flow,
+                "ClientCredentialsFlowUser": if app.client_credentials_run_as.is_empty() { Value::Null } else { json!(app.client_credentials_run_as) },
+            })],
+        });
+    }
+    let has_refresh = app
+        .scopes
+        .iter()
+        .any(|s| s == "refresh_token" || s == "offline_access");
+    let mut settings = json!({
+        "Id": "0xS5g000000XyZaEAK", "ExternalClientApplicationId": ECA_ID,
+        "OauthScopesAPI": app.scopes.iter().any(|s| s == "api"),
+        "OauthScopesREFRESH_TOKEN": has_refresh,
+        "ClientAssertionCertificate": app.jwt_public_key.as_ref().map(|_| "-----BEGIN CERTIFICATE-----…"),
+    });
+    if sc.shapes.eca_security_fields
+        && let Some(o) = settings.as_object_mut()
+    {
+        o.insert("IsPkceRequired".into(), json!(app.require_pkce));
+        o.insert(
+            "IsConsumerSecretOptional".into(),
+            json!(!app.require_secret_web_server),
+        );
+        o.insert(
+            "IsSecretRequiredForRefreshToken".into(),
+            json!(app.require_secret_refresh),
+        );
+        o.insert(
+            "IsRefreshTokenRotationEnabled".into(),
+            json!(app.refresh_token_rotation),
+        );
+        o.insert(
+            "IsClientCredentialsFlowEnabled".into(),
+            json!(app.client_credentials_flow),
+        );
+    }
+    const BASE: &[&str] = &[
+        "Id",
+        "ExternalClientApplicationId",
+        "OauthScopesAPI",
+        "OauthScopesREFRESH_TOKEN",
+        "ClientAssertionCertificate",
+    ];
+    const SECURITY: &[&str] = &[
+        "Id",
+        "ExternalClientApplicationId",
+        "OauthScopesAPI",
+        "OauthScopesREFRESH_TOKEN",
+        "ClientAssertionCertificate",
+        "IsPkceRequired",
+        "IsConsumerSecretOptional",
+        "IsSecretRequiredForRefreshToken",
+        "IsRefreshTokenRotationEnabled",
+        "IsClientCredentialsFlowEnabled",
+    ];
+    out.push(Table {
+        name: "ExtlClntAppOauthSettings",
+        fields: if sc.shapes.eca_security_fields {
+            SECURITY
+        } else {
+            BASE
+        },
+        rows: vec![settings],
+    });
+    // Permission sets (and profiles, through their profile-owned sets) linked to the policies.
+    let mut access = Vec::new();
+    for set in sets {
+        let label = set["Label"].as_str().unwrap_or_default();
+        let linked = if set["IsOwnedByProfile"] == true {
+            app.preauthorized_profiles
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(label))
+        } else {
+            app.preauthorized_permission_sets
+                .iter()
+                .filter_map(|s| PermissionSetDef::lookup(s))
+                .any(|d| d.label == label)
+        };
+        if linked {
+            access.push(json!({
+                "Id": sf_id18(&format!("0J05g00000{:05}", access.len())), "ParentId": set["Id"],
+                "SetupEntityId": ECA_ID, "SetupEntityType": "ExternalClientApplication",
+                "Parent": set,
+            }));
+        }
+    }
+    out.push(Table {
+        name: "SetupEntityAccess",
+        fields: &[
+            "Id",
+            "ParentId",
+            "SetupEntityId",
+            "SetupEntityType",
+            "Parent.Id",
+            "Parent.Name",
+            "Parent.Label",
+            "Parent.IsOwnedByProfile",
+            "Parent.Profile.Name",
+        ],
+        rows: access,
     });
     out
 }

@@ -167,6 +167,30 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "proxy-html",
         include_str!("../../assets/scenarios/proxy-html.toml"),
     ),
+    (
+        "eca-healthy",
+        include_str!("../../assets/scenarios/eca-healthy.toml"),
+    ),
+    (
+        "eca-not-preauthorized",
+        include_str!("../../assets/scenarios/eca-not-preauthorized.toml"),
+    ),
+    (
+        "eca-pkce-required",
+        include_str!("../../assets/scenarios/eca-pkce-required.toml"),
+    ),
+    (
+        "eca-secret-required-for-refresh",
+        include_str!("../../assets/scenarios/eca-secret-required-for-refresh.toml"),
+    ),
+    (
+        "eca-client-credentials-disabled",
+        include_str!("../../assets/scenarios/eca-client-credentials-disabled.toml"),
+    ),
+    (
+        "eca-refresh-rotation",
+        include_str!("../../assets/scenarios/eca-refresh-rotation.toml"),
+    ),
 ];
 
 /// The demo key pair's public half, the default JWT certificate of the simulated app.
@@ -251,9 +275,55 @@ pub enum PermittedUsers {
     AdminApproved,
 }
 
+/// Which kind of OAuth app the org holds for the integration.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AppKind {
+    /// A connected app (App Manager; no new ones since Spring '26 without Salesforce Support).
+    ConnectedApp,
+    /// An External Client App (External Client Apps Manager): settings and policies apart.
+    ExternalClientApp,
+}
+
+/// IP Relaxation, as the metadata names it (`ipRelaxationPolicyType`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum IpRelaxation {
+    Enforce,
+    Bypass,
+    #[serde(rename = "Bypass_2factor")]
+    Bypass2Factor,
+    #[serde(rename = "Enforce_RelaxRefresh")]
+    EnforceRelaxRefresh,
+}
+
+impl IpRelaxation {
+    pub fn token(self) -> &'static str {
+        match self {
+            IpRelaxation::Enforce => "Enforce",
+            IpRelaxation::Bypass => "Bypass",
+            IpRelaxation::Bypass2Factor => "Bypass_2factor",
+            IpRelaxation::EnforceRelaxRefresh => "Enforce_RelaxRefresh",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct AppConfig {
+    /// `connected_app` or `external_client_app`: which setup objects the org shows and how
+    /// pre-authorization works. The OAuth switches below mean the same for both kinds (an ECA's
+    /// settings and policies hold the same controls under other names).
+    pub kind: AppKind,
+    /// The app's CreatedDate (`YYYY-MM-DD`); a connected app created before Spring '26
+    /// (2026-02-01 here) is a legacy one.
+    pub created_date: String,
+    /// ECA only: permission sets (labels or API names) linked to the app's policies; with
+    /// `permitted_users = "admin-approved"` their holders are pre-authorized.
+    pub preauthorized_permission_sets: Vec<String>,
+    /// ECA only: profiles (names) linked to the app's policies.
+    pub preauthorized_profiles: Vec<String>,
+    /// IP Relaxation: `Enforce`, `Bypass`, `Bypass_2factor`, `Enforce_RelaxRefresh`.
+    pub ip_relaxation: IpRelaxation,
     pub name: String,
     pub consumer_key: String,
     pub consumer_secret: String,
@@ -318,6 +388,8 @@ pub struct UserConfig {
     pub pre_authorized: bool,
     /// `/authorize?login_hint=<username>` approves at once without a browser.
     pub auto_approve: bool,
+    /// "Use Any API Client": may use any app, pre-authorized or not.
+    pub use_any_api_client: bool,
     /// Clicking "Deny" on the consent page (for the consent-denied pitfall).
     pub denies_consent: bool,
     /// The user's profile has login IP ranges that exclude the caller.
@@ -401,6 +473,16 @@ pub struct ShapeConfig {
     pub login_rate_description: String,
     pub refresh_secret_error: String,
     pub refresh_secret_description: String,
+    /// Guess: `ExtlClntAppOauthPlcyCnfg` (an ECA's policies) answers a standard SOQL query
+    /// (seen in public tools; one report says the Tooling API refuses it). False: INVALID_TYPE.
+    pub eca_policies_queryable: bool,
+    /// Guess: `ExtlClntAppOauthSettings` shows the security switches as fields
+    /// (`IsPkceRequired`, `IsSecretRequiredForRefreshToken`, `IsConsumerSecretOptional`,
+    /// `IsRefreshTokenRotationEnabled`, `IsClientCredentialsFlowEnabled`), and
+    /// `ExtlClntAppOauthPlcyCnfg` the client credentials policy (`IsClientCredentialsFlowEnabled`,
+    /// `ClientCredentialsFlowUser`); no public source names them. False: the fields do not
+    /// exist (INVALID_FIELD), as may be true.
+    pub eca_security_fields: bool,
 }
 
 impl Default for Scenario {
@@ -444,6 +526,11 @@ impl Default for OrgConfig {
 impl Default for AppConfig {
     fn default() -> Self {
         Self {
+            kind: AppKind::ConnectedApp,
+            created_date: "2026-05-04".into(),
+            preauthorized_permission_sets: Vec::new(),
+            preauthorized_profiles: Vec::new(),
+            ip_relaxation: IpRelaxation::Enforce,
             name: "Sage People Integration".into(),
             consumer_key:
                 "3MVG9SimulatedOrgSagePeopleIntegrationConsumerKey0123456789abcdefghijklmnopqrstuv"
@@ -499,6 +586,7 @@ impl Default for UserConfig {
                 .collect(),
             permission_sets_via_group: Vec::new(),
             pre_authorized: true,
+            use_any_api_client: false,
             auto_approve: true,
             denies_consent: false,
             ip_restricted: false,
@@ -541,6 +629,8 @@ impl Default for ShapeConfig {
             login_rate_description: "login rate exceeded".into(),
             refresh_secret_error: "invalid_client".into(),
             refresh_secret_description: "invalid client credentials".into(),
+            eca_policies_queryable: true,
+            eca_security_fields: true,
         }
     }
 }
@@ -712,6 +802,17 @@ impl Scenario {
                 format!("`{run_as}` is not one of the scenario's users"),
             );
         }
+        if parse_day(&self.app.created_date).is_none() {
+            return err("app.created_date", "expected YYYY-MM-DD".into());
+        }
+        for set in &self.app.preauthorized_permission_sets {
+            if PermissionSetDef::lookup(set).is_none() {
+                return err(
+                    "app.preauthorized_permission_sets",
+                    format!("unknown permission set `{set}`"),
+                );
+            }
+        }
         if let Some(pem) = &self.app.jwt_public_key
             && let Err(e) = crypto::parse_public_key_pem(pem)
         {
@@ -829,6 +930,29 @@ impl Scenario {
         Ok(())
     }
 
+    /// Whether the user may use an admin-approved app without consent: for a connected app,
+    /// the scenario says so (`pre_authorized`); for an ECA, the user holds a permission set
+    /// linked to its policies, or their profile is linked, or they hold Use Any API Client.
+    pub fn pre_authorized(&self, user: &UserConfig) -> bool {
+        match self.app.kind {
+            AppKind::ConnectedApp => user.pre_authorized,
+            AppKind::ExternalClientApp => {
+                user.use_any_api_client
+                    || self
+                        .app
+                        .preauthorized_permission_sets
+                        .iter()
+                        .filter_map(|s| PermissionSetDef::lookup(s))
+                        .any(|d| user.has_permission_set(d))
+                    || self
+                        .app
+                        .preauthorized_profiles
+                        .iter()
+                        .any(|p| p.eq_ignore_ascii_case(PROFILE_NAME))
+            }
+        }
+    }
+
     pub fn user(&self, username: &str) -> Option<(usize, &UserConfig)> {
         self.users
             .iter()
@@ -853,6 +977,19 @@ impl UserConfig {
             .iter()
             .any(|s| PermissionSetDef::lookup(s) == Some(def))
     }
+}
+
+/// The profile every simulated user has.
+pub const PROFILE_NAME: &str = "Minimum Access - API Only Integrations";
+
+/// `YYYY-MM-DD` as (year, month, day).
+pub fn parse_day(s: &str) -> Option<(u32, u32, u32)> {
+    let mut it = s.split('-');
+    let y: u32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    (it.next().is_none() && (1..=12).contains(&m) && (1..=31).contains(&d) && y >= 1999)
+        .then_some((y, m, d))
 }
 
 /// Largest scenario file read (a scenario is a few kilobytes).
