@@ -927,6 +927,14 @@ async fn report_har_and_field_coverage() {
     let run = check(&sim, &["--coverage", "--coverage-limit", "600"]).await;
     assert_eq!(run.json["coverage"]["employees"], 600);
     assert_eq!(run.json["coverage"]["limited"], true);
+    assert!(run.json["steps"].to_string().contains("(limit reached)"));
+    // A limit equal to the number of employees is not "reached": nothing was left out.
+    for limit in ["1234", "1500"] {
+        let run = check(&sim, &["--coverage", "--coverage-limit", limit]).await;
+        assert_eq!(run.json["coverage"]["employees"], 1_234);
+        assert_eq!(run.json["coverage"]["limited"], false, "limit {limit}");
+        assert!(!run.json["steps"].to_string().contains("limit reached"));
+    }
 }
 
 /// `--keep-secrets file`: the first run keeps the consumer secret and the refresh token in an
