@@ -385,6 +385,9 @@ fn email_hash(email: &str) -> u64 {
     h.finish()
 }
 
+/// Pages logged one by one before the rest are folded into summary entries.
+const KEEP_PAGES: u64 = 10;
+
 /// Up to five example ids per problem.
 const EXAMPLES: usize = 5;
 
@@ -483,10 +486,15 @@ pub async fn coverage(run: &mut Run, tokens: &Tokens, limit: u64) -> Coverage {
             ),
             None => base.clone(),
         };
-        let req = Request::get(url)
+        let mut req = Request::get(url)
             .bearer(&tokens.access_token)
             .header("Accept", "application/json")
             .without_body_in_log();
+        // The first pages are logged one by one; later ones folded, a summary per 100 pages,
+        // so a long run never evicts the evidence of the checks before it.
+        if tally.c.pages >= KEEP_PAGES {
+            req = req.folded();
+        }
         let (id, result) = run.client.send(req).await;
         let resp = match result {
             Ok(r) => r,
@@ -547,6 +555,7 @@ pub async fn coverage(run: &mut Run, tokens: &Tokens, limit: u64) -> Coverage {
         }
         marker = last;
     }
+    run.client.flush_folded();
     tally.finish()
 }
 

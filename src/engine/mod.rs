@@ -380,6 +380,9 @@ pub struct RequestSummary {
     pub url: String,
     pub status: Option<u16>,
     pub duration_ms: u64,
+    /// On an entry standing for several folded requests (bulk paging): what they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -835,6 +838,7 @@ fn finish(run: Run) -> Report {
             url: e.url,
             status: e.status,
             duration_ms: e.duration_ms,
+            summary: e.summary,
         })
         .collect();
     let scrub = |s: &str| run.client.scrub(s);
