@@ -715,22 +715,25 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
         );
         return None;
     };
-    // 4. Token checks.
+    // 4. Token checks. The org queries and the probes go out with them (one round trip for all):
+    // they need only the token; their answers are read in steps 5 and 6.
     let t = run.step_start(StepId::Token);
     let n = run.findings.len();
+    let in_flight = org::send(run, &tokens);
+    let login_tokens = tokens.clone();
     let summary = login::token_checks(run, &mut tokens).await;
     let status = run.status_since(n);
     run.step_end(StepId::Token, t, status, summary);
     // 5. Org checks.
     let t = run.step_start(StepId::Org);
     let n = run.findings.len();
-    let summary = org::org_checks(run, &tokens).await;
+    let (summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
     let status = run.status_since(n);
     run.step_end(StepId::Org, t, status, summary);
     // 6. Probes.
     let t = run.step_start(StepId::Probes);
     let n = run.findings.len();
-    let summary = org::probes(run, &tokens).await;
+    let summary = org::probes(run, probes).await;
     let status = run.status_since(n);
     run.step_end(StepId::Probes, t, status, summary);
     // 7. Field coverage, when asked for and the Employees endpoint answers.
