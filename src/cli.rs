@@ -22,6 +22,10 @@ pub struct Cli {
     /// Turn mouse capture on in the console (off by default: it breaks text selection over SSH).
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// The console's colours: dark, light, no-color, or plain (screen readers: no colour, no box
+    /// drawing). Overrides the config file's `theme`.
+    #[arg(long, global = true, value_name = "THEME", value_parser = ["dark", "light", "no-color", "plain"])]
+    pub theme: Option<String>,
     /// Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<std::path::PathBuf>,
@@ -29,6 +33,11 @@ pub struct Cli {
     /// screen). Repeatable.
     #[arg(long, value_name = "HOST")]
     pub insecure_host: Vec<String>,
+    /// How much the log says: error, warn, info, debug, trace, or per target
+    /// (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory;
+    /// `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +47,9 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Run the simulated Salesforce + Sage People org.
     Sim(SimArgs),
+    /// Check, print the fix plan, and with --yes assign the missing permission sets (as an
+    /// admin), re-probe at once, and record each change; --undo FILE deletes what a run created.
+    Fix(Box<FixArgs>),
     /// Open the console on the embedded simulated org; it plays the journey, then hands over.
     Demo(DemoArgs),
     /// Print shell completions (e.g. `sagediag completions bash > /etc/bash_completion.d/sagediag`).
@@ -50,6 +62,16 @@ pub enum Command {
     /// Where kept secrets are (OS keyring, owner-only file) and how to forget them.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Print what to create and tick in Salesforce Setup for an integration platform: callback,
+    /// scopes, PKCE, secrets, permitted users and the permission sets to pre-authorize.
+    SetupSheet {
+        /// The integration platform.
+        #[arg(long, value_parser = ["stackone", "nango", "custom"], default_value = "custom")]
+        preset: String,
+        /// An External Client App (what a new app is since Spring '26) or a connected app.
+        #[arg(long, value_parser = ["eca", "connected-app"], default_value = "eca")]
+        kind: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +174,10 @@ pub struct CheckArgs {
     /// Print one JSON document instead of the human report.
     #[arg(long)]
     pub json: bool,
+    /// Also log every request, step and finding to stderr (tracing; --log-level or RUST_LOG
+    /// sets how much).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Seconds each request may take. [default: the config file's `timeout_secs`, else 30]
     #[arg(long)]
     pub timeout: Option<u64>,
@@ -204,6 +230,80 @@ pub struct CheckArgs {
     /// Most employees field coverage reads. [default: 100000]
     #[arg(long, value_name = "N")]
     pub coverage_limit: Option<u64>,
+    /// The kind of OAuth app the consumer key belongs to, if you know it: words the fixes of a
+    /// login that fails before sagediag can read the org (after login the org says).
+    #[arg(long, value_name = "KIND", value_parser = ["eca", "connected-app"])]
+    pub app_kind: Option<String>,
+    /// After the report, print how each finding is fixed (`--json`: a `fixes` array; for
+    /// `apply` fixes the exact request `sagediag fix --yes` would send). Changes nothing.
+    #[arg(long)]
+    pub fix_plan: bool,
+}
+
+impl CheckArgs {
+    /// The front-end-neutral options `check` runs on.
+    pub fn options(&self) -> crate::check::Options {
+        crate::check::Options {
+            env: self.env.clone(),
+            flow: self.flow.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            private_key: self.private_key.clone(),
+            refresh_token: self.refresh_token.clone(),
+            access_token: self.access_token.clone(),
+            instance_url: self.instance_url.clone(),
+            pkce: self.pkce == OnOff::On,
+            redirect_uri: self.redirect_uri.clone(),
+            callback_port: self.callback_port,
+            no_browser: self.no_browser,
+            scope: self.scope.clone(),
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            login_timeout: self.login_timeout,
+            jwt_audience: self.jwt_audience.clone(),
+            ca_cert: self.ca_cert.clone(),
+            insecure_host: self.insecure_host.clone(),
+            trust_host: self.trust_host.clone(),
+            max_response_mb: self.max_response_mb,
+            coverage: self.coverage,
+            coverage_limit: self.coverage_limit,
+            app_kind: self.app_kind.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Without --yes nothing is changed in the org: the plan is printed.\n\
+Admin secrets come from the environment as well: SAGEDIAG_ADMIN_PASSWORD. They are held in memory only.\n\n\
+Examples:\n  sagediag fix --env sandbox --client-id 3MVG9... --username api@acme.com.uat --admin-username admin@acme.com.uat\n  \
+sagediag fix ... --admin-username admin@acme.com --yes --json > fix.json\n  sagediag fix ... --admin-username admin@acme.com --undo fix.json --yes\n\n\
+Exit status: 0 every applied fix re-probed PASS (or every undo deleted), 1 otherwise, 2 usage error."
+)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Consent: make the `apply` fixes (or the undo). Without it nothing is changed.
+    #[arg(long)]
+    pub yes: bool,
+    /// Delete the PermissionSetAssignment rows a former `sagediag fix --yes --json` created
+    /// (its output file).
+    #[arg(long, value_name = "FILE")]
+    pub undo: Option<std::path::PathBuf>,
+    /// The admin's login flow (web, device, jwt, password, …). [default: --flow]
+    #[arg(long)]
+    pub admin_flow: Option<String>,
+    /// An admin with Assign Permission Sets (default: the check's own session, if it may).
+    #[arg(long)]
+    pub admin_username: Option<String>,
+    /// The admin's password for --admin-flow password (prefer SAGEDIAG_ADMIN_PASSWORD).
+    #[arg(long, env = "SAGEDIAG_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// The admin's PEM private key for --admin-flow jwt.
+    #[arg(long, value_name = "FILE")]
+    pub admin_private_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +326,9 @@ pub struct SimArgs {
     /// List the shipped scenarios and exit.
     #[arg(long)]
     pub list: bool,
+    /// Serve HTTPS with a certificate authority made at start; the JSON line gains `ca_file`.
+    #[arg(long)]
+    pub tls: bool,
 }
 
 impl SimArgs {

@@ -5,9 +5,22 @@
 //! - [`check`]: `sagediag check`, the non-interactive front end.
 //! - [`sim`]: the simulated Salesforce + Sage People org (a server; shares nothing with the client side).
 
+// Outside tests: no byte slicing of text, no unwrap/expect (an invariant that must hold says so
+// with an `#[allow]` and its reason), no `push_str(&format!(..))`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::string_slice,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::format_push_string
+    )
+)]
+
 pub mod check;
 pub mod cli;
 pub mod engine;
+pub mod logging;
 pub mod settings;
 pub mod sim;
 pub mod tui;

@@ -2,22 +2,81 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, SecretsCommand, SimArgs};
+use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, FixArgs, SecretsCommand, SimArgs};
 use sagediag::engine::vault::{Keep, Vault};
 use sagediag::sim::{self, Scenario};
+
+/// The demo org as the console sees it: the simulator behind `sagediag::tui::DemoOrg`.
+mod demo_org;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let tls = (cli.ca_cert, cli.insecure_host);
+    if let Err(e) = sagediag::logging::filter(cli.log_level.as_deref(), "info") {
+        eprintln!("sagediag: --log-level: {e}");
+        return ExitCode::from(2);
+    }
+    // Kept until main returns: dropping it flushes the log.
+    let _log = match &cli.command {
+        Some(Command::Check(a)) if a.verbose => {
+            sagediag::logging::to_stderr(cli.log_level.as_deref()).ok()
+        }
+        Some(Command::Fix(a)) if a.check.verbose => {
+            sagediag::logging::to_stderr(cli.log_level.as_deref()).ok()
+        }
+        Some(Command::Demo(_)) | None => sagediag::logging::default_log_path()
+            .and_then(|p| sagediag::logging::to_file(&p, cli.log_level.as_deref()).ok()),
+        _ => None,
+    };
     match cli.command {
         Some(Command::Sim(args)) => run_sim(args),
         Some(Command::Check(mut args)) => {
             // `sagediag --ca-cert X check` means the same as `sagediag check --ca-cert X`.
             args.ca_cert.extend(tls.0);
             args.insecure_host.extend(tls.1);
-            run_check(*args)
+            let fix = args
+                .fix_plan
+                .then(sagediag::check::fix::FixOptions::default);
+            run_check(*args, |_| Ok(fix))
         }
-        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, tls),
+        Some(Command::Fix(mut args)) => {
+            args.check.ca_cert.extend(tls.0);
+            args.check.insecure_host.extend(tls.1);
+            let FixArgs {
+                check,
+                yes,
+                undo,
+                admin_flow,
+                admin_username,
+                admin_password,
+                admin_private_key,
+            } = *args;
+            run_check(check, move |cfg| {
+                let admin = match &admin_username {
+                    Some(u) => Some(sagediag::check::fix::admin_config(
+                        cfg,
+                        admin_flow.as_deref(),
+                        u,
+                        admin_password.clone(),
+                        admin_private_key.as_deref(),
+                    )?),
+                    None => None,
+                };
+                let undo = match &undo {
+                    Some(path) => Some(sagediag::check::fix::read_record(path).map_err(|e| {
+                        sagediag::check::Usage(format!("--undo {}: {e}", path.display()))
+                    })?),
+                    None => None,
+                };
+                Ok(Some(sagediag::check::fix::FixOptions {
+                    fix: true,
+                    yes,
+                    admin,
+                    undo,
+                }))
+            })
+        }
+        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, cli.theme, tls),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "sagediag", &mut std::io::stdout());
@@ -34,7 +93,19 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Secrets(cmd)) => run_secrets(cmd),
-        None => run_console(None, cli.mouse, tls),
+        Some(Command::SetupSheet { preset, kind }) => {
+            use sagediag::engine::{app::AppKind, setup};
+            let (Some(preset), Some(kind)) = (setup::Preset::parse(&preset), AppKind::parse(&kind))
+            else {
+                eprintln!(
+                    "sagediag setup-sheet: --preset stackone|nango|custom, --kind eca|connected-app"
+                );
+                return ExitCode::from(2);
+            };
+            print!("{}", setup::text(&setup::sheet(preset, kind)));
+            ExitCode::SUCCESS
+        }
+        None => run_console(None, cli.mouse, cli.theme, tls),
     }
 }
 
@@ -55,10 +126,12 @@ fn run_secrets(cmd: SecretsCommand) -> ExitCode {
             }
             match (&v.file, v.file_accounts()) {
                 (None, _) => {
-                    println!("Owner-only file: none (no home directory; set SAGEDIAG_SECRETS=FILE)")
+                    println!(
+                        "Owner-only file: none (no home directory; set SAGEDIAG_SECRETS=FILE)"
+                    );
                 }
                 (Some(p), Ok(names)) if names.is_empty() => {
-                    println!("Owner-only file: {} (nothing kept)", p.display())
+                    println!("Owner-only file: {} (nothing kept)", p.display());
                 }
                 (Some(p), Ok(names)) => {
                     println!("Owner-only file: {} ({} kept):", p.display(), names.len());
@@ -119,6 +192,7 @@ fn run_secrets(cmd: SecretsCommand) -> ExitCode {
 fn run_console(
     demo: Option<DemoArgs>,
     mouse: bool,
+    theme: Option<String>,
     (ca_certs, insecure_hosts): (Vec<std::path::PathBuf>, Vec<String>),
 ) -> ExitCode {
     use std::io::IsTerminal;
@@ -149,10 +223,18 @@ fn run_console(
         }
     }
     settings.ca_certs.extend(ca_certs);
+    match theme.as_deref() {
+        Some("dark") => settings.theme = sagediag::settings::Theme::Dark,
+        Some("light") => settings.theme = sagediag::settings::Theme::Light,
+        Some("no-color") => settings.theme = sagediag::settings::Theme::NoColor,
+        Some("plain") => settings.theme = sagediag::settings::Theme::Plain,
+        _ => {}
+    }
     settings.insecure_hosts.extend(insecure_hosts);
     let demo = demo.map(|d| sagediag::tui::DemoOptions {
         scenario: d.scenario,
         manual: d.manual,
+        org: Box::new(demo_org::SimDemo::default()),
     });
     let result = runtime.block_on(sagediag::tui::run(demo, mouse, settings));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
@@ -184,19 +266,29 @@ fn settings() -> Result<sagediag::settings::Settings, ExitCode> {
     })
 }
 
-fn run_check(args: CheckArgs) -> ExitCode {
+type FixSetup = Result<Option<sagediag::check::fix::FixOptions>, sagediag::check::Usage>;
+
+fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> FixSetup) -> ExitCode {
     let settings = match settings() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let cfg = match sagediag::check::config(&args, &settings) {
+    let cfg = match sagediag::check::config(&args.options(), &settings) {
         Ok(c) => c,
         Err(sagediag::check::Usage(msg)) => {
             eprintln!("sagediag check: {msg}");
             return ExitCode::from(2);
         }
     };
+    let fix = match fix(&cfg) {
+        Ok(f) => f,
+        Err(sagediag::check::Usage(msg)) => {
+            eprintln!("sagediag fix: {msg}");
+            return ExitCode::from(2);
+        }
+    };
     let outputs = sagediag::check::Outputs {
+        fix,
         json: args.json,
         report: args.report.clone(),
         har: args.har.clone(),
@@ -255,13 +347,15 @@ fn run_sim(args: SimArgs) -> ExitCode {
         Err(code) => return code,
     };
     runtime.block_on(async move {
-        let running = match sim::start(scenario, args.addr(), true).await {
+        let opts = sim::Options { log: true, tls: args.tls, ..sim::Options::default() };
+        let running = match sim::start_with(scenario, args.addr(), opts).await {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("sagediag sim: cannot listen on {}: {e} (choose another --port, or 0 for a free one)", args.addr());
                 return ExitCode::FAILURE;
             }
         };
+        #[allow(clippy::expect_used)] // Plain strings and numbers: serialising cannot fail.
         let line = serde_json::to_string(&running.info).expect("SimInfo serializes");
         let mut out = std::io::stdout().lock();
         if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {

@@ -61,18 +61,24 @@ pub struct Settings {
     pub har_bodies: Option<crate::engine::export::HarBodies>,
 }
 
-/// A config file that could not be used: its path, the line and the field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A config file that could not be used: its path, the line and the field, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct SettingsError(pub String);
 
-impl std::fmt::Display for SettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A CA certificate file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaError {
+    /// Not readable as a file the user named (missing, a FIFO, too large, …).
+    #[error("{0}")]
+    Unreadable(String),
+    /// Read, but holds no PEM certificate.
+    #[error("{path}: not a PEM certificate (-----BEGIN CERTIFICATE-----)")]
+    NotPem { path: String },
 }
 
 pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "sagediag").map(|d| d.config_dir().join("config.toml"))
+    crate::engine::paths::config_file()
 }
 
 /// Loads the config: `SAGEDIAG_CONFIG` (which must exist), else the default path if present.
@@ -87,7 +93,12 @@ pub fn load() -> Result<Settings, SettingsError> {
 }
 
 fn line_of(src: &str, offset: usize) -> usize {
-    src[..offset.min(src.len())].lines().count().max(1)
+    // Bytes up to the offset (a TOML span is a byte offset, maybe inside a character).
+    let end = offset.min(src.len());
+    String::from_utf8_lossy(src.as_bytes().get(..end).unwrap_or_default())
+        .lines()
+        .count()
+        .max(1)
 }
 
 fn line_of_key(src: &str, key: &str) -> Option<usize> {
@@ -102,8 +113,8 @@ fn line_of_key(src: &str, key: &str) -> Option<usize> {
 
 pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
     let file = path.display().to_string();
-    let src = std::fs::read_to_string(path)
-        .map_err(|e| SettingsError(format!("{file}: cannot read the config file: {e}")))?;
+    let src = crate::engine::files::read_user_file(path, crate::engine::files::CONFIG)
+        .map_err(|e| SettingsError(e.to_string()))?;
     let settings: Settings = toml::from_str(&src).map_err(|e| {
         let msg = e.message().trim().to_string();
         let mut line = e.span().map(|s| line_of(&src, s.start));
@@ -129,7 +140,7 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
         ))
     };
     if let Some(env) = &settings.environment {
-        Environment::parse(env).map_err(|e| bad("environment", e))?;
+        Environment::parse(env).map_err(|e| bad("environment", e.to_string()))?;
     }
     if let Some(flow) = &settings.flow
         && Flow::parse(flow).is_none()
@@ -174,7 +185,7 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
         if ca.is_relative() {
             *ca = base.join(&*ca);
         }
-        read_ca(ca).map_err(|e| bad("ca_certs", e))?;
+        read_ca(ca).map_err(|e| bad("ca_certs", e.to_string()))?;
     }
     for (field, hosts) in [
         ("insecure_hosts", &settings.insecure_hosts),
@@ -218,13 +229,13 @@ pub fn host_list<'a>(hosts: impl IntoIterator<Item = &'a String>) -> Vec<String>
 }
 
 /// A CA certificate file's PEM text, or why it cannot be used.
-pub fn read_ca(path: &Path) -> Result<String, String> {
-    let pem = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn read_ca(path: &Path) -> Result<String, CaError> {
+    let pem = crate::engine::files::read_user_file(path, crate::engine::files::CA_CERT)
+        .map_err(|e| CaError::Unreadable(e.to_string()))?;
     if !pem.contains("-----BEGIN CERTIFICATE-----") {
-        return Err(format!(
-            "{}: not a PEM certificate (-----BEGIN CERTIFICATE-----)",
-            path.display()
-        ));
+        return Err(CaError::NotPem {
+            path: path.display().to_string(),
+        });
     }
     Ok(pem)
 }

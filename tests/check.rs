@@ -190,6 +190,17 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
                 vec!["--flow", "client-credentials", "--env", &instance]
             }
             "username-password-disabled" => vec!["--flow", "password"],
+            // The login fails before the org can be read: the admin says which kind it is.
+            "eca-not-preauthorized" => vec!["--app-kind", "eca"],
+            "eca-pkce-required" => vec!["--pkce", "off", "--app-kind", "eca"],
+            "eca-client-credentials-disabled" => vec![
+                "--flow",
+                "client-credentials",
+                "--env",
+                &instance,
+                "--app-kind",
+                "eca",
+            ],
             _ => vec![],
         };
         let run = check(&sim, &extra).await;
@@ -209,7 +220,10 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
                 vec![],
             ),
             "package-not-installed" => (set(&["PACKAGE_NOT_INSTALLED"]), ALL.to_vec()),
-            "api-disabled-for-user" => (set(&["API_DISABLED_FOR_USER"]), ALL.to_vec()),
+            // Real Salesforce answers 403 API_DISABLED_FOR_ORG for a user without API Enabled
+            // too, and then refuses every query that could tell the two apart: the finding
+            // names both candidates (tests/oauth_errors.rs checks the wording).
+            "api-disabled-for-user" => (set(&["API_DISABLED_FOR_ORG"]), ALL.to_vec()),
             "api-disabled-for-org" => (set(&["API_DISABLED_FOR_ORG"]), ALL.to_vec()),
             "api-limit-exhausted" => (set(&["API_LIMIT_EXCEEDED"]), ALL.to_vec()),
             "secret-required" => (set(&["CLIENT_SECRET_INVALID"]), ALL.to_vec()),
@@ -224,6 +238,13 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
                 ALL.to_vec(),
             ),
             "proxy-html" => (set(&["UNEXPECTED_RESPONSE"]), ALL.to_vec()),
+            "eca-healthy" | "eca-refresh-rotation" => (set(&none), vec![]),
+            "eca-not-preauthorized" => (set(&["ECA_USER_NOT_PREAUTHORIZED"]), ALL.to_vec()),
+            "eca-pkce-required" => (set(&["PKCE_REQUIRED"]), ALL.to_vec()),
+            "eca-secret-required-for-refresh" => {
+                (set(&["ECA_SECRET_REQUIRED_FOR_REFRESH"]), vec![])
+            }
+            "eca-client-credentials-disabled" => (set(&["ECA_FLOW_DISABLED"]), ALL.to_vec()),
             "flaky-org" => {
                 // A quarter of Sage People calls fail with 503: whichever probes fail, they are
                 // server errors, never blamed on permissions.
@@ -250,6 +271,29 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
             .filter(|e| e["status"] != "pass")
             .map(|e| e["name"].as_str().unwrap().to_string())
             .collect();
+        // The app's kind: detected after a login, declared (--app-kind) before one, unknown
+        // when the login or every query fails.
+        let kind = match *name {
+            n if n.starts_with("eca-") => "external_client_app",
+            "pkce-required"
+            | "secret-required"
+            | "callback-mismatch"
+            | "admin-approval-required"
+            | "app-not-installed"
+            | "client-credentials-no-run-as-user"
+            | "username-password-disabled"
+            | "api-disabled-for-user"
+            | "api-disabled-for-org"
+            | "api-limit-exhausted" => "unknown",
+            "proxy-html" => run.json["app"]["kind"].as_str().unwrap_or("?"),
+            _ => "connected_app",
+        };
+        if run.json["app"]["kind"] != kind {
+            problems.push(format!(
+                "{name}: app {} (expected kind {kind})",
+                run.json["app"]
+            ));
+        }
         if run.codes() != codes || not_passing != failing {
             problems.push(format!("{name}: findings {:?} (expected {codes:?}); not passing {not_passing:?} (expected {failing:?})", run.codes()));
         }
@@ -644,6 +688,172 @@ fn usage_errors_exit_2_with_what_to_change() {
     }
 }
 
+/// The app's kind, name and policies in `--json`, the human text and `--report`; fixes that
+/// follow the kind, both kinds' Setup paths while it is unknown; the legacy connected app.
+#[tokio::test]
+async fn the_app_kind_and_policies_follow_the_org() {
+    // A healthy ECA: detected, its policies read, every finding-free.
+    let sim = start("eca-healthy").await;
+    let dir = std::env::temp_dir().join(format!("sagediag-eca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let md = dir.join("report.md");
+    let run = check(&sim, &["--report", md.to_str().unwrap()]).await;
+    let app = &run.json["app"];
+    assert_eq!(app["kind"], "external_client_app", "{app}");
+    assert_eq!(app["kind_source"], "detected");
+    assert_eq!(app["name"], "Sage People Integration ECA");
+    let p = &app["policies"];
+    assert_eq!(
+        p["permitted_users"],
+        "Admin approved users are pre-authorized"
+    );
+    assert_eq!(p["user_preauthorized"], true);
+    assert_eq!(
+        p["preauthorized_permission_sets"].as_array().unwrap().len(),
+        7
+    );
+    assert_eq!(
+        p["refresh_token_policy"],
+        "Refresh token is valid until revoked"
+    );
+    assert_eq!(p["pkce_required"], false);
+    assert_eq!(p["secret_required_web_server"], true);
+    assert_eq!(p["secret_required_refresh"], true);
+    assert_eq!(p["client_credentials_enabled"], false);
+    assert_eq!(p["ip_relaxation"], "Enforce");
+    assert!(run.codes().is_empty(), "{:?}", run.codes());
+    let report = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        report.contains("## App") && report.contains("| Kind | External Client App (detected) |"),
+        "{report}"
+    );
+    sim.running.stop().await;
+
+    // The same ECA, its security switches not exposed to SOQL: unknown, never guessed.
+    let mut sc = Scenario::load("eca-healthy").unwrap();
+    sc.shapes.eca_security_fields = false;
+    let sim = start_with(sc).await;
+    let run = check(&sim, &[]).await;
+    let p = &run.json["app"]["policies"];
+    assert!(
+        p["pkce_required"].is_null() && p["secret_required_refresh"].is_null(),
+        "{p}"
+    );
+    assert_eq!(
+        p["permitted_users"],
+        "Admin approved users are pre-authorized"
+    );
+    assert!(p["client_credentials_enabled"].is_null(), "{p}");
+    assert_eq!(p["jwt_certificate"], true);
+    assert_eq!(p["user_preauthorized"], true);
+    assert!(run.codes().is_empty(), "{:?}", run.codes());
+    assert!(
+        run.json["app"]["unknown"]
+            .to_string()
+            .contains("Edit Settings")
+            || run.json["app"]["unknown"]
+                .to_string()
+                .contains("OAuth Settings")
+    );
+    sim.running.stop().await;
+
+    // Not pre-authorized, kind not declared: the shared code, both kinds' Setup paths.
+    let sim = start("eca-not-preauthorized").await;
+    let run = check(&sim, &[]).await;
+    assert_eq!(run.json["app"]["kind"], "unknown");
+    let f = &run.json["findings"][0];
+    assert_eq!(f["code"], "USER_NOT_ADMIN_APPROVED");
+    let fix = f["fix"].to_string();
+    assert!(
+        fix.contains("Connected app: Setup > Connected Apps > Manage Connected Apps"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains(
+            "External Client App: Setup > External Client Apps > External Client Apps Manager"
+        ),
+        "{fix}"
+    );
+    // Declared: the ECA's own finding, Use Any API Client named as the risky alternative.
+    let run = check(&sim, &["--app-kind", "eca"]).await;
+    assert_eq!(run.json["app"]["kind"], "external_client_app");
+    assert_eq!(run.json["app"]["kind_source"], "declared");
+    let f = &run.json["findings"][0];
+    assert_eq!(f["code"], "ECA_USER_NOT_PREAUTHORIZED");
+    let fix = f["fix"].to_string();
+    assert!(
+        fix.contains("Use Any API Client") && !fix.contains("Manage Connected Apps"),
+        "{fix}"
+    );
+    sim.running.stop().await;
+
+    // An admin-approved ECA the user reaches only through Use Any API Client: a warning that
+    // names what is linked.
+    let mut sc = Scenario::load("eca-not-preauthorized").unwrap();
+    sc.users[0].use_any_api_client = true;
+    let sim = start_with(sc).await;
+    let run = check(&sim, &[]).await;
+    assert_eq!(run.json["app"]["kind"], "external_client_app");
+    assert_eq!(run.json["app"]["policies"]["user_preauthorized"], false);
+    let f = &run.json["findings"][0];
+    assert_eq!(
+        (f["code"].as_str(), f["severity"].as_str()),
+        (Some("ECA_USER_NOT_PREAUTHORIZED"), Some("warning")),
+        "{f}"
+    );
+    assert!(
+        f["detail"].as_str().unwrap().contains("Nothing is linked"),
+        "{f}"
+    );
+    sim.running.stop().await;
+
+    // A connected app from before Spring '26: detected, with the migration path.
+    let mut sc = Scenario::load("healthy").unwrap();
+    sc.app.created_date = "2023-06-01".into();
+    let sim = start_with(sc).await;
+    let run = check(&sim, &[]).await;
+    assert_eq!(run.json["app"]["kind"], "connected_app");
+    assert_eq!(run.json["app"]["created"], "2023-06-01");
+    assert_eq!(run.codes(), set(&["CONNECTED_APP_LEGACY"]));
+    assert_eq!(run.json["outcome"], "pass");
+    assert!(run.json["app"]["policies"]["pkce_required"].is_null());
+    // The human text shows the same app.
+    let info = sim.running.info.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_sagediag"))
+            .args([
+                "check",
+                "--no-browser",
+                "--login-timeout",
+                "5",
+                "--env",
+                &info.login_url,
+                "--client-id",
+                &info.client_id,
+                "--username",
+                &info.username,
+            ])
+            .env("SAGEDIAG_CLIENT_SECRET", &info.client_secret)
+            .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+            .env("SAGEDIAG_SECRETS", "/nonexistent/sagediag/secrets.json")
+            .env_remove("SSH_CONNECTION")
+            .env_remove("SSH_TTY")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\nApp\n")
+            && text.contains("connected app (detected)")
+            && text.contains("CONNECTED_APP_LEGACY"),
+        "{text}"
+    );
+    sim.running.stop().await;
+}
+
 #[test]
 fn troubleshooting_doc_is_current_and_lists_every_code() {
     let doc = std::fs::read_to_string(concat!(
@@ -700,6 +910,10 @@ fn troubleshooting_doc_is_current_and_lists_every_code() {
         "SERVER_ERROR",
         "TIMEOUT",
         "UNEXPECTED_RESPONSE",
+        "ECA_USER_NOT_PREAUTHORIZED",
+        "ECA_SECRET_REQUIRED_FOR_REFRESH",
+        "ECA_FLOW_DISABLED",
+        "CONNECTED_APP_LEGACY",
     ] {
         assert!(
             doc.contains(&format!("## `{code}`")),
@@ -1198,4 +1412,100 @@ async fn long_coverage_keeps_the_evidence() {
             .is_some_and(|c| c.contains("folded into this entry"))
     }));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `--har-bodies`: `shape` (the default) keeps the Sage People records' structure and field
+/// names with every value replaced; `full` keeps them; `none` keeps no body. The report says which.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn har_bodies_shape_full_none() {
+    let sim = start("healthy").await;
+    let cfg = sim.running.org.scenario.data.clone();
+    let first = sagediag::sim::data::Entity::Employees.record(&cfg, 0);
+    let hr_value = first["lastName"]
+        .as_str()
+        .or(first["emailAddress"].as_str())
+        .expect("a string value in the first employee")
+        .to_string();
+    let dir = std::env::temp_dir().join(format!("sagediag-harbodies-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let probe_body = |har: &Value| -> Option<String> {
+        har["log"]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| {
+                e["request"]["url"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/services/apexrest/spapi/v4/employees")
+                    && e["response"]["status"] == 200
+            })
+            .and_then(|e| {
+                e["response"]["content"]["text"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+    };
+    for mode in ["default", "full", "none"] {
+        let (md, har) = (
+            dir.join(format!("{mode}.md")),
+            dir.join(format!("{mode}.har")),
+        );
+        let mut args = vec![
+            "--report",
+            md.to_str().unwrap(),
+            "--har",
+            har.to_str().unwrap(),
+        ];
+        if mode != "default" {
+            args.extend(["--har-bodies", mode]);
+        }
+        let run = check(&sim, &args).await;
+        assert_eq!(run.json["outcome"], "pass");
+        let text = std::fs::read_to_string(&har).unwrap();
+        let har_json: Value = serde_json::from_str(&text).unwrap();
+        let report = std::fs::read_to_string(&md).unwrap();
+        let named = if mode == "default" { "shape" } else { mode };
+        assert!(
+            report.contains(&format!("carries bodies as `{named}`")),
+            "{report}"
+        );
+        match mode {
+            "default" => {
+                let body: Value = serde_json::from_str(&probe_body(&har_json).unwrap()).unwrap();
+                let rec = &body["data"][0];
+                assert!(
+                    rec.get("emailAddress").is_some(),
+                    "field names kept: {body}"
+                );
+                assert_eq!(body["data"].as_array().unwrap().len(), 200, "counts kept");
+                assert!(!text.contains(&hr_value), "no HR value in a shape HAR");
+                // The token exchange (not Sage People data) is kept as captured.
+                assert!(text.contains("grant_type=authorization_code"));
+            }
+            "full" => assert!(probe_body(&har_json).unwrap().contains(&hr_value)),
+            _ => {
+                assert!(probe_body(&har_json).is_none());
+                assert!(!text.contains(&hr_value));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `--verbose`: the engine's tracing events on stderr — requests, steps, findings — with no
+/// secret in them; `--log-level` narrows them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_logs_requests_steps_and_findings_without_secrets() {
+    let sim = start("missing-permission-sets").await;
+    let run = check(&sim, &["--verbose"]).await;
+    let stderr = String::from_utf8_lossy(&run.out.stderr).to_string();
+    assert!(stderr.contains("request sent"), "{stderr}");
+    assert!(stderr.contains("/services/oauth2/token"), "{stderr}");
+    assert!(stderr.contains("step finished"), "{stderr}");
+    assert!(stderr.contains("PERMISSION_SET_MISSING"), "{stderr}");
+    assert_no_secrets(&sim, &run, "--verbose");
+    let quiet = check(&sim, &["--verbose", "--log-level", "warn"]).await;
+    let stderr = String::from_utf8_lossy(&quiet.out.stderr).to_string();
+    assert!(!stderr.contains("request sent"), "{stderr}");
 }

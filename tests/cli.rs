@@ -154,7 +154,7 @@ fn a_config_file_sets_the_defaults_and_flags_override_it() {
         v.extend_from_slice(extra);
         let cli = <sagediag::cli::Cli as clap::Parser>::parse_from(v);
         match cli.command {
-            Some(sagediag::cli::Command::Check(a)) => a,
+            Some(sagediag::cli::Command::Check(a)) => a.options(),
             _ => unreachable!(),
         }
     };

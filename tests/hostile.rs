@@ -435,3 +435,46 @@ async fn a_huge_device_interval_is_clamped_and_the_login_timeout_holds() {
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert!(stderr.contains("Enter code AB\\x1b"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_ascii_input_never_panics() {
+    // An accented consumer key: the shape check quotes its ends by characters.
+    let addr = hostile(Mode::Escapes).await;
+    let mut a = args(addr, "password", &["--json"]);
+    let i = a.iter().position(|x| x == "--client-id").unwrap() + 1;
+    a[i] =
+        "3MVGéèàü€𝄞ñ0000000000000000000000000000000000000000000000000000000000000000000ééé".into();
+    let r = tokio::task::spawn_blocking(move || run_check(&a, &[]))
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(r.code, Some(1), "{stderr}");
+    // A saved profile with such a key still has a label.
+    let p = sagediag::tui::profile::Profile {
+        env: "production".into(),
+        client_id: "éééééééééééééééééé".into(),
+        username: "u".into(),
+        flow: "web".into(),
+        pkce: true,
+        preset: "custom".into(),
+        callback: String::new(),
+        private_key_path: None,
+    };
+    assert!(p.label().contains("éééééééééééé…"));
+    // Non-ASCII request-console lines.
+    let session = sagediag::engine::Session {
+        instance_url: "http://localhost:1".into(),
+        access_token: "tok".into(),
+        refresh_token: None,
+    };
+    for line in [
+        "sélect Id FROM User",
+        "SÉLECT",
+        "é",
+        "GET /é {\"a\":1}",
+        "GET /x é{",
+    ] {
+        let _ = sagediag::tui::console_request(line, &session);
+    }
+}

@@ -61,7 +61,7 @@ fn the_fixture_is_complete_and_sourced() {
             "sure is C, L or I: {row}"
         );
         // Every expected code is catalogued (and so documented in docs/troubleshooting.md).
-        findings::info(s(row, "code"));
+        findings::Code::parse(s(row, "code")).unwrap_or_else(|| panic!("unknown code in {row}"));
     }
     // docs/oauth-errors.md has a line for each row.
     let doc = include_str!("../docs/oauth-errors.md");
@@ -98,13 +98,13 @@ fn every_pair_and_every_wording_lands_on_its_finding() {
             for f in [flow(s(row, "flow")), Flow::Web] {
                 let got = classify::oauth_error(error, d, f, vec![1]);
                 let first = &got[0];
-                if first.code != want {
+                if first.code.as_str() != want {
                     problems.push(format!(
                         "{error} / {d:?} ({f:?}): {} (want {want})",
                         first.code
                     ));
                 }
-                if got.iter().any(|f| f.code == "UNEXPECTED_RESPONSE") {
+                if got.iter().any(|f| f.code.as_str() == "UNEXPECTED_RESPONSE") {
                     problems.push(format!("{error} / {d:?}: UNEXPECTED_RESPONSE"));
                 }
                 // Salesforce's words are quoted.
@@ -126,7 +126,7 @@ fn every_rest_error_lands_on_its_finding() {
             &rest_response(status, s(row, "error"), s(row, "description")),
             None,
         );
-        assert_eq!(f.code, s(row, "code"), "{row}");
+        assert_eq!(f.code.as_str(), s(row, "code"), "{row}");
         assert!(f.detail.contains(s(row, "error")), "{}", f.detail);
     }
 }
@@ -134,13 +134,13 @@ fn every_rest_error_lands_on_its_finding() {
 #[test]
 fn a_pair_never_seen_gets_its_family_and_flow() {
     let f = &classify::oauth_error("invalid_grant", "some+new+reason", Flow::Refresh, vec![])[0];
-    assert_eq!(f.code, "OAUTH_INVALID_GRANT_OTHER");
+    assert_eq!(f.code.as_str(), "OAUTH_INVALID_GRANT_OTHER");
     assert!(f.detail.contains("some new reason"), "{}", f.detail);
     assert!(!f.fix.is_empty());
     let f = &classify::oauth_error("invalid_request", "something else", Flow::Web, vec![])[0];
-    assert_eq!(f.code, "OAUTH_INVALID_REQUEST");
+    assert_eq!(f.code.as_str(), "OAUTH_INVALID_REQUEST");
     let f = &classify::oauth_error("brand_new_error", "a new description", Flow::Device, vec![])[0];
-    assert_eq!(f.code, "OAUTH_ERROR_OTHER");
+    assert_eq!(f.code.as_str(), "OAUTH_ERROR_OTHER");
     assert!(f.title.contains("device"), "{}", f.title);
     assert!(f.detail.contains("brand_new_error / a new description"));
     // The password flow's authentication failure keeps its companion warning, in any wording.
@@ -151,7 +151,7 @@ fn a_pair_never_seen_gets_its_family_and_flow() {
         vec![],
     )
     .iter()
-    .map(|f| f.code)
+    .map(|f| f.code.as_str())
     .collect();
     assert_eq!(
         codes,
@@ -178,7 +178,7 @@ const SESSION_MSG: &str = "This session is not valid for use with the REST API";
 fn api_disabled_for_org_names_both_candidates_until_one_is_confirmed() {
     let nothing = ApiAccessEvidence::default();
     let f = refined(403, "API_DISABLED_FOR_ORG", ORG_MSG, nothing);
-    assert_eq!(f.code, "API_DISABLED_FOR_ORG");
+    assert_eq!(f.code.as_str(), "API_DISABLED_FOR_ORG");
     assert!(
         f.title.contains("edition") && f.title.contains("API Enabled"),
         "{}",
@@ -198,7 +198,7 @@ fn api_disabled_for_org_names_both_candidates_until_one_is_confirmed() {
             ..nothing
         },
     );
-    assert_eq!(f.code, "API_DISABLED_FOR_USER");
+    assert_eq!(f.code.as_str(), "API_DISABLED_FOR_USER");
     assert!(
         f.detail
             .contains("Confirmed by the PermissionSetAssignment query")
@@ -217,7 +217,7 @@ fn api_disabled_for_org_names_both_candidates_until_one_is_confirmed() {
         },
     ] {
         let f = refined(403, "API_DISABLED_FOR_ORG", ORG_MSG, ev);
-        assert_eq!(f.code, "API_DISABLED_FOR_ORG");
+        assert_eq!(f.code.as_str(), "API_DISABLED_FOR_ORG");
         assert!(f.title.contains("the user has API Enabled"), "{}", f.title);
     }
 }
@@ -227,8 +227,8 @@ fn api_currently_disabled_is_the_user_when_salesforce_says_so() {
     let nothing = ApiAccessEvidence::default();
     for status in [403, 401] {
         let f = refined(status, "API_CURRENTLY_DISABLED", USER_MSG, nothing);
-        assert_eq!(f.code, "API_DISABLED_FOR_USER");
-        assert_eq!(f.title, findings::info("API_DISABLED_FOR_USER").title);
+        assert_eq!(f.code.as_str(), "API_DISABLED_FOR_USER");
+        assert_eq!(f.title, findings::Code::API_DISABLED_FOR_USER.info().title);
         assert!(f.detail.contains("names the user"), "{}", f.detail);
     }
     // Without the user's name, the code's older meaning (a temporary disablement) remains.
@@ -238,7 +238,7 @@ fn api_currently_disabled_is_the_user_when_salesforce_says_so() {
         "API functionality is temporarily unavailable",
         nothing,
     );
-    assert_eq!(f.code, "API_DISABLED_FOR_USER");
+    assert_eq!(f.code.as_str(), "API_DISABLED_FOR_USER");
     assert!(f.title.contains("temporary"), "{}", f.title);
     let f = refined(
         403,
@@ -266,7 +266,7 @@ fn a_401_on_a_live_session_is_api_access_not_an_expired_token() {
         "Session expired or invalid",
         nothing,
     );
-    assert_eq!(f.code, "SESSION_INVALID");
+    assert_eq!(f.code.as_str(), "SESSION_INVALID");
     // The identity URL took the same token, and it has the api scope: not an expired session.
     let live = ApiAccessEvidence {
         session_valid: Some(true),
@@ -274,7 +274,7 @@ fn a_401_on_a_live_session_is_api_access_not_an_expired_token() {
         ..nothing
     };
     let f = refined(401, "INVALID_SESSION_ID", SESSION_MSG, live);
-    assert_eq!(f.code, "API_DISABLED_FOR_USER");
+    assert_eq!(f.code.as_str(), "API_DISABLED_FOR_USER");
     assert!(f.title.contains("API Access Control"), "{}", f.title);
     assert!(f.detail.contains("has not expired") && f.detail.contains(SESSION_MSG));
     let f = refined(
@@ -286,7 +286,7 @@ fn a_401_on_a_live_session_is_api_access_not_an_expired_token() {
             ..live
         },
     );
-    assert_eq!(f.code, "API_DISABLED_FOR_USER");
+    assert_eq!(f.code.as_str(), "API_DISABLED_FOR_USER");
     assert!(f.detail.contains("Confirmed"), "{}", f.detail);
     // The user has API Enabled, or the api scope is missing: other causes, kept as they were.
     for ev in [
@@ -300,7 +300,9 @@ fn a_401_on_a_live_session_is_api_access_not_an_expired_token() {
         },
     ] {
         assert_eq!(
-            refined(401, "INVALID_SESSION_ID", SESSION_MSG, ev).code,
+            refined(401, "INVALID_SESSION_ID", SESSION_MSG, ev)
+                .code
+                .as_str(),
             "SESSION_INVALID"
         );
     }
@@ -311,5 +313,5 @@ fn a_401_on_a_live_session_is_api_access_not_an_expired_token() {
         "This session is not valid for use with the specified REST API endpoint. One of the following scopes is required: Manage user data via APIs, Full access",
         live,
     );
-    assert_eq!(f.code, "API_SCOPE_MISSING");
+    assert_eq!(f.code.as_str(), "API_SCOPE_MISSING");
 }

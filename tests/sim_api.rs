@@ -31,10 +31,24 @@ async fn versions_need_no_session_and_carry_no_limit_header() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.headers().get("sforce-limit-info").is_none());
     let list: Vec<Value> = resp.json().await.unwrap();
+    // v30.0 and older are retired (Summer '25): not listed, and 410 Gone.
     assert_eq!(
         list[0],
-        json!({"label": "Winter '11", "url": "/services/data/v20.0", "version": "20.0"})
+        json!({"label": "Summer '14", "url": "/services/data/v31.0", "version": "31.0"})
     );
+    for old in ["v30.0", "v20.0", "v7.0"] {
+        let resp = sim
+            .http
+            .get(format!("{}/services/data/{old}/", sim.login()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::GONE, "{old}");
+        assert_eq!(
+            resp.json::<Value>().await.unwrap()[0]["errorCode"],
+            "NOT_FOUND"
+        );
+    }
     assert_eq!(list.last().unwrap()["label"], "Summer '26");
     assert_eq!(list.last().unwrap()["version"], "67.0");
 }
@@ -71,6 +85,12 @@ async fn sforce_limit_info_counts_every_api_call() {
         .await
         .unwrap();
     assert_eq!(resources["query"], "/services/data/v67.0/query");
+    // The identity URL names the caller, as the token response's `id` does.
+    let id = resources["identity"].as_str().unwrap();
+    assert!(
+        id.starts_with(&format!("{}/id/00D", sim.login())) && id.contains("/005"),
+        "{id}"
+    );
     let resp = sim.get(&token, "/services/data/v99.0/limits").await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert_eq!(
@@ -115,9 +135,10 @@ async fn api_access_errors() {
     let token = sim.access_token().await;
     let resp = sim.get(&token, &format!("{V4}/employees")).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    // REST answers a user without API Enabled with the org-level pair (docs/simulator.md).
     assert_eq!(
         resp.json::<Value>().await.unwrap(),
-        json!([{"message": "API is disabled for this User", "errorCode": "API_CURRENTLY_DISABLED"}])
+        json!([{"message": "The REST API is not enabled for this Organization.", "errorCode": "API_DISABLED_FOR_ORG"}])
     );
 
     let sim = start("api-limit-exhausted").await;
@@ -169,11 +190,9 @@ async fn api_access_errors() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("One of the following scopes is required")
+    assert_eq!(
+        resp.json::<Value>().await.unwrap(),
+        json!([{"message": "This session is not valid for use with the REST API", "errorCode": "INVALID_SESSION_ID"}])
     );
 }
 

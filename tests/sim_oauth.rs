@@ -161,11 +161,14 @@ async fn authorize_errors_match_salesforce() {
         .authorize(&[("redirect_uri", "http://localhost:1717/OauthRedirect/")])
         .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    // A scope the app lacks.
-    let q = sim
-        .authorize_redirect(&[("scope", "api chatter_api")])
-        .await;
-    assert_eq!(q["error"], "invalid_scope");
+    // A scope the app lacks: Salesforce's own error page, never the callback.
+    let resp = sim.authorize(&[("scope", "api chatter_api")]).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(resp.headers().get("location").is_none());
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "error=invalid_scope&error_description=the%20requested%20scope%20is%20not%20allowed"
+    );
     // No login_hint: a login page a person can use.
     let resp = sim.authorize(&[("login_hint", "")]).await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -479,9 +482,9 @@ async fn no_refresh_scope_means_no_refresh_token() {
     assert!(login.get("refresh_token").is_none());
     assert!(!login["scope"].as_str().unwrap().contains("refresh_token"));
     // Asking for it is refused as a scope the app does not have.
-    let q = sim
-        .authorize_redirect(&[("scope", "api refresh_token")])
-        .await;
+    let resp = sim.authorize(&[("scope", "api refresh_token")]).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let q = query_of(&resp.text().await.unwrap());
     assert_eq!(q["error"], "invalid_scope");
     assert_eq!(q["error_description"], "the requested scope is not allowed");
 }
@@ -918,9 +921,14 @@ async fn revoke_expiry_introspection_identity() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    // Form-encoded, not JSON.
     assert_eq!(
-        pair(&resp.json::<Value>().await.unwrap()).0,
-        "invalid_token"
+        resp.headers()["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "error=invalid_token&error_description=invalid+token"
     );
 
     // Access tokens revoked by GET ?token= too, and they expire after the session timeout.
@@ -946,4 +954,94 @@ async fn revoke_expiry_introspection_identity() {
         sim.get(&a3, "/services/data/v67.0/limits").await.status(),
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn jwt_exp_as_a_numeric_string_is_accepted() {
+    // simple-salesforce sends `"exp": "1767225600"` (a string).
+    let sim = start("healthy").await;
+    // The user approves the app once (a web login); JWT then works for them.
+    sim.web_login().await;
+    let user = sim.username().to_string();
+    let exp = (now_secs() + 180).to_string();
+    let (status, body, _) = sim
+        .token(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            (
+                "assertion",
+                &jwt(
+                    json!({"iss": sim.client_id(), "sub": user, "aud": "https://login.salesforce.com", "exp": exp}),
+                    DEMO_KEY,
+                ),
+            ),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["access_token"].is_string());
+    // Not a number at all: the expiry is unknown, so the assertion is expired.
+    let (status, body, _) = sim
+        .token(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            (
+                "assertion",
+                &jwt(
+                    json!({"iss": sim.client_id(), "sub": user, "aud": "https://login.salesforce.com", "exp": "soon"}),
+                    DEMO_KEY,
+                ),
+            ),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(pair(&body), ("invalid_grant", "expired authorization code"));
+}
+
+#[tokio::test]
+async fn openid_scope_gives_an_id_token_the_jwks_verifies() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let sim = start("healthy").await;
+    let login = sim.web_login().await;
+    let id_token = login["id_token"].as_str().expect("id_token with openid");
+    let access = login["access_token"].as_str().unwrap();
+    let parts: Vec<&str> = id_token.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(claims["aud"], sim.client_id());
+    assert_eq!(claims["iss"], sim.login());
+    assert_eq!(claims["sub"], login["id"]);
+    assert_eq!(claims["at_hash"], crypto::at_hash(access));
+    let jwks: Value = sim
+        .http
+        .get(format!("{}/id/keys", sim.login()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .expect("the kid is published");
+    assert_eq!(key["kty"], "RSA");
+    let n = URL_SAFE_NO_PAD.decode(key["n"].as_str().unwrap()).unwrap();
+    let e = URL_SAFE_NO_PAD.decode(key["e"].as_str().unwrap()).unwrap();
+    let public = aws_lc_rs::signature::RsaPublicKeyComponents { n: &n, e: &e };
+    let sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+    public
+        .verify(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            format!("{}.{}", parts[0], parts[1]).as_bytes(),
+            &sig,
+        )
+        .expect("the id_token verifies with /id/keys");
+    // Without openid: no id_token.
+    let mut sc = Scenario::default();
+    sc.app.scopes.retain(|s| s != "openid");
+    let sim = start_with(sc).await;
+    assert!(sim.web_login().await.get("id_token").is_none());
 }

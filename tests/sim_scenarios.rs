@@ -127,7 +127,7 @@ async fn observe(sim: &Sim) -> Seen {
 
 #[tokio::test]
 async fn every_shipped_scenario_loads_and_is_documented() {
-    assert_eq!(SHIPPED.len(), 21);
+    assert_eq!(SHIPPED.len(), 27);
     for (name, _) in SHIPPED {
         let sc = Scenario::load(name).unwrap();
         assert_eq!(sc.name, *name);
@@ -193,6 +193,20 @@ async fn each_scenario_reproduces_its_pitfall() {
             "slow-org" => s.employees == 200,
             "flaky-org" => s.exchange == "ok",
             "proxy-html" => s.exchange == "ok" && s.employees == 200,
+            "eca-healthy" | "eca-refresh-rotation" => {
+                s.authorize == "ok" && s.exchange == "ok" && s.refresh == "ok" && s.employees == 200
+            }
+            "eca-not-preauthorized" => {
+                s.exchange == "invalid_app_access: user is not admin approved to access this app"
+            }
+            "eca-pkce-required" => {
+                s.authorize == "invalid_request: missing required code challenge"
+            }
+            "eca-secret-required-for-refresh" => s.exchange == "ok",
+            "eca-client-credentials-disabled" => {
+                s.client_credentials == "unsupported_grant_type: grant type not supported"
+                    && s.exchange == "ok"
+            }
             other => panic!("no expectation for {other}"),
         };
         if !ok {
@@ -268,7 +282,8 @@ async fn the_sim_binary_prints_its_json_line_serves_and_stops_on_sigterm() {
         .json()
         .await
         .unwrap();
-    assert!(versions.as_array().unwrap().len() > 40);
+    // v31.0 (the oldest not retired) to v67.0.
+    assert_eq!(versions.as_array().unwrap().len(), 37);
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -284,7 +299,7 @@ async fn the_sim_binary_prints_its_json_line_serves_and_stops_on_sigterm() {
         .output()
         .unwrap();
     let text = String::from_utf8(list.stdout).unwrap();
-    assert_eq!(text.lines().count(), 21);
+    assert_eq!(text.lines().count(), 27);
     assert!(
         text.lines()
             .any(|l| l.starts_with("pkce-required ") && l.contains("PKCE"))

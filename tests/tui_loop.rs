@@ -10,6 +10,9 @@ use sagediag::tui::app::App;
 use sagediag::tui::{Ctx, run_loop};
 use tokio::sync::{mpsc, watch};
 
+#[path = "../src/demo_org.rs"]
+mod demo_org;
+
 struct Driver {
     keys: mpsc::UnboundedSender<std::io::Result<TermEvent>>,
     frames: watch::Receiver<String>,
@@ -24,7 +27,7 @@ impl Driver {
     async fn start_with(scenario: &str, setup: impl FnOnce(&mut App)) -> Driver {
         let mut app = App::new();
         app.color = false;
-        let mut ctx = Ctx::new();
+        let mut ctx = Ctx::with_demo(Box::new(demo_org::SimDemo::default()));
         ctx.start_demo(&mut app, scenario).await.unwrap();
         setup(&mut app);
         let (ftx, frames) = watch::channel(String::new());
@@ -191,7 +194,10 @@ async fn request_console_sends_with_the_session_token() {
         "{screen}"
     );
     d.key(KeyCode::Esc);
-    type_line(&d, "SELECT Username FROM User");
+    type_line(
+        &d,
+        "SELECT Username FROM User WHERE Username LIKE 'integration%'",
+    );
     let screen = d.expect("\"totalSize\": 1").await;
     assert!(screen.contains("integration@acme-hr.example"), "{screen}");
     d.key(KeyCode::Esc);
@@ -216,7 +222,7 @@ async fn one_probe_re_runs_and_replaces_its_row_and_finding() {
     assert!(screen.contains("5 of 7 pass"), "{screen}");
     // Its finding was replaced, not added again (2 missing sets + the sync-key warning).
     d.key(KeyCode::Char('5'));
-    d.expect("5 Findings (3)").await;
+    d.expect("FAIL · 2 errors · 1 warning").await;
     d.key(KeyCode::Char('4'));
     d.key(KeyCode::Up);
     d.key(KeyCode::Up);
@@ -265,16 +271,16 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
     fresh.apply_profile(&p);
     assert_eq!(fresh.form.env, sagediag::tui::app::EnvChoice::Sandbox);
     assert_eq!(
-        sagediag::tui::app::first_line(&fresh.form.client_id),
+        sagediag::tui::form::first_line(&fresh.form.client_id),
         "3MVG9abc"
     );
     assert_eq!(
-        sagediag::tui::app::first_line(&fresh.form.client_secret),
+        sagediag::tui::form::first_line(&fresh.form.client_secret),
         "",
         "secrets are never restored"
     );
     assert_eq!(
-        sagediag::tui::app::first_line(&fresh.form.credential),
+        sagediag::tui::form::first_line(&fresh.form.credential),
         "/keys/server.key",
         "the JWT key's path (not the key) is"
     );
@@ -418,4 +424,43 @@ async fn jwt_flow_from_the_form_with_a_private_key_file() {
     assert!(!screen.contains("BEGIN PRIVATE KEY"), "{screen}");
     d.expect("Done: PASS").await;
     d.quit().await;
+}
+
+/// Each demo scenario presets what reproduces it: no PKCE for pkce-required, the password
+/// flow (with the user's password) for username-password-disabled, client credentials on the
+/// My Domain host for client-credentials-no-run-as-user; a run shows the scenario's code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_scenarios_preset_the_form_that_reproduces_them() {
+    use sagediag::engine::Flow;
+    use sagediag::sim::Scenario;
+    let p = |name: &str| demo_org::preset(&Scenario::load(name).unwrap(), "pw", "http://md");
+    assert!(!p("pkce-required").pkce);
+    assert_eq!(p("username-password-disabled").flow, Flow::Password);
+    assert_eq!(
+        p("username-password-disabled").credential.as_deref(),
+        Some("pw")
+    );
+    let cc = p("client-credentials-no-run-as-user");
+    assert_eq!(
+        (cc.flow, cc.host.as_deref()),
+        (Flow::ClientCredentials, Some("http://md"))
+    );
+    assert_eq!(p("healthy"), sagediag::tui::DemoPreset::default());
+    for (scenario, code) in [
+        ("pkce-required", "PKCE_REQUIRED"),
+        (
+            "client-credentials-no-run-as-user",
+            "CLIENT_CREDENTIALS_NO_RUN_AS_USER",
+        ),
+    ] {
+        let mut d = Driver::start(scenario).await;
+        d.expect("Demo org").await;
+        d.key(KeyCode::Char('r'));
+        let screen = d.expect(code).await;
+        assert!(
+            screen.contains("FAIL ✗ Login") && screen.contains("Demo scenario"),
+            "{screen}"
+        );
+        d.quit().await;
+    }
 }

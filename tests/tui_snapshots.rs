@@ -6,8 +6,15 @@ use ratatui::backend::TestBackend;
 use sagediag::engine::findings::Finding;
 use sagediag::engine::http::Exchange;
 use sagediag::engine::{ENDPOINTS, EndpointResult, Event, SAGE_BASE, Status, StepId};
-use sagediag::tui::app::{App, Inspector, Overlay, Screen, first_line};
+use sagediag::tui::app::{App, Mode, Screen};
+use sagediag::tui::form::first_line;
+use sagediag::tui::inspector::Inspector;
+use sagediag::tui::overlay::{Overlay, ValueView};
 use sagediag::tui::ui;
+
+fn press(app: &mut App, k: crossterm::event::KeyEvent) -> Vec<sagediag::tui::msg::Effect> {
+    app.update(sagediag::tui::msg::Msg::Key(k))
+}
 
 fn demo_app() -> App {
     let mut app = App::new();
@@ -94,14 +101,14 @@ fn finished(missing: &[&str]) -> App {
             }),
             latency_ms: 20 + i as u64,
             records: (!miss && def.method == "GET").then_some(200),
-            finding: miss.then_some("PERMISSION_SET_MISSING"),
+            finding: miss.then_some(sagediag::engine::Code::PERMISSION_SET_MISSING),
             assigned: Some(!miss),
             request_id: Some(12 + i as u64),
         };
         app.on_engine(Event::Endpoint(e));
         if miss {
             app.on_engine(Event::Finding(
-                Finding::new("PERMISSION_SET_MISSING", format!("HTTP 403 MISSING_API_PERMISSION: The user does not have the {} permission set", def.permission_set), vec![12 + i as u64])
+                Finding::new(sagediag::engine::Code::PERMISSION_SET_MISSING, format!("HTTP 403 MISSING_API_PERMISSION: The user does not have the {} permission set", def.permission_set), vec![12 + i as u64])
                     .titled(format!("Permission set not assigned: {}", def.permission_set)),
             ));
         }
@@ -137,6 +144,7 @@ fn finished(missing: &[&str]) -> App {
         scopes: Some("api refresh_token".into()),
         refresh_token_issued: Some(true),
         refresh_rotated: Some(false),
+        app: Default::default(),
         coverage: Some(coverage()),
     };
     app.on_report(report);
@@ -254,7 +262,7 @@ fn request_log_and_inspector() {
         "{}",
         ins.curl
     );
-    app.overlay = Overlay::Inspector(ins);
+    app.overlay = Overlay::Inspector(Box::new(ins));
     snap("inspector", &app);
 }
 
@@ -277,25 +285,38 @@ fn coverage_overlay() {
 #[test]
 fn help_and_quit_overlays() {
     let mut app = demo_app();
-    app.overlay = Overlay::Help;
+    app.overlay = Overlay::Help { scroll: 0 };
     let text = render(&app, 80, 24);
     assert!(text.contains("sagediag.log"), "the help shows the log file");
     snap("help", &app);
     app.overlay = Overlay::ConfirmQuit;
     snap("confirm_quit", &app);
-    app.overlay = Overlay::Copied("http://localhost:1717/OauthRedirect".into());
+    app.overlay = Overlay::Value(ValueView::new(
+        "callback URL",
+        "http://localhost:1717/OauthRedirect".into(),
+        false,
+    ));
     snap("copied", &app);
 }
 
 #[test]
 fn too_small_terminal_shows_a_notice() {
     let app = finished(&[]);
-    for (w, h) in [(79, 24), (80, 23), (40, 10), (1, 1)] {
+    for (w, h) in [(79, 24), (80, 22), (40, 10), (1, 1)] {
         let text = render(&app, w, h);
         if w >= 20 && h >= 3 {
-            assert!(text.contains("Terminal too small"), "{w}x{h}: {text}");
+            assert!(
+                text.contains("Terminal too small") && text.contains("80×23"),
+                "{w}x{h}: {text}"
+            );
         }
     }
+    // 80×23 (80×24 under a tmux status line) is enough: the whole frame, the table included.
+    let text = render(&app, 80, 23);
+    assert!(
+        !text.contains("Terminal too small") && text.contains("Sage People Timesheets API"),
+        "{text}"
+    );
     insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20));
 }
 
@@ -337,7 +358,7 @@ fn insecure_host_banner_on_every_screen() {
             "80x24 still fits: {text}"
         );
     }
-    app.overlay = Overlay::Help;
+    app.overlay = Overlay::Help { scroll: 0 };
     assert!(
         render(&app, 80, 24)
             .lines()
@@ -418,34 +439,34 @@ fn key_styles() {
     let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
     let mut app = demo_app();
     app.screen = Screen::ConnectedApp;
-    app.on_key(key(KeyCode::Char('j')));
+    press(&mut app, key(KeyCode::Char('j')));
     assert_eq!(app.form.field, 0, "default style: j does not move");
-    app.on_key(key(KeyCode::Down));
+    press(&mut app, key(KeyCode::Down));
     assert_eq!(app.form.field, 1);
     app.vim = true;
-    app.on_key(key(KeyCode::Char('j')));
-    app.on_key(key(KeyCode::Char('j')));
+    press(&mut app, key(KeyCode::Char('j')));
+    press(&mut app, key(KeyCode::Char('j')));
     assert_eq!(app.form.field, 3, "vim style: j moves down");
-    app.on_key(key(KeyCode::Char('k')));
+    press(&mut app, key(KeyCode::Char('k')));
     assert_eq!(app.form.field, 2);
-    app.on_key(key(KeyCode::Char('l')));
+    press(&mut app, key(KeyCode::Char('l')));
     assert_eq!(app.screen, Screen::Login, "l goes to the next step");
-    app.on_key(key(KeyCode::Char('h')));
+    press(&mut app, key(KeyCode::Char('h')));
     assert_eq!(app.screen, Screen::ConnectedApp);
     // Username (field 2): Enter edits; j and k are typed, not moves.
-    app.on_key(key(KeyCode::Enter));
-    assert!(app.form.editing);
-    app.on_key(key(KeyCode::Char('j')));
-    app.on_key(key(KeyCode::Char('k')));
-    app.on_key(key(KeyCode::Enter));
+    press(&mut app, key(KeyCode::Enter));
+    assert!(matches!(app.mode, Mode::Edit(_)));
+    press(&mut app, key(KeyCode::Char('j')));
+    press(&mut app, key(KeyCode::Char('k')));
+    press(&mut app, key(KeyCode::Enter));
     assert!(
         first_line(&app.form.username).ends_with("jk"),
         "{}",
         first_line(&app.form.username)
     );
     assert_eq!(app.form.field, 2);
-    app.overlay = Overlay::Help;
-    assert!(render(&app, 80, 24).contains("vim keys"));
+    app.overlay = Overlay::Help { scroll: 0 };
+    assert!(render(&app, 80, 24).contains("down (vim)"));
 }
 
 /// A slow or dead network: the top line says which request the run is waiting on, from 3 s on.
@@ -486,15 +507,15 @@ fn a_slow_request_is_named_on_the_top_line() {
 fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use sagediag::engine::vault::Keep;
-    use sagediag::tui::app::{Effect, VaultMsg};
+    use sagediag::tui::msg::{Effect, VaultMsg};
     let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
     let mut app = demo_app();
     app.screen = Screen::ConnectedApp;
     app.form.field = 6;
     // Unknown: Enter asks for a probe that may choose the keyring.
     assert!(matches!(
-        app.on_key(enter),
-        Some(Effect::ProbeKeyring { select: true })
+        press(&mut app, enter).as_slice(),
+        [Effect::ProbeKeyring { select: true }]
     ));
     app.on_vault(VaultMsg::Keyring {
         result: Err("no Secret Service".into()),
@@ -506,23 +527,23 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
         status.contains("No OS keyring here: no Secret Service"),
         "{status}"
     );
-    assert!(app.on_key(enter).is_none());
+    assert!(press(&mut app, enter).is_empty());
     assert_eq!(app.form.keep, Keep::File, "the next Enter offers the file");
     assert!(app.status.clone().unwrap().contains("readable by you only"));
-    app.on_key(enter);
+    press(&mut app, enter);
     assert_eq!(app.form.keep, Keep::Memory);
 
     // Where a keyring answers, Enter chooses it, then the file, then memory.
     let mut app = demo_app();
     app.screen = Screen::ConnectedApp;
     app.form.field = 6;
-    app.on_key(enter);
+    press(&mut app, enter);
     app.on_vault(VaultMsg::Keyring {
         result: Ok(()),
         select: true,
     });
     assert_eq!(app.form.keep, Keep::Keyring);
-    app.on_key(enter);
+    press(&mut app, enter);
     assert_eq!(app.form.keep, Keep::File);
 
     // The config's keep_secrets = "keyring" where there is none: memory, and said.
@@ -543,7 +564,7 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
 fn the_flows_own_credential_field() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use sagediag::engine::Flow;
-    use sagediag::tui::app::Field;
+    use sagediag::tui::form::Field;
     let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
     let mut app = demo_app();
     app.screen = Screen::ConnectedApp;
@@ -551,16 +572,16 @@ fn the_flows_own_credential_field() {
     app.form.flow = Flow::Password;
     assert_eq!(app.form.fields()[4], Field::Credential);
     app.form.field = 4;
-    app.on_key(key(KeyCode::Enter));
+    press(&mut app, key(KeyCode::Enter));
     for c in "Hunter2-secret".chars() {
-        app.on_key(key(KeyCode::Char(c)));
+        press(&mut app, key(KeyCode::Char(c)));
     }
     let editing = render(&app, 120, 40);
     assert!(
         !editing.contains("Hunter2"),
         "masked while typed:\n{editing}"
     );
-    app.on_key(key(KeyCode::Enter));
+    press(&mut app, key(KeyCode::Enter));
     let text = render(&app, 120, 40);
     assert!(text.contains("Password"), "{text}");
     assert!(!text.contains("Hunter2"), "{text}");
@@ -568,7 +589,7 @@ fn the_flows_own_credential_field() {
         app.form.config().ok().unwrap().password.as_deref(),
         Some("Hunter2-secret")
     );
-    app.on_key(key(KeyCode::Char('v')));
+    press(&mut app, key(KeyCode::Char('v')));
     assert!(
         render(&app, 120, 40).contains("Hunter2-secret"),
         "v reveals"

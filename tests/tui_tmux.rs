@@ -91,3 +91,259 @@ fn demo_in_tmux_shows_the_permissions_and_restores_the_terminal() {
     );
     t(&["kill-server"]);
 }
+
+#[test]
+fn a_signal_from_outside_restores_the_terminal_and_mouse_reporting() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_sagediag");
+    for sig in ["INT", "HUP", "QUIT", "TERM"] {
+        let session = format!("sagediag-sig-{}-{sig}", std::process::id());
+        let socket = session.clone();
+        let t = |args: &[&str]| {
+            let mut all = vec!["-L", socket.as_str()];
+            all.extend_from_slice(args);
+            tmux(&all)
+        };
+        let pidfile = std::env::temp_dir().join(format!("{session}.pid"));
+        let cmd = format!(
+            "env TERM=xterm-256color sh -c 'echo $$ > {}; exec {bin} --mouse demo --manual'; echo SAGEDIAG-EXITED; sleep 60",
+            pidfile.display()
+        );
+        t(&[
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &cmd,
+        ]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = t(&["capture-pane", "-p", "-t", &session]);
+            if screen.contains("sagediag") && screen.contains("demo org") {
+                break;
+            }
+            if Instant::now() > deadline {
+                t(&["kill-server"]);
+                panic!("the console never drew:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let pid = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .to_string();
+        let _ = Command::new("kill")
+            .args([&format!("-{sig}"), &pid])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let screen = loop {
+            let screen = t(&["capture-pane", "-p", "-t", &session]);
+            if screen.contains("SAGEDIAG-EXITED") {
+                break screen;
+            }
+            if Instant::now() > deadline {
+                t(&["kill-server"]);
+                panic!("SIG{sig} did not end the console:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let flags = t(&[
+            "display-message",
+            "-p",
+            "-t",
+            &session,
+            "#{alternate_on} #{mouse_any_flag}",
+        ]);
+        t(&["kill-server"]);
+        let _ = std::fs::remove_file(&pidfile);
+        assert_eq!(
+            flags.trim(),
+            "0 0",
+            "SIG{sig}: alternate screen and mouse reporting must be off:\n{screen}"
+        );
+        assert!(!screen.contains("Permission set"), "SIG{sig}: {screen}");
+    }
+}
+
+/// The journey of issue #12 on the real binary, at 80×24 with `--mouse`: a click on a tab; a
+/// bracketed paste with a newline into the secret (typed as text, masked, Esc puts it back);
+/// the callback port busy, so the paste field opens and a pasted redirect URL logs in; 80×23
+/// still fits; `S` picks `pkce-required`, whose run lands on the failing login step with
+/// PKCE_REQUIRED.
+#[test]
+fn busy_port_paste_login_mouse_and_scenario_picker_in_tmux() {
+    use std::io::{Read, Write};
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
+        return;
+    }
+    // Hold the callback port (if another process holds it, it is just as busy).
+    let _busy = std::net::TcpListener::bind("127.0.0.1:1717");
+    let bin = env!("CARGO_BIN_EXE_sagediag");
+    let session = format!("sagediag-paste-{}", std::process::id());
+    let socket = session.clone();
+    let t = |args: &[&str]| {
+        let mut all = vec!["-L", socket.as_str()];
+        all.extend_from_slice(args);
+        tmux(&all)
+    };
+    let cmd = format!(
+        "env -u NO_COLOR TERM=xterm-256color {bin} --mouse demo --manual --scenario healthy; echo SAGEDIAG-EXITED:$?; sleep 60"
+    );
+    t(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    let capture = |text: &str, secs| {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let screen = t(&["capture-pane", "-p", "-t", &session]);
+            if screen.contains(text) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                t(&["kill-server"]);
+                panic!("{text:?} never appeared; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    };
+    let keys = |k: &[&str]| {
+        let mut all = vec!["send-keys", "-t", session.as_str()];
+        all.extend_from_slice(k);
+        t(&all);
+        std::thread::sleep(Duration::from_millis(150));
+    };
+    let paste = |text: &str| {
+        t(&["set-buffer", "-b", "sd", text]);
+        t(&["paste-buffer", "-p", "-b", "sd", "-t", &session]);
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let screen = capture("demo org", 20);
+    // A left click on the "4 Permissions" tab (SGR mouse report, 1-based).
+    let (row, col) = screen
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("4 Permissions").map(|b| (i, l[..b].chars().count())))
+        .expect("the tabs");
+    let click = |c: char| {
+        let seq = format!("\x1b[<0;{};{}{c}", col + 3, row + 1);
+        let hex: Vec<String> = seq.bytes().map(|b| format!("{b:02x}")).collect();
+        let mut all = vec!["send-keys", "-t", session.as_str(), "-H"];
+        all.extend(hex.iter().map(String::as_str));
+        t(&all);
+    };
+    click('M');
+    click('m');
+    capture("┌ 4 Permissions", 10);
+    // The secret: a paste with a newline and a `v` is text, masked; Esc puts the field back.
+    keys(&["2", "Down", "Enter", "C-u"]);
+    paste("typo\nv");
+    let screen = capture("editing", 5);
+    assert!(
+        !screen.contains("typo"),
+        "the secret was revealed:\n{screen}"
+    );
+    keys(&["Escape"]);
+    let screen = capture("Consumer secret  ••••", 5);
+    assert!(!screen.contains("(none)"), "{screen}");
+    // No login hint, so the demo org asks for a login instead of approving at once.
+    keys(&["Down", "Enter", "C-u", "Enter", "r"]);
+    let screen = capture("Paste the URL the browser landed on", 20);
+    assert!(
+        screen.contains("callback port 1717 cannot be used"),
+        "{screen}"
+    );
+    // Escape alone (followed at once by v it would read as Alt-v).
+    keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(200));
+    keys(&["v"]);
+    let raw = capture("── authorize URL", 5);
+    let url: String = raw
+        .lines()
+        .take_while(|l| !l.starts_with("── authorize URL"))
+        .map(str::trim_end)
+        .collect();
+    assert!(url.contains("/services/oauth2/authorize?"), "{url}");
+    keys(&["Escape"]);
+    // Log in as a person would, in "a browser": the login form, posted to the demo org.
+    let parsed = url::Url::parse(&url).unwrap();
+    let password = sagediag::sim::Scenario::load("healthy").unwrap().users[0]
+        .password
+        .clone();
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in parsed.query_pairs() {
+        body.append_pair(&k, &v);
+    }
+    body.append_pair("username", "integration@acme-hr.example");
+    body.append_pair("pw", &password);
+    let body = body.finish();
+    let mut conn =
+        std::net::TcpStream::connect((parsed.host_str().unwrap(), parsed.port().unwrap())).unwrap();
+    write!(
+        conn,
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        parsed.path(),
+        parsed.host_str().unwrap(),
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    let location = answer
+        .lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("location"))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("no redirect: {answer}"));
+    // First something that is not a redirect: refused, the field stays open.
+    keys(&["p"]);
+    paste("hello\n");
+    capture("Not taken", 10);
+    capture("Paste the URL the browser landed on", 5);
+    keys(&["C-u"]);
+    paste(&format!("{location}\n"));
+    let screen = capture("Done: PASS", 30);
+    assert!(screen.contains("7 of 7 pass"), "{screen}");
+    // 80×23 (80×24 under a tmux status line) fits.
+    t(&["resize-window", "-t", &session, "-x", "80", "-y", "23"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = capture("Sage People Timesheets API", 5);
+    assert!(!screen.contains("too small"), "{screen}");
+    // S: the scenario picker; pkce-required is the third. Its run lands on the failing login.
+    keys(&["S"]);
+    capture("Demo scenarios", 5);
+    keys(&["Down", "Down", "Enter"]);
+    let screen = capture("PKCE_REQUIRED", 30);
+    assert!(
+        screen.contains("┌ 3 Login") && screen.contains("FAIL ✗ Login"),
+        "{screen}"
+    );
+    keys(&["q"]);
+    let after = capture("SAGEDIAG-EXITED:0", 10);
+    let flags = t(&[
+        "display-message",
+        "-p",
+        "-t",
+        &session,
+        "#{alternate_on} #{mouse_any_flag}",
+    ]);
+    t(&["kill-server"]);
+    assert_eq!(flags.trim(), "0 0", "{after}");
+}

@@ -1,24 +1,60 @@
 //! `sagediag check`: the non-interactive front end over the engine. Progress goes to stderr,
 //! the result to stdout (human or JSON). No diagnosis logic lives here.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use crate::cli::{CheckArgs, OnOff};
+pub mod fix;
+
 use crate::engine::vault::{self, Keep, Kind, Vault};
-use crate::engine::{self, Config, Environment, Event, Flow, Report, Session, Severity, Status};
+use crate::engine::{self, Config, Environment, Event, Flow, Report, Session, Severity};
 
 /// A usage error: what to change.
 pub struct Usage(pub String);
 
-pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<Config, Usage> {
-    let env = args
+/// What `check` is asked to do, whatever parsed it (the command line, a test, another tool):
+/// the CLI's flags map onto it one to one (`cli::CheckArgs::options`).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub env: Option<String>,
+    pub flow: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub private_key: Option<std::path::PathBuf>,
+    pub refresh_token: Option<String>,
+    pub access_token: Option<String>,
+    pub instance_url: Option<String>,
+    /// Send a PKCE code challenge in the web flow.
+    pub pkce: bool,
+    pub redirect_uri: Option<String>,
+    pub callback_port: Option<u16>,
+    pub no_browser: bool,
+    pub scope: Option<String>,
+    pub timeout: Option<u64>,
+    pub connect_timeout: Option<u64>,
+    pub login_timeout: u64,
+    pub jwt_audience: Option<String>,
+    pub ca_cert: Vec<std::path::PathBuf>,
+    pub insecure_host: Vec<String>,
+    pub trust_host: Vec<String>,
+    pub max_response_mb: Option<u64>,
+    pub coverage: bool,
+    pub coverage_limit: Option<u64>,
+    /// `eca` or `connected-app` (`--app-kind`).
+    pub app_kind: Option<String>,
+}
+
+pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Config, Usage> {
+    let env = opts
         .env
         .clone()
         .or_else(|| settings.environment.clone())
         .unwrap_or_else(|| "production".into());
     let environment = Environment::parse(&env).map_err(|e| Usage(format!("--env: {e}")))?;
-    let flow_name = args
+    let flow_name = opts
         .flow
         .clone()
         .or_else(|| settings.flow.clone())
@@ -29,43 +65,51 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
             Flow::ALL.map(|f| f.name()).join(", ")
         ))
     })?;
-    let client_id = args.client_id.clone().unwrap_or_default();
+    let client_id = opts.client_id.clone().unwrap_or_default();
     if client_id.trim().is_empty() && flow != Flow::Token {
         return Err(Usage("--client-id is required (the connected app's consumer key, from Manage Consumer Details)".into()));
     }
     let mut cfg = Config::new(environment, flow, client_id);
-    cfg.client_secret = args.client_secret.clone().filter(|s| !s.is_empty());
-    cfg.username = args.username.clone();
-    cfg.password = args.password.clone();
-    cfg.refresh_token = args.refresh_token.clone();
-    cfg.access_token = args.access_token.clone();
-    cfg.instance_url = args.instance_url.clone();
-    cfg.pkce = args.pkce == OnOff::On;
-    cfg.redirect_uri = args.redirect_uri.clone();
-    cfg.callback_port = args
+    cfg.client_secret = opts.client_secret.clone().filter(|s| !s.is_empty());
+    cfg.username = opts.username.clone();
+    cfg.password = opts.password.clone();
+    cfg.refresh_token = opts.refresh_token.clone();
+    cfg.access_token = opts.access_token.clone();
+    cfg.instance_url = opts.instance_url.clone();
+    cfg.pkce = opts.pkce;
+    cfg.redirect_uri = opts.redirect_uri.clone();
+    cfg.callback_port = opts
         .callback_port
         .or(settings.callback_port)
         .unwrap_or(1717);
-    cfg.open_browser = !args.no_browser;
-    cfg.scopes = args.scope.clone();
-    cfg.timeout = Duration::from_secs(args.timeout.or(settings.timeout_secs).unwrap_or(30).max(1));
-    cfg.login_timeout = Duration::from_secs(args.login_timeout.max(1));
+    cfg.open_browser = !opts.no_browser;
+    cfg.scopes = opts.scope.clone();
+    cfg.timeout = Duration::from_secs(opts.timeout.or(settings.timeout_secs).unwrap_or(30).max(1));
+    cfg.login_timeout = Duration::from_secs(opts.login_timeout.max(1));
     cfg.connect_timeout = Duration::from_secs(
-        args.connect_timeout
+        opts.connect_timeout
             .or(settings.connect_timeout_secs)
             .unwrap_or(10)
             .max(1),
     );
-    cfg.coverage_limit = args.coverage.then(|| {
-        args.coverage_limit
+    cfg.coverage_limit = opts.coverage.then(|| {
+        opts.coverage_limit
             .or(settings.coverage_limit)
             .unwrap_or(100_000)
     });
-    cfg.jwt_audience = args.jwt_audience.clone();
+    cfg.jwt_audience = opts.jwt_audience.clone();
+    cfg.app_kind = match opts.app_kind.as_deref() {
+        None => None,
+        Some(k) => Some(engine::app::AppKind::parse(k).ok_or_else(|| {
+            Usage(format!(
+                "--app-kind `{k}` is not one of: eca, connected-app"
+            ))
+        })?),
+    };
     cfg.insecure_hosts =
-        crate::settings::host_list(args.insecure_host.iter().chain(&settings.insecure_hosts));
+        crate::settings::host_list(opts.insecure_host.iter().chain(&settings.insecure_hosts));
     cfg.trust_hosts =
-        crate::settings::host_list(args.trust_host.iter().chain(&settings.trust_hosts));
+        crate::settings::host_list(opts.trust_host.iter().chain(&settings.trust_hosts));
     for host in &cfg.trust_hosts {
         if host.contains(['/', ':', ' ']) {
             return Err(Usage(format!(
@@ -73,26 +117,26 @@ pub fn config(args: &CheckArgs, settings: &crate::settings::Settings) -> Result<
             )));
         }
     }
-    cfg.max_response_bytes = args
+    cfg.max_response_bytes = opts
         .max_response_mb
         .or(settings.max_response_mb)
         .map(|mb| (mb as usize).saturating_mul(1024 * 1024))
         .unwrap_or(engine::http::MAX_RESPONSE_BYTES);
-    for path in args.ca_cert.iter().chain(&settings.ca_certs) {
+    for path in opts.ca_cert.iter().chain(&settings.ca_certs) {
         cfg.ca_certs_pem
             .push(crate::settings::read_ca(path).map_err(|e| Usage(format!("--ca-cert {e}")))?);
     }
     match flow {
         Flow::Jwt => {
-            let path = args.private_key.as_ref().ok_or_else(|| {
+            let path = opts.private_key.as_ref().ok_or_else(|| {
                 Usage("--flow jwt needs --private-key FILE and --username".into())
             })?;
-            if args.username.is_none() {
+            if opts.username.is_none() {
                 return Err(Usage("--flow jwt needs --username".into()));
             }
             cfg.private_key_pem = Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| Usage(format!("--private-key {}: {e}", path.display())))?,
+                engine::files::read_user_file(path, engine::files::PRIVATE_KEY)
+                    .map_err(|e| Usage(format!("--private-key {e}")))?,
             );
         }
         Flow::Password if cfg.username.is_none() || cfg.password.is_none() => {
@@ -128,6 +172,8 @@ pub struct Outputs {
     /// Where to keep the consumer secret and the refresh token after a successful login.
     pub keep: Keep,
     pub vault: Vault,
+    /// `--fix-plan` / `sagediag fix`: the plan (and the fixes) after the check.
+    pub fix: Option<fix::FixOptions>,
 }
 
 /// Secrets taken from the stores for this run: where each came from.
@@ -140,15 +186,27 @@ struct Recalled {
 /// How long a secret store may take (a locked keyring may be waiting for its password).
 const STORE_WAIT: Duration = Duration::from_secs(60);
 
+/// Why a secret store did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Vault(#[from] vault::VaultError),
+    #[error("the secret store failed: {0}")]
+    Failed(String),
+    #[error(
+        "the secret store did not answer within {0} s (a locked keyring waiting for its password?)"
+    )]
+    Timeout(u64),
+}
+
 /// A secret-store call (they block) beside the runtime, bounded by [`STORE_WAIT`].
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
     match tokio::time::timeout(STORE_WAIT, tokio::task::spawn_blocking(f)).await {
         Ok(Ok(t)) => Ok(t),
-        Ok(Err(e)) => Err(format!("the secret store failed: {e}")),
-        Err(_) => Err(format!(
-            "the secret store did not answer within {} s (a locked keyring waiting for its password?)",
-            STORE_WAIT.as_secs()
-        )),
+        Ok(Err(e)) => Err(StoreError::Failed(e.to_string())),
+        Err(_) => Err(StoreError::Timeout(STORE_WAIT.as_secs())),
     }
 }
 
@@ -222,7 +280,7 @@ async fn keep_secrets(
     session: Option<&Session>,
     out: &Outputs,
     recalled: &Recalled,
-) -> Result<(), String> {
+) -> Result<(), StoreError> {
     let Some(session) = session else {
         if out.keep != Keep::Memory {
             eprintln!("Nothing kept: the login did not succeed.");
@@ -230,35 +288,17 @@ async fn keep_secrets(
         return Ok(());
     };
     let login = cfg.environment.login_url();
-    let mut writes: Vec<(Keep, Kind, String, String)> = Vec::new();
-    if let (true, Some(s)) = (out.keep != Keep::Memory, &cfg.client_secret) {
-        writes.push((
-            out.keep,
-            Kind::ClientSecret,
-            vault::account(Kind::ClientSecret, &login, &cfg.client_id, None),
-            s.clone(),
-        ));
-    }
-    let refresh_target = if out.keep != Keep::Memory {
-        Some(out.keep)
-    } else if session.refresh_token != cfg.refresh_token {
-        recalled.refresh_token
-    } else {
-        None
-    };
-    if let (Some(keep), Some(rt)) = (refresh_target, &session.refresh_token) {
-        writes.push((
-            keep,
-            Kind::RefreshToken,
-            vault::account(
-                Kind::RefreshToken,
-                &login,
-                &cfg.client_id,
-                cfg.username.as_deref(),
-            ),
-            rt.clone(),
-        ));
-    }
+    let writes = vault::plan_keep(vault::AfterLogin {
+        login_url: &login,
+        client_id: &cfg.client_id,
+        username: cfg.username.as_deref(),
+        keep: out.keep,
+        client_secret: cfg.client_secret.as_deref(),
+        secret_from: recalled.client_secret,
+        refresh_given: cfg.refresh_token.as_deref(),
+        refresh_now: session.refresh_token.as_deref(),
+        refresh_from: recalled.refresh_token,
+    });
     if writes.is_empty() {
         return Ok(());
     }
@@ -266,10 +306,11 @@ async fn keep_secrets(
     let done = blocking(move || {
         writes
             .into_iter()
-            .map(|(keep, kind, account, secret)| {
+            .map(|w| {
                 vault
-                    .store(keep, &account, &secret)
-                    .map(|()| (kind, vault.describe(keep)))
+                    .store(w.keep, &w.account, &w.secret)
+                    .map(|()| (w.kind, vault.describe(w.keep)))
+                    .map_err(StoreError::from)
             })
             .collect::<Vec<_>>()
     })
@@ -293,7 +334,9 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     if out.keep == Keep::Keyring
         && let Err(why) = {
             let v = out.vault.clone();
-            blocking(move || v.keyring_status()).await.and_then(|r| r)
+            blocking(move || v.keyring_status())
+                .await
+                .and_then(|r| r.map_err(StoreError::from))
         }
     {
         eprintln!(
@@ -383,21 +426,17 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     {
         code = code.max(1);
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
+    let now = engine::clock::now_ms();
     if let Some(path) = &out.report {
         // Scrubbed again with every secret the run learnt (belt and braces).
         let mut markdown = client.scrub(&engine::export::markdown(&report, now));
         if let Some(har) = &out.har {
-            markdown.push_str(&format!(
-                "\n_The HAR export of this run (`{}`) carries bodies as `{}` (`--har-bodies`)._\n",
-                har.display(),
-                out.har_bodies.name()
+            markdown.push_str(&engine::export::har_note(
+                &har.display().to_string(),
+                out.har_bodies,
             ));
         }
-        match std::fs::write(path, engine::sanitize::text(&markdown).as_bytes()) {
+        match engine::files::write_private(path, engine::sanitize::text(&markdown).as_bytes()) {
             Ok(()) => eprintln!("Report written to {}", path.display()),
             Err(e) => {
                 eprintln!(
@@ -416,7 +455,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             ))
             .unwrap_or_default(),
         );
-        match std::fs::write(path, engine::sanitize::json(&har).as_bytes()) {
+        match engine::files::write_private(path, engine::sanitize::json(&har).as_bytes()) {
             Ok(()) => eprintln!("HAR written to {}", path.display()),
             Err(e) => {
                 eprintln!(
@@ -427,12 +466,27 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             }
         }
     }
+    let fixed = match &out.fix {
+        Some(f) => Some(fix::after(&given, &report, session.as_ref(), &client, f).await),
+        None => None,
+    };
+    if let Some(c) = fixed.as_ref().and_then(|f| f.code) {
+        code = c;
+    }
     let mut stdout = std::io::stdout().lock();
     let text = if out.json {
-        engine::sanitize::json(&serde_json::to_string_pretty(&report).unwrap_or_default())
-            .into_owned()
+        let mut doc = serde_json::to_value(&report).unwrap_or_default();
+        if let (Some(f), Some(obj)) = (&fixed, doc.as_object_mut()) {
+            obj.extend(f.json.clone());
+        }
+        let doc = client.scrub(&serde_json::to_string_pretty(&doc).unwrap_or_default());
+        engine::sanitize::json(&doc).into_owned()
     } else {
-        engine::sanitize::text(&human(&report)).into_owned()
+        let mut text = human(&report);
+        if let Some(f) = &fixed {
+            text.push_str(&f.human);
+        }
+        engine::sanitize::text(&client.scrub(&text)).into_owned()
     };
     let _ = writeln!(stdout, "{text}");
     let _ = stdout.flush();
@@ -529,29 +583,23 @@ fn progress(e: &Event, _interactive: bool) {
     }
 }
 
-fn mark(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "PASS ✓",
-        Status::Fail => "FAIL ✗",
-        Status::Warn => "WARN !",
-        Status::Skip => "SKIP -",
-    }
-}
-
 /// The human report: permission sets, org checks, findings with fixes.
 pub fn human(r: &Report) -> String {
     let mut s = String::new();
     for host in &r.environment.insecure_hosts {
-        s.push_str(&format!(
-            "WARNING: TLS certificate verification was OFF for {host} (--insecure-host).\n"
-        ));
+        let _ = writeln!(
+            s,
+            "WARNING: TLS certificate verification was OFF for {host} (--insecure-host)."
+        );
     }
     for host in &r.environment.trust_hosts {
-        s.push_str(&format!(
-            "NOTE: the token was allowed to go to {host}, outside Salesforce's domains (--trust-host).\n"
-        ));
+        let _ = writeln!(
+            s,
+            "NOTE: the token was allowed to go to {host}, outside Salesforce's domains (--trust-host)."
+        );
     }
-    s += &format!(
+    let _ = write!(
+        s,
         "sagediag check — {} ({}), {} flow\n\nPermission sets\n",
         r.environment.kind,
         r.environment.login_url,
@@ -571,9 +619,10 @@ pub fn human(r: &Report) -> String {
             Some(false) => "not assigned",
             None => "",
         };
-        s.push_str(&format!(
-            "  {}  {:<34} {:<4} {:<28} {:>4} {:>6} ms  {:<12} {:<12} {}\n",
-            mark(e.status),
+        let _ = writeln!(
+            s,
+            "  {}  {:<34} {:<4} {:<28} {:>4} {:>6} ms  {:<12} {:<12} {}",
+            e.status.mark(),
             e.permission_set,
             e.method,
             e.path.trim_start_matches(engine::SAGE_BASE),
@@ -581,8 +630,8 @@ pub fn human(r: &Report) -> String {
             e.latency_ms,
             records,
             assigned,
-            e.finding.unwrap_or("")
-        ));
+            e.finding.map(|c| c.as_str()).unwrap_or("")
+        );
     }
     s.push_str("\nOrg\n");
     let o = &r.org;
@@ -609,28 +658,38 @@ pub fn human(r: &Report) -> String {
         o.api_usage.map(|(u, m)| format!("{u} of {m} today")),
     ));
     for sk in &o.skipped {
-        s.push_str(&format!("  skipped: {sk}\n"));
+        let _ = writeln!(s, "  skipped: {sk}");
+    }
+    s.push_str("\nApp\n");
+    for (k, v) in r.app.lines() {
+        let _ = writeln!(s, "  {k:<24} {v}");
+    }
+    for u in &r.app.unknown {
+        let _ = writeln!(s, "  unknown: {u}");
     }
     if let Some(c) = &r.coverage {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "\nField coverage ({} employees, {} pages{})\n",
             c.employees,
             c.pages,
             if c.limited { ", limit reached" } else { "" }
-        ));
+        );
         for f in &c.fields {
             let pct = c.percent(f.populated);
-            s.push_str(&format!(
-                "  {:<20} {:>8} {:>6.1}%\n",
-                f.label, f.populated, pct
-            ));
+            let _ = writeln!(s, "  {:<20} {:>8} {:>6.1}%", f.label, f.populated, pct);
         }
-        s.push_str(&format!(
-            "  without email: {} · duplicate emails: {} ({} records) · leavers with email: {} of {}\n",
-            c.missing_email, c.duplicate_emails, c.records_with_duplicate_email, c.leavers_with_email, c.leavers
-        ));
+        let _ = writeln!(
+            s,
+            "  without email: {} · duplicate emails: {} ({} records) · leavers with email: {} of {}",
+            c.missing_email,
+            c.duplicate_emails,
+            c.records_with_duplicate_email,
+            c.leavers_with_email,
+            c.leavers
+        );
         if let Some(why) = &c.stopped {
-            s.push_str(&format!("  stopped early: {why}\n"));
+            let _ = writeln!(s, "  stopped early: {why}");
         }
     }
     let errors = r
@@ -643,32 +702,32 @@ pub fn human(r: &Report) -> String {
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
-    s.push_str(&format!(
-        "\nFindings ({errors} errors, {warnings} warnings)\n"
-    ));
+    let _ = write!(s, "\nFindings ({errors} errors, {warnings} warnings)\n");
     for f in &r.findings {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "\n  {:<7} {}  {}\n",
             format!("{:?}", f.severity).to_uppercase(),
             f.code,
             f.title
-        ));
-        s.push_str(&format!("          {}\n", f.detail));
+        );
+        let _ = writeln!(s, "          {}", f.detail);
         if !f.request_ids.is_empty() {
-            s.push_str(&format!(
-                "          evidence: request {}\n",
+            let _ = writeln!(
+                s,
+                "          evidence: request {}",
                 f.request_ids
                     .iter()
                     .map(|i| format!("#{i}"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
+            );
         }
         for (i, step) in f.fix.iter().enumerate() {
-            s.push_str(&format!("          {}. {step}\n", i + 1));
+            let _ = writeln!(s, "          {}. {step}", i + 1);
         }
     }
-    s.push_str(&format!("\nOutcome: {}\n", r.outcome.to_uppercase()));
+    let _ = write!(s, "\nOutcome: {}\n", r.outcome.to_uppercase());
     s
 }
 

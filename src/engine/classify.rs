@@ -3,6 +3,7 @@
 //! finding. Wording variants (old and new, key order, pretty-printing, case) land on the same
 //! code; anything unrecognised is kept, raw, as `UNEXPECTED_RESPONSE`.
 
+use super::findings::Code;
 use serde_json::Value;
 
 use super::Flow;
@@ -95,7 +96,7 @@ pub fn oauth_pair(resp: &Response) -> Option<(String, String)> {
 /// The error pair in a query string or form-encoded text (a redirect, or Salesforce's 400 page).
 pub fn pair_from_query(text: &str) -> Option<(String, String)> {
     let start = text.find("error=")?;
-    let tail = &text[start..];
+    let tail = text.get(start..)?;
     let end = tail
         .find(|c: char| c.is_whitespace() || c == '<' || c == '"')
         .unwrap_or(tail.len());
@@ -111,43 +112,43 @@ pub fn pair_from_query(text: &str) -> Option<(String, String)> {
 
 /// The finding code for a description that names its cause, whatever the `error` value
 /// (Salesforce pairs the same words with `invalid_grant` or `invalid_request` over time).
-fn by_description(d: &str) -> Option<&'static str> {
+fn by_description(d: &str) -> Option<Code> {
     Some(if has(d, "code challenge") {
-        "PKCE_REQUIRED"
+        Code::PKCE_REQUIRED
     } else if has(d, "code verifier") {
-        "PKCE_VERIFIER_REJECTED"
+        Code::PKCE_VERIFIER_REJECTED
     } else if has(d, "authentication failure") || has(d, "invalid user credentials") {
-        "AUTHENTICATION_FAILURE"
+        Code::AUTHENTICATION_FAILURE
     } else if has(d, "inactive user") || has(d, "user is inactive") {
-        "USER_INACTIVE"
+        Code::USER_INACTIVE
     } else if has(d, "approved this consumer")
         || has(d, "preauthorized")
         || has(d, "pre authorized")
     {
         // Also "refresh_token scope is required and the connected app should be installed and
         // preauthorized" (JWT): checked before the refresh-token words below.
-        "USER_NOT_PREAUTHORIZED"
+        Code::USER_NOT_PREAUTHORIZED
     } else if has(d, "admin approved") {
-        "USER_NOT_ADMIN_APPROVED"
+        Code::USER_NOT_ADMIN_APPROVED
     } else if has(d, "expired access refresh token") || has(d, "refresh token") {
-        "REFRESH_TOKEN_EXPIRED"
+        Code::REFRESH_TOKEN_EXPIRED
     } else if has(d, "authorization code") {
-        "AUTH_CODE_INVALID"
+        Code::AUTH_CODE_INVALID
     } else if has(d, "audience") {
-        "JWT_AUDIENCE_INVALID"
+        Code::JWT_AUDIENCE_INVALID
     } else if has(d, "assertion") {
-        "JWT_ASSERTION_INVALID"
+        Code::JWT_ASSERTION_INVALID
     } else if has(d, "ip restricted") || has(d, "login hours") {
-        "IP_RESTRICTED"
+        Code::IP_RESTRICTED
     } else if has(d, "not supported on this domain") {
-        "CLIENT_CREDENTIALS_WRONG_HOST"
+        Code::CLIENT_CREDENTIALS_WRONG_HOST
     } else if has(d, "client credentials user") {
-        "CLIENT_CREDENTIALS_NO_RUN_AS_USER"
+        Code::CLIENT_CREDENTIALS_NO_RUN_AS_USER
     } else if has(d, "login rate") || has(d, "rate exceeded") || has(d, "logins exceeded") {
-        "LOGIN_RATE_EXCEEDED"
+        Code::LOGIN_RATE_EXCEEDED
     } else if has(d, "installed") {
         // "app must be installed into org", "External client app is not installed in this org".
-        "APP_NOT_INSTALLED"
+        Code::APP_NOT_INSTALLED
     } else {
         return None;
     })
@@ -171,56 +172,56 @@ pub fn oauth_error(error: &str, description: &str, flow: Flow, ids: Vec<u64>) ->
             format!(" / {shown}")
         }
     );
-    let one = |code: &'static str| vec![Finding::new(code, said.clone(), ids.clone())];
-    let titled = |code: &'static str, title: String| {
+    let one = |code: Code| vec![Finding::new(code, said.clone(), ids.clone())];
+    let titled = |code: Code, title: String| {
         vec![Finding::new(code, said.clone(), ids.clone()).titled(title)]
     };
     let code = match e.as_str() {
         "" => return vec![unrecognised(&said, ids)],
-        "invalid_client_id" | "app_not_found" => "CLIENT_ID_INVALID",
+        "invalid_client_id" | "app_not_found" => Code::CLIENT_ID_INVALID,
         "invalid_client" | "invalid_client_credentials" | "invalid_basic_auth_header" => {
             if has(&d, "installed") {
-                "APP_NOT_INSTALLED"
+                Code::APP_NOT_INSTALLED
             } else if has(&d, "blocked") {
-                "APP_BLOCKED"
+                Code::APP_BLOCKED
             } else {
-                "CLIENT_SECRET_INVALID"
+                Code::CLIENT_SECRET_INVALID
             }
         }
-        "redirect_uri_mismatch" => "REDIRECT_URI_MISMATCH",
+        "redirect_uri_mismatch" => Code::REDIRECT_URI_MISMATCH,
         "redirect_uri_missing" => {
             return titled(
-                "OAUTH_INVALID_REQUEST",
+                Code::OAUTH_INVALID_REQUEST,
                 "The authorization request has no redirect_uri".into(),
             );
         }
-        "invalid_app_access" => "USER_NOT_ADMIN_APPROVED",
-        "unsupported_grant_type" | "oauth_flow_disabled" => "GRANT_TYPE_NOT_ENABLED",
-        "access_denied" => "CONSENT_DENIED",
-        "immediate_unsuccessful" => "IMMEDIATE_UNSUCCESSFUL",
-        "rate_limit_exceeded" => "LOGIN_RATE_EXCEEDED",
-        "inactive_user" => "USER_INACTIVE",
-        "inactive_org" => "ORG_INACTIVE",
-        "invalid_scope" => "SCOPE_NOT_ALLOWED",
-        "app_blocked" | "fail_close_app_blocked" => "APP_BLOCKED",
-        "ecapp_policy_not_found" | "oauth_policy_not_found" => "APP_NOT_INSTALLED",
-        "invalid_session_level" => "SESSION_LEVEL_REQUIRED",
-        "bad_jti_claim" | "invalid_assertion_type" => "JWT_ASSERTION_INVALID",
-        "authorization_pending" | "slow_down" | "expired_token" => "DEVICE_FLOW_PENDING",
-        "invalid_token" | "unsupported_token_type" => "OAUTH_TOKEN_INVALID",
+        "invalid_app_access" => Code::USER_NOT_ADMIN_APPROVED,
+        "unsupported_grant_type" | "oauth_flow_disabled" => Code::GRANT_TYPE_NOT_ENABLED,
+        "access_denied" => Code::CONSENT_DENIED,
+        "immediate_unsuccessful" => Code::IMMEDIATE_UNSUCCESSFUL,
+        "rate_limit_exceeded" => Code::LOGIN_RATE_EXCEEDED,
+        "inactive_user" => Code::USER_INACTIVE,
+        "inactive_org" => Code::ORG_INACTIVE,
+        "invalid_scope" => Code::SCOPE_NOT_ALLOWED,
+        "app_blocked" | "fail_close_app_blocked" => Code::APP_BLOCKED,
+        "ecapp_policy_not_found" | "oauth_policy_not_found" => Code::APP_NOT_INSTALLED,
+        "invalid_session_level" => Code::SESSION_LEVEL_REQUIRED,
+        "bad_jti_claim" | "invalid_assertion_type" => Code::JWT_ASSERTION_INVALID,
+        "authorization_pending" | "slow_down" | "expired_token" => Code::DEVICE_FLOW_PENDING,
+        "invalid_token" | "unsupported_token_type" => Code::OAUTH_TOKEN_INVALID,
         "server_error"
         | "temporarily_unavailable"
         | "service_unavailable"
         | "system_down"
-        | "unknown_error" => "SERVER_ERROR",
+        | "unknown_error" => Code::SERVER_ERROR,
         "unsupported_response_type" | "invalid_dpop_proof" | "use_dpop_nonce" => {
-            "OAUTH_INVALID_REQUEST"
+            Code::OAUTH_INVALID_REQUEST
         }
-        "invalid_request" => by_description(&d).unwrap_or("OAUTH_INVALID_REQUEST"),
-        "invalid_grant" => by_description(&d).unwrap_or("OAUTH_INVALID_GRANT_OTHER"),
+        "invalid_request" => by_description(&d).unwrap_or(Code::OAUTH_INVALID_REQUEST),
+        "invalid_grant" => by_description(&d).unwrap_or(Code::OAUTH_INVALID_GRANT_OTHER),
         _ => {
             return titled(
-                "OAUTH_ERROR_OTHER",
+                Code::OAUTH_ERROR_OTHER,
                 format!(
                     "Salesforce refused the {} login with {} (no specific finding)",
                     flow.name(),
@@ -230,9 +231,8 @@ pub fn oauth_error(error: &str, description: &str, flow: Flow, ids: Vec<u64>) ->
         }
     };
     let mut out = one(code);
-    if code == "AUTHENTICATION_FAILURE" && flow == Flow::Password {
-        out.push(Finding::new(
-            "USERNAME_PASSWORD_FLOW_BLOCKED",
+    if code == Code::AUTHENTICATION_FAILURE && flow == Flow::Password {
+        out.push(Finding::new(Code::USERNAME_PASSWORD_FLOW_BLOCKED,
             "The password grant failed with authentication failure. Orgs created since Summer '23 block this flow by default and Salesforce gives no other sign of it.",
             ids.clone(),
         ));
@@ -242,7 +242,7 @@ pub fn oauth_error(error: &str, description: &str, flow: Flow, ids: Vec<u64>) ->
 
 fn unrecognised(said: &str, ids: Vec<u64>) -> Finding {
     Finding::new(
-        "UNEXPECTED_RESPONSE",
+        Code::UNEXPECTED_RESPONSE,
         format!("{said} (not an error sagediag recognises)"),
         ids,
     )
@@ -253,14 +253,15 @@ fn unrecognised(said: &str, ids: Vec<u64>) -> Finding {
 pub fn failure(f: &Failure, id: u64) -> Finding {
     let detail = f.to_string();
     match f {
-        Failure::Timeout => Finding::new("TIMEOUT", detail, vec![id]),
-        Failure::Dns(_) | Failure::Connect(_) => Finding::new("HOST_UNREACHABLE", detail, vec![id]),
-        Failure::Tls(_) => Finding::new("TLS_UNTRUSTED", detail, vec![id]),
-        Failure::Body(_) => {
-            Finding::new("UNEXPECTED_RESPONSE", detail, vec![id]).titled("The response was cut off")
+        Failure::Timeout => Finding::new(Code::TIMEOUT, detail, vec![id]),
+        Failure::Dns(_) | Failure::Connect(_) => {
+            Finding::new(Code::HOST_UNREACHABLE, detail, vec![id])
         }
-        Failure::TooLarge { .. } => Finding::new("RESPONSE_TOO_LARGE", detail, vec![id]),
-        Failure::Other(_) => Finding::new("UNEXPECTED_RESPONSE", detail, vec![id]),
+        Failure::Tls(_) => Finding::new(Code::TLS_UNTRUSTED, detail, vec![id]),
+        Failure::Body(_) => Finding::new(Code::UNEXPECTED_RESPONSE, detail, vec![id])
+            .titled("The response was cut off"),
+        Failure::TooLarge { .. } => Finding::new(Code::RESPONSE_TOO_LARGE, detail, vec![id]),
+        Failure::Other(_) => Finding::new(Code::UNEXPECTED_RESPONSE, detail, vec![id]),
     }
 }
 
@@ -291,7 +292,7 @@ pub fn api_error(resp: &Response, permission_set: Option<&str>) -> Finding {
     let Some(v) = resp.json() else {
         if resp.status >= 500 {
             return Finding::new(
-                "SERVER_ERROR",
+                Code::SERVER_ERROR,
                 format!("HTTP {}: {}", resp.status, excerpt(&resp.text())),
                 ids,
             );
@@ -302,7 +303,7 @@ pub fn api_error(resp: &Response, permission_set: Option<&str>) -> Finding {
             "a body that is not JSON"
         };
         return Finding::new(
-            "UNEXPECTED_RESPONSE",
+            Code::UNEXPECTED_RESPONSE,
             format!(
                 "HTTP {} with {what}: {}",
                 resp.status,
@@ -317,23 +318,25 @@ pub fn api_error(resp: &Response, permission_set: Option<&str>) -> Finding {
     let said = format!("HTTP {} {code}: {message}", resp.status);
     match code.as_str() {
         "INVALID_SESSION_ID" if words(&message).contains("scope") => {
-            Finding::new("API_SCOPE_MISSING", said, ids)
+            Finding::new(Code::API_SCOPE_MISSING, said, ids)
         }
-        "INVALID_SESSION_ID" | "INVALID_AUTH_HEADER" => Finding::new("SESSION_INVALID", said, ids),
-        "API_DISABLED_FOR_ORG" => Finding::new("API_DISABLED_FOR_ORG", said, ids),
-        "API_CURRENTLY_DISABLED" => Finding::new("API_DISABLED_FOR_USER", said, ids),
-        "REQUEST_LIMIT_EXCEEDED" => Finding::new("API_LIMIT_EXCEEDED", said, ids),
+        "INVALID_SESSION_ID" | "INVALID_AUTH_HEADER" => {
+            Finding::new(Code::SESSION_INVALID, said, ids)
+        }
+        "API_DISABLED_FOR_ORG" => Finding::new(Code::API_DISABLED_FOR_ORG, said, ids),
+        "API_CURRENTLY_DISABLED" => Finding::new(Code::API_DISABLED_FOR_USER, said, ids),
+        "REQUEST_LIMIT_EXCEEDED" => Finding::new(Code::API_LIMIT_EXCEEDED, said, ids),
         "MISSING_API_PERMISSION" => {
             let set = permission_set.unwrap_or("the endpoint's permission set");
-            Finding::new("PERMISSION_SET_MISSING", said, ids)
+            Finding::new(Code::PERMISSION_SET_MISSING, said, ids)
                 .titled(format!("Permission set not assigned: {set}"))
         }
         "NOT_FOUND" if has(&words(&message), "could not find a match for url") => {
-            Finding::new("PACKAGE_NOT_INSTALLED", said, ids)
+            Finding::new(Code::PACKAGE_NOT_INSTALLED, said, ids)
         }
-        _ if resp.status >= 500 => Finding::new("SERVER_ERROR", said, ids),
+        _ if resp.status >= 500 => Finding::new(Code::SERVER_ERROR, said, ids),
         _ => Finding::new(
-            "UNEXPECTED_RESPONSE",
+            Code::UNEXPECTED_RESPONSE,
             format!("{said} (raw: {})", excerpt(&resp.text())),
             ids,
         )
@@ -365,15 +368,15 @@ pub struct ApiAccessEvidence {
 /// remain, says which one the evidence confirmed, and switches code when the evidence
 /// settles it. Any other finding is returned unchanged.
 pub fn api_access(f: Finding, ev: &ApiAccessEvidence) -> Finding {
-    let said = f.detail.clone();
+    let said = f.detail.trim_end_matches(['.', ' ']).to_string();
     let ids = f.request_ids.clone();
     let severity = f.severity;
     let scope_ok = ev.api_scope != Some(false);
     let out = match f.code {
-        "API_DISABLED_FOR_ORG" => {
+        Code::API_DISABLED_FOR_ORG => {
             if ev.api_enabled == Some(false) {
                 Finding::new(
-                    "API_DISABLED_FOR_USER",
+                    Code::API_DISABLED_FOR_USER,
                     format!(
                         "{said}. Confirmed by the PermissionSetAssignment query: neither the user's profile nor any of their permission sets grants API Enabled (Salesforce answers such a user with this organization-level code)."
                     ),
@@ -387,7 +390,7 @@ pub fn api_access(f: Finding, ev: &ApiAccessEvidence) -> Finding {
                     .with_detail(format!("{said}. Salesforce sends this code both for an edition without API access and for a user without API Enabled. sagediag could not tell which: every REST query, including the one for the user's PermissionsApiEnabled and the org's edition, answered the same. Check both (see the fix)."))
             }
         }
-        "API_DISABLED_FOR_USER" => {
+        Code::API_DISABLED_FOR_USER => {
             let names_user = has(&words(&said), "for this user");
             if ev.api_enabled == Some(false) {
                 f.with_detail(format!("{said}. Confirmed by the PermissionSetAssignment query: no profile or permission set of the user grants API Enabled."))
@@ -401,15 +404,14 @@ pub fn api_access(f: Finding, ev: &ApiAccessEvidence) -> Finding {
                     .with_detail(format!("{said}. Candidates: the user lacks API Enabled (most likely), or Salesforce disabled the API temporarily (the code's older meaning). sagediag could not read the user's PermissionsApiEnabled: the API refuses every query."))
             }
         }
-        "SESSION_INVALID"
+        Code::SESSION_INVALID
             if ev.session_valid == Some(true)
                 && scope_ok
                 && ev.api_enabled != Some(true)
                 && !ev.rest_worked =>
         {
             let confirmed = ev.api_enabled == Some(false);
-            Finding::new(
-                "API_DISABLED_FOR_USER",
+            Finding::new(Code::API_DISABLED_FOR_USER,
                 format!(
                     "{said}. The identity URL accepted the same access token{}, so the session has not expired. {}",
                     if ev.api_scope == Some(true) { " and its scopes include api" } else { "" },
@@ -427,7 +429,7 @@ pub fn api_access(f: Finding, ev: &ApiAccessEvidence) -> Finding {
                 "The REST API refuses a valid session: API Enabled missing, or API Access Control"
             })
         }
-        "SESSION_INVALID" if ev.session_valid == Some(false) => f.with_detail(format!(
+        Code::SESSION_INVALID if ev.session_valid == Some(false) => f.with_detail(format!(
             "{said}. The identity URL refused the same token too: the session itself is not valid."
         )),
         _ => return f,
@@ -470,7 +472,7 @@ mod tests {
         ] {
             assert_eq!(
                 oauth_error("invalid_grant", d, Flow::Web, vec![])[0].code,
-                "AUTHENTICATION_FAILURE"
+                Code::AUTHENTICATION_FAILURE
             );
         }
         let f = oauth_error(
@@ -481,7 +483,10 @@ mod tests {
         );
         assert_eq!(
             f.iter().map(|f| f.code).collect::<Vec<_>>(),
-            ["AUTHENTICATION_FAILURE", "USERNAME_PASSWORD_FLOW_BLOCKED"]
+            [
+                Code::AUTHENTICATION_FAILURE,
+                Code::USERNAME_PASSWORD_FLOW_BLOCKED
+            ]
         );
         assert_eq!(
             oauth_error(
@@ -491,14 +496,14 @@ mod tests {
                 vec![]
             )[0]
             .code,
-            "JWT_AUDIENCE_INVALID"
+            Code::JWT_AUDIENCE_INVALID
         );
         // A pair never seen still gets its family's finding, quoting Salesforce's words.
         let f = &oauth_error("invalid_grant", "something new", Flow::Web, vec![])[0];
-        assert_eq!(f.code, "OAUTH_INVALID_GRANT_OTHER");
+        assert_eq!(f.code, Code::OAUTH_INVALID_GRANT_OTHER);
         assert!(f.detail.contains("something new"), "{}", f.detail);
         let f = &oauth_error("weird", "", Flow::Jwt, vec![])[0];
-        assert_eq!(f.code, "OAUTH_ERROR_OTHER");
+        assert_eq!(f.code, Code::OAUTH_ERROR_OTHER);
         assert!(
             f.title.contains("jwt") && f.title.contains("weird"),
             "{}",
@@ -507,7 +512,7 @@ mod tests {
         // Only a pair without an error value is not an OAuth error.
         assert_eq!(
             oauth_error("", "", Flow::Web, vec![])[0].code,
-            "UNEXPECTED_RESPONSE"
+            Code::UNEXPECTED_RESPONSE
         );
         assert_eq!(
             pair_from_query(

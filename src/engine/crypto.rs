@@ -4,12 +4,27 @@ use aws_lc_rs::{digest, hmac, rand::SecureRandom, signature};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
-/// `n` random bytes, base64url without padding (PKCE verifiers, state).
-pub fn random_urlsafe(n: usize) -> Result<String, String> {
+/// What the client side's cryptography can fail on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    #[error("the system random source failed")]
+    Random,
+    #[error(
+        "the private key file is not a PEM RSA private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)"
+    )]
+    NotRsaKey,
+    #[error("the private key cannot be used for RS256: {0}")]
+    UnusableKey(String),
+    #[error("signing the JWT failed")]
+    Signing,
+}
+
+/// `n` random bytes, base64url without padding (temporary file names, state).
+pub fn random_urlsafe(n: usize) -> Result<String, CryptoError> {
     let mut buf = vec![0u8; n];
     aws_lc_rs::rand::SystemRandom::new()
         .fill(&mut buf)
-        .map_err(|_| "the system random source failed".to_string())?;
+        .map_err(|_| CryptoError::Random)?;
     Ok(URL_SAFE_NO_PAD.encode(buf))
 }
 
@@ -33,17 +48,16 @@ pub fn jwt_assertion(
     sub: &str,
     aud: &str,
     exp: u64,
-) -> Result<String, String> {
-    let der = pem_body(pem, "PRIVATE KEY")
-        .map(|d| (d, true))
-        .or_else(|_| pem_body(pem, "RSA PRIVATE KEY").map(|d| (d, false)))
-        .map_err(|_| "the private key file is not a PEM RSA private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)".to_string())?;
-    let key = if der.1 {
-        signature::RsaKeyPair::from_pkcs8(&der.0)
-    } else {
-        signature::RsaKeyPair::from_der(&der.0)
-    }
-    .map_err(|e| format!("the private key cannot be used for RS256: {e}"))?;
+) -> Result<String, CryptoError> {
+    use rustls_pki_types::PrivateKeyDer;
+    use rustls_pki_types::pem::PemObject;
+    let key =
+        match PrivateKeyDer::from_pem_slice(pem.as_bytes()).map_err(|_| CryptoError::NotRsaKey)? {
+            PrivateKeyDer::Pkcs8(k) => signature::RsaKeyPair::from_pkcs8(k.secret_pkcs8_der()),
+            PrivateKeyDer::Pkcs1(k) => signature::RsaKeyPair::from_der(k.secret_pkcs1_der()),
+            _ => return Err(CryptoError::NotRsaKey),
+        }
+        .map_err(|e| CryptoError::UnusableKey(e.to_string()))?;
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#);
     let claims = serde_json::json!({"iss": iss, "sub": sub, "aud": aud, "exp": exp});
     let body = URL_SAFE_NO_PAD.encode(claims.to_string());
@@ -55,18 +69,6 @@ pub fn jwt_assertion(
         signing_input.as_bytes(),
         &mut sig,
     )
-    .map_err(|_| "signing the JWT failed".to_string())?;
+    .map_err(|_| CryptoError::Signing)?;
     Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
-}
-
-fn pem_body(pem: &str, label: &str) -> Result<Vec<u8>, ()> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let start = pem.find(&begin).ok_or(())? + begin.len();
-    let stop = pem[start..].find(&end).ok_or(())? + start;
-    let b64: String = pem[start..stop]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    STANDARD.decode(b64).map_err(|_| ())
 }

@@ -1,6 +1,7 @@
 //! Step 1 and 2: the environment (login URL, DNS, TCP, TLS, proxy, "is this Salesforce") and
 //! the shape of the credentials.
 
+use super::findings::Code;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -37,7 +38,7 @@ impl Environment {
 
     /// `production`, `sandbox`, or a URL (validated: https and a host; http only for loopback;
     /// no Lightning UI host).
-    pub fn parse(s: &str) -> Result<Environment, String> {
+    pub fn parse(s: &str) -> Result<Environment, LoginUrlError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "production" | "prod" | "login" => return Ok(Environment::Production),
             "sandbox" | "test" => return Ok(Environment::Sandbox),
@@ -71,37 +72,64 @@ pub fn is_loopback_url(u: &str) -> bool {
     })
 }
 
+/// Why a login URL cannot be used, and what to use instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginUrlError {
+    #[error("`{input}` is not a URL ({reason})")]
+    NotAUrl { input: String, reason: String },
+    #[error("`{input}` has no host")]
+    NoHost { input: String },
+    #[error(
+        "`{host}` is a Lightning UI host and does not serve OAuth: use https://{name}.my.salesforce.com instead"
+    )]
+    LightningHost { host: String, name: String },
+    #[error(
+        "`{input}` uses plain http: Salesforce needs https (plain http is allowed only for loopback addresses)"
+    )]
+    PlainHttp { input: String },
+    #[error("`{input}` uses {scheme}: use an https URL")]
+    Scheme { input: String, scheme: String },
+}
+
 /// Checks a login URL and returns its base (`scheme://host[:port]`), or says what to use instead.
-pub fn validate_login_url(s: &str) -> Result<String, String> {
+pub fn validate_login_url(s: &str) -> Result<String, LoginUrlError> {
     let with_scheme = if s.contains("://") {
         s.to_string()
     } else {
         format!("https://{s}")
     };
-    let u = url::Url::parse(&with_scheme).map_err(|e| format!("`{s}` is not a URL ({e})"))?;
+    let u = url::Url::parse(&with_scheme).map_err(|e| LoginUrlError::NotAUrl {
+        input: s.to_string(),
+        reason: e.to_string(),
+    })?;
     let host = u
         .host_str()
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| format!("`{s}` has no host"))?
+        .ok_or_else(|| LoginUrlError::NoHost {
+            input: s.to_string(),
+        })?
         .to_ascii_lowercase();
     if let Some(prefix) = host.strip_suffix(".lightning.force.com") {
         let name = prefix
             .strip_suffix(".sandbox")
             .map(|p| format!("{p}.sandbox"))
             .unwrap_or_else(|| prefix.to_string());
-        return Err(format!(
-            "`{host}` is a Lightning UI host and does not serve OAuth: use https://{name}.my.salesforce.com instead"
-        ));
+        return Err(LoginUrlError::LightningHost { host, name });
     }
     match u.scheme() {
         "https" => {}
         "http" if is_loopback_url(&with_scheme) => {}
         "http" => {
-            return Err(format!(
-                "`{s}` uses plain http: Salesforce needs https (plain http is allowed only for loopback addresses)"
-            ));
+            return Err(LoginUrlError::PlainHttp {
+                input: s.to_string(),
+            });
         }
-        other => return Err(format!("`{s}` uses {other}: use an https URL")),
+        other => {
+            return Err(LoginUrlError::Scheme {
+                input: s.to_string(),
+                scheme: other.to_string(),
+            });
+        }
     }
     let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
     Ok(format!("{}://{host}{port}", u.scheme()))
@@ -152,7 +180,7 @@ pub async fn preflight(run: &mut Run) -> String {
     let base = run.login_url.clone();
     let Ok(u) = url::Url::parse(&base) else {
         run.raise(Finding::new(
-            "LOGIN_URL_INVALID",
+            Code::LOGIN_URL_INVALID,
             format!("`{base}` is not a URL"),
             vec![],
         ));
@@ -176,7 +204,7 @@ pub async fn preflight(run: &mut Run) -> String {
             Ok(Ok(a)) => a.collect(),
             Ok(Err(e)) => {
                 run.raise(Finding::new(
-                    "HOST_UNREACHABLE",
+                    Code::HOST_UNREACHABLE,
                     format!("DNS lookup of {host} failed: {e}"),
                     vec![],
                 ));
@@ -184,7 +212,7 @@ pub async fn preflight(run: &mut Run) -> String {
             }
             Err(_) => {
                 run.raise(Finding::new(
-                    "HOST_UNREACHABLE",
+                    Code::HOST_UNREACHABLE,
                     format!(
                         "DNS lookup of {host} got no answer within {:?}",
                         run.cfg.timeout
@@ -221,7 +249,7 @@ pub async fn preflight(run: &mut Run) -> String {
             Ok(Ok(a)) => notes.push(format!("TCP {} ({} ms)", a, started.elapsed().as_millis())),
             Ok(Err(e)) => {
                 run.raise(Finding::new(
-                    "HOST_UNREACHABLE",
+                    Code::HOST_UNREACHABLE,
                     format!("TCP connection to {host}:{port} failed: {e}"),
                     vec![],
                 ));
@@ -229,7 +257,7 @@ pub async fn preflight(run: &mut Run) -> String {
             }
             Err(_) => {
                 run.raise(Finding::new(
-                    "HOST_UNREACHABLE",
+                    Code::HOST_UNREACHABLE,
                     format!("TCP connection to {host}:{port} got no answer"),
                     vec![],
                 ));
@@ -277,7 +305,7 @@ pub async fn preflight(run: &mut Run) -> String {
                         "something that is not Salesforce's version list"
                     };
                     run.raise(Finding::new(
-                        "NOT_SALESFORCE",
+                        Code::NOT_SALESFORCE,
                         format!(
                             "GET {base}/services/data/ answered {} with {what}: {}",
                             resp.status,
@@ -303,31 +331,33 @@ pub fn credential_shapes(run: &mut Run) -> String {
     if key != key.trim() || key.contains(['\n', '\r', ' ', '\t']) {
         run.raise(
             Finding::new(
-                "CREDENTIAL_FORMAT",
+                Code::CREDENTIAL_FORMAT,
                 "The consumer key contains whitespace or a line break (from pasting?).",
                 vec![],
             )
             .titled("The consumer key contains whitespace"),
         );
     } else if !key.starts_with("3MVG") || !(60..=120).contains(&key.len()) {
-        run.raise(Finding::new(
-            "CREDENTIAL_FORMAT",
+        run.raise(Finding::new(Code::CREDENTIAL_FORMAT,
             format!("The consumer key is {} characters and starts `{}`; Salesforce consumer keys usually start 3MVG and are about 85 characters.", key.len(), key.chars().take(4).collect::<String>()),
             vec![],
         ).titled("The consumer key does not look like a Salesforce consumer key"));
     } else {
         notes.push(format!(
             "consumer key {}…{} ({} chars)",
-            &key[..4],
-            &key[key.len() - 4..],
-            key.len()
+            key.chars().take(4).collect::<String>(),
+            {
+                let tail: Vec<char> = key.chars().rev().take(4).collect();
+                tail.into_iter().rev().collect::<String>()
+            },
+            key.chars().count()
         ));
     }
     if let Some(secret) = run.cfg.client_secret.clone() {
         if secret != secret.trim() || secret.contains(['\n', '\r']) {
             run.raise(
                 Finding::new(
-                    "CREDENTIAL_FORMAT",
+                    Code::CREDENTIAL_FORMAT,
                     "The consumer secret has leading or trailing whitespace or a line break.",
                     vec![],
                 )
@@ -367,11 +397,16 @@ mod tests {
         assert!(
             validate_login_url("http://acme.my.salesforce.com")
                 .unwrap_err()
+                .to_string()
                 .contains("plain http")
         );
-        let e = validate_login_url("https://acme.lightning.force.com").unwrap_err();
+        let e = validate_login_url("https://acme.lightning.force.com")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("https://acme.my.salesforce.com"), "{e}");
-        let e = validate_login_url("https://acme--uat.sandbox.lightning.force.com").unwrap_err();
+        let e = validate_login_url("https://acme--uat.sandbox.lightning.force.com")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("https://acme--uat.sandbox.my.salesforce.com"),
             "{e}"

@@ -3,9 +3,10 @@
 //! the engine captured, which is redacted at capture; nothing here sees a secret.
 
 use serde_json::{Value, json};
+use std::fmt::Write as _;
 
 use super::http::Exchange;
-use super::{Report, Severity, Status};
+use super::{Report, Severity};
 
 /// `2026-11-22T20:53:11.123Z` from milliseconds since the epoch.
 pub fn iso8601(unix_ms: u64) -> String {
@@ -208,17 +209,16 @@ pub fn har_with(exchanges: &[Exchange], mode: HarBodies) -> Value {
     }})
 }
 
-fn mark(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "PASS ✓",
-        Status::Fail => "FAIL ✗",
-        Status::Warn => "WARN !",
-        Status::Skip => "SKIP –",
-    }
-}
-
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The report's line saying what the run's HAR export keeps of the bodies.
+pub fn har_note(har: &str, bodies: HarBodies) -> String {
+    format!(
+        "\n_The HAR export of this run (`{har}`) carries bodies as `{}` (`--har-bodies`)._\n",
+        bodies.name()
+    )
 }
 
 /// A Markdown report a customer can send to support.
@@ -226,29 +226,41 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
     let mut s = String::new();
     s.push_str("# sagediag report\n\n");
     for host in &r.environment.insecure_hosts {
-        s.push_str(&format!("> **Warning:** TLS certificate verification was off for `{host}` (`--insecure-host`).\n\n"));
+        let _ = write!(
+            s,
+            "> **Warning:** TLS certificate verification was off for `{host}` (`--insecure-host`).\n\n"
+        );
     }
     for host in &r.environment.trust_hosts {
-        s.push_str(&format!("> **Note:** the token was allowed to go to `{host}`, outside Salesforce's domains (`--trust-host`).\n\n"));
+        let _ = write!(
+            s,
+            "> **Note:** the token was allowed to go to `{host}`, outside Salesforce's domains (`--trust-host`).\n\n"
+        );
     }
-    s.push_str(&format!(
+    let _ = write!(
+        s,
         "- Generated: {}\n- sagediag {}\n- Environment: {} (`{}`){}\n- Flow: {}\n- Outcome: **{}**\n",
         iso8601(generated_unix_ms),
         r.sagediag_version,
         r.environment.kind,
         r.environment.login_url,
-        r.environment.proxy.as_ref().map(|p| format!(", proxy `{p}`")).unwrap_or_default(),
+        r.environment
+            .proxy
+            .as_ref()
+            .map(|p| format!(", proxy `{p}`"))
+            .unwrap_or_default(),
         r.flow.name(),
         r.outcome.to_uppercase()
-    ));
+    );
     if let Some(u) = &r.org.username {
-        s.push_str(&format!("- API user: {u}\n"));
+        let _ = writeln!(s, "- API user: {u}");
     }
     s.push_str("\n## Permission sets\n\n| Result | Permission set | Endpoint | HTTP | ms | Records | Assigned | Finding |\n|---|---|---|---|---|---|---|---|\n");
     for e in &r.endpoints {
-        s.push_str(&format!(
-            "| {} | {} | `{} {}` | {} | {} | {} | {} | {} |\n",
-            mark(e.status),
+        let _ = writeln!(
+            s,
+            "| {} | {} | `{} {}` | {} | {} | {} | {} | {} |",
+            e.status.mark(),
             e.permission_set,
             e.method,
             e.path,
@@ -263,7 +275,7 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
                 None => "?",
             },
             e.finding.map(|c| format!("`{c}`")).unwrap_or_default()
-        ));
+        );
     }
     let errors = r
         .findings
@@ -275,94 +287,115 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
-    s.push_str(&format!(
-        "\n## Findings ({errors} errors, {warnings} warnings)\n"
-    ));
+    let _ = write!(s, "\n## Findings ({errors} errors, {warnings} warnings)\n");
     if r.findings.is_empty() {
         s.push_str("\nNone: every check passed.\n");
     }
     for f in &r.findings {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "\n### {} `{}` — {}\n\n{}\n",
             format!("{:?}", f.severity).to_uppercase(),
             f.code,
             f.title,
             f.detail
-        ));
+        );
         if !f.request_ids.is_empty() {
-            s.push_str(&format!(
+            let _ = write!(
+                s,
                 "\nEvidence: request {}\n",
                 f.request_ids
                     .iter()
                     .map(|i| format!("#{i}"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
+            );
         }
         s.push_str("\nFix:\n\n");
         for (i, step) in f.fix.iter().enumerate() {
-            s.push_str(&format!("{}. {step}\n", i + 1));
+            let _ = writeln!(s, "{}. {step}", i + 1);
         }
     }
     let o = &r.org;
     let unknown = || "unknown".to_string();
     s.push_str("\n## Org checks\n\n");
-    s.push_str(&format!(
-        "- API Enabled: {}\n",
+    let _ = writeln!(
+        s,
+        "- API Enabled: {}",
         o.api_enabled
             .map(|b| if b { "yes" } else { "no" }.to_string())
             .unwrap_or_else(unknown)
-    ));
-    s.push_str(&format!(
-        "- Sage People API package: {}\n",
+    );
+    let _ = writeln!(
+        s,
+        "- Sage People API package: {}",
         o.package_version.clone().unwrap_or_else(unknown)
-    ));
-    s.push_str(&format!(
-        "- Refresh token policy: {}\n",
+    );
+    let _ = writeln!(
+        s,
+        "- Refresh token policy: {}",
         o.refresh_token_policy.clone().unwrap_or_else(unknown)
-    ));
-    s.push_str(&format!(
-        "- Permitted users: {}\n",
+    );
+    let _ = writeln!(
+        s,
+        "- Permitted users: {}",
         o.permitted_users.clone().unwrap_or_else(unknown)
-    ));
-    s.push_str(&format!(
-        "- API usage: {}\n",
+    );
+    let _ = writeln!(
+        s,
+        "- API usage: {}",
         o.api_usage
             .map(|(u, m)| format!("{u} of {m} today"))
             .unwrap_or_else(unknown)
-    ));
+    );
     if let Some(sets) = &o.assigned_permission_sets {
-        s.push_str(&format!(
-            "- Permission sets assigned: {}\n",
+        let _ = writeln!(
+            s,
+            "- Permission sets assigned: {}",
             if sets.is_empty() {
                 "none".into()
             } else {
                 sets.join(", ")
             }
-        ));
+        );
     }
-    s.push_str(&format!(
-        "- Scopes granted: {}\n",
+    let _ = writeln!(
+        s,
+        "- Scopes granted: {}",
         r.scopes.clone().unwrap_or_else(unknown)
-    ));
+    );
     for sk in &o.skipped {
-        s.push_str(&format!("- Skipped: {sk}\n"));
+        let _ = writeln!(s, "- Skipped: {sk}");
+    }
+    s.push_str("\n## App\n\n| | |\n|---|---|\n");
+    for (k, v) in r.app.lines() {
+        let _ = writeln!(s, "| {k} | {} |", cell(&v));
+    }
+    for u in &r.app.unknown {
+        let _ = writeln!(s, "\nUnknown: {}", cell(u));
     }
     if let Some(c) = &r.coverage {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "\n## Field coverage\n\n{} employees in {} pages{}.\n\n| Field | Populated | % |\n|---|---|---|\n",
             c.employees,
             c.pages,
-            if c.limited { " (stopped at the limit)" } else { "" }
-        ));
+            if c.limited {
+                " (stopped at the limit)"
+            } else {
+                ""
+            }
+        );
         for f in &c.fields {
             let pct = c.percent(f.populated);
-            s.push_str(&format!(
-                "| {} (`{}`) | {} | {pct:.1} |\n",
+            let _ = writeln!(
+                s,
+                "| {} (`{}`) | {} | {pct:.1} |",
                 f.label, f.path, f.populated
-            ));
+            );
         }
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "\n- Without email: {} (e.g. {})\n- Emails shared by several records: {} emails, {} records (e.g. {})\n- Leavers: {}, of whom still holding a work email: {} (e.g. {})\n",
             c.missing_email,
             c.examples_missing_email.join(", "),
@@ -372,25 +405,27 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
             c.leavers,
             c.leavers_with_email,
             c.examples_leaver_with_email.join(", ")
-        ));
+        );
         if let Some(why) = &c.stopped {
-            s.push_str(&format!("- Stopped early: {why}\n"));
+            let _ = writeln!(s, "- Stopped early: {why}");
         }
     }
     s.push_str("\n## Steps\n\n| Step | Result | ms | Summary |\n|---|---|---|---|\n");
     for st in &r.steps {
-        s.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
             st.title,
-            mark(st.status),
+            st.status.mark(),
             st.duration_ms,
             cell(&st.summary)
-        ));
+        );
     }
     s.push_str("\n## Request log\n\n| # | Method | URL | Status | ms |\n|---|---|---|---|---|\n");
     for q in &r.requests {
-        s.push_str(&format!(
-            "| {} | {} | `{}`{} | {} | {} |\n",
+        let _ = writeln!(
+            s,
+            "| {} | {} | `{}`{} | {} | {} |",
             q.id,
             q.method,
             cell(&q.url),
@@ -402,7 +437,7 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| "error".into()),
             q.duration_ms
-        ));
+        );
     }
     s.push_str("\nSecrets (consumer secret, passwords, tokens, authorization codes, PKCE verifiers, assertions) are redacted.\n");
     s

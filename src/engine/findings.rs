@@ -4,6 +4,7 @@
 //! `docs/troubleshooting.md` alike.
 
 use serde::Serialize;
+use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -15,7 +16,7 @@ pub enum Severity {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub title: String,
     /// What was seen: the requests and what they said.
@@ -27,7 +28,7 @@ pub struct Finding {
 
 /// One entry of the catalog.
 pub struct CodeInfo {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub title: &'static str,
     pub symptom: &'static str,
@@ -37,8 +38,28 @@ pub struct CodeInfo {
 
 macro_rules! catalog {
     ($( $code:ident, $sev:ident, $title:literal, $symptom:literal, $cause:literal, [$($fix:literal),* $(,)?] ;)*) => {
+        /// Every finding code: the catalog is its one source. Serialised as its name
+        /// (`"PKCE_REQUIRED"`), so `--json`, reports and docs read as before.
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $code, )*
+        }
+
+        impl Code {
+            /// Every code, in catalog order.
+            pub const ALL: &[Code] = &[$( Code::$code, )*];
+
+            /// The code's stable name.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( Code::$code => stringify!($code), )*
+                }
+            }
+        }
+
         pub const CATALOG: &[CodeInfo] = &[
-            $( CodeInfo { code: stringify!($code), severity: Severity::$sev, title: $title, symptom: $symptom, cause: $cause, fix: &[$($fix),*] }, )*
+            $( CodeInfo { code: Code::$code, severity: Severity::$sev, title: $title, symptom: $symptom, cause: $cause, fix: &[$($fix),*] }, )*
         ];
     };
 }
@@ -256,23 +277,178 @@ catalog! {
         "Field coverage finds employees without an email, or emails shared by several records.",
         "Integrations that load employees into another system (asset or identity platforms) key on Email: a record without one, or two with the same one, cannot be synced.",
         ["Fill in the Team Member's work email in Sage People for the records listed.", "Resolve duplicated emails (often a rehire or a test record).", "Or choose the Sage People ID as the sync key in the integration's field mapping."];
+    ECA_USER_NOT_PREAUTHORIZED, Error, "The API user is not pre-authorized for this External Client App",
+        "The External Client App's Permitted Users is \"Admin approved users are pre-authorized\" and the API user holds none of the permission sets or profiles linked to its policies (the token endpoint answers invalid_app_access / user is not admin approved to access this app).",
+        "An External Client App starts closed: only users whose permission set or profile is linked to the app's OAuth policies may use it. Switching an app to admin-approved also cuts off everyone not linked.",
+        ["Setup > External Client Apps > External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Permitted Users \"Admin approved users are pre-authorized\": under Select Permission Sets (or Select Profiles), add a permission set the API user holds — for a Sage People integration, the Sage People API sets it needs (this finding names the sets linked now, if any); save.", "Or assign one of the linked permission sets to the API user: Setup > Users > [API user] > Permission Set Assignments > Edit Assignments.", "The broad alternative is the Use Any API Client permission on the API user: it lets the user use any External Client App whatever its Permitted Users, so the app's pre-authorization no longer controls anything — grant it only to a dedicated integration user, if at all."];
+    ECA_SECRET_REQUIRED_FOR_REFRESH, Error, "The External Client App requires the secret to refresh, and the client sends none",
+        "The first login works, but the refresh answers invalid_client / invalid client credentials, and the client holds no consumer secret.",
+        "The app's OAuth settings have Require secret for Refresh Token Flow ticked while the integration is a public client (no secret, often with Require secret for Web Server Flow unticked); every refresh fails and the integration needs a new login when the session expires.",
+        ["Setup > External Client Apps > External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Flow Enablement / Security: untick Require secret for Refresh Token Flow for a public client (device flow and browser clients must).", "Or give the integration the consumer secret (External Client Apps Manager > [app] > Settings > OAuth Settings > Consumer Key and Secret) and keep the box ticked: StackOne and Nango hold the secret.", "Wait up to 10 minutes for an edited app, then run the check again."];
+    ECA_FLOW_DISABLED, Error, "This OAuth flow is not enabled on the External Client App",
+        "The token endpoint answers unsupported_grant_type / grant type not supported for client credentials, JWT bearer or device flow.",
+        "External Client Apps enable each flow on its own: client credentials is off by default (isClientCredentialsFlowEnabled false) and also needs a Run As user in the policies; JWT bearer needs a certificate; device flow its own switch.",
+        ["Setup > External Client Apps > External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Flow Enablement: tick Enable Client Credentials Flow (or Enable for Device Flow, or for JWT upload the certificate under Enable JWT Bearer Flow); save.", "Client credentials: then Edit Policies > OAuth Policies > OAuth Flows and External Client App Enhancements: tick Enable Client Credentials Flow and choose the Run As user (an API Only user).", "Wait up to 10 minutes, then run the check again."];
+    CONNECTED_APP_LEGACY, Info, "The integration uses a connected app created before Spring '26",
+        "ConnectedApplication shows the app was created before Spring '26 (February 2026).",
+        "Since Spring '26 new connected apps cannot be created without a Salesforce Support request; existing ones keep working and can be edited. Salesforce's newer controls (and its new defaults) come with External Client Apps.",
+        ["Nothing breaks now: the connected app keeps working.", "When convenient, move to an External Client App: create it (Setup > External Client Apps > External Client Apps Manager > New External Client App, same callback URL and scopes, sagediag setup-sheet --kind eca lists every box), pre-authorize the API user through the Sage People API permission sets, give the integration the new consumer key and secret, log in again, run sagediag check, then revoke and delete the old connected app (docs/external-client-apps.md)."];
     SIGNATURE_INVALID, Warning, "The token response signature does not verify",
         "base64(HMAC-SHA256(secret, id + issued_at)) differs from signature.",
         "The consumer secret used is not the app's, or a proxy altered the response.",
         ["Check the consumer secret under Manage Consumer Details."];
+    FIX_NOT_PERMITTED, Error, "The session may not assign permission sets",
+        "sagediag fix applies nothing: the logged-in user lacks Assign Permission Sets (PermissionsAssignPermissionSets), or Salesforce answered INSUFFICIENT_ACCESS_OR_READONLY.",
+        "The integration user rightly holds no admin permission; assigning a permission set needs a user with Assign Permission Sets (or Manage Users).",
+        ["Run sagediag fix again with an admin's login: --admin-username ADMIN --admin-flow web (or password with SAGEDIAG_ADMIN_PASSWORD, or jwt with --admin-private-key).", "Or give the printed sf command to an admin: sf org assign permset --name SET --on-behalf-of USER --target-org ADMIN_ORG_ALIAS.", "Or Setup > Users > [API user] > Permission Set Assignments > Edit Assignments."];
+    FIX_ALREADY_ASSIGNED, Info, "The permission set was already assigned",
+        "Creating the PermissionSetAssignment answered DUPLICATE_VALUE.",
+        "The set was assigned meanwhile (by an admin, or an earlier run), so nothing was changed.",
+        ["Nothing to do; the re-run probe says whether the endpoint now answers."];
+    FIX_LICENSE_MISSING, Error, "The permission set needs a licence the user lacks",
+        "Creating the PermissionSetAssignment answered FIELD_INTEGRITY_EXCEPTION (the user license doesn't allow the permission).",
+        "The permission set is tied to a user licence or a permission set license that the API user does not have.",
+        ["Assign the permission set license first: sf org assign permsetlicense --name LICENSE --on-behalf-of USER (Setup > Users > [API user] > Permission Set License Assignments).", "Or give the API user a licence the set allows (Salesforce Integration with the Minimum Access - API Only Integrations profile, as Sage People documents), then run sagediag fix again."];
+    FIX_PERMISSION_SET_NOT_FOUND, Error, "The permission set to assign is not in the org",
+        "No PermissionSet has the set's label or name, or Salesforce answered INVALID_CROSS_REFERENCE_KEY / NOT_FOUND for its id.",
+        "The Sage People API package is not installed (or an older version without per-endpoint sets), or the set was renamed.",
+        ["Check Setup > Installed Packages for Sage People API, and Setup > Permission Sets for the set.", "Ask Sage People support to install or upgrade the Sage People API package."];
+    FIX_GROUP_RECALCULATING, Warning, "A permission set group is being recalculated",
+        "Assigning answered that the permission set group is being updated (its status is Updating).",
+        "A change to the group (or a set in it) started a recalculation; until it ends the group cannot be assigned.",
+        ["Wait for Setup > Permission Set Groups > [group] to show Status: Updated, then run sagediag fix again."];
+    FIX_FAILED, Error, "A fix did not take effect",
+        "A change sagediag made (or tried) was refused, or the re-run probe still fails after it.",
+        "An error Salesforce answered while changing the org, or another cause of the probe's failure (see its own finding).",
+        ["Read the request in the log (its id is listed) for what Salesforce answered.", "Fix the remaining finding as its own entry says, then run sagediag check again."];
 }
 
-pub fn info(code: &str) -> &'static CodeInfo {
-    CATALOG
-        .iter()
-        .find(|c| c.code == code)
-        .unwrap_or_else(|| panic!("finding code {code} is not in the catalog"))
+/// The fix of a code for an External Client App, where the Setup path differs from the
+/// connected app's (External Client Apps Manager > [app] > Edit Policies / Edit Settings).
+/// None: the catalog's fix holds for both kinds.
+pub fn eca_fix(code: Code) -> Option<&'static [&'static str]> {
+    Some(match code {
+        Code::CLIENT_ID_INVALID => &[
+            "Copy the key again from Setup > External Client Apps > External Client Apps Manager > [app] > Settings > OAuth Settings > Consumer Key and Secret (identity verification).",
+            "Check that you log in to the org (production or sandbox) where the app lives: a sandbox copy or refresh does not copy a local External Client App.",
+            "A new or edited app takes up to 20 minutes to become active: wait and retry.",
+        ],
+        Code::CLIENT_SECRET_INVALID => &[
+            "Copy the secret from Setup > External Client Apps > External Client Apps Manager > [app] > Settings > OAuth Settings > Consumer Key and Secret.",
+            "For a public client that holds no secret, untick Require secret for Web Server Flow and Require secret for Refresh Token Flow (External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Security). Integrations such as StackOne send the secret: keep them ticked there.",
+        ],
+        Code::REDIRECT_URI_MISMATCH => &[
+            "Setup > External Client Apps > External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Callback URL: add the exact URL, one per line.",
+            "Save, then wait up to 10 minutes for the change to take effect.",
+        ],
+        Code::PKCE_REQUIRED => &[
+            "Setup > External Client Apps > External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Security: untick Require Proof Key for Code Exchange (PKCE) extension for Supported Authorization Flows.",
+            "Also check Setup > Identity > OAuth and OpenID Connect Settings: the org-wide PKCE requirement applies to all apps.",
+            "Or use a client that sends a code challenge.",
+        ],
+        Code::CONSENT_DENIED => &[
+            "Log in again and click Allow.",
+            "To skip consent, set Permitted Users to \"Admin approved users are pre-authorized\" and link a permission set the user holds (External Client Apps Manager > [app] > Edit Policies > OAuth Policies).",
+        ],
+        Code::USER_NOT_ADMIN_APPROVED => &[
+            "Setup > External Client Apps > External Client Apps Manager > [app] > Edit Policies > OAuth Policies: under Select Permission Sets (or Select Profiles), add a permission set the API user holds (for Sage People, the Sage People API sets) or the user's profile.",
+            "The broad alternative, Use Any API Client on the user, bypasses every app's pre-authorization: avoid it.",
+        ],
+        Code::USER_NOT_PREAUTHORIZED => &[
+            "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Permitted Users: Admin approved users are pre-authorized; then link a permission set or profile the user holds.",
+            "Or log in once with the web flow as that user and approve the app.",
+        ],
+        Code::IP_RESTRICTED => &[
+            "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > IP Relaxation: Relax IP restrictions (or relax for refresh tokens).",
+            "Or add this machine's address to Setup > Profiles > [profile] > Login IP Ranges.",
+        ],
+        Code::CLIENT_CREDENTIALS_NO_RUN_AS_USER => &[
+            "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > OAuth Flows and External Client App Enhancements > Enable Client Credentials Flow > Run As (Username): choose the API user (it needs API Only).",
+        ],
+        Code::GRANT_TYPE_NOT_ENABLED => &[
+            "External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Flow Enablement: tick Enable Client Credentials Flow / Enable for Device Flow / Enable JWT Bearer Flow (with the certificate) as needed; for client credentials also Edit Policies > OAuth Flows: enable it and choose the Run As user.",
+        ],
+        Code::JWT_ASSERTION_INVALID => &[
+            "Upload the certificate of this private key under External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Flow Enablement > Enable JWT Bearer Flow.",
+            "Sign with RS256; claims iss = consumer key, sub = username, aud = login host, exp = now + up to 3 minutes.",
+        ],
+        Code::SCOPE_NOT_ALLOWED => &[
+            "External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Selected OAuth Scopes: add every scope the integration requests (Manage user data via APIs (api); Perform requests at any time (refresh_token, offline_access)).",
+            "Or request only the scopes the app has (sagediag: --scope).",
+            "Log in again after the change; wait up to 10 minutes for an edited app.",
+        ],
+        Code::REFRESH_TOKEN_MISSING => &[
+            "External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Selected OAuth Scopes: add Perform requests at any time (refresh_token, offline_access).",
+            "Request scope refresh_token (or offline_access) at authorize; Nango sends offline_access.",
+            "Log in again after the change: existing grants keep their old scopes.",
+        ],
+        Code::API_SCOPE_MISSING => &[
+            "External Client Apps Manager > [app] > Edit Settings > OAuth Settings > Selected OAuth Scopes: add Manage user data via APIs (api).",
+            "Request scope api at authorize, then log in again.",
+        ],
+        Code::REFRESH_TOKEN_EXPIRED => &[
+            "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Refresh Token Policy: Refresh token is valid until revoked.",
+            "With refresh token rotation on (Edit Settings > OAuth Settings > Security), store the new refresh token each refresh returns.",
+            "Log in again to get a new refresh token.",
+        ],
+        Code::REFRESH_POLICY_EXPIRES => &[
+            "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Refresh Token Policy: Refresh token is valid until revoked (recommended by Sage People integrations).",
+        ],
+        Code::SESSION_LEVEL_REQUIRED => &[
+            "Log in with multi-factor authentication, or",
+            "External Client Apps Manager > [app] > Edit Policies > App Policies / Session Policies: remove the High Assurance requirement for a headless integration user.",
+        ],
+        Code::DEVICE_FLOW_PENDING => &[
+            "Open the verification URL shown, log in, enter the user code and click Allow, within 10 minutes.",
+            "Check that the External Client App has Enable for Device Flow ticked and Require secret for Refresh Token Flow unticked (Edit Settings > OAuth Settings).",
+        ],
+        Code::CREDENTIAL_FORMAT => &[
+            "Copy the value again from External Client Apps Manager > [app] > Settings > OAuth Settings > Consumer Key and Secret; a consumer key usually starts with 3MVG and is 85 characters long.",
+        ],
+        Code::SIGNATURE_INVALID => &[
+            "Check the consumer secret under External Client Apps Manager > [app] > Settings > OAuth Settings > Consumer Key and Secret.",
+        ],
+        Code::APP_NOT_INSTALLED => &[
+            "A packaged External Client App must be installed in the org: install its package (Setup > Installed Packages), or create a local one (External Client Apps Manager > New External Client App).",
+        ],
+        _ => return None,
+    })
+}
+
+impl Code {
+    /// The code's catalog entry (every code has one: the enum is generated from the catalog).
+    pub fn info(self) -> &'static CodeInfo {
+        // `Code::ALL` and `CATALOG` are generated in the same order.
+        &CATALOG[self as usize]
+    }
+
+    /// The code named `s`, if there is one.
+    pub fn parse(s: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A code's catalog entry.
+pub fn info(code: Code) -> &'static CodeInfo {
+    code.info()
 }
 
 impl Finding {
     /// A finding of a catalogued code, with what was seen.
-    pub fn new(code: &'static str, detail: impl Into<String>, request_ids: Vec<u64>) -> Finding {
-        let i = info(code);
+    pub fn new(code: Code, detail: impl Into<String>, request_ids: Vec<u64>) -> Finding {
+        let i = code.info();
         Finding {
             code: i.code,
             severity: i.severity,
@@ -305,12 +481,19 @@ pub fn troubleshooting_markdown() -> String {
         "# Troubleshooting: every finding\n\nGenerated from `src/engine/findings.rs` (`cargo test` checks this file is current).\nEach finding sagediag raises has a stable code; the console and `sagediag check` show the same text.\nWhich Salesforce OAuth error or REST error code leads to which finding, with sources: [oauth-errors.md](oauth-errors.md).\n",
     );
     for c in CATALOG {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n## `{}` — {}\n\n- **Severity:** {:?}\n- **Symptom:** {}\n- **Cause:** {}\n- **Evidence:** the requests listed with the finding (`request_ids`), whose raw responses are in the request log.\n- **Fix:**\n",
             c.code, c.title, c.severity, c.symptom, c.cause
-        ));
+        );
         for (i, step) in c.fix.iter().enumerate() {
-            out.push_str(&format!("  {}. {}\n", i + 1, step));
+            let _ = writeln!(out, "  {}. {}", i + 1, step);
+        }
+        if let Some(eca) = eca_fix(c.code) {
+            out.push_str("- **Fix for an External Client App** (the fix above is the connected app's; before login, when sagediag cannot tell the kind, the finding lists both):\n");
+            for (i, step) in eca.iter().enumerate() {
+                let _ = writeln!(out, "  {}. {}", i + 1, step);
+            }
         }
     }
     out

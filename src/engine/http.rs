@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -71,6 +71,21 @@ pub struct Exchange {
     /// The entry itself is the last of them, with the others' bytes and time added.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+}
+
+/// Why the HTTP client could not be set up (before any request).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    #[error("a CA certificate is not PEM: {0}")]
+    CaNotPem(String),
+    #[error("a CA certificate file holds no certificate")]
+    NoCertificate,
+    #[error("cannot load the system's trust store: {0}")]
+    TrustStore(String),
+    #[error("TLS set-up failed: {0}")]
+    Tls(String),
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
 }
 
 /// Why an exchange produced no usable response.
@@ -314,7 +329,7 @@ impl Client {
     pub fn new(
         timeout: Duration,
         events: Option<UnboundedSender<Event>>,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, SetupError> {
         Client::build(timeout, Duration::from_secs(10), &[], &[], events)
     }
 
@@ -322,7 +337,7 @@ impl Client {
     pub fn for_config(
         cfg: &super::Config,
         events: Option<UnboundedSender<Event>>,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, SetupError> {
         Client::build(
             cfg.timeout,
             cfg.connect_timeout,
@@ -339,7 +354,7 @@ impl Client {
         ca_pems: &[String],
         insecure_hosts: &[String],
         events: Option<UnboundedSender<Event>>,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, SetupError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(connect_timeout.min(timeout))
@@ -352,9 +367,9 @@ impl Client {
         }
         for pem in ca_pems.iter().filter(|_| insecure_hosts.is_empty()) {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .map_err(|e| format!("a CA certificate is not PEM: {e}"))?;
+                .map_err(|e| SetupError::CaNotPem(e.to_string()))?;
             if certs.is_empty() {
-                return Err("a CA certificate file holds no certificate".into());
+                return Err(SetupError::NoCertificate);
             }
             for c in certs {
                 builder = builder.add_root_certificate(c);
@@ -362,7 +377,7 @@ impl Client {
         }
         let http = builder
             .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+            .map_err(|e| SetupError::Client(e.to_string()))?;
         Ok(Client {
             http,
             max_response: MAX_RESPONSE_BYTES,
@@ -452,10 +467,7 @@ impl Client {
 
     pub async fn send(&self, req: Request) -> (u64, Result<Response, Failure>) {
         let started = Instant::now();
-        let started_unix_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
+        let started_unix_ms = super::clock::now_ms();
         let method = req.method.to_string();
         let mut builder = self.http.request(req.method.clone(), &req.url);
         let mut req_headers = req.headers.clone();
@@ -519,10 +531,12 @@ impl Client {
             }
             id
         };
+        let logged_url = self.capture_line(&redact_url(&req.url));
+        tracing::debug!(id, method = %method, url = %logged_url, "request sent");
         self.emit(Event::RequestSent {
             id,
             method: method.clone(),
-            url: self.scrub(&redact_url(&req.url)),
+            url: logged_url,
         });
         // An oversized body is read only up to the cap; its status, headers and first bytes
         // still go to the log as the evidence.
@@ -610,6 +624,18 @@ impl Client {
             }
         }
         match &result {
+            Ok(r) => tracing::debug!(
+                id,
+                status = r.status,
+                ms = duration.as_millis() as u64,
+                bytes = r.body.len(),
+                "response"
+            ),
+            Err(f) => {
+                tracing::info!(id, ms = duration.as_millis() as u64, failure = %sanitize::line(&self.scrub(&f.to_string())), "no response");
+            }
+        }
+        match &result {
             Ok(r) => self.emit(Event::ResponseReceived {
                 id,
                 status: Some(r.status),
@@ -630,6 +656,8 @@ impl Client {
 /// `--insecure-host`: certificate verification off for the named hosts only.
 mod insecure {
     use std::sync::Arc;
+
+    use super::SetupError;
 
     use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -685,30 +713,18 @@ mod insecure {
         }
     }
 
-    fn pem_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
-        use base64::Engine;
-        let mut out = Vec::new();
-        let mut rest = pem;
-        while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
-            let body = &rest[start + "-----BEGIN CERTIFICATE-----".len()..];
-            let end = body
-                .find("-----END CERTIFICATE-----")
-                .ok_or("a certificate has no END line")?;
-            let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
-            let der = base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .map_err(|e| format!("a CA certificate is not PEM: {e}"))?;
-            out.push(CertificateDer::from(der));
-            rest = &body[end..];
-        }
-        Ok(out)
+    fn pem_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, SetupError> {
+        use rustls::pki_types::pem::PemObject;
+        CertificateDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SetupError::CaNotPem(e.to_string()))
     }
 
     /// The platform's verification (with any extra CAs), skipped for `hosts` alone.
     pub fn tls_config(
         ca_pems: &[String],
         hosts: &[String],
-    ) -> Result<rustls::ClientConfig, String> {
+    ) -> Result<rustls::ClientConfig, SetupError> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut roots = Vec::new();
         for pem in ca_pems {
@@ -716,14 +732,14 @@ mod insecure {
         }
         let platform =
             rustls_platform_verifier::Verifier::new_with_extra_roots(roots, provider.clone())
-                .map_err(|e| format!("cannot load the system's trust store: {e}"))?;
+                .map_err(|e| SetupError::TrustStore(e.to_string()))?;
         let verifier = Arc::new(HostScoped {
             inner: Arc::new(platform),
             hosts: hosts.to_vec(),
         });
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS set-up failed: {e}"))?
+            .map_err(|e| SetupError::Tls(e.to_string()))?
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();

@@ -1,6 +1,8 @@
 //! Step 3 and 4: logging in by one of the flows, then checking the token (signature, identity,
 //! userinfo, introspection, scopes, and a real refresh).
 
+use super::findings::Code;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -9,6 +11,7 @@ use super::classify;
 use super::crypto;
 use super::findings::Finding;
 use super::http::{Request, Response};
+use super::oauth;
 use super::trust;
 use super::{Event, Flow, Run, Tokens};
 
@@ -17,12 +20,6 @@ const MAX_DEVICE_INTERVAL_SECS: u64 = 60;
 
 fn token_url(base: &str) -> String {
     format!("{base}/services/oauth2/token")
-}
-
-fn with_secret<'a>(run: &'a Run, form: &mut Vec<(&'a str, &'a str)>) {
-    if let Some(s) = run.cfg.client_secret.as_deref() {
-        form.push(("client_secret", s));
-    }
 }
 
 /// Logs in by the configured flow. None: the findings say why.
@@ -34,7 +31,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
         Flow::Jwt => {
             let Some(pem) = run.cfg.private_key_pem.clone() else {
                 run.raise(Finding::new(
-                    "JWT_ASSERTION_INVALID",
+                    Code::JWT_ASSERTION_INVALID,
                     "No private key was given (--private-key FILE).",
                     vec![],
                 ));
@@ -42,7 +39,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             };
             let Some(user) = run.cfg.username.clone() else {
                 run.raise(Finding::new(
-                    "JWT_ASSERTION_INVALID",
+                    Code::JWT_ASSERTION_INVALID,
                     "No username was given (--username).",
                     vec![],
                 ));
@@ -53,16 +50,16 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
                 .jwt_audience
                 .clone()
                 .unwrap_or_else(|| run.cfg.environment.jwt_audience());
-            let exp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-                + 180;
+            let exp = super::clock::now_secs() + 180;
             let assertion = match crypto::jwt_assertion(&pem, &run.cfg.client_id, &user, &aud, exp)
             {
                 Ok(a) => a,
                 Err(e) => {
-                    run.raise(Finding::new("JWT_ASSERTION_INVALID", e, vec![]));
+                    run.raise(Finding::new(
+                        Code::JWT_ASSERTION_INVALID,
+                        e.to_string(),
+                        vec![],
+                    ));
                     return None;
                 }
             };
@@ -74,21 +71,21 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             token_request(run, &token_url(&base), &form).await
         }
         Flow::ClientCredentials => {
-            let mut form = vec![
-                ("grant_type", "client_credentials"),
-                ("client_id", run.cfg.client_id.as_str()),
-            ];
-            with_secret(run, &mut form);
-            // The request owns its form, so the borrow of `run` ends here.
-            let req = Request::post_form(token_url(&base), &form);
-            let tokens = send_token(run, req).await;
-            if run.has("CLIENT_CREDENTIALS_WRONG_HOST")
+            let sf = oauth_client(run, &base)?;
+            let transport = oauth::Transport::new(run.client.clone());
+            let typed = sf
+                .exchange_client_credentials()
+                .request_async(&transport)
+                .await
+                .ok();
+            let tokens = finish_exchange(run, transport, typed);
+            if run.has(Code::CLIENT_CREDENTIALS_WRONG_HOST)
                 && let Some(f) = run
                     .findings
                     .iter_mut()
-                    .find(|f| f.code == "CLIENT_CREDENTIALS_WRONG_HOST")
+                    .find(|f| f.code == Code::CLIENT_CREDENTIALS_WRONG_HOST)
             {
-                f.detail.push_str(&format!(" The request went to {base}."));
+                let _ = write!(f.detail, " The request went to {base}.");
             }
             tokens
         }
@@ -96,28 +93,29 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             let (Some(user), Some(pw)) = (run.cfg.username.clone(), run.cfg.password.clone())
             else {
                 run.raise(Finding::new(
-                    "AUTHENTICATION_FAILURE",
+                    Code::AUTHENTICATION_FAILURE,
                     "The password flow needs --username and a password (SAGEDIAG_PASSWORD).",
                     vec![],
                 ));
                 return None;
             };
             run.emit(Event::Progress("The username-password flow is legacy: orgs created since Summer '23 block it by default.".into()));
-            let mut form = vec![
-                ("grant_type", "password"),
-                ("client_id", run.cfg.client_id.as_str()),
-                ("username", user.as_str()),
-                ("password", pw.as_str()),
-            ];
-            with_secret(run, &mut form);
-            // The request owns its form, so the borrow of `run` ends here.
-            let req = Request::post_form(token_url(&base), &form);
-            send_token(run, req).await
+            let sf = oauth_client(run, &base)?;
+            let transport = oauth::Transport::new(run.client.clone());
+            let typed = sf
+                .exchange_password(
+                    &oauth2::ResourceOwnerUsername::new(user),
+                    &oauth2::ResourceOwnerPassword::new(pw),
+                )
+                .request_async(&transport)
+                .await
+                .ok();
+            finish_exchange(run, transport, typed)
         }
         Flow::Refresh => {
             let Some(rt) = run.cfg.refresh_token.clone() else {
                 run.raise(Finding::new(
-                    "REFRESH_TOKEN_MISSING",
+                    Code::REFRESH_TOKEN_MISSING,
                     "No refresh token was given (SAGEDIAG_REFRESH_TOKEN or --refresh-token).",
                     vec![],
                 ));
@@ -131,7 +129,7 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
             let (Some(at), Some(instance)) =
                 (run.cfg.access_token.clone(), run.cfg.instance_url.clone())
             else {
-                run.raise(Finding::new("SESSION_INVALID", "The token flow needs an access token (SAGEDIAG_ACCESS_TOKEN) and --instance-url.", vec![]));
+                run.raise(Finding::new(Code::SESSION_INVALID, "The token flow needs an access token (SAGEDIAG_ACCESS_TOKEN) and --instance-url.", vec![]));
                 return None;
             };
             Some(Tokens {
@@ -160,7 +158,7 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
             classify::api_error(resp, None)
         } else {
             Finding::new(
-                "UNEXPECTED_RESPONSE",
+                Code::UNEXPECTED_RESPONSE,
                 format!(
                     "The token endpoint answered {} with {}: {}",
                     resp.status,
@@ -203,6 +201,70 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
         scope: s("scope"),
         response_id: Some(resp.id),
     };
+    accept_tokens(run, resp, tokens)
+}
+
+/// The tokens of oauth2's typed answer (Salesforce's fields are its extra fields).
+fn tokens_of(run: &Run, t: &oauth::TokenResponse, resp: &Response) -> Tokens {
+    use oauth2::TokenResponse as _;
+    let extra = t.extra_fields();
+    Tokens {
+        access_token: t.access_token().secret().clone(),
+        refresh_token: t.refresh_token().map(|r| r.secret().clone()),
+        instance_url: extra
+            .instance_url
+            .clone()
+            .unwrap_or_else(|| run.login_url.clone())
+            .trim_end_matches('/')
+            .to_string(),
+        id_url: extra.id.clone(),
+        issued_at: extra.issued_at.clone(),
+        signature: extra.signature.clone(),
+        scope: t
+            .scopes()
+            .map(|s| s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(" ")),
+        response_id: Some(resp.id),
+    }
+}
+
+/// The end of an exchange oauth2 sent: its typed tokens when Salesforce said yes, else the
+/// findings read from Salesforce's raw answer (recorded by the transport).
+fn finish_exchange(
+    run: &mut Run,
+    transport: oauth::Transport,
+    typed: Option<oauth::TokenResponse>,
+) -> Option<Tokens> {
+    let (id, result) = transport.into_exchange();
+    let resp = match result {
+        Ok(r) => r,
+        Err(f) => {
+            run.raise(classify::failure(&f, id));
+            return None;
+        }
+    };
+    match typed {
+        Some(t) if resp.status == 200 => {
+            let tokens = tokens_of(run, &t, &resp);
+            accept_tokens(run, &resp, tokens)
+        }
+        // Salesforce's words, whatever oauth2 made of them.
+        _ => parse_token_response(run, &resp),
+    }
+}
+
+/// The oauth2 client for this run's app and `base`, or the finding that it cannot be built.
+fn oauth_client(run: &mut Run, base: &str) -> Option<oauth::SalesforceClient> {
+    match oauth::client(&run.cfg, base) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            run.raise(Finding::new(Code::LOGIN_URL_INVALID, e.to_string(), vec![]));
+            None
+        }
+    }
+}
+
+/// Tokens Salesforce issued: registered as secrets, and the hosts they go to checked.
+fn accept_tokens(run: &mut Run, resp: &Response, tokens: Tokens) -> Option<Tokens> {
     run.client.add_secret(&tokens.access_token);
     if let Some(r) = &tokens.refresh_token {
         run.client.add_secret(r);
@@ -228,8 +290,7 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
             };
             let host = refusal.host().unwrap_or("(no host)").to_string();
             run.raise(
-                Finding::new(
-                    "TOKEN_HOST_UNTRUSTED",
+                Finding::new(Code::TOKEN_HOST_UNTRUSTED,
                     format!(
                         "The token response's `{field}` ({url}) {why}. sagediag stopped before sending the token anywhere. If {host} is yours, run again with --trust-host {host}."
                     ),
@@ -244,9 +305,14 @@ fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
 }
 
 async fn refresh(run: &mut Run, base: &str, refresh_token: &str) -> Option<Tokens> {
-    let req = refresh_request(run, base, refresh_token);
-    let (_, resp) = run.send_or_raise(req).await?;
-    parse_token_response(run, &resp)
+    let sf = oauth_client(run, base)?;
+    let transport = oauth::Transport::new(run.client.clone());
+    let typed = sf
+        .exchange_refresh_token(&oauth2::RefreshToken::new(refresh_token.to_string()))
+        .request_async(&transport)
+        .await
+        .ok();
+    finish_exchange(run, transport, typed)
 }
 
 /// What came back to the callback (or was pasted): code, or error, with state.
@@ -275,32 +341,26 @@ fn has_display() -> bool {
 
 async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     let redirect = run.cfg.redirect_uri();
-    let (verifier, state) = match (crypto::random_urlsafe(64), crypto::random_urlsafe(16)) {
-        (Ok(v), Ok(s)) => (v, s),
-        (Err(e), _) | (_, Err(e)) => {
-            run.raise(Finding::new("UNEXPECTED_RESPONSE", e, vec![]));
-            return None;
-        }
-    };
-    run.client.add_secret(&verifier);
-    let mut url = url::Url::parse(&format!("{base}/services/oauth2/authorize")).ok()?;
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("response_type", "code")
-            .append_pair("client_id", &run.cfg.client_id)
-            .append_pair("redirect_uri", &redirect)
-            .append_pair("state", &state);
-        if let Some(scope) = &run.cfg.scopes {
-            q.append_pair("scope", scope);
-        }
-        if run.cfg.pkce {
-            q.append_pair("code_challenge", &crypto::pkce_s256(&verifier))
-                .append_pair("code_challenge_method", "S256");
-        }
-        if let Some(u) = &run.cfg.username {
-            q.append_pair("login_hint", u);
-        }
+    let sf = oauth_client(run, base)?;
+    // oauth2 draws the state and the PKCE verifier (S256) from the OS random source.
+    let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+    run.client.add_secret(verifier.secret());
+    let mut request = sf.authorize_url(oauth2::CsrfToken::new_random);
+    if let Some(scope) = &run.cfg.scopes {
+        request = request.add_scopes(
+            scope
+                .split_whitespace()
+                .map(|s| oauth2::Scope::new(s.to_string())),
+        );
     }
+    if run.cfg.pkce {
+        request = request.set_pkce_challenge(challenge);
+    }
+    if let Some(u) = &run.cfg.username {
+        request = request.add_extra_param("login_hint", u);
+    }
+    let (url, csrf) = request.url();
+    let state = csrf.secret().clone();
     let authorize_url = url.to_string();
     let loopback = run.cfg.redirect_uri.is_none();
     let ssh_tunnel = (loopback && in_ssh()).then(|| {
@@ -344,7 +404,7 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     }
     if params.get("state") != Some(&state) {
         run.raise(
-            Finding::new("UNEXPECTED_RESPONSE", "The callback's state does not match the one sent: it belongs to another login attempt, or was tampered with.", vec![id])
+            Finding::new(Code::UNEXPECTED_RESPONSE, "The callback's state does not match the one sent: it belongs to another login attempt, or was tampered with.", vec![id])
                 .titled("The callback's state does not match"),
         );
         return None;
@@ -356,26 +416,19 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     }
     let Some(code) = params.get("code").cloned() else {
         run.raise(Finding::new(
-            "UNEXPECTED_RESPONSE",
+            Code::UNEXPECTED_RESPONSE,
             "The callback carried neither a code nor an error.",
             vec![id],
         ));
         return None;
     };
-    let mut form = vec![
-        ("grant_type", "authorization_code".to_string()),
-        ("code", code),
-        ("client_id", run.cfg.client_id.clone()),
-        ("redirect_uri", redirect),
-    ];
-    if let Some(s) = &run.cfg.client_secret {
-        form.push(("client_secret", s.clone()));
-    }
+    let mut exchange = sf.exchange_code(oauth2::AuthorizationCode::new(code));
     if run.cfg.pkce {
-        form.push(("code_verifier", verifier));
+        exchange = exchange.set_pkce_verifier(verifier);
     }
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    token_request(run, &token_url(base), &form).await
+    let transport = oauth::Transport::new(run.client.clone());
+    let typed = exchange.request_async(&transport).await.ok();
+    finish_exchange(run, transport, typed)
 }
 
 /// Waits for the loopback callback or a pasted redirect URL, whichever comes first. A busy
@@ -432,7 +485,7 @@ async fn wait_for_person(
                 Some(line) => match check_pasted(&line, redirect, state) {
                     Ok(()) => Some(line.trim().to_string()),
                     Err(why) => {
-                        run.emit(Event::PasteRefused { reason: why });
+                        run.emit(Event::PasteRefused { reason: why.to_string() });
                         None
                     }
                 },
@@ -460,30 +513,40 @@ async fn wait_for_person(
                 )
             };
             run.raise(
-                Finding::new("TIMEOUT", detail, vec![]).titled("The login was not completed"),
+                Finding::new(Code::TIMEOUT, detail, vec![]).titled("The login was not completed"),
             );
             None
         }
     }
 }
 
-/// Whether a pasted text is this login's redirect: its reason when it is not.
-pub fn check_pasted(text: &str, redirect: &str, state: &str) -> Result<(), String> {
+/// Why a pasted text is not this login's redirect.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasteRefusal {
+    #[error(
+        "That is not the redirect URL: paste the whole URL the browser lands on, starting {base}?code=…"
+    )]
+    NotARedirect { base: String },
+    #[error(
+        "That redirect is from an earlier login attempt (its state does not match): log in with the current URL and paste where it lands."
+    )]
+    EarlierAttempt,
+    #[error("That redirect has no state parameter: paste the whole URL, query included.")]
+    NoState,
+}
+
+/// Whether a pasted text is this login's redirect: why not when it is not.
+pub fn check_pasted(text: &str, redirect: &str, state: &str) -> Result<(), PasteRefusal> {
     let text = text.trim();
     let params = parse_callback(text);
     if !params.contains_key("code") && !params.contains_key("error") {
-        let base = redirect.split('?').next().unwrap_or(redirect);
-        return Err(format!(
-            "That is not the redirect URL: paste the whole URL the browser lands on, starting {base}?code=…"
-        ));
+        let base = redirect.split('?').next().unwrap_or(redirect).to_string();
+        return Err(PasteRefusal::NotARedirect { base });
     }
     match params.get("state") {
         Some(s) if s == state => Ok(()),
-        Some(_) => Err(
-            "That redirect is from an earlier login attempt (its state does not match): log in with the current URL and paste where it lands."
-                .into(),
-        ),
-        None => Err("That redirect has no state parameter: paste the whole URL, query included.".into()),
+        Some(_) => Err(PasteRefusal::EarlierAttempt),
+        None => Err(PasteRefusal::NoState),
     }
 }
 
@@ -715,7 +778,7 @@ async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
         if tokio::time::Instant::now() >= deadline {
             run.raise(
                 Finding::new(
-                    "TIMEOUT",
+                    Code::TIMEOUT,
                     "Nobody approved the device code in time.",
                     vec![id],
                 )
@@ -763,18 +826,6 @@ impl Run {
     }
 }
 
-fn refresh_request(run: &Run, base: &str, refresh_token: &str) -> Request {
-    let mut form = vec![
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh_token),
-        ("client_id", run.cfg.client_id.as_str()),
-    ];
-    if let Some(s) = run.cfg.client_secret.as_deref() {
-        form.push(("client_secret", s));
-    }
-    Request::post_form(token_url(base), &form)
-}
-
 /// Step 4. Returns a one-line summary. Identity, userinfo, introspection and the refresh test
 /// are independent: they are sent together and read in order.
 pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
@@ -789,8 +840,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         if crypto::signature_valid(secret, id, at, sig) {
             notes.push("signature verified".to_string());
         } else {
-            run.raise(Finding::new(
-                "SIGNATURE_INVALID",
+            run.raise(Finding::new(Code::SIGNATURE_INVALID,
                 "HMAC-SHA256(consumer secret, id + issued_at) does not match the token response's signature.",
                 tokens.response_id.into_iter().collect(),
             ));
@@ -817,10 +867,19 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
     });
     let can_refresh = matches!(run.cfg.flow, Flow::Web | Flow::Device | Flow::Refresh);
     let old_refresh = tokens.refresh_token.clone();
-    let refresh_req = old_refresh
-        .as_deref()
-        .filter(|_| can_refresh)
-        .map(|rt| refresh_request(run, &run.login_url, rt));
+    // The real refresh goes through oauth2 like the login; its raw answer is judged below.
+    let sf = oauth::client(&run.cfg, &run.login_url).ok();
+    let refresh_token = old_refresh.clone().filter(|_| can_refresh);
+    let refresh_client = client.clone();
+    let refreshing = async move {
+        let (sf, rt) = (sf?, refresh_token?);
+        let transport = oauth::Transport::new(refresh_client);
+        let _ = sf
+            .exchange_refresh_token(&oauth2::RefreshToken::new(rt))
+            .request_async(&transport)
+            .await;
+        Some(transport.into_exchange())
+    };
     let maybe = |r: Option<Request>| {
         let client = client.clone();
         async move {
@@ -834,7 +893,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         maybe(identity_req),
         client.send(userinfo_req),
         maybe(introspect_req),
-        maybe(refresh_req)
+        refreshing
     );
 
     // Identity.
@@ -872,10 +931,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
             .filter(|v| v["active"] == true)
             .and_then(|v| v["exp"].as_u64())
     {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = super::clock::now_secs();
         notes.push(format!(
             "session valid for {} min",
             exp.saturating_sub(now) / 60
@@ -886,7 +942,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
     if let Some(scope) = &tokens.scope {
         if !scope.split_whitespace().any(|s| s == "api" || s == "full") {
             run.raise(Finding::new(
-                "API_SCOPE_MISSING",
+                Code::API_SCOPE_MISSING,
                 format!("Granted scopes: {scope}."),
                 tokens.response_id.into_iter().collect(),
             ));
@@ -898,7 +954,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         run.refresh_token_issued = Some(old_refresh.is_some());
         match (old_refresh, refreshed) {
             (None, _) => run.raise(Finding::new(
-                "REFRESH_TOKEN_MISSING",
+                Code::REFRESH_TOKEN_MISSING,
                 format!(
                     "The token response has no refresh_token; granted scopes: {}.",
                     tokens.scope.clone().unwrap_or_else(|| "?".into())
@@ -906,6 +962,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                 tokens.response_id.into_iter().collect(),
             )),
             (Some(rt), Some((rid, answer))) => {
+                run.refresh_request = Some(rid);
                 let before = run.findings.len();
                 let new = match answer {
                     Ok(resp) => parse_token_response(run, &resp),
@@ -929,7 +986,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                         }
                     }
                     None if run.findings.len() == before => run.raise(Finding::new(
-                        "REFRESH_TOKEN_EXPIRED",
+                        Code::REFRESH_TOKEN_EXPIRED,
                         "The refresh failed.",
                         vec![rid],
                     )),

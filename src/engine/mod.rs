@@ -2,16 +2,23 @@
 //! permission-set probes. It knows nothing of the terminal: it emits [`Event`]s on a channel and
 //! returns a [`Report`]. The console and `sagediag check` are two front ends over it.
 
+pub mod app;
 pub mod classify;
+pub mod clock;
 pub mod coverage;
 pub mod crypto;
 pub mod environment;
 pub mod export;
+pub mod files;
 pub mod findings;
+pub mod fix;
 pub mod http;
 pub mod login;
+pub mod oauth;
 pub mod org;
+pub mod paths;
 pub mod sanitize;
+pub mod setup;
 pub mod trust;
 pub mod vault;
 
@@ -21,7 +28,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 pub use environment::Environment;
-pub use findings::{Finding, Severity};
+pub use findings::{Code, Finding, Severity};
 
 /// The seven Sage People API endpoints and the permission set gating each.
 pub const ENDPOINTS: [EndpointDef; 7] = [
@@ -160,6 +167,8 @@ pub struct Config {
     pub trust_hosts: Vec<String>,
     /// The largest response body read; a bigger one stops with RESPONSE_TOO_LARGE.
     pub max_response_bytes: usize,
+    /// The app's kind as the user declared it (`--app-kind`): words the fixes before login.
+    pub app_kind: Option<app::AppKind>,
 }
 
 impl Config {
@@ -190,6 +199,7 @@ impl Config {
             insecure_hosts: Vec::new(),
             trust_hosts: Vec::new(),
             max_response_bytes: http::MAX_RESPONSE_BYTES,
+            app_kind: None,
         }
     }
 
@@ -213,6 +223,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as shown in tables and reports: a word and a mark.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS ✓",
+            Status::Fail => "FAIL ✗",
+            Status::Warn => "WARN !",
+            Status::Skip => "SKIP -",
+        }
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             Status::Pass => "PASS",
@@ -367,7 +387,7 @@ pub struct EndpointResult {
     pub latency_ms: u64,
     pub records: Option<usize>,
     /// The finding code explaining a failure.
-    pub finding: Option<&'static str>,
+    pub finding: Option<Code>,
     /// What the assignment query says: assigned or not (None: not known).
     pub assigned: Option<bool>,
     pub request_id: Option<u64>,
@@ -450,6 +470,8 @@ pub struct Report {
     pub scopes: Option<String>,
     pub refresh_token_issued: Option<bool>,
     pub refresh_rotated: Option<bool>,
+    /// The integration's OAuth app: its kind, name and policies.
+    pub app: app::AppInfo,
     /// Field coverage of the employee records, when asked for.
     pub coverage: Option<coverage::Coverage>,
 }
@@ -490,6 +512,10 @@ pub struct Run {
     pub coverage: Option<coverage::Coverage>,
     /// Redirect URLs pasted by the user (web flow), instead of the loopback callback.
     pub pasted: Option<UnboundedReceiver<String>>,
+    /// The integration's OAuth app, as far as known so far.
+    pub app: app::AppInfo,
+    /// The refresh test's request.
+    pub refresh_request: Option<u64>,
 }
 
 impl Run {
@@ -500,7 +526,13 @@ impl Run {
 
     /// Adds a finding, merging with an earlier one of the same code and title. Its title and
     /// detail (which quote what a server said) are sanitised and bounded here, once.
-    pub fn raise(&mut self, mut f: Finding) {
+    pub fn raise(&mut self, f: Finding) {
+        let mut f = app::adapt(
+            self.app.kind,
+            self.refresh_request,
+            self.cfg.client_secret.is_none(),
+            f,
+        );
         let first = f.request_ids.first().copied();
         f.title = sanitize::bounded(&f.title, sanitize::MAX_VALUE, first);
         f.detail = sanitize::bounded(&f.detail, sanitize::MAX_VALUE, first);
@@ -516,15 +548,17 @@ impl Run {
             }
             return;
         }
+        tracing::info!(code = %f.code, severity = ?f.severity, title = %f.title, requests = ?f.request_ids, "finding");
         self.emit(Event::Finding(f.clone()));
         self.findings.push(f);
     }
 
-    pub fn has(&self, code: &str) -> bool {
+    pub fn has(&self, code: Code) -> bool {
         self.findings.iter().any(|f| f.code == code)
     }
 
     fn step_start(&self, step: StepId) -> Instant {
+        tracing::info!(step = step.title(), "step started");
         self.emit(Event::StepStarted { step });
         Instant::now()
     }
@@ -542,6 +576,7 @@ impl Run {
             None,
         );
         let duration_ms = started.elapsed().as_millis() as u64;
+        tracing::info!(step = step.title(), status = status.word(), duration_ms, summary = %summary, "step finished");
         self.emit(Event::StepFinished {
             step,
             status,
@@ -590,8 +625,11 @@ pub async fn run(
         Ok(client) => run_with(cfg, client, events, pasted).await,
         Err(e) => {
             let mut r = empty_report(&cfg);
-            r.findings
-                .push(Finding::new("UNEXPECTED_RESPONSE", e, vec![]));
+            r.findings.push(Finding::new(
+                Code::UNEXPECTED_RESPONSE,
+                e.to_string(),
+                vec![],
+            ));
             r.outcome = "fail";
             r
         }
@@ -637,6 +675,7 @@ pub async fn run_session(
         client.add_secret(s);
     }
     let login_url = cfg.environment.login_url();
+    let declared = app::AppInfo::declared(cfg.app_kind);
     let mut run = Run {
         cfg,
         client,
@@ -652,6 +691,8 @@ pub async fn run_session(
         refresh_rotated: None,
         coverage: None,
         pasted,
+        app: declared,
+        refresh_request: None,
     };
     let tokens = steps(&mut run).await;
     let session = tokens.map(|t| Session {
@@ -734,7 +775,13 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     let t = run.step_start(StepId::Probes);
     let n = run.findings.len();
     let summary = org::probes(run, probes).await;
-    let status = run.status_since(n);
+    // One verdict for the step, the table and every front end: a failing row fails the step even
+    // when its finding was already raised (and merged) by an earlier step.
+    let status = if run.endpoints.iter().any(|e| e.status == Status::Fail) {
+        Status::Fail
+    } else {
+        run.status_since(n)
+    };
     run.step_end(StepId::Probes, t, status, summary);
     // 7. Field coverage, when asked for and the Employees endpoint answers.
     if let Some(limit) = run.cfg.coverage_limit {
@@ -754,8 +801,7 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
             let n = run.findings.len();
             let c = coverage::coverage(run, &tokens, limit).await;
             if c.missing_email > 0 || c.duplicate_emails > 0 {
-                run.raise(Finding::new(
-                    "SYNC_KEY_PROBLEMS",
+                run.raise(Finding::new(Code::SYNC_KEY_PROBLEMS,
                     format!(
                         "Of {} employees, {} have no email and {} emails are shared by {} records; {} leavers still hold a work email.",
                         c.employees, c.missing_email, c.duplicate_emails, c.records_with_duplicate_email, c.leavers_with_email
@@ -824,6 +870,7 @@ fn empty_report(cfg: &Config) -> Report {
         scopes: None,
         refresh_token_issued: None,
         refresh_rotated: None,
+        app: app::AppInfo::declared(cfg.app_kind),
         coverage: None,
     }
 }
@@ -863,6 +910,7 @@ fn finish(run: Run) -> Report {
         .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
     report.refresh_token_issued = run.refresh_token_issued;
     report.refresh_rotated = run.refresh_rotated;
+    report.app = run.app.finished();
     report.coverage = run.coverage.map(|mut c| {
         for list in [
             &mut c.examples_missing_email,

@@ -2,6 +2,7 @@
 //! when the user may not read it), and one probe per permission-set-gated endpoint, run
 //! concurrently and cross-checked with the assignment query.
 
+use super::findings::Code;
 use serde_json::Value;
 
 use super::classify;
@@ -22,7 +23,7 @@ enum Query {
     Failed,
 }
 
-fn query_request(tokens: &Tokens, tooling: bool, q: &str) -> Request {
+pub(super) fn query_request(tokens: &Tokens, tooling: bool, q: &str) -> Request {
     Request::get(soql_url(&tokens.instance_url, tooling, q)).bearer(&tokens.access_token)
 }
 
@@ -76,6 +77,10 @@ fn evidence(run: &Run, rest_worked: bool) -> classify::ApiAccessEvidence {
 /// An API finding with the candidates behind it checked against what this run knows.
 fn refine(run: &Run, f: Finding, rest_worked: bool) -> Finding {
     classify::api_access(f, &evidence(run, rest_worked))
+}
+
+pub(super) fn note_usage_of(run: &mut Run, r: &Response) {
+    note_usage(run, r);
 }
 
 fn note_usage(run: &mut Run, r: &Response) {
@@ -149,7 +154,7 @@ pub struct InFlight {
 /// Sends the org queries and the probes.
 pub fn send(run: &Run, tokens: &Tokens) -> InFlight {
     let package_q = "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackage.Name, SubscriberPackageVersion.MajorVersion, SubscriberPackageVersion.MinorVersion, SubscriberPackageVersion.PatchVersion, SubscriberPackageVersion.BuildNumber FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'spapi'";
-    let app_q = "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod FROM ConnectedApplication";
+    let app_q = "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod, CreatedDate FROM ConnectedApplication";
     let client = &run.client;
     let assignments = tokens.id_url.as_deref().and_then(user_id_of).map(|uid| {
         let task = send_task(
@@ -219,7 +224,7 @@ pub async fn org_checks(
         app.answer().await,
         limits.answer().await,
     );
-    let (package_id, app_id) = (package.0, app.0);
+    let package_id = package.0;
     let mut worked = false;
 
     // Permission-set assignments and API Enabled.
@@ -274,7 +279,7 @@ pub async fn org_checks(
                 run.org.package_version = Some(version);
             }
             None => run.raise(Finding::new(
-                "PACKAGE_NOT_INSTALLED",
+                Code::PACKAGE_NOT_INSTALLED,
                 "No installed package has the namespace spapi (InstalledSubscriberPackage).",
                 vec![package_id],
             )),
@@ -286,46 +291,13 @@ pub async fn org_checks(
             .push("installed packages: the query failed".into()),
     }
 
-    // The connected app's policies.
-    match read_query(run, &mut worked, app) {
-        Query::Rows(rows) if rows.len() == 1 => {
-            let app = &rows[0];
-            run.org.permitted_users = Some(if app["OptionsAllowAdminApprovedUsersOnly"] == true {
-                "Admin approved users are pre-authorized".into()
-            } else {
-                "All users may self-authorize".into()
-            });
-            let policy = match app["RefreshTokenValidityPeriod"].as_u64() {
-                None => "Refresh token is valid until revoked".to_string(),
-                Some(0) => "Immediately expire refresh token".to_string(),
-                Some(n) if app["OptionsRefreshTokenValidityMetric"] == true => {
-                    format!("Expire refresh token if not used for {n}")
-                }
-                Some(n) => format!("Expire refresh token after {n}"),
-            };
-            if policy != "Refresh token is valid until revoked" {
-                let name = app["Name"].as_str().unwrap_or("the app");
-                run.raise(Finding::new(
-                    "REFRESH_POLICY_EXPIRES",
-                    format!("Refresh Token Policy of {name}: {policy}."),
-                    vec![app_id],
-                ));
-            }
-            notes.push(format!("refresh policy: {policy}"));
-            run.org.refresh_token_policy = Some(policy);
-        }
-        Query::Rows(rows) => run.org.skipped.push(format!(
-            "connected-app policies: {} connected apps in the org; cannot tell which is this one",
-            rows.len()
-        )),
-        Query::NotReadable => run
-            .org
-            .skipped
-            .push(format!("connected-app policies: {setup}")),
-        Query::Failed => run
-            .org
-            .skipped
-            .push("connected-app policies: the query failed".into()),
+    // The app: connected app or External Client App, and its policies.
+    let note = super::app::app_checks(run, tokens, app).await;
+    if let Some(p) = &run.app.policies.refresh_token_policy {
+        notes.push(format!("refresh policy: {p}"));
+    }
+    if !note.is_empty() {
+        notes.push(note);
     }
 
     // API usage.
@@ -348,7 +320,7 @@ pub async fn org_checks(
     if let Some((used, max)) = run.org.api_usage {
         if max > 0 && used < max && used * 10 >= max * 9 {
             run.raise(Finding::new(
-                "API_LIMIT_NEAR",
+                Code::API_LIMIT_NEAR,
                 format!("{used} of {max} daily API requests used."),
                 vec![id],
             ));
@@ -466,17 +438,15 @@ pub async fn probes(run: &mut Run, sent: ProbesInFlight) -> String {
             None => {
                 passed += 1;
                 if is_assigned == Some(false) {
-                    run.raise(Finding::new(
-                        "PERMISSION_SET_MISMATCH",
+                    run.raise(Finding::new(Code::PERMISSION_SET_MISMATCH,
                         format!("{} answered, but the assignment query does not list {} for the user (a permission set group, or another set granting access?).", def.name, def.permission_set),
                         vec![id],
                     ).titled(format!("{} works without {} assigned", def.name, def.permission_set)));
                 }
             }
             Some(f) => {
-                if f.code == "PERMISSION_SET_MISSING" && is_assigned == Some(true) {
-                    run.raise(Finding::new(
-                        "PERMISSION_SET_MISMATCH",
+                if f.code == Code::PERMISSION_SET_MISSING && is_assigned == Some(true) {
+                    run.raise(Finding::new(Code::PERMISSION_SET_MISMATCH,
                         format!("{} is assigned according to PermissionSetAssignment, yet {} answers MISSING_API_PERMISSION (expired assignment, or object access missing?).", def.permission_set, def.name),
                         vec![id],
                     ).titled(format!("{} refused although {} is assigned", def.name, def.permission_set)));

@@ -19,6 +19,7 @@ pub fn pkce_challenge(verifier: &str) -> String {
 /// `n` random bytes, base64url without padding.
 pub fn random_token(n: usize) -> String {
     let mut buf = vec![0u8; n];
+    #[allow(clippy::expect_used)] // Without the OS random source nothing can be issued safely.
     aws_lc_rs::rand::SystemRandom::new()
         .fill(&mut buf)
         .expect("the system random source failed");
@@ -28,6 +29,7 @@ pub fn random_token(n: usize) -> String {
 /// A random string from an alphabet (user codes, opaque token parts).
 pub fn random_from(alphabet: &[u8], len: usize) -> String {
     let mut buf = vec![0u8; len];
+    #[allow(clippy::expect_used)] // Without the OS random source nothing can be issued safely.
     aws_lc_rs::rand::SystemRandom::new()
         .fill(&mut buf)
         .expect("the system random source failed");
@@ -36,25 +38,25 @@ pub fn random_from(alphabet: &[u8], len: usize) -> String {
         .collect()
 }
 
-/// The DER body of a PEM block with the given label.
+/// The DER body of the first PEM block with the given label (rustls-pki-types' parser).
 pub fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, String> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let start = pem
-        .find(&begin)
-        .ok_or_else(|| format!("no `{begin}` line"))?
-        + begin.len();
-    let stop = pem[start..]
-        .find(&end)
-        .ok_or_else(|| format!("no `{end}` line"))?
-        + start;
-    let b64: String = pem[start..stop]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    STANDARD
-        .decode(b64)
-        .map_err(|e| format!("the PEM body is not base64: {e}"))
+    use rustls_pki_types::pem::{self, SectionKind};
+    let want = match label {
+        "PUBLIC KEY" => SectionKind::PublicKey,
+        "PRIVATE KEY" => SectionKind::PrivateKey,
+        "RSA PRIVATE KEY" => SectionKind::RsaPrivateKey,
+        "CERTIFICATE" => SectionKind::Certificate,
+        other => return Err(format!("PEM label `{other}` is not supported")),
+    };
+    let mut reader = std::io::BufReader::new(pem.as_bytes());
+    loop {
+        match pem::from_buf(&mut reader) {
+            Ok(Some((kind, der))) if kind == want => return Ok(der),
+            Ok(Some(_)) => continue,
+            Ok(None) => return Err(format!("no `-----BEGIN {label}-----` block")),
+            Err(e) => return Err(format!("not PEM: {e}")),
+        }
+    }
 }
 
 /// Checks that a PEM public key (`BEGIN PUBLIC KEY`) is an RSA key the JWT check can use.
@@ -70,6 +72,64 @@ pub fn verify_rs256(spki_der: &[u8], message: &[u8], sig: &[u8]) -> bool {
     signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, spki_der)
         .verify(message, sig)
         .is_ok()
+}
+
+/// The org's OpenID Connect signing key: RSA 2048 made on first use (RS256 `id_token`s),
+/// published as a JWK at `/id/keys`.
+pub struct IdTokenKey {
+    pair: aws_lc_rs::rsa::KeyPair,
+    pub kid: String,
+}
+
+impl IdTokenKey {
+    pub fn generate() -> Option<IdTokenKey> {
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).ok()?;
+        Some(IdTokenKey {
+            pair,
+            kid: "sim-254".into(),
+        })
+    }
+
+    /// A compact RS256 JWT of `claims`, with this key's `kid`.
+    pub fn sign_jwt(&self, claims: &serde_json::Value) -> Option<String> {
+        let header = serde_json::json!({"kid": self.kid, "typ": "JWT", "alg": "RS256"});
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut sig = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                signing_input.as_bytes(),
+                &mut sig,
+            )
+            .ok()?;
+        Some(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+    }
+
+    /// The public key as a JWK (`kty`, `n`, `e`, `alg`, `use`, `kid`).
+    pub fn jwk(&self) -> serde_json::Value {
+        use aws_lc_rs::signature::KeyPair;
+        let public = self.pair.public_key();
+        serde_json::json!({
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+            "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+            "alg": "RS256",
+            "use": "sig",
+            "kid": self.kid,
+        })
+    }
+}
+
+/// OpenID Connect `at_hash`: base64url of the left half of SHA-256(access token).
+pub fn at_hash(access_token: &str) -> String {
+    let d = digest::digest(&digest::SHA256, access_token.as_bytes());
+    let bytes = d.as_ref();
+    URL_SAFE_NO_PAD.encode(bytes.get(..bytes.len() / 2).unwrap_or_default())
 }
 
 /// The 3-character checksum suffix that turns a 15-character Salesforce id into 18.

@@ -34,12 +34,12 @@ pub async fn inject(State(org): State<Arc<Org>>, req: Request, next: Next) -> Re
         inner.requests
     };
     let draw = mix(org.scenario.data.seed ^ n.wrapping_mul(0x9E37_79B9));
-    let delay = f.latency_ms
-        + if f.jitter_ms > 0 {
-            draw % (f.jitter_ms + 1)
-        } else {
-            0
-        };
+    // Scenario loading bounds both; saturate anyway rather than overflow.
+    let jitter = match f.jitter_ms.checked_add(1) {
+        Some(m) if f.jitter_ms > 0 => draw % m,
+        _ => 0,
+    };
+    let delay = f.latency_ms.saturating_add(jitter);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }

@@ -219,6 +219,8 @@ impl Parser<'_> {
             items.push(self.unary(depth)?);
         }
         Ok(match joiner {
+            // The loop above pushed at least one item.
+            #[allow(clippy::expect_used)]
             None => items.pop().expect("one item"),
             Some(Tok::And) => Expr::And(items),
             Some(_) => Expr::Or(items),

@@ -14,6 +14,9 @@ pub mod oauth;
 pub mod rest;
 pub mod sage;
 pub mod scenario;
+pub mod server;
+pub mod soap;
+pub mod sobjects;
 pub mod soql;
 pub mod state;
 
@@ -23,7 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -45,6 +48,37 @@ pub struct SimInfo {
     pub password: String,
     pub callback_url: String,
     pub scenario: String,
+    /// With `--tls`: the PEM file of the CA the simulator generated at start (owner-only);
+    /// a client trusts it to reach both `https://` URLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// A user who may assign permission sets (Assign Permission Sets), for `sagediag fix`.
+    #[serde(default)]
+    pub admin_username: String,
+    #[serde(default)]
+    pub admin_password: String,
+}
+
+/// How to run the org.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// One line per request on stderr.
+    pub log: bool,
+    /// HTTPS with a CA generated at start (the CA's PEM is written to `SimInfo::ca_file`).
+    pub tls: bool,
+    /// A client that has not sent a whole request head (or TLS handshake) by then is
+    /// disconnected.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            log: false,
+            tls: false,
+            header_read_timeout: server::HEADER_READ_TIMEOUT,
+        }
+    }
 }
 
 /// A running simulated org.
@@ -54,6 +88,15 @@ pub struct RunningSim {
     pub org: Arc<Org>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<io::Result<()>>,
+    ca_file: Option<std::path::PathBuf>,
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        if let Some(path) = self.ca_file.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 impl RunningSim {
@@ -81,17 +124,42 @@ impl RunningSim {
 
 /// Starts the org on `bind` (port 0 = a free one). `log` writes one line per request to stderr.
 pub async fn start(scenario: Scenario, bind: SocketAddr, log: bool) -> io::Result<RunningSim> {
+    start_with(
+        scenario,
+        bind,
+        Options {
+            log,
+            ..Options::default()
+        },
+    )
+    .await
+}
+
+/// Starts the org on `bind` (port 0 = a free one) as `opts` says.
+pub async fn start_with(
+    mut scenario: Scenario,
+    bind: SocketAddr,
+    opts: Options,
+) -> io::Result<RunningSim> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
     let port = addr.port();
-    let login_url = format!("http://127.0.0.1:{port}");
-    let instance_url = format!("http://localhost:{port}");
+    let (tls, ca_file) = if opts.tls {
+        let tls = server::Tls::generate().map_err(io::Error::other)?;
+        let path = write_ca_file(&tls.ca_pem, port)?;
+        (Some(tls.acceptor), Some(path))
+    } else {
+        (None, None)
+    };
+    let scheme = if opts.tls { "https" } else { "http" };
+    let login_url = format!("{scheme}://127.0.0.1:{port}");
+    let instance_url = format!("{scheme}://localhost:{port}");
     let user = scenario
         .users
         .iter()
         .find(|u| u.auto_approve)
         .unwrap_or(&scenario.users[0]);
-    let info = SimInfo {
+    let mut info = SimInfo {
         login_url: login_url.clone(),
         instance_url: instance_url.clone(),
         client_id: scenario.app.consumer_key.clone(),
@@ -109,29 +177,51 @@ pub async fn start(scenario: Scenario, bind: SocketAddr, log: bool) -> io::Resul
             .cloned()
             .unwrap_or_default(),
         scenario: scenario.name.clone(),
+        ca_file: ca_file.as_ref().map(|p| p.display().to_string()),
+        admin_username: String::new(),
+        admin_password: String::new(),
     };
+    // Added after the integration user was chosen: the admin never stands in for it.
+    (info.admin_username, info.admin_password) = sobjects::add_admin(&mut scenario);
     let org = Arc::new(Org::new(
         scenario,
         login_url,
         instance_url,
         format!("localhost:{port}"),
     ));
-    let app = router(org.clone(), log);
+    let app = router(org.clone(), opts.log);
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(server::serve(
+        listener,
+        app,
+        tls,
+        opts.header_read_timeout,
+        rx,
+    ));
     Ok(RunningSim {
         info,
         addr,
         org,
         shutdown: Some(tx),
         task,
+        ca_file,
     })
+}
+
+/// Writes the CA's PEM to a new owner-only (0600) file in the temporary directory.
+fn write_ca_file(pem: &str, port: u16) -> io::Result<std::path::PathBuf> {
+    use std::io::Write;
+    let path =
+        std::env::temp_dir().join(format!("sagediag-sim-{}-{port}-ca.pem", std::process::id()));
+    // A stale file of a former run with the same pid and port.
+    let _ = std::fs::remove_file(&path);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut file = opts.open(&path)?;
+    file.write_all(pem.as_bytes())?;
+    Ok(path)
 }
 
 pub fn router(org: Arc<Org>, log: bool) -> Router {
@@ -150,8 +240,29 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
             "/services/data/{version}/tooling/query/",
             get(rest::tooling_query),
         )
+        .route(
+            "/services/data/{version}/sobjects",
+            get(sobjects::describe_global),
+        )
+        .route(
+            "/services/data/{version}/sobjects/",
+            get(sobjects::describe_global),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{name}",
+            get(sobjects::basic).post(sobjects::create),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{name}/{id}",
+            get(sobjects::describe_or_record).delete(sobjects::delete),
+        )
         .route("/services/data/{version}/{*rest}", any(rest::rest_fallback))
-        .route("/services/apexrest/{*path}", any(sage::apexrest))
+        .route(
+            "/services/apexrest/{*path}",
+            // payDetails takes up to 6 MB (axum's default would refuse 2 MB); one byte more
+            // is enough to know a body is too large.
+            any(sage::apexrest).layer(DefaultBodyLimit::max(sage::MAX_BODY + 1)),
+        )
         .route_layer(middleware::from_fn_with_state(org.clone(), rest::api_guard));
     let mut app = Router::new()
         .route(
@@ -168,18 +279,21 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
             "/services/oauth2/userinfo",
             get(oauth::userinfo).post(oauth::userinfo),
         )
+        .route("/id/keys", get(oauth::jwks))
         .route("/id/{org}/{user}", get(oauth::id_url))
         .route("/.well-known/openid-configuration", get(oauth::discovery))
         .route(
             "/setup/connect",
             get(oauth::connect_get).post(oauth::connect_post),
         )
+        .route("/services/Soap/u/{*path}", post(soap::partner))
         .route("/services/data", get(rest::versions))
         .route("/services/data/", get(rest::versions))
         .route("/_sim/clock", axum::routing::post(advance_clock))
         .route("/_sim/state", get(sim_state))
         .merge(api)
         .fallback(not_found)
+        .layer(middleware::from_fn(rest::retired_guard))
         .layer(middleware::from_fn_with_state(org.clone(), faults::inject))
         .with_state(org);
     if log {
@@ -207,7 +321,9 @@ async fn advance_clock(
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let mut inner = org.lock();
-    inner.clock_offset_ms += secs * 1000;
+    inner.clock_offset_ms = inner
+        .clock_offset_ms
+        .saturating_add(secs.saturating_mul(1000));
     axum::Json(serde_json::json!({"clock_offset_secs": inner.clock_offset_ms / 1000}))
         .into_response()
 }
@@ -221,7 +337,7 @@ async fn sim_state(State(org): State<Arc<Org>>) -> Response {
         "requests": inner.requests,
         "access_tokens": inner.access.len(),
         "refresh_tokens": inner.refresh.len(),
-        "pay_details_posted": inner.pay_details.len(),
+        "pay_details_posted": inner.pay_details_posted,
     }))
     .into_response()
 }

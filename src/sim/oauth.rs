@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::crypto;
 use super::scenario::{OrgKind, PermittedUsers};
-use super::state::{CODE_TTL_MS, DeviceAuth, Org};
+use super::state::{CODE_TTL_MS, DEVICE_TTL_MS, DeviceAuth, Org};
 
 type Params = HashMap<String, String>;
 
@@ -176,7 +176,11 @@ fn check_authorize(org: &Org, q: &Params) -> Result<(String, Vec<String>), Respo
         ));
     }
     let Ok(scopes) = grant_scopes(org, q.get("scope")) else {
-        return Err(back("invalid_scope", "the requested scope is not allowed"));
+        // Salesforce shows its own error page here rather than redirecting to the callback.
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            "error=invalid_scope&error_description=the%20requested%20scope%20is%20not%20allowed",
+        ));
     };
     let challenge = q.get("code_challenge").filter(|c| !c.is_empty());
     if org.scenario.app.require_pkce && challenge.is_none() {
@@ -406,7 +410,9 @@ fn user_login_checks(org: &Org, user: usize) -> Result<(), Response> {
         let s = &org.scenario.shapes;
         return Err(bad(&s.login_rate_error, &s.login_rate_description));
     }
-    if org.scenario.app.permitted_users == PermittedUsers::AdminApproved && !cfg.pre_authorized {
+    if org.scenario.app.permitted_users == PermittedUsers::AdminApproved
+        && !org.scenario.pre_authorized(cfg)
+    {
         return Err(bad(
             "invalid_app_access",
             "user is not admin approved to access this app",
@@ -450,7 +456,9 @@ fn code_grant(org: &Org, form: &Params) -> Response {
     if let Err(resp) = user_login_checks(org, user) {
         return resp;
     }
-    token_ok(org.issue_tokens(user, &scopes, true, None))
+    let mut body = org.issue_tokens(user, &scopes, true, None);
+    org.add_id_token(&mut body, user, &scopes);
+    token_ok(body)
 }
 
 fn refresh_grant(org: &Org, form: &Params) -> Response {
@@ -472,6 +480,7 @@ fn refresh_grant(org: &Org, form: &Params) -> Response {
             return expired();
         }
         let (user, scopes, family) = (t.user, t.scopes.clone(), t.family);
+        #[allow(clippy::expect_used)] // Looked up just above, under the same lock.
         let t = inner.refresh.get_mut(&token).expect("present");
         t.last_used = now;
         if org.scenario.app.refresh_token_rotation {
@@ -484,6 +493,7 @@ fn refresh_grant(org: &Org, form: &Params) -> Response {
     }
     let rotate = org.scenario.app.refresh_token_rotation;
     let mut body = org.issue_tokens(user, &scopes, rotate, Some(family));
+    org.add_id_token(&mut body, user, &scopes);
     if !rotate {
         body.as_object_mut().map(|b| b.remove("refresh_token"));
     }
@@ -561,16 +571,24 @@ fn jwt_grant(org: &Org, form: &Params) -> Response {
     if !aud_ok {
         return bad("invalid_grant", "audience is invalid");
     }
-    let exp = claims["exp"].as_u64().unwrap_or(0);
-    if exp * 1000 <= org.now_ms() {
+    // A number, or a numeric string as simple-salesforce sends it (`f'{exp.timestamp():.0f}'`).
+    let exp = match &claims["exp"] {
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    }
+    .unwrap_or(0);
+    if exp.saturating_mul(1000) <= org.now_ms() {
         return bad("invalid_grant", "expired authorization code");
     }
     let Some((user, cfg)) = claims["sub"].as_str().and_then(|u| org.scenario.user(u)) else {
         return bad("invalid_grant", "user hasn't approved this consumer");
     };
     let approved = org.lock().approved.contains(&user);
-    let pre =
-        org.scenario.app.permitted_users == PermittedUsers::AdminApproved && cfg.pre_authorized;
+    let pre = org.scenario.app.permitted_users == PermittedUsers::AdminApproved
+        && org.scenario.pre_authorized(cfg);
     if !(approved || pre) {
         return bad("invalid_grant", "user hasn't approved this consumer");
     }
@@ -596,7 +614,9 @@ fn device_start(org: &Org, client_id: Option<&str>, form: &Params) -> Response {
     let device_code = crypto::random_token(32);
     let user_code = crypto::random_from(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 8);
     let issued = org.now_ms();
-    org.lock().device.insert(
+    let mut inner = org.lock();
+    org.make_room(&mut inner, issued);
+    inner.device.insert(
         device_code.clone(),
         DeviceAuth {
             user_code: user_code.clone(),
@@ -609,6 +629,7 @@ fn device_start(org: &Org, client_id: Option<&str>, form: &Params) -> Response {
             done: false,
         },
     );
+    drop(inner);
     token_ok(json!({
         "device_code": device_code,
         "user_code": user_code,
@@ -620,7 +641,7 @@ fn device_start(org: &Org, client_id: Option<&str>, form: &Params) -> Response {
 fn device_poll(org: &Org, form: &Params) -> Response {
     let code = form.get("code").cloned().unwrap_or_default();
     let now = org.now_ms();
-    let interval = org.scenario.org.device_interval_secs * 1000;
+    let interval = org.scenario.org.device_interval_secs.saturating_mul(1000);
     let auto_after = org.scenario.org.device_auto_approve_after_polls;
     let auto_user = org
         .scenario
@@ -632,7 +653,7 @@ fn device_poll(org: &Org, form: &Params) -> Response {
         let Some(d) = inner.device.get_mut(&code) else {
             return bad("invalid_grant", "invalid device code");
         };
-        if d.done || now.saturating_sub(d.issued) > 10 * 60 * 1000 {
+        if d.done || now.saturating_sub(d.issued) > DEVICE_TTL_MS {
             return bad("invalid_grant", "expired device code");
         }
         if d.last_poll
@@ -658,7 +679,9 @@ fn device_poll(org: &Org, form: &Params) -> Response {
     if let Err(resp) = user_login_checks(org, user) {
         return resp;
     }
-    token_ok(org.issue_tokens(user, &scopes, true, None))
+    let mut body = org.issue_tokens(user, &scopes, true, None);
+    org.add_id_token(&mut body, user, &scopes);
+    token_ok(body)
 }
 
 /// `GET /setup/connect`: where a person enters the device flow's user code.
@@ -865,7 +888,7 @@ pub async fn introspect(State(org): State<Arc<Org>>, headers: HeaderMap, body: B
 pub async fn revoke(State(org): State<Arc<Org>>, Query(q): Query<Params>, body: Bytes) -> Response {
     let form = parse_form(&body);
     let Some(token) = form.get("token").or_else(|| q.get("token")).cloned() else {
-        return bad("unsupported_token_type", "token type not supported");
+        return revoke_error("unsupported_token_type", "token type not supported");
     };
     let mut inner = org.lock();
     if let Some(t) = inner.access.get_mut(&token) {
@@ -877,7 +900,30 @@ pub async fn revoke(State(org): State<Arc<Org>>, Query(q): Query<Params>, body: 
         return StatusCode::OK.into_response();
     }
     drop(inner);
-    bad("invalid_token", "invalid token")
+    revoke_error("invalid_token", "invalid token")
+}
+
+/// The revoke endpoint's errors are form-encoded, not JSON: `error=…&error_description=…`.
+fn revoke_error(error: &str, description: &str) -> Response {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("error", error)
+        .append_pair("error_description", description)
+        .finish();
+    (
+        StatusCode::BAD_REQUEST,
+        [
+            (header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /id/keys`: the JWKS that verifies the org's `id_token`s.
+pub async fn jwks(State(org): State<Arc<Org>>) -> Response {
+    let keys: Vec<Value> = org.id_key().map(|k| k.jwk()).into_iter().collect();
+    axum::Json(json!({ "keys": keys })).into_response()
 }
 
 /// `GET /.well-known/openid-configuration`.

@@ -13,7 +13,10 @@ use serde_json::{Value, json};
 
 use super::crypto::sf_id18;
 use super::oauth::{bearer, invalid_session};
-use super::scenario::{PERMISSION_SETS, PermittedUsers, RefreshPolicy, parse_package_version};
+use super::scenario::{
+    AppKind, OLDEST_API_VERSION, PERMISSION_SETS, PermissionSetDef, PermittedUsers, RefreshPolicy,
+    parse_package_version,
+};
 use super::soql::{self, Table};
 use super::state::Org;
 
@@ -53,20 +56,27 @@ pub async fn api_guard(State(org): State<Arc<Org>>, mut req: Request, next: Next
         );
     }
     if !scopes.iter().any(|s| s == "api" || s == "full") {
+        // A token without the `api` scope (e.g. only `id`/`web`/`refresh_token`): the REST
+        // API refuses it as a session (docs/simulator.md, "Fidelity").
         return sf_error(
             StatusCode::UNAUTHORIZED,
             "INVALID_SESSION_ID",
-            "This session is not valid for use with the specified REST API endpoint. One of the following scopes is required: Manage user data via APIs, Full access",
+            "This session is not valid for use with the REST API",
         );
     }
     if !org.user(user).api_enabled {
-        let status = StatusCode::from_u16(org.scenario.shapes.api_currently_disabled_status)
-            .unwrap_or(StatusCode::FORBIDDEN);
-        return sf_error(
-            status,
-            "API_CURRENTLY_DISABLED",
-            "API is disabled for this User",
-        );
+        // A user without "API Enabled": REST answers the org-level code and text (the code's
+        // name misleads); `API_CURRENTLY_DISABLED` is what the SOAP login answers. The shape
+        // stays configurable.
+        let s = &org.scenario.shapes;
+        let status =
+            StatusCode::from_u16(s.api_currently_disabled_status).unwrap_or(StatusCode::FORBIDDEN);
+        let message = if s.api_disabled_for_user_code == "API_DISABLED_FOR_ORG" {
+            "The REST API is not enabled for this Organization."
+        } else {
+            "API is disabled for this User"
+        };
+        return sf_error(status, &s.api_disabled_for_user_code, message);
     }
     let max = org.scenario.org.daily_api_allocation;
     let exceeded = {
@@ -113,23 +123,59 @@ fn max_version(org: &Org) -> u32 {
 }
 
 /// Whether `v67.0` names a version the org serves.
-fn version_ok(org: &Org, version: &str) -> bool {
+pub(super) fn version_ok(org: &Org, version: &str) -> bool {
+    version_major(version).is_some_and(|v| (OLDEST_API_VERSION..=max_version(org)).contains(&v))
+}
+
+fn version_major(version: &str) -> Option<u32> {
     version
         .strip_prefix('v')
         .and_then(|v| v.strip_suffix(".0"))
         .and_then(|v| v.parse::<u32>().ok())
-        .is_some_and(|v| (20..=max_version(org)).contains(&v))
 }
 
-/// `GET /services/data/`: no session needed, no `Sforce-Limit-Info`.
+/// A retired version (v7.0 to v30.0): REST answers 410 Gone.
+pub fn is_retired(version: &str) -> bool {
+    version_major(version).is_some_and(|v| (7..OLDEST_API_VERSION).contains(&v))
+}
+
+/// The 410 for a retired version. The status is documented; the body is a guess (the help
+/// article says "the requested endpoint is not found").
+pub fn gone() -> Response {
+    sf_error(
+        StatusCode::GONE,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    )
+}
+
+/// Answers a retired API version with 410 before anything else (no session needed, nothing
+/// counted), as Salesforce has since the version was retired.
+pub async fn retired_guard(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let version = path
+        .strip_prefix("/services/data/")
+        .and_then(|rest| rest.split('/').next());
+    if version.is_some_and(is_retired) {
+        return gone();
+    }
+    next.run(req).await
+}
+
+/// `GET /services/data/`: no session needed, no `Sforce-Limit-Info`; v31.0 onwards (v30.0 and
+/// older were retired in Summer '25).
 pub async fn versions(State(org): State<Arc<Org>>) -> Response {
-    let list: Vec<Value> = (20..=max_version(&org))
+    let list: Vec<Value> = (OLDEST_API_VERSION..=max_version(&org))
         .map(|v| json!({"label": release_label(v), "url": format!("/services/data/v{v}.0"), "version": format!("{v}.0")}))
         .collect();
     axum::Json(list).into_response()
 }
 
-pub async fn resources(State(org): State<Arc<Org>>, Path(version): Path<String>) -> Response {
+pub async fn resources(
+    State(org): State<Arc<Org>>,
+    Path(version): Path<String>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Response {
     if !version_ok(&org, &version) {
         return not_found();
     }
@@ -175,7 +221,7 @@ pub async fn resources(State(org): State<Arc<Org>>, Path(version): Path<String>)
         .iter()
         .map(|n| {
             let url = if *n == "identity" {
-                json!(format!("{}/id/{}/", org.login_url, org.org_id18()))
+                json!(org.identity_url(caller.user))
             } else {
                 json!(format!("{p}/{n}"))
             };
@@ -221,6 +267,28 @@ pub async fn query(
     Query(q): Query<HashMap<String, String>>,
     axum::Extension(caller): axum::Extension<Caller>,
 ) -> Response {
+    if q.get("columns")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
+    {
+        if !version_ok(&org, &version) {
+            return not_found();
+        }
+        let Some(text) = q.get("q").filter(|t| !t.trim().is_empty()) else {
+            return sf_error(
+                StatusCode::BAD_REQUEST,
+                "MALFORMED_QUERY",
+                "A query string has to be specified",
+            );
+        };
+        return match soql::columns(
+            text,
+            &tables(&org, caller.user, false),
+            super::sobjects::key_prefix,
+        ) {
+            Ok(v) => axum::Json(v).into_response(),
+            Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),
+        };
+    }
     run_query(&org, &version, q.get("q"), caller, false)
 }
 
@@ -255,13 +323,15 @@ fn run_query(
     } else {
         format!("/services/data/{version}")
     };
-    match soql::run(q, &tables(org, caller.user, tooling), &api_path) {
+    // Date keywords (TODAY, LAST_N_DAYS:n) follow the org's clock, which tests may move.
+    let today = i64::try_from(org.now_ms() / 86_400_000).unwrap_or(0);
+    match soql::run_at(q, &tables(org, caller.user, tooling), &api_path, today) {
         Ok(v) => axum::Json(v).into_response(),
         Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),
     }
 }
 
-fn permset_id(i: usize) -> String {
+pub(super) fn permset_id(i: usize) -> String {
     sf_id18(&format!("0PS5g00000{:05}", 20_000 + i))
 }
 
@@ -271,7 +341,7 @@ fn profile_permset_id(user: usize) -> String {
 
 /// The org's queryable objects as the caller may see them. Setup objects need "View Setup and
 /// Configuration"; without it Salesforce answers as if the object did not exist.
-fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
+pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
     let sc = &org.scenario;
     let sees_setup = org.user(caller).view_setup;
     if tooling {
@@ -359,6 +429,57 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
         ],
         rows: licences,
     });
+    let kind = match sc.org.kind {
+        super::scenario::OrgKind::Production => false,
+        super::scenario::OrgKind::Sandbox => true,
+    };
+    out.push(Table {
+        name: "Organization",
+        fields: &[
+            "Id",
+            "Name",
+            "OrganizationType",
+            "IsSandbox",
+            "InstanceName",
+            "NamespacePrefix",
+            "LanguageLocaleKey",
+            "TimeZoneSidKey",
+            "DefaultLocaleSidKey",
+        ],
+        rows: vec![json!({
+            "Id": org.org_id18(), "Name": sc.org.my_domain, "OrganizationType": "Enterprise Edition",
+            "IsSandbox": kind, "InstanceName": "SIM1", "NamespacePrefix": null, "LanguageLocaleKey": "en_US",
+            "TimeZoneSidKey": "Europe/London", "DefaultLocaleSidKey": "en_GB",
+        })],
+    });
+    out.push(Table {
+        name: "Profile",
+        fields: &["Id", "Name", "UserType", "UserLicenseId"],
+        rows: (0..sc.users.len())
+            .map(|i| {
+                json!({"Id": profile_id(i), "Name": "Minimum Access - API Only Integrations",
+                       "UserType": "Standard", "UserLicenseId": "1005g000000XyZaAAK"})
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "Account",
+        fields: &[
+            "Id",
+            "Name",
+            "Type",
+            "Industry",
+            "BillingCountry",
+            "CreatedDate",
+            "OwnerId",
+        ],
+        rows: vec![
+            json!({"Id": sf_id18("0015g00000Acme1"), "Name": "Acme HR Ltd", "Type": "Customer", "Industry": "Technology",
+                   "BillingCountry": "United Kingdom", "CreatedDate": "2024-03-04T09:00:00.000+0000", "OwnerId": org.user_id18(0)}),
+            json!({"Id": sf_id18("0015g00000Acme2"), "Name": "Société Générale d'Exemple", "Type": "Partner", "Industry": "Banking",
+                   "BillingCountry": "France", "CreatedDate": "2026-11-01T12:30:00.000+0000", "OwnerId": org.user_id18(0)}),
+        ],
+    });
     if !sees_setup {
         return out;
     }
@@ -366,13 +487,14 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
         let p = &PERMISSION_SETS[i];
         json!({"__type": "PermissionSet", "Id": permset_id(i), "Name": p.name, "Label": p.label, "IsOwnedByProfile": false,
                "ProfileId": null, "NamespacePrefix": if sc.org.package_installed { json!("spapi") } else { Value::Null },
-               "PermissionsApiEnabled": false, "PermissionsViewSetup": false, "Profile": null})
+               "PermissionsApiEnabled": false, "PermissionsViewSetup": false, "PermissionsAssignPermissionSets": false, "Profile": null})
     };
     let profile_set = |user: usize| {
         let u = &sc.users[user];
         json!({"__type": "PermissionSet", "Id": profile_permset_id(user), "Name": format!("X00e5g000000{:03}", user),
                "Label": "Minimum Access - API Only Integrations", "IsOwnedByProfile": true, "ProfileId": profile_id(user),
                "NamespacePrefix": null, "PermissionsApiEnabled": u.api_enabled, "PermissionsViewSetup": u.view_setup,
+               "PermissionsAssignPermissionSets": u.assign_permission_sets,
                "Profile": {"__type": "Profile", "Id": profile_id(user), "Name": "Minimum Access - API Only Integrations"}})
     };
     let mut sets: Vec<Value> = if sc.org.package_installed {
@@ -382,7 +504,7 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
     };
     sets.extend((0..sc.users.len()).map(profile_set));
     let mut assignments = Vec::new();
-    for (ui, u) in sc.users.iter().enumerate() {
+    for ui in 0..sc.users.len() {
         let mut assign = |set: Value, n: usize| {
             assignments.push(json!({
                 "Id": sf_id18(&format!("0Pa5g0000{:03}{:03}", ui, n)), "AssigneeId": org.user_id18(ui),
@@ -391,12 +513,17 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             }));
         };
         assign(profile_set(ui), 0);
-        if sc.org.package_installed {
-            for (si, def) in PERMISSION_SETS.iter().enumerate() {
-                if u.assigned_directly(def) {
-                    assign(set_row(si), si + 1);
-                }
-            }
+    }
+    if sc.org.package_installed {
+        // The Sage People sets' rows as they are now (`sagediag fix` creates and deletes them).
+        let current = org.lock().assignments.clone();
+        for a in current {
+            let set = set_row(a.set);
+            assignments.push(json!({
+                "Id": a.id, "AssigneeId": org.user_id18(a.user),
+                "PermissionSetId": set["Id"], "PermissionSetGroupId": null, "IsActive": true, "ExpirationDate": null,
+                "PermissionSet": set,
+            }));
         }
     }
     out.push(Table {
@@ -410,9 +537,10 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "NamespacePrefix",
             "PermissionsApiEnabled",
             "PermissionsViewSetup",
+            "PermissionsAssignPermissionSets",
             "Profile.Name",
         ],
-        rows: sets,
+        rows: sets.clone(),
     });
     out.push(Table {
         name: "PermissionSetAssignment",
@@ -429,6 +557,7 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "PermissionSet.IsOwnedByProfile",
             "PermissionSet.NamespacePrefix",
             "PermissionSet.PermissionsApiEnabled",
+            "PermissionSet.PermissionsAssignPermissionSets",
             "PermissionSet.Profile.Name",
         ],
         rows: assignments,
@@ -442,18 +571,211 @@ fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
         RefreshPolicy::ExpireIfUnused => (true, json!(app.refresh_token_validity_hours)),
         RefreshPolicy::ExpireAfter => (false, json!(app.refresh_token_validity_hours)),
     };
-    out.push(Table {
-        name: "ConnectedApplication",
+    let created = format!("{}T09:00:00.000+0000", app.created_date);
+    {
+        out.push(Table {
+            name: "ConnectedApplication",
+            fields: &[
+                "Id", "Name", "OptionsAllowAdminApprovedUsersOnly", "OptionsRefreshTokenValidityMetric",
+                "RefreshTokenValidityPeriod", "OptionsHasSessionLevelPolicy", "MobileSessionTimeout", "StartUrl",
+                "CreatedDate",
+            ],
+            rows: [json!({
+                "Id": "0H45g000000XyZaCAK", "Name": app.name,
+                "OptionsAllowAdminApprovedUsersOnly": app.permitted_users == PermittedUsers::AdminApproved,
+                "OptionsRefreshTokenValidityMetric": metric, "RefreshTokenValidityPeriod": period,
+                "OptionsHasSessionLevelPolicy": false, "MobileSessionTimeout": null, "StartUrl": null,
+                "CreatedDate": created,
+            })]
+            .into_iter()
+            .filter(|_| app.kind == AppKind::ConnectedApp)
+            .collect(),
+        });
+    }
+    // Every org of API 59.0+ has the ECA objects; they hold rows only for an ECA.
+    let mut eca = eca_tables(org, &sets, &created);
+    if app.kind != AppKind::ExternalClientApp {
+        for t in &mut eca {
+            t.rows.clear();
+        }
+    }
+    out.extend(eca);
+    out
+}
+
+/// The ECA's id (the key prefix of ExternalClientApplication is not documented: a guess).
+pub(super) const ECA_ID: &str = "0xI5g000000XyZaEAK";
+
+/// An External Client App as an admin's standard SOQL sees it: the header
+/// (`ExternalClientApplication`, seen queried by public tools), its OAuth policies
+/// (`ExtlClntAppOauthPlcyCnfg`, likewise; behind `shapes.eca_policies_queryable`), its OAuth
+/// settings (`ExtlClntAppOauthSettings`: scope booleans seen in public tools; the security
+/// switches behind `shapes.eca_security_fields` are a guess) and the permission sets and
+/// profiles linked to its policies (`SetupEntityAccess`, `SetupEntityId` = the app's id).
+fn eca_tables(org: &Org, sets: &[Value], created: &str) -> Vec<Table> {
+    let sc = &org.scenario;
+    let app = &sc.app;
+    let mut out = vec![Table {
+        name: "ExternalClientApplication",
         fields: &[
-            "Id", "Name", "OptionsAllowAdminApprovedUsersOnly", "OptionsRefreshTokenValidityMetric",
-            "RefreshTokenValidityPeriod", "OptionsHasSessionLevelPolicy", "MobileSessionTimeout", "StartUrl",
+            "Id",
+            "MasterLabel",
+            "DeveloperName",
+            "DistributionState",
+            "NamespacePrefix",
+            "CreatedDate",
         ],
         rows: vec![json!({
-            "Id": "0H45g000000XyZaCAK", "Name": app.name,
-            "OptionsAllowAdminApprovedUsersOnly": app.permitted_users == PermittedUsers::AdminApproved,
-            "OptionsRefreshTokenValidityMetric": metric, "RefreshTokenValidityPeriod": period,
-            "OptionsHasSessionLevelPolicy": false, "MobileSessionTimeout": null, "StartUrl": null,
+            "Id": ECA_ID, "MasterLabel": app.name,
+            "DeveloperName": app.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect::<String>(),
+            "DistributionState": "Local", "NamespacePrefix": null, "CreatedDate": created,
         })],
+    }];
+    let (policy, period, unit) = match app.refresh_token_policy {
+        RefreshPolicy::UntilRevoked => ("Infinite", Value::Null, Value::Null),
+        RefreshPolicy::ExpireImmediately => ("Zero", Value::Null, Value::Null),
+        RefreshPolicy::ExpireIfUnused => (
+            "SpecificInactivity",
+            json!(app.refresh_token_validity_hours),
+            json!("Hours"),
+        ),
+        RefreshPolicy::ExpireAfter => (
+            "SpecificLifetime",
+            json!(app.refresh_token_validity_hours),
+            json!("Hours"),
+        ),
+    };
+    if sc.shapes.eca_policies_queryable {
+        out.push(Table {
+            name: "ExtlClntAppOauthPlcyCnfg",
+            fields: if sc.shapes.eca_security_fields {
+                &[
+                    "Id",
+                    "ExternalClientApplicationId",
+                    "PermittedUsersPolicyType",
+                    "RefreshTokenPolicyType",
+                    "RefreshTokenValidityPeriod",
+                    "RefreshTokenValidityUnit",
+                    "IpRelaxationPolicyType",
+                    "IsClientCredentialsFlowEnabled",
+                    "ClientCredentialsFlowUser",
+                ]
+            } else {
+                &[
+                    "Id",
+                    "ExternalClientApplicationId",
+                    "PermittedUsersPolicyType",
+                    "RefreshTokenPolicyType",
+                    "RefreshTokenValidityPeriod",
+                    "RefreshTokenValidityUnit",
+                    "IpRelaxationPolicyType",
+                ]
+            },
+            rows: vec![json!({
+                "Id": "0xP5g000000XyZaEAK", "ExternalClientApplicationId": ECA_ID,
+                "PermittedUsersPolicyType": if app.permitted_users == PermittedUsers::AdminApproved { "AdminApprovedPreAuthorized" } else { "AllSelfAuthorized" },
+                "RefreshTokenPolicyType": policy, "RefreshTokenValidityPeriod": period, "RefreshTokenValidityUnit": unit,
+                "IpRelaxationPolicyType": app.ip_relaxation.token(),
+                "IsClientCredentialsFlowEnabled": app.client_credentials_flow,
+                "ClientCredentialsFlowUser": if app.client_credentials_run_as.is_empty() { Value::Null } else { json!(app.client_credentials_run_as) },
+            })],
+        });
+    }
+    let has_refresh = app
+        .scopes
+        .iter()
+        .any(|s| s == "refresh_token" || s == "offline_access");
+    let mut settings = json!({
+        "Id": "0xS5g000000XyZaEAK", "ExternalClientApplicationId": ECA_ID,
+        "OauthScopesAPI": app.scopes.iter().any(|s| s == "api"),
+        "OauthScopesREFRESH_TOKEN": has_refresh,
+        "ClientAssertionCertificate": app.jwt_public_key.as_ref().map(|_| "-----BEGIN CERTIFICATE-----…"),
+    });
+    if sc.shapes.eca_security_fields
+        && let Some(o) = settings.as_object_mut()
+    {
+        o.insert("IsPkceRequired".into(), json!(app.require_pkce));
+        o.insert(
+            "IsConsumerSecretOptional".into(),
+            json!(!app.require_secret_web_server),
+        );
+        o.insert(
+            "IsSecretRequiredForRefreshToken".into(),
+            json!(app.require_secret_refresh),
+        );
+        o.insert(
+            "IsRefreshTokenRotationEnabled".into(),
+            json!(app.refresh_token_rotation),
+        );
+        o.insert(
+            "IsClientCredentialsFlowEnabled".into(),
+            json!(app.client_credentials_flow),
+        );
+    }
+    const BASE: &[&str] = &[
+        "Id",
+        "ExternalClientApplicationId",
+        "OauthScopesAPI",
+        "OauthScopesREFRESH_TOKEN",
+        "ClientAssertionCertificate",
+    ];
+    const SECURITY: &[&str] = &[
+        "Id",
+        "ExternalClientApplicationId",
+        "OauthScopesAPI",
+        "OauthScopesREFRESH_TOKEN",
+        "ClientAssertionCertificate",
+        "IsPkceRequired",
+        "IsConsumerSecretOptional",
+        "IsSecretRequiredForRefreshToken",
+        "IsRefreshTokenRotationEnabled",
+        "IsClientCredentialsFlowEnabled",
+    ];
+    out.push(Table {
+        name: "ExtlClntAppOauthSettings",
+        fields: if sc.shapes.eca_security_fields {
+            SECURITY
+        } else {
+            BASE
+        },
+        rows: vec![settings],
+    });
+    // Permission sets (and profiles, through their profile-owned sets) linked to the policies.
+    let mut access = Vec::new();
+    for set in sets {
+        let label = set["Label"].as_str().unwrap_or_default();
+        let linked = if set["IsOwnedByProfile"] == true {
+            app.preauthorized_profiles
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(label))
+        } else {
+            app.preauthorized_permission_sets
+                .iter()
+                .filter_map(|s| PermissionSetDef::lookup(s))
+                .any(|d| d.label == label)
+        };
+        if linked {
+            access.push(json!({
+                "Id": sf_id18(&format!("0J05g00000{:05}", access.len())), "ParentId": set["Id"],
+                "SetupEntityId": ECA_ID, "SetupEntityType": "ExternalClientApplication",
+                "Parent": set,
+            }));
+        }
+    }
+    out.push(Table {
+        name: "SetupEntityAccess",
+        fields: &[
+            "Id",
+            "ParentId",
+            "SetupEntityId",
+            "SetupEntityType",
+            "Parent.Id",
+            "Parent.Name",
+            "Parent.Label",
+            "Parent.IsOwnedByProfile",
+            "Parent.Profile.Name",
+        ],
+        rows: access,
     });
     out
 }

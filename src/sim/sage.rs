@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,8 +19,10 @@ use super::rest::{Caller, sf_error};
 use super::scenario::PermissionSetDef;
 use super::state::Org;
 
-/// Largest payDetails body accepted (the Apex heap limit is about 6 MB).
-const MAX_BODY: usize = 6_000_000;
+/// Largest payDetails body accepted: 6 MB, Apex's synchronous heap and HTTP request size
+/// limit (Apex governor limits). A larger one is answered 413 `CONTENT_TOO_LARGE`, the code
+/// Sage's OpenAPI spec documents for this operation.
+pub const MAX_BODY: usize = 6 * 1024 * 1024;
 
 /// A Sage People API error: `{"error":{code, message, target, innererror:{code}}}`.
 pub fn sage_error(
@@ -70,7 +73,7 @@ pub async fn apexrest(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     axum::Extension(caller): axum::Extension<Caller>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let apex_path = uri
         .path()
@@ -113,9 +116,10 @@ pub async fn apexrest(
             Some("Accept"),
         );
     }
+    #[allow(clippy::expect_used)] // The table covers every endpoint (a unit test holds it).
     let def =
         PermissionSetDef::for_endpoint(endpoint).expect("every endpoint has a permission set");
-    if !org.user(caller.user).has_permission_set(def) {
+    if !org.has_permission_set(caller.user, def) {
         let s = &org.scenario.shapes;
         let message = s
             .missing_permission_message
@@ -134,7 +138,7 @@ pub async fn apexrest(
     match route {
         Route::List(entity) => list(&org, entity, &q),
         Route::Employee(id) => employee(&org, &id),
-        Route::PayDetails(id) => pay_details(&org, &id, &headers, &body),
+        Route::PayDetails(id) => pay_details(&org, &id, &headers, body),
     }
 }
 
@@ -237,7 +241,12 @@ fn employee(org: &Org, id: &str) -> Response {
     }
 }
 
-fn pay_details(org: &Org, id: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+fn pay_details(
+    org: &Org,
+    id: &str,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let invalid = |inner: &str, message: &str| {
         sage_error(
             StatusCode::BAD_REQUEST,
@@ -260,16 +269,24 @@ fn pay_details(org: &Org, id: &str, headers: &HeaderMap, body: &[u8]) -> Respons
             Some("Content-Type"),
         );
     }
-    if body.len() > MAX_BODY {
-        return sage_error(
+    let too_large = || {
+        sage_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "REQUEST_ERROR",
             "CONTENT_TOO_LARGE",
             &format!("The request body is larger than {MAX_BODY} bytes"),
             None,
-        );
-    }
-    let Ok(parsed) = serde_json::from_slice::<Value>(body) else {
+        )
+    };
+    let body = match body {
+        Ok(b) if b.len() <= MAX_BODY => b,
+        Ok(_) => return too_large(),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
+        Err(_) => {
+            return invalid("INVALID_REQUEST_BODY", "The request body could not be read");
+        }
+    };
+    let Ok(parsed) = serde_json::from_slice::<Value>(&body) else {
         return invalid("INVALID_REQUEST_BODY", "The request body is not valid JSON");
     };
     let Some(data) = parsed
@@ -345,9 +362,10 @@ fn pay_details(org: &Org, id: &str, headers: &HeaderMap, body: &[u8]) -> Respons
         );
     }
     let mut inner = org.lock();
-    let record_id = super::crypto::sf_id18(&format!("a2K250{:09}", inner.pay_details.len()));
+    let n = inner.pay_details_posted % 1_000_000_000;
+    let record_id = super::crypto::sf_id18(&format!("a2K250{n:09}"));
     let record = json!({"id": record_id, "employeeId": id, "period": period, "additionalFields": fields, "document": document});
-    inner.pay_details.push(record.clone());
+    Org::keep_pay_details(&mut inner, record.clone());
     drop(inner);
     (StatusCode::CREATED, axum::Json(envelope(org, record))).into_response()
 }

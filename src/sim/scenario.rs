@@ -167,6 +167,30 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "proxy-html",
         include_str!("../../assets/scenarios/proxy-html.toml"),
     ),
+    (
+        "eca-healthy",
+        include_str!("../../assets/scenarios/eca-healthy.toml"),
+    ),
+    (
+        "eca-not-preauthorized",
+        include_str!("../../assets/scenarios/eca-not-preauthorized.toml"),
+    ),
+    (
+        "eca-pkce-required",
+        include_str!("../../assets/scenarios/eca-pkce-required.toml"),
+    ),
+    (
+        "eca-secret-required-for-refresh",
+        include_str!("../../assets/scenarios/eca-secret-required-for-refresh.toml"),
+    ),
+    (
+        "eca-client-credentials-disabled",
+        include_str!("../../assets/scenarios/eca-client-credentials-disabled.toml"),
+    ),
+    (
+        "eca-refresh-rotation",
+        include_str!("../../assets/scenarios/eca-refresh-rotation.toml"),
+    ),
 ];
 
 /// The demo key pair's public half, the default JWT certificate of the simulated app.
@@ -251,9 +275,55 @@ pub enum PermittedUsers {
     AdminApproved,
 }
 
+/// Which kind of OAuth app the org holds for the integration.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AppKind {
+    /// A connected app (App Manager; no new ones since Spring '26 without Salesforce Support).
+    ConnectedApp,
+    /// An External Client App (External Client Apps Manager): settings and policies apart.
+    ExternalClientApp,
+}
+
+/// IP Relaxation, as the metadata names it (`ipRelaxationPolicyType`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum IpRelaxation {
+    Enforce,
+    Bypass,
+    #[serde(rename = "Bypass_2factor")]
+    Bypass2Factor,
+    #[serde(rename = "Enforce_RelaxRefresh")]
+    EnforceRelaxRefresh,
+}
+
+impl IpRelaxation {
+    pub fn token(self) -> &'static str {
+        match self {
+            IpRelaxation::Enforce => "Enforce",
+            IpRelaxation::Bypass => "Bypass",
+            IpRelaxation::Bypass2Factor => "Bypass_2factor",
+            IpRelaxation::EnforceRelaxRefresh => "Enforce_RelaxRefresh",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct AppConfig {
+    /// `connected_app` or `external_client_app`: which setup objects the org shows and how
+    /// pre-authorization works. The OAuth switches below mean the same for both kinds (an ECA's
+    /// settings and policies hold the same controls under other names).
+    pub kind: AppKind,
+    /// The app's CreatedDate (`YYYY-MM-DD`); a connected app created before Spring '26
+    /// (2026-02-01 here) is a legacy one.
+    pub created_date: String,
+    /// ECA only: permission sets (labels or API names) linked to the app's policies; with
+    /// `permitted_users = "admin-approved"` their holders are pre-authorized.
+    pub preauthorized_permission_sets: Vec<String>,
+    /// ECA only: profiles (names) linked to the app's policies.
+    pub preauthorized_profiles: Vec<String>,
+    /// IP Relaxation: `Enforce`, `Bypass`, `Bypass_2factor`, `Enforce_RelaxRefresh`.
+    pub ip_relaxation: IpRelaxation,
     pub name: String,
     pub consumer_key: String,
     pub consumer_secret: String,
@@ -318,10 +388,20 @@ pub struct UserConfig {
     pub pre_authorized: bool,
     /// `/authorize?login_hint=<username>` approves at once without a browser.
     pub auto_approve: bool,
+    /// "Use Any API Client": may use any app, pre-authorized or not.
+    pub use_any_api_client: bool,
     /// Clicking "Deny" on the consent page (for the consent-denied pitfall).
     pub denies_consent: bool,
     /// The user's profile has login IP ranges that exclude the caller.
     pub ip_restricted: bool,
+    /// The password has expired: a SOAP `login()` still succeeds, with `passwordExpired` true.
+    pub password_expired: bool,
+    /// "Assign Permission Sets" (through the profile): may create and delete
+    /// PermissionSetAssignment rows (`sagediag fix`).
+    pub assign_permission_sets: bool,
+    /// Permission sets whose assignment to this user fails with FIELD_INTEGRITY_EXCEPTION
+    /// (a permission set license the user lacks).
+    pub lacks_license_for: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -386,10 +466,23 @@ pub struct ShapeConfig {
     pub missing_permission_message: String,
     pub invalid_marker_status: u16,
     pub api_currently_disabled_status: u16,
+    /// What REST answers a user without "API Enabled": `API_DISABLED_FOR_ORG` (as public
+    /// reports show) or `API_CURRENTLY_DISABLED` ("API is disabled for this User").
+    pub api_disabled_for_user_code: String,
     pub login_rate_error: String,
     pub login_rate_description: String,
     pub refresh_secret_error: String,
     pub refresh_secret_description: String,
+    /// Guess: `ExtlClntAppOauthPlcyCnfg` (an ECA's policies) answers a standard SOQL query
+    /// (seen in public tools; one report says the Tooling API refuses it). False: INVALID_TYPE.
+    pub eca_policies_queryable: bool,
+    /// Guess: `ExtlClntAppOauthSettings` shows the security switches as fields
+    /// (`IsPkceRequired`, `IsSecretRequiredForRefreshToken`, `IsConsumerSecretOptional`,
+    /// `IsRefreshTokenRotationEnabled`, `IsClientCredentialsFlowEnabled`), and
+    /// `ExtlClntAppOauthPlcyCnfg` the client credentials policy (`IsClientCredentialsFlowEnabled`,
+    /// `ClientCredentialsFlowUser`); no public source names them. False: the fields do not
+    /// exist (INVALID_FIELD), as may be true.
+    pub eca_security_fields: bool,
 }
 
 impl Default for Scenario {
@@ -433,6 +526,11 @@ impl Default for OrgConfig {
 impl Default for AppConfig {
     fn default() -> Self {
         Self {
+            kind: AppKind::ConnectedApp,
+            created_date: "2026-05-04".into(),
+            preauthorized_permission_sets: Vec::new(),
+            preauthorized_profiles: Vec::new(),
+            ip_relaxation: IpRelaxation::Enforce,
             name: "Sage People Integration".into(),
             consumer_key:
                 "3MVG9SimulatedOrgSagePeopleIntegrationConsumerKey0123456789abcdefghijklmnopqrstuv"
@@ -488,9 +586,13 @@ impl Default for UserConfig {
                 .collect(),
             permission_sets_via_group: Vec::new(),
             pre_authorized: true,
+            use_any_api_client: false,
             auto_approve: true,
             denies_consent: false,
             ip_restricted: false,
+            password_expired: false,
+            assign_permission_sets: false,
+            lacks_license_for: Vec::new(),
         }
     }
 }
@@ -522,10 +624,13 @@ impl Default for ShapeConfig {
             missing_permission_message: "The user does not have the {label} permission set".into(),
             invalid_marker_status: 400,
             api_currently_disabled_status: 403,
+            api_disabled_for_user_code: "API_DISABLED_FOR_ORG".into(),
             login_rate_error: "invalid_grant".into(),
             login_rate_description: "login rate exceeded".into(),
             refresh_secret_error: "invalid_client".into(),
             refresh_secret_description: "invalid client credentials".into(),
+            eca_policies_queryable: true,
+            eca_security_fields: true,
         }
     }
 }
@@ -584,12 +689,13 @@ impl Scenario {
                 ),
             });
         }
-        let src = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: name_or_path.into(),
-            line: None,
-            field: None,
-            message: format!("cannot read the scenario file: {e}"),
-        })?;
+        let src =
+            read_scenario_file(path, MAX_SCENARIO_BYTES).map_err(|message| ScenarioError {
+                file: name_or_path.into(),
+                line: None,
+                field: None,
+                message,
+            })?;
         let mut scenario = Scenario::parse(&src, name_or_path)?;
         if scenario.name == "custom"
             && let Some(stem) = path.file_stem()
@@ -603,9 +709,7 @@ impl Scenario {
     pub fn parse(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario = toml::from_str(src).map_err(|e| {
             let message = e.message().trim().to_string();
-            let mut line = e
-                .span()
-                .map(|span| src[..span.start.min(src.len())].lines().count().max(1));
+            let mut line = e.span().map(|span| line_of(src, span.start));
             let mut field = line.and_then(|l| field_on_line(src, l));
             // toml reports an unknown key at its table; point at the key itself.
             if let Some(key) = message
@@ -677,6 +781,7 @@ impl Scenario {
                 .permission_sets
                 .iter()
                 .chain(&user.permission_sets_via_group)
+                .chain(&user.lacks_license_for)
             {
                 if PermissionSetDef::lookup(set).is_none() {
                     let known: Vec<&str> = PERMISSION_SETS.iter().map(|p| p.label).collect();
@@ -697,6 +802,17 @@ impl Scenario {
                 format!("`{run_as}` is not one of the scenario's users"),
             );
         }
+        if parse_day(&self.app.created_date).is_none() {
+            return err("app.created_date", "expected YYYY-MM-DD".into());
+        }
+        for set in &self.app.preauthorized_permission_sets {
+            if PermissionSetDef::lookup(set).is_none() {
+                return err(
+                    "app.preauthorized_permission_sets",
+                    format!("unknown permission set `{set}`"),
+                );
+            }
+        }
         if let Some(pem) = &self.app.jwt_public_key
             && let Err(e) = crypto::parse_public_key_pem(pem)
         {
@@ -713,6 +829,77 @@ impl Scenario {
         }
         if self.data.employees > 1_000_000 {
             return err("data.employees", "at most 1000000".into());
+        }
+        // Record ids carry nine digits of index, and a list scans the records in order: keep
+        // both finite and fast.
+        for (field, v) in [
+            (
+                "data.salaries_per_employee",
+                self.data.salaries_per_employee,
+            ),
+            ("data.bonuses_per_employee", self.data.bonuses_per_employee),
+            (
+                "data.absences_per_employee",
+                self.data.absences_per_employee,
+            ),
+            (
+                "data.absence_balances_per_employee",
+                self.data.absence_balances_per_employee,
+            ),
+            (
+                "data.timesheets_per_employee",
+                self.data.timesheets_per_employee,
+            ),
+        ] {
+            if v > MAX_PER_EMPLOYEE {
+                return err(field, format!("{v} is more than {MAX_PER_EMPLOYEE}"));
+            }
+        }
+        // Durations: a huge value would overflow the org's clock arithmetic or hang a request
+        // for ever (a hang is what `hang_paths` is for).
+        for (field, v, max) in [
+            ("faults.latency_ms", self.faults.latency_ms, MAX_DELAY_MS),
+            ("faults.jitter_ms", self.faults.jitter_ms, MAX_DELAY_MS),
+            (
+                "org.session_timeout_secs",
+                self.org.session_timeout_secs,
+                MAX_SESSION_SECS,
+            ),
+            (
+                "app.refresh_token_validity_hours",
+                self.app.refresh_token_validity_hours,
+                MAX_REFRESH_HOURS,
+            ),
+            (
+                "org.device_interval_secs",
+                self.org.device_interval_secs,
+                MAX_DEVICE_INTERVAL_SECS,
+            ),
+        ] {
+            if v > max {
+                return err(field, format!("{v} is more than the maximum, {max}"));
+            }
+        }
+        if !matches!(
+            self.shapes.api_disabled_for_user_code.as_str(),
+            "API_DISABLED_FOR_ORG" | "API_CURRENTLY_DISABLED"
+        ) {
+            return err(
+                "shapes.api_disabled_for_user_code",
+                "must be API_DISABLED_FOR_ORG or API_CURRENTLY_DISABLED".into(),
+            );
+        }
+        if self.org.session_timeout_secs == 0 {
+            return err("org.session_timeout_secs", "must be at least 1".into());
+        }
+        if parse_api_version(&self.org.api_version).is_none() {
+            return err(
+                "org.api_version",
+                format!(
+                    "`{}` is not a served REST API version: {OLDEST_API_VERSION}.0 to 99.0 (30.0 and older are retired)",
+                    self.org.api_version
+                ),
+            );
         }
         for (field, v) in [
             ("data.leaver_percent", self.data.leaver_percent),
@@ -743,6 +930,29 @@ impl Scenario {
         Ok(())
     }
 
+    /// Whether the user may use an admin-approved app without consent: for a connected app,
+    /// the scenario says so (`pre_authorized`); for an ECA, the user holds a permission set
+    /// linked to its policies, or their profile is linked, or they hold Use Any API Client.
+    pub fn pre_authorized(&self, user: &UserConfig) -> bool {
+        match self.app.kind {
+            AppKind::ConnectedApp => user.pre_authorized,
+            AppKind::ExternalClientApp => {
+                user.use_any_api_client
+                    || self
+                        .app
+                        .preauthorized_permission_sets
+                        .iter()
+                        .filter_map(|s| PermissionSetDef::lookup(s))
+                        .any(|d| user.has_permission_set(d))
+                    || self
+                        .app
+                        .preauthorized_profiles
+                        .iter()
+                        .any(|p| p.eq_ignore_ascii_case(PROFILE_NAME))
+            }
+        }
+    }
+
     pub fn user(&self, username: &str) -> Option<(usize, &UserConfig)> {
         self.users
             .iter()
@@ -767,6 +977,90 @@ impl UserConfig {
             .iter()
             .any(|s| PermissionSetDef::lookup(s) == Some(def))
     }
+}
+
+/// The profile every simulated user has.
+pub const PROFILE_NAME: &str = "Minimum Access - API Only Integrations";
+
+/// `YYYY-MM-DD` as (year, month, day).
+pub fn parse_day(s: &str) -> Option<(u32, u32, u32)> {
+    let mut it = s.split('-');
+    let y: u32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    (it.next().is_none() && (1..=12).contains(&m) && (1..=31).contains(&d) && y >= 1999)
+        .then_some((y, m, d))
+}
+
+/// Largest scenario file read (a scenario is a few kilobytes).
+pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
+/// Largest `latency_ms` / `jitter_ms`: ten minutes.
+pub const MAX_DELAY_MS: u64 = 600_000;
+/// Largest session timeout: 30 days (Salesforce offers up to 24 hours).
+pub const MAX_SESSION_SECS: u64 = 30 * 86_400;
+/// Largest refresh-token validity: ten years.
+pub const MAX_REFRESH_HOURS: u64 = 87_600;
+/// Largest device-flow polling interval: an hour.
+pub const MAX_DEVICE_INTERVAL_SECS: u64 = 3_600;
+/// Most records of one kind per employee.
+pub const MAX_PER_EMPLOYEE: u32 = 50;
+/// The oldest REST API version still served: v30.0 and older were retired in Summer '25.
+pub const OLDEST_API_VERSION: u32 = 31;
+
+/// The major of a REST API version the org may serve (`67.0` → 67), `OLDEST_API_VERSION`
+/// to 99.
+pub fn parse_api_version(v: &str) -> Option<u32> {
+    let major: u32 = v.strip_suffix(".0")?.parse().ok()?;
+    (OLDEST_API_VERSION..=99).contains(&major).then_some(major)
+}
+
+/// Reads a scenario file the user named: it must be a regular file of at most `cap` bytes.
+/// A FIFO, a device (`/dev/zero`) or a directory is refused at once, before it is opened
+/// (opening a FIFO would wait for a writer), and the read itself stops after `cap` bytes.
+pub fn read_scenario_file(path: &Path, cap: u64) -> Result<String, String> {
+    use std::io::Read;
+    let regular = |meta: &std::fs::Metadata| -> Result<(), String> {
+        if !meta.is_file() {
+            return Err(
+                "not a regular file (a FIFO, device or directory cannot be a scenario)".into(),
+            );
+        }
+        if meta.len() > cap {
+            return Err(format!(
+                "the file is {} bytes; a scenario file may have at most {cap}",
+                meta.len()
+            ));
+        }
+        Ok(())
+    };
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    regular(&meta)?;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    // The path may have been swapped between the two looks: check what was opened.
+    regular(
+        &file
+            .metadata()
+            .map_err(|e| format!("cannot read the scenario file: {e}"))?,
+    )?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("a scenario file may have at most {cap} bytes"));
+    }
+    String::from_utf8(bytes).map_err(|_| "the scenario file is not UTF-8 text".into())
+}
+
+/// The 1-based line of a byte offset (clamped to the text, never splitting a character).
+fn line_of(src: &str, offset: usize) -> usize {
+    let mut at = offset.min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    src.get(..at).unwrap_or_default().lines().count().max(1)
 }
 
 /// `major.minor.patch.build`.

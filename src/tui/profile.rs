@@ -23,8 +23,8 @@ pub struct Profile {
 
 impl Profile {
     pub fn label(&self) -> String {
-        let key = if self.client_id.len() > 12 {
-            format!("{}…", &self.client_id[..12])
+        let key = if self.client_id.chars().count() > 12 {
+            format!("{}…", self.client_id.chars().take(12).collect::<String>())
         } else {
             self.client_id.clone()
         };
@@ -45,7 +45,7 @@ pub fn load() -> Vec<Profile> {
 }
 
 pub fn load_from(path: &std::path::Path) -> Vec<Profile> {
-    std::fs::read_to_string(path)
+    crate::engine::files::read_user_file(path, crate::engine::files::PROFILES)
         .ok()
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default()
@@ -65,16 +65,8 @@ pub fn save_to(path: &std::path::Path, p: &Profile) -> std::io::Result<()> {
     all.insert(0, p.clone());
     all.truncate(20);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::engine::files::create_private_dir(dir)?;
     }
     let text = serde_json::to_string_pretty(&all).map_err(std::io::Error::other)?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    use std::io::Write;
-    opts.open(path)?.write_all(text.as_bytes())
+    crate::engine::files::write_private(path, text.as_bytes())
 }

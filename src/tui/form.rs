@@ -1,0 +1,392 @@
+//! The form: environment and connected app, what each field holds, and how a field is typed in
+//! (Esc puts it back, Ctrl-U clears to the start, Ctrl-W deletes a word, a paste loses its
+//! newlines). `config()` turns it into the engine's run configuration.
+
+use crossterm::event::KeyEvent;
+use ratatui_textarea::TextArea;
+
+use crate::engine::vault::Keep;
+use crate::engine::{Config, Environment, Flow};
+
+use super::keymap::Action;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvChoice {
+    Production,
+    Sandbox,
+    Custom,
+    Demo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    Custom,
+    StackOne,
+    Nango,
+}
+
+impl Preset {
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Custom => "Custom",
+            Preset::StackOne => "StackOne",
+            Preset::Nango => "Nango",
+        }
+    }
+
+    /// What the connected app must be set to for this integration platform.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Preset::Custom => "sagediag's loopback callback; PKCE on.",
+            Preset::StackOne => {
+                "Callback https://api.stackone.com/connect/oauth2/sagepeople/callback; untick Require PKCE (StackOne sends no code challenge); keep Require Secret for Web Server and Refresh Token flows ticked; assign all seven permission sets."
+            }
+            Preset::Nango => {
+                "Callback https://api.nango.dev/oauth/callback; prompt=consent; scopes api + refresh_token, offline_access; refresh policy: valid until revoked."
+            }
+        }
+    }
+
+    pub fn callback(self) -> Option<&'static str> {
+        match self {
+            Preset::Custom => None,
+            Preset::StackOne => Some("https://api.stackone.com/connect/oauth2/sagepeople/callback"),
+            Preset::Nango => Some("https://api.nango.dev/oauth/callback"),
+        }
+    }
+}
+
+/// The connected-app form's fields, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    ClientId,
+    ClientSecret,
+    Username,
+    Flow,
+    Pkce,
+    Preset,
+    Keep,
+    /// The flow's own credential: private key file (jwt), password, refresh token, access token.
+    Credential,
+}
+
+pub struct Form {
+    pub env: EnvChoice,
+    pub custom_url: TextArea<'static>,
+    pub client_id: TextArea<'static>,
+    pub client_secret: TextArea<'static>,
+    pub username: TextArea<'static>,
+    /// The flow's own credential (see [`Form::credential_label`]); drawn masked unless a path.
+    pub credential: TextArea<'static>,
+    pub reveal_secret: bool,
+    pub flow: Flow,
+    pub pkce: bool,
+    pub preset: Preset,
+    pub field: usize,
+    /// The demo org's login URL.
+    pub demo_url: Option<String>,
+    /// Extra CA certificates (PEM text), from `--ca-cert` or the config file.
+    pub ca_certs_pem: Vec<String>,
+    /// Hosts whose certificate is not verified (`--insecure-host`): a banner shows them.
+    pub insecure_hosts: Vec<String>,
+    /// Hosts outside Salesforce's domains the token may go to (config `trust_hosts`).
+    pub trust_hosts: Vec<String>,
+    /// The response-body cap (config `max_response_mb`), when set.
+    pub max_response_bytes: Option<usize>,
+    /// Where the consumer secret and refresh token are kept after a successful login.
+    pub keep: Keep,
+    /// The refresh token of the last login (memory), or one recalled from a store; never drawn.
+    pub refresh_token: Option<String>,
+    /// The form (login URL, consumer key, username) the refresh token belongs to.
+    pub refresh_key: Option<VaultKey>,
+    /// Where the consumer secret and the refresh token were recalled from.
+    pub secret_from: Option<Keep>,
+    pub refresh_from: Option<Keep>,
+    /// Seconds each request may take (config `timeout_secs`).
+    pub timeout_secs: u64,
+    /// Seconds to open a connection (config `connect_timeout_secs`).
+    pub connect_timeout_secs: u64,
+    /// Most employees field coverage reads (config `coverage_limit`).
+    pub coverage_limit: u64,
+}
+
+pub fn text(s: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![s.to_string()]);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+pub fn masked(s: &str) -> TextArea<'static> {
+    let mut t = text(s);
+    t.set_mask_char('•');
+    t
+}
+
+pub fn first_line(t: &TextArea) -> String {
+    t.lines().first().cloned().unwrap_or_default()
+}
+
+impl Form {
+    pub fn new() -> Form {
+        Form {
+            env: EnvChoice::Production,
+            custom_url: text("https://"),
+            client_id: text(""),
+            client_secret: masked(""),
+            username: text(""),
+            credential: text(""),
+            reveal_secret: false,
+            flow: Flow::Web,
+            pkce: true,
+            preset: Preset::Custom,
+            field: 0,
+            demo_url: None,
+            ca_certs_pem: Vec::new(),
+            insecure_hosts: Vec::new(),
+            trust_hosts: Vec::new(),
+            max_response_bytes: None,
+            keep: Keep::Memory,
+            refresh_token: None,
+            refresh_key: None,
+            secret_from: None,
+            refresh_from: None,
+            timeout_secs: 30,
+            connect_timeout_secs: 10,
+            coverage_limit: 20_000,
+        }
+    }
+
+    pub fn login_url(&self) -> Result<Environment, String> {
+        match self.env {
+            EnvChoice::Production => Ok(Environment::Production),
+            EnvChoice::Sandbox => Ok(Environment::Sandbox),
+            EnvChoice::Custom => Environment::parse(&first_line(&self.custom_url))
+                .map_err(|e| e.to_string())
+                .and_then(valid_url),
+            EnvChoice::Demo => self
+                .demo_url
+                .as_deref()
+                .map(|u| Environment::parse(u).map_err(|e| e.to_string()))
+                .unwrap_or_else(|| Err("no demo org is running".into())),
+        }
+    }
+
+    pub fn callback(&self) -> String {
+        self.preset
+            .callback()
+            .map(str::to_string)
+            .unwrap_or_else(|| "http://localhost:1717/OauthRedirect".into())
+    }
+
+    pub fn config(&self) -> Result<Config, String> {
+        let env = self.login_url()?;
+        let client_id = first_line(&self.client_id).trim().to_string();
+        if client_id.is_empty() {
+            return Err("Enter the consumer key (Connected app, step 2).".into());
+        }
+        let mut cfg = Config::new(env, self.flow, client_id);
+        cfg.client_secret = Some(first_line(&self.client_secret)).filter(|s| !s.is_empty());
+        cfg.username =
+            Some(first_line(&self.username).trim().to_string()).filter(|s| !s.is_empty());
+        cfg.pkce = self.pkce;
+        cfg.redirect_uri = self.preset.callback().map(str::to_string);
+        cfg.open_browser = false;
+        cfg.login_timeout = std::time::Duration::from_secs(300);
+        cfg.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
+        cfg.connect_timeout = std::time::Duration::from_secs(self.connect_timeout_secs.max(1));
+        cfg.coverage_limit = Some(self.coverage_limit);
+        let credential = Some(first_line(&self.credential)).filter(|s| !s.trim().is_empty());
+        match self.flow {
+            Flow::Jwt => {
+                let path = credential.ok_or(
+                    "The JWT flow needs the private key file (PEM) whose certificate is on the connected app: step 2, Private key file.",
+                )?;
+                let path = expand_tilde(path.trim());
+                let path = path.as_str();
+                let pem = crate::engine::files::read_user_file(
+                    std::path::Path::new(path),
+                    crate::engine::files::PRIVATE_KEY,
+                )
+                .map_err(|e| format!("Private key file {e}"))?;
+                if !pem.contains("PRIVATE KEY-----") {
+                    return Err(format!(
+                        "Private key file {path}: not a PEM private key (-----BEGIN PRIVATE KEY-----)"
+                    ));
+                }
+                cfg.private_key_pem = Some(pem);
+            }
+            Flow::Password => cfg.password = credential,
+            Flow::Refresh => {
+                cfg.refresh_token = credential.or_else(|| {
+                    (self.refresh_key.is_some() && self.refresh_key == self.vault_key())
+                        .then(|| self.refresh_token.clone())
+                        .flatten()
+                });
+            }
+            Flow::Token => {
+                cfg.access_token = Some(
+                    credential
+                        .ok_or("The token flow needs an access token: step 2, Access token.")?,
+                );
+                // The session's instance is the My Domain URL chosen as the environment.
+                if self.env != EnvChoice::Custom && self.env != EnvChoice::Demo {
+                    return Err("The token flow needs the instance URL: choose My Domain / custom URL in step 1 and enter the instance (My Domain) URL.".into());
+                }
+                cfg.instance_url = Some(cfg.environment.login_url());
+            }
+            _ => {}
+        }
+        cfg.ca_certs_pem = self.ca_certs_pem.clone();
+        cfg.insecure_hosts = self.insecure_hosts.clone();
+        cfg.trust_hosts = self.trust_hosts.clone();
+        if let Some(max) = self.max_response_bytes {
+            cfg.max_response_bytes = max;
+        }
+        Ok(cfg)
+    }
+}
+
+impl Form {
+    /// The form's fields for its flow: the flow's own credential follows the flow.
+    pub fn fields(&self) -> Vec<Field> {
+        let mut f = vec![
+            Field::ClientId,
+            Field::ClientSecret,
+            Field::Username,
+            Field::Flow,
+        ];
+        if self.credential_label().is_some() {
+            f.push(Field::Credential);
+        }
+        f.extend([Field::Pkce, Field::Preset, Field::Keep]);
+        f
+    }
+
+    /// What the flow needs beyond key, secret and username, if anything.
+    pub fn credential_label(&self) -> Option<&'static str> {
+        match self.flow {
+            Flow::Jwt => Some("Private key file"),
+            Flow::Password => Some("Password"),
+            Flow::Refresh => Some("Refresh token"),
+            Flow::Token => Some("Access token"),
+            _ => None,
+        }
+    }
+
+    /// The selected field.
+    pub fn selected(&self) -> Field {
+        let f = self.fields();
+        f[self.field.min(f.len() - 1)]
+    }
+
+    /// Which kept secrets belong to this form: (login URL, consumer key, username).
+    pub fn vault_key(&self) -> Option<VaultKey> {
+        let login = self.login_url().ok()?.login_url();
+        let client_id = first_line(&self.client_id).trim().to_string();
+        if client_id.is_empty() {
+            return None;
+        }
+        let username =
+            Some(first_line(&self.username).trim().to_string()).filter(|s| !s.is_empty());
+        Some((login, client_id, username))
+    }
+}
+
+/// Which app's secrets: (login URL, consumer key, username).
+pub type VaultKey = (String, String, Option<String>);
+
+impl Default for Form {
+    fn default() -> Self {
+        Form::new()
+    }
+}
+
+/// A custom login URL as it will be saved: one scheme, a host that is a name.
+fn valid_url(env: Environment) -> Result<Environment, String> {
+    if let Environment::Custom(u) = &env {
+        let parsed = url::Url::parse(u).map_err(|e| format!("not a URL: {e}"))?;
+        let host = parsed.host_str().unwrap_or_default();
+        if matches!(host, "http" | "https") || u.matches("://").count() > 1 {
+            return Err(format!(
+                "{u}: the scheme is typed twice; enter https://host (e.g. https://acme.my.salesforce.com)"
+            ));
+        }
+        if host.is_empty() || host.contains(['/', ' ']) {
+            return Err(format!("{u}: no host"));
+        }
+    }
+    Ok(env)
+}
+
+/// `~` and `~/…` as the home directory (paths typed into the form).
+pub fn expand_tilde(path: &str) -> String {
+    let home = || std::env::var("HOME").ok().filter(|h| !h.is_empty());
+    if path == "~" {
+        return home().unwrap_or_else(|| path.to_string());
+    }
+    match (path.strip_prefix("~/"), home()) {
+        (Some(rest), Some(h)) => format!("{}/{rest}", h.trim_end_matches('/')),
+        _ => path.to_string(),
+    }
+}
+
+/// A single-line text field being typed in: the value before editing, for Esc.
+pub struct Editing {
+    pub before: String,
+}
+
+/// What a key did to a field being typed in.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EditOutcome {
+    Typing,
+    Done,
+    Cancelled,
+}
+
+/// A key in a text field: `action` is what the keymap's text scope made of it.
+pub fn edit_key(
+    ta: &mut TextArea<'static>,
+    before: &str,
+    action: Option<Action>,
+    key: KeyEvent,
+) -> EditOutcome {
+    match action {
+        Some(Action::Select) => EditOutcome::Done,
+        Some(Action::Back) => {
+            set_text(ta, before);
+            EditOutcome::Cancelled
+        }
+        Some(Action::ClearLine) => {
+            ta.delete_line_by_head();
+            EditOutcome::Typing
+        }
+        Some(Action::DeleteWord) => {
+            ta.delete_word();
+            EditOutcome::Typing
+        }
+        Some(Action::Up | Action::Down) => EditOutcome::Typing,
+        _ => {
+            ta.input(key);
+            EditOutcome::Typing
+        }
+    }
+}
+
+/// A paste into a single-line field: line breaks become nothing (a pasted secret stays secret
+/// and never submits), control characters are dropped.
+pub fn paste_into(ta: &mut TextArea<'static>, text: &str) {
+    let clean: String = text
+        .chars()
+        .filter(|c| !matches!(c, '\r' | '\n') && !c.is_control())
+        .collect();
+    ta.insert_str(clean);
+}
+
+/// Replaces a field's text, keeping its mask.
+pub fn set_text(ta: &mut TextArea<'static>, s: &str) {
+    let mask = ta.mask_char();
+    *ta = text(s);
+    if let Some(m) = mask {
+        ta.set_mask_char(m);
+    }
+}

@@ -1,0 +1,116 @@
+//! Everything that happens to the console is a [`Msg`] on one queue; [`crate::tui::app::App::update`]
+//! turns each into state changes and [`Effect`]s, which the loop carries out (tasks, never waits).
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::engine::http::Client;
+use crate::engine::vault::{Keep, Kind};
+use crate::engine::{Config, EndpointResult, Event, Finding, Report, Session};
+
+use super::demo::DemoInfo;
+use super::form::VaultKey;
+use super::profile::Profile;
+
+/// One thing that happened: input, an engine event, a job's result, a timer, a signal.
+pub enum Msg {
+    Key(KeyEvent),
+    /// A bracketed paste: text, never keys.
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize,
+    /// An engine event of run `run` (events of an older run are dropped).
+    Engine {
+        run: u64,
+        event: Event,
+    },
+    /// Run `run` has its HTTP client (its exchanges back the log and the inspector).
+    RunClient {
+        run: u64,
+        client: Client,
+    },
+    /// Run `run` ended.
+    RunDone {
+        run: u64,
+        result: Result<Box<(Report, Option<Session>)>, String>,
+    },
+    /// One probe ran again.
+    Reprobed {
+        index: usize,
+        result: EndpointResult,
+        finding: Option<Finding>,
+    },
+    /// A request-console exchange finished (its id in the log).
+    ConsoleDone(u64),
+    Vault(VaultMsg),
+    /// The demo org (re)started, or could not.
+    DemoStarted(Result<DemoInfo, String>),
+    /// Profiles were saved (and read back), or could not be.
+    ProfilesSaved(Result<Vec<Profile>, String>),
+    /// Something to say on the status line (a task finished, or could not start).
+    Say(String),
+    /// The spinner's tick while a run is in flight.
+    Tick,
+    /// The demo's next self-playing step.
+    Autoplay,
+    /// A signal asked the console to end (SIGTERM, SIGINT, SIGHUP, SIGQUIT), or input closed.
+    Quit,
+}
+
+/// What the secret stores answered (their calls block, so they run beside the loop).
+pub enum VaultMsg {
+    /// Whether the OS keyring can be used here; `select`: the user asked for it on the form.
+    Keyring {
+        result: Result<(), String>,
+        select: bool,
+    },
+    /// Kept secrets found for `key` (or not), and problems reading a store.
+    Recalled {
+        key: VaultKey,
+        secret: Option<(String, Keep)>,
+        refresh: Option<(String, Keep)>,
+        problems: Vec<String>,
+        then_run: bool,
+    },
+    /// What was kept where, or why not.
+    Kept(Vec<Result<(Kind, Keep), String>>),
+}
+
+/// One secret to keep: where, under which entry, which kind, the secret.
+pub struct KeepWrite {
+    pub keep: Keep,
+    pub account: String,
+    pub kind: Kind,
+    pub secret: String,
+}
+
+/// What the loop must do for the app. (No `Debug`: a run's config holds secrets.)
+pub enum Effect {
+    /// Start run number `run` (aborting any other).
+    StartRun { run: u64, cfg: Box<Config> },
+    /// Start (or restart) the demo org on a scenario.
+    StartDemo(String),
+    /// OSC 52 to the terminal (the app shows the text too).
+    Osc52(String),
+    /// Send a pasted redirect URL to the waiting login.
+    Paste(String),
+    /// The request console: `METHOD /path [json body]` or a SOQL query.
+    SendRequest(String),
+    /// Write the Markdown report and the HAR file of the last run.
+    Export,
+    /// Write a shown value to a file, owner-only.
+    WriteValue { name: String, text: String },
+    /// Save the profile (no secrets), then read the profiles back.
+    SaveProfile(Profile),
+    /// Re-run one permission-set probe (an index into `ENDPOINTS`).
+    Reprobe(usize),
+    /// Find out whether the OS keyring can be used here (and choose it, if `select`).
+    ProbeKeyring { select: bool },
+    /// Look for a kept consumer secret and refresh token for the form; then maybe run.
+    Recall { then_run: bool },
+    /// Keep secrets after a successful login.
+    Keep(Vec<KeepWrite>),
+    /// A line for the log file (timestamped and sanitised by the writer).
+    Log(String),
+    /// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
+    Suspend,
+}

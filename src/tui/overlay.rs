@@ -1,0 +1,324 @@
+//! Overlays: help (generated from the keymap), the message history, the coverage table, a shown
+//! value (boxed, or alone and full width to select), the quit question and the scenario picker.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{
+    Clear, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState, Wrap,
+};
+
+use super::app::App;
+use super::inspector::Inspector;
+use super::keymap::{self, Action};
+use super::msg::Effect;
+use super::theme::Theme;
+
+pub enum Overlay {
+    None,
+    Help {
+        scroll: usize,
+    },
+    Messages {
+        scroll: usize,
+    },
+    /// The field-coverage table of the last run.
+    Coverage,
+    Inspector(Box<Inspector>),
+    ConfirmQuit,
+    /// A value shown: copied (also sent by OSC 52), or to read or select.
+    Value(ValueView),
+    /// The demo's scenario picker.
+    Scenarios {
+        selected: usize,
+    },
+}
+
+pub struct ValueView {
+    pub what: String,
+    pub text: String,
+    /// Alone and full width, no border: to select with the mouse.
+    pub raw: bool,
+    /// Whether it was also sent to the clipboard.
+    pub copied: bool,
+}
+
+impl ValueView {
+    pub fn new(what: &str, text: String, raw: bool) -> ValueView {
+        ValueView {
+            what: what.to_string(),
+            text,
+            raw,
+            copied: !raw,
+        }
+    }
+}
+
+impl App {
+    pub fn overlay_action(&mut self, a: Action) -> Vec<Effect> {
+        let page = 10;
+        let mut effects = Vec::new();
+        let messages = self.messages.len();
+        let scenarios = self.scenarios.len();
+        match &mut self.overlay {
+            Overlay::Help { scroll } | Overlay::Messages { scroll } => match a {
+                Action::Back => self.overlay = Overlay::None,
+                Action::Down => *scroll += 1,
+                Action::Up => *scroll = scroll.saturating_sub(1),
+                Action::PageDown => *scroll += page,
+                Action::PageUp => *scroll = scroll.saturating_sub(page),
+                Action::Home => *scroll = 0,
+                Action::End => *scroll = usize::MAX / 2,
+                _ => {}
+            },
+            Overlay::Scenarios { selected } => match a {
+                Action::Back => self.overlay = Overlay::None,
+                Action::Down => *selected = (*selected + 1).min(scenarios.saturating_sub(1)),
+                Action::Up => *selected = selected.saturating_sub(1),
+                Action::Home => *selected = 0,
+                Action::End => *selected = scenarios.saturating_sub(1),
+                Action::Select => {
+                    let name = self.scenarios.get(*selected).map(|s| s.name.clone());
+                    self.overlay = Overlay::None;
+                    if let Some(name) = name {
+                        effects = self.switch_scenario(name);
+                    }
+                }
+                _ => {}
+            },
+            Overlay::Value(v) => match a {
+                Action::Back => self.overlay = Overlay::None,
+                Action::View => v.raw = !v.raw,
+                Action::WriteFile => {
+                    let name = format!(
+                        "sagediag-{}.txt",
+                        v.what.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+                    );
+                    effects.push(Effect::WriteValue {
+                        name,
+                        text: v.text.clone(),
+                    });
+                }
+                _ => {}
+            },
+            Overlay::Coverage | Overlay::ConfirmQuit | Overlay::Inspector(_) | Overlay::None => {
+                if a == Action::Back {
+                    self.overlay = Overlay::None;
+                }
+            }
+        }
+        let _ = messages;
+        effects
+    }
+}
+
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// A scrolled list of lines in a box as wide as the screen allows, with a scrollbar.
+fn scrolled(f: &mut Frame, t: &Theme, area: Rect, title: String, lines: Vec<Line>, scroll: usize) {
+    let r = centered(area, area.width.min(110), area.height);
+    f.render_widget(Clear, r);
+    let block = t.block(title);
+    let inner = block.inner(r);
+    let visible = inner.height as usize;
+    let top = scroll.min(lines.len().saturating_sub(visible));
+    let n = lines.len();
+    f.render_widget(
+        Paragraph::new(lines).scroll((top as u16, 0)).block(block),
+        r,
+    );
+    if n > visible && !t.plain {
+        let mut st = ScrollbarState::new(n.saturating_sub(visible)).position(top);
+        f.render_stateful_widget(
+            Scrollbar::new(ScrollbarOrientation::VerticalRight),
+            r,
+            &mut st,
+        );
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    match &app.overlay {
+        Overlay::None | Overlay::Inspector(_) => {}
+        Overlay::Help { scroll } => {
+            let width = (area.width.min(110) as usize).saturating_sub(4);
+            let keys_w = 22.min(width / 3);
+            let mut lines = vec![Line::from(format!(
+                " Log file: {}",
+                app.log_path.clone().unwrap_or_else(|| "none".into())
+            ))];
+            for (scope, keys, help) in keymap::help_rows(app.vim) {
+                match scope {
+                    Some(s) => {
+                        if !lines.is_empty() {
+                            lines.push(Line::from(""));
+                        }
+                        lines.push(
+                            Line::from(format!(" {}", s.title()))
+                                .style(Style::default().add_modifier(Modifier::BOLD)),
+                        );
+                    }
+                    None => lines.push(Line::from(format!(" {keys:<keys_w$} {help}"))),
+                }
+            }
+            scrolled(
+                f,
+                t,
+                area,
+                " Keys — ↑↓ PgUp PgDn scroll · Esc closes ".into(),
+                lines,
+                *scroll,
+            );
+        }
+        Overlay::Messages { scroll } => {
+            let lines: Vec<Line> = if app.messages.is_empty() {
+                vec![Line::from(" Nothing said yet.")]
+            } else {
+                app.messages
+                    .iter()
+                    .map(|m| Line::from(format!(" {m}")))
+                    .collect()
+            };
+            let r = centered(area, area.width.min(110), area.height);
+            f.render_widget(Clear, r);
+            let n = app.messages.len();
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .scroll((
+                        (*scroll).min(n.saturating_sub((r.height as usize).saturating_sub(2)))
+                            as u16,
+                        0,
+                    ))
+                    .block(t.block(format!(" Messages ({n}) — newest last · Esc closes "))),
+                r,
+            );
+        }
+        Overlay::Coverage => draw_coverage(f, app, t, area),
+        Overlay::ConfirmQuit => {
+            let r = centered(area, 50, 5);
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new("A login is in flight. Quit anyway?  y: quit   any other key: stay")
+                    .wrap(Wrap { trim: true })
+                    .block(t.block(" Quit? ")),
+                r,
+            );
+        }
+        Overlay::Value(v) if v.raw => {
+            // Alone, full width, no border: a mouse selection takes the value and nothing else.
+            f.render_widget(Clear, area);
+            let [body, foot] =
+                ratatui::layout::Layout::vertical([Constraint::Min(1), Constraint::Length(1)])
+                    .areas(area);
+            f.render_widget(
+                Paragraph::new(v.text.clone()).wrap(Wrap { trim: false }),
+                body,
+            );
+            f.render_widget(
+                Paragraph::new(format!(
+                    "── {} (full width: select it) · o writes it to a file · v boxed · Esc closes",
+                    v.what
+                ))
+                .style(t.dim()),
+                foot,
+            );
+        }
+        Overlay::Value(v) => {
+            let r = centered(area, area.width.saturating_sub(4), area.height.min(14));
+            f.render_widget(Clear, r);
+            let note = if v.copied {
+                "Sent to the clipboard (OSC 52; tmux needs set-clipboard on). "
+            } else {
+                ""
+            };
+            f.render_widget(
+                Paragraph::new(format!(
+                    "{}\n\n{note}v: alone, full width, to select · o: write to a file · Esc closes",
+                    v.text
+                ))
+                .wrap(Wrap { trim: false })
+                .block(t.block(format!(" {} ", v.what))),
+                r,
+            );
+        }
+        Overlay::Scenarios { selected } => {
+            let r = centered(area, area.width.saturating_sub(2), area.height);
+            f.render_widget(Clear, r);
+            let rows: Vec<Row> = app
+                .scenarios
+                .iter()
+                .map(|s| Row::new(vec![s.name.clone(), s.description.clone()]))
+                .collect();
+            let mut st = TableState::default().with_selected(Some(*selected));
+            f.render_stateful_widget(
+                Table::new(rows, [Constraint::Length(34), Constraint::Min(10)])
+                    .row_highlight_style(t.selected())
+                    .highlight_symbol("▶ ")
+                    .block(t.block(" Demo scenarios — Enter runs one · Esc closes ")),
+                r,
+                &mut st,
+            );
+        }
+    }
+}
+
+fn draw_coverage(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let Some(c) = app.report.as_ref().and_then(|r| r.coverage.as_ref()) else {
+        return;
+    };
+    let r = centered(area, 78, (c.fields.len() as u16 + 5).min(area.height));
+    f.render_widget(Clear, r);
+    // The summary first: a short terminal shows it whatever the field count.
+    let mut rows: Vec<Row> = vec![
+        Row::new(vec![
+            "No / shared email".to_string(),
+            format!(
+                "{} / {} emails ({} records)",
+                c.missing_email, c.duplicate_emails, c.records_with_duplicate_email
+            ),
+            "Leavers w/ email".to_string(),
+            format!("{} of {}", c.leavers_with_email, c.leavers),
+        ])
+        .style(Style::default().add_modifier(Modifier::BOLD)),
+    ];
+    rows.extend(c.fields.iter().map(|fc| {
+        let pct = c.percent(fc.populated);
+        Row::new(vec![
+            fc.label.to_string(),
+            fc.path.to_string(),
+            fc.populated.to_string(),
+            format!("{pct:.1}%"),
+        ])
+    }));
+    let title = format!(
+        " Field coverage — {} employees{} · Esc closes ",
+        c.employees,
+        if c.limited { " (limit reached)" } else { "" }
+    );
+    let widths = [
+        Constraint::Length(18),
+        Constraint::Length(30),
+        Constraint::Length(16),
+        Constraint::Length(10),
+    ];
+    f.render_widget(
+        Table::new(rows, widths)
+            .header(
+                Row::new(["Field", "API path", "Populated", "%"])
+                    .style(Style::default().add_modifier(Modifier::BOLD)),
+            )
+            .block(t.block(title)),
+        r,
+    );
+}

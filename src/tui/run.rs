@@ -1,0 +1,433 @@
+//! A run as the console follows it: starting one, the engine's events, the report, where the
+//! console lands afterwards, the demo org and its self-playing journey.
+
+use super::app::{App, Mode, Screen};
+use super::demo::DemoInfo;
+use super::form::{EnvChoice, first_line, set_text, text};
+use super::log::{LogRow, MAX_LOG};
+use super::msg::Effect;
+use super::verdict;
+use crate::engine::{EndpointResult, Event, Finding, Flow, Report, Session, Status, StepId};
+
+/// The demo's self-playing journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Autoplay {
+    ShowEnvironment,
+    ShowApp,
+    StartLogin,
+    WaitRun,
+    Done,
+}
+
+pub struct StepLine {
+    pub id: StepId,
+    pub status: Option<Status>,
+    pub summary: String,
+    pub duration_ms: u64,
+}
+
+impl App {
+    /// The demo org is running: environment and credentials filled in.
+    pub fn set_demo(
+        &mut self,
+        scenario: &str,
+        login_url: &str,
+        client_id: &str,
+        client_secret: &str,
+        username: &str,
+    ) {
+        self.demo_scenario = Some(scenario.to_string());
+        self.form.env = EnvChoice::Demo;
+        self.env_selected = 3;
+        self.form.demo_url = Some(login_url.to_string());
+        self.form.client_id = text(client_id);
+        set_text(&mut self.form.client_secret, client_secret);
+        self.form.client_secret.set_mask_char('•');
+        self.form.username = text(username);
+    }
+
+    /// The demo org (re)started: its scenario's preset goes on the form (flow, PKCE, the
+    /// flow's credential) so a run reproduces it; its description stays on screen.
+    pub fn on_demo_started(&mut self, r: Result<DemoInfo, String>) -> Vec<Effect> {
+        let info = match r {
+            Ok(i) => i,
+            Err(e) => {
+                self.say(e);
+                return Vec::new();
+            }
+        };
+        let restart = self.demo_scenario.is_some();
+        self.set_demo(
+            &info.scenario,
+            &info.login_url,
+            &info.client_id,
+            &info.client_secret,
+            &info.username,
+        );
+        if let Some(host) = &info.preset.host {
+            self.form.demo_url = Some(host.clone());
+        }
+        self.form.flow = info.preset.flow;
+        self.form.pkce = info.preset.pkce;
+        self.form.credential = text(info.preset.credential.as_deref().unwrap_or(""));
+        self.form.field = 0;
+        self.demo_description = Some(info.description.clone());
+        self.say(format!(
+            "Demo org: scenario {} — {} ({} flow, PKCE {})",
+            info.scenario,
+            info.description,
+            info.preset.flow.name(),
+            if info.preset.pkce { "on" } else { "off" }
+        ));
+        let mut effects = vec![Effect::Log(format!(
+            "demo org started: scenario {} at {}",
+            info.scenario, info.login_url
+        ))];
+        if restart {
+            effects.extend(self.start_run());
+        }
+        effects
+    }
+
+    /// The spinner's tick: the oldest request still in flight after 3 s is what the run waits on.
+    pub fn tick(&mut self, now: std::time::Instant) {
+        self.spinner = self.spinner.wrapping_add(1);
+        self.waiting = self
+            .log
+            .iter()
+            .filter(|r| !r.done && r.run == self.run_id)
+            .filter_map(|r| Some((r, now.checked_duration_since(r.sent_at?)?.as_secs())))
+            .filter(|(_, secs)| *secs >= 3)
+            .max_by_key(|(_, secs)| *secs)
+            .map(|(r, secs)| format!("waiting {secs} s for {} {}", r.method, r.path()));
+    }
+
+    /// A run is starting: clear what the last one showed (the request log keeps the earlier
+    /// runs' requests, under a marker); the login step is where a person may have to act.
+    pub fn run_started(&mut self) {
+        self.running = true;
+        self.steps = [
+            StepId::Environment,
+            StepId::Credentials,
+            StepId::Login,
+            StepId::Token,
+            StepId::Org,
+            StepId::Probes,
+        ]
+        .into_iter()
+        .map(|id| StepLine {
+            id,
+            status: None,
+            summary: String::new(),
+            duration_ms: 0,
+        })
+        .collect();
+        self.authorize_url = None;
+        self.ssh_tunnel = None;
+        self.device = None;
+        self.waiting_for_person = false;
+        self.paste_reason = None;
+        self.endpoints.clear();
+        self.findings.clear();
+        self.report = None;
+        self.session = None;
+        self.login_scroll = 0;
+        if self.mode == Mode::Paste {
+            self.mode = Mode::Normal;
+        }
+        self.log.push(LogRow::marker(
+            self.run_id,
+            format!("── run {} · {} flow", self.run_id, self.form.flow.name()),
+        ));
+        if self.log.len() > MAX_LOG {
+            let extra = self.log.len() - MAX_LOG;
+            self.log.drain(..extra);
+        }
+        // The log's selection waits on this run's first request (just below its marker).
+        self.log_selected = self.filtered_log().len();
+        self.say("Running…");
+        self.go(Screen::Login);
+    }
+
+    pub fn on_engine(&mut self, e: Event) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match e {
+            Event::StepStarted { .. } => {}
+            Event::StepFinished {
+                step,
+                status,
+                duration_ms,
+                summary,
+            } => {
+                effects.push(Effect::Log(format!(
+                    "step {} {} ({duration_ms} ms): {summary}",
+                    step.title(),
+                    status.word()
+                )));
+                if step == StepId::Login {
+                    self.waiting_for_person = false;
+                    if self.mode == Mode::Paste {
+                        self.mode = Mode::Normal;
+                    }
+                }
+                if let Some(s) = self.steps.iter_mut().find(|s| s.id == step) {
+                    s.status = Some(status);
+                    s.summary = summary;
+                    s.duration_ms = duration_ms;
+                }
+            }
+            Event::RequestSent { id, method, url } => {
+                effects.push(Effect::Log(format!("request #{id} {method} {url}")));
+                self.log.push(LogRow {
+                    run: self.run_id,
+                    id,
+                    method,
+                    url,
+                    status: None,
+                    duration_ms: 0,
+                    bytes: 0,
+                    done: false,
+                    sent_at: Some(std::time::Instant::now()),
+                });
+                if self.log.len() > MAX_LOG {
+                    self.log.remove(0);
+                    self.log_selected = self.log_selected.saturating_sub(1);
+                }
+            }
+            Event::ResponseReceived {
+                id,
+                status,
+                duration_ms,
+                bytes,
+            } => {
+                effects.push(Effect::Log(format!(
+                    "request #{id} -> {status:?} ({duration_ms} ms)"
+                )));
+                let run = self.run_id;
+                if let Some(r) = self.log.iter_mut().find(|r| r.id == id && r.run == run) {
+                    r.status = status;
+                    r.duration_ms = duration_ms;
+                    r.bytes = bytes;
+                    r.done = true;
+                }
+            }
+            Event::AuthorizeUrl { url, ssh_tunnel } => {
+                self.authorize_url = Some(url);
+                self.ssh_tunnel = ssh_tunnel;
+            }
+            Event::DeviceCode {
+                user_code,
+                verification_uri,
+            } => {
+                // A person must act: the login step is in front.
+                self.device = Some((user_code, verification_uri));
+                self.waiting_for_person = true;
+                self.go(Screen::Login);
+            }
+            Event::PasteNeeded { reason } => {
+                // The callback cannot be used: the paste field opens at once, on step 3.
+                self.say(reason.clone());
+                self.paste_reason = Some(reason);
+                self.waiting_for_person = true;
+                self.open_paste();
+                self.go(Screen::Login);
+            }
+            Event::PasteRefused { reason } => {
+                // Not this login's redirect: said why, and the paste field stays open.
+                self.say(format!("Not taken: {reason}"));
+                self.open_paste();
+            }
+            Event::Progress(p) => {
+                if p.starts_with("Waiting for the login") {
+                    self.waiting_for_person = true;
+                    self.go(Screen::Login);
+                }
+                self.say(p);
+            }
+            Event::Finding(f) => {
+                effects.push(Effect::Log(format!("finding {} {}", f.code, f.title)));
+                self.findings.push(f);
+            }
+            Event::Endpoint(e) => self.endpoints.push(e),
+        }
+        effects
+    }
+
+    fn open_paste(&mut self) {
+        if !matches!(self.mode, Mode::Edit(_) | Mode::Console) {
+            self.mode = Mode::Paste;
+        }
+    }
+
+    pub fn on_run_done(
+        &mut self,
+        result: Result<Box<(Report, Option<Session>)>, String>,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(done) => {
+                let (report, session) = *done;
+                let refresh = session.as_ref().and_then(|s| s.refresh_token.clone());
+                let logged_in = session.is_some();
+                self.session = session;
+                let mut effects = vec![Effect::Log(format!(
+                    "run finished: {} ({} findings: {})",
+                    report.outcome,
+                    report.findings.len(),
+                    report
+                        .findings
+                        .iter()
+                        .map(|f| f.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))];
+                self.on_report(report);
+                if logged_in {
+                    effects.extend(self.on_session(refresh));
+                }
+                effects
+            }
+            Err(e) => {
+                self.running = false;
+                self.waiting_for_person = false;
+                self.say(format!("The check stopped unexpectedly: {e}"));
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn on_report(&mut self, r: Report) {
+        self.running = false;
+        self.waiting = None;
+        self.waiting_for_person = false;
+        if self.mode == Mode::Paste {
+            self.mode = Mode::Normal;
+        }
+        self.endpoints = r.endpoints.clone();
+        self.findings = r.findings.clone();
+        self.say(verdict::done_line(&self.findings));
+        self.report = Some(r);
+        let landing = self.landing();
+        self.go(landing);
+        if self.autoplay == Some(Autoplay::WaitRun) {
+            self.autoplay = Some(Autoplay::Done);
+        }
+    }
+
+    /// Where a finished run lands: the first failing step, or Findings when only a warning
+    /// (or an error no step shows) is left, or the permissions when all passed.
+    pub fn landing(&self) -> Screen {
+        let failed = |ids: &[StepId]| {
+            self.steps.iter().any(|s| {
+                ids.contains(&s.id)
+                    && verdict::step(s.id, s.status, &self.endpoints) == Some(Status::Fail)
+            })
+        };
+        if failed(&[StepId::Environment]) {
+            Screen::Environment
+        } else if failed(&[StepId::Credentials]) {
+            Screen::ConnectedApp
+        } else if failed(&[StepId::Login, StepId::Token]) {
+            Screen::Login
+        } else if failed(&[StepId::Org, StepId::Probes]) {
+            Screen::Permissions
+        } else if verdict::overall(&self.findings) != Status::Pass {
+            Screen::Findings
+        } else {
+            Screen::Permissions
+        }
+    }
+
+    /// One step of the demo's journey; returns what the loop must do.
+    pub fn autoplay_step(&mut self) -> Option<Effect> {
+        match self.autoplay? {
+            Autoplay::ShowEnvironment => {
+                self.screen = Screen::Environment;
+                self.autoplay = Some(Autoplay::ShowApp);
+                None
+            }
+            Autoplay::ShowApp => {
+                self.screen = Screen::ConnectedApp;
+                self.autoplay = Some(Autoplay::StartLogin);
+                None
+            }
+            Autoplay::StartLogin => {
+                self.autoplay = Some(Autoplay::WaitRun);
+                self.start_run()
+            }
+            Autoplay::WaitRun | Autoplay::Done => None,
+        }
+    }
+
+    /// `r`: a run of the form as it is (or first a look for kept secrets).
+    pub fn start_run(&mut self) -> Option<Effect> {
+        match self.form.config() {
+            Ok(cfg) => {
+                let missing = cfg.client_secret.is_none()
+                    || (cfg.flow == Flow::Refresh && cfg.refresh_token.is_none());
+                let key = self.form.vault_key();
+                if missing
+                    && !matches!(cfg.flow, Flow::Token | Flow::Jwt)
+                    && key.is_some()
+                    && self.recalled_for != key
+                {
+                    return Some(Effect::Recall { then_run: true });
+                }
+                self.run_id += 1;
+                self.run_started();
+                Some(Effect::StartRun {
+                    run: self.run_id,
+                    cfg: Box::new(cfg),
+                })
+            }
+            Err(e) => {
+                self.say(e);
+                None
+            }
+        }
+    }
+
+    /// One probe ran again: its row, and its finding, replace the old ones (here and in the report).
+    pub fn on_reprobe(&mut self, i: usize, result: EndpointResult, finding: Option<Finding>) {
+        let Some(old) = self.endpoints.get(i).cloned() else {
+            return;
+        };
+        let about = |f: &Finding| {
+            old.request_id.is_some_and(|id| f.request_ids == [id])
+                || (f.code == crate::engine::Code::PERMISSION_SET_MISSING
+                    && f.title.contains(old.permission_set))
+        };
+        self.say(format!(
+            "Re-probed {}: {}{}",
+            result.name,
+            result.status.word(),
+            result
+                .finding
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
+        ));
+        self.findings.retain(|f| !about(f));
+        self.findings.extend(finding.clone());
+        self.endpoints[i] = result.clone();
+        if let Some(r) = self.report.as_mut() {
+            r.findings.retain(|f| !about(f));
+            r.findings.extend(finding);
+            if let Some(e) = r.endpoints.get_mut(i) {
+                *e = result;
+            }
+            r.outcome = verdict::outcome(r);
+        }
+        self.finding_selected = self
+            .finding_selected
+            .min(self.findings.len().saturating_sub(1));
+    }
+
+    /// The secret as shown: masked unless revealed.
+    pub fn secret_display(&self) -> String {
+        let s = first_line(&self.form.client_secret);
+        if self.form.reveal_secret || s.is_empty() {
+            s
+        } else {
+            crate::engine::http::REDACTED.to_string()
+        }
+    }
+}

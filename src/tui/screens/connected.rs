@@ -1,0 +1,217 @@
+//! Step 2: the connected app's form.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::elide_middle;
+use crate::engine::vault::{self, Keep};
+use crate::engine::{Flow, Status, StepId};
+use crate::tui::app::{App, Mode, Screen};
+use crate::tui::form::{Field, Preset, first_line, text};
+use crate::tui::keymap::Action;
+use crate::tui::msg::Effect;
+use crate::tui::theme::{Theme, mark};
+
+impl App {
+    pub fn connected_action(&mut self, a: Action) -> Vec<Effect> {
+        let field = self.form.selected();
+        let n = self.form.fields().len();
+        match a {
+            Action::Down => self.form.field = (self.form.field + 1).min(n - 1),
+            Action::Up => self.form.field = self.form.field.saturating_sub(1),
+            Action::Home => self.form.field = 0,
+            Action::End => self.form.field = n - 1,
+            Action::Reveal => {
+                self.form.reveal_secret = !self.form.reveal_secret;
+                if self.form.reveal_secret {
+                    self.form.client_secret.clear_mask_char();
+                } else {
+                    self.form.client_secret.set_mask_char('•');
+                }
+            }
+            Action::Copy => return self.copy("callback URL", self.form.callback()),
+            Action::Select => match field {
+                Field::ClientId | Field::ClientSecret | Field::Username | Field::Credential => {
+                    self.edit(Some(field));
+                }
+                Field::Flow => {
+                    let i = Flow::ALL
+                        .iter()
+                        .position(|f| *f == self.form.flow)
+                        .unwrap_or(0);
+                    self.form.flow = Flow::ALL[(i + 1) % Flow::ALL.len()];
+                    // Another flow, another credential.
+                    self.form.credential = text("");
+                }
+                Field::Pkce => self.form.pkce = !self.form.pkce,
+                Field::Keep => return self.cycle_keep().into_iter().collect(),
+                Field::Preset => {
+                    self.form.preset = match self.form.preset {
+                        Preset::Custom => Preset::StackOne,
+                        Preset::StackOne => Preset::Nango,
+                        Preset::Nango => Preset::Custom,
+                    };
+                    // StackOne sends no code challenge: reproduce it exactly.
+                    self.form.pkce = self.form.preset != Preset::StackOne;
+                }
+            },
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let block = t.block(" 2 Connected app ");
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let form = &app.form;
+    let value = |field: Field| -> String {
+        match field {
+            Field::ClientId => first_line(&form.client_id),
+            Field::ClientSecret => {
+                let s = first_line(&form.client_secret);
+                if s.is_empty() {
+                    "(none)".into()
+                } else if form.reveal_secret {
+                    s
+                } else {
+                    format!("{} (v reveals)", "•".repeat(12))
+                }
+            }
+            Field::Username => first_line(&form.username),
+            Field::Credential => {
+                let c = first_line(&form.credential);
+                let own = form.refresh_key.is_some() && form.refresh_key == form.vault_key();
+                if c.is_empty() {
+                    match (form.flow, own, form.refresh_from) {
+                        (Flow::Refresh, true, Some(_)) => "(none: the kept one is used)".into(),
+                        (Flow::Refresh, true, None) => "(none: the last login's is used)".into(),
+                        (Flow::Jwt, _, _) => "(none: path of the PEM key)".into(),
+                        _ => "(none)".into(),
+                    }
+                } else if form.flow == Flow::Jwt || form.reveal_secret {
+                    c
+                } else {
+                    format!("{} (v reveals)", "•".repeat(12))
+                }
+            }
+            Field::Flow => format!("{}  (Enter cycles)", form.flow.name()),
+            Field::Pkce => {
+                if form.pkce {
+                    "on".into()
+                } else {
+                    "off (as integrations that send no code challenge)".into()
+                }
+            }
+            Field::Preset => format!("{}  (Enter cycles)", form.preset.name()),
+            Field::Keep => {
+                let place = match form.keep {
+                    Keep::Memory => "memory only".to_string(),
+                    Keep::Keyring => format!("OS keyring ({})", vault::keyring_name()),
+                    Keep::File => "owner-only file (plain text)".to_string(),
+                };
+                let note = match (&app.keyring, form.keep) {
+                    (Some(Err(_)), Keep::Memory) => "  (no OS keyring here; Enter: file)",
+                    _ => "  (Enter cycles)",
+                };
+                let kept = [
+                    form.secret_from.map(|_| "secret"),
+                    form.refresh_from.map(|_| "refresh token"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>();
+                if kept.is_empty() {
+                    format!("{place}{note}")
+                } else {
+                    format!("{place}{note} · kept: {}", kept.join(", "))
+                }
+            }
+        }
+    };
+    let label = |field: Field| match field {
+        Field::ClientId => "Consumer key",
+        Field::ClientSecret => "Consumer secret",
+        Field::Username => "Username",
+        Field::Flow => "Flow",
+        Field::Pkce => "PKCE",
+        Field::Preset => "Integration",
+        Field::Keep => "Keep secrets",
+        Field::Credential => form.credential_label().unwrap_or(""),
+    };
+    let mut lines = Vec::new();
+    for (i, field) in form.fields().iter().enumerate() {
+        let sel = i == form.field && !app.log_focus;
+        let editing = sel && app.mode == Mode::Edit(Some(*field));
+        let masked = *field == Field::ClientSecret
+            || (*field == Field::Credential && form.flow != Flow::Jwt);
+        // A long key or path stays on its line: its middle elided, or while typed its end shown.
+        let room = (inner.width as usize).saturating_sub(18);
+        let typed = matches!(field, Field::ClientId | Field::Username | Field::Credential);
+        let v = if editing && !masked {
+            let v = value(*field);
+            let room = room.saturating_sub(24).max(8);
+            let n = v.chars().count();
+            let v = if typed && n > room {
+                format!("…{}", v.chars().skip(n + 1 - room).collect::<String>())
+            } else {
+                v
+            };
+            format!("{v}▏")
+        } else if typed {
+            elide_middle(&value(*field), room.max(12))
+        } else {
+            value(*field)
+        };
+        let style = if sel { t.selected() } else { Style::default() };
+        lines.push(
+            Line::from(format!(
+                " {:<16} {}{}",
+                label(*field),
+                v,
+                if editing {
+                    "  (editing: Enter done · Esc undo)"
+                } else {
+                    ""
+                }
+            ))
+            .style(style),
+        );
+    }
+    let n = lines.len();
+    app.hits
+        .borrow_mut()
+        .rows
+        .push((super::rows_area(inner, n), n, 0, Screen::ConnectedApp));
+    lines.push(Line::from(""));
+    lines.push(Line::from(
+        " Callback URL to register on the connected app (c copies):",
+    ));
+    lines.push(
+        Line::from(format!("   {}", form.callback()))
+            .style(Style::default().add_modifier(Modifier::BOLD)),
+    );
+    lines.push(Line::from(""));
+    lines.push(Line::from(format!(
+        " {}: {}",
+        form.preset.name(),
+        form.preset.advice()
+    )));
+    if let Some(s) = app
+        .steps
+        .iter()
+        .find(|s| s.id == StepId::Credentials)
+        .filter(|s| s.status.is_some())
+    {
+        let st = s.status.unwrap_or(Status::Skip);
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} ", mark(st)), t.status(st)),
+            Span::raw(s.summary.clone()),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

@@ -1,0 +1,145 @@
+//! Step 1: where the API user logs in, and the pre-flight's result.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::engine::{Status, StepId};
+use crate::tui::app::{App, Mode, Screen};
+use crate::tui::form::EnvChoice;
+use crate::tui::keymap::Action;
+use crate::tui::msg::Effect;
+use crate::tui::theme::{Theme, mark};
+
+impl App {
+    pub fn environment_action(&mut self, a: Action) -> Vec<Effect> {
+        let choices = [
+            EnvChoice::Production,
+            EnvChoice::Sandbox,
+            EnvChoice::Custom,
+            EnvChoice::Demo,
+        ];
+        let n = if self.form.demo_url.is_some() { 4 } else { 3 };
+        match a {
+            Action::Down => self.env_selected = (self.env_selected + 1).min(n - 1),
+            Action::Up => self.env_selected = self.env_selected.saturating_sub(1),
+            Action::Home => self.env_selected = 0,
+            Action::End => self.env_selected = n - 1,
+            Action::Select => {
+                self.form.env = choices[self.env_selected.min(n - 1)];
+                if self.form.env == EnvChoice::Custom {
+                    self.edit(None);
+                } else {
+                    self.go(Screen::ConnectedApp);
+                }
+            }
+            Action::Edit if self.form.env == EnvChoice::Custom => self.edit(None),
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let block = t.block(" 1 Environment — where the API user logs in ");
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let mut lines = Vec::new();
+    let mut choices = vec![
+        (
+            EnvChoice::Production,
+            "Production  https://login.salesforce.com".to_string(),
+        ),
+        (
+            EnvChoice::Sandbox,
+            "Sandbox     https://test.salesforce.com".to_string(),
+        ),
+        (EnvChoice::Custom, "My Domain / custom URL".to_string()),
+    ];
+    if let Some(u) = &app.form.demo_url {
+        choices.push((EnvChoice::Demo, format!("Demo org    {u} (simulated)")));
+    }
+    for (i, (c, label)) in choices.iter().enumerate() {
+        let radio = if app.form.env == *c { "(•)" } else { "( )" };
+        let style = if i == app.env_selected && !app.log_focus {
+            t.selected()
+        } else {
+            Default::default()
+        };
+        lines.push(Line::from(format!(" {radio} {label}")).style(style));
+    }
+    let n = lines.len();
+    let [list, rest] =
+        Layout::vertical([Constraint::Length(n as u16), Constraint::Min(0)]).areas(inner);
+    app.hits
+        .borrow_mut()
+        .rows
+        .push((super::rows_area(list, n), n, 0, Screen::Environment));
+    f.render_widget(Paragraph::new(lines), list);
+    let mut y = rest;
+    if app.form.env == EnvChoice::Custom {
+        let [input, r] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(rest);
+        let editing = app.mode == Mode::Edit(None);
+        let title = if editing {
+            " URL (editing: Enter done · Esc puts it back) "
+        } else {
+            " URL (e edits) "
+        };
+        let mut ta = app.form.custom_url.clone();
+        ta.set_block(t.block(title));
+        if !editing {
+            ta.set_cursor_style(Default::default());
+        }
+        f.render_widget(&ta, input);
+        y = r;
+    }
+    let mut info = Vec::new();
+    match app.form.login_url() {
+        Ok(env) => info.push(Line::from(format!(" Login URL: {}", env.login_url()))),
+        Err(e) => info.push(Line::from(format!(" ✗ {e}")).style(t.status(Status::Fail))),
+    }
+    if let Some(s) = app
+        .steps
+        .iter()
+        .find(|s| s.id == StepId::Environment)
+        .filter(|s| s.status.is_some())
+    {
+        let st = s.status.unwrap_or(Status::Skip);
+        info.push(Line::from(vec![
+            Span::styled(format!(" {} ", mark(st)), t.status(st)),
+            Span::raw("pre-flight: DNS, TCP, TLS, proxy, is this Salesforce"),
+        ]));
+        info.push(Line::from(format!("   {}", s.summary)));
+        for finding in app
+            .findings
+            .iter()
+            .filter(|f| f.severity == crate::engine::Severity::Error)
+            .filter(|_| st == Status::Fail)
+            .take(1)
+        {
+            info.push(
+                Line::from(format!("   {} {}", finding.code, finding.title))
+                    .style(t.severity(finding.severity)),
+            );
+            if let Some(first) = finding.fix.first() {
+                info.push(Line::from(format!("   Fix: 1. {first}")));
+            }
+        }
+    } else {
+        info.push(
+            Line::from(
+                " Pre-flight (DNS, TCP, TLS, proxy, is this Salesforce) runs with the check: r",
+            )
+            .style(t.dim()),
+        );
+    }
+    if let Some(d) = &app.demo_description {
+        info.push(Line::from(""));
+        info.push(Line::from(format!(
+            " Demo scenario {}: {d} (S: choose another)",
+            app.demo_scenario.clone().unwrap_or_default()
+        )));
+    }
+    f.render_widget(Paragraph::new(info).wrap(Wrap { trim: false }), y);
+}

@@ -1,0 +1,136 @@
+//! Step 5: every finding with severity, code and title; the selected one's evidence and fix.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use crate::tui::app::{App, Screen};
+use crate::tui::keymap::Action;
+use crate::tui::msg::Effect;
+use crate::tui::overlay::{Overlay, ValueView};
+use crate::tui::theme::Theme;
+use crate::tui::verdict;
+
+impl App {
+    fn fix_text(&self) -> Option<String> {
+        self.findings.get(self.finding_selected).map(|f| {
+            f.fix
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{}. {s}", i + 1))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    pub fn findings_action(&mut self, a: Action) -> Vec<Effect> {
+        let n = self.findings.len().max(1);
+        match a {
+            Action::Down => self.finding_selected = (self.finding_selected + 1).min(n - 1),
+            Action::Up => self.finding_selected = self.finding_selected.saturating_sub(1),
+            Action::Home => self.finding_selected = 0,
+            Action::End => self.finding_selected = n - 1,
+            Action::Select => {
+                if let Some(id) = self
+                    .findings
+                    .get(self.finding_selected)
+                    .and_then(|f| f.request_ids.first().copied())
+                {
+                    self.open_inspector(id);
+                }
+            }
+            Action::Copy => {
+                if let Some(text) = self.fix_text() {
+                    return self.copy("fix", text);
+                }
+            }
+            Action::View => {
+                if let Some(text) = self.fix_text() {
+                    self.overlay = Overlay::Value(ValueView::new("fix", text, true));
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let [list, detail] = Layout::vertical([
+        Constraint::Length((app.findings.len() as u16 + 2).clamp(3, 9)),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let title = if app.report.is_some() {
+        format!(" 5 Findings — {} ", verdict::overall_words(&app.findings))
+    } else {
+        " 5 Findings ".to_string()
+    };
+    let block = t.block(title);
+    if app.findings.is_empty() {
+        f.render_widget(
+            Paragraph::new(if app.report.is_some() {
+                " No findings: every check passed."
+            } else {
+                " No findings yet (r runs the check)."
+            })
+            .block(block),
+            list,
+        );
+        return;
+    }
+    let inner = block.inner(list);
+    let rows: Vec<Row> = app
+        .findings
+        .iter()
+        .map(|fd| {
+            Row::new(vec![
+                Cell::from(format!("{:?}", fd.severity).to_uppercase())
+                    .style(t.severity(fd.severity)),
+                Cell::from(format!("{}  {}", fd.code, fd.title)),
+            ])
+        })
+        .collect();
+    let mut st =
+        TableState::default().with_selected((!app.log_focus).then_some(app.finding_selected));
+    f.render_stateful_widget(
+        Table::new(rows, [Constraint::Length(8), Constraint::Min(10)])
+            .row_highlight_style(t.selected())
+            .block(block),
+        list,
+        &mut st,
+    );
+    let n = app.findings.len();
+    app.hits
+        .borrow_mut()
+        .rows
+        .push((super::rows_area(inner, n), n, st.offset(), Screen::Findings));
+    if let Some(fd) = app.findings.get(app.finding_selected) {
+        let mut lines = vec![Line::from(fd.detail.clone())];
+        if !fd.request_ids.is_empty() {
+            lines.push(
+                Line::from(format!(
+                    "Evidence: request {} (Enter opens it)",
+                    fd.request_ids
+                        .iter()
+                        .map(|i| format!("#{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .style(t.dim()),
+            );
+        }
+        lines.push(Line::from("Fix:").style(Style::default().add_modifier(Modifier::BOLD)));
+        for (i, step) in fd.fix.iter().enumerate() {
+            lines.push(Line::from(format!(" {}. {step}", i + 1)));
+        }
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(t.block(format!(" {} (c copies the fix · v full width) ", fd.code))),
+            detail,
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! Step 3: the login as a timeline — the authorize URL, the device code, the paste field when
+//! a person must paste, then each step with its result; a failed step shows its finding and
+//! first fix. It scrolls, and says when there is more below.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, Wrap};
+
+use crate::engine::{Severity, Status, StepId};
+use crate::tui::app::{App, Mode};
+use crate::tui::keymap::Action;
+use crate::tui::msg::Effect;
+use crate::tui::overlay::{Overlay, ValueView};
+use crate::tui::theme::{Theme, mark};
+use crate::tui::verdict;
+
+impl App {
+    pub fn login_action(&mut self, a: Action) -> Vec<Effect> {
+        match a {
+            Action::Paste => {
+                if self.running && self.waiting_for_person {
+                    self.mode = Mode::Paste;
+                } else {
+                    self.say("No login is waiting for a redirect URL (r starts one).");
+                }
+            }
+            Action::Copy => {
+                if let Some(u) = self.authorize_url.clone() {
+                    return self.copy("authorize URL", u);
+                }
+            }
+            Action::View => match self.authorize_url.clone() {
+                Some(u) => self.overlay = Overlay::Value(ValueView::new("authorize URL", u, true)),
+                None => self.say("No authorize URL yet (r starts a login)."),
+            },
+            Action::Down => self.login_scroll += 1,
+            Action::Up => self.login_scroll = self.login_scroll.saturating_sub(1),
+            Action::PageDown => self.login_scroll += 8,
+            Action::PageUp => self.login_scroll = self.login_scroll.saturating_sub(8),
+            Action::Home => self.login_scroll = 0,
+            Action::End => self.login_scroll = usize::MAX / 2,
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+/// Rows `lines` take at `width` columns, wrapped.
+pub fn wrapped_height(lines: &[Line], width: u16) -> usize {
+    let w = width.max(1) as usize;
+    lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum()
+}
+
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let block = t.block(" 3 Login — every step, pass or fail ");
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let inner = if app.mode == Mode::Paste {
+        let [label, field, rest] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(inner);
+        f.render_widget(
+            Paragraph::new(" Paste the URL the browser landed on; Enter sends · Esc closes:")
+                .style(Style::default().add_modifier(Modifier::BOLD)),
+            label,
+        );
+        let [pad, field] =
+            Layout::horizontal([Constraint::Length(3), Constraint::Min(1)]).areas(field);
+        f.render_widget(Paragraph::new(" >"), pad);
+        f.render_widget(&app.paste, field);
+        rest
+    } else {
+        inner
+    };
+    let mut lines = Vec::new();
+    if let Some(d) = &app.demo_description {
+        lines.push(
+            Line::from(format!(
+                " Demo scenario {}: {d}",
+                app.demo_scenario.clone().unwrap_or_default()
+            ))
+            .style(t.dim()),
+        );
+    }
+    match &app.authorize_url {
+        Some(u) => {
+            lines.push(Line::from(
+                " Authorize URL (c copies; v shows it alone to select; open it in any browser):",
+            ));
+            lines.push(Line::from(format!("   {u}")).style(t.dim()));
+            if let Some(ssh) = &app.ssh_tunnel {
+                lines.push(Line::from(format!(
+                    " Over SSH, forward the callback first: {ssh}"
+                )));
+            }
+        }
+        None if app.steps.is_empty() => lines.push(Line::from(
+            " Press r to start: environment pre-flight, login, token checks, org checks, probes.",
+        )),
+        None => {}
+    }
+    if let Some((code, uri)) = &app.device {
+        lines.push(
+            Line::from(format!(" Enter code {code} at {uri}"))
+                .style(Style::default().add_modifier(Modifier::BOLD)),
+        );
+    }
+    if let Some(why) = app.paste_reason.as_ref().filter(|_| app.waiting_for_person) {
+        lines.push(Line::from(format!(" ! {why}")).style(t.status(Status::Warn)));
+    }
+    if app.running && app.waiting_for_person && app.mode != Mode::Paste {
+        lines.push(
+            Line::from(
+                " Waiting for the login… or press p to paste the URL the browser landed on.",
+            )
+            .style(Style::default().add_modifier(Modifier::BOLD)),
+        );
+    }
+    lines.push(Line::from(""));
+    for s in &app.steps {
+        let st = verdict::step(s.id, s.status, &app.endpoints);
+        let (word, style) = match st {
+            Some(st) => (mark(st).to_string(), t.status(st)),
+            None if app.running => ("  …   ".to_string(), t.dim()),
+            None => ("      ".to_string(), t.dim()),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {word} "), style),
+            Span::raw(format!("{:<22}", s.id.title())),
+            Span::styled(
+                if s.status.is_some() {
+                    format!("{:>6} ms  ", s.duration_ms)
+                } else {
+                    String::new()
+                },
+                t.dim(),
+            ),
+            Span::raw(s.summary.clone()),
+        ]));
+        if st == Some(Status::Fail)
+            && matches!(s.id, StepId::Login | StepId::Environment | StepId::Token)
+        {
+            for finding in app
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .take(2)
+            {
+                lines.push(
+                    Line::from(format!(
+                        "        {} {}: {}",
+                        finding.code, finding.title, finding.detail
+                    ))
+                    .style(t.severity(finding.severity)),
+                );
+                if let Some(first) = finding.fix.first() {
+                    lines.push(Line::from(format!("        Fix: 1. {first}")));
+                }
+            }
+        }
+    }
+    if app.report.is_some() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(format!(
+            " Result: {}",
+            verdict::overall_words(&app.findings)
+        )));
+    }
+    let total = wrapped_height(&lines, inner.width);
+    let visible = inner.height as usize;
+    let top = app.login_scroll.min(total.saturating_sub(visible));
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((top as u16, 0)),
+        inner,
+    );
+    if total > visible {
+        // The "more" mark: where the view is, and that there is more.
+        let more = if top + visible < total {
+            " ↓ more (↓ PgDn) "
+        } else {
+            " ↑ top (Home) "
+        };
+        let r = Rect {
+            x: area.x + area.width.saturating_sub(more.chars().count() as u16 + 2),
+            y: area.y + area.height.saturating_sub(1),
+            width: (more.chars().count() as u16).min(area.width),
+            height: 1,
+        };
+        f.render_widget(
+            Paragraph::new(more).style(Style::default().add_modifier(Modifier::BOLD)),
+            r,
+        );
+        if !t.plain {
+            let mut st = ScrollbarState::new(total.saturating_sub(visible)).position(top);
+            f.render_stateful_widget(
+                Scrollbar::new(ScrollbarOrientation::VerticalRight),
+                area,
+                &mut st,
+            );
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The five steps: each module owns its keys and its drawing.
+
+pub mod connected;
+pub mod environment;
+pub mod findings;
+pub mod login;
+pub mod permissions;
+
+use ratatui::layout::Rect;
+
+/// `s` in at most `max` characters: head … tail.
+pub fn elide_middle(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max || max < 2 {
+        return s.to_string();
+    }
+    let tail = (max - 1) / 3;
+    let head = max - 1 - tail;
+    let h: String = s.chars().take(head).collect();
+    let t: String = s.chars().skip(n - tail).collect();
+    format!("{h}…{t}")
+}
+
+/// The first `rows` lines of `area`, for the mouse.
+pub fn rows_area(area: Rect, rows: usize) -> Rect {
+    Rect {
+        height: area.height.min(rows as u16),
+        ..area
+    }
+}

@@ -1,0 +1,186 @@
+//! Step 4: the seven permission sets, the selected row's finding and the org checks.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use crate::engine::Status;
+use crate::tui::app::{App, Screen};
+use crate::tui::keymap::Action;
+use crate::tui::msg::Effect;
+use crate::tui::theme::{Theme, mark};
+use crate::tui::verdict;
+
+impl App {
+    pub fn permissions_action(&mut self, a: Action) -> Vec<Effect> {
+        let n = self.endpoints.len().max(1);
+        match a {
+            Action::Down => self.perm_selected = (self.perm_selected + 1).min(n - 1),
+            Action::Up => self.perm_selected = self.perm_selected.saturating_sub(1),
+            Action::Home => self.perm_selected = 0,
+            Action::End => self.perm_selected = n - 1,
+            Action::Select => {
+                if let Some(id) = self
+                    .endpoints
+                    .get(self.perm_selected)
+                    .and_then(|e| e.request_id)
+                {
+                    self.open_inspector(id);
+                }
+            }
+            Action::Reprobe if !self.running && !self.endpoints.is_empty() => {
+                return vec![Effect::Reprobe(self.perm_selected)];
+            }
+            Action::Reprobe => self.say("Re-probing waits for the run to finish."),
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let [table_area, rest] =
+        Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(area);
+    let header = Row::new([
+        "Result",
+        "Permission set",
+        "Endpoint",
+        "HTTP",
+        "ms",
+        "Rec",
+        "Asgn",
+    ])
+    .style(Style::default().add_modifier(Modifier::BOLD));
+    let rows: Vec<Row> = if app.endpoints.is_empty() {
+        crate::engine::ENDPOINTS
+            .iter()
+            .map(|d| {
+                Row::new(vec![
+                    Cell::from(if app.running { "  …" } else { "" }),
+                    Cell::from(d.permission_set),
+                    Cell::from(format!("/{}", d.path.split('/').next().unwrap_or(d.path))),
+                ])
+            })
+            .collect()
+    } else {
+        app.endpoints
+            .iter()
+            .map(|e| {
+                let endpoint = if e.path.ends_with("payDetails") {
+                    "/…/payDetails".to_string()
+                } else {
+                    e.path
+                        .trim_start_matches(crate::engine::SAGE_BASE)
+                        .to_string()
+                };
+                Row::new(vec![
+                    Cell::from(mark(e.status)).style(t.status(e.status)),
+                    Cell::from(e.permission_set),
+                    Cell::from(endpoint),
+                    Cell::from(
+                        e.http_status
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| "—".into()),
+                    ),
+                    Cell::from(e.latency_ms.to_string()),
+                    Cell::from(e.records.map(|r| r.to_string()).unwrap_or_default()),
+                    Cell::from(match e.assigned {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "?",
+                    }),
+                ])
+            })
+            .collect()
+    };
+    let widths = [
+        Constraint::Length(6),
+        Constraint::Length(32),
+        Constraint::Length(17),
+        Constraint::Length(4),
+        Constraint::Length(5),
+        Constraint::Length(4),
+        Constraint::Length(4),
+    ];
+    let title = if app.endpoints.is_empty() {
+        " 4 Permissions ".to_string()
+    } else {
+        format!(" 4 Permissions — {} ", verdict::probes(&app.endpoints))
+    };
+    let block = t.block(title);
+    let inner = block.inner(table_area);
+    let mut st = TableState::default()
+        .with_selected((!app.log_focus && !app.endpoints.is_empty()).then_some(app.perm_selected));
+    f.render_stateful_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .row_highlight_style(t.selected())
+            .block(block),
+        table_area,
+        &mut st,
+    );
+    let n = app.endpoints.len();
+    let body = Rect {
+        y: inner.y + 1,
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    app.hits.borrow_mut().rows.push((
+        super::rows_area(body, n),
+        n,
+        st.offset(),
+        Screen::Permissions,
+    ));
+    // Beside the table: the selected row's finding, then the org checks.
+    let mut lines = Vec::new();
+    if let Some(e) = app.endpoints.get(app.perm_selected)
+        && let Some(code) = e.finding
+    {
+        let f = app.findings.iter().find(|f| {
+            f.code == code
+                && (f.title.contains(e.permission_set)
+                    || code != crate::engine::Code::PERMISSION_SET_MISSING)
+        });
+        let title = f.map(|f| f.title.clone()).unwrap_or_default();
+        lines
+            .push(Line::from(format!(" {}: {code} {title}", e.name)).style(t.status(Status::Fail)));
+        if let Some(first) = f.and_then(|f| f.fix.first()) {
+            lines.push(Line::from(format!("   Fix: 1. {first}  (all: step 5)")));
+        }
+    }
+    if let Some(r) = &app.report {
+        let o = &r.org;
+        let yn = |b: Option<bool>| {
+            b.map(|b| if b { "yes" } else { "no" })
+                .unwrap_or("unknown")
+                .to_string()
+        };
+        lines.push(Line::from(format!(
+            " Org: API Enabled {} · package {} · API usage {}",
+            yn(o.api_enabled),
+            verdict::package(o, &app.findings),
+            o.api_usage
+                .map(|(u, m)| format!("{u}/{m}"))
+                .unwrap_or_else(|| "unknown".into())
+        )));
+        lines.push(Line::from(format!(
+            " Refresh token policy: {} · Permitted users: {}",
+            o.refresh_token_policy
+                .clone()
+                .unwrap_or_else(|| "unknown".into()),
+            o.permitted_users
+                .clone()
+                .unwrap_or_else(|| "unknown".into())
+        )));
+        for s in &o.skipped {
+            lines.push(Line::from(format!(" skipped: {s}")).style(t.dim()));
+        }
+        if let Some(c) = &r.coverage {
+            lines.push(Line::from(format!(" {}", verdict::coverage(c))));
+        }
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rest);
+}

@@ -1,0 +1,442 @@
+//! Carrying out effects: runs, probes, the request console, the secret stores, files and the
+//! log file all happen on tasks (or a writer thread) that answer with a [`Msg`] on the queue.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+use super::app::App;
+use super::demo::DemoOrg;
+use super::msg::{Effect, Msg, VaultMsg};
+use super::profile;
+use crate::engine::http::{Client, Request};
+use crate::engine::{self, Session, vault};
+
+/// What the loop owns besides the app's state: the queue, the running jobs, the demo org, the
+/// log file's writer.
+pub struct Ctx {
+    pub tx: UnboundedSender<Msg>,
+    pub rx: UnboundedReceiver<Msg>,
+    job: Option<JoinHandle<()>>,
+    paste: Option<UnboundedSender<String>>,
+    pub demo: Option<Arc<Mutex<Box<dyn DemoOrg>>>>,
+    /// Pause between the demo's steps.
+    pub autoplay_delay: Duration,
+    /// A real terminal: OSC 52 on copy, Ctrl-Z suspends.
+    pub terminal_io: bool,
+    pub mouse: bool,
+    /// Every drawn frame as text, for tests that watch the real loop.
+    pub frames: Option<tokio::sync::watch::Sender<String>>,
+}
+
+impl Ctx {
+    pub fn new() -> Ctx {
+        let (tx, rx) = unbounded_channel();
+        Ctx {
+            tx,
+            rx,
+            job: None,
+            paste: None,
+            demo: None,
+            autoplay_delay: Duration::from_millis(1200),
+            terminal_io: false,
+            mouse: false,
+            frames: None,
+        }
+    }
+
+    /// A console over a demo org.
+    pub fn with_demo(org: Box<dyn DemoOrg>) -> Ctx {
+        let mut c = Ctx::new();
+        c.demo = Some(Arc::new(Mutex::new(org)));
+        c
+    }
+
+    /// One line of the console's log: a tracing event, written by the non-blocking file writer
+    /// `main` set up (owner-only, rotated, timestamped, sanitised), so the loop never waits.
+    fn log_line(&self, line: String) {
+        tracing::info!(target: "sagediag::console", "{}", engine::sanitize::line(&line));
+    }
+
+    fn say(&self, s: impl Into<String>) {
+        let _ = self.tx.send(Msg::Say(s.into()));
+    }
+
+    /// Starts the demo org before the loop runs (the loop restarts it through effects).
+    pub async fn start_demo(&mut self, app: &mut App, scenario: &str) -> Result<(), String> {
+        let demo = self.demo.clone().ok_or("no demo org")?;
+        let mut org = demo.lock().await;
+        app.scenarios = org.scenarios();
+        let info = org.start(scenario).await?;
+        drop(org);
+        for e in app.update(Msg::DemoStarted(Ok(info))) {
+            self.apply(e, app);
+        }
+        Ok(())
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.abort();
+        }
+        if let Some(d) = self.demo.take() {
+            d.lock().await.stop().await;
+        }
+    }
+
+    /// Carries out one effect; `app` is read for what the effect needs (never changed here).
+    pub fn apply(&mut self, effect: Effect, app: &App) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::StartRun { run, cfg } => {
+                if let Some(job) = self.job.take() {
+                    job.abort();
+                }
+                let (etx, mut erx) = unbounded_channel();
+                let (ptx, prx) = unbounded_channel();
+                let client = match Client::for_config(&cfg, Some(etx.clone())) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = tx.send(Msg::RunDone {
+                            run,
+                            result: Err(e.to_string()),
+                        });
+                        return;
+                    }
+                };
+                let _ = tx.send(Msg::RunClient {
+                    run,
+                    client: client.clone(),
+                });
+                if let Some(p) = app.profile() {
+                    self.apply(Effect::SaveProfile(p), app);
+                }
+                self.paste = Some(ptx);
+                self.log_line(format!(
+                    "run started: {} flow at {}",
+                    cfg.flow.name(),
+                    cfg.environment.login_url()
+                ));
+                // One task runs the check and forwards its events in order, then its result,
+                // then the events of later requests on the same client (console, re-probes).
+                self.job = Some(tokio::spawn(async move {
+                    let fut = engine::run_session(*cfg, client, etx, Some(prx));
+                    tokio::pin!(fut);
+                    let result = loop {
+                        tokio::select! {
+                            biased;
+                            Some(event) = erx.recv() => { let _ = tx.send(Msg::Engine { run, event }); }
+                            r = &mut fut => break r,
+                        }
+                    };
+                    while let Ok(event) = erx.try_recv() {
+                        let _ = tx.send(Msg::Engine { run, event });
+                    }
+                    let _ = tx.send(Msg::RunDone {
+                        run,
+                        result: Ok(Box::new(result)),
+                    });
+                    while let Some(event) = erx.recv().await {
+                        let _ = tx.send(Msg::Engine { run, event });
+                    }
+                }));
+            }
+            Effect::StartDemo(name) => {
+                let Some(demo) = self.demo.clone() else {
+                    self.say("No demo org here (sagediag demo).");
+                    return;
+                };
+                if let Some(job) = self.job.take() {
+                    job.abort();
+                }
+                tokio::spawn(async move {
+                    let r = demo.lock().await.start(&name).await;
+                    let _ = tx.send(Msg::DemoStarted(r));
+                });
+            }
+            Effect::Osc52(text) => {
+                if self.terminal_io {
+                    let _ = crossterm::execute!(
+                        io::stdout(),
+                        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                    );
+                }
+            }
+            Effect::Paste(url) => match &self.paste {
+                Some(p) => {
+                    let _ = p.send(url);
+                }
+                None => self.say("No login is waiting for a redirect URL (r starts one)."),
+            },
+            Effect::Log(line) => self.log_line(line),
+            Effect::SaveProfile(p) => {
+                tokio::task::spawn_blocking(move || {
+                    let r = profile::save(&p)
+                        .map(|()| profile::load())
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::ProfilesSaved(r));
+                });
+            }
+            Effect::WriteValue { name, text } => {
+                tokio::task::spawn_blocking(move || {
+                    let path = std::path::Path::new(&name);
+                    let said = match engine::files::write_private(path, text.as_bytes()) {
+                        Ok(()) => format!("Wrote {name} (owner-only) in the current directory."),
+                        Err(e) => format!("Could not write {name}: {e}"),
+                    };
+                    let _ = tx.send(Msg::Say(said));
+                });
+            }
+            Effect::Export => export(app, tx),
+            Effect::Reprobe(i) => {
+                let (Some(session), Some(client), Some(def)) = (
+                    app.session.clone(),
+                    app.client.clone(),
+                    engine::ENDPOINTS.get(i).copied(),
+                ) else {
+                    self.say("No session yet: run the check (r) first.");
+                    return;
+                };
+                let assigned = app.endpoints.get(i).and_then(|e| e.assigned);
+                self.say(format!("Re-probing {}…", def.name));
+                tokio::spawn(async move {
+                    let answer = client
+                        .send(engine::org::probe_request(
+                            &def,
+                            &session.instance_url,
+                            &session.access_token,
+                        ))
+                        .await;
+                    let (result, finding) = engine::org::judge_probe(&def, answer, assigned);
+                    let _ = tx.send(Msg::Reprobed {
+                        index: i,
+                        result,
+                        finding,
+                    });
+                });
+            }
+            Effect::SendRequest(line) => {
+                let (Some(session), Some(client)) = (app.session.clone(), app.client.clone())
+                else {
+                    self.say("No session yet: run the check (r) and log in first.");
+                    return;
+                };
+                match console_request(&line, &session) {
+                    Ok(req) => {
+                        self.say(format!("Sending: {line}"));
+                        tokio::spawn(async move {
+                            let id = client.send(req).await.0;
+                            let _ = tx.send(Msg::ConsoleDone(id));
+                        });
+                    }
+                    Err(e) => self.say(e),
+                }
+            }
+            Effect::ProbeKeyring { select } => {
+                if select {
+                    self.say("Looking for the OS keyring…");
+                }
+                let v = app.vault.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = v.keyring_status().map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Vault(VaultMsg::Keyring { result, select }));
+                });
+            }
+            Effect::Recall { then_run } => {
+                let Some(key) = app.form.vault_key() else {
+                    return;
+                };
+                let (login, client_id, username) = key.clone();
+                let v = app.vault.clone();
+                if then_run {
+                    self.say("Looking for kept secrets…");
+                }
+                tokio::task::spawn_blocking(move || {
+                    let (secret, mut problems) = v.find(&vault::account(
+                        vault::Kind::ClientSecret,
+                        &login,
+                        &client_id,
+                        None,
+                    ));
+                    let (refresh, more) = v.find(&vault::account(
+                        vault::Kind::RefreshToken,
+                        &login,
+                        &client_id,
+                        username.as_deref(),
+                    ));
+                    problems.extend(more);
+                    let _ = tx.send(Msg::Vault(VaultMsg::Recalled {
+                        key,
+                        secret,
+                        refresh,
+                        problems,
+                        then_run,
+                    }));
+                });
+            }
+            Effect::Keep(writes) => {
+                let v = app.vault.clone();
+                tokio::task::spawn_blocking(move || {
+                    let results = writes
+                        .into_iter()
+                        .map(|w| {
+                            v.store(w.keep, &w.account, &w.secret)
+                                .map(|()| (w.kind, w.keep))
+                                .map_err(|e| e.to_string())
+                        })
+                        .collect();
+                    let _ = tx.send(Msg::Vault(VaultMsg::Kept(results)));
+                });
+            }
+            Effect::Suspend => {}
+        }
+    }
+}
+
+impl Default for Ctx {
+    fn default() -> Self {
+        Ctx::new()
+    }
+}
+
+/// `W`: the report and the HAR export, written by a task.
+fn export(app: &App, tx: UnboundedSender<Msg>) {
+    let (Some(report), Some(client)) = (app.report.clone(), app.client.clone()) else {
+        let _ = tx.send(Msg::Say(
+            "Nothing to export yet: run the check first (r).".into(),
+        ));
+        return;
+    };
+    let bodies = app.har_bodies;
+    tokio::task::spawn_blocking(move || {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let stamp = engine::export::iso8601(now).replace([':', '.'], "-");
+        let md = format!("sagediag-report-{stamp}.md");
+        let har = format!("sagediag-{stamp}.har");
+        let har_text = client.scrub(
+            &serde_json::to_string_pretty(&engine::export::har_with(&client.exchanges(), bodies))
+                .unwrap_or_default(),
+        );
+        let har_text = engine::sanitize::json(&har_text).into_owned();
+        let mut md_text = client.scrub(&engine::export::markdown(&report, now));
+        md_text.push_str(&engine::export::har_note(&har, bodies));
+        let md_text = engine::sanitize::text(&md_text).into_owned();
+        let said = match (
+            engine::files::write_private(std::path::Path::new(&md), md_text.as_bytes()),
+            engine::files::write_private(std::path::Path::new(&har), har_text.as_bytes()),
+        ) {
+            (Ok(()), Ok(())) => format!(
+                "Wrote {md} and {har} (secrets redacted; HAR bodies: {}, har_bodies in the config file changes it).",
+                bodies.name()
+            ),
+            (Err(e), _) | (_, Err(e)) => format!("Could not write the report: {e}"),
+        };
+        let _ = tx.send(Msg::Say(said));
+    });
+}
+
+/// Bracketed paste always (a paste is text, never keys); mouse reporting with `--mouse`.
+pub fn enter_extras(mouse: bool) {
+    let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableBracketedPaste);
+    if mouse {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
+    }
+}
+
+pub fn leave_extras(mouse: bool) {
+    if mouse {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
+    }
+    let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableBracketedPaste);
+}
+
+/// Ctrl-Z: the terminal as it was, the process stopped; on `fg`, the console again.
+pub fn suspend(mouse: bool) {
+    leave_extras(mouse);
+    ratatui::restore();
+    // SIGTSTP's default action stops this process until SIGCONT (the shell's `fg`).
+    #[cfg(unix)]
+    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TSTP);
+    let _ = crossterm::terminal::enable_raw_mode();
+    let _ = crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen);
+    enter_extras(mouse);
+}
+
+/// A request-console line as a request under the instance URL, with the session's token:
+/// `SELECT …` (a SOQL query), or `METHOD /path[?query] [json body]`.
+pub fn console_request(line: &str, session: &Session) -> Result<Request, String> {
+    let base = session.instance_url.trim_end_matches('/');
+    if line
+        .get(..7)
+        .is_some_and(|head| head.eq_ignore_ascii_case("select "))
+        && line.len() > 7
+    {
+        let q: String = url::form_urlencoded::byte_serialize(line.as_bytes()).collect();
+        return Ok(Request::get(format!(
+            "{base}/services/data/{}/query?q={q}",
+            engine::API_VERSION
+        ))
+        .bearer(&session.access_token));
+    }
+    let (method, rest) = line.split_once(' ').ok_or(
+        "Type METHOD /path (e.g. GET /services/apexrest/spapi/v4/employees) or a SELECT query.",
+    )?;
+    let method = match method.to_ascii_uppercase().as_str() {
+        "GET" => reqwest::Method::GET,
+        "POST" => reqwest::Method::POST,
+        "PATCH" => reqwest::Method::PATCH,
+        "PUT" => reqwest::Method::PUT,
+        "DELETE" => reqwest::Method::DELETE,
+        "HEAD" => reqwest::Method::HEAD,
+        _ => {
+            return Err(format!(
+                "`{method}` is not an HTTP method (GET, POST, PATCH, PUT, DELETE)"
+            ));
+        }
+    };
+    let rest = rest.trim();
+    if !rest.starts_with('/') {
+        return Err("The path must start with / (it is sent to the instance URL).".into());
+    }
+    // A JSON body may follow the path, after the first space before a `{` or `[`.
+    let (path, body) = match rest
+        .split_once(' ')
+        .filter(|(_, after)| after.trim_start().starts_with(['{', '[']))
+    {
+        Some((path, after)) => (path.to_string(), Some(after.trim().to_string())),
+        None => (rest.to_string(), None),
+    };
+    let mut url = url::Url::parse(&format!(
+        "{base}{}",
+        path.split('?').next().unwrap_or(&path)
+    ))
+    .map_err(|e| format!("bad path: {e}"))?;
+    if let Some((_, q)) = path.split_once('?') {
+        let mut pairs = url.query_pairs_mut();
+        for part in q.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            pairs.append_pair(k, v);
+        }
+    }
+    let mut req = match body {
+        Some(b) => {
+            let v: serde_json::Value =
+                serde_json::from_str(&b).map_err(|e| format!("the body is not JSON: {e}"))?;
+            let mut r = Request::post_json(url.to_string(), v);
+            r.method = method;
+            r
+        }
+        None => Request::get(url.to_string()).with_method(method),
+    };
+    req = req
+        .bearer(&session.access_token)
+        .header("Accept", "application/json");
+    Ok(req)
+}

@@ -1,0 +1,97 @@
+// jsforce 3 against `sagediag sim --tls`: ordinary calls, one line each: client|call|PASS|FAIL|detail.
+// NODE_EXTRA_CA_CERTS names the simulator's CA; SIM_JSON holds its ready line.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(process.env.CLIENTS_NODE_DIR + '/');
+const jsforce = require('jsforce');
+const sim = JSON.parse(fs.readFileSync(process.env.SIM_JSON, 'utf8'));
+
+async function check(call, fn) {
+  try {
+    const detail = await fn();
+    console.log(`jsforce ${jsforce.VERSION}|${call}|PASS|${detail ?? ''}`);
+  } catch (e) {
+    console.log(`jsforce ${jsforce.VERSION}|${call}|FAIL|${String(e && (e.errorCode || e.name) || '')}: ${String(e && e.message || e).split('\n').join(' ').slice(0, 160)}`);
+  }
+}
+
+const oauth2 = new jsforce.OAuth2({
+  loginUrl: sim.login_url,
+  clientId: sim.client_id,
+  clientSecret: sim.client_secret,
+  redirectUri: sim.callback_url,
+});
+const conn = new jsforce.Connection({ oauth2, version: '62.0' });
+let userId;
+
+await check('OAuth2 password login', async () => {
+  const info = await conn.login(sim.username, sim.password);
+  userId = info.id;
+  if (!conn.instanceUrl.startsWith('https://localhost:')) throw new Error(`instanceUrl ${conn.instanceUrl}`);
+  return `user ${info.id} org ${info.organizationId}`;
+});
+await check('query', async () => {
+  const r = await conn.query('SELECT Id, Username FROM User');
+  if (r.totalSize < 1 || !r.records[0].Username) throw new Error(JSON.stringify(r));
+  return `${r.totalSize} record(s)`;
+});
+await check('query count()', async () => {
+  const r = await conn.query('SELECT count() FROM User');
+  return `totalSize ${r.totalSize}`;
+});
+await check('identity', async () => {
+  const id = await conn.identity();
+  if (id.user_id !== userId) throw new Error(`user_id ${id.user_id}`);
+  return id.username;
+});
+await check('describeGlobal', async () => {
+  const g = await conn.describeGlobal();
+  return `${g.sobjects.length} sobjects`;
+});
+await check('sobject describe', async () => {
+  const d = await conn.sobject('User').describe();
+  return `${d.fields.length} fields`;
+});
+await check('sobject retrieve', async () => {
+  const r = await conn.sobject('User').retrieve(userId);
+  if (r.Id !== userId) throw new Error(JSON.stringify(r));
+  return r.Username;
+});
+await check('limits', async () => {
+  const l = await conn.limits();
+  return `DailyApiRequests ${l.DailyApiRequests.Remaining}/${l.DailyApiRequests.Max}`;
+});
+await check('apex GET spapi/v4/employees', async () => {
+  const r = await conn.apex.get('/spapi/v4/employees');
+  return `${r.data.length} employees, version ${r.version}`;
+});
+await check('MALFORMED_QUERY error', async () => {
+  try {
+    await conn.query('SELECT FROM User');
+  } catch (e) {
+    if (e.errorCode === 'MALFORMED_QUERY' || e.name === 'MALFORMED_QUERY') return 'errorCode MALFORMED_QUERY';
+    throw e;
+  }
+  throw new Error('no error');
+});
+await check('SOAP login', async () => {
+  const soap = new jsforce.Connection({ loginUrl: sim.login_url, version: '62.0' });
+  const info = await soap.login(sim.username, sim.password);
+  await soap.query('SELECT Id FROM User LIMIT 1');
+  return `user ${info.id}`;
+});
+await check('SOAP login fault', async () => {
+  const soap = new jsforce.Connection({ loginUrl: sim.login_url, version: '62.0' });
+  try {
+    await soap.login(sim.username, 'wrong');
+  } catch (e) {
+    if (String(e.message).includes('INVALID_LOGIN')) return 'INVALID_LOGIN';
+    throw e;
+  }
+  throw new Error('no error');
+});
+await check('logout (revoke)', async () => {
+  await conn.logout();
+  return 'revoked';
+});

@@ -1,0 +1,350 @@
+//! `sagediag fix` and `check --fix-plan`, the real binary, against simulated orgs over
+//! loopback: the plan, consent (`--yes`), applying as an admin, re-probing, the record, undo,
+//! a non-admin session, and no secret in any output.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::*;
+use serde_json::Value;
+
+struct Out {
+    json: Value,
+    code: Option<i32>,
+    all: String,
+}
+
+/// Runs `sagediag <sub> --json` against the sim as the integration user (password flow), plus `extra`.
+async fn sagediag(sim: &Sim, sub: &str, extra: &[&str]) -> Out {
+    let info = sim.running.info.clone();
+    let mut args: Vec<String> = vec![
+        sub.into(),
+        "--json".into(),
+        "--no-browser".into(),
+        "--flow".into(),
+        "password".into(),
+        "--env".into(),
+        info.login_url.clone(),
+        "--client-id".into(),
+        info.client_id.clone(),
+        "--username".into(),
+        info.username.clone(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let envs = vec![
+        ("SAGEDIAG_CLIENT_SECRET", info.client_secret.clone()),
+        ("SAGEDIAG_PASSWORD", info.password.clone()),
+        ("SAGEDIAG_ADMIN_PASSWORD", info.admin_password.clone()),
+        (
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/bus".into(),
+        ),
+        (
+            "SAGEDIAG_SECRETS",
+            "/nonexistent/sagediag/secrets.json".into(),
+        ),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sagediag"));
+        cmd.args(&args)
+            .stdin(Stdio::null())
+            .env_remove("SAGEDIAG_CLIENT_ID");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let all = format!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("JSON ({e}):\n{all}"));
+    Out {
+        json,
+        code: out.status.code(),
+        all,
+    }
+}
+
+/// The integration user's (user 0) direct Sage People assignments in the sim's state.
+fn assigned(sim: &Sim) -> usize {
+    sim.running
+        .org
+        .lock()
+        .assignments
+        .iter()
+        .filter(|a| a.user == 0)
+        .count()
+}
+
+fn assert_no_secrets(sim: &Sim, out: &Out, label: &str) {
+    let mut secrets = vec![
+        sim.secret(),
+        sim.running.info.password.clone(),
+        sim.running.info.admin_password.clone(),
+    ];
+    secrets.extend(sim.running.org.lock().access.keys().cloned());
+    for s in secrets {
+        assert!(
+            !out.all.contains(&s),
+            "{label}: a secret appears in the output"
+        );
+    }
+    assert!(
+        !out.all.contains("Bearer "),
+        "{label}: an Authorization header"
+    );
+}
+
+fn failing(out: &Out) -> Vec<String> {
+    out.json["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "fail")
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_sets_are_planned_applied_reprobed_and_undone() {
+    let sim = start("missing-permission-sets").await;
+    let admin = sim.running.info.admin_username.clone();
+    let admin_args = [
+        "--admin-username",
+        admin.as_str(),
+        "--admin-flow",
+        "password",
+    ];
+    assert_eq!(assigned(&sim), 5);
+
+    // The plan: two apply fixes with the exact request, and nothing changed.
+    let plan = sagediag(&sim, "check", &["--fix-plan"]).await;
+    assert_eq!(plan.code, Some(1));
+    let fixes = plan.json["fixes"].as_array().unwrap();
+    let apply: Vec<&Value> = fixes.iter().filter(|f| f["kind"] == "apply").collect();
+    assert_eq!(apply.len(), 2, "{fixes:?}");
+    for f in &apply {
+        assert_eq!(f["finding"], "PERMISSION_SET_MISSING");
+        assert_eq!(f["request"]["method"], "POST");
+        assert!(
+            f["request"]["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/sobjects/PermissionSetAssignment")
+        );
+        assert!(
+            f["request"]["body"]["AssigneeId"]
+                .as_str()
+                .unwrap()
+                .starts_with("005")
+        );
+        assert!(
+            f["request"]["body"]["PermissionSetId"]
+                .as_str()
+                .unwrap()
+                .starts_with("0PS")
+        );
+        assert!(
+            f["command"]
+                .as_str()
+                .unwrap()
+                .starts_with("sf org assign permset --name ")
+        );
+    }
+    assert_no_secrets(&sim, &plan, "fix-plan");
+    assert_eq!(assigned(&sim), 5, "--fix-plan changes nothing");
+
+    // Without --yes: the plan, nothing changed, exit 1.
+    let dry = sagediag(&sim, "fix", &admin_args).await;
+    assert_eq!(dry.code, Some(1), "{}", dry.all);
+    assert!(dry.json["applied"].as_array().unwrap().is_empty());
+    assert_eq!(assigned(&sim), 5, "no --yes, no change");
+
+    // With --yes as the admin: both assigned, re-probed PASS, exit 0, recorded.
+    let done = sagediag(&sim, "fix", &[&admin_args[..], &["--yes"]].concat()).await;
+    assert_eq!(done.code, Some(0), "{}", done.all);
+    assert_eq!(assigned(&sim), 7);
+    let applied = done.json["applied"].as_array().unwrap();
+    assert_eq!(applied.len(), 2);
+    for a in applied {
+        assert_eq!(a["outcome"], "created");
+        assert_eq!(a["by"], admin.as_str());
+        assert!(a["assignment_id"].as_str().unwrap().starts_with("0Pa"));
+        assert!(a["request_id"].as_u64().is_some());
+        assert!(a["at_ms"].as_u64().unwrap() > 0);
+    }
+    let reprobed = done.json["reprobed"].as_array().unwrap();
+    assert_eq!(reprobed.len(), 2);
+    assert!(
+        reprobed.iter().all(|p| p["status"] == "pass"),
+        "{reprobed:?}"
+    );
+    assert!(done.all.contains("created Sage People Salaries API"));
+    assert_no_secrets(&sim, &done, "fix --yes");
+    let after = sagediag(&sim, "check", &[]).await;
+    assert_eq!(after.code, Some(0), "{}", after.all);
+
+    // Undo: without --yes nothing; with it, the two rows deleted and the probes fail again.
+    let dir = std::env::temp_dir().join(format!("sagediag-fix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let record = dir.join("fix.json");
+    std::fs::write(&record, done.json.to_string()).unwrap();
+    let rec = record.to_str().unwrap();
+    let dry = sagediag(&sim, "fix", &[&admin_args[..], &["--undo", rec]].concat()).await;
+    assert_eq!(dry.code, Some(1));
+    assert_eq!(assigned(&sim), 7, "undo without --yes changes nothing");
+    let undone = sagediag(
+        &sim,
+        "fix",
+        &[&admin_args[..], &["--undo", rec, "--yes"]].concat(),
+    )
+    .await;
+    assert_eq!(undone.code, Some(0), "{}", undone.all);
+    assert_eq!(assigned(&sim), 5);
+    let u = undone.json["undone"].as_array().unwrap();
+    assert_eq!(u.len(), 2);
+    assert!(u.iter().all(|x| x["outcome"] == "deleted"));
+    assert_no_secrets(&sim, &undone, "undo");
+    let again = sagediag(&sim, "check", &[]).await;
+    assert_eq!(failing(&again), ["Salaries", "Bonuses"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_admin_session_changes_nothing_and_names_the_permission() {
+    let sim = start("no-permission-sets").await;
+    assert_eq!(assigned(&sim), 0);
+    let out = sagediag(&sim, "fix", &["--yes"]).await;
+    assert_eq!(out.code, Some(1), "{}", out.all);
+    assert_eq!(assigned(&sim), 0, "nothing assigned by a non-admin");
+    assert!(out.json["applied"].as_array().unwrap().is_empty());
+    let ff = out.json["fix_findings"].as_array().unwrap();
+    assert!(
+        ff.iter().any(|f| f["code"] == "FIX_NOT_PERMITTED"
+            && f["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Assign Permission Sets")),
+        "{ff:?}"
+    );
+    assert_eq!(
+        out.json["fixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "apply")
+            .count(),
+        7
+    );
+    assert_no_secrets(&sim, &out, "non-admin");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sim_answers_salesforce_errors_for_assignments() {
+    let sim = start("missing-permission-sets").await;
+    let info = sim.running.info.clone();
+    let token_of = |user: &str, pw: &str| {
+        let (u, p) = (user.to_string(), pw.to_string());
+        let sim = &sim;
+        async move {
+            let r: Value = sim
+                .http
+                .post(format!("{}/services/oauth2/token", sim.login()))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("client_id", sim.client_id()),
+                    ("client_secret", &sim.secret()),
+                    ("username", &u),
+                    ("password", &p),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            r["access_token"].as_str().unwrap().to_string()
+        }
+    };
+    let admin = token_of(&info.admin_username, &info.admin_password).await;
+    let user = token_of(&info.username, &info.password).await;
+    let api = format!("{}/services/data/v62.0", sim.instance());
+    let q: Value = sim
+        .http
+        .get(format!("{api}/query"))
+        .query(&[(
+            "q",
+            "SELECT Id, Label FROM PermissionSet WHERE Label = 'Sage People Salaries API'",
+        )])
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let set = q["records"][0]["Id"].as_str().unwrap().to_string();
+    let uid = sim.running.org.user_id18(0);
+    let post = |token: &str, body: Value| {
+        sim.http
+            .post(format!("{api}/sobjects/PermissionSetAssignment"))
+            .bearer_auth(token)
+            .json(&body)
+    };
+    let body = serde_json::json!({"AssigneeId": uid, "PermissionSetId": set});
+    // The integration user may not assign.
+    let r = post(&user, body.clone()).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e[0]["errorCode"], "INSUFFICIENT_ACCESS_OR_READONLY");
+    // The admin may; a second time is a duplicate.
+    let r = post(&admin, body.clone()).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["success"], true);
+    assert_eq!(created["errors"], serde_json::json!([]));
+    let id = created["id"].as_str().unwrap().to_string();
+    let r = post(&admin, body.clone()).send().await.unwrap();
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e[0]["errorCode"], "DUPLICATE_VALUE");
+    // Visible to queries.
+    let q: Value = sim
+        .http
+        .get(format!("{api}/query"))
+        .query(&[(
+            "q",
+            format!("SELECT Id FROM PermissionSetAssignment WHERE Id = '{id}'"),
+        )])
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["totalSize"], 1);
+    // An unknown set.
+    let r = post(
+        &admin,
+        serde_json::json!({"AssigneeId": uid, "PermissionSetId": "0PS000000000000AAA"}),
+    )
+    .send()
+    .await
+    .unwrap();
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e[0]["errorCode"], "INVALID_CROSS_REFERENCE_KEY");
+    // Delete: 204, then ENTITY_IS_DELETED.
+    let del = |token: &str| {
+        sim.http
+            .delete(format!("{api}/sobjects/PermissionSetAssignment/{id}"))
+            .bearer_auth(token)
+    };
+    assert_eq!(del(&user).send().await.unwrap().status().as_u16(), 400);
+    assert_eq!(del(&admin).send().await.unwrap().status().as_u16(), 204);
+    let r = del(&admin).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e[0]["errorCode"], "ENTITY_IS_DELETED");
+}
