@@ -1,13 +1,20 @@
-//! A full check against a simulated org that adds 200 ms to every request: the wall time
-//! against the sum of the requests' latencies (the probes run concurrently, so the check should
-//! take well under that sum). Run: `cargo bench --bench check_latency`.
+//! The critical path and the per-check cost, each check in a child process of its own:
+//! - a full web-flow check against a simulated org adding 200 ms to every request: wall time
+//!   against the dependent round trips ("levels") and the sum of the requests' latencies;
+//! - web flow against password flow at 0 ms: wall and CPU time per check (a check is a process,
+//!   so one-off costs such as seeding a random generator count).
+//!
+//! Run: `cargo bench --bench check_latency`.
 
-use std::time::Instant;
+#[path = "support/mod.rs"]
+mod support;
 
-use sagediag::engine::{self, Config, Environment, Flow};
 use sagediag::sim::{self, Scenario};
 
 fn main() {
+    if support::child_main() {
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -18,31 +25,48 @@ fn main() {
         sc.faults.latency_ms = 200;
         sc.faults.jitter_ms = 0;
         let running = sim::start(sc, "127.0.0.1:0".parse().unwrap(), false).await.unwrap();
-        let info = running.info.clone();
-        let mut runs = Vec::new();
-        for _ in 0..3 {
-            let mut cfg = Config::new(Environment::parse(&info.login_url).unwrap(), Flow::Web, info.client_id.clone());
-            cfg.client_secret = Some(info.client_secret.clone());
-            cfg.username = Some(info.username.clone());
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-            let started = Instant::now();
-            let report = engine::run(cfg, tx, None).await;
-            let wall = started.elapsed().as_millis() as u64;
-            drain.await.unwrap();
-            assert_eq!(report.outcome, "pass", "{:?}", report.findings);
-            let sum: u64 = report.requests.iter().map(|r| r.duration_ms).sum();
-            let probes = report.steps.iter().find(|s| s.title == "Permission-set probes").map(|s| s.duration_ms).unwrap_or(0);
-            runs.push((wall, sum, report.requests.len(), probes));
-        }
         println!("check_latency: full `check` (web flow) against a simulated org adding 200 ms per request");
-        for (i, (wall, sum, n, probes)) in runs.iter().enumerate() {
+        for i in 0..3 {
+            let m = support::measure(&running.info, "web", None).await;
+            assert_eq!(m.report["outcome"], "pass", "{}", m.report["findings"]);
+            let requests = m.report["requests"].as_array().unwrap();
+            let sum: u64 = requests.iter().map(|r| r["duration_ms"].as_u64().unwrap_or(0)).sum();
+            let levels = support::levels(&m.report);
+            let goal = 1.1 * levels as f64 * 200.0;
             println!(
-                "  run {}: {n} requests, sum of latencies {sum} ms, wall time {wall} ms ({:.0}% of the sum); 7 probes took {probes} ms (sequential: >= 1400 ms)",
+                "  run {}: {} requests, sum of latencies {sum} ms; {levels} levels of round trips; wall {:.0} ms = {:.2} x levels x latency (goal <= 1.1: {})",
                 i + 1,
-                *wall as f64 * 100.0 / *sum as f64
+                requests.len(),
+                m.wall_ms,
+                m.wall_ms / (levels as f64 * 200.0),
+                if m.wall_ms <= goal { "met" } else { "NOT met" }
             );
         }
+        running.stop().await;
+
+        let sc = Scenario::load("healthy").unwrap();
+        let running = sim::start(sc, "127.0.0.1:0".parse().unwrap(), false).await.unwrap();
+        let mut rows = Vec::new();
+        for flow in ["web", "password"] {
+            let (mut cpu, mut wall) = (Vec::new(), Vec::new());
+            for _ in 0..7 {
+                let m = support::measure(&running.info, flow, None).await;
+                assert_eq!(m.report["outcome"], "pass", "{flow}: {}", m.report["findings"]);
+                cpu.push(m.cpu_ms);
+                wall.push(m.wall_ms);
+            }
+            rows.push((flow, support::median(cpu), support::median(wall)));
+        }
+        println!("web vs password flow at 0 ms latency (median of 7 checks, each a process):");
+        for (flow, cpu, wall) in &rows {
+            println!("  {flow:>8}: wall {wall:.1} ms, CPU {cpu:.0} ms");
+        }
+        let ratio = rows[0].2 / rows[1].2;
+        println!(
+            "  web / password: wall {ratio:.2} (goal <= 1.3: {}), CPU {:.2}",
+            if ratio <= 1.3 { "met" } else { "NOT met" },
+            rows[0].1 / rows[1].1.max(1.0)
+        );
         running.stop().await;
     });
 }

@@ -1141,6 +1141,14 @@ async fn report_har_and_field_coverage() {
     let run = check(&sim, &["--coverage", "--coverage-limit", "600"]).await;
     assert_eq!(run.json["coverage"]["employees"], 600);
     assert_eq!(run.json["coverage"]["limited"], true);
+    assert!(run.json["steps"].to_string().contains("(limit reached)"));
+    // A limit equal to the number of employees is not "reached": nothing was left out.
+    for limit in ["1234", "1500"] {
+        let run = check(&sim, &["--coverage", "--coverage-limit", limit]).await;
+        assert_eq!(run.json["coverage"]["employees"], 1_234);
+        assert_eq!(run.json["coverage"]["limited"], false, "limit {limit}");
+        assert!(!run.json["steps"].to_string().contains("limit reached"));
+    }
 }
 
 /// `--keep-secrets file`: the first run keeps the consumer secret and the refresh token in an
@@ -1329,6 +1337,81 @@ fn keep_secrets_keyring_without_a_keyring_offers_file_or_memory() {
     assert!(err.contains("--keep-secrets memory"), "{err}");
     assert!(!err.contains("not-kept-anywhere"));
     assert!(!file.exists(), "no silent fallback to the file");
+}
+
+/// A coverage run long enough to have evicted everything before it from the 2,000-exchange log
+/// (2,400 pages) keeps the evidence: every finding's request ids resolve in `--json`'s requests
+/// and in the HAR; the pages after the first ten are folded into summary entries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_coverage_keeps_the_evidence() {
+    let mut sc = Scenario::load("missing-permission-sets").unwrap();
+    sc.data.employees = 12_000;
+    sc.data.page_size = 5;
+    let sim = start_with(sc).await;
+    let dir = std::env::temp_dir().join(format!("sagediag-evidence-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let har = dir.join("log.har");
+    let run = check(&sim, &["--coverage", "--har", har.to_str().unwrap()]).await;
+    assert_eq!(run.json["coverage"]["employees"], 12_000);
+    assert_eq!(run.json["coverage"]["pages"], 2_400);
+    let requests = run.json["requests"].as_array().unwrap();
+    assert!(
+        requests.len() < 100,
+        "pages are folded: {} entries",
+        requests.len()
+    );
+    let har_json: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
+    assert_har_1_2(&har_json);
+    let entries = har_json["log"]["entries"].as_array().unwrap();
+    let ids: BTreeSet<u64> = requests.iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    let har_ids: BTreeSet<u64> = entries.iter().map(|e| e["_id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, har_ids);
+    let findings = run.json["findings"].as_array().unwrap();
+    assert!(run.codes().contains("PERMISSION_SET_MISSING"));
+    let mut cited = 0;
+    for f in findings {
+        for id in f["request_ids"].as_array().unwrap() {
+            let id = id.as_u64().unwrap();
+            assert!(
+                ids.contains(&id),
+                "{} cites #{id}, not in --json",
+                f["code"]
+            );
+            assert!(
+                har_ids.contains(&id),
+                "{} cites #{id}, not in the HAR",
+                f["code"]
+            );
+            cited += 1;
+        }
+    }
+    assert!(cited >= 2);
+    for e in run.json["endpoints"].as_array().unwrap() {
+        let id = e["request_id"].as_u64().unwrap();
+        assert!(ids.contains(&id), "the {} probe #{id}", e["name"]);
+    }
+    // The first page and the summaries: each summary says what it stands for.
+    let summaries: Vec<&Value> = requests
+        .iter()
+        .filter(|r| r.get("summary").is_some())
+        .collect();
+    assert_eq!(
+        summaries.len(),
+        24,
+        "2,390 folded pages and the final 204, per 100"
+    );
+    assert!(
+        summaries[0]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("100 requests (#")
+    );
+    assert!(entries.iter().any(|e| {
+        e["comment"]
+            .as_str()
+            .is_some_and(|c| c.contains("folded into this entry"))
+    }));
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// `--har-bodies`: `shape` (the default) keeps the Sage People records' structure and field

@@ -254,6 +254,7 @@ fn request_log_and_inspector() {
         duration_ms: 35,
         started_unix_ms: 0,
         error: None,
+        summary: None,
     };
     let ins = Inspector::new(&e);
     assert!(

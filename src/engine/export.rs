@@ -188,9 +188,14 @@ pub fn har_with(exchanges: &[Exchange], mode: HarBodies) -> Value {
                 },
                 "cache": {},
                 "timings": {"send": 0, "wait": e.duration_ms, "receive": 0},
+                // The request id findings cite as evidence (a custom field, as HAR allows).
+                "_id": e.id,
             });
             if let Some(err) = &e.error {
                 entry["comment"] = Value::from(err.clone());
+            }
+            if let Some(summary) = &e.summary {
+                entry["comment"] = Value::from(summary.clone());
             }
             entry
         })
@@ -420,10 +425,14 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
     for q in &r.requests {
         let _ = writeln!(
             s,
-            "| {} | {} | `{}` | {} | {} |",
+            "| {} | {} | `{}`{} | {} | {} |",
             q.id,
             q.method,
             cell(&q.url),
+            q.summary
+                .as_ref()
+                .map(|s| format!(" ({})", cell(s)))
+                .unwrap_or_default(),
             q.status
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| "error".into()),

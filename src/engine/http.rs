@@ -44,6 +44,9 @@ const SECRET_JSON_KEYS: &[&str] = &[
 ];
 /// Most exchanges kept in the log.
 pub const LOG_CAPACITY: usize = 2_000;
+/// Folded exchanges (bulk paging) summarised per log entry: a million employees in pages of 200
+/// take 50 entries, so bulk paging never evicts the evidence findings point at.
+pub const FOLD_EVERY: u64 = 100;
 /// Bytes of each body kept in the log.
 pub const BODY_CAPACITY: usize = 4 * 1024 * 1024;
 /// The default cap on a response body read from the network (`--max-response-mb`).
@@ -64,6 +67,10 @@ pub struct Exchange {
     pub duration_ms: u64,
     pub started_unix_ms: u64,
     pub error: Option<String>,
+    /// Set on an entry that stands for several folded exchanges (bulk paging): what they were.
+    /// The entry itself is the last of them, with the others' bytes and time added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 /// Why the HTTP client could not be set up (before any request).
@@ -168,6 +175,9 @@ pub struct Request {
     pub body: Option<Body>,
     /// Keep the response body in the log (off for bulk paging: only its size is kept).
     pub keep_body: bool,
+    /// Bulk paging: kept in the log only when it fails; otherwise folded with its neighbours
+    /// into one summary entry per [`FOLD_EVERY`] (see [`Client::flush_folded`]).
+    pub fold: bool,
 }
 
 impl Request {
@@ -178,6 +188,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             keep_body: true,
+            fold: false,
         }
     }
     pub fn post_form(url: impl Into<String>, form: &[(&str, &str)]) -> Request {
@@ -191,6 +202,7 @@ impl Request {
             headers: Vec::new(),
             body: Some(Body::Form(form)),
             keep_body: true,
+            fold: false,
         }
     }
     pub fn post_json(url: impl Into<String>, body: Value) -> Request {
@@ -200,6 +212,7 @@ impl Request {
             headers: Vec::new(),
             body: Some(Body::Json(body)),
             keep_body: true,
+            fold: false,
         }
     }
     pub fn bearer(mut self, token: &str) -> Request {
@@ -215,6 +228,11 @@ impl Request {
         self.keep_body = false;
         self
     }
+    /// Folded into a summary entry of the log unless it fails (bulk paging).
+    pub fn folded(mut self) -> Request {
+        self.fold = true;
+        self
+    }
     pub fn header(mut self, name: &str, value: &str) -> Request {
         self.headers.push((name.into(), value.into()));
         self
@@ -225,6 +243,76 @@ impl Request {
 struct Log {
     entries: VecDeque<Exchange>,
     next_id: u64,
+    /// Folded exchanges not yet summarised in an entry.
+    fold: Option<Fold>,
+}
+
+/// Successful folded exchanges waiting for their summary entry.
+struct Fold {
+    first_id: u64,
+    count: u64,
+    bytes: usize,
+    started_unix_ms: u64,
+    ended_unix_ms: u64,
+    /// How many answered with each status.
+    statuses: std::collections::BTreeMap<u16, u64>,
+    /// The last of them: the summary entry shows it.
+    last: Exchange,
+}
+
+impl Log {
+    fn push(&mut self, entry: Exchange) {
+        self.entries.push_back(entry);
+        while self.entries.len() > LOG_CAPACITY {
+            self.entries.pop_front();
+        }
+    }
+
+    /// Adds a successful folded exchange; every [`FOLD_EVERY`] the summary goes to the log.
+    fn fold(&mut self, entry: Exchange) {
+        let ended = entry.started_unix_ms + entry.duration_ms;
+        let f = self.fold.get_or_insert_with(|| Fold {
+            first_id: entry.id,
+            count: 0,
+            bytes: 0,
+            started_unix_ms: entry.started_unix_ms,
+            ended_unix_ms: ended,
+            statuses: Default::default(),
+            last: entry.clone(),
+        });
+        f.count += 1;
+        f.bytes += entry.response_bytes;
+        f.ended_unix_ms = f.ended_unix_ms.max(ended);
+        *f.statuses.entry(entry.status.unwrap_or(0)).or_insert(0) += 1;
+        f.last = entry;
+        if f.count >= FOLD_EVERY {
+            self.flush_fold();
+        }
+    }
+
+    /// The pending folded exchanges as one entry.
+    fn flush_fold(&mut self) {
+        let Some(f) = self.fold.take() else {
+            return;
+        };
+        let mut e = f.last;
+        if f.count > 1 {
+            let statuses = f
+                .statuses
+                .iter()
+                .map(|(s, n)| format!("HTTP {s} x{n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            e.summary = Some(format!(
+                "{} requests (#{}-#{}) folded into this entry: {statuses}; {} response bytes in all; shown: the last of them",
+                f.count, f.first_id, e.id, f.bytes
+            ));
+            e.started_unix_ms = f.started_unix_ms;
+            e.duration_ms = f.ended_unix_ms - f.started_unix_ms;
+            e.response_bytes = f.bytes;
+        }
+        self.push(e);
+    }
 }
 
 /// The recording client. Cheap to clone; clones share the log and the secret list.
@@ -353,6 +441,14 @@ impl Client {
             .collect()
     }
 
+    /// Writes the folded exchanges not yet summarised as their entry (at the end of bulk paging).
+    pub fn flush_folded(&self) {
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .flush_fold();
+    }
+
     pub fn exchange(&self, id: u64) -> Option<Exchange> {
         self.log
             .lock()
@@ -379,6 +475,9 @@ impl Client {
             builder = builder.header(k, v);
         }
         let keep_body = req.keep_body;
+        let fold = req.fold;
+        // A folded exchange is held here until its answer says whether it goes to the log.
+        let mut held: Option<Exchange> = None;
         let body_text = match &req.body {
             Some(Body::Form(form)) => {
                 let encoded: String = url::form_urlencoded::Serializer::new(String::new())
@@ -423,10 +522,12 @@ impl Client {
                 duration_ms: 0,
                 started_unix_ms,
                 error: None,
+                summary: None,
             };
-            log.entries.push_back(entry);
-            while log.entries.len() > LOG_CAPACITY {
-                log.entries.pop_front();
+            if fold {
+                held = Some(entry);
+            } else {
+                log.push(entry);
             }
             id
         };
@@ -471,7 +572,11 @@ impl Client {
         let duration = started.elapsed();
         {
             let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(entry) = log.entries.iter_mut().find(|e| e.id == id) {
+            let entry = match held.as_mut() {
+                Some(e) => Some(e),
+                None => log.entries.iter_mut().find(|e| e.id == id),
+            };
+            if let Some(entry) = entry {
                 entry.duration_ms = duration.as_millis() as u64;
                 let shown = match (&result, &oversized) {
                     (Ok(r), _) | (Err(_), Some(r)) => Ok(r),
@@ -504,6 +609,17 @@ impl Client {
                         entry.response_body = Some(self.capture_text(&redact_body(&text)));
                     }
                     Err(f) => entry.error = Some(self.capture_line(&f.to_string())),
+                }
+            }
+            if let Some(entry) = held {
+                let ok =
+                    entry.error.is_none() && entry.status.is_some_and(|s| (200..300).contains(&s));
+                if ok {
+                    log.fold(entry);
+                } else {
+                    // A failure is evidence: kept whole, after what was folded before it.
+                    log.flush_fold();
+                    log.push(entry);
                 }
             }
         }

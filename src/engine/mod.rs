@@ -400,6 +400,9 @@ pub struct RequestSummary {
     pub url: String,
     pub status: Option<u16>,
     pub duration_ms: u64,
+    /// On an entry standing for several folded requests (bulk paging): what they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -753,22 +756,25 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
         );
         return None;
     };
-    // 4. Token checks.
+    // 4. Token checks. The org queries and the probes go out with them (one round trip for all):
+    // they need only the token; their answers are read in steps 5 and 6.
     let t = run.step_start(StepId::Token);
     let n = run.findings.len();
+    let in_flight = org::send(run, &tokens);
+    let login_tokens = tokens.clone();
     let summary = login::token_checks(run, &mut tokens).await;
     let status = run.status_since(n);
     run.step_end(StepId::Token, t, status, summary);
     // 5. Org checks.
     let t = run.step_start(StepId::Org);
     let n = run.findings.len();
-    let summary = org::org_checks(run, &tokens).await;
+    let (summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
     let status = run.status_since(n);
     run.step_end(StepId::Org, t, status, summary);
     // 6. Probes.
     let t = run.step_start(StepId::Probes);
     let n = run.findings.len();
-    let summary = org::probes(run, &tokens).await;
+    let summary = org::probes(run, probes).await;
     // One verdict for the step, the table and every front end: a failing row fails the step even
     // when its finding was already raised (and merged) by an earlier step.
     let status = if run.endpoints.iter().any(|e| e.status == Status::Fail) {
@@ -882,6 +888,7 @@ fn finish(run: Run) -> Report {
             url: e.url,
             status: e.status,
             duration_ms: e.duration_ms,
+            summary: e.summary,
         })
         .collect();
     let scrub = |s: &str| run.client.scrub(s);

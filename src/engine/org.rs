@@ -94,33 +94,135 @@ fn note_usage(run: &mut Run, r: &Response) {
     }
 }
 
-/// Step 5. Returns a one-line summary.
-pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
-    let mut notes = Vec::new();
-    let setup = "the API user cannot read setup objects (needs View Setup and Configuration)";
-    // The four requests are independent: send them together, read them in order.
-    let assignments_q = run.org.user_id.clone().map(|uid| {
-        format!("SELECT PermissionSet.Name, PermissionSet.Label, PermissionSet.IsOwnedByProfile, PermissionSet.PermissionsApiEnabled FROM PermissionSetAssignment WHERE AssigneeId = '{uid}'")
-    });
+type Answer = (u64, Result<Response, Failure>);
+
+/// A request sent on a task of its own; aborted if the run is dropped before it is read.
+struct Task<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T: Send + 'static> Task<T> {
+    fn spawn(f: impl std::future::Future<Output = T> + Send + 'static) -> Task<T> {
+        Task(tokio::spawn(f))
+    }
+
+    async fn answer(mut self) -> T {
+        match (&mut self.0).await {
+            Ok(v) => v,
+            // Only a panic gets here (the task is aborted only on drop): pass it on.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+}
+
+fn send_task(client: &super::http::Client, req: Request) -> Task<Answer> {
+    let client = client.clone();
+    Task::spawn(async move { client.send(req).await })
+}
+
+fn assignments_query(uid: &str) -> String {
+    format!(
+        "SELECT PermissionSet.Name, PermissionSet.Label, PermissionSet.IsOwnedByProfile, PermissionSet.PermissionsApiEnabled FROM PermissionSetAssignment WHERE AssigneeId = '{uid}'"
+    )
+}
+
+/// The user id at the end of the token's identity URL (`…/id/<org id>/<user id>`), when it has
+/// the shape of a Salesforce id (it goes into a SOQL literal).
+fn user_id_of(id_url: &str) -> Option<String> {
+    let url = url::Url::parse(id_url).ok()?;
+    let uid = url.path_segments()?.rfind(|s| !s.is_empty())?;
+    (matches!(uid.len(), 15 | 18) && uid.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| uid.to_string())
+}
+
+/// The org queries and the seven probes, in flight: sent the moment the token is known, with the
+/// token checks, on the login's access token (the refresh test, sent alongside, revokes nothing
+/// they use). Step 5 and step 6 read them.
+pub struct InFlight {
+    /// The assignment query for the user id the identity URL names (None: not known yet).
+    assignments: Option<(String, Task<Answer>)>,
+    package: Task<Answer>,
+    app: Task<Answer>,
+    limits: Task<Answer>,
+    probes: Task<Vec<Answer>>,
+}
+
+/// Sends the org queries and the probes.
+pub fn send(run: &Run, tokens: &Tokens) -> InFlight {
     let package_q = "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackage.Name, SubscriberPackageVersion.MajorVersion, SubscriberPackageVersion.MinorVersion, SubscriberPackageVersion.PatchVersion, SubscriberPackageVersion.BuildNumber FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'spapi'";
     let app_q = "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod, CreatedDate FROM ConnectedApplication";
-    let client = run.client.clone();
-    let (assignments, package, app, limits) = tokio::join!(
-        async {
-            match &assignments_q {
-                Some(q) => Some(client.send(query_request(tokens, false, q)).await),
-                None => None,
-            }
-        },
-        client.send(query_request(tokens, true, package_q)),
-        client.send(query_request(tokens, false, app_q)),
-        client.send(
-            Request::get(format!(
-                "{}/services/data/{API_VERSION}/limits/",
-                tokens.instance_url
-            ))
-            .bearer(&tokens.access_token)
+    let client = &run.client;
+    let assignments = tokens.id_url.as_deref().and_then(user_id_of).map(|uid| {
+        let task = send_task(
+            client,
+            query_request(tokens, false, &assignments_query(&uid)),
+        );
+        (uid, task)
+    });
+    let package = send_task(client, query_request(tokens, true, package_q));
+    let app = send_task(client, query_request(tokens, false, app_q));
+    let limits = send_task(
+        client,
+        Request::get(format!(
+            "{}/services/data/{API_VERSION}/limits/",
+            tokens.instance_url
+        ))
+        .bearer(&tokens.access_token),
+    );
+    let requests =
+        ENDPOINTS.map(|def| probe_request(&def, &tokens.instance_url, &tokens.access_token));
+    let probe_client = client.clone();
+    let probes = Task::spawn(async move {
+        futures_util::future::join_all(requests.into_iter().map(|r| {
+            let client = probe_client.clone();
+            async move { client.send(r).await }
+        }))
+        .await
+    });
+    InFlight {
+        assignments,
+        package,
+        app,
+        limits,
+        probes,
+    }
+}
+
+/// Step 5: reads the org queries of [`send`]. Returns a one-line summary, and the probes still
+/// in flight for step 6.
+pub async fn org_checks(
+    run: &mut Run,
+    tokens: &Tokens,
+    sent: InFlight,
+) -> (String, ProbesInFlight) {
+    let mut notes = Vec::new();
+    let setup = "the API user cannot read setup objects (needs View Setup and Configuration)";
+    let InFlight {
+        assignments: early,
+        package,
+        app,
+        limits,
+        probes,
+    } = sent;
+    // The assignment query sent early serves when the token checks confirmed its user id;
+    // otherwise it is sent now for the user they found.
+    let assignments = match (run.org.user_id.clone(), early) {
+        (None, _) => None,
+        (Some(uid), Some((early_uid, task))) if uid == early_uid => Some(task.answer().await),
+        (Some(uid), _) => Some(
+            run.client
+                .send(query_request(tokens, false, &assignments_query(&uid)))
+                .await,
         ),
+    };
+    let (package, app, limits) = (
+        package.answer().await,
+        app.answer().await,
+        limits.answer().await,
     );
     let package_id = package.0;
     let mut worked = false;
@@ -225,8 +327,11 @@ pub async fn org_checks(run: &mut Run, tokens: &Tokens) -> String {
         }
         notes.push(format!("API usage {used}/{max}"));
     }
-    notes.join("; ")
+    (notes.join("; "), ProbesInFlight(probes))
 }
+
+/// The seven probes' answers, still in flight after step 5.
+pub struct ProbesInFlight(Task<Vec<Answer>>);
 
 /// The probe request of one endpoint. Pay Details needs an employee id; any well-formed id
 /// does, since the (empty) body is refused first: the probe can never create a record.
@@ -306,16 +411,10 @@ pub fn judge_probe(
     (out, finding)
 }
 
-/// Step 6: the seven probes, concurrently on the one client. Returns a one-line summary.
-pub async fn probes(run: &mut Run, tokens: &Tokens) -> String {
-    let requests =
-        ENDPOINTS.map(|def| probe_request(&def, &tokens.instance_url, &tokens.access_token));
-    let client = run.client.clone();
-    let results = futures_util::future::join_all(requests.into_iter().map(|r| {
-        let client = client.clone();
-        async move { client.send(r).await }
-    }))
-    .await;
+/// Step 6: judges the seven probes (sent concurrently by [`send`]) against the assignment
+/// query. Returns a one-line summary.
+pub async fn probes(run: &mut Run, sent: ProbesInFlight) -> String {
+    let results = sent.0.answer().await;
     let assigned = run.org.assigned_permission_sets.clone();
     let mut passed = 0;
     for (def, answer) in ENDPOINTS.iter().zip(results) {
@@ -363,4 +462,28 @@ pub async fn probes(run: &mut Run, tokens: &Tokens) -> String {
 
 fn probe_failure(f: &Failure, id: u64) -> Finding {
     classify::failure(f, id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::user_id_of;
+
+    #[test]
+    fn user_id_from_the_identity_url() {
+        let id = "https://login.salesforce.com/id/00D5g000000AAAAEA0/0055g0000010000AAA";
+        assert_eq!(user_id_of(id).as_deref(), Some("0055g0000010000AAA"));
+        assert_eq!(
+            user_id_of("http://127.0.0.1:1/id/00D000000000001/005000000000001/").as_deref(),
+            Some("005000000000001")
+        );
+        // Anything else is not put in a SOQL literal.
+        for bad in [
+            "https://login.salesforce.com/id/00D/005' OR Id != '",
+            "https://login.salesforce.com/id/00D5g000000AAAAEA0/0055g0000010000AA%27",
+            "https://login.salesforce.com/",
+            "not a url",
+        ] {
+            assert_eq!(user_id_of(bad), None, "{bad}");
+        }
+    }
 }

@@ -1,0 +1,174 @@
+//! What the benches share: the engine measured in a child process of its own (the bench binary
+//! re-run with `SAGEDIAG_BENCH_CHILD`), so that its CPU time and peak RSS are the client's alone —
+//! the simulated org runs in the parent.
+
+#![allow(dead_code)]
+
+use std::time::Instant;
+
+use sagediag::engine::{self, Config, Environment, Flow};
+use sagediag::sim::SimInfo;
+use serde_json::{Value, json};
+
+/// What one child run measured.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub cpu_ms: f64,
+    pub wall_ms: f64,
+    pub peak_rss_kb: u64,
+    pub report: Value,
+}
+
+/// `key` of /proc/self/status, in kB.
+pub fn status_kb(key: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with(key))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// CPU time of this process so far, in ms: the sum over its threads of /proc/self/task/*/schedstat
+/// (nanoseconds; every thread of the check outlives it), else the clock ticks of /proc/self/stat
+/// (10 ms each).
+pub fn cpu_ms() -> f64 {
+    let tasks = std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten();
+    let ns: u64 = tasks
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    if ns > 0 {
+        return ns as f64 / 1e6;
+    }
+    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The fields after the command (which may hold spaces) start after the last ')'.
+    let Some((_, rest)) = s.rsplit_once(')') else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat; here 12 and 13 (state is index 0).
+    (tick(11) + tick(12)) * 10.0
+}
+
+/// In the child: runs one check as the parent described it and prints the measures as one JSON
+/// line. Returns false when this process is not a child.
+pub fn child_main() -> bool {
+    let Ok(spec) = std::env::var("SAGEDIAG_BENCH_CHILD") else {
+        return false;
+    };
+    let spec: Value = serde_json::from_str(&spec).expect("child spec");
+    let s = |k: &str| spec[k].as_str().unwrap_or_default().to_string();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let cpu0 = cpu_ms();
+    let started = Instant::now();
+    let report = rt.block_on(async {
+        let flow = Flow::parse(&s("flow")).expect("flow");
+        let mut cfg = Config::new(
+            Environment::parse(&s("login_url")).unwrap(),
+            flow,
+            s("client_id"),
+        );
+        cfg.client_secret = Some(s("client_secret"));
+        cfg.username = Some(s("username"));
+        if flow == Flow::Password {
+            cfg.password = Some(s("password"));
+        }
+        cfg.coverage_limit = spec["coverage"].as_u64();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        let client = engine::http::Client::for_config(&cfg, Some(tx.clone())).unwrap();
+        let report = engine::run_with(cfg, client.clone(), tx, None).await;
+        drain.abort();
+        let mut v = serde_json::to_value(&report).unwrap();
+        // When each request started and ended, for the critical path.
+        v["timeline"] = client
+            .exchanges()
+            .iter()
+            .map(|e| json!([e.started_unix_ms, e.started_unix_ms + e.duration_ms]))
+            .collect();
+        v
+    });
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let cpu = cpu_ms() - cpu0;
+    let out = json!({
+        "cpu_ms": cpu,
+        "wall_ms": wall_ms,
+        "peak_rss_kb": status_kb("VmHWM:").unwrap_or(0),
+        "report": report,
+    });
+    println!("{out}");
+    true
+}
+
+/// In the parent: runs one check in a child process against the simulated org `info`.
+pub async fn measure(info: &SimInfo, flow: &str, coverage: Option<u64>) -> Measured {
+    let spec = json!({
+        "login_url": info.login_url, "client_id": info.client_id,
+        "client_secret": info.client_secret, "username": info.username,
+        "password": info.password, "flow": flow, "coverage": coverage,
+    });
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .env("SAGEDIAG_BENCH_CHILD", spec.to_string())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("the child runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "the child failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let line = String::from_utf8_lossy(&out.stdout);
+    let v: Value =
+        serde_json::from_str(line.lines().last().unwrap_or_default()).expect("child output");
+    Measured {
+        cpu_ms: v["cpu_ms"].as_f64().unwrap_or(0.0),
+        wall_ms: v["wall_ms"].as_f64().unwrap_or(0.0),
+        peak_rss_kb: v["peak_rss_kb"].as_u64().unwrap_or(0),
+        report: v["report"].clone(),
+    }
+}
+
+/// The number of dependent round trips the run made: the longest chain of requests each sent
+/// after the previous one's answer.
+pub fn levels(report: &Value) -> usize {
+    let mut spans: Vec<(u64, u64)> = report["timeline"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| (s[0].as_u64().unwrap_or(0), s[1].as_u64().unwrap_or(0)))
+                .collect()
+        })
+        .unwrap_or_default();
+    spans.sort();
+    let mut depth = vec![0usize; spans.len()];
+    for i in 0..spans.len() {
+        depth[i] = 1
+            + (0..i)
+                .filter(|&j| spans[j].1 <= spans[i].0)
+                .map(|j| depth[j])
+                .max()
+                .unwrap_or(0);
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
+
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
