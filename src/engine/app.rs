@@ -12,8 +12,10 @@ use serde_json::Value;
 
 use super::findings::{Code, Finding, Severity, eca_fix};
 use super::http::{Failure, Response};
+use super::model::Tokens;
 use super::org::{note_usage_of, query_request};
-use super::{Run, Tokens, sanitize};
+use super::run::Run;
+use super::sanitize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -6,9 +6,9 @@
 use super::findings::Code;
 use serde_json::Value;
 
-use super::Flow;
 use super::findings::{Finding, Severity};
 use super::http::{Failure, Response};
+use super::model::Flow;
 
 /// A short, single-line excerpt of a body for a finding's detail.
 pub fn excerpt(text: &str) -> String {

@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use super::classify;
 use super::http::Request;
-use super::{Run, SAGE_BASE, Tokens};
+use super::model::{SAGE_BASE, Tokens};
+use super::run::Run;
 
 /// The employee fields a sync loads (`../shared/reference/integrations.md`), as API paths.
 pub const FIELDS: [(&str, &str); 19] = [

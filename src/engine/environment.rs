@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use super::classify;
 use super::findings::Finding;
 use super::http::Request;
-use super::{Event, Run};
+use super::model::Event;
+use super::run::Run;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Environment {
@@ -325,7 +326,7 @@ pub async fn preflight(run: &mut Run) -> String {
 pub fn credential_shapes(run: &mut Run) -> String {
     let mut notes = Vec::new();
     let key = run.cfg.client_id.clone();
-    if matches!(run.cfg.flow, super::Flow::Token) {
+    if matches!(run.cfg.flow, super::model::Flow::Token) {
         return "not needed for the token flow".into();
     }
     if key != key.trim() || key.contains(['\n', '\r', ' ', '\t']) {

@@ -5,8 +5,9 @@
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
+use super::Severity;
 use super::http::Exchange;
-use super::{Report, Severity};
+use super::model::Report;
 
 /// `2026-11-22T20:53:11.123Z` from milliseconds since the epoch.
 pub fn iso8601(unix_ms: u64) -> String {

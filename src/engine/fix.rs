@@ -11,10 +11,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::classify;
 use super::findings::{Code, Finding};
 use super::http::Request;
+use super::model::{API_VERSION, ENDPOINTS, EndpointResult, Event, Report, Status};
 use super::org::{judge_probe, probe_request};
-use super::{API_VERSION, ENDPOINTS, EndpointResult, Event, Report, Run, Status, classify};
+use super::run::Run;
 
 /// How a finding is fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -606,7 +608,7 @@ pub async fn undo(run: &mut Run, records: &[Applied], actor: &Actor) -> Vec<Appl
 
 /// A run for the fix steps (its own findings; the client and events are the caller's).
 pub fn new_run(
-    cfg: super::Config,
+    cfg: super::model::Config,
     client: super::http::Client,
     events: tokio::sync::mpsc::UnboundedSender<Event>,
 ) -> Run {
@@ -618,7 +620,7 @@ pub fn new_run(
         findings: Vec::new(),
         steps: Vec::new(),
         endpoints: Vec::new(),
-        org: super::OrgChecks::default(),
+        org: super::model::OrgChecks::default(),
         login_url,
         proxy: None,
         scopes: None,

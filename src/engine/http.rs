@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::Event;
+use super::model::Event;
 use super::sanitize;
 
 pub const REDACTED: &str = "[REDACTED]";
@@ -335,7 +335,7 @@ impl Client {
 
     /// The client a run's configuration asks for: its time-out and extra trusted CAs.
     pub fn for_config(
-        cfg: &super::Config,
+        cfg: &super::model::Config,
         events: Option<UnboundedSender<Event>>,
     ) -> Result<Client, SetupError> {
         Client::build(

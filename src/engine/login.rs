@@ -11,9 +11,10 @@ use super::classify;
 use super::crypto;
 use super::findings::Finding;
 use super::http::{Request, Response};
+use super::model::{Event, Flow, Tokens};
 use super::oauth;
+use super::run::Run;
 use super::trust;
-use super::{Event, Flow, Run, Tokens};
 
 /// The longest wait between device-flow polls, whatever the server asks.
 const MAX_DEVICE_INTERVAL_SECS: u64 = 60;
@@ -802,26 +803,6 @@ async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
                 continue;
             }
             _ => return parse_token_response(run, &resp),
-        }
-    }
-}
-
-impl Run {
-    /// Sends a request; a transport failure is raised as its finding and gives None.
-    pub async fn send_or_raise(&mut self, req: Request) -> Option<(u64, Response)> {
-        let (id, result) = self.client.send(req).await;
-        match result {
-            Ok(r) => Some((id, r)),
-            Err(f) => {
-                self.raise(classify::failure(&f, id));
-                None
-            }
-        }
-    }
-
-    pub fn raise_all(&mut self, fs: Vec<Finding>) {
-        for f in fs {
-            self.raise(f);
         }
     }
 }

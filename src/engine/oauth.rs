@@ -25,8 +25,8 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::Config;
 use super::http::{self, Body, Failure, Request, Response};
+use super::model::Config;
 
 /// Salesforce's fields beside the standard ones in a token response.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -8,7 +8,10 @@ use serde_json::Value;
 use super::classify;
 use super::findings::Finding;
 use super::http::{Failure, Request, Response};
-use super::{API_VERSION, ENDPOINTS, EndpointDef, EndpointResult, Run, SAGE_BASE, Status, Tokens};
+use super::model::{
+    API_VERSION, ENDPOINTS, EndpointDef, EndpointResult, SAGE_BASE, Status, Tokens,
+};
+use super::run::Run;
 
 fn soql_url(instance: &str, tooling: bool, q: &str) -> String {
     let path = if tooling { "tooling/query" } else { "query" };
@@ -454,7 +457,7 @@ pub async fn probes(run: &mut Run, sent: ProbesInFlight) -> String {
                 run.raise(f);
             }
         }
-        run.emit(super::Event::Endpoint(out.clone()));
+        run.emit(super::model::Event::Endpoint(out.clone()));
         run.endpoints.push(out);
     }
     format!("{passed} of 7 endpoints answered")

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::app::AppKind;
 use super::findings::Code;
-use super::{ENDPOINTS, Flow, Report, Status};
+use super::model::{ENDPOINTS, Flow, Report, Status};
 
 /// The integration platform the app is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -256,7 +256,9 @@ pub fn mark(s: &Sheet, r: &Report) -> Vec<MarkedLine> {
     let p = &r.app.policies;
     let detected = r.app.kind_source == Some("detected");
     let logged_in = r.steps.iter().any(|st| {
-        st.id == super::StepId::Login && st.status != Status::Fail && st.status != Status::Skip
+        st.id == super::model::StepId::Login
+            && st.status != Status::Fail
+            && st.status != Status::Skip
     });
     let want = |b: Option<bool>, wanted: bool, what: &str| match b {
         Some(v) if v == wanted => (Verdict::Verified, format!("{what}: as the sheet says")),

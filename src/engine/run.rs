@@ -1,0 +1,454 @@
+//! A run: the steps in order (environment, credentials, login, token checks, org checks,
+//! probes, coverage), each started and finished through one helper, and the report at the end.
+
+use std::time::Instant;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use super::findings::{Code, Finding, Severity};
+use super::http::{Request, Response};
+use super::model::*;
+use super::{app, classify, coverage, environment, http, login, org, sanitize};
+
+/// A run in progress: the client, the findings so far, the report being built.
+pub struct Run {
+    pub cfg: Config,
+    pub client: http::Client,
+    pub events: UnboundedSender<Event>,
+    pub findings: Vec<Finding>,
+    pub steps: Vec<StepRecord>,
+    pub endpoints: Vec<EndpointResult>,
+    pub org: OrgChecks,
+    pub login_url: String,
+    pub proxy: Option<String>,
+    pub scopes: Option<String>,
+    pub refresh_token_issued: Option<bool>,
+    pub refresh_rotated: Option<bool>,
+    pub coverage: Option<coverage::Coverage>,
+    /// Redirect URLs pasted by the user (web flow), instead of the loopback callback.
+    pub pasted: Option<UnboundedReceiver<String>>,
+    /// The integration's OAuth app, as far as known so far.
+    pub app: app::AppInfo,
+    /// The refresh test's request.
+    pub refresh_request: Option<u64>,
+}
+
+impl Run {
+    /// Sends an event to the front end, its server-derived text sanitised.
+    pub fn emit(&self, e: Event) {
+        let _ = self.events.send(e.sanitized());
+    }
+
+    /// Adds a finding, merging with an earlier one of the same code and title. Its title and
+    /// detail (which quote what a server said) are sanitised and bounded here, once.
+    pub fn raise(&mut self, f: Finding) {
+        let mut f = app::adapt(
+            self.app.kind,
+            self.refresh_request,
+            self.cfg.client_secret.is_none(),
+            f,
+        );
+        let first = f.request_ids.first().copied();
+        f.title = sanitize::bounded(&f.title, sanitize::MAX_VALUE, first);
+        f.detail = sanitize::bounded(&f.detail, sanitize::MAX_VALUE, first);
+        if let Some(existing) = self
+            .findings
+            .iter_mut()
+            .find(|x| x.code == f.code && x.title == f.title)
+        {
+            for id in f.request_ids {
+                if !existing.request_ids.contains(&id) {
+                    existing.request_ids.push(id);
+                }
+            }
+            return;
+        }
+        tracing::info!(code = %f.code, severity = ?f.severity, title = %f.title, requests = ?f.request_ids, "finding");
+        self.emit(Event::Finding(f.clone()));
+        self.findings.push(f);
+    }
+
+    pub fn has(&self, code: Code) -> bool {
+        self.findings.iter().any(|f| f.code == code)
+    }
+
+    /// Sends a request; a transport failure is raised as its finding and gives None.
+    pub async fn send_or_raise(&mut self, req: Request) -> Option<(u64, Response)> {
+        let (id, result) = self.client.send(req).await;
+        match result {
+            Ok(r) => Some((id, r)),
+            Err(f) => {
+                self.raise(classify::failure(&f, id));
+                None
+            }
+        }
+    }
+
+    pub fn raise_all(&mut self, fs: Vec<Finding>) {
+        for f in fs {
+            self.raise(f);
+        }
+    }
+
+    /// Starts a step: says so, and notes when and how many findings there were.
+    fn begin(&self, id: StepId) -> Step {
+        Step {
+            id,
+            started: self.step_start(id),
+            findings_before: self.findings.len(),
+        }
+    }
+
+    /// Ends a step with the status its new findings give (or `status`, when the step decides),
+    /// and its one-line summary; returns the status.
+    fn end(&mut self, step: Step, status: Option<Status>, summary: impl Into<String>) -> Status {
+        let status = status.unwrap_or_else(|| self.status_since(step.findings_before));
+        self.step_end(step.id, step.started, status, summary);
+        status
+    }
+
+    fn step_start(&self, step: StepId) -> Instant {
+        tracing::info!(step = step.title(), "step started");
+        self.emit(Event::StepStarted { step });
+        Instant::now()
+    }
+
+    fn step_end(
+        &mut self,
+        step: StepId,
+        started: Instant,
+        status: Status,
+        summary: impl Into<String>,
+    ) {
+        let summary = sanitize::bounded(
+            &self.client.scrub(&summary.into()),
+            sanitize::MAX_VALUE,
+            None,
+        );
+        let duration_ms = started.elapsed().as_millis() as u64;
+        tracing::info!(step = step.title(), status = status.word(), duration_ms, summary = %summary, "step finished");
+        self.emit(Event::StepFinished {
+            step,
+            status,
+            duration_ms,
+            summary: summary.clone(),
+        });
+        self.steps.push(StepRecord {
+            id: step,
+            title: step.title(),
+            status,
+            duration_ms,
+            summary,
+        });
+    }
+
+    fn errors_since(&self, n: usize) -> bool {
+        self.findings[n..]
+            .iter()
+            .any(|f| f.severity == Severity::Error)
+    }
+
+    fn warnings_since(&self, n: usize) -> bool {
+        self.findings[n..]
+            .iter()
+            .any(|f| f.severity == Severity::Warning)
+    }
+
+    fn status_since(&self, n: usize) -> Status {
+        if self.errors_since(n) {
+            Status::Fail
+        } else if self.warnings_since(n) {
+            Status::Warn
+        } else {
+            Status::Pass
+        }
+    }
+}
+
+/// A step in progress (see [`Run::begin`]).
+struct Step {
+    id: StepId,
+    started: Instant,
+    findings_before: usize,
+}
+
+/// Runs every step and returns the report. `pasted` carries redirect URLs a person pastes.
+pub async fn run(
+    cfg: Config,
+    events: UnboundedSender<Event>,
+    pasted: Option<UnboundedReceiver<String>>,
+) -> Report {
+    match http::Client::for_config(&cfg, Some(events.clone())) {
+        Ok(client) => run_with(cfg, client, events, pasted).await,
+        Err(e) => {
+            let mut r = empty_report(&cfg);
+            r.findings.push(Finding::new(
+                Code::UNEXPECTED_RESPONSE,
+                e.to_string(),
+                vec![],
+            ));
+            r.outcome = "fail";
+            r
+        }
+    }
+}
+
+/// Like [`run`], on a client the caller keeps (the console reads the recorded exchanges from it).
+pub async fn run_with(
+    cfg: Config,
+    client: http::Client,
+    events: UnboundedSender<Event>,
+    pasted: Option<UnboundedReceiver<String>>,
+) -> Report {
+    run_session(cfg, client, events, pasted).await.0
+}
+
+/// Like [`run_with`], also returning the session when the login succeeded.
+pub async fn run_session(
+    cfg: Config,
+    client: http::Client,
+    events: UnboundedSender<Event>,
+    pasted: Option<UnboundedReceiver<String>>,
+) -> (Report, Option<Session>) {
+    for s in [
+        &cfg.client_secret,
+        &cfg.password,
+        &cfg.refresh_token,
+        &cfg.access_token,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        client.add_secret(s);
+    }
+    let login_url = cfg.environment.login_url();
+    let declared = app::AppInfo::declared(cfg.app_kind);
+    let mut run = Run {
+        cfg,
+        client,
+        events,
+        findings: Vec::new(),
+        steps: Vec::new(),
+        endpoints: Vec::new(),
+        org: OrgChecks::default(),
+        login_url,
+        proxy: None,
+        scopes: None,
+        refresh_token_issued: None,
+        refresh_rotated: None,
+        coverage: None,
+        pasted,
+        app: declared,
+        refresh_request: None,
+    };
+    let tokens = steps(&mut run).await;
+    let session = tokens.map(|t| Session {
+        instance_url: t.instance_url,
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+    });
+    (finish(run), session)
+}
+
+async fn steps(run: &mut Run) -> Option<Tokens> {
+    // 1. Environment.
+    let step = run.begin(StepId::Environment);
+    let summary = environment::preflight(run).await;
+    if run.end(step, None, summary) == Status::Fail {
+        skip_rest(
+            run,
+            &[
+                StepId::Credentials,
+                StepId::Login,
+                StepId::Token,
+                StepId::Org,
+                StepId::Probes,
+            ],
+            "the environment check failed",
+        );
+        return None;
+    }
+    // 2. Credentials.
+    let step = run.begin(StepId::Credentials);
+    let summary = environment::credential_shapes(run);
+    run.end(step, None, summary);
+    // 3. Login.
+    let step = run.begin(StepId::Login);
+    let tokens = login::login(run).await;
+    let summary = match &tokens {
+        Some(t) => format!(
+            "logged in with the {} flow; instance {}",
+            run.cfg.flow.name(),
+            t.instance_url
+        ),
+        None => "no token: see the findings".into(),
+    };
+    run.end(step, tokens.is_none().then_some(Status::Fail), summary);
+    let Some(mut tokens) = tokens else {
+        skip_rest(
+            run,
+            &[StepId::Token, StepId::Org, StepId::Probes],
+            "no access token",
+        );
+        return None;
+    };
+    // 4. Token checks. The org queries and the probes go out with them (one round trip for all):
+    // they need only the token; their answers are read in steps 5 and 6.
+    let step = run.begin(StepId::Token);
+    let in_flight = org::send(run, &tokens);
+    let login_tokens = tokens.clone();
+    let summary = login::token_checks(run, &mut tokens).await;
+    run.end(step, None, summary);
+    // 5. Org checks.
+    let step = run.begin(StepId::Org);
+    let (summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
+    run.end(step, None, summary);
+    // 6. Probes. One verdict for the step, the table and every front end: a failing row fails
+    // the step even when its finding was already raised (and merged) by an earlier step.
+    let step = run.begin(StepId::Probes);
+    let summary = org::probes(run, probes).await;
+    let failed = run.endpoints.iter().any(|e| e.status == Status::Fail);
+    run.end(step, failed.then_some(Status::Fail), summary);
+    // 7. Field coverage, when asked for and the Employees endpoint answers.
+    if let Some(limit) = run.cfg.coverage_limit {
+        let step = run.begin(StepId::Coverage);
+        let employees_ok = run
+            .endpoints
+            .iter()
+            .any(|e| e.name == "Employees" && e.status == Status::Pass);
+        if !employees_ok {
+            run.end(
+                step,
+                Some(Status::Skip),
+                "skipped: the Employees endpoint does not answer",
+            );
+        } else {
+            let c = coverage::coverage(run, &tokens, limit).await;
+            if c.missing_email > 0 || c.duplicate_emails > 0 {
+                run.raise(Finding::new(Code::SYNC_KEY_PROBLEMS,
+                    format!(
+                        "Of {} employees, {} have no email and {} emails are shared by {} records; {} leavers still hold a work email.",
+                        c.employees, c.missing_email, c.duplicate_emails, c.records_with_duplicate_email, c.leavers_with_email
+                    ),
+                    vec![],
+                ));
+            }
+            let summary = format!(
+                "{} employees in {} pages{}; {} without email, {} duplicate emails, {} leavers with email",
+                c.employees,
+                c.pages,
+                if c.limited { " (limit reached)" } else { "" },
+                c.missing_email,
+                c.duplicate_emails,
+                c.leavers_with_email
+            );
+            run.coverage = Some(c);
+            run.end(step, None, summary);
+        }
+    }
+    Some(tokens)
+}
+
+fn skip_rest(run: &mut Run, steps: &[StepId], why: &str) {
+    for step in steps {
+        let t = Instant::now();
+        run.step_end(*step, t, Status::Skip, format!("skipped: {why}"));
+    }
+    if steps.contains(&StepId::Probes) {
+        for def in ENDPOINTS {
+            run.endpoints.push(EndpointResult {
+                name: def.name,
+                permission_set: def.permission_set,
+                method: def.method,
+                path: format!("{SAGE_BASE}/{}", def.path),
+                status: Status::Skip,
+                http_status: None,
+                latency_ms: 0,
+                records: None,
+                finding: None,
+                assigned: None,
+                request_id: None,
+            });
+        }
+    }
+}
+
+fn empty_report(cfg: &Config) -> Report {
+    Report {
+        sagediag_version: env!("CARGO_PKG_VERSION"),
+        environment: EnvironmentInfo {
+            login_url: cfg.environment.login_url(),
+            kind: cfg.environment.kind(),
+            proxy: None,
+            insecure_hosts: cfg.insecure_hosts.clone(),
+            trust_hosts: cfg.trust_hosts.clone(),
+        },
+        flow: cfg.flow,
+        outcome: "pass",
+        steps: Vec::new(),
+        endpoints: Vec::new(),
+        findings: Vec::new(),
+        requests: Vec::new(),
+        org: OrgChecks::default(),
+        scopes: None,
+        refresh_token_issued: None,
+        refresh_rotated: None,
+        app: app::AppInfo::declared(cfg.app_kind),
+        coverage: None,
+    }
+}
+
+fn finish(run: Run) -> Report {
+    let mut report = empty_report(&run.cfg);
+    report.environment.proxy = run.proxy.clone();
+    report.requests = run
+        .client
+        .exchanges()
+        .into_iter()
+        .map(|e| RequestSummary {
+            id: e.id,
+            method: e.method,
+            url: e.url,
+            status: e.status,
+            duration_ms: e.duration_ms,
+            summary: e.summary,
+        })
+        .collect();
+    let scrub = |s: &str| run.client.scrub(s);
+    report.findings = run
+        .findings
+        .iter()
+        .map(|f| Finding {
+            detail: scrub(&f.detail),
+            title: scrub(&f.title),
+            ..f.clone()
+        })
+        .collect();
+    report.findings.sort_by_key(|f| f.severity);
+    report.steps = run.steps;
+    report.endpoints = run.endpoints;
+    report.org = run.org.sanitized();
+    report.scopes = run
+        .scopes
+        .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
+    report.refresh_token_issued = run.refresh_token_issued;
+    report.refresh_rotated = run.refresh_rotated;
+    report.app = run.app.finished();
+    report.coverage = run.coverage.map(|mut c| {
+        for list in [
+            &mut c.examples_missing_email,
+            &mut c.examples_duplicate_email,
+            &mut c.examples_leaver_with_email,
+        ] {
+            for x in list.iter_mut() {
+                *x = sanitize::bounded(x, 256, None);
+            }
+        }
+        c.stopped = c
+            .stopped
+            .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
+        c
+    });
+    report.outcome = if report.has_errors() { "fail" } else { "pass" };
+    report
+}
