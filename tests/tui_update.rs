@@ -243,6 +243,7 @@ fn inspector_search_starts_where_it_was_opened_and_says_no_match() {
         duration_ms: 3,
         started_unix_ms: 0,
         error: None,
+        summary: None,
     };
     let mut app = demo_app();
     app.overlay = Overlay::Inspector(Box::new(Inspector::new(&e)));
