@@ -1,10 +1,9 @@
 //! `sagediag setup-sheet`, and the sheet marked against a run on the simulated org.
 
-mod common;
 
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use sagediag::engine::app::AppKind;
 use sagediag::engine::setup::{self, Item, Preset, Verdict};
 use sagediag::engine::{self, Config, Environment, Flow, Report};

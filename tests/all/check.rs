@@ -2,13 +2,12 @@
 //! scenario's findings and endpoint results, the finding codes the engine can raise, failures
 //! that must end cleanly, and no secret in any output.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use sagediag::sim::Scenario;
 use sagediag::sim::scenario::SHIPPED;
 use serde_json::Value;

@@ -1,12 +1,11 @@
 //! Networks: the simulated org served over TLS by a test CA (trusted only with `--ca-cert`),
 //! reached through a local CONNECT proxy given by HTTPS_PROXY, which the report shows.
 
-mod common;
 
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -19,8 +18,8 @@ const CA: &str = concat!(
 /// A TLS front on loopback (the test CA's leaf certificate) relaying to `backend`.
 async fn tls_front(backend: u16) -> u16 {
     let acceptor = tls_acceptor(
-        include_str!("fixtures/leaf.cert.pem"),
-        include_str!("fixtures/leaf.key.pem"),
+        include_str!("../fixtures/leaf.cert.pem"),
+        include_str!("../fixtures/leaf.key.pem"),
     );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -13,7 +13,7 @@ use sagediag::engine::http::Response;
 use serde_json::{Value, json};
 
 fn fixture() -> Vec<Value> {
-    let text = include_str!("fixtures/oauth_errors.json");
+    let text = include_str!("../fixtures/oauth_errors.json");
     serde_json::from_str::<Value>(text)
         .expect("the fixture is JSON")
         .as_array()
@@ -64,7 +64,7 @@ fn the_fixture_is_complete_and_sourced() {
         findings::Code::parse(s(row, "code")).unwrap_or_else(|| panic!("unknown code in {row}"));
     }
     // docs/oauth-errors.md has a line for each row.
-    let doc = include_str!("../docs/oauth-errors.md");
+    let doc = include_str!("../../docs/oauth-errors.md");
     for row in &rows {
         let error = s(row, "error");
         let description = s(row, "description");

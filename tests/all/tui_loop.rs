@@ -10,7 +10,7 @@ use sagediag::tui::app::App;
 use sagediag::tui::{Ctx, run_loop};
 use tokio::sync::{mpsc, watch};
 
-#[path = "../src/demo_org.rs"]
+#[path = "../../src/demo_org.rs"]
 mod demo_org;
 
 struct Driver {

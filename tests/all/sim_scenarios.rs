@@ -1,12 +1,11 @@
 //! Each shipped scenario reproduces its pitfall; bad scenario files fail cleanly; the real
 //! `sagediag sim` binary prints its JSON line, answers, and stops on SIGTERM.
 
-mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use sagediag::sim::Scenario;
 use sagediag::sim::scenario::SHIPPED;
@@ -135,7 +134,7 @@ async fn every_shipped_scenario_loads_and_is_documented() {
             !sc.description.is_empty() && !sc.pitfall.is_empty(),
             "{name}"
         );
-        let doc = include_str!("../docs/simulator.md");
+        let doc = include_str!("../../docs/simulator.md");
         assert!(
             doc.contains(&format!("`{name}`")),
             "docs/simulator.md lists {name}"

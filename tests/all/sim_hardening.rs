@@ -2,13 +2,12 @@
 //! file does: accented data in SOQL, idle or half-sent connections, large payDetails bodies,
 //! scenario paths that are FIFOs or devices, huge clock moves.
 
-mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use sagediag::sim::scenario::{MAX_SCENARIO_BYTES, read_scenario_file};
 use sagediag::sim::{self, Options, Scenario};

@@ -1,8 +1,7 @@
 //! The SOAP partner `login()`: what simple-salesforce and jsforce send and parse.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use sagediag::sim::Scenario;
 

@@ -2,11 +2,10 @@
 //! loopback: the plan, consent (`--yes`), applying as an admin, re-probing, the record, undo,
 //! a non-admin session, and no secret in any output.
 
-mod common;
 
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 struct Out {

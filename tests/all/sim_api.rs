@@ -1,12 +1,11 @@
 //! The simulated org's REST API and Sage People API over real HTTP: errors, limits, SOQL,
 //! paging, `$filter`, permission sets, payDetails and faults.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use sagediag::sim::Scenario;
 use serde_json::{Value, json};

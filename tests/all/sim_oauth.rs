@@ -1,8 +1,7 @@
 //! The simulated org's OAuth endpoints over real HTTP: every grant, every error pair.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use sagediag::sim::Scenario;
 use sagediag::sim::crypto;

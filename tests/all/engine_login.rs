@@ -1,11 +1,10 @@
 //! The engine's web login as a person completes it — through the loopback callback server, or
 //! by pasting the redirect URL — against the simulated org; and TLS verification.
 
-mod common;
 
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use sagediag::engine::{self, Config, Environment, Event, Flow, Report};
 use sagediag::sim::{Scenario, crypto};
 use tokio::sync::mpsc;
@@ -374,8 +373,8 @@ async fn cancelling_a_waiting_login_closes_its_callback_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untrusted_certificate_is_tls_untrusted() {
-    let cert_pem = include_str!("fixtures/selfsigned.cert.pem");
-    let key_pem = include_str!("fixtures/selfsigned.key.pem");
+    let cert_pem = include_str!("../fixtures/selfsigned.cert.pem");
+    let key_pem = include_str!("../fixtures/selfsigned.key.pem");
     let acceptor = tls_acceptor(cert_pem, key_pem);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -1,8 +1,7 @@
 //! sObject resources and `?columns=true` over the objects the simulated org has.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -1,0 +1,28 @@
+//! Every integration test in one binary: the crate is linked once, not once per file.
+//! Each module is what a file under `tests/` used to be; `common` holds the helpers that start
+//! simulated orgs on loopback.
+
+mod common;
+
+mod check;
+mod cli;
+mod engine_login;
+mod files;
+mod fix;
+mod fuzz;
+mod hostile;
+mod network;
+mod oauth_errors;
+mod setup_sheet;
+mod sim_api;
+mod sim_hardening;
+mod sim_oauth;
+mod sim_props;
+mod sim_scenarios;
+mod sim_soap;
+mod sim_sobjects;
+mod sim_tls;
+mod tui_loop;
+mod tui_snapshots;
+mod tui_tmux;
+mod tui_update;
