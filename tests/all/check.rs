@@ -2,7 +2,6 @@
 //! scenario's findings and endpoint results, the finding codes the engine can raise, failures
 //! that must end cleanly, and no secret in any output.
 
-
 use std::collections::BTreeSet;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

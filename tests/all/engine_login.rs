@@ -1,7 +1,6 @@
 //! The engine's web login as a person completes it — through the loopback callback server, or
 //! by pasting the redirect URL — against the simulated org; and TLS verification.
 
-
 use std::time::Duration;
 
 use crate::common::*;

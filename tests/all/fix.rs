@@ -2,7 +2,6 @@
 //! loopback: the plan, consent (`--yes`), applying as an admin, re-probing, the record, undo,
 //! a non-admin session, and no secret in any output.
 
-
 use std::process::{Command, Stdio};
 
 use crate::common::*;

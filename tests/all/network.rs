@@ -1,7 +1,6 @@
 //! Networks: the simulated org served over TLS by a test CA (trusted only with `--ca-cert`),
 //! reached through a local CONNECT proxy given by HTTPS_PROXY, which the report shows.
 
-
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 

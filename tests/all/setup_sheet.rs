@@ -1,6 +1,5 @@
 //! `sagediag setup-sheet`, and the sheet marked against a run on the simulated org.
 
-
 use std::process::Command;
 
 use crate::common::*;

@@ -1,7 +1,6 @@
 //! The simulated org's REST API and Sage People API over real HTTP: errors, limits, SOQL,
 //! paging, `$filter`, permission sets, payDetails and faults.
 
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,6 @@
 //! file does: accented data in SOQL, idle or half-sent connections, large payDetails bodies,
 //! scenario paths that are FIFOs or devices, huge clock moves.
 
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

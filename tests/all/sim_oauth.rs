@@ -1,6 +1,5 @@
 //! The simulated org's OAuth endpoints over real HTTP: every grant, every error pair.
 
-
 use crate::common::*;
 use reqwest::StatusCode;
 use sagediag::sim::Scenario;

@@ -1,7 +1,6 @@
 //! Each shipped scenario reproduces its pitfall; bad scenario files fail cleanly; the real
 //! `sagediag sim` binary prints its JSON line, answers, and stops on SIGTERM.
 
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 

@@ -1,6 +1,5 @@
 //! The SOAP partner `login()`: what simple-salesforce and jsforce send and parse.
 
-
 use crate::common::*;
 use reqwest::StatusCode;
 use sagediag::sim::Scenario;

@@ -1,6 +1,5 @@
 //! sObject resources and `?columns=true` over the objects the simulated org has.
 
-
 use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
