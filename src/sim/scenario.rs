@@ -709,8 +709,10 @@ impl Scenario {
     pub fn parse(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario = toml::from_str(src).map_err(|e| {
             let message = e.message().trim().to_string();
-            let mut line = e.span().map(|span| line_of(src, span.start));
-            let mut field = line.and_then(|l| field_on_line(src, l));
+            let mut line = e
+                .span()
+                .map(|span| crate::toml_at::line_of(src, span.start));
+            let mut field = line.and_then(|l| crate::toml_at::field_on_line(src, l));
             // toml reports an unknown key at its table; point at the key itself.
             if let Some(key) = message
                 .strip_prefix("unknown field `")
@@ -1054,15 +1056,6 @@ pub fn read_scenario_file(path: &Path, cap: u64) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "the scenario file is not UTF-8 text".into())
 }
 
-/// The 1-based line of a byte offset (clamped to the text, never splitting a character).
-fn line_of(src: &str, offset: usize) -> usize {
-    let mut at = offset.min(src.len());
-    while !src.is_char_boundary(at) {
-        at -= 1;
-    }
-    src.get(..at).unwrap_or_default().lines().count().max(1)
-}
-
 /// `major.minor.patch.build`.
 pub fn parse_package_version(v: &str) -> Option<[u32; 4]> {
     let parts: Vec<u32> = v
@@ -1074,16 +1067,6 @@ pub fn parse_package_version(v: &str) -> Option<[u32; 4]> {
 
 fn is_sf_id(id: &str, prefix: &str) -> bool {
     id.len() == 15 && id.starts_with(prefix) && id.chars().all(|c| c.is_ascii_alphanumeric())
-}
-
-/// The key assigned on a line of TOML (`key = …`), or the table header.
-fn field_on_line(src: &str, line: usize) -> Option<String> {
-    let text = src.lines().nth(line - 1)?.trim();
-    if let Some((key, _)) = text.split_once('=') {
-        return Some(key.trim().to_string());
-    }
-    text.strip_prefix('[')
-        .map(|t| t.trim_matches(['[', ']']).trim().to_string())
 }
 
 /// The line assigning `field` (its last dotted part): the first such line, or for a user's
@@ -1099,13 +1082,5 @@ fn locate_field(src: &str, field: &str, user: Option<usize>) -> Option<usize> {
             .nth(n)
             .map_or(0, |(i, _)| i),
     };
-    src.lines()
-        .enumerate()
-        .skip(start)
-        .find(|(_, l)| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map(|(i, _)| i + 1)
+    crate::toml_at::line_of_key(src, key, start)
 }
