@@ -690,11 +690,11 @@ impl Scenario {
             });
         }
         let src =
-            read_scenario_file(path, MAX_SCENARIO_BYTES).map_err(|message| ScenarioError {
+            read_scenario_file(path, MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
                 file: name_or_path.into(),
                 line: None,
                 field: None,
-                message,
+                message: e.to_string(),
             })?;
         let mut scenario = Scenario::parse(&src, name_or_path)?;
         if scenario.name == "custom"
@@ -818,7 +818,7 @@ impl Scenario {
         if let Some(pem) = &self.app.jwt_public_key
             && let Err(e) = crypto::parse_public_key_pem(pem)
         {
-            return err("app.jwt_public_key", e);
+            return err("app.jwt_public_key", e.to_string());
         }
         if parse_package_version(&self.org.package_version).is_none() {
             return err(
@@ -1016,44 +1016,53 @@ pub fn parse_api_version(v: &str) -> Option<u32> {
     (OLDEST_API_VERSION..=99).contains(&major).then_some(major)
 }
 
+/// Why a scenario file the user named cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioFileError {
+    #[error("not a regular file (a FIFO, device or directory cannot be a scenario)")]
+    NotRegular,
+    #[error("the file is {size} bytes; a scenario file may have at most {cap}")]
+    TooLarge { size: u64, cap: u64 },
+    #[error("cannot read the scenario file: {0}")]
+    Unreadable(String),
+    #[error("the scenario file is not UTF-8 text")]
+    NotUtf8,
+}
+
 /// Reads a scenario file the user named: it must be a regular file of at most `cap` bytes.
 /// A FIFO, a device (`/dev/zero`) or a directory is refused at once, before it is opened
 /// (opening a FIFO would wait for a writer), and the read itself stops after `cap` bytes.
-pub fn read_scenario_file(path: &Path, cap: u64) -> Result<String, String> {
+pub fn read_scenario_file(path: &Path, cap: u64) -> Result<String, ScenarioFileError> {
     use std::io::Read;
-    let regular = |meta: &std::fs::Metadata| -> Result<(), String> {
+    let regular = |meta: &std::fs::Metadata| -> Result<(), ScenarioFileError> {
         if !meta.is_file() {
-            return Err(
-                "not a regular file (a FIFO, device or directory cannot be a scenario)".into(),
-            );
+            return Err(ScenarioFileError::NotRegular);
         }
         if meta.len() > cap {
-            return Err(format!(
-                "the file is {} bytes; a scenario file may have at most {cap}",
-                meta.len()
-            ));
+            return Err(ScenarioFileError::TooLarge {
+                size: meta.len(),
+                cap,
+            });
         }
         Ok(())
     };
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    let unreadable = |e: std::io::Error| ScenarioFileError::Unreadable(e.to_string());
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
     regular(&meta)?;
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     // The path may have been swapped between the two looks: check what was opened.
-    regular(
-        &file
-            .metadata()
-            .map_err(|e| format!("cannot read the scenario file: {e}"))?,
-    )?;
+    regular(&file.metadata().map_err(unreadable)?)?;
     let mut bytes = Vec::new();
     file.take(cap + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the scenario file: {e}"))?;
+        .map_err(unreadable)?;
     if bytes.len() as u64 > cap {
-        return Err(format!("a scenario file may have at most {cap} bytes"));
+        return Err(ScenarioFileError::TooLarge {
+            size: bytes.len() as u64,
+            cap,
+        });
     }
-    String::from_utf8(bytes).map_err(|_| "the scenario file is not UTF-8 text".into())
+    String::from_utf8(bytes).map_err(|_| ScenarioFileError::NotUtf8)
 }
 
 /// `major.minor.patch.build`.
