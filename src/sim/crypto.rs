@@ -75,8 +75,7 @@ pub fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, PemError> {
 /// Checks that a PEM public key (`BEGIN PUBLIC KEY`) is an RSA key the JWT check can use.
 pub fn parse_public_key_pem(pem: &str) -> Result<Vec<u8>, PemError> {
     let der = pem_to_der(pem, "PUBLIC KEY")?;
-    aws_lc_rs::rsa::PublicEncryptingKey::from_der(&der)
-        .map_err(|_| PemError::NotRsa)?;
+    aws_lc_rs::rsa::PublicEncryptingKey::from_der(&der).map_err(|_| PemError::NotRsa)?;
     Ok(der)
 }
 

@@ -689,13 +689,12 @@ impl Scenario {
                 ),
             });
         }
-        let src =
-            read_scenario_file(path, MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
-                file: name_or_path.into(),
-                line: None,
-                field: None,
-                message: e.to_string(),
-            })?;
+        let src = read_scenario_file(path, MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
+            file: name_or_path.into(),
+            line: None,
+            field: None,
+            message: e.to_string(),
+        })?;
         let mut scenario = Scenario::parse(&src, name_or_path)?;
         if scenario.name == "custom"
             && let Some(stem) = path.file_stem()
