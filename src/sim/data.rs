@@ -3,12 +3,13 @@
 //! paging by `marker` is a constant-time jump. Ids sort in index order, as Salesforce ids of
 //! records created in sequence do.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::crypto::sf_id18;
 use super::scenario::DataConfig;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Entity {
     Employees,
     Salaries,
@@ -88,76 +89,369 @@ impl Entity {
         digits.parse().ok()
     }
 
-    /// Record `i` (which must be below `count`).
+    /// Record `i` (which must be below `count`) as a JSON value (for `$filter` and tests).
     pub fn record(self, cfg: &DataConfig, i: u64) -> Value {
+        serde_json::to_value(self.typed(cfg, i)).unwrap_or(Value::Null)
+    }
+
+    /// Record `i` (which must be below `count`) as a typed record: it serialises to the same
+    /// JSON as [`Entity::record`], field for field, without building a `Value` tree.
+    pub fn typed(self, cfg: &DataConfig, i: u64) -> Record {
         let per = self.per_employee(cfg).max(1);
         let emp = i / per;
         let k = i % per;
         let mut r = Rng::new(cfg.seed, self as u64, i);
-        let employee_id = Entity::Employees.id(emp);
-        let currency = employee_currency(cfg, emp);
+        let id = Id::new(self, i);
+        let employee_id = Id::new(Entity::Employees, emp);
+        let currency_name = employee_currency(cfg, emp);
         match self {
-            Entity::Employees => employee(cfg, i),
+            Entity::Employees => Record::Employee(employee(cfg, i)),
             Entity::Salaries => {
                 let monthly = r.below(3) == 0;
                 let annual = 28_000 + r.below(90) * 1_000;
-                json!({
-                    "id": self.id(i), "employeeId": employee_id,
-                    "amount": if monthly { annual / 12 } else { annual },
-                    "multiplier": if monthly { 12 } else { 1 },
-                    "currencyName": currency,
-                    "startDate": date(2019 + k as u32 + r.below(4) as u32, &mut r),
-                    "payCode": pick(&mut r, &["X1", "P01", "SAL"]),
-                    "additionalFields": []
+                let year = 2019 + k as u32 + r.below(4) as u32;
+                Record::Salary(Salary {
+                    id,
+                    employee_id,
+                    amount: if monthly { annual / 12 } else { annual },
+                    multiplier: if monthly { 12 } else { 1 },
+                    currency_name,
+                    start_date: date(year, &mut r),
+                    pay_code: pick(&mut r, &["X1", "P01", "SAL"]),
+                    additional_fields: [],
                 })
             }
-            Entity::Bonuses => json!({
-                "id": self.id(i), "employeeId": employee_id,
-                "amount": 500 + r.below(40) * 250, "currencyName": currency,
-                "paidDate": date(2022 + r.below(5) as u32, &mut r),
-                "payCode": pick(&mut r, &["B1", "BON"]),
-                "reason": pick(&mut r, &["Performance", "Retention", "Sign-on", "Referral"]),
-                "additionalFields": []
-            }),
+            Entity::Bonuses => {
+                let amount = 500 + r.below(40) * 250;
+                let year = 2022 + r.below(5) as u32;
+                let paid_date = date(year, &mut r);
+                let pay_code = pick(&mut r, &["B1", "BON"]);
+                Record::Bonus(Bonus {
+                    id,
+                    employee_id,
+                    amount,
+                    currency_name,
+                    paid_date,
+                    pay_code,
+                    reason: pick(&mut r, &["Performance", "Retention", "Sign-on", "Referral"]),
+                    additional_fields: [],
+                })
+            }
             Entity::Absences => {
                 let reason = pick(
                     &mut r,
                     &["Planned Vacation", "Sickness", "Maternity", "Training"],
                 );
-                let start = 1 + r.below(20) as u32;
-                let days = 1 + r.below(5) as u32;
-                let month = 1 + r.below(12) as u32;
-                json!({
-                    "id": self.id(i), "employeeId": employee_id, "reason": reason,
-                    "startDate": format!("2026-{month:02}-{start:02}"),
-                    "endDate": format!("2026-{month:02}-{:02}", start + days - 1),
-                    "duration": days, "durationUnits": "Day",
-                    "approved": r.below(5) != 0, "additionalFields": []
+                let start = 1 + r.below(20);
+                let days = 1 + r.below(5);
+                let month = 1 + r.below(12);
+                Record::Absence(Absence {
+                    id,
+                    employee_id,
+                    reason,
+                    start_date: Date(2026, month, start),
+                    end_date: Date(2026, month, start + days - 1),
+                    duration: days,
+                    duration_units: "Day",
+                    approved: r.below(5) != 0,
+                    additional_fields: [],
                 })
             }
-            Entity::AbsenceBalances => json!({
-                "id": self.id(i), "employeeId": employee_id,
-                "reason": if k == 0 { "Planned Vacation" } else { "Time Off In Lieu" },
-                "units": "days", "calculatedDate": "2026-11-01T02:00:00Z", "periodName": "2026",
-                "periodEndBalance": {
-                    "accrued": 20 + r.below(11), "timeOffInLieu": r.below(6) as f64 / 2.0,
-                    "carryOver": r.below(6)
-                },
-                "additionalFields": []
-            }),
+            Entity::AbsenceBalances => {
+                let accrued = 20 + r.below(11);
+                let time_off_in_lieu = r.below(6) as f64 / 2.0;
+                let carry_over = r.below(6);
+                Record::AbsenceBalance(AbsenceBalance {
+                    id,
+                    employee_id,
+                    reason: if k == 0 {
+                        "Planned Vacation"
+                    } else {
+                        "Time Off In Lieu"
+                    },
+                    units: "days",
+                    calculated_date: "2026-11-01T02:00:00Z",
+                    period_name: "2026",
+                    period_end_balance: Balance {
+                        accrued,
+                        time_off_in_lieu,
+                        carry_over,
+                    },
+                    additional_fields: [],
+                })
+            }
             Entity::Timesheets => {
                 let hours = 30 + r.below(11);
-                let week = 1 + (k as u32 * 7 + r.below(3) as u32) % 27;
-                json!({
-                    "id": self.id(i), "employeeId": employee_id,
-                    "hoursWorked": hours, "hoursEarned": hours,
-                    "startDate": format!("2026-10-{week:02}"), "endDate": format!("2026-10-{:02}", week + 4),
-                    "status": pick(&mut r, &["draft", "submitted", "approved", "approved", "rejected"]),
-                    "additionalFields": []
+                let week = 1 + (k * 7 + r.below(3)) % 27;
+                Record::Timesheet(Timesheet {
+                    id,
+                    employee_id,
+                    hours_worked: hours,
+                    hours_earned: hours,
+                    start_date: Date(2026, 10, week),
+                    end_date: Date(2026, 10, week + 4),
+                    status: pick(
+                        &mut r,
+                        &["draft", "submitted", "approved", "approved", "rejected"],
+                    ),
+                    additional_fields: [],
                 })
             }
         }
     }
+}
+
+/// A record id (18 ASCII characters), written without an allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Id([u8; 18]);
+
+impl Id {
+    fn new(entity: Entity, i: u64) -> Id {
+        const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+        let mut b = [b'0'; 18];
+        for (slot, c) in b.iter_mut().zip(entity.key_prefix().bytes()) {
+            *slot = c;
+        }
+        b[3] = b'2';
+        b[4] = b'5';
+        b[5] = b'0';
+        // Nine digits of index (an index past nine digits keeps its low nine, as
+        // `format!("{:09}")` would not; no org here comes near a billion records).
+        let mut n = i;
+        for slot in b[6..15].iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        // The checksum of `sf_id18`: one character per five, from which are upper case.
+        for (chunk, out) in (0..3).map(|c| (c * 5, 15 + c)) {
+            let bits = (0..5)
+                .filter(|j| b[chunk + j].is_ascii_uppercase())
+                .fold(0usize, |acc, j| acc | (1 << j));
+            b[out] = ALPHA[bits];
+        }
+        Id(b)
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Id {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy)]
+pub struct Date(u32, u64, u64);
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}-{:02}-{:02}", self.0, self.1, self.2))
+    }
+}
+
+/// One record of a list endpoint. Unboxed: a page's records are built once, moved into its
+/// vector and serialised, and a box each would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Record {
+    Employee(Employee),
+    Salary(Salary),
+    Bonus(Bonus),
+    Absence(Absence),
+    AbsenceBalance(AbsenceBalance),
+    Timesheet(Timesheet),
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Employee {
+    id: Id,
+    hr_department: Option<&'static str>,
+    full_name: FullName,
+    first_name: &'static str,
+    last_name: &'static str,
+    email_address: Option<Email>,
+    current_employment: Employment,
+    work_address: Address,
+    additional_fields: [EmployeeNumber; 1],
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FullName(&'static str, &'static str);
+
+impl Serialize for FullName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{} {}", self.0, self.1))
+    }
+}
+
+/// `first.last[round]@acme-hr.example`, lower case, the last name's letters only.
+#[derive(Debug, Clone, Copy)]
+struct Email {
+    first: &'static str,
+    last: &'static str,
+    round: u64,
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        for c in self.first.chars().flat_map(char::to_lowercase) {
+            f.write_char(c)?;
+        }
+        f.write_char('.')?;
+        for c in self
+            .last
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .flat_map(char::to_lowercase)
+        {
+            f.write_char(c)?;
+        }
+        if self.round > 0 {
+            write!(f, "{}", self.round)?;
+        }
+        f.write_str("@acme-hr.example")
+    }
+}
+
+impl Serialize for Email {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Employment {
+    start_date: Date,
+    name: EmploymentName,
+    job_title: &'static str,
+    end_date: Option<Date>,
+    active: bool,
+}
+
+/// `2019.07 #12`: start year, a month, the employee's number.
+#[derive(Debug, Clone, Copy)]
+struct EmploymentName(u32, u64, u64);
+
+impl Serialize for EmploymentName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}.{:02} #{}", self.0, self.1, self.2))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Address {
+    name: &'static str,
+    line1: &'static str,
+    line2: Option<&'static str>,
+    line3: Option<&'static str>,
+    city: &'static str,
+    region: Option<&'static str>,
+    postal_code: Option<&'static str>,
+    country: &'static str,
+}
+
+/// `{"name": "Employee Number", "value": "E000001", "source": "fHCM2__Unique_Id__c"}`.
+#[derive(Debug, Clone, Copy)]
+struct EmployeeNumber(u64);
+
+impl Serialize for EmployeeNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("name", "Employee Number")?;
+        m.serialize_entry("value", &format_args!("E{:06}", self.0))?;
+        m.serialize_entry("source", "fHCM2__Unique_Id__c")?;
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Salary {
+    id: Id,
+    employee_id: Id,
+    amount: u64,
+    multiplier: u64,
+    currency_name: &'static str,
+    start_date: Date,
+    pay_code: &'static str,
+    additional_fields: [(); 0],
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bonus {
+    id: Id,
+    employee_id: Id,
+    amount: u64,
+    currency_name: &'static str,
+    paid_date: Date,
+    pay_code: &'static str,
+    reason: &'static str,
+    additional_fields: [(); 0],
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Absence {
+    id: Id,
+    employee_id: Id,
+    reason: &'static str,
+    start_date: Date,
+    end_date: Date,
+    duration: u64,
+    duration_units: &'static str,
+    approved: bool,
+    additional_fields: [(); 0],
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AbsenceBalance {
+    id: Id,
+    employee_id: Id,
+    reason: &'static str,
+    units: &'static str,
+    calculated_date: &'static str,
+    period_name: &'static str,
+    period_end_balance: Balance,
+    additional_fields: [(); 0],
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Balance {
+    accrued: u64,
+    time_off_in_lieu: f64,
+    carry_over: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timesheet {
+    id: Id,
+    employee_id: Id,
+    hours_worked: u64,
+    hours_earned: u64,
+    start_date: Date,
+    end_date: Date,
+    status: &'static str,
+    additional_fields: [(); 0],
 }
 
 const FIRST: [&str; 48] = [
@@ -338,24 +632,16 @@ fn names(cfg: &DataConfig, i: u64) -> (&'static str, &'static str) {
     )
 }
 
-fn email_of(cfg: &DataConfig, i: u64) -> String {
+fn email_of(cfg: &DataConfig, i: u64) -> Email {
     let (first, last) = names(cfg, i);
-    let round = i / (FIRST.len() * LAST.len()) as u64;
-    let suffix = if round == 0 {
-        String::new()
-    } else {
-        round.to_string()
-    };
-    let last: String = last.chars().filter(|c| c.is_ascii_alphabetic()).collect();
-    format!(
-        "{}.{}{}@acme-hr.example",
-        first.to_lowercase(),
-        last.to_lowercase(),
-        suffix
-    )
+    Email {
+        first,
+        last,
+        round: i / (FIRST.len() * LAST.len()) as u64,
+    }
 }
 
-fn employee(cfg: &DataConfig, i: u64) -> Value {
+fn employee(cfg: &DataConfig, i: u64) -> Employee {
     let mut r = Rng::new(cfg.seed, 0, i);
     let (first, last) = names(cfg, i);
     // Record 0 always has every field and object populated, so that it documents the shape.
@@ -363,11 +649,11 @@ fn employee(cfg: &DataConfig, i: u64) -> Value {
     let no_email = i > 0 && r.below(100) < u64::from(cfg.missing_email_percent);
     let dup_email = i > 0 && r.below(100) < u64::from(cfg.duplicate_email_percent);
     let email = if no_email {
-        Value::Null
+        None
     } else if dup_email {
-        Value::from(email_of(cfg, i - 1))
+        Some(email_of(cfg, i - 1))
     } else {
-        Value::from(email_of(cfg, i))
+        Some(email_of(cfg, i))
     };
     let (dept, titles) = DEPARTMENTS[r.below(DEPARTMENTS.len() as u64) as usize];
     let title = titles[(r.below(10) as usize).min(9) / 4];
@@ -375,34 +661,45 @@ fn employee(cfg: &DataConfig, i: u64) -> Value {
     let start = date(start_year, &mut r);
     let end = leaver.then(|| date((start_year + 1 + r.below(3) as u32).min(2026), &mut r));
     let loc = LOCATIONS[location_of(cfg, i)];
-    json!({
-        "id": Entity::Employees.id(i),
-        "hrDepartment": if i > 0 && r.below(50) == 0 { Value::Null } else { Value::from(dept) },
-        "fullName": format!("{first} {last}"),
-        "firstName": first,
-        "lastName": last,
-        "emailAddress": email,
-        "currentEmployment": {
-            "startDate": start,
-            "name": format!("{}.{:02} #{}", start_year, 1 + r.below(12), i + 1),
-            "jobTitle": title,
-            "endDate": end,
-            "active": !leaver
+    // The draws in the order the record has always made them (department, then month).
+    let hr_department = if i > 0 && r.below(50) == 0 {
+        None
+    } else {
+        Some(dept)
+    };
+    let month = 1 + r.below(12);
+    let some = |s: &'static str| (!s.is_empty()).then_some(s);
+    Employee {
+        id: Id::new(Entity::Employees, i),
+        hr_department,
+        full_name: FullName(first, last),
+        first_name: first,
+        last_name: last,
+        email_address: email,
+        current_employment: Employment {
+            start_date: start,
+            name: EmploymentName(start_year, month, i + 1),
+            job_title: title,
+            end_date: end,
+            active: !leaver,
         },
-        "workAddress": {
-            "name": loc.0, "line1": loc.1, "line2": Value::Null, "line3": Value::Null,
-            "city": loc.2, "region": if loc.3.is_empty() { Value::Null } else { Value::from(loc.3) },
-            "postalCode": if loc.4.is_empty() { Value::Null } else { Value::from(loc.4) },
-            "country": loc.5
+        work_address: Address {
+            name: loc.0,
+            line1: loc.1,
+            line2: None,
+            line3: None,
+            city: loc.2,
+            region: some(loc.3),
+            postal_code: some(loc.4),
+            country: loc.5,
         },
-        "additionalFields": [
-            {"name": "Employee Number", "value": format!("E{:06}", i + 1), "source": "fHCM2__Unique_Id__c"}
-        ]
-    })
+        additional_fields: [EmployeeNumber(i + 1)],
+    }
 }
 
-fn date(year: u32, r: &mut Rng) -> String {
-    format!("{year}-{:02}-{:02}", 1 + r.below(12), 1 + r.below(28))
+fn date(year: u32, r: &mut Rng) -> Date {
+    let month = 1 + r.below(12);
+    Date(year, month, 1 + r.below(28))
 }
 
 fn pick<'a>(r: &mut Rng, options: &[&'a str]) -> &'a str {

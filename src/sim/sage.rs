@@ -2,8 +2,8 @@
 //! when it is installed: list endpoints paged by `marker`, `$filter`, one employee by id, and
 //! the write-only `payDetails`, each gated by its permission set.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -152,6 +152,71 @@ fn envelope(org: &Org, data: Value) -> Value {
     json!({"data": data, "version": org.scenario.org.sage_api_version})
 }
 
+/// `{"data": …, "version": …}`, serialised from typed records.
+#[derive(serde::Serialize)]
+struct Envelope<'a, T: serde::Serialize> {
+    data: T,
+    version: &'a str,
+}
+
+fn json_bytes(status: StatusCode, body: Bytes) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// A served list page: its JSON, or None for 204 (no record from the marker on).
+type Page = Option<Bytes>;
+
+/// The list pages served, by entity, first index and `$filter`. A page is a function of the
+/// scenario's data (fixed for the life of the org), the API version, its first index and its
+/// filter, and of nothing a request can change: payDetails are write-only, and permission-set
+/// assignments decide who may read (checked before the cache is read), not what a page holds.
+/// Bounded by bytes; the oldest pages go first.
+#[derive(Default)]
+pub struct PageCache {
+    inner: Mutex<PageCacheInner>,
+}
+
+#[derive(Default)]
+struct PageCacheInner {
+    pages: HashMap<PageKey, Page>,
+    order: VecDeque<PageKey>,
+    bytes: usize,
+}
+
+type PageKey = (Entity, u64, Option<String>);
+
+/// The page cache's budget, in bytes of JSON (a page of 200 employees is ~110 KB).
+pub const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+impl PageCache {
+    fn get(&self, key: &PageKey) -> Option<Page> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.pages.get(key).cloned()
+    }
+
+    fn put(&self, key: PageKey, page: Page) {
+        let size = page.as_ref().map_or(0, Bytes::len) + 64;
+        if size > PAGE_CACHE_BYTES / 8 {
+            return;
+        }
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.pages.contains_key(&key) {
+            return;
+        }
+        while inner.bytes + size > PAGE_CACHE_BYTES {
+            let Some(old) = inner.order.pop_front() else {
+                break;
+            };
+            if let Some(p) = inner.pages.remove(&old) {
+                inner.bytes -= p.as_ref().map_or(0, Bytes::len) + 64;
+            }
+        }
+        inner.bytes += size;
+        inner.order.push_back(key.clone());
+        inner.pages.insert(key, page);
+    }
+}
+
 fn list(org: &Org, entity: Entity, q: &HashMap<String, String>) -> Response {
     let cfg = &org.scenario.data;
     if entity == Entity::AbsenceBalances && !cfg.absence_balance_calculation {
@@ -208,20 +273,50 @@ fn list(org: &Org, entity: Entity, q: &HashMap<String, String>) -> Response {
             }
         },
     };
+    let key = (entity, start, q.get("$filter").cloned());
+    let page = match org.pages.get(&key) {
+        Some(page) => page,
+        None => {
+            let page = render_page(org, entity, start, expr.as_ref());
+            org.pages.put(key, page.clone());
+            page
+        }
+    };
+    match page {
+        Some(body) => json_bytes(StatusCode::OK, body),
+        None => StatusCode::NO_CONTENT.into_response(),
+    }
+}
+
+/// The page of `entity` from index `start`: up to a page of records that match `expr`.
+fn render_page(org: &Org, entity: Entity, start: u64, expr: Option<&filter::Expr>) -> Page {
+    let cfg = &org.scenario.data;
+    let total = entity.count(cfg);
     let page = cfg.page_size as usize;
     let mut out = Vec::with_capacity(page.min(1024));
     let mut i = start;
     while i < total && out.len() < page {
-        let rec = entity.record(cfg, i);
-        if expr.as_ref().is_none_or(|e| e.matches(&rec)) {
+        let rec = entity.typed(cfg, i);
+        let keep = match expr {
+            None => true,
+            Some(e) => serde_json::to_value(&rec).is_ok_and(|v| e.matches(&v)),
+        };
+        if keep {
             out.push(rec);
         }
         i += 1;
     }
     if out.is_empty() {
-        return StatusCode::NO_CONTENT.into_response();
+        return None;
     }
-    axum::Json(envelope(org, Value::Array(out))).into_response()
+    let envelope = Envelope {
+        data: out,
+        version: &org.scenario.org.sage_api_version,
+    };
+    // About 550 bytes a record; the vector grows if it must.
+    let mut body = Vec::with_capacity(64 + envelope.data.len() * 600);
+    serde_json::to_writer(&mut body, &envelope).ok()?;
+    Some(Bytes::from(body))
 }
 
 fn employee(org: &Org, id: &str) -> Response {
@@ -368,4 +463,34 @@ fn pay_details(
     Org::keep_pay_details(&mut inner, record.clone());
     drop(inner);
     (StatusCode::CREATED, axum::Json(envelope(org, record))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_cache_keys_on_filter_and_stays_in_budget() {
+        let cache = PageCache::default();
+        let page = |n: usize| Some(Bytes::from(vec![b'x'; n]));
+        cache.put((Entity::Employees, 0, None), page(10));
+        cache.put((Entity::Employees, 0, Some("a eq 1".into())), None);
+        assert_eq!(cache.get(&(Entity::Employees, 0, None)), Some(page(10)));
+        assert_eq!(
+            cache.get(&(Entity::Employees, 0, Some("a eq 1".into()))),
+            Some(None)
+        );
+        assert_eq!(cache.get(&(Entity::Salaries, 0, None)), None);
+        assert_eq!(cache.get(&(Entity::Employees, 1, None)), None);
+        // Far more pages than the budget holds: the oldest go, the total stays under it.
+        let big = PAGE_CACHE_BYTES / 16;
+        for i in 0..64 {
+            cache.put((Entity::Bonuses, i, None), page(big));
+        }
+        let inner = cache.inner.lock().unwrap();
+        assert!(inner.bytes <= PAGE_CACHE_BYTES, "{}", inner.bytes);
+        assert!(inner.pages.contains_key(&(Entity::Bonuses, 63, None)));
+        assert!(!inner.pages.contains_key(&(Entity::Employees, 0, None)));
+        assert_eq!(inner.pages.len(), inner.order.len());
+    }
 }

@@ -37,6 +37,8 @@ pub struct Org {
     /// The host (with port) that counts as My Domain: `localhost:PORT`.
     pub my_domain_host: String,
     pub jwt_key_der: Option<Vec<u8>>,
+    /// The Sage People list pages served (see `PageCache`).
+    pub pages: super::sage::PageCache,
     inner: Mutex<Inner>,
 }
 
@@ -154,6 +156,7 @@ impl Org {
             instance_url,
             my_domain_host,
             jwt_key_der,
+            pages: Default::default(),
             inner: Mutex::new(inner),
         }
     }
