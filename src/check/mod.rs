@@ -448,14 +448,12 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         }
     }
     if let Some(path) = &out.har {
-        let har = client.scrub(
-            &serde_json::to_string_pretty(&engine::export::har_with(
-                &client.exchanges(),
-                out.har_bodies,
-            ))
-            .unwrap_or_default(),
-        );
-        match engine::files::write_private(path, engine::sanitize::json(&har).as_bytes()) {
+        // Written entry by entry: the document is never held whole (docs/performance.md).
+        let clean = |text: &str| engine::sanitize::json(&client.scrub(text)).into_owned();
+        let written = engine::files::write_private_with(path, |w| {
+            client.with_exchanges(|log| engine::export::write_har(w, log, out.har_bodies, clean))
+        });
+        match written {
             Ok(()) => eprintln!("HAR written to {}", path.display()),
             Err(e) => {
                 eprintln!(

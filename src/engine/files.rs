@@ -353,6 +353,15 @@ pub fn dir_of(path: &Path) -> &Path {
 /// `path`, and the directory synced. Readers see the old file or the new one, never half; a
 /// symbolic link (or anything but a regular file) at `path` is refused, never followed.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_private_with(path, |w| w.write_all(bytes))
+}
+
+/// [`write_private`] for a file written piece by piece: `write` is given the temporary file
+/// (buffered); on its error the temporary file is removed and `path` left as it was.
+pub fn write_private_with(
+    path: &Path,
+    write: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => return Err(symlink_error()),
         Ok(m) if !m.is_file() => {
@@ -367,10 +376,11 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
         _ => {}
     }
     let dir = dir_of(path);
-    let (tmp, mut f) = create_temp(dir)?;
-    let written = f
-        .write_all(bytes)
-        .and_then(|()| f.sync_all())
+    let (tmp, f) = create_temp(dir)?;
+    let mut w = io::BufWriter::with_capacity(256 * 1024, f);
+    let written = write(&mut w)
+        .and_then(|()| w.into_inner().map_err(io::IntoInnerError::into_error))
+        .and_then(|f| f.sync_all())
         .and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);

@@ -431,6 +431,11 @@ impl Client {
         sanitize::text(&self.scrub(text)).into_owned()
     }
 
+    /// Reads the request log in place (no copy of its bodies), the log locked meanwhile.
+    pub fn with_exchanges<R>(&self, read: impl FnOnce(&VecDeque<Exchange>) -> R) -> R {
+        read(&self.log.lock().unwrap_or_else(|e| e.into_inner()).entries)
+    }
+
     pub fn exchanges(&self) -> Vec<Exchange> {
         self.log
             .lock()
