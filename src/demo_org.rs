@@ -3,6 +3,7 @@
 //! nothing of the simulator. Tests include this file too (`#[path]`).
 
 use sagediag::engine::Flow;
+use sagediag::engine::app::AppKind;
 use sagediag::sim::{self, RunningSim, Scenario};
 use sagediag::tui::demo::{BoxFuture, DemoInfo, DemoOrg, DemoPreset, DemoScenario};
 
@@ -11,15 +12,28 @@ pub struct SimDemo {
     running: Option<RunningSim>,
 }
 
-/// How the form must be set for `sc` to show its pitfall.
+/// How the form must be set for `sc` to show its pitfall. An External Client App is declared
+/// as one (its findings before login are worded for its kind only then).
 pub fn preset(sc: &Scenario, password: &str, my_domain: &str) -> DemoPreset {
-    if sc.app.client_credentials_flow && sc.app.client_credentials_run_as.is_empty() {
+    let eca = sc.app.kind == sim::scenario::AppKind::ExternalClientApp;
+    DemoPreset {
+        app_kind: eca.then_some(AppKind::ExternalClientApp),
+        ..form_preset(sc, password, my_domain, eca)
+    }
+}
+
+fn form_preset(sc: &Scenario, password: &str, my_domain: &str, eca: bool) -> DemoPreset {
+    // A server-to-server integration on an ECA whose client credentials flow is off (its
+    // default): the scenario is about that flow.
+    let cc_off = eca && !sc.app.client_credentials_flow && sc.name.contains("client-credentials");
+    if (sc.app.client_credentials_flow && sc.app.client_credentials_run_as.is_empty()) || cc_off {
         DemoPreset {
             flow: Flow::ClientCredentials,
             pkce: true,
             credential: None,
             // Client credentials are answered on the My Domain host only.
             host: Some(my_domain.to_string()),
+            app_kind: None,
         }
     } else if !sc.org.username_password_flow {
         DemoPreset {
@@ -27,6 +41,7 @@ pub fn preset(sc: &Scenario, password: &str, my_domain: &str) -> DemoPreset {
             pkce: true,
             credential: Some(password.to_string()),
             host: None,
+            app_kind: None,
         }
     } else if sc.app.require_pkce {
         // The integrations that trip over it send no code challenge.
@@ -35,6 +50,7 @@ pub fn preset(sc: &Scenario, password: &str, my_domain: &str) -> DemoPreset {
             pkce: false,
             credential: None,
             host: None,
+            app_kind: None,
         }
     } else {
         DemoPreset::default()

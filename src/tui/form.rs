@@ -5,6 +5,8 @@
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
+use crate::engine::app::AppKind;
+use crate::engine::setup;
 use crate::engine::vault::Keep;
 use crate::engine::{Config, Environment, Flow};
 
@@ -47,6 +49,15 @@ impl Preset {
         }
     }
 
+    /// The engine's name for it (the set-up sheet's platform).
+    pub fn engine(self) -> setup::Preset {
+        match self {
+            Preset::Custom => setup::Preset::Custom,
+            Preset::StackOne => setup::Preset::StackOne,
+            Preset::Nango => setup::Preset::Nango,
+        }
+    }
+
     pub fn callback(self) -> Option<&'static str> {
         match self {
             Preset::Custom => None,
@@ -65,6 +76,8 @@ pub enum Field {
     Flow,
     Pkce,
     Preset,
+    /// Connected app or External Client App (or not declared: detected after login).
+    AppKind,
     Keep,
     /// The flow's own credential: private key file (jwt), password, refresh token, access token.
     Credential,
@@ -82,6 +95,8 @@ pub struct Form {
     pub flow: Flow,
     pub pkce: bool,
     pub preset: Preset,
+    /// The kind of app declared (`Unknown`: not declared, detected once logged in).
+    pub app_kind: AppKind,
     pub field: usize,
     /// The demo org's login URL.
     pub demo_url: Option<String>,
@@ -139,6 +154,7 @@ impl Form {
             flow: Flow::Web,
             pkce: true,
             preset: Preset::Custom,
+            app_kind: AppKind::Unknown,
             field: 0,
             demo_url: None,
             ca_certs_pem: Vec::new(),
@@ -190,6 +206,7 @@ impl Form {
             Some(first_line(&self.username).trim().to_string()).filter(|s| !s.is_empty());
         cfg.pkce = self.pkce;
         cfg.redirect_uri = self.preset.callback().map(str::to_string);
+        cfg.app_kind = (self.app_kind != AppKind::Unknown).then_some(self.app_kind);
         cfg.open_browser = false;
         cfg.login_timeout = std::time::Duration::from_secs(300);
         cfg.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
@@ -258,7 +275,7 @@ impl Form {
         if self.credential_label().is_some() {
             f.push(Field::Credential);
         }
-        f.extend([Field::Pkce, Field::Preset, Field::Keep]);
+        f.extend([Field::Pkce, Field::Preset, Field::AppKind, Field::Keep]);
         f
     }
 
@@ -271,6 +288,11 @@ impl Form {
             Flow::Token => Some("Access token"),
             _ => None,
         }
+    }
+
+    /// The set-up checklist for the platform and kind of app on the form.
+    pub fn sheet(&self) -> setup::Sheet {
+        setup::sheet(self.preset.engine(), self.app_kind)
     }
 
     /// The selected field.

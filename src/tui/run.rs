@@ -69,15 +69,20 @@ impl App {
         }
         self.form.flow = info.preset.flow;
         self.form.pkce = info.preset.pkce;
+        self.form.app_kind = info.preset.app_kind.unwrap_or_default();
         self.form.credential = text(info.preset.credential.as_deref().unwrap_or(""));
         self.form.field = 0;
         self.demo_description = Some(info.description.clone());
         self.say(format!(
-            "Demo org: scenario {} — {} ({} flow, PKCE {})",
+            "Demo org: scenario {} — {} ({} flow, PKCE {}{})",
             info.scenario,
             info.description,
             info.preset.flow.name(),
-            if info.preset.pkce { "on" } else { "off" }
+            if info.preset.pkce { "on" } else { "off" },
+            info.preset
+                .app_kind
+                .map(|k| format!(", app kind {}", k.label()))
+                .unwrap_or_default()
         ));
         let mut effects = vec![Effect::Log(format!(
             "demo org started: scenario {} at {}",

@@ -328,7 +328,7 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     .await;
     d.expect("Demo org").await;
     d.key(KeyCode::Char('2'));
-    for _ in 0..6 {
+    for _ in 0..7 {
         d.key(KeyCode::Char('j'));
     }
     d.key(KeyCode::Enter);
@@ -368,7 +368,7 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     let first_refresh = kept("refresh_token").unwrap();
     // Empty the consumer secret field (field 2), then choose the refresh flow (field 4).
     d.key(KeyCode::Char('2'));
-    for _ in 0..5 {
+    for _ in 0..6 {
         d.key(KeyCode::Char('k'));
     }
     d.key(KeyCode::Enter);
@@ -461,6 +461,55 @@ async fn demo_scenarios_preset_the_form_that_reproduces_them() {
             screen.contains("FAIL ✗ Login") && screen.contains("Demo scenario"),
             "{screen}"
         );
+        d.quit().await;
+    }
+}
+
+/// The six External Client App scenarios are the demo's too, each with the form that reproduces
+/// it and the app kind declared: eca-healthy passes and names its app; the others show their
+/// ECA finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_eca_scenarios_preset_the_form_and_the_app_kind() {
+    use sagediag::engine::Flow;
+    use sagediag::engine::app::AppKind;
+    use sagediag::sim::Scenario;
+    use sagediag::tui::DemoOrg;
+    let names: Vec<String> = demo_org::SimDemo::default()
+        .scenarios()
+        .into_iter()
+        .map(|s| s.name)
+        .filter(|n| n.starts_with("eca-"))
+        .collect();
+    assert_eq!(names.len(), 6, "{names:?}");
+    let p = |name: &str| demo_org::preset(&Scenario::load(name).unwrap(), "pw", "http://md");
+    for n in &names {
+        assert_eq!(p(n).app_kind, Some(AppKind::ExternalClientApp), "{n}");
+    }
+    assert_eq!(p("healthy").app_kind, None);
+    assert!(!p("eca-pkce-required").pkce);
+    let cc = p("eca-client-credentials-disabled");
+    assert_eq!(
+        (cc.flow, cc.host.as_deref()),
+        (Flow::ClientCredentials, Some("http://md"))
+    );
+    for (scenario, shows) in [
+        ("eca-healthy", "App: External Client App (detected)"),
+        ("eca-not-preauthorized", "ECA_USER_NOT_PREAUTHORIZED"),
+        ("eca-client-credentials-disabled", "ECA_FLOW_DISABLED"),
+        ("eca-pkce-required", "PKCE_REQUIRED"),
+    ] {
+        let mut d = Driver::start(scenario).await;
+        d.expect("Demo org").await;
+        d.key(KeyCode::Char('2'));
+        d.expect("External Client App  (Enter cycles)").await;
+        d.key(KeyCode::Char('r'));
+        if scenario == "eca-healthy" {
+            d.expect("Done: PASS").await;
+            d.key(KeyCode::Char('4'));
+        }
+        d.expect(shows).await;
+        d.key(KeyCode::Char('2'));
+        d.expect("Set-up checklist (External Client App)").await;
         d.quit().await;
     }
 }

@@ -511,7 +511,7 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
     let mut app = demo_app();
     app.screen = Screen::ConnectedApp;
-    app.form.field = 6;
+    app.form.field = 7;
     // Unknown: Enter asks for a probe that may choose the keyring.
     assert!(matches!(
         press(&mut app, enter).as_slice(),
@@ -536,7 +536,7 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     // Where a keyring answers, Enter chooses it, then the file, then memory.
     let mut app = demo_app();
     app.screen = Screen::ConnectedApp;
-    app.form.field = 6;
+    app.form.field = 7;
     press(&mut app, enter);
     app.on_vault(VaultMsg::Keyring {
         result: Ok(()),
@@ -612,4 +612,137 @@ fn the_flows_own_credential_field() {
     app.form.credential = ratatui_textarea::TextArea::new(vec!["00Dxx!AQ4AQ".into()]);
     app.form.env = sagediag::tui::app::EnvChoice::Production;
     assert!(app.form.config().err().unwrap().contains("My Domain"));
+}
+
+/// A finished run on an External Client App (as eca-healthy reports it, one policy unknown).
+fn eca_finished() -> App {
+    use sagediag::engine::app::{AppInfo, AppKind, AppPolicies};
+    let mut app = finished(&[]);
+    app.form.app_kind = AppKind::ExternalClientApp;
+    let sets: Vec<String> = ENDPOINTS
+        .iter()
+        .map(|e| e.permission_set.to_string())
+        .collect();
+    if let Some(r) = app.report.as_mut() {
+        r.org.refresh_token_policy = None;
+        r.org.permitted_users = None;
+        r.app = AppInfo {
+            kind: AppKind::ExternalClientApp,
+            kind_source: Some("detected"),
+            name: Some("Sage People Integration ECA".into()),
+            created: Some("2026-03-02".into()),
+            policies: AppPolicies {
+                permitted_users: Some("Admin approved users are pre-authorized".into()),
+                preauthorized_permission_sets: Some(sets),
+                preauthorized_profiles: Some(Vec::new()),
+                user_preauthorized: Some(true),
+                refresh_token_policy: Some("Refresh token is valid until revoked".into()),
+                refresh_token_validity: None,
+                refresh_token_rotation: Some(false),
+                pkce_required: Some(false),
+                secret_required_web_server: Some(true),
+                secret_required_refresh: Some(true),
+                client_credentials_enabled: Some(false),
+                client_credentials_run_as: Some("none".into()),
+                jwt_certificate: Some(true),
+                ip_relaxation: None,
+            },
+            unknown: vec!["IP relaxation: not readable by this session; look in External Client Apps Manager > [app] > Edit Policies > OAuth Policies > IP Relaxation".into()],
+        };
+    }
+    app
+}
+
+/// Step 4 names the app's kind, name and how much of its policies were read, and keeps the
+/// seven rows at 80×24; `a` lists every policy and where to look for the unknown one.
+#[test]
+fn the_apps_kind_name_and_policies_after_an_eca_run() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut app = eca_finished();
+    app.screen = Screen::Permissions;
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("App: External Client App (detected) \"Sage People Integration ECA\""),
+        "{text}"
+    );
+    assert!(text.contains("PASS ✓ Sage People Timesheets API"), "{text}");
+    assert!(text.contains("Refresh token policy: Refresh token is valid until revoked"));
+    snap("eca_permissions", &app);
+    press(
+        &mut app,
+        KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE),
+    );
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("Admin approved users are pre-authorized"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Edit Policies > OAuth Policies > IP"),
+        "{text}"
+    );
+    snap("eca_app_overlay", &app);
+}
+
+/// Step 2's set-up checklist for the preset and kind of app: unmarked before a run, each line
+/// marked verified / contradicted / unknown after one; `x` shows it in full; the App kind field
+/// sets the run's `app_kind`.
+#[test]
+fn the_setup_checklist_is_marked_by_the_run() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use sagediag::engine::app::AppKind;
+    use sagediag::tui::form::Field;
+    let mut app = demo_app();
+    app.screen = Screen::ConnectedApp;
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("Set-up checklist: External Client App for a custom client"),
+        "{text}"
+    );
+    assert!(text.contains("· Create the app"), "{text}");
+    // The App kind field cycles: connected app, External Client App, not declared.
+    let i = app
+        .form
+        .fields()
+        .iter()
+        .position(|f| *f == Field::AppKind)
+        .unwrap();
+    app.form.field = i;
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    press(&mut app, enter);
+    assert_eq!(app.form.app_kind, AppKind::ConnectedApp);
+    assert_eq!(
+        app.form.config().unwrap().app_kind,
+        Some(AppKind::ConnectedApp)
+    );
+    assert!(render(&app, 80, 24).contains("Set-up checklist: connected app"));
+    press(&mut app, enter);
+    assert_eq!(
+        app.form.config().unwrap().app_kind,
+        Some(AppKind::ExternalClientApp)
+    );
+    press(&mut app, enter);
+    assert_eq!(app.form.config().unwrap().app_kind, None);
+
+    let mut app = eca_finished();
+    app.screen = Screen::ConnectedApp;
+    // StackOne's sheet: its callback was not the one this run used (unknown), PKCE off verified.
+    app.form.preset = sagediag::tui::app::Preset::StackOne;
+    let text = render(&app, 120, 40);
+    assert!(
+        text.contains("✓ Create the app — the org shows a External Client App"),
+        "{text}"
+    );
+    assert!(text.contains("? Callback URL"), "{text}");
+    snap("eca_checklist", &app);
+    press(
+        &mut app,
+        KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE),
+    );
+    let text = render(&app, 120, 40);
+    assert!(
+        text.contains("External Client Apps Manager > [app] > Edit Settings"),
+        "{text}"
+    );
+    snap("eca_checklist_full", &app);
 }
