@@ -84,6 +84,7 @@ impl DemoOrg for SimDemo {
                 client_id: i.client_id.clone(),
                 client_secret: i.client_secret.clone(),
                 username: i.username.clone(),
+                admin_username: i.admin_username.clone(),
                 preset: preset(&preset_sc, &i.password, &i.instance_url),
             };
             self.running = Some(running);

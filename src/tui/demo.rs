@@ -53,6 +53,8 @@ pub struct DemoInfo {
     pub client_id: String,
     pub client_secret: String,
     pub username: String,
+    /// The org's admin (who may assign permission sets): prefilled in the Fix overlay's login.
+    pub admin_username: String,
     pub preset: DemoPreset,
 }
 

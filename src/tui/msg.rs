@@ -50,6 +50,8 @@ pub enum Msg {
     Say(String),
     /// The spinner's tick while a run is in flight.
     Tick,
+    /// A fix task answered (the plan, the admin's login, changes made or undone).
+    Fix(super::fix::FixMsg),
     /// The demo's next self-playing step.
     Autoplay,
     /// A signal asked the console to end (SIGTERM, SIGINT, SIGHUP, SIGQUIT), or input closed.
@@ -111,6 +113,8 @@ pub enum Effect {
     Keep(Vec<KeepWrite>),
     /// A line for the log file (timestamped and sanitised by the writer).
     Log(String),
+    /// A fix task: the plan, the admin's login, or a change (after the user's `y`).
+    Fix(super::fix::FixJob),
     /// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
     Suspend,
 }

@@ -37,6 +37,8 @@ pub enum Overlay {
     Checklist {
         scroll: usize,
     },
+    /// Fixing: the plan, a confirmation, the admin's login, what was changed.
+    Fix(Box<super::fix::FixView>),
     /// The demo's scenario picker.
     Scenarios {
         selected: usize,
@@ -113,7 +115,11 @@ impl App {
                 }
                 _ => {}
             },
-            Overlay::Coverage | Overlay::ConfirmQuit | Overlay::Inspector(_) | Overlay::None => {
+            Overlay::Coverage
+            | Overlay::ConfirmQuit
+            | Overlay::Inspector(_)
+            | Overlay::Fix(_)
+            | Overlay::None => {
                 if a == Action::Back {
                     self.overlay = Overlay::None;
                 }
@@ -161,6 +167,7 @@ fn scrolled(f: &mut Frame, t: &Theme, area: Rect, title: String, lines: Vec<Line
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     match &app.overlay {
         Overlay::None | Overlay::Inspector(_) => {}
+        Overlay::Fix(v) => super::fix::draw(f, app, v, t, area),
         Overlay::Help { scroll } => {
             let width = (area.width.min(110) as usize).saturating_sub(4);
             let keys_w = 22.min(width / 3);

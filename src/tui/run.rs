@@ -73,6 +73,10 @@ impl App {
         self.form.credential = text(info.preset.credential.as_deref().unwrap_or(""));
         self.form.field = 0;
         self.demo_description = Some(info.description.clone());
+        self.demo_admin = Some(info.admin_username.clone()).filter(|u| !u.is_empty());
+        // Another org: changes made on the last one are not this one's to undo.
+        self.fix_records.clear();
+        self.fix_admin = None;
         self.say(format!(
             "Demo org: scenario {} — {} ({} flow, PKCE {}{})",
             info.scenario,

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use super::app::App;
 use super::demo::DemoOrg;
+use super::fix::{FixJob, FixMsg};
 use super::msg::{Effect, Msg, VaultMsg};
 use super::profile;
 use crate::engine::http::{Client, Request};
@@ -292,8 +293,102 @@ impl Ctx {
                     let _ = tx.send(Msg::Vault(VaultMsg::Kept(results)));
                 });
             }
+            Effect::Fix(job) => self.fix(job, app),
             Effect::Suspend => {}
         }
+    }
+}
+
+impl Ctx {
+    /// A fix task: reads the plan, logs the admin in, or (after the user's `y`) makes or undoes
+    /// the change and re-runs the affected probes with the session. Its requests join the log
+    /// through the run's client; its progress lines go to the status line.
+    fn fix(&mut self, job: FixJob, app: &App) {
+        let tx = self.tx.clone();
+        let (Some(client), Some(report)) = (app.client.clone(), app.report.clone()) else {
+            self.say("Nothing to fix yet: run the check (r) first.");
+            return;
+        };
+        let session = app.session_actor();
+        let (etx, mut erx) = unbounded_channel();
+        let say = tx.clone();
+        tokio::spawn(async move {
+            while let Some(e) = erx.recv().await {
+                if let engine::Event::Progress(p) = e {
+                    let _ = say.send(Msg::Say(p));
+                }
+            }
+        });
+        tokio::spawn(async move {
+            let msg = match job {
+                FixJob::Plan { cfg } => {
+                    let mut run = engine::fix::new_run(*cfg, client, etx);
+                    let plan = engine::fix::plan(&mut run, &report, session.as_ref()).await;
+                    let may_assign = match &session {
+                        Some(s) => engine::fix::may_assign(&mut run, s).await,
+                        None => None,
+                    };
+                    FixMsg::Planned { plan, may_assign }
+                }
+                FixJob::Admin { cfg } => {
+                    let mut run = engine::fix::new_run(*cfg, client, etx);
+                    match engine::fix::login_actor(&mut run).await {
+                        Some(a) => FixMsg::Admin(Ok(a)),
+                        None => FixMsg::Admin(Err(run
+                            .findings
+                            .iter()
+                            .map(|f| format!("{}: {}", f.code, f.title))
+                            .collect::<Vec<_>>()
+                            .join("; "))),
+                    }
+                }
+                FixJob::Change {
+                    cfg,
+                    plan,
+                    undo,
+                    actor,
+                } => {
+                    let mut run = engine::fix::new_run(*cfg, client.clone(), etx);
+                    let is_undo = undo.is_some();
+                    let records = match &undo {
+                        Some(r) => engine::fix::undo(&mut run, r, &actor).await,
+                        None => engine::fix::apply(&mut run, &plan, &actor).await,
+                    };
+                    let ok = ["created", "already-assigned", "deleted"];
+                    let sets: Vec<String> = records
+                        .iter()
+                        .filter(|r| ok.contains(&r.outcome.as_str()))
+                        .map(|r| r.permission_set.clone())
+                        .collect();
+                    // The affected probes again, as the session's user, at once.
+                    let mut probes = Vec::new();
+                    if let Some(s) = &session {
+                        for (i, def) in engine::ENDPOINTS.iter().enumerate() {
+                            if !sets.iter().any(|set| set == def.permission_set) {
+                                continue;
+                            }
+                            let answer = client
+                                .send(engine::org::probe_request(
+                                    def,
+                                    &s.instance_url,
+                                    &s.access_token,
+                                ))
+                                .await;
+                            let (result, finding) =
+                                engine::org::judge_probe(def, answer, Some(!is_undo));
+                            probes.push((i, result, finding));
+                        }
+                    }
+                    FixMsg::Done {
+                        undo: is_undo,
+                        records,
+                        probes,
+                        findings: run.findings,
+                    }
+                }
+            };
+            let _ = tx.send(Msg::Fix(msg));
+        });
     }
 }
 

@@ -34,6 +34,10 @@ impl App {
                 return vec![Effect::Reprobe(self.perm_selected)];
             }
             Action::Reprobe => self.say("Re-probing waits for the run to finish."),
+            Action::Fix => {
+                let about = self.fix_about();
+                return self.open_fix(about);
+            }
             Action::AppInfo if self.report.is_some() => {
                 self.overlay = crate::tui::overlay::Overlay::App { scroll: 0 };
             }
