@@ -220,12 +220,12 @@ impl App {
                     .iter()
                     .map(|r| {
                         format!(
-                            "{} {} · by {} · {} · request #{}",
+                            "{} {} · request #{} · by {} · {}",
                             r.outcome,
                             r.permission_set,
+                            r.request_id,
                             r.by,
-                            when(r.at_ms),
-                            r.request_id
+                            when(r.at_ms)
                         )
                     })
                     .collect();
@@ -507,7 +507,9 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
                 .into()
         }
     };
-    lines.push(Line::from(who).style(t.dim()));
+    for w in wrap_words(&who, width) {
+        lines.push(Line::from(format!(" {w}")).style(t.dim()));
+    }
     for (i, fx) in plan.fixes.iter().enumerate() {
         let done = fx
             .permission_set
@@ -545,13 +547,13 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
         for r in &app.fix_records {
             lines.push(Line::from(super::screens::elide_end(
                 &format!(
-                    "   {} {} · PermissionSetAssignment {} · by {} · {} · request #{}",
+                    "   {} {} · request #{} · by {} · {} · PermissionSetAssignment {}",
                     r.outcome,
                     r.permission_set,
-                    r.assignment_id.as_deref().unwrap_or("?"),
+                    r.request_id,
                     r.by,
                     when(r.at_ms),
-                    r.request_id
+                    r.assignment_id.as_deref().unwrap_or("?"),
                 ),
                 width,
             )));

@@ -513,3 +513,136 @@ async fn demo_eca_scenarios_preset_the_form_and_the_app_kind() {
         d.quit().await;
     }
 }
+
+impl Driver {
+    fn typed(&self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    /// Waits until the screen contains `text` and not `absent`.
+    async fn expect_without(&mut self, text: &str, absent: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.frames.borrow_and_update().clone();
+            if screen.contains(text) && !screen.contains(absent) {
+                return screen;
+            }
+            if tokio::time::timeout_at(deadline, self.frames.changed())
+                .await
+                .is_err()
+            {
+                panic!("the screen never showed {text:?} without {absent:?}:\n{screen}");
+            }
+        }
+    }
+}
+
+/// The demo org's admin (added by the simulator beside the scenario's users).
+const DEMO_ADMIN_PASSWORD: &str = "Admin-Passw0rd!";
+
+/// Fixing from the console on missing-permission-sets: `f` on the failing Salaries row shows the
+/// plan and its request; the session's user may not assign, so the admin logs in (username
+/// prefilled); `y` applies it, the probe re-runs at once and the row turns PASS; `u` and `y`
+/// undo it and the row fails again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_fix_applies_after_y_and_undoes() {
+    let mut d = Driver::start("missing-permission-sets").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("FAIL ✗ Sage People Salaries API").await;
+    d.key(KeyCode::Char('4'));
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Char('f'));
+    let screen = d.expect("[apply] PERMISSION_SET_MISSING").await;
+    assert!(
+        screen.contains("sobjects/PermissionSetAssignment"),
+        "{screen}"
+    );
+    assert!(screen.contains("an admin logs in first"), "{screen}");
+    d.key(KeyCode::Enter);
+    d.expect("Admin username  admin@acme-hr.example").await;
+    d.key(KeyCode::Enter);
+    d.typed(DEMO_ADMIN_PASSWORD);
+    d.key(KeyCode::Enter);
+    let screen = d.expect("y: yes, change the org").await;
+    assert!(!screen.contains(DEMO_ADMIN_PASSWORD), "{screen}");
+    assert!(
+        screen.contains("As admin@acme-hr.example, send POST"),
+        "{screen}"
+    );
+    d.key(KeyCode::Char('y'));
+    let screen = d.expect("re-probed Salaries: PASS").await;
+    assert!(
+        screen.contains("created Sage People Salaries API"),
+        "{screen}"
+    );
+    assert!(screen.contains("request #"), "{screen}");
+    d.key(KeyCode::Esc);
+    d.expect("PASS ✓ Sage People Salaries API").await;
+    // Undo, from the same overlay, confirmed the same way.
+    d.key(KeyCode::Char('f'));
+    d.expect("Changes made here (u undoes them)").await;
+    d.key(KeyCode::Char('u'));
+    d.expect("delete 1 PermissionSetAssignment(s) made here?")
+        .await;
+    d.key(KeyCode::Char('y'));
+    d.expect("re-probed Salaries: FAIL").await;
+    d.key(KeyCode::Esc);
+    d.expect("FAIL ✗ Sage People Salaries API").await;
+    d.quit().await;
+}
+
+/// Every way out of the Fix overlay but `y` changes nothing: another key at the confirmation
+/// (n, Enter, Esc), Esc in the admin's form, closing the overlay. A later probe of the row
+/// still fails (the org was not changed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_fix_changes_nothing_without_y() {
+    let mut d = Driver::start("missing-permission-sets").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("FAIL ✗ Sage People Salaries API").await;
+    d.key(KeyCode::Char('4'));
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Char('f'));
+    d.expect("[apply] PERMISSION_SET_MISSING").await;
+    // The admin's form, cancelled.
+    d.key(KeyCode::Enter);
+    d.expect("Admin username").await;
+    d.key(KeyCode::Esc);
+    d.expect("Cancelled: nothing was changed.").await;
+    // Logged in, then every other key at the confirmation cancels.
+    d.key(KeyCode::Enter);
+    d.expect("Admin username").await;
+    d.key(KeyCode::Enter);
+    d.typed(DEMO_ADMIN_PASSWORD);
+    d.key(KeyCode::Enter);
+    for k in [
+        KeyCode::Char('n'),
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Char('Y'),
+        KeyCode::Char('u'),
+    ] {
+        d.expect("y: yes, change the org").await;
+        d.key(k);
+        d.expect_without("Cancelled: nothing was changed.", "y: yes, change the org")
+            .await;
+        d.key(KeyCode::Enter);
+    }
+    d.expect("y: yes, change the org").await;
+    d.key(KeyCode::Esc);
+    d.expect_without("Cancelled", "y: yes, change the org")
+        .await;
+    d.key(KeyCode::Char('u'));
+    d.expect("Nothing changed here to undo.").await;
+    d.key(KeyCode::Esc);
+    // The org is as it was: the row's probe, run again, still fails.
+    d.key(KeyCode::Char('R'));
+    d.expect("Re-probed Salaries: FAIL").await;
+    d.expect("FAIL ✗ Sage People Salaries API").await;
+    d.quit().await;
+}

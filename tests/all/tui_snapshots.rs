@@ -746,3 +746,75 @@ fn the_setup_checklist_is_marked_by_the_run() {
     );
     snap("eca_checklist_full", &app);
 }
+
+/// The Fix overlay: the plan, the selected fix's exact request, and the confirmation (y, or any
+/// other key cancels: no effect).
+#[test]
+fn the_fix_overlay_shows_the_request_and_asks_first() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use sagediag::engine::fix::{Fix, FixKind, Plan, PlannedRequest};
+    use sagediag::tui::fix::{FixMsg, FixView, Stage};
+    let mut app = finished(&["Sage People Salaries API"]);
+    app.screen = Screen::Permissions;
+    app.perm_selected = 2;
+    app.session = Some(sagediag::engine::Session {
+        instance_url: "http://localhost:40000".into(),
+        access_token: "00D-secret-token".into(),
+        refresh_token: None,
+    });
+    app.overlay = Overlay::Fix(Box::new(FixView::new(
+        Some("Sage People Salaries API".into()),
+        "admin@acme-hr.example",
+    )));
+    let plan = Plan {
+        fixes: vec![Fix {
+            kind: FixKind::Apply,
+            finding: sagediag::engine::Code::PERMISSION_SET_MISSING,
+            target: "Sage People Salaries API → integration@acme-hr.example".into(),
+            request: Some(PlannedRequest {
+                method: "POST".into(),
+                url: "http://localhost:40000/services/data/v62.0/sobjects/PermissionSetAssignment".into(),
+                body: serde_json::json!({"AssigneeId": "0055g0000010000AAA", "PermissionSetId": "0PS5g0000020002GAA"}),
+            }),
+            command: Some("sf org assign permset --name Sage_People_Salaries_API --on-behalf-of integration@acme-hr.example --target-org ADMIN".into()),
+            metadata: None,
+            steps: vec![],
+            permission_set: Some("Sage People Salaries API".into()),
+        }],
+        assignee_id: Some("0055g0000010000AAA".into()),
+        assignee: Some("integration@acme-hr.example".into()),
+    };
+    app.update(sagediag::tui::msg::Msg::Fix(FixMsg::Planned {
+        plan,
+        may_assign: Some(true),
+    }));
+    press(&mut app, KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let Overlay::Fix(v) = &app.overlay else {
+        panic!()
+    };
+    assert!(matches!(v.stage, Stage::Confirm(_)));
+    snap("fix_confirm", &app);
+    assert!(!render(&app, 120, 40).contains("00D-secret-token"));
+    for k in [
+        KeyCode::Char('n'),
+        KeyCode::Esc,
+        KeyCode::Enter,
+        KeyCode::Char('q'),
+    ] {
+        let effects = press(&mut app, KeyEvent::new(k, KeyModifiers::NONE));
+        assert!(effects.is_empty(), "{k:?} sends nothing");
+        let Overlay::Fix(v) = &app.overlay else {
+            panic!()
+        };
+        assert_eq!(v.stage, Stage::Ready, "{k:?} cancels");
+        press(&mut app, KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    }
+    let effects = press(
+        &mut app,
+        KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE),
+    );
+    assert!(matches!(
+        effects.as_slice(),
+        [sagediag::tui::msg::Effect::Fix(_)]
+    ));
+}
