@@ -507,6 +507,12 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
                 .into()
         }
     };
+    let who = if plan.applicable().next().is_some() {
+        who
+    } else {
+        " Nothing here sagediag can apply through the API: an admin makes these (c copies one)."
+            .into()
+    };
     for w in wrap_words(&who, width) {
         lines.push(Line::from(format!(" {w}")).style(t.dim()));
     }
