@@ -311,10 +311,12 @@ impl Ctx {
         };
         let session = app.session_actor();
         let (etx, mut erx) = unbounded_channel();
-        let say = tx.clone();
+        // The changes' progress goes to the status line; the admin login's own remarks (its
+        // flow's caveats) are not the user's business here: the overlay says how it went.
+        let say = matches!(job, FixJob::Change { .. }).then(|| tx.clone());
         tokio::spawn(async move {
             while let Some(e) = erx.recv().await {
-                if let engine::Event::Progress(p) = e {
+                if let (engine::Event::Progress(p), Some(say)) = (e, &say) {
                     let _ = say.send(Msg::Say(p));
                 }
             }
