@@ -23,4 +23,5 @@ pub mod engine;
 pub mod logging;
 pub mod settings;
 pub mod sim;
+pub mod toml_at;
 pub mod tui;

@@ -92,32 +92,13 @@ pub fn load() -> Result<Settings, SettingsError> {
     }
 }
 
-fn line_of(src: &str, offset: usize) -> usize {
-    // Bytes up to the offset (a TOML span is a byte offset, maybe inside a character).
-    let end = offset.min(src.len());
-    String::from_utf8_lossy(src.as_bytes().get(..end).unwrap_or_default())
-        .lines()
-        .count()
-        .max(1)
-}
-
-fn line_of_key(src: &str, key: &str) -> Option<usize> {
-    src.lines()
-        .position(|l| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|r| r.trim_start().starts_with('='))
-        })
-        .map(|i| i + 1)
-}
-
 pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
     let file = path.display().to_string();
     let src = crate::engine::files::read_user_file(path, crate::engine::files::CONFIG)
         .map_err(|e| SettingsError(e.to_string()))?;
     let settings: Settings = toml::from_str(&src).map_err(|e| {
         let msg = e.message().trim().to_string();
-        let mut line = e.span().map(|s| line_of(&src, s.start));
+        let mut line = e.span().map(|s| crate::toml_at::line_of(&src, s.start));
         let mut field = line
             .and_then(|l| src.lines().nth(l - 1))
             .and_then(|t| t.split_once('='))
@@ -126,7 +107,7 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
             .strip_prefix("unknown field `")
             .and_then(|m| m.split('`').next())
         {
-            line = line_of_key(&src, key).or(line);
+            line = crate::toml_at::line_of_key(&src, key, 0).or(line);
             field = Some(key.to_string());
         }
         let at = line.map(|l| format!(":{l}")).unwrap_or_default();
@@ -136,7 +117,7 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
     let bad = |key: &str, msg: String| {
         SettingsError(format!(
             "{file}:{}: field `{key}`: {msg}",
-            line_of_key(&src, key).unwrap_or(1)
+            crate::toml_at::line_of_key(&src, key, 0).unwrap_or(1)
         ))
     };
     if let Some(env) = &settings.environment {

@@ -31,12 +31,24 @@ pub const FIX_RECORD: UserFile = UserFile {
     cap: 4 * 1024 * 1024,
 };
 
+/// Why a record of a former `sagediag fix --json` cannot be used for `--undo`.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    #[error("no `applied` records: {0}")]
+    NoRecords(String),
+}
+
 /// Reads the `applied` records of a former `sagediag fix --json`.
-pub fn read_record(path: &std::path::Path) -> Result<Vec<Applied>, String> {
-    let text = engine::files::read_user_file(path, FIX_RECORD).map_err(|e| e.to_string())?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+pub fn read_record(path: &std::path::Path) -> Result<Vec<Applied>, RecordError> {
+    let text = engine::files::read_user_file(path, FIX_RECORD)
+        .map_err(|e| RecordError::Unreadable(e.to_string()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| RecordError::NotJson(e.to_string()))?;
     let applied = v.get("applied").cloned().unwrap_or(Value::Array(vec![]));
-    serde_json::from_value(applied).map_err(|e| format!("no `applied` records: {e}"))
+    serde_json::from_value(applied).map_err(|e| RecordError::NoRecords(e.to_string()))
 }
 
 /// What the fix step adds to the output, and the exit code it decides (None: the check's).

@@ -81,7 +81,7 @@ pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Co
     cfg.callback_port = opts
         .callback_port
         .or(settings.callback_port)
-        .unwrap_or(1717);
+        .unwrap_or(engine::DEFAULT_CALLBACK_PORT);
     cfg.open_browser = !opts.no_browser;
     cfg.scopes = opts.scope.clone();
     cfg.timeout = Duration::from_secs(opts.timeout.or(settings.timeout_secs).unwrap_or(30).max(1));

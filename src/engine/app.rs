@@ -273,24 +273,41 @@ pub fn adapt_all(run: &mut Run) {
         .collect();
 }
 
+/// Why a query gave no rows (a note for "unknown", never a finding).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unread {
+    #[error("the query failed ({0})")]
+    Failed(String),
+    #[error("the answer has no records")]
+    NoRecords,
+    #[error(
+        "the object is not readable by this user (INVALID_TYPE: no View Setup and Configuration, or not exposed to SOQL in this org)"
+    )]
+    NotReadable,
+    #[error("a field is not exposed to SOQL in this org (INVALID_FIELD)")]
+    FieldNotExposed,
+    #[error("the query was refused ({0})")]
+    Refused(String),
+}
+
 /// A query's rows, or why there are none — read quietly: the objects asked for here are partly
 /// guesses (docs/external-client-apps.md), so a refusal is a note, never a finding.
-fn rows(r: &(u64, Result<Response, Failure>)) -> Result<Vec<Value>, String> {
+fn rows(r: &(u64, Result<Response, Failure>)) -> Result<Vec<Value>, Unread> {
     match &r.1 {
-        Err(f) => Err(format!("the query failed ({f})")),
+        Err(f) => Err(Unread::Failed(f.to_string())),
         Ok(resp) if resp.status == 200 => resp
             .json()
             .and_then(|v| v["records"].as_array().cloned())
-            .ok_or_else(|| "the answer has no records".to_string()),
+            .ok_or(Unread::NoRecords),
         Ok(resp) => {
             let code = resp
                 .json()
                 .and_then(|v| super::classify::api_error_code(&v))
                 .unwrap_or_else(|| format!("HTTP {}", resp.status));
             Err(match code.as_str() {
-                "INVALID_TYPE" => "the object is not readable by this user (INVALID_TYPE: no View Setup and Configuration, or not exposed to SOQL in this org)".into(),
-                "INVALID_FIELD" => "a field is not exposed to SOQL in this org (INVALID_FIELD)".into(),
-                other => format!("the query was refused ({other})"),
+                "INVALID_TYPE" => Unread::NotReadable,
+                "INVALID_FIELD" => Unread::FieldNotExposed,
+                other => Unread::Refused(other.to_string()),
             })
         }
     }

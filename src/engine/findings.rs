@@ -24,6 +24,10 @@ pub struct Finding {
     pub fix: Vec<String>,
     /// Ids of the logged requests that are the evidence.
     pub request_ids: Vec<u64>,
+    /// What the finding is about, when it is about one thing (the permission set of a probe):
+    /// front ends match on it, never on the title's words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// One entry of the catalog.
@@ -456,7 +460,14 @@ impl Finding {
             detail: detail.into(),
             fix: i.fix.iter().map(|s| s.to_string()).collect(),
             request_ids,
+            subject: None,
         }
+    }
+
+    /// The same finding, about one thing (e.g. a permission set).
+    pub fn about(mut self, subject: impl Into<String>) -> Finding {
+        self.subject = Some(subject.into());
+        self
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Finding {

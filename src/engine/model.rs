@@ -108,6 +108,16 @@ impl Flow {
     }
 }
 
+/// sagediag's loopback callback port (the Salesforce CLI's too): `http://localhost:1717/OauthRedirect`.
+pub const DEFAULT_CALLBACK_PORT: u16 = 1717;
+/// The path of the loopback callback.
+pub const CALLBACK_PATH: &str = "/OauthRedirect";
+
+/// sagediag's default redirect URI.
+pub fn default_redirect_uri() -> String {
+    format!("http://localhost:{DEFAULT_CALLBACK_PORT}{CALLBACK_PATH}")
+}
+
 /// Everything a run needs. Secrets are held only here and in the run's memory.
 #[derive(Clone)]
 pub struct Config {
@@ -166,8 +176,8 @@ impl Config {
             instance_url: None,
             pkce: true,
             redirect_uri: None,
-            callback_port: 1717,
-            callback_path: "/OauthRedirect".into(),
+            callback_port: DEFAULT_CALLBACK_PORT,
+            callback_path: CALLBACK_PATH.into(),
             open_browser: false,
             scopes: None,
             timeout: Duration::from_secs(30),

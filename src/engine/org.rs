@@ -433,7 +433,7 @@ pub async fn probes(run: &mut Run, sent: ProbesInFlight) -> String {
             || run.org.api_enabled.is_some()
             || run.org.package_version.is_some()
             || run.org.permitted_users.is_some();
-        let finding = finding.map(|f| refine(run, f, worked));
+        let finding = finding.map(|f| refine(run, f, worked).about(def.permission_set));
         if let Some(f) = &finding {
             out.finding = Some(f.code);
         }
@@ -444,7 +444,7 @@ pub async fn probes(run: &mut Run, sent: ProbesInFlight) -> String {
                     run.raise(Finding::new(Code::PERMISSION_SET_MISMATCH,
                         format!("{} answered, but the assignment query does not list {} for the user (a permission set group, or another set granting access?).", def.name, def.permission_set),
                         vec![id],
-                    ).titled(format!("{} works without {} assigned", def.name, def.permission_set)));
+                    ).titled(format!("{} works without {} assigned", def.name, def.permission_set)).about(def.permission_set));
                 }
             }
             Some(f) => {
@@ -452,7 +452,7 @@ pub async fn probes(run: &mut Run, sent: ProbesInFlight) -> String {
                     run.raise(Finding::new(Code::PERMISSION_SET_MISMATCH,
                         format!("{} is assigned according to PermissionSetAssignment, yet {} answers MISSING_API_PERMISSION (expired assignment, or object access missing?).", def.permission_set, def.name),
                         vec![id],
-                    ).titled(format!("{} refused although {} is assigned", def.name, def.permission_set)));
+                    ).titled(format!("{} refused although {} is assigned", def.name, def.permission_set)).about(def.permission_set));
                 }
                 run.raise(f);
             }

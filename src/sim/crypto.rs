@@ -38,32 +38,44 @@ pub fn random_from(alphabet: &[u8], len: usize) -> String {
         .collect()
 }
 
+/// A PEM text the simulator cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PemError {
+    #[error("PEM label `{0}` is not supported")]
+    Label(String),
+    #[error("no `-----BEGIN {0}-----` block")]
+    Missing(String),
+    #[error("not PEM: {0}")]
+    NotPem(String),
+    #[error("not an RSA public key (SubjectPublicKeyInfo)")]
+    NotRsa,
+}
+
 /// The DER body of the first PEM block with the given label (rustls-pki-types' parser).
-pub fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, String> {
+pub fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, PemError> {
     use rustls_pki_types::pem::{self, SectionKind};
     let want = match label {
         "PUBLIC KEY" => SectionKind::PublicKey,
         "PRIVATE KEY" => SectionKind::PrivateKey,
         "RSA PRIVATE KEY" => SectionKind::RsaPrivateKey,
         "CERTIFICATE" => SectionKind::Certificate,
-        other => return Err(format!("PEM label `{other}` is not supported")),
+        other => return Err(PemError::Label(other.to_string())),
     };
     let mut reader = std::io::BufReader::new(pem.as_bytes());
     loop {
         match pem::from_buf(&mut reader) {
             Ok(Some((kind, der))) if kind == want => return Ok(der),
             Ok(Some(_)) => continue,
-            Ok(None) => return Err(format!("no `-----BEGIN {label}-----` block")),
-            Err(e) => return Err(format!("not PEM: {e}")),
+            Ok(None) => return Err(PemError::Missing(label.to_string())),
+            Err(e) => return Err(PemError::NotPem(e.to_string())),
         }
     }
 }
 
 /// Checks that a PEM public key (`BEGIN PUBLIC KEY`) is an RSA key the JWT check can use.
-pub fn parse_public_key_pem(pem: &str) -> Result<Vec<u8>, String> {
+pub fn parse_public_key_pem(pem: &str) -> Result<Vec<u8>, PemError> {
     let der = pem_to_der(pem, "PUBLIC KEY")?;
-    aws_lc_rs::rsa::PublicEncryptingKey::from_der(&der)
-        .map_err(|_| "not an RSA public key (SubjectPublicKeyInfo)".to_string())?;
+    aws_lc_rs::rsa::PublicEncryptingKey::from_der(&der).map_err(|_| PemError::NotRsa)?;
     Ok(der)
 }
 

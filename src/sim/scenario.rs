@@ -689,13 +689,12 @@ impl Scenario {
                 ),
             });
         }
-        let src =
-            read_scenario_file(path, MAX_SCENARIO_BYTES).map_err(|message| ScenarioError {
-                file: name_or_path.into(),
-                line: None,
-                field: None,
-                message,
-            })?;
+        let src = read_scenario_file(path, MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
+            file: name_or_path.into(),
+            line: None,
+            field: None,
+            message: e.to_string(),
+        })?;
         let mut scenario = Scenario::parse(&src, name_or_path)?;
         if scenario.name == "custom"
             && let Some(stem) = path.file_stem()
@@ -709,8 +708,10 @@ impl Scenario {
     pub fn parse(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario = toml::from_str(src).map_err(|e| {
             let message = e.message().trim().to_string();
-            let mut line = e.span().map(|span| line_of(src, span.start));
-            let mut field = line.and_then(|l| field_on_line(src, l));
+            let mut line = e
+                .span()
+                .map(|span| crate::toml_at::line_of(src, span.start));
+            let mut field = line.and_then(|l| crate::toml_at::field_on_line(src, l));
             // toml reports an unknown key at its table; point at the key itself.
             if let Some(key) = message
                 .strip_prefix("unknown field `")
@@ -816,7 +817,7 @@ impl Scenario {
         if let Some(pem) = &self.app.jwt_public_key
             && let Err(e) = crypto::parse_public_key_pem(pem)
         {
-            return err("app.jwt_public_key", e);
+            return err("app.jwt_public_key", e.to_string());
         }
         if parse_package_version(&self.org.package_version).is_none() {
             return err(
@@ -1014,53 +1015,53 @@ pub fn parse_api_version(v: &str) -> Option<u32> {
     (OLDEST_API_VERSION..=99).contains(&major).then_some(major)
 }
 
+/// Why a scenario file the user named cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioFileError {
+    #[error("not a regular file (a FIFO, device or directory cannot be a scenario)")]
+    NotRegular,
+    #[error("the file is {size} bytes; a scenario file may have at most {cap}")]
+    TooLarge { size: u64, cap: u64 },
+    #[error("cannot read the scenario file: {0}")]
+    Unreadable(String),
+    #[error("the scenario file is not UTF-8 text")]
+    NotUtf8,
+}
+
 /// Reads a scenario file the user named: it must be a regular file of at most `cap` bytes.
 /// A FIFO, a device (`/dev/zero`) or a directory is refused at once, before it is opened
 /// (opening a FIFO would wait for a writer), and the read itself stops after `cap` bytes.
-pub fn read_scenario_file(path: &Path, cap: u64) -> Result<String, String> {
+pub fn read_scenario_file(path: &Path, cap: u64) -> Result<String, ScenarioFileError> {
     use std::io::Read;
-    let regular = |meta: &std::fs::Metadata| -> Result<(), String> {
+    let regular = |meta: &std::fs::Metadata| -> Result<(), ScenarioFileError> {
         if !meta.is_file() {
-            return Err(
-                "not a regular file (a FIFO, device or directory cannot be a scenario)".into(),
-            );
+            return Err(ScenarioFileError::NotRegular);
         }
         if meta.len() > cap {
-            return Err(format!(
-                "the file is {} bytes; a scenario file may have at most {cap}",
-                meta.len()
-            ));
+            return Err(ScenarioFileError::TooLarge {
+                size: meta.len(),
+                cap,
+            });
         }
         Ok(())
     };
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    let unreadable = |e: std::io::Error| ScenarioFileError::Unreadable(e.to_string());
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
     regular(&meta)?;
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     // The path may have been swapped between the two looks: check what was opened.
-    regular(
-        &file
-            .metadata()
-            .map_err(|e| format!("cannot read the scenario file: {e}"))?,
-    )?;
+    regular(&file.metadata().map_err(unreadable)?)?;
     let mut bytes = Vec::new();
     file.take(cap + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the scenario file: {e}"))?;
+        .map_err(unreadable)?;
     if bytes.len() as u64 > cap {
-        return Err(format!("a scenario file may have at most {cap} bytes"));
+        return Err(ScenarioFileError::TooLarge {
+            size: bytes.len() as u64,
+            cap,
+        });
     }
-    String::from_utf8(bytes).map_err(|_| "the scenario file is not UTF-8 text".into())
-}
-
-/// The 1-based line of a byte offset (clamped to the text, never splitting a character).
-fn line_of(src: &str, offset: usize) -> usize {
-    let mut at = offset.min(src.len());
-    while !src.is_char_boundary(at) {
-        at -= 1;
-    }
-    src.get(..at).unwrap_or_default().lines().count().max(1)
+    String::from_utf8(bytes).map_err(|_| ScenarioFileError::NotUtf8)
 }
 
 /// `major.minor.patch.build`.
@@ -1076,16 +1077,6 @@ fn is_sf_id(id: &str, prefix: &str) -> bool {
     id.len() == 15 && id.starts_with(prefix) && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-/// The key assigned on a line of TOML (`key = …`), or the table header.
-fn field_on_line(src: &str, line: usize) -> Option<String> {
-    let text = src.lines().nth(line - 1)?.trim();
-    if let Some((key, _)) = text.split_once('=') {
-        return Some(key.trim().to_string());
-    }
-    text.strip_prefix('[')
-        .map(|t| t.trim_matches(['[', ']']).trim().to_string())
-}
-
 /// The line assigning `field` (its last dotted part): the first such line, or for a user's
 /// field the first one after that user's `[[users]]` header.
 fn locate_field(src: &str, field: &str, user: Option<usize>) -> Option<usize> {
@@ -1099,13 +1090,5 @@ fn locate_field(src: &str, field: &str, user: Option<usize>) -> Option<usize> {
             .nth(n)
             .map_or(0, |(i, _)| i),
     };
-    src.lines()
-        .enumerate()
-        .skip(start)
-        .find(|(_, l)| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map(|(i, _)| i + 1)
+    crate::toml_at::line_of_key(src, key, start)
 }

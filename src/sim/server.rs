@@ -35,12 +35,12 @@ pub struct Tls {
 }
 
 impl Tls {
-    pub fn generate() -> Result<Tls, String> {
+    pub fn generate() -> Result<Tls, TlsError> {
         use rcgen::{
             BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
             KeyPair, KeyUsagePurpose,
         };
-        let err = |e: rcgen::Error| format!("cannot make the simulator's certificates: {e}");
+        let err = |e: rcgen::Error| TlsError::Certificates(e.to_string());
         let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
         ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         ca.distinguished_name
@@ -65,16 +65,25 @@ impl Tls {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| TlsError::Config(e.to_string()))?
             .with_no_client_auth()
             .with_single_cert(vec![leaf_cert.der().clone(), ca_cert.der().clone()], key)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| TlsError::Config(e.to_string()))?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Tls {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             ca_pem: ca_cert.pem(),
         })
     }
+}
+
+/// Why the simulator's TLS could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TlsError {
+    #[error("cannot make the simulator's certificates: {0}")]
+    Certificates(String),
+    #[error("cannot set up the simulator's TLS: {0}")]
+    Config(String),
 }
 
 /// Serves `app` on `listener` until `shutdown` fires (or its sender is dropped).

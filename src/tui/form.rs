@@ -191,7 +191,7 @@ impl Form {
         self.preset
             .callback()
             .map(str::to_string)
-            .unwrap_or_else(|| "http://localhost:1717/OauthRedirect".into())
+            .unwrap_or_else(crate::engine::default_redirect_uri)
     }
 
     pub fn config(&self) -> Result<Config, String> {

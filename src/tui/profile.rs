@@ -36,7 +36,7 @@ pub fn path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("SAGEDIAG_PROFILES") {
         return Some(PathBuf::from(p));
     }
-    directories::ProjectDirs::from("", "", "sagediag").map(|d| d.config_dir().join("profiles.json"))
+    crate::engine::paths::profiles_file()
 }
 
 /// Saved profiles, most recent first; a missing or unreadable file gives none.

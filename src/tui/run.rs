@@ -402,8 +402,7 @@ impl App {
         };
         let about = |f: &Finding| {
             old.request_id.is_some_and(|id| f.request_ids == [id])
-                || (f.code == crate::engine::Code::PERMISSION_SET_MISSING
-                    && f.title.contains(old.permission_set))
+                || f.subject.as_deref() == Some(old.permission_set)
         };
         self.say(format!(
             "Re-probed {}: {}{}",

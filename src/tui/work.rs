@@ -410,10 +410,7 @@ fn export(app: &App, tx: UnboundedSender<Msg>) {
     };
     let bodies = app.har_bodies;
     tokio::task::spawn_blocking(move || {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
+        let now = engine::clock::now_ms();
         let stamp = engine::export::iso8601(now).replace([':', '.'], "-");
         let md = format!("sagediag-report-{stamp}.md");
         let har = format!("sagediag-{stamp}.har");

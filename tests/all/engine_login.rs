@@ -49,59 +49,56 @@ fn begin(sim: &Sim, port: u16) -> Login {
 }
 
 impl Login {
-    async fn authorize_url(&mut self) -> String {
+    /// The first event `pick` takes (others are skipped), within 10 s; `what` names it.
+    async fn next<T>(&mut self, what: &str, pick: impl Fn(Event) -> Option<T>) -> T {
         loop {
             match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
                 .await
-                .unwrap()
+                .unwrap_or_else(|_| panic!("no {what} within 10 s"))
             {
-                Some(Event::AuthorizeUrl { url, .. }) => return url,
-                Some(_) => continue,
-                None => panic!("no authorize URL"),
+                Some(e) => {
+                    if let Some(t) = pick(e) {
+                        return t;
+                    }
+                }
+                None => panic!("the engine stopped before {what}"),
             }
         }
+    }
+
+    async fn authorize_url(&mut self) -> String {
+        self.next("the authorize URL", |e| match e {
+            Event::AuthorizeUrl { url, .. } => Some(url),
+            _ => None,
+        })
+        .await
     }
 
     /// Waits until the engine serves its callback (after the pre-flight).
     async fn waiting(&mut self) {
-        loop {
-            match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
-                .await
-                .unwrap()
-            {
-                Some(Event::Progress(p)) if p.starts_with("Waiting for the login") => return,
-                Some(_) => continue,
-                None => panic!("the engine stopped before waiting"),
-            }
-        }
+        self.next("waiting", |e| match e {
+            Event::Progress(p) if p.starts_with("Waiting for the login") => Some(()),
+            _ => None,
+        })
+        .await;
     }
 
     /// The reason of the next refused paste.
     async fn refused(&mut self) -> String {
-        loop {
-            match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
-                .await
-                .unwrap()
-            {
-                Some(Event::PasteRefused { reason }) => return reason,
-                Some(_) => continue,
-                None => panic!("the engine stopped before refusing"),
-            }
-        }
+        self.next("a refused paste", |e| match e {
+            Event::PasteRefused { reason } => Some(reason),
+            _ => None,
+        })
+        .await
     }
 
     /// The reason the paste field opened on its own (the callback cannot be used).
     async fn paste_needed(&mut self) -> String {
-        loop {
-            match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
-                .await
-                .unwrap()
-            {
-                Some(Event::PasteNeeded { reason }) => return reason,
-                Some(_) => continue,
-                None => panic!("the engine stopped before asking for a paste"),
-            }
-        }
+        self.next("asking for a paste", |e| match e {
+            Event::PasteNeeded { reason } => Some(reason),
+            _ => None,
+        })
+        .await
     }
 
     async fn report(mut self) -> Report {

@@ -147,11 +147,13 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if let Some(e) = app.endpoints.get(app.perm_selected)
         && let Some(code) = e.finding
     {
-        let f = app.findings.iter().find(|f| {
-            f.code == code
-                && (f.title.contains(e.permission_set)
-                    || code != crate::engine::Code::PERMISSION_SET_MISSING)
-        });
+        // The finding about this row's permission set (a shared one, like an API refusal raised
+        // once for all seven, has no subject: the first of its code).
+        let f = app
+            .findings
+            .iter()
+            .find(|f| f.code == code && f.subject.as_deref() == Some(e.permission_set))
+            .or_else(|| app.findings.iter().find(|f| f.code == code));
         let title = f.map(|f| f.title.clone()).unwrap_or_default();
         lines
             .push(Line::from(format!(" {}: {code} {title}", e.name)).style(t.status(Status::Fail)));
