@@ -730,7 +730,7 @@ fn the_setup_checklist_is_marked_by_the_run() {
     app.form.preset = sagediag::tui::app::Preset::StackOne;
     let text = render(&app, 120, 40);
     assert!(
-        text.contains("✓ Create the app — the org shows a External Client App"),
+        text.contains("✓ Create the app — the org shows an External Client App"),
         "{text}"
     );
     assert!(text.contains("? Callback URL"), "{text}");
