@@ -6,6 +6,7 @@ use sagediag::engine::Flow;
 use sagediag::engine::app::AppKind;
 use sagediag::sim::{self, RunningSim, Scenario};
 use sagediag::tui::demo::{BoxFuture, DemoInfo, DemoOrg, DemoPreset, DemoScenario};
+use sagediag::tui::error::DemoError;
 
 #[derive(Default)]
 pub struct SimDemo {
@@ -65,17 +66,17 @@ impl DemoOrg for SimDemo {
             .collect()
     }
 
-    fn start<'a>(&'a mut self, scenario: &'a str) -> BoxFuture<'a, Result<DemoInfo, String>> {
+    fn start<'a>(&'a mut self, scenario: &'a str) -> BoxFuture<'a, Result<DemoInfo, DemoError>> {
         Box::pin(async move {
             if let Some(old) = self.running.take() {
                 old.stop().await;
             }
-            let sc = Scenario::load(scenario).map_err(|e| e.to_string())?;
+            let sc = Scenario::load(scenario).map_err(|e| DemoError(e.to_string()))?;
             let description = sc.description.clone();
             let preset_sc = sc.clone();
-            let running = sim::start(sc, "127.0.0.1:0".parse().expect("loopback"), false)
+            let running = sim::start(sc, std::net::SocketAddr::from(([127, 0, 0, 1], 0)), false)
                 .await
-                .map_err(|e| format!("cannot start the demo org: {e}"))?;
+                .map_err(|e| DemoError(format!("cannot start the demo org: {e}")))?;
             let i = &running.info;
             let info = DemoInfo {
                 scenario: i.scenario.clone(),

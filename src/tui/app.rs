@@ -152,7 +152,7 @@ pub struct App {
     pub plain: bool,
     pub vim: bool,
     pub waiting: Option<String>,
-    pub keyring: Option<Result<(), String>>,
+    pub keyring: Option<Result<(), crate::engine::vault::VaultError>>,
     pub vault: Vault,
     pub recalled_for: Option<VaultKey>,
     /// Mouse reporting is on (`--mouse`).

@@ -61,6 +61,9 @@ pub struct DemoInfo {
 /// The embedded simulated org. `start` stops any running one first.
 pub trait DemoOrg: Send {
     fn scenarios(&self) -> Vec<DemoScenario>;
-    fn start<'a>(&'a mut self, scenario: &'a str) -> BoxFuture<'a, Result<DemoInfo, String>>;
+    fn start<'a>(
+        &'a mut self,
+        scenario: &'a str,
+    ) -> BoxFuture<'a, Result<DemoInfo, super::error::DemoError>>;
     fn stop(&mut self) -> BoxFuture<'_, ()>;
 }

@@ -85,7 +85,7 @@ pub enum FixMsg {
         may_assign: Option<bool>,
     },
     /// The admin's login: an actor, or why not.
-    Admin(Result<Actor, String>),
+    Admin(Result<Actor, super::error::AdminLoginError>),
     /// Changes made (or undone), the re-run probes (index, result, finding), what went wrong.
     Done {
         undo: bool,
@@ -388,7 +388,7 @@ impl App {
                     Ok(c) => c,
                     Err(e) => {
                         v.stage = Stage::Ready;
-                        v.notes.push(e);
+                        v.notes.push(e.into());
                         return Vec::new();
                     }
                 };

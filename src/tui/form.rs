@@ -2,6 +2,7 @@
 //! (Esc puts it back, Ctrl-U clears to the start, Ctrl-W deletes a word, a paste loses its
 //! newlines). `config()` turns it into the engine's run configuration.
 
+use super::error::FormError;
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
@@ -172,17 +173,17 @@ impl Form {
         }
     }
 
-    pub fn login_url(&self) -> Result<Environment, String> {
+    pub fn login_url(&self) -> Result<Environment, super::error::FormError> {
         match self.env {
             EnvChoice::Production => Ok(Environment::Production),
             EnvChoice::Sandbox => Ok(Environment::Sandbox),
             EnvChoice::Custom => Environment::parse(&first_line(&self.custom_url))
-                .map_err(|e| e.to_string())
+                .map_err(|e| FormError(e.to_string()))
                 .and_then(valid_url),
             EnvChoice::Demo => self
                 .demo_url
                 .as_deref()
-                .map(|u| Environment::parse(u).map_err(|e| e.to_string()))
+                .map(|u| Environment::parse(u).map_err(|e| FormError(e.to_string())))
                 .unwrap_or_else(|| Err("no demo org is running".into())),
         }
     }
@@ -194,7 +195,7 @@ impl Form {
             .unwrap_or_else(crate::engine::default_redirect_uri)
     }
 
-    pub fn config(&self) -> Result<Config, String> {
+    pub fn config(&self) -> Result<Config, super::error::FormError> {
         let env = self.login_url()?;
         let client_id = first_line(&self.client_id).trim().to_string();
         if client_id.is_empty() {
@@ -228,7 +229,7 @@ impl Form {
                 if !pem.contains("PRIVATE KEY-----") {
                     return Err(format!(
                         "Private key file {path}: not a PEM private key (-----BEGIN PRIVATE KEY-----)"
-                    ));
+                    ).into());
                 }
                 cfg.private_key_pem = Some(pem);
             }
@@ -324,17 +325,17 @@ impl Default for Form {
 }
 
 /// A custom login URL as it will be saved: one scheme, a host that is a name.
-fn valid_url(env: Environment) -> Result<Environment, String> {
+fn valid_url(env: Environment) -> Result<Environment, super::error::FormError> {
     if let Environment::Custom(u) = &env {
         let parsed = url::Url::parse(u).map_err(|e| format!("not a URL: {e}"))?;
         let host = parsed.host_str().unwrap_or_default();
         if matches!(host, "http" | "https") || u.matches("://").count() > 1 {
             return Err(format!(
                 "{u}: the scheme is typed twice; enter https://host (e.g. https://acme.my.salesforce.com)"
-            ));
+            ).into());
         }
         if host.is_empty() || host.contains(['/', ' ']) {
-            return Err(format!("{u}: no host"));
+            return Err(format!("{u}: no host").into());
         }
     }
     Ok(env)

@@ -48,7 +48,7 @@ impl App {
 
     /// The demo org (re)started: its scenario's preset goes on the form (flow, PKCE, the
     /// flow's credential) so a run reproduces it; its description stays on screen.
-    pub fn on_demo_started(&mut self, r: Result<DemoInfo, String>) -> Vec<Effect> {
+    pub fn on_demo_started(&mut self, r: Result<DemoInfo, super::error::DemoError>) -> Vec<Effect> {
         let info = match r {
             Ok(i) => i,
             Err(e) => {
@@ -270,7 +270,7 @@ impl App {
 
     pub fn on_run_done(
         &mut self,
-        result: Result<Box<(Report, Option<Session>)>, String>,
+        result: Result<Box<(Report, Option<Session>)>, super::error::RunError>,
     ) -> Vec<Effect> {
         match result {
             Ok(done) => {

@@ -68,8 +68,15 @@ impl Ctx {
     }
 
     /// Starts the demo org before the loop runs (the loop restarts it through effects).
-    pub async fn start_demo(&mut self, app: &mut App, scenario: &str) -> Result<(), String> {
-        let demo = self.demo.clone().ok_or("no demo org")?;
+    pub async fn start_demo(
+        &mut self,
+        app: &mut App,
+        scenario: &str,
+    ) -> Result<(), super::error::DemoError> {
+        let demo = self
+            .demo
+            .clone()
+            .ok_or_else(|| super::error::DemoError("no demo org".into()))?;
         let mut org = demo.lock().await;
         app.scenarios = org.scenarios();
         let info = org.start(scenario).await?;
@@ -104,7 +111,7 @@ impl Ctx {
                     Err(e) => {
                         let _ = tx.send(Msg::RunDone {
                             run,
-                            result: Err(e.to_string()),
+                            result: Err(super::error::RunError(e.to_string())),
                         });
                         return;
                     }
@@ -178,7 +185,7 @@ impl Ctx {
                 tokio::task::spawn_blocking(move || {
                     let r = profile::save(&p)
                         .map(|()| profile::load())
-                        .map_err(|e| e.to_string());
+                        .map_err(|e| super::error::ProfileError(e.to_string()));
                     let _ = tx.send(Msg::ProfilesSaved(r));
                 });
             }
@@ -243,7 +250,7 @@ impl Ctx {
                 }
                 let v = app.vault.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = v.keyring_status().map_err(|e| e.to_string());
+                    let result = v.keyring_status();
                     let _ = tx.send(Msg::Vault(VaultMsg::Keyring { result, select }));
                 });
             }
@@ -287,7 +294,6 @@ impl Ctx {
                         .map(|w| {
                             v.store(w.keep, &w.account, &w.secret)
                                 .map(|()| (w.kind, w.keep))
-                                .map_err(|e| e.to_string())
                         })
                         .collect();
                     let _ = tx.send(Msg::Vault(VaultMsg::Kept(results)));
@@ -336,12 +342,13 @@ impl Ctx {
                     let mut run = engine::fix::new_run(*cfg, client, etx);
                     match engine::fix::login_actor(&mut run).await {
                         Some(a) => FixMsg::Admin(Ok(a)),
-                        None => FixMsg::Admin(Err(run
-                            .findings
-                            .iter()
-                            .map(|f| format!("{}: {}", f.code, f.title))
-                            .collect::<Vec<_>>()
-                            .join("; "))),
+                        None => FixMsg::Admin(Err(super::error::AdminLoginError(
+                            run.findings
+                                .iter()
+                                .map(|f| format!("{}: {}", f.code, f.title))
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        ))),
                     }
                 }
                 FixJob::Change {
@@ -465,7 +472,10 @@ pub fn suspend(mouse: bool) {
 
 /// A request-console line as a request under the instance URL, with the session's token:
 /// `SELECT …` (a SOQL query), or `METHOD /path[?query] [json body]`.
-pub fn console_request(line: &str, session: &Session) -> Result<Request, String> {
+pub fn console_request(
+    line: &str,
+    session: &Session,
+) -> Result<Request, super::error::RequestLineError> {
     let base = session.instance_url.trim_end_matches('/');
     if line
         .get(..7)
@@ -492,7 +502,8 @@ pub fn console_request(line: &str, session: &Session) -> Result<Request, String>
         _ => {
             return Err(format!(
                 "`{method}` is not an HTTP method (GET, POST, PATCH, PUT, DELETE)"
-            ));
+            )
+            .into());
         }
     };
     let rest = rest.trim();

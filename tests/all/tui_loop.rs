@@ -322,7 +322,9 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     let f = file.clone();
     let mut d = Driver::start_with("refresh-rotation", move |app| {
         app.vault.file = Some(f);
-        app.keyring = Some(Err("no Secret Service in this test".into()));
+        app.keyring = Some(Err(sagediag::engine::vault::VaultError::Keyring(
+            "no Secret Service in this test".into(),
+        )));
         app.vim = true;
     })
     .await;

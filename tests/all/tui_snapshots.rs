@@ -412,7 +412,9 @@ fn keep_secrets_field_says_where_and_what() {
         "{}",
         line(&app)
     );
-    app.keyring = Some(Err("no Secret Service".into()));
+    app.keyring = Some(Err(sagediag::engine::vault::VaultError::Keyring(
+        "no Secret Service".into(),
+    )));
     assert!(
         line(&app).contains("no OS keyring here; Enter: file"),
         "{}",
@@ -518,7 +520,9 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
         [Effect::ProbeKeyring { select: true }]
     ));
     app.on_vault(VaultMsg::Keyring {
-        result: Err("no Secret Service".into()),
+        result: Err(sagediag::engine::vault::VaultError::Keyring(
+            "no Secret Service".into(),
+        )),
         select: true,
     });
     assert_eq!(app.form.keep, Keep::Memory);
@@ -550,7 +554,9 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     let mut app = demo_app();
     app.form.keep = Keep::Keyring;
     app.on_vault(VaultMsg::Keyring {
-        result: Err("no Secret Service".into()),
+        result: Err(sagediag::engine::vault::VaultError::Keyring(
+            "no Secret Service".into(),
+        )),
         select: false,
     });
     assert_eq!(app.form.keep, Keep::Memory);
@@ -599,7 +605,7 @@ fn the_flows_own_credential_field() {
     app.form.credential = ratatui_textarea::TextArea::new(vec!["/nonexistent/key.pem".into()]);
     let err = app.form.config().err().unwrap();
     assert!(
-        err.contains("Private key file /nonexistent/key.pem"),
+        err.0.contains("Private key file /nonexistent/key.pem"),
         "{err}"
     );
     let key_path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem");
@@ -611,7 +617,7 @@ fn the_flows_own_credential_field() {
     app.form.flow = Flow::Token;
     app.form.credential = ratatui_textarea::TextArea::new(vec!["00Dxx!AQ4AQ".into()]);
     app.form.env = sagediag::tui::app::EnvChoice::Production;
-    assert!(app.form.config().err().unwrap().contains("My Domain"));
+    assert!(app.form.config().err().unwrap().0.contains("My Domain"));
 }
 
 /// A finished run on an External Client App (as eca-healthy reports it, one policy unknown).
