@@ -404,6 +404,7 @@ impl App {
                 cfg.refresh_token = None;
                 cfg.access_token = None;
                 cfg.private_key_pem = None;
+                cfg.private_key_path = None;
                 v.stage = Stage::Working;
                 return vec![Effect::Fix(FixJob::Admin { cfg: Box::new(cfg) })];
             }

@@ -219,19 +219,8 @@ impl Form {
                 let path = credential.ok_or(
                     "The JWT flow needs the private key file (PEM) whose certificate is on the connected app: step 2, Private key file.",
                 )?;
-                let path = expand_tilde(path.trim());
-                let path = path.as_str();
-                let pem = crate::engine::files::read_user_file(
-                    std::path::Path::new(path),
-                    crate::engine::files::PRIVATE_KEY,
-                )
-                .map_err(|e| format!("Private key file {e}"))?;
-                if !pem.contains("PRIVATE KEY-----") {
-                    return Err(format!(
-                        "Private key file {path}: not a PEM private key (-----BEGIN PRIVATE KEY-----)"
-                    ).into());
-                }
-                cfg.private_key_pem = Some(pem);
+                // Read by the run on its own task: no file I/O on the console's loop.
+                cfg.private_key_path = Some(std::path::PathBuf::from(expand_tilde(path.trim())));
             }
             Flow::Password => cfg.password = credential,
             Flow::Refresh => {

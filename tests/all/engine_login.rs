@@ -410,3 +410,47 @@ async fn an_untrusted_certificate_is_tls_untrusted() {
         report.findings[0].detail
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_reads_the_jwt_key_file_and_says_when_it_cannot() {
+    let sim = start("healthy").await;
+    let mut cfg = Config::new(
+        Environment::parse(sim.login()).unwrap(),
+        Flow::Jwt,
+        sim.client_id(),
+    );
+    cfg.username = Some(sim.username().to_string());
+    cfg.private_key_path = Some("/nonexistent/key.pem".into());
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let drain = tokio::spawn(async move { while events.recv().await.is_some() {} });
+    let report = engine::run(cfg.clone(), tx, None).await;
+    assert_eq!(codes(&report), ["JWT_ASSERTION_INVALID"]);
+    assert!(
+        report.findings[0]
+            .detail
+            .contains("Private key file /nonexistent/key.pem"),
+        "{}",
+        report.findings[0].detail
+    );
+    drain.abort();
+    // The demo key, by path: the run reads it, signs the assertion and sends it (the healthy org
+    // answers for the app's approval, not for the key).
+    cfg.private_key_path =
+        Some(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem").into());
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let drain = tokio::spawn(async move { while events.recv().await.is_some() {} });
+    let report = engine::run(cfg, tx, None).await;
+    drain.abort();
+    assert!(
+        !codes(&report).contains(&"JWT_ASSERTION_INVALID"),
+        "{:?}",
+        codes(&report)
+    );
+    assert!(
+        report
+            .requests
+            .iter()
+            .any(|r| r.url.ends_with("/services/oauth2/token")),
+        "the signed assertion was sent"
+    );
+}
