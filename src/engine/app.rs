@@ -45,6 +45,14 @@ impl AppKind {
             AppKind::Unknown => "unknown",
         }
     }
+
+    /// The label with its article: "a connected app", "an External Client App".
+    pub fn with_article(self) -> String {
+        match self {
+            AppKind::ExternalClientApp => format!("an {}", self.label()),
+            other => format!("a {}", other.label()),
+        }
+    }
 }
 
 /// The app's OAuth policies and settings; each `None` when this run could not read it.

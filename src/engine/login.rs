@@ -23,6 +23,28 @@ fn token_url(base: &str) -> String {
     format!("{base}/services/oauth2/token")
 }
 
+/// Reads the JWT private key file the user named, on a blocking thread: a regular PEM file
+/// under the key's size cap. The message names the path, never the content.
+async fn read_key_file(path: std::path::PathBuf) -> Result<String, String> {
+    let shown = path.display().to_string();
+    let read = tokio::task::spawn_blocking(move || {
+        super::files::read_user_file(&path, super::files::PRIVATE_KEY)
+    })
+    .await;
+    let pem = match read {
+        Ok(Ok(pem)) => pem,
+        Ok(Err(e)) => return Err(format!("Private key file {e}")),
+        Err(e) => return Err(format!("Private key file {shown}: {e}")),
+    };
+    if pem.contains("PRIVATE KEY-----") {
+        Ok(pem)
+    } else {
+        Err(format!(
+            "Private key file {shown}: not a PEM private key (-----BEGIN PRIVATE KEY-----)"
+        ))
+    }
+}
+
 /// Logs in by the configured flow. None: the findings say why.
 pub async fn login(run: &mut Run) -> Option<Tokens> {
     let base = run.login_url.clone();
@@ -30,13 +52,23 @@ pub async fn login(run: &mut Run) -> Option<Tokens> {
         Flow::Web => web(run, &base).await,
         Flow::Device => device(run, &base).await,
         Flow::Jwt => {
-            let Some(pem) = run.cfg.private_key_pem.clone() else {
-                run.raise(Finding::new(
-                    Code::JWT_ASSERTION_INVALID,
-                    "No private key was given (--private-key FILE).",
-                    vec![],
-                ));
-                return None;
+            let pem = match (&run.cfg.private_key_pem, &run.cfg.private_key_path) {
+                (Some(pem), _) => pem.clone(),
+                (None, Some(path)) => match read_key_file(path.clone()).await {
+                    Ok(pem) => pem,
+                    Err(e) => {
+                        run.raise(Finding::new(Code::JWT_ASSERTION_INVALID, e, vec![]));
+                        return None;
+                    }
+                },
+                (None, None) => {
+                    run.raise(Finding::new(
+                        Code::JWT_ASSERTION_INVALID,
+                        "No private key was given (--private-key FILE).",
+                        vec![],
+                    ));
+                    return None;
+                }
             };
             let Some(user) = run.cfg.username.clone() else {
                 run.raise(Finding::new(

@@ -129,6 +129,9 @@ pub struct Config {
     pub password: Option<String>,
     /// PEM text of the JWT private key.
     pub private_key_pem: Option<String>,
+    /// The JWT private key's file, read by the run itself (off the caller's thread) when no
+    /// PEM text is given.
+    pub private_key_path: Option<std::path::PathBuf>,
     pub refresh_token: Option<String>,
     pub access_token: Option<String>,
     pub instance_url: Option<String>,
@@ -171,6 +174,7 @@ impl Config {
             username: None,
             password: None,
             private_key_pem: None,
+            private_key_path: None,
             refresh_token: None,
             access_token: None,
             instance_url: None,

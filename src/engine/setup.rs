@@ -278,11 +278,11 @@ pub fn mark(s: &Sheet, r: &Report) -> Vec<MarkedLine> {
                 Item::CreateApp => match (detected, r.app.kind == s.kind) {
                     (true, true) => (
                         Verdict::Verified,
-                        format!("the org shows a {}", s.kind.label()),
+                        format!("the org shows {}", s.kind.with_article()),
                     ),
                     (true, false) => (
                         Verdict::Contradicted,
-                        format!("the org shows a {}", r.app.kind.label()),
+                        format!("the org shows {}", r.app.kind.with_article()),
                     ),
                     _ => (Verdict::Unknown, "the app's kind was not read".into()),
                 },

@@ -80,6 +80,8 @@ pub enum Mode {
     Console,
     /// The redirect URL being pasted.
     Paste,
+    /// The admin's login form in the Fix overlay.
+    Admin,
 }
 
 /// Screen regions the last frame drew, for the mouse.
@@ -150,12 +152,18 @@ pub struct App {
     pub plain: bool,
     pub vim: bool,
     pub waiting: Option<String>,
-    pub keyring: Option<Result<(), String>>,
+    pub keyring: Option<Result<(), crate::engine::vault::VaultError>>,
     pub vault: Vault,
     pub recalled_for: Option<VaultKey>,
     /// Mouse reporting is on (`--mouse`).
     pub mouse: bool,
     pub hits: RefCell<HitMap>,
+    /// Changes made from the Fix overlay this session (what `u` undoes).
+    pub fix_records: Vec<crate::engine::fix::Applied>,
+    /// The admin's session for fixes: in memory only, never drawn.
+    pub fix_admin: Option<crate::engine::fix::Actor>,
+    /// The demo org's admin username (prefilled in the Fix overlay's login form).
+    pub demo_admin: Option<String>,
 }
 
 pub const MAX_MESSAGES: usize = 200;
@@ -217,6 +225,9 @@ impl App {
             recalled_for: None,
             mouse: false,
             hits: RefCell::new(HitMap::default()),
+            fix_records: Vec::new(),
+            fix_admin: None,
+            demo_admin: None,
         }
     }
 
@@ -289,6 +300,7 @@ impl App {
                 Vec::new()
             }
             Msg::Autoplay => self.autoplay_step().into_iter().collect(),
+            Msg::Fix(m) => self.on_fix(m),
             Msg::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -305,6 +317,10 @@ impl App {
             Overlay::None => {}
             Overlay::Inspector(_) => return vec![Scope::Always, Scope::Inspector],
             Overlay::ConfirmQuit => return vec![Scope::Always, Scope::Confirm],
+            Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {
+                return vec![Scope::Always, Scope::FixConfirm];
+            }
+            Overlay::Fix(_) => return vec![Scope::Always, Scope::Fix],
             _ => return vec![Scope::Always, Scope::Overlay],
         }
         if self.log_focus {
@@ -338,6 +354,14 @@ impl App {
                     self.overlay = Overlay::None;
                 }
                 return Vec::new();
+            }
+            Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {
+                // y changes the org; any other key (unbound ones too) cancels.
+                return self.fix_confirm(action == Some(Action::Yes));
+            }
+            Overlay::Fix(_) => {
+                let Some(a) = action else { return Vec::new() };
+                return self.fix_action(a);
             }
             Overlay::Inspector(ins) => {
                 let Some(a) = action else { return Vec::new() };

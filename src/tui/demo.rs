@@ -5,10 +5,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::engine::Flow;
+use crate::engine::app::AppKind;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// How to reproduce a scenario from the form: the flow, PKCE, and the flow's credential.
+/// How to reproduce a scenario from the form: the flow, PKCE, the flow's credential, the host
+/// and the kind of app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoPreset {
     pub flow: Flow,
@@ -18,6 +20,9 @@ pub struct DemoPreset {
     /// The login URL to use instead of the demo org's login host (client credentials must go
     /// to the My Domain host).
     pub host: Option<String>,
+    /// The kind of app to declare on the form (an External Client App's findings are worded
+    /// for it only when declared, while the org cannot be read).
+    pub app_kind: Option<AppKind>,
 }
 
 impl Default for DemoPreset {
@@ -27,6 +32,7 @@ impl Default for DemoPreset {
             pkce: true,
             credential: None,
             host: None,
+            app_kind: None,
         }
     }
 }
@@ -47,12 +53,17 @@ pub struct DemoInfo {
     pub client_id: String,
     pub client_secret: String,
     pub username: String,
+    /// The org's admin (who may assign permission sets): prefilled in the Fix overlay's login.
+    pub admin_username: String,
     pub preset: DemoPreset,
 }
 
 /// The embedded simulated org. `start` stops any running one first.
 pub trait DemoOrg: Send {
     fn scenarios(&self) -> Vec<DemoScenario>;
-    fn start<'a>(&'a mut self, scenario: &'a str) -> BoxFuture<'a, Result<DemoInfo, String>>;
+    fn start<'a>(
+        &'a mut self,
+        scenario: &'a str,
+    ) -> BoxFuture<'a, Result<DemoInfo, super::error::DemoError>>;
     fn stop(&mut self) -> BoxFuture<'_, ()>;
 }

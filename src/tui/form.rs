@@ -2,9 +2,12 @@
 //! (Esc puts it back, Ctrl-U clears to the start, Ctrl-W deletes a word, a paste loses its
 //! newlines). `config()` turns it into the engine's run configuration.
 
+use super::error::FormError;
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
+use crate::engine::app::AppKind;
+use crate::engine::setup;
 use crate::engine::vault::Keep;
 use crate::engine::{Config, Environment, Flow};
 
@@ -47,6 +50,15 @@ impl Preset {
         }
     }
 
+    /// The engine's name for it (the set-up sheet's platform).
+    pub fn engine(self) -> setup::Preset {
+        match self {
+            Preset::Custom => setup::Preset::Custom,
+            Preset::StackOne => setup::Preset::StackOne,
+            Preset::Nango => setup::Preset::Nango,
+        }
+    }
+
     pub fn callback(self) -> Option<&'static str> {
         match self {
             Preset::Custom => None,
@@ -65,6 +77,8 @@ pub enum Field {
     Flow,
     Pkce,
     Preset,
+    /// Connected app or External Client App (or not declared: detected after login).
+    AppKind,
     Keep,
     /// The flow's own credential: private key file (jwt), password, refresh token, access token.
     Credential,
@@ -82,6 +96,8 @@ pub struct Form {
     pub flow: Flow,
     pub pkce: bool,
     pub preset: Preset,
+    /// The kind of app declared (`Unknown`: not declared, detected once logged in).
+    pub app_kind: AppKind,
     pub field: usize,
     /// The demo org's login URL.
     pub demo_url: Option<String>,
@@ -139,6 +155,7 @@ impl Form {
             flow: Flow::Web,
             pkce: true,
             preset: Preset::Custom,
+            app_kind: AppKind::Unknown,
             field: 0,
             demo_url: None,
             ca_certs_pem: Vec::new(),
@@ -156,17 +173,17 @@ impl Form {
         }
     }
 
-    pub fn login_url(&self) -> Result<Environment, String> {
+    pub fn login_url(&self) -> Result<Environment, super::error::FormError> {
         match self.env {
             EnvChoice::Production => Ok(Environment::Production),
             EnvChoice::Sandbox => Ok(Environment::Sandbox),
             EnvChoice::Custom => Environment::parse(&first_line(&self.custom_url))
-                .map_err(|e| e.to_string())
+                .map_err(|e| FormError(e.to_string()))
                 .and_then(valid_url),
             EnvChoice::Demo => self
                 .demo_url
                 .as_deref()
-                .map(|u| Environment::parse(u).map_err(|e| e.to_string()))
+                .map(|u| Environment::parse(u).map_err(|e| FormError(e.to_string())))
                 .unwrap_or_else(|| Err("no demo org is running".into())),
         }
     }
@@ -178,7 +195,7 @@ impl Form {
             .unwrap_or_else(crate::engine::default_redirect_uri)
     }
 
-    pub fn config(&self) -> Result<Config, String> {
+    pub fn config(&self) -> Result<Config, super::error::FormError> {
         let env = self.login_url()?;
         let client_id = first_line(&self.client_id).trim().to_string();
         if client_id.is_empty() {
@@ -190,6 +207,7 @@ impl Form {
             Some(first_line(&self.username).trim().to_string()).filter(|s| !s.is_empty());
         cfg.pkce = self.pkce;
         cfg.redirect_uri = self.preset.callback().map(str::to_string);
+        cfg.app_kind = (self.app_kind != AppKind::Unknown).then_some(self.app_kind);
         cfg.open_browser = false;
         cfg.login_timeout = std::time::Duration::from_secs(300);
         cfg.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
@@ -201,19 +219,8 @@ impl Form {
                 let path = credential.ok_or(
                     "The JWT flow needs the private key file (PEM) whose certificate is on the connected app: step 2, Private key file.",
                 )?;
-                let path = expand_tilde(path.trim());
-                let path = path.as_str();
-                let pem = crate::engine::files::read_user_file(
-                    std::path::Path::new(path),
-                    crate::engine::files::PRIVATE_KEY,
-                )
-                .map_err(|e| format!("Private key file {e}"))?;
-                if !pem.contains("PRIVATE KEY-----") {
-                    return Err(format!(
-                        "Private key file {path}: not a PEM private key (-----BEGIN PRIVATE KEY-----)"
-                    ));
-                }
-                cfg.private_key_pem = Some(pem);
+                // Read by the run on its own task: no file I/O on the console's loop.
+                cfg.private_key_path = Some(std::path::PathBuf::from(expand_tilde(path.trim())));
             }
             Flow::Password => cfg.password = credential,
             Flow::Refresh => {
@@ -258,7 +265,7 @@ impl Form {
         if self.credential_label().is_some() {
             f.push(Field::Credential);
         }
-        f.extend([Field::Pkce, Field::Preset, Field::Keep]);
+        f.extend([Field::Pkce, Field::Preset, Field::AppKind, Field::Keep]);
         f
     }
 
@@ -271,6 +278,11 @@ impl Form {
             Flow::Token => Some("Access token"),
             _ => None,
         }
+    }
+
+    /// The set-up checklist for the platform and kind of app on the form.
+    pub fn sheet(&self) -> setup::Sheet {
+        setup::sheet(self.preset.engine(), self.app_kind)
     }
 
     /// The selected field.
@@ -302,17 +314,17 @@ impl Default for Form {
 }
 
 /// A custom login URL as it will be saved: one scheme, a host that is a name.
-fn valid_url(env: Environment) -> Result<Environment, String> {
+fn valid_url(env: Environment) -> Result<Environment, super::error::FormError> {
     if let Environment::Custom(u) = &env {
         let parsed = url::Url::parse(u).map_err(|e| format!("not a URL: {e}"))?;
         let host = parsed.host_str().unwrap_or_default();
         if matches!(host, "http" | "https") || u.matches("://").count() > 1 {
             return Err(format!(
                 "{u}: the scheme is typed twice; enter https://host (e.g. https://acme.my.salesforce.com)"
-            ));
+            ).into());
         }
         if host.is_empty() || host.contains(['/', ' ']) {
-            return Err(format!("{u}: no host"));
+            return Err(format!("{u}: no host").into());
         }
     }
     Ok(env)

@@ -76,6 +76,7 @@ impl App {
                     o
                 }
             },
+            Mode::Admin => return self.admin_key(action, key),
             Mode::Paste => {
                 let o = form::edit_key(&mut self.paste, "", action, key);
                 if o == EditOutcome::Done {
@@ -122,6 +123,16 @@ impl App {
                 }
             }
             Mode::Filter => form::paste_into(&mut self.log_filter, &pasted),
+            Mode::Admin => {
+                if let Overlay::Fix(v) = &mut self.overlay {
+                    let ta = if v.admin_field == 0 {
+                        &mut v.user
+                    } else {
+                        &mut v.password
+                    };
+                    form::paste_into(ta, &pasted);
+                }
+            }
             Mode::Console => form::paste_into(&mut self.console, &pasted),
             Mode::Search => {
                 if let Overlay::Inspector(ins) = &mut self.overlay {

@@ -167,48 +167,38 @@ impl App {
             self.form.refresh_token = None;
             self.form.refresh_from = None;
         }
-        let rotated = refresh_token.is_some() && refresh_token != self.form.refresh_token;
+        let given = self.form.refresh_token.clone();
         if refresh_token.is_some() {
             self.form.refresh_token = refresh_token.clone();
             self.form.refresh_key = Some(key.clone());
         }
         let (login, client_id, username) = key;
-        let mut writes = Vec::new();
-        let keep = self.form.keep;
         let secret = first_line(&self.form.client_secret);
-        if keep != Keep::Memory && !secret.is_empty() && self.form.secret_from != Some(keep) {
-            writes.push(KeepWrite {
-                keep,
-                account: vault::account(Kind::ClientSecret, &login, &client_id, None),
-                kind: Kind::ClientSecret,
-                secret,
-            });
-        }
-        let refresh_to = if keep != Keep::Memory {
-            Some(keep)
-        } else if rotated {
-            self.form.refresh_from
-        } else {
-            None
-        };
-        if let (Some(to), Some(rt)) = (refresh_to, refresh_token)
-            && (rotated || self.form.refresh_from != Some(to))
-        {
-            writes.push(KeepWrite {
-                keep: to,
-                account: vault::account(
-                    Kind::RefreshToken,
-                    &login,
-                    &client_id,
-                    username.as_deref(),
-                ),
-                kind: Kind::RefreshToken,
-                secret: rt,
-            });
-            self.form.refresh_from = Some(to);
-        }
-        if writes.iter().any(|w| w.kind == Kind::ClientSecret) {
-            self.form.secret_from = Some(keep);
+        // The one keep/rotation policy, the same as `check`'s.
+        let writes: Vec<KeepWrite> = vault::plan_keep(vault::AfterLogin {
+            login_url: &login,
+            client_id: &client_id,
+            username: username.as_deref(),
+            keep: self.form.keep,
+            client_secret: Some(secret.as_str()),
+            secret_from: self.form.secret_from,
+            refresh_given: given.as_deref(),
+            refresh_now: refresh_token.as_deref(),
+            refresh_from: self.form.refresh_from,
+        })
+        .into_iter()
+        .map(|w| KeepWrite {
+            keep: w.keep,
+            account: w.account,
+            kind: w.kind,
+            secret: w.secret,
+        })
+        .collect();
+        for w in &writes {
+            match w.kind {
+                Kind::ClientSecret => self.form.secret_from = Some(w.keep),
+                Kind::RefreshToken => self.form.refresh_from = Some(w.keep),
+            }
         }
         (!writes.is_empty()).then_some(Effect::Keep(writes))
     }

@@ -42,10 +42,16 @@ pub enum Action {
     Wrap,
     Console,
     Coverage,
+    /// The OAuth app's kind, name and policies.
+    AppInfo,
     Export,
     NextProfile,
     Edit,
-    /// Confirm (the quit question).
+    /// The Fix overlay: the plan for this row or finding.
+    Fix,
+    /// Undo the changes made from the Fix overlay.
+    Undo,
+    /// Confirm (the quit question, a change to the org).
     Yes,
     /// In a text field: clear to the start, delete the word before the cursor.
     ClearLine,
@@ -70,6 +76,10 @@ pub enum Scope {
     Overlay,
     /// The "login in flight, quit?" question.
     Confirm,
+    /// The Fix overlay: the plan, applying, undoing.
+    Fix,
+    /// Confirming a change to the org: `y`, or any other key cancels.
+    FixConfirm,
     /// A text field being typed in.
     Text,
 }
@@ -88,6 +98,8 @@ impl Scope {
             Scope::Inspector => "Inspector",
             Scope::Overlay => "Overlays (help, messages, values, scenarios)",
             Scope::Confirm => "Quit question",
+            Scope::Fix => "Fix (f)",
+            Scope::FixConfirm => "Fix: confirming a change",
             Scope::Text => "Typing in a field",
         }
     }
@@ -197,12 +209,16 @@ pub const BINDINGS: &[Binding] = &[
     b(S::ConnectedApp, &[k(KC::Enter), ch(' '), ch('e')], A::Select, "edit the field, or cycle its choices", None),
     b(S::ConnectedApp, &[ch('v')], A::Reveal, "reveal or mask the secret", Some("reveal")),
     b(S::ConnectedApp, &[ch('c')], A::Copy, "copy the callback URL", None),
+    b(S::ConnectedApp, &[ch('x')], A::View, "the set-up checklist in full, marked by the last run", None),
     b(S::Login, &[ch('p')], A::Paste, "paste the URL the browser landed on", Some("paste")),
     b(S::Login, &[ch('c')], A::Copy, "copy the authorize URL", None),
     b(S::Login, &[ch('v')], A::View, "show the authorize URL alone, full width (to select)", Some("view URL")),
     b(S::Permissions, &[k(KC::Enter)], A::Select, "open the row's request in the inspector", None),
     b(S::Permissions, &[ch('R')], A::Reprobe, "re-run the selected probe", Some("re-probe")),
+    b(S::Permissions, &[ch('a')], A::AppInfo, "the app: kind, name, policies (where to look for the unknown)", None),
+    b(S::Permissions, &[ch('f')], A::Fix, "fix the selected row: the plan; changes only after y", Some("fix")),
     b(S::Findings, &[k(KC::Enter)], A::Select, "open the evidence request", None),
+    b(S::Findings, &[ch('f')], A::Fix, "fix the selected finding: the plan; changes only after y", Some("fix")),
     b(S::Findings, &[ch('c')], A::Copy, "copy the fix", Some("copy fix")),
     b(S::Findings, &[ch('v')], A::View, "show the fix alone, full width", None),
     b(S::Log, &[k(KC::Enter)], A::Select, "open the request in the inspector", None),
@@ -235,6 +251,15 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Overlay, &[ch('v')], A::View, "a shown value alone, full width, no border", Some("full width")),
     b(S::Overlay, &[ch('o')], A::WriteFile, "write a shown value to a file (owner-only)", Some("write to file")),
     b(S::Confirm, &[ch('y'), ch('q')], A::Yes, "quit; any other key stays", None),
+    b(S::Fix, &[k(KC::Esc), ch('q')], A::Back, "close", Some("close")),
+    b(S::Fix, &[k(KC::Up)], A::Up, "previous fix", None),
+    b(S::Fix, &[k(KC::Down)], A::Down, "next fix", None),
+    b(S::Fix, &[k(KC::Home)], A::Home, "first fix", None),
+    b(S::Fix, &[k(KC::End)], A::End, "last fix", None),
+    b(S::Fix, &[k(KC::Enter)], A::Select, "apply the selected fix (shows the request, asks y first)", Some("apply")),
+    b(S::Fix, &[ch('u')], A::Undo, "undo the changes made here (asks y first)", Some("undo")),
+    b(S::Fix, &[ch('c')], A::Copy, "copy the selected fix (request, command or steps)", Some("copy")),
+    b(S::FixConfirm, &[ch('y')], A::Yes, "yes: change the org; any other key cancels, nothing sent", Some("yes")),
     b(S::Text, &[k(KC::Enter)], A::Select, "done", Some("done")),
     b(S::Text, &[k(KC::Esc)], A::Back, "cancel: the field as it was", Some("cancel")),
     b(S::Text, &[ctrl('u')], A::ClearLine, "clear to the start", None),

@@ -5,6 +5,8 @@
 
 pub mod app;
 pub mod demo;
+pub mod error;
+pub mod fix;
 pub mod form;
 mod input;
 pub mod inspector;

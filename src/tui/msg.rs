@@ -31,7 +31,7 @@ pub enum Msg {
     /// Run `run` ended.
     RunDone {
         run: u64,
-        result: Result<Box<(Report, Option<Session>)>, String>,
+        result: Result<Box<(Report, Option<Session>)>, super::error::RunError>,
     },
     /// One probe ran again.
     Reprobed {
@@ -43,13 +43,15 @@ pub enum Msg {
     ConsoleDone(u64),
     Vault(VaultMsg),
     /// The demo org (re)started, or could not.
-    DemoStarted(Result<DemoInfo, String>),
+    DemoStarted(Result<DemoInfo, super::error::DemoError>),
     /// Profiles were saved (and read back), or could not be.
-    ProfilesSaved(Result<Vec<Profile>, String>),
+    ProfilesSaved(Result<Vec<Profile>, super::error::ProfileError>),
     /// Something to say on the status line (a task finished, or could not start).
     Say(String),
     /// The spinner's tick while a run is in flight.
     Tick,
+    /// A fix task answered (the plan, the admin's login, changes made or undone).
+    Fix(super::fix::FixMsg),
     /// The demo's next self-playing step.
     Autoplay,
     /// A signal asked the console to end (SIGTERM, SIGINT, SIGHUP, SIGQUIT), or input closed.
@@ -60,7 +62,7 @@ pub enum Msg {
 pub enum VaultMsg {
     /// Whether the OS keyring can be used here; `select`: the user asked for it on the form.
     Keyring {
-        result: Result<(), String>,
+        result: Result<(), crate::engine::vault::VaultError>,
         select: bool,
     },
     /// Kept secrets found for `key` (or not), and problems reading a store.
@@ -72,7 +74,7 @@ pub enum VaultMsg {
         then_run: bool,
     },
     /// What was kept where, or why not.
-    Kept(Vec<Result<(Kind, Keep), String>>),
+    Kept(Vec<Result<(Kind, Keep), crate::engine::vault::VaultError>>),
 }
 
 /// One secret to keep: where, under which entry, which kind, the secret.
@@ -111,6 +113,8 @@ pub enum Effect {
     Keep(Vec<KeepWrite>),
     /// A line for the log file (timestamped and sanitised by the writer).
     Log(String),
+    /// A fix task: the plan, the admin's login, or a change (after the user's `y`).
+    Fix(super::fix::FixJob),
     /// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
     Suspend,
 }

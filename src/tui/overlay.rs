@@ -29,6 +29,16 @@ pub enum Overlay {
     ConfirmQuit,
     /// A value shown: copied (also sent by OSC 52), or to read or select.
     Value(ValueView),
+    /// The OAuth app of the last run: kind, name, policies, what stays unknown.
+    App {
+        scroll: usize,
+    },
+    /// The set-up checklist of step 2 in full, marked by the last run.
+    Checklist {
+        scroll: usize,
+    },
+    /// Fixing: the plan, a confirmation, the admin's login, what was changed.
+    Fix(Box<super::fix::FixView>),
     /// The demo's scenario picker.
     Scenarios {
         selected: usize,
@@ -62,7 +72,10 @@ impl App {
         let messages = self.messages.len();
         let scenarios = self.scenarios.len();
         match &mut self.overlay {
-            Overlay::Help { scroll } | Overlay::Messages { scroll } => match a {
+            Overlay::Help { scroll }
+            | Overlay::Messages { scroll }
+            | Overlay::App { scroll }
+            | Overlay::Checklist { scroll } => match a {
                 Action::Back => self.overlay = Overlay::None,
                 Action::Down => *scroll += 1,
                 Action::Up => *scroll = scroll.saturating_sub(1),
@@ -102,7 +115,11 @@ impl App {
                 }
                 _ => {}
             },
-            Overlay::Coverage | Overlay::ConfirmQuit | Overlay::Inspector(_) | Overlay::None => {
+            Overlay::Coverage
+            | Overlay::ConfirmQuit
+            | Overlay::Inspector(_)
+            | Overlay::Fix(_)
+            | Overlay::None => {
                 if a == Action::Back {
                     self.overlay = Overlay::None;
                 }
@@ -150,6 +167,7 @@ fn scrolled(f: &mut Frame, t: &Theme, area: Rect, title: String, lines: Vec<Line
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     match &app.overlay {
         Overlay::None | Overlay::Inspector(_) => {}
+        Overlay::Fix(v) => super::fix::draw(f, app, v, t, area),
         Overlay::Help { scroll } => {
             let width = (area.width.min(110) as usize).saturating_sub(4);
             let keys_w = 22.min(width / 3);
@@ -205,6 +223,54 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             );
         }
         Overlay::Coverage => draw_coverage(f, app, t, area),
+        Overlay::Checklist { scroll } => {
+            let width = (area.width.min(110) as usize).saturating_sub(3);
+            let lines = super::screens::connected::checklist_lines(app, t, width);
+            scrolled(
+                f,
+                t,
+                area,
+                " Set-up checklist — ↑↓ PgUp PgDn scroll · Esc closes ".into(),
+                lines,
+                *scroll,
+            );
+        }
+        Overlay::App { scroll } => {
+            let Some(r) = &app.report else { return };
+            // What stays unknown first, with where to look in Setup; then every line.
+            let mut lines: Vec<Line> = Vec::new();
+            if !r.app.unknown.is_empty() {
+                lines.push(
+                    Line::from(" Unknown, and where to look in Setup:")
+                        .style(Style::default().add_modifier(Modifier::BOLD)),
+                );
+                let width = (area.width.min(110) as usize).saturating_sub(6).max(20);
+                for u in &r.app.unknown {
+                    for (i, l) in wrap_words(u, width).into_iter().enumerate() {
+                        lines.push(Line::from(format!(
+                            " {} {l}",
+                            if i == 0 { "?" } else { " " }
+                        )));
+                    }
+                }
+                lines.push(Line::from(""));
+            }
+            let room = (area.width.min(110) as usize).saturating_sub(29).max(20);
+            for (k, v) in r.app.lines() {
+                for (i, part) in wrap_words(&v, room).into_iter().enumerate() {
+                    let k = if i == 0 { k } else { "" };
+                    lines.push(Line::from(format!(" {k:<24} {part}")));
+                }
+            }
+            scrolled(
+                f,
+                t,
+                area,
+                " App — kind, name, policies · ↑↓ scroll · Esc closes ".into(),
+                lines,
+                *scroll,
+            );
+        }
         Overlay::ConfirmQuit => {
             let r = centered(area, 50, 5);
             f.render_widget(Clear, r);
@@ -321,4 +387,24 @@ fn draw_coverage(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             .block(t.block(title)),
         r,
     );
+}
+
+/// `s` in lines of at most `width` characters, broken at spaces (a longer word stays whole).
+pub fn wrap_words(s: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let n = line.chars().count();
+        if n > 0 && n + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
 }

@@ -48,7 +48,7 @@ impl App {
 
     /// The demo org (re)started: its scenario's preset goes on the form (flow, PKCE, the
     /// flow's credential) so a run reproduces it; its description stays on screen.
-    pub fn on_demo_started(&mut self, r: Result<DemoInfo, String>) -> Vec<Effect> {
+    pub fn on_demo_started(&mut self, r: Result<DemoInfo, super::error::DemoError>) -> Vec<Effect> {
         let info = match r {
             Ok(i) => i,
             Err(e) => {
@@ -69,15 +69,24 @@ impl App {
         }
         self.form.flow = info.preset.flow;
         self.form.pkce = info.preset.pkce;
+        self.form.app_kind = info.preset.app_kind.unwrap_or_default();
         self.form.credential = text(info.preset.credential.as_deref().unwrap_or(""));
         self.form.field = 0;
         self.demo_description = Some(info.description.clone());
+        self.demo_admin = Some(info.admin_username.clone()).filter(|u| !u.is_empty());
+        // Another org: changes made on the last one are not this one's to undo.
+        self.fix_records.clear();
+        self.fix_admin = None;
         self.say(format!(
-            "Demo org: scenario {} — {} ({} flow, PKCE {})",
+            "Demo org: scenario {} — {} ({} flow, PKCE {}{})",
             info.scenario,
             info.description,
             info.preset.flow.name(),
-            if info.preset.pkce { "on" } else { "off" }
+            if info.preset.pkce { "on" } else { "off" },
+            info.preset
+                .app_kind
+                .map(|k| format!(", app kind {}", k.label()))
+                .unwrap_or_default()
         ));
         let mut effects = vec![Effect::Log(format!(
             "demo org started: scenario {} at {}",
@@ -261,7 +270,7 @@ impl App {
 
     pub fn on_run_done(
         &mut self,
-        result: Result<Box<(Report, Option<Session>)>, String>,
+        result: Result<Box<(Report, Option<Session>)>, super::error::RunError>,
     ) -> Vec<Effect> {
         match result {
             Ok(done) => {

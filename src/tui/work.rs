@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use super::app::App;
 use super::demo::DemoOrg;
+use super::fix::{FixJob, FixMsg};
 use super::msg::{Effect, Msg, VaultMsg};
 use super::profile;
 use crate::engine::http::{Client, Request};
@@ -67,8 +68,15 @@ impl Ctx {
     }
 
     /// Starts the demo org before the loop runs (the loop restarts it through effects).
-    pub async fn start_demo(&mut self, app: &mut App, scenario: &str) -> Result<(), String> {
-        let demo = self.demo.clone().ok_or("no demo org")?;
+    pub async fn start_demo(
+        &mut self,
+        app: &mut App,
+        scenario: &str,
+    ) -> Result<(), super::error::DemoError> {
+        let demo = self
+            .demo
+            .clone()
+            .ok_or_else(|| super::error::DemoError("no demo org".into()))?;
         let mut org = demo.lock().await;
         app.scenarios = org.scenarios();
         let info = org.start(scenario).await?;
@@ -103,7 +111,7 @@ impl Ctx {
                     Err(e) => {
                         let _ = tx.send(Msg::RunDone {
                             run,
-                            result: Err(e.to_string()),
+                            result: Err(super::error::RunError(e.to_string())),
                         });
                         return;
                     }
@@ -177,7 +185,7 @@ impl Ctx {
                 tokio::task::spawn_blocking(move || {
                     let r = profile::save(&p)
                         .map(|()| profile::load())
-                        .map_err(|e| e.to_string());
+                        .map_err(|e| super::error::ProfileError(e.to_string()));
                     let _ = tx.send(Msg::ProfilesSaved(r));
                 });
             }
@@ -242,7 +250,7 @@ impl Ctx {
                 }
                 let v = app.vault.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = v.keyring_status().map_err(|e| e.to_string());
+                    let result = v.keyring_status();
                     let _ = tx.send(Msg::Vault(VaultMsg::Keyring { result, select }));
                 });
             }
@@ -286,14 +294,110 @@ impl Ctx {
                         .map(|w| {
                             v.store(w.keep, &w.account, &w.secret)
                                 .map(|()| (w.kind, w.keep))
-                                .map_err(|e| e.to_string())
                         })
                         .collect();
                     let _ = tx.send(Msg::Vault(VaultMsg::Kept(results)));
                 });
             }
+            Effect::Fix(job) => self.fix(job, app),
             Effect::Suspend => {}
         }
+    }
+}
+
+impl Ctx {
+    /// A fix task: reads the plan, logs the admin in, or (after the user's `y`) makes or undoes
+    /// the change and re-runs the affected probes with the session. Its requests join the log
+    /// through the run's client; its progress lines go to the status line.
+    fn fix(&mut self, job: FixJob, app: &App) {
+        let tx = self.tx.clone();
+        let (Some(client), Some(report)) = (app.client.clone(), app.report.clone()) else {
+            self.say("Nothing to fix yet: run the check (r) first.");
+            return;
+        };
+        let session = app.session_actor();
+        let (etx, mut erx) = unbounded_channel();
+        // The changes' progress goes to the status line; the admin login's own remarks (its
+        // flow's caveats) are not the user's business here: the overlay says how it went.
+        let say = matches!(job, FixJob::Change { .. }).then(|| tx.clone());
+        tokio::spawn(async move {
+            while let Some(e) = erx.recv().await {
+                if let (engine::Event::Progress(p), Some(say)) = (e, &say) {
+                    let _ = say.send(Msg::Say(p));
+                }
+            }
+        });
+        tokio::spawn(async move {
+            let msg = match job {
+                FixJob::Plan { cfg } => {
+                    let mut run = engine::fix::new_run(*cfg, client, etx);
+                    let plan = engine::fix::plan(&mut run, &report, session.as_ref()).await;
+                    let may_assign = match &session {
+                        Some(s) => engine::fix::may_assign(&mut run, s).await,
+                        None => None,
+                    };
+                    FixMsg::Planned { plan, may_assign }
+                }
+                FixJob::Admin { cfg } => {
+                    let mut run = engine::fix::new_run(*cfg, client, etx);
+                    match engine::fix::login_actor(&mut run).await {
+                        Some(a) => FixMsg::Admin(Ok(a)),
+                        None => FixMsg::Admin(Err(super::error::AdminLoginError(
+                            run.findings
+                                .iter()
+                                .map(|f| format!("{}: {}", f.code, f.title))
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        ))),
+                    }
+                }
+                FixJob::Change {
+                    cfg,
+                    plan,
+                    undo,
+                    actor,
+                } => {
+                    let mut run = engine::fix::new_run(*cfg, client.clone(), etx);
+                    let is_undo = undo.is_some();
+                    let records = match &undo {
+                        Some(r) => engine::fix::undo(&mut run, r, &actor).await,
+                        None => engine::fix::apply(&mut run, &plan, &actor).await,
+                    };
+                    let ok = ["created", "already-assigned", "deleted"];
+                    let sets: Vec<String> = records
+                        .iter()
+                        .filter(|r| ok.contains(&r.outcome.as_str()))
+                        .map(|r| r.permission_set.clone())
+                        .collect();
+                    // The affected probes again, as the session's user, at once.
+                    let mut probes = Vec::new();
+                    if let Some(s) = &session {
+                        for (i, def) in engine::ENDPOINTS.iter().enumerate() {
+                            if !sets.iter().any(|set| set == def.permission_set) {
+                                continue;
+                            }
+                            let answer = client
+                                .send(engine::org::probe_request(
+                                    def,
+                                    &s.instance_url,
+                                    &s.access_token,
+                                ))
+                                .await;
+                            let (result, finding) =
+                                engine::org::judge_probe(def, answer, Some(!is_undo));
+                            probes.push((i, result, finding));
+                        }
+                    }
+                    FixMsg::Done {
+                        undo: is_undo,
+                        records,
+                        probes,
+                        findings: run.findings,
+                    }
+                }
+            };
+            let _ = tx.send(Msg::Fix(msg));
+        });
     }
 }
 
@@ -368,7 +472,10 @@ pub fn suspend(mouse: bool) {
 
 /// A request-console line as a request under the instance URL, with the session's token:
 /// `SELECT …` (a SOQL query), or `METHOD /path[?query] [json body]`.
-pub fn console_request(line: &str, session: &Session) -> Result<Request, String> {
+pub fn console_request(
+    line: &str,
+    session: &Session,
+) -> Result<Request, super::error::RequestLineError> {
     let base = session.instance_url.trim_end_matches('/');
     if line
         .get(..7)
@@ -395,7 +502,8 @@ pub fn console_request(line: &str, session: &Session) -> Result<Request, String>
         _ => {
             return Err(format!(
                 "`{method}` is not an HTTP method (GET, POST, PATCH, PUT, DELETE)"
-            ));
+            )
+            .into());
         }
     };
     let rest = rest.trim();

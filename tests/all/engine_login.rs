@@ -49,59 +49,56 @@ fn begin(sim: &Sim, port: u16) -> Login {
 }
 
 impl Login {
-    async fn authorize_url(&mut self) -> String {
+    /// The first event `pick` takes (others are skipped), within 10 s; `what` names it.
+    async fn next<T>(&mut self, what: &str, pick: impl Fn(Event) -> Option<T>) -> T {
         loop {
             match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
                 .await
-                .unwrap()
+                .unwrap_or_else(|_| panic!("no {what} within 10 s"))
             {
-                Some(Event::AuthorizeUrl { url, .. }) => return url,
-                Some(_) => continue,
-                None => panic!("no authorize URL"),
+                Some(e) => {
+                    if let Some(t) = pick(e) {
+                        return t;
+                    }
+                }
+                None => panic!("the engine stopped before {what}"),
             }
         }
+    }
+
+    async fn authorize_url(&mut self) -> String {
+        self.next("the authorize URL", |e| match e {
+            Event::AuthorizeUrl { url, .. } => Some(url),
+            _ => None,
+        })
+        .await
     }
 
     /// Waits until the engine serves its callback (after the pre-flight).
     async fn waiting(&mut self) {
-        loop {
-            match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
-                .await
-                .unwrap()
-            {
-                Some(Event::Progress(p)) if p.starts_with("Waiting for the login") => return,
-                Some(_) => continue,
-                None => panic!("the engine stopped before waiting"),
-            }
-        }
+        self.next("waiting", |e| match e {
+            Event::Progress(p) if p.starts_with("Waiting for the login") => Some(()),
+            _ => None,
+        })
+        .await;
     }
 
     /// The reason of the next refused paste.
     async fn refused(&mut self) -> String {
-        loop {
-            match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
-                .await
-                .unwrap()
-            {
-                Some(Event::PasteRefused { reason }) => return reason,
-                Some(_) => continue,
-                None => panic!("the engine stopped before refusing"),
-            }
-        }
+        self.next("a refused paste", |e| match e {
+            Event::PasteRefused { reason } => Some(reason),
+            _ => None,
+        })
+        .await
     }
 
     /// The reason the paste field opened on its own (the callback cannot be used).
     async fn paste_needed(&mut self) -> String {
-        loop {
-            match tokio::time::timeout(Duration::from_secs(10), self.events.recv())
-                .await
-                .unwrap()
-            {
-                Some(Event::PasteNeeded { reason }) => return reason,
-                Some(_) => continue,
-                None => panic!("the engine stopped before asking for a paste"),
-            }
-        }
+        self.next("asking for a paste", |e| match e {
+            Event::PasteNeeded { reason } => Some(reason),
+            _ => None,
+        })
+        .await
     }
 
     async fn report(mut self) -> Report {
@@ -411,5 +408,49 @@ async fn an_untrusted_certificate_is_tls_untrusted() {
             .contains("certificate"),
         "{}",
         report.findings[0].detail
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_reads_the_jwt_key_file_and_says_when_it_cannot() {
+    let sim = start("healthy").await;
+    let mut cfg = Config::new(
+        Environment::parse(sim.login()).unwrap(),
+        Flow::Jwt,
+        sim.client_id(),
+    );
+    cfg.username = Some(sim.username().to_string());
+    cfg.private_key_path = Some("/nonexistent/key.pem".into());
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let drain = tokio::spawn(async move { while events.recv().await.is_some() {} });
+    let report = engine::run(cfg.clone(), tx, None).await;
+    assert_eq!(codes(&report), ["JWT_ASSERTION_INVALID"]);
+    assert!(
+        report.findings[0]
+            .detail
+            .contains("Private key file /nonexistent/key.pem"),
+        "{}",
+        report.findings[0].detail
+    );
+    drain.abort();
+    // The demo key, by path: the run reads it, signs the assertion and sends it (the healthy org
+    // answers for the app's approval, not for the key).
+    cfg.private_key_path =
+        Some(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem").into());
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let drain = tokio::spawn(async move { while events.recv().await.is_some() {} });
+    let report = engine::run(cfg, tx, None).await;
+    drain.abort();
+    assert!(
+        !codes(&report).contains(&"JWT_ASSERTION_INVALID"),
+        "{:?}",
+        codes(&report)
+    );
+    assert!(
+        report
+            .requests
+            .iter()
+            .any(|r| r.url.ends_with("/services/oauth2/token")),
+        "the signed assertion was sent"
     );
 }

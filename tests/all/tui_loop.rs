@@ -322,13 +322,15 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     let f = file.clone();
     let mut d = Driver::start_with("refresh-rotation", move |app| {
         app.vault.file = Some(f);
-        app.keyring = Some(Err("no Secret Service in this test".into()));
+        app.keyring = Some(Err(sagediag::engine::vault::VaultError::Keyring(
+            "no Secret Service in this test".into(),
+        )));
         app.vim = true;
     })
     .await;
     d.expect("Demo org").await;
     d.key(KeyCode::Char('2'));
-    for _ in 0..6 {
+    for _ in 0..7 {
         d.key(KeyCode::Char('j'));
     }
     d.key(KeyCode::Enter);
@@ -368,7 +370,7 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     let first_refresh = kept("refresh_token").unwrap();
     // Empty the consumer secret field (field 2), then choose the refresh flow (field 4).
     d.key(KeyCode::Char('2'));
-    for _ in 0..5 {
+    for _ in 0..6 {
         d.key(KeyCode::Char('k'));
     }
     d.key(KeyCode::Enter);
@@ -463,4 +465,186 @@ async fn demo_scenarios_preset_the_form_that_reproduces_them() {
         );
         d.quit().await;
     }
+}
+
+/// The six External Client App scenarios are the demo's too, each with the form that reproduces
+/// it and the app kind declared: eca-healthy passes and names its app; the others show their
+/// ECA finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_eca_scenarios_preset_the_form_and_the_app_kind() {
+    use sagediag::engine::Flow;
+    use sagediag::engine::app::AppKind;
+    use sagediag::sim::Scenario;
+    use sagediag::tui::DemoOrg;
+    let names: Vec<String> = demo_org::SimDemo::default()
+        .scenarios()
+        .into_iter()
+        .map(|s| s.name)
+        .filter(|n| n.starts_with("eca-"))
+        .collect();
+    assert_eq!(names.len(), 6, "{names:?}");
+    let p = |name: &str| demo_org::preset(&Scenario::load(name).unwrap(), "pw", "http://md");
+    for n in &names {
+        assert_eq!(p(n).app_kind, Some(AppKind::ExternalClientApp), "{n}");
+    }
+    assert_eq!(p("healthy").app_kind, None);
+    assert!(!p("eca-pkce-required").pkce);
+    let cc = p("eca-client-credentials-disabled");
+    assert_eq!(
+        (cc.flow, cc.host.as_deref()),
+        (Flow::ClientCredentials, Some("http://md"))
+    );
+    for (scenario, shows) in [
+        ("eca-healthy", "App: External Client App (detected)"),
+        ("eca-not-preauthorized", "ECA_USER_NOT_PREAUTHORIZED"),
+        ("eca-client-credentials-disabled", "ECA_FLOW_DISABLED"),
+        ("eca-pkce-required", "PKCE_REQUIRED"),
+    ] {
+        let mut d = Driver::start(scenario).await;
+        d.expect("Demo org").await;
+        d.key(KeyCode::Char('2'));
+        d.expect("External Client App  (Enter cycles)").await;
+        d.key(KeyCode::Char('r'));
+        if scenario == "eca-healthy" {
+            d.expect("Done: PASS").await;
+            d.key(KeyCode::Char('4'));
+        }
+        d.expect(shows).await;
+        d.key(KeyCode::Char('2'));
+        d.expect("Set-up checklist (External Client App)").await;
+        d.quit().await;
+    }
+}
+
+impl Driver {
+    fn typed(&self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    /// Waits until the screen contains `text` and not `absent`.
+    async fn expect_without(&mut self, text: &str, absent: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.frames.borrow_and_update().clone();
+            if screen.contains(text) && !screen.contains(absent) {
+                return screen;
+            }
+            if tokio::time::timeout_at(deadline, self.frames.changed())
+                .await
+                .is_err()
+            {
+                panic!("the screen never showed {text:?} without {absent:?}:\n{screen}");
+            }
+        }
+    }
+}
+
+/// The demo org's admin (added by the simulator beside the scenario's users).
+const DEMO_ADMIN_PASSWORD: &str = "Admin-Passw0rd!";
+
+/// Fixing from the console on missing-permission-sets: `f` on the failing Salaries row shows the
+/// plan and its request; the session's user may not assign, so the admin logs in (username
+/// prefilled); `y` applies it, the probe re-runs at once and the row turns PASS; `u` and `y`
+/// undo it and the row fails again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_fix_applies_after_y_and_undoes() {
+    let mut d = Driver::start("missing-permission-sets").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("FAIL ✗ Sage People Salaries API").await;
+    d.key(KeyCode::Char('4'));
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Char('f'));
+    let screen = d.expect("[apply] PERMISSION_SET_MISSING").await;
+    assert!(
+        screen.contains("sobjects/PermissionSetAssignment"),
+        "{screen}"
+    );
+    assert!(screen.contains("an admin logs in first"), "{screen}");
+    d.key(KeyCode::Enter);
+    d.expect("Admin username  admin@acme-hr.example").await;
+    d.key(KeyCode::Enter);
+    d.typed(DEMO_ADMIN_PASSWORD);
+    d.key(KeyCode::Enter);
+    let screen = d.expect("y: yes, change the org").await;
+    assert!(!screen.contains(DEMO_ADMIN_PASSWORD), "{screen}");
+    assert!(
+        screen.contains("As admin@acme-hr.example, send POST"),
+        "{screen}"
+    );
+    d.key(KeyCode::Char('y'));
+    let screen = d.expect("re-probed Salaries: PASS").await;
+    assert!(
+        screen.contains("created Sage People Salaries API"),
+        "{screen}"
+    );
+    assert!(screen.contains("request #"), "{screen}");
+    d.key(KeyCode::Esc);
+    d.expect("PASS ✓ Sage People Salaries API").await;
+    // Undo, from the same overlay, confirmed the same way.
+    d.key(KeyCode::Char('f'));
+    d.expect("Changes made here (u undoes them)").await;
+    d.key(KeyCode::Char('u'));
+    d.expect("delete 1 PermissionSetAssignment(s) made here?")
+        .await;
+    d.key(KeyCode::Char('y'));
+    d.expect("re-probed Salaries: FAIL").await;
+    d.key(KeyCode::Esc);
+    d.expect("FAIL ✗ Sage People Salaries API").await;
+    d.quit().await;
+}
+
+/// Every way out of the Fix overlay but `y` changes nothing: another key at the confirmation
+/// (n, Enter, Esc), Esc in the admin's form, closing the overlay. A later probe of the row
+/// still fails (the org was not changed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_fix_changes_nothing_without_y() {
+    let mut d = Driver::start("missing-permission-sets").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("FAIL ✗ Sage People Salaries API").await;
+    d.key(KeyCode::Char('4'));
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Char('f'));
+    d.expect("[apply] PERMISSION_SET_MISSING").await;
+    // The admin's form, cancelled.
+    d.key(KeyCode::Enter);
+    d.expect("Admin username").await;
+    d.key(KeyCode::Esc);
+    d.expect("Cancelled: nothing was changed.").await;
+    // Logged in, then every other key at the confirmation cancels.
+    d.key(KeyCode::Enter);
+    d.expect("Admin username").await;
+    d.key(KeyCode::Enter);
+    d.typed(DEMO_ADMIN_PASSWORD);
+    d.key(KeyCode::Enter);
+    for k in [
+        KeyCode::Char('n'),
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Char('Y'),
+        KeyCode::Char('u'),
+    ] {
+        d.expect("y: yes, change the org").await;
+        d.key(k);
+        d.expect_without("Cancelled: nothing was changed.", "y: yes, change the org")
+            .await;
+        d.key(KeyCode::Enter);
+    }
+    d.expect("y: yes, change the org").await;
+    d.key(KeyCode::Esc);
+    d.expect_without("Cancelled", "y: yes, change the org")
+        .await;
+    d.key(KeyCode::Char('u'));
+    d.expect("Nothing changed here to undo.").await;
+    d.key(KeyCode::Esc);
+    // The org is as it was: the row's probe, run again, still fails.
+    d.key(KeyCode::Char('R'));
+    d.expect("Re-probed Salaries: FAIL").await;
+    d.expect("FAIL ✗ Sage People Salaries API").await;
+    d.quit().await;
 }

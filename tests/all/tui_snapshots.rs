@@ -412,7 +412,9 @@ fn keep_secrets_field_says_where_and_what() {
         "{}",
         line(&app)
     );
-    app.keyring = Some(Err("no Secret Service".into()));
+    app.keyring = Some(Err(sagediag::engine::vault::VaultError::Keyring(
+        "no Secret Service".into(),
+    )));
     assert!(
         line(&app).contains("no OS keyring here; Enter: file"),
         "{}",
@@ -511,14 +513,16 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
     let mut app = demo_app();
     app.screen = Screen::ConnectedApp;
-    app.form.field = 6;
+    app.form.field = 7;
     // Unknown: Enter asks for a probe that may choose the keyring.
     assert!(matches!(
         press(&mut app, enter).as_slice(),
         [Effect::ProbeKeyring { select: true }]
     ));
     app.on_vault(VaultMsg::Keyring {
-        result: Err("no Secret Service".into()),
+        result: Err(sagediag::engine::vault::VaultError::Keyring(
+            "no Secret Service".into(),
+        )),
         select: true,
     });
     assert_eq!(app.form.keep, Keep::Memory);
@@ -536,7 +540,7 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     // Where a keyring answers, Enter chooses it, then the file, then memory.
     let mut app = demo_app();
     app.screen = Screen::ConnectedApp;
-    app.form.field = 6;
+    app.form.field = 7;
     press(&mut app, enter);
     app.on_vault(VaultMsg::Keyring {
         result: Ok(()),
@@ -550,7 +554,9 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     let mut app = demo_app();
     app.form.keep = Keep::Keyring;
     app.on_vault(VaultMsg::Keyring {
-        result: Err("no Secret Service".into()),
+        result: Err(sagediag::engine::vault::VaultError::Keyring(
+            "no Secret Service".into(),
+        )),
         select: false,
     });
     assert_eq!(app.form.keep, Keep::Memory);
@@ -597,19 +603,229 @@ fn the_flows_own_credential_field() {
 
     app.form.flow = Flow::Jwt;
     app.form.credential = ratatui_textarea::TextArea::new(vec!["/nonexistent/key.pem".into()]);
-    let err = app.form.config().err().unwrap();
-    assert!(
-        err.contains("Private key file /nonexistent/key.pem"),
-        "{err}"
+    // The form never reads the file (no file I/O on the loop): the run does, on its own task.
+    let cfg = app.form.config().ok().unwrap();
+    assert_eq!(
+        cfg.private_key_path.as_deref(),
+        Some(std::path::Path::new("/nonexistent/key.pem"))
     );
+    assert!(cfg.private_key_pem.is_none());
     let key_path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem");
     app.form.credential = ratatui_textarea::TextArea::new(vec![key_path.into()]);
     let cfg = app.form.config().ok().unwrap();
-    assert!(cfg.private_key_pem.unwrap().contains("PRIVATE KEY"));
+    assert_eq!(
+        cfg.private_key_path.as_deref(),
+        Some(std::path::Path::new(key_path))
+    );
     assert!(render(&app, 120, 40).contains(key_path), "a path is shown");
 
     app.form.flow = Flow::Token;
     app.form.credential = ratatui_textarea::TextArea::new(vec!["00Dxx!AQ4AQ".into()]);
     app.form.env = sagediag::tui::app::EnvChoice::Production;
-    assert!(app.form.config().err().unwrap().contains("My Domain"));
+    assert!(app.form.config().err().unwrap().0.contains("My Domain"));
+}
+
+/// A finished run on an External Client App (as eca-healthy reports it, one policy unknown).
+fn eca_finished() -> App {
+    use sagediag::engine::app::{AppInfo, AppKind, AppPolicies};
+    let mut app = finished(&[]);
+    app.form.app_kind = AppKind::ExternalClientApp;
+    let sets: Vec<String> = ENDPOINTS
+        .iter()
+        .map(|e| e.permission_set.to_string())
+        .collect();
+    if let Some(r) = app.report.as_mut() {
+        r.org.refresh_token_policy = None;
+        r.org.permitted_users = None;
+        r.app = AppInfo {
+            kind: AppKind::ExternalClientApp,
+            kind_source: Some("detected"),
+            name: Some("Sage People Integration ECA".into()),
+            created: Some("2026-03-02".into()),
+            policies: AppPolicies {
+                permitted_users: Some("Admin approved users are pre-authorized".into()),
+                preauthorized_permission_sets: Some(sets),
+                preauthorized_profiles: Some(Vec::new()),
+                user_preauthorized: Some(true),
+                refresh_token_policy: Some("Refresh token is valid until revoked".into()),
+                refresh_token_validity: None,
+                refresh_token_rotation: Some(false),
+                pkce_required: Some(false),
+                secret_required_web_server: Some(true),
+                secret_required_refresh: Some(true),
+                client_credentials_enabled: Some(false),
+                client_credentials_run_as: Some("none".into()),
+                jwt_certificate: Some(true),
+                ip_relaxation: None,
+            },
+            unknown: vec!["IP relaxation: not readable by this session; look in External Client Apps Manager > [app] > Edit Policies > OAuth Policies > IP Relaxation".into()],
+        };
+    }
+    app
+}
+
+/// Step 4 names the app's kind, name and how much of its policies were read, and keeps the
+/// seven rows at 80×24; `a` lists every policy and where to look for the unknown one.
+#[test]
+fn the_apps_kind_name_and_policies_after_an_eca_run() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut app = eca_finished();
+    app.screen = Screen::Permissions;
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("App: External Client App (detected) \"Sage People Integration ECA\""),
+        "{text}"
+    );
+    assert!(text.contains("PASS ✓ Sage People Timesheets API"), "{text}");
+    assert!(text.contains("Refresh token policy: Refresh token is valid until revoked"));
+    snap("eca_permissions", &app);
+    press(
+        &mut app,
+        KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE),
+    );
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("Admin approved users are pre-authorized"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Edit Policies > OAuth Policies > IP"),
+        "{text}"
+    );
+    snap("eca_app_overlay", &app);
+}
+
+/// Step 2's set-up checklist for the preset and kind of app: unmarked before a run, each line
+/// marked verified / contradicted / unknown after one; `x` shows it in full; the App kind field
+/// sets the run's `app_kind`.
+#[test]
+fn the_setup_checklist_is_marked_by_the_run() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use sagediag::engine::app::AppKind;
+    use sagediag::tui::form::Field;
+    let mut app = demo_app();
+    app.screen = Screen::ConnectedApp;
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("Set-up checklist: External Client App for a custom client"),
+        "{text}"
+    );
+    assert!(text.contains("· Create the app"), "{text}");
+    // The App kind field cycles: connected app, External Client App, not declared.
+    let i = app
+        .form
+        .fields()
+        .iter()
+        .position(|f| *f == Field::AppKind)
+        .unwrap();
+    app.form.field = i;
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    press(&mut app, enter);
+    assert_eq!(app.form.app_kind, AppKind::ConnectedApp);
+    assert_eq!(
+        app.form.config().unwrap().app_kind,
+        Some(AppKind::ConnectedApp)
+    );
+    assert!(render(&app, 80, 24).contains("Set-up checklist: connected app"));
+    press(&mut app, enter);
+    assert_eq!(
+        app.form.config().unwrap().app_kind,
+        Some(AppKind::ExternalClientApp)
+    );
+    press(&mut app, enter);
+    assert_eq!(app.form.config().unwrap().app_kind, None);
+
+    let mut app = eca_finished();
+    app.screen = Screen::ConnectedApp;
+    // StackOne's sheet: its callback was not the one this run used (unknown), PKCE off verified.
+    app.form.preset = sagediag::tui::app::Preset::StackOne;
+    let text = render(&app, 120, 40);
+    assert!(
+        text.contains("✓ Create the app — the org shows an External Client App"),
+        "{text}"
+    );
+    assert!(text.contains("? Callback URL"), "{text}");
+    snap("eca_checklist", &app);
+    press(
+        &mut app,
+        KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE),
+    );
+    let text = render(&app, 120, 40);
+    assert!(
+        text.contains("External Client Apps Manager > [app] > Edit Settings"),
+        "{text}"
+    );
+    snap("eca_checklist_full", &app);
+}
+
+/// The Fix overlay: the plan, the selected fix's exact request, and the confirmation (y, or any
+/// other key cancels: no effect).
+#[test]
+fn the_fix_overlay_shows_the_request_and_asks_first() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use sagediag::engine::fix::{Fix, FixKind, Plan, PlannedRequest};
+    use sagediag::tui::fix::{FixMsg, FixView, Stage};
+    let mut app = finished(&["Sage People Salaries API"]);
+    app.screen = Screen::Permissions;
+    app.perm_selected = 2;
+    app.session = Some(sagediag::engine::Session {
+        instance_url: "http://localhost:40000".into(),
+        access_token: "00D-secret-token".into(),
+        refresh_token: None,
+    });
+    app.overlay = Overlay::Fix(Box::new(FixView::new(
+        Some("Sage People Salaries API".into()),
+        "admin@acme-hr.example",
+    )));
+    let plan = Plan {
+        fixes: vec![Fix {
+            kind: FixKind::Apply,
+            finding: sagediag::engine::Code::PERMISSION_SET_MISSING,
+            target: "Sage People Salaries API → integration@acme-hr.example".into(),
+            request: Some(PlannedRequest {
+                method: "POST".into(),
+                url: "http://localhost:40000/services/data/v62.0/sobjects/PermissionSetAssignment".into(),
+                body: serde_json::json!({"AssigneeId": "0055g0000010000AAA", "PermissionSetId": "0PS5g0000020002GAA"}),
+            }),
+            command: Some("sf org assign permset --name Sage_People_Salaries_API --on-behalf-of integration@acme-hr.example --target-org ADMIN".into()),
+            metadata: None,
+            steps: vec![],
+            permission_set: Some("Sage People Salaries API".into()),
+        }],
+        assignee_id: Some("0055g0000010000AAA".into()),
+        assignee: Some("integration@acme-hr.example".into()),
+    };
+    app.update(sagediag::tui::msg::Msg::Fix(FixMsg::Planned {
+        plan,
+        may_assign: Some(true),
+    }));
+    press(&mut app, KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let Overlay::Fix(v) = &app.overlay else {
+        panic!()
+    };
+    assert!(matches!(v.stage, Stage::Confirm(_)));
+    snap("fix_confirm", &app);
+    assert!(!render(&app, 120, 40).contains("00D-secret-token"));
+    for k in [
+        KeyCode::Char('n'),
+        KeyCode::Esc,
+        KeyCode::Enter,
+        KeyCode::Char('q'),
+    ] {
+        let effects = press(&mut app, KeyEvent::new(k, KeyModifiers::NONE));
+        assert!(effects.is_empty(), "{k:?} sends nothing");
+        let Overlay::Fix(v) = &app.overlay else {
+            panic!()
+        };
+        assert_eq!(v.stage, Stage::Ready, "{k:?} cancels");
+        press(&mut app, KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    }
+    let effects = press(
+        &mut app,
+        KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE),
+    );
+    assert!(matches!(
+        effects.as_slice(),
+        [sagediag::tui::msg::Effect::Fix(_)]
+    ));
 }

@@ -11,52 +11,112 @@ fn tmux(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[test]
-fn demo_in_tmux_shows_the_permissions_and_restores_the_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is missing on CI: .ci/run must install it"
-        );
-        eprintln!("tmux is not installed: skipping (apt-get install tmux)");
-        return;
+/// A tmux server of its own, 80×24, running one command; killed when dropped (even when a test
+/// fails). None when tmux is missing, which CI never allows (`.ci/run` installs it).
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn start(name: &str, cmd: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tmux is missing on CI: .ci/run must install it"
+            );
+            eprintln!("tmux is not installed: skipping (apt-get install tmux)");
+            return None;
+        }
+        let session = format!("sagediag-{name}-{}", std::process::id());
+        let t = Tmux {
+            socket: session.clone(),
+            session,
+        };
+        let session = t.session.clone();
+        t.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            cmd,
+        ]);
+        Some(t)
     }
-    let bin = env!("CARGO_BIN_EXE_sagediag");
-    let session = format!("sagediag-test-{}", std::process::id());
-    let socket = format!("sagediag-test-{}", std::process::id());
-    let t = |args: &[&str]| {
-        let mut all = vec!["-L", socket.as_str()];
+
+    /// A tmux command on this server.
+    fn run(&self, args: &[&str]) -> String {
+        let mut all = vec!["-L", self.socket.as_str()];
         all.extend_from_slice(args);
         tmux(&all)
-    };
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", &self.session])
+    }
+
+    /// The screen once `done` holds, polling every `every`; panics (with the screen) after `secs`.
+    fn until(&self, what: &str, secs: u64, every: u64, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} never appeared; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(every));
+        }
+    }
+
+    /// The screen once it shows `text`.
+    fn capture(&self, text: &str, secs: u64) -> String {
+        self.until(&format!("{text:?}"), secs, 150, |s| s.contains(text))
+    }
+
+    fn keys(&self, k: &[&str]) {
+        let mut all = vec!["send-keys", "-t", self.session.as_str()];
+        all.extend_from_slice(k);
+        self.run(&all);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// Whether the alternate screen and mouse reporting are on, as tmux sees the pane.
+    fn modes(&self) -> String {
+        self.run(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.session,
+            "#{alternate_on} #{mouse_any_flag}",
+        ])
+        .trim()
+        .to_string()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn demo_in_tmux_shows_the_permissions_and_restores_the_terminal() {
+    let bin = env!("CARGO_BIN_EXE_sagediag");
     let cmd = format!(
         "env -u NO_COLOR TERM=xterm-256color {bin} --insecure-host proxy.corp.example demo --scenario missing-permission-sets; echo SAGEDIAG-EXITED:$?; sleep 60"
     );
-    t(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &cmd,
-    ]);
-    let capture = |text: &str, secs| {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let screen = t(&["capture-pane", "-p", "-t", &session]);
-            if screen.contains(text) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                t(&["kill-server"]);
-                panic!("{text:?} never appeared; screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
+    let Some(t) = Tmux::start("demo", &cmd) else {
+        return;
     };
+    let capture = |text: &str, secs| t.capture(text, secs);
     let screen = capture("5 of 7 pass", 30);
     // `--insecure-host` reaches the console: its banner is the first line.
     assert!(
@@ -82,59 +142,31 @@ fn demo_in_tmux_shows_the_permissions_and_restores_the_terminal() {
             .unwrap_or_else(|| panic!("no row for {name}:\n{screen}"));
         assert!(row.contains(result), "{name} should be {result}: {row}");
     }
-    t(&["send-keys", "-t", &session, "q"]);
+    t.keys(&["q"]);
     let after = capture("SAGEDIAG-EXITED:0", 10);
     // Restored: the alternate screen is gone, so the console's frame is no longer on screen.
     assert!(
         !after.contains("Permission set"),
         "the terminal was not restored:\n{after}"
     );
-    t(&["kill-server"]);
 }
 
 #[test]
 fn a_signal_from_outside_restores_the_terminal_and_mouse_reporting() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
-        return;
-    }
     let bin = env!("CARGO_BIN_EXE_sagediag");
     for sig in ["INT", "HUP", "QUIT", "TERM"] {
-        let session = format!("sagediag-sig-{}-{sig}", std::process::id());
-        let socket = session.clone();
-        let t = |args: &[&str]| {
-            let mut all = vec!["-L", socket.as_str()];
-            all.extend_from_slice(args);
-            tmux(&all)
-        };
-        let pidfile = std::env::temp_dir().join(format!("{session}.pid"));
+        let pidfile =
+            std::env::temp_dir().join(format!("sagediag-sig-{}-{sig}.pid", std::process::id()));
         let cmd = format!(
             "env TERM=xterm-256color sh -c 'echo $$ > {}; exec {bin} --mouse demo --manual'; echo SAGEDIAG-EXITED; sleep 60",
             pidfile.display()
         );
-        t(&[
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-x",
-            "80",
-            "-y",
-            "24",
-            &cmd,
-        ]);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = t(&["capture-pane", "-p", "-t", &session]);
-            if screen.contains("sagediag") && screen.contains("demo org") {
-                break;
-            }
-            if Instant::now() > deadline {
-                t(&["kill-server"]);
-                panic!("the console never drew:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        let Some(t) = Tmux::start(&format!("sig-{sig}"), &cmd) else {
+            return;
+        };
+        t.until("the console", 20, 200, |s| {
+            s.contains("sagediag") && s.contains("demo org")
+        });
         let pid = std::fs::read_to_string(&pidfile)
             .unwrap()
             .trim()
@@ -142,30 +174,13 @@ fn a_signal_from_outside_restores_the_terminal_and_mouse_reporting() {
         let _ = Command::new("kill")
             .args([&format!("-{sig}"), &pid])
             .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let screen = loop {
-            let screen = t(&["capture-pane", "-p", "-t", &session]);
-            if screen.contains("SAGEDIAG-EXITED") {
-                break screen;
-            }
-            if Instant::now() > deadline {
-                t(&["kill-server"]);
-                panic!("SIG{sig} did not end the console:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        let flags = t(&[
-            "display-message",
-            "-p",
-            "-t",
-            &session,
-            "#{alternate_on} #{mouse_any_flag}",
-        ]);
-        t(&["kill-server"]);
+        let screen = t.until(&format!("the end after SIG{sig}"), 10, 100, |s| {
+            s.contains("SAGEDIAG-EXITED")
+        });
+        let modes = t.modes();
         let _ = std::fs::remove_file(&pidfile);
         assert_eq!(
-            flags.trim(),
-            "0 0",
+            modes, "0 0",
             "SIG{sig}: alternate screen and mouse reporting must be off:\n{screen}"
         );
         assert!(!screen.contains("Permission set"), "SIG{sig}: {screen}");
@@ -180,54 +195,19 @@ fn a_signal_from_outside_restores_the_terminal_and_mouse_reporting() {
 #[test]
 fn busy_port_paste_login_mouse_and_scenario_picker_in_tmux() {
     use std::io::{Read, Write};
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
-        return;
-    }
     // Hold the callback port (if another process holds it, it is just as busy).
     let _busy = std::net::TcpListener::bind("127.0.0.1:1717");
     let bin = env!("CARGO_BIN_EXE_sagediag");
-    let session = format!("sagediag-paste-{}", std::process::id());
-    let socket = session.clone();
-    let t = |args: &[&str]| {
-        let mut all = vec!["-L", socket.as_str()];
-        all.extend_from_slice(args);
-        tmux(&all)
-    };
     let cmd = format!(
         "env -u NO_COLOR TERM=xterm-256color {bin} --mouse demo --manual --scenario healthy; echo SAGEDIAG-EXITED:$?; sleep 60"
     );
-    t(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &cmd,
-    ]);
-    let capture = |text: &str, secs| {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let screen = t(&["capture-pane", "-p", "-t", &session]);
-            if screen.contains(text) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                t(&["kill-server"]);
-                panic!("{text:?} never appeared; screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(150));
-        }
+    let Some(tm) = Tmux::start("paste", &cmd) else {
+        return;
     };
-    let keys = |k: &[&str]| {
-        let mut all = vec!["send-keys", "-t", session.as_str()];
-        all.extend_from_slice(k);
-        t(&all);
-        std::thread::sleep(Duration::from_millis(150));
-    };
+    let session = tm.session.clone();
+    let t = |args: &[&str]| tm.run(args);
+    let capture = |text: &str, secs| tm.capture(text, secs);
+    let keys = |k: &[&str]| tm.keys(k);
     let paste = |text: &str| {
         t(&["set-buffer", "-b", "sd", text]);
         t(&["paste-buffer", "-p", "-b", "sd", "-t", &session]);
@@ -337,13 +317,5 @@ fn busy_port_paste_login_mouse_and_scenario_picker_in_tmux() {
     );
     keys(&["q"]);
     let after = capture("SAGEDIAG-EXITED:0", 10);
-    let flags = t(&[
-        "display-message",
-        "-p",
-        "-t",
-        &session,
-        "#{alternate_on} #{mouse_any_flag}",
-    ]);
-    t(&["kill-server"]);
-    assert_eq!(flags.trim(), "0 0", "{after}");
+    assert_eq!(tm.modes(), "0 0", "{after}");
 }

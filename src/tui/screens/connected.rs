@@ -1,18 +1,22 @@
-//! Step 2: the connected app's form.
+//! Step 2: the connected app's form, and the set-up checklist for its platform and kind of
+//! app, marked by the last run.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::elide_middle;
+use crate::engine::app::AppKind;
+use crate::engine::setup::{self, Item, MarkedLine, Sheet, Verdict};
 use crate::engine::vault::{self, Keep};
 use crate::engine::{Flow, Status, StepId};
 use crate::tui::app::{App, Mode, Screen};
 use crate::tui::form::{Field, Preset, first_line, text};
 use crate::tui::keymap::Action;
 use crate::tui::msg::Effect;
+use crate::tui::overlay::Overlay;
 use crate::tui::theme::{Theme, mark};
 
 impl App {
@@ -33,6 +37,7 @@ impl App {
                 }
             }
             Action::Copy => return self.copy("callback URL", self.form.callback()),
+            Action::View => self.overlay = Overlay::Checklist { scroll: 0 },
             Action::Select => match field {
                 Field::ClientId | Field::ClientSecret | Field::Username | Field::Credential => {
                     self.edit(Some(field));
@@ -47,6 +52,13 @@ impl App {
                     self.form.credential = text("");
                 }
                 Field::Pkce => self.form.pkce = !self.form.pkce,
+                Field::AppKind => {
+                    self.form.app_kind = match self.form.app_kind {
+                        AppKind::Unknown => AppKind::ConnectedApp,
+                        AppKind::ConnectedApp => AppKind::ExternalClientApp,
+                        AppKind::ExternalClientApp => AppKind::Unknown,
+                    };
+                }
                 Field::Keep => return self.cycle_keep().into_iter().collect(),
                 Field::Preset => {
                     self.form.preset = match self.form.preset {
@@ -108,6 +120,10 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 }
             }
             Field::Preset => format!("{}  (Enter cycles)", form.preset.name()),
+            Field::AppKind => match form.app_kind {
+                AppKind::Unknown => "not declared (found after login)  (Enter cycles)".into(),
+                k => format!("{}  (Enter cycles)", k.label()),
+            },
             Field::Keep => {
                 let place = match form.keep {
                     Keep::Memory => "memory only".to_string(),
@@ -140,6 +156,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Field::Flow => "Flow",
         Field::Pkce => "PKCE",
         Field::Preset => "Integration",
+        Field::AppKind => "App kind",
         Field::Keep => "Keep secrets",
         Field::Credential => form.credential_label().unwrap_or(""),
     };
@@ -187,20 +204,13 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         .borrow_mut()
         .rows
         .push((super::rows_area(inner, n), n, 0, Screen::ConnectedApp));
-    lines.push(Line::from(""));
     lines.push(Line::from(
-        " Callback URL to register on the connected app (c copies):",
+        " Callback URL to register on the app (c copies):",
     ));
     lines.push(
         Line::from(format!("   {}", form.callback()))
             .style(Style::default().add_modifier(Modifier::BOLD)),
     );
-    lines.push(Line::from(""));
-    lines.push(Line::from(format!(
-        " {}: {}",
-        form.preset.name(),
-        form.preset.advice()
-    )));
     if let Some(s) = app
         .steps
         .iter()
@@ -213,5 +223,163 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             Span::raw(s.summary.clone()),
         ]));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    // The set-up checklist for the platform and kind, marked by the last run: one line each,
+    // the contradicted ones first when they do not all fit (x shows it in full).
+    let sheet = form.sheet();
+    let marks = app.report.as_ref().map(|r| setup::mark(&sheet, r));
+    let room = (inner.height as usize).saturating_sub(lines.len() + 1);
+    lines.push(
+        Line::from(checklist_title(&sheet, marks.as_deref()))
+            .style(Style::default().add_modifier(Modifier::BOLD)),
+    );
+    let width = inner.width as usize;
+    for (mark_s, style, text) in checklist_rows(&sheet, marks.as_deref(), room) {
+        let text = super::elide_end(&text, width.saturating_sub(4));
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {mark_s} "), t.status(style)),
+            Span::raw(text),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The checklist's short name for a line.
+pub fn item_label(item: Item) -> &'static str {
+    match item {
+        Item::CreateApp => "Create the app",
+        Item::CallbackUrl => "Callback URL",
+        Item::Scopes => "OAuth scopes",
+        Item::Pkce => "PKCE",
+        Item::SecretWebServer => "Secret for web server flow",
+        Item::SecretRefresh => "Secret for refresh flow",
+        Item::RefreshRotation => "Refresh token rotation",
+        Item::PermittedUsers => "Permitted users",
+        Item::PreAuthorize => "Pre-authorize",
+        Item::AssignPermissionSets => "Assign the permission sets",
+        Item::RefreshPolicy => "Refresh token policy",
+        Item::Credentials => "Consumer key and secret",
+    }
+}
+
+/// A verdict's mark and the status whose style it takes.
+pub fn verdict_mark(v: Option<Verdict>) -> (&'static str, Status) {
+    match v {
+        Some(Verdict::Verified) => ("✓", Status::Pass),
+        Some(Verdict::Contradicted) => ("✗", Status::Fail),
+        Some(Verdict::Unknown) => ("?", Status::Warn),
+        None => ("·", Status::Skip),
+    }
+}
+
+fn checklist_title(sheet: &Sheet, marks: Option<&[MarkedLine]>) -> String {
+    let kind = match sheet.kind {
+        AppKind::ConnectedApp => "connected app",
+        _ => "External Client App",
+    };
+    let platform = match sheet.preset {
+        setup::Preset::Custom => "a custom client",
+        p => p.name(),
+    };
+    match marks {
+        None => format!(" Set-up checklist: {kind} for {platform} (x: in full)"),
+        Some(m) => {
+            let n = |v: Verdict| m.iter().filter(|l| l.verdict == v).count();
+            format!(
+                " Set-up checklist ({kind}): ✓ {} · ✗ {} · ? {} unknown (x: in full)",
+                n(Verdict::Verified),
+                n(Verdict::Contradicted),
+                n(Verdict::Unknown)
+            )
+        }
+    }
+}
+
+/// Up to `room` rows: (mark, its style, text). After a run, a line says why it is marked.
+fn checklist_rows(
+    sheet: &Sheet,
+    marks: Option<&[MarkedLine]>,
+    room: usize,
+) -> Vec<(&'static str, Status, String)> {
+    let mut rows: Vec<(bool, &'static str, Status, String)> = match marks {
+        Some(m) => m
+            .iter()
+            .map(|l| {
+                let (mk, st) = verdict_mark(Some(l.verdict));
+                (
+                    l.verdict == Verdict::Contradicted,
+                    mk,
+                    st,
+                    format!("{} — {}", item_label(l.line.item), l.why),
+                )
+            })
+            .collect(),
+        None => sheet
+            .lines
+            .iter()
+            .map(|l| {
+                let (mk, st) = verdict_mark(None);
+                (
+                    false,
+                    mk,
+                    st,
+                    format!("{} — {}", item_label(l.item), l.action),
+                )
+            })
+            .collect(),
+    };
+    if rows.len() > room {
+        // The contradicted ones first; then the rest in order, as many as fit.
+        rows.sort_by_key(|r| !r.0);
+        rows.truncate(room.saturating_sub(1));
+        rows.push((
+            false,
+            "…",
+            Status::Skip,
+            "more: x shows the whole checklist".into(),
+        ));
+    }
+    rows.into_iter().map(|(_, m, s, t)| (m, s, t)).collect()
+}
+
+/// The whole checklist (x on step 2): the Setup pages as headings, each line with its mark and,
+/// after a run, why; wrapped to `width`.
+pub fn checklist_lines(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let sheet = app.form.sheet();
+    let marks = app.report.as_ref().map(|r| setup::mark(&sheet, r));
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let title = checklist_title(&sheet, marks.as_deref()).replace(" (x: in full)", "");
+    let mut out = vec![Line::from(title)];
+    let wrap = crate::tui::overlay::wrap_words;
+    let mut place = "";
+    for (i, l) in sheet.lines.iter().enumerate() {
+        if l.place != place {
+            place = l.place;
+            out.push(Line::from(""));
+            for w in wrap(place, width.saturating_sub(1)) {
+                out.push(Line::from(format!(" {w}")).style(bold));
+            }
+        }
+        let m = marks.as_ref().and_then(|m| m.get(i));
+        let (mk, st) = verdict_mark(m.map(|m| m.verdict));
+        for (j, w) in wrap(&l.action, width.saturating_sub(5))
+            .into_iter()
+            .enumerate()
+        {
+            let head = if j == 0 {
+                format!("  {mk} ")
+            } else {
+                "    ".into()
+            };
+            out.push(Line::from(vec![
+                Span::styled(head, t.status(st)),
+                Span::raw(w),
+            ]));
+        }
+        if let Some(m) = m {
+            for w in wrap(&m.why, width.saturating_sub(7)) {
+                out.push(Line::from(format!("      {w}")).style(t.dim()));
+            }
+        }
+    }
+    out
 }

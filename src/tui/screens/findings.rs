@@ -46,6 +46,10 @@ impl App {
                     return self.copy("fix", text);
                 }
             }
+            Action::Fix => {
+                let about = self.fix_about();
+                return self.open_fix(about);
+            }
             Action::View => {
                 if let Some(text) = self.fix_text() {
                     self.overlay = Overlay::Value(ValueView::new("fix", text, true));

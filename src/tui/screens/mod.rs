@@ -21,6 +21,16 @@ pub fn elide_middle(s: &str, max: usize) -> String {
     format!("{h}…{t}")
 }
 
+/// `s` in at most `max` characters: its head, then `…`.
+pub fn elide_end(s: &str, max: usize) -> String {
+    if s.chars().count() <= max || max < 2 {
+        return s.to_string();
+    }
+    let mut h: String = s.chars().take(max - 1).collect();
+    h.push('…');
+    h
+}
+
 /// The first `rows` lines of `area`, for the mouse.
 pub fn rows_area(area: Rect, rows: usize) -> Rect {
     Rect {

@@ -34,6 +34,14 @@ impl App {
                 return vec![Effect::Reprobe(self.perm_selected)];
             }
             Action::Reprobe => self.say("Re-probing waits for the run to finish."),
+            Action::Fix => {
+                let about = self.fix_about();
+                return self.open_fix(about);
+            }
+            Action::AppInfo if self.report.is_some() => {
+                self.overlay = crate::tui::overlay::Overlay::App { scroll: 0 };
+            }
+            Action::AppInfo => self.say("No app read yet: run the check (r) first."),
             _ => {}
         }
         Vec::new()
@@ -168,13 +176,16 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 .map(|(u, m)| format!("{u}/{m}"))
                 .unwrap_or_else(|| "unknown".into())
         )));
+        lines.push(Line::from(app_line(&r.app)));
         lines.push(Line::from(format!(
             " Refresh token policy: {} · Permitted users: {}",
             o.refresh_token_policy
                 .clone()
+                .or_else(|| r.app.policies.refresh_token_policy.clone())
                 .unwrap_or_else(|| "unknown".into()),
             o.permitted_users
                 .clone()
+                .or_else(|| r.app.policies.permitted_users.clone())
                 .unwrap_or_else(|| "unknown".into())
         )));
         for s in &o.skipped {
@@ -185,4 +196,24 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         }
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rest);
+}
+
+/// The app in one line: its kind, name, and how many of its policies were read (`a`: all).
+pub fn app_line(a: &crate::engine::app::AppInfo) -> String {
+    let all = a.lines();
+    let unknown = all.iter().filter(|(_, v)| v == "unknown").count();
+    let kind = match a.kind_source {
+        Some(src) => format!("{} ({src})", a.kind.label()),
+        None => format!("{} kind", a.kind.label()),
+    };
+    let name = a
+        .name
+        .as_deref()
+        .map(|n| format!(" \"{n}\""))
+        .unwrap_or_default();
+    format!(
+        " App: {kind}{name} · {} of {} policies read · a: all, and where to look",
+        all.len() - unknown,
+        all.len()
+    )
 }
