@@ -421,17 +421,16 @@ fn export(app: &App, tx: UnboundedSender<Msg>) {
         let stamp = engine::export::iso8601(now).replace([':', '.'], "-");
         let md = format!("sagediag-report-{stamp}.md");
         let har = format!("sagediag-{stamp}.har");
-        let har_text = client.scrub(
-            &serde_json::to_string_pretty(&engine::export::har_with(&client.exchanges(), bodies))
-                .unwrap_or_default(),
-        );
-        let har_text = engine::sanitize::json(&har_text).into_owned();
         let mut md_text = client.scrub(&engine::export::markdown(&report, now));
         md_text.push_str(&engine::export::har_note(&har, bodies));
         let md_text = engine::sanitize::text(&md_text).into_owned();
         let said = match (
             engine::files::write_private(std::path::Path::new(&md), md_text.as_bytes()),
-            engine::files::write_private(std::path::Path::new(&har), har_text.as_bytes()),
+            // Entry by entry, as `check --har`: the document is never held whole.
+            engine::files::write_private_with(std::path::Path::new(&har), |w| {
+                let clean = |text: &str| engine::sanitize::json(&client.scrub(text)).into_owned();
+                client.with_exchanges(|log| engine::export::write_har(w, log, bodies, clean))
+            }),
         ) {
             (Ok(()), Ok(())) => format!(
                 "Wrote {md} and {har} (secrets redacted; HAR bodies: {}, har_bodies in the config file changes it).",
