@@ -206,15 +206,7 @@ async fn lookup_sets(
         quoted.join(", "),
         names.join(", ")
     );
-    let (_, answer) = run
-        .client
-        .send(Request::get(soql_url(&actor.instance_url, &q)).bearer(&actor.access_token))
-        .await;
-    let rows = answer
-        .ok()
-        .filter(|r| r.status == 200)
-        .and_then(|r| r.json())
-        .and_then(|v| v["records"].as_array().cloned())?;
+    let rows = query_rows(run, actor, &q).await?;
     Some(
         rows.iter()
             .filter_map(|r| {
@@ -322,19 +314,24 @@ pub async fn may_assign(run: &mut Run, actor: &Actor) -> Option<bool> {
     let q = format!(
         "SELECT PermissionSet.PermissionsAssignPermissionSets FROM PermissionSetAssignment WHERE AssigneeId = '{uid}'"
     );
-    let (_, answer) = run
-        .client
-        .send(Request::get(soql_url(&actor.instance_url, &q)).bearer(&actor.access_token))
-        .await;
-    let rows = answer
-        .ok()
-        .filter(|r| r.status == 200)
-        .and_then(|r| r.json())
-        .and_then(|v| v["records"].as_array().cloned())?;
+    let rows = query_rows(run, actor, &q).await?;
     Some(
         rows.iter()
             .any(|r| r["PermissionSet"]["PermissionsAssignPermissionSets"] == true),
     )
+}
+
+/// The records of a SOQL query sent as `actor`, or None when it did not answer 200 with records.
+async fn query_rows(run: &Run, actor: &Actor, q: &str) -> Option<Vec<serde_json::Value>> {
+    let (_, answer) = run
+        .client
+        .send(Request::get(soql_url(&actor.instance_url, q)).bearer(&actor.access_token))
+        .await;
+    answer
+        .ok()
+        .filter(|r| r.status == 200)
+        .and_then(|r| r.json())
+        .and_then(|v| v["records"].as_array().cloned())
 }
 
 /// The finding a refused DML call means.

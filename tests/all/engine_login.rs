@@ -112,6 +112,25 @@ impl Login {
     }
 }
 
+/// What a person does in a browser with the authorize URL: logs in on the org's page and
+/// allows the app. The redirect URL the browser would land on.
+async fn approve_as_a_person(sim: &Sim, url: &str) -> String {
+    let mut form: Vec<(String, String)> = query_of(url).into_iter().collect();
+    form.extend([
+        ("username".into(), sim.username().into()),
+        ("pw".into(), "Demo-Passw0rd!".into()),
+        ("action".into(), "allow".into()),
+    ]);
+    let resp = sim
+        .http
+        .post(format!("{}/services/oauth2/authorize", sim.login()))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    resp.headers()["location"].to_str().unwrap().to_string()
+}
+
 fn codes(r: &Report) -> Vec<&'static str> {
     r.findings.iter().map(|f| f.code.as_str()).collect()
 }
@@ -130,20 +149,7 @@ async fn a_person_logs_in_and_the_loopback_callback_completes_the_flow() {
         page.text().await.unwrap().contains("name=\"pw\""),
         "the org shows its login page"
     );
-    let mut form: Vec<(String, String)> = query_of(&url).into_iter().collect();
-    form.extend([
-        ("username".into(), sim.username().into()),
-        ("pw".into(), "Demo-Passw0rd!".into()),
-        ("action".into(), "allow".into()),
-    ]);
-    let resp = sim
-        .http
-        .post(format!("{}/services/oauth2/authorize", sim.login()))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let location = approve_as_a_person(&sim, &url).await;
     assert!(location.starts_with(&format!("http://localhost:{port}/OauthRedirect?code=")));
     let landing = sim.http.get(&location).send().await.unwrap();
     assert!(
@@ -258,20 +264,7 @@ async fn a_busy_callback_port_falls_back_to_paste_at_once_and_the_login_complete
     );
     assert!(reason.contains("--callback-port"), "{reason}");
     // The person logs in in a browser elsewhere and pastes where it landed.
-    let mut form: Vec<(String, String)> = query_of(&url).into_iter().collect();
-    form.extend([
-        ("username".into(), sim.username().into()),
-        ("pw".into(), "Demo-Passw0rd!".into()),
-        ("action".into(), "allow".into()),
-    ]);
-    let resp = sim
-        .http
-        .post(format!("{}/services/oauth2/authorize", sim.login()))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let location = approve_as_a_person(&sim, &url).await;
     login.paste.send(location).unwrap();
     let report = login.report().await;
     assert_eq!(report.outcome, "pass", "{:?}", codes(&report));
@@ -327,20 +320,7 @@ async fn stray_callback_requests_get_400_and_the_login_keeps_waiting_then_closes
         );
     }
     // Complete it through the callback.
-    let mut form: Vec<(String, String)> = query_of(&url).into_iter().collect();
-    form.extend([
-        ("username".into(), sim.username().into()),
-        ("pw".into(), "Demo-Passw0rd!".into()),
-        ("action".into(), "allow".into()),
-    ]);
-    let resp = sim
-        .http
-        .post(format!("{}/services/oauth2/authorize", sim.login()))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let location = approve_as_a_person(&sim, &url).await;
     let landing = sim.http.get(&location).send().await.unwrap();
     assert_eq!(landing.status(), 200);
     let report = login.report().await;
