@@ -73,7 +73,11 @@ pub fn child_main() -> bool {
         .unwrap();
     let cpu0 = cpu_ms();
     let started = Instant::now();
+    let pager = spec["pager"].as_bool() == Some(true);
     let report = rt.block_on(async {
+        if pager {
+            return page_through(&spec).await;
+        }
         let flow = Flow::parse(&s("flow")).expect("flow");
         let mut cfg = Config::new(
             Environment::parse(&s("login_url")).unwrap(),
@@ -112,6 +116,75 @@ pub fn child_main() -> bool {
     true
 }
 
+/// The baseline of coverage: a pager that only fetches the employee pages (password grant,
+/// then one GET per page over keep-alive, the next marker taken from the end of the body), as a
+/// shell loop of curl would. Returns the pages and records it saw.
+async fn page_through(spec: &Value) -> Value {
+    let s = |k: &str| spec[k].as_str().unwrap_or_default().to_string();
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!("{}/services/oauth2/token", s("login_url")))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", &s("client_id")),
+            ("client_secret", &s("client_secret")),
+            ("username", &s("username")),
+            ("password", &s("password")),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = format!(
+        "Bearer {}",
+        token["access_token"].as_str().expect("a token")
+    );
+    let list = format!(
+        "{}/services/apexrest/spapi/v4/employees",
+        token["instance_url"].as_str().expect("an instance")
+    );
+    let (mut pages, mut marker) = (0u64, String::new());
+    loop {
+        let mut req = http.get(&list).header("Authorization", &bearer);
+        if !marker.is_empty() {
+            req = req.query(&[("marker", marker.as_str())]);
+        }
+        let resp = req.send().await.unwrap();
+        if resp.status() == 204 {
+            break;
+        }
+        assert_eq!(resp.status(), 200);
+        let body = resp.bytes().await.unwrap();
+        pages += 1;
+        marker = last_id(&body)
+            .expect("a page ends with a record")
+            .to_string();
+    }
+    json!({ "pages": pages })
+}
+
+/// The id of a list page's last record: the last `{"id":"…"` of the body (a record's own id is
+/// its first field).
+pub fn last_id(body: &[u8]) -> Option<&str> {
+    const KEY: &[u8] = b"{\"id\":\"";
+    let at = body.windows(KEY.len()).rposition(|w| w == KEY)? + KEY.len();
+    let rest = body.get(at..)?;
+    let end = rest.iter().position(|&b| b == b'"')?;
+    std::str::from_utf8(rest.get(..end)?).ok()
+}
+
+/// In the parent: the pager baseline (see `page_through`) in a child process against `info`.
+pub async fn measure_pager(info: &SimInfo) -> Measured {
+    let spec = json!({
+        "login_url": info.login_url, "client_id": info.client_id,
+        "client_secret": info.client_secret, "username": info.username,
+        "password": info.password, "pager": true,
+    });
+    run_child(spec).await
+}
+
 /// In the parent: runs one check in a child process against the simulated org `info`.
 pub async fn measure(info: &SimInfo, flow: &str, coverage: Option<u64>) -> Measured {
     let spec = json!({
@@ -119,6 +192,10 @@ pub async fn measure(info: &SimInfo, flow: &str, coverage: Option<u64>) -> Measu
         "client_secret": info.client_secret, "username": info.username,
         "password": info.password, "flow": flow, "coverage": coverage,
     });
+    run_child(spec).await
+}
+
+async fn run_child(spec: Value) -> Measured {
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(std::env::current_exe().unwrap())
             .env("SAGEDIAG_BENCH_CHILD", spec.to_string())

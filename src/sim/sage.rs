@@ -136,7 +136,7 @@ pub async fn apexrest(
         );
     }
     match route {
-        Route::List(entity) => list(&org, entity, &q),
+        Route::List(entity) => list(&org, entity, &q).await,
         Route::Employee(id) => employee(&org, &id),
         Route::PayDetails(id) => pay_details(&org, &id, &headers, body),
     }
@@ -152,25 +152,28 @@ fn envelope(org: &Org, data: Value) -> Value {
     json!({"data": data, "version": org.scenario.org.sage_api_version})
 }
 
-/// `{"data": …, "version": …}`, serialised from typed records.
-#[derive(serde::Serialize)]
-struct Envelope<'a, T: serde::Serialize> {
-    data: T,
-    version: &'a str,
-}
-
 fn json_bytes(status: StatusCode, body: Bytes) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// A served list page: its JSON, or None for 204 (no record from the marker on).
-type Page = Option<Bytes>;
+/// A rendered list page: its JSON (None: 204, no record from the marker on), and the index
+/// the page after it starts from (the record after its last one).
+#[derive(Debug, Clone, PartialEq)]
+struct Page {
+    body: Option<Bytes>,
+    next: u64,
+}
 
 /// The list pages served, by entity, first index and `$filter`. A page is a function of the
 /// scenario's data (fixed for the life of the org), the API version, its first index and its
 /// filter, and of nothing a request can change: payDetails are write-only, and permission-set
 /// assignments decide who may read (checked before the cache is read), not what a page holds.
 /// Bounded by bytes; the oldest pages go first.
+///
+/// Paging by `marker` is sequential, so serving a page also renders the next one ahead, on
+/// another task (read-ahead, as a database cursor does): a client walking the list finds each
+/// page ready, or joins its rendering, instead of waiting for all of it. A page is rendered
+/// once however many ask for it at the same time.
 #[derive(Default)]
 pub struct PageCache {
     inner: Mutex<PageCacheInner>,
@@ -181,6 +184,8 @@ struct PageCacheInner {
     pages: HashMap<PageKey, Page>,
     order: VecDeque<PageKey>,
     bytes: usize,
+    /// Pages being rendered: whoever asks for one meanwhile waits for that rendering.
+    rendering: HashMap<PageKey, Arc<tokio::sync::OnceCell<Page>>>,
 }
 
 type PageKey = (Entity, u64, Option<String>);
@@ -189,35 +194,60 @@ type PageKey = (Entity, u64, Option<String>);
 pub const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 impl PageCache {
-    fn get(&self, key: &PageKey) -> Option<Page> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.pages.get(key).cloned()
+    fn lock(&self) -> std::sync::MutexGuard<'_, PageCacheInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn put(&self, key: PageKey, page: Page) {
-        let size = page.as_ref().map_or(0, Bytes::len) + 64;
-        if size > PAGE_CACHE_BYTES / 8 {
-            return;
-        }
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.pages.contains_key(&key) {
-            return;
-        }
-        while inner.bytes + size > PAGE_CACHE_BYTES {
-            let Some(old) = inner.order.pop_front() else {
-                break;
-            };
-            if let Some(p) = inner.pages.remove(&old) {
-                inner.bytes -= p.as_ref().map_or(0, Bytes::len) + 64;
+    #[cfg(test)]
+    fn get(&self, key: &PageKey) -> Option<Page> {
+        self.lock().pages.get(key).cloned()
+    }
+
+    /// Whether `key` is cached or being rendered.
+    fn has(&self, key: &PageKey) -> bool {
+        let inner = self.lock();
+        inner.pages.contains_key(key) || inner.rendering.contains_key(key)
+    }
+
+    /// The page for `key`: cached, or rendered by `render` (once, whoever else asks meanwhile).
+    async fn page(&self, key: PageKey, render: impl FnOnce() -> Page) -> Page {
+        let cell = {
+            let mut inner = self.lock();
+            if let Some(p) = inner.pages.get(&key) {
+                return p.clone();
             }
-        }
-        inner.bytes += size;
-        inner.order.push_back(key.clone());
-        inner.pages.insert(key, page);
+            inner.rendering.entry(key.clone()).or_default().clone()
+        };
+        // `render` is synchronous: nothing here can be cancelled half-way through it.
+        let page = cell.get_or_init(|| async { render() }).await.clone();
+        let mut inner = self.lock();
+        inner.rendering.remove(&key);
+        inner.put(key, page.clone());
+        page
     }
 }
 
-fn list(org: &Org, entity: Entity, q: &HashMap<String, String>) -> Response {
+impl PageCacheInner {
+    fn put(&mut self, key: PageKey, page: Page) {
+        let size = page.body.as_ref().map_or(0, Bytes::len) + 64;
+        if size > PAGE_CACHE_BYTES / 8 || self.pages.contains_key(&key) {
+            return;
+        }
+        while self.bytes + size > PAGE_CACHE_BYTES {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(p) = self.pages.remove(&old) {
+                self.bytes -= p.body.as_ref().map_or(0, Bytes::len) + 64;
+            }
+        }
+        self.bytes += size;
+        self.order.push_back(key.clone());
+        self.pages.insert(key, page);
+    }
+}
+
+async fn list(org: &Arc<Org>, entity: Entity, q: &HashMap<String, String>) -> Response {
     let cfg = &org.scenario.data;
     if entity == Entity::AbsenceBalances && !cfg.absence_balance_calculation {
         return sage_error(
@@ -273,50 +303,69 @@ fn list(org: &Org, entity: Entity, q: &HashMap<String, String>) -> Response {
             }
         },
     };
-    let key = (entity, start, q.get("$filter").cloned());
-    let page = match org.pages.get(&key) {
-        Some(page) => page,
-        None => {
-            let page = render_page(org, entity, start, expr.as_ref());
-            org.pages.put(key, page.clone());
-            page
-        }
-    };
-    match page {
+    let filter_text = q.get("$filter").cloned();
+    let page = org
+        .pages
+        .page((entity, start, filter_text.clone()), || {
+            render_page(org, entity, start, expr.as_ref())
+        })
+        .await;
+    // Read ahead: the page after this one, for the client's next request.
+    let ahead = (entity, page.next, filter_text);
+    if page.body.is_some() && page.next < total && !org.pages.has(&ahead) {
+        let org = Arc::clone(org);
+        tokio::spawn(async move {
+            let next = ahead.1;
+            org.pages
+                .page(ahead, || render_page(&org, entity, next, expr.as_ref()))
+                .await;
+        });
+    }
+    match page.body {
         Some(body) => json_bytes(StatusCode::OK, body),
         None => StatusCode::NO_CONTENT.into_response(),
     }
 }
 
-/// The page of `entity` from index `start`: up to a page of records that match `expr`.
+/// The page of `entity` from index `start`: up to a page of records that match `expr`,
+/// written one by one into the body (`{"data":[…],"version":…}`, the bytes serde_json would
+/// write for the envelope).
 fn render_page(org: &Org, entity: Entity, start: u64, expr: Option<&filter::Expr>) -> Page {
     let cfg = &org.scenario.data;
     let total = entity.count(cfg);
-    let page = cfg.page_size as usize;
-    let mut out = Vec::with_capacity(page.min(1024));
-    let mut i = start;
-    while i < total && out.len() < page {
+    let page = u64::from(cfg.page_size);
+    // About 560 bytes an employee; the vector grows if it must.
+    let mut body = Vec::with_capacity(64 + page.min(1024) as usize * 600);
+    body.extend_from_slice(b"{\"data\":[");
+    let (mut i, mut written) = (start, 0u64);
+    while i < total && written < page {
         let rec = entity.typed(cfg, i);
         let keep = match expr {
             None => true,
             Some(e) => serde_json::to_value(&rec).is_ok_and(|v| e.matches(&v)),
         };
         if keep {
-            out.push(rec);
+            if written > 0 {
+                body.push(b',');
+            }
+            rec.write_json(&mut body);
+            written += 1;
         }
         i += 1;
     }
-    if out.is_empty() {
-        return None;
+    if written == 0 {
+        return Page {
+            body: None,
+            next: i,
+        };
     }
-    let envelope = Envelope {
-        data: out,
-        version: &org.scenario.org.sage_api_version,
-    };
-    // About 550 bytes a record; the vector grows if it must.
-    let mut body = Vec::with_capacity(64 + envelope.data.len() * 600);
-    serde_json::to_writer(&mut body, &envelope).ok()?;
-    Some(Bytes::from(body))
+    body.extend_from_slice(b"],\"version\":");
+    let version = serde_json::to_writer(&mut body, &org.scenario.org.sage_api_version);
+    body.push(b'}');
+    Page {
+        body: version.ok().map(|()| Bytes::from(body)),
+        next: i,
+    }
 }
 
 fn employee(org: &Org, id: &str) -> Response {
@@ -469,28 +518,118 @@ fn pay_details(
 mod tests {
     use super::*;
 
+    fn page(n: usize) -> Page {
+        Page {
+            body: (n > 0).then(|| Bytes::from(vec![b'x'; n])),
+            next: n as u64,
+        }
+    }
+
     #[test]
     fn the_page_cache_keys_on_filter_and_stays_in_budget() {
         let cache = PageCache::default();
-        let page = |n: usize| Some(Bytes::from(vec![b'x'; n]));
-        cache.put((Entity::Employees, 0, None), page(10));
-        cache.put((Entity::Employees, 0, Some("a eq 1".into())), None);
+        cache.lock().put((Entity::Employees, 0, None), page(10));
+        cache
+            .lock()
+            .put((Entity::Employees, 0, Some("a eq 1".into())), page(0));
         assert_eq!(cache.get(&(Entity::Employees, 0, None)), Some(page(10)));
         assert_eq!(
             cache.get(&(Entity::Employees, 0, Some("a eq 1".into()))),
-            Some(None)
+            Some(page(0))
         );
         assert_eq!(cache.get(&(Entity::Salaries, 0, None)), None);
         assert_eq!(cache.get(&(Entity::Employees, 1, None)), None);
         // Far more pages than the budget holds: the oldest go, the total stays under it.
         let big = PAGE_CACHE_BYTES / 16;
         for i in 0..64 {
-            cache.put((Entity::Bonuses, i, None), page(big));
+            cache.lock().put((Entity::Bonuses, i, None), page(big));
         }
-        let inner = cache.inner.lock().unwrap();
+        let inner = cache.lock();
         assert!(inner.bytes <= PAGE_CACHE_BYTES, "{}", inner.bytes);
         assert!(inner.pages.contains_key(&(Entity::Bonuses, 63, None)));
         assert!(!inner.pages.contains_key(&(Entity::Employees, 0, None)));
         assert_eq!(inner.pages.len(), inner.order.len());
+    }
+
+    #[test]
+    fn a_rendered_page_is_the_envelope_serde_json_writes() {
+        let mut sc = super::super::scenario::Scenario::load("healthy").unwrap();
+        sc.data.employees = 450;
+        sc.data.page_size = 200;
+        let org = Org::new(sc, String::new(), String::new(), String::new());
+        let cfg = &org.scenario.data;
+        let active = filter::parse(
+            "currentEmployment.active eq true",
+            &Entity::Employees.record(cfg, 0),
+        )
+        .unwrap();
+        for entity in Entity::LISTS {
+            for (start, expr) in [(0, None), (200, None), (400, None), (0, Some(&active))] {
+                if expr.is_some() && entity != Entity::Employees {
+                    continue;
+                }
+                let page = render_page(&org, entity, start, expr);
+                let total = entity.count(cfg);
+                let mut records = Vec::new();
+                let mut i = start;
+                while i < total && records.len() < 200 {
+                    let v = entity.record(cfg, i);
+                    if expr.is_none_or(|e| e.matches(&v)) {
+                        records.push(v);
+                    }
+                    i += 1;
+                }
+                let expected =
+                    json!({"data": records, "version": org.scenario.org.sage_api_version});
+                let body = page.body.expect("records");
+                assert_eq!(
+                    std::str::from_utf8(&body).unwrap(),
+                    serde_json::to_string(&expected).unwrap(),
+                    "{entity:?} from {start}"
+                );
+                assert_eq!(page.next, i, "{entity:?} from {start}");
+            }
+        }
+        let past = render_page(&org, Entity::Employees, 450, None);
+        assert_eq!(
+            past,
+            Page {
+                body: None,
+                next: 450
+            }
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_page_asked_for_while_it_renders_is_rendered_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cache = Arc::new(PageCache::default());
+        let renders = Arc::new(AtomicUsize::new(0));
+        let key = (Entity::Employees, 200, None);
+        let asks: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, renders, key) = (Arc::clone(&cache), Arc::clone(&renders), key.clone());
+                tokio::spawn(async move {
+                    cache
+                        .page(key, || {
+                            renders.fetch_add(1, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                            page(7)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for a in asks {
+            assert_eq!(a.await.unwrap(), page(7));
+        }
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+        assert!(cache.has(&key));
+        assert!(cache.lock().rendering.is_empty());
+        // Cached from now on: `render` is not called again.
+        let again = cache
+            .page(key, || unreachable!("served from the cache"))
+            .await;
+        assert_eq!(again, page(7));
     }
 }
