@@ -54,6 +54,10 @@ pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 /// (largest first, so that the small ones findings cite stay; never the newest).
 pub const LOG_BODY_BUDGET: usize = 128 * 1024 * 1024;
 
+/// Bodies up to this size are parsed to redact them by name (and kept as compact JSON); larger
+/// ones are redacted as text ([`redact_body`]).
+pub const PARSE_LIMIT: usize = 4 * 1024 * 1024;
+
 /// A captured body, held once: clones share one allocation (the log, `exchange(id)`, the
 /// inspector). It reads as a `&str` and serialises as a plain JSON string.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
@@ -1019,7 +1023,13 @@ pub fn redact_json(v: &mut Value) {
 
 /// A captured body with its secrets redacted by name: a JSON document; else (form-encoded, cut
 /// off, mislabelled) every `"key": "value"` and `key=value` of a secret name.
+///
+/// A body over [`PARSE_LIMIT`] is redacted as text (no `Value` of it: that would take ten times
+/// its size), as bodies cut at the log's old 4 MiB limit always were.
 pub fn redact_body(text: &str) -> String {
+    if text.len() > PARSE_LIMIT {
+        return redact_fragments(text);
+    }
     if let Ok(mut v) = serde_json::from_str::<Value>(text) {
         redact_json(&mut v);
         return v.to_string();
@@ -1208,6 +1218,40 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&log.entries[1]).unwrap()["body_dropped"],
             true
+        );
+    }
+
+    /// A 20 MB body over loopback is kept whole in the log, and `exchange(id)` shares it.
+    #[tokio::test]
+    async fn a_big_body_is_kept_whole() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let body = "0123456789 big response line\n".repeat(700_000);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let sent = body.clone();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                sent.len()
+            );
+            s.write_all(head.as_bytes()).await.unwrap();
+            s.write_all(sent.as_bytes()).await.unwrap();
+        });
+        let c = Client::new(Duration::from_secs(30), None).unwrap();
+        let (id, r) = c.send(Request::get(format!("http://{addr}/big"))).await;
+        assert_eq!(r.unwrap().body.len(), body.len());
+        let e = c.exchange(id).unwrap();
+        assert!(!e.body_truncated && !e.body_dropped);
+        let kept = e.response_body.clone().unwrap();
+        assert_eq!(kept.len(), body.len());
+        assert!(kept == body.as_str());
+        let again = c.exchange(id).unwrap().response_body.unwrap();
+        assert!(
+            std::ptr::eq(kept.as_str(), again.as_str()),
+            "one allocation"
         );
     }
 

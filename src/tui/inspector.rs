@@ -58,6 +58,16 @@ impl Ix {
     fn range(&self) -> Range<usize> {
         self.start as usize..self.end as usize
     }
+    /// A body line whose source is ASCII (one byte a char): columns are byte offsets.
+    fn ascii(&self) -> bool {
+        let extra = match self.kind() {
+            JSON => 2 * self.depth() + usize::from(self.meta & KEY != 0),
+            _ => 0,
+        };
+        self.kind() != TEXT
+            && self.meta & LOOSE == 0
+            && self.chars as usize == (self.end - self.start) as usize + extra
+    }
 }
 
 /// Rows per line at one width: `prefix[i]` is the row line `i` starts on.
@@ -206,9 +216,13 @@ impl Inspector {
     /// between its tokens.
     fn rendered(&self, i: usize) -> Option<Rendered<'_>> {
         let l = self.lines.get(i)?;
+        let ascii = l.ascii();
         Some(match l.kind() {
             TEXT => Rendered::plain(self.texts.get(l.start as usize).map_or("", String::as_str)),
-            RAW => Rendered::plain(self.body(l.meta).get(l.range()).unwrap_or_default()),
+            RAW => Rendered {
+                ascii,
+                ..Rendered::plain(self.body(l.meta).get(l.range()).unwrap_or_default())
+            },
             _ => {
                 let src = self.body(l.meta).get(l.range()).unwrap_or_default();
                 let indent = 2 * l.depth();
@@ -218,6 +232,7 @@ impl Inspector {
                         a: Cow::Owned(tidy(src)),
                         space: false,
                         b: "",
+                        ascii,
                     }
                 } else if l.meta & KEY != 0 {
                     let colon = key_end(src.as_bytes()) + 1;
@@ -227,12 +242,14 @@ impl Inspector {
                             a: Cow::Borrowed(a),
                             space: true,
                             b,
+                            ascii,
                         },
                         _ => Rendered {
                             indent,
                             a: Cow::Owned(tidy(src)),
                             space: false,
                             b: "",
+                            ascii,
                         },
                     }
                 } else {
@@ -241,6 +258,7 @@ impl Inspector {
                         a: Cow::Borrowed(src),
                         space: false,
                         b: "",
+                        ascii,
                     }
                 }
             }
@@ -437,7 +455,10 @@ impl Inspector {
     /// The column (chars as shown) of byte `p` of line `l`'s source.
     fn column(&self, l: &Ix, p: usize) -> usize {
         let src = self.body(l.meta).as_bytes();
-        let before = count_chars(src.get(l.start as usize..p).unwrap_or_default());
+        let before = match l.ascii() {
+            true => p.saturating_sub(l.start as usize),
+            false => count_chars(src.get(l.start as usize..p).unwrap_or_default()),
+        };
         if l.kind() != JSON {
             return before;
         }
@@ -557,12 +578,14 @@ impl Query {
     }
 }
 
-/// A line as shown: `indent` spaces, `a`, a space when `space`, `b`.
+/// A line as shown: `indent` spaces, `a`, a space when `space`, `b`; `ascii` when `a` and `b`
+/// are known to be ASCII.
 struct Rendered<'a> {
     indent: usize,
     a: Cow<'a, str>,
     space: bool,
     b: &'a str,
+    ascii: bool,
 }
 
 impl<'a> Rendered<'a> {
@@ -572,6 +595,7 @@ impl<'a> Rendered<'a> {
             a: Cow::Borrowed(s),
             space: false,
             b: "",
+            ascii: false,
         }
     }
 
@@ -602,7 +626,10 @@ impl<'a> Rendered<'a> {
             if take == 0 {
                 break;
             }
-            let (at, skipped) = skip_chars(s, skip);
+            let (at, skipped) = match self.ascii {
+                true => (skip.min(s.len()), skip.min(s.len())),
+                false => skip_chars(s, skip),
+            };
             skip -= skipped;
             if skip > 0 {
                 continue;
@@ -984,39 +1011,54 @@ fn index_json(b: &[u8], which: u32, out: &mut Vec<Ix>) -> Option<Json> {
     })
 }
 
+/// The byte of `q` to look for first: the rarest in text (punctuation other than JSON's, then
+/// digits, then the rarer letters), so that `memchr` skips most of the body.
+fn anchor(q: &[u8]) -> usize {
+    const LETTERS: &[u8] = b"etaoinsrhldcumfpgwybvkxjqz";
+    let rarity = |b: u8| match b {
+        b' ' | b'"' | b':' | b',' | b'{' | b'}' | b'[' | b']' | b'.' | b'/' => 0,
+        b'a'..=b'z' => LETTERS.iter().position(|l| *l == b).unwrap_or(0) + 1,
+        b'0'..=b'9' => 20,
+        _ => 30,
+    };
+    (0..q.len())
+        .max_by_key(|&i| (q.get(i).map_or(0, |b| rarity(*b)), std::cmp::Reverse(i)))
+        .unwrap_or(0)
+}
+
+/// Candidates for `q` in `hay`: where its anchor byte (either case) occurs, minus its offset.
+fn anchor_hits(hay: &[u8], q: &[u8], rev: bool) -> impl Iterator<Item = usize> {
+    let k = anchor(q);
+    let b = q.get(k).copied().unwrap_or(0);
+    let (lo, up) = (b.to_ascii_lowercase(), b.to_ascii_uppercase());
+    let it: Box<dyn Iterator<Item = usize>> = if rev {
+        Box::new(memchr::memrchr2_iter(lo, up, hay))
+    } else {
+        Box::new(memchr::memchr2_iter(lo, up, hay))
+    };
+    it.filter_map(move |p| p.checked_sub(k))
+}
+
 /// Where lowercase ASCII `q` first occurs in `hay`, ASCII case ignored.
 fn find_ascii_ci(hay: &[u8], q: &[u8]) -> Option<usize> {
-    let &f = q.first()?;
-    let (lo, up) = (f.to_ascii_lowercase(), f.to_ascii_uppercase());
-    let mut at = 0;
-    while let Some(k) = memchr::memchr2(lo, up, hay.get(at..)?) {
-        let p = at + k;
-        if hay
-            .get(p..p + q.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(q))
-        {
-            return Some(p);
-        }
-        at = p + 1;
+    if q.is_empty() {
+        return None;
     }
-    None
+    anchor_hits(hay, q, false).find(|&p| {
+        hay.get(p..p + q.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(q))
+    })
 }
 
 /// Where lowercase ASCII `q` last occurs (wholly) in `hay`, ASCII case ignored.
 fn rfind_ascii_ci(hay: &[u8], q: &[u8]) -> Option<usize> {
-    let &f = q.first()?;
-    let (lo, up) = (f.to_ascii_lowercase(), f.to_ascii_uppercase());
-    let mut end = hay.len();
-    while let Some(p) = memchr::memrchr2(lo, up, hay.get(..end)?) {
-        if hay
-            .get(p..p + q.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(q))
-        {
-            return Some(p);
-        }
-        end = p;
+    if q.is_empty() {
+        return None;
     }
-    None
+    anchor_hits(hay, q, true).find(|&p| {
+        hay.get(p..p + q.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(q))
+    })
 }
 
 /// Where `q` (lowercase chars) first occurs in `line`, case-insensitively, as a char index.
@@ -1432,12 +1474,25 @@ mod tests {
     }
 
     #[test]
+    fn byte_search_ignores_ascii_case_and_finds_first_and_last() {
+        let hay = b"xx Needle-1 yy NEEDLE-1 zz needle";
+        assert_eq!(find_ascii_ci(hay, b"needle-1"), Some(3));
+        assert_eq!(rfind_ascii_ci(hay, b"needle-1"), Some(15));
+        assert_eq!(rfind_ascii_ci(hay, b"needle"), Some(27));
+        assert_eq!(find_ascii_ci(hay, b"x"), Some(0));
+        assert_eq!(find_ascii_ci(hay, b"needle-2"), None);
+        assert_eq!(find_ascii_ci(b"ab", b"abc"), None);
+        assert_eq!(anchor(b"needle-near"), 6);
+    }
+
+    #[test]
     fn windows_are_cut_at_chars() {
         let r = Rendered {
             indent: 2,
             a: Cow::Borrowed("\"é\":"),
             space: true,
             b: "\"ü✓\"",
+            ascii: false,
         };
         let all: String = r.chars().collect();
         assert_eq!(all, "  \"é\": \"ü✓\"");
