@@ -117,7 +117,7 @@ fn child(spec: &str) {
     let mut ins = Inspector::new(&e);
     term.draw(|f| {
         let area = f.area();
-        inspector::draw(f, &ins, &theme, area)
+        inspector::draw(f, &ins, &theme, area);
     })
     .unwrap();
     let open_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -139,7 +139,7 @@ fn child(spec: &str) {
         ins.on_action(a);
         term.draw(|f| {
             let area = f.area();
-            inspector::draw(f, ins, &theme, area)
+            inspector::draw(f, ins, &theme, area);
         })
         .unwrap();
         t.elapsed().as_secs_f64() * 1000.0
