@@ -54,6 +54,8 @@ pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 /// (largest first, so that the small ones findings cite stay; never the newest).
 pub const LOG_BODY_BUDGET: usize = 128 * 1024 * 1024;
 
+/// Bytes kept of a response cut at the cap (`RESPONSE_TOO_LARGE`): its first bytes, as evidence.
+pub const OVERSIZED_KEPT: usize = 4 * 1024 * 1024;
 /// Bodies up to this size are parsed to redact them by name (and kept as compact JSON); larger
 /// ones are redacted as text ([`redact_body`]).
 pub const PARSE_LIMIT: usize = 4 * 1024 * 1024;
@@ -715,7 +717,12 @@ impl Client {
                         entry.response_bytes = r.body.len();
                         // The body is kept whole (it is already within the response cap); the
                         // log's budget bounds what all of them hold.
-                        let keep: &[u8] = if keep_body { &r.body } else { &[] };
+                        // A response cut at the cap keeps its first bytes only, as evidence.
+                        let keep: &[u8] = match (keep_body, &oversized) {
+                            (false, _) => &[],
+                            (true, Some(_)) => r.body.get(..OVERSIZED_KEPT).unwrap_or(&r.body),
+                            (true, None) => &r.body,
+                        };
                         entry.body_truncated = keep.len() < r.body.len() || oversized.is_some();
                         let text = String::from_utf8_lossy(keep);
                         // Whatever the content type says: a token response labelled text/plain,
