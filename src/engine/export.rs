@@ -272,6 +272,9 @@ fn har_entry(e: &Exchange, mode: HarBodies) -> Value {
             Ok(text) => content["text"] = Value::from(text),
             Err(why) => content["comment"] = Value::from(why),
         },
+        _ if e.body_dropped => {
+            content["comment"] = Value::from("body dropped from sagediag's log to bound memory");
+        }
         _ if e.response_bytes > 0 => {
             content["comment"] = Value::from("body not kept in sagediag's log");
         }
@@ -620,9 +623,10 @@ mod tests {
             request_body: Some("grant_type=password&client_secret=hush-hush-secret".into()),
             status: Some(200),
             response_headers: vec![("content-type".into(), "application/json".into())],
-            response_body: body.map(str::to_string),
+            response_body: body.map(Into::into),
             response_bytes: body.map_or(12, str::len),
             body_truncated: false,
+            body_dropped: false,
             duration_ms: 7,
             started_unix_ms: 1_795_378_616_330,
             error: (id == 2).then(|| "timed out\nafter 30 s".into()),

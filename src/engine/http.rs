@@ -47,10 +47,84 @@ pub const LOG_CAPACITY: usize = 2_000;
 /// Folded exchanges (bulk paging) summarised per log entry: a million employees in pages of 200
 /// take 50 entries, so bulk paging never evicts the evidence findings point at.
 pub const FOLD_EVERY: u64 = 100;
-/// Bytes of each body kept in the log.
-pub const BODY_CAPACITY: usize = 4 * 1024 * 1024;
-/// The default cap on a response body read from the network (`--max-response-mb`).
+/// The default cap on a response body read from the network (`--max-response-mb`). The log keeps
+/// each body whole up to this cap.
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// Bytes of bodies the log holds in all: past it, the largest bodies of older entries are dropped
+/// (largest first, so that the small ones findings cite stay; never the newest).
+pub const LOG_BODY_BUDGET: usize = 128 * 1024 * 1024;
+
+/// Bytes kept of a response cut at the cap (`RESPONSE_TOO_LARGE`): its first bytes, as evidence.
+pub const OVERSIZED_KEPT: usize = 4 * 1024 * 1024;
+/// Bodies up to this size are parsed to redact them by name (and kept as compact JSON); larger
+/// ones are redacted as text ([`redact_body`]).
+pub const PARSE_LIMIT: usize = 4 * 1024 * 1024;
+
+/// A captured body, held once: clones share one allocation (the log, `exchange(id)`, the
+/// inspector). It reads as a `&str` and serialises as a plain JSON string.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct BodyText(Arc<str>);
+
+impl BodyText {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for BodyText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for BodyText {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for BodyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for BodyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for BodyText {
+    fn from(s: String) -> BodyText {
+        BodyText(Arc::from(s))
+    }
+}
+
+impl From<&str> for BodyText {
+    fn from(s: &str) -> BodyText {
+        BodyText(Arc::from(s))
+    }
+}
+
+impl PartialEq<str> for BodyText {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for BodyText {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl Serialize for BodyText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {
@@ -58,12 +132,15 @@ pub struct Exchange {
     pub method: String,
     pub url: String,
     pub request_headers: Vec<(String, String)>,
-    pub request_body: Option<String>,
+    pub request_body: Option<BodyText>,
     pub status: Option<u16>,
     pub response_headers: Vec<(String, String)>,
-    pub response_body: Option<String>,
+    pub response_body: Option<BodyText>,
     pub response_bytes: usize,
     pub body_truncated: bool,
+    /// The bodies were dropped from the log to bound its memory ([`LOG_BODY_BUDGET`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub body_dropped: bool,
     pub duration_ms: u64,
     pub started_unix_ms: u64,
     pub error: Option<String>,
@@ -262,9 +339,39 @@ struct Fold {
 
 impl Log {
     fn push(&mut self, entry: Exchange) {
+        let id = entry.id;
         self.entries.push_back(entry);
         while self.entries.len() > LOG_CAPACITY {
             self.entries.pop_front();
+        }
+        self.bound_bodies(id, LOG_BODY_BUDGET);
+    }
+
+    /// Keeps the bodies the log holds within `budget` bytes: drops the largest bodies first (the
+    /// oldest among equals), so that the small ones findings cite as evidence stay, and never
+    /// those of entry `keep` (the one just written) or of the newest entry.
+    fn bound_bodies(&mut self, keep: u64, budget: usize) {
+        let size = |e: &Exchange| {
+            e.request_body.as_ref().map_or(0, |b| b.len())
+                + e.response_body.as_ref().map_or(0, |b| b.len())
+        };
+        let mut total: usize = self.entries.iter().map(size).sum();
+        let newest = self.entries.back().map(|e| e.id);
+        while total > budget {
+            let victim = self
+                .entries
+                .iter_mut()
+                .filter(|e| e.id != keep && Some(e.id) != newest)
+                .filter(|e| size(e) > 0)
+                .reduce(|a, b| if size(b) > size(a) { b } else { a });
+            let Some(e) = victim else {
+                break;
+            };
+            total -= size(e);
+            e.request_body = None;
+            e.response_body = None;
+            e.body_truncated = true;
+            e.body_dropped = true;
         }
     }
 
@@ -518,12 +625,13 @@ impl Client {
                     .iter()
                     .map(|(k, v)| (k.clone(), self.capture_line(&redact_header(k, v))))
                     .collect(),
-                request_body: body_text.map(|b| self.capture_text(&b)),
+                request_body: body_text.map(|b| self.capture_text(&b).into()),
                 status: None,
                 response_headers: Vec::new(),
                 response_body: None,
                 response_bytes: 0,
                 body_truncated: false,
+                body_dropped: false,
                 duration_ms: 0,
                 started_unix_ms,
                 error: None,
@@ -577,6 +685,8 @@ impl Client {
         let duration = started.elapsed();
         {
             let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            // The entry whose body was just kept, to bound the log's bodies after it.
+            let mut kept = None;
             let entry = match held.as_mut() {
                 Some(e) => Some(e),
                 None => log.entries.iter_mut().find(|e| e.id == id),
@@ -605,16 +715,26 @@ impl Client {
                             })
                             .collect();
                         entry.response_bytes = r.body.len();
-                        let cap = if keep_body { BODY_CAPACITY } else { 0 };
-                        let keep = r.body.get(..r.body.len().min(cap)).unwrap_or_default();
-                        entry.body_truncated = r.body.len() > cap || oversized.is_some();
+                        // The body is kept whole (it is already within the response cap); the
+                        // log's budget bounds what all of them hold.
+                        // A response cut at the cap keeps its first bytes only, as evidence.
+                        let keep: &[u8] = match (keep_body, &oversized) {
+                            (false, _) => &[],
+                            (true, Some(_)) => r.body.get(..OVERSIZED_KEPT).unwrap_or(&r.body),
+                            (true, None) => &r.body,
+                        };
+                        entry.body_truncated = keep.len() < r.body.len() || oversized.is_some();
                         let text = String::from_utf8_lossy(keep);
                         // Whatever the content type says: a token response labelled text/plain,
                         // form-encoded, or cut off mid-document is redacted all the same.
-                        entry.response_body = Some(self.capture_text(&redact_body(&text)));
+                        entry.response_body = Some(self.capture_text(&redact_body(&text)).into());
+                        kept = Some(id);
                     }
                     Err(f) => entry.error = Some(self.capture_line(&f.to_string())),
                 }
+            }
+            if let (Some(id), None) = (kept, &held) {
+                log.bound_bodies(id, LOG_BODY_BUDGET);
             }
             if let Some(entry) = held {
                 let ok =
@@ -910,7 +1030,13 @@ pub fn redact_json(v: &mut Value) {
 
 /// A captured body with its secrets redacted by name: a JSON document; else (form-encoded, cut
 /// off, mislabelled) every `"key": "value"` and `key=value` of a secret name.
+///
+/// A body over [`PARSE_LIMIT`] is redacted as text (no `Value` of it: that would take ten times
+/// its size), as bodies cut at the log's old 4 MiB limit always were.
 pub fn redact_body(text: &str) -> String {
+    if text.len() > PARSE_LIMIT {
+        return redact_fragments(text);
+    }
     if let Ok(mut v) = serde_json::from_str::<Value>(text) {
         redact_json(&mut v);
         return v.to_string();
@@ -1031,6 +1157,117 @@ mod tests {
         assert!(!r.contains("tok&") && !r.contains("5Aep8x"), "{r}");
         assert_eq!(redact_body("no secrets here"), "no secrets here");
         assert_eq!(redact_body("my_token=keep"), "my_token=keep");
+    }
+
+    fn logged(id: u64, body: usize) -> Exchange {
+        Exchange {
+            id,
+            method: "GET".into(),
+            url: format!("http://127.0.0.1/{id}"),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: Some(200),
+            response_headers: Vec::new(),
+            response_body: Some("x".repeat(body).into()),
+            response_bytes: body,
+            body_truncated: false,
+            body_dropped: false,
+            duration_ms: 1,
+            started_unix_ms: 0,
+            error: None,
+            summary: None,
+        }
+    }
+
+    #[test]
+    fn the_log_bounds_its_bodies_largest_first_never_the_newest() {
+        let mut log = Log::default();
+        // Small evidence, two big pages, small evidence.
+        for (id, size) in [(1, 10), (2, 600), (3, 500), (4, 10)] {
+            log.entries.push_back(logged(id, size));
+        }
+        log.bound_bodies(4, 1000);
+        let kept: Vec<(u64, bool, bool)> = log
+            .entries
+            .iter()
+            .map(|e| (e.id, e.response_body.is_some(), e.body_dropped))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (1, true, false),
+                (2, false, true),
+                (3, true, false),
+                (4, true, false)
+            ]
+        );
+        assert!(log.entries[1].body_truncated);
+        // A body alone over the budget: the newest is kept, the others go.
+        log.entries.push_back(logged(5, 2000));
+        log.bound_bodies(5, 1000);
+        let held: Vec<bool> = log
+            .entries
+            .iter()
+            .map(|e| e.response_body.is_some())
+            .collect();
+        assert_eq!(held, [false, false, false, false, true]);
+        // The entry just written is kept even when it is not the newest one.
+        let mut log = Log::default();
+        for (id, size) in [(1, 900), (2, 900), (3, 10)] {
+            log.entries.push_back(logged(id, size));
+        }
+        log.bound_bodies(1, 1000);
+        assert!(log.entries[0].response_body.is_some() && log.entries[1].body_dropped);
+        // Within the budget nothing changes; serialised, a kept entry has no `body_dropped`.
+        log.bound_bodies(3, usize::MAX);
+        let v = serde_json::to_value(&log.entries[0]).unwrap();
+        assert!(v.get("body_dropped").is_none() && v["response_body"].is_string());
+        assert_eq!(
+            serde_json::to_value(&log.entries[1]).unwrap()["body_dropped"],
+            true
+        );
+    }
+
+    /// A 20 MB body over loopback is kept whole in the log, and `exchange(id)` shares it.
+    #[tokio::test]
+    async fn a_big_body_is_kept_whole() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let body = "0123456789 big response line\n".repeat(700_000);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let sent = body.clone();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                sent.len()
+            );
+            s.write_all(head.as_bytes()).await.unwrap();
+            s.write_all(sent.as_bytes()).await.unwrap();
+        });
+        let c = Client::new(Duration::from_secs(30), None).unwrap();
+        let (id, r) = c.send(Request::get(format!("http://{addr}/big"))).await;
+        assert_eq!(r.unwrap().body.len(), body.len());
+        let e = c.exchange(id).unwrap();
+        assert!(!e.body_truncated && !e.body_dropped);
+        let kept = e.response_body.clone().unwrap();
+        assert_eq!(kept.len(), body.len());
+        assert!(kept == body.as_str());
+        let again = c.exchange(id).unwrap().response_body.unwrap();
+        assert!(
+            std::ptr::eq(kept.as_str(), again.as_str()),
+            "one allocation"
+        );
+    }
+
+    #[test]
+    fn a_body_clone_shares_its_text_and_serialises_as_a_string() {
+        let b: BodyText = "{\"a\":1}".into();
+        let c = b.clone();
+        assert!(std::ptr::eq(b.as_str(), c.as_str()));
+        assert_eq!(serde_json::to_string(&b).unwrap(), r#""{\"a\":1}""#);
     }
 
     #[test]

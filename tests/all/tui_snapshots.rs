@@ -251,6 +251,7 @@ fn request_log_and_inspector() {
         response_body: Some(r#"{"error":{"code":"REQUEST_ERROR","message":"The user does not have the Sage People Salaries API permission set","target":"salaries","innererror":{"code":"MISSING_API_PERMISSION"}}}"#.into()),
         response_bytes: 170,
         body_truncated: false,
+        body_dropped: false,
         duration_ms: 35,
         started_unix_ms: 0,
         error: None,

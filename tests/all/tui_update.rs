@@ -240,6 +240,7 @@ fn inspector_search_starts_where_it_was_opened_and_says_no_match() {
         ),
         response_bytes: 60,
         body_truncated: false,
+        body_dropped: false,
         duration_ms: 3,
         started_unix_ms: 0,
         error: None,
@@ -254,7 +255,7 @@ fn inspector_search_starts_where_it_was_opened_and_says_no_match() {
         panic!()
     };
     // The first line holding "token" (the URL), not the third match.
-    assert_eq!(ins.scroll, 0, "{:?}", ins.lines);
+    assert_eq!(ins.scroll, 0, "{:?}", ins.line(0));
     assert_eq!(ins.found, Some(true));
     let screen = render(&app, 80, 24);
     assert!(
