@@ -339,6 +339,19 @@ fn day(v: &Value) -> Option<String> {
 const WHERE_CA: &str = "Setup > Apps > Connected Apps > Manage Connected Apps > [app] > Edit Policies (policies) and Setup > App Manager > [app] > View (OAuth settings)";
 const WHERE_ECA: &str = "Setup > External Client Apps > External Client Apps Manager > [app] > Policies (Edit Policies) and Settings (Edit Settings)";
 
+/// The External Client App queries, sent with the other org queries the moment the token is
+/// known (`org::send`): the header, the OAuth policies, the client-credentials policy, the OAuth
+/// settings and their security options. Fields seen in public tools' queries, and apart from
+/// them the guessed ones, so that an org refusing a guessed field (INVALID_FIELD) loses only
+/// those.
+pub const ECA_QUERIES: [&str; 5] = [
+    "SELECT Id, MasterLabel, DeveloperName, DistributionState, CreatedDate FROM ExternalClientApplication",
+    "SELECT ExternalClientApplicationId, PermittedUsersPolicyType, RefreshTokenPolicyType, RefreshTokenValidityPeriod, RefreshTokenValidityUnit, IpRelaxationPolicyType FROM ExtlClntAppOauthPlcyCnfg",
+    "SELECT ExternalClientApplicationId, IsClientCredentialsFlowEnabled, ClientCredentialsFlowUser FROM ExtlClntAppOauthPlcyCnfg",
+    "SELECT ExternalClientApplicationId, OauthScopesAPI, OauthScopesREFRESH_TOKEN, ClientAssertionCertificate FROM ExtlClntAppOauthSettings",
+    "SELECT ExternalClientApplicationId, IsPkceRequired, IsConsumerSecretOptional, IsSecretRequiredForRefreshToken, IsRefreshTokenRotationEnabled, IsClientCredentialsFlowEnabled FROM ExtlClntAppOauthSettings",
+];
+
 /// Step 5, the app: finds the kind, the name and the policies, raises what they show, and
 /// re-words the run's findings for the kind. `connected` is the ConnectedApplication query's
 /// answer (sent with the other org checks). Returns a one-line note.
@@ -346,17 +359,9 @@ pub async fn app_checks(
     run: &mut Run,
     tokens: &Tokens,
     connected: (u64, Result<Response, Failure>),
+    eca: [(u64, Result<Response, Failure>); 5],
 ) -> String {
-    let client = run.client.clone();
-    // Fields seen in public tools' queries, and apart from them the guessed ones, so that an
-    // org refusing a guessed field (INVALID_FIELD) loses only those.
-    let (header, policies, flows, settings, security) = tokio::join!(
-        client.send(query_request(tokens, false, "SELECT Id, MasterLabel, DeveloperName, DistributionState, CreatedDate FROM ExternalClientApplication")),
-        client.send(query_request(tokens, false, "SELECT ExternalClientApplicationId, PermittedUsersPolicyType, RefreshTokenPolicyType, RefreshTokenValidityPeriod, RefreshTokenValidityUnit, IpRelaxationPolicyType FROM ExtlClntAppOauthPlcyCnfg")),
-        client.send(query_request(tokens, false, "SELECT ExternalClientApplicationId, IsClientCredentialsFlowEnabled, ClientCredentialsFlowUser FROM ExtlClntAppOauthPlcyCnfg")),
-        client.send(query_request(tokens, false, "SELECT ExternalClientApplicationId, OauthScopesAPI, OauthScopesREFRESH_TOKEN, ClientAssertionCertificate FROM ExtlClntAppOauthSettings")),
-        client.send(query_request(tokens, false, "SELECT ExternalClientApplicationId, IsPkceRequired, IsConsumerSecretOptional, IsSecretRequiredForRefreshToken, IsRefreshTokenRotationEnabled, IsClientCredentialsFlowEnabled FROM ExtlClntAppOauthSettings")),
-    );
+    let [header, policies, flows, settings, security] = eca;
     for (_, r) in [&connected, &header, &policies, &flows, &settings, &security] {
         if let Ok(r) = r {
             note_usage_of(run, r);

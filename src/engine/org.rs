@@ -150,6 +150,7 @@ pub struct InFlight {
     assignments: Option<(String, Task<Answer>)>,
     package: Task<Answer>,
     app: Task<Answer>,
+    eca: Task<[Answer; 5]>,
     limits: Task<Answer>,
     probes: Task<Vec<Answer>>,
 }
@@ -168,6 +169,15 @@ pub fn send(run: &Run, tokens: &Tokens) -> InFlight {
     });
     let package = send_task(client, query_request(tokens, true, package_q));
     let app = send_task(client, query_request(tokens, false, app_q));
+    let eca = {
+        let requests = super::app::ECA_QUERIES.map(|q| query_request(tokens, false, q));
+        let client = client.clone();
+        Task::spawn(async move {
+            let [a, b, c, d, e] = requests.map(|r| client.send(r));
+            let (a, b, c, d, e) = tokio::join!(a, b, c, d, e);
+            [a, b, c, d, e]
+        })
+    };
     let limits = send_task(
         client,
         Request::get(format!(
@@ -190,6 +200,7 @@ pub fn send(run: &Run, tokens: &Tokens) -> InFlight {
         assignments,
         package,
         app,
+        eca,
         limits,
         probes,
     }
@@ -208,6 +219,7 @@ pub async fn org_checks(
         assignments: early,
         package,
         app,
+        eca,
         limits,
         probes,
     } = sent;
@@ -295,7 +307,7 @@ pub async fn org_checks(
     }
 
     // The app: connected app or External Client App, and its policies.
-    let note = super::app::app_checks(run, tokens, app).await;
+    let note = super::app::app_checks(run, tokens, app, eca.answer().await).await;
     if let Some(p) = &run.app.policies.refresh_token_policy {
         notes.push(format!("refresh policy: {p}"));
     }

@@ -1507,3 +1507,54 @@ async fn verbose_logs_requests_steps_and_findings_without_secrets() {
     let stderr = String::from_utf8_lossy(&quiet.out.stderr).to_string();
     assert!(!stderr.contains("request sent"), "{stderr}");
 }
+
+/// The longest chain of requests each sent after the previous one's answer.
+fn levels(spans: &[(u64, u64)]) -> usize {
+    let mut spans = spans.to_vec();
+    spans.sort();
+    let mut depth = vec![0usize; spans.len()];
+    for i in 0..spans.len() {
+        depth[i] = 1
+            + (0..i)
+                .filter(|&j| spans[j].1 <= spans[i].0)
+                .map(|j| depth[j])
+                .max()
+                .unwrap_or(0);
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
+
+/// Everything that needs only the token (identity, token checks, org queries, the External
+/// Client App queries, the seven probes) goes out in one round trip: a password-flow check is
+/// three dependent round trips (the versions list, the token, the rest), whatever the org's
+/// latency. Checked on the engine's own request log, against an org answering in 300 ms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_token_everything_goes_out_in_one_round_trip() {
+    use sagediag::engine::{self, Config, Environment, Flow};
+    let mut sc = Scenario::load("healthy").unwrap();
+    sc.faults.latency_ms = 300;
+    sc.faults.jitter_ms = 0;
+    let sim = start_with(sc).await;
+    let info = sim.running.info.clone();
+    let mut cfg = Config::new(
+        Environment::parse(&info.login_url).unwrap(),
+        Flow::Password,
+        info.client_id.clone(),
+    );
+    cfg.client_secret = Some(info.client_secret.clone());
+    cfg.username = Some(info.username.clone());
+    cfg.password = Some(info.password.clone());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let client = engine::http::Client::for_config(&cfg, Some(tx.clone())).unwrap();
+    let report = engine::run_with(cfg, client.clone(), tx, None).await;
+    drain.abort();
+    assert_eq!(report.outcome, "pass", "{:?}", report.findings);
+    let spans: Vec<(u64, u64)> = client
+        .exchanges()
+        .iter()
+        .map(|e| (e.started_unix_ms, e.started_unix_ms + e.duration_ms))
+        .collect();
+    assert!(spans.len() >= 18, "{} requests", spans.len());
+    assert_eq!(levels(&spans), 3, "{spans:?}");
+}
