@@ -26,6 +26,9 @@ fn main() {
         sc.faults.jitter_ms = 0;
         let running = sim::start(sc, "127.0.0.1:0".parse().unwrap(), false).await.unwrap();
         println!("check_latency: full `check` (web flow) against a simulated org adding 200 ms per request");
+        // One check first, not reported: the org's first answers (its keys, caches) and the
+        // first start of the child binary are not the client's critical path.
+        support::measure(&running.info, "web", None).await;
         for i in 0..3 {
             let m = support::measure(&running.info, "web", None).await;
             assert_eq!(m.report["outcome"], "pass", "{}", m.report["findings"]);
