@@ -117,6 +117,9 @@ impl Inspector {
             e.response_bytes,
             if e.body_dropped {
                 " (body dropped from the log)"
+            } else if e.body_truncated && e.response_body.as_ref().is_none_or(|b| b.is_empty()) {
+                // Bulk pages (field coverage) are logged without their bodies: HR data.
+                " (body not kept in the log: bulk HR data)"
             } else if e.body_truncated {
                 " (body truncated in the log)"
             } else {
@@ -1250,6 +1253,21 @@ mod tests {
             error: None,
             summary: None,
         }
+    }
+
+    #[test]
+    fn the_status_line_says_why_a_body_is_missing_or_short() {
+        let status = |e: &Exchange| Inspector::new(e).line(1).unwrap();
+        let mut bulk = exchange("");
+        (bulk.response_bytes, bulk.body_truncated) = (113_126, true);
+        assert!(status(&bulk).ends_with("(body not kept in the log: bulk HR data)"));
+        let mut cut = exchange("{\"data\": [");
+        (cut.response_bytes, cut.body_truncated) = (40_000_000, true);
+        assert!(status(&cut).ends_with("(body truncated in the log)"));
+        let mut dropped = exchange("");
+        (dropped.body_truncated, dropped.body_dropped) = (true, true);
+        assert!(status(&dropped).ends_with("(body dropped from the log)"));
+        assert!(status(&exchange("{}")).ends_with("bytes"));
     }
 
     /// The response body's lines as shown (after the "── Response body" line).
