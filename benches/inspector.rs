@@ -79,17 +79,12 @@ fn exchange(body: String) -> Exchange {
         method: "GET".into(),
         url: "https://example.my.salesforce.com/services/apexrest/spapi/v4/employees".into(),
         request_headers: vec![("Authorization".into(), "Bearer [REDACTED]".into())],
-        request_body: None,
         status: Some(200),
         response_headers: vec![("content-type".into(), "application/json".into())],
         response_bytes: body.len(),
         response_body: Some(body.into()),
-        body_truncated: false,
-        body_dropped: false,
         duration_ms: 1,
-        started_unix_ms: 0,
-        error: None,
-        summary: None,
+        ..Exchange::default()
     }
 }
 

@@ -90,21 +90,17 @@ fn main() {
             .pool_max_idle_per_host(1)
             .build()
             .unwrap();
-        let token: Value = http
-            .post(format!("{}/services/oauth2/token", info.login_url))
-            .form(&[
-                ("grant_type", "password"),
-                ("client_id", info.client_id.as_str()),
-                ("client_secret", info.client_secret.as_str()),
-                ("username", info.username.as_str()),
-                ("password", info.password.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let token = support::password_token(
+            &http,
+            &info.login_url,
+            [
+                &info.client_id,
+                &info.client_secret,
+                &info.username,
+                &info.password,
+            ],
+        )
+        .await;
         let bearer = format!("Bearer {}", token["access_token"].as_str().expect("a token"));
         let list = format!("{}{V4}/employees", info.instance_url);
         println!(

@@ -6,6 +6,9 @@
 
 use std::time::Instant;
 
+#[path = "levels.rs"]
+mod levels;
+
 use sagediag::engine::{self, Config, Environment, Flow};
 use sagediag::sim::SimInfo;
 use serde_json::{Value, json};
@@ -122,21 +125,17 @@ pub fn child_main() -> bool {
 async fn page_through(spec: &Value) -> Value {
     let s = |k: &str| spec[k].as_str().unwrap_or_default().to_string();
     let http = reqwest::Client::new();
-    let token: Value = http
-        .post(format!("{}/services/oauth2/token", s("login_url")))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", &s("client_id")),
-            ("client_secret", &s("client_secret")),
-            ("username", &s("username")),
-            ("password", &s("password")),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = password_token(
+        &http,
+        &s("login_url"),
+        [
+            &s("client_id"),
+            &s("client_secret"),
+            &s("username"),
+            &s("password"),
+        ],
+    )
+    .await;
     let bearer = format!(
         "Bearer {}",
         token["access_token"].as_str().expect("a token")
@@ -163,6 +162,26 @@ async fn page_through(spec: &Value) -> Value {
             .to_string();
     }
     json!({ "pages": pages })
+}
+
+/// A password-grant token response from the org at `login_url`; `creds` are the client id and
+/// secret, the username and the password.
+pub async fn password_token(http: &reqwest::Client, login_url: &str, creds: [&str; 4]) -> Value {
+    let [client_id, client_secret, username, password] = creds;
+    http.post(format!("{login_url}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// The id of a list page's last record: the last `{"id":"…"` of the body (a record's own id is
@@ -221,10 +240,9 @@ async fn run_child(spec: Value) -> Measured {
     }
 }
 
-/// The number of dependent round trips the run made: the longest chain of requests each sent
-/// after the previous one's answer.
+/// The number of dependent round trips a run made, from its report's `timeline`.
 pub fn levels(report: &Value) -> usize {
-    let mut spans: Vec<(u64, u64)> = report["timeline"]
+    let spans: Vec<(u64, u64)> = report["timeline"]
         .as_array()
         .map(|a| {
             a.iter()
@@ -232,17 +250,7 @@ pub fn levels(report: &Value) -> usize {
                 .collect()
         })
         .unwrap_or_default();
-    spans.sort();
-    let mut depth = vec![0usize; spans.len()];
-    for i in 0..spans.len() {
-        depth[i] = 1
-            + (0..i)
-                .filter(|&j| spans[j].1 <= spans[i].0)
-                .map(|j| depth[j])
-                .max()
-                .unwrap_or(0);
-    }
-    depth.into_iter().max().unwrap_or(0)
+    levels::levels(&spans)
 }
 
 pub fn median(mut v: Vec<f64>) -> f64 {

@@ -126,7 +126,7 @@ impl Serialize for BodyText {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Exchange {
     pub id: u64,
     pub method: String,
@@ -1164,18 +1164,11 @@ mod tests {
             id,
             method: "GET".into(),
             url: format!("http://127.0.0.1/{id}"),
-            request_headers: Vec::new(),
-            request_body: None,
             status: Some(200),
-            response_headers: Vec::new(),
             response_body: Some("x".repeat(body).into()),
             response_bytes: body,
-            body_truncated: false,
-            body_dropped: false,
             duration_ms: 1,
-            started_unix_ms: 0,
-            error: None,
-            summary: None,
+            ..Exchange::default()
         }
     }
 

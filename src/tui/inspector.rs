@@ -1241,17 +1241,11 @@ mod tests {
             method: "GET".into(),
             url: "http://127.0.0.1/x".into(),
             request_headers: vec![("Accept".into(), "application/json".into())],
-            request_body: None,
             status: Some(200),
-            response_headers: Vec::new(),
             response_body: Some(body.into()),
             response_bytes: body.len(),
-            body_truncated: false,
-            body_dropped: false,
             duration_ms: 1,
-            started_unix_ms: 0,
-            error: None,
-            summary: None,
+            ..Exchange::default()
         }
     }
 

@@ -1508,21 +1508,8 @@ async fn verbose_logs_requests_steps_and_findings_without_secrets() {
     assert!(!stderr.contains("request sent"), "{stderr}");
 }
 
-/// The longest chain of requests each sent after the previous one's answer.
-fn levels(spans: &[(u64, u64)]) -> usize {
-    let mut spans = spans.to_vec();
-    spans.sort();
-    let mut depth = vec![0usize; spans.len()];
-    for i in 0..spans.len() {
-        depth[i] = 1
-            + (0..i)
-                .filter(|&j| spans[j].1 <= spans[i].0)
-                .map(|j| depth[j])
-                .max()
-                .unwrap_or(0);
-    }
-    depth.into_iter().max().unwrap_or(0)
-}
+#[path = "../../benches/support/levels.rs"]
+mod round_trips;
 
 /// Everything that needs only the token (identity, token checks, org queries, the External
 /// Client App queries, the seven probes) goes out in one round trip: a password-flow check is
@@ -1556,5 +1543,5 @@ async fn after_the_token_everything_goes_out_in_one_round_trip() {
         .map(|e| (e.started_unix_ms, e.started_unix_ms + e.duration_ms))
         .collect();
     assert!(spans.len() >= 18, "{} requests", spans.len());
-    assert_eq!(levels(&spans), 3, "{spans:?}");
+    assert_eq!(round_trips::levels(&spans), 3, "{spans:?}");
 }
