@@ -3,6 +3,7 @@
 //! `code`, `code_verifier`, `assertion`, tokens in query strings, forms and JSON bodies) and by
 //! value (every secret the run was given or received is scrubbed from all captured text).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -518,11 +519,16 @@ impl Client {
 
     /// Scrubs every registered secret from a text.
     pub fn scrub(&self, text: &str) -> String {
+        self.scrubbed(text).into_owned()
+    }
+
+    /// [`Client::scrub`], borrowing `text` when it holds no secret (no copy of a clean body).
+    fn scrubbed<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = text.to_string();
+        let mut out = Cow::Borrowed(text);
         for s in secrets.iter() {
             if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), REDACTED);
+                out = Cow::Owned(out.replace(s.as_str(), REDACTED));
             }
         }
         out
@@ -530,12 +536,14 @@ impl Client {
 
     /// A captured single-line value (URL, header): secrets scrubbed, then sanitised.
     fn capture_line(&self, text: &str) -> String {
-        sanitize::line(&self.scrub(text)).into_owned()
+        sanitize::line(&self.scrubbed(text)).into_owned()
     }
 
-    /// A captured body: secrets scrubbed, then sanitised (lines kept).
-    fn capture_text(&self, text: &str) -> String {
-        sanitize::text(&self.scrub(text)).into_owned()
+    /// A captured body: secrets scrubbed, then sanitised (lines kept). A clean body is copied
+    /// once, into the log's shared allocation.
+    fn capture_text(&self, text: &str) -> BodyText {
+        let scrubbed = self.scrubbed(text);
+        BodyText::from(sanitize::text(&scrubbed).as_ref())
     }
 
     /// Reads the request log in place (no copy of its bodies), the log locked meanwhile.
@@ -625,7 +633,7 @@ impl Client {
                     .iter()
                     .map(|(k, v)| (k.clone(), self.capture_line(&redact_header(k, v))))
                     .collect(),
-                request_body: body_text.map(|b| self.capture_text(&b).into()),
+                request_body: body_text.map(|b| self.capture_text(&b)),
                 status: None,
                 response_headers: Vec::new(),
                 response_body: None,
@@ -727,7 +735,7 @@ impl Client {
                         let text = String::from_utf8_lossy(keep);
                         // Whatever the content type says: a token response labelled text/plain,
                         // form-encoded, or cut off mid-document is redacted all the same.
-                        entry.response_body = Some(self.capture_text(&redact_body(&text)).into());
+                        entry.response_body = Some(self.capture_text(&redact_body(&text)));
                         kept = Some(id);
                     }
                     Err(f) => entry.error = Some(self.capture_line(&f.to_string())),
@@ -1033,15 +1041,34 @@ pub fn redact_json(v: &mut Value) {
 ///
 /// A body over [`PARSE_LIMIT`] is redacted as text (no `Value` of it: that would take ten times
 /// its size), as bodies cut at the log's old 4 MiB limit always were.
-pub fn redact_body(text: &str) -> String {
+///
+/// A body in which no secret name can occur (no `"name"`, no `name=`, no `\u` escape that could
+/// spell a JSON key) is returned as it is, borrowed: neither parsed nor copied.
+pub fn redact_body(text: &str) -> Cow<'_, str> {
+    if !may_name_a_secret(text) {
+        return Cow::Borrowed(text);
+    }
     if text.len() > PARSE_LIMIT {
-        return redact_fragments(text);
+        return Cow::Owned(redact_fragments(text));
     }
     if let Ok(mut v) = serde_json::from_str::<Value>(text) {
         redact_json(&mut v);
-        return v.to_string();
+        return Cow::Owned(v.to_string());
     }
-    redact_fragments(text)
+    Cow::Owned(redact_fragments(text))
+}
+
+/// Whether `text` holds a pattern [`redact_fragments`] or [`redact_json`] acts on: a secret
+/// name quoted or followed by `=`, or a `\u` escape (with which a JSON key can spell a name).
+fn may_name_a_secret(text: &str) -> bool {
+    static PATTERNS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        SECRET_JSON_KEYS
+            .iter()
+            .chain(SECRET_PARAMS)
+            .flat_map(|k| [format!("\"{k}\""), format!("{k}=")])
+            .collect()
+    });
+    text.contains("\\u") || PATTERNS.iter().any(|p| text.contains(p.as_str()))
 }
 
 /// Redacts secret values in text that does not parse: `"access_token" : "…` up to the closing
@@ -1157,6 +1184,22 @@ mod tests {
         assert!(!r.contains("tok&") && !r.contains("5Aep8x"), "{r}");
         assert_eq!(redact_body("no secrets here"), "no secrets here");
         assert_eq!(redact_body("my_token=keep"), "my_token=keep");
+    }
+
+    #[test]
+    fn a_body_naming_no_secret_is_kept_as_sent_without_a_copy() {
+        let page = r#"{"data":[{"id":"a2G","postalCode":"EC1A","payCode":"X1","reason":"token of thanks"}],"version":"4"}"#;
+        assert!(matches!(redact_body(page), Cow::Borrowed(p) if p == page));
+        // Pretty-printed as sent stays pretty-printed (it used to come back compact).
+        let pretty = "{\n  \"data\": []\n}";
+        assert_eq!(redact_body(pretty), pretty);
+        // A secret name, or a `\u` escape that could spell one, still goes through redaction.
+        let escaped = r#"{"access\u005ftoken":"00Dxx!AQ.hidden","x":1}"#;
+        let r = redact_body(escaped);
+        assert!(!r.contains("hidden"), "{r}");
+        let named = r#"{"refresh_token":"5Aep8-hidden"}"#;
+        assert!(!redact_body(named).contains("hidden"));
+        assert!(!redact_body("device_code=hidden&x=1").contains("hidden"));
     }
 
     fn logged(id: u64, body: usize) -> Exchange {
