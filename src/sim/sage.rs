@@ -190,6 +190,9 @@ struct PageCacheInner {
 
 type PageKey = (Entity, u64, Option<String>);
 
+/// How many pages past the one served are rendered ahead.
+const READ_AHEAD: usize = 2;
+
 /// The page cache's budget, in bytes of JSON (a page of 200 employees is ~110 KB).
 pub const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
@@ -310,15 +313,23 @@ async fn list(org: &Arc<Org>, entity: Entity, q: &HashMap<String, String>) -> Re
             render_page(org, entity, start, expr.as_ref())
         })
         .await;
-    // Read ahead: the page after this one, for the client's next request.
-    let ahead = (entity, page.next, filter_text);
-    if page.body.is_some() && page.next < total && !org.pages.has(&ahead) {
+    // Read ahead: the two pages after this one, for the client's next requests (the second
+    // renders while the client reads the first).
+    if page.body.is_some() && page.next < total {
         let org = Arc::clone(org);
         tokio::spawn(async move {
-            let next = ahead.1;
-            org.pages
-                .page(ahead, || render_page(&org, entity, next, expr.as_ref()))
-                .await;
+            let mut start = page.next;
+            for _ in 0..READ_AHEAD {
+                let key = (entity, start, filter_text.clone());
+                let next = org
+                    .pages
+                    .page(key, || render_page(&org, entity, start, expr.as_ref()))
+                    .await;
+                if next.body.is_none() || next.next >= total {
+                    break;
+                }
+                start = next.next;
+            }
         });
     }
     match page.body {
