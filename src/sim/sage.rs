@@ -207,6 +207,7 @@ impl PageCache {
     }
 
     /// Whether `key` is cached or being rendered.
+    #[cfg(test)]
     fn has(&self, key: &PageKey) -> bool {
         let inner = self.lock();
         inner.pages.contains_key(key) || inner.rendering.contains_key(key)
