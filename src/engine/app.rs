@@ -38,6 +38,15 @@ impl AppKind {
         }
     }
 
+    /// The name `--app-kind` takes (and [`AppKind::parse`] reads back); None for unknown.
+    pub fn arg(self) -> Option<&'static str> {
+        match self {
+            AppKind::ConnectedApp => Some("connected-app"),
+            AppKind::ExternalClientApp => Some("eca"),
+            AppKind::Unknown => None,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             AppKind::ConnectedApp => "connected app",

@@ -294,6 +294,11 @@ impl App {
             self.form.credential = text(path);
         }
         self.form.pkce = p.pkce;
+        self.form.app_kind = p
+            .app_kind
+            .as_deref()
+            .and_then(crate::engine::app::AppKind::parse)
+            .unwrap_or_default();
         self.form.preset = match p.preset.as_str() {
             "StackOne" => Preset::StackOne,
             "Nango" => Preset::Nango,
@@ -326,6 +331,7 @@ impl App {
             private_key_path: (self.form.flow == Flow::Jwt)
                 .then(|| first_line(&self.form.credential).trim().to_string())
                 .filter(|p| !p.is_empty()),
+            app_kind: self.form.app_kind.arg().map(str::to_string),
         })
     }
 }

@@ -19,6 +19,10 @@ pub struct Profile {
     /// The JWT flow's private key file: its path, never its content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_key_path: Option<String>,
+    /// The app's kind as declared in step 2 (`eca` or `connected-app`, as `--app-kind` takes
+    /// it); absent when it was left to be found after login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_kind: Option<String>,
 }
 
 impl Profile {

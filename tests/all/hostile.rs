@@ -460,6 +460,7 @@ async fn non_ascii_input_never_panics() {
         preset: "custom".into(),
         callback: String::new(),
         private_key_path: None,
+        app_kind: None,
     };
     assert!(p.label().contains("éééééééééééé…"));
     // Non-ASCII request-console lines.

@@ -243,8 +243,10 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
     app.form.username = ratatui_textarea::TextArea::new(vec!["api@acme.example".into()]);
     app.form.flow = sagediag::engine::Flow::Jwt;
     app.form.credential = ratatui_textarea::TextArea::new(vec!["/keys/server.key".into()]);
+    app.form.app_kind = sagediag::engine::app::AppKind::ExternalClientApp;
     let p = app.profile().unwrap();
     assert_eq!(p.private_key_path.as_deref(), Some("/keys/server.key"));
+    assert_eq!(p.app_kind.as_deref(), Some("eca"));
     profile::save_to(&path, &p).unwrap();
     let mut other = p.clone();
     other.env = "production".into();
@@ -270,6 +272,11 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
     fresh.profiles = loaded;
     fresh.apply_profile(&p);
     assert_eq!(fresh.form.env, sagediag::tui::app::EnvChoice::Sandbox);
+    assert_eq!(
+        fresh.form.app_kind,
+        sagediag::engine::app::AppKind::ExternalClientApp,
+        "the declared app kind comes back"
+    );
     assert_eq!(
         sagediag::tui::form::first_line(&fresh.form.client_id),
         "3MVG9abc"
