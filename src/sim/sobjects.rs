@@ -278,6 +278,32 @@ fn looks_like_id(s: &str, prefix: &str) -> bool {
         && s.get(..3) == Some(prefix)
 }
 
+/// What a write checks first: the API version, the object, and that the object is the one this
+/// org lets a client create and delete (PermissionSetAssignment); else the answer to send.
+fn writable(
+    org: &Org,
+    version: &str,
+    name: &str,
+    caller: &Caller,
+    method: &str,
+) -> Result<(), Response> {
+    if !version_ok(org, version) {
+        return Err(not_found());
+    }
+    let all = tables(org, caller.user, false);
+    let Some(t) = find(&all, name) else {
+        return Err(not_found());
+    };
+    if t.name != "PermissionSetAssignment" {
+        return Err(sf_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            &format!("HTTP Method '{method}' not allowed. Allowed are GET,HEAD"),
+        ));
+    }
+    Ok(())
+}
+
 /// `POST …/sobjects/PermissionSetAssignment` with `{"AssigneeId","PermissionSetId"}`: 201
 /// `{"id","success":true,"errors":[]}`, or Salesforce's DML errors (docs/fixing.md, sources).
 pub async fn create(
@@ -286,19 +312,8 @@ pub async fn create(
     axum::Extension(caller): axum::Extension<Caller>,
     body: axum::body::Bytes,
 ) -> Response {
-    if !version_ok(&org, &version) {
-        return not_found();
-    }
-    let all = tables(&org, caller.user, false);
-    let Some(t) = find(&all, &name) else {
-        return not_found();
-    };
-    if t.name != "PermissionSetAssignment" {
-        return sf_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
-            "HTTP Method 'POST' not allowed. Allowed are GET,HEAD",
-        );
+    if let Err(refused) = writable(&org, &version, &name, &caller, "POST") {
+        return refused;
     }
     let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
         return sf_error(
@@ -439,19 +454,8 @@ pub async fn delete(
     Path((version, name, id)): Path<(String, String, String)>,
     axum::Extension(caller): axum::Extension<Caller>,
 ) -> Response {
-    if !version_ok(&org, &version) {
-        return not_found();
-    }
-    let all = tables(&org, caller.user, false);
-    let Some(t) = find(&all, &name) else {
-        return not_found();
-    };
-    if t.name != "PermissionSetAssignment" {
-        return sf_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
-            "HTTP Method 'DELETE' not allowed. Allowed are GET,HEAD",
-        );
+    if let Err(refused) = writable(&org, &version, &name, &caller, "DELETE") {
+        return refused;
     }
     if !org.user(caller.user).assign_permission_sets {
         return dml_error(
