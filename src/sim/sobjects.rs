@@ -279,29 +279,29 @@ fn looks_like_id(s: &str, prefix: &str) -> bool {
 }
 
 /// What a write checks first: the API version, the object, and that the object is the one this
-/// org lets a client create and delete (PermissionSetAssignment); else the answer to send.
-fn writable(
+/// org lets a client create and delete (PermissionSetAssignment). The answer to send when one
+/// fails; None when the write may go on.
+fn write_refused(
     org: &Org,
     version: &str,
     name: &str,
     caller: &Caller,
     method: &str,
-) -> Result<(), Response> {
+) -> Option<Response> {
     if !version_ok(org, version) {
-        return Err(not_found());
+        return Some(not_found());
     }
     let all = tables(org, caller.user, false);
     let Some(t) = find(&all, name) else {
-        return Err(not_found());
+        return Some(not_found());
     };
-    if t.name != "PermissionSetAssignment" {
-        return Err(sf_error(
+    (t.name != "PermissionSetAssignment").then(|| {
+        sf_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
             &format!("HTTP Method '{method}' not allowed. Allowed are GET,HEAD"),
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 /// `POST …/sobjects/PermissionSetAssignment` with `{"AssigneeId","PermissionSetId"}`: 201
@@ -312,7 +312,7 @@ pub async fn create(
     axum::Extension(caller): axum::Extension<Caller>,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(refused) = writable(&org, &version, &name, &caller, "POST") {
+    if let Some(refused) = write_refused(&org, &version, &name, &caller, "POST") {
         return refused;
     }
     let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
@@ -454,7 +454,7 @@ pub async fn delete(
     Path((version, name, id)): Path<(String, String, String)>,
     axum::Extension(caller): axum::Extension<Caller>,
 ) -> Response {
-    if let Err(refused) = writable(&org, &version, &name, &caller, "DELETE") {
+    if let Some(refused) = write_refused(&org, &version, &name, &caller, "DELETE") {
         return refused;
     }
     if !org.user(caller.user).assign_permission_sets {
