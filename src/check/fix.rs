@@ -175,7 +175,7 @@ pub async fn after(
             for a in list.iter() {
                 let _ = writeln!(
                     human,
-                    "  {} {} for {} by {} at {} ms (request #{}){}",
+                    "  {} {} for {} by {} at {} ms (request #{}){}{}",
                     a.outcome,
                     a.permission_set,
                     a.assignee_id,
@@ -185,6 +185,10 @@ pub async fn after(
                     a.assignment_id
                         .as_deref()
                         .map(|i| format!(": PermissionSetAssignment {i}"))
+                        .unwrap_or_default(),
+                    a.note
+                        .as_deref()
+                        .map(|n| format!(" (left in place: {n})"))
                         .unwrap_or_default()
                 );
             }

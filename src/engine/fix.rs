@@ -116,7 +116,8 @@ pub struct Actor {
 /// One change `apply` made or tried: who, what, when, the request id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Applied {
-    /// `created`, `already-assigned`, `failed`, `deleted`, `undo-failed`.
+    /// `created`, `already-assigned`, `failed`, `deleted`, `undo-failed`, `undo-skipped` (the
+    /// org's assignment is no longer the one recorded, or could not be read: not deleted).
     pub outcome: String,
     pub permission_set: String,
     pub permission_set_id: Option<String>,
@@ -132,6 +133,9 @@ pub struct Applied {
     pub request: PlannedRequest,
     #[serde(default)]
     pub finding: Option<String>,
+    /// Why an undo left the assignment in place (`undo-skipped`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 fn sobject_url(instance: &str, tail: &str) -> String {
@@ -334,6 +338,67 @@ async fn query_rows(run: &Run, actor: &Actor, q: &str) -> Option<Vec<serde_json:
         .and_then(|v| v["records"].as_array().cloned())
 }
 
+/// Reads assignment `aid` as `actor` before `undo` deletes it. None when it is the one `r`
+/// recorded (same assignee and, when recorded, the same permission set); else the
+/// `undo-skipped` record saying why, with the query as its request.
+async fn unconfirmed(run: &mut Run, r: &Applied, aid: &str, actor: &Actor) -> Option<Applied> {
+    let q = format!(
+        "SELECT Id, AssigneeId, PermissionSetId FROM PermissionSetAssignment WHERE Id = '{aid}'"
+    );
+    let url = soql_url(&actor.instance_url, &q);
+    let (id, answer) = run
+        .client
+        .send(Request::get(url.clone()).bearer(&actor.access_token))
+        .await;
+    let rows = answer
+        .ok()
+        .filter(|resp| resp.status == 200)
+        .and_then(|resp| resp.json())
+        .and_then(|v| v["records"].as_array().cloned());
+    // Salesforce ids compare on their first 15 characters (the 18-character form adds a suffix).
+    let same = |a: &serde_json::Value, b: &str| {
+        a.as_str()
+            .is_some_and(|a| a.chars().take(15).eq(b.chars().take(15)))
+    };
+    let why = match rows.as_deref() {
+        Some([row])
+            if same(&row["AssigneeId"], &r.assignee_id)
+                && r.permission_set_id
+                    .as_deref()
+                    .is_none_or(|p| same(&row["PermissionSetId"], p)) =>
+        {
+            return None;
+        }
+        Some([]) => "it is no longer in the org".to_string(),
+        Some(_) => format!(
+            "it no longer assigns {} to {}: not the assignment recorded",
+            r.permission_set, r.assignee_id
+        ),
+        None => "it could not be read to confirm it is the one recorded".to_string(),
+    };
+    run.emit(Event::Progress(format!(
+        "not deleted: PermissionSetAssignment {aid} ({}): {why} (request #{id})",
+        r.permission_set
+    )));
+    Some(Applied {
+        outcome: "undo-skipped".into(),
+        permission_set: r.permission_set.clone(),
+        permission_set_id: r.permission_set_id.clone(),
+        assignee_id: r.assignee_id.clone(),
+        assignment_id: Some(aid.to_string()),
+        by: actor.username.clone(),
+        at_ms: super::clock::now_ms(),
+        request_id: id,
+        request: PlannedRequest {
+            method: "GET".into(),
+            url,
+            body: Value::Null,
+        },
+        finding: None,
+        note: Some(why),
+    })
+}
+
 /// The finding a refused DML call means.
 fn refusal(code: &str) -> Code {
     match code {
@@ -424,6 +489,7 @@ pub async fn apply(run: &mut Run, plan: &Plan, actor: &Actor) -> Vec<Applied> {
             request_id: id,
             request,
             finding: None,
+            note: None,
         };
         match answer {
             Ok(r) if r.status == 201 => {
@@ -537,6 +603,13 @@ pub async fn undo(run: &mut Run, records: &[Applied], actor: &Actor) -> Vec<Appl
         else {
             continue;
         };
+        // The record is read back from a file: delete only an assignment that is still the one
+        // recorded (its assignee and permission set), so that a stale or edited record cannot
+        // take anyone else's access away.
+        if let Some(skipped) = unconfirmed(run, r, aid, actor).await {
+            out.push(skipped);
+            continue;
+        }
         let url = sobject_url(
             &actor.instance_url,
             &format!("PermissionSetAssignment/{aid}"),
@@ -564,6 +637,7 @@ pub async fn undo(run: &mut Run, records: &[Applied], actor: &Actor) -> Vec<Appl
                 body: Value::Null,
             },
             finding: None,
+            note: None,
         };
         match answer {
             Ok(resp) if resp.status == 204 => rec.outcome = "deleted".into(),

@@ -220,12 +220,16 @@ impl App {
                     .iter()
                     .map(|r| {
                         format!(
-                            "{} {} · request #{} · by {} · {}",
+                            "{} {} · request #{} · by {} · {}{}",
                             r.outcome,
                             r.permission_set,
                             r.request_id,
                             r.by,
-                            when(r.at_ms)
+                            when(r.at_ms),
+                            r.note
+                                .as_deref()
+                                .map(|n| format!(" · left in place: {n}"))
+                                .unwrap_or_default()
                         )
                     })
                     .collect();

@@ -210,6 +210,82 @@ async fn missing_sets_are_planned_applied_reprobed_and_undone() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Undo reads its record back from a file: it deletes an assignment only while the org still
+/// has it for the recorded user and permission set. An edited record (another assignee) and a
+/// row already gone are left alone, each with its reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_deletes_only_the_assignments_still_as_recorded() {
+    let sim = start("missing-permission-sets").await;
+    let admin = sim.running.info.admin_username.clone();
+    let admin_args = [
+        "--admin-username",
+        admin.as_str(),
+        "--admin-flow",
+        "password",
+    ];
+    let done = sagediag(&sim, "fix", &[&admin_args[..], &["--yes"]].concat()).await;
+    assert_eq!(done.code, Some(0), "{}", done.all);
+    assert_eq!(assigned(&sim), 7);
+    let dir = std::env::temp_dir().join(format!("sagediag-undo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let undo = |json: &Value, name: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, json.to_string()).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    // The first record edited to name another user (the admin, user 1).
+    let mut edited = done.json.clone();
+    edited["applied"][0]["assignee_id"] = sim.running.org.user_id18(1).into();
+    let rec = undo(&edited, "edited.json");
+    let out = sagediag(
+        &sim,
+        "fix",
+        &[&admin_args[..], &["--undo", rec.as_str(), "--yes"]].concat(),
+    )
+    .await;
+    assert_eq!(
+        out.code,
+        Some(1),
+        "an undo that left a row in place is not a success"
+    );
+    let u = out.json["undone"].as_array().unwrap();
+    let outcomes: Vec<&str> = u.iter().map(|x| x["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["undo-skipped", "deleted"], "{}", out.all);
+    assert!(
+        u[0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("not the assignment recorded"),
+        "{u:?}"
+    );
+    assert_eq!(
+        assigned(&sim),
+        6,
+        "only the unedited record's row was deleted"
+    );
+    // The true record again: the first row goes now, the second is already gone.
+    let rec = undo(&done.json, "true.json");
+    let out = sagediag(
+        &sim,
+        "fix",
+        &[&admin_args[..], &["--undo", rec.as_str(), "--yes"]].concat(),
+    )
+    .await;
+    let u = out.json["undone"].as_array().unwrap();
+    let outcomes: Vec<&str> = u.iter().map(|x| x["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["deleted", "undo-skipped"], "{}", out.all);
+    assert!(
+        u[1]["note"]
+            .as_str()
+            .unwrap()
+            .contains("no longer in the org"),
+        "{u:?}"
+    );
+    assert_eq!(assigned(&sim), 5);
+    assert_no_secrets(&sim, &out, "undo");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_admin_session_changes_nothing_and_names_the_permission() {
     let sim = start("no-permission-sets").await;
