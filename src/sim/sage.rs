@@ -170,9 +170,9 @@ struct Page {
 /// assignments decide who may read (checked before the cache is read), not what a page holds.
 /// Bounded by bytes; the oldest pages go first.
 ///
-/// Paging by `marker` is sequential, so serving a page also renders the next one ahead, on
-/// another task (read-ahead, as a database cursor does): a client walking the list finds each
-/// page ready, or joins its rendering, instead of waiting for all of it. A page is rendered
+/// Paging by `marker` is sequential, so serving a page also renders the next [`READ_AHEAD`]
+/// ahead, on another task (read-ahead, as a database cursor does): a client walking the list
+/// finds each page ready, or joins its rendering, instead of waiting for all of it. A page is rendered
 /// once however many ask for it at the same time.
 #[derive(Default)]
 pub struct PageCache {
