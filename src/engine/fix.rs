@@ -381,22 +381,37 @@ async fn unconfirmed(run: &mut Run, r: &Applied, aid: &str, actor: &Actor) -> Op
         r.permission_set
     )));
     Some(Applied {
-        outcome: "undo-skipped".into(),
+        note: Some(why),
+        ..undo_record(r, aid, actor, "undo-skipped", (id, "GET", url))
+    })
+}
+
+/// A record of what undo did to assignment `aid` (recorded as `r`): `outcome`, by `actor`
+/// now, with the request sent (its log id, method and URL).
+fn undo_record(
+    r: &Applied,
+    aid: &str,
+    actor: &Actor,
+    outcome: &str,
+    (request_id, method, url): (u64, &str, String),
+) -> Applied {
+    Applied {
+        outcome: outcome.into(),
         permission_set: r.permission_set.clone(),
         permission_set_id: r.permission_set_id.clone(),
         assignee_id: r.assignee_id.clone(),
         assignment_id: Some(aid.to_string()),
         by: actor.username.clone(),
         at_ms: super::clock::now_ms(),
-        request_id: id,
+        request_id,
         request: PlannedRequest {
-            method: "GET".into(),
+            method: method.into(),
             url,
             body: Value::Null,
         },
         finding: None,
-        note: Some(why),
-    })
+        note: None,
+    }
 }
 
 /// The finding a refused DML call means.
@@ -622,23 +637,7 @@ pub async fn undo(run: &mut Run, records: &[Applied], actor: &Actor) -> Vec<Appl
                     .bearer(&actor.access_token),
             )
             .await;
-        let mut rec = Applied {
-            outcome: "undo-failed".into(),
-            permission_set: r.permission_set.clone(),
-            permission_set_id: r.permission_set_id.clone(),
-            assignee_id: r.assignee_id.clone(),
-            assignment_id: Some(aid.to_string()),
-            by: actor.username.clone(),
-            at_ms: super::clock::now_ms(),
-            request_id: id,
-            request: PlannedRequest {
-                method: "DELETE".into(),
-                url,
-                body: Value::Null,
-            },
-            finding: None,
-            note: None,
-        };
+        let mut rec = undo_record(r, aid, actor, "undo-failed", (id, "DELETE", url));
         match answer {
             Ok(resp) if resp.status == 204 => rec.outcome = "deleted".into(),
             Ok(resp) => {

@@ -95,6 +95,11 @@ fn assert_no_secrets(sim: &Sim, out: &Out, label: &str) {
     );
 }
 
+/// The flags that log in as the simulated org's admin (password flow).
+fn admin_flags(admin: &str) -> [&str; 4] {
+    ["--admin-username", admin, "--admin-flow", "password"]
+}
+
 fn failing(out: &Out) -> Vec<String> {
     out.json["endpoints"]
         .as_array()
@@ -109,12 +114,7 @@ fn failing(out: &Out) -> Vec<String> {
 async fn missing_sets_are_planned_applied_reprobed_and_undone() {
     let sim = start("missing-permission-sets").await;
     let admin = sim.running.info.admin_username.clone();
-    let admin_args = [
-        "--admin-username",
-        admin.as_str(),
-        "--admin-flow",
-        "password",
-    ];
+    let admin_args = admin_flags(&admin);
     assert_eq!(assigned(&sim), 5);
 
     // The plan: two apply fixes with the exact request, and nothing changed.
@@ -217,12 +217,7 @@ async fn missing_sets_are_planned_applied_reprobed_and_undone() {
 async fn undo_deletes_only_the_assignments_still_as_recorded() {
     let sim = start("missing-permission-sets").await;
     let admin = sim.running.info.admin_username.clone();
-    let admin_args = [
-        "--admin-username",
-        admin.as_str(),
-        "--admin-flow",
-        "password",
-    ];
+    let admin_args = admin_flags(&admin);
     let done = sagediag(&sim, "fix", &[&admin_args[..], &["--yes"]].concat()).await;
     assert_eq!(done.code, Some(0), "{}", done.all);
     assert_eq!(assigned(&sim), 7);
