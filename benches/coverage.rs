@@ -59,10 +59,15 @@ fn main() {
             let running = org(sc.clone()).await;
             let info = running.info.clone();
             let plain = support::measure(&info, "web", None).await;
+            // The org's CPU (this process) while each walk runs: the two share two cores.
+            let org0 = support::cpu_ms();
             let with = support::measure(&info, "web", Some(u64::from(employees))).await;
+            let org_with = support::cpu_ms() - org0;
             running.stop().await;
             let running = org(sc).await;
+            let org0 = support::cpu_ms();
             let pager = support::measure_pager(&running.info).await;
+            let org_pager = support::cpu_ms() - org0;
             let c = &with.report["coverage"];
             assert_eq!(c["employees"], employees, "{c}");
             assert_eq!(c["pages"], pager.report["pages"], "the pager saw every page");
@@ -90,6 +95,11 @@ fn main() {
                 pager.wall_ms / 1000.0,
                 pager.cpu_ms / 1000.0,
                 met(over_pager <= GOAL_WALL_OVER_PAGER)
+            );
+            println!(
+                "    the org's CPU meanwhile: {:.2} s serving the check (whole check), {:.2} s serving the pager",
+                org_with / 1000.0,
+                org_pager / 1000.0
             );
             if let Some(before) = recorded_cpu_before_ms(employees) {
                 println!(
