@@ -3,7 +3,8 @@
 //! simulated org runs here. The coverage part's wall time is the coverage step's; its CPU is the
 //! check with `--coverage` minus the same check without. The baseline, in the same run: a pager
 //! that only fetches the same pages, from an org of its own. Run: `cargo bench --bench coverage`;
-//! `SAGEDIAG_BENCH_EMPLOYEES=10000,100000` picks the sizes (the million takes a minute or two).
+//! `SAGEDIAG_BENCH_EMPLOYEES=10000,100000` picks the sizes (the million takes a minute or two);
+//! `100000@2` has the org answer each request after 2 ms, as a (fast) real org would.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -31,10 +32,14 @@ fn main() {
     if support::child_main() {
         return;
     }
-    let sizes: Vec<u32> = std::env::var("SAGEDIAG_BENCH_EMPLOYEES")
-        .unwrap_or_else(|_| "10000,100000,1000000".into())
+    // `N` or `N@MS`: N employees, the org answering each request after MS ms (0: at once).
+    let sizes: Vec<(u32, u64)> = std::env::var("SAGEDIAG_BENCH_EMPLOYEES")
+        .unwrap_or_else(|_| "10000,100000,1000000,100000@2".into())
         .split(',')
-        .filter_map(|s| s.trim().parse().ok())
+        .filter_map(|s| {
+            let (n, ms) = s.trim().split_once('@').unwrap_or((s.trim(), "0"));
+            Some((n.parse().ok()?, ms.parse().ok()?))
+        })
         .collect();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -44,8 +49,13 @@ fn main() {
     rt.block_on(async {
         println!("coverage: a web-flow check with --coverage (page size 200) against a simulated org; the client measured in a child process");
         println!("  {:>9}  {:>6}  {:>9}  {:>12}  {:>12}  {:>10}  {:>14}", "employees", "pages", "wall s", "client CPU s", "CPU µs/empl", "peak RSS", "RSS w/o cov.");
-        for employees in sizes {
+        for (employees, latency_ms) in sizes {
             let mut sc = Scenario::load("healthy").unwrap();
+            if latency_ms > 0 {
+                // An org that takes its time, as a real one does: every request waits.
+                sc.faults.latency_ms = latency_ms;
+                println!("  (the org answers each request after {latency_ms} ms)");
+            }
             sc.data.employees = employees;
             sc.data.page_size = 200;
             // Realistic HR data: some missing and duplicated emails to find.

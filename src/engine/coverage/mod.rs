@@ -4,7 +4,7 @@
 //! email. Memory is bounded: one page at a time, and one 8-byte hash per distinct email.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hasher};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -102,46 +102,21 @@ type HashBuild = BuildHasherDefault<PassThrough>;
 
 /// A 64-bit hash of an email, trimmed and lower-cased (no allocation for ASCII emails). Two
 /// distinct emails collide with probability about n²/2⁶⁵: one in 30 million at a million emails.
+/// SipHash (std's): a faster word-at-a-time multiply–rotate mixer was tried and merged 2,103 of a
+/// million simulated emails that differ in more than one word.
 fn email_hash(email: &str) -> u64 {
     let e = email.trim();
+    let mut h = DefaultHasher::new();
     let mut buf = [0u8; 128];
     if e.is_ascii() && e.len() <= buf.len() {
         let lower = buf.get_mut(..e.len()).unwrap_or_default();
         lower.copy_from_slice(e.as_bytes());
         lower.make_ascii_lowercase();
-        mix(lower)
+        h.write(lower);
     } else {
-        mix(e.to_lowercase().as_bytes())
+        h.write(e.to_lowercase().as_bytes());
     }
-}
-
-/// A hash of bytes, a word at a time: each step (rotate, xor the word, multiply by an odd
-/// constant) is a bijection of the state, so texts of one length that differ in one word never
-/// collide; the length and a 64-bit finaliser (MurmurHash3's) spread the rest. Several times
-/// faster than SipHash on an email, which a million-employee tally hashes a million times (the
-/// hashes are kept, never the emails, so a crafted collision can only merge two duplicates).
-fn mix(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = bytes.len() as u64;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(w);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut b = [0u8; 8];
-        b.get_mut(..rest.len())
-            .unwrap_or_default()
-            .copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
+    h.finish()
 }
 
 /// Pages logged one by one before the rest are folded into summary entries.
@@ -458,17 +433,47 @@ mod hash_tests {
 
     #[test]
     fn distinct_emails_hash_apart_and_case_and_blanks_do_not_matter() {
+        // Emails as an org has them: names of many lengths, differing in several words at
+        // once (a word-at-a-time mixer merged 0.2 % of a million such emails).
+        let first = [
+            "ann", "bob", "cy", "dana", "eve", "finn", "grace", "hugo", "ida", "jo", "kai", "liam",
+            "mateo", "nora", "oscar", "priya", "quinn", "rosa", "sam", "tariq",
+        ];
+        let last = [
+            "ng",
+            "li",
+            "khan",
+            "smith",
+            "jones",
+            "garcia",
+            "hamilton",
+            "okafor",
+            "nakamura",
+            "oconnor",
+            "silva",
+            "muller",
+            "rossi",
+            "dubois",
+            "kowalski",
+            "andersson",
+        ];
         let mut seen = HashSet::new();
-        for n in 0..300_000 {
-            let e = format!("first.last{n}@acme-hr.example");
-            assert!(seen.insert(email_hash(&e)), "no two of these collide: {e}");
+        let mut n = 0;
+        for round in 0..1_000 {
+            for f in first {
+                for l in last {
+                    let e = format!("{f}.{l}{round}@acme-hr.example");
+                    assert!(seen.insert(email_hash(&e)), "no two of these collide: {e}");
+                    n += 1;
+                }
+            }
         }
-        for n in (0..300_000).step_by(7) {
-            let e = format!(" FIRST.Last{n}@ACME-HR.example\t");
+        assert_eq!(seen.len(), n);
+        for round in (0..1_000).step_by(7) {
+            let e = format!(" Mateo.HAMILTON{round}@Acme-HR.example\t");
             assert!(!seen.insert(email_hash(&e)));
         }
         assert_eq!(email_hash("Zoë@x.example"), email_hash("ZOË@X.EXAMPLE "));
-        assert_ne!(mix(b"ab"), mix(b"ab\0"), "the length counts");
     }
 }
 
