@@ -770,6 +770,18 @@ mod tests {
         }
 
         #[test]
+        fn any_bytes_are_read_or_refused_without_a_panic(b in prop::collection::vec(any::<u8>(), 0..300), p in page_json()) {
+            let _ = page(&b);
+            let _ = last_id_guess(&b);
+            // A page with arbitrary bytes spliced in.
+            let mut text = p.to_string().into_bytes();
+            let at = b.first().map_or(0, |x| usize::from(*x) % (text.len() + 1));
+            text.splice(at..at, b.iter().copied());
+            let _ = page(&text);
+            let _ = last_id_guess(&text);
+        }
+
+        #[test]
         fn any_object_at_the_top_is_read_as_serde_does(v in any_json()) {
             if !v.is_array() {
                 agree(v.to_string().as_bytes())?;
