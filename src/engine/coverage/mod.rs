@@ -267,13 +267,7 @@ pub async fn coverage(run: &mut Run, tokens: &Tokens, limit: u64) -> Coverage {
         let resp = match result {
             Ok(r) => r,
             Err(f) => {
-                let finding = classify::failure(&f, id);
-                tally.c.stopped = Some(format!(
-                    "page {} failed: {}",
-                    tally.c.pages + 1,
-                    finding.detail
-                ));
-                run.raise(classify::as_warning(finding));
+                failed(run, &mut tally, classify::failure(&f, id));
                 break;
             }
         };
@@ -295,12 +289,7 @@ pub async fn coverage(run: &mut Run, tokens: &Tokens, limit: u64) -> Coverage {
             .flatten();
         let Some(page) = page else {
             let finding = classify::api_error(&resp, Some("Sage People Employees API"));
-            tally.c.stopped = Some(format!(
-                "page {} failed: {}",
-                tally.c.pages + 1,
-                finding.detail
-            ));
-            run.raise(classify::as_warning(finding));
+            failed(run, &mut tally, finding);
             break;
         };
         if page.is_empty() {
@@ -340,6 +329,16 @@ pub async fn coverage(run: &mut Run, tokens: &Tokens, limit: u64) -> Coverage {
     }
     run.client.flush_folded();
     tally.finish()
+}
+
+/// Paging stops at a page that failed: why, in the coverage, and the finding as a warning.
+fn failed(run: &mut Run, tally: &mut Tally, finding: super::findings::Finding) {
+    tally.c.stopped = Some(format!(
+        "page {} failed: {}",
+        tally.c.pages + 1,
+        finding.detail
+    ));
+    run.raise(classify::as_warning(finding));
 }
 
 /// A page's request sent ahead, on a task of its own.
@@ -483,7 +482,7 @@ mod paging_tests {
 
     use super::*;
     use crate::engine::environment::Environment;
-    use crate::engine::model::{Config, Flow, OrgChecks};
+    use crate::engine::model::{Config, Flow};
 
     /// An org of `n` employees in pages of 3, answering on loopback; it records the marker of
     /// every page asked for. With `nested`, each record holds an object with an `id` of its own
@@ -531,24 +530,8 @@ mod paging_tests {
             "3MVG9test",
         );
         let (events, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut run = Run {
-            client: http::Client::new(std::time::Duration::from_secs(10), None).unwrap(),
-            login_url: url.to_string(),
-            cfg,
-            events,
-            findings: Vec::new(),
-            steps: Vec::new(),
-            endpoints: Vec::new(),
-            org: OrgChecks::default(),
-            proxy: None,
-            scopes: None,
-            refresh_token_issued: None,
-            refresh_rotated: None,
-            coverage: None,
-            pasted: None,
-            app: Default::default(),
-            refresh_request: None,
-        };
+        let client = http::Client::new(std::time::Duration::from_secs(10), None).unwrap();
+        let mut run = crate::engine::fix::new_run(cfg, client, events);
         let tokens = Tokens {
             access_token: "00Dtest!token".into(),
             instance_url: url.to_string(),
