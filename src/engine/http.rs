@@ -427,10 +427,20 @@ impl Log {
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// What `http` was built from, to build another like it ([`Client::with_own_connections`]).
+    setup: Arc<Setup>,
     max_response: usize,
     log: Arc<Mutex<Log>>,
     secrets: Arc<Mutex<Vec<String>>>,
     events: Option<UnboundedSender<Event>>,
+}
+
+/// The settings of a client's HTTP stack.
+struct Setup {
+    timeout: Duration,
+    connect_timeout: Duration,
+    ca_pems: Vec<String>,
+    insecure_hosts: Vec<String>,
 }
 
 impl Client {
@@ -463,6 +473,39 @@ impl Client {
         insecure_hosts: &[String],
         events: Option<UnboundedSender<Event>>,
     ) -> Result<Client, SetupError> {
+        let setup = Setup {
+            timeout,
+            connect_timeout,
+            ca_pems: ca_pems.to_vec(),
+            insecure_hosts: insecure_hosts.to_vec(),
+        };
+        Ok(Client {
+            http: Client::reqwest(&setup)?,
+            setup: Arc::new(setup),
+            max_response: MAX_RESPONSE_BYTES,
+            log: Arc::default(),
+            secrets: Arc::default(),
+            events,
+        })
+    }
+
+    /// The same client (its log, secrets and events shared) on connections of its own: for work
+    /// on another thread's runtime, whose connections are driven there and not here.
+    pub fn with_own_connections(&self) -> Result<Client, SetupError> {
+        Ok(Client {
+            http: Client::reqwest(&self.setup)?,
+            ..self.clone()
+        })
+    }
+
+    fn reqwest(setup: &Setup) -> Result<reqwest::Client, SetupError> {
+        let Setup {
+            timeout,
+            connect_timeout,
+            ca_pems,
+            insecure_hosts,
+        } = setup;
+        let (timeout, connect_timeout) = (*timeout, *connect_timeout);
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(connect_timeout.min(timeout))
@@ -483,16 +526,9 @@ impl Client {
                 builder = builder.add_root_certificate(c);
             }
         }
-        let http = builder
+        builder
             .build()
-            .map_err(|e| SetupError::Client(e.to_string()))?;
-        Ok(Client {
-            http,
-            max_response: MAX_RESPONSE_BYTES,
-            log: Arc::default(),
-            secrets: Arc::default(),
-            events,
-        })
+            .map_err(|e| SetupError::Client(e.to_string()))
     }
 
     /// The same client reading at most `bytes` of each response body.
