@@ -271,53 +271,137 @@ impl Tally {
 /// Pages through `/employees` up to `limit` records. `limited` is set only when more records
 /// exist past the limit (a limit that ends exactly on the last record is not "reached").
 ///
-/// The pages are asked for by a [`Fetcher`] on a thread of its own while this one reads them:
-/// each next page's marker, the last record's id, is guessed from the end of the body before
-/// the page is read ([`scan::last_id_guess`]) and checked once it is. A wrong guess costs the
-/// requests sent on it (at most [`AHEAD`]; their answers are not used) and ends the guessing:
-/// from then on, one page at a time, asked for here.
+/// The walk runs on a thread of its own, with a single-threaded runtime and connections of its
+/// own ([`walk_apart`]); where that thread cannot start, on the caller's runtime. A page that
+/// fails stops the walk and is raised as a warning here.
 pub async fn coverage(run: &mut Run, tokens: &Tokens, limit: u64) -> Coverage {
-    let mut tally = Tally::default();
-    let mut marker: Option<String> = None;
     let pages = Pages {
         base: format!("{}{SAGE_BASE}/employees", tokens.instance_url),
         token: tokens.access_token.clone(),
     };
-    let mut fetcher = Fetcher::start(&run.client, pages.clone());
-    // Pages received so far (the peek past the limit too).
-    let mut got = 0u64;
+    let walked = match walk_apart(&run.client, pages.clone(), limit) {
+        Some(done) => done.await.unwrap_or_else(|_| {
+            let c = Coverage {
+                stopped: Some("the walk through the pages stopped unexpectedly".into()),
+                ..Coverage::default()
+            };
+            (c, None)
+        }),
+        None => walk(run.client.clone(), pages, limit, None).await,
+    };
+    let (coverage, failure) = walked;
+    if let Some(finding) = failure {
+        run.raise(classify::as_warning(finding));
+    }
+    coverage
+}
+
+/// A walk's coverage, and the finding of the page that stopped it, if one failed.
+type Walked = (Coverage, Option<super::findings::Finding>);
+
+/// Starts [`walk`] on a thread of its own with a single-threaded runtime and a client on
+/// connections of its own, so that a page's request, its answer and its reading never cross
+/// between threads. (On the caller's multi-threaded runtime each request's work crossed threads
+/// several times: at a million employees that cost more CPU than the fetching itself, on two
+/// cores shared with the org.) `None` when the thread cannot start. Dropping the receiver stops
+/// the walk at the next page.
+fn walk_apart(
+    client: &http::Client,
+    pages: Pages,
+    limit: u64,
+) -> Option<tokio::sync::oneshot::Receiver<Walked>> {
+    let client = client.with_own_connections().ok()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("coverage".into())
+        .spawn(move || {
+            let walked = runtime.block_on(walk(client, pages, limit, Some(&tx)));
+            let _ = tx.send(walked);
+        })
+        .ok()?;
+    Some(rx)
+}
+
+/// The walk itself. From the second page on, the next page is asked for before this one is
+/// read: its marker, the last record's id, is guessed from the end of the body
+/// ([`scan::last_id_guess`]) and checked once the page is read. A wrong guess costs that one
+/// request (its answer is not used) and ends the guessing: from then on, one page at a time.
+/// `caller`: stop when it is gone.
+async fn walk(
+    client: http::Client,
+    pages: Pages,
+    limit: u64,
+    caller: Option<&tokio::sync::oneshot::Sender<Walked>>,
+) -> Walked {
+    let mut tally = Tally::default();
+    let mut marker: Option<String> = None;
+    let mut failure = None;
+    // The next page's request, sent ahead under a guessed marker.
+    let mut ahead: Option<(String, Ahead)> = None;
+    let mut guessing = true;
+    let mut last_len = 0u64;
     loop {
+        if caller.is_some_and(|c| c.is_closed()) {
+            tally.c.stopped = Some("stopped: the run was cancelled".into());
+            break;
+        }
         // At the limit, one more page tells whether records remain; none of it is counted.
         let peek = tally.c.employees >= limit;
-        let mut fetched = None;
-        if let Some(f) = fetcher.as_mut() {
-            match f.pages.recv().await {
-                Some(p) if p.marker == marker => fetched = Some(p),
-                _ => fetcher = Fetcher::stop(fetcher).await,
+        let mut sent = None;
+        if let Some((guess, job)) = ahead.take() {
+            let answer = job.await.ok();
+            if marker.as_deref() == Some(guess.as_str()) {
+                sent = answer;
+            } else {
+                tracing::debug!(
+                    "coverage: the guessed marker was not the last id; no more guesses"
+                );
+                guessing = false;
             }
         }
-        let guess = fetched.as_mut().and_then(|p| p.next.take());
-        let (id, result) = match fetched {
-            Some(p) => (p.id, p.result),
-            None => run.client.send(pages.request(marker.as_deref(), got)).await,
+        let (id, result) = match sent {
+            Some(answer) => answer,
+            None => {
+                client
+                    .send(pages.request(marker.as_deref(), tally.c.pages))
+                    .await
+            }
         };
-        got += 1;
         let resp = match result {
             Ok(r) => r,
             Err(f) => {
-                failed(run, &mut tally, classify::failure(&f, id));
+                failure = Some(failed(&mut tally, classify::failure(&f, id)));
                 break;
             }
         };
         if resp.status == 204 {
             break;
         }
+        // Another full page fits under the limit (or the peek after it does): ask for it now,
+        // and let it go out (on this thread's runtime, its task and the connection's run at
+        // the next yields) before the page is read.
+        if resp.status == 200 && guessing && !peek && last_len > 0 {
+            let room = limit - tally.c.employees;
+            if let Some(guess) = scan::last_id_guess(&resp.body).filter(|_| room >= last_len) {
+                let client = client.clone();
+                let req = pages.request(Some(guess), tally.c.pages + 1);
+                let job = tokio::spawn(async move { client.send(req).await });
+                ahead = Some((guess.to_string(), job));
+                for _ in 0..3 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
         let page = (resp.status == 200)
             .then(|| scan::page(&resp.body))
             .flatten();
         let Some(page) = page else {
             let finding = classify::api_error(&resp, Some("Sage People Employees API"));
-            failed(run, &mut tally, finding);
+            failure = Some(failed(&mut tally, finding));
             break;
         };
         if page.is_empty() {
@@ -337,6 +421,7 @@ pub async fn coverage(run: &mut Run, tokens: &Tokens, limit: u64) -> Coverage {
             tally.c.limited = true;
             break;
         }
+        last_len = page.len() as u64;
         let last = page
             .last()
             .and_then(|r| r.id.as_deref())
@@ -346,36 +431,28 @@ pub async fn coverage(run: &mut Run, tokens: &Tokens, limit: u64) -> Coverage {
             break;
         }
         marker = last;
-        if let Some(f) = &fetcher {
-            if guess.as_ref() == marker.as_ref() {
-                // The next page, and up to [`AHEAD`] after it while pages of this size (or the
-                // peek after them) still fit under the limit.
-                let room = limit - tally.c.employees;
-                let ahead = (room / page.len() as u64).min(AHEAD);
-                f.grant.send_if_modified(|g| {
-                    let before = *g;
-                    *g = before.max(got + 1 + ahead);
-                    *g != before
-                });
-            } else {
-                tracing::debug!(
-                    "coverage: the guessed marker was not the last id; no more guesses"
-                );
-                fetcher = Fetcher::stop(fetcher).await;
-            }
-        }
     }
     // A request sent ahead and not used still ends (within the client's time-out) before the
     // log is summarised, so the log shows it.
-    Fetcher::stop(fetcher).await;
-    run.client.flush_folded();
-    tally.finish()
+    if let Some((_, job)) = ahead {
+        let _ = job.await;
+    }
+    client.flush_folded();
+    (tally.finish(), failure)
 }
 
-/// Pages asked for on guessed markers, beyond the next one, while a page is read: two keep
-/// the fetcher busy while the reader catches up (one left it waiting a third of the time at a
-/// million employees); a wrong guess wastes at most this many requests, once.
-const AHEAD: u64 = 2;
+/// Paging stops at a page that failed: why, in the coverage; the finding, to raise as a warning.
+fn failed(tally: &mut Tally, finding: super::findings::Finding) -> super::findings::Finding {
+    tally.c.stopped = Some(format!(
+        "page {} failed: {}",
+        tally.c.pages + 1,
+        finding.detail
+    ));
+    finding
+}
+
+/// A page's request sent ahead, on a task of its own.
+type Ahead = tokio::task::JoinHandle<(u64, Result<http::Response, http::Failure>)>;
 
 /// The request for a page of `/employees`.
 #[derive(Clone)]
@@ -407,107 +484,6 @@ impl Pages {
             req
         }
     }
-}
-
-/// A page as the fetcher got it.
-struct Fetched {
-    /// The marker it was asked for with.
-    marker: Option<String>,
-    /// The marker of the page after it, as guessed from its end (the fetcher's next request).
-    next: Option<String>,
-    id: u64,
-    result: Result<http::Response, http::Failure>,
-}
-
-/// Asks for the pages one after the other on a thread of its own, with a single-threaded
-/// runtime and connections of its own: the pages are read on the caller's thread meanwhile.
-/// (On the caller's runtime, each request's work crossed threads several times: at a million
-/// employees that cost more CPU than the fetching itself.) It asks for a page only when granted
-/// (`grant`: pages with a lower index may be asked for), so that nothing is asked for that the
-/// limit would make useless, and at most [`AHEAD`] pages on guesses not yet checked. It stops
-/// when a page gives no next marker, or when it is dropped.
-struct Fetcher {
-    pages: tokio::sync::mpsc::Receiver<Fetched>,
-    grant: tokio::sync::watch::Sender<u64>,
-    /// Closed when the thread ends.
-    done: tokio::sync::oneshot::Receiver<()>,
-}
-
-impl Fetcher {
-    /// The fetcher, granted the first page; `None` when its thread or runtime cannot start
-    /// (the pages are then asked for by the caller).
-    fn start(client: &http::Client, pages: Pages) -> Option<Fetcher> {
-        let client = client.with_own_connections().ok()?;
-        let (tx, rx) = tokio::sync::mpsc::channel(AHEAD as usize);
-        let (grant, mut granted) = tokio::sync::watch::channel(1u64);
-        let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()?;
-        let fetch = async move {
-            let mut marker: Option<String> = None;
-            for k in 0u64.. {
-                while *granted.borrow_and_update() <= k {
-                    if granted.changed().await.is_err() {
-                        return;
-                    }
-                }
-                // Stopped (a guess found wrong): nothing more is asked for.
-                if granted.has_changed().is_err() {
-                    return;
-                }
-                let (id, result) = client.send(pages.request(marker.as_deref(), k)).await;
-                let next = match &result {
-                    Ok(r) if r.status == 200 => scan::last_id_guess(&r.body).map(str::to_string),
-                    _ => None,
-                };
-                let page = Fetched {
-                    marker: marker.take(),
-                    next: next.clone(),
-                    id,
-                    result,
-                };
-                let last = next.is_none();
-                if tx.send(page).await.is_err() || last {
-                    return;
-                }
-                marker = next;
-            }
-        };
-        std::thread::Builder::new()
-            .name("coverage-pages".into())
-            .spawn(move || {
-                runtime.block_on(fetch);
-                drop(done_tx);
-            })
-            .ok()?;
-        Some(Fetcher {
-            pages: rx,
-            grant,
-            done,
-        })
-    }
-
-    /// Stops the fetcher and waits for its thread's request in flight to end (so the log holds
-    /// it); `None` for the caller to keep.
-    async fn stop(fetcher: Option<Fetcher>) -> Option<Fetcher> {
-        if let Some(Fetcher { pages, grant, done }) = fetcher {
-            drop((pages, grant));
-            let _ = done.await;
-        }
-        None
-    }
-}
-
-/// Paging stops at a page that failed: why, in the coverage, and the finding as a warning.
-fn failed(run: &mut Run, tally: &mut Tally, finding: super::findings::Finding) {
-    tally.c.stopped = Some(format!(
-        "page {} failed: {}",
-        tally.c.pages + 1,
-        finding.detail
-    ));
-    run.raise(classify::as_warning(finding));
 }
 
 #[cfg(test)]
@@ -712,7 +688,7 @@ mod paging_tests {
         (url, markers)
     }
 
-    async fn walk(url: &str, limit: u64) -> Coverage {
+    async fn cover(url: &str, limit: u64) -> Coverage {
         let cfg = Config::new(
             Environment::parse(url).unwrap(),
             Flow::Password,
@@ -734,10 +710,10 @@ mod paging_tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn pages_are_asked_for_ahead_and_a_wrong_guess_costs_only_the_requests_sent_on_it() {
+    async fn the_next_page_is_asked_for_ahead_and_a_wrong_guess_costs_one_request() {
         // Right guesses: every page asked for once, under its true marker.
         let (url, markers) = org(30, 999).await;
-        let c = walk(&url, u64::MAX).await;
+        let c = cover(&url, u64::MAX).await;
         assert_eq!((c.employees, c.pages, c.limited), (30, 10, false));
         let mut want = vec![String::new()];
         want.extend(ids(3, 30));
@@ -747,36 +723,29 @@ mod paging_tests {
             "no page asked for twice, none wasted"
         );
 
-        // A wrong guess (the nested id of page 2's last record): the requests sent on it (the
-        // fetcher may or may not have sent one before the guess is checked) are wasted, their
-        // answers unused, and paging goes on one page at a time under the true markers.
-        let (url, markers) = org(30, 4).await;
-        let c = walk(&url, u64::MAX).await;
-        assert_eq!((c.employees, c.pages, c.missing_email), (30, 10, 0));
-        let asked = markers.lock().unwrap().clone();
-        let (wasted, true_markers): (Vec<_>, Vec<_>) =
-            asked.into_iter().partition(|m| m.starts_with('n'));
-        let mut want = vec![String::new()];
-        want.extend(ids(3, 30));
-        assert_eq!(true_markers, want, "every page once, in order");
-        assert!(
-            wasted.len() as u64 <= AHEAD && wasted.iter().all(|m| m == "ne006"),
-            "{wasted:?}"
-        );
-
-        // A wrong guess on the first page costs nothing: the second page is not asked for
-        // before the first is read.
+        // A wrong guess (the nested id of page 2's last record): that one request is wasted,
+        // its answer unused, and paging goes on one page at a time under the true markers.
         let (url, markers) = org(30, 1).await;
-        let c = walk(&url, u64::MAX).await;
+        let c = cover(&url, u64::MAX).await;
+        assert_eq!((c.employees, c.pages, c.missing_email), (30, 10, 0));
+        let mut want = vec![String::new(), "e003".into(), "ne006".into()];
+        want.extend(ids(6, 30));
+        assert_eq!(*markers.lock().unwrap(), want);
+
+        // The same later on (the nested ids from page 4 on): the guessing ends there.
+        let (url, markers) = org(30, 10).await;
+        let c = cover(&url, u64::MAX).await;
         assert_eq!((c.employees, c.pages), (30, 10));
         let mut want = vec![String::new()];
-        want.extend(ids(3, 30));
+        want.extend(ids(3, 9));
+        want.push("ne012".into());
+        want.extend(ids(12, 30));
         assert_eq!(*markers.lock().unwrap(), want);
 
         // The limit: nothing asked for ahead that the limit makes useless.
         for (limit, asked) in [(7, 3), (6, 3), (5, 2)] {
             let (url, markers) = org(30, 999).await;
-            let c = walk(&url, limit).await;
+            let c = cover(&url, limit).await;
             assert_eq!((c.employees, c.limited), (limit, true));
             assert_eq!(markers.lock().unwrap().len(), asked, "limit {limit}");
         }
