@@ -32,12 +32,10 @@ pub(super) struct Record<'a> {
 pub(super) fn page(body: &[u8]) -> Option<Vec<Record<'_>>> {
     let mut s = Scanner { b: body, i: 0 };
     let mut records = None;
-    s.object(|s, key| {
-        if key.as_ref() != b"data" {
+    // `data` given twice is refused, as serde's derive refuses a field given twice.
+    s.members(&[Key::new(b"data")], &mut Order::default(), |s, name| {
+        if name.is_none() {
             return s.skip_value();
-        }
-        if records.is_some() {
-            return None;
         }
         records = Some(s.records()?);
         Some(())
@@ -133,37 +131,42 @@ impl Key {
 }
 
 /// The top-level keys counted, in the order of [`FIELDS`] (0–5), then the two nested objects.
-const TOP: [Key; 8] = [
-    Key::new(b"id"),
-    Key::new(b"fullName"),
-    Key::new(b"firstName"),
-    Key::new(b"lastName"),
-    Key::new(b"emailAddress"),
-    Key::new(b"hrDepartment"),
-    Key::new(b"currentEmployment"),
-    Key::new(b"workAddress"),
-];
+const TOP: [Key; 8] = {
+    let six: [Key; 6] = keys(0);
+    let [a, b, c, d, e, f] = six;
+    [
+        a,
+        b,
+        c,
+        d,
+        e,
+        f,
+        Key::new(b"currentEmployment"),
+        Key::new(b"workAddress"),
+    ]
+};
 
-/// `currentEmployment`'s fields, from [`FIELDS`] 6 on.
-const EMPLOYMENT: [Key; 5] = [
-    Key::new(b"jobTitle"),
-    Key::new(b"name"),
-    Key::new(b"active"),
-    Key::new(b"startDate"),
-    Key::new(b"endDate"),
-];
+/// `currentEmployment`'s fields: [`FIELDS`] 6–10.
+const EMPLOYMENT: [Key; 5] = keys(6);
 
-/// `workAddress`'s fields, from [`FIELDS`] 11 on.
-const ADDRESS: [Key; 8] = [
-    Key::new(b"name"),
-    Key::new(b"line1"),
-    Key::new(b"line2"),
-    Key::new(b"line3"),
-    Key::new(b"city"),
-    Key::new(b"region"),
-    Key::new(b"postalCode"),
-    Key::new(b"country"),
-];
+/// `workAddress`'s fields: [`FIELDS`] 11–18.
+const ADDRESS: [Key; 8] = keys(11);
+
+/// The keys of [`FIELDS`] from `first` on: each path's last part.
+const fn keys<const N: usize>(first: usize) -> [Key; N] {
+    let mut out = [const { Key::new(b"") }; N];
+    let mut i = 0;
+    while i < N {
+        let path = FIELDS[first + i].1.as_bytes();
+        let mut dot = path.len();
+        while dot > 0 && path[dot - 1] != b'.' {
+            dot -= 1;
+        }
+        out[i] = Key::new(path.split_at(dot).1);
+        i += 1;
+    }
+    out
+}
 
 /// The keys of the object before, in its order (an index into its names, or [`Order::OTHER`]):
 /// records of a page give their keys in the same order, so each key is looked for where the one
@@ -270,32 +273,6 @@ impl<'a> Scanner<'a> {
     fn eat(&mut self, c: u8) -> Option<()> {
         self.ws();
         (self.at(self.i)? == c).then(|| self.i += 1)
-    }
-
-    /// An object, `on_key` reading (or skipping) each member's value.
-    fn object(
-        &mut self,
-        mut on_key: impl FnMut(&mut Self, Cow<'a, [u8]>) -> Option<()>,
-    ) -> Option<()> {
-        self.eat(b'{')?;
-        self.ws();
-        if self.at(self.i) == Some(b'}') {
-            self.i += 1;
-            return Some(());
-        }
-        loop {
-            let key = self.key()?;
-            on_key(self, key)?;
-            self.ws();
-            match self.at(self.i)? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
     }
 
     /// A member's key and its colon; decoded only when it holds an escape.
