@@ -33,43 +33,10 @@ pub fn status_kb(key: &str) -> Option<u64> {
         .ok()
 }
 
-/// CPU time of this process so far, in ms: the sum over its live threads of
-/// /proc/self/task/*/schedstat (nanoseconds), plus what threads that have ended spent (the
-/// process's clock ticks in /proc/self/stat less its live threads' own, 10 ms each: coverage's
-/// page fetcher ends before the check does).
+/// CPU time of this process so far, in ms, every thread's (those that have ended too: coverage's
+/// walk runs on a thread of its own that ends before the check does).
 pub fn cpu_ms() -> f64 {
-    let tasks: Vec<_> = std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|t| t.path())
-        .collect();
-    let ns: u64 = tasks
-        .iter()
-        .filter_map(|t| std::fs::read_to_string(t.join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .sum();
-    let live_ticks: f64 = tasks.iter().map(|t| ticks(&t.join("stat"))).sum();
-    let ended_ms = (ticks(std::path::Path::new("/proc/self/stat")) - live_ticks).max(0.0) * 10.0;
-    if ns > 0 {
-        return ns as f64 / 1e6 + ended_ms;
-    }
-    ticks(std::path::Path::new("/proc/self/stat")) * 10.0
-}
-
-/// utime + stime of a /proc `stat` file, in clock ticks (10 ms).
-fn ticks(path: &std::path::Path) -> f64 {
-    let Ok(s) = std::fs::read_to_string(path) else {
-        return 0.0;
-    };
-    // The fields after the command (which may hold spaces) start after the last ')'.
-    let Some((_, rest)) = s.rsplit_once(')') else {
-        return 0.0;
-    };
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of stat; here 12 and 13 (state is index 0).
-    tick(11) + tick(12)
+    cpu_time::ProcessTime::now().as_duration().as_secs_f64() * 1000.0
 }
 
 /// In the child: runs one check as the parent described it and prints the measures as one JSON
