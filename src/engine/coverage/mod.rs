@@ -139,8 +139,7 @@ fn lower_words_hash(text: &[u8]) -> u64 {
 
 /// The eight bytes of `w` with `A`–`Z` lower-cased; every other byte (UTF-8 ones too) as it was.
 fn ascii_lower_word(w: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+    use scan::{HIGH, ONES};
     let low7 = w & !HIGH;
     // Per byte, the high bit: at least `A`, above `Z` (on the low seven bits; no carry out).
     let ge_a = low7 + ONES * (0x80 - u64::from(b'A'));
@@ -196,7 +195,9 @@ impl Tally {
                 list.push(id.to_string());
             }
         };
-        let id = |r: &scan::Record<'_>| -> String { r.id.as_deref().unwrap_or_default().into() };
+        fn id<'r>(r: &'r scan::Record<'_>) -> &'r str {
+            r.id.as_deref().unwrap_or_default()
+        }
         self.hashes.clear();
         for r in records {
             self.c.employees += 1;
@@ -209,17 +210,13 @@ impl Tally {
             let email = r.email.as_deref().filter(|e| !e.trim().is_empty());
             let Some(email) = email else {
                 self.c.missing_email += 1;
-                if self.c.examples_missing_email.len() < EXAMPLES {
-                    example(&mut self.c.examples_missing_email, &id(r));
-                }
+                example(&mut self.c.examples_missing_email, id(r));
                 self.hashes.push(None);
                 continue;
             };
             if r.leaver {
                 self.c.leavers_with_email += 1;
-                if self.c.examples_leaver_with_email.len() < EXAMPLES {
-                    example(&mut self.c.examples_leaver_with_email, &id(r));
-                }
+                example(&mut self.c.examples_leaver_with_email, id(r));
             }
             self.hashes.push(Some(email_hash(email)));
         }
@@ -239,7 +236,7 @@ impl Tally {
                 if self.previous == Some(h) {
                     example(&mut self.c.examples_duplicate_email, &self.previous_id);
                 }
-                example(&mut self.c.examples_duplicate_email, &id(r));
+                example(&mut self.c.examples_duplicate_email, id(r));
             }
             self.previous = Some(h);
             // The id is kept only where the next record may need it: at a page's end, or while

@@ -58,8 +58,9 @@ pub(super) fn last_id_guess(body: &[u8]) -> Option<&str> {
         .flatten()
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+/// A byte's lowest bit, and its highest, in each byte of a word.
+pub(super) const ONES: u64 = 0x0101_0101_0101_0101;
+pub(super) const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// A set high bit in each byte of `w` that is zero; exact up to the lowest such byte.
 #[inline]
