@@ -276,14 +276,18 @@ pub async fn coverage(run: &mut Run, tokens: &Tokens, limit: u64) -> Coverage {
         base: format!("{}{SAGE_BASE}/employees", tokens.instance_url),
         token: tokens.access_token.clone(),
     };
-    let walked = match walk_apart(&run.client, pages.clone(), limit) {
+    let apart = match walk_apart(&run.client, pages.clone(), limit) {
         Some(done) => done.await.unwrap_or_else(|_| {
             let c = Coverage {
                 stopped: Some("the walk through the pages stopped unexpectedly".into()),
                 ..Coverage::default()
             };
-            (c, None)
+            Some((c, None))
         }),
+        None => None,
+    };
+    let walked = match apart {
+        Some(walked) => walked,
         None => walk(run.client.clone(), pages, limit, None).await,
     };
     let (coverage, failure) = walked;
@@ -300,23 +304,26 @@ type Walked = (Coverage, Option<super::findings::Finding>);
 /// connections of its own, so that a page's request, its answer and its reading never cross
 /// between threads. (On the caller's multi-threaded runtime each request's work crossed threads
 /// several times: at a million employees that cost more CPU than the fetching itself, on two
-/// cores shared with the org.) `None` when the thread cannot start. Dropping the receiver stops
-/// the walk at the next page.
+/// cores shared with the org.) `None` when the thread cannot start, and `None` from the thread
+/// when its runtime cannot: the caller walks then. Dropping the receiver stops the walk at the
+/// next page.
 fn walk_apart(
     client: &http::Client,
     pages: Pages,
     limit: u64,
-) -> Option<tokio::sync::oneshot::Receiver<Walked>> {
+) -> Option<tokio::sync::oneshot::Receiver<Option<Walked>>> {
     let client = client.with_own_connections().ok()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("coverage".into())
         .spawn(move || {
-            let walked = runtime.block_on(walk(client, pages, limit, Some(&tx)));
+            // Built and dropped here: a runtime must not be dropped on the caller's.
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            let walked = runtime
+                .ok()
+                .map(|rt| rt.block_on(walk(client, pages, limit, Some(&tx))));
             let _ = tx.send(walked);
         })
         .ok()?;
@@ -332,7 +339,7 @@ async fn walk(
     client: http::Client,
     pages: Pages,
     limit: u64,
-    caller: Option<&tokio::sync::oneshot::Sender<Walked>>,
+    caller: Option<&tokio::sync::oneshot::Sender<Option<Walked>>>,
 ) -> Walked {
     let mut tally = Tally::default();
     let mut marker: Option<String> = None;
