@@ -279,7 +279,7 @@ impl CheckArgs {
     after_help = "Without --yes nothing is changed in the org: the plan is printed.\n\
 Admin secrets come from the environment as well: SAGEDIAG_ADMIN_PASSWORD. They are held in memory only.\n\n\
 Examples:\n  sagediag fix --env sandbox --client-id 3MVG9... --username api@acme.com.uat --admin-username admin@acme.com.uat\n  \
-sagediag fix ... --admin-username admin@acme.com --yes --json > fix.json\n  sagediag fix ... --admin-username admin@acme.com --undo fix.json --yes\n\n\
+sagediag fix ... --admin-username admin@acme.com --yes --json > fix.json\n  sagediag fix ... --admin-username admin@acme.com --undo fix.json --yes\n  sagediag fix ... --admin-username admin@acme.com --undo-last --yes\n\n\
 Exit status: 0 every applied fix re-probed PASS (or every undo deleted), 1 otherwise, 2 usage error."
 )]
 pub struct FixArgs {
@@ -288,10 +288,15 @@ pub struct FixArgs {
     /// Consent: make the `apply` fixes (or the undo). Without it nothing is changed.
     #[arg(long)]
     pub yes: bool,
-    /// Delete the PermissionSetAssignment rows a former `sagediag fix --yes --json` created
-    /// (its output file).
-    #[arg(long, value_name = "FILE")]
+    /// Delete the PermissionSetAssignment rows a former run created: FILE is its fix journal
+    /// (state directory, fix-journal/*.jsonl) or the JSON `sagediag fix --yes --json` printed
+    /// (owner-only). Only rows a journal records as created by sagediag are deleted.
+    #[arg(long, value_name = "FILE", conflicts_with = "undo_last")]
     pub undo: Option<std::path::PathBuf>,
+    /// Undo the newest fix journal of this org (an interrupted run's too): deletes what it
+    /// records as created, settling any change whose answer was lost by reading the org first.
+    #[arg(long)]
+    pub undo_last: bool,
     /// The admin's login flow (web, device, jwt, password, …). [default: --flow]
     #[arg(long)]
     pub admin_flow: Option<String>,

@@ -46,6 +46,7 @@ fn main() -> ExitCode {
                 check,
                 yes,
                 undo,
+                undo_last,
                 admin_flow,
                 admin_username,
                 admin_password,
@@ -66,7 +67,7 @@ fn main() -> ExitCode {
                     Some(path) => Some(sagediag::check::fix::read_record(path).map_err(|e| {
                         sagediag::check::Usage(format!("--undo {}: {e}", path.display()))
                     })?),
-                    None => None,
+                    None => undo_last.then_some(sagediag::check::fix::Undo::Last),
                 };
                 Ok(Some(sagediag::check::fix::FixOptions {
                     fix: true,

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::engine::files::UserFile;
-use crate::engine::fix::{self, Actor, Applied, FixKind, Plan};
+use crate::engine::fix::{self, Actor, Applied, FixKind, Outcome, Plan};
+use crate::engine::journal::{self, Action, Journal};
 use crate::engine::{self, Config, Report, Session, Severity};
 
 /// What to do after the check.
@@ -20,16 +20,23 @@ pub struct FixOptions {
     pub yes: bool,
     /// The admin's login (None: the check's session, if its user may assign permission sets).
     pub admin: Option<Config>,
-    /// The records of a former run to undo (`--undo FILE`).
-    pub undo: Option<Vec<Applied>>,
+    /// What to undo (`--undo FILE`, `--undo-last`).
+    pub undo: Option<Undo>,
 }
 
-/// A fix record file (`sagediag fix --json` output).
-pub const FIX_RECORD: UserFile = UserFile {
-    what: "fix record",
-    hint: "give the path of the JSON `sagediag fix --yes --json` printed",
-    cap: 4 * 1024 * 1024,
-};
+/// What `fix` is asked to undo.
+#[derive(Clone, Debug)]
+pub enum Undo {
+    /// The records of a fix journal or of a former `fix --json` (`--undo FILE`). `proof`: the
+    /// journal's own records when the file is a journal; None: the journals in the state
+    /// directory are the proof.
+    Records {
+        records: Vec<Applied>,
+        proof: Option<Vec<Applied>>,
+    },
+    /// The newest apply journal for the org logged in to (`--undo-last`).
+    Last,
+}
 
 /// Why a record of a former `sagediag fix --json` cannot be used for `--undo`.
 #[derive(Debug, thiserror::Error)]
@@ -42,13 +49,26 @@ pub enum RecordError {
     NoRecords(String),
 }
 
-/// Reads the `applied` records of a former `sagediag fix --json`.
-pub fn read_record(path: &std::path::Path) -> Result<Vec<Applied>, RecordError> {
-    let text = engine::files::read_user_file(path, FIX_RECORD)
-        .map_err(|e| RecordError::Unreadable(e.to_string()))?;
+/// Reads what `--undo FILE` names: a fix journal (`fix-journal/*.jsonl` in the state
+/// directory), or the JSON a former `sagediag fix --yes --json` printed. Either must be
+/// owner-only, ours and not a symbolic link (`chmod 600 FILE`): an undo deletes what it names.
+pub fn read_record(path: &std::path::Path) -> Result<Undo, RecordError> {
+    let text = journal::read_text(path).map_err(RecordError::Unreadable)?;
+    if journal::is_journal(&text) {
+        let read = journal::parse(&text).map_err(RecordError::NotJson)?;
+        return Ok(Undo::Records {
+            proof: Some(read.records.clone()),
+            records: read.records,
+        });
+    }
     let v: Value = serde_json::from_str(&text).map_err(|e| RecordError::NotJson(e.to_string()))?;
     let applied = v.get("applied").cloned().unwrap_or(Value::Array(vec![]));
-    serde_json::from_value(applied).map_err(|e| RecordError::NoRecords(e.to_string()))
+    let records =
+        serde_json::from_value(applied).map_err(|e| RecordError::NoRecords(e.to_string()))?;
+    Ok(Undo::Records {
+        records,
+        proof: None,
+    })
 }
 
 /// What the fix step adds to the output, and the exit code it decides (None: the check's).
@@ -90,8 +110,11 @@ pub async fn after(
         let mut applied = Vec::new();
         let mut undone = Vec::new();
         let mut reprobed = Vec::new();
-        let wants_change =
-            opts.undo.as_ref().is_some_and(|u| !u.is_empty()) || plan.applicable().next().is_some();
+        let wants_change = match &opts.undo {
+            Some(Undo::Records { records, .. }) => !records.is_empty(),
+            Some(Undo::Last) => true,
+            None => plan.applicable().next().is_some(),
+        };
         if !opts.yes {
             let n = plan.applicable().count();
             let _ = writeln!(
@@ -130,35 +153,101 @@ pub async fn after(
                     );
                 }
                 Some(actor) => {
-                    if let Some(records) = &opts.undo {
-                        undone = fix::undo(&mut run, records, &actor).await;
-                        let sets: Vec<String> = undone
-                            .iter()
-                            .filter(|u| u.outcome == "deleted")
-                            .map(|u| u.permission_set.clone())
-                            .collect();
-                        if let Some(s) = &integration {
-                            // Expected to fail again now: shown, not raised.
-                            let mut probe_run =
-                                fix::new_run(cfg.clone(), client.clone(), run.events.clone());
-                            reprobed = fix::reprobe(&mut probe_run, s, &sets).await;
-                        }
+                    let action = if opts.undo.is_some() {
+                        Action::Undo
                     } else {
-                        applied = fix::apply(&mut run, &plan, &actor).await;
-                        let sets: Vec<String> = applied
-                            .iter()
-                            .filter(|a| a.outcome == "created" || a.outcome == "already-assigned")
-                            .map(|a| a.permission_set.clone())
-                            .collect();
-                        if let Some(s) = &integration {
-                            reprobed = fix::reprobe(&mut run, s, &sets).await;
+                        Action::Apply
+                    };
+                    match Journal::create(action, &actor) {
+                        Err(e) => {
+                            let _ = writeln!(
+                                human,
+                                "\nNothing was changed: the fix journal cannot be written ({e}). Every change is recorded before it is sent; set SAGEDIAG_STATE_DIR to a writable directory."
+                            );
+                        }
+                        Ok(mut j) => {
+                            json.insert("journal".into(), json!(j.path()));
+                            let _ = writeln!(human, "\nJournal: {}", j.path().display());
+                            if let Some(undo) = &opts.undo {
+                                let dir = journal::dir();
+                                let (records, proof) = match undo {
+                                    Undo::Records { records, proof } => (
+                                        records.clone(),
+                                        proof.clone().unwrap_or_else(|| {
+                                            dir.as_deref()
+                                                .map(|d| {
+                                                    journal::apply_records(d, &actor.instance_url)
+                                                })
+                                                .unwrap_or_default()
+                                        }),
+                                    ),
+                                    Undo::Last => {
+                                        match dir.as_deref().and_then(|d| {
+                                            journal::latest_apply(d, &actor.instance_url)
+                                        }) {
+                                            Some((path, read)) => {
+                                                let _ = writeln!(
+                                                    human,
+                                                    "Undoing the journal {}",
+                                                    path.display()
+                                                );
+                                                json.insert("undoing".into(), json!(path));
+                                                (read.records.clone(), read.records)
+                                            }
+                                            None => {
+                                                let _ = writeln!(
+                                                    human,
+                                                    "No fix journal of this org in {}: nothing to undo.",
+                                                    dir.as_deref()
+                                                        .map(|d| d.display().to_string())
+                                                        .unwrap_or_default()
+                                                );
+                                                (Vec::new(), Vec::new())
+                                            }
+                                        }
+                                    }
+                                };
+                                undone =
+                                    fix::undo(&mut run, &records, &actor, &mut j, &proof).await;
+                                let sets: Vec<String> = undone
+                                    .iter()
+                                    .filter(|u| u.outcome == Outcome::Deleted)
+                                    .map(|u| u.permission_set.clone())
+                                    .collect();
+                                if let Some(s) = &integration {
+                                    // Expected to fail again now: shown, not raised.
+                                    let mut probe_run = fix::new_run(
+                                        cfg.clone(),
+                                        client.clone(),
+                                        run.events.clone(),
+                                    );
+                                    reprobed = fix::reprobe(&mut probe_run, s, &sets).await;
+                                }
+                            } else {
+                                applied = fix::apply(&mut run, &plan, &actor, &mut j).await;
+                                let sets: Vec<String> = applied
+                                    .iter()
+                                    .filter(|a| a.outcome.assigned())
+                                    .map(|a| a.permission_set.clone())
+                                    .collect();
+                                if let Some(s) = &integration {
+                                    reprobed = fix::reprobe(&mut run, s, &sets).await;
+                                }
+                            }
                         }
                     }
                 }
             }
             drain(&mut rx);
             let ok = if opts.undo.is_some() {
-                !undone.is_empty() && undone.iter().all(|u| u.outcome == "deleted")
+                // Deleted, or (a lost answer settled) never made or not sagediag's: nothing left.
+                !undone.is_empty()
+                    && undone.iter().all(|u| {
+                        matches!(
+                            u.outcome,
+                            Outcome::Deleted | Outcome::Failed | Outcome::AlreadyAssigned
+                        )
+                    })
             } else {
                 !applied.is_empty() && fix::all_fixed(&applied, &reprobed)
             };

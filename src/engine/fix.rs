@@ -14,9 +14,11 @@ use serde_json::{Value, json};
 use super::classify;
 use super::findings::{Code, Finding};
 use super::http::Request;
+use super::journal::Journal;
 use super::model::{API_VERSION, ENDPOINTS, EndpointResult, Event, Report, Status};
 use super::org::{judge_probe, probe_request};
 use super::run::Run;
+pub use super::undo::{settle, undo};
 
 /// How a finding is fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,12 +115,57 @@ pub struct Actor {
     pub user_id: Option<String>,
 }
 
+/// How one change ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The assignment was created (its id recorded).
+    Created,
+    /// The org already had it: nothing created, nothing for undo.
+    AlreadyAssigned,
+    /// Refused by the org: nothing created.
+    Failed,
+    /// Sent, and its answer lost (or the run killed before it came): the org decides; the next
+    /// run reads it to settle ([`settle`]).
+    Unknown,
+    /// Undo deleted it.
+    Deleted,
+    /// Undo's delete was refused.
+    UndoFailed,
+    /// Undo left it in place: no longer the one recorded, not recorded by sagediag, another org,
+    /// or unreadable (the note says which).
+    UndoSkipped,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::AlreadyAssigned => "already-assigned",
+            Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
+            Outcome::Deleted => "deleted",
+            Outcome::UndoFailed => "undo-failed",
+            Outcome::UndoSkipped => "undo-skipped",
+        }
+    }
+
+    /// The permission set is (still) assigned after this change: what the re-probe checks.
+    pub fn assigned(self) -> bool {
+        matches!(self, Outcome::Created | Outcome::AlreadyAssigned)
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One change `apply` made or tried: who, what, when, the request id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Applied {
-    /// `created`, `already-assigned`, `failed`, `deleted`, `undo-failed`, `undo-skipped` (the
-    /// org's assignment is no longer the one recorded, or could not be read: not deleted).
-    pub outcome: String,
+    pub outcome: Outcome,
     pub permission_set: String,
     pub permission_set_id: Option<String>,
     pub assignee_id: String,
@@ -338,84 +385,8 @@ async fn query_rows(run: &Run, actor: &Actor, q: &str) -> Option<Vec<serde_json:
         .and_then(|v| v["records"].as_array().cloned())
 }
 
-/// Reads assignment `aid` as `actor` before `undo` deletes it. None when it is the one `r`
-/// recorded (same assignee and, when recorded, the same permission set); else the
-/// `undo-skipped` record saying why, with the query as its request.
-async fn unconfirmed(run: &mut Run, r: &Applied, aid: &str, actor: &Actor) -> Option<Applied> {
-    let q = format!(
-        "SELECT Id, AssigneeId, PermissionSetId FROM PermissionSetAssignment WHERE Id = '{aid}'"
-    );
-    let url = soql_url(&actor.instance_url, &q);
-    let (id, answer) = run
-        .client
-        .send(Request::get(url.clone()).bearer(&actor.access_token))
-        .await;
-    let rows = answer
-        .ok()
-        .filter(|resp| resp.status == 200)
-        .and_then(|resp| resp.json())
-        .and_then(|v| v["records"].as_array().cloned());
-    // Salesforce ids compare on their first 15 characters (the 18-character form adds a suffix).
-    let same = |a: &serde_json::Value, b: &str| {
-        a.as_str()
-            .is_some_and(|a| a.chars().take(15).eq(b.chars().take(15)))
-    };
-    let why = match rows.as_deref() {
-        Some([row])
-            if same(&row["AssigneeId"], &r.assignee_id)
-                && r.permission_set_id
-                    .as_deref()
-                    .is_none_or(|p| same(&row["PermissionSetId"], p)) =>
-        {
-            return None;
-        }
-        Some([]) => "it is no longer in the org".to_string(),
-        Some(_) => format!(
-            "it no longer assigns {} to {}: not the assignment recorded",
-            r.permission_set, r.assignee_id
-        ),
-        None => "it could not be read to confirm it is the one recorded".to_string(),
-    };
-    run.emit(Event::Progress(format!(
-        "not deleted: PermissionSetAssignment {aid} ({}): {why} (request #{id})",
-        r.permission_set
-    )));
-    Some(Applied {
-        note: Some(why),
-        ..undo_record(r, aid, actor, "undo-skipped", (id, "GET", url))
-    })
-}
-
-/// A record of what undo did to assignment `aid` (recorded as `r`): `outcome`, by `actor`
-/// now, with the request sent (its log id, method and URL).
-fn undo_record(
-    r: &Applied,
-    aid: &str,
-    actor: &Actor,
-    outcome: &str,
-    (request_id, method, url): (u64, &str, String),
-) -> Applied {
-    Applied {
-        outcome: outcome.into(),
-        permission_set: r.permission_set.clone(),
-        permission_set_id: r.permission_set_id.clone(),
-        assignee_id: r.assignee_id.clone(),
-        assignment_id: Some(aid.to_string()),
-        by: actor.username.clone(),
-        at_ms: super::clock::now_ms(),
-        request_id,
-        request: PlannedRequest {
-            method: method.into(),
-            url,
-            body: Value::Null,
-        },
-        finding: None,
-        note: None,
-    }
-}
-
 /// The finding a refused DML call means.
-fn refusal(code: &str) -> Code {
+pub(crate) fn refusal(code: &str) -> Code {
     match code {
         "INSUFFICIENT_ACCESS_OR_READONLY" | "INSUFFICIENT_ACCESS" => Code::FIX_NOT_PERMITTED,
         "DUPLICATE_VALUE" => Code::FIX_ALREADY_ASSIGNED,
@@ -432,9 +403,16 @@ fn refusal(code: &str) -> Code {
 
 /// Applies the plan's `apply` fixes as `actor`: checks first that it may assign permission
 /// sets (else raises FIX_NOT_PERMITTED and changes nothing), looks up the sets' ids, creates
-/// one PermissionSetAssignment each. Every change is emitted (Event::Progress) and returned.
+/// one PermissionSetAssignment each. Every change is written to `journal` before it is sent
+/// and settled there after (a journal that cannot be written stops the changes), emitted
+/// (Event::Progress) and returned. An answer lost on the way is settled by reading the org.
 /// The caller has the admin's consent (`--yes`): nothing here asks.
-pub async fn apply(run: &mut Run, plan: &Plan, actor: &Actor) -> Vec<Applied> {
+pub async fn apply(
+    run: &mut Run,
+    plan: &Plan,
+    actor: &Actor,
+    journal: &mut Journal,
+) -> Vec<Applied> {
     let fixes: Vec<&Fix> = plan.applicable().collect();
     if fixes.is_empty() {
         return Vec::new();
@@ -486,31 +464,48 @@ pub async fn apply(run: &mut Run, plan: &Plan, actor: &Actor) -> Vec<Applied> {
             url: sobject_url(&actor.instance_url, "PermissionSetAssignment"),
             body: json!({"AssigneeId": assignee, "PermissionSetId": set_id}),
         };
-        let (id, answer) = run
-            .client
-            .send(
-                Request::post_json(request.url.clone(), request.body.clone())
-                    .bearer(&actor.access_token),
-            )
-            .await;
         let mut rec = Applied {
-            outcome: "failed".into(),
+            outcome: Outcome::Unknown,
             permission_set: label.to_string(),
             permission_set_id: Some(set_id.clone()),
             assignee_id: assignee.clone(),
             assignment_id: None,
             by: actor.username.clone(),
             at_ms: super::clock::now_ms(),
-            request_id: id,
+            request_id: 0,
             request,
             finding: None,
             note: None,
         };
+        // Written down (and synced) before it is sent: a kill from here on leaves a record.
+        let seq = match journal.intent(&rec) {
+            Ok(seq) => seq,
+            Err(e) => {
+                run.raise(Finding::new(
+                    Code::FIX_FAILED,
+                    format!(
+                        "The fix journal {} cannot be written ({e}): nothing more was changed. Free the disk or set SAGEDIAG_STATE_DIR to a writable directory.",
+                        journal.path().display()
+                    ),
+                    vec![],
+                ));
+                break;
+            }
+        };
+        let (id, answer) = run
+            .client
+            .send(
+                Request::post_json(rec.request.url.clone(), rec.request.body.clone())
+                    .bearer(&actor.access_token),
+            )
+            .await;
+        rec.request_id = id;
+        rec.outcome = Outcome::Failed;
         match answer {
             Ok(r) if r.status == 201 => {
                 match r.json().and_then(|v| v["id"].as_str().map(str::to_string)) {
                     Some(aid) if aid.chars().all(|c| c.is_ascii_alphanumeric()) => {
-                        rec.outcome = "created".into();
+                        rec.outcome = Outcome::Created;
                         rec.assignment_id = Some(aid);
                     }
                     _ => {
@@ -519,7 +514,8 @@ pub async fn apply(run: &mut Run, plan: &Plan, actor: &Actor) -> Vec<Applied> {
                             format!("Assigning {label}: 201 without an assignment id."),
                             vec![id],
                         ));
-                        rec.finding = Some(Code::FIX_FAILED.as_str().into());
+                        // Created, by the status; which row is settled by reading the org.
+                        rec.outcome = Outcome::Unknown;
                     }
                 }
             }
@@ -530,7 +526,7 @@ pub async fn apply(run: &mut Run, plan: &Plan, actor: &Actor) -> Vec<Applied> {
                     .unwrap_or_default();
                 let finding = refusal(&code);
                 if finding == Code::FIX_ALREADY_ASSIGNED {
-                    rec.outcome = "already-assigned".into();
+                    rec.outcome = Outcome::AlreadyAssigned;
                 }
                 let message = r
                     .json()
@@ -550,9 +546,22 @@ pub async fn apply(run: &mut Run, plan: &Plan, actor: &Actor) -> Vec<Applied> {
                 rec.finding = Some(finding.as_str().into());
             }
             Err(f) => {
+                // Sent, and no answer: the row may exist. Read the org rather than guess.
                 run.raise(classify::failure(&f, id));
+                rec.outcome = Outcome::Unknown;
+            }
+        }
+        if rec.outcome == Outcome::Unknown {
+            rec = settle(run, actor, rec).await;
+            if !rec.outcome.assigned() {
                 rec.finding = Some(Code::FIX_FAILED.as_str().into());
             }
+        }
+        if let Err(e) = journal.outcome(seq, &rec) {
+            run.emit(Event::Progress(format!(
+                "the fix journal {} could not record how {label} ended ({e}): the next run settles it by reading the org",
+                journal.path().display()
+            )));
         }
         run.emit(Event::Progress(format!(
             "{} {label} for {assignee} as {} (request #{id}){}",
@@ -602,76 +611,6 @@ pub async fn reprobe(run: &mut Run, session: &Actor, sets: &[String]) -> Vec<End
         }
         run.emit(Event::Endpoint(result.clone()));
         out.push(result);
-    }
-    out
-}
-
-/// Deletes the assignments a previous run created (its `applied` records with an
-/// `assignment_id`), as `actor`. Returns one record per deletion tried.
-pub async fn undo(run: &mut Run, records: &[Applied], actor: &Actor) -> Vec<Applied> {
-    let mut out = Vec::new();
-    for r in records.iter().filter(|r| r.outcome == "created") {
-        let Some(aid) = r
-            .assignment_id
-            .as_deref()
-            .filter(|a| a.chars().all(|c| c.is_ascii_alphanumeric()))
-        else {
-            continue;
-        };
-        // The record is read back from a file: delete only an assignment that is still the one
-        // recorded (its assignee and permission set), so that a stale or edited record cannot
-        // take anyone else's access away.
-        if let Some(skipped) = unconfirmed(run, r, aid, actor).await {
-            out.push(skipped);
-            continue;
-        }
-        let url = sobject_url(
-            &actor.instance_url,
-            &format!("PermissionSetAssignment/{aid}"),
-        );
-        let (id, answer) = run
-            .client
-            .send(
-                Request::get(url.clone())
-                    .with_method(reqwest::Method::DELETE)
-                    .bearer(&actor.access_token),
-            )
-            .await;
-        let mut rec = undo_record(r, aid, actor, "undo-failed", (id, "DELETE", url));
-        match answer {
-            Ok(resp) if resp.status == 204 => rec.outcome = "deleted".into(),
-            Ok(resp) => {
-                let code = resp
-                    .json()
-                    .and_then(|v| classify::api_error_code(&v))
-                    .unwrap_or_default();
-                let finding = match refusal(&code) {
-                    Code::FIX_NOT_PERMITTED => Code::FIX_NOT_PERMITTED,
-                    _ => Code::FIX_FAILED,
-                };
-                run.raise(
-                    Finding::new(
-                        finding,
-                        format!(
-                            "Deleting PermissionSetAssignment {aid} ({}): HTTP {} {code}",
-                            r.permission_set, resp.status
-                        ),
-                        vec![id],
-                    )
-                    .titled(format!("Undo of {} failed", r.permission_set)),
-                );
-                rec.finding = Some(finding.as_str().into());
-            }
-            Err(f) => {
-                run.raise(classify::failure(&f, id));
-                rec.finding = Some(Code::FIX_FAILED.as_str().into());
-            }
-        }
-        run.emit(Event::Progress(format!(
-            "{} PermissionSetAssignment {aid} ({}) as {} (request #{id})",
-            rec.outcome, r.permission_set, actor.username
-        )));
-        out.push(rec);
     }
     out
 }
@@ -729,10 +668,7 @@ pub async fn login_actor(run: &mut Run) -> Option<Actor> {
 
 /// Whether every applied fix re-probed PASS (and none failed).
 pub fn all_fixed(applied: &[Applied], probes: &[EndpointResult]) -> bool {
-    applied
-        .iter()
-        .all(|a| a.outcome == "created" || a.outcome == "already-assigned")
-        && probes.iter().all(|p| p.status == Status::Pass)
+    applied.iter().all(|a| a.outcome.assigned()) && probes.iter().all(|p| p.status == Status::Pass)
 }
 
 #[cfg(test)]

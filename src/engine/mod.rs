@@ -13,6 +13,7 @@ pub mod files;
 pub mod findings;
 pub mod fix;
 pub mod http;
+pub mod journal;
 pub mod login;
 pub mod model;
 pub mod oauth;
@@ -22,6 +23,7 @@ pub mod run;
 pub mod sanitize;
 pub mod setup;
 pub mod trust;
+pub mod undo;
 pub mod vault;
 
 pub use environment::Environment;

@@ -20,6 +20,9 @@ use super::scenario::{
 use super::soql::{self, Table};
 use super::state::Org;
 
+/// The "Date Assigned" (SystemModstamp) of the assignments a scenario starts with.
+const SCENARIO_ASSIGNED: &str = "2025-01-06T09:00:00.000+0000";
+
 /// The authenticated user of an API call, for the handlers.
 #[derive(Clone, Copy)]
 pub struct Caller {
@@ -509,7 +512,7 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             assignments.push(json!({
                 "Id": sf_id18(&format!("0Pa5g0000{:03}{:03}", ui, n)), "AssigneeId": org.user_id18(ui),
                 "PermissionSetId": set["Id"], "PermissionSetGroupId": null, "IsActive": true, "ExpirationDate": null,
-                "PermissionSet": set,
+                "SystemModstamp": SCENARIO_ASSIGNED, "PermissionSet": set,
             }));
         };
         assign(profile_set(ui), 0);
@@ -519,10 +522,13 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
         let current = org.lock().assignments.clone();
         for a in current {
             let set = set_row(a.set);
+            let stamp = a
+                .assigned_ms
+                .map_or_else(|| SCENARIO_ASSIGNED.to_string(), super::soql::datetime);
             assignments.push(json!({
                 "Id": a.id, "AssigneeId": org.user_id18(a.user),
                 "PermissionSetId": set["Id"], "PermissionSetGroupId": null, "IsActive": true, "ExpirationDate": null,
-                "PermissionSet": set,
+                "SystemModstamp": stamp, "PermissionSet": set,
             }));
         }
     }
@@ -551,6 +557,7 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "PermissionSetGroupId",
             "IsActive",
             "ExpirationDate",
+            "SystemModstamp",
             "PermissionSet.Id",
             "PermissionSet.Name",
             "PermissionSet.Label",

@@ -410,6 +410,7 @@ pub async fn create(
             &["PermissionSetId"],
         );
     }
+    let now = org.now_ms();
     let mut inner = org.lock();
     if inner
         .assignments
@@ -438,6 +439,7 @@ pub async fn create(
         user,
         set,
         created_by: Some(caller.user),
+        assigned_ms: Some(now),
     });
     drop(inner);
     (

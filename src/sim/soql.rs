@@ -549,6 +549,20 @@ fn civil(days: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Milliseconds since the epoch as Salesforce writes a datetime (`2026-12-07T13:05:00.000+0000`).
+pub fn datetime(ms: u64) -> String {
+    let secs = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+    let (y, m, d) = civil(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}+0000",
+        t / 3600,
+        t / 60 % 60,
+        t % 60,
+        ms % 1000
+    )
+}
+
 fn day_str(days: i64) -> String {
     let (y, m, d) = civil(days);
     format!("{y:04}-{m:02}-{d:02}")

@@ -79,6 +79,9 @@ pub struct Assignment {
     pub set: usize,
     /// The user who created it through the API (None: the scenario's).
     pub created_by: Option<usize>,
+    /// When it was created through the API, on the org's clock (its `SystemModstamp`, "Date
+    /// Assigned"); None: the scenario's, assigned long ago.
+    pub assigned_ms: Option<u64>,
 }
 
 pub struct AuthCode {
@@ -141,6 +144,7 @@ impl Org {
                         user: ui,
                         set: si,
                         created_by: None,
+                        assigned_ms: None,
                     });
                 }
             }

@@ -237,7 +237,7 @@ impl App {
                 if undo {
                     let gone: Vec<&str> = records
                         .iter()
-                        .filter(|r| r.outcome == "deleted")
+                        .filter(|r| r.outcome == crate::engine::fix::Outcome::Deleted)
                         .filter_map(|r| r.assignment_id.as_deref())
                         .collect();
                     self.fix_records.retain(|r| {
@@ -246,8 +246,12 @@ impl App {
                             .is_some_and(|i| gone.contains(&i))
                     });
                 } else {
-                    self.fix_records
-                        .extend(records.iter().filter(|r| r.outcome == "created").cloned());
+                    self.fix_records.extend(
+                        records
+                            .iter()
+                            .filter(|r| r.outcome == crate::engine::fix::Outcome::Created)
+                            .cloned(),
+                    );
                 }
                 for (i, result, finding) in probes {
                     notes.push(format!(

@@ -316,6 +316,13 @@ impl Ctx {
             return;
         };
         let session = app.session_actor();
+        // The demo's changes are to its simulated org, which ends with the console: journalled
+        // beside it in a temporary directory, never among the journals of real orgs.
+        let journal_dir = if self.demo.is_some() {
+            Some(std::env::temp_dir().join(format!("sagediag-demo-{}", std::process::id())))
+        } else {
+            engine::journal::dir()
+        };
         let (etx, mut erx) = unbounded_channel();
         // The changes' progress goes to the status line; the admin login's own remarks (its
         // flow's caveats) are not the user's business here: the overlay says how it went.
@@ -359,14 +366,43 @@ impl Ctx {
                 } => {
                     let mut run = engine::fix::new_run(*cfg, client.clone(), etx);
                     let is_undo = undo.is_some();
-                    let records = match &undo {
-                        Some(r) => engine::fix::undo(&mut run, r, &actor).await,
-                        None => engine::fix::apply(&mut run, &plan, &actor).await,
+                    let action = if is_undo {
+                        engine::journal::Action::Undo
+                    } else {
+                        engine::journal::Action::Apply
                     };
-                    let ok = ["created", "already-assigned", "deleted"];
+                    // Every change is journalled before it is sent; no journal, no change.
+                    let journal = match &journal_dir {
+                        Some(d) => engine::journal::Journal::create_in(d, action, &actor),
+                        None => Err(std::io::Error::other(
+                            "no state directory (no home directory; set SAGEDIAG_STATE_DIR=DIR)",
+                        )),
+                    };
+                    let records = match journal {
+                        Err(e) => {
+                            run.raise(engine::findings::Finding::new(
+                                engine::findings::Code::FIX_FAILED,
+                                format!("The fix journal cannot be written ({e}): nothing was changed. Set SAGEDIAG_STATE_DIR to a writable directory."),
+                                vec![],
+                            ));
+                            Vec::new()
+                        }
+                        Ok(mut j) => match &undo {
+                            Some(r) => {
+                                let proof = journal_dir
+                                    .as_deref()
+                                    .map(|d| engine::journal::apply_records(d, &actor.instance_url))
+                                    .unwrap_or_default();
+                                engine::fix::undo(&mut run, r, &actor, &mut j, &proof).await
+                            }
+                            None => engine::fix::apply(&mut run, &plan, &actor, &mut j).await,
+                        },
+                    };
                     let sets: Vec<String> = records
                         .iter()
-                        .filter(|r| ok.contains(&r.outcome.as_str()))
+                        .filter(|r| {
+                            r.outcome.assigned() || r.outcome == engine::fix::Outcome::Deleted
+                        })
                         .map(|r| r.permission_set.clone())
                         .collect();
                     // The affected probes again, as the session's user, at once.

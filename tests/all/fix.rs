@@ -13,8 +13,22 @@ struct Out {
     all: String,
 }
 
-/// Runs `sagediag <sub> --json` against the sim as the integration user (password flow), plus `extra`.
-async fn sagediag(sim: &Sim, sub: &str, extra: &[&str]) -> Out {
+/// The state directory (fix journals) of the runs against `sim`: one a simulated org.
+fn state_dir(sim: &Sim) -> std::path::PathBuf {
+    let port = sim
+        .running
+        .info
+        .login_url
+        .rsplit(':')
+        .next()
+        .unwrap_or("0")
+        .to_string();
+    std::env::temp_dir().join(format!("sagediag-state-{}-{port}", std::process::id()))
+}
+
+/// The arguments and environment of `sagediag <sub> --json` against the sim as the integration
+/// user (password flow), plus `extra`.
+fn invocation(sim: &Sim, sub: &str, extra: &[&str]) -> Command {
     let info = sim.running.info.clone();
     let mut args: Vec<String> = vec![
         sub.into(),
@@ -42,19 +56,27 @@ async fn sagediag(sim: &Sim, sub: &str, extra: &[&str]) -> Out {
             "SAGEDIAG_SECRETS",
             "/nonexistent/sagediag/secrets.json".into(),
         ),
+        (
+            "SAGEDIAG_STATE_DIR",
+            state_dir(sim).to_string_lossy().to_string(),
+        ),
     ];
-    let out = tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sagediag"));
-        cmd.args(&args)
-            .stdin(Stdio::null())
-            .env_remove("SAGEDIAG_CLIENT_ID");
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        cmd.output().unwrap()
-    })
-    .await
-    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sagediag"));
+    cmd.args(&args)
+        .stdin(Stdio::null())
+        .env_remove("SAGEDIAG_CLIENT_ID");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Runs `sagediag <sub> --json` against the sim as the integration user (password flow), plus `extra`.
+async fn sagediag(sim: &Sim, sub: &str, extra: &[&str]) -> Out {
+    let mut cmd = invocation(sim, sub, extra);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let all = format!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("JSON ({e}):\n{all}"));
@@ -63,6 +85,21 @@ async fn sagediag(sim: &Sim, sub: &str, extra: &[&str]) -> Out {
         code: out.status.code(),
         all,
     }
+}
+
+/// Writes a fix record as a user would keep it: owner-only (undo refuses anything else).
+fn write_owner_only(path: &std::path::Path, text: &str) {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let _ = std::fs::remove_file(path);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
 }
 
 /// The integration user's (user 0) direct Sage People assignments in the sim's state.
@@ -188,7 +225,7 @@ async fn missing_sets_are_planned_applied_reprobed_and_undone() {
     let dir = std::env::temp_dir().join(format!("sagediag-fix-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let record = dir.join("fix.json");
-    std::fs::write(&record, done.json.to_string()).unwrap();
+    write_owner_only(&record, &done.json.to_string());
     let rec = record.to_str().unwrap();
     let dry = sagediag(&sim, "fix", &[&admin_args[..], &["--undo", rec]].concat()).await;
     assert_eq!(dry.code, Some(1));
@@ -225,7 +262,7 @@ async fn undo_deletes_only_the_assignments_still_as_recorded() {
     std::fs::create_dir_all(&dir).unwrap();
     let undo = |json: &Value, name: &str| {
         let path = dir.join(name);
-        std::fs::write(&path, json.to_string()).unwrap();
+        write_owner_only(&path, &json.to_string());
         path.to_str().unwrap().to_string()
     };
     // The first record edited to name another user (the admin, user 1).
@@ -250,8 +287,8 @@ async fn undo_deletes_only_the_assignments_still_as_recorded() {
         u[0]["note"]
             .as_str()
             .unwrap()
-            .contains("not the assignment recorded"),
-        "{u:?}"
+            .contains("sagediag deletes only what it created"),
+        "an edited record is not in the fix journal: {u:?}"
     );
     assert_eq!(
         assigned(&sim),
@@ -416,4 +453,182 @@ async fn the_sim_answers_salesforce_errors_for_assignments() {
     assert_eq!(r.status().as_u16(), 404);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e[0]["errorCode"], "ENTITY_IS_DELETED");
+}
+
+/// The journal lines of every journal in `dir`, as JSON.
+fn journal_lines(dir: &std::path::Path) -> Vec<Value> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        out.extend(
+            text.lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok()),
+        );
+    }
+    out
+}
+
+/// `fix --yes` killed (SIGKILL) while its second change is in flight: the journal written before
+/// each request lets `fix --undo-last` take back every change it made, settling the one whose
+/// answer never came by reading the org, and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_fix_is_undone_from_its_journal_and_nothing_else() {
+    let sim = start("missing-permission-sets").await;
+    let admin = sim.running.info.admin_username.clone();
+    let admin_args = admin_flags(&admin);
+    let before: Vec<String> = {
+        let org = sim.running.org.lock();
+        org.assignments.iter().map(|a| a.id.clone()).collect()
+    };
+    assert_eq!(assigned(&sim), 5);
+    let dir = state_dir(&sim);
+    let _ = std::fs::remove_dir_all(&dir);
+    let journals = dir.join("fix-journal");
+    let mut cmd = invocation(&sim, "fix", &[&admin_args[..], &["--yes"]].concat());
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let org = sim.running.org.clone();
+    let (created_first, intents) = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let lines = journal_lines(&journals);
+            let intents = lines.iter().filter(|l| l["entry"] == "intent").count();
+            if intents >= 2 || std::time::Instant::now() > deadline {
+                // The org stops answering (its state held) while the second change is in
+                // flight, and the run is killed: that answer is lost for good.
+                let held = org.lock();
+                child.kill().unwrap();
+                child.wait().unwrap();
+                drop(held);
+                let created_first = lines
+                    .iter()
+                    .any(|l| l["entry"] == "outcome" && l["record"]["outcome"] == "created");
+                return (created_first, intents);
+            }
+            if child.try_wait().unwrap().is_some() {
+                panic!("fix ended before its second change");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(intents, 2, "both changes were journalled before being sent");
+    assert!(created_first, "the first change's outcome was journalled");
+    // Let the org finish whatever it received.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(assigned(&sim) >= 6, "the killed run changed the org");
+    // Another user's assignment made meanwhile by hand is not sagediag's: it must survive.
+    let undone = sagediag(
+        &sim,
+        "fix",
+        &[&admin_args[..], &["--undo-last", "--yes"]].concat(),
+    )
+    .await;
+    assert_eq!(undone.code, Some(0), "{}", undone.all);
+    let after: Vec<String> = {
+        let org = sim.running.org.lock();
+        org.assignments.iter().map(|a| a.id.clone()).collect()
+    };
+    assert_eq!(after, before, "every change taken back, nothing else");
+    let u = undone.json["undone"].as_array().unwrap();
+    assert!(
+        u.iter()
+            .all(|x| x["outcome"] == "deleted" || x["outcome"] == "failed"),
+        "{u:?}"
+    );
+    assert_no_secrets(&sim, &undone, "undo-last");
+    for l in journal_lines(&dir.join("fix-journal")) {
+        let text = l.to_string();
+        assert!(!text.contains(&sim.running.info.admin_password));
+        assert!(!text.contains("Bearer"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A record others can write, a symbolic link, or a record of another org deletes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_or_loose_record_deletes_nothing() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let sim = start("missing-permission-sets").await;
+    let admin = sim.running.info.admin_username.clone();
+    let admin_args = admin_flags(&admin);
+    let done = sagediag(&sim, "fix", &[&admin_args[..], &["--yes"]].concat()).await;
+    assert_eq!(done.code, Some(0), "{}", done.all);
+    assert_eq!(assigned(&sim), 7);
+    let dir = std::env::temp_dir().join(format!("sagediag-loose-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let record = dir.join("fix.json");
+    write_owner_only(&record, &done.json.to_string());
+    std::fs::set_permissions(&record, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let rec = record.to_str().unwrap();
+    let out = sagediag_raw(&sim, &[&admin_args[..], &["--undo", rec, "--yes"]].concat()).await;
+    assert_eq!(
+        out.0,
+        Some(2),
+        "a record others can write is refused: {}",
+        out.1
+    );
+    assert!(out.1.contains("chmod 600"), "{}", out.1);
+    std::fs::set_permissions(&record, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let link = dir.join("link.json");
+    std::os::unix::fs::symlink(&record, &link).unwrap();
+    let out = sagediag_raw(
+        &sim,
+        &[
+            &admin_args[..],
+            &["--undo", link.to_str().unwrap(), "--yes"],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(out.0, Some(2), "a symbolic link is refused: {}", out.1);
+    assert_eq!(assigned(&sim), 7);
+    // The record moved to another org (its requests' host): left in place, with the reason.
+    let mut other = done.json.clone();
+    for a in other["applied"].as_array_mut().unwrap() {
+        let url = a["request"]["url"]
+            .as_str()
+            .unwrap()
+            .replace("://localhost", "://127.0.0.2")
+            .replace("://127.0.0.1", "://127.0.0.2");
+        a["request"]["url"] = url.into();
+    }
+    write_owner_only(&record, &other.to_string());
+    let out = sagediag(
+        &sim,
+        "fix",
+        &[&admin_args[..], &["--undo", rec, "--yes"]].concat(),
+    )
+    .await;
+    assert_eq!(out.code, Some(1), "{}", out.all);
+    let u = out.json["undone"].as_array().unwrap();
+    assert!(
+        u.iter().all(|x| x["outcome"] == "undo-skipped"
+            && x["note"].as_str().unwrap().contains("another org")),
+        "{u:?}"
+    );
+    assert_eq!(assigned(&sim), 7, "nothing deleted");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(state_dir(&sim));
+}
+
+/// `sagediag fix` with `extra`: its exit code and everything it printed (for usage errors, which
+/// print no JSON).
+async fn sagediag_raw(sim: &Sim, extra: &[&str]) -> (Option<i32>, String) {
+    let mut cmd = invocation(sim, "fix", extra);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code(),
+        format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
