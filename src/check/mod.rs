@@ -431,10 +431,24 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     {
         code = code.max(1);
     }
+    // The fix step runs before the report and the HAR are written, so that both hold the
+    // changes it made and their requests.
+    let fixed = match &out.fix {
+        Some(f) => Some(fix::after(&given, &report, session.as_ref(), &client, f).await),
+        None => None,
+    };
+    if let Some(c) = fixed.as_ref().and_then(|f| f.code) {
+        code = c;
+    }
     let now = engine::clock::now_ms();
     if let Some(path) = &out.report {
         // Scrubbed again with every secret the run learnt (belt and braces).
         let mut markdown = client.scrub(&engine::export::markdown(&report, now));
+        if let Some(f) = &fixed {
+            markdown.push_str("\n## Fix plan and changes made\n\n```text");
+            markdown.push_str(&client.scrub(&f.human));
+            markdown.push_str("```\n");
+        }
         if let Some(har) = &out.har {
             markdown.push_str(&engine::export::har_note(
                 &har.display().to_string(),
@@ -468,13 +482,6 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
                 code = code.max(1);
             }
         }
-    }
-    let fixed = match &out.fix {
-        Some(f) => Some(fix::after(&given, &report, session.as_ref(), &client, f).await),
-        None => None,
-    };
-    if let Some(c) = fixed.as_ref().and_then(|f| f.code) {
-        code = c;
     }
     let mut stdout = std::io::stdout().lock();
     let text = if out.json {

@@ -632,3 +632,53 @@ async fn sagediag_raw(sim: &Sim, extra: &[&str]) -> (Option<i32>, String) {
         ),
     )
 }
+
+/// `fix --report` and `--har` are written after the fix step: the report lists the changes
+/// made, the HAR holds their requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_and_har_of_a_fix_hold_its_changes() {
+    let sim = start("missing-permission-sets").await;
+    let admin = sim.running.info.admin_username.clone();
+    let admin_args = admin_flags(&admin);
+    let dir = std::env::temp_dir().join(format!("sagediag-fixreport-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("report.md");
+    let har = dir.join("run.har");
+    let done = sagediag(
+        &sim,
+        "fix",
+        &[
+            &admin_args[..],
+            &[
+                "--yes",
+                "--report",
+                report.to_str().unwrap(),
+                "--har",
+                har.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(done.code, Some(0), "{}", done.all);
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(md.contains("## Fix plan and changes made"), "{md}");
+    assert!(md.contains("created Sage People Salaries API"), "{md}");
+    assert!(md.contains("created Sage People Bonuses API"), "{md}");
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
+    let posts = har["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["request"]["method"] == "POST"
+                && e["request"]["url"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/sobjects/PermissionSetAssignment")
+        })
+        .count();
+    assert_eq!(posts, 2, "the HAR holds the fix's requests");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(state_dir(&sim));
+}
