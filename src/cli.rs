@@ -145,7 +145,7 @@ pub struct CheckArgs {
     #[arg(long, env = "SAGEDIAG_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
     /// PEM private key for the JWT flow.
-    #[arg(long)]
+    #[arg(long, value_parser = private_key_path)]
     pub private_key: Option<std::path::PathBuf>,
     /// A refresh token for the refresh flow (prefer SAGEDIAG_REFRESH_TOKEN).
     #[arg(long, env = "SAGEDIAG_REFRESH_TOKEN", hide_env_values = true)]
@@ -160,7 +160,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = OnOff::On)]
     pub pkce: OnOff,
     /// Use the integration's own registered callback instead of sagediag's loopback one.
-    #[arg(long)]
+    #[arg(long, value_parser = redirect_uri)]
     pub redirect_uri: Option<String>,
     /// Port of the loopback callback (http://localhost:PORT/OauthRedirect). [default: 1717]
     #[arg(long)]
@@ -178,40 +178,40 @@ pub struct CheckArgs {
     /// sets how much).
     #[arg(long, short = 'v')]
     pub verbose: bool,
-    /// Seconds each request may take. [default: the config file's `timeout_secs`, else 30]
-    #[arg(long)]
+    /// Seconds each request may take, 1 to 600. [default: the config file's `timeout_secs`, else 30]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: Option<u64>,
     /// Seconds to open a connection (a dead host or a dropping firewall fails this fast).
     /// [default: the config file's `connect_timeout_secs`, else 10]
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub connect_timeout: Option<u64>,
     /// Seconds to wait for a person to log in (web and device flows).
     #[arg(long, default_value_t = 300)]
     pub login_timeout: u64,
     /// JWT audience instead of the environment's login host (like the Salesforce CLI's SF_AUDIENCE_URL).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = jwt_audience)]
     pub jwt_audience: Option<String>,
     /// Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<std::path::PathBuf>,
     /// Do not verify the TLS certificate of this host (only this one; a warning says so
     /// throughout). Repeatable.
-    #[arg(long, value_name = "HOST")]
+    #[arg(long, value_name = "HOST", value_parser = crate::settings::host_name)]
     pub insecure_host: Vec<String>,
     /// Allow the token to go to this host although it is not a Salesforce host (a custom
     /// domain or an API gateway in front of Salesforce; https only; a line says so in the
     /// output). Repeatable.
-    #[arg(long, value_name = "HOST")]
+    #[arg(long, value_name = "HOST", value_parser = crate::settings::host_name)]
     pub trust_host: Vec<String>,
     /// The largest response body read, in MiB; a larger one stops with RESPONSE_TOO_LARGE.
     /// [default: the config file's `max_response_mb`, else 32]
     #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub max_response_mb: Option<u64>,
     /// Write a Markdown report for support (no secrets) to this file.
-    #[arg(long, value_name = "FILE.md")]
+    #[arg(long, value_name = "FILE.md", value_parser = output_path)]
     pub report: Option<std::path::PathBuf>,
     /// Export the request log as HAR 1.2 (secrets redacted) to this file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = output_path)]
     pub har: Option<std::path::PathBuf>,
     /// What the HAR keeps of the bodies: full, shape (Sage People records keep their structure
     /// and field names, every value replaced: safe for a ticket) or none.
@@ -339,5 +339,120 @@ pub struct SimArgs {
 impl SimArgs {
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::new(self.bind, self.port)
+    }
+}
+
+/// `--redirect-uri`: an absolute http or https URL with a host (Salesforce compares it with the
+/// app's callback).
+pub fn redirect_uri(s: &str) -> Result<String, String> {
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            Ok(s.to_string())
+        }
+        Ok(u) => Err(format!(
+            "must be an http(s) URL (the app's callback), not {}:",
+            u.scheme()
+        )),
+        Err(e) => Err(format!(
+            "not a URL ({e}); e.g. https://app.example.com/oauth/callback"
+        )),
+    }
+}
+
+/// `--jwt-audience`: a non-empty URL (e.g. https://test.salesforce.com).
+pub fn jwt_audience(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty: give the audience URL (e.g. https://test.salesforce.com), or leave the flag out".into());
+    }
+    url::Url::parse(t)
+        .map(|_| t.to_string())
+        .map_err(|e| format!("not a URL ({e}); e.g. https://test.salesforce.com"))
+}
+
+/// `--report`, `--har`: a file that can be written: its directory exists and is writable, and
+/// the path is not a directory.
+pub fn output_path(s: &str) -> Result<std::path::PathBuf, String> {
+    let p = std::path::PathBuf::from(s);
+    if s.is_empty() {
+        return Err("empty: give a file name".into());
+    }
+    if p.is_dir() {
+        return Err("is a directory: give a file name inside it".into());
+    }
+    let dir = crate::engine::files::dir_of(&p);
+    if !dir.is_dir() {
+        return Err(format!("its directory {} does not exist", dir.display()));
+    }
+    #[cfg(unix)]
+    if rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_err() {
+        return Err(format!("its directory {} is not writable", dir.display()));
+    }
+    Ok(p)
+}
+
+/// `--private-key`: refused at once when the file is a certificate (the public half) rather
+/// than a private key. Anything else is read and judged later (a missing file, a FIFO…).
+pub fn private_key_path(s: &str) -> Result<std::path::PathBuf, String> {
+    let p = std::path::PathBuf::from(s);
+    if let Ok(pem) = crate::engine::files::read_user_file(&p, crate::engine::files::PRIVATE_KEY)
+        && pem.contains("-----BEGIN CERTIFICATE-----")
+        && !pem.contains("PRIVATE KEY-----")
+    {
+        return Err("is a certificate (the public half, uploaded to the app), not a private key: give the key file (-----BEGIN PRIVATE KEY-----), e.g. server.key".into());
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn hosts_urls_and_audiences_are_checked_at_parse_time() {
+        use crate::settings::host_name;
+        assert_eq!(host_name(" GW.Corp.example ").unwrap(), "gw.corp.example");
+        for bad in [
+            "",
+            "https://x.example",
+            "x.example:443",
+            "a b",
+            "x..y",
+            "-x.example",
+            "\x1b[31m",
+        ] {
+            assert!(host_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(redirect_uri("https://app.example.com/cb").is_ok());
+        assert!(redirect_uri("javascript:alert(1)").is_err());
+        assert!(redirect_uri("ftp://x.example/cb").is_err());
+        assert!(jwt_audience("").is_err());
+        assert!(jwt_audience("  ").is_err());
+        assert!(jwt_audience("https://test.salesforce.com").is_ok());
+        assert!(output_path("/nonexistent-dir/report.md").is_err());
+        assert!(output_path("/").is_err());
+        assert!(output_path("report.md").is_ok());
+    }
+
+    #[test]
+    fn a_certificate_is_not_a_private_key() {
+        let dir = std::env::temp_dir().join(format!("sagediag-cert-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cert = dir.join("server.crt");
+        std::fs::write(
+            &cert,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let err = private_key_path(cert.to_str().unwrap()).unwrap_err();
+        assert!(err.contains("is a certificate"), "{err}");
+        let key = dir.join("server.key");
+        std::fs::write(
+            &key,
+            "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        assert!(private_key_path(key.to_str().unwrap()).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

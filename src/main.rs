@@ -9,8 +9,29 @@ use sagediag::sim::{self, Scenario};
 /// The demo org as the console sees it: the simulator behind `sagediag::tui::DemoOrg`.
 mod demo_org;
 
+/// `eprintln!` through the sanitiser: every message here may echo a value from the command
+/// line, the environment or a file (a terminal escape in a flag's value must not reach the
+/// terminal).
+macro_rules! eprintln {
+    ($($t:tt)*) => {
+        std::eprintln!("{}", sagediag::engine::sanitize::text(&format!($($t)*)))
+    };
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Usage errors echo the value given: sanitised, like every message. Help and
+        // --version go to stdout as clap prints them.
+        Err(e) if e.use_stderr() => {
+            eprintln!("{}", e.to_string().trim_end());
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+    };
     let tls = (cli.ca_cert, cli.insecure_host);
     if let Err(e) = sagediag::logging::filter(cli.log_level.as_deref(), "info") {
         eprintln!("sagediag: --log-level: {e}");

@@ -173,8 +173,7 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
         ("trust_hosts", &settings.trust_hosts),
     ] {
         for host in hosts {
-            let h = host.trim();
-            if h.is_empty() || h.contains(['/', ':', ' ']) {
+            if host_name(host).is_err() {
                 return Err(bad(
                     field,
                     format!("`{host}` is not a host name (e.g. \"proxy.corp.example\")"),
@@ -207,6 +206,23 @@ pub fn host_list<'a>(hosts: impl IntoIterator<Item = &'a String>) -> Vec<String>
     v.sort();
     v.dedup();
     v
+}
+
+/// `--trust-host`, `--insecure-host` and the config file's `trust_hosts`, `insecure_hosts`: a host name (letters, digits, `-` and `.`, labels of 1 to
+/// 63) or an IPv4 address, lower-cased. No scheme, port, path or space.
+pub fn host_name(s: &str) -> Result<String, String> {
+    let h = s.trim().to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if h.len() <= 253 && h.split('.').all(label_ok) {
+        Ok(h)
+    } else {
+        Err("not a host name (e.g. gw.corp.example): no scheme, port, path or space".into())
+    }
 }
 
 /// A CA certificate file's PEM text, or why it cannot be used.

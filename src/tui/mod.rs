@@ -135,6 +135,45 @@ fn ending_signals() -> Vec<tokio::signal::unix::Signal> {
     .collect()
 }
 
+/// SIGTSTP from outside (`kill -TSTP`, a job-control stop not typed as Ctrl-Z in raw mode) and
+/// SIGCONT: caught so that the console leaves the alternate screen and raw mode before it stops
+/// (as Ctrl-Z does) and re-enters them and redraws when continued, whoever stopped it.
+#[cfg(unix)]
+struct JobSignals {
+    tstp: Option<tokio::signal::unix::Signal>,
+    cont: Option<tokio::signal::unix::Signal>,
+}
+
+#[cfg(unix)]
+impl JobSignals {
+    fn new(terminal_io: bool) -> JobSignals {
+        use tokio::signal::unix::{SignalKind, signal};
+        if !terminal_io {
+            return JobSignals {
+                tstp: None,
+                cont: None,
+            };
+        }
+        let raw = |s: rustix::process::Signal| SignalKind::from_raw(s.as_raw());
+        JobSignals {
+            tstp: signal(raw(rustix::process::Signal::TSTP)).ok(),
+            cont: signal(raw(rustix::process::Signal::CONT)).ok(),
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn recv_or_pending(s: &mut Option<tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            if s.recv().await.is_none() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
 #[cfg(unix)]
 async fn terminate(sigs: &mut [tokio::signal::unix::Signal]) {
     if sigs.is_empty() {
@@ -169,6 +208,8 @@ where
 {
     #[cfg(unix)]
     let mut term_signal = ending_signals();
+    #[cfg(unix)]
+    let mut job = JobSignals::new(ctx.terminal_io);
     let mut dirty = true;
     let mut autoplay_at: Option<Instant> = None;
     loop {
@@ -194,10 +235,31 @@ where
         let sigterm = terminate(&mut term_signal);
         #[cfg(not(unix))]
         let sigterm = std::future::pending::<()>();
+        #[cfg(unix)]
+        let (tstp, cont) = (
+            recv_or_pending(&mut job.tstp),
+            recv_or_pending(&mut job.cont),
+        );
+        #[cfg(not(unix))]
+        let (tstp, cont) = (std::future::pending::<()>(), std::future::pending::<()>());
         // Every source becomes a message on the one queue.
         let first = tokio::select! {
             biased;
             _ = sigterm => Some(Msg::Quit),
+            // Stopped from outside: the same path as Ctrl-Z (restore, stop, come back).
+            _ = tstp => {
+                work::suspend(ctx.mouse);
+                redraw_all(terminal)?;
+                dirty = true;
+                continue;
+            }
+            // Continued (after any stop): raw mode and the alternate screen again, redrawn.
+            _ = cont => {
+                work::resume(ctx.mouse);
+                redraw_all(terminal)?;
+                dirty = true;
+                continue;
+            }
             Some(m) = ctx.rx.recv() => Some(m),
             ev = input.next() => match ev {
                 Some(Ok(ev)) => from_terminal(ev),
@@ -218,9 +280,7 @@ where
                     Effect::Suspend => {
                         if ctx.terminal_io {
                             work::suspend(ctx.mouse);
-                            terminal
-                                .clear()
-                                .map_err(|e| io::Error::other(e.to_string()))?;
+                            redraw_all(terminal)?;
                         }
                     }
                     e => ctx.apply(e, app),
@@ -231,6 +291,24 @@ where
             }
         }
     }
+}
+
+/// Clears the screen and makes the next draw write every cell. Not `Terminal::clear`, which
+/// asks the terminal for the cursor position: an answer the input stream, reading at the same
+/// time, may take first (the console then ended with "the cursor position could not be read").
+fn redraw_all<B>(terminal: &mut Terminal<B>) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: std::fmt::Display,
+{
+    terminal
+        .backend_mut()
+        .clear()
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    // Both buffers blank: the next draw differs from "before" in every cell it paints.
+    terminal.swap_buffers();
+    terminal.swap_buffers();
+    Ok(())
 }
 
 /// A drawn buffer as plain text, one line per row.

@@ -497,9 +497,15 @@ pub fn leave_extras(mouse: bool) {
 pub fn suspend(mouse: bool) {
     leave_extras(mouse);
     ratatui::restore();
-    // SIGTSTP's default action stops this process until SIGCONT (the shell's `fg`).
+    // SIGSTOP stops this process until SIGCONT (the shell's `fg`); SIGTSTP would not, since the
+    // console catches it to come here first.
     #[cfg(unix)]
-    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TSTP);
+    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::STOP);
+    resume(mouse);
+}
+
+/// Back from a stop: raw mode, the alternate screen and the console's terminal modes again.
+pub fn resume(mouse: bool) {
     let _ = crossterm::terminal::enable_raw_mode();
     let _ = crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen);
     enter_extras(mouse);

@@ -181,3 +181,47 @@ fn a_config_file_sets_the_defaults_and_flags_override_it() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Bad values are refused when the command line is read (exit 2, before any request), and the
+/// value echoed in the message has passed the sanitiser: no terminal escape reaches stderr.
+#[test]
+fn bad_values_are_refused_at_parse_time_and_echoed_sanitised() {
+    let base = ["check", "--client-id", "x", "--env", "http://127.0.0.1:9"];
+    let dir = std::env::temp_dir().join(format!("sagediag-parse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("server.crt");
+    std::fs::write(
+        &cert,
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let cert = cert.to_str().unwrap();
+    let cases: [(&[&str], &str); 9] = [
+        (&["--timeout", "0"], "--timeout"),
+        (&["--timeout", "601"], "--timeout"),
+        (&["--redirect-uri", "javascript:alert(1)"], "http(s)"),
+        (&["--jwt-audience", ""], "empty"),
+        (&["--report", "/nonexistent-dir/r.md"], "does not exist"),
+        (&["--har", "/"], "is a directory"),
+        (&["--private-key", cert], "is a certificate"),
+        (
+            &["--insecure-host", "https://proxy.example:8443"],
+            "not a host name",
+        ),
+        (
+            &["--trust-host", "gw\u{1b}]0;pwned\u{7}.example"],
+            "not a host name",
+        ),
+    ];
+    for (extra, says) in cases {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.contains(says), "{extra:?}: {err}");
+        assert!(
+            !err.contains('\u{1b}') && !err.contains('\u{7}'),
+            "{extra:?}: an escape reached stderr: {err:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -319,3 +319,61 @@ fn busy_port_paste_login_mouse_and_scenario_picker_in_tmux() {
     let after = capture("SAGEDIAG-EXITED:0", 10);
     assert_eq!(tm.modes(), "0 0", "{after}");
 }
+
+/// SIGTSTP from outside (`kill -TSTP`, not a typed Ctrl-Z) stops the console as Ctrl-Z does:
+/// the alternate screen and mouse reporting off, the process stopped; SIGCONT brings it back
+/// in raw mode on the alternate screen, redrawn, answering keys.
+#[test]
+fn sigtstp_from_outside_suspends_and_sigcont_redraws() {
+    let bin = env!("CARGO_BIN_EXE_sagediag");
+    let pidfile = std::env::temp_dir().join(format!("sagediag-tstp-{}.pid", std::process::id()));
+    let cmd = format!(
+        "env TERM=xterm-256color sh -c 'echo $$ > {}; exec {bin} --mouse demo --manual'; echo SAGEDIAG-EXITED; sleep 60",
+        pidfile.display()
+    );
+    let Some(t) = Tmux::start("tstp", &cmd) else {
+        return;
+    };
+    t.until("the console", 20, 200, |s| {
+        s.contains("sagediag") && s.contains("demo org")
+    });
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
+    let _ = std::fs::remove_file(&pidfile);
+    let state = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(") ")
+                    .and_then(|(_, rest)| rest.chars().next())
+            })
+    };
+    let _ = Command::new("kill").args(["-TSTP", &pid]).status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while state() != Some('T') {
+        assert!(Instant::now() < deadline, "not stopped: {:?}", state());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        t.modes(),
+        "0 0",
+        "stopped with the alternate screen or mouse reporting on:\n{}",
+        t.screen()
+    );
+    let _ = Command::new("kill").args(["-CONT", &pid]).status();
+    t.until("the console redrawn after SIGCONT", 10, 100, |s| {
+        s.contains("sagediag") && s.contains("demo org")
+    });
+    assert_eq!(
+        t.modes(),
+        "1 1",
+        "raw mode, alternate screen and mouse back"
+    );
+    t.keys(&["?"]);
+    t.until("help after SIGCONT", 10, 100, |s| s.contains("suspend"));
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    t.until("the end", 10, 100, |s| s.contains("SAGEDIAG-EXITED"));
+}
