@@ -186,6 +186,10 @@ async fn send_token(run: &mut Run, req: Request) -> Option<Tokens> {
 }
 
 fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
+    if let Some(f) = classify::redirect(resp) {
+        run.raise(f);
+        return None;
+    }
     let Some(v) = resp.json() else {
         let f = if resp.status >= 500 {
             classify::api_error(resp, None)
@@ -414,6 +418,16 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     let mut callback = None;
     match (resp.status, location) {
         (300..=399, Some(loc)) if loc.starts_with(&redirect) => callback = Some(loc),
+        // Salesforce's error page (or an error) instead of the login page: the login's answer.
+        (300..=399, Some(loc)) if classify::is_error_landing(&loc) => {
+            landed(run, &authorize_url, &loc, id).await;
+            return None;
+        }
+        // The authorize endpoint itself moved: a legacy host after enhanced domains.
+        (300..=399, Some(loc)) if moved_authorize(&authorize_url, &loc) => {
+            run.raise_all(classify::redirect(&resp).into_iter().collect());
+            return None;
+        }
         (400..=499, _) => {
             match classify::oauth_pair(&resp) {
                 Some((e, d)) => run.raise_all(classify::oauth_error(&e, &d, Flow::Web, vec![id])),
@@ -431,6 +445,13 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
         Some(c) => c,
         None => wait_for_person(run, &authorize_url, &redirect, loopback, &state).await?,
     };
+    if !callback.starts_with(redirect.split('?').next().unwrap_or(&redirect))
+        && classify::is_error_landing(&callback)
+    {
+        // A pasted error page: the login's answer.
+        landed(run, &authorize_url, &callback, id).await;
+        return None;
+    }
     let params = parse_callback(&callback);
     if let Some(code) = params.get("code") {
         run.client.add_secret(code);
@@ -462,6 +483,50 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     let transport = oauth::Transport::new(run.client.clone());
     let typed = exchange.request_async(&transport).await.ok();
     finish_exchange(run, transport, typed)
+}
+
+/// Whether a token answer is the refusal of an expired (or revoked) refresh token.
+fn refused_as_expired(resp: &Response) -> bool {
+    classify::oauth_pair(resp).is_some_and(|(e, d)| {
+        classify::oauth_error(&e, &d, Flow::Refresh, vec![])
+            .first()
+            .is_some_and(|f| f.code == Code::REFRESH_TOKEN_EXPIRED)
+    })
+}
+
+/// Whether a redirect of the authorize request sends it to the same path on another host
+/// (a legacy login host after enhanced domains), not to a login or consent page.
+fn moved_authorize(authorize_url: &str, location: &str) -> bool {
+    let (Ok(from), Ok(to)) = (url::Url::parse(authorize_url), url::Url::parse(location)) else {
+        return false;
+    };
+    from.host_str() != to.host_str() && from.path() == to.path()
+}
+
+/// Raises the findings of the page the authorize step landed on (`location`, relative or
+/// absolute). A page on the login host whose URL names no error is read (a GET with no token
+/// or secret) for the error its text states.
+async fn landed(run: &mut Run, authorize_url: &str, location: &str, id: u64) {
+    let url = url::Url::parse(authorize_url)
+        .and_then(|base| base.join(location))
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| location.to_string());
+    // Where, without the query (which may be long): the page's path.
+    let shown = url.split('?').next().unwrap_or(&url).to_string();
+    let mut text = url.clone();
+    let mut ids = vec![id];
+    let same_host = url::Url::parse(&url)
+        .ok()
+        .zip(url::Url::parse(authorize_url).ok())
+        .is_some_and(|(a, b)| a.host_str() == b.host_str() && a.port() == b.port());
+    if classify::page_pair(&url).is_none()
+        && same_host
+        && let Some((pid, page)) = run.send_or_raise(Request::get(&url)).await
+    {
+        ids.push(pid);
+        text = format!("{url}\n{}", page.text());
+    }
+    run.raise_all(classify::authorize_landing(&shown, &text, Flow::Web, ids));
 }
 
 /// Waits for the loopback callback or a pasted redirect URL, whichever comes first. A busy
@@ -571,6 +636,11 @@ pub enum PasteRefusal {
 /// Whether a pasted text is this login's redirect: why not when it is not.
 pub fn check_pasted(text: &str, redirect: &str, state: &str) -> Result<(), PasteRefusal> {
     let text = text.trim();
+    let base = redirect.split('?').next().unwrap_or(redirect);
+    if !text.starts_with(base) && super::classify::is_error_landing(text) {
+        // Salesforce's error page (or any page carrying an OAuth error): the login's answer.
+        return Ok(());
+    }
     let params = parse_callback(text);
     if !params.contains_key("code") && !params.contains_key("error") {
         let base = redirect.split('?').next().unwrap_or(redirect).to_string();
@@ -880,6 +950,12 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
     });
     let can_refresh = matches!(run.cfg.flow, Flow::Web | Flow::Device | Flow::Refresh);
     let old_refresh = tokens.refresh_token.clone();
+    // The refresh-flow login itself rotated the token given: whoever else holds that token
+    // now holds a rotated-out one.
+    let login_rotated = run.cfg.flow == Flow::Refresh
+        && run.cfg.refresh_token.is_some()
+        && old_refresh.is_some()
+        && old_refresh != run.cfg.refresh_token;
     // The real refresh goes through oauth2 like the login; its raw answer is judged below.
     let sf = oauth::client(&run.cfg, &run.login_url).ok();
     let refresh_token = old_refresh.clone().filter(|_| can_refresh);
@@ -920,6 +996,10 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                 run.org.username.clone().unwrap_or_default()
             ));
         }
+        // A redirect is not a warning: the host is wrong for every later call too.
+        Some((_, Ok(r))) if (300..400).contains(&r.status) => {
+            run.raise(classify::api_error(&r, None));
+        }
         Some((_, Ok(r))) => run.raise(classify::as_warning(classify::api_error(&r, None))),
         Some((rid, Err(f))) => run.raise(classify::failure(&f, rid)),
         None => {}
@@ -934,6 +1014,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
             }
         }
         (_, Ok(r)) if r.status == 401 => run.raise(classify::api_error(&r, None)),
+        (_, Ok(r)) if (300..400).contains(&r.status) => run.raise(classify::api_error(&r, None)),
         (_, Ok(_)) => {}
         (rid, Err(f)) => run.raise(classify::failure(&f, rid)),
     }
@@ -978,6 +1059,14 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                 run.refresh_request = Some(rid);
                 let before = run.findings.len();
                 let new = match answer {
+                    Ok(resp) if login_rotated && refused_as_expired(&resp) => {
+                        run.raise(Finding::new(
+                            Code::RTR_TOKEN_REUSE,
+                            "The refresh-flow login worked and rotated the refresh token given (Refresh Token Rotation is on); a moment later a refresh with the new token answered invalid_grant / expired access/refresh token. Another holder presented the rotated-out token, and Salesforce revoked the current refresh and access tokens (Salesforce Help 005316711).",
+                            vec![rid],
+                        ));
+                        None
+                    }
                     Ok(resp) => parse_token_response(run, &resp),
                     Err(f) => {
                         run.raise(classify::failure(&f, rid));
