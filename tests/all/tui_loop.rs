@@ -474,7 +474,7 @@ async fn demo_scenarios_preset_the_form_that_reproduces_them() {
     }
 }
 
-/// The six External Client App scenarios are the demo's too, each with the form that reproduces
+/// The seven External Client App scenarios are the demo's too, each with the form that reproduces
 /// it and the app kind declared: eca-healthy passes and names its app; the others show their
 /// ECA finding.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -489,7 +489,7 @@ async fn demo_eca_scenarios_preset_the_form_and_the_app_kind() {
         .map(|s| s.name)
         .filter(|n| n.starts_with("eca-"))
         .collect();
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
     let p = |name: &str| demo_org::preset(&Scenario::load(name).unwrap(), "pw", "http://md");
     for n in &names {
         assert_eq!(p(n).app_kind, Some(AppKind::ExternalClientApp), "{n}");
@@ -506,6 +506,8 @@ async fn demo_eca_scenarios_preset_the_form_and_the_app_kind() {
         ("eca-not-preauthorized", "ECA_USER_NOT_PREAUTHORIZED"),
         ("eca-client-credentials-disabled", "ECA_FLOW_DISABLED"),
         ("eca-pkce-required", "PKCE_REQUIRED"),
+        // The authorization error page ends the console's login at once, too.
+        ("eca-not-found", "ECA_NOT_FOUND"),
     ] {
         let mut d = Driver::start(scenario).await;
         d.expect("Demo org").await;
