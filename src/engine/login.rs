@@ -11,6 +11,7 @@ use super::classify;
 use super::crypto;
 use super::findings::Finding;
 use super::http::{Request, Response};
+use super::landing;
 use super::model::{Event, Flow, Tokens};
 use super::oauth;
 use super::run::Run;
@@ -420,11 +421,11 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
         (300..=399, Some(loc)) if loc.starts_with(&redirect) => callback = Some(loc),
         // Salesforce's error page (or an error) instead of the login page: the login's answer.
         (300..=399, Some(loc)) if classify::is_error_landing(&loc) => {
-            landed(run, &authorize_url, &loc, id).await;
+            landing::landed(run, &authorize_url, &loc, id).await;
             return None;
         }
         // The authorize endpoint itself moved: a legacy host after enhanced domains.
-        (300..=399, Some(loc)) if moved_authorize(&authorize_url, &loc) => {
+        (300..=399, Some(loc)) if landing::moved_authorize(&authorize_url, &loc) => {
             run.raise_all(classify::redirect(&resp).into_iter().collect());
             return None;
         }
@@ -449,7 +450,7 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
         && classify::is_error_landing(&callback)
     {
         // A pasted error page: the login's answer.
-        landed(run, &authorize_url, &callback, id).await;
+        landing::landed(run, &authorize_url, &callback, id).await;
         return None;
     }
     let params = parse_callback(&callback);
@@ -483,50 +484,6 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     let transport = oauth::Transport::new(run.client.clone());
     let typed = exchange.request_async(&transport).await.ok();
     finish_exchange(run, transport, typed)
-}
-
-/// Whether a token answer is the refusal of an expired (or revoked) refresh token.
-fn refused_as_expired(resp: &Response) -> bool {
-    classify::oauth_pair(resp).is_some_and(|(e, d)| {
-        classify::oauth_error(&e, &d, Flow::Refresh, vec![])
-            .first()
-            .is_some_and(|f| f.code == Code::REFRESH_TOKEN_EXPIRED)
-    })
-}
-
-/// Whether a redirect of the authorize request sends it to the same path on another host
-/// (a legacy login host after enhanced domains), not to a login or consent page.
-fn moved_authorize(authorize_url: &str, location: &str) -> bool {
-    let (Ok(from), Ok(to)) = (url::Url::parse(authorize_url), url::Url::parse(location)) else {
-        return false;
-    };
-    from.host_str() != to.host_str() && from.path() == to.path()
-}
-
-/// Raises the findings of the page the authorize step landed on (`location`, relative or
-/// absolute). A page on the login host whose URL names no error is read (a GET with no token
-/// or secret) for the error its text states.
-async fn landed(run: &mut Run, authorize_url: &str, location: &str, id: u64) {
-    let url = url::Url::parse(authorize_url)
-        .and_then(|base| base.join(location))
-        .map(|u| u.to_string())
-        .unwrap_or_else(|_| location.to_string());
-    // Where, without the query (which may be long): the page's path.
-    let shown = url.split('?').next().unwrap_or(&url).to_string();
-    let mut text = url.clone();
-    let mut ids = vec![id];
-    let same_host = url::Url::parse(&url)
-        .ok()
-        .zip(url::Url::parse(authorize_url).ok())
-        .is_some_and(|(a, b)| a.host_str() == b.host_str() && a.port() == b.port());
-    if classify::page_pair(&url).is_none()
-        && same_host
-        && let Some((pid, page)) = run.send_or_raise(Request::get(&url)).await
-    {
-        ids.push(pid);
-        text = format!("{url}\n{}", page.text());
-    }
-    run.raise_all(classify::authorize_landing(&shown, &text, Flow::Web, ids));
 }
 
 /// Waits for the loopback callback or a pasted redirect URL, whichever comes first. A busy
@@ -1059,7 +1016,7 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                 run.refresh_request = Some(rid);
                 let before = run.findings.len();
                 let new = match answer {
-                    Ok(resp) if login_rotated && refused_as_expired(&resp) => {
+                    Ok(resp) if login_rotated && landing::refused_as_expired(&resp) => {
                         run.raise(Finding::new(
                             Code::RTR_TOKEN_REUSE,
                             "The refresh-flow login worked and rotated the refresh token given (Refresh Token Rotation is on); a moment later a refresh with the new token answered invalid_grant / expired access/refresh token. Another holder presented the rotated-out token, and Salesforce revoked the current refresh and access tokens (Salesforce Help 005316711).",
