@@ -476,3 +476,20 @@ fn an_external_client_app_never_gets_connected_app_words() {
     );
     assert_eq!(f.title, findings::Code::PKCE_REQUIRED.info().title);
 }
+
+#[test]
+fn every_page_form_lands_on_its_finding() {
+    let rows: Vec<Value> = fixture()
+        .into_iter()
+        .filter(|r| s(r, "kind") == "page")
+        .collect();
+    assert!(rows.len() >= 3);
+    for row in &rows {
+        let texts = row["variants"].as_array().unwrap();
+        assert!(!texts.is_empty(), "{row}");
+        for text in texts.iter().filter_map(Value::as_str) {
+            let got = classify::authorize_landing("the page", text, Flow::Web, vec![1]);
+            assert_eq!(got[0].code.as_str(), s(row, "code"), "{text}");
+        }
+    }
+}
