@@ -657,3 +657,21 @@ async fn console_fix_changes_nothing_without_y() {
     d.expect("FAIL ✗ Sage People Salaries API").await;
     d.quit().await;
 }
+
+/// With no kind declared, step 2's checklist follows the kind the run found: the healthy org's
+/// connected app gets the connected app's checklist, and its unfollowed recommendation is
+/// advice (`!`), never a failure under a PASS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checklist_follows_the_detected_kind_and_shows_advice() {
+    let mut d = Driver::start("healthy").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('2'));
+    d.key(KeyCode::Char('r'));
+    d.expect("Done: PASS").await;
+    d.key(KeyCode::Char('2'));
+    let screen = d
+        .expect_without("Set-up checklist (connected app)", "✗ 1")
+        .await;
+    assert!(screen.contains("! 1 advice"), "{screen}");
+    d.quit().await;
+}
