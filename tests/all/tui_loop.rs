@@ -675,3 +675,30 @@ async fn the_checklist_follows_the_detected_kind_and_shows_advice() {
     assert!(screen.contains("! 1 advice"), "{screen}");
     d.quit().await;
 }
+
+/// The 2026 scenarios in the console: the error page and a legacy host end the login at once
+/// with their finding (the demo's login time-out is never reached), a concurrent refresh names
+/// itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_2026_scenarios_show_their_findings_in_the_console() {
+    for (scenario, shows) in [
+        ("app-not-installed", "APP_NOT_INSTALLED"),
+        ("app-blocked", "APP_BLOCKED"),
+        ("authorize-error-page", "AUTHORIZE_ERROR_PAGE"),
+        ("legacy-host-redirect", "LEGACY_HOST_REDIRECT"),
+        ("concurrent-refresh", "RTR_CONCURRENT_REFRESH"),
+    ] {
+        let mut d = Driver::start(scenario).await;
+        d.expect("Demo org").await;
+        d.key(KeyCode::Char('2'));
+        d.key(KeyCode::Char('r'));
+        let screen = d.expect("Done: FAIL").await;
+        // The code itself, not a longer one that contains it (OAUTH_APP_BLOCKED in a text).
+        let named = screen
+            .match_indices(shows)
+            .any(|(i, _)| !screen.get(..i).unwrap_or_default().ends_with('_'));
+        assert!(named, "{scenario}: {screen}");
+        assert!(!screen.contains("TIMEOUT"), "{scenario}: {screen}");
+        d.quit().await;
+    }
+}
