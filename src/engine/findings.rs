@@ -164,7 +164,7 @@ catalog! {
     USER_INACTIVE, Error, "The user is inactive",
         "Salesforce answers inactive_user / user is inactive (or invalid_grant / inactive user).",
         "The API user has been deactivated (or frozen), so Salesforce refuses every login and refresh for it.",
-        ["Setup > Users > [API user] > Edit: tick Active; save (a frozen user: Setup > Users > [API user] > Unfreeze).", "If the user left on purpose, choose another integration user and log in again as that user: tokens of a deactivated user stay revoked."];
+        ["Setup > Users > [API user] > Edit: tick Active; save (a frozen user: Setup > Users > [API user] > Unfreeze).", "If the user left on purpose, choose another integration user and log in again as that user: tokens of a deactivated user stay revoked.", "A frozen integration user after traffic from a VPN, proxy or high-risk IP: since 24 April 2026 Salesforce freezes the user and revokes all of their refresh tokens (Salesforce Help 005318944). Unfreeze the user, route the integration through a static, non-VPN egress address, and log it in again."];
     ORG_INACTIVE, Error, "The org is locked, closed or suspended",
         "Salesforce answers inactive_org / Org is locked, closed, or suspended.",
         "The org itself is not active: a trial or sandbox that expired or was deleted, a closed contract, or an org locked by Salesforce.",
@@ -394,6 +394,7 @@ pub fn eca_fix(code: Code) -> Option<&'static [&'static str]> {
         Code::IP_RESTRICTED => &[
             "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > IP Relaxation: Relax IP restrictions (or relax for refresh tokens).",
             "Or add this machine's address to Setup > Profiles > [profile] > Login IP Ranges.",
+            "If the app has Enforce Refresh Token IP Allowlist on (External Client Apps Manager > [app] > Edit Settings), the web-server and refresh-token flows are blocked outright from outside its ranges: add the integration's egress range there (Salesforce's answer for that block is not documented; sagediag reads it as an IP refusal only if it says so).",
         ],
         Code::CLIENT_CREDENTIALS_NO_RUN_AS_USER => &[
             "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > OAuth Flows and External Client App Enhancements > Enable Client Credentials Flow > Run As (Username): choose the API user (it needs API Only).",
