@@ -202,3 +202,57 @@ async fn the_scenario_loads_with_its_answers_section() {
     let bad = Scenario::parse("[answers]\nauthorize_error = \"a<b\"\n", "bad.toml");
     assert!(bad.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fix_plan_for_an_external_client_app_gives_its_own_metadata() {
+    let sim = start("eca-pkce-required").await;
+    let info = sim.running.info.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sagediag"))
+            .args([
+                "fix",
+                "--json",
+                "--no-browser",
+                "--login-timeout",
+                "5",
+                "--pkce",
+                "off",
+                "--app-kind",
+                "eca",
+                "--env",
+                &info.login_url,
+                "--client-id",
+                &info.client_id,
+                "--username",
+                &info.username,
+            ])
+            .stdin(std::process::Stdio::null())
+            .env("SAGEDIAG_SECRETS", "/nonexistent/sagediag/secrets.json")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .env_remove("SAGEDIAG_CLIENT_SECRET")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fix = json["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["finding"] == "PKCE_REQUIRED")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(fix["kind"], "metadata");
+    assert!(
+        fix["target"]
+            .as_str()
+            .unwrap()
+            .contains("The External Client App requires PKCE")
+    );
+    let text = fix.to_string();
+    assert!(text.contains("ExtlClntAppGlobalOauthSettings"), "{text}");
+    assert!(text.contains("isPkceRequired"), "{text}");
+    assert!(!text.to_lowercase().contains("connectedapp"), "{text}");
+    assert!(!text.to_lowercase().contains("connected app"), "{text}");
+    sim.running.stop().await;
+}
