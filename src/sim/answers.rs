@@ -141,3 +141,29 @@ pub async fn legacy_hosts(State(org): State<Arc<Org>>, req: Request, next: Next)
     );
     (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, target)]).into_response()
 }
+
+/// An Authorization header that is present but empty or not `Bearer <token>` (nor Salesforce's
+/// older `OAuth <token>`): REST answers `401 INVALID_AUTH_HEADER` / `INVALID_HEADER_TYPE`
+/// (the pairing is inferred from a client's comment, /work/shared/reference/salesforce-oauth.md
+/// §6). A missing header stays `INVALID_SESSION_ID`, as Salesforce answers it.
+pub fn auth_header_refusal(headers: &axum::http::HeaderMap) -> Option<Response> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let text = value.to_str().unwrap_or_default();
+    let token = text
+        .strip_prefix("Bearer ")
+        .or_else(|| text.strip_prefix("OAuth "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.contains(char::is_whitespace));
+    if token.is_some() {
+        return None;
+    }
+    Some(
+        (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!([
+                {"message": "INVALID_HEADER_TYPE", "errorCode": "INVALID_AUTH_HEADER"}
+            ])),
+        )
+            .into_response(),
+    )
+}

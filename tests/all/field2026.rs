@@ -256,3 +256,39 @@ async fn the_fix_plan_for_an_external_client_app_gives_its_own_metadata() {
     assert!(!text.to_lowercase().contains("connected app"), "{text}");
     sim.running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_authorization_header_is_refused_as_such() {
+    let sim = start("healthy").await;
+    let token = sim.access_token().await;
+    let url = format!("{}/services/data/v67.0/limits", sim.instance());
+    for header in [
+        String::new(),
+        "Bearer ".into(),
+        format!("Basic {token}"),
+        format!("bearer{token}"),
+    ] {
+        let resp = sim
+            .http
+            .get(&url)
+            .header("Authorization", header.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 401, "{header:?}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body[0]["errorCode"], "INVALID_AUTH_HEADER", "{header:?}");
+    }
+    // No header at all: an invalid session, as Salesforce answers it; the right one works.
+    let resp = sim.http.get(&url).send().await.unwrap();
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body[0]["errorCode"], "INVALID_SESSION_ID");
+    assert_eq!(
+        sim.get(&token, "/services/data/v67.0/limits")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    sim.running.stop().await;
+}
