@@ -451,6 +451,17 @@ pub fn api_error(resp: &Response, permission_set: Option<&str>) -> Finding {
     }
     let ids = vec![resp.id];
     let Some(v) = resp.json() else {
+        if resp.text().trim() == "Bad_OAuth_Token" {
+            // The identity URL's and userinfo's answer to an expired or revoked token.
+            return Finding::new(
+                Code::SESSION_INVALID,
+                format!(
+                    "HTTP {} Bad_OAuth_Token: the identity service refused the access token (expired, revoked or of another org).",
+                    resp.status
+                ),
+                ids,
+            );
+        }
         if resp.status >= 500 {
             return Finding::new(
                 Code::SERVER_ERROR,

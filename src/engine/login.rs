@@ -970,7 +970,9 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                 run.org.username = v["preferred_username"].as_str().map(str::to_string);
             }
         }
-        (_, Ok(r)) if r.status == 401 => run.raise(classify::api_error(&r, None)),
+        (_, Ok(r)) if r.status == 401 || r.text().trim() == "Bad_OAuth_Token" => {
+            run.raise(classify::api_error(&r, None));
+        }
         (_, Ok(r)) if (300..400).contains(&r.status) => run.raise(classify::api_error(&r, None)),
         (_, Ok(_)) => {}
         (rid, Err(f)) => run.raise(classify::failure(&f, rid)),

@@ -167,3 +167,15 @@ pub fn auth_header_refusal(headers: &axum::http::HeaderMap) -> Option<Response> 
             .into_response(),
     )
 }
+
+/// What the identity URL and `/services/oauth2/userinfo` answer a missing, expired or revoked
+/// access token: `403 Forbidden` with the text `Bad_OAuth_Token` (not REST's JSON
+/// `INVALID_SESSION_ID`).
+pub fn bad_oauth_token() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/plain;charset=UTF-8")],
+        "Bad_OAuth_Token",
+    )
+        .into_response()
+}

@@ -820,7 +820,7 @@ pub async fn id_url(
     headers: HeaderMap,
 ) -> Response {
     let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
-        return invalid_session();
+        return answers::bad_oauth_token();
     };
     let same = |a: &str, b: &str| a.get(..15).is_some_and(|a| b.get(..15) == Some(a));
     if !same(&org_id, &org.org_id18()) || !same(&user_id, &org.user_id18(user)) {
@@ -832,7 +832,7 @@ pub async fn id_url(
 /// `GET /services/oauth2/userinfo` (OpenID Connect).
 pub async fn userinfo(State(org): State<Arc<Org>>, headers: HeaderMap) -> Response {
     let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
-        return invalid_session();
+        return answers::bad_oauth_token();
     };
     let id = identity(&org, user, None);
     let u = org.user(user);

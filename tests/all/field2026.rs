@@ -292,3 +292,40 @@ async fn a_malformed_authorization_header_is_refused_as_such() {
     );
     sim.running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_identity_url_and_userinfo_refuse_a_bad_token_as_salesforce_does() {
+    let sim = start("healthy").await;
+    let login = sim.web_login().await;
+    let id = login["id"].as_str().unwrap().to_string();
+    for url in [
+        id.clone(),
+        format!("{}/services/oauth2/userinfo", sim.instance()),
+    ] {
+        let resp = sim
+            .http
+            .get(&url)
+            .bearer_auth("00Dbogus!token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 403, "{url}");
+        assert_eq!(resp.text().await.unwrap(), "Bad_OAuth_Token", "{url}");
+    }
+    // The engine reads it as an invalid session (the token flow with a token that is no more).
+    let mut cfg = config(&sim, Flow::Token);
+    cfg.access_token = Some("00Dbogus!token".into());
+    cfg.instance_url = Some(sim.instance().to_string());
+    let report = run(cfg, None).await;
+    assert!(
+        codes(&report).contains(&"SESSION_INVALID"),
+        "{:?}",
+        codes(&report)
+    );
+    assert!(
+        !codes(&report).contains(&"UNEXPECTED_RESPONSE"),
+        "{:?}",
+        report.findings
+    );
+    sim.running.stop().await;
+}
