@@ -253,6 +253,11 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
             "/services/data/{version}/sobjects/{name}",
             get(sobjects::basic).post(sobjects::create),
         )
+        // `POST …/sobjects/{Type}/` (a trailing slash) creates the record too, as on Salesforce.
+        .route(
+            "/services/data/{version}/sobjects/{name}/",
+            get(sobjects::basic).post(sobjects::create),
+        )
         .route(
             "/services/data/{version}/sobjects/{name}/{id}",
             get(sobjects::describe_or_record).delete(sobjects::delete),

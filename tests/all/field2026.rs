@@ -329,3 +329,56 @@ async fn the_identity_url_and_userinfo_refuse_a_bad_token_as_salesforce_does() {
     );
     sim.running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_with_a_trailing_slash_creates_the_record() {
+    let sim = start("missing-permission-sets").await;
+    let info = sim.running.info.clone();
+    let admin: serde_json::Value = sim
+        .http
+        .post(format!("{}/services/oauth2/token", sim.login()))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", sim.client_id()),
+            ("client_secret", &sim.secret()),
+            ("username", &info.admin_username),
+            ("password", &info.admin_password),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin = admin["access_token"].as_str().unwrap().to_string();
+    let api = format!("{}/services/data/v62.0", sim.instance());
+    let q: serde_json::Value = sim
+        .http
+        .get(format!("{api}/query"))
+        .query(&[(
+            "q",
+            "SELECT Id FROM PermissionSet WHERE Label = 'Sage People Salaries API'",
+        )])
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let set = q["records"][0]["Id"].as_str().unwrap().to_string();
+    let body =
+        serde_json::json!({"AssigneeId": sim.running.org.user_id18(0), "PermissionSetId": set});
+    let r = sim
+        .http
+        .post(format!("{api}/sobjects/PermissionSetAssignment/"))
+        .bearer_auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let created: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(created["success"], true);
+    sim.running.stop().await;
+}
