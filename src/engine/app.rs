@@ -10,7 +10,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::findings::{Code, Finding, Severity, eca_fix};
+use super::findings::{Code, Finding, Severity, eca_fix, eca_title};
 use super::http::{Failure, Response};
 use super::model::Tokens;
 use super::org::{note_usage_of, query_request};
@@ -261,6 +261,15 @@ pub fn adapt(kind: AppKind, refresh_request: Option<u64>, no_secret: bool, f: Fi
         }
         f.code = code;
     }
+    // The kind's words in the title, when it is the catalog's (either kind's) title.
+    let (catalog, eca) = (code.info().title, eca_title(code));
+    if f.title == catalog || eca == Some(f.title.as_str()) {
+        f.title = match (kind, eca) {
+            (AppKind::ExternalClientApp, Some(t)) => t,
+            _ => catalog,
+        }
+        .to_string();
+    }
     f.fix = fix_for(code, kind);
     f
 }
@@ -438,11 +447,26 @@ pub async fn app_checks(
     }
     if let Some(k) = kind {
         if declared.is_some_and(|d| d != k) {
+            let said = declared.map(AppKind::label).unwrap_or_default();
             run.org.skipped.push(format!(
-                "--app-kind said {}, the org shows a {}: the findings follow the org",
-                declared.map(AppKind::label).unwrap_or_default(),
+                "--app-kind said {said}, the org shows a {}: the findings follow the org",
                 k.label()
             ));
+            run.raise(
+                Finding::new(
+                    Code::APP_KIND_MISMATCH,
+                    format!(
+                        "--app-kind said {said}; the org's setup objects show {} holding this consumer key. The findings are worded for the {}.",
+                        k.with_article(),
+                        k.label()
+                    ),
+                    vec![],
+                )
+                .titled(format!(
+                    "--app-kind said {said}, but the app is {}",
+                    k.with_article()
+                )),
+            );
         }
         run.app.kind = k;
         run.app.kind_source = Some("detected");

@@ -97,8 +97,10 @@ pub fn oauth_pair(resp: &Response) -> Option<(String, String)> {
 pub fn pair_from_query(text: &str) -> Option<(String, String)> {
     let start = text.find("error=")?;
     let tail = text.get(start..)?;
+    // A query ends at markup, a quote or the line's end; literal spaces stay (page text shows
+    // "error_description=missing required code challenge" unencoded).
     let end = tail
-        .find(|c: char| c.is_whitespace() || c == '<' || c == '"')
+        .find(['<', '"', '\'', '\n', '\r', '#'])
         .unwrap_or(tail.len());
     let map: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(&tail.as_bytes()[..end])
@@ -110,10 +112,162 @@ pub fn pair_from_query(text: &str) -> Option<(String, String)> {
     ))
 }
 
+/// The OAuth error a page states (Salesforce's authorization error page, or any page the
+/// authorize step lands on): the `error`/`error_description` pair of its URL or its text in any
+/// encoding (`+`, `%20`, literal spaces), else the `OAUTH_…` code Salesforce's page prints
+/// ("OAUTH_APPROVAL_ERROR_GENERIC : An unexpected error…", "Remote_Error: OAUTH_APP_BLOCKED")
+/// with the words after it.
+pub fn page_pair(text: &str) -> Option<(String, String)> {
+    if let Some(pair) = pair_from_query(text).filter(|(e, _)| !e.trim().is_empty()) {
+        return Some(pair);
+    }
+    let start = text.find("OAUTH_")?;
+    let tail = text.get(start..)?;
+    let end = tail
+        .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+        .unwrap_or(tail.len());
+    let code = tail.get(..end)?.trim_end_matches('_');
+    if code.len() <= "OAUTH_".len() {
+        return None;
+    }
+    let rest = tail.get(end..).unwrap_or_default();
+    let words = rest
+        .trim_start_matches([' ', ':', '-'])
+        .split(['<', '\n', '\r'])
+        .next()
+        .unwrap_or_default()
+        .trim();
+    Some((code.to_string(), words.to_string()))
+}
+
+/// Whether a URL the authorize step landed on is Salesforce's authorization error page (or
+/// carries an OAuth error) rather than a login or consent page.
+pub fn is_error_landing(url: &str) -> bool {
+    let path_and_query = url.split('#').next().unwrap_or(url);
+    path_and_query.contains("RemoteAccessErrorPage")
+        || path_and_query
+            .split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|kv| kv.starts_with("error=")))
+}
+
+/// The findings of a page the authorize step landed on instead of the callback: the page's
+/// error when sagediag knows it (quoting where it was shown), else `AUTHORIZE_ERROR_PAGE`
+/// with the page's words. `text` is the URL, the page's text, or both.
+pub fn authorize_landing(where_: &str, text: &str, flow: Flow, ids: Vec<u64>) -> Vec<Finding> {
+    let shown = excerpt(where_);
+    let Some((e, d)) = page_pair(text) else {
+        return vec![Finding::new(
+            Code::AUTHORIZE_ERROR_PAGE,
+            format!(
+                "The authorize step landed on {shown} instead of the callback, and the page names no OAuth error sagediag can read."
+            ),
+            ids,
+        )];
+    };
+    let mut out = oauth_error(&e, &d, flow, ids.clone());
+    let specific = out.first().is_some_and(|f| {
+        !matches!(
+            f.code,
+            Code::OAUTH_ERROR_OTHER
+                | Code::OAUTH_INVALID_REQUEST
+                | Code::OAUTH_INVALID_GRANT_OTHER
+                | Code::UNEXPECTED_RESPONSE
+        )
+    });
+    if specific {
+        for f in &mut out {
+            f.detail = format!(
+                "{} (shown on Salesforce's page {shown}, not sent to the callback)",
+                f.detail
+            );
+        }
+        return out;
+    }
+    let said = out.first().map(|f| f.detail.clone()).unwrap_or_default();
+    vec![
+        Finding::new(
+            Code::AUTHORIZE_ERROR_PAGE,
+            format!("The authorize step landed on {shown} instead of the callback. {said}."),
+            ids,
+        )
+        .titled(format!(
+            "Salesforce's authorization error page: {}",
+            excerpt(&decode(&e))
+        )),
+    ]
+}
+
+/// The finding of a redirect answered to a call (the token, identity or REST call): 301, 302,
+/// 303, 307 or 308 with a Location. Salesforce answers a call this way only from a legacy host
+/// (enhanced domains); sagediag never follows it with a token. The finding names the host to
+/// use when the Location is an https Salesforce host, and only its host.
+pub fn redirect(resp: &Response) -> Option<Finding> {
+    if !matches!(resp.status, 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = resp.header("location")?;
+    let ids = vec![resp.id];
+    let target = url::Url::parse(location).ok();
+    let host = target
+        .as_ref()
+        .and_then(|u| u.host_str())
+        .map(str::to_ascii_lowercase);
+    let https = target.as_ref().is_some_and(|u| u.scheme() == "https");
+    match host {
+        Some(h) if https && is_salesforce_host(&h) => Some(
+            Finding::new(
+                Code::LEGACY_HOST_REDIRECT,
+                format!(
+                    "HTTP {} with Location on https://{h}: this host only redirects (a legacy host after enhanced domains). sagediag did not follow it and sent nothing there. Use https://{h}.",
+                    resp.status
+                ),
+                ids,
+            )
+            .titled(format!("The host redirects to https://{h}: use that host")),
+        ),
+        Some(h) => Some(
+            Finding::new(
+                Code::UNEXPECTED_RESPONSE,
+                format!(
+                    "HTTP {} with Location on {h}, which is not an https Salesforce host (a proxy, captive portal or misconfigured gateway?). sagediag did not follow it.",
+                    resp.status
+                ),
+                ids,
+            )
+            .titled("The call was redirected away from Salesforce"),
+        ),
+        None => Some(
+            Finding::new(
+                Code::UNEXPECTED_RESPONSE,
+                format!(
+                    "HTTP {} with Location {}: a redirect on the same host, which Salesforce does not answer to this call. sagediag did not follow it.",
+                    resp.status,
+                    excerpt(location)
+                ),
+                ids,
+            )
+            .titled("The call was redirected"),
+        ),
+    }
+}
+
+/// A host under one of Salesforce's domains, made only of the characters a host name has.
+fn is_salesforce_host(host: &str) -> bool {
+    host.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && super::trust::SALESFORCE_DOMAINS.iter().any(|d| {
+            host.strip_suffix(d)
+                .is_some_and(|rest| rest.ends_with('.') && rest.len() > 1)
+        })
+}
+
 /// The finding code for a description that names its cause, whatever the `error` value
 /// (Salesforce pairs the same words with `invalid_grant` or `invalid_request` over time).
 fn by_description(d: &str) -> Option<Code> {
-    Some(if has(d, "code challenge") {
+    Some(if has(d, "already being processed") {
+        // Summer '24: a refresh while another refresh of the same token is in flight.
+        Code::RTR_CONCURRENT_REFRESH
+    } else if has(d, "code challenge") {
         Code::PKCE_REQUIRED
     } else if has(d, "code verifier") {
         Code::PKCE_VERIFIER_REJECTED
@@ -203,7 +357,11 @@ pub fn oauth_error(error: &str, description: &str, flow: Flow, ids: Vec<u64>) ->
         "inactive_user" => Code::USER_INACTIVE,
         "inactive_org" => Code::ORG_INACTIVE,
         "invalid_scope" => Code::SCOPE_NOT_ALLOWED,
-        "app_blocked" | "fail_close_app_blocked" => Code::APP_BLOCKED,
+        "app_blocked" | "fail_close_app_blocked" | "oauth_app_blocked" => Code::APP_BLOCKED,
+        "oauth_ec_app_not_found" => Code::ECA_NOT_FOUND,
+        // The error page's code for the September 2025 block on uninstalled apps (and rarer
+        // policy refusals, which the description then names).
+        "oauth_approval_error_generic" => by_description(&d).unwrap_or(Code::APP_NOT_INSTALLED),
         "ecapp_policy_not_found" | "oauth_policy_not_found" => Code::APP_NOT_INSTALLED,
         "invalid_session_level" => Code::SESSION_LEVEL_REQUIRED,
         "bad_jti_claim" | "invalid_assertion_type" => Code::JWT_ASSERTION_INVALID,
@@ -288,8 +446,22 @@ fn api_message(v: &Value) -> String {
 /// The finding for a failed REST or Sage People API response. `permission_set` names the set
 /// of the endpoint probed, if any.
 pub fn api_error(resp: &Response, permission_set: Option<&str>) -> Finding {
+    if let Some(f) = redirect(resp) {
+        return f;
+    }
     let ids = vec![resp.id];
     let Some(v) = resp.json() else {
+        if resp.text().trim() == "Bad_OAuth_Token" {
+            // The identity URL's and userinfo's answer to an expired or revoked token.
+            return Finding::new(
+                Code::SESSION_INVALID,
+                format!(
+                    "HTTP {} Bad_OAuth_Token: the identity service refused the access token (expired, revoked or of another org).",
+                    resp.status
+                ),
+                ids,
+            );
+        }
         if resp.status >= 500 {
             return Finding::new(
                 Code::SERVER_ERROR,
@@ -320,8 +492,10 @@ pub fn api_error(resp: &Response, permission_set: Option<&str>) -> Finding {
         "INVALID_SESSION_ID" if words(&message).contains("scope") => {
             Finding::new(Code::API_SCOPE_MISSING, said, ids)
         }
-        "INVALID_SESSION_ID" | "INVALID_AUTH_HEADER" => {
-            Finding::new(Code::SESSION_INVALID, said, ids)
+        "INVALID_SESSION_ID" => Finding::new(Code::SESSION_INVALID, said, ids),
+        // The header itself, not the session or API access: never refined into those.
+        "INVALID_AUTH_HEADER" | "INVALID_HEADER_TYPE" => {
+            Finding::new(Code::AUTH_HEADER_REFUSED, said, ids)
         }
         "API_DISABLED_FOR_ORG" => Finding::new(Code::API_DISABLED_FOR_ORG, said, ids),
         "API_CURRENTLY_DISABLED" => Finding::new(Code::API_DISABLED_FOR_USER, said, ids),

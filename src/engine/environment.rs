@@ -284,6 +284,10 @@ pub async fn preflight(run: &mut Run) -> String {
             let finding = classify::failure(&f, id);
             run.raise(finding);
         }
+        Ok(resp) if super::classify::redirect(&resp).is_some() => {
+            // A legacy host after enhanced domains: name the host to use, and stop here.
+            run.raise_all(super::classify::redirect(&resp).into_iter().collect());
+        }
         Ok(resp) => {
             let versions = resp.json().filter(|v| {
                 v.as_array()

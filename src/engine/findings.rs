@@ -164,7 +164,7 @@ catalog! {
     USER_INACTIVE, Error, "The user is inactive",
         "Salesforce answers inactive_user / user is inactive (or invalid_grant / inactive user).",
         "The API user has been deactivated (or frozen), so Salesforce refuses every login and refresh for it.",
-        ["Setup > Users > [API user] > Edit: tick Active; save (a frozen user: Setup > Users > [API user] > Unfreeze).", "If the user left on purpose, choose another integration user and log in again as that user: tokens of a deactivated user stay revoked."];
+        ["Setup > Users > [API user] > Edit: tick Active; save (a frozen user: Setup > Users > [API user] > Unfreeze).", "If the user left on purpose, choose another integration user and log in again as that user: tokens of a deactivated user stay revoked.", "A frozen integration user after traffic from a VPN, proxy or high-risk IP: since 24 April 2026 Salesforce freezes the user and revokes all of their refresh tokens (Salesforce Help 005318944). Unfreeze the user, route the integration through a static, non-VPN egress address, and log it in again."];
     ORG_INACTIVE, Error, "The org is locked, closed or suspended",
         "Salesforce answers inactive_org / Org is locked, closed, or suspended.",
         "The org itself is not active: a trial or sandbox that expired or was deleted, a closed contract, or an org locked by Salesforce.",
@@ -301,6 +301,35 @@ catalog! {
         "base64(HMAC-SHA256(secret, id + issued_at)) differs from signature.",
         "The consumer secret used is not the app's, or a proxy altered the response.",
         ["Check the consumer secret under Manage Consumer Details."];
+    // Salesforce as it answers in 2026 (docs/oauth-errors.md, "2026" rows).
+    RTR_CONCURRENT_REFRESH, Error, "Two refreshes of the same token ran at once",
+        "Refreshing answers invalid_grant / token request is already being processed (before Summer '24: expired authorization code); Login History shows Failed: Token request is already being processed.",
+        "Since Summer '24 Salesforce refuses a refresh while another refresh of the same token is in flight. Two processes refresh the same refresh token: the integration and a second worker, a scheduled job, a CLI or sagediag itself.",
+        ["Serialise refreshes in the integration: one refresher per token (a lock or a single worker), and let the others wait for its new access token. The Salesforce CLI takes a lock file (<authfile>.token-rotation.lock) for this.", "Retry a refused refresh once after a short pause: the other process's refresh has usually finished.", "Do not run sagediag --flow refresh with the integration's own refresh token while the integration runs."];
+    RTR_TOKEN_REUSE, Error, "A rotated-out refresh token was used again: Salesforce revoked the current tokens",
+        "With Refresh Token Rotation on, a refresh works and returns a new refresh token, then a refresh with the new token answers invalid_grant / expired access/refresh token.",
+        "Presenting a refresh token that was already rotated out revokes the current refresh token and access token (Salesforce Help 005316711, March 2026). Another holder of the old token (usually the integration, storing the first refresh token instead of the one each refresh returns) presented it after the rotation.",
+        ["Make the integration store the refresh token each refresh returns, atomically, before using the new access token; every copy of the token (workers, backups, config snapshots) must read the stored one.", "Log the integration in again once: the whole token family is revoked.", "Do not refresh the integration's own token from another tool (sagediag --flow refresh): under rotation the integration then holds a rotated-out token."];
+    ECA_NOT_FOUND, Error, "The External Client App is not installed or not enabled in this org",
+        "Authorization (after the login) ends with OAUTH_EC_APP_NOT_FOUND.",
+        "The consumer key belongs to an External Client App that this org does not have: a packaged app whose package is not installed here, a local app of another org (a sandbox refresh does not copy it), or an app disabled in this org.",
+        ["Setup > External Client Apps > External Client Apps Manager: check the app is listed and enabled in this org (production and each sandbox separately).", "A packaged External Client App: install its package (Setup > Installed Packages) in this org; a local one: create it here with the same settings (sagediag setup-sheet --kind eca).", "Log in again; a new or changed app takes up to 10 minutes to take effect."];
+    LEGACY_HOST_REDIRECT, Error, "The host redirects to another Salesforce host: use that host",
+        "The token, identity or REST call answers 301, 302, 307 or 308 with a Location on another host (usually the org's My Domain).",
+        "With enhanced domains (enforced since Winter '24) legacy login and instance hosts (NAxx.salesforce.com, old My Domain forms, Visualforce and Experience hosts) only redirect. sagediag never follows a redirect with a token or a secret, so the call fails.",
+        ["Configure the integration (and sagediag: --env URL or --instance-url URL) with the host this finding names: the org's My Domain https://NAME.my.salesforce.com.", "Find your My Domain under Setup > Company Settings > My Domain.", "Use the instance_url of each token response rather than a stored host."];
+    AUTHORIZE_ERROR_PAGE, Error, "Salesforce showed its authorization error page instead of returning to the callback",
+        "The authorize step lands on Salesforce's error page (/setup/secur/RemoteAccessErrorPage.apexp) or another page, never on the callback; the page names the error.",
+        "Salesforce stops the authorization before the consent page when a policy forbids it (an uninstalled or blocked app, a user not allowed to use it) and shows its own page rather than redirecting to the integration's callback.",
+        ["Read the error and the description quoted in this finding: a second finding names its fix when sagediag recognises it.", "Check Setup > Users > [API user] > Login History for the attempt's status."];
+    AUTH_HEADER_REFUSED, Error, "The Authorization header itself was refused",
+        "REST calls answer 401 INVALID_AUTH_HEADER (often with INVALID_HEADER_TYPE).",
+        "The request's Authorization header is missing, empty or not \"Bearer <token>\": a proxy or API gateway removed or rewrote it, or the client sends another scheme (Basic, OAuth, a lower-case bearer with extra spaces).",
+        ["Send Authorization: Bearer ACCESS_TOKEN exactly, on every REST call.", "Behind a proxy or gateway, check that it forwards the Authorization header unchanged (some strip it, or replace it with their own).", "Compare the request in sagediag's log with the one the integration sends."];
+    APP_KIND_MISMATCH, Warning, "The declared app kind differs from the app the org shows",
+        "--app-kind (or app_kind in the config file) names one kind, and the org's setup objects show the other.",
+        "The consumer key belongs to an app of the other kind (a connected app migrated to an External Client App, or the other way round), or the kind was declared by mistake.",
+        ["sagediag words the findings for the kind the org shows; run again without --app-kind, or with the kind this finding names.", "Check which app holds the consumer key: Setup > App Manager, and Setup > External Client Apps > External Client Apps Manager."];
     FIX_NOT_PERMITTED, Error, "The session may not assign permission sets",
         "sagediag fix applies nothing: the logged-in user lacks Assign Permission Sets (PermissionsAssignPermissionSets), or Salesforce answered INSUFFICIENT_ACCESS_OR_READONLY.",
         "The integration user rightly holds no admin permission; assigning a permission set needs a user with Assign Permission Sets (or Manage Users).",
@@ -365,6 +394,7 @@ pub fn eca_fix(code: Code) -> Option<&'static [&'static str]> {
         Code::IP_RESTRICTED => &[
             "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > IP Relaxation: Relax IP restrictions (or relax for refresh tokens).",
             "Or add this machine's address to Setup > Profiles > [profile] > Login IP Ranges.",
+            "If the app has Enforce Refresh Token IP Allowlist on (External Client Apps Manager > [app] > Edit Settings), the web-server and refresh-token flows are blocked outright from outside its ranges: add the integration's egress range there (Salesforce's answer for that block is not documented; sagediag reads it as an IP refusal only if it says so).",
         ],
         Code::CLIENT_CREDENTIALS_NO_RUN_AS_USER => &[
             "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > OAuth Flows and External Client App Enhancements > Enable Client Credentials Flow > Run As (Username): choose the API user (it needs API Only).",
@@ -415,6 +445,48 @@ pub fn eca_fix(code: Code) -> Option<&'static [&'static str]> {
         Code::APP_NOT_INSTALLED => &[
             "A packaged External Client App must be installed in the org: install its package (Setup > Installed Packages), or create a local one (External Client Apps Manager > New External Client App).",
         ],
+        // Salesforce as it answers in 2026, and the kind's words for every fix.
+        Code::APP_BLOCKED => &[
+            "Setup > External Client Apps > External Client Apps Manager > [app]: check the app is enabled (not blocked) for this org; an admin who blocked it on the OAuth usage page (Setup > Quick Find \"OAuth Usage\") unblocks it there.",
+            "With API Access Control, allow the app for the user's profile or permission set (External Client Apps Manager > [app] > Edit Policies), or grant Use Any API Client.",
+        ],
+        Code::OAUTH_INVALID_GRANT_OTHER => &[
+            "Read Salesforce's description in this finding, and Setup > Users > [API user] > Login History for the failed attempt's status.",
+            "Web-server flow: log in again and exchange the new code once, at once. Refresh: log in again for a new refresh token. JWT: check the certificate, iss, sub, aud and exp.",
+            "Check that the user is active and allowed on the External Client App (External Client Apps Manager > [app] > Edit Policies > OAuth Policies: permitted users, linked permission sets and profiles).",
+        ],
+        Code::OAUTH_ERROR_OTHER => &[
+            "Read Salesforce's error and description in this finding and search them in Salesforce Help (Identify Your Users and Manage Access > OAuth 2.0 Authorization Errors).",
+            "Check Setup > Users > [API user] > Login History for the attempt's status.",
+            "Check the External Client App: Setup > External Client Apps > External Client Apps Manager > [app] > Settings and Policies.",
+        ],
+        Code::API_DISABLED_FOR_USER => &[
+            "Setup > Permission Sets > New (or an existing set) > System Permissions > Edit: tick API Enabled; save.",
+            "Assign that set: Setup > Users > [API user] > Permission Set Assignments > Edit Assignments.",
+            "With API Access Control on, also allow the External Client App for the user (or grant Use Any API Client).",
+        ],
+        Code::SESSION_INVALID => &[
+            "Refresh the token or log in again.",
+            "Use the instance_url returned with the token.",
+            "Check the session timeout under External Client Apps Manager > [app] > Edit Policies > App Policies / Session Policies > Timeout Value.",
+        ],
+        _ => return None,
+    })
+}
+
+/// The title of a code for an External Client App, where the catalog's names the connected
+/// app. None: the catalog's title holds for both kinds.
+pub fn eca_title(code: Code) -> Option<&'static str> {
+    Some(match code {
+        Code::REDIRECT_URI_MISMATCH => {
+            "The callback URL is not registered on the External Client App"
+        }
+        Code::PKCE_REQUIRED => {
+            "The External Client App requires PKCE but no code challenge was sent"
+        }
+        Code::APP_NOT_INSTALLED => "The External Client App is not installed in the org",
+        Code::APP_BLOCKED => "The External Client App is blocked in this org",
+        Code::GRANT_TYPE_NOT_ENABLED => "This OAuth flow is not enabled on the External Client App",
         _ => return None,
     })
 }
@@ -499,6 +571,9 @@ pub fn troubleshooting_markdown() -> String {
         );
         for (i, step) in c.fix.iter().enumerate() {
             let _ = writeln!(out, "  {}. {}", i + 1, step);
+        }
+        if let Some(title) = eca_title(c.code) {
+            let _ = writeln!(out, "- **Title for an External Client App:** {title}");
         }
         if let Some(eca) = eca_fix(c.code) {
             out.push_str("- **Fix for an External Client App** (the fix above is the connected app's; before login, when sagediag cannot tell the kind, the finding lists both):\n");

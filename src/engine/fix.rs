@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::app::AppKind;
 use super::classify;
 use super::findings::{Code, Finding};
 use super::http::Request;
@@ -204,7 +205,10 @@ pub fn assign_command(set_name: &str, username: &str) -> String {
     format!("sf org assign permset --name {set_name} --on-behalf-of {username} --target-org ADMIN")
 }
 
-fn metadata_for(code: Code) -> Option<MetadataChange> {
+fn metadata_for(code: Code, kind: AppKind) -> Option<MetadataChange> {
+    if kind == AppKind::ExternalClientApp {
+        return eca_metadata_for(code);
+    }
     let element = match code {
         Code::PKCE_REQUIRED => "<oauthConfig><isPkceRequired>false</isPkceRequired></oauthConfig>",
         Code::REDIRECT_URI_MISMATCH => {
@@ -226,6 +230,51 @@ fn metadata_for(code: Code) -> Option<MetadataChange> {
         element: element.into(),
         retrieve: "sf project retrieve start --metadata ConnectedApp:APP --target-org ADMIN".into(),
         deploy: "sf project deploy start --metadata ConnectedApp:APP --target-org ADMIN".into(),
+    })
+}
+
+/// An External Client App's metadata for a code: its settings and policies are three types of
+/// their own (docs/external-client-apps.md), never `ConnectedApp`.
+fn eca_metadata_for(code: Code) -> Option<MetadataChange> {
+    // (type, folder, suffix, element)
+    let (ty, folder, suffix, element) = match code {
+        Code::PKCE_REQUIRED => (
+            "ExtlClntAppGlobalOauthSettings",
+            "extlClntAppGlobalOauthSets",
+            "ecaGlblOauth",
+            "<isPkceRequired>false</isPkceRequired>",
+        ),
+        Code::REDIRECT_URI_MISMATCH => (
+            "ExtlClntAppGlobalOauthSettings",
+            "extlClntAppGlobalOauthSets",
+            "ecaGlblOauth",
+            "<callbackUrl>…existing lines…\nTHE_INTEGRATION_CALLBACK</callbackUrl>",
+        ),
+        Code::REFRESH_POLICY_EXPIRES => (
+            "ExtlClntAppOauthConfigurablePolicies",
+            "extlClntAppOauthPolicies",
+            "ecaOauthPlcy",
+            "<refreshTokenPolicyType>Infinite</refreshTokenPolicyType>",
+        ),
+        Code::REFRESH_TOKEN_MISSING | Code::API_SCOPE_MISSING => (
+            "ExtlClntAppOauthSettings",
+            "extlClntAppOauthSettings",
+            "ecaOauth",
+            "<commaSeparatedOauthScopes>Api, RefreshToken, …</commaSeparatedOauthScopes>",
+        ),
+        Code::CLIENT_CREDENTIALS_NO_RUN_AS_USER => (
+            "ExtlClntAppOauthConfigurablePolicies",
+            "extlClntAppOauthPolicies",
+            "ecaOauthPlcy",
+            "<isClientCredentialsFlowEnabled>true</isClientCredentialsFlowEnabled><clientCredentialsFlowUser>API_USERNAME</clientCredentialsFlowUser>",
+        ),
+        _ => return None,
+    };
+    Some(MetadataChange {
+        file: format!("force-app/main/default/{folder}/APP.{suffix}-meta.xml"),
+        element: element.into(),
+        retrieve: format!("sf project retrieve start --metadata {ty}:APP --target-org ADMIN"),
+        deploy: format!("sf project deploy start --metadata {ty}:APP --target-org ADMIN"),
     })
 }
 
@@ -340,7 +389,7 @@ pub async fn plan(run: &mut Run, report: &Report, actor: Option<&Actor>) -> Plan
             request: None,
             command: None,
             metadata: if kind == FixKind::Metadata {
-                metadata_for(f.code)
+                metadata_for(f.code, report.app.kind)
             } else {
                 None
             },
@@ -685,7 +734,17 @@ mod tests {
                 "{c}"
             );
             if k == FixKind::Metadata {
-                assert!(metadata_for(*c).is_some(), "{c}");
+                for kind in [
+                    AppKind::ConnectedApp,
+                    AppKind::ExternalClientApp,
+                    AppKind::Unknown,
+                ] {
+                    assert!(metadata_for(*c, kind).is_some(), "{c}");
+                }
+                let eca = metadata_for(*c, AppKind::ExternalClientApp).unwrap();
+                for text in [&eca.file, &eca.element, &eca.retrieve, &eca.deploy] {
+                    assert!(!text.contains("onnectedApp"), "{c}: {text}");
+                }
             }
         }
     }

@@ -11,6 +11,7 @@ use super::classify;
 use super::crypto;
 use super::findings::Finding;
 use super::http::{Request, Response};
+use super::landing;
 use super::model::{Event, Flow, Tokens};
 use super::oauth;
 use super::run::Run;
@@ -186,6 +187,10 @@ async fn send_token(run: &mut Run, req: Request) -> Option<Tokens> {
 }
 
 fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
+    if let Some(f) = classify::redirect(resp) {
+        run.raise(f);
+        return None;
+    }
     let Some(v) = resp.json() else {
         let f = if resp.status >= 500 {
             classify::api_error(resp, None)
@@ -414,6 +419,16 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
     let mut callback = None;
     match (resp.status, location) {
         (300..=399, Some(loc)) if loc.starts_with(&redirect) => callback = Some(loc),
+        // Salesforce's error page (or an error) instead of the login page: the login's answer.
+        (300..=399, Some(loc)) if classify::is_error_landing(&loc) => {
+            landing::landed(run, &authorize_url, &loc, id).await;
+            return None;
+        }
+        // The authorize endpoint itself moved: a legacy host after enhanced domains.
+        (300..=399, Some(loc)) if landing::moved_authorize(&authorize_url, &loc) => {
+            run.raise_all(classify::redirect(&resp).into_iter().collect());
+            return None;
+        }
         (400..=499, _) => {
             match classify::oauth_pair(&resp) {
                 Some((e, d)) => run.raise_all(classify::oauth_error(&e, &d, Flow::Web, vec![id])),
@@ -431,6 +446,13 @@ async fn web(run: &mut Run, base: &str) -> Option<Tokens> {
         Some(c) => c,
         None => wait_for_person(run, &authorize_url, &redirect, loopback, &state).await?,
     };
+    if !callback.starts_with(redirect.split('?').next().unwrap_or(&redirect))
+        && classify::is_error_landing(&callback)
+    {
+        // A pasted error page: the login's answer.
+        landing::landed(run, &authorize_url, &callback, id).await;
+        return None;
+    }
     let params = parse_callback(&callback);
     if let Some(code) = params.get("code") {
         run.client.add_secret(code);
@@ -571,6 +593,11 @@ pub enum PasteRefusal {
 /// Whether a pasted text is this login's redirect: why not when it is not.
 pub fn check_pasted(text: &str, redirect: &str, state: &str) -> Result<(), PasteRefusal> {
     let text = text.trim();
+    let base = redirect.split('?').next().unwrap_or(redirect);
+    if !text.starts_with(base) && super::classify::is_error_landing(text) {
+        // Salesforce's error page (or any page carrying an OAuth error): the login's answer.
+        return Ok(());
+    }
     let params = parse_callback(text);
     if !params.contains_key("code") && !params.contains_key("error") {
         let base = redirect.split('?').next().unwrap_or(redirect).to_string();
@@ -880,6 +907,12 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
     });
     let can_refresh = matches!(run.cfg.flow, Flow::Web | Flow::Device | Flow::Refresh);
     let old_refresh = tokens.refresh_token.clone();
+    // The refresh-flow login itself rotated the token given: whoever else holds that token
+    // now holds a rotated-out one.
+    let login_rotated = run.cfg.flow == Flow::Refresh
+        && run.cfg.refresh_token.is_some()
+        && old_refresh.is_some()
+        && old_refresh != run.cfg.refresh_token;
     // The real refresh goes through oauth2 like the login; its raw answer is judged below.
     let sf = oauth::client(&run.cfg, &run.login_url).ok();
     let refresh_token = old_refresh.clone().filter(|_| can_refresh);
@@ -920,6 +953,10 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                 run.org.username.clone().unwrap_or_default()
             ));
         }
+        // A redirect is not a warning: the host is wrong for every later call too.
+        Some((_, Ok(r))) if (300..400).contains(&r.status) => {
+            run.raise(classify::api_error(&r, None));
+        }
         Some((_, Ok(r))) => run.raise(classify::as_warning(classify::api_error(&r, None))),
         Some((rid, Err(f))) => run.raise(classify::failure(&f, rid)),
         None => {}
@@ -933,7 +970,10 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                 run.org.username = v["preferred_username"].as_str().map(str::to_string);
             }
         }
-        (_, Ok(r)) if r.status == 401 => run.raise(classify::api_error(&r, None)),
+        (_, Ok(r)) if r.status == 401 || r.text().trim() == "Bad_OAuth_Token" => {
+            run.raise(classify::api_error(&r, None));
+        }
+        (_, Ok(r)) if (300..400).contains(&r.status) => run.raise(classify::api_error(&r, None)),
         (_, Ok(_)) => {}
         (rid, Err(f)) => run.raise(classify::failure(&f, rid)),
     }
@@ -978,6 +1018,14 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                 run.refresh_request = Some(rid);
                 let before = run.findings.len();
                 let new = match answer {
+                    Ok(resp) if login_rotated && landing::refused_as_expired(&resp) => {
+                        run.raise(Finding::new(
+                            Code::RTR_TOKEN_REUSE,
+                            "The refresh-flow login worked and rotated the refresh token given (Refresh Token Rotation is on); a moment later a refresh with the new token answered invalid_grant / expired access/refresh token. Another holder presented the rotated-out token, and Salesforce revoked the current refresh and access tokens (Salesforce Help 005316711).",
+                            vec![rid],
+                        ));
+                        None
+                    }
                     Ok(resp) => parse_token_response(run, &resp),
                     Err(f) => {
                         run.raise(classify::failure(&f, rid));

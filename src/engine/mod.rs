@@ -14,6 +14,7 @@ pub mod findings;
 pub mod fix;
 pub mod http;
 pub mod journal;
+pub mod landing;
 pub mod login;
 pub mod model;
 pub mod oauth;

@@ -299,6 +299,15 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     let login_tokens = tokens.clone();
     let summary = login::token_checks(run, &mut tokens).await;
     run.end(step, None, summary);
+    if run.has(Code::LEGACY_HOST_REDIRECT) {
+        // Every later call would meet the same redirect: the finding names the host to use.
+        skip_rest(
+            run,
+            &[StepId::Org, StepId::Probes],
+            "the host only redirects",
+        );
+        return None;
+    }
     // 5. Org checks.
     let step = run.begin(StepId::Org);
     let (summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;

@@ -93,6 +93,9 @@ pub enum Verdict {
     Verified,
     Contradicted,
     Unknown,
+    /// A recommendation the app does not follow, while nothing fails because of it: advice
+    /// (`!`), never a failure.
+    Advice,
 }
 
 /// A line with the run's verdict and why.
@@ -251,6 +254,14 @@ pub fn text(s: &Sheet) -> String {
 }
 
 /// Marks each line of the sheet with what the report says.
+/// A recommendation's verdict: not following it is advice, not a failure.
+fn advice((v, why): (Verdict, String)) -> (Verdict, String) {
+    match v {
+        Verdict::Contradicted => (Verdict::Advice, format!("{why} (advice)")),
+        other => (other, why),
+    }
+}
+
 pub fn mark(s: &Sheet, r: &Report) -> Vec<MarkedLine> {
     let has = |c: Code| r.findings.iter().any(|f| f.code == c);
     let p = &r.app.policies;
@@ -354,14 +365,24 @@ pub fn mark(s: &Sheet, r: &Report) -> Vec<MarkedLine> {
                     true,
                     "Require secret for Refresh Token Flow",
                 ),
-                Item::RefreshRotation => {
+                Item::RefreshRotation
+                    if has(Code::RTR_TOKEN_REUSE) || has(Code::RTR_CONCURRENT_REFRESH) =>
+                {
                     want(p.refresh_token_rotation, false, "Refresh token rotation")
                 }
+                Item::RefreshRotation => advice(want(
+                    p.refresh_token_rotation,
+                    false,
+                    "Refresh token rotation",
+                )),
                 Item::PermittedUsers => match p.permitted_users.as_deref() {
                     Some("Admin approved users are pre-authorized") => {
                         (Verdict::Verified, "admin-approved".into())
                     }
-                    Some(other) => (Verdict::Contradicted, other.to_string()),
+                    Some(other) => (
+                        Verdict::Advice,
+                        format!("{other} (the sheet recommends admin-approved)"),
+                    ),
                     None => (
                         Verdict::Unknown,
                         "Permitted Users: not readable by this run".into(),
@@ -407,7 +428,13 @@ pub fn mark(s: &Sheet, r: &Report) -> Vec<MarkedLine> {
                     Some("Refresh token is valid until revoked") => {
                         (Verdict::Verified, "valid until revoked".into())
                     }
-                    Some(other) => (Verdict::Contradicted, other.to_string()),
+                    Some(other) if has(Code::REFRESH_TOKEN_EXPIRED) => {
+                        (Verdict::Contradicted, other.to_string())
+                    }
+                    Some(other) => (
+                        Verdict::Advice,
+                        format!("{other} (the sheet recommends valid until revoked)"),
+                    ),
                     None => (
                         Verdict::Unknown,
                         "Refresh Token Policy: not readable by this run".into(),

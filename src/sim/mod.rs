@@ -6,6 +6,7 @@
 //! My Domain, the `instance_url`. Both serve every endpoint; client credentials work only on
 //! My Domain, as on Salesforce.
 
+pub mod answers;
 pub mod crypto;
 pub mod data;
 pub mod faults;
@@ -252,6 +253,11 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
             "/services/data/{version}/sobjects/{name}",
             get(sobjects::basic).post(sobjects::create),
         )
+        // `POST …/sobjects/{Type}/` (a trailing slash) creates the record too, as on Salesforce.
+        .route(
+            "/services/data/{version}/sobjects/{name}/",
+            get(sobjects::basic).post(sobjects::create),
+        )
         .route(
             "/services/data/{version}/sobjects/{name}/{id}",
             get(sobjects::describe_or_record).delete(sobjects::delete),
@@ -289,12 +295,17 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route("/services/Soap/u/{*path}", post(soap::partner))
         .route("/services/data", get(rest::versions))
         .route("/services/data/", get(rest::versions))
+        .route(answers::ERROR_PAGE_PATH, get(answers::error_page))
         .route("/_sim/clock", axum::routing::post(advance_clock))
         .route("/_sim/state", get(sim_state))
         .merge(api)
         .fallback(not_found)
         .layer(middleware::from_fn(rest::retired_guard))
         .layer(middleware::from_fn_with_state(org.clone(), faults::inject))
+        .layer(middleware::from_fn_with_state(
+            org.clone(),
+            answers::legacy_hosts,
+        ))
         .with_state(org);
     if log {
         app = app.layer(middleware::from_fn(log_request));

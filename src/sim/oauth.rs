@@ -14,6 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
+use super::answers;
 use super::crypto;
 use super::scenario::{OrgKind, PermittedUsers};
 use super::state::{CODE_TTL_MS, DEVICE_TTL_MS, DeviceAuth, Org};
@@ -190,7 +191,14 @@ fn check_authorize(org: &Org, q: &Params) -> Result<(String, Vec<String>), Respo
         return Err(back("invalid_request", "unsupported code challenge method"));
     }
     if !org.scenario.app.installed {
-        return Err(back("invalid_client", "app must be installed into org"));
+        // Salesforce's error page, not the callback (the uninstalled-app block, Sept 2025).
+        return Err(answers::redirect_to(&answers::error_page_url(
+            "invalid_client",
+            "app must be installed into org",
+        )));
+    }
+    if let Some(refusal) = answers::authorize_refusal(org) {
+        return Err(refusal);
     }
     Ok((redirect, scopes))
 }
@@ -462,6 +470,9 @@ fn code_grant(org: &Org, form: &Params) -> Response {
 }
 
 fn refresh_grant(org: &Org, form: &Params) -> Response {
+    if org.scenario.answers.concurrent_refresh {
+        return bad("invalid_grant", "token request is already being processed");
+    }
     let token = form.get("refresh_token").cloned().unwrap_or_default();
     let now = org.now_ms();
     let expired = || bad("invalid_grant", "expired access/refresh token");
@@ -493,6 +504,10 @@ fn refresh_grant(org: &Org, form: &Params) -> Response {
     }
     let rotate = org.scenario.app.refresh_token_rotation;
     let mut body = org.issue_tokens(user, &scopes, rotate, Some(family));
+    if rotate && org.scenario.answers.rotated_token_reused {
+        // The other holder presents the rotated-out token: the whole family goes.
+        Org::revoke_family(&mut org.lock(), family);
+    }
     org.add_id_token(&mut body, user, &scopes);
     if !rotate {
         body.as_object_mut().map(|b| b.remove("refresh_token"));
@@ -805,7 +820,7 @@ pub async fn id_url(
     headers: HeaderMap,
 ) -> Response {
     let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
-        return invalid_session();
+        return answers::bad_oauth_token();
     };
     let same = |a: &str, b: &str| a.get(..15).is_some_and(|a| b.get(..15) == Some(a));
     if !same(&org_id, &org.org_id18()) || !same(&user_id, &org.user_id18(user)) {
@@ -817,7 +832,7 @@ pub async fn id_url(
 /// `GET /services/oauth2/userinfo` (OpenID Connect).
 pub async fn userinfo(State(org): State<Arc<Org>>, headers: HeaderMap) -> Response {
     let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
-        return invalid_session();
+        return answers::bad_oauth_token();
     };
     let id = identity(&org, user, None);
     let u = org.user(user);

@@ -48,6 +48,9 @@ fn not_found() -> Response {
 
 /// Session, API access and allocation checks; counts the call and adds `Sforce-Limit-Info`.
 pub async fn api_guard(State(org): State<Arc<Org>>, mut req: Request, next: Next) -> Response {
+    if let Some(refusal) = super::answers::auth_header_refusal(req.headers()) {
+        return refusal;
+    }
     let Some((user, scopes)) = bearer(req.headers()).and_then(|t| org.check_access(t)) else {
         return invalid_session();
     };

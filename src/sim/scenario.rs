@@ -191,6 +191,31 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "eca-refresh-rotation",
         include_str!("../../assets/scenarios/eca-refresh-rotation.toml"),
     ),
+    // Salesforce as it answers in 2026.
+    (
+        "concurrent-refresh",
+        include_str!("../../assets/scenarios/concurrent-refresh.toml"),
+    ),
+    (
+        "refresh-token-reuse",
+        include_str!("../../assets/scenarios/refresh-token-reuse.toml"),
+    ),
+    (
+        "eca-not-found",
+        include_str!("../../assets/scenarios/eca-not-found.toml"),
+    ),
+    (
+        "app-blocked",
+        include_str!("../../assets/scenarios/app-blocked.toml"),
+    ),
+    (
+        "legacy-host-redirect",
+        include_str!("../../assets/scenarios/legacy-host-redirect.toml"),
+    ),
+    (
+        "authorize-error-page",
+        include_str!("../../assets/scenarios/authorize-error-page.toml"),
+    ),
 ];
 
 /// The demo key pair's public half, the default JWT certificate of the simulated app.
@@ -210,6 +235,7 @@ pub struct Scenario {
     pub data: DataConfig,
     pub faults: FaultConfig,
     pub shapes: ShapeConfig,
+    pub answers: super::answers::AnswersConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -497,6 +523,7 @@ impl Default for Scenario {
             data: DataConfig::default(),
             faults: FaultConfig::default(),
             shapes: ShapeConfig::default(),
+            answers: Default::default(),
         }
     }
 }
@@ -748,6 +775,9 @@ impl Scenario {
     /// Err: (dotted field, message, index of the user it concerns).
     fn validate(&self) -> Result<(), (String, String, Option<usize>)> {
         let err = |field: &str, msg: String| Err((field.to_string(), msg, None));
+        if let Some((field, why)) = self.answers.problem() {
+            return err(field, why);
+        }
         if !is_sf_id(&self.org.id, "00D") {
             return err(
                 "org.id",

@@ -285,6 +285,16 @@ impl Form {
         setup::sheet(self.preset.engine(), self.app_kind)
     }
 
+    /// The checklist for the kind declared on the form or, when none is, the kind the last run
+    /// found (`detected`).
+    pub fn sheet_after(&self, detected: Option<AppKind>) -> setup::Sheet {
+        let kind = match (self.app_kind, detected) {
+            (AppKind::Unknown, Some(k)) => k,
+            (k, _) => k,
+        };
+        setup::sheet(self.preset.engine(), kind)
+    }
+
     /// The selected field.
     pub fn selected(&self) -> Field {
         let f = self.fields();

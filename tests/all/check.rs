@@ -182,7 +182,18 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
     for (name, _) in SHIPPED {
         let sim = start(name).await;
         let instance = sim.instance().to_string();
+        // The refresh flow with a token another holder also has (refresh-token-reuse).
+        let held = if *name == "refresh-token-reuse" {
+            sim.web_login().await["refresh_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        } else {
+            String::new()
+        };
         let extra: Vec<&str> = match *name {
+            "refresh-token-reuse" => vec!["--flow", "refresh", "--refresh-token", &held],
+            "eca-not-found" => vec!["--app-kind", "eca"],
             "pkce-required" => vec!["--pkce", "off"],
             "client-credentials-no-run-as-user" => {
                 vec!["--flow", "client-credentials", "--env", &instance]
@@ -237,6 +248,14 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
             ),
             "proxy-html" => (set(&["UNEXPECTED_RESPONSE"]), ALL.to_vec()),
             "eca-healthy" | "eca-refresh-rotation" => (set(&none), vec![]),
+            // Salesforce as it answers in 2026.
+            "concurrent-refresh" => (set(&["RTR_CONCURRENT_REFRESH"]), vec![]),
+            // The reuse revoked the access token too: every later call is refused.
+            "refresh-token-reuse" => (set(&["RTR_TOKEN_REUSE", "SESSION_INVALID"]), ALL.to_vec()),
+            "eca-not-found" => (set(&["ECA_NOT_FOUND"]), ALL.to_vec()),
+            "app-blocked" => (set(&["APP_BLOCKED"]), ALL.to_vec()),
+            "legacy-host-redirect" => (set(&["LEGACY_HOST_REDIRECT"]), ALL.to_vec()),
+            "authorize-error-page" => (set(&["AUTHORIZE_ERROR_PAGE"]), ALL.to_vec()),
             "eca-not-preauthorized" => (set(&["ECA_USER_NOT_PREAUTHORIZED"]), ALL.to_vec()),
             "eca-pkce-required" => (set(&["PKCE_REQUIRED"]), ALL.to_vec()),
             "eca-secret-required-for-refresh" => {
@@ -282,7 +301,11 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
             | "username-password-disabled"
             | "api-disabled-for-user"
             | "api-disabled-for-org"
-            | "api-limit-exhausted" => "unknown",
+            | "api-limit-exhausted"
+            | "refresh-token-reuse"
+            | "app-blocked"
+            | "legacy-host-redirect"
+            | "authorize-error-page" => "unknown",
             "proxy-html" => run.json["app"]["kind"].as_str().unwrap_or("?"),
             _ => "connected_app",
         };

@@ -7,6 +7,7 @@ mod common;
 mod check;
 mod cli;
 mod engine_login;
+mod field2026;
 mod files;
 mod fix;
 mod fuzz;

@@ -315,3 +315,181 @@ fn a_401_on_a_live_session_is_api_access_not_an_expired_token() {
     );
     assert_eq!(f.code.as_str(), "API_SCOPE_MISSING");
 }
+
+#[test]
+fn missing_code_challenge_is_read_in_every_encoding_and_place() {
+    let forms = [
+        // A callback or error page URL, form-encoded or percent-encoded.
+        "http://localhost:1717/callback?error=invalid_request&error_description=missing+required+code+challenge&state=s",
+        "https://acme.my.salesforce.com/setup/secur/RemoteAccessErrorPage.apexp?error=invalid_request&error_description=missing%20required%20code%20challenge",
+        // Page text, with literal spaces, in markup or on its own line.
+        "<p>error=invalid_request&error_description=missing required code challenge</p>",
+        "error=invalid_request&error_description=Missing required code challenge.\nmore text",
+        "error=invalid_request&error_description=MISSING+REQUIRED+CODE+CHALLENGE",
+    ];
+    for text in forms {
+        let (e, d) = classify::page_pair(text).unwrap_or_else(|| panic!("no pair in {text}"));
+        assert_eq!(e, "invalid_request", "{text}");
+        let f = &classify::oauth_error(&e, &d, Flow::Web, vec![1])[0];
+        assert_eq!(f.code.as_str(), "PKCE_REQUIRED", "{text}: {d:?}");
+        let landed = classify::authorize_landing("the error page", text, Flow::Web, vec![1]);
+        assert_eq!(landed[0].code.as_str(), "PKCE_REQUIRED", "{text}");
+        assert!(landed[0].detail.contains("the error page"));
+    }
+}
+
+#[test]
+fn salesforce_error_pages_name_their_finding() {
+    // The page's own text (no query): its OAUTH_ code and words.
+    let page = "<h1>OAuth Error</h1><p>We can't authorize you because of an OAuth error.</p><p>OAUTH_APPROVAL_ERROR_GENERIC : An unexpected error has occured during authentication. Please try again.</p>";
+    let f = &classify::authorize_landing("p", page, Flow::Web, vec![2])[0];
+    assert_eq!(f.code.as_str(), "APP_NOT_INSTALLED");
+    let f =
+        &classify::authorize_landing("p", "Remote_Error: OAUTH_APP_BLOCKED", Flow::Web, vec![2])[0];
+    assert_eq!(f.code.as_str(), "APP_BLOCKED");
+    let f = &classify::authorize_landing(
+        "p",
+        "/setup/secur/RemoteAccessErrorPage.apexp?error=OAUTH_EC_APP_NOT_FOUND",
+        Flow::Web,
+        vec![2],
+    )[0];
+    assert_eq!(f.code.as_str(), "ECA_NOT_FOUND");
+    // An error sagediag has no specific finding for: the page itself, quoting it.
+    let f = &classify::authorize_landing(
+        "p",
+        "RemoteAccessErrorPage.apexp?error=OAUTH_APP_ACCESS_DENIED",
+        Flow::Web,
+        vec![2],
+    )[0];
+    assert_eq!(f.code.as_str(), "AUTHORIZE_ERROR_PAGE");
+    assert!(f.title.contains("OAUTH_APP_ACCESS_DENIED"), "{}", f.title);
+    // A page with no error at all.
+    let f = &classify::authorize_landing("p", "<html>Hello</html>", Flow::Web, vec![2])[0];
+    assert_eq!(f.code.as_str(), "AUTHORIZE_ERROR_PAGE");
+    assert!(classify::is_error_landing(
+        "https://x.my.salesforce.com/setup/secur/RemoteAccessErrorPage.apexp"
+    ));
+    assert!(!classify::is_error_landing(
+        "https://login.salesforce.com/?ec=302&startURL=%2Fsetup%2Fsecur%2FRemoteAccessAuthorizationPage.apexp"
+    ));
+}
+
+fn redirect_response(status: u16, location: &str) -> Response {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("location", location.parse().unwrap());
+    Response {
+        id: 9,
+        status,
+        headers,
+        body: Vec::new(),
+        duration: Duration::ZERO,
+    }
+}
+
+#[test]
+fn a_redirect_names_the_salesforce_host_to_use_and_nothing_else() {
+    for status in [301, 302, 307, 308] {
+        let f = classify::redirect(&redirect_response(
+            status,
+            "https://acme-hr.my.salesforce.com/services/oauth2/token?x=SECRETISH",
+        ))
+        .unwrap();
+        assert_eq!(f.code.as_str(), "LEGACY_HOST_REDIRECT");
+        assert!(
+            f.title.contains("https://acme-hr.my.salesforce.com"),
+            "{}",
+            f.title
+        );
+        assert!(!f.detail.contains("SECRETISH") && !f.title.contains("SECRETISH"));
+        // REST and identity calls read the same way.
+        let g = classify::api_error(
+            &redirect_response(status, "https://acme-hr.my.salesforce.com/x"),
+            None,
+        );
+        assert_eq!(g.code.as_str(), "LEGACY_HOST_REDIRECT");
+    }
+    // Not a Salesforce host, or not https: never named as the host to use.
+    for loc in [
+        "https://evil.example/services/oauth2/token",
+        "http://acme.my.salesforce.com/x",
+        "https://salesforce.com.evil.example/x",
+        "/services/oauth2/token",
+    ] {
+        let f = classify::redirect(&redirect_response(301, loc)).unwrap();
+        assert_eq!(f.code.as_str(), "UNEXPECTED_RESPONSE", "{loc}");
+    }
+    assert!(classify::redirect(&redirect_response(200, "https://a.my.salesforce.com/")).is_none());
+}
+
+#[test]
+fn a_refused_authorization_header_is_never_api_access() {
+    for (code, msg) in [
+        ("INVALID_AUTH_HEADER", "INVALID_HEADER_TYPE"),
+        ("INVALID_HEADER_TYPE", ""),
+    ] {
+        let live = ApiAccessEvidence {
+            session_valid: Some(true),
+            api_scope: Some(true),
+            ..Default::default()
+        };
+        let f = refined(401, code, msg, live);
+        assert_eq!(f.code.as_str(), "AUTH_HEADER_REFUSED", "{code}");
+        assert!(f.fix.iter().any(|s| s.contains("proxy")));
+    }
+}
+
+#[test]
+fn an_external_client_app_never_gets_connected_app_words() {
+    use sagediag::engine::app::{self, AppKind};
+    // Findings that only exist for a connected app.
+    let only_ca = ["CONNECTED_APP_LEGACY"];
+    let mut problems = Vec::new();
+    for code in findings::Code::ALL {
+        if only_ca.contains(&code.as_str()) {
+            continue;
+        }
+        let f = app::adapt(
+            AppKind::ExternalClientApp,
+            None,
+            false,
+            Finding::new(*code, "seen", vec![]),
+        );
+        for text in std::iter::once(&f.title).chain(f.fix.iter()) {
+            let lower = text.to_lowercase();
+            if lower.contains("connectedapp") || lower.contains("connected app") {
+                problems.push(format!("{code} (as {}): {text}", f.code));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    // The same finding worded back for a connected app.
+    let f = app::adapt(
+        AppKind::ConnectedApp,
+        None,
+        false,
+        app::adapt(
+            AppKind::ExternalClientApp,
+            None,
+            false,
+            Finding::new(findings::Code::PKCE_REQUIRED, "seen", vec![]),
+        ),
+    );
+    assert_eq!(f.title, findings::Code::PKCE_REQUIRED.info().title);
+}
+
+#[test]
+fn every_page_form_lands_on_its_finding() {
+    let rows: Vec<Value> = fixture()
+        .into_iter()
+        .filter(|r| s(r, "kind") == "page")
+        .collect();
+    assert!(rows.len() >= 3);
+    for row in &rows {
+        let texts = row["variants"].as_array().unwrap();
+        assert!(!texts.is_empty(), "{row}");
+        for text in texts.iter().filter_map(Value::as_str) {
+            let got = classify::authorize_landing("the page", text, Flow::Web, vec![1]);
+            assert_eq!(got[0].code.as_str(), s(row, "code"), "{text}");
+        }
+    }
+}

@@ -123,3 +123,29 @@ fn setup_sheet_prints_the_checklist() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn a_recommendation_the_app_does_not_follow_is_advice_not_a_failure() {
+    // The healthy org's connected app lets all users self-authorize and rotates nothing: the
+    // run passes, and the sheet's admin-approved recommendation is advice.
+    let sim = start("healthy").await;
+    let report = run(&sim).await;
+    assert_eq!(report.outcome, "pass");
+    let marks = setup::mark(&setup::sheet(Preset::Nango, AppKind::ConnectedApp), &report);
+    assert_eq!(
+        verdict(&marks, Item::PermittedUsers),
+        Verdict::Advice,
+        "{marks:#?}"
+    );
+    assert!(
+        marks.iter().all(|m| m.verdict != Verdict::Contradicted),
+        "{marks:#?}"
+    );
+    sim.running.stop().await;
+    // Rotation on while the sheet says off: advice while nothing breaks.
+    let sim = start("refresh-rotation").await;
+    let report = run(&sim).await;
+    let marks = setup::mark(&setup::sheet(Preset::Nango, AppKind::ConnectedApp), &report);
+    assert_eq!(verdict(&marks, Item::RefreshRotation), Verdict::Advice);
+    sim.running.stop().await;
+}

@@ -49,9 +49,20 @@ async fn observe(sim: &Sim) -> Seen {
         );
         return seen;
     }
-    let q = query_of(resp.headers()["location"].to_str().unwrap());
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let q = query_of(&location);
     let Some(code) = q.get("code") else {
-        seen.authorize = format!("{}: {}", q["error"], q["error_description"]);
+        // Salesforce's error page, or the callback with an error.
+        let page = if location.starts_with("/setup/secur/RemoteAccessErrorPage.apexp?") {
+            "error page "
+        } else {
+            ""
+        };
+        seen.authorize = format!(
+            "{page}{}: {}",
+            q["error"],
+            q.get("error_description").map(String::as_str).unwrap_or("")
+        );
         return seen;
     };
     seen.authorize = "ok".into();
@@ -125,7 +136,7 @@ async fn observe(sim: &Sim) -> Seen {
 
 #[tokio::test]
 async fn every_shipped_scenario_loads_and_is_documented() {
-    assert_eq!(SHIPPED.len(), 27);
+    assert_eq!(SHIPPED.len(), 33);
     for (name, _) in SHIPPED {
         let sc = Scenario::load(name).unwrap();
         assert_eq!(sc.name, *name);
@@ -180,7 +191,22 @@ async fn each_scenario_reproduces_its_pitfall() {
             "admin-approval-required" => {
                 s.exchange == "invalid_app_access: user is not admin approved to access this app"
             }
-            "app-not-installed" => s.authorize == "invalid_client: app must be installed into org",
+            "app-not-installed" => {
+                s.authorize == "error page invalid_client: app must be installed into org"
+            }
+            // Salesforce as it answers in 2026.
+            "concurrent-refresh" => {
+                s.exchange == "ok"
+                    && s.refresh == "invalid_grant: token request is already being processed"
+            }
+            // The rotated-out token presented again revoked the access token too.
+            "refresh-token-reuse" => s.refresh == "ok" && s.employees == 401,
+            "eca-not-found" => s.authorize == "error page OAUTH_EC_APP_NOT_FOUND: ",
+            "app-blocked" => {
+                s.authorize == "error page OAUTH_APP_BLOCKED: this app is blocked by admin"
+            }
+            "authorize-error-page" => s.authorize == "error page OAUTH_APP_ACCESS_DENIED: ",
+            "legacy-host-redirect" => s.authorize == "301 page: ",
             "client-credentials-no-run-as-user" => {
                 s.client_credentials == "invalid_grant: no client credentials user enabled"
                     && s.exchange == "ok"
@@ -297,7 +323,7 @@ async fn the_sim_binary_prints_its_json_line_serves_and_stops_on_sigterm() {
         .output()
         .unwrap();
     let text = String::from_utf8(list.stdout).unwrap();
-    assert_eq!(text.lines().count(), 27);
+    assert_eq!(text.lines().count(), 33);
     assert!(
         text.lines()
             .any(|l| l.starts_with("pkce-required ") && l.contains("PKCE"))

@@ -474,7 +474,7 @@ async fn demo_scenarios_preset_the_form_that_reproduces_them() {
     }
 }
 
-/// The six External Client App scenarios are the demo's too, each with the form that reproduces
+/// The seven External Client App scenarios are the demo's too, each with the form that reproduces
 /// it and the app kind declared: eca-healthy passes and names its app; the others show their
 /// ECA finding.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -489,7 +489,7 @@ async fn demo_eca_scenarios_preset_the_form_and_the_app_kind() {
         .map(|s| s.name)
         .filter(|n| n.starts_with("eca-"))
         .collect();
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
     let p = |name: &str| demo_org::preset(&Scenario::load(name).unwrap(), "pw", "http://md");
     for n in &names {
         assert_eq!(p(n).app_kind, Some(AppKind::ExternalClientApp), "{n}");
@@ -506,6 +506,8 @@ async fn demo_eca_scenarios_preset_the_form_and_the_app_kind() {
         ("eca-not-preauthorized", "ECA_USER_NOT_PREAUTHORIZED"),
         ("eca-client-credentials-disabled", "ECA_FLOW_DISABLED"),
         ("eca-pkce-required", "PKCE_REQUIRED"),
+        // The authorization error page ends the console's login at once, too.
+        ("eca-not-found", "ECA_NOT_FOUND"),
     ] {
         let mut d = Driver::start(scenario).await;
         d.expect("Demo org").await;
@@ -654,4 +656,49 @@ async fn console_fix_changes_nothing_without_y() {
     d.expect("Re-probed Salaries: FAIL").await;
     d.expect("FAIL ✗ Sage People Salaries API").await;
     d.quit().await;
+}
+
+/// With no kind declared, step 2's checklist follows the kind the run found: the healthy org's
+/// connected app gets the connected app's checklist, and its unfollowed recommendation is
+/// advice (`!`), never a failure under a PASS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checklist_follows_the_detected_kind_and_shows_advice() {
+    let mut d = Driver::start("healthy").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('2'));
+    d.key(KeyCode::Char('r'));
+    d.expect("Done: PASS").await;
+    d.key(KeyCode::Char('2'));
+    let screen = d
+        .expect_without("Set-up checklist (connected app)", "✗ 1")
+        .await;
+    assert!(screen.contains("! 1 advice"), "{screen}");
+    d.quit().await;
+}
+
+/// The 2026 scenarios in the console: the error page and a legacy host end the login at once
+/// with their finding (the demo's login time-out is never reached), a concurrent refresh names
+/// itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_2026_scenarios_show_their_findings_in_the_console() {
+    for (scenario, shows) in [
+        ("app-not-installed", "APP_NOT_INSTALLED"),
+        ("app-blocked", "APP_BLOCKED"),
+        ("authorize-error-page", "AUTHORIZE_ERROR_PAGE"),
+        ("legacy-host-redirect", "LEGACY_HOST_REDIRECT"),
+        ("concurrent-refresh", "RTR_CONCURRENT_REFRESH"),
+    ] {
+        let mut d = Driver::start(scenario).await;
+        d.expect("Demo org").await;
+        d.key(KeyCode::Char('2'));
+        d.key(KeyCode::Char('r'));
+        let screen = d.expect("Done: FAIL").await;
+        // The code itself, not a longer one that contains it (OAUTH_APP_BLOCKED in a text).
+        let named = screen
+            .match_indices(shows)
+            .any(|(i, _)| !screen.get(..i).unwrap_or_default().ends_with('_'));
+        assert!(named, "{scenario}: {screen}");
+        assert!(!screen.contains("TIMEOUT"), "{scenario}: {screen}");
+        d.quit().await;
+    }
 }

@@ -225,7 +225,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     }
     // The set-up checklist for the platform and kind, marked by the last run: one line each,
     // the contradicted ones first when they do not all fit (x shows it in full).
-    let sheet = form.sheet();
+    let sheet = form.sheet_after(app.report.as_ref().map(|r| r.app.kind));
     let marks = app.report.as_ref().map(|r| setup::mark(&sheet, r));
     let room = (inner.height as usize).saturating_sub(lines.len() + 1);
     lines.push(
@@ -267,6 +267,7 @@ pub fn verdict_mark(v: Option<Verdict>) -> (&'static str, Status) {
         Some(Verdict::Verified) => ("✓", Status::Pass),
         Some(Verdict::Contradicted) => ("✗", Status::Fail),
         Some(Verdict::Unknown) => ("?", Status::Warn),
+        Some(Verdict::Advice) => ("!", Status::Warn),
         None => ("·", Status::Skip),
     }
 }
@@ -284,8 +285,12 @@ fn checklist_title(sheet: &Sheet, marks: Option<&[MarkedLine]>) -> String {
         None => format!(" Set-up checklist: {kind} for {platform} (x: in full)"),
         Some(m) => {
             let n = |v: Verdict| m.iter().filter(|l| l.verdict == v).count();
+            let advice = match n(Verdict::Advice) {
+                0 => String::new(),
+                a => format!(" · ! {a} advice"),
+            };
             format!(
-                " Set-up checklist ({kind}): ✓ {} · ✗ {} · ? {} unknown (x: in full)",
+                " Set-up checklist ({kind}): ✓ {} · ✗ {}{advice} · ? {} unknown (x: in full)",
                 n(Verdict::Verified),
                 n(Verdict::Contradicted),
                 n(Verdict::Unknown)
@@ -344,7 +349,9 @@ fn checklist_rows(
 /// The whole checklist (x on step 2): the Setup pages as headings, each line with its mark and,
 /// after a run, why; wrapped to `width`.
 pub fn checklist_lines(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
-    let sheet = app.form.sheet();
+    let sheet = app
+        .form
+        .sheet_after(app.report.as_ref().map(|r| r.app.kind));
     let marks = app.report.as_ref().map(|r| setup::mark(&sheet, r));
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let title = checklist_title(&sheet, marks.as_deref()).replace(" (x: in full)", "");
