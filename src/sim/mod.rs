@@ -73,6 +73,8 @@ pub struct Options {
     /// A client that has not sent a whole request head (or TLS handshake) by then is
     /// disconnected.
     pub header_read_timeout: Duration,
+    /// A request whose body has not wholly arrived by then (from the end of its head) fails.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Options {
@@ -81,6 +83,7 @@ impl Default for Options {
             log: false,
             tls: false,
             header_read_timeout: server::HEADER_READ_TIMEOUT,
+            body_read_timeout: server::BODY_READ_TIMEOUT,
         }
     }
 }
@@ -193,7 +196,10 @@ pub async fn start_with(
         instance_url,
         format!("localhost:{port}"),
     ));
-    let app = router(org.clone(), opts.log);
+    let body_timeout = opts.body_read_timeout;
+    let app = router(org.clone(), opts.log).layer(middleware::from_fn(
+        move |req: Request, next: Next| server::body_deadline(body_timeout, req, next),
+    ));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(server::serve(
         listener,

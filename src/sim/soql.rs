@@ -203,11 +203,18 @@ fn malformed(q: &str, at: usize, reason: &str) -> SoqlError {
     }
 }
 
+/// Parentheses nest at most this deep in a `WHERE` clause: deeper is `MALFORMED_QUERY`, never a
+/// stack overflow. Salesforce documents no such limit (the value is the simulator's); its
+/// statements are at most 100,000 characters.
+pub const MAX_NESTING: usize = 100;
+
 struct Parser<'a> {
     q: &'a str,
     toks: Vec<(String, usize)>,
     p: usize,
     today: i64,
+    /// Parentheses open around the term being parsed.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -423,13 +430,36 @@ impl Parser<'_> {
     }
 
     fn term(&mut self) -> Result<Expr, SoqlError> {
-        if self.kw("NOT") {
+        // NOT NOT … without recursion: an even run cancels out.
+        let mut nots = 0usize;
+        while self.kw("NOT") {
             self.p += 1;
-            return Ok(Expr::Not(Box::new(self.term()?)));
+            nots += 1;
         }
-        if self.peek() == Some("(") {
+        let e = self.primary()?;
+        Ok(if nots % 2 == 1 {
+            Expr::Not(Box::new(e))
+        } else {
+            e
+        })
+    }
+
+    /// A parenthesised condition or a comparison.
+    fn primary(&mut self) -> Result<Expr, SoqlError> {
+        if let Some(("(", at)) = self.toks.get(self.p).map(|(t, at)| (t.as_str(), *at)) {
+            if self.depth >= MAX_NESTING {
+                return Err(malformed(
+                    self.q,
+                    at,
+                    &format!(
+                        "the condition is nested too deeply (at most {MAX_NESTING} levels of parentheses)"
+                    ),
+                ));
+            }
             self.p += 1;
+            self.depth += 1;
             let e = self.or_expr()?;
+            self.depth -= 1;
             self.expect(")")?;
             return Ok(e);
         }
@@ -576,6 +606,7 @@ fn parse(q: &str, today: i64) -> Result<Query, SoqlError> {
         toks: tokens(q)?,
         p: 0,
         today,
+        depth: 0,
     };
     let query = p.query(false)?;
     if p.p < p.toks.len() {
