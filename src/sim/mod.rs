@@ -11,6 +11,7 @@ pub mod data;
 pub mod faults;
 pub mod filter;
 pub mod oauth;
+pub mod oauth_device;
 pub mod oauth_info;
 pub mod record;
 pub mod record_api;
@@ -299,7 +300,7 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         )
         .route(
             "/setup/connect",
-            get(oauth::connect_get).post(oauth::connect_post),
+            get(oauth_device::connect_get).post(oauth_device::connect_post),
         )
         .route("/services/Soap/u/{*path}", post(soap::partner))
         .route("/services/data", get(rest::versions))

@@ -676,3 +676,44 @@ async fn refresh_idle_expiry_shows_the_policy_and_a_grant_idle_27_days() {
     assert_eq!(rows(&sim, &access, q, &me).await.len(), 1);
     sim.running.stop().await;
 }
+
+#[tokio::test]
+async fn a_soap_login_writes_its_row_too() {
+    let sim = common::start("healthy").await;
+    let body = |password: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8" ?><env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><n1:login xmlns:n1="urn:partner.soap.sforce.com"><n1:username>{}</n1:username><n1:password>{password}</n1:password></n1:login></env:Body></env:Envelope>"#,
+            sim.username()
+        )
+    };
+    for password in ["wrong", sim.running.info.password.as_str()] {
+        sim.http
+            .post(format!("{}/services/Soap/u/67.0", sim.login()))
+            .header("Content-Type", "text/xml")
+            .header("SOAPAction", "login")
+            .body(body(password))
+            .send()
+            .await
+            .unwrap();
+    }
+    let admin_access = admin_token(&sim).await;
+    let me = user_id(&sim, sim.username());
+    let history = rows(&sim, &admin_access, HISTORY, &me).await;
+    let got: Vec<(&str, &str)> = history
+        .iter()
+        .map(|r| {
+            (
+                r["Status"].as_str().unwrap(),
+                r["LoginType"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Success", "Other Apex API"),
+            ("Invalid password", "Other Apex API")
+        ]
+    );
+    sim.running.stop().await;
+}
