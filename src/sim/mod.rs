@@ -23,6 +23,7 @@ pub mod server;
 pub mod soap;
 pub mod sobjects;
 pub mod soql;
+pub mod soql_time;
 pub mod state;
 
 use std::io;

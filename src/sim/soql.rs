@@ -53,6 +53,8 @@ enum Lit {
     Null,
     /// A day range, inclusive, as `yyyy-mm-dd` (date literals and date keywords).
     Days(String, String),
+    /// A datetime literal, in milliseconds since 1970 (`soql_time.rs`).
+    Instant(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -520,6 +522,9 @@ impl Parser<'_> {
             "NULL" => return Ok(Lit::Null),
             _ => {}
         }
+        if let Some(ms) = super::soql_time::datetime_ms(&t) {
+            return Ok(Lit::Instant(ms));
+        }
         if let Some(day) = parse_date(&t) {
             return Ok(Lit::Days(day_str(day), day_str(day)));
         }
@@ -557,7 +562,7 @@ impl Parser<'_> {
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(super) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -633,6 +638,11 @@ fn compare(v: &Value, lit: &Lit) -> Option<Ordering> {
     match (v, lit) {
         (Value::String(s), Lit::Str(l)) => Some(s.to_lowercase().cmp(&l.to_lowercase())),
         (Value::Number(n), Lit::Num(l)) => n.as_f64()?.partial_cmp(l),
+        (Value::String(s), Lit::Instant(at)) => match super::soql_time::datetime_ms(s) {
+            Some(v) => Some(v.cmp(at)),
+            // A date field: its day against the literal's (UTC) day.
+            None => Some(s.get(..10)?.cmp(&day_str(at.div_euclid(86_400_000)))),
+        },
         (Value::String(s), Lit::Days(lo, hi)) => {
             let day = s.get(..10)?;
             Some(if day < lo.as_str() {

@@ -498,6 +498,22 @@ async fn date_filters_select_the_window() {
         "SELECT Status FROM LoginHistory WHERE UserId = '{{id}}' AND LoginTime >= {day}T00:00:00Z"
     );
     assert_eq!(rows(&sim, &admin_access, &q, &me).await.len(), 10);
+    // To the second, not the day: from the newest row's second on, only that row; before it,
+    // the rest. In the contract's `Z` form and with an offset.
+    let newest = recent[0]["LoginTime"]
+        .as_str()
+        .unwrap()
+        .get(..19)
+        .unwrap()
+        .to_string();
+    let q = format!(
+        "SELECT Status FROM LoginHistory WHERE UserId = '{{id}}' AND LoginTime >= {newest}Z"
+    );
+    assert_eq!(rows(&sim, &admin_access, &q, &me).await.len(), 1);
+    let q = format!(
+        "SELECT Status FROM LoginHistory WHERE UserId = '{{id}}' AND LoginTime < {newest}+00:00"
+    );
+    assert_eq!(rows(&sim, &admin_access, &q, &me).await.len(), 12);
     let grants = rows(&sim, &admin_access, GRANTS, &me).await;
     assert_eq!(grants.len(), 1);
     assert_eq!(grants[0]["UseCount"], 12);
