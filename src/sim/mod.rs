@@ -355,6 +355,9 @@ async fn sim_state(State(org): State<Arc<Org>>) -> Response {
         "access_tokens": inner.access.len(),
         "refresh_tokens": inner.refresh.len(),
         "pay_details_posted": inner.pay_details_posted,
+        "login_history": inner.record.logins.len(),
+        "oauth_grants": inner.record.grants.len(),
+        "frozen_users": inner.record.frozen.len(),
     }))
     .into_response()
 }

@@ -198,6 +198,28 @@ async fn users_read_their_own_rows_and_the_admin_reads_all() {
     );
     assert_eq!(grants[0]["UseCount"], 0);
     assert!(grants[0]["LastUsedDate"].is_null());
+    // The objects are described like the others.
+    let d: Value = sim
+        .get(
+            &user_access,
+            "/services/data/v67.0/sobjects/OauthToken/describe",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["keyPrefix"], "0CR");
+    let ty = |f: &str| {
+        d["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == f)
+            .map(|x| x["type"].as_str().unwrap().to_string())
+    };
+    assert_eq!(ty("LastUsedDate").as_deref(), Some("datetime"));
+    assert_eq!(ty("CreatedDate").as_deref(), Some("datetime"));
+    assert_eq!(ty("UseCount").as_deref(), Some("int"));
     sim.running.stop().await;
 }
 
