@@ -48,8 +48,8 @@ pub fn datetime_ms(s: &str) -> Option<i64> {
         if digits == 0 {
             return None;
         }
-        let first3: String = frac.chars().take(3).collect();
-        millis = number(&first3)? * 10_i64.pow(3 - first3.len() as u32);
+        let first3 = frac.get(..digits.min(3))?;
+        millis = number(first3)? * 10_i64.pow(3 - first3.len() as u32);
         rest = frac.get(digits..)?;
     }
     let offset_min = match rest {
@@ -90,6 +90,8 @@ mod tests {
             Some(base + (10 * 3600 + 5 * 60) * 1000 + 250)
         );
         assert_eq!(datetime_ms("2026-11-30T01:00:00+01:00"), Some(base));
+        assert_eq!(datetime_ms("2026-11-30T00:00:00.5+0000"), Some(base + 500));
+        assert_eq!(datetime_ms("2026-11-30T00:00:00.123456Z"), Some(base + 123));
         assert_eq!(datetime_ms("2026-11-29T16:00:00-0800"), Some(base));
         for bad in [
             "2026-11-30",
