@@ -12,13 +12,19 @@ pub mod data;
 pub mod faults;
 pub mod filter;
 pub mod oauth;
+pub mod oauth_device;
+pub mod oauth_info;
+pub mod record;
+pub mod record_api;
 pub mod rest;
 pub mod sage;
 pub mod scenario;
+pub mod seed;
 pub mod server;
 pub mod soap;
 pub mod sobjects;
 pub mod soql;
+pub mod soql_time;
 pub mod state;
 
 use std::io;
@@ -70,6 +76,8 @@ pub struct Options {
     /// A client that has not sent a whole request head (or TLS handshake) by then is
     /// disconnected.
     pub header_read_timeout: Duration,
+    /// A request whose body has not wholly arrived by then (from the end of its head) fails.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Options {
@@ -78,6 +86,7 @@ impl Default for Options {
             log: false,
             tls: false,
             header_read_timeout: server::HEADER_READ_TIMEOUT,
+            body_read_timeout: server::BODY_READ_TIMEOUT,
         }
     }
 }
@@ -155,11 +164,7 @@ pub async fn start_with(
     let scheme = if opts.tls { "https" } else { "http" };
     let login_url = format!("{scheme}://127.0.0.1:{port}");
     let instance_url = format!("{scheme}://localhost:{port}");
-    let user = scenario
-        .users
-        .iter()
-        .find(|u| u.auto_approve)
-        .unwrap_or(&scenario.users[0]);
+    let user = &scenario.users[seed::integration_user(&scenario)];
     let mut info = SimInfo {
         login_url: login_url.clone(),
         instance_url: instance_url.clone(),
@@ -190,7 +195,10 @@ pub async fn start_with(
         instance_url,
         format!("localhost:{port}"),
     ));
-    let app = router(org.clone(), opts.log);
+    let body_timeout = opts.body_read_timeout;
+    let app = router(org.clone(), opts.log).layer(middleware::from_fn(
+        move |req: Request, next: Next| server::body_deadline(body_timeout, req, next),
+    ));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(server::serve(
         listener,
@@ -260,7 +268,9 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         )
         .route(
             "/services/data/{version}/sobjects/{name}/{id}",
-            get(sobjects::describe_or_record).delete(sobjects::delete),
+            get(sobjects::describe_or_record)
+                .delete(sobjects::delete)
+                .patch(record_api::patch),
         )
         .route("/services/data/{version}/{*rest}", any(rest::rest_fallback))
         .route(
@@ -278,19 +288,22 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route("/services/oauth2/token", post(oauth::token))
         .route(
             "/services/oauth2/revoke",
-            get(oauth::revoke).post(oauth::revoke),
+            get(oauth_info::revoke).post(oauth_info::revoke),
         )
-        .route("/services/oauth2/introspect", post(oauth::introspect))
+        .route("/services/oauth2/introspect", post(oauth_info::introspect))
         .route(
             "/services/oauth2/userinfo",
-            get(oauth::userinfo).post(oauth::userinfo),
+            get(oauth_info::userinfo).post(oauth_info::userinfo),
         )
-        .route("/id/keys", get(oauth::jwks))
-        .route("/id/{org}/{user}", get(oauth::id_url))
-        .route("/.well-known/openid-configuration", get(oauth::discovery))
+        .route("/id/keys", get(oauth_info::jwks))
+        .route("/id/{org}/{user}", get(oauth_info::id_url))
+        .route(
+            "/.well-known/openid-configuration",
+            get(oauth_info::discovery),
+        )
         .route(
             "/setup/connect",
-            get(oauth::connect_get).post(oauth::connect_post),
+            get(oauth_device::connect_get).post(oauth_device::connect_post),
         )
         .route("/services/Soap/u/{*path}", post(soap::partner))
         .route("/services/data", get(rest::versions))
@@ -349,6 +362,9 @@ async fn sim_state(State(org): State<Arc<Org>>) -> Response {
         "access_tokens": inner.access.len(),
         "refresh_tokens": inner.refresh.len(),
         "pay_details_posted": inner.pay_details_posted,
+        "login_history": inner.record.logins.len(),
+        "oauth_grants": inner.record.grants.len(),
+        "frozen_users": inner.record.frozen.len(),
     }))
     .into_response()
 }

@@ -31,6 +31,9 @@ fn meta(name: &str) -> (&'static str, &'static str) {
         "PackageLicense" => ("050", "Package Licenses"),
         "ConnectedApplication" => ("0H4", "Connected Apps"),
         "Account" => ("001", "Accounts"),
+        "LoginHistory" => ("0Ya", "Login History"),
+        "OauthToken" => ("0CR", "OAuth Tokens"),
+        "UserLogin" => ("060", "User Logins"),
         _ => ("000", ""),
     }
 }
@@ -84,6 +87,10 @@ fn field_type(name: &str, sample: &Value) -> &'static str {
     }
     if name.ends_with("Id") {
         return "reference";
+    }
+    // A null sample of a date field (OauthToken.LastUsedDate before any use).
+    if sample.is_null() && (name.ends_with("Date") || name.ends_with("Time")) {
+        return "datetime";
     }
     match sample {
         Value::Bool(_) => "boolean",
@@ -251,6 +258,7 @@ pub fn add_admin(scenario: &mut super::Scenario) -> (String, String) {
         email: "admin@acme-hr.example".into(),
         permission_sets: Vec::new(),
         assign_permission_sets: true,
+        manage_users: true,
         ..Default::default()
     };
     let out = (admin.username.clone(), admin.password.clone());
