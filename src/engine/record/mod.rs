@@ -600,7 +600,7 @@ fn id_of(id_url: &str) -> Option<String> {
     is_sf_id(uid).then(|| uid.to_string())
 }
 
-pub use view::lines;
+pub use view::{lines, summary};
 
 #[cfg(test)]
 mod tests;
