@@ -90,12 +90,19 @@ pub async fn read_grants(
         access_token,
     };
     let rows = reader.query_all(&grants_query(user_id)).await?;
+    Ok((grants_of(client, &rows), rows.request_ids))
+}
+
+/// The grants in an OauthToken query's rows (their DeleteTokens added to the client's secrets).
+pub fn grants_of(
+    client: &crate::engine::http::Client,
+    rows: &super::query::Rows,
+) -> Vec<OauthGrant> {
     let line = |v: &serde_json::Value| {
         v.as_str()
             .map(|s| sanitize::bounded(s, sanitize::MAX_VALUE, None))
     };
-    let grants = rows
-        .records
+    rows.records
         .iter()
         .map(|r| {
             let delete_token = r["DeleteToken"].as_str().map(str::to_string);
@@ -121,8 +128,7 @@ pub async fn read_grants(
                 delete_token,
             }
         })
-        .collect();
-    Ok((grants, rows.request_ids))
+        .collect()
 }
 
 /// When a grant's refresh token expires under the policy.

@@ -418,9 +418,86 @@ pub fn findings(
     out
 }
 
+type Answer = Result<query::Rows, ReadError>;
+
+/// A query on a task of its own, aborted if dropped unread.
+struct Task(tokio::task::JoinHandle<Answer>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Task {
+    fn spawn(client: &super::http::Client, instance: &str, token: &str, soql: String) -> Task {
+        let (client, instance, token) = (client.clone(), instance.to_string(), token.to_string());
+        Task(tokio::spawn(async move {
+            Reader {
+                client: &client,
+                instance_url: &instance,
+                access_token: &token,
+            }
+            .query_all(&soql)
+            .await
+        }))
+    }
+
+    async fn answer(mut self) -> Answer {
+        (&mut self.0)
+            .await
+            .unwrap_or_else(|e| Err(ReadError::Failed(format!("the query's task ended: {e}"))))
+    }
+}
+
+/// The record's four queries, sent with the other org queries the moment the token is known
+/// (one round trip for all), for the user the identity URL names.
+pub struct InFlight {
+    uid: String,
+    user: Task,
+    history: Task,
+    grants: Task,
+    login: Task,
+}
+
+fn queries(uid: &str, days: u32) -> [String; 4] {
+    [
+        format!("{USER_FIELDS} WHERE Id = '{uid}'"),
+        format!(
+            "SELECT Id, UserId, LoginTime, Status, Application, LoginType, SourceIp FROM LoginHistory WHERE UserId = '{uid}' AND LoginTime = LAST_N_DAYS:{days} ORDER BY LoginTime DESC"
+        ),
+        grants::grants_query(uid),
+        format!(
+            "SELECT Id, UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{uid}'"
+        ),
+    ]
+}
+
+const USER_FIELDS: &str =
+    "SELECT Id, Username, IsActive, UserType, Profile.Name, Profile.UserLicense.Name FROM User";
+
+/// Sends the record's queries for the user of the token's identity URL (None: not known yet).
+pub fn send(run: &Run, tokens: &Tokens) -> Option<InFlight> {
+    let uid = tokens.id_url.as_deref().and_then(id_of)?;
+    let (instance, token) = match &run.cfg.admin_session {
+        Some(a) => (a.instance_url.as_str(), a.access_token.as_str()),
+        None => (tokens.instance_url.as_str(), tokens.access_token.as_str()),
+    };
+    let days = run.cfg.history_days.clamp(1, MAX_HISTORY_DAYS);
+    let [u, h, g, l] = queries(&uid, days).map(|q| Task::spawn(&run.client, instance, token, q));
+    Some(InFlight {
+        uid,
+        user: u,
+        history: h,
+        grants: g,
+        login: l,
+    })
+}
+
 /// Reads the record and raises its findings. `tokens`: the API user's login (None: the login
-/// failed; only an admin session can read then). Returns a one-line note for the step.
-pub async fn read(run: &mut Run, tokens: Option<&Tokens>) -> String {
+/// failed; only an admin session can read then); `sent`: its queries sent early by [`send`].
+/// Returns a one-line note for the step.
+pub async fn read(run: &mut Run, tokens: Option<&Tokens>, sent: Option<InFlight>) -> String {
     let days = run.cfg.history_days.clamp(1, MAX_HISTORY_DAYS);
     let mut rec = IntegrationRecord {
         history_days: days,
@@ -451,21 +528,34 @@ pub async fn read(run: &mut Run, tokens: Option<&Tokens>) -> String {
         .clone()
         .or_else(|| tokens.and_then(|t| t.id_url.as_deref()).and_then(id_of))
         .filter(|id| is_sf_id(id));
-    let user_fields =
-        "SELECT Id, Username, IsActive, UserType, Profile.Name, Profile.UserLicense.Name FROM User";
-    let user_q = match (&user_id, &run.cfg.username) {
-        (Some(id), _) => Some(format!("{user_fields} WHERE Id = '{id}'")),
-        (None, Some(name)) => Some(format!(
-            "{user_fields} WHERE Username = '{}'",
-            soql_str(name)
-        )),
-        (None, None) => None,
+    // The queries sent early serve when they were for this user.
+    let sent = sent.filter(|s| user_id.as_deref() == Some(s.uid.as_str()));
+    let (early_user, early_rest) = match sent {
+        Some(s) => (Some(s.user), Some((s.history, s.grants, s.login))),
+        None => (None, None),
     };
-    match user_q {
+    let user_answer = match (early_user, &user_id, &run.cfg.username) {
+        (Some(task), _, _) => Some(task.answer().await),
+        (None, Some(id), _) => Some(
+            reader
+                .query_all(&format!("{USER_FIELDS} WHERE Id = '{id}'"))
+                .await,
+        ),
+        (None, None, Some(name)) => Some(
+            reader
+                .query_all(&format!(
+                    "{USER_FIELDS} WHERE Username = '{}'",
+                    soql_str(name)
+                ))
+                .await,
+        ),
+        (None, None, None) => None,
+    };
+    match user_answer {
         None => rec.unknown.push(
             "the integration user: its id is unknown (no identity URL) and no --username was given".into(),
         ),
-        Some(q) => match reader.query_all(&q).await {
+        Some(answer) => match answer {
             Ok(rows) => match rows.records.first() {
                 Some(u) => {
                     let id = u["Id"].as_str().unwrap_or_default().to_string();
@@ -506,17 +596,18 @@ pub async fn read(run: &mut Run, tokens: Option<&Tokens>) -> String {
         return String::new();
     };
     rec.read_as = Some(read_as);
-    let history_q = format!(
-        "SELECT Id, UserId, LoginTime, Status, Application, LoginType, SourceIp FROM LoginHistory WHERE UserId = '{uid}' AND LoginTime = LAST_N_DAYS:{days} ORDER BY LoginTime DESC"
-    );
-    let login_q = format!(
-        "SELECT Id, UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{uid}'"
-    );
-    let (history, grants_read, login) = tokio::join!(
-        reader.query_all(&history_q),
-        read_grants(&client, &instance, &token, &uid),
-        reader.query_all(&login_q)
-    );
+    let (history, grants_read, login) = match early_rest {
+        Some((h, g, l)) => tokio::join!(h.answer(), g.answer(), l.answer()),
+        None => {
+            let [_, h, g, l] = queries(&uid, days);
+            tokio::join!(
+                reader.query_all(&h),
+                reader.query_all(&g),
+                reader.query_all(&l)
+            )
+        }
+    };
+    let grants_read = grants_read.map(|rows| grants::grants_of(&client, &rows));
     let own = read_as == "api-user";
     let hidden = |what: &str, perm: &str| {
         if own {
@@ -552,7 +643,7 @@ pub async fn read(run: &mut Run, tokens: Option<&Tokens>) -> String {
     }
     let expiry = run.app.policies.refresh_token_expiry;
     match grants_read {
-        Ok((mut list, _)) => {
+        Ok(mut list) => {
             let now = clock::now_ms();
             let app = run.app.name.clone();
             for g in list.iter_mut() {
