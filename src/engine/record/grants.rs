@@ -18,7 +18,9 @@ pub const GRANT_CAP: usize = 5;
 /// client scrubs its value).
 #[derive(Clone, Serialize, PartialEq)]
 pub struct OauthGrant {
-    pub id: String,
+    /// OauthToken.Id: "reserved for future use; currently always null" (object reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub app_name: String,
     /// CreatedDate and LastUsedDate, as ISO 8601 (`…Z`) when they parse.
     pub created: Option<String>,
@@ -114,7 +116,7 @@ pub fn grants_of(
                 .as_str()
                 .and_then(clock::parse_sf_datetime);
             OauthGrant {
-                id: line(&r["Id"]).unwrap_or_default(),
+                id: line(&r["Id"]),
                 app_name: line(&r["AppName"]).unwrap_or_default(),
                 created: created_ms.map(iso8601).or_else(|| line(&r["CreatedDate"])),
                 last_used: last_used_ms
@@ -233,7 +235,7 @@ mod tests {
     #[test]
     fn the_delete_token_never_serialises_or_debugs() {
         let g = OauthGrant {
-            id: "0CR000000000001".into(),
+            id: Some("0CR000000000001".into()),
             app_name: "StackOne".into(),
             created: None,
             last_used: None,
@@ -262,7 +264,7 @@ pub mod tests_support {
     /// A grant of `app` created and last used at the given times (no DeleteToken).
     pub fn grant(app: &str, created_ms: u64, last_used_ms: u64) -> OauthGrant {
         OauthGrant {
-            id: "0CR000000000001".into(),
+            id: None,
             app_name: app.into(),
             created: Some(iso8601(created_ms)),
             last_used: Some(iso8601(last_used_ms)),

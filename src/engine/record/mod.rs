@@ -78,12 +78,17 @@ pub struct LoginGroup {
     pub last: Option<String>,
     pub login_types: Vec<String>,
     pub source_ips: usize,
+    /// Of `count`, the attempts of this run's own login (sagediag's, not the integration's).
+    pub this_run: u64,
     /// The finding a failure maps to (None: a success, or an unmapped Status).
     pub finding: Option<Code>,
     #[serde(skip)]
     first_ms: Option<u64>,
     #[serde(skip)]
     last_ms: Option<u64>,
+    /// The last attempt before this run.
+    #[serde(skip)]
+    last_before_run_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -115,6 +120,8 @@ pub struct LoginRow {
     pub application: String,
     pub login_type: String,
     pub source_ip: String,
+    /// An attempt of this run's own login (at or after the run started, less clock skew).
+    pub this_run: bool,
 }
 
 fn text(v: &Value) -> String {
@@ -131,7 +138,14 @@ impl LoginRow {
             application: text(&r["Application"]),
             login_type: text(&r["LoginType"]),
             source_ip: text(&r["SourceIp"]),
+            this_run: false,
         }
+    }
+
+    /// Marks the row as this run's own when it is at or after `cutoff_ms`.
+    pub fn mark_run(mut self, cutoff_ms: Option<u64>) -> LoginRow {
+        self.this_run = matches!((self.time_ms, cutoff_ms), (Some(t), Some(c)) if t >= c);
+        self
     }
 }
 
@@ -156,9 +170,11 @@ pub fn group(rows: &[LoginRow]) -> Vec<LoginGroup> {
                         last: None,
                         login_types: Vec::new(),
                         source_ips: 0,
+                        this_run: 0,
                         finding: status::map_status(&r.status),
                         first_ms: None,
                         last_ms: None,
+                        last_before_run_ms: None,
                     },
                     Vec::new(),
                 ));
@@ -167,6 +183,13 @@ pub fn group(rows: &[LoginRow]) -> Vec<LoginGroup> {
         };
         let (g, ips) = &mut groups[i];
         g.count += 1;
+        if r.this_run {
+            g.this_run += 1;
+        } else if let Some(t) = r.time_ms
+            && g.last_before_run_ms.is_none_or(|l| t > l)
+        {
+            g.last_before_run_ms = Some(t);
+        }
         if let Some(t) = r.time_ms {
             if g.first_ms.is_none_or(|f| t < f) {
                 g.first_ms = Some(t);
@@ -200,7 +223,7 @@ pub fn summarise(rows: &[LoginRow], truncated: bool) -> LoginHistory {
     let groups = group(rows);
     let last_success = rows
         .iter()
-        .filter(|r| status::is_success(&r.status))
+        .filter(|r| status::is_success(&r.status) && !r.this_run)
         .max_by_key(|r| r.time_ms)
         .map(|r| LoginAttempt {
             time: r.time_ms.map(iso8601).or_else(|| Some(r.time.clone())),
@@ -245,11 +268,10 @@ pub fn findings(
         .unwrap_or_else(|| "the API user".into());
     if let Some(h) = &rec.login_history {
         for g in h.groups.iter().filter(|g| !g.success) {
-            // A later success of the same application: the failure may be over.
-            let resolved = h
-                .groups
-                .iter()
-                .any(|s| s.success && s.application == g.application && s.last_ms > g.last_ms);
+            // A later success of the same application (not this run's own): it may be over.
+            let resolved = h.groups.iter().any(|s| {
+                s.success && s.application == g.application && s.last_before_run_ms > g.last_ms
+            });
             let span = match (&g.first, &g.last) {
                 (Some(a), Some(b)) if a != b => format!("between {a} and {b}"),
                 (Some(a), _) => format!("at {a}"),
@@ -620,7 +642,14 @@ pub async fn read(run: &mut Run, tokens: Option<&Tokens>, sent: Option<InFlight>
     };
     match history {
         Ok(rows) => {
-            let parsed: Vec<LoginRow> = rows.records.iter().map(LoginRow::from_json).collect();
+            // This run's own attempts are in the record too: told apart by time (two
+            // minutes of clock skew allowed).
+            let cutoff = Some(run.started_ms.saturating_sub(120_000));
+            let parsed: Vec<LoginRow> = rows
+                .records
+                .iter()
+                .map(|r| LoginRow::from_json(r).mark_run(cutoff))
+                .collect();
             rec.login_history = Some(summarise(&parsed, rows.truncated));
         }
         Err(e) => rec.unknown.push(format!(
