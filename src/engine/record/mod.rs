@@ -267,7 +267,12 @@ pub fn findings(
         .clone()
         .unwrap_or_else(|| "the API user".into());
     if let Some(h) = &rec.login_history {
-        for g in h.groups.iter().filter(|g| !g.success) {
+        // A failure only this run met is already this run's own finding.
+        for g in h
+            .groups
+            .iter()
+            .filter(|g| !g.success && g.count > g.this_run)
+        {
             // A later success of the same application (not this run's own): it may be over.
             let resolved = h.groups.iter().any(|s| {
                 s.success && s.application == g.application && s.last_before_run_ms > g.last_ms
@@ -530,8 +535,13 @@ pub async fn read(run: &mut Run, tokens: Option<&Tokens>, sent: Option<InFlight>
         (Some(a), _) => (a.instance_url.clone(), a.access_token.clone(), "admin"),
         (None, Some(t)) => (t.instance_url.clone(), t.access_token.clone(), "api-user"),
         (None, None) => {
+            let frozen = if run.has(Code::USER_INACTIVE) {
+                " (Salesforce answered inactive user: since 24 April 2026 a user is also frozen after API traffic from a high-risk IP, which only UserLogin shows)"
+            } else {
+                ""
+            };
             rec.unknown.push(format!(
-                "the integration's record (LoginHistory, OauthToken, UserLogin, the user): the login failed and no admin session was given; run again with --admin-username (an admin with {USERS_PERMISSION}, or {LOGIN_HISTORY_PERMISSION} for LoginHistory)"
+                "the integration's record (LoginHistory, OauthToken, UserLogin, the user): the login failed{frozen} and no admin session was given; run again with --admin-username (an admin with Manage Users reads it all; Monitor Login History is enough for LoginHistory)"
             ));
             run.integration = Some(rec);
             return String::new();

@@ -234,3 +234,32 @@ fn soql_strings_are_escaped() {
     assert_eq!(soql_str("o'brien\\x"), "o\\'brien\\\\x");
     assert!(is_sf_id("005000000000001AAA") && !is_sf_id("005' OR '1'='1"));
 }
+
+#[test]
+fn a_failure_only_this_run_met_raises_nothing_from_the_record() {
+    let cutoff = clock::parse_sf_datetime("2026-12-07T09:59:00.000+0000");
+    let rows: Vec<LoginRow> = vec![
+        row(
+            "2026-12-07T10:00:00.000+0000",
+            "Failed: Invalid Token",
+            "StackOne",
+            "127.0.0.1",
+        ),
+        row(
+            "2026-12-06T10:00:00.000+0000",
+            "Success",
+            "StackOne",
+            "10.0.0.1",
+        ),
+    ]
+    .into_iter()
+    .map(|r| r.mark_run(cutoff))
+    .collect();
+    let rec = IntegrationRecord {
+        login_history: Some(summarise(&rows, false)),
+        ..IntegrationRecord::default()
+    };
+    assert!(findings(&rec, None).is_empty());
+    let h = rec.login_history.unwrap();
+    assert_eq!(h.failures, 1, "still counted and shown");
+}
