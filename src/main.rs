@@ -68,22 +68,8 @@ fn main() -> ExitCode {
                 yes,
                 undo,
                 undo_last,
-                admin_flow,
-                admin_username,
-                admin_password,
-                admin_private_key,
             } = *args;
-            run_check(check, move |cfg| {
-                let admin = match &admin_username {
-                    Some(u) => Some(sagediag::check::fix::admin_config(
-                        cfg,
-                        admin_flow.as_deref(),
-                        u,
-                        admin_password.clone(),
-                        admin_private_key.as_deref(),
-                    )?),
-                    None => None,
-                };
+            run_check(check, move |_| {
                 let undo = match &undo {
                     Some(path) => Some(sagediag::check::fix::read_record(path).map_err(|e| {
                         sagediag::check::Usage(format!("--undo {}: {e}", path.display()))
@@ -93,7 +79,7 @@ fn main() -> ExitCode {
                 Ok(Some(sagediag::check::fix::FixOptions {
                     fix: true,
                     yes,
-                    admin,
+                    admin: None,
                     undo,
                 }))
             })
@@ -302,15 +288,38 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> Fix
             return ExitCode::from(2);
         }
     };
-    let fix = match fix(&cfg) {
+    let mut fix = match fix(&cfg) {
         Ok(f) => f,
         Err(sagediag::check::Usage(msg)) => {
             eprintln!("sagediag fix: {msg}");
             return ExitCode::from(2);
         }
     };
+    // The admin's login (`--admin-*`): reads the integration's whole record, and makes fix's
+    // changes.
+    let a = &args.admin;
+    let admin = match &a.admin_username {
+        Some(u) => match sagediag::check::fix::admin_config(
+            &cfg,
+            a.admin_flow.as_deref(),
+            u,
+            a.admin_password.clone(),
+            a.admin_private_key.as_deref(),
+        ) {
+            Ok(c) => Some(c),
+            Err(sagediag::check::Usage(msg)) => {
+                eprintln!("sagediag check: {msg}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    if let Some(f) = fix.as_mut() {
+        f.admin = admin.clone();
+    }
     let outputs = sagediag::check::Outputs {
         fix,
+        admin,
         json: args.json,
         report: args.report.clone(),
         har: args.har.clone(),

@@ -688,6 +688,8 @@ pub fn new_run(
         pasted: None,
         app: super::app::AppInfo::default(),
         refresh_request: None,
+        integration: None,
+        started_ms: super::clock::now_ms(),
     }
 }
 

@@ -162,6 +162,11 @@ pub struct Config {
     pub max_response_bytes: usize,
     /// The app's kind as the user declared it (`--app-kind`): words the fixes before login.
     pub app_kind: Option<app::AppKind>,
+    /// Days of the integration user's LoginHistory read after login (`--history-days`).
+    pub history_days: u32,
+    /// An admin's session (`check --admin-*`, the console's admin login): the integration's
+    /// record is read with it in full, even when the integration's own login fails.
+    pub admin_session: Option<Session>,
 }
 
 impl Config {
@@ -194,6 +199,8 @@ impl Config {
             trust_hosts: Vec::new(),
             max_response_bytes: http::MAX_RESPONSE_BYTES,
             app_kind: None,
+            history_days: super::record::DEFAULT_HISTORY_DAYS,
+            admin_session: None,
         }
     }
 
@@ -468,6 +475,8 @@ pub struct Report {
     pub app: app::AppInfo,
     /// Field coverage of the employee records, when asked for.
     pub coverage: Option<coverage::Coverage>,
+    /// The integration's own record in the org (LoginHistory, OauthToken, the user).
+    pub integration: Option<super::record::IntegrationRecord>,
 }
 
 impl Report {

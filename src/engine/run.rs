@@ -8,7 +8,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use super::findings::{Code, Finding, Severity};
 use super::http::{Request, Response};
 use super::model::*;
-use super::{app, classify, coverage, environment, http, login, org, sanitize};
+use super::{app, classify, coverage, environment, http, login, org, record, sanitize};
 
 /// A run in progress: the client, the findings so far, the report being built.
 pub struct Run {
@@ -31,6 +31,10 @@ pub struct Run {
     pub app: app::AppInfo,
     /// The refresh test's request.
     pub refresh_request: Option<u64>,
+    /// The integration's own record, once read.
+    pub integration: Option<super::record::IntegrationRecord>,
+    /// When the run started (ms since the epoch): tells this run's own grant from the others.
+    pub started_ms: u64,
 }
 
 impl Run {
@@ -215,6 +219,7 @@ pub async fn run_session(
         &cfg.password,
         &cfg.refresh_token,
         &cfg.access_token,
+        &cfg.admin_session.as_ref().map(|s| s.access_token.clone()),
     ]
     .into_iter()
     .flatten()
@@ -240,6 +245,8 @@ pub async fn run_session(
         pasted,
         app: declared,
         refresh_request: None,
+        integration: None,
+        started_ms: super::clock::now_ms(),
     };
     let tokens = steps(&mut run).await;
     let session = tokens.map(|t| Session {
@@ -283,6 +290,17 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
         ),
         None => "no token: see the findings".into(),
     };
+    // Without a token, an admin session still reads the integration's record.
+    let summary = if tokens.is_none() {
+        let note = record::read(run, None, None).await;
+        if note.is_empty() {
+            summary
+        } else {
+            format!("{summary}; {note}")
+        }
+    } else {
+        summary
+    };
     run.end(step, tokens.is_none().then_some(Status::Fail), summary);
     let Some(mut tokens) = tokens else {
         skip_rest(
@@ -296,6 +314,7 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     // they need only the token; their answers are read in steps 5 and 6.
     let step = run.begin(StepId::Token);
     let in_flight = org::send(run, &tokens);
+    let record_in_flight = record::send(run, &tokens);
     let login_tokens = tokens.clone();
     let summary = login::token_checks(run, &mut tokens).await;
     run.end(step, None, summary);
@@ -310,8 +329,19 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     }
     // 5. Org checks.
     let step = run.begin(StepId::Org);
-    let (summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
-    run.end(step, None, summary);
+    let (mut summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
+    // The org's record is about the integration, not this run's steps: its findings go to the
+    // findings (and the outcome), not to the Org step's status.
+    let org_status = run.status_since(step.findings_before);
+    let note = record::read(run, Some(&login_tokens), record_in_flight).await;
+    if !note.is_empty() {
+        summary = if summary.is_empty() {
+            note
+        } else {
+            format!("{summary}; {note}")
+        };
+    }
+    run.end(step, Some(org_status), summary);
     // 6. Probes. One verdict for the step, the table and every front end: a failing row fails
     // the step even when its finding was already raised (and merged) by an earlier step.
     let step = run.begin(StepId::Probes);
@@ -404,6 +434,7 @@ fn empty_report(cfg: &Config) -> Report {
         refresh_rotated: None,
         app: app::AppInfo::declared(cfg.app_kind),
         coverage: None,
+        integration: None,
     }
 }
 
@@ -458,6 +489,7 @@ fn finish(run: Run) -> Report {
             .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
         c
     });
+    report.integration = run.integration;
     report.outcome = if report.has_errors() { "fail" } else { "pass" };
     report
 }
