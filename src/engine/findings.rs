@@ -467,6 +467,15 @@ pub fn eca_fix(code: Code) -> Option<&'static [&'static str]> {
         Code::REFRESH_POLICY_EXPIRES => &[
             "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Refresh Token Policy: Refresh token is valid until revoked (recommended by Sage People integrations).",
         ],
+        Code::REFRESH_TOKEN_EXPIRING => &[
+            "Make the integration refresh (or call the API) at least once within the period, e.g. a scheduled daily call.",
+            "Or change the policy: External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Refresh Token Policy: Refresh token is valid until revoked.",
+        ],
+        Code::GRANT_CAP_RISK => &[
+            "Revoke the grants nobody uses: Setup > Users > [API user] > OAuth Apps (or, as an admin with Manage Users, DELETE the grant through the OAuth Usage API, /services/data/vXX.X/apps/oauth/usage/tokens/{tokenId}).",
+            "Do not authorize the integration user from new places (testing tools, colleagues' laptops); give tools their own user.",
+            "sagediag revokes the tokens it obtains at the end of a run.",
+        ],
         Code::SESSION_LEVEL_REQUIRED => &[
             "Log in with multi-factor authentication, or",
             "External Client Apps Manager > [app] > Edit Policies > App Policies / Session Policies: remove the High Assurance requirement for a headless integration user.",
