@@ -234,6 +234,15 @@ pub struct CheckArgs {
     /// login that fails before sagediag can read the org (after login the org says).
     #[arg(long, value_name = "KIND", value_parser = ["eca", "connected-app"])]
     pub app_kind: Option<String>,
+    /// Consent to refresh a refresh token sagediag did not obtain (`--flow refresh`, or one kept
+    /// by an earlier run): under rotation that refresh retires it, and the integration must be
+    /// given the new one. Without this flag `--flow refresh` sends nothing.
+    #[arg(long)]
+    pub allow_rotation: bool,
+    /// When a refresh returns a new refresh token in place of the one given, print it once on
+    /// the terminal (stderr), so that the integration can be given it.
+    #[arg(long)]
+    pub show_new_token: bool,
     /// After the report, print how each finding is fixed (`--json`: a `fixes` array; for
     /// `apply` fixes the exact request `sagediag fix --yes` would send). Changes nothing.
     #[arg(long)]
@@ -270,6 +279,7 @@ impl CheckArgs {
             coverage: self.coverage,
             coverage_limit: self.coverage_limit,
             app_kind: self.app_kind.clone(),
+            allow_rotation: self.allow_rotation,
         }
     }
 }

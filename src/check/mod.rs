@@ -6,6 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 pub mod fix;
+pub mod harm;
 
 use crate::engine::vault::{self, Keep, Kind, Vault};
 use crate::engine::{self, Config, Environment, Event, Flow, Report, Session, Severity};
@@ -45,6 +46,8 @@ pub struct Options {
     pub coverage_limit: Option<u64>,
     /// `eca` or `connected-app` (`--app-kind`).
     pub app_kind: Option<String>,
+    /// Consent to refresh a refresh token given (or kept) although rotation would retire it.
+    pub allow_rotation: bool,
 }
 
 pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Config, Usage> {
@@ -77,6 +80,7 @@ pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Co
     cfg.access_token = opts.access_token.clone();
     cfg.instance_url = opts.instance_url.clone();
     cfg.pkce = opts.pkce;
+    cfg.allow_rotation = opts.allow_rotation;
     cfg.redirect_uri = opts.redirect_uri.clone();
     cfg.callback_port = opts
         .callback_port
@@ -174,6 +178,8 @@ pub struct Outputs {
     pub vault: Vault,
     /// `--fix-plan` / `sagediag fix`: the plan (and the fixes) after the check.
     pub fix: Option<fix::FixOptions>,
+    /// `--show-new-token`: a refresh token that replaced the one given is printed once, on stderr.
+    pub show_new_token: bool,
 }
 
 /// Secrets taken from the stores for this run: where each came from.
@@ -355,6 +361,12 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         );
         return 2;
     }
+    if let Some(why) = harm::refusal(&cfg, out.keep, recalled.refresh_token, out.show_new_token) {
+        eprintln!("sagediag check: {why}");
+        return 2;
+    }
+    cfg.keeper = harm::keeper(&cfg, &out.vault, out.keep, recalled.refresh_token);
+    cfg.ledger.set_keep(out.keep != Keep::Memory);
     let given = cfg.clone();
     let timeout = cfg.timeout;
     for host in &cfg.insecure_hosts {
@@ -430,6 +442,35 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         .is_err()
     {
         code = code.max(1);
+        // Not kept: the run's own grant is given back rather than left behind.
+        given.ledger.set_keep(false);
+    }
+    let fixed = match &out.fix {
+        Some(f) => Some(fix::after(&given, &report, session.as_ref(), &client, f).await),
+        None => None,
+    };
+    if let Some(c) = fixed.as_ref().and_then(|f| f.code) {
+        code = c;
+    }
+    // The end of the run: give back what it obtained (after the fixes, which use the session).
+    let mut report = report;
+    let admin_ledger = out
+        .fix
+        .as_ref()
+        .and_then(|f| f.admin.as_ref())
+        .map(|a| &a.ledger);
+    let ledgers: Vec<&engine::ledger::Ledger> =
+        std::iter::once(&given.ledger).chain(admin_ledger).collect();
+    report.revoked = harm::give_back(&ledgers, &client).await;
+    if report.revoked.iter().any(|r| r.outcome == "failed") {
+        code = code.max(1);
+    }
+    if out.show_new_token
+        && report.rotation.is_some()
+        && let Some(rt) = session.as_ref().and_then(|s| s.refresh_token.as_deref())
+    {
+        // Asked for: the one place a token is printed, once, on the terminal (never stdout).
+        eprintln!("New refresh token (shown once, as asked with --show-new-token): {rt}");
     }
     let now = engine::clock::now_ms();
     if let Some(path) = &out.report {
@@ -469,13 +510,6 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             }
         }
     }
-    let fixed = match &out.fix {
-        Some(f) => Some(fix::after(&given, &report, session.as_ref(), &client, f).await),
-        None => None,
-    };
-    if let Some(c) = fixed.as_ref().and_then(|f| f.code) {
-        code = c;
-    }
     let mut stdout = std::io::stdout().lock();
     let text = if out.json {
         let mut doc = serde_json::to_value(&report).unwrap_or_default();
@@ -489,6 +523,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         if let Some(f) = &fixed {
             text.push_str(&f.human);
         }
+        text.push_str(&harm::human(&report));
         engine::sanitize::text(&client.scrub(&text)).into_owned()
     };
     let _ = writeln!(stdout, "{text}");

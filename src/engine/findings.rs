@@ -217,6 +217,10 @@ catalog! {
         "Refreshing answers invalid_grant / expired access/refresh token.",
         "The refresh-token policy expires tokens (Immediately expire refresh token is the common cause), the token was revoked, rotated out, or pushed out by the five-approvals-per-user limit.",
         ["Setup > Connected Apps > Manage Connected Apps > [app] > Edit Policies > Refresh Token Policy: Refresh token is valid until revoked.", "With Refresh Token Rotation on, store the new refresh token each refresh returns.", "Log in again to get a new refresh token."];
+    ROTATION_CONSENT_NEEDED, Error, "Refreshing the token given needs consent",
+        "The refresh flow (or a refresh token kept from an earlier run) was asked for without consent; sagediag sent nothing.",
+        "Under Refresh Token Rotation (on, or not known to be off), one refresh retires the refresh token given: the integration's next refresh with it fails, and reusing it revokes the new one too.",
+        ["Run again with --allow-rotation (the console asks): sagediag refreshes the token once, keeps the new one where --keep-secrets says, and says loudly that the old one is retired.", "Or test with a token of sagediag's own: --flow web or --flow device (sagediag revokes it at the end)."];
     REFRESH_POLICY_EXPIRES, Warning, "The refresh-token policy expires tokens",
         "ConnectedApplication shows a refresh-token validity period.",
         "Refresh tokens expire after a period or when unused, and the integration will then need a new login.",

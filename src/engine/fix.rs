@@ -700,6 +700,7 @@ pub fn new_run(
         pasted: None,
         app: super::app::AppInfo::default(),
         refresh_request: None,
+        rotation: None,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod files;
 pub mod findings;
 pub mod fix;
 pub mod http;
+pub mod ledger;
 pub mod login;
 pub mod model;
 pub mod oauth;

@@ -31,6 +31,8 @@ pub struct Run {
     pub app: app::AppInfo,
     /// The refresh test's request.
     pub refresh_request: Option<u64>,
+    /// A refresh token sagediag did not obtain was rotated (the old one is retired).
+    pub rotation: Option<super::ledger::Rotation>,
 }
 
 impl Run {
@@ -240,6 +242,7 @@ pub async fn run_session(
         pasted,
         app: declared,
         refresh_request: None,
+        rotation: None,
     };
     let tokens = steps(&mut run).await;
     let session = tokens.map(|t| Session {
@@ -395,6 +398,8 @@ fn empty_report(cfg: &Config) -> Report {
         refresh_rotated: None,
         app: app::AppInfo::declared(cfg.app_kind),
         coverage: None,
+        rotation: None,
+        revoked: Vec::new(),
     }
 }
 
@@ -433,6 +438,7 @@ fn finish(run: Run) -> Report {
         .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
     report.refresh_token_issued = run.refresh_token_issued;
     report.refresh_rotated = run.refresh_rotated;
+    report.rotation = run.rotation.clone();
     report.app = run.app.finished();
     report.coverage = run.coverage.map(|mut c| {
         for list in [

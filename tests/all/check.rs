@@ -438,7 +438,7 @@ async fn finding_codes_from_credentials_and_flows() {
             &["SESSION_INVALID"],
         ),
         (
-            vec!["--flow", "refresh"],
+            vec!["--flow", "refresh", "--allow-rotation", "--show-new-token"],
             vec![("SAGEDIAG_REFRESH_TOKEN", "5Aep861NotAToken")],
             &["REFRESH_TOKEN_EXPIRED"],
         ),
@@ -1203,7 +1203,7 @@ async fn kept_secrets_serve_later_runs_and_follow_rotation() {
     for round in 1..=2 {
         let run = check_env(
             &sim,
-            &["--flow", "refresh"],
+            &["--flow", "refresh", "--allow-rotation"],
             &[
                 ("SAGEDIAG_CLIENT_SECRET", ""),
                 ("SAGEDIAG_SECRETS", file_s.as_str()),
@@ -1245,7 +1245,14 @@ async fn kept_secrets_serve_later_runs_and_follow_rotation() {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
         let run = check_env(
             &sim,
-            &["--flow", "refresh", "--refresh-token", "x"],
+            &[
+                "--flow",
+                "refresh",
+                "--refresh-token",
+                "x",
+                "--allow-rotation",
+                "--show-new-token",
+            ],
             &[
                 ("SAGEDIAG_CLIENT_SECRET", ""),
                 ("SAGEDIAG_SECRETS", file_s.as_str()),
