@@ -10,6 +10,7 @@ mod engine_login;
 mod files;
 mod fix;
 mod fuzz;
+mod harm;
 mod hostile;
 mod network;
 mod oauth_errors;
