@@ -2,12 +2,10 @@
 //! stores a new refresh token the moment it arrives, and what the run gives back at its end
 //! (`engine::ledger` does the work; this asks and prints).
 
-use std::fmt::Write as _;
-use std::sync::Arc;
-
 use crate::engine::ledger::{self, Keeper, Ledger, Revoked};
-use crate::engine::vault::{self, Keep, Kind, Vault};
+use crate::engine::vault::{Keep, Vault};
 use crate::engine::{self, Config, Flow, Report};
+use std::fmt::Write as _;
 
 /// Why `check` must not start: a refresh token given would be refreshed without consent, or the
 /// new one would have nowhere to go. `recalled`: where a kept refresh token came from.
@@ -44,24 +42,7 @@ pub fn refusal(cfg: &Config, keep: Keep, recalled: Option<Keep>, show: bool) -> 
 /// Stores a refresh token where the user chose (or back where a kept one came from), the moment
 /// the engine receives it. None: nowhere to keep it.
 pub fn keeper(cfg: &Config, vault: &Vault, keep: Keep, recalled: Option<Keep>) -> Option<Keeper> {
-    let target = if keep != Keep::Memory {
-        keep
-    } else {
-        recalled?
-    };
-    let account = vault::account(
-        Kind::RefreshToken,
-        &cfg.environment.login_url(),
-        &cfg.client_id,
-        cfg.username.as_deref(),
-    );
-    let vault = vault.clone();
-    Some(Arc::new(move |rt: &str| {
-        vault
-            .store(target, &account, rt)
-            .map(|()| vault.describe(target))
-            .map_err(|e| e.to_string())
-    }))
+    ledger::keeper(cfg, vault, keep, recalled)
 }
 
 /// Gives back what the run (and the admin's login) obtained, saying so on stderr.

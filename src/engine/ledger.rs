@@ -200,6 +200,35 @@ impl Ledger {
     }
 }
 
+/// A keeper storing a refresh token where the user chose (`keep`), or back where a kept one
+/// came from (`recalled`), under the run's entry. None: nowhere to keep it.
+pub fn keeper(
+    cfg: &super::model::Config,
+    vault: &super::vault::Vault,
+    keep: super::vault::Keep,
+    recalled: Option<super::vault::Keep>,
+) -> Option<Keeper> {
+    use super::vault::{Keep, Kind};
+    let target = if keep != Keep::Memory {
+        keep
+    } else {
+        recalled?
+    };
+    let account = super::vault::account(
+        Kind::RefreshToken,
+        &cfg.environment.login_url(),
+        &cfg.client_id,
+        cfg.username.as_deref(),
+    );
+    let vault = vault.clone();
+    Some(Arc::new(move |rt: &str| {
+        vault
+            .store(target, &account, rt)
+            .map(|()| vault.describe(target))
+            .map_err(|e| e.to_string())
+    }))
+}
+
 /// After a login: what it obtained goes in the ledger; a refresh token it obtained is kept at
 /// once where the user chose; a rotation of a refresh token given is kept at once and said
 /// loudly (`run.rotation`).

@@ -164,6 +164,8 @@ pub struct App {
     pub fix_admin: Option<crate::engine::fix::Actor>,
     /// The demo org's admin username (prefilled in the Fix overlay's login form).
     pub demo_admin: Option<String>,
+    /// The user said yes to refreshing the token given, for the next run only.
+    pub rotation_consent: bool,
 }
 
 pub const MAX_MESSAGES: usize = 200;
@@ -228,6 +230,7 @@ impl App {
             fix_records: Vec::new(),
             fix_admin: None,
             demo_admin: None,
+            rotation_consent: false,
         }
     }
 
@@ -316,7 +319,9 @@ impl App {
         match &self.overlay {
             Overlay::None => {}
             Overlay::Inspector(_) => return vec![Scope::Always, Scope::Inspector],
-            Overlay::ConfirmQuit => return vec![Scope::Always, Scope::Confirm],
+            Overlay::ConfirmQuit | Overlay::ConfirmRotation => {
+                return vec![Scope::Always, Scope::Confirm];
+            }
             Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {
                 return vec![Scope::Always, Scope::FixConfirm];
             }
@@ -353,6 +358,15 @@ impl App {
                 } else {
                     self.overlay = Overlay::None;
                 }
+                return Vec::new();
+            }
+            Overlay::ConfirmRotation => {
+                self.overlay = Overlay::None;
+                if action == Some(Action::Yes) {
+                    self.rotation_consent = true;
+                    return self.start_run().into_iter().collect();
+                }
+                self.say("Not refreshed: the token given is untouched.");
                 return Vec::new();
             }
             Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {

@@ -27,6 +27,8 @@ pub enum Overlay {
     Coverage,
     Inspector(Box<Inspector>),
     ConfirmQuit,
+    /// Refresh a refresh token sagediag did not obtain? (Under rotation it is retired.)
+    ConfirmRotation,
     /// A value shown: copied (also sent by OSC 52), or to read or select.
     Value(ValueView),
     /// The OAuth app of the last run: kind, name, policies, what stays unknown.
@@ -117,6 +119,7 @@ impl App {
             },
             Overlay::Coverage
             | Overlay::ConfirmQuit
+            | Overlay::ConfirmRotation
             | Overlay::Inspector(_)
             | Overlay::Fix(_)
             | Overlay::None => {
@@ -278,6 +281,16 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Paragraph::new("A login is in flight. Quit anyway?  y: quit   any other key: stay")
                     .wrap(Wrap { trim: true })
                     .block(t.block(" Quit? ")),
+                r,
+            );
+        }
+        Overlay::ConfirmRotation => {
+            let r = centered(area, 70, 8);
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new("Refresh the token given? sagediag refreshes it once. If the app rotates refresh tokens (not known before login), the token given is RETIRED: the integration must then be given the new one (kept where Keep secrets says).  y: refresh   any other key: cancel")
+                    .wrap(Wrap { trim: true })
+                    .block(t.block(" Refresh the token given? ")),
                 r,
             );
         }

@@ -381,6 +381,22 @@ impl App {
                 {
                     return Some(Effect::Recall { then_run: true });
                 }
+                // A refresh token sagediag did not obtain is refreshed only with consent, asked
+                // for each run (under rotation the refresh retires it).
+                if cfg.flow == Flow::Refresh
+                    && cfg.refresh_token.is_some()
+                    && !std::mem::take(&mut self.rotation_consent)
+                {
+                    self.overlay = super::overlay::Overlay::ConfirmRotation;
+                    return None;
+                }
+                let mut cfg = cfg;
+                cfg.allow_rotation = cfg.flow == Flow::Refresh;
+                // A refresh token the user keeps is not given back at the end.
+                cfg.ledger
+                    .set_keep(self.form.keep != crate::engine::vault::Keep::Memory);
+                // Kept the moment it arrives, not at the end (an interrupt must not lose it).
+                cfg.keeper = crate::engine::ledger::keeper(&cfg, &self.vault, self.form.keep, None);
                 self.run_id += 1;
                 self.run_started();
                 Some(Effect::StartRun {

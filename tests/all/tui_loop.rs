@@ -25,9 +25,17 @@ impl Driver {
     }
 
     async fn start_with(scenario: &str, setup: impl FnOnce(&mut App)) -> Driver {
+        Driver::start_on(Box::new(demo_org::SimDemo::default()), scenario, setup).await
+    }
+
+    async fn start_on(
+        org: Box<dyn sagediag::tui::demo::DemoOrg>,
+        scenario: &str,
+        setup: impl FnOnce(&mut App),
+    ) -> Driver {
         let mut app = App::new();
         app.color = false;
-        let mut ctx = Ctx::with_demo(Box::new(demo_org::SimDemo::default()));
+        let mut ctx = Ctx::with_demo(org);
         ctx.start_demo(&mut app, scenario).await.unwrap();
         setup(&mut app);
         let (ftx, frames) = watch::channel(String::new());
@@ -393,6 +401,9 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     }
     d.expect("refresh  (Enter cycles)").await;
     d.key(KeyCode::Char('r'));
+    // The token kept is refreshed only after a yes (it is retired under rotation).
+    d.expect("Refresh the token given?").await;
+    d.key(KeyCode::Char('y'));
     until("the rotated refresh token written back", &|| {
         kept("refresh_token").is_some_and(|r| r != first_refresh)
     });
@@ -654,4 +665,88 @@ async fn console_fix_changes_nothing_without_y() {
     d.expect("Re-probed Salaries: FAIL").await;
     d.expect("FAIL ✗ Sage People Salaries API").await;
     d.quit().await;
+}
+
+/// A demo org whose probes never answer (the run stops after its login), and whose state the
+/// test reads.
+struct HangingOrg {
+    running: Option<sagediag::sim::RunningSim>,
+    org: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<sagediag::sim::state::Org>>>>,
+}
+
+impl sagediag::tui::demo::DemoOrg for HangingOrg {
+    fn scenarios(&self) -> Vec<sagediag::tui::demo::DemoScenario> {
+        Vec::new()
+    }
+
+    fn start<'a>(
+        &'a mut self,
+        scenario: &'a str,
+    ) -> sagediag::tui::demo::BoxFuture<
+        'a,
+        Result<sagediag::tui::demo::DemoInfo, sagediag::tui::error::DemoError>,
+    > {
+        Box::pin(async move {
+            let mut sc = sagediag::sim::Scenario::load(scenario).unwrap();
+            sc.faults.hang_paths = vec!["/services/apexrest".into()];
+            let preset_sc = sc.clone();
+            let running = sagediag::sim::start(sc, "127.0.0.1:0".parse().unwrap(), false)
+                .await
+                .unwrap();
+            let i = &running.info;
+            let info = sagediag::tui::demo::DemoInfo {
+                scenario: i.scenario.clone(),
+                description: String::new(),
+                login_url: i.login_url.clone(),
+                client_id: i.client_id.clone(),
+                client_secret: i.client_secret.clone(),
+                username: i.username.clone(),
+                admin_username: i.admin_username.clone(),
+                preset: demo_org::preset(&preset_sc, &i.password, &i.instance_url),
+            };
+            *self.org.lock().unwrap() = Some(running.org.clone());
+            self.running = Some(running);
+            Ok(info)
+        })
+    }
+
+    fn stop(&mut self) -> sagediag::tui::demo::BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some(s) = self.running.take() {
+                s.stop().await;
+            }
+        })
+    }
+}
+
+/// Quitting the console mid-run gives back what the run obtained: the run waits on its probes
+/// after the login, `q` quits, and the org no longer honours the run's refresh token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_mid_run_gives_back_the_runs_tokens() {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let org = HangingOrg {
+        running: None,
+        org: slot.clone(),
+    };
+    let mut d = Driver::start_on(Box::new(org), "healthy", |_| {}).await;
+    d.expect("Demo org").await;
+    let org = slot.lock().unwrap().clone().unwrap();
+    let live = || {
+        org.lock()
+            .refresh
+            .values()
+            .filter(|t| !t.revoked && !t.rotated_out)
+            .count()
+    };
+    assert_eq!(live(), 0);
+    d.key(KeyCode::Char('r'));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while live() == 0 {
+        assert!(std::time::Instant::now() < deadline, "the login never came");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Mid-run: the probes hang.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    d.quit().await;
+    assert_eq!(live(), 0, "the run's grant was revoked on quit");
 }
