@@ -247,6 +247,31 @@ pub struct CheckArgs {
     /// `apply` fixes the exact request `sagediag fix --yes` would send). Changes nothing.
     #[arg(long)]
     pub fix_plan: bool,
+    /// Days of the integration user's Login History to read after login (1-180).
+    /// [default: the config file's `history_days`, else 7]
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=180))]
+    pub history_days: Option<u32>,
+    #[command(flatten)]
+    pub admin: AdminArgs,
+}
+
+/// An admin's login: `fix` changes the org with it; `check` (and `fix`) read the integration's
+/// whole record with it (Login History, OAuth grants, whether the user is frozen).
+#[derive(Debug, Args, Clone)]
+pub struct AdminArgs {
+    /// The admin's login flow (web, device, jwt, password, …). [default: --flow]
+    #[arg(long)]
+    pub admin_flow: Option<String>,
+    /// An admin (Manage Users; Assign Permission Sets for fix): reads the integration's whole
+    /// record, and makes fix's changes (default: the check's own session, if it may).
+    #[arg(long)]
+    pub admin_username: Option<String>,
+    /// The admin's password for --admin-flow password (prefer SAGEDIAG_ADMIN_PASSWORD).
+    #[arg(long, env = "SAGEDIAG_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// The admin's PEM private key for --admin-flow jwt.
+    #[arg(long, value_name = "FILE")]
+    pub admin_private_key: Option<std::path::PathBuf>,
 }
 
 impl CheckArgs {
@@ -280,6 +305,7 @@ impl CheckArgs {
             coverage_limit: self.coverage_limit,
             app_kind: self.app_kind.clone(),
             allow_rotation: self.allow_rotation,
+            history_days: self.history_days,
         }
     }
 }
@@ -302,18 +328,6 @@ pub struct FixArgs {
     /// (its output file).
     #[arg(long, value_name = "FILE")]
     pub undo: Option<std::path::PathBuf>,
-    /// The admin's login flow (web, device, jwt, password, …). [default: --flow]
-    #[arg(long)]
-    pub admin_flow: Option<String>,
-    /// An admin with Assign Permission Sets (default: the check's own session, if it may).
-    #[arg(long)]
-    pub admin_username: Option<String>,
-    /// The admin's password for --admin-flow password (prefer SAGEDIAG_ADMIN_PASSWORD).
-    #[arg(long, env = "SAGEDIAG_ADMIN_PASSWORD", hide_env_values = true)]
-    pub admin_password: Option<String>,
-    /// The admin's PEM private key for --admin-flow jwt.
-    #[arg(long, value_name = "FILE")]
-    pub admin_private_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -42,26 +42,8 @@ fn main() -> ExitCode {
         Some(Command::Fix(mut args)) => {
             args.check.ca_cert.extend(tls.0);
             args.check.insecure_host.extend(tls.1);
-            let FixArgs {
-                check,
-                yes,
-                undo,
-                admin_flow,
-                admin_username,
-                admin_password,
-                admin_private_key,
-            } = *args;
-            run_check(check, move |cfg| {
-                let admin = match &admin_username {
-                    Some(u) => Some(sagediag::check::fix::admin_config(
-                        cfg,
-                        admin_flow.as_deref(),
-                        u,
-                        admin_password.clone(),
-                        admin_private_key.as_deref(),
-                    )?),
-                    None => None,
-                };
+            let FixArgs { check, yes, undo } = *args;
+            run_check(check, move |_| {
                 let undo = match &undo {
                     Some(path) => Some(sagediag::check::fix::read_record(path).map_err(|e| {
                         sagediag::check::Usage(format!("--undo {}: {e}", path.display()))
@@ -71,7 +53,7 @@ fn main() -> ExitCode {
                 Ok(Some(sagediag::check::fix::FixOptions {
                     fix: true,
                     yes,
-                    admin,
+                    admin: None,
                     undo,
                 }))
             })
@@ -280,15 +262,38 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> Fix
             return ExitCode::from(2);
         }
     };
-    let fix = match fix(&cfg) {
+    let mut fix = match fix(&cfg) {
         Ok(f) => f,
         Err(sagediag::check::Usage(msg)) => {
             eprintln!("sagediag fix: {msg}");
             return ExitCode::from(2);
         }
     };
+    // The admin's login (`--admin-*`): reads the integration's whole record, and makes fix's
+    // changes.
+    let a = &args.admin;
+    let admin = match &a.admin_username {
+        Some(u) => match sagediag::check::fix::admin_config(
+            &cfg,
+            a.admin_flow.as_deref(),
+            u,
+            a.admin_password.clone(),
+            a.admin_private_key.as_deref(),
+        ) {
+            Ok(c) => Some(c),
+            Err(sagediag::check::Usage(msg)) => {
+                eprintln!("sagediag check: {msg}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    if let Some(f) = fix.as_mut() {
+        f.admin = admin.clone();
+    }
     let outputs = sagediag::check::Outputs {
         fix,
+        admin,
         json: args.json,
         report: args.report.clone(),
         har: args.har.clone(),
@@ -305,7 +310,7 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> Fix
     };
     // Shared with the run: what it obtained, given back even when it is interrupted.
     let ours = cfg.clone();
-    let admin = outputs.fix.as_ref().and_then(|f| f.admin.clone());
+    let admin = outputs.admin.clone();
     let runtime = match runtime("sagediag check") {
         Ok(rt) => rt,
         Err(code) => return code,

@@ -45,6 +45,8 @@ pub struct Settings {
     pub timeout_secs: Option<u64>,
     pub connect_timeout_secs: Option<u64>,
     pub coverage_limit: Option<u64>,
+    /// Days of the integration user's LoginHistory read, as `--history-days` (1-180).
+    pub history_days: Option<u32>,
     pub theme: Theme,
     pub key_style: KeyStyle,
     /// Where secrets the user chooses to keep go: memory (not kept), keyring, file.
@@ -154,6 +156,17 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
         return Err(bad(
             "connect_timeout_secs",
             format!("{t} is not between 1 and 600 seconds"),
+        ));
+    }
+    if let Some(d) = settings.history_days
+        && !(1..=crate::engine::record::MAX_HISTORY_DAYS).contains(&d)
+    {
+        return Err(bad(
+            "history_days",
+            format!(
+                "{d} is not between 1 and {} days",
+                crate::engine::record::MAX_HISTORY_DAYS
+            ),
         ));
     }
     if settings.coverage_limit == Some(0) {

@@ -71,6 +71,7 @@ pub async fn after(
     session: Option<&Session>,
     client: &engine::http::Client,
     opts: &FixOptions,
+    logged_in_admin: Option<Actor>,
 ) -> FixOutcome {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut run = fix::new_run(cfg.clone(), client.clone(), tx);
@@ -109,8 +110,9 @@ pub async fn after(
                 u8::from(report.has_errors())
             });
         } else if wants_change {
-            let actor = match &opts.admin {
-                Some(admin_cfg) => {
+            let actor = match (&opts.admin, logged_in_admin) {
+                (Some(_), Some(actor)) => Some(actor),
+                (Some(admin_cfg), None) => {
                     let mut admin_run =
                         fix::new_run(admin_cfg.clone(), client.clone(), run.events.clone());
                     let actor = fix::login_actor(&mut admin_run).await;
@@ -119,7 +121,7 @@ pub async fn after(
                     }
                     actor
                 }
-                None => integration.clone(),
+                (None, _) => integration.clone(),
             };
             drain(&mut rx);
             match actor {

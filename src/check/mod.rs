@@ -1,15 +1,17 @@
 //! `sagediag check`: the non-interactive front end over the engine. Progress goes to stderr,
 //! the result to stdout (human or JSON). No diagnosis logic lives here.
 
-use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 pub mod fix;
 pub mod harm;
+mod human;
+
+pub use human::human;
 
 use crate::engine::vault::{self, Keep, Kind, Vault};
-use crate::engine::{self, Config, Environment, Event, Flow, Report, Session, Severity};
+use crate::engine::{self, Config, Environment, Event, Flow, Session};
 
 /// A usage error: what to change.
 pub struct Usage(pub String);
@@ -48,6 +50,8 @@ pub struct Options {
     pub app_kind: Option<String>,
     /// Consent to refresh a refresh token given (or kept) although rotation would retire it.
     pub allow_rotation: bool,
+    /// Days of LoginHistory (`--history-days`).
+    pub history_days: Option<u32>,
 }
 
 pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Config, Usage> {
@@ -102,6 +106,11 @@ pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Co
             .unwrap_or(100_000)
     });
     cfg.jwt_audience = opts.jwt_audience.clone();
+    cfg.history_days = opts
+        .history_days
+        .or(settings.history_days)
+        .unwrap_or(engine::record::DEFAULT_HISTORY_DAYS)
+        .clamp(1, engine::record::MAX_HISTORY_DAYS);
     cfg.app_kind = match opts.app_kind.as_deref() {
         None => None,
         Some(k) => Some(engine::app::AppKind::parse(k).ok_or_else(|| {
@@ -180,6 +189,9 @@ pub struct Outputs {
     pub fix: Option<fix::FixOptions>,
     /// `--show-new-token`: a refresh token that replaced the one given is printed once, on stderr.
     pub show_new_token: bool,
+    /// An admin's login (`--admin-*`): logged in before the check, its session reads the
+    /// integration's whole record (and makes fix's changes).
+    pub admin: Option<Config>,
 }
 
 /// Secrets taken from the stores for this run: where each came from.
@@ -367,6 +379,17 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     }
     cfg.keeper = harm::keeper(&cfg, &out.vault, out.keep, recalled.refresh_token);
     cfg.ledger.set_keep(out.keep != Keep::Memory);
+    let admin_actor = match &out.admin {
+        Some(a) => admin_login(a, &cfg).await,
+        None => None,
+    };
+    if let Some(actor) = &admin_actor {
+        cfg.admin_session = Some(Session {
+            instance_url: actor.instance_url.clone(),
+            access_token: actor.access_token.clone(),
+            refresh_token: None,
+        });
+    }
     let given = cfg.clone();
     let timeout = cfg.timeout;
     for host in &cfg.insecure_hosts {
@@ -446,7 +469,17 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         given.ledger.set_keep(false);
     }
     let fixed = match &out.fix {
-        Some(f) => Some(fix::after(&given, &report, session.as_ref(), &client, f).await),
+        Some(f) => Some(
+            fix::after(
+                &given,
+                &report,
+                session.as_ref(),
+                &client,
+                f,
+                admin_actor.clone(),
+            )
+            .await,
+        ),
         None => None,
     };
     if let Some(c) = fixed.as_ref().and_then(|f| f.code) {
@@ -454,11 +487,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     }
     // The end of the run: give back what it obtained (after the fixes, which use the session).
     let mut report = report;
-    let admin_ledger = out
-        .fix
-        .as_ref()
-        .and_then(|f| f.admin.as_ref())
-        .map(|a| &a.ledger);
+    let admin_ledger = out.admin.as_ref().map(|a| &a.ledger);
     let ledgers: Vec<&engine::ledger::Ledger> =
         std::iter::once(&given.ledger).chain(admin_ledger).collect();
     report.revoked = harm::give_back(&ledgers, &client).await;
@@ -529,6 +558,34 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     let _ = writeln!(stdout, "{text}");
     let _ = stdout.flush();
     code
+}
+
+/// Logs the admin in before the check (its own client; its progress and findings on stderr).
+/// None: it failed, and the check goes on with the API user's session.
+async fn admin_login(admin: &Config, cfg: &Config) -> Option<engine::fix::Actor> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let client = match engine::http::Client::for_config(cfg, Some(tx.clone())) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sagediag check: the admin's login: {e}");
+            return None;
+        }
+    };
+    eprintln!("Logging in the admin (--admin-username) to read the integration's record…");
+    let mut run = engine::fix::new_run(admin.clone(), client, tx);
+    let actor = engine::fix::login_actor(&mut run).await;
+    while let Ok(e) = rx.try_recv() {
+        progress(&e, false);
+    }
+    if actor.is_none() {
+        eprintln!(
+            "sagediag check: the admin's login failed; the integration's record is read as the API user (its own rows only)."
+        );
+        for f in &run.findings {
+            eprintln!("  {} {}: {}", f.code, f.title, f.detail);
+        }
+    }
+    actor
 }
 
 /// Requests in flight, so that a slow or dead network says what is being waited on.
@@ -618,160 +675,6 @@ fn progress(e: &Event, _interactive: bool) {
             f.code, f.severity, f.title
         )),
         Event::RequestSent { .. } | Event::ResponseReceived { .. } | Event::Endpoint(_) => {}
-    }
-}
-
-/// The human report: permission sets, org checks, findings with fixes.
-pub fn human(r: &Report) -> String {
-    let mut s = String::new();
-    for host in &r.environment.insecure_hosts {
-        let _ = writeln!(
-            s,
-            "WARNING: TLS certificate verification was OFF for {host} (--insecure-host)."
-        );
-    }
-    for host in &r.environment.trust_hosts {
-        let _ = writeln!(
-            s,
-            "NOTE: the token was allowed to go to {host}, outside Salesforce's domains (--trust-host)."
-        );
-    }
-    let _ = write!(
-        s,
-        "sagediag check — {} ({}), {} flow\n\nPermission sets\n",
-        r.environment.kind,
-        r.environment.login_url,
-        r.flow_name()
-    );
-    for e in &r.endpoints {
-        let http = e
-            .http_status
-            .map(|h| h.to_string())
-            .unwrap_or_else(|| "—".into());
-        let records = e
-            .records
-            .map(|n| format!("{n} records"))
-            .unwrap_or_default();
-        let assigned = match e.assigned {
-            Some(true) => "assigned",
-            Some(false) => "not assigned",
-            None => "",
-        };
-        let _ = writeln!(
-            s,
-            "  {}  {:<34} {:<4} {:<28} {:>4} {:>6} ms  {:<12} {:<12} {}",
-            e.status.mark(),
-            e.permission_set,
-            e.method,
-            e.path.trim_start_matches(engine::SAGE_BASE),
-            http,
-            e.latency_ms,
-            records,
-            assigned,
-            e.finding.map(|c| c.as_str()).unwrap_or("")
-        );
-    }
-    s.push_str("\nOrg\n");
-    let o = &r.org;
-    let line = |k: &str, v: Option<String>| {
-        format!("  {k:<22} {}\n", v.unwrap_or_else(|| "unknown".into()))
-    };
-    s.push_str(&line("API user", o.username.clone()));
-    s.push_str(&line(
-        "API Enabled",
-        o.api_enabled
-            .map(|b| if b { "yes".into() } else { "no".into() }),
-    ));
-    s.push_str(&line(
-        "Sage People API",
-        o.package_version.clone().map(|v| format!("package {v}")),
-    ));
-    s.push_str(&line(
-        "Refresh token policy",
-        o.refresh_token_policy.clone(),
-    ));
-    s.push_str(&line("Permitted users", o.permitted_users.clone()));
-    s.push_str(&line(
-        "API usage",
-        o.api_usage.map(|(u, m)| format!("{u} of {m} today")),
-    ));
-    for sk in &o.skipped {
-        let _ = writeln!(s, "  skipped: {sk}");
-    }
-    s.push_str("\nApp\n");
-    for (k, v) in r.app.lines() {
-        let _ = writeln!(s, "  {k:<24} {v}");
-    }
-    for u in &r.app.unknown {
-        let _ = writeln!(s, "  unknown: {u}");
-    }
-    if let Some(c) = &r.coverage {
-        let _ = write!(
-            s,
-            "\nField coverage ({} employees, {} pages{})\n",
-            c.employees,
-            c.pages,
-            if c.limited { ", limit reached" } else { "" }
-        );
-        for f in &c.fields {
-            let pct = c.percent(f.populated);
-            let _ = writeln!(s, "  {:<20} {:>8} {:>6.1}%", f.label, f.populated, pct);
-        }
-        let _ = writeln!(
-            s,
-            "  without email: {} · duplicate emails: {} ({} records) · leavers with email: {} of {}",
-            c.missing_email,
-            c.duplicate_emails,
-            c.records_with_duplicate_email,
-            c.leavers_with_email,
-            c.leavers
-        );
-        if let Some(why) = &c.stopped {
-            let _ = writeln!(s, "  stopped early: {why}");
-        }
-    }
-    let errors = r
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = r
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .count();
-    let _ = write!(s, "\nFindings ({errors} errors, {warnings} warnings)\n");
-    for f in &r.findings {
-        let _ = write!(
-            s,
-            "\n  {:<7} {}  {}\n",
-            format!("{:?}", f.severity).to_uppercase(),
-            f.code,
-            f.title
-        );
-        let _ = writeln!(s, "          {}", f.detail);
-        if !f.request_ids.is_empty() {
-            let _ = writeln!(
-                s,
-                "          evidence: request {}",
-                f.request_ids
-                    .iter()
-                    .map(|i| format!("#{i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        for (i, step) in f.fix.iter().enumerate() {
-            let _ = writeln!(s, "          {}. {step}", i + 1);
-        }
-    }
-    let _ = write!(s, "\nOutcome: {}\n", r.outcome.to_uppercase());
-    s
-}
-
-impl Report {
-    fn flow_name(&self) -> &'static str {
-        self.flow.name()
     }
 }
 

@@ -89,6 +89,34 @@ pub struct AppPolicies {
     pub jwt_certificate: Option<bool>,
     /// `Enforce`, `Bypass`, `Bypass_2factor`, `Enforce_RelaxRefresh`.
     pub ip_relaxation: Option<String>,
+    /// The expiring policies in numbers, for the forecast of the integration's refresh token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expiry: Option<RefreshExpiry>,
+}
+
+/// An expiring refresh-token policy: after `hours` of not being used (`idle`), or `hours` after
+/// it was issued.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct RefreshExpiry {
+    pub idle: bool,
+    pub hours: u64,
+}
+
+impl RefreshExpiry {
+    /// From a period and Salesforce's unit word (`Hours`, `Days`, `Months`; a connected app's
+    /// period is read as hours, a guess the simulator shares: docs/integration-record.md).
+    pub fn new(idle: bool, period: u64, unit: &str) -> Option<RefreshExpiry> {
+        let per = match unit.to_ascii_lowercase().trim_end_matches('s') {
+            "" | "hour" => 1,
+            "day" => 24,
+            "month" => 24 * 30,
+            _ => return None,
+        };
+        (period > 0).then_some(RefreshExpiry {
+            idle,
+            hours: period.saturating_mul(per),
+        })
+    }
 }
 
 /// What the run knows of the integration's OAuth app.
@@ -477,14 +505,17 @@ fn connected_app(run: &mut Run, app: &Value, id: u64) {
         None => ("Refresh token is valid until revoked".to_string(), None),
         Some(0) => ("Immediately expire refresh token".to_string(), None),
         Some(n) if app["OptionsRefreshTokenValidityMetric"] == true => (
-            format!("Expire refresh token if not used for {n}"),
+            format!("Expire refresh token if not used for {n} hours"),
             Some(n.to_string()),
         ),
         Some(n) => (
-            format!("Expire refresh token after {n}"),
+            format!("Expire refresh token after {n} hours"),
             Some(n.to_string()),
         ),
     };
+    let expiry = app["RefreshTokenValidityPeriod"].as_u64().and_then(|n| {
+        RefreshExpiry::new(app["OptionsRefreshTokenValidityMetric"] == true, n, "Hours")
+    });
     if policy != "Refresh token is valid until revoked" {
         run.raise(Finding::new(
             Code::REFRESH_POLICY_EXPIRES,
@@ -516,6 +547,7 @@ fn connected_app(run: &mut Run, app: &Value, id: u64) {
     a.policies.permitted_users = Some(permitted.into());
     a.policies.refresh_token_policy = Some(policy);
     a.policies.refresh_token_validity = validity;
+    a.policies.refresh_token_expiry = expiry;
     a.unknown.push(format!(
         "PKCE, Require Secret for Web Server / Refresh Token Flow, Refresh Token Rotation, IP Relaxation, the enabled flows and the pre-authorized profiles and permission sets: ConnectedApplication does not show them; see {WHERE_CA}"
     ));
@@ -565,6 +597,11 @@ async fn external_client_app(
                     validity.clone().unwrap_or_default()
                 )),
                 other => other.map(str::to_string),
+            };
+            pol.refresh_token_expiry = match (p["RefreshTokenPolicyType"].as_str(), n) {
+                (Some("SpecificInactivity"), Some(n)) => RefreshExpiry::new(true, n, &unit),
+                (Some("SpecificLifetime"), Some(n)) => RefreshExpiry::new(false, n, &unit),
+                _ => None,
             };
             pol.refresh_token_validity = validity;
             pol.ip_relaxation = text(&p["IpRelaxationPolicyType"]);

@@ -455,6 +455,9 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
             f.title,
             f.detail
         );
+        if let Some(src) = f.source {
+            let _ = writeln!(s, "\nSource: the org's record (`{src}`).");
+        }
         if !f.request_ids.is_empty() {
             let _ = write!(
                 s,
@@ -528,6 +531,12 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
     }
     for u in &r.app.unknown {
         let _ = writeln!(s, "\nUnknown: {}", cell(u));
+    }
+    if let Some(rec) = &r.integration {
+        s.push_str("\n## Integration record (the org's own)\n\n| | |\n|---|---|\n");
+        for (k, v) in super::record::lines(rec) {
+            let _ = writeln!(s, "| {} | {} |", cell(k.trim()), cell(&v));
+        }
     }
     if let Some(c) = &r.coverage {
         let _ = write!(

@@ -28,6 +28,29 @@ pub struct Finding {
     /// front ends match on it, never on the title's words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// Where the evidence comes from when not from this run's own requests: `login_history`
+    /// (the org's record of the integration's logins), `oauth_token`, `user`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
+    /// For a finding from the org's record: what it saw, how often, and when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordEvidence>,
+}
+
+/// The org's record behind a finding (see [`Finding::source`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordEvidence {
+    /// LoginHistory.Status, as Salesforce wrote it (sanitised).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    pub count: u64,
+    /// The first and last time seen (as Salesforce sent them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
 }
 
 /// One entry of the catalog.
@@ -305,6 +328,26 @@ catalog! {
         "base64(HMAC-SHA256(secret, id + issued_at)) differs from signature.",
         "The consumer secret used is not the app's, or a proxy altered the response.",
         ["Check the consumer secret under Manage Consumer Details."];
+    USER_FROZEN, Error, "The API user is frozen",
+        "UserLogin.IsFrozen is true for the API user; Login History shows User is frozen, and token requests answer invalid_grant / inactive user.",
+        "An administrator froze the user, or — since 24 April 2026 — Salesforce froze it after API traffic came from an anonymising VPN, proxy or high-risk IP address, and revoked all of the user's OAuth refresh tokens (Salesforce Help 005318944; a \"Salesforce Security notification\" email is sent).",
+        ["Find out why: Setup > Users > [API user] > Login History shows the logins from the unusual address; check the integration's egress (a VPN, a proxy or a cloud host with a shared IP).", "Move the integration's traffic to a static, non-VPN address (and add it to the profile's Login IP Ranges if you use them).", "Unfreeze: Setup > Users > [API user] > Unfreeze (an admin with Manage Users; the API equivalent is PATCH /services/data/vXX.X/sobjects/UserLogin/<UserLogin Id> with {\"IsFrozen\": false}).", "Re-authorize the integration: its refresh tokens were revoked with the freeze, so it needs a new login."];
+    REFRESH_CONCURRENT, Error, "Two refreshes of one token ran at the same time",
+        "Login History shows Failed: Token request is already being processed (the token endpoint answers the same words).",
+        "Since Summer '24 Salesforce refuses a refresh while another refresh of the same token is being processed: the integration runs parallel workers, or retries before the first answer arrived.",
+        ["Serialise the integration's refreshes (one worker, or a lock around the refresh).", "Do not run sagediag's refresh test against the integration's own refresh token while the integration is running."];
+    REFRESH_TOKEN_EXPIRING, Warning, "The integration's refresh token expires soon",
+        "The app's refresh-token policy expires tokens not used for a period, and the integration's grant (OauthToken) was last used close to that period ago.",
+        "Under \"Expire refresh token if not used for N\" a grant idle for N dies; the integration then fails with invalid_grant / expired access/refresh token and needs a new login.",
+        ["Make the integration refresh (or call the API) at least once within the period, e.g. a scheduled daily call.", "Or change the policy: Setup > Connected Apps > Manage Connected Apps > [app] > Edit Policies > Refresh Token Policy: Refresh token is valid until revoked (External Client App: External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Refresh Token Policy)."];
+    GRANT_CAP_RISK, Warning, "The API user is at the five-grant limit for this app",
+        "OauthToken holds four or five grants of the API user for the app.",
+        "Salesforce keeps at most five grants (refresh tokens) per user per app; the next login revokes the oldest (its help also says the least recently used), which is often the production integration's.",
+        ["Revoke the grants nobody uses: Setup > Users > [API user] > OAuth Connected Apps (or Setup > Connected Apps OAuth Usage > [app] > the user > Revoke).", "Do not authorize the integration user from new places (testing tools, colleagues' laptops); give tools their own user.", "sagediag revokes the tokens it obtains at the end of a run."];
+    LOGIN_HISTORY_FAILURE, Warning, "Login History shows failed logins sagediag has no finding for",
+        "LoginHistory of the API user has failed attempts whose Status sagediag does not map to a finding (quoted in the finding).",
+        "A rarer Salesforce login status; its words name the cause (Salesforce Help: EventLogFile Login event, LOGIN_STATUS).",
+        ["Read the Status quoted in this finding and look it up in Salesforce Help (Login History status values).", "Setup > Users > [API user] > Login History lists each attempt with its time, source IP and application."];
     FIX_NOT_PERMITTED, Error, "The session may not assign permission sets",
         "sagediag fix applies nothing: the logged-in user lacks Assign Permission Sets (PermissionsAssignPermissionSets), or Salesforce answered INSUFFICIENT_ACCESS_OR_READONLY.",
         "The integration user rightly holds no admin permission; assigning a permission set needs a user with Assign Permission Sets (or Manage Users).",
@@ -465,7 +508,16 @@ impl Finding {
             fix: i.fix.iter().map(|s| s.to_string()).collect(),
             request_ids,
             subject: None,
+            source: None,
+            record: None,
         }
+    }
+
+    /// The same finding, its evidence from the org's record rather than this run's requests.
+    pub fn from_record(mut self, source: &'static str, record: Option<RecordEvidence>) -> Finding {
+        self.source = Some(source);
+        self.record = record;
+        self
     }
 
     /// The same finding, about one thing (e.g. a permission set).

@@ -701,6 +701,8 @@ pub fn new_run(
         app: super::app::AppInfo::default(),
         refresh_request: None,
         rotation: None,
+        integration: None,
+        started_ms: super::clock::now_ms(),
     }
 }
 

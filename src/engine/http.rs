@@ -42,6 +42,10 @@ const SECRET_JSON_KEYS: &[&str] = &[
     "assertion",
     "code_verifier",
     "token",
+    // OauthToken's secrets: DeleteToken revokes the grant.
+    "DeleteToken",
+    "AccessToken",
+    "RequestToken",
 ];
 /// Most exchanges kept in the log.
 pub const LOG_CAPACITY: usize = 2_000;
@@ -1193,6 +1197,17 @@ fn redact_json_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oauth_token_delete_tokens_are_redacted_in_bodies() {
+        let body = r#"{"totalSize":1,"done":true,"records":[{"Id":"0CR1","AppName":"StackOne","DeleteToken":"DT-SECRET-1","UseCount":3}]}"#;
+        let out = redact_body(body);
+        assert!(!out.contains("DT-SECRET-1"), "{out}");
+        assert!(out.contains("StackOne") && out.contains(REDACTED), "{out}");
+        // Cut off mid-document: redacted as text.
+        let cut = r#"{"records":[{"DeleteToken": "DT-SECRET-2", "Id""#;
+        assert!(!redact_body(cut).contains("DT-SECRET-2"));
+    }
 
     #[test]
     fn redacts_by_name() {

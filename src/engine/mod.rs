@@ -19,6 +19,7 @@ pub mod model;
 pub mod oauth;
 pub mod org;
 pub mod paths;
+pub mod record;
 pub mod run;
 pub mod sanitize;
 pub mod setup;

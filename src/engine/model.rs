@@ -170,6 +170,11 @@ pub struct Config {
     /// Keeps a new refresh token where the user chose, as soon as it arrives (before any later
     /// request); answers where it went.
     pub keeper: Option<ledger::Keeper>,
+    /// Days of the integration user's LoginHistory read after login (`--history-days`).
+    pub history_days: u32,
+    /// An admin's session (`check --admin-*`, the console's admin login): the integration's
+    /// record is read with it in full, even when the integration's own login fails.
+    pub admin_session: Option<Session>,
 }
 
 impl Config {
@@ -205,6 +210,8 @@ impl Config {
             ledger: ledger::Ledger::default(),
             allow_rotation: false,
             keeper: None,
+            history_days: super::record::DEFAULT_HISTORY_DAYS,
+            admin_session: None,
         }
     }
 
@@ -485,6 +492,8 @@ pub struct Report {
     /// What became of the tokens the run held at its end (filled by the front end's
     /// [`ledger::revoke`] call). Never a token.
     pub revoked: Vec<ledger::Revoked>,
+    /// The integration's own record in the org (LoginHistory, OauthToken, the user).
+    pub integration: Option<super::record::IntegrationRecord>,
 }
 
 impl Report {

@@ -8,7 +8,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use super::findings::{Code, Finding, Severity};
 use super::http::{Request, Response};
 use super::model::*;
-use super::{app, classify, coverage, environment, http, login, org, sanitize};
+use super::{app, classify, coverage, environment, http, login, org, record, sanitize};
 
 /// A run in progress: the client, the findings so far, the report being built.
 pub struct Run {
@@ -33,6 +33,10 @@ pub struct Run {
     pub refresh_request: Option<u64>,
     /// A refresh token sagediag did not obtain was rotated (the old one is retired).
     pub rotation: Option<super::ledger::Rotation>,
+    /// The integration's own record, once read.
+    pub integration: Option<super::record::IntegrationRecord>,
+    /// When the run started (ms since the epoch): tells this run's own grant from the others.
+    pub started_ms: u64,
 }
 
 impl Run {
@@ -217,6 +221,7 @@ pub async fn run_session(
         &cfg.password,
         &cfg.refresh_token,
         &cfg.access_token,
+        &cfg.admin_session.as_ref().map(|s| s.access_token.clone()),
     ]
     .into_iter()
     .flatten()
@@ -243,6 +248,8 @@ pub async fn run_session(
         app: declared,
         refresh_request: None,
         rotation: None,
+        integration: None,
+        started_ms: super::clock::now_ms(),
     };
     let tokens = steps(&mut run).await;
     let session = tokens.map(|t| Session {
@@ -286,6 +293,17 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
         ),
         None => "no token: see the findings".into(),
     };
+    // Without a token, an admin session still reads the integration's record.
+    let summary = if tokens.is_none() {
+        let note = record::read(run, None).await;
+        if note.is_empty() {
+            summary
+        } else {
+            format!("{summary}; {note}")
+        }
+    } else {
+        summary
+    };
     run.end(step, tokens.is_none().then_some(Status::Fail), summary);
     let Some(mut tokens) = tokens else {
         skip_rest(
@@ -304,7 +322,15 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     run.end(step, None, summary);
     // 5. Org checks.
     let step = run.begin(StepId::Org);
-    let (summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
+    let (mut summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
+    let note = record::read(run, Some(&login_tokens)).await;
+    if !note.is_empty() {
+        summary = if summary.is_empty() {
+            note
+        } else {
+            format!("{summary}; {note}")
+        };
+    }
     run.end(step, None, summary);
     // 6. Probes. One verdict for the step, the table and every front end: a failing row fails
     // the step even when its finding was already raised (and merged) by an earlier step.
@@ -400,6 +426,7 @@ fn empty_report(cfg: &Config) -> Report {
         coverage: None,
         rotation: None,
         revoked: Vec::new(),
+        integration: None,
     }
 }
 
@@ -455,6 +482,7 @@ fn finish(run: Run) -> Report {
             .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
         c
     });
+    report.integration = run.integration;
     report.outcome = if report.has_errors() { "fail" } else { "pass" };
     report
 }

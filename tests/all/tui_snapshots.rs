@@ -148,6 +148,7 @@ fn finished(missing: &[&str]) -> App {
         coverage: Some(coverage()),
         rotation: None,
         revoked: Vec::new(),
+        integration: None,
     };
     app.on_report(report);
     app
@@ -660,6 +661,7 @@ fn eca_finished() -> App {
                 client_credentials_run_as: Some("none".into()),
                 jwt_certificate: Some(true),
                 ip_relaxation: None,
+                refresh_token_expiry: None,
             },
             unknown: vec!["IP relaxation: not readable by this session; look in External Client Apps Manager > [app] > Edit Policies > OAuth Policies > IP Relaxation".into()],
         };
