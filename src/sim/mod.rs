@@ -11,9 +11,13 @@ pub mod data;
 pub mod faults;
 pub mod filter;
 pub mod oauth;
+pub mod oauth_info;
+pub mod record;
+pub mod record_api;
 pub mod rest;
 pub mod sage;
 pub mod scenario;
+pub mod seed;
 pub mod server;
 pub mod soap;
 pub mod sobjects;
@@ -254,7 +258,9 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         )
         .route(
             "/services/data/{version}/sobjects/{name}/{id}",
-            get(sobjects::describe_or_record).delete(sobjects::delete),
+            get(sobjects::describe_or_record)
+                .delete(sobjects::delete)
+                .patch(record_api::patch),
         )
         .route("/services/data/{version}/{*rest}", any(rest::rest_fallback))
         .route(
@@ -272,16 +278,19 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route("/services/oauth2/token", post(oauth::token))
         .route(
             "/services/oauth2/revoke",
-            get(oauth::revoke).post(oauth::revoke),
+            get(oauth_info::revoke).post(oauth_info::revoke),
         )
-        .route("/services/oauth2/introspect", post(oauth::introspect))
+        .route("/services/oauth2/introspect", post(oauth_info::introspect))
         .route(
             "/services/oauth2/userinfo",
-            get(oauth::userinfo).post(oauth::userinfo),
+            get(oauth_info::userinfo).post(oauth_info::userinfo),
         )
-        .route("/id/keys", get(oauth::jwks))
-        .route("/id/{org}/{user}", get(oauth::id_url))
-        .route("/.well-known/openid-configuration", get(oauth::discovery))
+        .route("/id/keys", get(oauth_info::jwks))
+        .route("/id/{org}/{user}", get(oauth_info::id_url))
+        .route(
+            "/.well-known/openid-configuration",
+            get(oauth_info::discovery),
+        )
         .route(
             "/setup/connect",
             get(oauth::connect_get).post(oauth::connect_post),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
@@ -18,7 +18,7 @@ use super::crypto;
 use super::scenario::{OrgKind, PermittedUsers};
 use super::state::{CODE_TTL_MS, DEVICE_TTL_MS, DeviceAuth, Org};
 
-type Params = HashMap<String, String>;
+pub(super) type Params = HashMap<String, String>;
 
 /// A token-endpoint style error: JSON, `Cache-Control: no-store`.
 pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -29,12 +29,29 @@ pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Respon
     (
         status,
         [(header::CACHE_CONTROL, "no-store")],
+        axum::Extension(OauthPair {
+            error: error.to_string(),
+            description: description.to_string(),
+        }),
         axum::Json(body),
     )
         .into_response()
 }
 
-fn bad(error: &str, description: &str) -> Response {
+/// The error pair of a token-endpoint answer, kept on the response for the LoginHistory row.
+#[derive(Clone, Debug)]
+pub struct OauthPair {
+    pub error: String,
+    pub description: String,
+}
+
+/// A login attempt at the token endpoint: the user once known, and the LoginType to record.
+pub(super) struct Attempt {
+    pub user: Option<usize>,
+    pub login_type: &'static str,
+}
+
+pub(super) fn bad(error: &str, description: &str) -> Response {
     oauth_error(StatusCode::BAD_REQUEST, error, description)
 }
 
@@ -55,7 +72,7 @@ pub fn parse_form(body: &[u8]) -> Params {
 }
 
 /// Client credentials from HTTP Basic or the form.
-fn client_auth(headers: &HeaderMap, form: &Params) -> (Option<String>, Option<String>) {
+pub(super) fn client_auth(headers: &HeaderMap, form: &Params) -> (Option<String>, Option<String>) {
     if let Some(basic) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -109,7 +126,7 @@ fn grant_scopes(org: &Org, requested: Option<&String>) -> Result<Vec<String>, ()
     }
 }
 
-fn app_active(org: &Org, client_id: Option<&str>) -> bool {
+pub(super) fn app_active(org: &Org, client_id: Option<&str>) -> bool {
     client_id == Some(org.scenario.app.consumer_key.as_str())
 }
 
@@ -249,17 +266,30 @@ pub async fn authorize_post(State(org): State<Arc<Org>>, body: Bytes) -> Respons
     let username = form.get("username").map(String::as_str).unwrap_or_default();
     let password = form.get("pw").map(String::as_str).unwrap_or_default();
     match org.scenario.user(username) {
-        Some((user, cfg)) if cfg.active && cfg.password == password => {
+        Some((user, cfg)) if cfg.active && cfg.password == password && !org.is_frozen(user) => {
             let approve = form.get("action").map(String::as_str) != Some("deny");
             finish_authorize(&org, &form, &redirect, scopes, user, approve)
         }
-        _ => login_page(
-            &org,
-            &form,
-            Some(
-                "Please check your username and password. If you still can't log in, contact your Salesforce administrator.",
-            ),
-        ),
+        found => {
+            // A failed login on the login page is a UI login ("Application") in the record.
+            if let Some((user, cfg)) = found {
+                let status = if cfg.password != password {
+                    "Invalid password"
+                } else if !cfg.active {
+                    "User is inactive"
+                } else {
+                    "User is frozen"
+                };
+                org.log_login(user, status, "Application");
+            }
+            login_page(
+                &org,
+                &form,
+                Some(
+                    "Please check your username and password. If you still can't log in, contact your Salesforce administrator.",
+                ),
+            )
+        }
     }
 }
 
@@ -301,6 +331,27 @@ fn login_page(org: &Org, q: &Params, error: Option<&str>) -> Response {
 
 /// `POST /services/oauth2/token`: every grant, and the device-flow start.
 pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut att = Attempt {
+        user: None,
+        login_type: "Remote Access 2.0",
+    };
+    let resp = token_inner(&org, &headers, &body, &mut att);
+    if let Some(user) = att.user {
+        let status = if resp.status().is_success() {
+            "Success"
+        } else {
+            let pair = resp.extensions().get::<OauthPair>();
+            org.login_status(
+                pair.map(|p| p.error.as_str()).unwrap_or_default(),
+                pair.map(|p| p.description.as_str()).unwrap_or_default(),
+            )
+        };
+        org.log_login(user, status, att.login_type);
+    }
+    resp
+}
+
+fn token_inner(org: &Org, headers: &HeaderMap, body: &[u8], att: &mut Attempt) -> Response {
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -309,10 +360,10 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
         // Salesforce reads only a form body; JSON looks like no grant type at all.
         return bad("unsupported_grant_type", "grant type not supported");
     }
-    let form = parse_form(&body);
-    let (client_id, secret) = client_auth(&headers, &form);
+    let form = parse_form(body);
+    let (client_id, secret) = client_auth(headers, &form);
     if form.get("response_type").map(String::as_str) == Some("device_code") {
-        return device_start(&org, client_id.as_deref(), &form);
+        return device_start(org, client_id.as_deref(), &form);
     }
     let Some(grant) = form.get("grant_type").cloned() else {
         return bad("invalid_request", "grant type is missing");
@@ -328,10 +379,16 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
     if !GRANTS.contains(&grant.as_str()) {
         return bad("unsupported_grant_type", "grant type not supported");
     }
+    att.login_type = match grant.as_str() {
+        "refresh_token" => "Remote Access Client",
+        // A guess: no public LoginHistory row of a JWT bearer login was found.
+        "urn:ietf:params:oauth:grant-type:jwt-bearer" => "OAuth JWT Bearer",
+        _ => "Remote Access 2.0",
+    };
     if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer" {
-        return jwt_grant(&org, &form);
+        return jwt_grant(org, &form, att);
     }
-    if !app_active(&org, client_id.as_deref()) {
+    if !app_active(org, client_id.as_deref()) {
         return bad("invalid_client_id", "client identifier invalid");
     }
     let app = &org.scenario.app;
@@ -342,7 +399,7 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
             if secret_wrong || (app.require_secret_web_server && !secret_ok) {
                 return bad("invalid_client", "invalid client credentials");
             }
-            code_grant(&org, &form)
+            code_grant(org, &form, att)
         }
         "refresh_token" => {
             if secret_wrong || (app.require_secret_refresh && !secret_ok) {
@@ -351,13 +408,13 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
                     &org.scenario.shapes.refresh_secret_description,
                 );
             }
-            refresh_grant(&org, &form)
+            refresh_grant(org, &form, att)
         }
         "password" => {
             if !secret_ok {
                 return bad("invalid_client", "invalid client credentials");
             }
-            password_grant(&org, &form)
+            password_grant(org, &form, att)
         }
         "client_credentials" => {
             if !app.client_credentials_flow {
@@ -366,7 +423,7 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
             if !secret_ok {
                 return bad("invalid_client", "invalid client credentials");
             }
-            if request_host(&headers) != org.my_domain_host {
+            if request_host(headers) != org.my_domain_host {
                 return bad("invalid_grant", "request not supported on this domain");
             }
             let Some((user, _)) = Some(app.client_credentials_run_as.as_str())
@@ -375,10 +432,14 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
             else {
                 return bad("invalid_grant", "no client credentials user enabled");
             };
-            let scopes: Vec<String> = non_refresh_scopes(&org);
+            att.user = Some(user);
+            if org.is_frozen(user) {
+                return frozen();
+            }
+            let scopes: Vec<String> = non_refresh_scopes(org);
             token_ok(org.issue_tokens(user, &scopes, false, None))
         }
-        _ => device_poll(&org, &form),
+        _ => device_poll(org, &form, att),
     }
 }
 
@@ -403,6 +464,9 @@ fn user_login_checks(org: &Org, user: usize) -> Result<(), Response> {
     if !cfg.active {
         return Err(bad("inactive_user", "user is inactive"));
     }
+    if org.is_frozen(user) {
+        return Err(frozen());
+    }
     if cfg.ip_restricted {
         return Err(bad("invalid_grant", "ip restricted"));
     }
@@ -421,7 +485,12 @@ fn user_login_checks(org: &Org, user: usize) -> Result<(), Response> {
     Ok(())
 }
 
-fn code_grant(org: &Org, form: &Params) -> Response {
+/// A frozen user's token request (docs/simulator.md: the pair is a guess).
+fn frozen() -> Response {
+    bad("invalid_grant", "inactive user")
+}
+
+fn code_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
     let code = form.get("code").cloned().unwrap_or_default();
     let now = org.now_ms();
     let (user, scopes, challenge) = {
@@ -429,6 +498,7 @@ fn code_grant(org: &Org, form: &Params) -> Response {
         let Some(c) = inner.codes.get_mut(&code) else {
             return bad("invalid_grant", "invalid authorization code");
         };
+        att.user = Some(c.user);
         if c.used || now.saturating_sub(c.issued) > CODE_TTL_MS {
             return bad("invalid_grant", "expired authorization code");
         }
@@ -461,7 +531,7 @@ fn code_grant(org: &Org, form: &Params) -> Response {
     token_ok(body)
 }
 
-fn refresh_grant(org: &Org, form: &Params) -> Response {
+fn refresh_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
     let token = form.get("refresh_token").cloned().unwrap_or_default();
     let now = org.now_ms();
     let expired = || bad("invalid_grant", "expired access/refresh token");
@@ -470,6 +540,7 @@ fn refresh_grant(org: &Org, form: &Params) -> Response {
         let Some(t) = inner.refresh.get(&token) else {
             return expired();
         };
+        att.user = Some(t.user);
         if t.rotated_out && !t.revoked {
             // Reusing a rotated-out token revokes the whole family.
             let family = t.family;
@@ -486,10 +557,14 @@ fn refresh_grant(org: &Org, form: &Params) -> Response {
         if org.scenario.app.refresh_token_rotation {
             t.rotated_out = true;
         }
+        inner.record.touch(family, now);
         (user, scopes, family)
     };
     if !org.user(user).active {
         return bad("inactive_user", "user is inactive");
+    }
+    if org.is_frozen(user) {
+        return frozen();
     }
     let rotate = org.scenario.app.refresh_token_rotation;
     let mut body = org.issue_tokens(user, &scopes, rotate, Some(family));
@@ -500,16 +575,17 @@ fn refresh_grant(org: &Org, form: &Params) -> Response {
     token_ok(body)
 }
 
-fn password_grant(org: &Org, form: &Params) -> Response {
+fn password_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
     let username = form.get("username").map(String::as_str).unwrap_or_default();
     let password = form.get("password").map(String::as_str).unwrap_or_default();
+    let Some((user, cfg)) = org.scenario.user(username) else {
+        return bad("invalid_grant", "authentication failure");
+    };
+    att.user = Some(user);
     if !org.scenario.org.username_password_flow {
         // Login History says "Username-Password Flow Disabled"; the API only this.
         return bad("invalid_grant", "authentication failure");
     }
-    let Some((user, cfg)) = org.scenario.user(username) else {
-        return bad("invalid_grant", "authentication failure");
-    };
     let expected = format!(
         "{}{}",
         cfg.password,
@@ -525,7 +601,7 @@ fn password_grant(org: &Org, form: &Params) -> Response {
     token_ok(org.issue_tokens(user, &scopes, false, None))
 }
 
-fn jwt_grant(org: &Org, form: &Params) -> Response {
+fn jwt_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
     let assertion = form
         .get("assertion")
         .map(String::as_str)
@@ -586,6 +662,7 @@ fn jwt_grant(org: &Org, form: &Params) -> Response {
     let Some((user, cfg)) = claims["sub"].as_str().and_then(|u| org.scenario.user(u)) else {
         return bad("invalid_grant", "user hasn't approved this consumer");
     };
+    att.user = Some(user);
     let approved = org.lock().approved.contains(&user);
     let pre = org.scenario.app.permitted_users == PermittedUsers::AdminApproved
         && org.scenario.pre_authorized(cfg);
@@ -638,7 +715,7 @@ fn device_start(org: &Org, client_id: Option<&str>, form: &Params) -> Response {
     }))
 }
 
-fn device_poll(org: &Org, form: &Params) -> Response {
+fn device_poll(org: &Org, form: &Params, att: &mut Attempt) -> Response {
     let code = form.get("code").cloned().unwrap_or_default();
     let now = org.now_ms();
     let interval = org.scenario.org.device_interval_secs.saturating_mul(1000);
@@ -676,6 +753,7 @@ fn device_poll(org: &Org, form: &Params) -> Response {
         d.done = true;
         (user, d.scopes.clone())
     };
+    att.user = Some(user);
     if let Err(resp) = user_login_checks(org, user) {
         return resp;
     }
@@ -763,189 +841,4 @@ pub fn invalid_session() -> Response {
         ),
     )
         .into_response()
-}
-
-fn identity(org: &Org, user: usize, version: Option<&str>) -> Value {
-    let u = org.user(user);
-    let v = version
-        .map(|v| v.trim_start_matches('v').to_string())
-        .unwrap_or_else(|| "{version}".into());
-    let base = &org.instance_url;
-    let org_id = org.org_id18();
-    let user_id = org.user_id18(user);
-    json!({
-        "id": org.identity_url(user), "asserted_user": true, "user_id": user_id, "organization_id": org_id,
-        "username": u.username, "nick_name": u.username.split('@').next().unwrap_or_default(),
-        "display_name": format!("{} {}", u.first_name, u.last_name), "email": u.email, "email_verified": true,
-        "first_name": u.first_name, "last_name": u.last_name, "timezone": "Europe/London",
-        "urls": {
-            "enterprise": format!("{base}/services/Soap/c/{v}/{org_id}"),
-            "metadata": format!("{base}/services/Soap/m/{v}/{org_id}"),
-            "partner": format!("{base}/services/Soap/u/{v}/{org_id}"),
-            "rest": format!("{base}/services/data/v{v}/"),
-            "sobjects": format!("{base}/services/data/v{v}/sobjects/"),
-            "search": format!("{base}/services/data/v{v}/search/"),
-            "query": format!("{base}/services/data/v{v}/query/"),
-            "recent": format!("{base}/services/data/v{v}/recent/"),
-            "tooling_rest": format!("{base}/services/data/v{v}/tooling/"),
-            "profile": format!("{base}/{user_id}"),
-            "users": format!("{base}/services/data/v{v}/chatter/users"),
-            "custom_domain": base,
-        },
-        "active": u.active, "user_type": "STANDARD", "language": "en_US", "locale": "en_GB",
-        "utcOffset": 0, "last_modified_date": "2026-10-01T09:00:00Z", "is_app_installed": org.scenario.app.installed,
-    })
-}
-
-/// `GET /id/{org}/{user}`.
-pub async fn id_url(
-    State(org): State<Arc<Org>>,
-    Path((org_id, user_id)): Path<(String, String)>,
-    Query(q): Query<Params>,
-    headers: HeaderMap,
-) -> Response {
-    let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
-        return invalid_session();
-    };
-    let same = |a: &str, b: &str| a.get(..15).is_some_and(|a| b.get(..15) == Some(a));
-    if !same(&org_id, &org.org_id18()) || !same(&user_id, &org.user_id18(user)) {
-        return (StatusCode::FORBIDDEN, "Bad_Id").into_response();
-    }
-    axum::Json(identity(&org, user, q.get("version").map(String::as_str))).into_response()
-}
-
-/// `GET /services/oauth2/userinfo` (OpenID Connect).
-pub async fn userinfo(State(org): State<Arc<Org>>, headers: HeaderMap) -> Response {
-    let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
-        return invalid_session();
-    };
-    let id = identity(&org, user, None);
-    let u = org.user(user);
-    axum::Json(json!({
-        "sub": org.identity_url(user), "user_id": id["user_id"], "organization_id": id["organization_id"],
-        "preferred_username": u.username, "nickname": id["nick_name"], "name": id["display_name"],
-        "email": u.email, "email_verified": true, "given_name": u.first_name, "family_name": u.last_name,
-        "zoneinfo": "Europe/London", "profile": id["urls"]["profile"], "active": u.active,
-        "user_type": "STANDARD", "language": "en_US", "locale": "en_GB", "utcOffset": 0,
-        "updated_at": "2026-10-01T09:00:00Z", "is_app_installed": org.scenario.app.installed, "urls": id["urls"],
-    }))
-    .into_response()
-}
-
-/// `POST /services/oauth2/introspect`.
-pub async fn introspect(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = parse_form(&body);
-    let (client_id, secret) = client_auth(&headers, &form);
-    if !app_active(&org, client_id.as_deref()) {
-        return bad("invalid_client_id", "client identifier invalid");
-    }
-    if secret.as_deref() != Some(org.scenario.app.consumer_secret.as_str()) {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "invalid client credentials",
-        );
-    }
-    let token = form.get("token").cloned().unwrap_or_default();
-    let now = org.now_ms();
-    let found = {
-        let inner = org.lock();
-        if let Some(t) = inner
-            .access
-            .get(&token)
-            .filter(|t| !t.revoked && now < t.expires)
-        {
-            Some((
-                t.user,
-                t.scopes.clone(),
-                "access_token",
-                t.issued,
-                Some(t.expires),
-            ))
-        } else {
-            inner
-                .refresh
-                .get(&token)
-                .filter(|t| org.refresh_usable(t, now))
-                .map(|t| (t.user, t.scopes.clone(), "refresh_token", t.issued, None))
-        }
-    };
-    let Some((user, scopes, kind, iat, exp)) = found else {
-        return axum::Json(json!({"active": false})).into_response();
-    };
-    let mut body = json!({
-        "active": true, "scope": scopes.join(" "), "client_id": org.scenario.app.consumer_key,
-        "username": org.user(user).username, "sub": org.identity_url(user), "token_type": kind,
-        "iat": iat / 1000, "nbf": iat / 1000,
-    });
-    if let Some(exp) = exp {
-        body["exp"] = Value::from(exp / 1000);
-    }
-    axum::Json(body).into_response()
-}
-
-/// `POST` (form) or `GET ?token=` `/services/oauth2/revoke`.
-pub async fn revoke(State(org): State<Arc<Org>>, Query(q): Query<Params>, body: Bytes) -> Response {
-    let form = parse_form(&body);
-    let Some(token) = form.get("token").or_else(|| q.get("token")).cloned() else {
-        return revoke_error("unsupported_token_type", "token type not supported");
-    };
-    let mut inner = org.lock();
-    if let Some(t) = inner.access.get_mut(&token) {
-        t.revoked = true;
-        return StatusCode::OK.into_response();
-    }
-    if let Some(family) = inner.refresh.get(&token).map(|t| t.family) {
-        Org::revoke_family(&mut inner, family);
-        return StatusCode::OK.into_response();
-    }
-    drop(inner);
-    revoke_error("invalid_token", "invalid token")
-}
-
-/// The revoke endpoint's errors are form-encoded, not JSON: `error=…&error_description=…`.
-fn revoke_error(error: &str, description: &str) -> Response {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("error", error)
-        .append_pair("error_description", description)
-        .finish();
-    (
-        StatusCode::BAD_REQUEST,
-        [
-            (header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// `GET /id/keys`: the JWKS that verifies the org's `id_token`s.
-pub async fn jwks(State(org): State<Arc<Org>>) -> Response {
-    let keys: Vec<Value> = org.id_key().map(|k| k.jwk()).into_iter().collect();
-    axum::Json(json!({ "keys": keys })).into_response()
-}
-
-/// `GET /.well-known/openid-configuration`.
-pub async fn discovery(State(org): State<Arc<Org>>) -> Response {
-    let l = &org.login_url;
-    axum::Json(json!({
-        "issuer": l,
-        "authorization_endpoint": format!("{l}/services/oauth2/authorize"),
-        "token_endpoint": format!("{l}/services/oauth2/token"),
-        "revocation_endpoint": format!("{l}/services/oauth2/revoke"),
-        "userinfo_endpoint": format!("{l}/services/oauth2/userinfo"),
-        "jwks_uri": format!("{l}/id/keys"),
-        "registration_endpoint": format!("{l}/services/oauth2/register"),
-        "introspection_endpoint": format!("{l}/services/oauth2/introspect"),
-        "scopes_supported": ["id", "api", "web", "full", "chatter_api", "visualforce", "refresh_token", "openid", "profile", "email", "address", "phone", "offline_access", "custom_permissions", "wave_api", "eclair_api"],
-        "response_types_supported": ["code", "token", "token id_token"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "display_values_supported": ["page", "popup", "touch"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "private_key_jwt"],
-        "claims_supported": ["active", "address", "email", "email_verified", "family_name", "given_name", "is_app_installed", "language", "locale", "name", "nickname", "organization_id", "phone_number", "phone_number_verified", "photos", "picture", "preferred_username", "profile", "sub", "updated_at", "urls", "user_id", "user_type", "zoneinfo"],
-        "code_challenge_methods_supported": ["S256"],
-    }))
-    .into_response()
 }

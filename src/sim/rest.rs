@@ -387,7 +387,8 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
                 "Id": org.user_id18(i), "Username": u.username, "Name": format!("{} {}", u.first_name, u.last_name),
                 "FirstName": u.first_name, "LastName": u.last_name, "Email": u.email, "IsActive": u.active,
                 "UserType": "Standard", "ProfileId": profile_id(i),
-                "Profile": {"__type": "Profile", "Id": profile_id(i), "Name": "Minimum Access - API Only Integrations"},
+                "Profile": {"__type": "Profile", "Id": profile_id(i), "Name": "Minimum Access - API Only Integrations",
+                            "UserLicense": {"__type": "UserLicense", "Id": "1005g000000XyZaAAK", "Name": "Salesforce Integration"}},
             })
         })
         .collect();
@@ -405,6 +406,7 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "ProfileId",
             "Profile.Id",
             "Profile.Name",
+            "Profile.UserLicense.Name",
         ],
         rows: users,
     }];
@@ -480,6 +482,8 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
                    "BillingCountry": "France", "CreatedDate": "2026-11-01T12:30:00.000+0000", "OwnerId": org.user_id18(0)}),
         ],
     });
+    // Every user reads their own record; Manage Users reads everyone's.
+    out.extend(org.record_tables(caller));
     if !sees_setup {
         return out;
     }

@@ -210,6 +210,10 @@ pub struct Scenario {
     pub data: DataConfig,
     pub faults: FaultConfig,
     pub shapes: ShapeConfig,
+    /// LoginHistory rows the org holds at start (`docs/simulator.md`, "The org's record").
+    pub login_history: Vec<super::seed::LoginHistorySeed>,
+    /// OauthToken grants the users hold at start.
+    pub oauth_tokens: Vec<super::seed::OauthTokenSeed>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -402,6 +406,11 @@ pub struct UserConfig {
     /// Permission sets whose assignment to this user fails with FIELD_INTEGRITY_EXCEPTION
     /// (a permission set license the user lacks).
     pub lacks_license_for: Vec<String>,
+    /// Frozen (UserLogin.IsFrozen): every login is refused and the user's grants were revoked.
+    pub frozen: bool,
+    /// "Manage Users": reads every user's LoginHistory, OauthToken and UserLogin rows and may
+    /// unfreeze a user (the org's admin has it).
+    pub manage_users: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -497,6 +506,8 @@ impl Default for Scenario {
             data: DataConfig::default(),
             faults: FaultConfig::default(),
             shapes: ShapeConfig::default(),
+            login_history: Vec::new(),
+            oauth_tokens: Vec::new(),
         }
     }
 }
@@ -593,6 +604,8 @@ impl Default for UserConfig {
             password_expired: false,
             assign_permission_sets: false,
             lacks_license_for: Vec::new(),
+            frozen: false,
+            manage_users: false,
         }
     }
 }
@@ -916,6 +929,9 @@ impl Scenario {
             if v > 100 {
                 return err(field, format!("{v} is not a percentage"));
             }
+        }
+        if let Err((field, message)) = super::seed::validate(self) {
+            return Err((field, message, None));
         }
         if !(0.0..=1.0).contains(&self.faults.error_rate) {
             return err("faults.error_rate", "must be between 0 and 1".into());

@@ -31,6 +31,9 @@ fn meta(name: &str) -> (&'static str, &'static str) {
         "PackageLicense" => ("050", "Package Licenses"),
         "ConnectedApplication" => ("0H4", "Connected Apps"),
         "Account" => ("001", "Accounts"),
+        "LoginHistory" => ("0Ya", "Login History"),
+        "OauthToken" => ("0CR", "OAuth Tokens"),
+        "UserLogin" => ("060", "User Logins"),
         _ => ("000", ""),
     }
 }
@@ -251,6 +254,7 @@ pub fn add_admin(scenario: &mut super::Scenario) -> (String, String) {
         email: "admin@acme-hr.example".into(),
         permission_sets: Vec::new(),
         assign_permission_sets: true,
+        manage_users: true,
         ..Default::default()
     };
     let out = (admin.username.clone(), admin.password.clone());

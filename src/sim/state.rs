@@ -66,6 +66,8 @@ pub struct Inner {
     pub deleted_assignments: HashSet<String>,
     /// Numbers the created assignments' ids.
     pub assignments_created: u64,
+    /// LoginHistory, OauthToken grants and frozen users (`record.rs`).
+    pub record: super::record::Record,
     next_family: u64,
     inserts: u64,
 }
@@ -145,9 +147,14 @@ impl Org {
                 }
             }
         }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
         let inner = Inner {
             api_used: scenario.org.api_used,
             assignments,
+            record: super::record::Record::seeded(&scenario, now),
             ..Default::default()
         };
         Org {
@@ -296,11 +303,21 @@ impl Org {
         let mut refresh = None;
         let mut fam = family;
         if granted_refresh {
+            let family_is_new = family.is_none();
             let family = family.unwrap_or_else(|| {
                 inner.next_family += 1;
                 inner.next_family
             });
             fam = Some(family);
+            if family_is_new {
+                // A new grant (OauthToken row); at five for the user and app, the oldest goes.
+                for gone in inner
+                    .record
+                    .add_grant(user, &self.scenario.app.name, Some(family), now)
+                {
+                    Org::revoke_family(&mut inner, gone);
+                }
+            }
             let token = format!("5Aep861{}", crypto::random_from(BASE62, 80));
             inner.refresh.insert(
                 token.clone(),
@@ -462,8 +479,10 @@ impl Org {
         inner.pay_details_posted
     }
 
-    /// Revokes a refresh-token family and every access token issued from it.
+    /// Revokes a refresh-token family and every access token issued from it, and deletes its
+    /// grant (OauthToken row).
     pub fn revoke_family(inner: &mut Inner, family: u64) {
+        inner.record.grants.retain(|g| g.family != Some(family));
         for t in inner.refresh.values_mut().filter(|t| t.family == family) {
             t.revoked = true;
         }
@@ -507,9 +526,10 @@ mod tests {
     #[test]
     fn dead_codes_and_tokens_are_swept() {
         let org = org();
-        for _ in 0..100 {
+        for i in 0..100 {
             org.new_code(0, "http://localhost:1717/OauthRedirect", None, vec![]);
-            org.issue_tokens(0, &["api".into(), "refresh_token".into()], true, None);
+            // Five grants: more would evict (and revoke) the oldest.
+            org.issue_tokens(0, &["api".into(), "refresh_token".into()], i >= 95, None);
         }
         {
             let inner = org.lock();
@@ -528,7 +548,8 @@ mod tests {
         );
         assert_eq!(inner.access.len(), 0);
         // Refresh tokens valid until revoked stay.
-        assert_eq!(inner.refresh.len(), 100);
+        assert_eq!(inner.refresh.len(), 5);
+        assert_eq!(inner.record.grants.len(), 5);
     }
 
     #[test]

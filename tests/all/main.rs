@@ -19,6 +19,7 @@ mod sim_api;
 mod sim_hardening;
 mod sim_oauth;
 mod sim_props;
+mod sim_record;
 mod sim_scenarios;
 mod sim_soap;
 mod sim_sobjects;

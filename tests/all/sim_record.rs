@@ -1,0 +1,511 @@
+//! The simulated org keeps Salesforce's record of logins and grants (issue 21 §3):
+//! LoginHistory, OauthToken and UserLogin over SOQL with their access rules, the five-grant cap,
+//! revocation, frozen users. Over real loopback.
+
+use reqwest::StatusCode;
+use sagediag::sim::Scenario;
+use sagediag::sim::seed::{Ago, LoginHistorySeed, OauthTokenSeed};
+use serde_json::Value;
+
+use crate::common::{self, CALLBACK, Sim};
+
+const HISTORY: &str = "SELECT Id, UserId, LoginTime, Status, Application, LoginType, SourceIp FROM LoginHistory WHERE UserId = '{id}' AND LoginTime = LAST_N_DAYS:7 ORDER BY LoginTime DESC";
+const GRANTS: &str = "SELECT Id, UserId, AppName, AppMenuItemId, CreatedDate, LastUsedDate, UseCount, DeleteToken FROM OauthToken WHERE UserId = '{id}'";
+
+fn user_id(sim: &Sim, username: &str) -> String {
+    let (i, _) = sim.running.org.scenario.user(username).unwrap();
+    sim.running.org.user_id18(i)
+}
+
+/// A web-server login with PKCE as `username` (auto-approved through `login_hint`).
+async fn login_as(sim: &Sim, username: &str) -> Value {
+    let verifier = sagediag::sim::crypto::random_token(64);
+    let challenge = sagediag::sim::crypto::pkce_challenge(&verifier);
+    let q = sim
+        .authorize_redirect(&[("code_challenge", &challenge), ("login_hint", username)])
+        .await;
+    let secret = sim.secret();
+    let (status, body, _) = sim
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("client_id", sim.client_id()),
+            ("client_secret", &secret),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", &verifier),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+async fn admin_token(sim: &Sim) -> String {
+    let admin = sim.running.info.admin_username.clone();
+    login_as(sim, &admin).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn rows(sim: &Sim, token: &str, q: &str, user: &str) -> Vec<Value> {
+    let (status, body) = sim.soql(token, &q.replace("{id}", user)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["records"].as_array().unwrap().clone()
+}
+
+async fn refresh(sim: &Sim, token: &str) -> (StatusCode, Value) {
+    let secret = sim.secret();
+    let (s, b, _) = sim
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token),
+            ("client_id", sim.client_id()),
+            ("client_secret", &secret),
+        ])
+        .await;
+    (s, b)
+}
+
+async fn revoke(sim: &Sim, token: &str) -> StatusCode {
+    sim.http
+        .post(format!("{}/services/oauth2/revoke", sim.login()))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn every_login_attempt_writes_a_login_history_row_with_salesforces_status() {
+    let sim = common::start("healthy").await;
+    // A failed code exchange: the wrong PKCE verifier.
+    let challenge =
+        sagediag::sim::crypto::pkce_challenge("the-right-verifier-0123456789-abcdefghijklmnop");
+    let q = sim
+        .authorize_redirect(&[("code_challenge", &challenge)])
+        .await;
+    let secret = sim.secret();
+    let (status, body, _) = sim
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("client_id", sim.client_id()),
+            ("client_secret", &secret),
+            ("redirect_uri", CALLBACK),
+            (
+                "code_verifier",
+                "a-wrong-verifier-0123456789-abcdefghijklmnopqrstu",
+            ),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error_description"], "invalid code verifier");
+    // Then a successful login, and a refresh.
+    let tokens = sim.web_login().await;
+    let (s, _) = refresh(&sim, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    let access = tokens["access_token"].as_str().unwrap();
+    let me = user_id(&sim, sim.username());
+    let got = rows(&sim, access, HISTORY, &me).await;
+    let statuses: Vec<(&str, &str)> = got
+        .iter()
+        .map(|r| {
+            (
+                r["Status"].as_str().unwrap(),
+                r["LoginType"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Newest first.
+    assert_eq!(
+        statuses,
+        [
+            ("Success", "Remote Access Client"),
+            ("Success", "Remote Access 2.0"),
+            ("Failed: Invalid Code Verifier", "Remote Access 2.0"),
+        ]
+    );
+    let row = &got[2];
+    assert_eq!(
+        row["Application"],
+        sim.running.org.scenario.app.name.as_str()
+    );
+    assert_eq!(row["SourceIp"], "127.0.0.1");
+    assert_eq!(row["UserId"], me.as_str());
+    assert_eq!(row["attributes"]["type"], "LoginHistory");
+    let time = row["LoginTime"].as_str().unwrap();
+    // 2026-12-07T13:05:00.000+0000
+    assert_eq!(time.len(), 28, "{time}");
+    assert!(
+        time.ends_with("+0000") && time.get(10..11) == Some("T"),
+        "{time}"
+    );
+    sim.running.stop().await;
+}
+
+#[tokio::test]
+async fn users_read_their_own_rows_and_the_admin_reads_all() {
+    let sim = common::start("healthy").await;
+    let user_access = sim.access_token().await;
+    let admin_access = admin_token(&sim).await;
+    let me = user_id(&sim, sim.username());
+    let admin = user_id(&sim, &sim.running.info.admin_username.clone());
+    for (q, table) in [
+        ("SELECT Id, UserId FROM LoginHistory", "LoginHistory"),
+        ("SELECT UserId, AppName FROM OauthToken", "OauthToken"),
+        ("SELECT Id, UserId, IsFrozen FROM UserLogin", "UserLogin"),
+    ] {
+        let (s, own) = sim.soql(&user_access, q).await;
+        assert_eq!(s, StatusCode::OK, "{table}: {own}");
+        let own_users: Vec<&str> = own["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["UserId"].as_str().unwrap())
+            .collect();
+        assert!(!own_users.is_empty(), "{table}");
+        assert!(own_users.iter().all(|u| *u == me), "{table}: {own_users:?}");
+        let (_, all) = sim.soql(&admin_access, q).await;
+        let all_users: Vec<&str> = all["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["UserId"].as_str().unwrap())
+            .collect();
+        assert!(all_users.contains(&me.as_str()), "{table}: {all_users:?}");
+        assert!(
+            all_users.contains(&admin.as_str()),
+            "{table}: {all_users:?}"
+        );
+    }
+    // Another user's rows are filtered out, not refused.
+    let (s, body) = sim
+        .soql(
+            &user_access,
+            &format!("SELECT Id FROM LoginHistory WHERE UserId = '{admin}'"),
+        )
+        .await;
+    assert_eq!((s, body["totalSize"].as_u64()), (StatusCode::OK, Some(0)));
+    // OauthToken's Id is always null (object reference); DeleteToken is there.
+    let grants = rows(&sim, &user_access, GRANTS, &me).await;
+    assert_eq!(grants.len(), 1);
+    assert!(grants[0]["Id"].is_null());
+    assert!(
+        grants[0]["DeleteToken"]
+            .as_str()
+            .is_some_and(|t| t.len() > 10)
+    );
+    assert_eq!(grants[0]["UseCount"], 0);
+    assert!(grants[0]["LastUsedDate"].is_null());
+    sim.running.stop().await;
+}
+
+#[tokio::test]
+async fn the_sixth_grant_evicts_the_oldest_whose_refresh_then_fails() {
+    let sim = common::start("healthy").await;
+    let mut logins = Vec::new();
+    for _ in 0..5 {
+        logins.push(sim.web_login().await);
+        // Distinct CreatedDate values.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let me = user_id(&sim, sim.username());
+    let access = logins[4]["access_token"].as_str().unwrap().to_string();
+    assert_eq!(rows(&sim, &access, GRANTS, &me).await.len(), 5);
+    // Use the oldest: under "least recently used" it would survive; the simulator evicts the
+    // oldest by creation, as the issue asks (docs/simulator.md).
+    let (s, _) = refresh(&sim, logins[0]["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    let sixth = sim.web_login().await;
+    let access = sixth["access_token"].as_str().unwrap();
+    let grants = rows(&sim, access, GRANTS, &me).await;
+    assert_eq!(grants.len(), 5);
+    assert!(
+        grants.iter().all(|g| g["UseCount"] == 0),
+        "the used (oldest) grant went: {grants:?}"
+    );
+    let (s, body) = refresh(&sim, logins[0]["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["error_description"], "expired access/refresh token");
+    // Its access tokens went with it.
+    let r = sim
+        .get(
+            logins[0]["access_token"].as_str().unwrap(),
+            "/services/data/v67.0/limits",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // The second oldest still refreshes.
+    let (s, _) = refresh(&sim, logins[1]["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    sim.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_refresh_counts_and_revocation_deletes_the_grant() {
+    let sim = common::start("healthy").await;
+    let me = user_id(&sim, sim.username());
+    let a = sim.web_login().await;
+    let b = sim.web_login().await;
+    let c = sim.web_login().await;
+    let admin_access = admin_token(&sim).await;
+    let count = |v: &Vec<Value>| v.len();
+    assert_eq!(count(&rows(&sim, &admin_access, GRANTS, &me).await), 3);
+    // A refresh: LastUsedDate and UseCount of its grant.
+    for _ in 0..2 {
+        let (s, _) = refresh(&sim, a["refresh_token"].as_str().unwrap()).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let grants = rows(&sim, &admin_access, GRANTS, &me).await;
+    let used: Vec<&Value> = grants.iter().filter(|g| g["UseCount"] == 2).collect();
+    assert_eq!(used.len(), 1, "{grants:?}");
+    assert!(
+        used[0]["LastUsedDate"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("+0000"))
+    );
+    // Revoking an access token revokes that token only (Salesforce's revoke documentation).
+    assert_eq!(
+        revoke(&sim, c["access_token"].as_str().unwrap()).await,
+        StatusCode::OK
+    );
+    assert_eq!(count(&rows(&sim, &admin_access, GRANTS, &me).await), 3);
+    // A refresh token: the grant goes.
+    assert_eq!(
+        revoke(&sim, a["refresh_token"].as_str().unwrap()).await,
+        StatusCode::OK
+    );
+    let grants = rows(&sim, &admin_access, GRANTS, &me).await;
+    assert_eq!(grants.len(), 2);
+    assert!(grants.iter().all(|g| g["UseCount"] == 0));
+    // A DeleteToken, as an admin revokes a stale grant: the grant and its tokens go.
+    let delete = grants[0]["DeleteToken"].as_str().unwrap().to_string();
+    assert_eq!(revoke(&sim, &delete).await, StatusCode::OK);
+    assert_eq!(count(&rows(&sim, &admin_access, GRANTS, &me).await), 1);
+    let mut dead = 0;
+    for t in [&b, &c] {
+        let (s, body) = refresh(&sim, t["refresh_token"].as_str().unwrap()).await;
+        if s == StatusCode::BAD_REQUEST {
+            assert_eq!(body["error"], "invalid_grant");
+            dead += 1;
+        }
+    }
+    assert_eq!(dead, 1);
+    // A DeleteToken used twice is an invalid token.
+    assert_eq!(revoke(&sim, &delete).await, StatusCode::BAD_REQUEST);
+    sim.running.stop().await;
+}
+
+fn frozen_scenario() -> Scenario {
+    let mut s = Scenario::default();
+    s.users[0].frozen = true;
+    s
+}
+
+#[tokio::test]
+async fn a_frozen_user_is_refused_and_the_admin_unfreezes_by_patch() {
+    let sim = common::start_with(frozen_scenario()).await;
+    let q = sim.authorize_redirect(&[]).await;
+    let secret = sim.secret();
+    let (s, body, _) = sim
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("client_id", sim.client_id()),
+            ("client_secret", &secret),
+            ("redirect_uri", CALLBACK),
+        ])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["error_description"], "inactive user");
+    // The password flow too.
+    let user = sim.running.org.scenario.users[0].clone();
+    let (s, body, _) = sim
+        .token(&[
+            ("grant_type", "password"),
+            ("client_id", sim.client_id()),
+            ("client_secret", &secret),
+            ("username", &user.username),
+            ("password", &user.password),
+        ])
+        .await;
+    assert_eq!(
+        (s, body["error_description"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("inactive user"))
+    );
+    let admin_access = admin_token(&sim).await;
+    let me = user_id(&sim, &user.username);
+    let history = rows(&sim, &admin_access, HISTORY, &me).await;
+    assert_eq!(history.len(), 2);
+    assert!(
+        history.iter().all(|r| r["Status"] == "User is frozen"),
+        "{history:?}"
+    );
+    let logins = rows(
+        &sim,
+        &admin_access,
+        "SELECT Id, UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{id}'",
+        &me,
+    )
+    .await;
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins[0]["IsFrozen"], true);
+    let id = logins[0]["Id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("060"), "{id}");
+    let patch = |token: String, body: serde_json::Value| {
+        let url = format!(
+            "{}/services/data/v67.0/sobjects/UserLogin/{id}",
+            sim.instance()
+        );
+        let http = sim.http.clone();
+        async move {
+            let r = http
+                .patch(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            (status, r.text().await.unwrap())
+        }
+    };
+    // Not a field of UserLogin.
+    let (s, text) = patch(admin_access.clone(), serde_json::json!({"IsActive": true})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("INVALID_FIELD"), "{text}");
+    let (s, text) = patch(admin_access.clone(), serde_json::json!({"IsFrozen": false})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{text}");
+    assert!(text.is_empty());
+    let tokens = sim.web_login().await;
+    // The unfrozen user may not freeze or unfreeze anyone (no Manage Users).
+    let (s, text) = patch(
+        tokens["access_token"].as_str().unwrap().to_string(),
+        serde_json::json!({"IsFrozen": true}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(text.contains("INSUFFICIENT_ACCESS_OR_READONLY"), "{text}");
+    let logins = rows(
+        &sim,
+        tokens["access_token"].as_str().unwrap(),
+        "SELECT IsFrozen FROM UserLogin WHERE UserId = '{id}'",
+        &me,
+    )
+    .await;
+    assert_eq!(logins[0]["IsFrozen"], false);
+    sim.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_frozen_users_refresh_is_refused() {
+    let sim = common::start("healthy").await;
+    let tokens = sim.web_login().await;
+    let admin_access = admin_token(&sim).await;
+    let me = user_id(&sim, sim.username());
+    let login_id = rows(
+        &sim,
+        &admin_access,
+        "SELECT Id FROM UserLogin WHERE UserId = '{id}'",
+        &me,
+    )
+    .await[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = sim
+        .http
+        .patch(format!(
+            "{}/services/data/v67.0/sobjects/UserLogin/{login_id}",
+            sim.instance()
+        ))
+        .bearer_auth(&admin_access)
+        .json(&serde_json::json!({"IsFrozen": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (s, body) = refresh(&sim, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error_description"], "inactive user");
+    let history = rows(&sim, &admin_access, HISTORY, &me).await;
+    assert_eq!(history[0]["Status"], "User is frozen");
+    assert_eq!(history[0]["LoginType"], "Remote Access Client");
+    sim.running.stop().await;
+}
+
+fn seeded(status: &str, ago: &str, count: u64, span: &str) -> LoginHistorySeed {
+    LoginHistorySeed {
+        status: status.into(),
+        ago: Ago(ago.into()),
+        span: Ago(span.into()),
+        count,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn date_filters_select_the_window() {
+    let s = Scenario {
+        login_history: vec![
+            seeded("Failed: Invalid Code Verifier", "2h", 10, "2d"),
+            seeded("Restricted IP", "10d", 3, "1d"),
+        ],
+        oauth_tokens: vec![OauthTokenSeed {
+            created_ago: Ago("40d".into()),
+            last_used_ago: Ago("27d".into()),
+            use_count: 12,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let sim = common::start_with(s).await;
+    let admin_access = admin_token(&sim).await;
+    let me = user_id(&sim, sim.username());
+    let recent = rows(&sim, &admin_access, HISTORY, &me).await;
+    assert_eq!(recent.len(), 10);
+    assert!(
+        recent
+            .iter()
+            .all(|r| r["Status"] == "Failed: Invalid Code Verifier")
+    );
+    // Newest first.
+    let times: Vec<&str> = recent
+        .iter()
+        .map(|r| r["LoginTime"].as_str().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(times, sorted);
+    let q = "SELECT Status FROM LoginHistory WHERE UserId = '{id}' AND LoginTime = LAST_N_DAYS:30";
+    assert_eq!(rows(&sim, &admin_access, q, &me).await.len(), 13);
+    let q = "SELECT Status, COUNT(Id) n FROM LoginHistory WHERE UserId = '{id}' GROUP BY Status ORDER BY Status";
+    let groups = rows(&sim, &admin_access, q, &me).await;
+    assert_eq!(groups[0]["Status"], "Failed: Invalid Code Verifier");
+    assert_eq!(groups[0]["n"], 10);
+    assert_eq!(groups[1]["n"], 3);
+    // A datetime literal (the day of the oldest recent row).
+    let day = recent[9]["LoginTime"]
+        .as_str()
+        .unwrap()
+        .get(..10)
+        .unwrap()
+        .to_string();
+    let q = format!(
+        "SELECT Status FROM LoginHistory WHERE UserId = '{{id}}' AND LoginTime >= {day}T00:00:00Z"
+    );
+    assert_eq!(rows(&sim, &admin_access, &q, &me).await.len(), 10);
+    let grants = rows(&sim, &admin_access, GRANTS, &me).await;
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0]["UseCount"], 12);
+    let q =
+        "SELECT UseCount FROM OauthToken WHERE UserId = '{id}' AND LastUsedDate < LAST_N_DAYS:20";
+    assert_eq!(rows(&sim, &admin_access, q, &me).await.len(), 1);
+    let q =
+        "SELECT UseCount FROM OauthToken WHERE UserId = '{id}' AND LastUsedDate = LAST_N_DAYS:20";
+    assert_eq!(rows(&sim, &admin_access, q, &me).await.len(), 0);
+    sim.running.stop().await;
+}
