@@ -239,6 +239,11 @@ pub struct CheckArgs {
     /// given the new one. Without this flag `--flow refresh` sends nothing.
     #[arg(long)]
     pub allow_rotation: bool,
+    /// Consent to a web-server or device login although the user holds five grants for the app
+    /// (counted first with --admin-username): the login makes Salesforce revoke the oldest,
+    /// often the integration's. Without it sagediag makes no token request then.
+    #[arg(long)]
+    pub allow_grant_eviction: bool,
     /// When a refresh returns a new refresh token in place of the one given, print it once on
     /// the terminal (stderr), so that the integration can be given it.
     #[arg(long)]
@@ -305,6 +310,7 @@ impl CheckArgs {
             coverage_limit: self.coverage_limit,
             app_kind: self.app_kind.clone(),
             allow_rotation: self.allow_rotation,
+            allow_grant_eviction: self.allow_grant_eviction,
             history_days: self.history_days,
         }
     }

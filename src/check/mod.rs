@@ -50,6 +50,8 @@ pub struct Options {
     pub app_kind: Option<String>,
     /// Consent to refresh a refresh token given (or kept) although rotation would retire it.
     pub allow_rotation: bool,
+    /// Consent to a login that evicts the user's oldest grant (`--allow-grant-eviction`).
+    pub allow_grant_eviction: bool,
     /// Days of LoginHistory (`--history-days`).
     pub history_days: Option<u32>,
 }
@@ -85,6 +87,7 @@ pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Co
     cfg.instance_url = opts.instance_url.clone();
     cfg.pkce = opts.pkce;
     cfg.allow_rotation = opts.allow_rotation;
+    cfg.allow_grant_eviction = opts.allow_grant_eviction;
     cfg.redirect_uri = opts.redirect_uri.clone();
     cfg.callback_port = opts
         .callback_port

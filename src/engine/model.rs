@@ -167,6 +167,9 @@ pub struct Config {
     /// The user's consent to refresh a refresh token sagediag did not obtain (the refresh flow:
     /// under rotation the token given is retired). Without it that flow sends nothing.
     pub allow_rotation: bool,
+    /// The user's consent to a web-server or device login although the user holds five grants
+    /// for the app (the login revokes the oldest). Without it no token request is made then.
+    pub allow_grant_eviction: bool,
     /// Keeps a new refresh token where the user chose, as soon as it arrives (before any later
     /// request); answers where it went.
     pub keeper: Option<ledger::Keeper>,
@@ -209,6 +212,7 @@ impl Config {
             app_kind: None,
             ledger: ledger::Ledger::default(),
             allow_rotation: false,
+            allow_grant_eviction: false,
             keeper: None,
             history_days: super::record::DEFAULT_HISTORY_DAYS,
             admin_session: None,

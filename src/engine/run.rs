@@ -284,7 +284,18 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     run.end(step, None, summary);
     // 3. Login.
     let step = run.begin(StepId::Login);
-    let tokens = login::login(run).await;
+    // The five-grant cap: counted first when a session may; at the cap, nothing is sent
+    // without consent.
+    let tokens = match super::guard::before_login(run).await {
+        Ok(before) => {
+            let tokens = login::login(run).await;
+            if let Some(t) = &tokens {
+                super::guard::after_login(run, before, t).await;
+            }
+            tokens
+        }
+        Err(()) => None,
+    };
     let summary = match &tokens {
         Some(t) => format!(
             "logged in with the {} flow; instance {}",
