@@ -113,9 +113,16 @@ async fn a_web_check_gives_back_its_tokens() {
     let integration = sim.web_login().await;
     let before = live_refresh_tokens(&sim);
     assert_eq!(before, 1);
+    let grants = grants_created(&sim);
+    assert_eq!(grants.len(), 1, "the integration's grant (OauthToken)");
     let out = run(&sim, &[], "/nonexistent/sagediag/secrets.json", None).await;
     let j = json_of(&out);
     assert_eq!(j["outcome"], "pass", "{}", stderr(&out));
+    assert_eq!(
+        grants_created(&sim),
+        grants,
+        "the org holds the same OauthToken grants as before"
+    );
     assert_eq!(
         live_refresh_tokens(&sim),
         before,
@@ -335,4 +342,154 @@ async fn a_kill_after_a_rotation_leaves_the_new_token_kept() {
     let kept = kept_refresh(&file).expect("the new token was kept before the kill");
     assert_ne!(kept, rt);
     assert!(honoured(&sim, &kept), "the kept token is the current one");
+}
+
+/// The grant-cap scenario (as h-sim ships it in assets/scenarios/grant-cap.toml): five grants
+/// of the integration user for the app, the oldest in use minutes ago.
+async fn grant_cap() -> Sim {
+    if let Ok(sc) = Scenario::load("grant-cap") {
+        return start_with(sc).await;
+    }
+    let dir = private_dir("grant-cap");
+    let file = dir.join("grant-cap.toml");
+    std::fs::write(
+        &file,
+        r#"name = "grant-cap"
+description = "five grants for the app; the oldest is the integration's"
+[[oauth_tokens]]
+created_ago = "180d"
+last_used_ago = "7m"
+use_count = 51840
+[[oauth_tokens]]
+created_ago = "41d"
+last_used_ago = "41d"
+use_count = 2
+[[oauth_tokens]]
+created_ago = "33d"
+last_used_ago = "33d"
+use_count = 1
+[[oauth_tokens]]
+created_ago = "12d"
+last_used_ago = "12d"
+use_count = 1
+[[oauth_tokens]]
+created_ago = "2d"
+"#,
+    )
+    .unwrap();
+    start_with(Scenario::load(file.to_str().unwrap()).unwrap()).await
+}
+
+/// The seeded grants' creation times, oldest first.
+fn grants_created(sim: &Sim) -> Vec<u64> {
+    let org = sim.running.org.lock();
+    let mut c: Vec<u64> = org.record.grants.iter().map(|g| g.created).collect();
+    c.sort_unstable();
+    c
+}
+
+/// With an admin session, `check` on grant-cap makes no token request for the integration user
+/// without --allow-grant-eviction, names the grant that would go, and the integration's grant
+/// (the oldest) survives; with the flag the eviction it caused is an error finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_five_grants_no_login_without_consent() {
+    let sim = grant_cap().await;
+    let before = grants_created(&sim);
+    assert_eq!(before.len(), 5);
+    let info = sim.running.info.clone();
+    let admin = [
+        "--admin-username",
+        info.admin_username.as_str(),
+        "--admin-flow",
+        "password",
+    ];
+    let mut cmd = command(&sim, &admin, "/nonexistent/sagediag/secrets.json", None);
+    cmd.env("SAGEDIAG_ADMIN_PASSWORD", &info.admin_password);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let j = json_of(&out);
+    let codes: Vec<&str> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"GRANT_CAP_CONSENT_NEEDED"), "{codes:?}");
+    assert!(!codes.contains(&"GRANT_EVICTED"));
+    assert_eq!(out.status.code(), Some(1));
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "GRANT_CAP_CONSENT_NEEDED")
+        .unwrap();
+    let detail = f["detail"].as_str().unwrap();
+    assert!(detail.contains("--allow-grant-eviction"), "{detail}");
+    assert!(
+        detail.contains("created ") && detail.contains("last used "),
+        "{detail}"
+    );
+    // The only token request was the admin's (password flow).
+    let token_requests = j["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["url"]
+                .as_str()
+                .unwrap()
+                .contains("/services/oauth2/token")
+        })
+        .count();
+    assert_eq!(token_requests, 0, "the run's own log has no token request");
+    assert_eq!(grants_created(&sim), before, "every grant survives");
+
+    // With consent: the login evicts the oldest, and says so.
+    let mut cmd = command(
+        &sim,
+        &[&admin[..], &["--allow-grant-eviction"]].concat(),
+        "/nonexistent/sagediag/secrets.json",
+        None,
+    );
+    cmd.env("SAGEDIAG_ADMIN_PASSWORD", &info.admin_password);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let j = json_of(&out);
+    let evicted = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "GRANT_EVICTED")
+        .unwrap_or_else(|| panic!("{}", stderr(&out)));
+    assert_eq!(evicted["severity"], "error");
+    let now = grants_created(&sim);
+    assert!(!now.contains(&before[0]), "the oldest was evicted");
+    // This run's grant was given back at the end: four remain.
+    assert_eq!(now.len(), 4, "{now:?}");
+    assert!(stderr(&out).contains("this run's grant is the one created"));
+}
+
+/// Without an admin session the grants cannot be counted first: the login happens, and the
+/// eviction it (may have) caused is an error finding; the run's own grant is given back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_admin_the_eviction_is_reported() {
+    let sim = grant_cap().await;
+    let before = grants_created(&sim);
+    let out = run(&sim, &[], "/nonexistent/sagediag/secrets.json", None).await;
+    let j = json_of(&out);
+    assert!(
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "GRANT_EVICTED" && f["severity"] == "error"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("not counted before this login"));
+    let now = grants_created(&sim);
+    assert!(!now.contains(&before[0]));
+    assert_eq!(now.len(), 4);
 }
