@@ -115,9 +115,23 @@ async fn a_web_check_gives_back_its_tokens() {
     assert_eq!(before, 1);
     let grants = grants_created(&sim);
     assert_eq!(grants.len(), 1, "the integration's grant (OauthToken)");
-    let out = run(&sim, &[], "/nonexistent/sagediag/secrets.json", None).await;
+    let dir = private_dir("web");
+    let report = dir.join("report.md");
+    let out = run(
+        &sim,
+        &["--report", report.to_str().unwrap()],
+        "/nonexistent/sagediag/secrets.json",
+        None,
+    )
+    .await;
     let j = json_of(&out);
     assert_eq!(j["outcome"], "pass", "{}", stderr(&out));
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        md.contains("## Tokens given back")
+            && md.contains("refresh token of this run's grant: revoked"),
+        "{md}"
+    );
     assert_eq!(
         grants_created(&sim),
         grants,
