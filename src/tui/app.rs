@@ -166,6 +166,8 @@ pub struct App {
     pub demo_admin: Option<String>,
     /// The user said yes to refreshing the token given, for the next run only.
     pub rotation_consent: bool,
+    /// The user said yes to a login that evicts the oldest grant, for the next run only.
+    pub eviction_consent: bool,
 }
 
 pub const MAX_MESSAGES: usize = 200;
@@ -231,6 +233,7 @@ impl App {
             fix_admin: None,
             demo_admin: None,
             rotation_consent: false,
+            eviction_consent: false,
         }
     }
 
@@ -319,7 +322,7 @@ impl App {
         match &self.overlay {
             Overlay::None => {}
             Overlay::Inspector(_) => return vec![Scope::Always, Scope::Inspector],
-            Overlay::ConfirmQuit | Overlay::ConfirmRotation => {
+            Overlay::ConfirmQuit | Overlay::ConfirmRotation | Overlay::ConfirmEviction(_) => {
                 return vec![Scope::Always, Scope::Confirm];
             }
             Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {
@@ -367,6 +370,15 @@ impl App {
                     return self.start_run().into_iter().collect();
                 }
                 self.say("Not refreshed: the token given is untouched.");
+                return Vec::new();
+            }
+            Overlay::ConfirmEviction(_) => {
+                self.overlay = Overlay::None;
+                if action == Some(Action::Yes) {
+                    self.eviction_consent = true;
+                    return self.start_run().into_iter().collect();
+                }
+                self.say("No login: the user's grants are untouched.");
                 return Vec::new();
             }
             Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {

@@ -290,6 +290,14 @@ impl App {
                         .join(", ")
                 ))];
                 self.on_report(report);
+                // At five grants nothing was sent: ask, naming the grant that would go.
+                if let Some(f) = self
+                    .findings
+                    .iter()
+                    .find(|f| f.code == crate::engine::Code::GRANT_CAP_CONSENT_NEEDED)
+                {
+                    self.overlay = super::overlay::Overlay::ConfirmEviction(f.detail.clone());
+                }
                 if logged_in {
                     effects.extend(self.on_session(refresh));
                 }
@@ -392,6 +400,17 @@ impl App {
                 }
                 let mut cfg = cfg;
                 cfg.allow_rotation = cfg.flow == Flow::Refresh;
+                cfg.allow_grant_eviction = std::mem::take(&mut self.eviction_consent);
+                // The Fix overlay's admin login counts the user's grants before the login.
+                if cfg.admin_session.is_none()
+                    && let Some(a) = &self.fix_admin
+                {
+                    cfg.admin_session = Some(Session {
+                        instance_url: a.instance_url.clone(),
+                        access_token: a.access_token.clone(),
+                        refresh_token: None,
+                    });
+                }
                 // A refresh token the user keeps is not given back at the end.
                 cfg.ledger
                     .set_keep(self.form.keep != crate::engine::vault::Keep::Memory);

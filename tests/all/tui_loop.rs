@@ -672,6 +672,12 @@ async fn console_fix_changes_nothing_without_y() {
 struct HangingOrg {
     running: Option<sagediag::sim::RunningSim>,
     org: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<sagediag::sim::state::Org>>>>,
+    /// The probes never answer.
+    hang: bool,
+    /// Scenario text to load instead of the shipped scenario (written to a private file).
+    toml: Option<String>,
+    /// The admin's session, logged in at start (the password flow).
+    admin: std::sync::Arc<std::sync::Mutex<Option<sagediag::engine::fix::Actor>>>,
 }
 
 impl sagediag::tui::demo::DemoOrg for HangingOrg {
@@ -687,8 +693,20 @@ impl sagediag::tui::demo::DemoOrg for HangingOrg {
         Result<sagediag::tui::demo::DemoInfo, sagediag::tui::error::DemoError>,
     > {
         Box::pin(async move {
-            let mut sc = sagediag::sim::Scenario::load(scenario).unwrap();
-            sc.faults.hang_paths = vec!["/services/apexrest".into()];
+            let mut sc = match &self.toml {
+                Some(text) => {
+                    let dir = std::env::temp_dir()
+                        .join(format!("sagediag-tui-org-{}", std::process::id()));
+                    std::fs::create_dir_all(&dir).unwrap();
+                    let file = dir.join(format!("{scenario}.toml"));
+                    std::fs::write(&file, text).unwrap();
+                    sagediag::sim::Scenario::load(file.to_str().unwrap()).unwrap()
+                }
+                None => sagediag::sim::Scenario::load(scenario).unwrap(),
+            };
+            if self.hang {
+                sc.faults.hang_paths = vec!["/services/apexrest".into()];
+            }
             let preset_sc = sc.clone();
             let running = sagediag::sim::start(sc, "127.0.0.1:0".parse().unwrap(), false)
                 .await
@@ -705,6 +723,27 @@ impl sagediag::tui::demo::DemoOrg for HangingOrg {
                 preset: demo_org::preset(&preset_sc, &i.password, &i.instance_url),
             };
             *self.org.lock().unwrap() = Some(running.org.clone());
+            let token: serde_json::Value = reqwest::Client::new()
+                .post(format!("{}/services/oauth2/token", i.login_url))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("client_id", i.client_id.as_str()),
+                    ("client_secret", i.client_secret.as_str()),
+                    ("username", i.admin_username.as_str()),
+                    ("password", i.admin_password.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            *self.admin.lock().unwrap() = Some(sagediag::engine::fix::Actor {
+                instance_url: token["instance_url"].as_str().unwrap().to_string(),
+                access_token: token["access_token"].as_str().unwrap().to_string(),
+                username: i.admin_username.clone(),
+                user_id: None,
+            });
             self.running = Some(running);
             Ok(info)
         })
@@ -727,6 +766,9 @@ async fn quitting_mid_run_gives_back_the_runs_tokens() {
     let org = HangingOrg {
         running: None,
         org: slot.clone(),
+        hang: true,
+        toml: None,
+        admin: Default::default(),
     };
     let mut d = Driver::start_on(Box::new(org), "healthy", |_| {}).await;
     d.expect("Demo org").await;
@@ -738,15 +780,85 @@ async fn quitting_mid_run_gives_back_the_runs_tokens() {
             .filter(|t| !t.revoked && !t.rotated_out)
             .count()
     };
-    assert_eq!(live(), 0);
+    // (The test's own admin login may hold one.)
+    let baseline = live();
     d.key(KeyCode::Char('r'));
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while live() == 0 {
+    while live() == baseline {
         assert!(std::time::Instant::now() < deadline, "the login never came");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Mid-run: the probes hang.
     tokio::time::sleep(Duration::from_millis(300)).await;
     d.quit().await;
-    assert_eq!(live(), 0, "the run's grant was revoked on quit");
+    assert_eq!(live(), baseline, "the run's grant was revoked on quit");
+}
+
+const GRANT_CAP: &str = r#"name = "grant-cap"
+description = "five grants for the app; the oldest is the integration's"
+[[oauth_tokens]]
+created_ago = "180d"
+last_used_ago = "7m"
+use_count = 51840
+[[oauth_tokens]]
+created_ago = "41d"
+last_used_ago = "41d"
+[[oauth_tokens]]
+created_ago = "33d"
+last_used_ago = "33d"
+[[oauth_tokens]]
+created_ago = "12d"
+last_used_ago = "12d"
+[[oauth_tokens]]
+created_ago = "2d"
+"#;
+
+/// With the admin's session at hand, the console at five grants makes no login: it asks, naming
+/// the grant that would go; any other key leaves the grants alone; `y` logs in, and on quit
+/// the run's own grant is given back (four remain).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_five_grants_the_console_asks_before_evicting() {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let admin = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let org = HangingOrg {
+        running: None,
+        org: slot.clone(),
+        hang: false,
+        toml: Some(GRANT_CAP.into()),
+        admin: admin.clone(),
+    };
+    let a = admin.clone();
+    let mut d = Driver::start_on(Box::new(org), "grant-cap", move |app| {
+        app.fix_admin = a.lock().unwrap().clone();
+    })
+    .await;
+    d.expect("Demo org").await;
+    let org = slot.lock().unwrap().clone().unwrap();
+    let grants = || {
+        let mut c: Vec<u64> = org.lock().record.grants.iter().map(|g| g.created).collect();
+        c.sort_unstable();
+        c
+    };
+    let before = grants();
+    assert_eq!(before.len(), 5);
+    d.key(KeyCode::Char('r'));
+    d.expect("Evict the oldest grant?").await;
+    d.expect("last used").await;
+    assert_eq!(grants(), before, "no login without a yes");
+    d.key(KeyCode::Char('n'));
+    d.expect("No login: the user's grants are untouched.").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("Evict the oldest grant?").await;
+    d.key(KeyCode::Char('y'));
+    d.expect("GRANT_EVICTED").await;
+    assert!(
+        !grants().contains(&before[0]),
+        "the oldest went, with consent"
+    );
+    d.quit().await;
+    assert_eq!(
+        grants().len(),
+        4,
+        "the run's own grant was given back on quit"
+    );
 }
