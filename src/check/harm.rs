@@ -57,6 +57,22 @@ pub async fn give_back(ledgers: &[&Ledger], client: &engine::http::Client) -> Ve
     all
 }
 
+/// The requests sent since the report was made (the revokes): appended to its request list, so
+/// that `--json`, the report and the HAR list the same requests.
+pub fn add_later_requests(report: &mut Report, client: &engine::http::Client) {
+    let last = report.requests.iter().map(|r| r.id).max().unwrap_or(0);
+    for e in client.exchanges().into_iter().filter(|e| e.id > last) {
+        report.requests.push(engine::RequestSummary {
+            id: e.id,
+            method: e.method,
+            url: e.url,
+            status: e.status,
+            duration_ms: e.duration_ms,
+            summary: e.summary,
+        });
+    }
+}
+
 /// Ends an interrupted check (Ctrl-C, SIGTERM, SIGHUP): gives back what the run obtained, on
 /// a client of its own, within `limit`.
 pub async fn interrupted(cfg: &Config, admin: Option<&Config>, limit: std::time::Duration) {

@@ -494,6 +494,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     let ledgers: Vec<&engine::ledger::Ledger> =
         std::iter::once(&given.ledger).chain(admin_ledger).collect();
     report.revoked = harm::give_back(&ledgers, &client).await;
+    harm::add_later_requests(&mut report, &client);
     if report.revoked.iter().any(|r| r.outcome == "failed") {
         code = code.max(1);
     }

@@ -14,7 +14,6 @@ use super::run::Run;
 
 /// What was counted before the login.
 pub struct Before {
-    user_id: String,
     /// The app's name when the org says which app it is (one app in the org).
     app: Option<String>,
     /// The grants of the app (or, the app unknown, of the app with the most grants).
@@ -180,42 +179,26 @@ pub async fn before_login(run: &mut Run) -> Result<Option<Before>, ()> {
             grants.len()
         )));
     }
-    Ok(Some(Before {
-        user_id,
-        app: name,
-        grants,
-    }))
+    Ok(Some(Before { app: name, grants }))
 }
 
-/// Counts again after a login that made a grant: which grant the run made, and whether an
-/// earlier one is gone (an error finding).
-pub async fn after_login(run: &mut Run, before: Option<Before>, tokens: &Tokens) {
+/// Counts again after a login that made a grant, from the integration's record read after it
+/// (the admin's session, else the new one: every user reads their own grants): which grant the
+/// run made, and whether an earlier one is gone (an error finding).
+pub fn after_login(run: &mut Run, before: Option<Before>, tokens: &Tokens) {
     if !matches!(run.cfg.flow, Flow::Web | Flow::Device) || tokens.refresh_token.is_none() {
         return;
     }
-    let (instance, access) = match &run.cfg.admin_session {
-        Some(a) => (a.instance_url.clone(), a.access_token.clone()),
-        None => (tokens.instance_url.clone(), tokens.access_token.clone()),
-    };
-    let user_id = before.as_ref().map(|b| b.user_id.clone()).or_else(|| {
-        let id = tokens
-            .id_url
-            .as_deref()?
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()?;
-        super::record::is_sf_id(id).then(|| id.to_string())
-    });
-    let Some(user_id) = user_id else { return };
-    let client = run.client.clone();
-    let all = match read_grants(&client, &instance, &access, &user_id).await {
-        Ok((all, _)) => all,
-        Err(e) => {
-            run.emit(Event::Progress(format!(
-                "The user's grants were not counted after this login (OauthToken: {e})."
-            )));
-            return;
-        }
+    let Some(all) = run
+        .integration
+        .as_ref()
+        .and_then(|r| r.grants.as_ref())
+        .map(|g| g.grants.clone())
+    else {
+        run.emit(Event::Progress(
+            "The user's grants were not counted after this login (OauthToken could not be read: see the record's unknowns).".into(),
+        ));
+        return;
     };
     // The run's grant: the newest, made since the run began (two minutes of clock skew).
     let since = run.started_ms.saturating_sub(120_000);

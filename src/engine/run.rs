@@ -286,15 +286,9 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     let step = run.begin(StepId::Login);
     // The five-grant cap: counted first when a session may; at the cap, nothing is sent
     // without consent.
-    let tokens = match super::guard::before_login(run).await {
-        Ok(before) => {
-            let tokens = login::login(run).await;
-            if let Some(t) = &tokens {
-                super::guard::after_login(run, before, t).await;
-            }
-            tokens
-        }
-        Err(()) => None,
+    let (tokens, before) = match super::guard::before_login(run).await {
+        Ok(before) => (login::login(run).await, before),
+        Err(()) => (None, None),
     };
     let summary = match &tokens {
         Some(t) => format!(
@@ -335,6 +329,9 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     let step = run.begin(StepId::Org);
     let (mut summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
     let note = record::read(run, Some(&login_tokens)).await;
+    // The grants counted again from the record just read: which is this run's, and whether
+    // the login evicted one.
+    super::guard::after_login(run, before, &login_tokens);
     if !note.is_empty() {
         summary = if summary.is_empty() {
             note
