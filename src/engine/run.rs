@@ -300,7 +300,7 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     };
     // Without a token, an admin session still reads the integration's record.
     let summary = if tokens.is_none() {
-        let note = record::read(run, None).await;
+        let note = record::read(run, None, None).await;
         if note.is_empty() {
             summary
         } else {
@@ -322,13 +322,14 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     // they need only the token; their answers are read in steps 5 and 6.
     let step = run.begin(StepId::Token);
     let in_flight = org::send(run, &tokens);
+    let record_in_flight = record::send(run, &tokens);
     let login_tokens = tokens.clone();
     let summary = login::token_checks(run, &mut tokens).await;
     run.end(step, None, summary);
     // 5. Org checks.
     let step = run.begin(StepId::Org);
     let (mut summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
-    let note = record::read(run, Some(&login_tokens)).await;
+    let note = record::read(run, Some(&login_tokens), record_in_flight).await;
     // The grants counted again from the record just read: which is this run's, and whether
     // the login evicted one.
     super::guard::after_login(run, before, &login_tokens);

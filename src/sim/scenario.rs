@@ -191,6 +191,22 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "eca-refresh-rotation",
         include_str!("../../assets/scenarios/eca-refresh-rotation.toml"),
     ),
+    (
+        "integration-history",
+        include_str!("../../assets/scenarios/integration-history.toml"),
+    ),
+    (
+        "grant-cap",
+        include_str!("../../assets/scenarios/grant-cap.toml"),
+    ),
+    (
+        "user-frozen",
+        include_str!("../../assets/scenarios/user-frozen.toml"),
+    ),
+    (
+        "refresh-idle-expiry",
+        include_str!("../../assets/scenarios/refresh-idle-expiry.toml"),
+    ),
 ];
 
 /// The demo key pair's public half, the default JWT certificate of the simulated app.

@@ -461,6 +461,20 @@ impl App {
                 none
             }
             Action::Export => Some(vec![Effect::Export]),
+            Action::Integration => {
+                if self
+                    .report
+                    .as_ref()
+                    .is_some_and(|r| r.integration.is_some())
+                {
+                    self.overlay = Overlay::Integration { scroll: 0 };
+                } else {
+                    self.say(
+                        "No integration record yet: it is read after the login (r runs the check).",
+                    );
+                }
+                none
+            }
             Action::Coverage => {
                 if self.report.as_ref().is_some_and(|r| r.coverage.is_some()) {
                     self.overlay = Overlay::Coverage;

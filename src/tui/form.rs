@@ -124,6 +124,8 @@ pub struct Form {
     pub connect_timeout_secs: u64,
     /// Most employees field coverage reads (config `coverage_limit`).
     pub coverage_limit: u64,
+    /// Days of the integration user's Login History read (config `history_days`).
+    pub history_days: u32,
 }
 
 pub fn text(s: &str) -> TextArea<'static> {
@@ -170,6 +172,7 @@ impl Form {
             timeout_secs: 30,
             connect_timeout_secs: 10,
             coverage_limit: 20_000,
+            history_days: crate::engine::record::DEFAULT_HISTORY_DAYS,
         }
     }
 
@@ -213,6 +216,7 @@ impl Form {
         cfg.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
         cfg.connect_timeout = std::time::Duration::from_secs(self.connect_timeout_secs.max(1));
         cfg.coverage_limit = Some(self.coverage_limit);
+        cfg.history_days = self.history_days;
         let credential = Some(first_line(&self.credential)).filter(|s| !s.trim().is_empty());
         match self.flow {
             Flow::Jwt => {

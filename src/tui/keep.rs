@@ -256,6 +256,9 @@ impl App {
         if let Some(t) = s.connect_timeout_secs {
             self.form.connect_timeout_secs = t;
         }
+        if let Some(d) = s.history_days {
+            self.form.history_days = d;
+        }
         if let Some(n) = s.coverage_limit {
             self.form.coverage_limit = n;
         }

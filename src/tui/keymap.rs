@@ -44,6 +44,8 @@ pub enum Action {
     Coverage,
     /// The OAuth app's kind, name and policies.
     AppInfo,
+    /// The integration's own record in the org: Login History, OAuth grants, the user.
+    Integration,
     Export,
     NextProfile,
     Edit,
@@ -200,6 +202,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[ch(':')], A::Console, "request console: GET /path, POST /path {json}, SELECT …", None),
     b(S::Global, &[ch('m')], A::Messages, "message history", None),
     b(S::Global, &[ch('C')], A::Coverage, "field-coverage table of the last run", None),
+    b(S::Global, &[ch('i')], A::Integration, "the integration's own record: Login History, OAuth grants, the user", None),
     b(S::Global, &[ch('W')], A::Export, "write the report (.md) and HAR to the current directory", None),
     b(S::Global, &[ch('P')], A::NextProfile, "next saved profile (profiles hold no secrets)", None),
     b(S::Global, &[ch('s')], A::NextScenario, "demo: next scenario, and run", None),

@@ -42,6 +42,10 @@ pub enum Overlay {
     Checklist {
         scroll: usize,
     },
+    /// The integration's own record in the org (Login History, OAuth grants, the user).
+    Integration {
+        scroll: usize,
+    },
     /// Fixing: the plan, a confirmation, the admin's login, what was changed.
     Fix(Box<super::fix::FixView>),
     /// The demo's scenario picker.
@@ -80,6 +84,7 @@ impl App {
             Overlay::Help { scroll }
             | Overlay::Messages { scroll }
             | Overlay::App { scroll }
+            | Overlay::Integration { scroll }
             | Overlay::Checklist { scroll } => match a {
                 Action::Back => self.overlay = Overlay::None,
                 Action::Down => *scroll += 1,
@@ -274,6 +279,34 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 t,
                 area,
                 " App — kind, name, policies · ↑↓ scroll · Esc closes ".into(),
+                lines,
+                *scroll,
+            );
+        }
+        Overlay::Integration { scroll } => {
+            let Some(rec) = app.report.as_ref().and_then(|r| r.integration.as_ref()) else {
+                return;
+            };
+            let room = (area.width.min(120) as usize).saturating_sub(31).max(20);
+            let mut lines: Vec<Line> = Vec::new();
+            for (k, v) in crate::engine::record::lines(rec) {
+                for (i, part) in wrap_words(&v, room).into_iter().enumerate() {
+                    let k = if i == 0 { k.as_str() } else { "" };
+                    let line = Line::from(format!(" {k:<26} {part}"));
+                    lines.push(
+                        if k == "Unknown" || part.contains("FROZEN") || part.contains("→ ") {
+                            line.style(Style::default().add_modifier(Modifier::BOLD))
+                        } else {
+                            line
+                        },
+                    );
+                }
+            }
+            scrolled(
+                f,
+                t,
+                area,
+                " Integration record (the org's own) — ↑↓ scroll · Esc closes ".into(),
                 lines,
                 *scroll,
             );

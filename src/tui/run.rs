@@ -378,7 +378,13 @@ impl App {
     /// `r`: a run of the form as it is (or first a look for kept secrets).
     pub fn start_run(&mut self) -> Option<Effect> {
         match self.form.config() {
-            Ok(cfg) => {
+            Ok(mut cfg) => {
+                // The admin logged in from the Fix overlay reads the integration's whole record.
+                cfg.admin_session = self.fix_admin.as_ref().map(|a| crate::engine::Session {
+                    instance_url: a.instance_url.clone(),
+                    access_token: a.access_token.clone(),
+                    refresh_token: None,
+                });
                 let missing = cfg.client_secret.is_none()
                     || (cfg.flow == Flow::Refresh && cfg.refresh_token.is_none());
                 let key = self.form.vault_key();

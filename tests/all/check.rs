@@ -243,6 +243,14 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
                 (set(&["ECA_SECRET_REQUIRED_FOR_REFRESH"]), vec![])
             }
             "eca-client-credentials-disabled" => (set(&["ECA_FLOW_DISABLED"]), ALL.to_vec()),
+            // Issue 21: the integration's own record (docs/integration-record.md).
+            "integration-history" => (set(&["PKCE_VERIFIER_REJECTED"]), vec![]),
+            "grant-cap" => (set(&["GRANT_CAP_RISK"]), vec![]),
+            "user-frozen" => (set(&["USER_INACTIVE"]), ALL.to_vec()),
+            "refresh-idle-expiry" => (
+                set(&["REFRESH_POLICY_EXPIRES", "REFRESH_TOKEN_EXPIRING"]),
+                vec![],
+            ),
             "flaky-org" => {
                 // A quarter of Sage People calls fail with 503: whichever probes fail, they are
                 // server errors, never blamed on permissions.
@@ -282,7 +290,8 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
             | "username-password-disabled"
             | "api-disabled-for-user"
             | "api-disabled-for-org"
-            | "api-limit-exhausted" => "unknown",
+            | "api-limit-exhausted"
+            | "user-frozen" => "unknown",
             "proxy-html" => run.json["app"]["kind"].as_str().unwrap_or("?"),
             _ => "connected_app",
         };

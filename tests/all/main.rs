@@ -14,6 +14,7 @@ mod harm;
 mod hostile;
 mod network;
 mod oauth_errors;
+mod record;
 mod setup_sheet;
 mod sim_api;
 mod sim_hardening;

@@ -509,3 +509,170 @@ async fn date_filters_select_the_window() {
     assert_eq!(rows(&sim, &admin_access, q, &me).await.len(), 0);
     sim.running.stop().await;
 }
+
+fn statuses_by(records: &[Value], field: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in records {
+        *out.entry(r[field].as_str().unwrap_or("null").to_string())
+            .or_insert(0) += 1;
+    }
+    out
+}
+
+#[tokio::test]
+async fn integration_history_holds_the_integrations_failures() {
+    let sim = common::start("integration-history").await;
+    // The integration user reads its own record with the engine's query.
+    let access = sim.access_token().await;
+    let me = user_id(&sim, sim.username());
+    let history = rows(&sim, &access, HISTORY, &me).await;
+    let seeded: Vec<Value> = history
+        .iter()
+        .filter(|r| r["SourceIp"] != "127.0.0.1")
+        .cloned()
+        .collect();
+    let by_status = statuses_by(&seeded, "Status");
+    assert_eq!(by_status.get("Failed: Invalid Code Verifier"), Some(&37));
+    assert_eq!(by_status.get("Success"), Some(&4));
+    let failures: Vec<Value> = seeded
+        .iter()
+        .filter(|r| r["Status"] != "Success")
+        .cloned()
+        .collect();
+    assert_eq!(statuses_by(&failures, "SourceIp").len(), 3);
+    assert!(
+        failures
+            .iter()
+            .all(|r| r["LoginType"] == "Remote Access 2.0"
+                && r["Application"] == sim.running.org.scenario.app.name.as_str())
+    );
+    // The newest row is sagediag's own successful login.
+    assert_eq!(history[0]["Status"], "Success");
+    assert_eq!(history[0]["SourceIp"], "127.0.0.1");
+    // Every failure is newer than every seeded success.
+    let last_success = seeded
+        .iter()
+        .filter(|r| r["Status"] == "Success")
+        .map(|r| r["LoginTime"].as_str().unwrap())
+        .max()
+        .unwrap();
+    assert!(
+        failures
+            .iter()
+            .all(|r| r["LoginTime"].as_str().unwrap() > last_success)
+    );
+    let grants = rows(&sim, &access, GRANTS, &me).await;
+    assert_eq!(
+        grants.len(),
+        2,
+        "the integration's and sagediag's: {grants:?}"
+    );
+    sim.running.stop().await;
+}
+
+#[tokio::test]
+async fn grant_cap_holds_five_grants_and_the_sixth_evicts_the_integrations() {
+    let sim = common::start("grant-cap").await;
+    let admin_access = admin_token(&sim).await;
+    let me = user_id(&sim, sim.username());
+    let mut grants = rows(&sim, &admin_access, GRANTS, &me).await;
+    assert_eq!(grants.len(), 5);
+    grants.sort_by(|a, b| {
+        a["CreatedDate"]
+            .as_str()
+            .unwrap()
+            .cmp(b["CreatedDate"].as_str().unwrap())
+    });
+    let oldest = &grants[0];
+    assert_eq!(oldest["UseCount"], 51840);
+    // Used minutes ago: the most recently used of the five.
+    let last = |g: &Value| g["LastUsedDate"].as_str().unwrap_or("").to_string();
+    assert!(grants.iter().skip(1).all(|g| last(g) < last(oldest)));
+    assert!(grants[4]["LastUsedDate"].is_null());
+    let integration = oldest["DeleteToken"].as_str().unwrap().to_string();
+    // One more web-server login as the user: the integration's grant goes.
+    sim.web_login().await;
+    let after = rows(&sim, &admin_access, GRANTS, &me).await;
+    assert_eq!(after.len(), 5);
+    assert!(
+        after
+            .iter()
+            .all(|g| g["DeleteToken"] != integration.as_str())
+    );
+    assert!(after.iter().all(|g| g["UseCount"] != 51840));
+    sim.running.stop().await;
+}
+
+#[tokio::test]
+async fn user_frozen_is_frozen_with_no_grants_and_an_unusual_ip_in_its_history() {
+    let sim = common::start("user-frozen").await;
+    let admin_access = admin_token(&sim).await;
+    let me = user_id(&sim, sim.username());
+    let login = rows(
+        &sim,
+        &admin_access,
+        "SELECT Id, UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{id}'",
+        &me,
+    )
+    .await;
+    assert_eq!(login[0]["IsFrozen"], true);
+    assert_eq!(login[0]["IsPasswordLocked"], false);
+    assert!(rows(&sim, &admin_access, GRANTS, &me).await.is_empty());
+    let history = rows(&sim, &admin_access, HISTORY, &me).await;
+    let by_status = statuses_by(&history, "Status");
+    assert_eq!(by_status.get("User is frozen"), Some(&14));
+    let ips = statuses_by(&history, "SourceIp");
+    assert_eq!(ips.get("192.0.2.66"), Some(&3));
+    // Salesforce's answer to the frozen user (a guess: docs/simulator.md).
+    let user = sim.running.org.scenario.users[0].clone();
+    let (s, body, _) = sim
+        .token(&[
+            ("grant_type", "password"),
+            ("client_id", sim.client_id()),
+            ("client_secret", &sim.secret()),
+            ("username", &user.username),
+            ("password", &user.password),
+        ])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["error_description"], "inactive user");
+    let history = rows(&sim, &admin_access, HISTORY, &me).await;
+    assert_eq!(history[0]["Status"], "User is frozen");
+    assert_eq!(history[0]["SourceIp"], "127.0.0.1");
+    sim.running.stop().await;
+}
+
+#[tokio::test]
+async fn refresh_idle_expiry_shows_the_policy_and_a_grant_idle_27_days() {
+    let sim = common::start("refresh-idle-expiry").await;
+    let access = sim.access_token().await;
+    let me = user_id(&sim, sim.username());
+    let (s, app) = sim
+        .soql(
+            &access,
+            "SELECT Name, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod FROM ConnectedApplication",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{app}");
+    assert_eq!(app["records"][0]["OptionsRefreshTokenValidityMetric"], true);
+    assert_eq!(app["records"][0]["RefreshTokenValidityPeriod"], 720);
+    let grants = rows(&sim, &access, GRANTS, &me).await;
+    let seeded: Vec<&Value> = grants.iter().filter(|g| g["UseCount"] == 212).collect();
+    assert_eq!(seeded.len(), 1, "{grants:?}");
+    let q =
+        "SELECT UseCount FROM OauthToken WHERE UserId = '{id}' AND LastUsedDate = LAST_N_DAYS:27";
+    let within = rows(&sim, &access, q, &me).await;
+    let q =
+        "SELECT UseCount FROM OauthToken WHERE UserId = '{id}' AND LastUsedDate = LAST_N_DAYS:26";
+    let within_26 = rows(&sim, &access, q, &me).await;
+    // Last used 27 days ago: within LAST_N_DAYS:27 (today and the 27 days before), not
+    // within LAST_N_DAYS:26; sagediag's own grant was never refreshed (LastUsedDate null).
+    assert_eq!(within.len(), 1);
+    assert_eq!(within[0]["UseCount"], 212);
+    assert_eq!(within_26.len(), 0);
+    let q =
+        "SELECT UseCount FROM OauthToken WHERE UserId = '{id}' AND LastUsedDate < LAST_N_DAYS:26";
+    assert_eq!(rows(&sim, &access, q, &me).await.len(), 1);
+    sim.running.stop().await;
+}

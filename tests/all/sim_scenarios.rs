@@ -125,7 +125,7 @@ async fn observe(sim: &Sim) -> Seen {
 
 #[tokio::test]
 async fn every_shipped_scenario_loads_and_is_documented() {
-    assert_eq!(SHIPPED.len(), 27);
+    assert_eq!(SHIPPED.len(), 31);
     for (name, _) in SHIPPED {
         let sc = Scenario::load(name).unwrap();
         assert_eq!(sc.name, *name);
@@ -204,6 +204,15 @@ async fn each_scenario_reproduces_its_pitfall() {
             "eca-client-credentials-disabled" => {
                 s.client_credentials == "unsupported_grant_type: grant type not supported"
                     && s.exchange == "ok"
+            }
+            "integration-history" | "refresh-idle-expiry" => {
+                s.authorize == "ok" && s.exchange == "ok" && s.refresh == "ok" && s.employees == 200
+            }
+            // The sixth grant: it works, and evicts the integration's (tests/all/sim_record.rs).
+            "grant-cap" => s.exchange == "ok" && s.refresh == "ok",
+            "user-frozen" => {
+                s.exchange == "invalid_grant: inactive user"
+                    && s.password == "invalid_grant: inactive user"
             }
             other => panic!("no expectation for {other}"),
         };
@@ -297,7 +306,7 @@ async fn the_sim_binary_prints_its_json_line_serves_and_stops_on_sigterm() {
         .output()
         .unwrap();
     let text = String::from_utf8(list.stdout).unwrap();
-    assert_eq!(text.lines().count(), 27);
+    assert_eq!(text.lines().count(), 31);
     assert!(
         text.lines()
             .any(|l| l.starts_with("pkce-required ") && l.contains("PKCE"))

@@ -864,3 +864,105 @@ async fn at_five_grants_the_console_asks_before_evicting() {
         "the run's own grant was given back on quit"
     );
 }
+
+/// Issue 21 in the console: a grant idle for 27 days under a 30-day idle policy gives its
+/// finding with its fix on step 5, the record's box there, and `i` opens the record in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_integration_record_shows_on_the_findings_step_and_in_its_overlay() {
+    let mut d = Driver::start("refresh-idle-expiry").await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Enter);
+    d.expect("Callback URL to register").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("Done:").await;
+    d.key(KeyCode::Char('5'));
+    let screen = d.expect("REFRESH_TOKEN_EXPIRING").await;
+    assert!(screen.contains("Integration record"), "{screen}");
+    assert!(screen.contains("grants"), "{screen}");
+    // Select the finding (the second): its detail, its source and its fix.
+    d.key(KeyCode::Down);
+    let screen = d.expect("expires in 3 days").await;
+    assert!(
+        screen.contains("refresh (or call the API)"),
+        "the fix: {screen}"
+    );
+    assert!(
+        screen.contains("Source: the org's record (oauth_token)"),
+        "{screen}"
+    );
+    d.key(KeyCode::Char('i'));
+    let screen = d.expect("Integration record (the org's own) — ↑↓").await;
+    assert!(
+        screen.contains("OAuth grants") && screen.contains("expires in 3 days"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("this run's login"),
+        "sagediag's own grant is told apart: {screen}"
+    );
+    d.key(KeyCode::Esc);
+    d.quit().await;
+}
+
+/// A frozen user, in the console: once an admin has logged in (the Fix overlay's login, held
+/// in memory), a run reads UserLogin with the admin's session and raises USER_FROZEN with its
+/// fix, although the integration's own login fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_user_is_found_with_the_fix_flows_admin_session() {
+    let mut d = Driver::start_with("user-frozen", |app| {
+        let cfg = app.form.config().unwrap();
+        let login = cfg.environment.login_url();
+        let admin = app.demo_admin.clone().unwrap();
+        let form = [
+            ("grant_type", "password".to_string()),
+            ("client_id", cfg.client_id.clone()),
+            ("client_secret", cfg.client_secret.clone().unwrap()),
+            ("username", admin.clone()),
+            // The simulated org's admin (docs/simulator.md).
+            ("password", "Admin-Passw0rd!".to_string()),
+        ];
+        let v: serde_json::Value = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(async {
+                reqwest::Client::new()
+                    .post(format!("{login}/services/oauth2/token"))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap()
+            })
+        });
+        app.fix_admin = Some(sagediag::engine::fix::Actor {
+            instance_url: v["instance_url"].as_str().unwrap().to_string(),
+            access_token: v["access_token"].as_str().unwrap().to_string(),
+            username: admin,
+            user_id: None,
+        });
+    })
+    .await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Enter);
+    d.expect("Callback URL to register").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("Done:").await;
+    d.key(KeyCode::Char('5'));
+    d.expect("5 Findings —").await;
+    // The errors: the login's USER_INACTIVE, then Login History's and UserLogin's USER_FROZEN.
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Down);
+    let screen = d.expect("UserLogin.IsFrozen is true").await;
+    assert!(
+        screen.contains("UserLogin.IsFrozen is true") && screen.contains("Unfreeze"),
+        "{screen}"
+    );
+    d.key(KeyCode::Char('i'));
+    let screen = d.expect("Integration record (the org's own) — ↑↓").await;
+    assert!(
+        screen.contains("FROZEN") && screen.contains("an admin's session"),
+        "{screen}"
+    );
+    d.key(KeyCode::Esc);
+    d.quit().await;
+}

@@ -18,7 +18,9 @@ pub const GRANT_CAP: usize = 5;
 /// client scrubs its value).
 #[derive(Clone, Serialize, PartialEq)]
 pub struct OauthGrant {
-    pub id: String,
+    /// OauthToken.Id: "reserved for future use; currently always null" (object reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub app_name: String,
     /// CreatedDate and LastUsedDate, as ISO 8601 (`…Z`) when they parse.
     pub created: Option<String>,
@@ -90,12 +92,19 @@ pub async fn read_grants(
         access_token,
     };
     let rows = reader.query_all(&grants_query(user_id)).await?;
+    Ok((grants_of(client, &rows), rows.request_ids))
+}
+
+/// The grants in an OauthToken query's rows (their DeleteTokens added to the client's secrets).
+pub fn grants_of(
+    client: &crate::engine::http::Client,
+    rows: &super::query::Rows,
+) -> Vec<OauthGrant> {
     let line = |v: &serde_json::Value| {
         v.as_str()
             .map(|s| sanitize::bounded(s, sanitize::MAX_VALUE, None))
     };
-    let grants = rows
-        .records
+    rows.records
         .iter()
         .map(|r| {
             let delete_token = r["DeleteToken"].as_str().map(str::to_string);
@@ -107,7 +116,7 @@ pub async fn read_grants(
                 .as_str()
                 .and_then(clock::parse_sf_datetime);
             OauthGrant {
-                id: line(&r["Id"]).unwrap_or_default(),
+                id: line(&r["Id"]),
                 app_name: line(&r["AppName"]).unwrap_or_default(),
                 created: created_ms.map(iso8601).or_else(|| line(&r["CreatedDate"])),
                 last_used: last_used_ms
@@ -121,8 +130,7 @@ pub async fn read_grants(
                 delete_token,
             }
         })
-        .collect();
-    Ok((grants, rows.request_ids))
+        .collect()
 }
 
 /// When a grant's refresh token expires under the policy.
@@ -227,7 +235,7 @@ mod tests {
     #[test]
     fn the_delete_token_never_serialises_or_debugs() {
         let g = OauthGrant {
-            id: "0CR000000000001".into(),
+            id: Some("0CR000000000001".into()),
             app_name: "StackOne".into(),
             created: None,
             last_used: None,
@@ -256,7 +264,7 @@ pub mod tests_support {
     /// A grant of `app` created and last used at the given times (no DeleteToken).
     pub fn grant(app: &str, created_ms: u64, last_used_ms: u64) -> OauthGrant {
         OauthGrant {
-            id: "0CR000000000001".into(),
+            id: None,
             app_name: app.into(),
             created: Some(iso8601(created_ms)),
             last_used: Some(iso8601(last_used_ms)),

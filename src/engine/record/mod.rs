@@ -78,12 +78,17 @@ pub struct LoginGroup {
     pub last: Option<String>,
     pub login_types: Vec<String>,
     pub source_ips: usize,
+    /// Of `count`, the attempts of this run's own login (sagediag's, not the integration's).
+    pub this_run: u64,
     /// The finding a failure maps to (None: a success, or an unmapped Status).
     pub finding: Option<Code>,
     #[serde(skip)]
     first_ms: Option<u64>,
     #[serde(skip)]
     last_ms: Option<u64>,
+    /// The last attempt before this run.
+    #[serde(skip)]
+    last_before_run_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -115,6 +120,8 @@ pub struct LoginRow {
     pub application: String,
     pub login_type: String,
     pub source_ip: String,
+    /// An attempt of this run's own login (at or after the run started, less clock skew).
+    pub this_run: bool,
 }
 
 fn text(v: &Value) -> String {
@@ -131,7 +138,14 @@ impl LoginRow {
             application: text(&r["Application"]),
             login_type: text(&r["LoginType"]),
             source_ip: text(&r["SourceIp"]),
+            this_run: false,
         }
+    }
+
+    /// Marks the row as this run's own when it is at or after `cutoff_ms`.
+    pub fn mark_run(mut self, cutoff_ms: Option<u64>) -> LoginRow {
+        self.this_run = matches!((self.time_ms, cutoff_ms), (Some(t), Some(c)) if t >= c);
+        self
     }
 }
 
@@ -156,9 +170,11 @@ pub fn group(rows: &[LoginRow]) -> Vec<LoginGroup> {
                         last: None,
                         login_types: Vec::new(),
                         source_ips: 0,
+                        this_run: 0,
                         finding: status::map_status(&r.status),
                         first_ms: None,
                         last_ms: None,
+                        last_before_run_ms: None,
                     },
                     Vec::new(),
                 ));
@@ -167,6 +183,13 @@ pub fn group(rows: &[LoginRow]) -> Vec<LoginGroup> {
         };
         let (g, ips) = &mut groups[i];
         g.count += 1;
+        if r.this_run {
+            g.this_run += 1;
+        } else if let Some(t) = r.time_ms
+            && g.last_before_run_ms.is_none_or(|l| t > l)
+        {
+            g.last_before_run_ms = Some(t);
+        }
         if let Some(t) = r.time_ms {
             if g.first_ms.is_none_or(|f| t < f) {
                 g.first_ms = Some(t);
@@ -200,7 +223,7 @@ pub fn summarise(rows: &[LoginRow], truncated: bool) -> LoginHistory {
     let groups = group(rows);
     let last_success = rows
         .iter()
-        .filter(|r| status::is_success(&r.status))
+        .filter(|r| status::is_success(&r.status) && !r.this_run)
         .max_by_key(|r| r.time_ms)
         .map(|r| LoginAttempt {
             time: r.time_ms.map(iso8601).or_else(|| Some(r.time.clone())),
@@ -244,12 +267,16 @@ pub fn findings(
         .clone()
         .unwrap_or_else(|| "the API user".into());
     if let Some(h) = &rec.login_history {
-        for g in h.groups.iter().filter(|g| !g.success) {
-            // A later success of the same application: the failure may be over.
-            let resolved = h
-                .groups
-                .iter()
-                .any(|s| s.success && s.application == g.application && s.last_ms > g.last_ms);
+        // A failure only this run met is already this run's own finding.
+        for g in h
+            .groups
+            .iter()
+            .filter(|g| !g.success && g.count > g.this_run)
+        {
+            // A later success of the same application (not this run's own): it may be over.
+            let resolved = h.groups.iter().any(|s| {
+                s.success && s.application == g.application && s.last_before_run_ms > g.last_ms
+            });
             let span = match (&g.first, &g.last) {
                 (Some(a), Some(b)) if a != b => format!("between {a} and {b}"),
                 (Some(a), _) => format!("at {a}"),
@@ -418,9 +445,86 @@ pub fn findings(
     out
 }
 
+type Answer = Result<query::Rows, ReadError>;
+
+/// A query on a task of its own, aborted if dropped unread.
+struct Task(tokio::task::JoinHandle<Answer>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Task {
+    fn spawn(client: &super::http::Client, instance: &str, token: &str, soql: String) -> Task {
+        let (client, instance, token) = (client.clone(), instance.to_string(), token.to_string());
+        Task(tokio::spawn(async move {
+            Reader {
+                client: &client,
+                instance_url: &instance,
+                access_token: &token,
+            }
+            .query_all(&soql)
+            .await
+        }))
+    }
+
+    async fn answer(mut self) -> Answer {
+        (&mut self.0)
+            .await
+            .unwrap_or_else(|e| Err(ReadError::Failed(format!("the query's task ended: {e}"))))
+    }
+}
+
+/// The record's four queries, sent with the other org queries the moment the token is known
+/// (one round trip for all), for the user the identity URL names.
+pub struct InFlight {
+    uid: String,
+    user: Task,
+    history: Task,
+    grants: Task,
+    login: Task,
+}
+
+fn queries(uid: &str, days: u32) -> [String; 4] {
+    [
+        format!("{USER_FIELDS} WHERE Id = '{uid}'"),
+        format!(
+            "SELECT Id, UserId, LoginTime, Status, Application, LoginType, SourceIp FROM LoginHistory WHERE UserId = '{uid}' AND LoginTime = LAST_N_DAYS:{days} ORDER BY LoginTime DESC"
+        ),
+        grants::grants_query(uid),
+        format!(
+            "SELECT Id, UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{uid}'"
+        ),
+    ]
+}
+
+const USER_FIELDS: &str =
+    "SELECT Id, Username, IsActive, UserType, Profile.Name, Profile.UserLicense.Name FROM User";
+
+/// Sends the record's queries for the user of the token's identity URL (None: not known yet).
+pub fn send(run: &Run, tokens: &Tokens) -> Option<InFlight> {
+    let uid = tokens.id_url.as_deref().and_then(id_of)?;
+    let (instance, token) = match &run.cfg.admin_session {
+        Some(a) => (a.instance_url.as_str(), a.access_token.as_str()),
+        None => (tokens.instance_url.as_str(), tokens.access_token.as_str()),
+    };
+    let days = run.cfg.history_days.clamp(1, MAX_HISTORY_DAYS);
+    let [u, h, g, l] = queries(&uid, days).map(|q| Task::spawn(&run.client, instance, token, q));
+    Some(InFlight {
+        uid,
+        user: u,
+        history: h,
+        grants: g,
+        login: l,
+    })
+}
+
 /// Reads the record and raises its findings. `tokens`: the API user's login (None: the login
-/// failed; only an admin session can read then). Returns a one-line note for the step.
-pub async fn read(run: &mut Run, tokens: Option<&Tokens>) -> String {
+/// failed; only an admin session can read then); `sent`: its queries sent early by [`send`].
+/// Returns a one-line note for the step.
+pub async fn read(run: &mut Run, tokens: Option<&Tokens>, sent: Option<InFlight>) -> String {
     let days = run.cfg.history_days.clamp(1, MAX_HISTORY_DAYS);
     let mut rec = IntegrationRecord {
         history_days: days,
@@ -431,8 +535,13 @@ pub async fn read(run: &mut Run, tokens: Option<&Tokens>) -> String {
         (Some(a), _) => (a.instance_url.clone(), a.access_token.clone(), "admin"),
         (None, Some(t)) => (t.instance_url.clone(), t.access_token.clone(), "api-user"),
         (None, None) => {
+            let frozen = if run.has(Code::USER_INACTIVE) {
+                " (Salesforce answered inactive user: since 24 April 2026 a user is also frozen after API traffic from a high-risk IP, which only UserLogin shows)"
+            } else {
+                ""
+            };
             rec.unknown.push(format!(
-                "the integration's record (LoginHistory, OauthToken, UserLogin, the user): the login failed and no admin session was given; run again with --admin-username (an admin with {USERS_PERMISSION}, or {LOGIN_HISTORY_PERMISSION} for LoginHistory)"
+                "the integration's record (LoginHistory, OauthToken, UserLogin, the user): the login failed{frozen} and no admin session was given; run again with --admin-username (an admin with Manage Users reads it all; Monitor Login History is enough for LoginHistory)"
             ));
             run.integration = Some(rec);
             return String::new();
@@ -451,21 +560,34 @@ pub async fn read(run: &mut Run, tokens: Option<&Tokens>) -> String {
         .clone()
         .or_else(|| tokens.and_then(|t| t.id_url.as_deref()).and_then(id_of))
         .filter(|id| is_sf_id(id));
-    let user_fields =
-        "SELECT Id, Username, IsActive, UserType, Profile.Name, Profile.UserLicense.Name FROM User";
-    let user_q = match (&user_id, &run.cfg.username) {
-        (Some(id), _) => Some(format!("{user_fields} WHERE Id = '{id}'")),
-        (None, Some(name)) => Some(format!(
-            "{user_fields} WHERE Username = '{}'",
-            soql_str(name)
-        )),
-        (None, None) => None,
+    // The queries sent early serve when they were for this user.
+    let sent = sent.filter(|s| user_id.as_deref() == Some(s.uid.as_str()));
+    let (early_user, early_rest) = match sent {
+        Some(s) => (Some(s.user), Some((s.history, s.grants, s.login))),
+        None => (None, None),
     };
-    match user_q {
+    let user_answer = match (early_user, &user_id, &run.cfg.username) {
+        (Some(task), _, _) => Some(task.answer().await),
+        (None, Some(id), _) => Some(
+            reader
+                .query_all(&format!("{USER_FIELDS} WHERE Id = '{id}'"))
+                .await,
+        ),
+        (None, None, Some(name)) => Some(
+            reader
+                .query_all(&format!(
+                    "{USER_FIELDS} WHERE Username = '{}'",
+                    soql_str(name)
+                ))
+                .await,
+        ),
+        (None, None, None) => None,
+    };
+    match user_answer {
         None => rec.unknown.push(
             "the integration user: its id is unknown (no identity URL) and no --username was given".into(),
         ),
-        Some(q) => match reader.query_all(&q).await {
+        Some(answer) => match answer {
             Ok(rows) => match rows.records.first() {
                 Some(u) => {
                     let id = u["Id"].as_str().unwrap_or_default().to_string();
@@ -506,17 +628,18 @@ pub async fn read(run: &mut Run, tokens: Option<&Tokens>) -> String {
         return String::new();
     };
     rec.read_as = Some(read_as);
-    let history_q = format!(
-        "SELECT Id, UserId, LoginTime, Status, Application, LoginType, SourceIp FROM LoginHistory WHERE UserId = '{uid}' AND LoginTime = LAST_N_DAYS:{days} ORDER BY LoginTime DESC"
-    );
-    let login_q = format!(
-        "SELECT Id, UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{uid}'"
-    );
-    let (history, grants_read, login) = tokio::join!(
-        reader.query_all(&history_q),
-        read_grants(&client, &instance, &token, &uid),
-        reader.query_all(&login_q)
-    );
+    let (history, grants_read, login) = match early_rest {
+        Some((h, g, l)) => tokio::join!(h.answer(), g.answer(), l.answer()),
+        None => {
+            let [_, h, g, l] = queries(&uid, days);
+            tokio::join!(
+                reader.query_all(&h),
+                reader.query_all(&g),
+                reader.query_all(&l)
+            )
+        }
+    };
+    let grants_read = grants_read.map(|rows| grants::grants_of(&client, &rows));
     let own = read_as == "api-user";
     let hidden = |what: &str, perm: &str| {
         if own {
@@ -529,7 +652,14 @@ pub async fn read(run: &mut Run, tokens: Option<&Tokens>) -> String {
     };
     match history {
         Ok(rows) => {
-            let parsed: Vec<LoginRow> = rows.records.iter().map(LoginRow::from_json).collect();
+            // This run's own attempts are in the record too: told apart by time (two
+            // minutes of clock skew allowed).
+            let cutoff = Some(run.started_ms.saturating_sub(120_000));
+            let parsed: Vec<LoginRow> = rows
+                .records
+                .iter()
+                .map(|r| LoginRow::from_json(r).mark_run(cutoff))
+                .collect();
             rec.login_history = Some(summarise(&parsed, rows.truncated));
         }
         Err(e) => rec.unknown.push(format!(
@@ -552,7 +682,7 @@ pub async fn read(run: &mut Run, tokens: Option<&Tokens>) -> String {
     }
     let expiry = run.app.policies.refresh_token_expiry;
     match grants_read {
-        Ok((mut list, _)) => {
+        Ok(mut list) => {
             let now = clock::now_ms();
             let app = run.app.name.clone();
             for g in list.iter_mut() {
@@ -600,7 +730,7 @@ fn id_of(id_url: &str) -> Option<String> {
     is_sf_id(uid).then(|| uid.to_string())
 }
 
-pub use view::lines;
+pub use view::{lines, summary};
 
 #[cfg(test)]
 mod tests;

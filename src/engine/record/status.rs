@@ -33,6 +33,8 @@ pub const STATUS_MAP: &[(&str, Code)] = &[
     ("oauth api access disabled", Code::API_DISABLED_FOR_USER),
     ("invalid callback url", Code::REDIRECT_URI_MISMATCH),
     ("signature invalid", Code::JWT_ASSERTION_INVALID),
+    // A guess: the status of a refresh with an expired or revoked token (docs).
+    ("failed: invalid token", Code::REFRESH_TOKEN_EXPIRED),
     ("invalid password", Code::AUTHENTICATION_FAILURE),
     ("invalid login", Code::AUTHENTICATION_FAILURE),
     ("login invalid", Code::AUTHENTICATION_FAILURE),

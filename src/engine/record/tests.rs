@@ -110,6 +110,41 @@ fn failures_become_findings_from_the_record() {
 }
 
 #[test]
+fn this_runs_own_success_does_not_clear_a_failure() {
+    let mut rows = history();
+    rows.push(row(
+        "2026-12-07T10:00:00.000+0000",
+        "Success",
+        "StackOne",
+        "127.0.0.1",
+    ));
+    let cutoff = clock::parse_sf_datetime("2026-12-07T09:59:00.000+0000");
+    let rows: Vec<LoginRow> = rows.into_iter().map(|r| r.mark_run(cutoff)).collect();
+    let h = summarise(&rows, false);
+    let ok = h
+        .groups
+        .iter()
+        .find(|g| g.success && g.application == "StackOne")
+        .unwrap();
+    assert_eq!((ok.count, ok.this_run), (2, 1));
+    assert_eq!(
+        h.last_success.unwrap().application,
+        "sagediag",
+        "this run's own login is not the integration's last success"
+    );
+    let rec = IntegrationRecord {
+        login_history: Some(summarise(&rows, false)),
+        ..IntegrationRecord::default()
+    };
+    let fs = findings(&rec, None);
+    let pkce = fs
+        .iter()
+        .find(|f| f.code == Code::PKCE_VERIFIER_REJECTED)
+        .unwrap();
+    assert_eq!(pkce.severity, Severity::Error);
+}
+
+#[test]
 fn a_later_success_makes_a_failure_a_warning() {
     let mut rows = history();
     rows.push(row(
@@ -198,4 +233,33 @@ fn grants_fixture(created: u64, used: u64) -> OauthGrant {
 fn soql_strings_are_escaped() {
     assert_eq!(soql_str("o'brien\\x"), "o\\'brien\\\\x");
     assert!(is_sf_id("005000000000001AAA") && !is_sf_id("005' OR '1'='1"));
+}
+
+#[test]
+fn a_failure_only_this_run_met_raises_nothing_from_the_record() {
+    let cutoff = clock::parse_sf_datetime("2026-12-07T09:59:00.000+0000");
+    let rows: Vec<LoginRow> = vec![
+        row(
+            "2026-12-07T10:00:00.000+0000",
+            "Failed: Invalid Token",
+            "StackOne",
+            "127.0.0.1",
+        ),
+        row(
+            "2026-12-06T10:00:00.000+0000",
+            "Success",
+            "StackOne",
+            "10.0.0.1",
+        ),
+    ]
+    .into_iter()
+    .map(|r| r.mark_run(cutoff))
+    .collect();
+    let rec = IntegrationRecord {
+        login_history: Some(summarise(&rows, false)),
+        ..IntegrationRecord::default()
+    };
+    assert!(findings(&rec, None).is_empty());
+    let h = rec.login_history.unwrap();
+    assert_eq!(h.failures, 1, "still counted and shown");
 }

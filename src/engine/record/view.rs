@@ -81,8 +81,13 @@ pub fn lines(r: &IntegrationRecord) -> Vec<(String, String)> {
                 push(
                     &format!("  \"{}\"", g.status),
                     format!(
-                        "{}× {} · {} · {} IP{} · {span}{}",
+                        "{}×{} {} · {} · {} IP{} · {span}{}",
                         g.count,
+                        if g.this_run > 0 {
+                            format!(" ({} by this run)", g.this_run)
+                        } else {
+                            String::new()
+                        },
                         if g.application.is_empty() {
                             "(no application)"
                         } else {

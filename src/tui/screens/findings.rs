@@ -61,7 +61,52 @@ impl App {
     }
 }
 
+/// The integration's record in short, for the findings step (None: not read).
+pub fn record_lines(app: &App) -> Option<Vec<String>> {
+    let rec = app.report.as_ref()?.integration.as_ref()?;
+    let mut out = Vec::new();
+    let summary = crate::engine::record::summary(rec);
+    out.push(if summary.is_empty() {
+        "Integration record: nothing could be read (i lists what stays unknown and why).".into()
+    } else {
+        format!("{}{}", capitalise(&summary), " · i shows it all")
+    });
+    if let Some(h) = &rec.login_history
+        && let Some(g) = h.groups.iter().find(|g| !g.success)
+    {
+        out.push(format!(
+            "Most frequent failure: \"{}\" ×{} from {}",
+            g.status, g.count, g.application
+        ));
+    }
+    Some(out)
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let area = match record_lines(app) {
+        Some(lines) => {
+            let [main, rec] = Layout::vertical([
+                Constraint::Min(0),
+                Constraint::Length(lines.len() as u16 + 2),
+            ])
+            .areas(area);
+            f.render_widget(
+                Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>())
+                    .wrap(Wrap { trim: false })
+                    .block(t.block(" Integration record (the org's own) — i ")),
+                rec,
+            );
+            main
+        }
+        None => area,
+    };
     let [list, detail] = Layout::vertical([
         Constraint::Length((app.findings.len() as u16 + 2).clamp(3, 9)),
         Constraint::Min(0),
@@ -113,6 +158,11 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         .push((super::rows_area(inner, n), n, st.offset(), Screen::Findings));
     if let Some(fd) = app.findings.get(app.finding_selected) {
         let mut lines = vec![Line::from(fd.detail.clone())];
+        if let Some(src) = fd.source {
+            lines.push(
+                Line::from(format!("Source: the org's record ({src}); i shows it")).style(t.dim()),
+            );
+        }
         if !fd.request_ids.is_empty() {
             lines.push(
                 Line::from(format!(
