@@ -444,7 +444,7 @@ async fn at_five_grants_no_login_without_consent() {
         detail.contains("created ") && detail.contains("last used "),
         "{detail}"
     );
-    // The only token request was the admin's (password flow).
+    // No token request for the integration user (the admin logs in on a client of its own).
     let token_requests = j["requests"]
         .as_array()
         .unwrap()
