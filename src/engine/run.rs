@@ -329,6 +329,9 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     // 5. Org checks.
     let step = run.begin(StepId::Org);
     let (mut summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
+    // The org's record is about the integration, not this run's steps: its findings go to the
+    // findings (and the outcome), not to the Org step's status.
+    let org_status = run.status_since(step.findings_before);
     let note = record::read(run, Some(&login_tokens), record_in_flight).await;
     // The grants counted again from the record just read: which is this run's, and whether
     // the login evicted one.
@@ -340,7 +343,7 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
             format!("{summary}; {note}")
         };
     }
-    run.end(step, None, summary);
+    run.end(step, Some(org_status), summary);
     // 6. Probes. One verdict for the step, the table and every front end: a failing row fails
     // the step even when its finding was already raised (and merged) by an earlier step.
     let step = run.begin(StepId::Probes);

@@ -230,8 +230,18 @@ impl Parser<'_> {
     fn unary(&mut self, depth: usize) -> Result<Expr, FilterError> {
         match self.peek() {
             Some(Tok::Not) => {
-                self.pos += 1;
-                Ok(Expr::Not(Box::new(self.unary(depth)?)))
+                // `not not …` without recursion: an even run cancels out.
+                let mut nots = 0usize;
+                while self.peek() == Some(&Tok::Not) {
+                    self.pos += 1;
+                    nots += 1;
+                }
+                let inner = self.unary(depth)?;
+                Ok(if nots % 2 == 1 {
+                    Expr::Not(Box::new(inner))
+                } else {
+                    inner
+                })
             }
             Some(Tok::LParen) => {
                 if depth >= MAX_DEPTH {

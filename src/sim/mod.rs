@@ -11,6 +11,7 @@ pub mod data;
 pub mod faults;
 pub mod filter;
 pub mod oauth;
+pub mod oauth_device;
 pub mod oauth_info;
 pub mod record;
 pub mod record_api;
@@ -22,6 +23,7 @@ pub mod server;
 pub mod soap;
 pub mod sobjects;
 pub mod soql;
+pub mod soql_time;
 pub mod state;
 
 use std::io;
@@ -73,6 +75,8 @@ pub struct Options {
     /// A client that has not sent a whole request head (or TLS handshake) by then is
     /// disconnected.
     pub header_read_timeout: Duration,
+    /// A request whose body has not wholly arrived by then (from the end of its head) fails.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Options {
@@ -81,6 +85,7 @@ impl Default for Options {
             log: false,
             tls: false,
             header_read_timeout: server::HEADER_READ_TIMEOUT,
+            body_read_timeout: server::BODY_READ_TIMEOUT,
         }
     }
 }
@@ -193,7 +198,10 @@ pub async fn start_with(
         instance_url,
         format!("localhost:{port}"),
     ));
-    let app = router(org.clone(), opts.log);
+    let body_timeout = opts.body_read_timeout;
+    let app = router(org.clone(), opts.log).layer(middleware::from_fn(
+        move |req: Request, next: Next| server::body_deadline(body_timeout, req, next),
+    ));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(server::serve(
         listener,
@@ -293,7 +301,7 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         )
         .route(
             "/setup/connect",
-            get(oauth::connect_get).post(oauth::connect_post),
+            get(oauth_device::connect_get).post(oauth_device::connect_post),
         )
         .route("/services/Soap/u/{*path}", post(soap::partner))
         .route("/services/data", get(rest::versions))
@@ -347,6 +355,9 @@ async fn sim_state(State(org): State<Arc<Org>>) -> Response {
         "access_tokens": inner.access.len(),
         "refresh_tokens": inner.refresh.len(),
         "pay_details_posted": inner.pay_details_posted,
+        "login_history": inner.record.logins.len(),
+        "oauth_grants": inner.record.grants.len(),
+        "frozen_users": inner.record.frozen.len(),
     }))
     .into_response()
 }

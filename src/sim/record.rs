@@ -243,9 +243,16 @@ impl Org {
 
     /// Writes a LoginHistory row for the user, now.
     pub fn log_login(&self, user: usize, status: &str, login_type: &str) {
-        let time = self.now_ms();
+        let now = self.now_ms();
         let application = self.scenario.app.name.clone();
-        self.lock().record.push_login(LoginRow {
+        let mut inner = self.lock();
+        // Strictly after the row before: ORDER BY LoginTime sees every attempt in its order.
+        let time = inner
+            .record
+            .logins
+            .back()
+            .map_or(now, |last| now.max(last.time.saturating_add(1)));
+        inner.record.push_login(LoginRow {
             seq: 0,
             user,
             time,

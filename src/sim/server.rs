@@ -1,9 +1,12 @@
 //! The simulated org's accept loop: HTTP/1.1 on hyper with a header-read timeout (a client
 //! that sends half a request, or nothing, is disconnected instead of holding a connection for
-//! ever), graceful shutdown, and optional TLS with a certificate authority generated at start.
+//! ever), a deadline on request bodies, graceful shutdown, and optional TLS with a certificate authority generated at start.
 
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -21,6 +24,61 @@ use tokio_rustls::rustls::{self, pki_types};
 /// How long a client may take to send a request's headers (and, with TLS, its handshake):
 /// hyper's default once a timer is set.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a client may take to send a request's body, from the end of its head: a body that
+/// never completes (a slow trickle included) fails the request instead of holding it for ever.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A request body with a deadline: past it, the next read fails (the handler answers 400 and
+/// the connection closes). The deadline is absolute, not reset by each chunk.
+pub struct DeadlineBody {
+    inner: axum::body::Body,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl hyper::body::Body for DeadlineBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        if this.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(
+                "the request body did not arrive within the simulator's time limit".into(),
+            )));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Middleware: gives every request body a deadline `timeout` from now.
+pub async fn body_deadline(
+    timeout: Duration,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let req = req.map(|inner| {
+        axum::body::Body::new(DeadlineBody {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+        })
+    });
+    next.run(req).await
+}
 
 /// How long requests in flight may finish after a shutdown before their connections are dropped.
 const GRACE: Duration = Duration::from_secs(2);

@@ -119,21 +119,39 @@ pub async fn partner(
         cfg.password,
         cfg.security_token.as_deref().unwrap_or_default()
     );
-    if password != expected || !cfg.active || cfg.ip_restricted {
+    // Every attempt of a known user is a LoginHistory row (LoginType a guess: docs/simulator.md).
+    let log = |status: &str| org.log_login(user, status, "Other Apex API");
+    let refused = if password != expected {
+        Some("Invalid password")
+    } else if !cfg.active {
+        Some("User is inactive")
+    } else if cfg.ip_restricted {
+        Some("Restricted IP")
+    } else if org.is_frozen(user) {
+        Some("User is frozen")
+    } else {
+        None
+    };
+    if let Some(status) = refused {
+        log(status);
         return invalid();
     }
     if !org.scenario.org.api_enabled {
+        log("Login invalid");
         return login_fault(
             "API_DISABLED_FOR_ORG",
             "API is not enabled for this Organization or Partner",
         );
     }
     if !cfg.api_enabled {
+        log("Login invalid");
         return login_fault("API_CURRENTLY_DISABLED", "API is disabled for this User");
     }
     if !org.note_login(user) {
+        log("Login rate exceeded");
         return login_fault("LOGIN_RATE_EXCEEDED", "Login rate exceeded for this user");
     }
+    log("Success");
     let scopes = vec!["api".to_string(), "full".to_string()];
     let token = org.issue_tokens(user, &scopes, false, None);
     let session = token["access_token"].as_str().unwrap_or_default();

@@ -88,6 +88,10 @@ fn field_type(name: &str, sample: &Value) -> &'static str {
     if name.ends_with("Id") {
         return "reference";
     }
+    // A null sample of a date field (OauthToken.LastUsedDate before any use).
+    if sample.is_null() && (name.ends_with("Date") || name.ends_with("Time")) {
+        return "datetime";
+    }
     match sample {
         Value::Bool(_) => "boolean",
         Value::Number(n) if n.is_f64() => "double",

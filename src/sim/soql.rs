@@ -53,6 +53,8 @@ enum Lit {
     Null,
     /// A day range, inclusive, as `yyyy-mm-dd` (date literals and date keywords).
     Days(String, String),
+    /// A datetime literal, in milliseconds since 1970 (`soql_time.rs`).
+    Instant(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -203,11 +205,18 @@ fn malformed(q: &str, at: usize, reason: &str) -> SoqlError {
     }
 }
 
+/// Parentheses nest at most this deep in a `WHERE` clause: deeper is `MALFORMED_QUERY`, never a
+/// stack overflow. Salesforce documents no such limit (the value is the simulator's); its
+/// statements are at most 100,000 characters.
+pub const MAX_NESTING: usize = 100;
+
 struct Parser<'a> {
     q: &'a str,
     toks: Vec<(String, usize)>,
     p: usize,
     today: i64,
+    /// Parentheses open around the term being parsed.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -423,13 +432,36 @@ impl Parser<'_> {
     }
 
     fn term(&mut self) -> Result<Expr, SoqlError> {
-        if self.kw("NOT") {
+        // NOT NOT … without recursion: an even run cancels out.
+        let mut nots = 0usize;
+        while self.kw("NOT") {
             self.p += 1;
-            return Ok(Expr::Not(Box::new(self.term()?)));
+            nots += 1;
         }
-        if self.peek() == Some("(") {
+        let e = self.primary()?;
+        Ok(if nots % 2 == 1 {
+            Expr::Not(Box::new(e))
+        } else {
+            e
+        })
+    }
+
+    /// A parenthesised condition or a comparison.
+    fn primary(&mut self) -> Result<Expr, SoqlError> {
+        if let Some(("(", at)) = self.toks.get(self.p).map(|(t, at)| (t.as_str(), *at)) {
+            if self.depth >= MAX_NESTING {
+                return Err(malformed(
+                    self.q,
+                    at,
+                    &format!(
+                        "the condition is nested too deeply (at most {MAX_NESTING} levels of parentheses)"
+                    ),
+                ));
+            }
             self.p += 1;
+            self.depth += 1;
             let e = self.or_expr()?;
+            self.depth -= 1;
             self.expect(")")?;
             return Ok(e);
         }
@@ -490,6 +522,9 @@ impl Parser<'_> {
             "NULL" => return Ok(Lit::Null),
             _ => {}
         }
+        if let Some(ms) = super::soql_time::datetime_ms(&t) {
+            return Ok(Lit::Instant(ms));
+        }
         if let Some(day) = parse_date(&t) {
             return Ok(Lit::Days(day_str(day), day_str(day)));
         }
@@ -527,7 +562,7 @@ impl Parser<'_> {
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(super) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -576,6 +611,7 @@ fn parse(q: &str, today: i64) -> Result<Query, SoqlError> {
         toks: tokens(q)?,
         p: 0,
         today,
+        depth: 0,
     };
     let query = p.query(false)?;
     if p.p < p.toks.len() {
@@ -602,6 +638,11 @@ fn compare(v: &Value, lit: &Lit) -> Option<Ordering> {
     match (v, lit) {
         (Value::String(s), Lit::Str(l)) => Some(s.to_lowercase().cmp(&l.to_lowercase())),
         (Value::Number(n), Lit::Num(l)) => n.as_f64()?.partial_cmp(l),
+        (Value::String(s), Lit::Instant(at)) => match super::soql_time::datetime_ms(s) {
+            Some(v) => Some(v.cmp(at)),
+            // A date field: its day against the literal's (UTC) day.
+            None => Some(s.get(..10)?.cmp(&day_str(at.div_euclid(86_400_000)))),
+        },
         (Value::String(s), Lit::Days(lo, hi)) => {
             let day = s.get(..10)?;
             Some(if day < lo.as_str() {

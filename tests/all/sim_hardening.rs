@@ -229,3 +229,98 @@ fn a_scenario_path_must_be_a_small_regular_file() {
     assert_eq!(Scenario::load(ok.to_str().unwrap()).unwrap().name, "mine");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 24 §5: a WHERE nested thousands deep answers 400 MALFORMED_QUERY over HTTP, and the
+/// simulator stays up.
+#[tokio::test]
+async fn a_deeply_nested_where_answers_malformed_query_and_the_org_stays_up() {
+    let sim = start("healthy").await;
+    let token = sim.access_token().await;
+    let depth = 5_000;
+    let q = format!(
+        "SELECT Id FROM User WHERE {}IsActive = true{}",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let (status, body) = sim.soql(&token, &q).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body[0]["errorCode"], "MALFORMED_QUERY");
+    assert!(
+        body[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deeply"),
+        "{body}"
+    );
+    let (status, body) = sim
+        .soql(&token, "SELECT Id FROM User WHERE ((IsActive = true))")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    sim.running.stop().await;
+}
+
+/// Issue 24 §5: a request body that never completes is timed out: the request fails and the
+/// connection closes, instead of holding a task for ever.
+#[tokio::test]
+async fn a_body_that_never_completes_is_timed_out() {
+    let running = sim::start_with(
+        Scenario::default(),
+        "127.0.0.1:0".parse().unwrap(),
+        Options {
+            body_read_timeout: Duration::from_secs(1),
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    let addr = running.addr;
+    let (took, answer) = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(
+            b"POST /services/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=pass",
+        )
+        .unwrap();
+        // Trickle a byte now and then: an idle timeout alone would never fire.
+        let started = Instant::now();
+        s.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            assert!(started.elapsed() < Duration::from_secs(10), "still open");
+            let _ = s.write_all(b"w");
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => break,
+            }
+        }
+        (started.elapsed(), String::from_utf8_lossy(&answer).into_owned())
+    })
+    .await
+    .unwrap();
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    // The org still answers a whole request.
+    let resp = reqwest::Client::new()
+        .get(format!("{}/services/data/", running.info.login_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn the_default_body_read_timeout_is_bounded() {
+    assert_eq!(
+        Options::default().body_read_timeout,
+        sim::server::BODY_READ_TIMEOUT
+    );
+    assert!(sim::server::BODY_READ_TIMEOUT <= Duration::from_secs(120));
+}

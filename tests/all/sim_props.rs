@@ -173,6 +173,46 @@ proptest! {
         let _ = filter::parse(&raw, &template);
     }
 
+    /// Issue 24 §5: a WHERE nested thousands deep answers MALFORMED_QUERY, never overflows the
+    /// stack; within the limit it runs.
+    #[test]
+    fn soql_deep_nesting_is_refused_not_a_stack_overflow(
+        depth in prop_oneof![0usize..=soql::MAX_NESTING, soql::MAX_NESTING + 1..20_000],
+        nots in 0usize..5_000,
+        or in any::<bool>(),
+    ) {
+        let join = if or { " OR IsActive = true" } else { "" };
+        let q = format!(
+            "SELECT Id FROM User WHERE {}{}Name = 'x'{join}{}",
+            "NOT ".repeat(nots),
+            "(".repeat(depth),
+            ")".repeat(depth),
+        );
+        match soql::run(&q, &tables(), "/services/data/v67.0") {
+            Ok(v) => prop_assert!(depth <= soql::MAX_NESTING, "{v}"),
+            Err(e) => {
+                prop_assert!(depth > soql::MAX_NESTING, "{e:?}");
+                prop_assert_eq!(e.code, "MALFORMED_QUERY");
+            }
+        }
+    }
+
+    #[test]
+    fn filter_deep_nots_and_parentheses_never_overflow(nots in 0usize..50_000, depth in 0usize..20_000) {
+        let cfg = DataConfig::default();
+        let template = Entity::Employees.record(&cfg, 0);
+        let f = format!("{}{}currentEmployment.active eq true{}", "not ".repeat(nots), "(".repeat(depth), ")".repeat(depth));
+        match filter::parse(&f, &template) {
+            // An even run of nots cancels out.
+            Ok(expr) => {
+                let active = Entity::Employees.record(&cfg, 0);
+                prop_assert!(depth <= filter::MAX_DEPTH);
+                prop_assert_eq!(expr.matches(&active), nots % 2 == 0);
+            }
+            Err(_) => prop_assert!(depth > filter::MAX_DEPTH),
+        }
+    }
+
     #[test]
     fn scenario_toml_never_panics(lines in prop::collection::vec(toml_line(), 0..10)) {
         let src = lines.join("\n");

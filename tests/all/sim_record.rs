@@ -198,6 +198,28 @@ async fn users_read_their_own_rows_and_the_admin_reads_all() {
     );
     assert_eq!(grants[0]["UseCount"], 0);
     assert!(grants[0]["LastUsedDate"].is_null());
+    // The objects are described like the others.
+    let d: Value = sim
+        .get(
+            &user_access,
+            "/services/data/v67.0/sobjects/OauthToken/describe",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["keyPrefix"], "0CR");
+    let ty = |f: &str| {
+        d["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == f)
+            .map(|x| x["type"].as_str().unwrap().to_string())
+    };
+    assert_eq!(ty("LastUsedDate").as_deref(), Some("datetime"));
+    assert_eq!(ty("CreatedDate").as_deref(), Some("datetime"));
+    assert_eq!(ty("UseCount").as_deref(), Some("int"));
     sim.running.stop().await;
 }
 
@@ -498,6 +520,22 @@ async fn date_filters_select_the_window() {
         "SELECT Status FROM LoginHistory WHERE UserId = '{{id}}' AND LoginTime >= {day}T00:00:00Z"
     );
     assert_eq!(rows(&sim, &admin_access, &q, &me).await.len(), 10);
+    // To the second, not the day: from the newest row's second on, only that row; before it,
+    // the rest. In the contract's `Z` form and with an offset.
+    let newest = recent[0]["LoginTime"]
+        .as_str()
+        .unwrap()
+        .get(..19)
+        .unwrap()
+        .to_string();
+    let q = format!(
+        "SELECT Status FROM LoginHistory WHERE UserId = '{{id}}' AND LoginTime >= {newest}Z"
+    );
+    assert_eq!(rows(&sim, &admin_access, &q, &me).await.len(), 1);
+    let q = format!(
+        "SELECT Status FROM LoginHistory WHERE UserId = '{{id}}' AND LoginTime < {newest}+00:00"
+    );
+    assert_eq!(rows(&sim, &admin_access, &q, &me).await.len(), 12);
     let grants = rows(&sim, &admin_access, GRANTS, &me).await;
     assert_eq!(grants.len(), 1);
     assert_eq!(grants[0]["UseCount"], 12);
@@ -674,5 +712,46 @@ async fn refresh_idle_expiry_shows_the_policy_and_a_grant_idle_27_days() {
     let q =
         "SELECT UseCount FROM OauthToken WHERE UserId = '{id}' AND LastUsedDate < LAST_N_DAYS:26";
     assert_eq!(rows(&sim, &access, q, &me).await.len(), 1);
+    sim.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_soap_login_writes_its_row_too() {
+    let sim = common::start("healthy").await;
+    let body = |password: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8" ?><env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><n1:login xmlns:n1="urn:partner.soap.sforce.com"><n1:username>{}</n1:username><n1:password>{password}</n1:password></n1:login></env:Body></env:Envelope>"#,
+            sim.username()
+        )
+    };
+    for password in ["wrong", sim.running.info.password.as_str()] {
+        sim.http
+            .post(format!("{}/services/Soap/u/67.0", sim.login()))
+            .header("Content-Type", "text/xml")
+            .header("SOAPAction", "login")
+            .body(body(password))
+            .send()
+            .await
+            .unwrap();
+    }
+    let admin_access = admin_token(&sim).await;
+    let me = user_id(&sim, sim.username());
+    let history = rows(&sim, &admin_access, HISTORY, &me).await;
+    let got: Vec<(&str, &str)> = history
+        .iter()
+        .map(|r| {
+            (
+                r["Status"].as_str().unwrap(),
+                r["LoginType"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Success", "Other Apex API"),
+            ("Invalid password", "Other Apex API")
+        ]
+    );
     sim.running.stop().await;
 }
