@@ -163,11 +163,7 @@ pub async fn start_with(
     let scheme = if opts.tls { "https" } else { "http" };
     let login_url = format!("{scheme}://127.0.0.1:{port}");
     let instance_url = format!("{scheme}://localhost:{port}");
-    let user = scenario
-        .users
-        .iter()
-        .find(|u| u.auto_approve)
-        .unwrap_or(&scenario.users[0]);
+    let user = &scenario.users[seed::integration_user(&scenario)];
     let mut info = SimInfo {
         login_url: login_url.clone(),
         instance_url: instance_url.clone(),

@@ -421,6 +421,20 @@ mod tests {
     }
 
     #[test]
+    fn seeds_default_to_the_integration_user_not_the_added_admin() {
+        let mut s = Scenario::default();
+        s.users[0].auto_approve = false;
+        s.login_history = vec![seed::LoginHistorySeed::default()];
+        s.oauth_tokens = vec![seed::OauthTokenSeed::default()];
+        super::super::sobjects::add_admin(&mut s);
+        assert!(s.users[1].auto_approve);
+        let r = Record::seeded(&s, 1_000_000_000);
+        assert_eq!(r.logins[0].user, 0);
+        assert_eq!(r.grants[0].user, 0);
+        assert_eq!(seed::integration_user(&s), 0);
+    }
+
+    #[test]
     fn the_sixth_grant_evicts_the_oldest() {
         let mut r = Record::default();
         for i in 0..5u64 {

@@ -115,9 +115,14 @@ pub struct OauthTokenSeed {
     pub use_count: u64,
 }
 
-/// The user the scenario's integration runs as: the first auto-approved user, else the first.
+/// The user the scenario's integration runs as (`sagediag sim` hands out its credentials): the
+/// first auto-approved user, else the first; never the admin the simulator adds
+/// (`sobjects::add_admin`), so that seeds name the same user before and after it is added.
 pub fn integration_user(s: &Scenario) -> usize {
-    s.users.iter().position(|u| u.auto_approve).unwrap_or(0)
+    s.users
+        .iter()
+        .position(|u| u.auto_approve && !(u.manage_users && u.assign_permission_sets))
+        .unwrap_or(0)
 }
 
 /// The user a seed names (empty: the integration user).

@@ -755,3 +755,52 @@ async fn a_soap_login_writes_its_row_too() {
     );
     sim.running.stop().await;
 }
+
+/// The four queries of the contract with the engine (notes/contract-21.md), as the integration
+/// user: each answers, in Salesforce's shape.
+#[tokio::test]
+async fn the_engines_four_queries_answer_as_the_integration_user() {
+    let sim = common::start("healthy").await;
+    let access = sim.access_token().await;
+    let me = user_id(&sim, sim.username());
+    let history = rows(&sim, &access, HISTORY, &me).await;
+    assert_eq!(history[0]["Status"], "Success");
+    assert_eq!(history[0]["LoginType"], "Remote Access 2.0");
+    let grants = rows(&sim, &access, GRANTS, &me).await;
+    assert_eq!(
+        grants[0]["AppName"],
+        sim.running.org.scenario.app.name.as_str()
+    );
+    assert!(grants[0]["AppMenuItemId"].is_string());
+    let logins = rows(
+        &sim,
+        &access,
+        "SELECT Id, UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{id}'",
+        &me,
+    )
+    .await;
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins[0]["IsFrozen"], false);
+    let user = rows(
+        &sim,
+        &access,
+        "SELECT Id, Username, IsActive, UserType, Profile.Name, Profile.UserLicense.Name FROM User WHERE Id = '{id}'",
+        &me,
+    )
+    .await;
+    assert_eq!(user[0]["IsActive"], true);
+    assert_eq!(user[0]["UserType"], "Standard");
+    assert_eq!(
+        user[0]["Profile"]["Name"],
+        "Minimum Access - API Only Integrations"
+    );
+    assert_eq!(
+        user[0]["Profile"]["UserLicense"]["Name"],
+        "Salesforce Integration"
+    );
+    assert_eq!(
+        user[0]["Profile"]["UserLicense"]["attributes"]["type"],
+        "UserLicense"
+    );
+    sim.running.stop().await;
+}
