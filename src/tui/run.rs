@@ -421,7 +421,13 @@ impl App {
                 cfg.ledger
                     .set_keep(self.form.keep != crate::engine::vault::Keep::Memory);
                 // Kept the moment it arrives, not at the end (an interrupt must not lose it).
-                cfg.keeper = crate::engine::ledger::keeper(&cfg, &self.vault, self.form.keep, None);
+                // (A recalled refresh token's rotation goes back where it came from.)
+                cfg.keeper = crate::engine::ledger::keeper(
+                    &cfg,
+                    &self.vault,
+                    self.form.keep,
+                    self.form.refresh_from,
+                );
                 self.run_id += 1;
                 self.run_started();
                 Some(Effect::StartRun {
