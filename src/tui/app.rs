@@ -168,6 +168,9 @@ pub struct App {
     pub rotation_consent: bool,
     /// The user said yes to a login that evicts the oldest grant, for the next run only.
     pub eviction_consent: bool,
+    /// A refresh token that replaced the one given (rotation): handed over once, on request
+    /// (`c` on the Login step), masked on screen. Never drawn.
+    pub rotated_token: Option<String>,
 }
 
 pub const MAX_MESSAGES: usize = 200;
@@ -234,6 +237,7 @@ impl App {
             demo_admin: None,
             rotation_consent: false,
             eviction_consent: false,
+            rotated_token: None,
         }
     }
 

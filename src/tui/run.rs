@@ -276,6 +276,14 @@ impl App {
             Ok(done) => {
                 let (report, session) = *done;
                 let refresh = session.as_ref().and_then(|s| s.refresh_token.clone());
+                self.rotated_token = None;
+                if let Some(rot) = &report.rotation {
+                    self.rotated_token = refresh.clone();
+                    self.say(format!(
+                        "{} On step 3, c hands it over once (to the clipboard; masked here).",
+                        rot.loud_line()
+                    ));
+                }
                 let logged_in = session.is_some();
                 self.session = session;
                 let mut effects = vec![Effect::Log(format!(

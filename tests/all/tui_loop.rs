@@ -407,6 +407,27 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     until("the rotated refresh token written back", &|| {
         kept("refresh_token").is_some_and(|r| r != first_refresh)
     });
+    // Handed over once, on request: masked on screen (its tail), never twice.
+    let new = kept("refresh_token").unwrap();
+    let tail: String = new
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    d.expect("RETIRED").await;
+    d.expect("Done: PASS").await;
+    d.key(KeyCode::Char('3'));
+    d.key(KeyCode::Char('c'));
+    let screen = d.expect("new refresh token (copied once").await;
+    assert!(screen.contains(&format!("••••{tail}")), "{screen}");
+    assert!(!screen.contains(&new), "masked on screen");
+    d.key(KeyCode::Esc);
+    d.expect_without("3 Login", "new refresh token (copied once")
+        .await;
+    d.key(KeyCode::Char('c'));
     d.key(KeyCode::Char('2'));
     let screen = d.expect("Consumer secret  ••••").await;
     assert!(screen.contains("kept: secret, refresh token"), "{screen}");
