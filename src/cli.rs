@@ -234,6 +234,20 @@ pub struct CheckArgs {
     /// login that fails before sagediag can read the org (after login the org says).
     #[arg(long, value_name = "KIND", value_parser = ["eca", "connected-app"])]
     pub app_kind: Option<String>,
+    /// Consent to refresh a refresh token sagediag did not obtain (`--flow refresh`, or one kept
+    /// by an earlier run): under rotation that refresh retires it, and the integration must be
+    /// given the new one. Without this flag `--flow refresh` sends nothing.
+    #[arg(long)]
+    pub allow_rotation: bool,
+    /// Consent to a web-server or device login although the user holds five grants for the app
+    /// (counted first with --admin-username): the login makes Salesforce revoke the oldest,
+    /// often the integration's. Without it sagediag makes no token request then.
+    #[arg(long)]
+    pub allow_grant_eviction: bool,
+    /// When a refresh returns a new refresh token in place of the one given, print it once on
+    /// the terminal (stderr), so that the integration can be given it.
+    #[arg(long)]
+    pub show_new_token: bool,
     /// After the report, print how each finding is fixed (`--json`: a `fixes` array; for
     /// `apply` fixes the exact request `sagediag fix --yes` would send). Changes nothing.
     #[arg(long)]
@@ -295,6 +309,8 @@ impl CheckArgs {
             coverage: self.coverage,
             coverage_limit: self.coverage_limit,
             app_kind: self.app_kind.clone(),
+            allow_rotation: self.allow_rotation,
+            allow_grant_eviction: self.allow_grant_eviction,
             history_days: self.history_days,
         }
     }

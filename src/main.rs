@@ -332,7 +332,11 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> Fix
             .or(settings.keep_secrets)
             .unwrap_or_default(),
         vault: Vault::from_env(),
+        show_new_token: args.show_new_token,
     };
+    // Shared with the run: what it obtained, given back even when it is interrupted.
+    let ours = cfg.clone();
+    let admin = outputs.admin.clone();
     let runtime = match runtime("sagediag check") {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -340,15 +344,46 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> Fix
     let code = runtime.block_on(async move {
         tokio::select! {
             code = sagediag::check::run(cfg, outputs) => code,
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("sagediag check: interrupted");
-                130
+            code = interrupt() => {
+                eprintln!("sagediag check: interrupted: giving back what this run obtained");
+                sagediag::check::harm::interrupted(
+                    &ours,
+                    admin.as_ref(),
+                    std::time::Duration::from_secs(10),
+                )
+                .await;
+                code
             }
         }
     });
     // stdin may still be read by the paste thread: leave without waiting for it.
     runtime.shutdown_background();
     ExitCode::from(code)
+}
+
+/// Waits for Ctrl-C, SIGTERM or SIGHUP; the exit code for it (128 + the signal's number).
+async fn interrupt() -> u8 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return 130;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => 130,
+            _ = term.recv() => 143,
+            _ = hup.recv() => 129,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        130
+    }
 }
 
 fn run_sim(args: SimArgs) -> ExitCode {

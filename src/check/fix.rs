@@ -374,6 +374,9 @@ pub fn admin_config(
     private_key: Option<&std::path::Path>,
 ) -> Result<Config, super::Usage> {
     let mut cfg = base.clone();
+    // The admin's tokens are the admin's: given back at the end, never kept.
+    cfg.ledger = engine::ledger::Ledger::admin();
+    cfg.keeper = None;
     if let Some(name) = flow {
         cfg.flow = engine::Flow::parse(name)
             .ok_or_else(|| super::Usage(format!("--admin-flow `{name}` is not a flow")))?;

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 pub mod fix;
+pub mod harm;
 mod human;
 
 pub use human::human;
@@ -47,6 +48,10 @@ pub struct Options {
     pub coverage_limit: Option<u64>,
     /// `eca` or `connected-app` (`--app-kind`).
     pub app_kind: Option<String>,
+    /// Consent to refresh a refresh token given (or kept) although rotation would retire it.
+    pub allow_rotation: bool,
+    /// Consent to a login that evicts the user's oldest grant (`--allow-grant-eviction`).
+    pub allow_grant_eviction: bool,
     /// Days of LoginHistory (`--history-days`).
     pub history_days: Option<u32>,
 }
@@ -81,6 +86,8 @@ pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Co
     cfg.access_token = opts.access_token.clone();
     cfg.instance_url = opts.instance_url.clone();
     cfg.pkce = opts.pkce;
+    cfg.allow_rotation = opts.allow_rotation;
+    cfg.allow_grant_eviction = opts.allow_grant_eviction;
     cfg.redirect_uri = opts.redirect_uri.clone();
     cfg.callback_port = opts
         .callback_port
@@ -183,6 +190,8 @@ pub struct Outputs {
     pub vault: Vault,
     /// `--fix-plan` / `sagediag fix`: the plan (and the fixes) after the check.
     pub fix: Option<fix::FixOptions>,
+    /// `--show-new-token`: a refresh token that replaced the one given is printed once, on stderr.
+    pub show_new_token: bool,
     /// An admin's login (`--admin-*`): logged in before the check, its session reads the
     /// integration's whole record (and makes fix's changes).
     pub admin: Option<Config>,
@@ -367,6 +376,12 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         );
         return 2;
     }
+    if let Some(why) = harm::refusal(&cfg, out.keep, recalled.refresh_token, out.show_new_token) {
+        eprintln!("sagediag check: {why}");
+        return 2;
+    }
+    cfg.keeper = harm::keeper(&cfg, &out.vault, out.keep, recalled.refresh_token);
+    cfg.ledger.set_keep(out.keep != Keep::Memory);
     let admin_actor = match &out.admin {
         Some(a) => admin_login(a, &cfg).await,
         None => None,
@@ -453,9 +468,11 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         .is_err()
     {
         code = code.max(1);
+        // Not kept: the run's own grant is given back rather than left behind.
+        given.ledger.set_keep(false);
     }
-    // The fix step runs before the report and the HAR are written, so that both hold the
-    // changes it made and their requests.
+    // The fix step runs before the tokens are given back (it uses the session) and before the
+    // report and the HAR are written, so that both hold the changes it made and their requests.
     let fixed = match &out.fix {
         Some(f) => Some(
             fix::after(
@@ -472,6 +489,23 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     };
     if let Some(c) = fixed.as_ref().and_then(|f| f.code) {
         code = c;
+    }
+    // The end of the run: give back what it obtained (after the fixes, which use the session).
+    let mut report = report;
+    let admin_ledger = out.admin.as_ref().map(|a| &a.ledger);
+    let ledgers: Vec<&engine::ledger::Ledger> =
+        std::iter::once(&given.ledger).chain(admin_ledger).collect();
+    report.revoked = harm::give_back(&ledgers, &client).await;
+    harm::add_later_requests(&mut report, &client);
+    if report.revoked.iter().any(|r| r.outcome == "failed") {
+        code = code.max(1);
+    }
+    if out.show_new_token
+        && report.rotation.is_some()
+        && let Some(rt) = session.as_ref().and_then(|s| s.refresh_token.as_deref())
+    {
+        // Asked for: the one place a token is printed, once, on the terminal (never stdout).
+        eprintln!("New refresh token (shown once, as asked with --show-new-token): {rt}");
     }
     let now = engine::clock::now_ms();
     if let Some(path) = &out.report {
@@ -529,6 +563,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         if let Some(f) = &fixed {
             text.push_str(&f.human);
         }
+        text.push_str(&harm::human(&report));
         engine::sanitize::text(&client.scrub(&text)).into_owned()
     };
     let _ = writeln!(stdout, "{text}");

@@ -476,6 +476,7 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
     }
     let o = &r.org;
     let unknown = || "unknown".to_string();
+    s.push_str(&super::ledger::markdown(r));
     s.push_str("\n## Org checks\n\n");
     let _ = writeln!(
         s,

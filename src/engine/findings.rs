@@ -240,6 +240,10 @@ catalog! {
         "Refreshing answers invalid_grant / expired access/refresh token.",
         "The refresh-token policy expires tokens (Immediately expire refresh token is the common cause), the token was revoked, rotated out, or pushed out by the five-approvals-per-user limit.",
         ["Setup > Connected Apps > Manage Connected Apps > [app] > Edit Policies > Refresh Token Policy: Refresh token is valid until revoked.", "With Refresh Token Rotation on, store the new refresh token each refresh returns.", "Log in again to get a new refresh token."];
+    ROTATION_CONSENT_NEEDED, Error, "Refreshing the token given needs consent",
+        "The refresh flow (or a refresh token kept from an earlier run) was asked for without consent; sagediag sent nothing.",
+        "Under Refresh Token Rotation (on, or not known to be off), one refresh retires the refresh token given: the integration's next refresh with it fails, and reusing it revokes the new one too.",
+        ["Run again with --allow-rotation (the console asks): sagediag refreshes the token once, keeps the new one where --keep-secrets says, and says loudly that the old one is retired.", "Or test with a token of sagediag's own: --flow web or --flow device (sagediag revokes it at the end)."];
     REFRESH_POLICY_EXPIRES, Warning, "The refresh-token policy expires tokens",
         "ConnectedApplication shows a refresh-token validity period.",
         "Refresh tokens expire after a period or when unused, and the integration will then need a new login.",
@@ -361,6 +365,14 @@ catalog! {
         "The app's refresh-token policy expires tokens not used for a period, and the integration's grant (OauthToken) was last used close to that period ago.",
         "Under \"Expire refresh token if not used for N\" a grant idle for N dies; the integration then fails with invalid_grant / expired access/refresh token and needs a new login.",
         ["Make the integration refresh (or call the API) at least once within the period, e.g. a scheduled daily call.", "Or change the policy: Setup > Connected Apps > Manage Connected Apps > [app] > Edit Policies > Refresh Token Policy: Refresh token is valid until revoked (External Client App: External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Refresh Token Policy)."];
+    GRANT_CAP_CONSENT_NEEDED, Error, "The login would evict the user's oldest grant",
+        "The user holds five grants (OauthToken rows) for the app; sagediag made no token request without consent.",
+        "Salesforce keeps five grants per user per app and revokes the oldest when a sixth is made, usually the production integration's.",
+        ["Revoke a stale grant first: Setup > Connected Apps OAuth Usage > [app] > the user > Revoke (or the grant's DeleteToken at /services/oauth2/revoke; sagediag fix lists it).", "Or log in as another user, or run again with --allow-grant-eviction (the console asks) knowing which grant goes."];
+    GRANT_EVICTED, Error, "This run's login evicted a grant",
+        "After sagediag's login an earlier grant of the user for the app is gone (or the user is at five grants and was not counted before).",
+        "Salesforce revoked the oldest grant to make room for the new one; its refresh token now answers invalid_grant / expired access/refresh token.",
+        ["Check that the integration still refreshes; if not, log it in again (it gets a new grant).", "Next time give --admin-username so that sagediag counts the grants first and asks before evicting one."];
     GRANT_CAP_RISK, Warning, "The API user is at the five-grant limit for this app",
         "OauthToken holds four or five grants of the API user for the app.",
         "Salesforce keeps at most five grants (refresh tokens) per user per app; the next login revokes the oldest (its help also says the least recently used), which is often the production integration's.",

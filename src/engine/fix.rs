@@ -688,6 +688,7 @@ pub fn new_run(
         pasted: None,
         app: super::app::AppInfo::default(),
         refresh_request: None,
+        rotation: None,
         integration: None,
         started_ms: super::clock::now_ms(),
     }

@@ -46,8 +46,25 @@ async fn read_key_file(path: std::path::PathBuf) -> Result<String, String> {
     }
 }
 
-/// Logs in by the configured flow. None: the findings say why.
+/// Logs in by the configured flow. None: the findings say why. What the login obtained goes in
+/// the run's ledger (given back at the end); a refresh token given is refreshed only with
+/// consent, once, and a rotation of it is kept at once and said loudly.
 pub async fn login(run: &mut Run) -> Option<Tokens> {
+    let given = run.cfg.refresh_token.clone();
+    if run.cfg.flow == Flow::Refresh && given.is_some() && !run.cfg.allow_rotation {
+        run.raise(Finding::new(
+            Code::ROTATION_CONSENT_NEEDED,
+            "The refresh flow refreshes the refresh token given; under rotation (on, or not known to be off) that retires it. Nothing was sent: run again with --allow-rotation to proceed.",
+            vec![],
+        ));
+        return None;
+    }
+    let tokens = by_flow(run).await?;
+    super::ledger::after_login(run, given, &tokens).await;
+    Some(tokens)
+}
+
+async fn by_flow(run: &mut Run) -> Option<Tokens> {
     let base = run.login_url.clone();
     match run.cfg.flow {
         Flow::Web => web(run, &base).await,
@@ -905,7 +922,19 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
             &form,
         )
     });
-    let can_refresh = matches!(run.cfg.flow, Flow::Web | Flow::Device | Flow::Refresh);
+    // The refresh test refreshes the run's own token only: in the refresh flow the login was the
+    // one refresh of the token given (never a second: under rotation that retires it).
+    let can_refresh = matches!(run.cfg.flow, Flow::Web | Flow::Device);
+    if run.cfg.flow == Flow::Refresh {
+        run.refresh_token_issued = Some(true);
+        run.refresh_rotated = Some(run.rotation.is_some());
+        notes.push(if run.rotation.is_some() {
+            "refresh works (rotated: the token given is retired; the integration needs the new one)"
+                .into()
+        } else {
+            "refresh works (refreshed once, the login)".to_string()
+        });
+    }
     let old_refresh = tokens.refresh_token.clone();
     // The refresh-flow login itself rotated the token given: whoever else holds that token
     // now holds a rotated-out one.
@@ -1036,6 +1065,16 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
                     Some(new) => {
                         let rotated = new.refresh_token.as_ref().is_some_and(|n| *n != rt);
                         run.refresh_rotated = Some(rotated);
+                        let base = run.login_url.clone();
+                        run.cfg.ledger.refreshed(
+                            &base,
+                            &rt,
+                            &new.access_token,
+                            new.refresh_token.as_deref().filter(|_| rotated),
+                        );
+                        if rotated && let Some(n) = &new.refresh_token {
+                            super::ledger::keep_now(run, n).await;
+                        }
                         notes.push(if rotated {
                             "refresh works (rotated: store the new refresh token each time)".into()
                         } else {

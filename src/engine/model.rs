@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::environment::Environment;
 use super::findings::{Code, Finding, Severity};
-use super::{app, coverage, http, sanitize};
+use super::{app, coverage, http, ledger, sanitize};
 
 /// The seven Sage People API endpoints and the permission set gating each.
 pub const ENDPOINTS: [EndpointDef; 7] = [
@@ -162,6 +162,17 @@ pub struct Config {
     pub max_response_bytes: usize,
     /// The app's kind as the user declared it (`--app-kind`): words the fixes before login.
     pub app_kind: Option<app::AppKind>,
+    /// What the run obtained, to give back at its end (shared by every clone of this config).
+    pub ledger: ledger::Ledger,
+    /// The user's consent to refresh a refresh token sagediag did not obtain (the refresh flow:
+    /// under rotation the token given is retired). Without it that flow sends nothing.
+    pub allow_rotation: bool,
+    /// The user's consent to a web-server or device login although the user holds five grants
+    /// for the app (the login revokes the oldest). Without it no token request is made then.
+    pub allow_grant_eviction: bool,
+    /// Keeps a new refresh token where the user chose, as soon as it arrives (before any later
+    /// request); answers where it went.
+    pub keeper: Option<ledger::Keeper>,
     /// Days of the integration user's LoginHistory read after login (`--history-days`).
     pub history_days: u32,
     /// An admin's session (`check --admin-*`, the console's admin login): the integration's
@@ -199,6 +210,10 @@ impl Config {
             trust_hosts: Vec::new(),
             max_response_bytes: http::MAX_RESPONSE_BYTES,
             app_kind: None,
+            ledger: ledger::Ledger::default(),
+            allow_rotation: false,
+            allow_grant_eviction: false,
+            keeper: None,
             history_days: super::record::DEFAULT_HISTORY_DAYS,
             admin_session: None,
         }
@@ -475,6 +490,12 @@ pub struct Report {
     pub app: app::AppInfo,
     /// Field coverage of the employee records, when asked for.
     pub coverage: Option<coverage::Coverage>,
+    /// A refresh that rotated a refresh token sagediag did not obtain: the old one is retired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<ledger::Rotation>,
+    /// What became of the tokens the run held at its end (filled by the front end's
+    /// [`ledger::revoke`] call). Never a token.
+    pub revoked: Vec<ledger::Revoked>,
     /// The integration's own record in the org (LoginHistory, OauthToken, the user).
     pub integration: Option<super::record::IntegrationRecord>,
 }

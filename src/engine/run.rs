@@ -31,6 +31,8 @@ pub struct Run {
     pub app: app::AppInfo,
     /// The refresh test's request.
     pub refresh_request: Option<u64>,
+    /// A refresh token sagediag did not obtain was rotated (the old one is retired).
+    pub rotation: Option<super::ledger::Rotation>,
     /// The integration's own record, once read.
     pub integration: Option<super::record::IntegrationRecord>,
     /// When the run started (ms since the epoch): tells this run's own grant from the others.
@@ -245,6 +247,7 @@ pub async fn run_session(
         pasted,
         app: declared,
         refresh_request: None,
+        rotation: None,
         integration: None,
         started_ms: super::clock::now_ms(),
     };
@@ -281,7 +284,12 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     run.end(step, None, summary);
     // 3. Login.
     let step = run.begin(StepId::Login);
-    let tokens = login::login(run).await;
+    // The five-grant cap: counted first when a session may; at the cap, nothing is sent
+    // without consent.
+    let (tokens, before) = match super::guard::before_login(run).await {
+        Ok(before) => (login::login(run).await, before),
+        Err(()) => (None, None),
+    };
     let summary = match &tokens {
         Some(t) => format!(
             "logged in with the {} flow; instance {}",
@@ -334,6 +342,9 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
     // findings (and the outcome), not to the Org step's status.
     let org_status = run.status_since(step.findings_before);
     let note = record::read(run, Some(&login_tokens), record_in_flight).await;
+    // The grants counted again from the record just read: which is this run's, and whether
+    // the login evicted one.
+    super::guard::after_login(run, before, &login_tokens);
     if !note.is_empty() {
         summary = if summary.is_empty() {
             note
@@ -434,6 +445,8 @@ fn empty_report(cfg: &Config) -> Report {
         refresh_rotated: None,
         app: app::AppInfo::declared(cfg.app_kind),
         coverage: None,
+        rotation: None,
+        revoked: Vec::new(),
         integration: None,
     }
 }
@@ -473,6 +486,7 @@ fn finish(run: Run) -> Report {
         .map(|s| sanitize::bounded(&s, sanitize::MAX_VALUE, None));
     report.refresh_token_issued = run.refresh_token_issued;
     report.refresh_rotated = run.refresh_rotated;
+    report.rotation = run.rotation.clone();
     report.app = run.app.finished();
     report.coverage = run.coverage.map(|mut c| {
         for list in [

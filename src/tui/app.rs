@@ -164,6 +164,13 @@ pub struct App {
     pub fix_admin: Option<crate::engine::fix::Actor>,
     /// The demo org's admin username (prefilled in the Fix overlay's login form).
     pub demo_admin: Option<String>,
+    /// The user said yes to refreshing the token given, for the next run only.
+    pub rotation_consent: bool,
+    /// The user said yes to a login that evicts the oldest grant, for the next run only.
+    pub eviction_consent: bool,
+    /// A refresh token that replaced the one given (rotation): handed over once, on request
+    /// (`c` on the Login step), masked on screen. Never drawn.
+    pub rotated_token: Option<String>,
 }
 
 pub const MAX_MESSAGES: usize = 200;
@@ -228,6 +235,9 @@ impl App {
             fix_records: Vec::new(),
             fix_admin: None,
             demo_admin: None,
+            rotation_consent: false,
+            eviction_consent: false,
+            rotated_token: None,
         }
     }
 
@@ -316,7 +326,9 @@ impl App {
         match &self.overlay {
             Overlay::None => {}
             Overlay::Inspector(_) => return vec![Scope::Always, Scope::Inspector],
-            Overlay::ConfirmQuit => return vec![Scope::Always, Scope::Confirm],
+            Overlay::ConfirmQuit | Overlay::ConfirmRotation | Overlay::ConfirmEviction(_) => {
+                return vec![Scope::Always, Scope::Confirm];
+            }
             Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {
                 return vec![Scope::Always, Scope::FixConfirm];
             }
@@ -353,6 +365,24 @@ impl App {
                 } else {
                     self.overlay = Overlay::None;
                 }
+                return Vec::new();
+            }
+            Overlay::ConfirmRotation => {
+                self.overlay = Overlay::None;
+                if action == Some(Action::Yes) {
+                    self.rotation_consent = true;
+                    return self.start_run().into_iter().collect();
+                }
+                self.say("Not refreshed: the token given is untouched.");
+                return Vec::new();
+            }
+            Overlay::ConfirmEviction(_) => {
+                self.overlay = Overlay::None;
+                if action == Some(Action::Yes) {
+                    self.eviction_consent = true;
+                    return self.start_run().into_iter().collect();
+                }
+                self.say("No login: the user's grants are untouched.");
                 return Vec::new();
             }
             Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {

@@ -27,6 +27,11 @@ pub enum Overlay {
     Coverage,
     Inspector(Box<Inspector>),
     ConfirmQuit,
+    /// Refresh a refresh token sagediag did not obtain? (Under rotation it is retired.)
+    ConfirmRotation,
+    /// Log in although the user holds five grants (the oldest is evicted)? The reason, naming
+    /// the grant that would go.
+    ConfirmEviction(String),
     /// A value shown: copied (also sent by OSC 52), or to read or select.
     Value(ValueView),
     /// The OAuth app of the last run: kind, name, policies, what stays unknown.
@@ -122,6 +127,8 @@ impl App {
             },
             Overlay::Coverage
             | Overlay::ConfirmQuit
+            | Overlay::ConfirmRotation
+            | Overlay::ConfirmEviction(_)
             | Overlay::Inspector(_)
             | Overlay::Fix(_)
             | Overlay::None => {
@@ -311,6 +318,28 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Paragraph::new("A login is in flight. Quit anyway?  y: quit   any other key: stay")
                     .wrap(Wrap { trim: true })
                     .block(t.block(" Quit? ")),
+                r,
+            );
+        }
+        Overlay::ConfirmRotation => {
+            let r = centered(area, 70, 8);
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new("Refresh the token given? sagediag refreshes it once. If the app rotates refresh tokens (not known before login), the token given is RETIRED: the integration must then be given the new one (kept where Keep secrets says).  y: refresh   any other key: cancel")
+                    .wrap(Wrap { trim: true })
+                    .block(t.block(" Refresh the token given? ")),
+                r,
+            );
+        }
+        Overlay::ConfirmEviction(why) => {
+            let r = centered(area, 76, 10);
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new(format!(
+                    "{why}\n\ny: log in anyway (the grant named goes)   any other key: cancel"
+                ))
+                .wrap(Wrap { trim: true })
+                .block(t.block(" Evict the oldest grant? ")),
                 r,
             );
         }

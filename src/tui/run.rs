@@ -276,6 +276,14 @@ impl App {
             Ok(done) => {
                 let (report, session) = *done;
                 let refresh = session.as_ref().and_then(|s| s.refresh_token.clone());
+                self.rotated_token = None;
+                if let Some(rot) = &report.rotation {
+                    self.rotated_token = refresh.clone();
+                    self.say(format!(
+                        "{} On step 3, c hands it over once (to the clipboard; masked here).",
+                        rot.loud_line()
+                    ));
+                }
                 let logged_in = session.is_some();
                 self.session = session;
                 let mut effects = vec![Effect::Log(format!(
@@ -290,6 +298,14 @@ impl App {
                         .join(", ")
                 ))];
                 self.on_report(report);
+                // At five grants nothing was sent: ask, naming the grant that would go.
+                if let Some(f) = self
+                    .findings
+                    .iter()
+                    .find(|f| f.code == crate::engine::Code::GRANT_CAP_CONSENT_NEEDED)
+                {
+                    self.overlay = super::overlay::Overlay::ConfirmEviction(f.detail.clone());
+                }
                 if logged_in {
                     effects.extend(self.on_session(refresh));
                 }
@@ -387,6 +403,39 @@ impl App {
                 {
                     return Some(Effect::Recall { then_run: true });
                 }
+                // A refresh token sagediag did not obtain is refreshed only with consent, asked
+                // for each run (under rotation the refresh retires it).
+                if cfg.flow == Flow::Refresh
+                    && cfg.refresh_token.is_some()
+                    && !std::mem::take(&mut self.rotation_consent)
+                {
+                    self.overlay = super::overlay::Overlay::ConfirmRotation;
+                    return None;
+                }
+                let mut cfg = cfg;
+                cfg.allow_rotation = cfg.flow == Flow::Refresh;
+                cfg.allow_grant_eviction = std::mem::take(&mut self.eviction_consent);
+                // The Fix overlay's admin login counts the user's grants before the login.
+                if cfg.admin_session.is_none()
+                    && let Some(a) = &self.fix_admin
+                {
+                    cfg.admin_session = Some(Session {
+                        instance_url: a.instance_url.clone(),
+                        access_token: a.access_token.clone(),
+                        refresh_token: None,
+                    });
+                }
+                // A refresh token the user keeps is not given back at the end.
+                cfg.ledger
+                    .set_keep(self.form.keep != crate::engine::vault::Keep::Memory);
+                // Kept the moment it arrives, not at the end (an interrupt must not lose it).
+                // (A recalled refresh token's rotation goes back where it came from.)
+                cfg.keeper = crate::engine::ledger::keeper(
+                    &cfg,
+                    &self.vault,
+                    self.form.keep,
+                    self.form.refresh_from,
+                );
                 self.run_id += 1;
                 self.run_started();
                 Some(Effect::StartRun {

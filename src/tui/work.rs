@@ -32,6 +32,8 @@ pub struct Ctx {
     pub mouse: bool,
     /// Every drawn frame as text, for tests that watch the real loop.
     pub frames: Option<tokio::sync::watch::Sender<String>>,
+    /// The last run's ledger and client: what it obtained is given back on a re-run or quit.
+    given: Option<(engine::ledger::Ledger, Client)>,
 }
 
 impl Ctx {
@@ -47,6 +49,7 @@ impl Ctx {
             terminal_io: false,
             mouse: false,
             frames: None,
+            given: None,
         }
     }
 
@@ -91,6 +94,18 @@ impl Ctx {
         if let Some(job) = self.job.take() {
             job.abort();
         }
+        // Quit, Ctrl-C, SIGTERM/SIGHUP: give back what the last run obtained, within a bound.
+        if let Some((ledger, client)) = self.given.take() {
+            let limit = Duration::from_secs(10);
+            match tokio::time::timeout(limit, engine::ledger::revoke(&ledger, &client)).await {
+                Ok(done) => {
+                    for r in done {
+                        self.log_line(format!("given back: {}", r.line()));
+                    }
+                }
+                Err(_) => self.log_line("revoking the last run's tokens took over 10 s".into()),
+            }
+        }
         if let Some(d) = self.demo.take() {
             d.lock().await.stop().await;
         }
@@ -124,6 +139,17 @@ impl Ctx {
                     self.apply(Effect::SaveProfile(p), app);
                 }
                 self.paste = Some(ptx);
+                // A re-run: the last run's tokens are given back (its session is dropped).
+                if let Some((ledger, old)) =
+                    self.given.replace((cfg.ledger.clone(), client.clone()))
+                {
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        for r in engine::ledger::revoke(&ledger, &old).await {
+                            let _ = tx.send(Msg::Say(format!("Given back: {}", r.line())));
+                        }
+                    });
+                }
                 self.log_line(format!(
                     "run started: {} flow at {}",
                     cfg.flow.name(),

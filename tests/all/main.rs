@@ -11,6 +11,7 @@ mod field2026;
 mod files;
 mod fix;
 mod fuzz;
+mod harm;
 mod hostile;
 mod network;
 mod oauth_errors;

@@ -25,9 +25,17 @@ impl Driver {
     }
 
     async fn start_with(scenario: &str, setup: impl FnOnce(&mut App)) -> Driver {
+        Driver::start_on(Box::new(demo_org::SimDemo::default()), scenario, setup).await
+    }
+
+    async fn start_on(
+        org: Box<dyn sagediag::tui::demo::DemoOrg>,
+        scenario: &str,
+        setup: impl FnOnce(&mut App),
+    ) -> Driver {
         let mut app = App::new();
         app.color = false;
-        let mut ctx = Ctx::with_demo(Box::new(demo_org::SimDemo::default()));
+        let mut ctx = Ctx::with_demo(org);
         ctx.start_demo(&mut app, scenario).await.unwrap();
         setup(&mut app);
         let (ftx, frames) = watch::channel(String::new());
@@ -393,9 +401,33 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     }
     d.expect("refresh  (Enter cycles)").await;
     d.key(KeyCode::Char('r'));
+    // The token kept is refreshed only after a yes (it is retired under rotation).
+    d.expect("Refresh the token given?").await;
+    d.key(KeyCode::Char('y'));
     until("the rotated refresh token written back", &|| {
         kept("refresh_token").is_some_and(|r| r != first_refresh)
     });
+    // Handed over once, on request: masked on screen (its tail), never twice.
+    let new = kept("refresh_token").unwrap();
+    let tail: String = new
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    d.expect("RETIRED").await;
+    d.expect("Done: PASS").await;
+    d.key(KeyCode::Char('3'));
+    d.key(KeyCode::Char('c'));
+    let screen = d.expect("new refresh token (copied once").await;
+    assert!(screen.contains(&format!("••••{tail}")), "{screen}");
+    assert!(!screen.contains(&new), "masked on screen");
+    d.key(KeyCode::Esc);
+    d.expect_without("3 Login", "new refresh token (copied once")
+        .await;
+    d.key(KeyCode::Char('c'));
     d.key(KeyCode::Char('2'));
     let screen = d.expect("Consumer secret  ••••").await;
     assert!(screen.contains("kept: secret, refresh token"), "{screen}");
@@ -701,6 +733,204 @@ async fn the_2026_scenarios_show_their_findings_in_the_console() {
         assert!(!screen.contains("TIMEOUT"), "{scenario}: {screen}");
         d.quit().await;
     }
+}
+
+/// A demo org whose probes never answer (the run stops after its login), and whose state the
+/// test reads.
+struct HangingOrg {
+    running: Option<sagediag::sim::RunningSim>,
+    org: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<sagediag::sim::state::Org>>>>,
+    /// The probes never answer.
+    hang: bool,
+    /// Scenario text to load instead of the shipped scenario (written to a private file).
+    toml: Option<String>,
+    /// The admin's session, logged in at start (the password flow).
+    admin: std::sync::Arc<std::sync::Mutex<Option<sagediag::engine::fix::Actor>>>,
+}
+
+impl sagediag::tui::demo::DemoOrg for HangingOrg {
+    fn scenarios(&self) -> Vec<sagediag::tui::demo::DemoScenario> {
+        Vec::new()
+    }
+
+    fn start<'a>(
+        &'a mut self,
+        scenario: &'a str,
+    ) -> sagediag::tui::demo::BoxFuture<
+        'a,
+        Result<sagediag::tui::demo::DemoInfo, sagediag::tui::error::DemoError>,
+    > {
+        Box::pin(async move {
+            let mut sc = match &self.toml {
+                Some(text) => {
+                    let dir = std::env::temp_dir()
+                        .join(format!("sagediag-tui-org-{}", std::process::id()));
+                    std::fs::create_dir_all(&dir).unwrap();
+                    let file = dir.join(format!("{scenario}.toml"));
+                    std::fs::write(&file, text).unwrap();
+                    sagediag::sim::Scenario::load(file.to_str().unwrap()).unwrap()
+                }
+                None => sagediag::sim::Scenario::load(scenario).unwrap(),
+            };
+            if self.hang {
+                sc.faults.hang_paths = vec!["/services/apexrest".into()];
+            }
+            let preset_sc = sc.clone();
+            let running = sagediag::sim::start(sc, "127.0.0.1:0".parse().unwrap(), false)
+                .await
+                .unwrap();
+            let i = &running.info;
+            let info = sagediag::tui::demo::DemoInfo {
+                scenario: i.scenario.clone(),
+                description: String::new(),
+                login_url: i.login_url.clone(),
+                client_id: i.client_id.clone(),
+                client_secret: i.client_secret.clone(),
+                username: i.username.clone(),
+                admin_username: i.admin_username.clone(),
+                preset: demo_org::preset(&preset_sc, &i.password, &i.instance_url),
+            };
+            *self.org.lock().unwrap() = Some(running.org.clone());
+            let token: serde_json::Value = reqwest::Client::new()
+                .post(format!("{}/services/oauth2/token", i.login_url))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("client_id", i.client_id.as_str()),
+                    ("client_secret", i.client_secret.as_str()),
+                    ("username", i.admin_username.as_str()),
+                    ("password", i.admin_password.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            *self.admin.lock().unwrap() = Some(sagediag::engine::fix::Actor {
+                instance_url: token["instance_url"].as_str().unwrap().to_string(),
+                access_token: token["access_token"].as_str().unwrap().to_string(),
+                username: i.admin_username.clone(),
+                user_id: None,
+            });
+            self.running = Some(running);
+            Ok(info)
+        })
+    }
+
+    fn stop(&mut self) -> sagediag::tui::demo::BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some(s) = self.running.take() {
+                s.stop().await;
+            }
+        })
+    }
+}
+
+/// Quitting the console mid-run gives back what the run obtained: the run waits on its probes
+/// after the login, `q` quits, and the org no longer honours the run's refresh token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_mid_run_gives_back_the_runs_tokens() {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let org = HangingOrg {
+        running: None,
+        org: slot.clone(),
+        hang: true,
+        toml: None,
+        admin: Default::default(),
+    };
+    let mut d = Driver::start_on(Box::new(org), "healthy", |_| {}).await;
+    d.expect("Demo org").await;
+    let org = slot.lock().unwrap().clone().unwrap();
+    let live = || {
+        org.lock()
+            .refresh
+            .values()
+            .filter(|t| !t.revoked && !t.rotated_out)
+            .count()
+    };
+    // (The test's own admin login may hold one.)
+    let baseline = live();
+    d.key(KeyCode::Char('r'));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while live() == baseline {
+        assert!(std::time::Instant::now() < deadline, "the login never came");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Mid-run: the probes hang.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    d.quit().await;
+    assert_eq!(live(), baseline, "the run's grant was revoked on quit");
+}
+
+const GRANT_CAP: &str = r#"name = "grant-cap"
+description = "five grants for the app; the oldest is the integration's"
+[[oauth_tokens]]
+created_ago = "180d"
+last_used_ago = "7m"
+use_count = 51840
+[[oauth_tokens]]
+created_ago = "41d"
+last_used_ago = "41d"
+[[oauth_tokens]]
+created_ago = "33d"
+last_used_ago = "33d"
+[[oauth_tokens]]
+created_ago = "12d"
+last_used_ago = "12d"
+[[oauth_tokens]]
+created_ago = "2d"
+"#;
+
+/// With the admin's session at hand, the console at five grants makes no login: it asks, naming
+/// the grant that would go; any other key leaves the grants alone; `y` logs in, and on quit
+/// the run's own grant is given back (four remain).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_five_grants_the_console_asks_before_evicting() {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let admin = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let org = HangingOrg {
+        running: None,
+        org: slot.clone(),
+        hang: false,
+        toml: Some(GRANT_CAP.into()),
+        admin: admin.clone(),
+    };
+    let a = admin.clone();
+    let mut d = Driver::start_on(Box::new(org), "grant-cap", move |app| {
+        app.fix_admin = a.lock().unwrap().clone();
+    })
+    .await;
+    d.expect("Demo org").await;
+    let org = slot.lock().unwrap().clone().unwrap();
+    let grants = || {
+        let mut c: Vec<u64> = org.lock().record.grants.iter().map(|g| g.created).collect();
+        c.sort_unstable();
+        c
+    };
+    let before = grants();
+    assert_eq!(before.len(), 5);
+    d.key(KeyCode::Char('r'));
+    d.expect("Evict the oldest grant?").await;
+    d.expect("last used").await;
+    assert_eq!(grants(), before, "no login without a yes");
+    d.key(KeyCode::Char('n'));
+    d.expect("No login: the user's grants are untouched.").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("Evict the oldest grant?").await;
+    d.key(KeyCode::Char('y'));
+    d.expect("Done: FAIL").await;
+    d.key(KeyCode::Char('5'));
+    d.expect("evicted the grant").await;
+    assert!(
+        !grants().contains(&before[0]),
+        "the oldest went, with consent"
+    );
+    d.quit().await;
+    assert_eq!(
+        grants().len(),
+        4,
+        "the run's own grant was given back on quit"
+    );
 }
 
 /// Issue 21 in the console: a grant idle for 27 days under a 30-day idle policy gives its

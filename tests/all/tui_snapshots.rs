@@ -146,6 +146,8 @@ fn finished(missing: &[&str]) -> App {
         refresh_rotated: Some(false),
         app: Default::default(),
         coverage: Some(coverage()),
+        rotation: None,
+        revoked: Vec::new(),
         integration: None,
     };
     app.on_report(report);

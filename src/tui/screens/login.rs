@@ -30,6 +30,15 @@ impl App {
                 if let Some(u) = self.authorize_url.clone() {
                     return self.copy("authorize URL", u);
                 }
+                // A rotated refresh token, once: to the clipboard, masked on screen.
+                if let Some(t) = self.rotated_token.take() {
+                    self.overlay = Overlay::Value(ValueView::new(
+                        "new refresh token (copied once; give it to the integration)",
+                        crate::engine::ledger::masked(&t),
+                        false,
+                    ));
+                    return vec![Effect::Osc52(t)];
+                }
             }
             Action::View => match self.authorize_url.clone() {
                 Some(u) => self.overlay = Overlay::Value(ValueView::new("authorize URL", u, true)),

@@ -1,0 +1,473 @@
+//! Doing no harm: what a run obtained from the org, and giving it back.
+//!
+//! Every token a login of the run obtains is noted here as it arrives (the ledger is shared by
+//! every clone of the run's [`Config`](super::model::Config), so a front end that keeps its
+//! copy sees it even when the run is aborted mid-way). At the end of the run (`check`, a
+//! console re-run, quit, Ctrl-C, SIGTERM/SIGHUP) the front end calls [`revoke`], which revokes
+//! through `/services/oauth2/revoke` what the run obtained, except what the user chose to keep,
+//! and says what it did in words that never quote a token.
+//!
+//! A grant sagediag did not create (the refresh token the user handed in, or one kept from an
+//! earlier run) is the integration's: nothing of it is revoked, not even the access token its
+//! refresh returned (the simulated org's contract says revoking an access token of a grant
+//! deletes the grant; Salesforce documents that it revokes the access token only: see
+//! docs/security.md).
+
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use super::http::{Client, Request};
+use super::model::{Event, Flow, Tokens};
+use super::run::Run;
+
+/// Keeps a new refresh token where the user chose (blocking: the engine calls it on a blocking
+/// thread); answers where it went, or why it could not.
+pub type Keeper = Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>;
+
+/// A refresh of a refresh token sagediag did not obtain returned a new one: the token given is
+/// retired, and the integration must be given the new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rotation {
+    /// The new refresh token, masked ([`masked`]).
+    pub new_refresh_token: String,
+    /// Where it was kept as soon as it arrived (None: not kept; the front end hands it over).
+    pub kept_in: Option<String>,
+    /// Why it could not be kept, when keeping failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_failed: Option<String>,
+    /// Always true: the token given no longer works.
+    pub old_retired: bool,
+}
+
+impl Rotation {
+    /// The loud line every front end shows.
+    pub fn loud_line(&self) -> String {
+        let place = match (&self.kept_in, &self.keep_failed) {
+            (Some(p), _) => format!("It was kept in {p} as soon as it arrived."),
+            (None, Some(why)) => format!("It could NOT be kept ({why})."),
+            (None, None) => "sagediag did not keep it.".into(),
+        };
+        format!(
+            "ROTATED: the refresh token given is now RETIRED. The new one is {}. {place} Give the integration the new refresh token now: its next refresh with the old one fails (and, under rotation, revokes the new one too).",
+            self.new_refresh_token
+        )
+    }
+}
+
+/// A kind of token, as `--json` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    RefreshToken,
+    AccessToken,
+}
+
+impl TokenKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenKind::RefreshToken => "refresh token",
+            TokenKind::AccessToken => "access token",
+        }
+    }
+}
+
+/// What became of one token the run held at its end. Never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Revoked {
+    pub kind: TokenKind,
+    /// Whose grant: `"this run's"` or `"the integration's"` (a given or kept refresh token),
+    /// or `"the admin's"`.
+    pub grant: &'static str,
+    /// `revoked`, `revoked with its refresh token`, `kept`, `left`, or `failed`.
+    pub outcome: &'static str,
+    /// Why, in a sentence (the server's error, sanitised and bounded).
+    pub detail: String,
+    /// The revoke request in the log, when one was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<u64>,
+}
+
+impl Revoked {
+    /// One line for a terminal or a report.
+    pub fn line(&self) -> String {
+        format!(
+            "{} of {} grant: {}{}",
+            self.kind.label(),
+            self.grant,
+            self.outcome,
+            if self.detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", self.detail)
+            }
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// A login of this run created the grant.
+    Own,
+    /// The grant was handed in (a given or kept refresh token): the integration's.
+    Given,
+}
+
+struct Grant {
+    origin: Origin,
+    /// Where the tokens came from (and go back to).
+    login_url: String,
+    /// The grant's current refresh token (after any rotation).
+    refresh: Option<String>,
+    /// Access tokens obtained on the grant (or alone, for flows without a refresh token).
+    access: Vec<String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    grants: Vec<Grant>,
+    /// The user keeps this run's refresh token (`--keep-secrets`): its grant stays.
+    keep: bool,
+    /// The admin's ledger (its tokens are always given back).
+    admin: bool,
+    /// What [`revoke`] did, once it ran (a second call repeats the answer).
+    done: Option<Vec<Revoked>>,
+}
+
+/// What a run obtained, shared by every clone.
+#[derive(Clone, Default)]
+pub struct Ledger(Arc<Mutex<Inner>>);
+
+impl Ledger {
+    /// A ledger whose grants are an admin's (named so in what [`revoke`] says).
+    pub fn admin() -> Ledger {
+        let l = Ledger::default();
+        l.lock().admin = true;
+        l
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The user keeps the run's refresh token: its grant is not revoked at the end.
+    pub fn set_keep(&self, keep: bool) {
+        self.lock().keep = keep;
+    }
+
+    /// A login of this run obtained these tokens (a new grant, or a bare access token).
+    pub fn login(&self, login_url: &str, access: &str, refresh: Option<&str>) {
+        self.lock().grants.push(Grant {
+            origin: Origin::Own,
+            login_url: login_url.to_string(),
+            refresh: refresh.map(str::to_string),
+            access: vec![access.to_string()],
+        });
+    }
+
+    /// Refreshing `old` returned `access` (and `new`, under rotation). A token no grant of this
+    /// run holds is the integration's: its grant is noted as given.
+    pub fn refreshed(&self, login_url: &str, old: &str, access: &str, new: Option<&str>) {
+        let mut inner = self.lock();
+        let found = inner
+            .grants
+            .iter_mut()
+            .find(|g| g.refresh.as_deref() == Some(old));
+        let grant = match found {
+            Some(g) => g,
+            None => {
+                inner.grants.push(Grant {
+                    origin: Origin::Given,
+                    login_url: login_url.to_string(),
+                    refresh: Some(old.to_string()),
+                    access: Vec::new(),
+                });
+                let Some(g) = inner.grants.last_mut() else {
+                    return;
+                };
+                g
+            }
+        };
+        grant.access.push(access.to_string());
+        if let Some(n) = new {
+            grant.refresh = Some(n.to_string());
+        }
+    }
+
+    /// Whether the run holds a token of its own to give back.
+    pub fn holds_own(&self) -> bool {
+        self.lock().grants.iter().any(|g| g.origin == Origin::Own)
+    }
+}
+
+/// A keeper storing a refresh token where the user chose (`keep`), or back where a kept one
+/// came from (`recalled`), under the run's entry. None: nowhere to keep it.
+pub fn keeper(
+    cfg: &super::model::Config,
+    vault: &super::vault::Vault,
+    keep: super::vault::Keep,
+    recalled: Option<super::vault::Keep>,
+) -> Option<Keeper> {
+    use super::vault::{Keep, Kind};
+    let target = if keep != Keep::Memory {
+        keep
+    } else {
+        recalled?
+    };
+    let account = super::vault::account(
+        Kind::RefreshToken,
+        &cfg.environment.login_url(),
+        &cfg.client_id,
+        cfg.username.as_deref(),
+    );
+    let vault = vault.clone();
+    Some(Arc::new(move |rt: &str| {
+        vault
+            .store(target, &account, rt)
+            .map(|()| vault.describe(target))
+            .map_err(|e| e.to_string())
+    }))
+}
+
+/// After a login: what it obtained goes in the ledger; a refresh token it obtained is kept at
+/// once where the user chose; a rotation of a refresh token given is kept at once and said
+/// loudly (`run.rotation`).
+pub(super) async fn after_login(run: &mut Run, given: Option<String>, tokens: &Tokens) {
+    let base = run.login_url.clone();
+    match (run.cfg.flow, given) {
+        (Flow::Token, _) => {}
+        (Flow::Refresh, Some(given)) => {
+            let new = tokens
+                .refresh_token
+                .as_deref()
+                .filter(|n| *n != given)
+                .map(str::to_string);
+            run.cfg
+                .ledger
+                .refreshed(&base, &given, &tokens.access_token, new.as_deref());
+            if let Some(new) = new {
+                let (kept_in, keep_failed) = keep_now(run, &new).await;
+                let r = Rotation {
+                    new_refresh_token: masked(&new),
+                    kept_in,
+                    keep_failed,
+                    old_retired: true,
+                };
+                run.emit(Event::Progress(r.loud_line()));
+                tracing::warn!(
+                    kept = r.kept_in.is_some(),
+                    "the refresh token given was rotated: the old one is retired"
+                );
+                run.rotation = Some(r);
+            }
+        }
+        _ => {
+            run.cfg
+                .ledger
+                .login(&base, &tokens.access_token, tokens.refresh_token.as_deref());
+            if let Some(rt) = &tokens.refresh_token {
+                keep_now(run, rt).await;
+            }
+        }
+    }
+}
+
+/// Keeps a refresh token where the user chose, at once (before any later request), when the
+/// front end gave a keeper: where it went, or why not.
+pub async fn keep_now(run: &Run, refresh_token: &str) -> (Option<String>, Option<String>) {
+    let Some(keeper) = run.cfg.keeper.clone() else {
+        return (None, None);
+    };
+    let rt = refresh_token.to_string();
+    match tokio::task::spawn_blocking(move || keeper(&rt)).await {
+        Ok(Ok(place)) => (Some(place), None),
+        Ok(Err(why)) => {
+            let why = super::sanitize::bounded(&run.client.scrub(&why), 300, None);
+            run.emit(Event::Progress(format!(
+                "Could not keep the refresh token: {why}"
+            )));
+            (None, Some(why))
+        }
+        Err(e) => (None, Some(e.to_string())),
+    }
+}
+
+/// Revokes what the ledger holds that the run obtained and nobody keeps, once; says what became
+/// of every token held. The requests go through `client` (recorded, redacted) to the login host
+/// each token came from.
+pub async fn revoke(ledger: &Ledger, client: &Client) -> Vec<Revoked> {
+    let (grants, keep, admin) = {
+        let mut inner = ledger.lock();
+        if let Some(done) = &inner.done {
+            return done.clone();
+        }
+        inner.done = Some(Vec::new());
+        (std::mem::take(&mut inner.grants), inner.keep, inner.admin)
+    };
+    let mut out = Vec::new();
+    for g in grants {
+        let whose = match (g.origin, admin) {
+            (Origin::Given, _) => "the integration's",
+            (Origin::Own, true) => "the admin's",
+            (Origin::Own, false) => "this run's",
+        };
+        if g.origin == Origin::Given {
+            if g.refresh.is_some() {
+                out.push(Revoked {
+                    kind: TokenKind::RefreshToken,
+                    grant: whose,
+                    outcome: "left",
+                    detail: "it was given, not obtained: it stays the integration's".into(),
+                    request_id: None,
+                });
+            }
+            for _ in &g.access {
+                out.push(Revoked {
+                    kind: TokenKind::AccessToken,
+                    grant: whose,
+                    outcome: "left",
+                    detail:
+                        "issued on the integration's grant; it expires with the session timeout"
+                            .into(),
+                    request_id: None,
+                });
+            }
+            continue;
+        }
+        if keep && !admin && g.refresh.is_some() {
+            out.push(Revoked {
+                kind: TokenKind::RefreshToken,
+                grant: whose,
+                outcome: "kept",
+                detail: "--keep-secrets: the grant stays".into(),
+                request_id: None,
+            });
+            continue;
+        }
+        let url = format!(
+            "{}/services/oauth2/revoke",
+            g.login_url.trim_end_matches('/')
+        );
+        let mut access_left = g.access.clone();
+        if let Some(rt) = &g.refresh {
+            let (id, result) = send_revoke(client, &url, rt).await;
+            let failed = result.clone().err();
+            out.push(Revoked {
+                kind: TokenKind::RefreshToken,
+                grant: whose,
+                outcome: if failed.is_none() {
+                    "revoked"
+                } else {
+                    "failed"
+                },
+                detail: failed.clone().unwrap_or_default(),
+                request_id: Some(id),
+            });
+            if failed.is_none() {
+                for _ in access_left.drain(..) {
+                    out.push(Revoked {
+                        kind: TokenKind::AccessToken,
+                        grant: whose,
+                        outcome: "revoked with its refresh token",
+                        detail: String::new(),
+                        request_id: Some(id),
+                    });
+                }
+            }
+        }
+        for at in access_left {
+            let (id, result) = send_revoke(client, &url, &at).await;
+            out.push(Revoked {
+                kind: TokenKind::AccessToken,
+                grant: whose,
+                outcome: if result.is_ok() { "revoked" } else { "failed" },
+                detail: result.err().unwrap_or_default(),
+                request_id: Some(id),
+            });
+        }
+    }
+    for r in &out {
+        tracing::info!(what = %r.line(), "token given back");
+    }
+    ledger.lock().done = Some(out.clone());
+    out
+}
+
+/// One revoke request: Ok on 200, else why (bounded, sanitised, never the token).
+async fn send_revoke(client: &Client, url: &str, token: &str) -> (u64, Result<(), String>) {
+    client.add_secret(token);
+    let (id, result) = client
+        .send(Request::post_form(url, &[("token", token)]))
+        .await;
+    let result = match result {
+        Ok(r) if r.status == 200 => Ok(()),
+        Ok(r) => Err(super::sanitize::bounded(
+            &client.scrub(&format!("HTTP {}: {}", r.status, r.text())),
+            200,
+            Some(id),
+        )),
+        Err(f) => Err(super::sanitize::bounded(
+            &client.scrub(&f.to_string()),
+            200,
+            Some(id),
+        )),
+    };
+    (id, result)
+}
+
+/// The report's section on what the run did to the org's tokens: a rotation of the token
+/// given, and what became of every token the run held (never a token).
+pub fn markdown(r: &super::model::Report) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    if r.rotation.is_none() && r.revoked.is_empty() {
+        return s;
+    }
+    s.push_str("\n## Tokens given back\n\n");
+    if let Some(rot) = &r.rotation {
+        let _ = writeln!(s, "> **{}**\n", rot.loud_line());
+    }
+    for x in &r.revoked {
+        let _ = writeln!(s, "- {}", x.line());
+    }
+    s
+}
+
+/// A secret as shown when it must be recognisable but not usable: its length and last four
+/// characters.
+pub fn masked(secret: &str) -> String {
+    let n = secret.chars().count();
+    let tail: String = secret.chars().skip(n.saturating_sub(4)).collect::<String>();
+    if n < 12 {
+        format!("•••• ({n} characters)")
+    } else {
+        format!("••••{tail} ({n} characters)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refresh_of_a_token_no_login_obtained_is_the_integrations() {
+        let l = Ledger::default();
+        l.login("https://x", "at1", Some("rt1"));
+        l.refreshed("https://x", "rt1", "at2", Some("rt2"));
+        l.refreshed("https://x", "given", "at3", None);
+        let inner = l.lock();
+        assert_eq!(inner.grants.len(), 2);
+        assert_eq!(inner.grants[0].refresh.as_deref(), Some("rt2"));
+        assert_eq!(inner.grants[0].access, ["at1", "at2"]);
+        assert_eq!(inner.grants[1].origin, Origin::Given);
+    }
+
+    #[test]
+    fn masking_shows_the_tail_only() {
+        assert_eq!(
+            masked("5Aep861abcdefghijklmnopWXYZ"),
+            "••••WXYZ (27 characters)"
+        );
+        assert_eq!(masked("short"), "•••• (5 characters)");
+    }
+}
