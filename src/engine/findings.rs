@@ -368,7 +368,7 @@ catalog! {
     GRANT_CAP_CONSENT_NEEDED, Error, "The login would evict the user's oldest grant",
         "The user holds five grants (OauthToken rows) for the app; sagediag made no token request without consent.",
         "Salesforce keeps five grants per user per app and revokes the oldest when a sixth is made, usually the production integration's.",
-        ["Revoke a stale grant first: Setup > Connected Apps OAuth Usage > [app] > the user > Revoke (or the grant's DeleteToken at /services/oauth2/revoke; sagediag fix lists it).", "Or log in as another user, or run again with --allow-grant-eviction (the console asks) knowing which grant goes."];
+        ["Revoke a stale grant first: Setup > Connected Apps OAuth Usage > [app] > the user > Revoke (or, as an admin, send the grant's OauthToken.DeleteToken to /services/oauth2/revoke).", "Or log in as another user, or run again with --allow-grant-eviction (the console asks) knowing which grant goes."];
     GRANT_EVICTED, Error, "This run's login evicted a grant",
         "After sagediag's login an earlier grant of the user for the app is gone (or the user is at five grants and was not counted before).",
         "Salesforce revoked the oldest grant to make room for the new one; its refresh token now answers invalid_grant / expired access/refresh token.",
@@ -478,6 +478,10 @@ pub fn eca_fix(code: Code) -> Option<&'static [&'static str]> {
         ],
         Code::REFRESH_POLICY_EXPIRES => &[
             "External Client Apps Manager > [app] > Edit Policies > OAuth Policies > Refresh Token Policy: Refresh token is valid until revoked (recommended by Sage People integrations).",
+        ],
+        Code::GRANT_CAP_CONSENT_NEEDED => &[
+            "Revoke a stale grant first: Setup > Users > [API user] > OAuth Apps > Revoke (or, as an admin, send the grant's OauthToken.DeleteToken to /services/oauth2/revoke).",
+            "Or log in as another user, or run again with --allow-grant-eviction (the console asks) knowing which grant goes.",
         ],
         Code::REFRESH_TOKEN_EXPIRING => &[
             "Make the integration refresh (or call the API) at least once within the period, e.g. a scheduled daily call.",

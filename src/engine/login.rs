@@ -887,6 +887,7 @@ async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
 /// are independent: they are sent together and read in order.
 pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
     let mut notes = Vec::new();
+    let findings_before = run.findings.len();
     // The signature.
     if let (Some(sig), Some(id), Some(at), Some(secret)) = (
         &tokens.signature,
@@ -1095,6 +1096,21 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
             }
             (Some(_), None) => {}
         }
+    }
+    // The refresh flow's own refresh rotated the token given, and the new session was refused
+    // at once: another holder presented the rotated-out token (the family is revoked).
+    if login_rotated
+        && !run.has(Code::RTR_TOKEN_REUSE)
+        && run
+            .findings
+            .get(findings_before..)
+            .is_some_and(|new| new.iter().any(|f| f.code == Code::SESSION_INVALID))
+    {
+        run.raise(Finding::new(
+            Code::RTR_TOKEN_REUSE,
+            "The refresh-flow login worked and rotated the refresh token given (Refresh Token Rotation is on); a moment later the new access token was refused. Another holder presented the rotated-out token, and Salesforce revoked the current refresh and access tokens (Salesforce Help 005316711).",
+            tokens.response_id.into_iter().collect(),
+        ));
     }
     notes.join("; ")
 }

@@ -192,7 +192,16 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
             String::new()
         };
         let extra: Vec<&str> = match *name {
-            "refresh-token-reuse" => vec!["--flow", "refresh", "--refresh-token", &held],
+            // Consent given; the new token is kept in a private file (never printed).
+            "refresh-token-reuse" => vec![
+                "--flow",
+                "refresh",
+                "--refresh-token",
+                &held,
+                "--allow-rotation",
+                "--keep-secrets",
+                "file",
+            ],
             "eca-not-found" => vec!["--app-kind", "eca"],
             "pkce-required" => vec!["--pkce", "off"],
             "client-credentials-no-run-as-user" => {
@@ -212,7 +221,12 @@ async fn every_shipped_scenario_yields_its_findings_and_endpoint_results() {
             ],
             _ => vec![],
         };
-        let run = check(&sim, &extra).await;
+        let keep_dir =
+            std::env::temp_dir().join(format!("sagediag-every-{}-{name}", std::process::id()));
+        let keep_file = keep_dir.join("secrets.json");
+        let keep_file = keep_file.to_string_lossy().to_string();
+        let run = check_env(&sim, &extra, &[("SAGEDIAG_SECRETS", &keep_file)]).await;
+        let _ = std::fs::remove_dir_all(&keep_dir);
         assert_no_secrets(&sim, &run, name);
         let none: [&str; 0] = [];
         let (codes, failing): (BTreeSet<String>, Vec<&str>) = match *name {
