@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::fix::{self, Actor, Applied, FixKind, Outcome, Plan};
 use crate::engine::journal::{self, Action, Journal};
-use crate::engine::{self, Config, Report, Session, Severity};
+use crate::engine::{self, Config, Report, Session};
 
 /// What to do after the check.
 #[derive(Clone, Default)]
@@ -303,7 +303,7 @@ pub async fn after(
                 let _ = writeln!(
                     human,
                     "  {} {}: {}\n    {}",
-                    sev(f.severity),
+                    f.severity.label(),
                     f.code,
                     f.title,
                     f.detail
@@ -319,14 +319,6 @@ pub async fn after(
         json.insert("fix_findings".into(), json!(run.findings));
     }
     FixOutcome { json, human, code }
-}
-
-fn sev(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "ERROR",
-        Severity::Warning => "WARN",
-        Severity::Info => "INFO",
-    }
 }
 
 fn plan_text(plan: &Plan) -> String {

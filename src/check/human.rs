@@ -131,13 +131,7 @@ pub fn human(r: &Report) -> String {
         .count();
     let _ = write!(s, "\nFindings ({errors} errors, {warnings} warnings)\n");
     for f in &r.findings {
-        let _ = write!(
-            s,
-            "\n  {:<7} {}  {}\n",
-            format!("{:?}", f.severity).to_uppercase(),
-            f.code,
-            f.title
-        );
+        let _ = write!(s, "\n  {:<7} {}  {}\n", f.severity.label(), f.code, f.title);
         let _ = writeln!(s, "          {}", f.detail);
         if let Some(src) = f.source {
             let _ = writeln!(s, "          source: the org's record ({src})");

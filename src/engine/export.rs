@@ -450,7 +450,7 @@ pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
         let _ = write!(
             s,
             "\n### {} `{}` — {}\n\n{}\n",
-            format!("{:?}", f.severity).to_uppercase(),
+            f.severity.label(),
             f.code,
             f.title,
             f.detail

@@ -14,6 +14,17 @@ pub enum Severity {
     Info,
 }
 
+impl Severity {
+    /// The one label every front end prints (`ERROR`, `WARNING`, `INFO`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "ERROR",
+            Severity::Warning => "WARNING",
+            Severity::Info => "INFO",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub code: Code,

@@ -225,3 +225,25 @@ fn bad_values_are_refused_at_parse_time_and_echoed_sanitised() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// clap's own consistency checks over the whole command tree, and every subcommand's help
+/// renders (a conflict or a bad default would panic here, not in a user's hands).
+#[test]
+fn the_command_tree_passes_clap_debug_asserts_and_every_help_renders() {
+    use clap::CommandFactory;
+    let cmd = sagediag::cli::Cli::command();
+    cmd.clone().debug_assert();
+    fn walk(c: &clap::Command, path: &mut Vec<String>) {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.contains("Usage:"), "{args:?}: {out}");
+        for sub in c.get_subcommands().filter(|s| s.get_name() != "help") {
+            path.push(sub.get_name().to_string());
+            walk(sub, path);
+            path.pop();
+        }
+    }
+    walk(&cmd, &mut Vec::new());
+}
