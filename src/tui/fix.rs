@@ -240,16 +240,24 @@ impl App {
                         .filter(|r| r.outcome == crate::engine::fix::Outcome::Deleted)
                         .filter_map(|r| r.assignment_id.as_deref())
                         .collect();
+                    // A revoked grant is listed once by the undo (not undoable), then dropped.
                     self.fix_records.retain(|r| {
                         !r.assignment_id
                             .as_deref()
                             .is_some_and(|i| gone.contains(&i))
+                            && !matches!(r.change, crate::engine::fix::Change::RevokeGrant { .. })
                     });
                 } else {
                     self.fix_records.extend(
                         records
                             .iter()
-                            .filter(|r| r.outcome == crate::engine::fix::Outcome::Created)
+                            .filter(|r| {
+                                matches!(
+                                    r.outcome,
+                                    crate::engine::fix::Outcome::Created
+                                        | crate::engine::fix::Outcome::Revoked
+                                )
+                            })
                             .cloned(),
                     );
                 }
@@ -529,7 +537,11 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
         let done = fx
             .permission_set
             .as_deref()
-            .is_some_and(|s| app.fix_records.iter().any(|r| r.permission_set == s));
+            .is_some_and(|s| app.fix_records.iter().any(|r| r.permission_set == s))
+            || fx.change.as_ref().is_some_and(|c| {
+                matches!(c, crate::engine::fix::Change::RevokeGrant { .. })
+                    && app.fix_records.iter().any(|r| r.change == *c)
+            });
         let text = format!(
             "{}{} [{}] {} — {}",
             if i == v.selected { "▶" } else { " " },
