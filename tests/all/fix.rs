@@ -778,6 +778,7 @@ async fn a_stale_grant_is_revoked_only_with_consent_and_never_undone() {
             &admin_args[..],
             &[
                 "--yes",
+                "--verbose",
                 "--report",
                 report.to_str().unwrap(),
                 "--har",
@@ -815,6 +816,28 @@ async fn a_stale_grant_is_revoked_only_with_consent_and_never_undone() {
         })
         .count();
     assert!(revoke_posts >= 1, "the HAR holds the revoke");
+    let logged = har_json["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["request"]["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/services/oauth2/revoke"))
+                && e["request"]["method"] == "POST"
+                && e["response"]["status"] == 200
+                && e["request"]["postData"].to_string().contains("token")
+        })
+        .map(|e| e["request"]["postData"].to_string())
+        .unwrap_or_default();
+    assert!(
+        logged.contains("REDACTED"),
+        "the HAR's revoke body: {logged}"
+    );
+    assert!(
+        done.all.contains("/services/oauth2/revoke"),
+        "the verbose log shows the revoke"
+    );
     assert!(md.contains("revoked"), "{md}");
     no_delete_token(&done.all, "fix --yes");
     no_delete_token(&md, "the report");
