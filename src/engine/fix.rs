@@ -11,9 +11,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::app::AppKind;
 use super::classify;
 use super::findings::{Code, Finding};
+pub use super::fix_metadata::metadata_for;
 pub use super::grant_fix::Change;
 use super::http::Request;
 use super::journal::Journal;
@@ -220,79 +220,6 @@ fn soql_quote(s: &str) -> String {
 /// The `sf` command an admin runs for one permission set.
 pub fn assign_command(set_name: &str, username: &str) -> String {
     format!("sf org assign permset --name {set_name} --on-behalf-of {username} --target-org ADMIN")
-}
-
-fn metadata_for(code: Code, kind: AppKind) -> Option<MetadataChange> {
-    if kind == AppKind::ExternalClientApp {
-        return eca_metadata_for(code);
-    }
-    let element = match code {
-        Code::PKCE_REQUIRED => "<oauthConfig><isPkceRequired>false</isPkceRequired></oauthConfig>",
-        Code::REDIRECT_URI_MISMATCH => {
-            "<oauthConfig><callbackUrl>…existing lines…\nTHE_INTEGRATION_CALLBACK</callbackUrl></oauthConfig>"
-        }
-        Code::REFRESH_POLICY_EXPIRES => {
-            "<oauthPolicy><refreshTokenPolicy>infinite</refreshTokenPolicy></oauthPolicy>"
-        }
-        Code::REFRESH_TOKEN_MISSING | Code::API_SCOPE_MISSING => {
-            "<oauthConfig><scopes>Api</scopes><scopes>RefreshToken</scopes>…</oauthConfig>"
-        }
-        Code::CLIENT_CREDENTIALS_NO_RUN_AS_USER => {
-            "<oauthConfig><isClientCredentialEnabled>true</isClientCredentialEnabled><oauthClientCredentialUser>API_USERNAME</oauthClientCredentialUser></oauthConfig>"
-        }
-        _ => return None,
-    };
-    Some(MetadataChange {
-        file: "force-app/main/default/connectedApps/APP.connectedApp-meta.xml".into(),
-        element: element.into(),
-        retrieve: "sf project retrieve start --metadata ConnectedApp:APP --target-org ADMIN".into(),
-        deploy: "sf project deploy start --metadata ConnectedApp:APP --target-org ADMIN".into(),
-    })
-}
-
-/// An External Client App's metadata for a code: its settings and policies are three types of
-/// their own (docs/external-client-apps.md), never `ConnectedApp`.
-fn eca_metadata_for(code: Code) -> Option<MetadataChange> {
-    // (type, folder, suffix, element)
-    let (ty, folder, suffix, element) = match code {
-        Code::PKCE_REQUIRED => (
-            "ExtlClntAppGlobalOauthSettings",
-            "extlClntAppGlobalOauthSets",
-            "ecaGlblOauth",
-            "<isPkceRequired>false</isPkceRequired>",
-        ),
-        Code::REDIRECT_URI_MISMATCH => (
-            "ExtlClntAppGlobalOauthSettings",
-            "extlClntAppGlobalOauthSets",
-            "ecaGlblOauth",
-            "<callbackUrl>…existing lines…\nTHE_INTEGRATION_CALLBACK</callbackUrl>",
-        ),
-        Code::REFRESH_POLICY_EXPIRES => (
-            "ExtlClntAppOauthConfigurablePolicies",
-            "extlClntAppOauthPolicies",
-            "ecaOauthPlcy",
-            "<refreshTokenPolicyType>Infinite</refreshTokenPolicyType>",
-        ),
-        Code::REFRESH_TOKEN_MISSING | Code::API_SCOPE_MISSING => (
-            "ExtlClntAppOauthSettings",
-            "extlClntAppOauthSettings",
-            "ecaOauth",
-            "<commaSeparatedOauthScopes>Api, RefreshToken, …</commaSeparatedOauthScopes>",
-        ),
-        Code::CLIENT_CREDENTIALS_NO_RUN_AS_USER => (
-            "ExtlClntAppOauthConfigurablePolicies",
-            "extlClntAppOauthPolicies",
-            "ecaOauthPlcy",
-            "<isClientCredentialsFlowEnabled>true</isClientCredentialsFlowEnabled><clientCredentialsFlowUser>API_USERNAME</clientCredentialsFlowUser>",
-        ),
-        _ => return None,
-    };
-    Some(MetadataChange {
-        file: format!("force-app/main/default/{folder}/APP.{suffix}-meta.xml"),
-        element: element.into(),
-        retrieve: format!("sf project retrieve start --metadata {ty}:APP --target-org ADMIN"),
-        deploy: format!("sf project deploy start --metadata {ty}:APP --target-org ADMIN"),
-    })
 }
 
 /// The API names of the Sage People sets, by label (the package's API names are a guess:
@@ -776,6 +703,7 @@ pub fn all_fixed(applied: &[Applied], probes: &[EndpointResult]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::app::AppKind;
 
     #[test]
     fn every_code_has_a_kind_and_apply_is_permission_sets_and_the_grant_cap() {

@@ -313,7 +313,7 @@ mod tests {
         let mut recent = grant("App", now - 180 * d, now - 60_000);
         recent.use_count = Some(51_840);
         let old = grant("App", now - 41 * d, now - 41 * d);
-        let older_use = grant("App", now - 33 * d, now - 40 * d - d);
+        let older_use = grant("App", now - 33 * d, now - 45 * d);
         let mut never = grant("App", now - 2 * d, 0);
         never.last_used_ms = None;
         never.last_used = None;
@@ -325,6 +325,13 @@ mod tests {
         let all = vec![recent.clone(), old, never.clone(), mine.clone()];
         assert_eq!(stale(&all), Some(&never));
         assert_eq!(stale(&[mine]), None);
+        // Two never used: the older creation.
+        let mut never_older = never.clone();
+        never_older.created_ms = Some(now - 9 * d);
+        assert_eq!(
+            stale(&[never.clone(), never_older.clone()]),
+            Some(&never_older)
+        );
         let c = Change::RevokeGrant {
             user_id: "005000000000001".into(),
             app: "App".into(),
