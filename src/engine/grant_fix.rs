@@ -98,14 +98,10 @@ pub fn plan_revoke(report: &Report, code: Code, instance: &str) -> Option<Fix> {
     if rec.read_as != Some("admin") {
         return None;
     }
-    let app = grants.app.clone()?;
     let user_id = rec.user.id.clone().or_else(|| report.org.user_id.clone())?;
-    let of_app: Vec<OauthGrant> = grants
-        .grants
-        .iter()
-        .filter(|g| g.is_for(&app))
-        .cloned()
-        .collect();
+    // The app's name unknown (no login): the app holding the most grants, as the guard counts.
+    let (app, of_app) = super::guard::of_app(&grants.grants, grants.app.as_deref());
+    let app = app?;
     let g = stale(&of_app)?;
     let change = Change::RevokeGrant {
         user_id,
