@@ -741,6 +741,18 @@ async fn a_stale_grant_is_revoked_only_with_consent_and_never_undone() {
         }
     };
 
+    // Without an admin's read of the grants: the Setup steps only.
+    let plain = sagediag(&sim, "check", &["--fix-plan"]).await;
+    let cap: Vec<&Value> = plain.json["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["finding"] == "GRANT_CAP_RISK")
+        .collect();
+    assert_eq!(cap.len(), 1, "{}", plain.json["fixes"]);
+    assert_eq!(cap[0]["kind"], "setup");
+    assert!(cap[0].get("change").is_none());
+
     // Without --yes: planned, named by its dates, nothing revoked.
     let dry = sagediag(&sim, "fix", &admin_args).await;
     assert_eq!(dry.code, Some(1), "{}", dry.all);
