@@ -279,7 +279,11 @@ pub async fn after(
                         .unwrap_or_default(),
                     a.note
                         .as_deref()
-                        .map(|n| format!(" (left in place: {n})"))
+                        .map(|n| if a.outcome == Outcome::NotUndoable {
+                            format!(" ({n})")
+                        } else {
+                            format!(" (left in place: {n})")
+                        })
                         .unwrap_or_default()
                 );
             }

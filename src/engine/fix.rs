@@ -11,9 +11,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::app::AppKind;
 use super::classify;
 use super::findings::{Code, Finding};
+pub use super::fix_metadata::metadata_for;
+pub use super::grant_fix::Change;
 use super::http::Request;
 use super::journal::Journal;
 use super::model::{API_VERSION, ENDPOINTS, EndpointResult, Event, Report, Status};
@@ -38,7 +39,10 @@ pub enum FixKind {
 /// How each catalogued finding is fixed.
 pub fn kind_of(code: Code) -> FixKind {
     match code {
-        Code::PERMISSION_SET_MISSING => FixKind::Apply,
+        // The grant cap: when an admin session read the grants (else its Setup steps).
+        Code::PERMISSION_SET_MISSING | Code::GRANT_CAP_RISK | Code::GRANT_CAP_CONSENT_NEEDED => {
+            FixKind::Apply
+        }
         Code::FIX_LICENSE_MISSING | Code::FIX_NOT_PERMITTED => FixKind::Command,
         Code::PKCE_REQUIRED
         | Code::REDIRECT_URI_MISMATCH
@@ -88,6 +92,9 @@ pub struct Fix {
     /// For `apply`: the permission set's label.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission_set: Option<String>,
+    /// For `apply`: what it changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
 }
 
 /// The plan for a run's findings.
@@ -131,6 +138,10 @@ pub enum Outcome {
     Unknown,
     /// Undo deleted it.
     Deleted,
+    /// The grant was revoked (a stale OAuth grant: no undo).
+    Revoked,
+    /// Undo cannot give it back (a revoked grant: the integration must authorize again).
+    NotUndoable,
     /// Undo's delete was refused.
     UndoFailed,
     /// Undo left it in place: no longer the one recorded, not recorded by sagediag, another org,
@@ -146,6 +157,8 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Unknown => "unknown",
             Outcome::Deleted => "deleted",
+            Outcome::Revoked => "revoked",
+            Outcome::NotUndoable => "not-undoable",
             Outcome::UndoFailed => "undo-failed",
             Outcome::UndoSkipped => "undo-skipped",
         }
@@ -184,6 +197,10 @@ pub struct Applied {
     /// Why an undo left the assignment in place (`undo-skipped`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What the change is (records of old journals: an assignment). A revoke's
+    /// `permission_set` holds the grant's description.
+    #[serde(default)]
+    pub change: Change,
 }
 
 fn sobject_url(instance: &str, tail: &str) -> String {
@@ -203,79 +220,6 @@ fn soql_quote(s: &str) -> String {
 /// The `sf` command an admin runs for one permission set.
 pub fn assign_command(set_name: &str, username: &str) -> String {
     format!("sf org assign permset --name {set_name} --on-behalf-of {username} --target-org ADMIN")
-}
-
-fn metadata_for(code: Code, kind: AppKind) -> Option<MetadataChange> {
-    if kind == AppKind::ExternalClientApp {
-        return eca_metadata_for(code);
-    }
-    let element = match code {
-        Code::PKCE_REQUIRED => "<oauthConfig><isPkceRequired>false</isPkceRequired></oauthConfig>",
-        Code::REDIRECT_URI_MISMATCH => {
-            "<oauthConfig><callbackUrl>…existing lines…\nTHE_INTEGRATION_CALLBACK</callbackUrl></oauthConfig>"
-        }
-        Code::REFRESH_POLICY_EXPIRES => {
-            "<oauthPolicy><refreshTokenPolicy>infinite</refreshTokenPolicy></oauthPolicy>"
-        }
-        Code::REFRESH_TOKEN_MISSING | Code::API_SCOPE_MISSING => {
-            "<oauthConfig><scopes>Api</scopes><scopes>RefreshToken</scopes>…</oauthConfig>"
-        }
-        Code::CLIENT_CREDENTIALS_NO_RUN_AS_USER => {
-            "<oauthConfig><isClientCredentialEnabled>true</isClientCredentialEnabled><oauthClientCredentialUser>API_USERNAME</oauthClientCredentialUser></oauthConfig>"
-        }
-        _ => return None,
-    };
-    Some(MetadataChange {
-        file: "force-app/main/default/connectedApps/APP.connectedApp-meta.xml".into(),
-        element: element.into(),
-        retrieve: "sf project retrieve start --metadata ConnectedApp:APP --target-org ADMIN".into(),
-        deploy: "sf project deploy start --metadata ConnectedApp:APP --target-org ADMIN".into(),
-    })
-}
-
-/// An External Client App's metadata for a code: its settings and policies are three types of
-/// their own (docs/external-client-apps.md), never `ConnectedApp`.
-fn eca_metadata_for(code: Code) -> Option<MetadataChange> {
-    // (type, folder, suffix, element)
-    let (ty, folder, suffix, element) = match code {
-        Code::PKCE_REQUIRED => (
-            "ExtlClntAppGlobalOauthSettings",
-            "extlClntAppGlobalOauthSets",
-            "ecaGlblOauth",
-            "<isPkceRequired>false</isPkceRequired>",
-        ),
-        Code::REDIRECT_URI_MISMATCH => (
-            "ExtlClntAppGlobalOauthSettings",
-            "extlClntAppGlobalOauthSets",
-            "ecaGlblOauth",
-            "<callbackUrl>…existing lines…\nTHE_INTEGRATION_CALLBACK</callbackUrl>",
-        ),
-        Code::REFRESH_POLICY_EXPIRES => (
-            "ExtlClntAppOauthConfigurablePolicies",
-            "extlClntAppOauthPolicies",
-            "ecaOauthPlcy",
-            "<refreshTokenPolicyType>Infinite</refreshTokenPolicyType>",
-        ),
-        Code::REFRESH_TOKEN_MISSING | Code::API_SCOPE_MISSING => (
-            "ExtlClntAppOauthSettings",
-            "extlClntAppOauthSettings",
-            "ecaOauth",
-            "<commaSeparatedOauthScopes>Api, RefreshToken, …</commaSeparatedOauthScopes>",
-        ),
-        Code::CLIENT_CREDENTIALS_NO_RUN_AS_USER => (
-            "ExtlClntAppOauthConfigurablePolicies",
-            "extlClntAppOauthPolicies",
-            "ecaOauthPlcy",
-            "<isClientCredentialsFlowEnabled>true</isClientCredentialsFlowEnabled><clientCredentialsFlowUser>API_USERNAME</clientCredentialsFlowUser>",
-        ),
-        _ => return None,
-    };
-    Some(MetadataChange {
-        file: format!("force-app/main/default/{folder}/APP.{suffix}-meta.xml"),
-        element: element.into(),
-        retrieve: format!("sf project retrieve start --metadata {ty}:APP --target-org ADMIN"),
-        deploy: format!("sf project deploy start --metadata {ty}:APP --target-org ADMIN"),
-    })
 }
 
 /// The API names of the Sage People sets, by label (the package's API names are a guess:
@@ -373,15 +317,33 @@ pub async fn plan(run: &mut Run, report: &Report, actor: Option<&Actor>) -> Plan
                 .map(|s| s.to_string())
                 .collect(),
             permission_set: Some((*label).to_string()),
+            change: Some(Change::AssignPermissionSet),
         });
     }
     let mut seen = Vec::new();
+    let mut revoke_planned = false;
     for f in &report.findings {
         if f.code == Code::PERMISSION_SET_MISSING || seen.contains(&(f.code, f.title.clone())) {
             continue;
         }
         seen.push((f.code, f.title.clone()));
-        let kind = kind_of(f.code);
+        if matches!(
+            f.code,
+            Code::GRANT_CAP_RISK | Code::GRANT_CAP_CONSENT_NEEDED
+        ) {
+            if revoke_planned {
+                continue;
+            }
+            if let Some(fix) = super::grant_fix::plan_revoke(report, f.code, &instance) {
+                revoke_planned = true;
+                fixes.push(fix);
+                continue;
+            }
+        }
+        let kind = match kind_of(f.code) {
+            FixKind::Apply => FixKind::Setup,
+            k => k,
+        };
         fixes.push(Fix {
             kind,
             finding: f.code,
@@ -395,6 +357,7 @@ pub async fn plan(run: &mut Run, report: &Report, actor: Option<&Actor>) -> Plan
             },
             steps: f.fix.clone(),
             permission_set: None,
+            change: None,
         });
     }
     Plan {
@@ -455,14 +418,24 @@ pub(crate) fn refusal(code: &str) -> Code {
 /// one PermissionSetAssignment each. Every change is written to `journal` before it is sent
 /// and settled there after (a journal that cannot be written stops the changes), emitted
 /// (Event::Progress) and returned. An answer lost on the way is settled by reading the org.
-/// The caller has the admin's consent (`--yes`): nothing here asks.
+/// The caller has the admin's consent (`--yes`): nothing here asks. A stale grant in the plan
+/// is revoked after ([`super::grant_fix::apply`]).
 pub async fn apply(
     run: &mut Run,
     plan: &Plan,
     actor: &Actor,
     journal: &mut Journal,
 ) -> Vec<Applied> {
-    let fixes: Vec<&Fix> = plan.applicable().collect();
+    let mut out = assign(run, plan, actor, journal).await;
+    out.extend(super::grant_fix::apply(run, plan, actor, journal).await);
+    out
+}
+
+async fn assign(run: &mut Run, plan: &Plan, actor: &Actor, journal: &mut Journal) -> Vec<Applied> {
+    let fixes: Vec<&Fix> = plan
+        .applicable()
+        .filter(|f| f.permission_set.is_some())
+        .collect();
     if fixes.is_empty() {
         return Vec::new();
     }
@@ -525,6 +498,7 @@ pub async fn apply(
             request,
             finding: None,
             note: None,
+            change: Change::AssignPermissionSet,
         };
         // Written down (and synced) before it is sent: a kill from here on leaves a record.
         let seq = match journal.intent(&rec) {
@@ -720,20 +694,29 @@ pub async fn login_actor(run: &mut Run) -> Option<Actor> {
 
 /// Whether every applied fix re-probed PASS (and none failed).
 pub fn all_fixed(applied: &[Applied], probes: &[EndpointResult]) -> bool {
-    applied.iter().all(|a| a.outcome.assigned()) && probes.iter().all(|p| p.status == Status::Pass)
+    applied
+        .iter()
+        .all(|a| a.outcome.assigned() || a.outcome == Outcome::Revoked)
+        && probes.iter().all(|p| p.status == Status::Pass)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::app::AppKind;
 
     #[test]
-    fn every_code_has_a_kind_and_apply_is_only_permission_sets() {
+    fn every_code_has_a_kind_and_apply_is_permission_sets_and_the_grant_cap() {
         for c in Code::ALL {
             let k = kind_of(*c);
             assert_eq!(
                 k == FixKind::Apply,
-                *c == Code::PERMISSION_SET_MISSING,
+                matches!(
+                    *c,
+                    Code::PERMISSION_SET_MISSING
+                        | Code::GRANT_CAP_RISK
+                        | Code::GRANT_CAP_CONSENT_NEEDED
+                ),
                 "{c}"
             );
             if k == FixKind::Metadata {

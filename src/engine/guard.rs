@@ -42,7 +42,7 @@ fn soql_text(s: &str) -> String {
 }
 
 /// The grants of `app`, or (app unknown) of the app holding the most; oldest first.
-fn of_app(all: &[OauthGrant], app: Option<&str>) -> (Option<String>, Vec<OauthGrant>) {
+pub(crate) fn of_app(all: &[OauthGrant], app: Option<&str>) -> (Option<String>, Vec<OauthGrant>) {
     let name = app.map(str::to_string).or_else(|| {
         let mut names: Vec<&str> = all.iter().map(|g| g.app_name.as_str()).collect();
         names.sort_unstable();

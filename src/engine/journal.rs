@@ -290,6 +290,7 @@ mod tests {
             },
             finding: None,
             note: None,
+            change: Default::default(),
         }
     }
 

@@ -12,6 +12,8 @@ pub mod export;
 pub mod files;
 pub mod findings;
 pub mod fix;
+pub mod fix_metadata;
+pub mod grant_fix;
 pub mod guard;
 pub mod http;
 pub mod journal;

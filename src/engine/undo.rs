@@ -10,12 +10,13 @@
 //!   the time the record says it was made.
 //!
 //! Anything else is left in place, as `undo-skipped` with the reason. Each delete is written to
-//! the undo's own journal before it is sent.
+//! the undo's own journal before it is sent. A revoked grant is listed as `not-undoable`
+//! ([`super::grant_fix::CANNOT_UNDO`]): nothing is sent for it.
 
 use serde_json::Value;
 
 use super::findings::{Code, Finding};
-use super::fix::{Actor, Applied, Outcome, PlannedRequest};
+use super::fix::{Actor, Applied, Change, Outcome, PlannedRequest};
 use super::http::Request;
 use super::journal::{self, Journal};
 use super::model::{API_VERSION, Event};
@@ -155,6 +156,7 @@ fn undo_record(
         },
         finding: None,
         note: None,
+        change: r.change.clone(),
     }
 }
 
@@ -226,6 +228,13 @@ pub async fn undo(
     let mut out = Vec::new();
     let here = journal::org_host(&actor.instance_url);
     for r in records {
+        if matches!(r.change, Change::RevokeGrant { .. }) {
+            // A revoked grant cannot be given back: listed, nothing sent.
+            if matches!(r.outcome, Outcome::Revoked | Outcome::Unknown) {
+                out.push(super::grant_fix::not_undoable(run, r, actor));
+            }
+            continue;
+        }
         let r = match r.outcome {
             Outcome::Unknown => {
                 let settled = settle(run, actor, r.clone()).await;

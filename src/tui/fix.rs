@@ -240,16 +240,24 @@ impl App {
                         .filter(|r| r.outcome == crate::engine::fix::Outcome::Deleted)
                         .filter_map(|r| r.assignment_id.as_deref())
                         .collect();
+                    // A revoked grant is listed once by the undo (not undoable), then dropped.
                     self.fix_records.retain(|r| {
                         !r.assignment_id
                             .as_deref()
                             .is_some_and(|i| gone.contains(&i))
+                            && !matches!(r.change, crate::engine::fix::Change::RevokeGrant { .. })
                     });
                 } else {
                     self.fix_records.extend(
                         records
                             .iter()
-                            .filter(|r| r.outcome == crate::engine::fix::Outcome::Created)
+                            .filter(|r| {
+                                matches!(
+                                    r.outcome,
+                                    crate::engine::fix::Outcome::Created
+                                        | crate::engine::fix::Outcome::Revoked
+                                )
+                            })
                             .cloned(),
                     );
                 }
@@ -336,7 +344,14 @@ impl App {
             v.notes.push("Cancelled: nothing was changed.".into());
             return Vec::new();
         }
-        let actor = if v.may_assign == Some(true) {
+        // A grant is revoked by the admin who read the grants (else the session's own user).
+        let revoke = v
+            .selected_fix()
+            .and_then(|f| f.change.as_ref())
+            .is_some_and(|c| matches!(c, crate::engine::fix::Change::RevokeGrant { .. }));
+        let actor = if revoke && what == Pending::Apply {
+            self.fix_admin.clone().or(session)
+        } else if v.may_assign == Some(true) {
             session
         } else {
             self.fix_admin.clone()
@@ -529,7 +544,11 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
         let done = fx
             .permission_set
             .as_deref()
-            .is_some_and(|s| app.fix_records.iter().any(|r| r.permission_set == s));
+            .is_some_and(|s| app.fix_records.iter().any(|r| r.permission_set == s))
+            || fx.change.as_ref().is_some_and(|c| {
+                matches!(c, crate::engine::fix::Change::RevokeGrant { .. })
+                    && app.fix_records.iter().any(|r| r.change == *c)
+            });
         let text = format!(
             "{}{} [{}] {} — {}",
             if i == v.selected { "▶" } else { " " },
@@ -601,10 +620,27 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
                     .and_then(|f| f.request.as_ref())
                     .map(|r| format!("send {} {} {}", r.method, r.url, r.body))
                     .unwrap_or_default(),
-                Pending::Undo => format!(
-                    "delete {} PermissionSetAssignment(s) made here",
-                    app.fix_records.len()
-                ),
+                Pending::Undo => {
+                    let revoked = app
+                        .fix_records
+                        .iter()
+                        .filter(|r| {
+                            matches!(r.change, crate::engine::fix::Change::RevokeGrant { .. })
+                        })
+                        .count();
+                    let also = if revoked > 0 {
+                        format!(
+                            " ({revoked} revoked grant(s) {})",
+                            crate::engine::grant_fix::CANNOT_UNDO
+                        )
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "delete {} PermissionSetAssignment(s) made here{also}",
+                        app.fix_records.len() - revoked
+                    )
+                }
             };
             for w in wrap_words(&format!("As {as_who}, {what}?"), width) {
                 prompt.push(Line::from(format!(" {w}")).style(bold));

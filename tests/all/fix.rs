@@ -682,3 +682,202 @@ async fn the_report_and_har_of_a_fix_hold_its_changes() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(state_dir(&sim));
 }
+
+/// The integration user's (user 0) grants in the sim: (created, last used, use count).
+fn user_grants(sim: &Sim) -> Vec<(u64, Option<u64>, u64)> {
+    let mut g: Vec<_> = sim
+        .running
+        .org
+        .lock()
+        .record
+        .grants
+        .iter()
+        .filter(|g| g.user == 0)
+        .map(|g| (g.created, g.last_used, g.use_count))
+        .collect();
+    g.sort_unstable();
+    g
+}
+
+/// Every text file under `dir` (the fix journals), joined.
+fn texts_under(dir: &std::path::Path) -> String {
+    let mut all = String::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            all.push_str(&texts_under(&p));
+        } else if let Ok(t) = std::fs::read_to_string(&p) {
+            all.push_str(&t);
+        }
+    }
+    all
+}
+
+/// On grant-cap with an admin: the plan names the least recently used grant (the never-used
+/// one) by its dates, never its DeleteToken; without --yes nothing is revoked; with --yes exactly
+/// that grant is revoked and the others (the integration's, in use minutes ago) survive; the
+/// journal, --json, the report and the HAR hold no DeleteToken; `--undo-last` lists the revoke
+/// as not undoable and deletes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_grant_is_revoked_only_with_consent_and_never_undone() {
+    let sim = start("grant-cap").await;
+    let admin = sim.running.info.admin_username.clone();
+    let admin_args = admin_flags(&admin);
+    let before = user_grants(&sim);
+    assert_eq!(before.len(), 5);
+    let delete_tokens: Vec<String> = sim
+        .running
+        .org
+        .lock()
+        .record
+        .grants
+        .iter()
+        .map(|g| g.delete_token.clone())
+        .collect();
+    let stale = *before.iter().find(|g| g.1.is_none()).unwrap();
+    let no_delete_token = |text: &str, label: &str| {
+        for t in &delete_tokens {
+            assert!(!text.contains(t.as_str()), "{label}: a DeleteToken");
+        }
+    };
+
+    // Without an admin's read of the grants: the Setup steps only.
+    let plain = sagediag(&sim, "check", &["--fix-plan"]).await;
+    let cap: Vec<&Value> = plain.json["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["finding"] == "GRANT_CAP_RISK")
+        .collect();
+    assert_eq!(cap.len(), 1, "{}", plain.json["fixes"]);
+    assert_eq!(cap[0]["kind"], "setup");
+    assert!(cap[0].get("change").is_none());
+
+    // Without --yes: planned, named by its dates, nothing revoked.
+    let dry = sagediag(&sim, "fix", &admin_args).await;
+    assert_eq!(dry.code, Some(1), "{}", dry.all);
+    let fixes = dry.json["fixes"].as_array().unwrap();
+    let revokes: Vec<&Value> = fixes
+        .iter()
+        .filter(|f| f["change"]["type"] == "revoke-grant")
+        .collect();
+    assert_eq!(revokes.len(), 1, "{fixes:#?}");
+    let r = revokes[0];
+    assert_eq!(r["kind"], "apply");
+    assert_eq!(r["finding"], "GRANT_CAP_RISK");
+    assert!(r["change"]["last_used"].is_null(), "{r:#}");
+    assert!(r["change"]["created"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(r["request"]["method"], "POST");
+    assert!(
+        r["request"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/services/oauth2/revoke")
+    );
+    assert!(dry.json["applied"].as_array().unwrap().is_empty());
+    assert_eq!(user_grants(&sim), before, "no --yes, nothing revoked");
+    no_delete_token(&dry.all, "the plan");
+
+    // With --yes: exactly the stale grant is revoked.
+    let dir = std::env::temp_dir().join(format!("sagediag-grantfix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("report.md");
+    let har = dir.join("run.har");
+    let done = sagediag(
+        &sim,
+        "fix",
+        &[
+            &admin_args[..],
+            &[
+                "--yes",
+                "--verbose",
+                "--report",
+                report.to_str().unwrap(),
+                "--har",
+                har.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(done.code, Some(0), "{}", done.all);
+    let applied = done.json["applied"].as_array().unwrap();
+    assert_eq!(applied.len(), 1, "{applied:#?}");
+    assert_eq!(applied[0]["outcome"], "revoked");
+    assert_eq!(applied[0]["change"]["type"], "revoke-grant");
+    let after = user_grants(&sim);
+    let expected: Vec<_> = before.iter().copied().filter(|g| *g != stale).collect();
+    assert_eq!(after, expected, "only the stale grant is gone");
+    assert!(
+        after.iter().any(|g| g.2 == 51_840),
+        "the integration's grant survives"
+    );
+    let md = std::fs::read_to_string(&report).unwrap();
+    let har_text = std::fs::read_to_string(&har).unwrap();
+    let har_json: Value = serde_json::from_str(&har_text).unwrap();
+    let revoke_posts = har_json["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["request"]["method"] == "POST"
+                && e["request"]["url"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/services/oauth2/revoke")
+        })
+        .count();
+    assert!(revoke_posts >= 1, "the HAR holds the revoke");
+    let logged = har_json["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["request"]["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/services/oauth2/revoke"))
+                && e["request"]["method"] == "POST"
+                && e["response"]["status"] == 200
+                && e["request"]["postData"].to_string().contains("token")
+        })
+        .map(|e| e["request"]["postData"].to_string())
+        .unwrap_or_default();
+    assert!(
+        logged.contains("REDACTED"),
+        "the HAR's revoke body: {logged}"
+    );
+    assert!(
+        done.all.contains("/services/oauth2/revoke"),
+        "the verbose log shows the revoke"
+    );
+    assert!(md.contains("revoked"), "{md}");
+    no_delete_token(&done.all, "fix --yes");
+    no_delete_token(&md, "the report");
+    no_delete_token(&har_text, "the HAR");
+    let journals = texts_under(&state_dir(&sim));
+    assert!(journals.contains("revoke-grant"), "journalled");
+    no_delete_token(&journals, "the journal");
+    assert_no_secrets(&sim, &done, "fix --yes");
+
+    // Undo: listed as not undoable; nothing deleted or given back.
+    let undo = sagediag(
+        &sim,
+        "fix",
+        &[&admin_args[..], &["--yes", "--undo-last"]].concat(),
+    )
+    .await;
+    assert_eq!(undo.code, Some(1), "{}", undo.all);
+    let undone = undo.json["undone"].as_array().unwrap();
+    assert_eq!(undone.len(), 1, "{undone:#?}");
+    assert_eq!(undone[0]["outcome"], "not-undoable");
+    assert!(
+        undone[0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be undone: the integration (or the user) must authorize again")
+    );
+    assert_eq!(user_grants(&sim), after, "undo deletes nothing");
+    no_delete_token(&undo.all, "the undo");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(state_dir(&sim));
+}

@@ -1034,3 +1034,88 @@ async fn a_frozen_user_is_found_with_the_fix_flows_admin_session() {
     d.key(KeyCode::Esc);
     d.quit().await;
 }
+
+/// Issue 21 §4 in the console: with the admin's session at hand and no login made at five
+/// grants, the Fix overlay plans revoking the least recently used grant (the never-used one);
+/// `y` revokes exactly it; undo lists it as not undoable and gives nothing back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_revokes_the_stale_grant_after_y_and_cannot_undo_it() {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let admin = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let org = HangingOrg {
+        running: None,
+        org: slot.clone(),
+        hang: false,
+        toml: Some(GRANT_CAP.into()),
+        admin: admin.clone(),
+    };
+    let a = admin.clone();
+    let mut d = Driver::start_on(Box::new(org), "grant-cap", move |app| {
+        app.fix_admin = a.lock().unwrap().clone();
+    })
+    .await;
+    d.expect("Demo org").await;
+    let org = slot.lock().unwrap().clone().unwrap();
+    let grants = || {
+        let mut c: Vec<(u64, Option<u64>)> = org
+            .lock()
+            .record
+            .grants
+            .iter()
+            .map(|g| (g.created, g.last_used))
+            .collect();
+        c.sort_unstable();
+        c
+    };
+    let before = grants();
+    assert_eq!(before.len(), 5);
+    d.key(KeyCode::Char('r'));
+    d.expect("Evict the oldest grant?").await;
+    d.key(KeyCode::Char('n'));
+    d.expect("No login: the user's grants are untouched.").await;
+    d.key(KeyCode::Char('5'));
+    d.expect("GRANT_CAP_CONSENT_NEEDED").await;
+    d.key(KeyCode::Char('f'));
+    d.expect("[apply] GRANT_CAP_CONSENT_NEEDED").await;
+    for _ in 0..12 {
+        if d.frames.borrow().contains("▶  [apply] GRANT_CAP") {
+            break;
+        }
+        d.key(KeyCode::Down);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let screen = d.expect("▶  [apply] GRANT_CAP_CONSENT_NEEDED").await;
+    assert!(screen.contains("revoke the OAuth grant for"), "{screen}");
+    assert_eq!(grants(), before, "planning revokes nothing");
+    d.key(KeyCode::Enter);
+    let screen = d.expect("y: yes, change the org").await;
+    assert!(screen.contains("oauth2/revoke"), "{screen}");
+    let tokens: Vec<String> = org
+        .lock()
+        .record
+        .grants
+        .iter()
+        .map(|g| g.delete_token.clone())
+        .collect();
+    d.key(KeyCode::Char('y'));
+    let screen = d.expect("revoked the OAuth grant").await;
+    for t in &tokens {
+        assert!(!screen.contains(t.as_str()), "a DeleteToken on screen");
+    }
+    let after = grants();
+    let stale = *before.iter().find(|g| g.1.is_none()).unwrap();
+    let expected: Vec<_> = before.iter().copied().filter(|g| *g != stale).collect();
+    assert_eq!(after, expected, "exactly the never-used grant went");
+    d.key(KeyCode::Char('u'));
+    let screen = d.expect("y: yes, change the org").await;
+    assert!(screen.contains("cannot be undone"), "{screen}");
+    d.key(KeyCode::Char('y'));
+    d.expect("not-undoable").await;
+    assert_eq!(
+        grants(),
+        after,
+        "undo gives nothing back and deletes nothing"
+    );
+    d.key(KeyCode::Esc);
+    d.quit().await;
+}

@@ -796,6 +796,7 @@ fn the_fix_overlay_shows_the_request_and_asks_first() {
             metadata: None,
             steps: vec![],
             permission_set: Some("Sage People Salaries API".into()),
+            change: Some(sagediag::engine::fix::Change::AssignPermissionSet),
         }],
         assignee_id: Some("0055g0000010000AAA".into()),
         assignee: Some("integration@acme-hr.example".into()),
