@@ -21,6 +21,7 @@ pub mod paths;
 pub mod run;
 pub mod sanitize;
 pub mod setup;
+pub mod tls;
 pub mod trust;
 pub mod vault;
 
