@@ -83,7 +83,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Man) => {
-            let cmd = <Cli as clap::CommandFactory>::command();
+            // The package version alone: the page shipped in release archives
+            // (assets/release/) is the same whatever commit or target built it.
+            let cmd = <Cli as clap::CommandFactory>::command().version(env!("CARGO_PKG_VERSION"));
             match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
