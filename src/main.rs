@@ -9,6 +9,12 @@ use sagediag::sim::{self, Scenario};
 /// The demo org as the console sees it: the simulator behind `sagediag::tui::DemoOrg`.
 mod demo_org;
 
+/// musl's allocator is much slower than glibc's under this program's load (docs/performance.md):
+/// the static Linux binaries allocate with mimalloc instead.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let tls = (cli.ca_cert, cli.insecure_host);
