@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "sagediag",
-    version,
+    version = env!("SAGEDIAG_VERSION_LINE"),
     about = "Set up and diagnose the Salesforce OAuth connection of a Sage People integration",
     long_about = "Set up and diagnose the Salesforce OAuth connection of a Sage People integration.\n\n\
 sagediag ships a simulated Salesforce + Sage People org (`sagediag sim`) that answers as \

@@ -18,6 +18,12 @@ macro_rules! eprintln {
     };
 }
 
+/// musl's allocator is much slower than glibc's under this program's load (docs/performance.md):
+/// the static Linux binaries allocate with mimalloc instead.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -91,7 +97,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Man) => {
-            let cmd = <Cli as clap::CommandFactory>::command();
+            // The package version alone: the page shipped in release archives
+            // (assets/release/) is the same whatever commit or target built it.
+            let cmd = <Cli as clap::CommandFactory>::command().version(env!("CARGO_PKG_VERSION"));
             match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

@@ -267,7 +267,7 @@ pub async fn preflight(run: &mut Run) -> String {
         }
     }
     if u.scheme() == "https" {
-        notes.push("TLS verified against the system's trust store".into());
+        notes.push(super::tls::roots().note(run.cfg.ca_certs_pem.len()));
     } else if host
         .parse::<IpAddr>()
         .map(|ip| ip.is_loopback())

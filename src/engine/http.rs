@@ -529,21 +529,13 @@ impl Client {
             .connect_timeout(connect_timeout.min(timeout))
             .timeout(timeout)
             .user_agent(concat!("sagediag/", env!("CARGO_PKG_VERSION")));
-        if !insecure_hosts.is_empty() {
-            // One preconfigured TLS config carries the extra CAs and the host exemption.
-            builder =
-                builder.tls_backend_preconfigured(insecure::tls_config(ca_pems, insecure_hosts)?);
-        }
-        for pem in ca_pems.iter().filter(|_| insecure_hosts.is_empty()) {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .map_err(|e| SetupError::CaNotPem(e.to_string()))?;
-            if certs.is_empty() {
-                return Err(SetupError::NoCertificate);
-            }
-            for c in certs {
-                builder = builder.add_root_certificate(c);
-            }
-        }
+        // One preconfigured TLS config: the roots (the platform's, or bundled public roots on a
+        // machine with none), the extra CAs and any host exemption (src/engine/tls.rs).
+        builder = builder.tls_backend_preconfigured(super::tls::client_config(
+            ca_pems,
+            insecure_hosts,
+            super::tls::roots(),
+        )?);
         builder
             .build()
             .map_err(|e| SetupError::Client(e.to_string()))
@@ -837,101 +829,6 @@ impl Client {
             }),
         }
         (id, result)
-    }
-}
-
-/// `--insecure-host`: certificate verification off for the named hosts only.
-mod insecure {
-    use std::sync::Arc;
-
-    use super::SetupError;
-
-    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-    use rustls::{DigitallySignedStruct, SignatureScheme};
-
-    #[derive(Debug)]
-    struct HostScoped {
-        inner: Arc<dyn ServerCertVerifier>,
-        hosts: Vec<String>,
-    }
-
-    impl ServerCertVerifier for HostScoped {
-        fn verify_server_cert(
-            &self,
-            end_entity: &CertificateDer<'_>,
-            intermediates: &[CertificateDer<'_>],
-            server_name: &ServerName<'_>,
-            ocsp: &[u8],
-            now: UnixTime,
-        ) -> Result<ServerCertVerified, rustls::Error> {
-            let name = match server_name {
-                ServerName::DnsName(d) => d.as_ref().to_string(),
-                ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
-                _ => String::new(),
-            };
-            if self.hosts.iter().any(|h| h.eq_ignore_ascii_case(&name)) {
-                return Ok(ServerCertVerified::assertion());
-            }
-            self.inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            self.inner.verify_tls12_signature(message, cert, dss)
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            self.inner.verify_tls13_signature(message, cert, dss)
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.inner.supported_verify_schemes()
-        }
-    }
-
-    fn pem_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, SetupError> {
-        use rustls::pki_types::pem::PemObject;
-        CertificateDer::pem_slice_iter(pem.as_bytes())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| SetupError::CaNotPem(e.to_string()))
-    }
-
-    /// The platform's verification (with any extra CAs), skipped for `hosts` alone.
-    pub fn tls_config(
-        ca_pems: &[String],
-        hosts: &[String],
-    ) -> Result<rustls::ClientConfig, SetupError> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut roots = Vec::new();
-        for pem in ca_pems {
-            roots.extend(pem_certs(pem)?);
-        }
-        let platform =
-            rustls_platform_verifier::Verifier::new_with_extra_roots(roots, provider.clone())
-                .map_err(|e| SetupError::TrustStore(e.to_string()))?;
-        let verifier = Arc::new(HostScoped {
-            inner: Arc::new(platform),
-            hosts: hosts.to_vec(),
-        });
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| SetupError::Tls(e.to_string()))?
-            .dangerous()
-            .with_custom_certificate_verifier(verifier)
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Ok(config)
     }
 }
 

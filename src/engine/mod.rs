@@ -28,6 +28,7 @@ pub mod record;
 pub mod run;
 pub mod sanitize;
 pub mod setup;
+pub mod tls;
 pub mod trust;
 pub mod undo;
 pub mod vault;

@@ -174,6 +174,10 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             app.form.flow.name()
         )),
     ]);
+    // A machine with no CA store verifies against the bundled public roots: said here.
+    if let Some(roots) = crate::engine::tls::roots().header() {
+        line.push_span(Span::raw(format!(" · {roots}")));
+    }
     if let Some(w) = app.waiting.as_ref().filter(|_| app.running) {
         line.push_span(Span::raw(format!(" · {w}")));
     }

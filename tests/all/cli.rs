@@ -247,3 +247,59 @@ fn the_command_tree_passes_clap_debug_asserts_and_every_help_renders() {
     }
     walk(&cmd, &mut Vec::new());
 }
+
+#[test]
+fn version_names_the_version_the_commit_and_the_target() {
+    for flag in ["--version", "-V"] {
+        let (code, out, _) = run(&[flag]);
+        assert_eq!(code, 0);
+        let line = out.trim();
+        let rest = line
+            .strip_prefix(&format!("sagediag {} (commit ", env!("CARGO_PKG_VERSION")))
+            .unwrap_or_else(|| panic!("{line}"));
+        let (commit, target) = rest
+            .strip_suffix(')')
+            .and_then(|r| r.split_once(", "))
+            .unwrap_or_else(|| panic!("{line}"));
+        // A short hash in a git checkout, "unknown" outside one (a crates.io source).
+        assert!(
+            commit == "unknown"
+                || (commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+            "{line}"
+        );
+        // The target triple cargo built for: this test binary's own architecture and OS.
+        assert!(
+            target.starts_with(std::env::consts::ARCH) && target.contains(std::env::consts::OS),
+            "{line}"
+        );
+    }
+}
+
+/// The man page and completions shipped in release archives (assets/release/, listed in
+/// dist-workspace.toml) are what the binary generates; `scripts/release-assets` rewrites them.
+#[test]
+fn release_assets_are_current() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/release");
+    let mut stale = Vec::new();
+    for (args, file) in [
+        (&["man"][..], "sagediag.1"),
+        (&["completions", "bash"][..], "completions/sagediag.bash"),
+        (&["completions", "zsh"][..], "completions/_sagediag"),
+        (&["completions", "fish"][..], "completions/sagediag.fish"),
+        (
+            &["completions", "powershell"][..],
+            "completions/_sagediag.ps1",
+        ),
+    ] {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        let shipped = std::fs::read_to_string(format!("{dir}/{file}")).unwrap_or_default();
+        if shipped != out {
+            stale.push(file);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "assets/release/ is stale ({stale:?}): run scripts/release-assets and commit the result"
+    );
+}

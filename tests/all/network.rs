@@ -277,3 +277,68 @@ async fn insecure_host_skips_verification_for_that_host_only_and_says_so() {
     );
     assert!(text.contains("Outcome: PASS"), "{text}");
 }
+
+/// A machine with no CA store (rustls-platform-verifier reads `SSL_CERT_FILE`/`SSL_CERT_DIR`
+/// instead of the system's paths when either is set: here an empty directory and a missing
+/// file): the bundled public roots verify, the environment step says so, the test CA is still
+/// refused, and `--ca-cert` and `SSL_CERT_FILE` still add it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_system_ca_store_falls_back_to_the_bundled_roots_and_says_so() {
+    let sim = start("healthy").await;
+    let tls = tls_front(sim.running.addr.port()).await;
+    let env_url = format!("https://127.0.0.1:{tls}");
+    let empty = std::env::temp_dir().join(format!("sagediag-no-ca-store-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "check",
+            "--json",
+            "--no-browser",
+            "--env",
+            &env_url,
+            "--client-id",
+            sim.client_id(),
+            "--username",
+            sim.username(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let bare = |file: String| {
+        vec![
+            ("SAGEDIAG_CLIENT_SECRET", sim.secret()),
+            ("SSL_CERT_DIR", empty.display().to_string()),
+            ("SSL_CERT_FILE", file),
+        ]
+    };
+    let missing = empty.join("none.pem").display().to_string();
+    const BUNDLED: &str = "TLS verified against sagediag's bundled public roots (no system trust store found: SSL_CERT_FILE or --ca-cert names a CA bundle)";
+
+    // Verification stays on: the bundled public roots do not trust the test CA.
+    let (j, stderr) = check(args(&[]), bare(missing.clone())).await;
+    assert_eq!(codes(&j), ["TLS_UNTRUSTED"], "{j}\n{stderr}");
+    assert!(stderr.contains(BUNDLED), "{stderr}");
+
+    // --ca-cert adds the CA to the bundled roots: the whole check passes, and says how.
+    let (j, stderr) = check(args(&["--ca-cert", CA]), bare(missing)).await;
+    assert_eq!(j["outcome"], "pass", "{:?}\n{stderr}", codes(&j));
+    assert!(
+        stderr.contains(&format!(
+            "{BUNDLED} and the CA file given (--ca-cert/ca_certs)"
+        )),
+        "{stderr}"
+    );
+
+    // SSL_CERT_FILE naming a bundle is a trust store: it is used, not the bundled roots.
+    let (j, stderr) = check(args(&[]), bare(CA.to_string())).await;
+    assert_eq!(j["outcome"], "pass", "{:?}\n{stderr}", codes(&j));
+    assert!(
+        stderr.contains("TLS verified against the system's trust store")
+            && !stderr.contains(BUNDLED),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&empty);
+}

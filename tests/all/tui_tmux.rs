@@ -377,3 +377,27 @@ fn sigtstp_from_outside_suspends_and_sigcont_redraws() {
     t.keys(&["q"]);
     t.until("the end", 10, 100, |s| s.contains("SAGEDIAG-EXITED"));
 }
+
+#[test]
+fn the_header_says_when_the_bundled_roots_verify() {
+    let bin = env!("CARGO_BIN_EXE_sagediag");
+    let empty = std::env::temp_dir().join(format!("sagediag-tui-no-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let dir = empty.display();
+    let cmd = format!(
+        "env -u NO_COLOR TERM=xterm-256color SSL_CERT_DIR={dir} SSL_CERT_FILE={dir}/none.pem \
+         DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/sagediag-test-bus \
+         SAGEDIAG_SECRETS=/nonexistent/sagediag/secrets.json {bin}; sleep 60"
+    );
+    let Some(t) = Tmux::start("roots", &cmd) else {
+        return;
+    };
+    let screen = t.capture("bundled CA roots (no system store)", 20);
+    let header = screen
+        .lines()
+        .find(|l| l.contains(" sagediag "))
+        .unwrap_or_default();
+    assert!(header.contains("bundled CA roots"), "{screen}");
+    drop(t);
+    let _ = std::fs::remove_dir_all(&empty);
+}
