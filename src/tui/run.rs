@@ -210,7 +210,8 @@ impl App {
                 bytes,
             } => {
                 effects.push(Effect::Log(format!(
-                    "request #{id} -> {status:?} ({duration_ms} ms)"
+                    "request #{id} -> {} ({duration_ms} ms, {bytes} bytes)",
+                    status.map_or_else(|| "no answer".to_string(), |s| s.to_string())
                 )));
                 let run = self.run_id;
                 if let Some(r) = self.log.iter_mut().find(|r| r.id == id && r.run == run) {

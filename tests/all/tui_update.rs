@@ -356,3 +356,39 @@ fn the_login_step_scrolls_and_says_there_is_more() {
     assert!(screen.contains("top (Home)"), "{screen}");
     insta::assert_snapshot!("login_scrolled_80x24", screen);
 }
+
+/// The console's log file shows values: a response's status as `200`, never `Some(200)`, and a
+/// request that got no answer says so.
+#[test]
+fn the_log_shows_values_not_options() {
+    let mut app = demo_app();
+    let effects = app.update(key(KeyCode::Char('r')));
+    assert!(matches!(effects.as_slice(), [Effect::StartRun { .. }]));
+    let run = app.run_id;
+    let logged = |effects: Vec<Effect>| -> Vec<String> {
+        effects
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Log(l) => Some(l),
+                _ => None,
+            })
+            .collect()
+    };
+    for (status, says) in [(Some(200), "-> 200 ("), (None, "-> no answer (")] {
+        let lines = logged(app.update(Msg::Engine {
+            run,
+            event: Event::ResponseReceived {
+                id: 7,
+                status,
+                duration_ms: 12,
+                bytes: 345,
+            },
+        }));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(says) && !l.contains("Some(")),
+            "{lines:?}"
+        );
+    }
+}

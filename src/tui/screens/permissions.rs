@@ -48,6 +48,16 @@ impl App {
     }
 }
 
+/// A record count in the 4-column "Rec" cell, never cut: 9999 as it is, then 10k … 999k,
+/// then 1M ….
+pub fn records(n: usize) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{}k", n / 1_000),
+        _ => format!("{}M", n / 1_000_000),
+    }
+}
+
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let [table_area, rest] =
         Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(area);
@@ -93,7 +103,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                             .unwrap_or_else(|| "—".into()),
                     ),
                     Cell::from(e.latency_ms.to_string()),
-                    Cell::from(e.records.map(|r| r.to_string()).unwrap_or_default()),
+                    Cell::from(e.records.map(records).unwrap_or_default()),
                     Cell::from(match e.assigned {
                         Some(true) => "yes",
                         Some(false) => "no",
@@ -216,4 +226,23 @@ pub fn app_line(a: &crate::engine::app::AppInfo) -> String {
         all.len() - unknown,
         all.len()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn record_counts_fit_their_column_without_losing_a_digit() {
+        for (n, shown) in [
+            (0, "0"),
+            (200, "200"),
+            (9_999, "9999"),
+            (10_000, "10k"),
+            (999_999, "999k"),
+            (1_000_000, "1M"),
+            (250_000_000, "250M"),
+        ] {
+            assert_eq!(super::records(n), shown);
+            assert!(shown.chars().count() <= 4);
+        }
+    }
 }
