@@ -14,6 +14,7 @@ pub mod filter;
 pub mod oauth;
 pub mod oauth_device;
 pub mod oauth_info;
+pub mod query_api;
 pub mod record;
 pub mod record_api;
 pub mod rest;
@@ -26,6 +27,7 @@ pub mod sobjects;
 pub mod soql;
 pub mod soql_time;
 pub mod state;
+pub mod team_member;
 
 use std::io;
 use std::net::SocketAddr;
@@ -239,15 +241,29 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route("/services/data/{version}", get(rest::resources))
         .route("/services/data/{version}/limits", get(rest::limits))
         .route("/services/data/{version}/limits/", get(rest::limits))
-        .route("/services/data/{version}/query", get(rest::query))
-        .route("/services/data/{version}/query/", get(rest::query))
+        .route("/services/data/{version}/query", get(query_api::query))
+        .route("/services/data/{version}/query/", get(query_api::query))
+        .route("/services/data/{version}/queryAll", get(query_api::query))
+        .route("/services/data/{version}/queryAll/", get(query_api::query))
+        .route(
+            "/services/data/{version}/query/{locator}",
+            get(query_api::query_more),
+        )
+        .route(
+            "/services/data/{version}/queryAll/{locator}",
+            get(query_api::query_more),
+        )
+        .route(
+            "/services/data/{version}/tooling/query/{locator}",
+            get(query_api::tooling_query_more),
+        )
         .route(
             "/services/data/{version}/tooling/query",
-            get(rest::tooling_query),
+            get(query_api::tooling_query),
         )
         .route(
             "/services/data/{version}/tooling/query/",
-            get(rest::tooling_query),
+            get(query_api::tooling_query),
         )
         .route(
             "/services/data/{version}/sobjects",

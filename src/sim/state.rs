@@ -68,6 +68,8 @@ pub struct Inner {
     pub assignments_created: u64,
     /// LoginHistory, OauthToken grants and frozen users (`record.rs`).
     pub record: super::record::Record,
+    /// Open query locators (`query_api.rs`).
+    pub cursors: super::query_api::Cursors,
     next_family: u64,
     inserts: u64,
 }

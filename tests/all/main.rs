@@ -20,6 +20,7 @@ mod setup_sheet;
 mod sim_api;
 mod sim_hardening;
 mod sim_oauth;
+mod sim_paging;
 mod sim_props;
 mod sim_record;
 mod sim_scenarios;
