@@ -36,6 +36,31 @@ await check('query', async () => {
   if (r.totalSize < 1 || !r.records[0].Username) throw new Error(JSON.stringify(r));
   return `${r.totalSize} record(s)`;
 });
+const TEAM = 'SELECT Id, Name FROM fHCM2__Team_Member__c';
+const BATCH_200 = { 'Sforce-Query-Options': 'batchSize=200' };
+await check('query paging (autoFetch, batchSize=200)', async () => {
+  const first = await conn.query(TEAM, { headers: BATCH_200 });
+  if (first.done !== false || !first.nextRecordsUrl || first.records.length !== 200) {
+    throw new Error(`first page done=${first.done} records=${first.records.length}`);
+  }
+  const more = await conn.queryMore(first.nextRecordsUrl, { headers: BATCH_200 });
+  const all = await conn.query(TEAM, { autoFetch: true, maxFetch: 100000, headers: BATCH_200 });
+  if (all.records.length !== all.totalSize) throw new Error(`${all.records.length}/${all.totalSize}`);
+  return `${all.totalSize} Team Members; pages of ${first.records.length} + ${more.records.length}`;
+});
+await check('queryAll (scanAll)', async () => {
+  const r = await conn.query(TEAM, { scanAll: true, autoFetch: true, maxFetch: 100000 });
+  return `${r.records.length} record(s)`;
+});
+await check('stale query locator', async () => {
+  try {
+    await conn.queryMore('01g5g0000000000AAA-2000');
+  } catch (e) {
+    if (e.errorCode === 'INVALID_QUERY_LOCATOR' || e.name === 'INVALID_QUERY_LOCATOR') return 'errorCode INVALID_QUERY_LOCATOR';
+    throw e;
+  }
+  throw new Error('no error');
+});
 await check('query count()', async () => {
   const r = await conn.query('SELECT count() FROM User');
   return `totalSize ${r.totalSize}`;

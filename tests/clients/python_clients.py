@@ -84,6 +84,20 @@ def simple_salesforce_calls():
         return
     check(name, "query", lambda: f"{sf.query('SELECT Id, Username FROM User')['totalSize']} record(s)")
     check(name, "query_all", lambda: f"{len(sf.query_all('SELECT Id FROM User')['records'])} record(s)")
+
+    def query_all_paged():
+        team = "SELECT Id, Name FROM fHCM2__Team_Member__c"
+        batch = {"Sforce-Query-Options": "batchSize=200"}
+        first = sf.query(team, headers=batch)
+        if first["done"] or len(first["records"]) != 200 or "nextRecordsUrl" not in first:
+            raise AssertionError(f"first page done={first['done']} records={len(first['records'])}")
+        rows = sf.query_all(team, headers=batch)["records"]
+        if len(rows) != first["totalSize"] or len({r["Id"] for r in rows}) != len(rows):
+            raise AssertionError(f"{len(rows)} of {first['totalSize']}")
+        deleted_too = sf.query_all(team, include_deleted=True, headers=batch)["records"]
+        return f"{len(rows)} Team Members in pages of 200; include_deleted {len(deleted_too)}"
+
+    check(name, "query_all paging (batchSize=200, queryAll)", query_all_paged)
     check(name, "describe", lambda: f"{len(sf.describe()['sobjects'])} sobjects")
     check(name, "User.describe", lambda: f"{len(sf.User.describe()['fields'])} fields")
 
