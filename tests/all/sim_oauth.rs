@@ -1043,3 +1043,35 @@ async fn openid_scope_gives_an_id_token_the_jwks_verifies() {
     let sim = start_with(sc).await;
     assert!(sim.web_login().await.get("id_token").is_none());
 }
+
+#[tokio::test]
+async fn the_authorize_nonce_is_echoed_in_the_id_token() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let sim = start("healthy").await;
+    let claims_of = |body: &Value| -> Value {
+        let id_token = body["id_token"].as_str().expect("id_token with openid");
+        let part = id_token.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    };
+    let verifier = crypto::random_token(64);
+    let challenge = crypto::pkce_challenge(&verifier);
+    let q = sim
+        .authorize_redirect(&[("code_challenge", &challenge), ("nonce", "n-0S6_WzA2Mj")])
+        .await;
+    let secret = sim.secret();
+    let (status, body, _) = sim
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("client_id", sim.client_id()),
+            ("client_secret", &secret),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", &verifier),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(claims_of(&body)["nonce"], "n-0S6_WzA2Mj");
+    // Without a nonce on the authorize request, the id_token has none.
+    assert!(claims_of(&sim.web_login().await).get("nonce").is_none());
+}
