@@ -7,6 +7,7 @@
 //! My Domain, as on Salesforce.
 
 pub mod answers;
+pub mod cli_calls;
 pub mod crypto;
 pub mod data;
 pub mod faults;
@@ -27,6 +28,7 @@ pub mod sobjects;
 pub mod soql;
 pub mod soql_time;
 pub mod state;
+pub mod std_fields;
 pub mod team_member;
 
 use std::io;
@@ -241,6 +243,14 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route("/services/data/{version}", get(rest::resources))
         .route("/services/data/{version}/limits", get(rest::limits))
         .route("/services/data/{version}/limits/", get(rest::limits))
+        .route(
+            "/services/data/{version}/limits/recordCount",
+            get(cli_calls::record_count),
+        )
+        .route(
+            "/services/oauth2/singleaccess",
+            get(cli_calls::singleaccess).post(cli_calls::singleaccess),
+        )
         .route("/services/data/{version}/query", get(query_api::query))
         .route("/services/data/{version}/query/", get(query_api::query))
         .route("/services/data/{version}/queryAll", get(query_api::query))

@@ -134,6 +134,7 @@ fn columns(
 /// People Team Member object (built only then: one row per simulated employee).
 fn query_tables(org: &Org, user: usize, tooling: bool, text: &str) -> Vec<soql::Table> {
     let mut out = tables(org, user, tooling);
+    super::std_fields::add(&mut out);
     if !tooling
         && text
             .to_ascii_lowercase()

@@ -382,11 +382,14 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "LanguageLocaleKey",
             "TimeZoneSidKey",
             "DefaultLocaleSidKey",
+            "TrialExpirationDate",
         ],
         rows: vec![json!({
             "Id": org.org_id18(), "Name": sc.org.my_domain, "OrganizationType": "Enterprise Edition",
             "IsSandbox": kind, "InstanceName": "SIM1", "NamespacePrefix": null, "LanguageLocaleKey": "en_US",
             "TimeZoneSidKey": "Europe/London", "DefaultLocaleSidKey": "en_GB",
+            // null but in a trial org (the Salesforce CLI reads it in its background calls).
+            "TrialExpirationDate": null,
         })],
     });
     out.push(Table {

@@ -1,7 +1,8 @@
 //! A SOQL subset, enough for what an admin tool (or the Salesforce CLI) asks of an org:
 //! `SELECT` fields, relationship paths (`PermissionSet.Name`), `COUNT()`, aggregates
 //! (`COUNT`, `COUNT_DISTINCT`, `MIN`, `MAX`, `SUM`, `AVG`, with aliases) and `GROUP BY`,
-//! parent-child subqueries (`(SELECT … FROM PermissionSetAssignments)`), `WHERE` with `AND`,
+//! parent-child subqueries (`(SELECT … FROM PermissionSetAssignments)`), semi-joins
+//! (`Id [NOT] IN (SELECT …)`, `soql_semi.rs`), `WHERE` with `AND`,
 //! `OR`, `NOT` and parentheses (mixing `AND` and `OR` needs parentheses, as in SOQL),
 //! `= != <> < <= > >= LIKE IN NOT IN`, date literals (`2026-01-31`, datetimes, `TODAY`,
 //! `YESTERDAY`, `TOMORROW`, `LAST_N_DAYS:n`, `NEXT_N_DAYS:n`, `THIS_YEAR`, `LAST_YEAR`),
@@ -12,6 +13,9 @@
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value, json};
+
+#[path = "soql_semi.rs"]
+mod semi;
 
 /// The objects the org knows, with their rows (relationships nested as objects).
 pub struct Table {
@@ -80,6 +84,14 @@ enum Expr {
         at: usize,
         op: Op,
         values: Vec<Lit>,
+    },
+    /// `field [NOT] IN (SELECT …)`: resolved into a `Cmp` before rows are filtered
+    /// (`soql_semi.rs`).
+    Semi {
+        field: String,
+        at: usize,
+        negate: bool,
+        sub: Box<Query>,
     },
 }
 
@@ -217,6 +229,8 @@ struct Parser<'a> {
     today: i64,
     /// Parentheses open around the term being parsed.
     depth: usize,
+    /// Parsing a semi-join's inner query (one may not nest another).
+    in_semi: bool,
 }
 
 impl Parser<'_> {
@@ -485,6 +499,9 @@ impl Parser<'_> {
         let mut values = Vec::new();
         if matches!(op, Op::In | Op::NotIn) {
             self.expect("(")?;
+            if self.kw("SELECT") {
+                return semi::parse(self, field, at, op == Op::NotIn);
+            }
             loop {
                 values.push(self.literal()?);
                 match self.peek() {
@@ -626,6 +643,7 @@ fn parse(q: &str, today: i64) -> Result<Query, SoqlError> {
         p: 0,
         today,
         depth: 0,
+        in_semi: false,
     };
     let query = p.query(false)?;
     if p.p < p.toks.len() {
@@ -737,6 +755,8 @@ fn eval(e: &Expr, row: &Value, canon: &dyn Fn(&str) -> &'static str) -> bool {
                 Op::Ge => matches!(compare(v, first), Some(Ordering::Greater | Ordering::Equal)),
             }
         }
+        // Resolved before filtering; never reached.
+        Expr::Semi { .. } => false,
     }
 }
 
@@ -744,7 +764,7 @@ fn cond_fields<'a>(e: &'a Expr, out: &mut Vec<(&'a str, usize)>) {
     match e {
         Expr::And(v) | Expr::Or(v) => v.iter().for_each(|e| cond_fields(e, out)),
         Expr::Not(e) => cond_fields(e, out),
-        Expr::Cmp { field, at, .. } => out.push((field, *at)),
+        Expr::Cmp { field, at, .. } | Expr::Semi { field, at, .. } => out.push((field, *at)),
     }
 }
 
@@ -805,8 +825,11 @@ pub fn run(q: &str, tables: &[Table], api_path: &str) -> Result<Value, SoqlError
 
 /// As `run`, with "today" (days since 1970-01-01) for the date keywords.
 pub fn run_at(q: &str, tables: &[Table], api_path: &str, today: i64) -> Result<Value, SoqlError> {
-    let query = parse(q, today)?;
+    let mut query = parse(q, today)?;
     let table = find_table(q, tables, &query)?;
+    if let Some(cond) = query.cond.as_mut() {
+        semi::resolve(q, tables, cond, api_path)?;
+    }
     execute(q, tables, table, &query, api_path, None)
 }
 

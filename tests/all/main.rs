@@ -18,6 +18,7 @@ mod oauth_errors;
 mod record;
 mod setup_sheet;
 mod sim_api;
+mod sim_cli_calls;
 mod sim_hardening;
 mod sim_oauth;
 mod sim_paging;
