@@ -686,11 +686,26 @@ fn jwt_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
         return bad("invalid_grant", "user hasn't approved this consumer");
     };
     att.user = Some(user);
-    let approved = org.lock().approved.contains(&user);
-    let pre = org.scenario.app.permitted_users == PermittedUsers::AdminApproved
-        && org.scenario.pre_authorized(cfg);
-    if !(approved || pre) {
-        return bad("invalid_grant", "user hasn't approved this consumer");
+    // Admin-approved app: only pre-authorization counts, and its refusal names it. Otherwise a
+    // prior approval counts only if it could grant a refresh token: the app must have the
+    // `refresh_token` (`offline_access`) scope (SE 184363; docs/simulator.md).
+    if org.scenario.app.permitted_users == PermittedUsers::AdminApproved {
+        if !org.scenario.pre_authorized(cfg) {
+            return bad(
+                "invalid_app_access",
+                "user is not admin approved to access this app",
+            );
+        }
+    } else {
+        let offline = org
+            .scenario
+            .app
+            .scopes
+            .iter()
+            .any(|s| s == "refresh_token" || s == "offline_access");
+        if !(offline && org.lock().approved.contains(&user)) {
+            return bad("invalid_grant", "user hasn't approved this consumer");
+        }
     }
     if let Err(resp) = user_login_checks(org, user) {
         return resp;

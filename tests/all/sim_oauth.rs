@@ -1075,3 +1075,50 @@ async fn the_authorize_nonce_is_echoed_in_the_id_token() {
     // Without a nonce on the authorize request, the id_token has none.
     assert!(claims_of(&sim.web_login().await).get("nonce").is_none());
 }
+
+#[tokio::test]
+async fn jwt_refusals_for_a_user_not_pre_authorized_and_an_app_without_refresh_token() {
+    let jwt_form = |sim: &Sim| {
+        let claims = json!({"iss": sim.client_id(), "sub": sim.username(), "aud": sim.login(), "exp": now_secs() + 60});
+        jwt(claims, DEMO_KEY)
+    };
+    async fn grant(sim: &Sim, assertion: &str) -> (StatusCode, Value) {
+        let (status, body, _) = sim
+            .token(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion),
+            ])
+            .await;
+        (status, body)
+    }
+    // Admin-approved app, the user not pre-authorized: even after approving on a consent page.
+    let mut sc = Scenario::load("healthy").unwrap();
+    sc.app.permitted_users = sagediag::sim::scenario::PermittedUsers::AdminApproved;
+    for u in &mut sc.users {
+        u.pre_authorized = false;
+    }
+    let sim = start_with(sc).await;
+    let (status, body) = grant(&sim, &jwt_form(&sim)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        pair(&body),
+        (
+            "invalid_app_access",
+            "user is not admin approved to access this app"
+        )
+    );
+
+    // Self-authorizing app without the refresh_token scope: a prior approval does not count.
+    let mut sc = Scenario::load("healthy").unwrap();
+    sc.app
+        .scopes
+        .retain(|s| s != "refresh_token" && s != "offline_access");
+    let sim = start_with(sc).await;
+    sim.web_login().await;
+    let (status, body) = grant(&sim, &jwt_form(&sim)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        pair(&body),
+        ("invalid_grant", "user hasn't approved this consumer")
+    );
+}
