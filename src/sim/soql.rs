@@ -201,11 +201,27 @@ fn tokens(q: &str) -> Result<Vec<(String, usize)>, SoqlError> {
     Ok(out)
 }
 
-/// Salesforce's query-error text: the query, a caret, the position, the reason.
+/// A query longer than this shows only a window of itself around the error.
+pub const ERROR_WINDOW_FROM: usize = 120;
+/// The window: this many characters before the error and after it.
+const WINDOW_BEFORE: usize = 60;
+const WINDOW_AFTER: usize = 60;
+
+/// Salesforce's query-error text: the query (a window of it around the error when it is long:
+/// the column stays the query's), a caret, the position, the reason.
 fn positioned(q: &str, at: usize, reason: &str) -> String {
+    let chars: Vec<char> = q.chars().collect();
+    let (shown, caret) = if chars.len() > ERROR_WINDOW_FROM {
+        let start = at.saturating_sub(WINDOW_BEFORE);
+        let end = at.saturating_add(WINDOW_AFTER).min(chars.len());
+        let window: String = chars.get(start..end).unwrap_or_default().iter().collect();
+        (window, at - start)
+    } else {
+        (q.to_string(), at)
+    };
     format!(
-        "\n{q}\n{}^\nERROR at Row:1:Column:{}\n{reason}",
-        " ".repeat(at),
+        "\n{shown}\n{}^\nERROR at Row:1:Column:{}\n{reason}",
+        " ".repeat(caret),
         at + 1
     )
 }

@@ -201,3 +201,46 @@ mod tests {
         assert_eq!(e.code, "INVALID_FIELD");
     }
 }
+
+#[cfg(test)]
+mod window_tests {
+    use super::super::{ERROR_WINDOW_FROM, run};
+
+    #[test]
+    fn a_long_querys_error_shows_a_window_of_it() {
+        let fields: Vec<String> = (0..40).map(|i| format!("Field{i}")).collect();
+        // A missing comma in the middle of a long field list.
+        let q = format!(
+            "SELECT Id, {} {} FROM User",
+            fields[..20].join(", "),
+            fields[20..].join(", ")
+        );
+        assert!(q.chars().count() > ERROR_WINDOW_FROM);
+        let e = run(&q, &[], "/services/data/v67.0").unwrap_err();
+        let lines: Vec<&str> = e.message.split('\n').collect();
+        // "", the window, the caret line, the position, the reason.
+        assert!(lines[1].chars().count() <= 120, "{}", lines[1]);
+        assert!(!lines[1].starts_with("SELECT"), "{}", lines[1]);
+        assert!(q.contains(lines[1]));
+        let caret = lines[2].chars().count() - 1;
+        assert!(lines[2].ends_with('^'));
+        assert!(lines[3].starts_with("ERROR at Row:1:Column:"));
+        let column: usize = lines[3].rsplit(':').next().unwrap().parse().unwrap();
+        // The caret points at the same character as the column, in the window.
+        let at = column - 1;
+        assert!(at > 100 && at < q.chars().count() - 100, "{at}");
+        assert_eq!(
+            lines[1].chars().nth(caret),
+            q.chars().nth(at),
+            "{}",
+            e.message
+        );
+        // A short query is shown whole, as before.
+        let e = run("SELECT FROM User", &[], "/services/data/v67.0").unwrap_err();
+        assert!(
+            e.message.starts_with("\nSELECT FROM User\n"),
+            "{}",
+            e.message
+        );
+    }
+}
