@@ -8,6 +8,7 @@
 
 pub mod answers;
 pub mod cli_calls;
+pub mod composite;
 pub mod crypto;
 pub mod data;
 pub mod faults;
@@ -246,6 +247,10 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route(
             "/services/data/{version}/limits/recordCount",
             get(cli_calls::record_count),
+        )
+        .route(
+            "/services/data/{version}/composite/sobjects",
+            axum::routing::patch(composite::patch),
         )
         .route(
             "/services/oauth2/singleaccess",

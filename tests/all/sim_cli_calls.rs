@@ -152,3 +152,103 @@ async fn singleaccess_and_record_count() {
     let (_, all) = get(&sim, &token, &format!("{V}/limits/recordCount"), &[]).await;
     assert!(all["sObjects"].as_array().unwrap().len() > 3);
 }
+
+/// The admin's access token (a web-server login as the scenario's admin).
+async fn admin_token(sim: &Sim) -> String {
+    let verifier = sagediag::sim::crypto::random_token(64);
+    let challenge = sagediag::sim::crypto::pkce_challenge(&verifier);
+    let admin = sim.running.info.admin_username.clone();
+    let q = sim
+        .authorize_redirect(&[("code_challenge", &challenge), ("login_hint", &admin)])
+        .await;
+    let secret = sim.secret();
+    let (status, body, _) = sim
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("client_id", sim.client_id()),
+            ("client_secret", &secret),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", &verifier),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn patch_on_an_sobject_collection_updates_each_record_or_none() {
+    let sim = start("healthy").await;
+    let admin = admin_token(&sim).await;
+    let (_, logins) = sim
+        .soql(&admin, "SELECT Id, UserId, IsFrozen FROM UserLogin")
+        .await;
+    let ids: Vec<String> = logins["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.len() >= 2, "{logins}");
+    let patch = |body: Value| {
+        let http = sim.http.clone();
+        let url = format!("{}{V}/composite/sobjects", sim.instance());
+        let admin = admin.clone();
+        async move {
+            let r = http
+                .patch(url)
+                .bearer_auth(admin)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let rec = |id: &str, field: &str| serde_json::json!({"attributes": {"type": "UserLogin"}, "id": id, field: true});
+
+    // allOrNone: one bad record rolls the good one back.
+    let (status, body) = patch(serde_json::json!({
+        "allOrNone": true,
+        "records": [rec(&ids[0], "IsFrozen"), rec(&ids[1], "NoSuchField")],
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[0]["success"], false);
+    assert_eq!(
+        body[0]["errors"][0]["statusCode"],
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    );
+    assert_eq!(body[1]["errors"][0]["statusCode"], "INVALID_FIELD");
+    assert_eq!(frozen_count(&sim, &admin).await, 0);
+
+    // Without allOrNone: the good record is updated, the bad one says why.
+    let (status, body) = patch(serde_json::json!({
+        "allOrNone": false,
+        "records": [rec(&ids[0], "IsFrozen"), rec(&ids[1], "NoSuchField")],
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body[0],
+        serde_json::json!({"id": ids[0], "success": true, "errors": []})
+    );
+    assert_eq!(body[1]["success"], false);
+    assert_eq!(frozen_count(&sim, &admin).await, 1);
+
+    // Over 200 records: refused whole.
+    let many: Vec<Value> = (0..201).map(|_| rec(&ids[0], "IsFrozen")).collect();
+    let (status, body) = patch(serde_json::json!({"records": many})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body[0]["errorCode"], "EXCEEDED_ID_LIMIT");
+}
+
+async fn frozen_count(sim: &Sim, admin: &str) -> u64 {
+    let (_, v) = sim
+        .soql(
+            admin,
+            "SELECT Id, IsFrozen FROM UserLogin WHERE IsFrozen = true",
+        )
+        .await;
+    v["totalSize"].as_u64().unwrap()
+}
