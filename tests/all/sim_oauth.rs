@@ -926,7 +926,7 @@ async fn revoke_expiry_introspection_identity() {
     );
     assert_eq!(
         resp.text().await.unwrap(),
-        "error=invalid_token&error_description=invalid+token"
+        "error=invalid_token&error_description=invalid%20token"
     );
 
     // Access tokens revoked by GET ?token= too, and they expire after the session timeout.
@@ -1120,5 +1120,22 @@ async fn jwt_refusals_for_a_user_not_pre_authorized_and_an_app_without_refresh_t
     assert_eq!(
         pair(&body),
         ("invalid_grant", "user hasn't approved this consumer")
+    );
+}
+
+#[tokio::test]
+async fn a_revoke_without_a_token_answers_salesforces_words() {
+    let sim = start("healthy").await;
+    let resp = sim
+        .http
+        .post(format!("{}/services/oauth2/revoke", sim.login()))
+        .form(&[("token[access_token]", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "error=unsupported_token_type&error_description=this%20token%20type%20is%20not%20supported"
     );
 }
