@@ -141,10 +141,11 @@ def requests_oauthlib_calls():
     name = f"requests-oauthlib {requests_oauthlib.__version__}"
     state = {}
 
-    def flow(pkce):
+    def flow(pkce, **extra):
         oauth = OAuth2Session(SIM["client_id"], redirect_uri=SIM["callback_url"],
                               scope=["api", "refresh_token", "openid"], pkce=pkce)
-        url, _ = oauth.authorization_url(f"{LOGIN}/services/oauth2/authorize", login_hint=SIM["username"])
+        url, _ = oauth.authorization_url(f"{LOGIN}/services/oauth2/authorize", login_hint=SIM["username"],
+                                         **extra)
         r = requests.get(url, allow_redirects=False)
         location = r.headers["Location"]
         if "code" not in parse_qs(urlsplit(location).query):
@@ -159,6 +160,16 @@ def requests_oauthlib_calls():
         return f"scope {token.get('scope')}, id_token {'yes' if 'id_token' in token else 'no'}"
 
     check(name, "web-server flow", web_flow)
+
+    def nonce_echoed():
+        import jwt as pyjwt
+        _, token = flow(None, nonce="n-0S6_WzA2Mj")
+        claims = pyjwt.decode(token["id_token"], options={"verify_signature": False})
+        if claims.get("nonce") != "n-0S6_WzA2Mj":
+            raise AssertionError(f"nonce {claims.get('nonce')!r}")
+        return "id_token nonce matches"
+
+    check(name, "OpenID Connect nonce", nonce_echoed)
 
     def web_flow_pkce():
         # oauthlib's verifier alphabet includes '~', which Salesforce refuses ("invalid code
