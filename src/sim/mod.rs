@@ -354,7 +354,32 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
     if log {
         app = app.layer(middleware::from_fn(log_request));
     }
-    app
+    // Runs before the routes are matched: the outer router has none of its own.
+    Router::new()
+        .fallback_service(app)
+        .layer(middleware::from_fn(collapse_slashes))
+}
+
+/// `//services/data` is served as `/services/data`: the Salesforce CLI keeps an instance URL
+/// with a trailing slash (`https://…/`) and joins paths to it, and works against real orgs, so
+/// Salesforce collapses repeated slashes (inferred from the CLI, not documented: a guess).
+async fn collapse_slashes(mut req: axum::extract::Request, next: middleware::Next) -> Response {
+    if req.uri().path().contains("//") {
+        let mut path = String::with_capacity(req.uri().path().len());
+        for c in req.uri().path().chars() {
+            if !(c == '/' && path.ends_with('/')) {
+                path.push(c);
+            }
+        }
+        let pq = match req.uri().query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path,
+        };
+        if let Ok(uri) = pq.parse::<axum::http::Uri>() {
+            *req.uri_mut() = uri;
+        }
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> Response {

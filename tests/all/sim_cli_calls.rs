@@ -252,3 +252,19 @@ async fn frozen_count(sim: &Sim, admin: &str) -> u64 {
         .await;
     v["totalSize"].as_u64().unwrap()
 }
+
+#[tokio::test]
+async fn repeated_slashes_are_collapsed_as_the_cli_sends_them() {
+    let sim = start("healthy").await;
+    let token = sim.access_token().await;
+    for path in ["//services/data", "//services/data/v67.0//limits"] {
+        let resp = sim
+            .http
+            .get(format!("{}{path}", sim.instance()))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+    }
+}
