@@ -7,6 +7,8 @@
 //! My Domain, as on Salesforce.
 
 pub mod answers;
+pub mod cli_calls;
+pub mod composite;
 pub mod crypto;
 pub mod data;
 pub mod faults;
@@ -14,6 +16,7 @@ pub mod filter;
 pub mod oauth;
 pub mod oauth_device;
 pub mod oauth_info;
+pub mod query_api;
 pub mod record;
 pub mod record_api;
 pub mod rest;
@@ -26,6 +29,8 @@ pub mod sobjects;
 pub mod soql;
 pub mod soql_time;
 pub mod state;
+pub mod std_fields;
+pub mod team_member;
 
 use std::io;
 use std::net::SocketAddr;
@@ -239,15 +244,41 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route("/services/data/{version}", get(rest::resources))
         .route("/services/data/{version}/limits", get(rest::limits))
         .route("/services/data/{version}/limits/", get(rest::limits))
-        .route("/services/data/{version}/query", get(rest::query))
-        .route("/services/data/{version}/query/", get(rest::query))
+        .route(
+            "/services/data/{version}/limits/recordCount",
+            get(cli_calls::record_count),
+        )
+        .route(
+            "/services/data/{version}/composite/sobjects",
+            axum::routing::patch(composite::patch),
+        )
+        .route(
+            "/services/oauth2/singleaccess",
+            get(cli_calls::singleaccess).post(cli_calls::singleaccess),
+        )
+        .route("/services/data/{version}/query", get(query_api::query))
+        .route("/services/data/{version}/query/", get(query_api::query))
+        .route("/services/data/{version}/queryAll", get(query_api::query))
+        .route("/services/data/{version}/queryAll/", get(query_api::query))
+        .route(
+            "/services/data/{version}/query/{locator}",
+            get(query_api::query_more),
+        )
+        .route(
+            "/services/data/{version}/queryAll/{locator}",
+            get(query_api::query_more),
+        )
+        .route(
+            "/services/data/{version}/tooling/query/{locator}",
+            get(query_api::tooling_query_more),
+        )
         .route(
             "/services/data/{version}/tooling/query",
-            get(rest::tooling_query),
+            get(query_api::tooling_query),
         )
         .route(
             "/services/data/{version}/tooling/query/",
-            get(rest::tooling_query),
+            get(query_api::tooling_query),
         )
         .route(
             "/services/data/{version}/sobjects",
@@ -323,7 +354,32 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
     if log {
         app = app.layer(middleware::from_fn(log_request));
     }
-    app
+    // Runs before the routes are matched: the outer router has none of its own.
+    Router::new()
+        .fallback_service(app)
+        .layer(middleware::from_fn(collapse_slashes))
+}
+
+/// `//services/data` is served as `/services/data`: the Salesforce CLI keeps an instance URL
+/// with a trailing slash (`https://…/`) and joins paths to it, and works against real orgs, so
+/// Salesforce collapses repeated slashes (inferred from the CLI, not documented: a guess).
+async fn collapse_slashes(mut req: axum::extract::Request, next: middleware::Next) -> Response {
+    if req.uri().path().contains("//") {
+        let mut path = String::with_capacity(req.uri().path().len());
+        for c in req.uri().path().chars() {
+            if !(c == '/' && path.ends_with('/')) {
+                path.push(c);
+            }
+        }
+        let pq = match req.uri().query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path,
+        };
+        if let Ok(uri) = pq.parse::<axum::http::Uri>() {
+            *req.uri_mut() = uri;
+        }
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> Response {

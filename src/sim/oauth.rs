@@ -240,6 +240,9 @@ fn finish_authorize(
             q.get("code_challenge").filter(|c| !c.is_empty()).cloned(),
             scopes,
         );
+        if let Some(n) = q.get("nonce").filter(|n| !n.is_empty()) {
+            org.set_code_nonce(&code, n);
+        }
         pairs.push(("code", &code));
     } else {
         pairs.push(("error", "access_denied"));
@@ -501,7 +504,7 @@ fn frozen() -> Response {
 fn code_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
     let code = form.get("code").cloned().unwrap_or_default();
     let now = org.now_ms();
-    let (user, scopes, challenge) = {
+    let (user, scopes, challenge, nonce) = {
         let mut inner = org.lock();
         let Some(c) = inner.codes.get_mut(&code) else {
             return bad("invalid_grant", "invalid authorization code");
@@ -517,7 +520,12 @@ fn code_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
             );
         }
         c.used = true;
-        (c.user, c.scopes.clone(), c.challenge.clone())
+        (
+            c.user,
+            c.scopes.clone(),
+            c.challenge.clone(),
+            c.nonce.clone(),
+        )
     };
     if let Some(challenge) = challenge {
         let verifier = form
@@ -535,7 +543,7 @@ fn code_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
         return resp;
     }
     let mut body = org.issue_tokens(user, &scopes, true, None);
-    org.add_id_token(&mut body, user, &scopes);
+    org.add_id_token_with_nonce(&mut body, user, &scopes, nonce.as_deref());
     token_ok(body)
 }
 
@@ -678,11 +686,26 @@ fn jwt_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
         return bad("invalid_grant", "user hasn't approved this consumer");
     };
     att.user = Some(user);
-    let approved = org.lock().approved.contains(&user);
-    let pre = org.scenario.app.permitted_users == PermittedUsers::AdminApproved
-        && org.scenario.pre_authorized(cfg);
-    if !(approved || pre) {
-        return bad("invalid_grant", "user hasn't approved this consumer");
+    // Admin-approved app: only pre-authorization counts, and its refusal names it. Otherwise a
+    // prior approval counts only if it could grant a refresh token: the app must have the
+    // `refresh_token` (`offline_access`) scope (SE 184363; docs/simulator.md).
+    if org.scenario.app.permitted_users == PermittedUsers::AdminApproved {
+        if !org.scenario.pre_authorized(cfg) {
+            return bad(
+                "invalid_app_access",
+                "user is not admin approved to access this app",
+            );
+        }
+    } else {
+        let offline = org
+            .scenario
+            .app
+            .scopes
+            .iter()
+            .any(|s| s == "refresh_token" || s == "offline_access");
+        if !(offline && org.lock().approved.contains(&user)) {
+            return bad("invalid_grant", "user hasn't approved this consumer");
+        }
     }
     if let Err(resp) = user_login_checks(org, user) {
         return resp;

@@ -137,7 +137,8 @@ pub async fn introspect(State(org): State<Arc<Org>>, headers: HeaderMap, body: B
 pub async fn revoke(State(org): State<Arc<Org>>, Query(q): Query<Params>, body: Bytes) -> Response {
     let form = parse_form(&body);
     let Some(token) = form.get("token").or_else(|| q.get("token")).cloned() else {
-        return revoke_error("unsupported_token_type", "token type not supported");
+        // Salesforce's words (omniphx/forrest#213, a revoke without a `token` field).
+        return revoke_error("unsupported_token_type", "this token type is not supported");
     };
     let mut inner = org.lock();
     if let Some(t) = inner.access.get_mut(&token) {
@@ -156,12 +157,19 @@ pub async fn revoke(State(org): State<Arc<Org>>, Query(q): Query<Params>, body: 
     revoke_error("invalid_token", "invalid token")
 }
 
-/// The revoke endpoint's errors are form-encoded, not JSON: `error=…&error_description=…`.
+/// The revoke endpoint's errors are form-encoded, not JSON: `error=…&error_description=…`,
+/// spaces as `%20` (as Salesforce writes them: omniphx/forrest#213).
 fn revoke_error(error: &str, description: &str) -> Response {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("error", error)
-        .append_pair("error_description", description)
-        .finish();
+    let enc = |v: &str| {
+        url::form_urlencoded::byte_serialize(v.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    };
+    let body = format!(
+        "error={}&error_description={}",
+        enc(error),
+        enc(description)
+    );
     (
         StatusCode::BAD_REQUEST,
         [

@@ -2,10 +2,9 @@
 //! guard every authenticated API call passes through (session, API access, daily allocation,
 //! `Sforce-Limit-Info`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +16,7 @@ use super::scenario::{
     AppKind, OLDEST_API_VERSION, PERMISSION_SETS, PermissionSetDef, PermittedUsers, RefreshPolicy,
     parse_package_version,
 };
-use super::soql::{self, Table};
+use super::soql::Table;
 use super::state::Org;
 
 /// The "Date Assigned" (SystemModstamp) of the assignments a scenario starts with.
@@ -38,7 +37,7 @@ pub fn sf_error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn not_found() -> Response {
+pub(super) fn not_found() -> Response {
     sf_error(
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
@@ -267,76 +266,6 @@ pub async fn rest_fallback(
     not_found()
 }
 
-pub async fn query(
-    State(org): State<Arc<Org>>,
-    Path(version): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    axum::Extension(caller): axum::Extension<Caller>,
-) -> Response {
-    if q.get("columns")
-        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
-    {
-        if !version_ok(&org, &version) {
-            return not_found();
-        }
-        let Some(text) = q.get("q").filter(|t| !t.trim().is_empty()) else {
-            return sf_error(
-                StatusCode::BAD_REQUEST,
-                "MALFORMED_QUERY",
-                "A query string has to be specified",
-            );
-        };
-        return match soql::columns(
-            text,
-            &tables(&org, caller.user, false),
-            super::sobjects::key_prefix,
-        ) {
-            Ok(v) => axum::Json(v).into_response(),
-            Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),
-        };
-    }
-    run_query(&org, &version, q.get("q"), caller, false)
-}
-
-pub async fn tooling_query(
-    State(org): State<Arc<Org>>,
-    Path(version): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    axum::Extension(caller): axum::Extension<Caller>,
-) -> Response {
-    run_query(&org, &version, q.get("q"), caller, true)
-}
-
-fn run_query(
-    org: &Org,
-    version: &str,
-    q: Option<&String>,
-    caller: Caller,
-    tooling: bool,
-) -> Response {
-    if !version_ok(org, version) {
-        return not_found();
-    }
-    let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
-        return sf_error(
-            StatusCode::BAD_REQUEST,
-            "MALFORMED_QUERY",
-            "A query string has to be specified",
-        );
-    };
-    let api_path = if tooling {
-        format!("/services/data/{version}/tooling")
-    } else {
-        format!("/services/data/{version}")
-    };
-    // Date keywords (TODAY, LAST_N_DAYS:n) follow the org's clock, which tests may move.
-    let today = i64::try_from(org.now_ms() / 86_400_000).unwrap_or(0);
-    match soql::run_at(q, &tables(org, caller.user, tooling), &api_path, today) {
-        Ok(v) => axum::Json(v).into_response(),
-        Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),
-    }
-}
-
 pub(super) fn permset_id(i: usize) -> String {
     sf_id18(&format!("0PS5g00000{:05}", 20_000 + i))
 }
@@ -453,11 +382,14 @@ pub(super) fn tables(org: &Org, caller: usize, tooling: bool) -> Vec<Table> {
             "LanguageLocaleKey",
             "TimeZoneSidKey",
             "DefaultLocaleSidKey",
+            "TrialExpirationDate",
         ],
         rows: vec![json!({
             "Id": org.org_id18(), "Name": sc.org.my_domain, "OrganizationType": "Enterprise Edition",
             "IsSandbox": kind, "InstanceName": "SIM1", "NamespacePrefix": null, "LanguageLocaleKey": "en_US",
             "TimeZoneSidKey": "Europe/London", "DefaultLocaleSidKey": "en_GB",
+            // null but in a trial org (the Salesforce CLI reads it in its background calls).
+            "TrialExpirationDate": null,
         })],
     });
     out.push(Table {

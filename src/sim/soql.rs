@@ -1,7 +1,8 @@
 //! A SOQL subset, enough for what an admin tool (or the Salesforce CLI) asks of an org:
 //! `SELECT` fields, relationship paths (`PermissionSet.Name`), `COUNT()`, aggregates
 //! (`COUNT`, `COUNT_DISTINCT`, `MIN`, `MAX`, `SUM`, `AVG`, with aliases) and `GROUP BY`,
-//! parent-child subqueries (`(SELECT … FROM PermissionSetAssignments)`), `WHERE` with `AND`,
+//! parent-child subqueries (`(SELECT … FROM PermissionSetAssignments)`), semi-joins
+//! (`Id [NOT] IN (SELECT …)`, `soql_semi.rs`), `WHERE` with `AND`,
 //! `OR`, `NOT` and parentheses (mixing `AND` and `OR` needs parentheses, as in SOQL),
 //! `= != <> < <= > >= LIKE IN NOT IN`, date literals (`2026-01-31`, datetimes, `TODAY`,
 //! `YESTERDAY`, `TOMORROW`, `LAST_N_DAYS:n`, `NEXT_N_DAYS:n`, `THIS_YEAR`, `LAST_YEAR`),
@@ -12,6 +13,9 @@
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value, json};
+
+#[path = "soql_semi.rs"]
+mod semi;
 
 /// The objects the org knows, with their rows (relationships nested as objects).
 pub struct Table {
@@ -80,6 +84,14 @@ enum Expr {
         at: usize,
         op: Op,
         values: Vec<Lit>,
+    },
+    /// `field [NOT] IN (SELECT …)`: resolved into a `Cmp` before rows are filtered
+    /// (`soql_semi.rs`).
+    Semi {
+        field: String,
+        at: usize,
+        negate: bool,
+        sub: Box<Query>,
     },
 }
 
@@ -189,11 +201,27 @@ fn tokens(q: &str) -> Result<Vec<(String, usize)>, SoqlError> {
     Ok(out)
 }
 
-/// Salesforce's query-error text: the query, a caret, the position, the reason.
+/// A query longer than this shows only a window of itself around the error.
+pub const ERROR_WINDOW_FROM: usize = 120;
+/// The window: this many characters before the error and after it.
+const WINDOW_BEFORE: usize = 60;
+const WINDOW_AFTER: usize = 60;
+
+/// Salesforce's query-error text: the query (a window of it around the error when it is long:
+/// the column stays the query's), a caret, the position, the reason.
 fn positioned(q: &str, at: usize, reason: &str) -> String {
+    let chars: Vec<char> = q.chars().collect();
+    let (shown, caret) = if chars.len() > ERROR_WINDOW_FROM {
+        let start = at.saturating_sub(WINDOW_BEFORE);
+        let end = at.saturating_add(WINDOW_AFTER).min(chars.len());
+        let window: String = chars.get(start..end).unwrap_or_default().iter().collect();
+        (window, at - start)
+    } else {
+        (q.to_string(), at)
+    };
     format!(
-        "\n{q}\n{}^\nERROR at Row:1:Column:{}\n{reason}",
-        " ".repeat(at),
+        "\n{shown}\n{}^\nERROR at Row:1:Column:{}\n{reason}",
+        " ".repeat(caret),
         at + 1
     )
 }
@@ -217,6 +245,8 @@ struct Parser<'a> {
     today: i64,
     /// Parentheses open around the term being parsed.
     depth: usize,
+    /// Parsing a semi-join's inner query (one may not nest another).
+    in_semi: bool,
 }
 
 impl Parser<'_> {
@@ -485,6 +515,9 @@ impl Parser<'_> {
         let mut values = Vec::new();
         if matches!(op, Op::In | Op::NotIn) {
             self.expect("(")?;
+            if self.kw("SELECT") {
+                return semi::parse(self, field, at, op == Op::NotIn);
+            }
             loop {
                 values.push(self.literal()?);
                 match self.peek() {
@@ -626,6 +659,7 @@ fn parse(q: &str, today: i64) -> Result<Query, SoqlError> {
         p: 0,
         today,
         depth: 0,
+        in_semi: false,
     };
     let query = p.query(false)?;
     if p.p < p.toks.len() {
@@ -737,6 +771,8 @@ fn eval(e: &Expr, row: &Value, canon: &dyn Fn(&str) -> &'static str) -> bool {
                 Op::Ge => matches!(compare(v, first), Some(Ordering::Greater | Ordering::Equal)),
             }
         }
+        // Resolved before filtering; never reached.
+        Expr::Semi { .. } => false,
     }
 }
 
@@ -744,7 +780,7 @@ fn cond_fields<'a>(e: &'a Expr, out: &mut Vec<(&'a str, usize)>) {
     match e {
         Expr::And(v) | Expr::Or(v) => v.iter().for_each(|e| cond_fields(e, out)),
         Expr::Not(e) => cond_fields(e, out),
-        Expr::Cmp { field, at, .. } => out.push((field, *at)),
+        Expr::Cmp { field, at, .. } | Expr::Semi { field, at, .. } => out.push((field, *at)),
     }
 }
 
@@ -805,8 +841,11 @@ pub fn run(q: &str, tables: &[Table], api_path: &str) -> Result<Value, SoqlError
 
 /// As `run`, with "today" (days since 1970-01-01) for the date keywords.
 pub fn run_at(q: &str, tables: &[Table], api_path: &str, today: i64) -> Result<Value, SoqlError> {
-    let query = parse(q, today)?;
+    let mut query = parse(q, today)?;
     let table = find_table(q, tables, &query)?;
+    if let Some(cond) = query.cond.as_mut() {
+        semi::resolve(q, tables, cond, api_path)?;
+    }
     execute(q, tables, table, &query, api_path, None)
 }
 

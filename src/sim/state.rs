@@ -68,6 +68,8 @@ pub struct Inner {
     pub assignments_created: u64,
     /// LoginHistory, OauthToken grants and frozen users (`record.rs`).
     pub record: super::record::Record,
+    /// Open query locators (`query_api.rs`).
+    pub cursors: super::query_api::Cursors,
     next_family: u64,
     inserts: u64,
 }
@@ -93,6 +95,8 @@ pub struct AuthCode {
     pub scopes: Vec<String>,
     pub issued: u64,
     pub used: bool,
+    /// The OpenID Connect `nonce` of the authorize request, echoed in the `id_token`.
+    pub nonce: Option<String>,
 }
 
 pub struct AccessToken {
@@ -258,6 +262,13 @@ impl Org {
         ok
     }
 
+    /// Keeps the authorize request's `nonce` with its code.
+    pub fn set_code_nonce(&self, code: &str, nonce: &str) {
+        if let Some(c) = self.lock().codes.get_mut(code) {
+            c.nonce = Some(nonce.to_string());
+        }
+    }
+
     pub fn new_code(
         &self,
         user: usize,
@@ -278,6 +289,7 @@ impl Org {
                 scopes,
                 issued,
                 used: false,
+                nonce: None,
             },
         );
         code
@@ -380,6 +392,18 @@ impl Org {
     /// Adds a signed `id_token` to a token response when the `openid` scope was granted
     /// (web-server, device and refresh flows, as Salesforce documents them).
     pub fn add_id_token(&self, body: &mut Value, user: usize, scopes: &[String]) {
+        self.add_id_token_with_nonce(body, user, scopes, None);
+    }
+
+    /// As `add_id_token`, echoing the authorize request's `nonce` (OpenID Connect Core 1.0
+    /// §3.1.3.6: the claim must be present, with the value sent, when a nonce was sent).
+    pub fn add_id_token_with_nonce(
+        &self,
+        body: &mut Value,
+        user: usize,
+        scopes: &[String],
+        nonce: Option<&str>,
+    ) {
         if !scopes.iter().any(|s| s == "openid") {
             return;
         }
@@ -389,7 +413,7 @@ impl Org {
         let u = self.user(user);
         let now = self.now_ms() / 1000;
         let access = body["access_token"].as_str().unwrap_or_default();
-        let claims = json!({
+        let mut claims = json!({
             "at_hash": crypto::at_hash(access),
             "sub": self.identity_url(user),
             "aud": self.scenario.app.consumer_key,
@@ -407,6 +431,9 @@ impl Org {
             "locale": "en_GB",
             "updated_at": "2026-10-01T09:00:00Z",
         });
+        if let Some(n) = nonce {
+            claims["nonce"] = Value::from(n);
+        }
         if let Some(jwt) = key.sign_jwt(&claims) {
             body["id_token"] = Value::from(jwt);
         }

@@ -926,7 +926,7 @@ async fn revoke_expiry_introspection_identity() {
     );
     assert_eq!(
         resp.text().await.unwrap(),
-        "error=invalid_token&error_description=invalid+token"
+        "error=invalid_token&error_description=invalid%20token"
     );
 
     // Access tokens revoked by GET ?token= too, and they expire after the session timeout.
@@ -1042,4 +1042,100 @@ async fn openid_scope_gives_an_id_token_the_jwks_verifies() {
     sc.app.scopes.retain(|s| s != "openid");
     let sim = start_with(sc).await;
     assert!(sim.web_login().await.get("id_token").is_none());
+}
+
+#[tokio::test]
+async fn the_authorize_nonce_is_echoed_in_the_id_token() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let sim = start("healthy").await;
+    let claims_of = |body: &Value| -> Value {
+        let id_token = body["id_token"].as_str().expect("id_token with openid");
+        let part = id_token.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    };
+    let verifier = crypto::random_token(64);
+    let challenge = crypto::pkce_challenge(&verifier);
+    let q = sim
+        .authorize_redirect(&[("code_challenge", &challenge), ("nonce", "n-0S6_WzA2Mj")])
+        .await;
+    let secret = sim.secret();
+    let (status, body, _) = sim
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("client_id", sim.client_id()),
+            ("client_secret", &secret),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", &verifier),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(claims_of(&body)["nonce"], "n-0S6_WzA2Mj");
+    // Without a nonce on the authorize request, the id_token has none.
+    assert!(claims_of(&sim.web_login().await).get("nonce").is_none());
+}
+
+#[tokio::test]
+async fn jwt_refusals_for_a_user_not_pre_authorized_and_an_app_without_refresh_token() {
+    let jwt_form = |sim: &Sim| {
+        let claims = json!({"iss": sim.client_id(), "sub": sim.username(), "aud": sim.login(), "exp": now_secs() + 60});
+        jwt(claims, DEMO_KEY)
+    };
+    async fn grant(sim: &Sim, assertion: &str) -> (StatusCode, Value) {
+        let (status, body, _) = sim
+            .token(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion),
+            ])
+            .await;
+        (status, body)
+    }
+    // Admin-approved app, the user not pre-authorized: even after approving on a consent page.
+    let mut sc = Scenario::load("healthy").unwrap();
+    sc.app.permitted_users = sagediag::sim::scenario::PermittedUsers::AdminApproved;
+    for u in &mut sc.users {
+        u.pre_authorized = false;
+    }
+    let sim = start_with(sc).await;
+    let (status, body) = grant(&sim, &jwt_form(&sim)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        pair(&body),
+        (
+            "invalid_app_access",
+            "user is not admin approved to access this app"
+        )
+    );
+
+    // Self-authorizing app without the refresh_token scope: a prior approval does not count.
+    let mut sc = Scenario::load("healthy").unwrap();
+    sc.app
+        .scopes
+        .retain(|s| s != "refresh_token" && s != "offline_access");
+    let sim = start_with(sc).await;
+    sim.web_login().await;
+    let (status, body) = grant(&sim, &jwt_form(&sim)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        pair(&body),
+        ("invalid_grant", "user hasn't approved this consumer")
+    );
+}
+
+#[tokio::test]
+async fn a_revoke_without_a_token_answers_salesforces_words() {
+    let sim = start("healthy").await;
+    let resp = sim
+        .http
+        .post(format!("{}/services/oauth2/revoke", sim.login()))
+        .form(&[("token[access_token]", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "error=unsupported_token_type&error_description=this%20token%20type%20is%20not%20supported"
+    );
 }

@@ -36,6 +36,56 @@ await check('query', async () => {
   if (r.totalSize < 1 || !r.records[0].Username) throw new Error(JSON.stringify(r));
   return `${r.totalSize} record(s)`;
 });
+const TEAM = 'SELECT Id, Name FROM fHCM2__Team_Member__c';
+const BATCH_200 = { 'Sforce-Query-Options': 'batchSize=200' };
+await check('query paging (autoFetch, batchSize=200)', async () => {
+  const first = await conn.query(TEAM, { headers: BATCH_200 });
+  if (first.done !== false || !first.nextRecordsUrl || first.records.length !== 200) {
+    throw new Error(`first page done=${first.done} records=${first.records.length}`);
+  }
+  const more = await conn.queryMore(first.nextRecordsUrl, { headers: BATCH_200 });
+  const all = await conn.query(TEAM, { autoFetch: true, maxFetch: 100000, headers: BATCH_200 });
+  if (all.records.length !== all.totalSize) throw new Error(`${all.records.length}/${all.totalSize}`);
+  return `${all.totalSize} Team Members; pages of ${first.records.length} + ${more.records.length}`;
+});
+await check('queryAll (scanAll)', async () => {
+  const r = await conn.query(TEAM, { scanAll: true, autoFetch: true, maxFetch: 100000 });
+  return `${r.records.length} record(s)`;
+});
+await check('stale query locator', async () => {
+  try {
+    await conn.queryMore('01g5g0000000000AAA-2000');
+  } catch (e) {
+    if (e.errorCode === 'INVALID_QUERY_LOCATOR' || e.name === 'INVALID_QUERY_LOCATOR') return 'errorCode INVALID_QUERY_LOCATOR';
+    throw e;
+  }
+  throw new Error('no error');
+});
+await check('Organization with TrialExpirationDate (sf CLI query)', async () => {
+  const r = await conn.query('Select Id, Name, TrialExpirationDate from Organization');
+  if (r.totalSize !== 1 || !('TrialExpirationDate' in r.records[0])) throw new Error(JSON.stringify(r));
+  return `TrialExpirationDate ${r.records[0].TrialExpirationDate}`;
+});
+await check('semi-join', async () => {
+  const r = await conn.query('SELECT Id FROM Profile WHERE Id IN (SELECT ProfileId FROM User WHERE IsActive = true)');
+  if (r.totalSize < 1) throw new Error(JSON.stringify(r));
+  return `${r.totalSize} profile(s)`;
+});
+await check('CreatedDate < TOMORROW on User', async () => {
+  const r = await conn.query('SELECT Id, CreatedDate FROM User WHERE CreatedDate < TOMORROW');
+  if (r.totalSize < 1 || !r.records[0].CreatedDate) throw new Error(JSON.stringify(r));
+  return `${r.totalSize} user(s)`;
+});
+await check('limits/recordCount', async () => {
+  const r = await conn.request(`/services/data/v${conn.version}/limits/recordCount?sObjects=User,Account`);
+  if (!Array.isArray(r.sObjects) || r.sObjects.length !== 2) throw new Error(JSON.stringify(r));
+  return r.sObjects.map((o) => `${o.name} ${o.count}`).join(', ');
+});
+await check('oauth2/singleaccess (sf org open)', async () => {
+  const r = await conn.request(`${conn.instanceUrl}/services/oauth2/singleaccess`);
+  if (!String(r.frontdoor_uri).includes('/secur/frontdoor.jsp?')) throw new Error(JSON.stringify(r));
+  return 'frontdoor_uri';
+});
 await check('query count()', async () => {
   const r = await conn.query('SELECT count() FROM User');
   return `totalSize ${r.totalSize}`;
@@ -65,6 +115,18 @@ await check('limits', async () => {
 await check('apex GET spapi/v4/employees', async () => {
   const r = await conn.apex.get('/spapi/v4/employees');
   return `${r.data.length} employees, version ${r.version}`;
+});
+await check('sObject collection update (PATCH composite/sobjects)', async () => {
+  // The integration user may not unfreeze anyone: each record answers why, in order.
+  const logins = await conn.query(`SELECT Id FROM UserLogin WHERE UserId = '${userId}'`);
+  const id = logins.records[0].Id;
+  const rets = await conn.sobject('UserLogin').update(
+    [{ Id: id, IsFrozen: false }, { Id: id, IsFrozen: false }],
+    { allOrNone: false },
+  );
+  if (rets.length !== 2 || rets[0].success !== false) throw new Error(JSON.stringify(rets));
+  const code = rets[0].errors[0].errorCode || rets[0].errors[0].statusCode;
+  return `2 results, ${code}`;
 });
 await check('MALFORMED_QUERY error', async () => {
   try {

@@ -84,6 +84,20 @@ def simple_salesforce_calls():
         return
     check(name, "query", lambda: f"{sf.query('SELECT Id, Username FROM User')['totalSize']} record(s)")
     check(name, "query_all", lambda: f"{len(sf.query_all('SELECT Id FROM User')['records'])} record(s)")
+
+    def query_all_paged():
+        team = "SELECT Id, Name FROM fHCM2__Team_Member__c"
+        batch = {"Sforce-Query-Options": "batchSize=200"}
+        first = sf.query(team, headers=batch)
+        if first["done"] or len(first["records"]) != 200 or "nextRecordsUrl" not in first:
+            raise AssertionError(f"first page done={first['done']} records={len(first['records'])}")
+        rows = sf.query_all(team, headers=batch)["records"]
+        if len(rows) != first["totalSize"] or len({r["Id"] for r in rows}) != len(rows):
+            raise AssertionError(f"{len(rows)} of {first['totalSize']}")
+        deleted_too = sf.query_all(team, include_deleted=True, headers=batch)["records"]
+        return f"{len(rows)} Team Members in pages of 200; include_deleted {len(deleted_too)}"
+
+    check(name, "query_all paging (batchSize=200, queryAll)", query_all_paged)
     check(name, "describe", lambda: f"{len(sf.describe()['sobjects'])} sobjects")
     check(name, "User.describe", lambda: f"{len(sf.User.describe()['fields'])} fields")
 
@@ -127,10 +141,11 @@ def requests_oauthlib_calls():
     name = f"requests-oauthlib {requests_oauthlib.__version__}"
     state = {}
 
-    def flow(pkce):
+    def flow(pkce, **extra):
         oauth = OAuth2Session(SIM["client_id"], redirect_uri=SIM["callback_url"],
                               scope=["api", "refresh_token", "openid"], pkce=pkce)
-        url, _ = oauth.authorization_url(f"{LOGIN}/services/oauth2/authorize", login_hint=SIM["username"])
+        url, _ = oauth.authorization_url(f"{LOGIN}/services/oauth2/authorize", login_hint=SIM["username"],
+                                         **extra)
         r = requests.get(url, allow_redirects=False)
         location = r.headers["Location"]
         if "code" not in parse_qs(urlsplit(location).query):
@@ -145,6 +160,16 @@ def requests_oauthlib_calls():
         return f"scope {token.get('scope')}, id_token {'yes' if 'id_token' in token else 'no'}"
 
     check(name, "web-server flow", web_flow)
+
+    def nonce_echoed():
+        import jwt as pyjwt
+        _, token = flow(None, nonce="n-0S6_WzA2Mj")
+        claims = pyjwt.decode(token["id_token"], options={"verify_signature": False})
+        if claims.get("nonce") != "n-0S6_WzA2Mj":
+            raise AssertionError(f"nonce {claims.get('nonce')!r}")
+        return "id_token nonce matches"
+
+    check(name, "OpenID Connect nonce", nonce_echoed)
 
     def web_flow_pkce():
         # oauthlib's verifier alphabet includes '~', which Salesforce refuses ("invalid code
