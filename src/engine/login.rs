@@ -204,6 +204,10 @@ async fn send_token(run: &mut Run, req: Request) -> Option<Tokens> {
 }
 
 fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
+    if let Some(long) = super::bounds::long_token_field(&resp.body) {
+        run.raise(super::bounds::finding(&long, resp.id));
+        return None;
+    }
     if let Some(f) = classify::redirect(resp) {
         run.raise(f);
         return None;
@@ -297,6 +301,10 @@ fn finish_exchange(
             return None;
         }
     };
+    if let Some(long) = super::bounds::long_token_field(&resp.body) {
+        run.raise(super::bounds::finding(&long, resp.id));
+        return None;
+    }
     match typed {
         Some(t) if resp.status == 200 => {
             let tokens = tokens_of(run, &t, &resp);

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod bounds;
 mod check;
 mod cli;
 mod engine_login;
