@@ -1,12 +1,158 @@
 //! Bounds under the response cap (issue 24 §4): a token answer whose fields are far longer than
 //! Salesforce's is refused before anything copies them (the oauth2 parse, the `Tokens`, the
-//! secret list, a bearer header per request), so a 30 MiB `access_token` costs one read buffer.
+//! secret list, a bearer header per request), so a 30 MiB `access_token` costs one read buffer;
+//! and the bodies read and held at once share one budget ([`Budget`], [`read_capped`]).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::findings::{Code, Finding};
+use super::http::Failure;
+
+/// Bytes of response bodies the client holds at once (being read, or read and not yet dropped)
+/// by default: twice the default read cap, so one answer at the cap always fits beside another
+/// big one. The probes and org queries go out together; fifteen 30 MiB answers at once would
+/// otherwise hold 450 MiB.
+pub const IN_FLIGHT_BUDGET: usize = 64 * 1024 * 1024;
+
+/// The response bytes a client may hold at once, shared by its clones.
+#[derive(Clone)]
+pub struct Budget {
+    permits: Arc<Semaphore>,
+    bytes: usize,
+}
+
+impl Budget {
+    /// A budget of `bytes` (at least twice `cap`, the read cap, and [`IN_FLIGHT_BUDGET`]).
+    pub fn for_cap(cap: usize) -> Budget {
+        let bytes = IN_FLIGHT_BUDGET
+            .max(cap.saturating_mul(2))
+            .min(Semaphore::MAX_PERMITS);
+        Budget {
+            permits: Arc::new(Semaphore::new(bytes)),
+            bytes,
+        }
+    }
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+    /// Bytes of the budget not held now.
+    pub fn available(&self) -> usize {
+        self.permits.available_permits()
+    }
+}
+
+/// A body's share of the budget, given back when the response holding it is dropped.
+#[derive(Default, Debug)]
+pub struct Held(Option<OwnedSemaphorePermit>);
+
+impl Held {
+    /// Takes `n` more bytes of `budget` now, or says no (never waits: a response waiting for
+    /// another held by its own caller would wait for ever).
+    fn take(&mut self, budget: &Budget, n: usize) -> bool {
+        if n == 0 {
+            return true;
+        }
+        let Ok(n) = u32::try_from(n) else {
+            return false;
+        };
+        match budget.permits.clone().try_acquire_many_owned(n) {
+            Ok(p) => {
+                match &mut self.0 {
+                    Some(held) => held.merge(p),
+                    None => self.0 = Some(p),
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+    pub fn bytes(&self) -> usize {
+        self.0.as_ref().map_or(0, |p| p.num_permits())
+    }
+}
+
+/// Reads a body up to `cap` bytes, each chunk taken from `budget` as it arrives: the body and its
+/// share of the budget, or what was read and why it stopped, when it did not finish.
+pub async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+    budget: &Budget,
+) -> Result<(Vec<u8>, Held), (Vec<u8>, Held, Failure)> {
+    let mut held = Held::default();
+    let declared = resp.content_length();
+    if let Some(n) = declared.filter(|n| *n > cap as u64) {
+        return Err((
+            Vec::new(),
+            held,
+            Failure::TooLarge {
+                read: 0,
+                declared: Some(n),
+                cap,
+                budget: false,
+            },
+        ));
+    }
+    // A declared length (within the cap) is taken from the budget at once and allocated once:
+    // no doubling of the buffer as it fills (a 30 MiB body would pass through 16 + 32 MiB).
+    let declared_len = declared.map_or(0, |n| n as usize);
+    if !held.take(budget, declared_len) {
+        let failure = Failure::TooLarge {
+            read: 0,
+            declared,
+            cap: budget.bytes(),
+            budget: true,
+        };
+        return Err((Vec::new(), held, failure));
+    }
+    let mut body = Vec::with_capacity(declared_len);
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                // Bytes past what is already held (a server sending more than it declared).
+                let more = (body.len() + chunk.len()).saturating_sub(held.bytes());
+                if body.len() + chunk.len() > cap {
+                    let room = cap - body.len();
+                    let part = chunk.get(..room).unwrap_or_default();
+                    let more = (body.len() + part.len()).saturating_sub(held.bytes());
+                    if held.take(budget, more) {
+                        body.extend_from_slice(part);
+                    }
+                    let read = body.len() + (chunk.len() - part.len());
+                    let failure = Failure::TooLarge {
+                        read,
+                        declared,
+                        cap,
+                        budget: false,
+                    };
+                    return Err((body, held, failure));
+                }
+                if !held.take(budget, more) {
+                    let failure = Failure::TooLarge {
+                        read: body.len() + chunk.len(),
+                        declared,
+                        cap: budget.bytes(),
+                        budget: true,
+                    };
+                    return Err((body, held, failure));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok((body, held)),
+            Err(e) => {
+                let f = if e.is_timeout() {
+                    Failure::Timeout
+                } else {
+                    Failure::Body(super::http::error_chain(&e))
+                };
+                return Err((body, held, f));
+            }
+        }
+    }
+}
 
 /// The longest field (name or string value) a token answer may hold. Salesforce's access and
 /// refresh tokens are about 112 characters, its URLs a few dozen, an OpenID Connect `id_token`

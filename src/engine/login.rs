@@ -913,12 +913,10 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         }
     }
     let client = run.client.clone();
-    let identity_req = tokens
-        .id_url
-        .clone()
-        .map(|u| Request::get(u).bearer(&tokens.access_token));
-    let userinfo_req = Request::get(format!("{}/services/oauth2/userinfo", tokens.instance_url))
-        .bearer(&tokens.access_token);
+    let bearer = super::http::Bearer::new(&tokens.access_token);
+    let identity_req = tokens.id_url.clone().map(|u| Request::get(u).auth(&bearer));
+    let userinfo_req =
+        Request::get(format!("{}/services/oauth2/userinfo", tokens.instance_url)).auth(&bearer);
     let introspect_req = run.cfg.client_secret.clone().map(|secret| {
         let form = [
             ("token", tokens.access_token.as_str()),

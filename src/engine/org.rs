@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::classify;
 use super::findings::Finding;
-use super::http::{Failure, Request, Response};
+use super::http::{Bearer, Failure, Request, Response};
 use super::model::{
     API_VERSION, ENDPOINTS, EndpointDef, EndpointResult, SAGE_BASE, Status, Tokens,
 };
@@ -27,7 +27,12 @@ enum Query {
 }
 
 pub(super) fn query_request(tokens: &Tokens, tooling: bool, q: &str) -> Request {
-    Request::get(soql_url(&tokens.instance_url, tooling, q)).bearer(&tokens.access_token)
+    query_with(tokens, &Bearer::new(&tokens.access_token), tooling, q)
+}
+
+/// [`query_request`] with a bearer header built once.
+fn query_with(tokens: &Tokens, bearer: &Bearer, tooling: bool, q: &str) -> Request {
+    Request::get(soql_url(&tokens.instance_url, tooling, q)).auth(bearer)
 }
 
 fn read_query(
@@ -160,6 +165,10 @@ pub fn send(run: &Run, tokens: &Tokens) -> InFlight {
     let package_q = "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackage.Name, SubscriberPackageVersion.MajorVersion, SubscriberPackageVersion.MinorVersion, SubscriberPackageVersion.PatchVersion, SubscriberPackageVersion.BuildNumber FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'spapi'";
     let app_q = "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod, CreatedDate FROM ConnectedApplication";
     let client = &run.client;
+    // One header for the fifteen requests below.
+    let bearer = Bearer::new(&tokens.access_token);
+    let query_request =
+        |tokens: &Tokens, tooling: bool, q: &str| query_with(tokens, &bearer, tooling, q);
     let assignments = tokens.id_url.as_deref().and_then(user_id_of).map(|uid| {
         let task = send_task(
             client,
@@ -184,10 +193,9 @@ pub fn send(run: &Run, tokens: &Tokens) -> InFlight {
             "{}/services/data/{API_VERSION}/limits/",
             tokens.instance_url
         ))
-        .bearer(&tokens.access_token),
+        .auth(&bearer),
     );
-    let requests =
-        ENDPOINTS.map(|def| probe_request(&def, &tokens.instance_url, &tokens.access_token));
+    let requests = ENDPOINTS.map(|def| probe_with(&def, &tokens.instance_url, &bearer));
     let probe_client = client.clone();
     let probes = Task::spawn(async move {
         futures_util::future::join_all(requests.into_iter().map(|r| {
@@ -351,6 +359,11 @@ pub struct ProbesInFlight(Task<Vec<Answer>>);
 /// The probe request of one endpoint. Pay Details needs an employee id; any well-formed id
 /// does, since the (empty) body is refused first: the probe can never create a record.
 pub fn probe_request(def: &EndpointDef, instance_url: &str, access_token: &str) -> Request {
+    probe_with(def, instance_url, &Bearer::new(access_token))
+}
+
+/// [`probe_request`] with a bearer header built once.
+fn probe_with(def: &EndpointDef, instance_url: &str, bearer: &Bearer) -> Request {
     let base = format!("{instance_url}{SAGE_BASE}");
     let employee = "a2G000000000000AAA";
     if def.method == "POST" {
@@ -361,7 +374,7 @@ pub fn probe_request(def: &EndpointDef, instance_url: &str, access_token: &str) 
     } else {
         Request::get(format!("{base}/{}", def.path))
     }
-    .bearer(access_token)
+    .auth(bearer)
     .header("Accept", "application/json")
 }
 

@@ -69,3 +69,30 @@ async fn a_token_field_of_a_mib_is_refused_and_the_token_sent_nowhere() {
         assert!(report.endpoints.iter().all(|e| e.http_status.is_none()));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_answers_are_read_whole_and_the_log_keeps_a_cut_of_each() {
+    let mut sc = Scenario::load("healthy").unwrap();
+    sc.faults.huge_body_paths = vec!["/services/apexrest".into()];
+    sc.faults.huge_body_bytes = 3 * 1024 * 1024;
+    let sim = start_with(sc).await;
+    let (report, client) = run(&sim, Flow::Password).await;
+    // The answers mean what they meant (spaces after the JSON): every probe passes.
+    assert_eq!(report.outcome, "pass", "{:?}", report.findings);
+    let probes: Vec<_> = client
+        .exchanges()
+        .into_iter()
+        .filter(|e| e.url.contains("/apexrest/"))
+        .collect();
+    assert_eq!(probes.len(), 7);
+    for e in probes {
+        assert!(e.response_bytes > 3 * 1024 * 1024, "{}", e.response_bytes);
+        assert!(e.body_truncated && !e.body_dropped, "{}", e.url);
+        // Its first MiB at most (the sanitiser drops the trailing spaces).
+        let kept = e.response_body.as_ref().unwrap();
+        assert!(kept.len() <= engine::http::LOG_BODY_KEPT, "{}", kept.len());
+        assert!(kept.starts_with('{') || kept.starts_with('['), "{kept}");
+    }
+    // Every body read was given back to the budget.
+    assert_eq!(client.budget_available(), engine::bounds::IN_FLIGHT_BUDGET);
+}
