@@ -571,6 +571,12 @@ impl Client {
     }
 
     fn reqwest(setup: &Setup) -> Result<reqwest::Client, SetupError> {
+        Client::reqwest_with(setup, false)
+    }
+
+    /// The HTTP stack of `setup`; `fresh`: one that keeps no idle connection (each request on
+    /// a new one).
+    fn reqwest_with(setup: &Setup, fresh: bool) -> Result<reqwest::Client, SetupError> {
         let Setup {
             timeout,
             connect_timeout,
@@ -583,6 +589,9 @@ impl Client {
             .connect_timeout(connect_timeout.min(timeout))
             .timeout(timeout)
             .user_agent(concat!("sagediag/", env!("CARGO_PKG_VERSION")));
+        if fresh {
+            builder = builder.pool_max_idle_per_host(0);
+        }
         if !insecure_hosts.is_empty() {
             // One preconfigured TLS config carries the extra CAs and the host exemption.
             builder =
@@ -701,6 +710,35 @@ impl Client {
         }
     }
 
+    /// Sends a built request. A GET whose kept-alive connection the server closed before the
+    /// answer's head came back (hyper's "connection closed before message completed": a server
+    /// that timed the idle connection out as the request went out) is sent once more, on a
+    /// fresh connection; a GET changes nothing, so sending it twice is safe. Nothing else is
+    /// sent twice.
+    async fn execute(
+        &self,
+        builder: reqwest::RequestBuilder,
+        id: u64,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let request = builder.build()?;
+        let again = (request.method() == reqwest::Method::GET)
+            .then(|| request.try_clone())
+            .flatten();
+        match (self.http.execute(request).await, again) {
+            (Err(e), Some(again)) if closed_before_the_answer(&e) => {
+                tracing::info!(
+                    id,
+                    "the server closed the kept-alive connection before answering; sending the GET again on a fresh connection"
+                );
+                match Client::reqwest_with(&self.setup, true) {
+                    Ok(fresh) => fresh.execute(again).await,
+                    Err(_) => Err(e),
+                }
+            }
+            (result, _) => result,
+        }
+    }
+
     pub async fn send(&self, req: Request) -> (u64, Result<Response, Failure>) {
         let started = Instant::now();
         let started_unix_ms = super::clock::now_ms();
@@ -787,7 +825,7 @@ impl Client {
         // An oversized body is read only up to the cap; its status, headers and first bytes
         // still go to the log as the evidence.
         let mut oversized: Option<Response> = None;
-        let result = match builder.send().await {
+        let result = match self.execute(builder, id).await {
             Err(e) => Err(classify_error(&e)),
             Ok(resp) => {
                 let status = resp.status().as_u16();
@@ -1004,6 +1042,19 @@ mod insecure {
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(config)
     }
+}
+
+/// Whether a request failed because the connection closed before the answer's head was read
+/// (hyper's incomplete message), not for any other reason.
+fn closed_before_the_answer(e: &reqwest::Error) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            return h.is_incomplete_message();
+        }
+        src = s.source();
+    }
+    false
 }
 
 pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
