@@ -118,6 +118,11 @@ impl<T: Send + 'static> Task<T> {
         Task(tokio::spawn(f))
     }
 
+    /// A task already answered with `v`.
+    fn ready(v: T) -> Task<T> {
+        Task(tokio::spawn(async move { v }))
+    }
+
     async fn answer(mut self) -> T {
         match (&mut self.0).await {
             Ok(v) => v,
@@ -249,6 +254,7 @@ pub async fn org_checks(
     );
     let package_id = package.0;
     let mut worked = false;
+    let mut probes = probes;
 
     // Permission-set assignments and API Enabled.
     match assignments.map(|a| read_query(run, &mut worked, a)) {
@@ -301,11 +307,19 @@ pub async fn org_checks(
                 notes.push(format!("Sage People API package {version}"));
                 run.org.package_version = Some(version);
             }
-            None => run.raise(Finding::new(
-                Code::PACKAGE_NOT_INSTALLED,
-                "No installed package has the namespace spapi (InstalledSubscriberPackage).",
-                vec![package_id],
-            )),
+            // The probes went out with the query: their answers settle it. Sage People's
+            // endpoints answering 200 contradict the query (the package is there, hidden from
+            // this user's view of InstalledSubscriberPackage): a warning, not the error.
+            None => {
+                let answers = probes.answer().await;
+                let answering = ENDPOINTS
+                    .iter()
+                    .zip(&answers)
+                    .filter(|(def, (_, r))| r.as_ref().is_ok_and(|r| answers_installed(def, r)))
+                    .count();
+                run.raise(package_missing(package_id, answering));
+                probes = Task::ready(answers);
+            }
         },
         Query::NotReadable => run.org.skipped.push(format!("installed packages: {setup}")),
         Query::Failed => run
@@ -355,6 +369,48 @@ pub async fn org_checks(
 
 /// The seven probes' answers, still in flight after step 5.
 pub struct ProbesInFlight(Task<Vec<Answer>>);
+
+/// Whether a probe's answer is the installed package's: 200 or 204 to a GET, the validation
+/// error (400, not MISSING_API_PERMISSION) to the POST probe.
+fn answers_installed(def: &EndpointDef, r: &Response) -> bool {
+    if def.method == "POST" {
+        r.status == 400
+            && r.json()
+                .and_then(|v| classify::api_error_code(&v))
+                .is_some_and(|c| c != "MISSING_API_PERMISSION")
+    } else {
+        matches!(r.status, 200 | 204)
+    }
+}
+
+/// `PACKAGE_NOT_INSTALLED` from an InstalledSubscriberPackage query with no spapi row, when
+/// `answering` of the seven Sage People endpoints answered as installed: the error when none did; a
+/// warning, worded for the contradiction, when some did.
+fn package_missing(package_id: u64, answering: usize) -> Finding {
+    if answering == 0 {
+        return Finding::new(
+            Code::PACKAGE_NOT_INSTALLED,
+            "No installed package has the namespace spapi (InstalledSubscriberPackage).",
+            vec![package_id],
+        );
+    }
+    let mut f = classify::as_warning(
+        Finding::new(
+            Code::PACKAGE_NOT_INSTALLED,
+            format!(
+                "InstalledSubscriberPackage lists no package with the namespace spapi, yet {answering} of the {} Sage People API endpoints answer as the installed package does (200, or the validation error of a POST without a body): the package is installed, and the query does not show it to this user (its view of installed packages may be limited). The endpoints' answers are what the integration meets.",
+                ENDPOINTS.len()
+            ),
+            vec![package_id],
+        )
+        .titled("The package query does not list the Sage People API, yet its endpoints answer"),
+    );
+    f.fix = vec![
+        "Nothing to install: the Sage People API answers this user.".into(),
+        "To confirm, an administrator can check Setup > Installed Packages for Sage People API; a tool that reads InstalledSubscriberPackage to decide whether the package is there would be misled the same way.".into(),
+    ];
+    f
+}
 
 /// The probe request of one endpoint. Pay Details needs an employee id; any well-formed id
 /// does, since the (empty) body is refused first: the probe can never create a record.

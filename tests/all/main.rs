@@ -16,6 +16,7 @@ mod harm;
 mod hostile;
 mod network;
 mod oauth_errors;
+mod package;
 mod record;
 mod setup_sheet;
 mod sim_api;
