@@ -364,6 +364,9 @@ pub struct SimArgs {
     /// Serve HTTPS with a certificate authority made at start; the JSON line gains `ca_file`.
     #[arg(long)]
     pub tls: bool,
+    /// Stop when stdin closes (the demo console runs its org so: it ends with the console).
+    #[arg(long, hide = true)]
+    pub until_stdin_closes: bool,
 }
 
 impl SimArgs {

@@ -250,7 +250,11 @@ fn run_console(
     let demo = demo.map(|d| sagediag::tui::DemoOptions {
         scenario: d.scenario,
         manual: d.manual,
-        org: Box::new(demo_org::SimDemo::default()),
+        // The org in a child process of its own: no simulator fault reaches the console.
+        org: match std::env::current_exe() {
+            Ok(exe) => Box::new(demo_org::SimDemo::apart(exe)),
+            Err(_) => Box::new(demo_org::SimDemo::default()),
+        },
     });
     let result = runtime.block_on(sagediag::tui::run(demo, mouse, settings));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
@@ -437,11 +441,27 @@ fn run_sim(args: SimArgs) -> ExitCode {
         }
         drop(out);
         eprintln!("sagediag sim: scenario `{}` at {} (Ctrl-C to stop)", running.info.scenario, running.info.login_url);
-        shutdown_signal().await;
+        if args.until_stdin_closes {
+            // The demo console's org: it ends with the console, however the console ends.
+            tokio::select! {
+                () = shutdown_signal() => {}
+                () = stdin_closed() => {}
+            }
+        } else {
+            shutdown_signal().await;
+        }
         eprintln!("sagediag sim: stopping");
         running.stop().await;
         ExitCode::SUCCESS
     })
+}
+
+/// Returns once stdin reaches its end (or fails).
+async fn stdin_closed() {
+    use tokio::io::AsyncReadExt;
+    let mut stdin = tokio::io::stdin();
+    let mut buf = [0u8; 64];
+    while matches!(stdin.read(&mut buf).await, Ok(n) if n > 0) {}
 }
 
 async fn shutdown_signal() {

@@ -257,6 +257,14 @@ pub const SPRING_26: &str = "2026-02-01";
 /// refresh test's request and `no_secret` whether the client holds no secret (a refusal of
 /// that refresh is then the require-secret-for-refresh setting).
 pub fn adapt(kind: AppKind, refresh_request: Option<u64>, no_secret: bool, f: Finding) -> Finding {
+    // A fix written for the case (not the catalog's for any kind) is kept as written.
+    let written = ![
+        AppKind::ConnectedApp,
+        AppKind::ExternalClientApp,
+        AppKind::Unknown,
+    ]
+    .into_iter()
+    .any(|k| f.fix == fix_for(f.code, k));
     let from_refresh = refresh_request.is_some_and(|id| f.request_ids.contains(&id));
     let code = match (kind, f.code) {
         (AppKind::ExternalClientApp, Code::USER_NOT_ADMIN_APPROVED) => {
@@ -298,7 +306,9 @@ pub fn adapt(kind: AppKind, refresh_request: Option<u64>, no_secret: bool, f: Fi
         }
         .to_string();
     }
-    f.fix = fix_for(code, kind);
+    if !written {
+        f.fix = fix_for(code, kind);
+    }
     f
 }
 

@@ -269,7 +269,16 @@ fn har_entry(e: &Exchange, mode: HarBodies) -> Value {
     let mut content = json!({"size": e.response_bytes, "mimeType": mime});
     match &e.response_body {
         Some(b) if !b.is_empty() => match export_body(b, mode, hr, success) {
-            Ok(text) => content["text"] = Value::from(text),
+            Ok(text) => {
+                if e.body_truncated {
+                    content["comment"] = Value::from(format!(
+                        "body cut in sagediag's log: its first {} of {} bytes",
+                        b.len(),
+                        e.response_bytes
+                    ));
+                }
+                content["text"] = Value::from(text);
+            }
             Err(why) => content["comment"] = Value::from(why),
         },
         _ if e.body_dropped => {

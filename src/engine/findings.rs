@@ -311,6 +311,10 @@ catalog! {
         "A response body went past the size cap; sagediag stopped reading it and kept what it had read.",
         "A proxy or server sending something other than Salesforce's answer (a file, an endless stream), or a page size far above what Salesforce sends.",
         ["Read the request in the log: the URL and the first bytes show what was sent.", "If the response is legitimate (a very large page), raise the cap with --max-response-mb N (or max_response_mb in the config file)."];
+    TOKEN_FIELD_TOO_LONG, Error, "The token response holds a field far longer than a Salesforce token",
+        "A field of the token response (access_token, refresh_token, id_token, instance_url, id…) is longer than sagediag accepts; sagediag refused the answer and sent the token nowhere.",
+        "Salesforce's tokens are about 112 characters and its URLs a few dozen: an answer with kilobytes in one of them comes from a proxy or server that is not Salesforce, or is broken.",
+        ["Read the token request in the log: the first bytes of the answer show what sent it.", "Check that the login URL is your org's (Setup > Company Settings > My Domain) and that no proxy rewrites answers between sagediag and Salesforce."];
     CREDENTIAL_FORMAT, Warning, "A credential looks mistyped",
         "The consumer key or secret has an unusual shape.",
         "Stray whitespace or a newline from pasting, or a value that is not a consumer key.",

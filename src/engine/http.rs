@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::bounds;
 use super::model::Event;
 use super::sanitize;
 
@@ -52,15 +53,17 @@ pub const LOG_CAPACITY: usize = 2_000;
 /// Folded exchanges (bulk paging) summarised per log entry: a million employees in pages of 200
 /// take 50 entries, so bulk paging never evicts the evidence findings point at.
 pub const FOLD_EVERY: u64 = 100;
-/// The default cap on a response body read from the network (`--max-response-mb`). The log keeps
-/// each body whole up to this cap.
+/// The default cap on a response body read from the network (`--max-response-mb`).
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 /// Bytes of bodies the log holds in all: past it, the largest bodies of older entries are dropped
 /// (largest first, so that the small ones findings cite stay; never the newest).
-pub const LOG_BODY_BUDGET: usize = 128 * 1024 * 1024;
+pub const LOG_BODY_BUDGET: usize = 64 * 1024 * 1024;
 
-/// Bytes kept of a response cut at the cap (`RESPONSE_TOO_LARGE`): its first bytes, as evidence.
-pub const OVERSIZED_KEPT: usize = 4 * 1024 * 1024;
+/// Bytes the log keeps of one body (1/32 of the read cap): its first bytes, marked
+/// `body_truncated` when there were more (a response cut at the cap too, as evidence).
+/// Salesforce's and Sage People's answers to the checks are a few KB; a page of 200 employees
+/// about 110 KB.
+pub const LOG_BODY_KEPT: usize = 1024 * 1024;
 /// Bodies up to this size are parsed to redact them by name (and kept as compact JSON); larger
 /// ones are redacted as text ([`redact_body`]).
 pub const PARSE_LIMIT: usize = 4 * 1024 * 1024;
@@ -184,6 +187,8 @@ pub enum Failure {
         read: usize,
         declared: Option<u64>,
         cap: usize,
+        /// The cap passed was the budget of bodies held at once, not one body's.
+        budget: bool,
     },
     Other(String),
 }
@@ -198,8 +203,18 @@ impl std::fmt::Display for Failure {
             Failure::Body(m) => write!(f, "the response was cut off: {m}"),
             Failure::TooLarge {
                 read,
+                budget: true,
+                cap,
+                ..
+            } => write!(
+                f,
+                "the answers being read at once went past sagediag's {cap}-byte memory budget (twice --max-response-mb, at least 64 MiB); read {read} bytes of this one and stopped"
+            ),
+            Failure::TooLarge {
+                read,
                 declared,
                 cap,
+                ..
             } => match declared {
                 Some(n) if *n as usize > *read => write!(
                     f,
@@ -221,6 +236,9 @@ pub struct Response {
     pub headers: reqwest::header::HeaderMap,
     pub body: Vec<u8>,
     pub duration: Duration,
+    /// The body's share of the client's budget of bytes held at once ([`bounds::Budget`]),
+    /// given back when the response is dropped. Default for a response built by hand.
+    pub held: bounds::Held,
 }
 
 impl Response {
@@ -260,6 +278,32 @@ pub struct Request {
     /// Bulk paging: kept in the log only when it fails; otherwise folded with its neighbours
     /// into one summary entry per [`FOLD_EVERY`] (see [`Client::flush_folded`]).
     pub fold: bool,
+    /// The bearer token's `Authorization` header, logged as `Bearer [REDACTED]`.
+    pub auth: Option<Bearer>,
+}
+
+/// An `Authorization: Bearer …` header built once from a token and shared by every request
+/// that sends it (the probes, the org queries, each coverage page): a clone is a reference
+/// count, not a copy of the token. Marked sensitive (never in `Debug`).
+#[derive(Clone)]
+pub struct Bearer(Option<reqwest::header::HeaderValue>);
+
+impl Bearer {
+    pub fn new(token: &str) -> Bearer {
+        let value = reqwest::header::HeaderValue::try_from(format!("Bearer {token}"))
+            .ok()
+            .map(|mut v| {
+                v.set_sensitive(true);
+                v
+            });
+        Bearer(value)
+    }
+}
+
+impl std::fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bearer({REDACTED})")
+    }
 }
 
 impl Request {
@@ -271,6 +315,7 @@ impl Request {
             body: None,
             keep_body: true,
             fold: false,
+            auth: None,
         }
     }
     pub fn post_form(url: impl Into<String>, form: &[(&str, &str)]) -> Request {
@@ -285,6 +330,7 @@ impl Request {
             body: Some(Body::Form(form)),
             keep_body: true,
             fold: false,
+            auth: None,
         }
     }
     pub fn post_json(url: impl Into<String>, body: Value) -> Request {
@@ -295,11 +341,16 @@ impl Request {
             body: Some(Body::Json(body)),
             keep_body: true,
             fold: false,
+            auth: None,
         }
     }
     pub fn bearer(mut self, token: &str) -> Request {
-        self.headers
-            .push(("Authorization".into(), format!("Bearer {token}")));
+        self.auth = Some(Bearer::new(token));
+        self
+    }
+    /// `Authorization` from a header built once ([`Bearer`]): a clone shares its bytes.
+    pub fn auth(mut self, bearer: &Bearer) -> Request {
+        self.auth = Some(bearer.clone());
         self
     }
     pub fn with_method(mut self, method: reqwest::Method) -> Request {
@@ -434,6 +485,8 @@ pub struct Client {
     /// What `http` was built from, to build another like it ([`Client::with_own_connections`]).
     setup: Arc<Setup>,
     max_response: usize,
+    /// Response bytes held at once, shared by clones (and by [`Client::with_own_connections`]).
+    budget: bounds::Budget,
     log: Arc<Mutex<Log>>,
     secrets: Arc<Mutex<Vec<Secret>>>,
     events: Option<UnboundedSender<Event>>,
@@ -501,6 +554,7 @@ impl Client {
             http: Client::reqwest(&setup)?,
             setup: Arc::new(setup),
             max_response: MAX_RESPONSE_BYTES,
+            budget: bounds::Budget::for_cap(MAX_RESPONSE_BYTES),
             log: Arc::default(),
             secrets: Arc::default(),
             events,
@@ -517,6 +571,12 @@ impl Client {
     }
 
     fn reqwest(setup: &Setup) -> Result<reqwest::Client, SetupError> {
+        Client::reqwest_with(setup, false)
+    }
+
+    /// The HTTP stack of `setup`; `fresh`: one that keeps no idle connection (each request on
+    /// a new one).
+    fn reqwest_with(setup: &Setup, fresh: bool) -> Result<reqwest::Client, SetupError> {
         let Setup {
             timeout,
             connect_timeout,
@@ -529,6 +589,9 @@ impl Client {
             .connect_timeout(connect_timeout.min(timeout))
             .timeout(timeout)
             .user_agent(concat!("sagediag/", env!("CARGO_PKG_VERSION")));
+        if fresh {
+            builder = builder.pool_max_idle_per_host(0);
+        }
         // One preconfigured TLS config: the roots (the platform's, or bundled public roots on a
         // machine with none), the extra CAs and any host exemption (src/engine/tls.rs).
         builder = builder.tls_backend_preconfigured(super::tls::client_config(
@@ -544,7 +607,15 @@ impl Client {
     /// The same client reading at most `bytes` of each response body.
     pub fn with_max_response(mut self, bytes: usize) -> Client {
         self.max_response = bytes.max(1024);
+        if self.budget.bytes() < self.max_response.saturating_mul(2) {
+            self.budget = bounds::Budget::for_cap(self.max_response);
+        }
         self
+    }
+
+    /// Response bytes of the budget not held now (tests and benches).
+    pub fn budget_available(&self) -> usize {
+        self.budget.available()
     }
 
     /// Registers a secret value: it is scrubbed from everything captured from now on.
@@ -631,6 +702,35 @@ impl Client {
         }
     }
 
+    /// Sends a built request. A GET whose kept-alive connection the server closed before the
+    /// answer's head came back (hyper's "connection closed before message completed": a server
+    /// that timed the idle connection out as the request went out) is sent once more, on a
+    /// fresh connection; a GET changes nothing, so sending it twice is safe. Nothing else is
+    /// sent twice.
+    async fn execute(
+        &self,
+        builder: reqwest::RequestBuilder,
+        id: u64,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let request = builder.build()?;
+        let again = (request.method() == reqwest::Method::GET)
+            .then(|| request.try_clone())
+            .flatten();
+        match (self.http.execute(request).await, again) {
+            (Err(e), Some(again)) if closed_before_the_answer(&e) => {
+                tracing::info!(
+                    id,
+                    "the server closed the kept-alive connection before answering; sending the GET again on a fresh connection"
+                );
+                match Client::reqwest_with(&self.setup, true) {
+                    Ok(fresh) => fresh.execute(again).await,
+                    Err(_) => Err(e),
+                }
+            }
+            (result, _) => result,
+        }
+    }
+
     pub async fn send(&self, req: Request) -> (u64, Result<Response, Failure>) {
         let started = Instant::now();
         let started_unix_ms = super::clock::now_ms();
@@ -639,6 +739,15 @@ impl Client {
         let mut req_headers = req.headers.clone();
         for (k, v) in &req.headers {
             builder = builder.header(k, v);
+        }
+        if let Some(Bearer(auth)) = &req.auth {
+            req_headers.push(("Authorization".into(), format!("Bearer {REDACTED}")));
+            builder = match auth {
+                Some(v) => builder.header(reqwest::header::AUTHORIZATION, v.clone()),
+                // A token no header can carry (a control character): the request fails to
+                // build, as any invalid header does.
+                None => builder.header("Authorization", "\n"),
+            };
         }
         let keep_body = req.keep_body;
         let fold = req.fold;
@@ -708,20 +817,21 @@ impl Client {
         // An oversized body is read only up to the cap; its status, headers and first bytes
         // still go to the log as the evidence.
         let mut oversized: Option<Response> = None;
-        let result = match builder.send().await {
+        let result = match self.execute(builder, id).await {
             Err(e) => Err(classify_error(&e)),
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                match read_capped(resp, self.max_response).await {
-                    Ok(body) => Ok(Response {
+                match bounds::read_capped(resp, self.max_response, &self.budget).await {
+                    Ok((body, held)) => Ok(Response {
                         id,
                         status,
                         headers,
                         body,
                         duration: started.elapsed(),
+                        held,
                     }),
-                    Err((partial, failure)) => {
+                    Err((partial, held, failure)) => {
                         if matches!(failure, Failure::TooLarge { .. }) {
                             oversized = Some(Response {
                                 id,
@@ -729,6 +839,7 @@ impl Client {
                                 headers,
                                 body: partial,
                                 duration: started.elapsed(),
+                                held,
                             });
                         }
                         Err(failure)
@@ -769,13 +880,11 @@ impl Client {
                             })
                             .collect();
                         entry.response_bytes = r.body.len();
-                        // The body is kept whole (it is already within the response cap); the
-                        // log's budget bounds what all of them hold.
-                        // A response cut at the cap keeps its first bytes only, as evidence.
-                        let keep: &[u8] = match (keep_body, &oversized) {
-                            (false, _) => &[],
-                            (true, Some(_)) => r.body.get(..OVERSIZED_KEPT).unwrap_or(&r.body),
-                            (true, None) => &r.body,
+                        // The log keeps the first LOG_BODY_KEPT bytes of each body (the read
+                        // cap is 32 times that), marked cut; its budget bounds them all.
+                        let keep: &[u8] = match keep_body {
+                            false => &[],
+                            true => r.body.get(..LOG_BODY_KEPT).unwrap_or(&r.body),
                         };
                         entry.body_truncated = keep.len() < r.body.len() || oversized.is_some();
                         let text = String::from_utf8_lossy(keep);
@@ -832,55 +941,20 @@ impl Client {
     }
 }
 
-/// Reads a body up to `cap` bytes: what was read and why it stopped, when it did not finish.
-async fn read_capped(
-    mut resp: reqwest::Response,
-    cap: usize,
-) -> Result<Vec<u8>, (Vec<u8>, Failure)> {
-    let declared = resp.content_length();
-    if let Some(n) = declared.filter(|n| *n > cap as u64) {
-        return Err((
-            Vec::new(),
-            Failure::TooLarge {
-                read: 0,
-                declared: Some(n),
-                cap,
-            },
-        ));
-    }
-    let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize).min(cap));
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > cap {
-                    let room = cap - body.len();
-                    body.extend_from_slice(chunk.get(..room).unwrap_or_default());
-                    let read = body.len() + (chunk.len() - room);
-                    return Err((
-                        body,
-                        Failure::TooLarge {
-                            read,
-                            declared,
-                            cap,
-                        },
-                    ));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(body),
-            Err(e) => {
-                let f = if e.is_timeout() {
-                    Failure::Timeout
-                } else {
-                    Failure::Body(error_chain(&e))
-                };
-                return Err((body, f));
-            }
+/// Whether a request failed because the connection closed before the answer's head was read
+/// (hyper's incomplete message), not for any other reason.
+fn closed_before_the_answer(e: &reqwest::Error) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            return h.is_incomplete_message();
         }
+        src = s.source();
     }
+    false
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut src = e.source();
     while let Some(s) = src {
@@ -1226,38 +1300,80 @@ mod tests {
         );
     }
 
-    /// A 20 MB body over loopback is kept whole in the log, and `exchange(id)` shares it.
-    #[tokio::test]
-    async fn a_big_body_is_kept_whole() {
+    /// Serves `bodies` on loopback, one connection each, in order.
+    async fn serve(bodies: Vec<String>) -> std::net::SocketAddr {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let body = "0123456789 big response line\n".repeat(700_000);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let sent = body.clone();
         tokio::spawn(async move {
-            let (mut s, _) = listener.accept().await.unwrap();
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf).await;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                sent.len()
-            );
-            s.write_all(head.as_bytes()).await.unwrap();
-            s.write_all(sent.as_bytes()).await.unwrap();
+            for sent in bodies {
+                let (mut s, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = s.read(&mut buf).await;
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        sent.len()
+                    );
+                    let _ = s.write_all(head.as_bytes()).await;
+                    let _ = s.write_all(sent.as_bytes()).await;
+                });
+            }
         });
+        addr
+    }
+
+    /// A 20 MB body over loopback is read whole; the log keeps its first MiB, marked cut, and
+    /// `exchange(id)` shares them.
+    #[tokio::test]
+    async fn a_big_body_is_read_whole_and_kept_cut_in_the_log() {
+        let body = "0123456789 big response line\n".repeat(700_000);
+        let addr = serve(vec![body.clone()]).await;
         let c = Client::new(Duration::from_secs(30), None).unwrap();
         let (id, r) = c.send(Request::get(format!("http://{addr}/big"))).await;
-        assert_eq!(r.unwrap().body.len(), body.len());
+        let r = r.unwrap();
+        assert_eq!(r.body.len(), body.len());
+        assert_eq!(r.held.bytes(), body.len(), "held against the budget");
+        assert_eq!(c.budget_available(), bounds::IN_FLIGHT_BUDGET - body.len());
+        drop(r);
+        assert_eq!(c.budget_available(), bounds::IN_FLIGHT_BUDGET, "given back");
         let e = c.exchange(id).unwrap();
-        assert!(!e.body_truncated && !e.body_dropped);
+        assert!(e.body_truncated && !e.body_dropped);
+        assert_eq!(e.response_bytes, body.len());
         let kept = e.response_body.clone().unwrap();
-        assert_eq!(kept.len(), body.len());
-        assert!(kept == body.as_str());
+        assert_eq!(kept.len(), LOG_BODY_KEPT);
+        assert!(body.starts_with(kept.as_str()));
         let again = c.exchange(id).unwrap().response_body.unwrap();
         assert!(
             std::ptr::eq(kept.as_str(), again.as_str()),
             "one allocation"
         );
+    }
+
+    /// Three 30 MiB answers held at once: the third passes the 64 MiB budget and is refused
+    /// (RESPONSE_TOO_LARGE, saying why) instead of waiting; once the others are dropped, it is
+    /// read.
+    #[tokio::test]
+    async fn answers_held_at_once_share_one_budget() {
+        let big = "x".repeat(30 * 1024 * 1024);
+        let addr = serve(vec![big.clone(), big.clone(), big.clone(), big]).await;
+        let c = Client::new(Duration::from_secs(30), None).unwrap();
+        let url = format!("http://{addr}/big");
+        let (_, a) = c.send(Request::get(url.clone())).await;
+        let (_, b) = c.send(Request::get(url.clone())).await;
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let (id, third) = c.send(Request::get(url.clone())).await;
+        let Err(f) = third else {
+            panic!("read past the budget")
+        };
+        assert!(matches!(f, Failure::TooLarge { budget: true, .. }), "{f:?}");
+        assert!(f.to_string().contains("memory budget"), "{f}");
+        let e = c.exchange(id).unwrap();
+        assert!(e.error.unwrap().contains("memory budget"));
+        drop((a, b));
+        assert_eq!(c.budget_available(), bounds::IN_FLIGHT_BUDGET);
+        let (_, fourth) = c.send(Request::get(url)).await;
+        assert_eq!(fourth.unwrap().body.len(), 30 * 1024 * 1024);
     }
 
     #[test]

@@ -204,6 +204,10 @@ async fn send_token(run: &mut Run, req: Request) -> Option<Tokens> {
 }
 
 fn parse_token_response(run: &mut Run, resp: &Response) -> Option<Tokens> {
+    if let Some(long) = super::bounds::long_token_field(&resp.body) {
+        run.raise(super::bounds::finding(&long, resp.id));
+        return None;
+    }
     if let Some(f) = classify::redirect(resp) {
         run.raise(f);
         return None;
@@ -297,6 +301,10 @@ fn finish_exchange(
             return None;
         }
     };
+    if let Some(long) = super::bounds::long_token_field(&resp.body) {
+        run.raise(super::bounds::finding(&long, resp.id));
+        return None;
+    }
     match typed {
         Some(t) if resp.status == 200 => {
             let tokens = tokens_of(run, &t, &resp);
@@ -905,12 +913,10 @@ pub async fn token_checks(run: &mut Run, tokens: &mut Tokens) -> String {
         }
     }
     let client = run.client.clone();
-    let identity_req = tokens
-        .id_url
-        .clone()
-        .map(|u| Request::get(u).bearer(&tokens.access_token));
-    let userinfo_req = Request::get(format!("{}/services/oauth2/userinfo", tokens.instance_url))
-        .bearer(&tokens.access_token);
+    let bearer = super::http::Bearer::new(&tokens.access_token);
+    let identity_req = tokens.id_url.clone().map(|u| Request::get(u).auth(&bearer));
+    let userinfo_req =
+        Request::get(format!("{}/services/oauth2/userinfo", tokens.instance_url)).auth(&bearer);
     let introspect_req = run.cfg.client_secret.clone().map(|secret| {
         let form = [
             ("token", tokens.access_token.as_str()),

@@ -3,6 +3,7 @@
 //! returns a [`Report`]. The console and `sagediag check` are two front ends over it.
 
 pub mod app;
+pub mod bounds;
 pub mod classify;
 pub mod clock;
 pub mod coverage;

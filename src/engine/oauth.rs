@@ -159,6 +159,10 @@ impl Transport {
         }
         let (id, result) = self.client.send(request).await;
         let answer = match &result {
+            // Refused unread (no copy for oauth2 to parse): `login` names the field.
+            Ok(r) if super::bounds::long_token_field(&r.body).is_some() => Err(TransportError(
+                Failure::Other("a token response field is too long".into()),
+            )),
             Ok(r) => {
                 let mut builder = oauth2::http::Response::builder().status(r.status);
                 for (k, v) in &r.headers {

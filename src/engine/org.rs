@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::classify;
 use super::findings::Finding;
-use super::http::{Failure, Request, Response};
+use super::http::{Bearer, Failure, Request, Response};
 use super::model::{
     API_VERSION, ENDPOINTS, EndpointDef, EndpointResult, SAGE_BASE, Status, Tokens,
 };
@@ -27,7 +27,12 @@ enum Query {
 }
 
 pub(super) fn query_request(tokens: &Tokens, tooling: bool, q: &str) -> Request {
-    Request::get(soql_url(&tokens.instance_url, tooling, q)).bearer(&tokens.access_token)
+    query_with(tokens, &Bearer::new(&tokens.access_token), tooling, q)
+}
+
+/// [`query_request`] with a bearer header built once.
+fn query_with(tokens: &Tokens, bearer: &Bearer, tooling: bool, q: &str) -> Request {
+    Request::get(soql_url(&tokens.instance_url, tooling, q)).auth(bearer)
 }
 
 fn read_query(
@@ -113,6 +118,11 @@ impl<T: Send + 'static> Task<T> {
         Task(tokio::spawn(f))
     }
 
+    /// A task already answered with `v`.
+    fn ready(v: T) -> Task<T> {
+        Task(tokio::spawn(async move { v }))
+    }
+
     async fn answer(mut self) -> T {
         match (&mut self.0).await {
             Ok(v) => v,
@@ -160,6 +170,10 @@ pub fn send(run: &Run, tokens: &Tokens) -> InFlight {
     let package_q = "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackage.Name, SubscriberPackageVersion.MajorVersion, SubscriberPackageVersion.MinorVersion, SubscriberPackageVersion.PatchVersion, SubscriberPackageVersion.BuildNumber FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'spapi'";
     let app_q = "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod, CreatedDate FROM ConnectedApplication";
     let client = &run.client;
+    // One header for the fifteen requests below.
+    let bearer = Bearer::new(&tokens.access_token);
+    let query_request =
+        |tokens: &Tokens, tooling: bool, q: &str| query_with(tokens, &bearer, tooling, q);
     let assignments = tokens.id_url.as_deref().and_then(user_id_of).map(|uid| {
         let task = send_task(
             client,
@@ -184,10 +198,9 @@ pub fn send(run: &Run, tokens: &Tokens) -> InFlight {
             "{}/services/data/{API_VERSION}/limits/",
             tokens.instance_url
         ))
-        .bearer(&tokens.access_token),
+        .auth(&bearer),
     );
-    let requests =
-        ENDPOINTS.map(|def| probe_request(&def, &tokens.instance_url, &tokens.access_token));
+    let requests = ENDPOINTS.map(|def| probe_with(&def, &tokens.instance_url, &bearer));
     let probe_client = client.clone();
     let probes = Task::spawn(async move {
         futures_util::future::join_all(requests.into_iter().map(|r| {
@@ -241,6 +254,7 @@ pub async fn org_checks(
     );
     let package_id = package.0;
     let mut worked = false;
+    let mut probes = probes;
 
     // Permission-set assignments and API Enabled.
     match assignments.map(|a| read_query(run, &mut worked, a)) {
@@ -293,11 +307,19 @@ pub async fn org_checks(
                 notes.push(format!("Sage People API package {version}"));
                 run.org.package_version = Some(version);
             }
-            None => run.raise(Finding::new(
-                Code::PACKAGE_NOT_INSTALLED,
-                "No installed package has the namespace spapi (InstalledSubscriberPackage).",
-                vec![package_id],
-            )),
+            // The probes went out with the query: their answers settle it. Sage People's
+            // endpoints answering 200 contradict the query (the package is there, hidden from
+            // this user's view of InstalledSubscriberPackage): a warning, not the error.
+            None => {
+                let answers = probes.answer().await;
+                let answering = ENDPOINTS
+                    .iter()
+                    .zip(&answers)
+                    .filter(|(def, (_, r))| r.as_ref().is_ok_and(|r| answers_installed(def, r)))
+                    .count();
+                run.raise(package_missing(package_id, answering));
+                probes = Task::ready(answers);
+            }
         },
         Query::NotReadable => run.org.skipped.push(format!("installed packages: {setup}")),
         Query::Failed => run
@@ -348,9 +370,56 @@ pub async fn org_checks(
 /// The seven probes' answers, still in flight after step 5.
 pub struct ProbesInFlight(Task<Vec<Answer>>);
 
+/// Whether a probe's answer is the installed package's: 200 or 204 to a GET, the validation
+/// error (400, not MISSING_API_PERMISSION) to the POST probe.
+fn answers_installed(def: &EndpointDef, r: &Response) -> bool {
+    if def.method == "POST" {
+        r.status == 400
+            && r.json()
+                .and_then(|v| classify::api_error_code(&v))
+                .is_some_and(|c| c != "MISSING_API_PERMISSION")
+    } else {
+        matches!(r.status, 200 | 204)
+    }
+}
+
+/// `PACKAGE_NOT_INSTALLED` from an InstalledSubscriberPackage query with no spapi row, when
+/// `answering` of the seven Sage People endpoints answered as installed: the error when none did; a
+/// warning, worded for the contradiction, when some did.
+fn package_missing(package_id: u64, answering: usize) -> Finding {
+    if answering == 0 {
+        return Finding::new(
+            Code::PACKAGE_NOT_INSTALLED,
+            "No installed package has the namespace spapi (InstalledSubscriberPackage).",
+            vec![package_id],
+        );
+    }
+    let mut f = classify::as_warning(
+        Finding::new(
+            Code::PACKAGE_NOT_INSTALLED,
+            format!(
+                "InstalledSubscriberPackage lists no package with the namespace spapi, yet {answering} of the {} Sage People API endpoints answer as the installed package does (200, or the validation error of a POST without a body): the package is installed, and the query does not show it to this user (its view of installed packages may be limited). The endpoints' answers are what the integration meets.",
+                ENDPOINTS.len()
+            ),
+            vec![package_id],
+        )
+        .titled("The package query does not list the Sage People API, yet its endpoints answer"),
+    );
+    f.fix = vec![
+        "Nothing to install: the Sage People API answers this user.".into(),
+        "To confirm, an administrator can check Setup > Installed Packages for Sage People API; a tool that reads InstalledSubscriberPackage to decide whether the package is there would be misled the same way.".into(),
+    ];
+    f
+}
+
 /// The probe request of one endpoint. Pay Details needs an employee id; any well-formed id
 /// does, since the (empty) body is refused first: the probe can never create a record.
 pub fn probe_request(def: &EndpointDef, instance_url: &str, access_token: &str) -> Request {
+    probe_with(def, instance_url, &Bearer::new(access_token))
+}
+
+/// [`probe_request`] with a bearer header built once.
+fn probe_with(def: &EndpointDef, instance_url: &str, bearer: &Bearer) -> Request {
     let base = format!("{instance_url}{SAGE_BASE}");
     let employee = "a2G000000000000AAA";
     if def.method == "POST" {
@@ -361,7 +430,7 @@ pub fn probe_request(def: &EndpointDef, instance_url: &str, access_token: &str) 
     } else {
         Request::get(format!("{base}/{}", def.path))
     }
-    .bearer(access_token)
+    .auth(bearer)
     .header("Accept", "application/json")
 }
 

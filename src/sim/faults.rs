@@ -1,6 +1,6 @@
 //! Faults a scenario can inject in front of every endpoint: latency with jitter, server
 //! errors, a hang, an HTML page (a proxy's or Salesforce's maintenance page), a body that
-//! trickles, and a body cut off half-way.
+//! trickles, a body cut off half-way, and a body blown up to tens of MiB.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,7 +82,10 @@ pub async fn inject(State(org): State<Arc<Org>>, req: Request, next: Next) -> Re
             ),
         );
     }
-    let resp = next.run(req).await;
+    let mut resp = next.run(req).await;
+    if f.huge_body_bytes > 0 && matches(&f.huge_body_paths, &path) {
+        resp = blow_up(resp, f.huge_body_bytes as usize).await;
+    }
     let truncate = matches(&f.truncate_paths, &path);
     if !truncate && f.slow_body_bytes_per_sec == 0 {
         return resp;
@@ -125,4 +128,31 @@ pub async fn inject(State(org): State<Arc<Org>>, req: Request, next: Next) -> Re
         c
     });
     Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// `huge_body_paths`: a token answer's `access_token` made `bytes` long (a token-like text), or
+/// any other answer followed by `bytes` spaces (JSON allows them: the answer means the same).
+async fn blow_up(resp: Response, bytes: usize) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut out = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(mut v) if v.get("access_token").is_some_and(|t| t.is_string()) => {
+            let token = format!("00D!{}", "A".repeat(bytes));
+            v["access_token"] = serde_json::Value::String(token);
+            serde_json::to_vec(&v).unwrap_or_default()
+        }
+        _ => {
+            let mut out = Vec::with_capacity(body.len() + bytes);
+            out.extend_from_slice(&body);
+            out.resize(body.len() + bytes, b' ');
+            out
+        }
+    };
+    out.shrink_to_fit();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, out.len().into());
+    Response::from_parts(parts, Body::from(out))
 }

@@ -505,6 +505,12 @@ pub struct FaultConfig {
     /// From this matching request on (1-based), every matching request fails with
     /// `error_status` (0: off) — e.g. page 2 of a paged read.
     pub fail_from_request: u64,
+    /// Path prefixes whose answer is blown up to about `huge_body_bytes` (a hostile or broken
+    /// server just under a client's read cap): a token answer's `access_token` becomes that
+    /// long; any other answer is followed by that many spaces (still the same JSON).
+    pub huge_body_paths: Vec<String>,
+    /// The size of those answers (at most 64 MiB).
+    pub huge_body_bytes: u64,
 }
 
 /// Shapes the references mark as guesses, configurable so that a real org's answer can be
@@ -980,6 +986,15 @@ impl Scenario {
         if let Err((field, message)) = super::seed::validate(self) {
             return Err((field, message, None));
         }
+        if self.faults.huge_body_bytes > MAX_HUGE_BODY {
+            return err(
+                "faults.huge_body_bytes",
+                format!(
+                    "{} is more than the maximum, {MAX_HUGE_BODY}",
+                    self.faults.huge_body_bytes
+                ),
+            );
+        }
         if !(0.0..=1.0).contains(&self.faults.error_rate) {
             return err("faults.error_rate", "must be between 0 and 1".into());
         }
@@ -1060,6 +1075,8 @@ pub fn parse_day(s: &str) -> Option<(u32, u32, u32)> {
 pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
 /// Largest `latency_ms` / `jitter_ms`: ten minutes.
 pub const MAX_DELAY_MS: u64 = 600_000;
+/// The largest answer `faults.huge_body_bytes` makes: 64 MiB.
+pub const MAX_HUGE_BODY: u64 = 64 * 1024 * 1024;
 /// Largest session timeout: 30 days (Salesforce offers up to 24 hours).
 pub const MAX_SESSION_SECS: u64 = 30 * 86_400;
 /// Largest refresh-token validity: ten years.

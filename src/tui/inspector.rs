@@ -116,14 +116,17 @@ impl Inspector {
             e.duration_ms,
             e.response_bytes,
             if e.body_dropped {
-                " (body dropped from the log)"
+                " (body dropped from the log)".to_string()
             } else if e.body_truncated && e.response_body.as_ref().is_none_or(|b| b.is_empty()) {
                 // Bulk pages (field coverage) are logged without their bodies: HR data.
-                " (body not kept in the log: bulk HR data)"
+                " (body not kept in the log: bulk HR data)".to_string()
             } else if e.body_truncated {
-                " (body truncated in the log)"
+                format!(
+                    " (body cut in the log: its first {} bytes kept)",
+                    e.response_body.as_ref().map_or(0, |b| b.len())
+                )
             } else {
-                ""
+                String::new()
             }
         ));
         if let Some(err) = &e.error {
@@ -1257,7 +1260,11 @@ mod tests {
         assert!(status(&bulk).ends_with("(body not kept in the log: bulk HR data)"));
         let mut cut = exchange("{\"data\": [");
         (cut.response_bytes, cut.body_truncated) = (40_000_000, true);
-        assert!(status(&cut).ends_with("(body truncated in the log)"));
+        assert!(
+            status(&cut).ends_with("(body cut in the log: its first 10 bytes kept)"),
+            "{}",
+            status(&cut)
+        );
         let mut dropped = exchange("");
         (dropped.body_truncated, dropped.body_dropped) = (true, true);
         assert!(status(&dropped).ends_with("(body dropped from the log)"));

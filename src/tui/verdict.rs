@@ -75,11 +75,19 @@ pub fn probes(endpoints: &[EndpointResult]) -> String {
 pub fn package(org: &OrgChecks, findings: &[Finding]) -> String {
     match &org.package_version {
         Some(v) => v.clone(),
+        None if findings.iter().any(|f| {
+            f.code == crate::engine::Code::PACKAGE_NOT_INSTALLED
+                && f.severity == crate::engine::Severity::Error
+        }) =>
+        {
+            "not installed".into()
+        }
+        // The query lists no package, yet the endpoints answer (a warning).
         None if findings
             .iter()
             .any(|f| f.code == crate::engine::Code::PACKAGE_NOT_INSTALLED) =>
         {
-            "not installed".into()
+            "not listed by the package query (its endpoints answer)".into()
         }
         None => "unknown (the query did not answer)".into(),
     }

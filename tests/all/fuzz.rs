@@ -84,6 +84,7 @@ proptest! {
                 headers: Default::default(),
                 body: b,
                 duration: std::time::Duration::ZERO,
+                held: Default::default(),
             };
             let _ = classify::api_error(&resp, Some("Sage People Employees API"));
             let _ = classify::oauth_pair(&resp);

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod bounds;
 mod check;
 mod cli;
 mod engine_login;
@@ -15,6 +16,7 @@ mod harm;
 mod hostile;
 mod network;
 mod oauth_errors;
+mod package;
 mod record;
 mod setup_sheet;
 mod sim_api;

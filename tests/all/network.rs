@@ -342,3 +342,87 @@ async fn no_system_ca_store_falls_back_to_the_bundled_roots_and_says_so() {
     );
     let _ = std::fs::remove_dir_all(&empty);
 }
+
+/// A server that answers the first request on a connection, then reads the second and closes
+/// the connection without a byte of answer (an idle time-out racing the request); every later
+/// connection answers each request. Returns its port and the connections it accepted.
+async fn closes_a_kept_alive_connection() -> (u16, Arc<Mutex<usize>>) {
+    use tokio::io::AsyncReadExt;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(Mutex::new(0usize));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let n = {
+                let mut c = count.lock().unwrap();
+                *c += 1;
+                *c
+            };
+            tokio::spawn(async move {
+                let mut answered = 0;
+                loop {
+                    // One request: its head (the requests here have no body).
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match s.read(&mut byte).await {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    if n == 1 && answered == 1 {
+                        // The second request on the first connection: closed unanswered.
+                        return;
+                    }
+                    let body = format!("{{\"connection\":{n}}}");
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if s.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    answered += 1;
+                }
+            });
+        }
+    });
+    (port, accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_get_on_a_connection_closed_before_the_answer_is_sent_again_on_a_fresh_one() {
+    use sagediag::engine::http::{Client, Failure, Request};
+    let (port, accepted) = closes_a_kept_alive_connection().await;
+    let c = Client::new(std::time::Duration::from_secs(10), None).unwrap();
+    let url = format!("http://127.0.0.1:{port}/x");
+    let (_, first) = c.send(Request::get(url.clone())).await;
+    assert_eq!(first.unwrap().json().unwrap()["connection"], 1);
+    // Sent on the kept-alive connection, which the server closes: sent again on a new one.
+    let (_, second) = c.send(Request::get(url.clone())).await;
+    assert_eq!(second.unwrap().json().unwrap()["connection"], 2);
+    assert_eq!(
+        *accepted.lock().unwrap(),
+        2,
+        "one retry, one new connection"
+    );
+
+    // A POST is never sent twice: the same close is its failure.
+    let (port, accepted) = closes_a_kept_alive_connection().await;
+    let c = Client::new(std::time::Duration::from_secs(10), None).unwrap();
+    let url = format!("http://127.0.0.1:{port}/x");
+    let (_, first) = c.send(Request::get(url.clone())).await;
+    assert!(first.is_ok());
+    let (_, post) = c
+        .send(Request::post_form(url, &[("grant_type", "password")]))
+        .await;
+    let Err(f) = post else {
+        panic!("a POST was sent twice")
+    };
+    assert!(matches!(f, Failure::Body(_) | Failure::Other(_)), "{f:?}");
+    assert_eq!(*accepted.lock().unwrap(), 1);
+}

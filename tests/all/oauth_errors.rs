@@ -45,6 +45,7 @@ fn rest_response(status: u16, code: &str, message: &str) -> Response {
         headers: Default::default(),
         body: serde_json::to_vec(&json!([{ "message": message, "errorCode": code }])).unwrap(),
         duration: Duration::ZERO,
+        held: Default::default(),
     }
 }
 
@@ -383,6 +384,7 @@ fn redirect_response(status: u16, location: &str) -> Response {
         headers,
         body: Vec::new(),
         duration: Duration::ZERO,
+        held: Default::default(),
     }
 }
 

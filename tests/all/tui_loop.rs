@@ -1119,3 +1119,51 @@ async fn the_console_revokes_the_stale_grant_after_y_and_cannot_undo_it() {
     d.key(KeyCode::Esc);
     d.quit().await;
 }
+
+/// `sagediag demo` runs its org in a child process: an org that aborts (a stack overflow, an
+/// out-of-memory kill, a panic under `panic = "abort"`; here SIGABRT from outside) takes only the
+/// child down; its address then refuses connections, which a run reports, and the next start
+/// brings a new org.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_org_runs_apart_and_its_abort_leaves_the_console_up() {
+    use sagediag::tui::demo::DemoOrg;
+    let mut org = demo_org::SimDemo::apart(env!("CARGO_BIN_EXE_sagediag").into());
+    let info = org.start("healthy").await.unwrap();
+    let pid = org.child_id().expect("a child process");
+    assert_ne!(pid, std::process::id());
+    let http = reqwest::Client::new();
+    let versions = format!("{}/services/data/", info.login_url);
+    assert_eq!(http.get(&versions).send().await.unwrap().status(), 200);
+    let killed = std::process::Command::new("kill")
+        .args(["-ABRT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let gone = async {
+        while std::path::Path::new(&format!("/proc/{pid}/status")).exists()
+            && !std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .unwrap_or_default()
+                .contains("State:\tZ")
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), gone)
+        .await
+        .expect("the org's process ended");
+    // A new connection (a pooled one may still look open for a moment): refused.
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let refused = fresh.get(&versions).send().await;
+    assert!(refused.is_err_and(|e| e.is_connect()), "the org is gone");
+    // This process (the console's) is untouched; the next start runs a new org.
+    let again = org.start("missing-permission-sets").await.unwrap();
+    let new_pid = org.child_id().unwrap();
+    assert_ne!(new_pid, pid);
+    let url = format!("{}/services/data/", again.login_url);
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+    org.stop().await;
+    assert!(http.get(&url).send().await.is_err(), "stopped");
+}

@@ -99,6 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the shipped scenarios and exit')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Serve HTTPS with a certificate authority made at start; the JSON line gains `ca_file`')
+            [CompletionResult]::new('--until-stdin-closes', '--until-stdin-closes', [CompletionResultType]::ParameterName, 'Stop when stdin closes (the demo console runs its org so: it ends with the console)')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')

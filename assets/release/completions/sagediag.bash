@@ -845,7 +845,7 @@ _sagediag() {
             return 0
             ;;
         sagediag__subcmd__sim)
-            opts="-h --port --bind --scenario --list --tls --mouse --theme --log-level --help"
+            opts="-h --port --bind --scenario --list --tls --until-stdin-closes --mouse --theme --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -107,6 +107,7 @@ plain\t''"
 complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
 complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l list -d 'List the shipped scenarios and exit'
 complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l tls -d 'Serve HTTPS with a certificate authority made at start; the JSON line gains `ca_file`'
+complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l until-stdin-closes -d 'Stop when stdin closes (the demo console runs its org so: it ends with the console)'
 complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
 complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -s h -l help -d 'Print help'
 complete -c sagediag -n "__fish_sagediag_using_subcommand fix" -l env -d 'production, sandbox, or the login URL (e.g. https://acme.my.salesforce.com). [default: the config file\'s `environment`, else production]' -r

@@ -274,7 +274,7 @@ impl Tally {
 pub async fn coverage(run: &mut Run, tokens: &Tokens, limit: u64) -> Coverage {
     let pages = Pages {
         base: format!("{}{SAGE_BASE}/employees", tokens.instance_url),
-        token: tokens.access_token.clone(),
+        bearer: super::http::Bearer::new(&tokens.access_token),
     };
     let apart = match walk_apart(&run.client, pages.clone(), limit) {
         Some(done) => done.await.unwrap_or_else(|_| {
@@ -462,7 +462,8 @@ type Ahead = tokio::task::JoinHandle<(u64, Result<http::Response, http::Failure>
 #[derive(Clone)]
 struct Pages {
     base: String,
-    token: String,
+    /// Built once: each page shares it.
+    bearer: super::http::Bearer,
 }
 
 impl Pages {
@@ -477,7 +478,7 @@ impl Pages {
             None => self.base.clone(),
         };
         let req = Request::get(url)
-            .bearer(&self.token)
+            .auth(&self.bearer)
             .header("Accept", "application/json")
             .without_body_in_log();
         // The first pages are logged one by one; later ones folded, a summary per 100 pages,
