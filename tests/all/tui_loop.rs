@@ -719,6 +719,7 @@ async fn the_2026_scenarios_show_their_findings_in_the_console() {
         ("authorize-error-page", "AUTHORIZE_ERROR_PAGE"),
         ("legacy-host-redirect", "LEGACY_HOST_REDIRECT"),
         ("concurrent-refresh", "RTR_CONCURRENT_REFRESH"),
+        ("eca-not-found", "ECA_NOT_FOUND"),
     ] {
         let mut d = Driver::start(scenario).await;
         d.expect("Demo org").await;
