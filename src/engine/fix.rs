@@ -397,6 +397,31 @@ async fn query_rows(run: &Run, actor: &Actor, q: &str) -> Option<Vec<serde_json:
         .and_then(|v| v["records"].as_array().cloned())
 }
 
+/// Writes `rec`'s intent to the journal before its request is sent; when the journal cannot be
+/// written, raises FIX_FAILED (what is left undone: `stopped`) and gives None: no change is ever
+/// sent unrecorded.
+pub(crate) fn journal_intent(
+    run: &mut Run,
+    journal: &mut Journal,
+    rec: &Applied,
+    stopped: &str,
+) -> Option<u32> {
+    match journal.intent(rec) {
+        Ok(seq) => Some(seq),
+        Err(e) => {
+            run.raise(Finding::new(
+                Code::FIX_FAILED,
+                format!(
+                    "The fix journal {} cannot be written ({e}): {stopped}. Free the disk or set SAGEDIAG_STATE_DIR to a writable directory.",
+                    journal.path().display()
+                ),
+                vec![],
+            ));
+            None
+        }
+    }
+}
+
 /// The finding a refused DML call means.
 pub(crate) fn refusal(code: &str) -> Code {
     match code {
@@ -501,19 +526,8 @@ async fn assign(run: &mut Run, plan: &Plan, actor: &Actor, journal: &mut Journal
             change: Change::AssignPermissionSet,
         };
         // Written down (and synced) before it is sent: a kill from here on leaves a record.
-        let seq = match journal.intent(&rec) {
-            Ok(seq) => seq,
-            Err(e) => {
-                run.raise(Finding::new(
-                    Code::FIX_FAILED,
-                    format!(
-                        "The fix journal {} cannot be written ({e}): nothing more was changed. Free the disk or set SAGEDIAG_STATE_DIR to a writable directory.",
-                        journal.path().display()
-                    ),
-                    vec![],
-                ));
-                break;
-            }
+        let Some(seq) = journal_intent(run, journal, &rec, "nothing more was changed") else {
+            break;
         };
         let (id, answer) = run
             .client

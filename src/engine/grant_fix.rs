@@ -207,19 +207,9 @@ pub async fn apply(
             note: None,
             change: change.clone(),
         };
-        let seq = match journal.intent(&rec) {
-            Ok(seq) => seq,
-            Err(e) => {
-                refuse(
-                    run,
-                    Code::FIX_FAILED,
-                    format!(
-                        "The fix journal {} cannot be written ({e}): nothing was revoked. Free the disk or set SAGEDIAG_STATE_DIR to a writable directory.",
-                        journal.path().display()
-                    ),
-                );
-                break;
-            }
+        let Some(seq) = super::fix::journal_intent(run, journal, &rec, "nothing was revoked")
+        else {
+            break;
         };
         let (id, answer) = run
             .client

@@ -295,19 +295,9 @@ pub async fn undo(
             Outcome::Unknown,
             (0, "DELETE", url.clone()),
         );
-        let seq = match journal.intent(&rec) {
-            Ok(seq) => seq,
-            Err(e) => {
-                run.raise(Finding::new(
-                    Code::FIX_FAILED,
-                    format!(
-                        "The fix journal {} cannot be written ({e}): nothing more was deleted.",
-                        journal.path().display()
-                    ),
-                    vec![],
-                ));
-                break;
-            }
+        let Some(seq) = super::fix::journal_intent(run, journal, &rec, "nothing more was deleted")
+        else {
+            break;
         };
         let (id, answer) = run
             .client
