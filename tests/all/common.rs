@@ -117,11 +117,16 @@ impl Sim {
 
     /// A full web-server login with PKCE; returns the token response.
     pub async fn web_login(&self) -> Value {
+        self.web_login_as(None).await
+    }
+
+    /// [`Sim::web_login`] as `hint` (auto-approved through `login_hint`), else the API user.
+    pub async fn web_login_as(&self, hint: Option<&str>) -> Value {
         let verifier = crypto::random_token(64);
         let challenge = crypto::pkce_challenge(&verifier);
-        let q = self
-            .authorize_redirect(&[("code_challenge", &challenge)])
-            .await;
+        let mut params = vec![("code_challenge", challenge.as_str())];
+        params.extend(hint.map(|h| ("login_hint", h)));
+        let q = self.authorize_redirect(&params).await;
         let secret = self.secret();
         let (status, body, _) = self
             .token(&[

@@ -155,25 +155,11 @@ async fn singleaccess_and_record_count() {
 
 /// The admin's access token (a web-server login as the scenario's admin).
 async fn admin_token(sim: &Sim) -> String {
-    let verifier = sagediag::sim::crypto::random_token(64);
-    let challenge = sagediag::sim::crypto::pkce_challenge(&verifier);
     let admin = sim.running.info.admin_username.clone();
-    let q = sim
-        .authorize_redirect(&[("code_challenge", &challenge), ("login_hint", &admin)])
-        .await;
-    let secret = sim.secret();
-    let (status, body, _) = sim
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("client_id", sim.client_id()),
-            ("client_secret", &secret),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", &verifier),
-        ])
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["access_token"].as_str().unwrap().to_string()
+    sim.web_login_as(Some(&admin)).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]

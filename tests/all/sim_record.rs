@@ -19,24 +19,7 @@ fn user_id(sim: &Sim, username: &str) -> String {
 
 /// A web-server login with PKCE as `username` (auto-approved through `login_hint`).
 async fn login_as(sim: &Sim, username: &str) -> Value {
-    let verifier = sagediag::sim::crypto::random_token(64);
-    let challenge = sagediag::sim::crypto::pkce_challenge(&verifier);
-    let q = sim
-        .authorize_redirect(&[("code_challenge", &challenge), ("login_hint", username)])
-        .await;
-    let secret = sim.secret();
-    let (status, body, _) = sim
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("client_id", sim.client_id()),
-            ("client_secret", &secret),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", &verifier),
-        ])
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body
+    sim.web_login_as(Some(username)).await
 }
 
 async fn admin_token(sim: &Sim) -> String {
