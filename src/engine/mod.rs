@@ -33,6 +33,7 @@ pub mod tls;
 pub mod trust;
 pub mod undo;
 pub mod vault;
+pub mod watch;
 
 pub use environment::Environment;
 pub use findings::{Code, Finding, Severity};
