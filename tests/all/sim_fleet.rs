@@ -626,3 +626,61 @@ fn sim_orgs_3_prints_one_json_line_with_three_orgs() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("bad fleet"));
 }
+
+/// What the engine reads for the record and the app's policies (src/engine/record/,
+/// org.rs, app.rs), answered for the monitor of a connected-app org and of an ECA org.
+#[tokio::test]
+async fn the_monitor_reads_what_the_engine_reads() {
+    let f = fleet(&[("ca", "healthy"), ("eca", "eca-healthy")]).await;
+    let http = http();
+    for (name, app_q, want_rows) in [
+        (
+            "ca",
+            "SELECT Name, OptionsAllowAdminApprovedUsersOnly, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod, CreatedDate FROM ConnectedApplication",
+            1,
+        ),
+        (
+            "eca",
+            "SELECT ExternalClientApplicationId, PermittedUsersPolicyType, RefreshTokenPolicyType, RefreshTokenValidityPeriod, RefreshTokenValidityUnit, IpRelaxationPolicyType FROM ExtlClntAppOauthPlcyCnfg",
+            1,
+        ),
+        (
+            "eca",
+            "SELECT ExternalClientApplicationId, IsPkceRequired, IsConsumerSecretOptional, IsSecretRequiredForRefreshToken, IsRefreshTokenRotationEnabled, IsClientCredentialsFlowEnabled FROM ExtlClntAppOauthSettings",
+            1,
+        ),
+        (
+            "eca",
+            "SELECT Id, MasterLabel, DeveloperName, DistributionState, CreatedDate FROM ExternalClientApplication",
+            1,
+        ),
+    ] {
+        let o = info(&f, name);
+        let m = monitor_token(&http, o).await;
+        let uid = integration_id(&http, o, &m).await;
+        assert_eq!(
+            soql(&http, o, &m, app_q).await["totalSize"],
+            want_rows,
+            "{name}: {app_q}"
+        );
+        for q in [
+            format!("SELECT Id, UserId, LoginTime, Status, Application, LoginType, SourceIp FROM LoginHistory WHERE UserId = '{uid}' AND LoginTime = LAST_N_DAYS:30 ORDER BY LoginTime DESC"),
+            format!("SELECT Id, UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{uid}'"),
+            format!("SELECT Id, UserId, AppName, AppMenuItemId, CreatedDate, LastUsedDate, UseCount, DeleteToken FROM OauthToken WHERE UserId = '{uid}'"),
+            format!("SELECT PermissionSet.Name, PermissionSet.Label, PermissionSet.IsOwnedByProfile, PermissionSet.PermissionsApiEnabled FROM PermissionSetAssignment WHERE AssigneeId = '{uid}'"),
+            "SELECT Id, Username, IsActive, UserType, Profile.Name, Profile.UserLicense.Name FROM User".to_string(),
+        ] {
+            soql(&http, o, &m, &q).await;
+        }
+        let r = http
+            .get(format!("{}{API}/tooling/query", o.sim.instance_url))
+            .query(&[("q", "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackageVersion.MajorVersion FROM InstalledSubscriberPackage WHERE SubscriberPackage.NamespacePrefix = 'spapi'")])
+            .bearer_auth(&m)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["totalSize"], 1, "{v}");
+    }
+}

@@ -95,6 +95,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on (0: a free one)')
             [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on; anything but loopback exposes the org to the network')
             [CompletionResult]::new('--scenario', '--scenario', [CompletionResultType]::ParameterName, 'A shipped scenario''s name or the path of a scenario TOML file')
+            [CompletionResult]::new('--orgs', '--orgs', [CompletionResultType]::ParameterName, 'Serve N healthy orgs (org-001 …), each on its own port with a monitoring app; prints one JSON line `{"orgs":[…]}` (docs/simulator.md, "Fleets")')
+            [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Serve the orgs a TOML file lists: `[[org]]` with `name = "…"` and `scenario = "…"`')
             [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the shipped scenarios and exit')

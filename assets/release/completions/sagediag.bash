@@ -845,7 +845,7 @@ _sagediag() {
             return 0
             ;;
         sagediag__subcmd__sim)
-            opts="-h --port --bind --scenario --list --tls --until-stdin-closes --mouse --theme --log-level --help"
+            opts="-h --port --bind --scenario --list --tls --until-stdin-closes --orgs --fleet --mouse --theme --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -860,6 +860,14 @@ _sagediag() {
                     return 0
                     ;;
                 --scenario)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --orgs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fleet)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

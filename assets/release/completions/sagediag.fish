@@ -100,6 +100,8 @@ complete -c sagediag -n "__fish_sagediag_using_subcommand check" -s h -l help -d
 complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l port -d 'Port to listen on (0: a free one)' -r
 complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l bind -d 'Address to listen on; anything but loopback exposes the org to the network' -r
 complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l scenario -d 'A shipped scenario\'s name or the path of a scenario TOML file' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l orgs -d 'Serve N healthy orgs (org-001 …), each on its own port with a monitoring app; prints one JSON line `{"orgs":[…]}` (docs/simulator.md, "Fleets")' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l fleet -d 'Serve the orgs a TOML file lists: `[[org]]` with `name = "…"` and `scenario = "…"`' -r -F
 complete -c sagediag -n "__fish_sagediag_using_subcommand sim" -l theme -d 'The console\'s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file\'s `theme`' -r -f -a "dark\t''
 light\t''
 no-color\t''
