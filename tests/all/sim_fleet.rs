@@ -204,7 +204,22 @@ async fn two_orgs_are_independent() {
     assert_eq!(soql(&http, b, &tb, failed).await["totalSize"], 0);
     // The frozen integration user of one org logs in to the other.
     assert_eq!(integration_token(&http, a).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(integration_token(&http, b).await.0, StatusCode::OK);
+    let (status, body) = integration_token(&http, b).await;
+    assert_eq!(status, StatusCode::OK);
+    // The HR data, read-only and the same, is rendered once for both orgs.
+    assert!(std::sync::Arc::ptr_eq(
+        &f.org("acme").unwrap().pages,
+        &f.org("globex").unwrap().pages
+    ));
+    let r = http
+        .get(format!("{}{EMPLOYEES}", b.sim.instance_url))
+        .bearer_auth(body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let employees: Value = r.json().await.unwrap();
+    assert_eq!(employees["data"].as_array().unwrap().len(), 200);
 }
 
 #[tokio::test]
