@@ -56,6 +56,7 @@ pub async fn id_url(
     let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
         return super::answers::bad_oauth_token();
     };
+    org.note_request_by(user);
     let same = |a: &str, b: &str| a.get(..15).is_some_and(|a| b.get(..15) == Some(a));
     if !same(&org_id, &org.org_id18()) || !same(&user_id, &org.user_id18(user)) {
         return (StatusCode::FORBIDDEN, "Bad_Id").into_response();
@@ -68,6 +69,7 @@ pub async fn userinfo(State(org): State<Arc<Org>>, headers: HeaderMap) -> Respon
     let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
         return super::answers::bad_oauth_token();
     };
+    org.note_request_by(user);
     let id = identity(&org, user, None);
     let u = org.user(user);
     axum::Json(json!({
@@ -143,6 +145,9 @@ pub async fn revoke(State(org): State<Arc<Org>>, Query(q): Query<Params>, body: 
     let mut inner = org.lock();
     if let Some(t) = inner.access.get_mut(&token) {
         t.revoked = true;
+        let user = t.user;
+        let n = inner.requests_by_user.entry(user).or_default();
+        *n = n.saturating_add(1);
         return StatusCode::OK.into_response();
     }
     if let Some(family) = inner.refresh.get(&token).map(|t| t.family) {

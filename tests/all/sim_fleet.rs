@@ -382,6 +382,44 @@ async fn the_monitor_logs_in_by_client_credentials_and_jwt_and_reads_the_record(
             .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
+    // Its identity, then giving its token back (as every sagediag run does): the integration
+    // user's grant stays.
+    let (_, body) = form(
+        &http,
+        &format!("{}/services/oauth2/token", o.sim.instance_url),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &o.monitor_client_id),
+            ("client_secret", &o.monitor_client_secret),
+        ],
+    )
+    .await;
+    let spare = body["access_token"].as_str().unwrap().to_string();
+    let id: Value = http
+        .get(body["id"].as_str().unwrap())
+        .bearer_auth(&spare)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(id["username"], o.monitor_username.as_str(), "{id}");
+    let r = http
+        .post(format!("{}/services/oauth2/revoke", o.sim.login_url))
+        .form(&[("token", &spare)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = http
+        .get(format!("{}{API}/limits", o.sim.instance_url))
+        .bearer_auth(&spare)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
     // Not for the integration user: the monitor's app is not theirs (an attempt Salesforce
     // records in that user's LoginHistory).
     let (status, body) = form(
