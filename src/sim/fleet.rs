@@ -78,6 +78,18 @@ pub enum FleetError {
 }
 
 impl FleetSpec {
+    /// One org of a shipped scenario (or a scenario file), by name.
+    pub fn new(name: &str, scenario: &str) -> Result<FleetSpec, FleetError> {
+        check_name(name).map_err(|message| FleetError::File {
+            file: format!("org `{name}`"),
+            message,
+        })?;
+        Ok(FleetSpec {
+            name: name.to_string(),
+            scenario: Scenario::load(scenario)?,
+        })
+    }
+
     /// `org-001` … : `n` orgs of the healthy scenario.
     pub fn healthy(n: usize) -> Result<Vec<FleetSpec>, FleetError> {
         let scenario = Scenario::load("healthy")?;
@@ -426,6 +438,15 @@ mod tests {
                 .to_string();
             assert!(e.contains(want), "{src:?}: {e}");
         }
+    }
+
+    #[test]
+    fn a_fleet_can_move_between_tasks() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Fleet>();
+        assert!(FleetSpec::new("acme", "grant-cap").is_ok());
+        assert!(FleetSpec::new("a b", "healthy").is_err());
+        assert!(FleetSpec::new("acme", "nope").is_err());
     }
 
     #[test]
