@@ -224,6 +224,7 @@ pub(crate) async fn start_org(
             user,
             jwt_public_der: m.jwt_public_der.clone(),
         });
+        monitor::approve_grant_holders(&org);
     }
     let org = Arc::new(org);
     let body_timeout = opts.body_read_timeout;

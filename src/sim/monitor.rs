@@ -62,6 +62,21 @@ pub fn add_user(scenario: &mut Scenario, spec: &MonitorSpec) -> usize {
     scenario.users.len() - 1
 }
 
+/// A fleet org's users who hold a grant of the integration's app at start approved it once, so
+/// the JWT bearer flow works for them (a watcher's active probes as the integration user).
+pub fn approve_grant_holders(org: &Org) {
+    let app = &org.scenario.app.name;
+    let mut inner = org.lock();
+    let holders: Vec<usize> = inner
+        .record
+        .grants
+        .iter()
+        .filter(|g| g.app.eq_ignore_ascii_case(app))
+        .map(|g| g.user)
+        .collect();
+    inner.approved.extend(holders);
+}
+
 impl Org {
     /// The monitoring app, when `client_id` is its consumer key.
     pub fn monitor_app(&self, client_id: Option<&str>) -> Option<&Monitor> {

@@ -581,6 +581,35 @@ async fn each_control_endpoint_changes_what_the_org_answers() {
     );
     assert_eq!(integration_token(&http, o).await.0, StatusCode::OK);
 
+    // Active probes as the integration user go through a JWT (it holds a grant: it approved
+    // the app), which makes no grant.
+    let assertion = jwt(
+        json!({"iss": o.sim.client_id, "sub": o.integration_user, "aud": "https://login.salesforce.com", "exp": now_secs() + 300}),
+        crate::common::DEMO_KEY,
+    );
+    let (status, body) = form(
+        &http,
+        &format!("{}/services/oauth2/token", o.sim.login_url),
+        &[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", &assertion),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.get("refresh_token").is_none());
+    assert_eq!(
+        employees(body["access_token"].as_str().unwrap().to_string()).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        state(&http, o).await["integration_grants"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
     // Bad input: 400 naming what is wrong.
     for (action, body, want) in [
         (
