@@ -472,6 +472,16 @@ fn run_fleet(args: SimArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.port != 0
+        && usize::from(args.port) + specs.len().saturating_sub(1) > usize::from(u16::MAX)
+    {
+        eprintln!(
+            "sagediag sim: {} orgs from port {} run past 65535: choose a lower --port, or 0 for free ones",
+            specs.len(),
+            args.port
+        );
+        return ExitCode::from(2);
+    }
     if !args.bind.is_loopback() {
         eprintln!(
             "sagediag sim: a fleet listens on loopback only (its control API changes the orgs); leave out --bind {}",
