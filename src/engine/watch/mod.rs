@@ -10,3 +10,6 @@
 pub mod model;
 
 pub use model::*;
+pub mod alerts;
+pub mod alerts_send;
+pub mod metrics;
