@@ -105,15 +105,18 @@ struct Got {
     at: Instant,
 }
 
+/// A scripted answer: a status and its headers.
+type Answer = (u16, Vec<(&'static str, String)>);
+
 /// A receiver on loopback: answers each request with the next scripted answer (then 200).
 #[derive(Clone, Default)]
 struct Receiver {
     got: Arc<Mutex<Vec<Got>>>,
-    script: Arc<Mutex<Vec<(u16, Vec<(&'static str, String)>)>>>,
+    script: Arc<Mutex<Vec<Answer>>>,
 }
 
 impl Receiver {
-    async fn start(script: Vec<(u16, Vec<(&'static str, String)>)>) -> (Receiver, SocketAddr) {
+    async fn start(script: Vec<Answer>) -> (Receiver, SocketAddr) {
         let r = Receiver {
             got: Arc::default(),
             script: Arc::new(Mutex::new(script)),
