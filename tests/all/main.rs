@@ -35,3 +35,4 @@ mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;
 mod watch_alerts;
+mod watch_serve;
