@@ -436,3 +436,68 @@ async fn slack_gets_a_text_message_with_blocks_one_a_second() {
             .contains("no alert target named `gone`")
     );
 }
+
+/// The same against the real store (SQLite in a temporary directory): two failing cycles open
+/// an incident and queue one delivery; it is sent once, signed, after a 503 in between.
+#[tokio::test]
+async fn the_store_queues_one_alert_per_transition_and_it_is_sent_once() {
+    use sagediag::engine::watch::model::*;
+    use sagediag::engine::watch::store::{Store, StoreUrl};
+    let dir = std::env::temp_dir().join(format!("sagediag-alerts-store-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open(&StoreUrl::Sqlite(dir.join("watch.sqlite3")))
+        .await
+        .unwrap();
+    let (rx, addr) = Receiver::start(vec![(503, vec![("retry-after", "1".into())])]).await;
+    let target =
+        AlertTarget::webhook("webhook-1", &format!("http://{addr}/hook"), Some(SECRET)).unwrap();
+    let alerter = alerter(vec![target]);
+    let t0 = now();
+    for at in [t0 - 600, t0 - 300] {
+        let cycle = OrgCycle {
+            org: "acme-prod".into(),
+            started_at: at,
+            duration_ms: 300,
+            state: CheckState::Fail,
+            checks: vec![],
+            findings: vec![WatchFinding {
+                code: "USER_FROZEN".into(),
+                severity: "error".into(),
+                title: "The integration user is frozen".into(),
+                fix: vec!["Unfreeze the user in Setup, Users".into()],
+                forecast: false,
+            }],
+            signals: Signals::default(),
+            report: Value::Null,
+            watcher: "test".into(),
+        };
+        store
+            .record_cycle(&cycle, IncidentPolicy::default(), &["webhook-1".into()])
+            .await
+            .unwrap();
+    }
+    let r = alerter.deliver_due(&store, t0).await;
+    assert_eq!((r.sent, r.failed), (0, 1), "{r:?}");
+    assert!(r.store_error.is_none(), "{r:?}");
+    // Before the Retry-After: nothing due.
+    let r = alerter.deliver_due(&store, t0).await;
+    assert_eq!((r.sent, r.failed), (0, 0), "{r:?}");
+    let r = alerter.deliver_due(&store, t0 + 2).await;
+    assert_eq!(r.sent, 1, "{r:?}");
+    let r = alerter.deliver_due(&store, t0 + 3600).await;
+    assert_eq!(
+        (r.sent, r.failed, r.deferred),
+        (0, 0, 0),
+        "nothing twice: {r:?}"
+    );
+    let got = rx.got();
+    assert_eq!(got.len(), 2);
+    let (first, _) = verify(&got[0]);
+    let (second, _) = verify(&got[1]);
+    assert_eq!(first, second, "the same webhook-id on the retry");
+    let body: Value = serde_json::from_slice(&got[1].body).unwrap();
+    assert_eq!(body["type"], "incident.opened");
+    assert_eq!(body["data"]["code"], "USER_FROZEN");
+    assert_eq!(body["data"]["fix"][0], "Unfreeze the user in Setup, Users");
+    let _ = std::fs::remove_dir_all(&dir);
+}
