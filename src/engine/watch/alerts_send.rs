@@ -120,6 +120,10 @@ pub fn retry_after(value: Option<&str>, now: i64) -> Option<i64> {
     Some((at - now).max(0))
 }
 
+/// The time-out of one alert request: the Standard Webhooks spec recommends giving a receiver
+/// 15 to 30 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// What one call of [`Alerter::deliver_due`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeliveryReport {
@@ -177,8 +181,8 @@ enum Outcome {
 }
 
 impl Alerter {
-    /// The alerter for `targets`, on an HTTP client with `timeout` per request (15-30 s is what
-    /// the Standard Webhooks spec recommends a receiver be given).
+    /// The alerter for `targets`, on an HTTP client with `timeout` per request
+    /// ([`DEFAULT_TIMEOUT`] unless there is a reason).
     pub fn new(targets: Vec<AlertTarget>, timeout: Duration) -> Result<Alerter, SetupError> {
         let client = Client::new(timeout, None)?.with_max_response(64 * 1024);
         let senders = targets
