@@ -91,7 +91,8 @@ impl WebhookSecret {
 }
 
 /// Where alerts go. The name is what the store keeps (`Delivery::target`), never the URL.
-#[derive(Debug, Clone)]
+/// `Debug` shows the name and the redacted URL only.
+#[derive(Clone)]
 pub enum AlertTarget {
     Webhook {
         name: String,
@@ -102,6 +103,24 @@ pub enum AlertTarget {
         name: String,
         url: Url,
     },
+}
+
+impl std::fmt::Debug for AlertTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.is_slack() { "Slack" } else { "Webhook" };
+        let signed = matches!(
+            self,
+            AlertTarget::Webhook {
+                secret: Some(_),
+                ..
+            }
+        );
+        f.debug_struct(kind)
+            .field("name", &self.name())
+            .field("url", &self.redacted_url())
+            .field("signed", &signed)
+            .finish()
+    }
 }
 
 /// Checks the scheme: https anywhere, plain http only to loopback.
@@ -474,6 +493,10 @@ mod tests {
         assert_eq!(
             shown,
             "https://alerts.example.com/hooks/[REDACTED]?[REDACTED]"
+        );
+        let dbg = format!("{hook:?} {slack:?}");
+        assert!(
+            !dbg.contains("pa55word") && !dbg.contains("s3cr3t") && !dbg.contains("XXXXsecret")
         );
         let e = hook.scrub("failed: pa55word s3cr3t abcdefghijklmnopqrstuvwxyz bob@");
         assert!(!e.contains("pa55word") && !e.contains("s3cr3t") && !e.contains("abcdefghij"));
