@@ -35,3 +35,5 @@ mod tui_loop;
 mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;
+mod watch_alerts;
+mod watch_serve;
