@@ -10,6 +10,7 @@
 mod db;
 mod ops;
 mod postgres;
+mod queue;
 mod schema;
 mod sqlite;
 
@@ -20,7 +21,7 @@ use super::model::{
     CycleSummary, Delivery, Incident, IncidentPolicy, OrgCycle, OrgStatus, Transition, WatchOrg,
 };
 
-pub use ops::CLAIM_SECS;
+pub use queue::CLAIM_SECS;
 pub use schema::latest as schema_version;
 
 /// Where the store lives: `sqlite:PATH` or `postgres://…` / `postgresql://…`.
@@ -299,12 +300,12 @@ impl Store {
 
     pub async fn login_high_water(&self, org: &str) -> Result<Option<String>, StoreError> {
         let org = org.to_string();
-        dispatch!(self, |c| ops::login_high_water(c, &org))
+        dispatch!(self, |c| queue::login_high_water(c, &org))
     }
 
     pub async fn set_login_high_water(&self, org: &str, hwm: &str) -> Result<(), StoreError> {
         let (org, hwm) = (org.to_string(), hwm.to_string());
-        dispatch!(self, |c| ops::set_login_high_water(c, &org, &hwm))
+        dispatch!(self, |c| queue::set_login_high_water(c, &org, &hwm))
     }
 
     /// Claims up to `limit` deliveries due at `now` (oldest first) for [`CLAIM_SECS`]: no other
@@ -315,11 +316,11 @@ impl Store {
         now: i64,
         limit: usize,
     ) -> Result<Vec<Delivery>, StoreError> {
-        dispatch!(self, |c| ops::due_deliveries(c, now, limit))
+        dispatch!(self, |c| queue::due_deliveries(c, now, limit))
     }
 
     pub async fn delivered(&self, id: i64, at: i64) -> Result<(), StoreError> {
-        dispatch!(self, |c| ops::delivered(c, id, at))
+        dispatch!(self, |c| queue::delivered(c, id, at))
     }
 
     /// Records a failed attempt (the error is sanitised and bounded) and when to try again.
@@ -330,7 +331,7 @@ impl Store {
         error: &str,
     ) -> Result<(), StoreError> {
         let error = error.to_string();
-        dispatch!(self, |c| ops::delivery_failed(
+        dispatch!(self, |c| queue::delivery_failed(
             c,
             id,
             next_attempt_at,
@@ -350,7 +351,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let (org, watcher) = (org.to_string(), watcher.to_string());
         let now = unix_now();
-        dispatch!(self, |c| ops::try_lease(
+        dispatch!(self, |c| queue::try_lease(
             c, &org, &watcher, cycle_key, ttl_secs, now
         ))
     }
@@ -359,7 +360,7 @@ impl Store {
     /// incidents and delivered alerts older than that. The number of cycles deleted.
     pub async fn prune(&self, retention_days: u32) -> Result<u64, StoreError> {
         let now = unix_now();
-        dispatch!(self, |c| ops::prune(c, retention_days, now))
+        dispatch!(self, |c| queue::prune(c, retention_days, now))
     }
 }
 
