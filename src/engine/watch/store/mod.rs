@@ -188,8 +188,20 @@ macro_rules! dispatch {
             Inner::Sqlite(s) => s.run(move |$c| sqlite::now($body)).await,
             Inner::Postgres(p) => {
                 let mut conn = p.conn().await?;
+                let reused = conn.reused();
                 let $c = &mut conn;
-                $body.await
+                match $body.await {
+                    // A kept connection the server closed meanwhile (a restart, a failover, an
+                    // idle timeout): the transaction was rolled back; run it once more on a new
+                    // connection.
+                    Err(StoreError::Unreachable { .. }) if reused && conn.is_closed() => {
+                        drop(conn);
+                        let mut conn = p.conn().await?;
+                        let $c = &mut conn;
+                        $body.await
+                    }
+                    r => r,
+                }
             }
         }
     };
@@ -341,7 +353,7 @@ impl Store {
 
     /// True if `watcher` may run `org`'s cycle `cycle_key` (e.g. the slot's start): the lease
     /// is taken when free, expired (and for an older key), or already ours; never granted to
-    /// two watchers for the same key. It lasts `ttl_secs`.
+    /// two watchers for the same key. It lasts `ttl_secs` by the database's clock.
     pub async fn try_lease(
         &self,
         org: &str,
@@ -350,9 +362,8 @@ impl Store {
         ttl_secs: u64,
     ) -> Result<bool, StoreError> {
         let (org, watcher) = (org.to_string(), watcher.to_string());
-        let now = unix_now();
         dispatch!(self, |c| queue::try_lease(
-            c, &org, &watcher, cycle_key, ttl_secs, now
+            c, &org, &watcher, cycle_key, ttl_secs
         ))
     }
 

@@ -119,27 +119,31 @@ pub async fn delivery_failed<C: Conn>(
 /// Takes the org's lease for `cycle_key` when there is none, when it is ours for this key or an
 /// older one, or when another watcher's has expired and was for an older key. So a cycle key is
 /// never granted to two watchers, and a dead watcher's org is taken over once its lease expires.
+/// Expiry is judged by the database's clock, the one clock every watcher of a team shares.
 pub async fn try_lease<C: Conn>(
     c: &mut C,
     org: &str,
     watcher: &str,
     cycle_key: i64,
     ttl_secs: u64,
-    now: i64,
 ) -> Result<bool, StoreError> {
-    let ttl = i64::try_from(ttl_secs).unwrap_or(i64::MAX / 2);
-    let n = c
-        .exec(
-            "INSERT INTO leases (org, holder, cycle_key, expires_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (org) DO UPDATE SET holder = excluded.holder,
-                 cycle_key = excluded.cycle_key, expires_at = excluded.expires_at
-             WHERE (leases.holder = excluded.holder AND leases.cycle_key <= excluded.cycle_key)
-                OR (leases.expires_at <= $5 AND leases.cycle_key < excluded.cycle_key)",
-            params![org, watcher, cycle_key, now.saturating_add(ttl), now],
-        )
-        .await?;
+    let ttl = i64::try_from(ttl_secs).unwrap_or(i64::MAX / 4);
+    let sql = match c.dialect() {
+        Dialect::Postgres => {
+            LEASE_SQL.replace("{NOW}", "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)")
+        }
+        Dialect::Sqlite => LEASE_SQL.replace("{NOW}", "CAST(strftime('%s', 'now') AS INTEGER)"),
+    };
+    let n = c.exec(&sql, params![org, watcher, cycle_key, ttl]).await?;
     Ok(n > 0)
 }
+
+const LEASE_SQL: &str = "INSERT INTO leases (org, holder, cycle_key, expires_at) \
+     VALUES ($1, $2, $3, {NOW} + $4) \
+     ON CONFLICT (org) DO UPDATE SET holder = excluded.holder, \
+         cycle_key = excluded.cycle_key, expires_at = excluded.expires_at \
+     WHERE (leases.holder = excluded.holder AND leases.cycle_key <= excluded.cycle_key) \
+        OR (leases.expires_at <= {NOW} AND leases.cycle_key < excluded.cycle_key)";
 
 /// Deletes what is older than the retention: cycles (but each org's last), their checks and
 /// findings, resolved incidents and delivered deliveries. The number of cycles deleted.
