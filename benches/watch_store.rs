@@ -120,6 +120,17 @@ fn main() {
             .await
             .unwrap();
         run("SQLite", store).await;
+        let bytes: u64 = ["watch.sqlite3", "watch.sqlite3-wal"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+            .map(|m| m.len())
+            .sum();
+        println!(
+            "SQLite     file {:.1} MiB for {} cycles: {:.1} KiB per cycle (a report of ~60 bytes)",
+            bytes as f64 / 1048576.0,
+            ORGS as i64 * ROUNDS,
+            bytes as f64 / 1024.0 / (ORGS as f64 * ROUNDS as f64)
+        );
         let _ = std::fs::remove_dir_all(&dir);
         match pg::fresh_url("bench").await {
             Some(url) => {
