@@ -119,6 +119,7 @@ macro_rules! both {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $sqlite() {
             $body(sqlite(stringify!($sqlite)).await).await;
+            let _ = std::fs::remove_dir_all(scratch(stringify!($sqlite)));
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $pg() {
@@ -457,6 +458,8 @@ async fn sqlite_file_is_owner_only_and_in_wal_mode() {
     drop(s);
     let s = Store::open(&StoreUrl::Sqlite(path)).await.unwrap();
     assert_eq!(s.status().await.unwrap().len(), 1);
+    drop(s);
+    let _ = std::fs::remove_dir_all(scratch("mode"));
 }
 
 #[tokio::test]
@@ -477,6 +480,7 @@ async fn a_schema_newer_than_this_sagediag_is_refused() {
         .to_string();
     assert!(e.contains("schema version 999"), "{e}");
     assert!(e.contains("upgrade sagediag"), "{e}");
+    let _ = std::fs::remove_dir_all(scratch("newer"));
 }
 
 #[tokio::test]
@@ -498,6 +502,8 @@ async fn a_locked_sqlite_store_says_so() {
     s.record_cycle(&cycle("acme", now(), &[]), POLICY, &[])
         .await
         .unwrap();
+    drop((s, other));
+    let _ = std::fs::remove_dir_all(scratch("locked"));
 }
 
 #[tokio::test]
