@@ -408,6 +408,10 @@ mod tests {
         assert!(!e.contains("s3cret"), "{e}");
         assert!(e.contains("sqlite:PATH"), "{e}");
         assert!(StoreUrl::parse("postgres://ann@db/w?nonsense=1").is_err());
+        let e = StoreUrl::parse("postgres://ann:s3cret@db/w?sslrootcert=/ca.pem")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("SSL_CERT_FILE") && !e.contains("s3cret"), "{e}");
         match StoreUrl::default_sqlite() {
             StoreUrl::Sqlite(p) => assert!(p.ends_with("watch.sqlite3")),
             StoreUrl::Postgres(_) => panic!("default is SQLite"),

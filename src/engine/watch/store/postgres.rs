@@ -26,6 +26,18 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Reads a `postgres://` URL (without connecting).
 pub fn config(url: &str) -> Result<Config, StoreError> {
+    // libpq's certificate files are not read: the trust store (SSL_CERT_FILE) verifies servers.
+    let lower = url.to_ascii_lowercase();
+    for p in ["sslrootcert", "sslcert", "sslkey", "sslcrl", "passfile"] {
+        if lower.contains(&format!("{p}=")) {
+            return Err(StoreError::BadUrl(format!(
+                "sagediag does not read {p} in the PostgreSQL URL {}: it verifies the server \
+                 against the system's trust store (name a CA bundle in SSL_CERT_FILE) and takes \
+                 the password from the URL or PGPASSWORD; remove {p}",
+                super::redact_pg(url)
+            )));
+        }
+    }
     Config::from_str(url).map_err(|e| {
         StoreError::BadUrl(format!(
             "cannot read the PostgreSQL URL {} ({e}): give postgres://USER@HOST[:PORT]/DATABASE \
