@@ -405,6 +405,64 @@ async fn lease_takeover(s: Store) {
     assert!(!s.try_lease("acme", "dead", 3, 60).await.unwrap());
 }
 
+both!(forecast_sqlite, forecast_postgres, forecast);
+async fn forecast(s: Store) {
+    // The refresh token will idle out: a warning incident opens before the break; the break
+    // escalates that same incident.
+    let t = now() - 1_000;
+    let mut fc = finding("REFRESH_TOKEN_EXPIRING", "warning");
+    fc.forecast = true;
+    s.record_cycle(
+        &cycle("acme", t, std::slice::from_ref(&fc)),
+        POLICY,
+        &targets(),
+    )
+    .await
+    .unwrap();
+    let (_, tr) = s
+        .record_cycle(
+            &cycle("acme", t + 60, std::slice::from_ref(&fc)),
+            POLICY,
+            &targets(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tr[0].kind, TransitionKind::Opened);
+    assert_eq!(tr[0].severity, "warning");
+    let (_, tr) = s
+        .record_cycle(
+            &cycle(
+                "acme",
+                t + 120,
+                &[finding("REFRESH_TOKEN_EXPIRED", "error")],
+            ),
+            POLICY,
+            &targets(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tr.len(), 1);
+    assert_eq!(tr[0].kind, TransitionKind::Escalated);
+    assert_eq!(tr[0].code, "REFRESH_TOKEN_EXPIRED");
+    let inc = s.incidents("acme", 10).await.unwrap();
+    assert_eq!(inc.len(), 1, "{inc:?}");
+    assert_eq!(inc[0].code, "REFRESH_TOKEN_EXPIRED");
+    assert_eq!(inc[0].severity, "error");
+    assert_eq!(inc[0].first_seen, t);
+    let due = s.due_deliveries(now(), 100).await.unwrap();
+    let kinds: Vec<_> = due.iter().map(|d| d.transition.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            TransitionKind::Opened,
+            TransitionKind::Opened,
+            TransitionKind::Escalated,
+            TransitionKind::Escalated
+        ]
+    );
+    assert!(due.iter().all(|d| d.transition.incident_id == inc[0].id));
+}
+
 both!(prune_sqlite, prune_postgres, prune);
 async fn prune(s: Store) {
     let day = 86_400;

@@ -313,7 +313,8 @@ async fn record_cycle_tx<C: Conn>(
             c.exec(
                 "UPDATE incidents SET severity = $2, title = $3, fix = $4, forecast = $5, \
                  state = $6, last_seen = $7, count = $8, consecutive_fail = $9, \
-                 consecutive_pass = $10, opened_at = $11, resolved_at = $12 WHERE id = $1",
+                 consecutive_pass = $10, opened_at = $11, resolved_at = $12, code = $13 \
+                 WHERE id = $1",
                 params![
                     inc.id,
                     &inc.severity,
@@ -326,7 +327,8 @@ async fn record_cycle_tx<C: Conn>(
                     inc.consecutive_fail,
                     inc.consecutive_pass,
                     inc.opened_at,
-                    inc.resolved_at
+                    inc.resolved_at,
+                    &inc.code
                 ],
             )
             .await?;
