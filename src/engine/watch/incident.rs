@@ -13,6 +13,9 @@
 //! - A forecast (a refresh token that will idle out) opens a warning incident like any other; a
 //!   later `error` finding of the same code, or any rise in severity, **escalates** the open
 //!   incident (`Escalated`) and it takes the new severity, title and fix.
+//! - A forecast code's break (`REFRESH_TOKEN_EXPIRING` foretells `REFRESH_TOKEN_EXPIRED`,
+//!   [`FORECASTS`]) escalates the forecast's incident, which takes the break's code; in a cycle
+//!   with both, the forecast's finding is not counted.
 //! - A muted incident (`muted_until` > now) changes state like any other, but its transitions are
 //!   not delivered; an acknowledged one raises no `Escalated` at all.
 //! - A resolved incident is final: the next failure of the code starts a new incident.
@@ -82,10 +85,31 @@ pub fn step(
         }
     }
 
+    // A break supersedes its forecast: the forecast's finding in the same cycle is not counted,
+    // and an active forecast incident becomes the break's incident (and escalates below).
+    for (forecast, broke) in FORECASTS {
+        if failing.get(broke).is_some_and(|f| !f.forecast) {
+            failing.remove(forecast);
+        }
+    }
+    let mut active = active;
+    for (forecast, broke) in FORECASTS {
+        let breaks = failing.get(broke).is_some_and(|f| !f.forecast);
+        let has_break_incident = active.iter().any(|i| is_active(i) && i.code == *broke);
+        if breaks
+            && !has_break_incident
+            && let Some(inc) = active
+                .iter_mut()
+                .find(|i| is_active(i) && i.code == *forecast)
+        {
+            inc.code = (*broke).to_string();
+        }
+    }
+
     let mut out = Step::default();
     let mut seen: Vec<&str> = Vec::new();
     for mut inc in active {
-        if !matches!(inc.state, IncidentState::Pending | IncidentState::Open) {
+        if !is_active(&inc) {
             continue;
         }
         let muted = inc.muted_until.is_some_and(|until| until > now);
@@ -189,6 +213,15 @@ pub fn step(
         out.incidents.push(inc);
     }
     out
+}
+
+/// Forecast codes and the break each foretells: while the forecast's incident is active, the
+/// break's finding escalates it (the incident takes the break's code) rather than opening a
+/// second incident and resolving the forecast.
+pub const FORECASTS: &[(&str, &str)] = &[("REFRESH_TOKEN_EXPIRING", "REFRESH_TOKEN_EXPIRED")];
+
+fn is_active(inc: &Incident) -> bool {
+    matches!(inc.state, IncidentState::Pending | IncidentState::Open)
 }
 
 /// Whether finding `a` is worse than `b` (for two findings of one code in a cycle).
@@ -406,6 +439,57 @@ mod tests {
         // Once error, staying error escalates no more; falling back to the forecast neither.
         assert!(org.kinds(&broke).is_empty());
         assert!(org.kinds(&fc).is_empty());
+    }
+
+    #[test]
+    fn the_break_a_forecast_foretold_escalates_its_incident() {
+        let mut org = Org::new(P);
+        let fc = finding("REFRESH_TOKEN_EXPIRING", "warning", true);
+        let broke = finding("REFRESH_TOKEN_EXPIRED", "error", false);
+        org.kinds(std::slice::from_ref(&fc));
+        org.kinds(std::slice::from_ref(&fc));
+        let id = org.active[0].id;
+        // The break arrives, with the forecast still raised in the same cycle.
+        let ch = org.cycle(&[fc.clone(), broke.clone()]);
+        assert_eq!(ch.len(), 1);
+        let t = &ch[0].transition;
+        assert_eq!(t.kind, TransitionKind::Escalated);
+        assert_eq!(
+            (t.incident_id, t.code.as_str()),
+            (id, "REFRESH_TOKEN_EXPIRED")
+        );
+        assert_eq!(t.severity, "error");
+        assert_eq!(org.active.len(), 1, "{:?}", org.active);
+        assert!(!org.active[0].forecast);
+        // The break stays: nothing more; it clears: one Resolved, for the break.
+        assert!(org.kinds(std::slice::from_ref(&broke)).is_empty());
+        org.kinds(&[]);
+        assert_eq!(
+            org.kinds(&[]),
+            vec![(
+                "REFRESH_TOKEN_EXPIRED".into(),
+                TransitionKind::Resolved,
+                true
+            )]
+        );
+        assert_eq!(org.resolved[0].id, id);
+        assert_eq!(org.resolved[0].count, 4);
+    }
+
+    #[test]
+    fn a_break_without_a_forecast_incident_opens_its_own() {
+        let mut org = Org::new(P);
+        let broke = finding("REFRESH_TOKEN_EXPIRED", "error", false);
+        org.kinds(std::slice::from_ref(&broke));
+        assert_eq!(
+            org.kinds(std::slice::from_ref(&broke)),
+            vec![("REFRESH_TOKEN_EXPIRED".into(), TransitionKind::Opened, true)]
+        );
+        // A forecast raised beside the break counts for nothing.
+        let fc = finding("REFRESH_TOKEN_EXPIRING", "warning", true);
+        assert!(org.kinds(&[fc.clone(), broke.clone()]).is_empty());
+        assert!(org.kinds(&[fc, broke]).is_empty());
+        assert_eq!(org.active.len(), 1);
     }
 
     #[test]
