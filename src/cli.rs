@@ -38,6 +38,10 @@ pub struct Cli {
     /// `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
+    /// The console's watch store, for its Fleet screen: `sqlite:PATH` or `postgres://…`
+    /// [default: watch.sqlite3 in the state directory, when it exists]
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

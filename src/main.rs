@@ -90,7 +90,7 @@ fn main() -> ExitCode {
                 }))
             })
         }
-        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, cli.theme, tls),
+        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, cli.theme, tls, None),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "sagediag", &mut std::io::stdout());
@@ -121,7 +121,7 @@ fn main() -> ExitCode {
             print!("{}", setup::text(&setup::sheet(preset, kind)));
             ExitCode::SUCCESS
         }
-        None => run_console(None, cli.mouse, cli.theme, tls),
+        None => run_console(None, cli.mouse, cli.theme, tls, cli.store),
     }
 }
 
@@ -210,6 +210,7 @@ fn run_console(
     mouse: bool,
     theme: Option<String>,
     (ca_certs, insecure_hosts): (Vec<std::path::PathBuf>, Vec<String>),
+    store: Option<String>,
 ) -> ExitCode {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
@@ -256,7 +257,7 @@ fn run_console(
             Err(_) => Box::new(demo_org::SimDemo::default()),
         },
     });
-    let result = runtime.block_on(sagediag::tui::run(demo, mouse, settings));
+    let result = runtime.block_on(sagediag::tui::run(demo, mouse, settings, store));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,178 @@
+//! The Fleet screen's store: what it needs of the watch store ([`FleetSource`]), the tasks
+//! that read and write it ([`FleetJob`], carried out by [`run_job`] off the render loop) and
+//! their answers ([`FleetMsg`]); and where the store is opened.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+
+use crate::engine::watch::{CheckState, CycleSummary, Incident, OrgCycle, OrgStatus};
+
+use super::fleet::utc;
+
+/// How often the table is read again while it is shown.
+pub const REFRESH: Duration = Duration::from_secs(5);
+
+/// What the Fleet screen needs of the watch store (the store implements it; tests may too).
+/// Errors are the store's own messages, which say what to do.
+pub trait FleetSource: Send + Sync {
+    /// Where the store is, password never shown.
+    fn label(&self) -> String;
+    fn status(&self) -> BoxFuture<'_, Result<Vec<OrgStatus>, String>>;
+    fn history(
+        &self,
+        org: String,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<CycleSummary>, String>>;
+    fn incidents(&self, org: String, limit: usize) -> BoxFuture<'_, Result<Vec<Incident>, String>>;
+    fn cycle(&self, id: i64) -> BoxFuture<'_, Result<Option<OrgCycle>, String>>;
+    fn ack(&self, org: String, code: String, who: String) -> BoxFuture<'_, Result<bool, String>>;
+    fn mute(
+        &self,
+        org: String,
+        code: String,
+        until: i64,
+        who: String,
+    ) -> BoxFuture<'_, Result<bool, String>>;
+    /// A fresh cycle of `org` with the monitoring credentials, recorded in the store; its state.
+    fn check_now(&self, org: String) -> BoxFuture<'_, Result<CheckState, String>>;
+}
+
+pub type Source = Arc<dyn FleetSource>;
+
+/// A store task: what to read or record. (No `Debug`: it holds the store.)
+pub enum FleetJob {
+    /// Open the store (`None`: the default SQLite file, if there is one).
+    Open(Option<String>),
+    /// Read every org's status after `delay`; `generation` drops stale answers.
+    Status {
+        source: Source,
+        generation: u64,
+        delay: Duration,
+    },
+    Cycle {
+        source: Source,
+        org: String,
+        id: i64,
+    },
+    Timeline {
+        source: Source,
+        org: String,
+    },
+    Ack {
+        source: Source,
+        org: String,
+        code: String,
+        who: String,
+    },
+    Mute {
+        source: Source,
+        org: String,
+        code: String,
+        until: i64,
+        who: String,
+    },
+    Check {
+        source: Source,
+        org: String,
+    },
+}
+
+/// A store task's answer.
+pub enum FleetMsg {
+    /// The store opened (`Ok(None)`: no store at the default place).
+    Opened(Result<Option<Source>, String>),
+    Status {
+        generation: u64,
+        result: Result<Vec<OrgStatus>, String>,
+    },
+    Cycle {
+        org: String,
+        result: Result<Option<Box<OrgCycle>>, String>,
+    },
+    Timeline {
+        org: String,
+        result: Result<crate::tui::timeline::TimelineData, String>,
+    },
+    /// An ack, mute or check finished: what to say; the table is read again.
+    Done(String),
+}
+
+/// Carries out one store task (on a task of its own; never on the render loop).
+pub async fn run_job(job: FleetJob) -> FleetMsg {
+    match job {
+        FleetJob::Open(url) => FleetMsg::Opened(open_source(url).await),
+        FleetJob::Status {
+            source,
+            generation,
+            delay,
+        } => {
+            tokio::time::sleep(delay).await;
+            FleetMsg::Status {
+                generation,
+                result: source.status().await,
+            }
+        }
+        FleetJob::Cycle { source, org, id } => FleetMsg::Cycle {
+            result: source.cycle(id).await.map(|c| c.map(Box::new)),
+            org,
+        },
+        FleetJob::Timeline { source, org } => {
+            let inc = source.incidents(org.clone(), 50).await;
+            let hist = source.history(org.clone(), 60).await;
+            FleetMsg::Timeline {
+                org,
+                result: inc.and_then(|i| hist.map(|h| (i, h))),
+            }
+        }
+        FleetJob::Ack {
+            source,
+            org,
+            code,
+            who,
+        } => FleetMsg::Done(
+            match source.ack(org.clone(), code.clone(), who.clone()).await {
+                Ok(true) => format!("{org}: {code} acknowledged by {who}."),
+                Ok(false) => format!("{org}: {code} has no open incident to acknowledge."),
+                Err(e) => format!("Could not acknowledge {code} on {org}: {e}"),
+            },
+        ),
+        FleetJob::Mute {
+            source,
+            org,
+            code,
+            until,
+            who,
+        } => FleetMsg::Done(
+            match source
+                .mute(org.clone(), code.clone(), until, who.clone())
+                .await
+            {
+                Ok(true) => format!("{org}: {code} muted until {} by {who}.", utc(until)),
+                Ok(false) => format!("{org}: {code} has no open incident to mute."),
+                Err(e) => format!("Could not mute {code} on {org}: {e}"),
+            },
+        ),
+        FleetJob::Check { source, org } => {
+            FleetMsg::Done(match source.check_now(org.clone()).await {
+                Ok(st) => format!("{org}: checked now, {}.", st.word()),
+                Err(e) => format!("{org}: no fresh check: {e}"),
+            })
+        }
+    }
+}
+
+/// Opens the watch store at `url` (`None`: the default SQLite file, when there is one).
+pub fn open_source(url: Option<String>) -> BoxFuture<'static, Result<Option<Source>, String>> {
+    Box::pin(async move {
+        let _ = url;
+        Err("The watch store is not in this build.".to_string())
+    })
+}
+
+/// Which store the console opens at start: `Some(Some(url))` given, `Some(None)` the default
+/// SQLite file (it exists), `None`: no store, the walk-through.
+pub fn store_at_start(url: Option<String>) -> Option<Option<String>> {
+    url.map(Some)
+}
