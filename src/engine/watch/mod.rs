@@ -7,6 +7,8 @@
 //! The one rule: a watch never touches the integration's own tokens. It signs in with the
 //! watcher's own monitoring credentials (JWT bearer or client credentials of a monitoring app).
 
+pub mod incident;
 pub mod model;
+pub mod store;
 
 pub use model::*;
