@@ -9,13 +9,16 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures_util::future::BoxFuture;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use sagediag::engine::watch::store::{Store, StoreUrl};
 use sagediag::engine::watch::{
-    CheckResult, CheckState, CycleSummary, Incident, IncidentState, OrgCycle, OrgStatus, Signals,
-    WatchFinding,
+    CheckResult, CheckState, CycleSummary, Incident, IncidentPolicy, IncidentState, MonitorFlow,
+    OrgCycle, OrgStatus, Schedule, Signals, WatchFinding, WatchOrg,
 };
 use sagediag::tui::app::{App, Screen};
 use sagediag::tui::msg::{Effect, Msg};
-use sagediag::tui::screens::fleet::{FleetJob, FleetMsg, FleetSource, Source, run_job};
+use sagediag::tui::screens::fleet::{
+    FleetJob, FleetMsg, FleetSource, Source, open_source, run_job,
+};
 use sagediag::tui::{buffer_text, ui};
 
 fn key(c: KeyCode) -> Msg {
@@ -522,4 +525,121 @@ async fn opened_by_itself_over_an_empty_store_goes_to_the_walk_through() {
     let fx = app.update(Msg::Fleet(FleetMsg::Opened(Ok(Some(source)))));
     settle(&mut app, fx).await;
     assert_eq!(app.screen, Screen::Environment);
+}
+
+fn watch_org(name: &str) -> WatchOrg {
+    WatchOrg {
+        name: name.into(),
+        environment: "http://127.0.0.1:9".into(),
+        flow: MonitorFlow::ClientCredentials,
+        client_id: "3MVG9monitor".into(),
+        username: None,
+        private_key: None,
+        integration_user: "integration@acme-hr.example".into(),
+        integration_app: None,
+        probe_as_integration: false,
+        schedule: Schedule::default(),
+        ca_certs: vec![],
+    }
+}
+
+/// A SQLite watch store at `path` holding three orgs, org-002 failing (a frozen user, an open
+/// incident after two failing cycles), filled through the Store API.
+pub async fn fill_store(path: &std::path::Path) -> Store {
+    let store = Store::open(&StoreUrl::Sqlite(path.to_path_buf()))
+        .await
+        .unwrap();
+    for (name, state) in [
+        ("org-001", CheckState::Pass),
+        ("org-002", CheckState::Fail),
+        ("org-003", CheckState::Pass),
+    ] {
+        store.upsert_org(&watch_org(name)).await.unwrap();
+        let findings = if state == CheckState::Fail {
+            vec![frozen()]
+        } else {
+            vec![]
+        };
+        for ago in [900, 240] {
+            store
+                .record_cycle(
+                    &cycle(name, state, findings.clone(), ago),
+                    IncidentPolicy::default(),
+                    &[],
+                )
+                .await
+                .unwrap();
+        }
+    }
+    store
+}
+
+#[tokio::test]
+async fn ack_and_mute_are_recorded_in_the_sqlite_store() {
+    let dir = std::env::temp_dir().join(format!("sagediag-fleet-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("watch.sqlite3");
+    let store = fill_store(&path).await;
+    let url = format!("sqlite:{}", path.display());
+    let mut app = App::new();
+    let fx = app.start_on_fleet(Some(url.clone()), false);
+    settle(&mut app, fx).await;
+    assert_eq!(order(&app), ["org-002", "org-001", "org-003"]);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains(&url), "the store is named: {screen}");
+    let row = screen.lines().find(|l| l.contains("org-002")).unwrap();
+    assert!(row.contains("FAIL") && row.contains("USER_FROZEN"), "{row}");
+    let who = sagediag::tui::screens::fleet::os_user();
+    let fx = app.update(ch('a'));
+    settle(&mut app, fx).await;
+    app.update(ch('M'));
+    let fx = app.update(ch('1'));
+    settle(&mut app, fx).await;
+    let inc = store.incidents("org-002", 10).await.unwrap();
+    let open = inc.iter().find(|i| i.code == "USER_FROZEN").unwrap();
+    assert_eq!(open.acked_by.as_deref(), Some(who.as_str()));
+    assert!(open.acked_at.is_some_and(|t| (now() - t).abs() < 60));
+    let until = open.muted_until.unwrap();
+    assert!((until - now() - 3600).abs() < 60, "muted for an hour");
+    // The table read again shows it acked and muted.
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains(&format!("acked by {who}")), "{screen}");
+    assert!(screen.contains("muted until"), "{screen}");
+    // Enter: the stored cycle's findings with their fix.
+    let fx = app.update(key(KeyCode::Enter));
+    settle(&mut app, fx).await;
+    assert_eq!(app.screen, Screen::Findings);
+    assert!(render(&app, 80, 24).contains("Unfreeze"));
+    // r: said plainly when this build cannot check an org.
+    app.update(ch('F'));
+    let fx = app.update(ch('r'));
+    settle(&mut app, fx).await;
+    assert!(
+        app.status.as_deref().is_some_and(|s| s.contains("org-002")),
+        "{:?}",
+        app.status
+    );
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_opened_says_why() {
+    let r = open_source(Some("mysql://db/x".into())).await;
+    assert!(r.is_err_and(|e| e.contains("--store") && e.contains("sqlite:PATH")));
+    // A file that is not a database: a message, not a panic.
+    let dir = std::env::temp_dir().join(format!("sagediag-fleet-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("watch.sqlite3");
+    std::fs::write(
+        &bad,
+        b"this is not a database, just text that is long enough to read",
+    )
+    .unwrap();
+    let mut app = App::new();
+    let fx = app.start_on_fleet(Some(format!("sqlite:{}", bad.display())), false);
+    settle(&mut app, fx).await;
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("watch store"), "{screen}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

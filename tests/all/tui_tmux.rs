@@ -401,3 +401,46 @@ fn the_header_says_when_the_bundled_roots_verify() {
     drop(t);
     let _ = std::fs::remove_dir_all(&empty);
 }
+
+#[test]
+fn the_console_opens_on_the_fleet_screen_over_a_watch_store() {
+    // Three simulated orgs in the default watch store (the state directory), one failing.
+    let home = std::env::temp_dir().join(format!("sagediag-tmux-fleet-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let state = home.join("state");
+    let store = state.join("sagediag").join("watch.sqlite3");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    drop(rt.block_on(super::tui_fleet::fill_store(&store)));
+    let bin = env!("CARGO_BIN_EXE_sagediag");
+    let (h, s) = (home.display(), state.display());
+    let cmd = format!(
+        "env -u NO_COLOR TERM=xterm-256color XDG_STATE_HOME={s} XDG_CONFIG_HOME={h}/config \
+         XDG_DATA_HOME={h}/data DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/sagediag-test-bus \
+         {bin}; echo SAGEDIAG-EXITED:$?; sleep 60"
+    );
+    let Some(t) = Tmux::start("fleet", &cmd) else {
+        return;
+    };
+    let screen = t.capture("3 orgs · 1 failing", 20);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("org-002"))
+        .unwrap_or_else(|| panic!("no row for org-002:\n{screen}"));
+    assert!(row.contains("FAIL") && row.contains("USER_FROZEN"), "{row}");
+    assert!(screen.contains("Worst finding"), "{screen}");
+    // The failing org is first (worst first): Enter shows its findings, read-only.
+    t.keys(&["Enter"]);
+    let findings = t.capture("read-only", 10);
+    assert!(findings.contains("5 Findings"), "{findings}");
+    assert!(findings.contains("USER_FROZEN"), "{findings}");
+    assert!(findings.contains("Unfreeze"), "the fix: {findings}");
+    // F: back to Fleet; q quits and the terminal is restored.
+    t.keys(&["F"]);
+    t.capture("Worst finding", 10);
+    t.keys(&["q"]);
+    let after = t.capture("SAGEDIAG-EXITED:0", 10);
+    assert!(!after.contains("Worst finding"), "not restored:\n{after}");
+    assert_eq!(t.modes(), "0 0");
+    drop(t);
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
+use crate::engine::watch::store::{Store, StoreError, StoreUrl};
 use crate::engine::watch::{CheckState, CycleSummary, Incident, OrgCycle, OrgStatus};
 
 use super::fleet::utc;
@@ -163,16 +164,96 @@ pub async fn run_job(job: FleetJob) -> FleetMsg {
     }
 }
 
-/// Opens the watch store at `url` (`None`: the default SQLite file, when there is one).
+/// The watch store behind the Fleet screen.
+struct StoreSource {
+    store: Store,
+    label: String,
+}
+
+fn msg(e: StoreError) -> String {
+    e.to_string()
+}
+
+impl FleetSource for StoreSource {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+    fn status(&self) -> BoxFuture<'_, Result<Vec<OrgStatus>, String>> {
+        Box::pin(async move { self.store.status().await.map_err(msg) })
+    }
+    fn history(
+        &self,
+        org: String,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<CycleSummary>, String>> {
+        Box::pin(async move { self.store.history(&org, limit).await.map_err(msg) })
+    }
+    fn incidents(&self, org: String, limit: usize) -> BoxFuture<'_, Result<Vec<Incident>, String>> {
+        Box::pin(async move { self.store.incidents(&org, limit).await.map_err(msg) })
+    }
+    fn cycle(&self, id: i64) -> BoxFuture<'_, Result<Option<OrgCycle>, String>> {
+        Box::pin(async move { self.store.cycle(id).await.map_err(msg) })
+    }
+    fn ack(&self, org: String, code: String, who: String) -> BoxFuture<'_, Result<bool, String>> {
+        Box::pin(async move { self.store.ack(&org, &code, &who).await.map_err(msg) })
+    }
+    fn mute(
+        &self,
+        org: String,
+        code: String,
+        until: i64,
+        who: String,
+    ) -> BoxFuture<'_, Result<bool, String>> {
+        Box::pin(async move { self.store.mute(&org, &code, until, &who).await.map_err(msg) })
+    }
+    fn check_now(&self, org: String) -> BoxFuture<'_, Result<CheckState, String>> {
+        Box::pin(async move {
+            let _ = org;
+            Err(
+                "not available in this build (the watch cycle is not in it); \
+                 `sagediag watch --once` checks every org"
+                    .to_string(),
+            )
+        })
+    }
+}
+
+/// The store the console uses: `url` as given, else the default SQLite file.
+fn store_url(url: Option<&str>) -> Result<StoreUrl, String> {
+    match url {
+        Some(u) => StoreUrl::parse(u).map_err(|e| format!("--store: {e}")),
+        None => Ok(StoreUrl::default_sqlite()),
+    }
+}
+
+/// Opens the watch store at `url` (`None`: the default SQLite file, when there is one; never
+/// created by the console).
 pub fn open_source(url: Option<String>) -> BoxFuture<'static, Result<Option<Source>, String>> {
     Box::pin(async move {
-        let _ = url;
-        Err("The watch store is not in this build.".to_string())
+        let su = store_url(url.as_deref())?;
+        if url.is_none()
+            && let StoreUrl::Sqlite(p) = &su
+            && !p.exists()
+        {
+            return Ok(None);
+        }
+        let store = Store::open(&su).await.map_err(msg)?;
+        let source: Source = Arc::new(StoreSource {
+            store,
+            label: su.redacted(),
+        });
+        Ok(Some(source))
     })
 }
 
-/// Which store the console opens at start: `Some(Some(url))` given, `Some(None)` the default
-/// SQLite file (it exists), `None`: no store, the walk-through.
+/// Which store the console opens at start: `Some(Some(url))` the one given, `Some(None)` the
+/// default SQLite file (it exists), `None`: no store, the walk-through.
 pub fn store_at_start(url: Option<String>) -> Option<Option<String>> {
-    url.map(Some)
+    match url {
+        Some(u) => Some(Some(u)),
+        None => match StoreUrl::default_sqlite() {
+            StoreUrl::Sqlite(p) if p.exists() => Some(None),
+            _ => None,
+        },
+    }
 }
