@@ -173,6 +173,23 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         f.render_widget(Paragraph::new(line), area);
         return;
     }
+    // A stored cycle from the Fleet screen, until a run replaces it: said first.
+    if let Some((org, at)) = app
+        .fleet
+        .viewing
+        .as_ref()
+        .filter(|_| app.report.is_none() && !app.running)
+    {
+        let when = screens::fleet::ago(crate::engine::clock::now_secs() as i64 - at);
+        let line = Line::from(vec![
+            Span::styled(" sagediag ", Style::default().add_modifier(Modifier::BOLD)),
+            Span::raw(format!(
+                "{org}'s watch cycle of {when}, read-only · F: Fleet"
+            )),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
     // The verdict first: a narrow terminal cuts the environment, never the result.
     let mut line = Line::from(vec![
         Span::styled(" sagediag ", Style::default().add_modifier(Modifier::BOLD)),
@@ -189,18 +206,6 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     }
     if let Some(w) = app.waiting.as_ref().filter(|_| app.running) {
         line.push_span(Span::raw(format!(" · {w}")));
-    }
-    // A stored cycle from the Fleet screen, until a run replaces it.
-    if let Some((org, at)) = app
-        .fleet
-        .viewing
-        .as_ref()
-        .filter(|_| app.report.is_none() && !app.running)
-    {
-        let when = screens::fleet::ago(crate::engine::clock::now_secs() as i64 - at);
-        line.push_span(Span::raw(format!(
-            " · {org}'s cycle of {when}, read-only (F: Fleet)"
-        )));
     }
     f.render_widget(Paragraph::new(line), area);
 }

@@ -362,7 +362,7 @@ async fn enter_shows_the_orgs_last_cycle_findings_read_only() {
     for want in [
         "USER_FROZEN",
         "Unfreeze",
-        "org-002's cycle of 4m ago, read-only",
+        "org-002's watch cycle of 4m ago, read-only",
         "frozen",
     ] {
         assert!(screen.contains(want), "{want} missing:\n{screen}");

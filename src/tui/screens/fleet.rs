@@ -113,13 +113,40 @@ impl Default for FleetScreen {
     }
 }
 
-/// The OS user name (who acknowledged or muted).
+/// The OS user name (who acknowledged or muted): `$USER` (or `LOGNAME`, `USERNAME`), else the
+/// account of the process's user id in /etc/passwd, else `uid N`.
 pub fn os_user() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
+    let name = ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
-        .map(|s| sanitize::line(&s).chars().take(64).collect())
-        .unwrap_or_else(|| "unknown".into())
+        .or_else(passwd_name);
+    match name {
+        Some(s) => sanitize::line(&s).chars().take(64).collect(),
+        None => uid_label(),
+    }
+}
+
+#[cfg(unix)]
+fn passwd_name() -> Option<String> {
+    let uid = rustix::process::getuid().as_raw().to_string();
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    text.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid).then(|| name.to_string())
+    })
+}
+
+#[cfg(not(unix))]
+fn passwd_name() -> Option<String> {
+    None
+}
+
+fn uid_label() -> String {
+    #[cfg(unix)]
+    return format!("uid {}", rustix::process::getuid().as_raw());
+    #[cfg(not(unix))]
+    "unknown".into()
 }
 
 impl FleetScreen {
