@@ -25,6 +25,7 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable')
             [CompletionResult]::new('--insecure-host', '--insecure-host', [CompletionResultType]::ParameterName, 'Do not verify the TLS certificate of this host (only this one; a banner says so on every screen). Repeatable')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The console''s watch store, for its Fleet screen: `sqlite:PATH` or `postgres://…` [default: watch.sqlite3 in the state directory, when it exists]')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

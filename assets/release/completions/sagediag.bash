@@ -101,7 +101,7 @@ _sagediag() {
 
     case "${cmd}" in
         sagediag)
-            opts="-h -V --mouse --theme --ca-cert --insecure-host --log-level --help --version check sim fix demo completions man secrets setup-sheet help"
+            opts="-h -V --mouse --theme --ca-cert --insecure-host --log-level --store --help --version check sim fix demo completions man secrets setup-sheet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -120,6 +120,10 @@ _sagediag() {
                     return 0
                     ;;
                 --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

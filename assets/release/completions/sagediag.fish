@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sagediag_global_optspecs
-    string join \n mouse theme= ca-cert= insecure-host= log-level= h/help V/version
+    string join \n mouse theme= ca-cert= insecure-host= log-level= store= h/help V/version
 end
 
 function __fish_sagediag_needs_command
@@ -31,6 +31,7 @@ plain\t''"
 complete -c sagediag -n "__fish_sagediag_needs_command" -l ca-cert -d 'Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable' -r -F
 complete -c sagediag -n "__fish_sagediag_needs_command" -l insecure-host -d 'Do not verify the TLS certificate of this host (only this one; a banner says so on every screen). Repeatable' -r
 complete -c sagediag -n "__fish_sagediag_needs_command" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
+complete -c sagediag -n "__fish_sagediag_needs_command" -l store -d 'The console\'s watch store, for its Fleet screen: `sqlite:PATH` or `postgres://…` [default: watch.sqlite3 in the state directory, when it exists]' -r
 complete -c sagediag -n "__fish_sagediag_needs_command" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
 complete -c sagediag -n "__fish_sagediag_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sagediag -n "__fish_sagediag_needs_command" -s V -l version -d 'Print version'
