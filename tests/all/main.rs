@@ -34,3 +34,4 @@ mod tui_loop;
 mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;
+mod watch_cli;
