@@ -16,3 +16,6 @@ pub mod model;
 pub mod schedule;
 
 pub use model::*;
+pub mod alerts;
+pub mod alerts_send;
+pub mod metrics;
