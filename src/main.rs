@@ -109,6 +109,7 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Secrets(cmd)) => run_secrets(cmd),
+        Some(Command::Watch(args)) => run_watch(*args, tls.0),
         Some(Command::SetupSheet { preset, kind }) => {
             use sagediag::engine::{app::AppKind, setup};
             let (Some(preset), Some(kind)) = (setup::Preset::parse(&preset), AppKind::parse(&kind))
@@ -123,6 +124,27 @@ fn main() -> ExitCode {
         }
         None => run_console(None, cli.mouse, cli.theme, tls),
     }
+}
+
+fn run_watch(args: sagediag::cli::WatchArgs, ca_certs: Vec<std::path::PathBuf>) -> ExitCode {
+    let settings = match sagediag::settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sagediag watch: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sagediag watch: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    ExitCode::from(rt.block_on(sagediag::watch::main(args, settings, ca_certs)))
 }
 
 fn run_secrets(cmd: SecretsCommand) -> ExitCode {
