@@ -12,8 +12,10 @@ mod cycle_app;
 mod cycle_login;
 mod cycle_read;
 mod cycle_report;
+pub mod incident;
 pub mod model;
 pub mod schedule;
+pub mod store;
 
 pub use model::*;
 pub mod alerts;
