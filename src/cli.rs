@@ -516,6 +516,13 @@ pub struct SimArgs {
     /// Stop when stdin closes (the demo console runs its org so: it ends with the console).
     #[arg(long, hide = true)]
     pub until_stdin_closes: bool,
+    /// Serve N healthy orgs (org-001 …), each on its own port with a monitoring app; prints
+    /// one JSON line `{"orgs":[…]}` (docs/simulator.md, "Fleets").
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=5000), conflicts_with_all = ["fleet", "scenario", "list"])]
+    pub orgs: Option<u16>,
+    /// Serve the orgs a TOML file lists: `[[org]]` with `name = "…"` and `scenario = "…"`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "list"])]
+    pub fleet: Option<std::path::PathBuf>,
 }
 
 impl SimArgs {
