@@ -285,7 +285,6 @@ pub struct AdminArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    args_conflicts_with_subcommands = true,
     after_help = "Secrets come from the environment: SAGEDIAG_CLIENT_SECRET (watch add, client credentials), SAGEDIAG_WEBHOOK_SECRET (whsec_…, signs --webhook).\n\n\
 Examples:\n  SAGEDIAG_CLIENT_SECRET=... sagediag watch add acme --env https://acme.my.salesforce.com --flow client-credentials --client-id 3MVG9... --integration-user api@acme.com --integration-app 'StackOne'\n  \
 sagediag watch add globex --env production --flow jwt --client-id 3MVG9... --username monitor@globex.com --private-key monitor.key --integration-user api@globex.com\n  \
@@ -299,7 +298,13 @@ pub struct WatchArgs {
     pub command: Option<WatchCommand>,
     /// Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team.
     /// [default: sqlite: watch.sqlite3 in the state directory]
-    #[arg(long, global = true, value_name = "URL", env = "SAGEDIAG_WATCH_STORE", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "SAGEDIAG_WATCH_STORE",
+        hide_env_values = true
+    )]
     pub store: Option<String>,
     /// Run one cycle of every org, deliver the alerts due, and exit (for cron, systemd timers
     /// and tests).

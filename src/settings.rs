@@ -298,7 +298,9 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
             SettingsError(format!(
                 "{file}:{}: [[watch.org]] `{}`: {e}",
                 src.lines()
-                    .position(|l| l.trim_start().starts_with("name") && l.contains(org.name.as_str()))
+                    .position(
+                        |l| l.trim_start().starts_with("name") && l.contains(org.name.as_str())
+                    )
                     .map_or(1, |p| p + 1),
                 org.name
             ))

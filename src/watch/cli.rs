@@ -48,7 +48,9 @@ pub fn org_of(a: &WatchAddArgs) -> Result<WatchOrg, Usage> {
         .client_id
         .clone()
         .filter(|c| !c.trim().is_empty())
-        .ok_or_else(|| Usage("--client-id (the monitoring app's consumer key) is required".into()))?;
+        .ok_or_else(|| {
+            Usage("--client-id (the monitoring app's consumer key) is required".into())
+        })?;
     match flow {
         MonitorFlow::Jwt if a.username.is_none() || a.private_key.is_none() => {
             return Err(Usage(
@@ -93,18 +95,32 @@ pub fn org_of(a: &WatchAddArgs) -> Result<WatchOrg, Usage> {
 }
 
 /// `watch add`: keeps the secret first (so a stored org always has its secret), then the org.
-pub async fn add(store: &Store, a: &WatchAddArgs, settings: &Settings, vault: &Vault) -> Result<String, Usage> {
+pub async fn add(
+    store: &Store,
+    a: &WatchAddArgs,
+    settings: &Settings,
+    vault: &Vault,
+) -> Result<String, Usage> {
     let org = org_of(a)?;
     let mut said = String::new();
     if let (MonitorFlow::ClientCredentials, Some(secret)) = (org.flow, a.client_secret.clone()) {
         let v = vault.clone();
-        let keep = match a.keep_secrets.as_deref().and_then(Keep::parse).or(settings.keep_secrets) {
+        let keep = match a
+            .keep_secrets
+            .as_deref()
+            .and_then(Keep::parse)
+            .or(settings.keep_secrets)
+        {
             Some(Keep::Memory) | None => {
                 let v2 = v.clone();
                 let has_keyring = tokio::task::spawn_blocking(move || v2.keyring_status().is_ok())
                     .await
                     .unwrap_or(false);
-                if has_keyring { Keep::Keyring } else { Keep::File }
+                if has_keyring {
+                    Keep::Keyring
+                } else {
+                    Keep::File
+                }
             }
             Some(k) => k,
         };
@@ -203,7 +219,10 @@ pub async fn secrets(list: &[Listed], vault: &Vault) -> BTreeMap<String, String>
     tokio::task::spawn_blocking(move || {
         let mut out = BTreeMap::new();
         for (name, env) in wanted {
-            if let Some(s) = env.and_then(|e| std::env::var(e).ok()).filter(|s| !s.is_empty()) {
+            if let Some(s) = env
+                .and_then(|e| std::env::var(e).ok())
+                .filter(|s| !s.is_empty())
+            {
                 out.insert(name, s);
                 continue;
             }
@@ -228,7 +247,8 @@ pub fn list_text(list: &[Listed], json: bool) -> String {
                 o
             })
             .collect();
-        return sanitize::json(&serde_json::to_string_pretty(&v).unwrap_or_default()).into_owned() + "\n";
+        return sanitize::json(&serde_json::to_string_pretty(&v).unwrap_or_default()).into_owned()
+            + "\n";
     }
     if list.is_empty() {
         return "No org is watched: add one with `sagediag watch add NAME …`.\n".into();
@@ -246,7 +266,11 @@ pub fn list_text(list: &[Listed], json: bool) -> String {
             l.org.environment,
             l.org.integration_user,
             sched,
-            if l.source == Source::Config { " (config file)" } else { "" }
+            if l.source == Source::Config {
+                " (config file)"
+            } else {
+                ""
+            }
         );
         out += &sanitize::text(&line);
     }

@@ -1,6 +1,8 @@
 //! `watch history NAME`: an org's timeline (its cycles, newest first) and its incidents;
 //! `watch report NAME --cycle ID --out FILE`: a past cycle's report, to an owner-only file.
 
+use std::fmt::Write as _;
+
 use super::Usage;
 use crate::engine::export::iso8601;
 use crate::engine::files;
@@ -36,7 +38,10 @@ pub async fn history(store: &Store, name: &str, limit: usize, json: bool) -> Res
             sanitize::bounded(name, 80, None)
         ));
     }
-    let mut out = format!("{}\n\nCycles (newest first)\n", sanitize::bounded(name, 80, None));
+    let mut out = format!(
+        "{}\n\nCycles (newest first)\n",
+        sanitize::bounded(name, 80, None)
+    );
     for c in &cycles {
         let line = format!(
             "  #{:<6} {}  {:<5} {:>6} ms  {}/{} checks passed  {}\n",
@@ -70,16 +75,16 @@ pub async fn history(store: &Store, name: &str, limit: usize, json: bool) -> Res
             if i.count == 1 { "" } else { "s" }
         );
         if let Some(at) = i.opened_at {
-            line += &format!("  opened {}", when(at));
+            let _ = write!(line, "  opened {}", when(at));
         }
         if let Some(at) = i.resolved_at {
-            line += &format!("  resolved {}", when(at));
+            let _ = write!(line, "  resolved {}", when(at));
         }
         if let Some(who) = &i.acked_by {
-            line += &format!("  acked by {who}");
+            let _ = write!(line, "  acked by {who}");
         }
         if let Some(u) = i.muted_until {
-            line += &format!("  muted until {}", when(u));
+            let _ = write!(line, "  muted until {}", when(u));
         }
         line += "\n";
         out += &sanitize::text(&line);
@@ -89,7 +94,12 @@ pub async fn history(store: &Store, name: &str, limit: usize, json: bool) -> Res
 }
 
 /// Writes the report of cycle `id` of org `name` to `out` (owner-only).
-pub async fn report(store: &Store, name: &str, id: i64, out: &std::path::Path) -> Result<String, Usage> {
+pub async fn report(
+    store: &Store,
+    name: &str,
+    id: i64,
+    out: &std::path::Path,
+) -> Result<String, Usage> {
     let cycle = store
         .cycle(id)
         .await
@@ -107,11 +117,15 @@ pub async fn report(store: &Store, name: &str, id: i64, out: &std::path::Path) -
     } else {
         cycle.report.clone()
     };
-    let text = sanitize::json(&serde_json::to_string_pretty(&doc).unwrap_or_default()).into_owned() + "\n";
+    let text =
+        sanitize::json(&serde_json::to_string_pretty(&doc).unwrap_or_default()).into_owned() + "\n";
     let path = out.to_path_buf();
     tokio::task::spawn_blocking(move || files::write_private(&path, text.as_bytes()))
         .await
         .map_err(|e| Usage(e.to_string()))?
         .map_err(|e| Usage(format!("{}: {e}", out.display())))?;
-    Ok(format!("Wrote the report of cycle {id} ({name}) to {}.", out.display()))
+    Ok(format!(
+        "Wrote the report of cycle {id} ({name}) to {}.",
+        out.display()
+    ))
 }

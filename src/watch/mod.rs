@@ -27,7 +27,10 @@ impl serve::StatusSource for StoreSource {
         self.0.history(org, limit).await.map_err(|e| e.to_string())
     }
     async fn incidents(&self, org: &str, limit: usize) -> Result<Vec<Incident>, String> {
-        self.0.incidents(org, limit).await.map_err(|e| e.to_string())
+        self.0
+            .incidents(org, limit)
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -41,7 +44,12 @@ impl DeliveryQueue for StoreSource {
     async fn delivered(&self, id: i64, at: i64) -> Result<(), String> {
         self.0.delivered(id, at).await.map_err(|e| e.to_string())
     }
-    async fn delivery_failed(&self, id: i64, next_attempt_at: i64, error: &str) -> Result<(), String> {
+    async fn delivery_failed(
+        &self,
+        id: i64,
+        next_attempt_at: i64,
+        error: &str,
+    ) -> Result<(), String> {
         self.0
             .delivery_failed(id, next_attempt_at, error)
             .await
@@ -84,7 +92,9 @@ async fn open_store(
         .map_err(|e| Usage(format!("the store {}: {e}", url.redacted())))
 }
 
-fn alerter(args: &crate::cli::WatchArgs) -> Result<Option<crate::engine::watch::alerts_send::Alerter>, Usage> {
+fn alerter(
+    args: &crate::cli::WatchArgs,
+) -> Result<Option<crate::engine::watch::alerts_send::Alerter>, Usage> {
     use crate::engine::watch::alerts::AlertTarget;
     let secret = std::env::var("SAGEDIAG_WEBHOOK_SECRET").ok();
     let mut targets = Vec::new();
@@ -123,15 +133,23 @@ async fn main_inner(
     let store = open_store(&args, &settings).await?;
     match &args.command {
         Some(WatchCommand::Add(a)) => {
-            println!("{}", crate::engine::sanitize::text(&cli::add(&store, a, &settings, &vault).await?));
+            println!(
+                "{}",
+                crate::engine::sanitize::text(&cli::add(&store, a, &settings, &vault).await?)
+            );
             return Ok(0);
         }
         Some(WatchCommand::Remove { name }) => {
             if cli::remove(&store, name, &vault).await? {
-                println!("No longer watching {}.", crate::engine::sanitize::text(name));
+                println!(
+                    "No longer watching {}.",
+                    crate::engine::sanitize::text(name)
+                );
                 return Ok(0);
             }
-            return Err(Usage(format!("no org named {name} in the store's watch list (orgs from the config file are removed there)")));
+            return Err(Usage(format!(
+                "no org named {name} in the store's watch list (orgs from the config file are removed there)"
+            )));
         }
         Some(WatchCommand::List { json }) => {
             let list = cli::orgs(&store, &settings).await?;
@@ -165,7 +183,9 @@ async fn main_inner(
         ..RunOptions::default()
     };
     if args.team && !store.is_postgres() {
-        return Err(Usage("--team needs a shared PostgreSQL store (--store postgres://…)".into()));
+        return Err(Usage(
+            "--team needs a shared PostgreSQL store (--store postgres://…)".into(),
+        ));
     }
     let runner = Runner::new(store.clone(), alerter, opts);
     let only = args.org.clone();
@@ -187,7 +207,7 @@ async fn main_inner(
         }
     };
     if args.once {
-        let mut load = load;
+        let load = load;
         let (list, secrets) = load().await;
         if list.is_empty() {
             return Err(Usage(
@@ -216,16 +236,25 @@ async fn main_inner(
                 failing,
                 delivery
                     .as_ref()
-                    .map(|d| format!(" Alerts: {} sent, {} failed, {} deferred.", d.sent, d.failed, d.deferred))
+                    .map(|d| format!(
+                        " Alerts: {} sent, {} failed, {} deferred.",
+                        d.sent, d.failed, d.deferred
+                    ))
                     .unwrap_or_default()
             );
         }
         if let Some(d) = &delivery {
             for e in &d.errors {
-                eprintln!("sagediag watch: alert: {}", crate::engine::sanitize::text(e));
+                eprintln!(
+                    "sagediag watch: alert: {}",
+                    crate::engine::sanitize::text(e)
+                );
             }
             if let Some(e) = &d.store_error {
-                eprintln!("sagediag watch: alert queue: {}", crate::engine::sanitize::text(e));
+                eprintln!(
+                    "sagediag watch: alert queue: {}",
+                    crate::engine::sanitize::text(e)
+                );
             }
         }
         if unrecorded > 0 {
@@ -248,7 +277,11 @@ async fn main_inner(
     .map_err(|e| Usage(e.to_string()))?;
     eprintln!(
         "sagediag watch: watching (store {}); status page, /metrics and /healthz on http://{addr}/. Ctrl-C stops.",
-        if store.is_postgres() { "PostgreSQL" } else { "SQLite" }
+        if store.is_postgres() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     );
     let json = args.json;
     runner

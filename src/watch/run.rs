@@ -133,11 +133,14 @@ impl Runner {
             .unwrap_or_else(|e| e.into_inner())
             .insert(org.name.clone(), cycle.signals.clone());
         let targets = self.targets();
-        let (cycle_id, transitions, error) =
-            match self.store.record_cycle(&cycle, self.opts.policy, &targets).await {
-                Ok((id, t)) => (Some(id), t, None),
-                Err(e) => (None, Vec::new(), Some(e.to_string())),
-            };
+        let (cycle_id, transitions, error) = match self
+            .store
+            .record_cycle(&cycle, self.opts.policy, &targets)
+            .await
+        {
+            Ok((id, t)) => (Some(id), t, None),
+            Err(e) => (None, Vec::new(), Some(e.to_string())),
+        };
         if let Some(h) = &cycle.signals.login_high_water
             && hwm.as_deref() != Some(h.as_str())
             && error.is_none()
@@ -289,10 +292,8 @@ impl Runner {
         }
         // Stopping: cycles in flight get their time-out to finish and be recorded.
         let grace = self.opts.org_timeout + Duration::from_secs(5);
-        let _ = tokio::time::timeout(grace, async {
-            while tasks.join_next().await.is_some() {}
-        })
-        .await;
+        let _ =
+            tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
         tasks.abort_all();
         let _ = self.deliver().await;
     }
@@ -318,7 +319,11 @@ pub fn summary_line(r: &Recorded) -> String {
         c.org,
         c.state.word(),
         c.duration_ms,
-        if codes.is_empty() { "-".to_string() } else { codes.join(",") },
+        if codes.is_empty() {
+            "-".to_string()
+        } else {
+            codes.join(",")
+        },
         if opened.is_empty() {
             String::new()
         } else {
