@@ -13,6 +13,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::monitor::MonitorSpec;
+use super::sage::PageCache;
 use super::scenario::{Scenario, ScenarioError};
 use super::seed::{self, Ago, OauthTokenSeed};
 use super::{Options, Org, RunningSim, SimInfo};
@@ -333,6 +334,8 @@ pub async fn start_fleet_on(
     let key_file = key_dir.key.display().to_string();
     let mut orgs = Vec::with_capacity(specs.len());
     let mut sims = Vec::with_capacity(specs.len());
+    // One page cache (and one memory budget) per kind of data, not per org.
+    let mut caches: HashMap<String, Arc<PageCache>> = HashMap::new();
     for (i, spec) in specs.into_iter().enumerate() {
         let FleetSpec { name, mut scenario } = spec;
         individualise(&mut scenario, i, &name);
@@ -360,11 +363,14 @@ pub async fn start_fleet_on(
             .map(|u| u.username.clone())
             .unwrap_or_default();
         let integration_app = scenario.app.name.clone();
+        let data_key = serde_json::to_string(&(&scenario.data, &scenario.org.sage_api_version))
+            .unwrap_or_default();
+        let pages = caches.entry(data_key).or_default().clone();
         let running = super::start_org(
             scenario,
             SocketAddr::new(ip, port),
             opts.clone(),
-            Some(&monitor),
+            Some((&monitor, pages)),
         )
         .await?;
         orgs.push(FleetOrgInfo {

@@ -97,10 +97,19 @@ fn bad_request(message: impl Into<String>) -> Response {
         .into_response()
 }
 
-/// The body as `T`, or the 400 that names what is wrong with it.
+/// The body as `T`, or the 400 that names what is wrong with it and the shape expected.
 fn parse<T: for<'de> Deserialize<'de>>(action: &str, body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body)
-        .map_err(|e| bad_request(format!("/_sim/fleet/{action}: bad JSON body: {e}")))
+    let shape = match action {
+        "permission-set" => r#"{"name": "<PermissionSet.Name>", "assigned": true|false}"#,
+        "freeze" => r#"{"frozen": true|false}"#,
+        "age-grants" => r#"{"days": N}"#,
+        _ => r#"{"status": "Failed: …", "count": N}"#,
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        bad_request(format!(
+            "/_sim/fleet/{action}: bad JSON body ({e}); expected {shape}"
+        ))
+    })
 }
 
 #[derive(Deserialize)]

@@ -167,7 +167,7 @@ pub(crate) async fn start_org(
     mut scenario: Scenario,
     bind: SocketAddr,
     opts: Options,
-    monitor: Option<&monitor::MonitorSpec>,
+    fleet: Option<(&monitor::MonitorSpec, Arc<sage::PageCache>)>,
 ) -> io::Result<RunningSim> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
@@ -207,14 +207,17 @@ pub(crate) async fn start_org(
     };
     // Added after the integration user was chosen: the admin never stands in for it.
     (info.admin_username, info.admin_password) = sobjects::add_admin(&mut scenario);
-    let monitor_user = monitor.map(|m| monitor::add_user(&mut scenario, m));
+    let monitor_user = fleet
+        .as_ref()
+        .map(|(m, _)| monitor::add_user(&mut scenario, m));
     let mut org = Org::new(
         scenario,
         login_url,
         instance_url,
         format!("localhost:{port}"),
     );
-    if let (Some(m), Some(user)) = (monitor, monitor_user) {
+    if let (Some((m, pages)), Some(user)) = (fleet, monitor_user) {
+        org.pages = pages;
         org.monitor = Some(monitor::Monitor {
             consumer_key: m.consumer_key.clone(),
             consumer_secret: m.consumer_secret.clone(),

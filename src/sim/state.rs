@@ -37,8 +37,9 @@ pub struct Org {
     /// The host (with port) that counts as My Domain: `localhost:PORT`.
     pub my_domain_host: String,
     pub jwt_key_der: Option<Vec<u8>>,
-    /// The Sage People list pages served (see `PageCache`).
-    pub pages: super::sage::PageCache,
+    /// The Sage People list pages served (see `PageCache`); a fleet's orgs of the same data
+    /// share one (pages depend only on the data and the API version).
+    pub pages: std::sync::Arc<super::sage::PageCache>,
     /// The fleet's monitoring app and user (`sagediag sim --orgs`), if the org has one.
     pub monitor: Option<super::monitor::Monitor>,
     inner: Mutex<Inner>,

@@ -22,6 +22,7 @@ mod record;
 mod setup_sheet;
 mod sim_api;
 mod sim_cli_calls;
+mod sim_fleet;
 mod sim_hardening;
 mod sim_oauth;
 mod sim_paging;
