@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -22,7 +22,8 @@ use super::page;
 use crate::engine::clock;
 use crate::engine::sanitize;
 use crate::engine::watch::metrics;
-use crate::engine::watch::model::{CycleSummary, Incident, OrgStatus};
+use crate::engine::watch::model::{CycleSummary, Incident, OrgCycle, OrgStatus};
+use crate::engine::watch::store::Store;
 
 /// What the pages read: the watch store (or a test double). Errors are the store's messages.
 pub trait StatusSource: Clone + Send + Sync + 'static {
@@ -40,6 +41,30 @@ pub trait StatusSource: Clone + Send + Sync + 'static {
         org: &str,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Incident>, String>> + Send;
+    /// One cycle in full, its report included (`status` may leave the report out).
+    fn cycle(&self, cycle_id: i64)
+    -> impl Future<Output = Result<Option<OrgCycle>, String>> + Send;
+}
+
+impl StatusSource for Store {
+    async fn status(&self) -> Result<Vec<OrgStatus>, String> {
+        Store::status(self).await.map_err(|e| e.to_string())
+    }
+    async fn history(&self, org: &str, limit: usize) -> Result<Vec<CycleSummary>, String> {
+        Store::history(self, org, limit)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    async fn incidents(&self, org: &str, limit: usize) -> Result<Vec<Incident>, String> {
+        Store::incidents(self, org, limit)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    async fn cycle(&self, cycle_id: i64) -> Result<Option<OrgCycle>, String> {
+        Store::cycle(self, cycle_id)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// Where to listen, and the token that guards it.
@@ -267,14 +292,28 @@ async fn org<S: StatusSource>(
             ),
         );
     };
-    let (history, incidents) = futures_util::future::join(
+    let mut s = s;
+    let (history, incidents, report) = futures_util::future::join3(
         shared.store.history(&s.org, 200),
         shared.store.incidents(&s.org, 100),
+        report_of(&shared.store, &s),
     )
     .await;
+    if let (Some(l), Ok(Some(r))) = (s.last.as_mut(), report) {
+        l.report = r;
+    }
     match (history, incidents) {
         (Ok(h), Ok(i)) => html(StatusCode::OK, page::org(&s, &h, &i, now())),
         (Err(e), _) | (_, Err(e)) => store_unavailable(&e),
+    }
+}
+
+/// The report of an org's last cycle when `status` left it out (the store keeps reports with
+/// their cycle).
+async fn report_of<S: StatusSource>(store: &S, s: &OrgStatus) -> Result<Option<Value>, String> {
+    match (&s.last, s.last_cycle_id) {
+        (Some(l), Some(id)) if l.report.is_null() => Ok(store.cycle(id).await?.map(|c| c.report)),
+        _ => Ok(None),
     }
 }
 
@@ -324,11 +363,39 @@ pub fn status_doc(status: &[OrgStatus], now: i64) -> String {
     sanitize::json(&text).into_owned()
 }
 
-async fn status_json<S: StatusSource>(State(shared): St<S>, headers: HeaderMap) -> Response {
+async fn status_json<S: StatusSource>(
+    State(shared): St<S>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     if let Some(r) = check_token(&shared, &headers) {
         return r;
     }
-    match shared.store.status().await {
+    // `?reports=0` leaves each org's report out (a smaller document for a large fleet).
+    let reports = !query.is_some_and(|q| q.split('&').any(|p| p == "reports=0"));
+    let mut result = shared.store.status().await;
+    if reports && let Ok(status) = result.as_mut() {
+        for s in status.iter_mut() {
+            match report_of(&shared.store, s).await {
+                Ok(Some(r)) => {
+                    if let Some(l) = s.last.as_mut() {
+                        l.report = r;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+    }
+    if !reports && let Ok(status) = result.as_mut() {
+        for l in status.iter_mut().filter_map(|s| s.last.as_mut()) {
+            l.report = Value::Null;
+        }
+    }
+    match result {
         Ok(status) => hardened(
             (
                 StatusCode::OK,

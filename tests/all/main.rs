@@ -36,5 +36,7 @@ mod tui_loop;
 mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;
+mod watch_alerts;
 mod watch_cli;
+mod watch_serve;
 mod watch_store;

@@ -41,6 +41,29 @@ pub trait DeliveryQueue: Sync {
     ) -> impl Future<Output = Result<(), String>> + Send;
 }
 
+impl DeliveryQueue for super::store::Store {
+    async fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>, String> {
+        super::store::Store::due_deliveries(self, now, limit)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    async fn delivered(&self, id: i64, at: i64) -> Result<(), String> {
+        super::store::Store::delivered(self, id, at)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    async fn delivery_failed(
+        &self,
+        id: i64,
+        next_attempt_at: i64,
+        error: &str,
+    ) -> Result<(), String> {
+        super::store::Store::delivery_failed(self, id, next_attempt_at, error)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// How failed deliveries are retried.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
