@@ -9,53 +9,9 @@ pub mod page;
 pub mod run;
 pub mod serve;
 
-use crate::engine::watch::alerts_send::DeliveryQueue;
-use crate::engine::watch::model::{CycleSummary, Delivery, Incident, OrgStatus};
 use crate::engine::watch::store::Store;
 
 pub use run::{RunOptions, Runner};
-
-/// The store as the status page and the alerter read it.
-#[derive(Clone)]
-pub struct StoreSource(pub Store);
-
-impl serve::StatusSource for StoreSource {
-    async fn status(&self) -> Result<Vec<OrgStatus>, String> {
-        self.0.status().await.map_err(|e| e.to_string())
-    }
-    async fn history(&self, org: &str, limit: usize) -> Result<Vec<CycleSummary>, String> {
-        self.0.history(org, limit).await.map_err(|e| e.to_string())
-    }
-    async fn incidents(&self, org: &str, limit: usize) -> Result<Vec<Incident>, String> {
-        self.0
-            .incidents(org, limit)
-            .await
-            .map_err(|e| e.to_string())
-    }
-}
-
-impl DeliveryQueue for StoreSource {
-    async fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>, String> {
-        self.0
-            .due_deliveries(now, limit)
-            .await
-            .map_err(|e| e.to_string())
-    }
-    async fn delivered(&self, id: i64, at: i64) -> Result<(), String> {
-        self.0.delivered(id, at).await.map_err(|e| e.to_string())
-    }
-    async fn delivery_failed(
-        &self,
-        id: i64,
-        next_attempt_at: i64,
-        error: &str,
-    ) -> Result<(), String> {
-        self.0
-            .delivery_failed(id, next_attempt_at, error)
-            .await
-            .map_err(|e| e.to_string())
-    }
-}
 
 /// A usage or set-up error: exit status 2, with the message.
 #[derive(Debug, thiserror::Error)]
@@ -266,7 +222,7 @@ async fn main_inner(
     let gauge = serve::CycleGauge::default();
     let token = std::env::var("SAGEDIAG_WATCH_TOKEN").ok();
     let (addr, server) = serve::serve_with(
-        StoreSource(store.clone()),
+        store.clone(),
         serve::ServeOptions {
             listen: args.listen,
             token,

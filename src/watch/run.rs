@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use tokio::sync::Semaphore;
 
-use super::StoreSource;
 use super::cli::Listed;
 use crate::engine::clock;
 use crate::engine::http::Client;
@@ -180,10 +179,7 @@ impl Runner {
     /// Delivers the alerts due (None: no target configured).
     pub async fn deliver(&self) -> Option<DeliveryReport> {
         let a = self.alerter.as_ref()?;
-        Some(
-            a.deliver_due(&StoreSource(self.store.clone()), clock::now_secs() as i64)
-                .await,
-        )
+        Some(a.deliver_due(&self.store, clock::now_secs() as i64).await)
     }
 
     /// Runs every org on its schedule until `stop` resolves. `list` is re-read from the

@@ -463,8 +463,21 @@ async fn receiver() -> Receiver {
 
 #[tokio::test]
 async fn a_removed_permission_set_opens_one_incident_and_restoring_it_resolves_it() {
+    incident_scenario(Env::new()).await;
+}
+
+#[tokio::test]
+async fn the_same_scenario_on_postgresql() {
+    let Some(url) = crate::pg::fresh_url("watch_cli_incident").await else {
+        return;
+    };
+    let mut env = Env::new();
+    env.store = url;
+    incident_scenario(env).await;
+}
+
+async fn incident_scenario(env: Env) {
     let fleet = fleet(2).await;
-    let env = Env::new();
     env.add(&fleet, 0, false).await;
     env.add(&fleet, 1, true).await;
     let rx = receiver().await;
