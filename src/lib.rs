@@ -25,3 +25,4 @@ pub mod settings;
 pub mod sim;
 pub mod toml_at;
 pub mod tui;
+pub mod watch;

@@ -109,6 +109,7 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Secrets(cmd)) => run_secrets(cmd),
+        Some(Command::Watch(args)) => run_watch(*args, tls.0),
         Some(Command::SetupSheet { preset, kind }) => {
             use sagediag::engine::{app::AppKind, setup};
             let (Some(preset), Some(kind)) = (setup::Preset::parse(&preset), AppKind::parse(&kind))
@@ -123,6 +124,27 @@ fn main() -> ExitCode {
         }
         None => run_console(None, cli.mouse, cli.theme, tls, cli.store),
     }
+}
+
+fn run_watch(args: sagediag::cli::WatchArgs, ca_certs: Vec<std::path::PathBuf>) -> ExitCode {
+    let settings = match sagediag::settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sagediag watch: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sagediag watch: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    ExitCode::from(rt.block_on(sagediag::watch::main(args, settings, ca_certs)))
 }
 
 fn run_secrets(cmd: SecretsCommand) -> ExitCode {
@@ -408,6 +430,9 @@ fn run_sim(args: SimArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    if args.orgs.is_some() || args.fleet.is_some() {
+        return run_fleet(args);
+    }
     let scenario = match Scenario::load(&args.scenario) {
         Ok(s) => s,
         Err(e) => {
@@ -453,6 +478,65 @@ fn run_sim(args: SimArgs) -> ExitCode {
         }
         eprintln!("sagediag sim: stopping");
         running.stop().await;
+        ExitCode::SUCCESS
+    })
+}
+
+/// `sagediag sim --orgs N` / `--fleet FILE`: many orgs, one JSON line.
+fn run_fleet(args: SimArgs) -> ExitCode {
+    let specs = match (&args.fleet, args.orgs) {
+        (Some(path), _) => sim::fleet::FleetSpec::load(path),
+        (None, n) => sim::fleet::FleetSpec::healthy(usize::from(n.unwrap_or(1))),
+    };
+    let specs = match specs {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sagediag sim: bad fleet: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "sagediag sim: a fleet listens on loopback only (its control API changes the orgs); leave out --bind {}",
+            args.bind
+        );
+        return ExitCode::from(2);
+    }
+    let runtime = match runtime("sagediag sim") {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    runtime.block_on(async move {
+        let opts = sim::Options { log: false, tls: args.tls, ..sim::Options::default() };
+        let n = specs.len();
+        let started = std::time::Instant::now();
+        let fleet = match sim::fleet::start_fleet_on(specs, opts, args.bind, args.port).await {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("sagediag sim: cannot start the fleet: {e} (choose another --port, or 0 for free ones)");
+                return ExitCode::FAILURE;
+            }
+        };
+        let line = fleet.json_line();
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+            return ExitCode::FAILURE;
+        }
+        drop(out);
+        eprintln!(
+            "sagediag sim: {n} orgs started in {} ms (Ctrl-C to stop)",
+            started.elapsed().as_millis()
+        );
+        if args.until_stdin_closes {
+            tokio::select! {
+                () = shutdown_signal() => {}
+                () = stdin_closed() => {}
+            }
+        } else {
+            shutdown_signal().await;
+        }
+        eprintln!("sagediag sim: stopping");
+        fleet.stop().await;
         ExitCode::SUCCESS
     })
 }

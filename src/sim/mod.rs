@@ -13,6 +13,9 @@ pub mod crypto;
 pub mod data;
 pub mod faults;
 pub mod filter;
+pub mod fleet;
+pub mod fleet_api;
+pub mod monitor;
 pub mod oauth;
 pub mod oauth_device;
 pub mod oauth_info;
@@ -152,9 +155,19 @@ pub async fn start(scenario: Scenario, bind: SocketAddr, log: bool) -> io::Resul
 
 /// Starts the org on `bind` (port 0 = a free one) as `opts` says.
 pub async fn start_with(
+    scenario: Scenario,
+    bind: SocketAddr,
+    opts: Options,
+) -> io::Result<RunningSim> {
+    start_org(scenario, bind, opts, None).await
+}
+
+/// Starts the org, with a fleet's monitoring app and user when `monitor` is given.
+pub(crate) async fn start_org(
     mut scenario: Scenario,
     bind: SocketAddr,
     opts: Options,
+    fleet: Option<(&monitor::MonitorSpec, Arc<sage::PageCache>)>,
 ) -> io::Result<RunningSim> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
@@ -194,12 +207,25 @@ pub async fn start_with(
     };
     // Added after the integration user was chosen: the admin never stands in for it.
     (info.admin_username, info.admin_password) = sobjects::add_admin(&mut scenario);
-    let org = Arc::new(Org::new(
+    let monitor_user = fleet
+        .as_ref()
+        .map(|(m, _)| monitor::add_user(&mut scenario, m));
+    let mut org = Org::new(
         scenario,
         login_url,
         instance_url,
         format!("localhost:{port}"),
-    ));
+    );
+    if let (Some((m, pages)), Some(user)) = (fleet, monitor_user) {
+        org.pages = pages;
+        org.monitor = Some(monitor::Monitor {
+            consumer_key: m.consumer_key.clone(),
+            consumer_secret: m.consumer_secret.clone(),
+            user,
+            jwt_public_der: m.jwt_public_der.clone(),
+        });
+    }
+    let org = Arc::new(org);
     let body_timeout = opts.body_read_timeout;
     let app = router(org.clone(), opts.log).layer(middleware::from_fn(
         move |req: Request, next: Next| server::body_deadline(body_timeout, req, next),
@@ -342,9 +368,14 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route(answers::ERROR_PAGE_PATH, get(answers::error_page))
         .route("/_sim/clock", axum::routing::post(advance_clock))
         .route("/_sim/state", get(sim_state))
+        .route("/_sim/fleet/{action}", post(fleet_api::control))
         .merge(api)
         .fallback(not_found)
         .layer(middleware::from_fn(rest::retired_guard))
+        .layer(middleware::from_fn_with_state(
+            org.clone(),
+            fleet_api::count_request,
+        ))
         .layer(middleware::from_fn_with_state(org.clone(), faults::inject))
         .layer(middleware::from_fn_with_state(
             org.clone(),
@@ -410,8 +441,13 @@ async fn advance_clock(
 
 /// `GET /_sim/state`: counters for tests and curious users. Not a Salesforce endpoint.
 async fn sim_state(State(org): State<Arc<Org>>) -> Response {
+    let by_user = fleet_api::requests_by_user(&org);
+    let grants = fleet_api::integration_grants(&org);
     let inner = org.lock();
     axum::Json(serde_json::json!({
+        "requests_total": inner.requests_total,
+        "requests_by_user": by_user,
+        "integration_grants": grants,
         "api_used": inner.api_used,
         "daily_api_allocation": org.scenario.org.daily_api_allocation,
         "requests": inner.requests,

@@ -50,6 +50,8 @@ pub struct OauthPair {
 pub(super) struct Attempt {
     pub user: Option<usize>,
     pub login_type: &'static str,
+    /// The app the LoginHistory row names (None: the integration's app).
+    pub application: Option<String>,
 }
 
 pub(super) fn bad(error: &str, description: &str) -> Response {
@@ -345,9 +347,11 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
     let mut att = Attempt {
         user: None,
         login_type: "Remote Access 2.0",
+        application: None,
     };
     let resp = token_inner(&org, &headers, &body, &mut att);
     if let Some(user) = att.user {
+        org.note_request_by(user);
         let status = if resp.status().is_success() {
             "Success"
         } else {
@@ -357,7 +361,10 @@ pub async fn token(State(org): State<Arc<Org>>, headers: HeaderMap, body: Bytes)
                 pair.map(|p| p.description.as_str()).unwrap_or_default(),
             )
         };
-        org.log_login(user, status, att.login_type);
+        match &att.application {
+            Some(app) => org.log_login_to(user, status, att.login_type, app),
+            None => org.log_login(user, status, att.login_type),
+        }
     }
     resp
 }
@@ -398,6 +405,10 @@ fn token_inner(org: &Org, headers: &HeaderMap, body: &[u8], att: &mut Attempt) -
     };
     if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer" {
         return jwt_grant(org, &form, att);
+    }
+    if let Some(m) = org.monitor_app(client_id.as_deref()) {
+        let on_my_domain = request_host(headers) == org.my_domain_host;
+        return super::monitor::token(org, m, &grant, secret.as_deref(), on_my_domain, att);
     }
     if !app_active(org, client_id.as_deref()) {
         return bad("invalid_client_id", "client identifier invalid");
@@ -497,7 +508,7 @@ pub(super) fn user_login_checks(org: &Org, user: usize) -> Result<(), Response> 
 }
 
 /// A frozen user's token request (docs/simulator.md: the pair is a guess).
-fn frozen() -> Response {
+pub(super) fn frozen() -> Response {
     bad("invalid_grant", "inactive user")
 }
 
@@ -647,6 +658,9 @@ fn jwt_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
     if header["alg"] != "RS256" {
         return invalid();
     }
+    if let Some(m) = org.monitor_app(claims["iss"].as_str()) {
+        return super::monitor::jwt(org, m, format!("{h}.{c}").as_bytes(), &sig, &claims, att);
+    }
     if !app_active(org, claims["iss"].as_str()) {
         return bad("invalid_client_id", "client identifier invalid");
     }
@@ -656,31 +670,8 @@ fn jwt_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
     if !crypto::verify_rs256(key, format!("{h}.{c}").as_bytes(), &sig) {
         return invalid();
     }
-    let aud_ok = {
-        let aud = claims["aud"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_end_matches('/');
-        let standard = match org.scenario.org.kind {
-            OrgKind::Production => "https://login.salesforce.com",
-            OrgKind::Sandbox => "https://test.salesforce.com",
-        };
-        aud == standard || aud == org.login_url
-    };
-    if !aud_ok {
-        return bad("invalid_grant", "audience is invalid");
-    }
-    // A number, or a numeric string as simple-salesforce sends it (`f'{exp.timestamp():.0f}'`).
-    let exp = match &claims["exp"] {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-        Value::String(s) => s.trim().parse::<u64>().ok(),
-        _ => None,
-    }
-    .unwrap_or(0);
-    if exp.saturating_mul(1000) <= org.now_ms() {
-        return bad("invalid_grant", "expired authorization code");
+    if let Err(resp) = jwt_audience_and_expiry(org, &claims) {
+        return resp;
     }
     let Some((user, cfg)) = claims["sub"].as_str().and_then(|u| org.scenario.user(u)) else {
         return bad("invalid_grant", "user hasn't approved this consumer");
@@ -714,6 +705,37 @@ fn jwt_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
     let mut body = org.issue_tokens(user, &scopes, false, None);
     body.as_object_mut().map(|b| b.remove("signature"));
     token_ok(body)
+}
+
+/// A JWT bearer assertion's `aud` (the login host) and `exp` (not past), as Salesforce checks them.
+pub(super) fn jwt_audience_and_expiry(org: &Org, claims: &Value) -> Result<(), Response> {
+    let aud_ok = {
+        let aud = claims["aud"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        let standard = match org.scenario.org.kind {
+            OrgKind::Production => "https://login.salesforce.com",
+            OrgKind::Sandbox => "https://test.salesforce.com",
+        };
+        aud == standard || aud == org.login_url
+    };
+    if !aud_ok {
+        return Err(bad("invalid_grant", "audience is invalid"));
+    }
+    // A number, or a numeric string as simple-salesforce sends it (`f'{exp.timestamp():.0f}'`).
+    let exp = match &claims["exp"] {
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    }
+    .unwrap_or(0);
+    if exp.saturating_mul(1000) <= org.now_ms() {
+        return Err(bad("invalid_grant", "expired authorization code"));
+    }
+    Ok(())
 }
 
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -243,8 +243,13 @@ impl Org {
 
     /// Writes a LoginHistory row for the user, now.
     pub fn log_login(&self, user: usize, status: &str, login_type: &str) {
+        self.log_login_to(user, status, login_type, &self.scenario.app.name);
+    }
+
+    /// Writes a LoginHistory row for the user's login to `application`, now.
+    pub fn log_login_to(&self, user: usize, status: &str, login_type: &str, application: &str) {
         let now = self.now_ms();
-        let application = self.scenario.app.name.clone();
+        let application = application.to_string();
         let mut inner = self.lock();
         // Strictly after the row before: ORDER BY LoginTime sees every attempt in its order.
         let time = inner
@@ -319,7 +324,7 @@ impl Org {
     /// LoginHistory, OauthToken and UserLogin as `caller` may read them: own rows, or every
     /// row with Manage Users. Rows one may not read are filtered out, not refused.
     pub fn record_tables(&self, caller: usize) -> Vec<Table> {
-        let all = self.manages_users(caller);
+        let all = self.manages_users(caller) || self.user(caller).view_all_users;
         let visible = |u: usize| all || u == caller;
         let inner = self.lock();
         let r = &inner.record;

@@ -53,6 +53,7 @@ pub async fn api_guard(State(org): State<Arc<Org>>, mut req: Request, next: Next
     let Some((user, scopes)) = bearer(req.headers()).and_then(|t| org.check_access(t)) else {
         return invalid_session();
     };
+    org.note_request_by(user);
     if !org.scenario.org.api_enabled {
         return sf_error(
             StatusCode::FORBIDDEN,

@@ -454,6 +454,9 @@ pub struct UserConfig {
     /// "Manage Users": reads every user's LoginHistory, OauthToken and UserLogin rows and may
     /// unfreeze a user (the org's admin has it).
     pub manage_users: bool,
+    /// "View All Users" (a read-only monitoring user): reads every user's LoginHistory,
+    /// OauthToken and UserLogin rows, changes nothing (docs/simulator.md, "Fleets": a guess).
+    pub view_all_users: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -656,6 +659,7 @@ impl Default for UserConfig {
             lacks_license_for: Vec::new(),
             frozen: false,
             manage_users: false,
+            view_all_users: false,
         }
     }
 }

@@ -37,8 +37,11 @@ pub struct Org {
     /// The host (with port) that counts as My Domain: `localhost:PORT`.
     pub my_domain_host: String,
     pub jwt_key_der: Option<Vec<u8>>,
-    /// The Sage People list pages served (see `PageCache`).
-    pub pages: super::sage::PageCache,
+    /// The Sage People list pages served (see `PageCache`); a fleet's orgs of the same data
+    /// share one (pages depend only on the data and the API version).
+    pub pages: std::sync::Arc<super::sage::PageCache>,
+    /// The fleet's monitoring app and user (`sagediag sim --orgs`), if the org has one.
+    pub monitor: Option<super::monitor::Monitor>,
     inner: Mutex<Inner>,
 }
 
@@ -70,6 +73,10 @@ pub struct Inner {
     pub record: super::record::Record,
     /// Open query locators (`query_api.rs`).
     pub cursors: super::query_api::Cursors,
+    /// Every request but `/_sim/…` (`GET /_sim/state`'s `requests_total`).
+    pub requests_total: u64,
+    /// Token requests and API calls by user (`GET /_sim/state`'s `requests_by_user`).
+    pub requests_by_user: HashMap<usize, u64>,
     next_family: u64,
     inserts: u64,
 }
@@ -172,6 +179,7 @@ impl Org {
             my_domain_host,
             jwt_key_der,
             pages: Default::default(),
+            monitor: None,
             inner: Mutex::new(inner),
         }
     }
@@ -239,6 +247,13 @@ impl Org {
 
     pub fn api_path(&self) -> String {
         format!("/services/data/v{}", self.scenario.org.api_version)
+    }
+
+    /// Counts a token request or API call made by (or for) the user.
+    pub fn note_request_by(&self, user: usize) {
+        let mut inner = self.lock();
+        let n = inner.requests_by_user.entry(user).or_default();
+        *n = n.saturating_add(1);
     }
 
     /// Records a login attempt; false when the user is over the hourly login rate.

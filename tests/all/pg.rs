@@ -84,6 +84,12 @@ pub async fn fresh_url(test: &str) -> Option<String> {
 }
 
 fn bin_dir() -> Option<PathBuf> {
+    // SAGEDIAG_PG_BIN names the directory of initdb, pg_ctl and postgres (one that lacks them
+    // makes the tests skip, as on a machine without PostgreSQL).
+    if let Some(dir) = std::env::var_os("SAGEDIAG_PG_BIN") {
+        let dir = PathBuf::from(dir);
+        return dir.join("initdb").is_file().then_some(dir);
+    }
     let mut best: Option<(u32, PathBuf)> = None;
     if let Ok(rd) = std::fs::read_dir("/usr/lib/postgresql") {
         for e in rd.flatten() {
@@ -135,7 +141,7 @@ fn free_port() -> u16 {
 fn start() -> Result<Server, String> {
     let Some(bin) = bin_dir() else {
         return Err(
-            "PostgreSQL is not installed (no initdb in /usr/lib/postgresql/*/bin or on PATH)"
+            "PostgreSQL is not installed (no initdb in /usr/lib/postgresql/*/bin, on PATH or in SAGEDIAG_PG_BIN)"
                 .into(),
         );
     };
@@ -203,6 +209,22 @@ fn start() -> Result<Server, String> {
         );
     }
     let _ = std::fs::remove_file(&pwfile);
+    // TLS with the test CA's certificate for 127.0.0.1/localhost (tests/fixtures), so a test
+    // can prove that sagediag verifies the server; plain connections stay allowed.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (from, to) in [
+        ("leaf.cert.pem", "server.crt"),
+        ("leaf.key.pem", "server.key"),
+    ] {
+        let dest = data.join(to);
+        std::fs::copy(fixtures.join(from), &dest).expect("copy the test certificate");
+        std::fs::set_permissions(&dest, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("chmod the test key");
+        if let Some(user) = run_as {
+            std::os::unix::fs::chown(&dest, id_of(user, "-u"), id_of(user, "-g"))
+                .expect("give the test key to postgres");
+        }
+    }
     let port = free_port();
     let mut conf = std::fs::OpenOptions::new()
         .append(true)
@@ -213,7 +235,7 @@ fn start() -> Result<Server, String> {
         "\n# sagediag tests: loopback only, no unix socket, no durability\n\
          listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = ''\n\
          fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n\
-         shared_buffers = 32MB\n"
+         shared_buffers = 32MB\nssl = on\n"
     )
     .expect("write postgresql.conf");
     drop(conf);

@@ -632,3 +632,49 @@ async fn two_watchers_on_postgres_never_double_enqueue_claim_or_lease() {
     assert_eq!(la.len() + lb.len(), 50, "a: {la:?} b: {lb:?}");
     assert!(la.iter().all(|o| !lb.contains(o)));
 }
+
+/// TLS to PostgreSQL is verified: the test cluster's certificate (signed by the test CA) is
+/// refused with a clear message, and accepted by a process that trusts the CA (SSL_CERT_FILE).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_to_postgres_is_verified() {
+    let Some(url) = pg::fresh_url("tls_verified").await else {
+        return;
+    };
+    let url = format!("{url}?sslmode=require");
+    let e = Store::open(&StoreUrl::parse(&url).unwrap())
+        .await
+        .err()
+        .expect("the test CA is not trusted in this process")
+        .to_string();
+    assert!(e.starts_with("TLS to PostgreSQL at 127.0.0.1:"), "{e}");
+    assert!(e.contains("certificate"), "{e}");
+    println!("{e}");
+    // The same URL from a process that trusts the test CA works over TLS.
+    let ca =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-ca.cert.pem");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "watch_store::tls_child",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("SSL_CERT_FILE", ca)
+        .env("SAGEDIAG_TEST_PG_TLS_URL", &url)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("1 passed"), "{text}");
+}
+
+/// Run by `tls_to_postgres_is_verified` in a child process that trusts the test CA.
+#[tokio::test]
+#[ignore = "run by tls_to_postgres_is_verified"]
+async fn tls_child() {
+    let url = std::env::var("SAGEDIAG_TEST_PG_TLS_URL").unwrap();
+    let s = Store::open(&StoreUrl::parse(&url).unwrap()).await.unwrap();
+    s.record_cycle(&cycle("acme", now(), &[]), POLICY, &[])
+        .await
+        .unwrap();
+    assert_eq!(s.status().await.unwrap().len(), 1);
+}

@@ -136,8 +136,9 @@ pub enum StoreError {
     )]
     PlainToRemote { host: String },
     #[error(
-        "TLS to PostgreSQL at {at} failed ({why}): the server needs a certificate that this \
-         machine trusts (SSL_CERT_FILE can name a CA bundle), and ssl = on in postgresql.conf"
+        "TLS to PostgreSQL at {at} failed ({why}): the server must have ssl = on and a \
+         certificate for the host named in --store that this machine trusts (SSL_CERT_FILE can \
+         name a CA bundle)"
     )]
     Tls { at: String, why: String },
     #[error("PostgreSQL at {at}: {message}")]
