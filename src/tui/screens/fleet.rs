@@ -105,6 +105,8 @@ pub struct FleetScreen {
     pub opened_by_itself: bool,
     /// The OS user, who acks and mutes.
     pub who: String,
+    /// The config file, for the store's `r` (its `[[watch.org]]`, its CA certificates).
+    pub settings: std::sync::Arc<crate::settings::Settings>,
 }
 
 impl Default for FleetScreen {
@@ -166,6 +168,7 @@ impl FleetScreen {
             polling: false,
             opened_by_itself: false,
             who: os_user(),
+            settings: Default::default(),
         }
     }
 
@@ -403,7 +406,7 @@ impl FleetScreen {
         };
         let said = match &job {
             FleetJob::Check { org, .. } => Some(format!(
-                "Checking {org} now with its monitoring credentials…"
+                "Checking {org} now with its monitoring credentials (up to a minute)…"
             )),
             _ => None,
         };

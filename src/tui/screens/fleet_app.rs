@@ -46,7 +46,10 @@ impl App {
     pub fn start_on_fleet(&mut self, url: Option<String>, by_itself: bool) -> Vec<Effect> {
         self.go(Screen::Fleet);
         self.fleet.opened_by_itself = by_itself;
-        vec![Effect::Fleet(super::fleet::FleetJob::Open(url))]
+        vec![Effect::Fleet(super::fleet::FleetJob::Open {
+            url,
+            settings: self.fleet.settings.clone(),
+        })]
     }
 
     /// `F`: the Fleet screen, or back to the walk-through from it.
@@ -57,7 +60,10 @@ impl App {
         }
         self.go(Screen::Fleet);
         if self.fleet.source.is_none() && self.fleet.error.is_none() {
-            return vec![Effect::Fleet(super::fleet::FleetJob::Open(None))];
+            return vec![Effect::Fleet(super::fleet::FleetJob::Open {
+                url: None,
+                settings: self.fleet.settings.clone(),
+            })];
         }
         self.fleet.shown()
     }
@@ -78,12 +84,13 @@ impl App {
                 }
                 out
             }
-            FleetMsg::Cycle { org, result } => {
+            FleetMsg::Cycle { org, result, fresh } => {
                 match result {
-                    Ok(Some(c)) => self.view_cycle(*c),
+                    Ok(Some(c)) => self.view_cycle(*c, fresh),
                     Ok(None) => self.say(format!(
                         "{org}'s last cycle is no longer in the store (pruned)."
                     )),
+                    Err(e) if fresh => self.say(format!("{org}: no fresh check: {e}")),
                     Err(e) => self.say(format!("Could not read {org}'s last cycle: {e}")),
                 }
                 Vec::new()
@@ -101,7 +108,7 @@ impl App {
 
     /// Shows `cycle` in the steps, read-only: Findings in front, the request log filled from
     /// its report. A run (`r`) replaces it.
-    pub fn view_cycle(&mut self, cycle: OrgCycle) {
+    pub fn view_cycle(&mut self, cycle: OrgCycle, fresh: bool) {
         let (findings, rows, unknown) = view_findings(&cycle);
         let org = sanitize::line(&cycle.org).into_owned();
         let when = ago(crate::engine::clock::now_secs() as i64 - cycle.started_at);
@@ -121,8 +128,13 @@ impl App {
         }
         self.fleet.viewing = Some((org.clone(), cycle.started_at));
         self.go(Screen::Findings);
+        let what = if fresh {
+            "fresh check (not recorded: the watcher records and alerts)"
+        } else {
+            "last cycle"
+        };
         let mut said = format!(
-            "{org}'s last cycle ({when}, {}), read-only: {} finding{}",
+            "{org}'s {what} ({when}, {}), read-only: {} finding{}",
             cycle.state.word(),
             self.findings.len(),
             if self.findings.len() == 1 { "" } else { "s" }
