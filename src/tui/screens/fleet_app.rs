@@ -122,19 +122,19 @@ impl App {
         if n > 0 {
             self.log.push(LogRow::marker(
                 VIEWED_RUN,
-                format!("{org}: the watch cycle of {when} (summaries only)"),
+                format!("{org}: watch cycle, {when} (summaries)"),
             ));
             self.log.extend(rows);
         }
         self.fleet.viewing = Some((org.clone(), cycle.started_at));
         self.go(Screen::Findings);
         let what = if fresh {
-            "fresh check (not recorded: the watcher records and alerts)"
+            "fresh check, not recorded"
         } else {
             "last cycle"
         };
         let mut said = format!(
-            "{org}'s {what} ({when}, {}), read-only: {} finding{}",
+            "{org}'s {what} ({when}, {}): {} finding{}",
             cycle.state.word(),
             self.findings.len(),
             if self.findings.len() == 1 { "" } else { "s" }
@@ -143,9 +143,9 @@ impl App {
             let _ = write!(said, " ({unknown} with codes this build does not know)");
         }
         if n > 0 {
-            let _ = write!(said, "; its {n} requests are in the log (Tab)");
+            let _ = write!(said, "; {n} requests in the log (Tab)");
         }
-        said.push_str(". F: back to Fleet.");
+        said.push_str(". Read-only; F: Fleet.");
         self.say(said);
     }
 
@@ -162,6 +162,21 @@ impl App {
             Action::Run => {
                 self.fleet.viewing = None;
                 None
+            }
+            Action::Select | Action::Copy if self.log_focus => {
+                let row = self
+                    .filtered_log()
+                    .get(self.log_selected)
+                    .map(|r| (r.run, r.id));
+                match row {
+                    Some((VIEWED_RUN, id)) if id != 0 => {
+                        self.say(format!(
+                            "Request #{id} is from a stored watch cycle: the store keeps its summary, not its headers or body (sagediag watch report {org} exports the cycle's report)."
+                        ));
+                        Some(Vec::new())
+                    }
+                    _ => None,
+                }
             }
             _ => None,
         }
