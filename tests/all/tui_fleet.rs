@@ -553,7 +553,7 @@ fn watch_org(name: &str) -> WatchOrg {
 
 /// A SQLite watch store at `path` holding three orgs, org-002 failing (a frozen user, an open
 /// incident after two failing cycles), filled through the Store API.
-pub async fn fill_store(path: &std::path::Path) -> Store {
+async fn fill_store(path: &std::path::Path) -> Store {
     let store = Store::open(&StoreUrl::Sqlite(path.to_path_buf()))
         .await
         .unwrap();
