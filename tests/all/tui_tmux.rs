@@ -386,7 +386,8 @@ fn the_header_says_when_the_bundled_roots_verify() {
     std::fs::create_dir_all(&empty).unwrap();
     let dir = empty.display();
     let cmd = format!(
-        "env -u NO_COLOR TERM=xterm-256color SSL_CERT_DIR={dir} SSL_CERT_FILE={dir}/none.pem \
+        "env -u NO_COLOR -u SAGEDIAG_WATCH_STORE TERM=xterm-256color XDG_STATE_HOME={dir} \
+         SSL_CERT_DIR={dir} SSL_CERT_FILE={dir}/none.pem \
          DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/sagediag-test-bus \
          SAGEDIAG_SECRETS=/nonexistent/sagediag/secrets.json {bin}; sleep 60"
     );
