@@ -529,6 +529,7 @@ async fn opened_by_itself_over_an_empty_store_goes_to_the_walk_through() {
         [Effect::Fleet(FleetJob::Open { url: None, .. })]
     ));
     assert_eq!(app.screen, Screen::Fleet);
+    assert!(render(&app, 80, 24).contains("Opening the watch store"));
     let source: Source = Arc::new(Empty);
     let fx = app.update(Msg::Fleet(FleetMsg::Opened(Ok(Some(source)))));
     settle(&mut app, fx).await;

@@ -46,6 +46,7 @@ impl App {
     pub fn start_on_fleet(&mut self, url: Option<String>, by_itself: bool) -> Vec<Effect> {
         self.go(Screen::Fleet);
         self.fleet.opened_by_itself = by_itself;
+        self.fleet.opening = true;
         vec![Effect::Fleet(super::fleet::FleetJob::Open {
             url,
             settings: self.fleet.settings.clone(),
@@ -60,6 +61,7 @@ impl App {
         }
         self.go(Screen::Fleet);
         if self.fleet.source.is_none() && self.fleet.error.is_none() {
+            self.fleet.opening = true;
             return vec![Effect::Fleet(super::fleet::FleetJob::Open {
                 url: None,
                 settings: self.fleet.settings.clone(),
