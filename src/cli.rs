@@ -38,6 +38,10 @@ pub struct Cli {
     /// `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
+    /// The console's watch store, for its Fleet screen: `sqlite:PATH` or `postgres://…`
+    /// [default: watch.sqlite3 in the state directory, when it exists]
+    #[arg(long, value_name = "URL", env = "SAGEDIAG_WATCH_STORE")]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +66,10 @@ pub enum Command {
     /// Where kept secrets are (OS keyring, owner-only file) and how to forget them.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Watch many orgs over time: one cycle of passive signals per org (LoginHistory, grants,
+    /// frozen user, permission sets, app policies, package, limits) with the watcher's own
+    /// monitoring credentials, kept as history, with incidents and alerts.
+    Watch(Box<WatchArgs>),
     /// Print what to create and tick in Salesforce Setup for an integration platform: callback,
     /// scopes, PKCE, secrets, permitted users and the permission sets to pre-authorize.
     SetupSheet {
@@ -277,6 +285,156 @@ pub struct AdminArgs {
     /// The admin's PEM private key for --admin-flow jwt.
     #[arg(long, value_name = "FILE")]
     pub admin_private_key: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Secrets come from the environment: SAGEDIAG_CLIENT_SECRET (watch add, client credentials), SAGEDIAG_WEBHOOK_SECRET (whsec_…, signs --webhook).\n\n\
+Examples:\n  SAGEDIAG_CLIENT_SECRET=... sagediag watch add acme --env https://acme.my.salesforce.com --flow client-credentials --client-id 3MVG9... --integration-user api@acme.com --integration-app 'StackOne'\n  \
+sagediag watch add globex --env production --flow jwt --client-id 3MVG9... --username monitor@globex.com --private-key monitor.key --integration-user api@globex.com\n  \
+sagediag watch --once --json                    one cycle of every org, one JSON document per org\n  \
+sagediag watch --webhook https://hooks.example.com/sagediag --listen 127.0.0.1:9464\n  \
+sagediag watch history acme\n\n\
+Exit status of --once: 0 no org failing, 1 at least one org failing (a FAIL or ERROR check), 2 usage or set-up error."
+)]
+pub struct WatchArgs {
+    #[command(subcommand)]
+    pub command: Option<WatchCommand>,
+    /// Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team.
+    /// [default: sqlite: watch.sqlite3 in the state directory]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "SAGEDIAG_WATCH_STORE",
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
+    /// Run one cycle of every org, deliver the alerts due, and exit (for cron, systemd timers
+    /// and tests).
+    #[arg(long)]
+    pub once: bool,
+    /// Print one JSON document per org cycle (JSON lines) instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Serve /metrics, /healthz and the status page here (without --once).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
+    pub listen: std::net::SocketAddr,
+    /// A generic webhook for incident alerts, signed the Standard Webhooks way with
+    /// SAGEDIAG_WEBHOOK_SECRET (whsec_…). Repeatable.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Vec<String>,
+    /// A Slack incoming webhook for incident alerts.
+    #[arg(long, value_name = "URL")]
+    pub slack_webhook: Option<String>,
+    /// An incident opens after this many failing cycles in a row.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub open_after: u32,
+    /// An incident resolves after this many passing cycles in a row.
+    #[arg(long, value_name = "M", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub resolve_after: u32,
+    /// Days of history kept (older cycles are pruned).
+    #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub retention_days: u32,
+    /// Orgs in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub concurrency: u64,
+    /// Seconds one org's whole cycle may take; past it the org is ERROR and the others go on.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub org_timeout: u64,
+    /// Seconds each request may take.
+    #[arg(long, value_name = "SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+    /// Only these orgs (by name). Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub org: Vec<String>,
+    /// Team mode: several watchers share one PostgreSQL store, each org's cycle run by one of
+    /// them (a lease per org and slot).
+    #[arg(long)]
+    pub team: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatchCommand {
+    /// Add an org to the watch list (or replace it), with the monitoring app's credentials.
+    Add(Box<WatchAddArgs>),
+    /// List the orgs watched (the store's list and the config file's `[[watch.org]]`).
+    List {
+        /// One JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an org from the watch list and forget its kept secret.
+    Remove { name: String },
+    /// An org's timeline: its cycles, newest first, and its incidents.
+    History {
+        name: String,
+        /// One JSON document.
+        #[arg(long)]
+        json: bool,
+        /// Cycles shown.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Export the report of a past cycle (the document `check --json` prints, as far as a cycle
+    /// fills it) to an owner-only file.
+    Report {
+        name: String,
+        /// The cycle's id (from `watch history`).
+        #[arg(long)]
+        cycle: i64,
+        #[arg(long, value_name = "FILE", value_parser = output_path)]
+        out: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct WatchAddArgs {
+    /// The org's name on the watch list (letters, digits, '.', '_', '-').
+    pub name: String,
+    /// production, sandbox, or the login URL (client credentials need the My Domain URL).
+    #[arg(long, default_value = "production")]
+    pub env: String,
+    /// The monitoring app's flow: jwt or client-credentials (never the integration's own).
+    #[arg(long, value_parser = ["jwt", "client-credentials"], default_value = "jwt")]
+    pub flow: String,
+    /// The monitoring app's consumer key.
+    #[arg(long, env = "SAGEDIAG_CLIENT_ID", hide_env_values = true)]
+    pub client_id: Option<String>,
+    /// The monitoring app's consumer secret, for client credentials (prefer
+    /// SAGEDIAG_CLIENT_SECRET). Kept as --keep-secrets says, never in the store.
+    #[arg(long, env = "SAGEDIAG_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// The monitoring user (JWT bearer's subject).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// The monitoring app's private key (PEM) for JWT; the path is kept, not the key.
+    #[arg(long, value_parser = private_key_path)]
+    pub private_key: Option<std::path::PathBuf>,
+    /// The integration user whose record is watched.
+    #[arg(long)]
+    pub integration_user: String,
+    /// The integration's app as the org names it (LoginHistory's Application, OauthToken's
+    /// AppName). Without it every app of the user is watched.
+    #[arg(long)]
+    pub integration_app: Option<String>,
+    /// Every this long: 900, 15m, 1h. [default: 15m]
+    #[arg(long, value_name = "DURATION", conflicts_with = "cron")]
+    pub interval: Option<String>,
+    /// A cron expression (seconds first, UTC), e.g. "0 */15 * * * *".
+    #[arg(long, value_name = "EXPR")]
+    pub cron: Option<String>,
+    /// Also probe the seven endpoints as the integration user, through a JWT for that user
+    /// (the monitoring app's key must be allowed to sign in as it).
+    #[arg(long)]
+    pub probe_as_integration: bool,
+    /// Also trust this CA certificate (PEM) for this org. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<std::path::PathBuf>,
+    /// Where the consumer secret is kept: keyring or file (owner-only).
+    /// [default: the config file's `keep_secrets`, else the keyring when there is one, else file]
+    #[arg(long, value_name = "WHERE", value_parser = ["keyring", "file"])]
+    pub keep_secrets: Option<String>,
 }
 
 impl CheckArgs {

@@ -90,7 +90,7 @@ fn main() -> ExitCode {
                 }))
             })
         }
-        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, cli.theme, tls),
+        Some(Command::Demo(args)) => run_console(Some(args), cli.mouse, cli.theme, tls, None),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "sagediag", &mut std::io::stdout());
@@ -109,6 +109,7 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Secrets(cmd)) => run_secrets(cmd),
+        Some(Command::Watch(args)) => run_watch(*args, tls.0),
         Some(Command::SetupSheet { preset, kind }) => {
             use sagediag::engine::{app::AppKind, setup};
             let (Some(preset), Some(kind)) = (setup::Preset::parse(&preset), AppKind::parse(&kind))
@@ -121,8 +122,29 @@ fn main() -> ExitCode {
             print!("{}", setup::text(&setup::sheet(preset, kind)));
             ExitCode::SUCCESS
         }
-        None => run_console(None, cli.mouse, cli.theme, tls),
+        None => run_console(None, cli.mouse, cli.theme, tls, cli.store),
     }
+}
+
+fn run_watch(args: sagediag::cli::WatchArgs, ca_certs: Vec<std::path::PathBuf>) -> ExitCode {
+    let settings = match sagediag::settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sagediag watch: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sagediag watch: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    ExitCode::from(rt.block_on(sagediag::watch::main(args, settings, ca_certs)))
 }
 
 fn run_secrets(cmd: SecretsCommand) -> ExitCode {
@@ -210,6 +232,7 @@ fn run_console(
     mouse: bool,
     theme: Option<String>,
     (ca_certs, insecure_hosts): (Vec<std::path::PathBuf>, Vec<String>),
+    store: Option<String>,
 ) -> ExitCode {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
@@ -256,7 +279,7 @@ fn run_console(
             Err(_) => Box::new(demo_org::SimDemo::default()),
         },
     });
-    let result = runtime.block_on(sagediag::tui::run(demo, mouse, settings));
+    let result = runtime.block_on(sagediag::tui::run(demo, mouse, settings, store));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -61,6 +61,95 @@ pub struct Settings {
     pub max_response_mb: Option<u64>,
     /// What a HAR export keeps of the bodies, as `--har-bodies`: full, shape, none.
     pub har_bodies: Option<crate::engine::export::HarBodies>,
+    /// `sagediag watch`: the store and the orgs (`[[watch.org]]`).
+    pub watch: WatchSettings,
+}
+
+/// The `[watch]` table: the store and `[[watch.org]]` entries.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct WatchSettings {
+    /// As `watch --store`: sqlite:PATH or postgres://….
+    pub store: Option<String>,
+    pub org: Vec<WatchOrgSettings>,
+}
+
+/// One `[[watch.org]]`: an org watched besides the store's list (the file wins on a name
+/// clash). Its consumer secret, for client credentials, is the one `watch add` kept under the
+/// org's name, or the environment variable `client_secret_env` names.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchOrgSettings {
+    pub name: String,
+    #[serde(default = "production")]
+    pub environment: String,
+    /// jwt or client-credentials.
+    #[serde(default = "jwt")]
+    pub flow: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub private_key: Option<PathBuf>,
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    pub integration_user: String,
+    #[serde(default)]
+    pub integration_app: Option<String>,
+    /// `900`, `15m`, `1h`.
+    #[serde(default)]
+    pub interval: Option<String>,
+    /// Seconds first, UTC.
+    #[serde(default)]
+    pub cron: Option<String>,
+    #[serde(default)]
+    pub probe_as_integration: bool,
+    #[serde(default)]
+    pub ca_certs: Vec<PathBuf>,
+}
+
+fn production() -> String {
+    "production".into()
+}
+
+fn jwt() -> String {
+    "jwt".into()
+}
+
+impl WatchOrgSettings {
+    /// The org as watch keeps it, or what is wrong with the entry.
+    pub fn to_org(&self) -> Result<crate::engine::watch::WatchOrg, String> {
+        use crate::engine::watch::{MonitorFlow, Schedule, WatchOrg, schedule};
+        let flow = match self.flow.as_str() {
+            "jwt" => MonitorFlow::Jwt,
+            "client-credentials" => MonitorFlow::ClientCredentials,
+            other => return Err(format!("flow `{other}` is not jwt or client-credentials")),
+        };
+        let schedule = match (&self.interval, &self.cron) {
+            (Some(_), Some(_)) => return Err("give interval or cron, not both".into()),
+            (Some(i), None) => Schedule::Interval {
+                secs: schedule::parse_duration(i)
+                    .ok_or_else(|| format!("interval `{i}` is not a duration (900, 15m, 1h)"))?,
+            },
+            (None, Some(c)) => Schedule::Cron { expr: c.clone() },
+            (None, None) => Schedule::default(),
+        };
+        schedule::validate(&schedule).map_err(|e| e.to_string())?;
+        Environment::parse(&self.environment).map_err(|e| e.to_string())?;
+        Ok(WatchOrg {
+            name: self.name.clone(),
+            environment: self.environment.clone(),
+            flow,
+            client_id: self.client_id.clone(),
+            username: self.username.clone(),
+            private_key: self.private_key.clone(),
+            integration_user: self.integration_user.clone(),
+            integration_app: self.integration_app.clone(),
+            probe_as_integration: self.probe_as_integration,
+            schedule,
+            ca_certs: self.ca_certs.clone(),
+        })
+    }
 }
 
 /// A config file that could not be used: its path, the line and the field, and what is wrong.
@@ -193,6 +282,29 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
                 ));
             }
         }
+    }
+    for org in settings.watch.org.iter_mut() {
+        if let Some(k) = org.private_key.as_mut()
+            && k.is_relative()
+        {
+            *k = base.join(&*k);
+        }
+        for ca in org.ca_certs.iter_mut() {
+            if ca.is_relative() {
+                *ca = base.join(&*ca);
+            }
+        }
+        org.to_org().map_err(|e| {
+            SettingsError(format!(
+                "{file}:{}: [[watch.org]] `{}`: {e}",
+                src.lines()
+                    .position(
+                        |l| l.trim_start().starts_with("name") && l.contains(org.name.as_str())
+                    )
+                    .map_or(1, |p| p + 1),
+                org.name
+            ))
+        })?;
     }
     if settings
         .max_response_mb

@@ -420,6 +420,10 @@ catalog! {
         "A change sagediag made (or tried) was refused, or the re-run probe still fails after it.",
         "An error Salesforce answered while changing the org, or another cause of the probe's failure (see its own finding).",
         ["Read the request in the log (its id is listed) for what Salesforce answered.", "Fix the remaining finding as its own entry says, then run sagediag check again."];
+    WATCH_LOGIN_FAILED, Error, "The watcher could not sign in to the org, or the org did not answer",
+        "sagediag watch shows the org in state ERROR: the monitoring app's own login (JWT bearer or client credentials) was refused, or the org did not answer within the cycle's time-out.",
+        "The monitoring app's consumer key, secret or certificate changed, the monitoring user was frozen or lost its permissions, the org is unreachable or hung, or a proxy answers instead of Salesforce. The integration itself may still work: the watcher cannot tell.",
+        ["Read the detail: it names the flow, the host and what was answered.", "Check the monitoring External Client App: Setup > External Client Apps > External Client Apps Manager > [monitoring app] (its consumer key, the certificate for JWT, or the client credentials Run As user).", "Run the same login by hand: sagediag check --env ENV --flow jwt|client-credentials --client-id KEY --username MONITOR_USER --private-key KEY.pem", "Re-add the org with the right credentials: sagediag watch add NAME …"];
 }
 
 /// The fix of a code for an External Client App, where the Setup path differs from the

@@ -570,6 +570,18 @@ impl Client {
         })
     }
 
+    /// The same HTTP stack (connections, TLS, time-outs and the budget of bytes held at once)
+    /// with a log and a list of secrets of its own: for `sagediag watch`, where many orgs'
+    /// cycles share one connection pool but each keeps its own evidence and secrets.
+    pub fn with_own_log(&self) -> Client {
+        Client {
+            log: Arc::default(),
+            secrets: Arc::default(),
+            events: None,
+            ..self.clone()
+        }
+    }
+
     fn reqwest(setup: &Setup) -> Result<reqwest::Client, SetupError> {
         Client::reqwest_with(setup, false)
     }

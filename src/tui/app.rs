@@ -30,6 +30,8 @@ pub enum Screen {
     Login,
     Permissions,
     Findings,
+    /// The watched orgs (not a step: `F` shows it).
+    Fleet,
 }
 
 impl Screen {
@@ -48,6 +50,7 @@ impl Screen {
             Screen::Login => "Login",
             Screen::Permissions => "Permissions",
             Screen::Findings => "Findings",
+            Screen::Fleet => "Fleet",
         }
     }
 
@@ -62,6 +65,7 @@ impl Screen {
             Screen::Login => Scope::Login,
             Screen::Permissions => Scope::Permissions,
             Screen::Findings => Scope::Findings,
+            Screen::Fleet => Scope::Fleet,
         }
     }
 }
@@ -82,6 +86,8 @@ pub enum Mode {
     Paste,
     /// The admin's login form in the Fix overlay.
     Admin,
+    /// The Fleet screen's filter.
+    FleetFilter,
 }
 
 /// Screen regions the last frame drew, for the mouse.
@@ -171,6 +177,8 @@ pub struct App {
     /// A refresh token that replaced the one given (rotation): handed over once, on request
     /// (`c` on the Login step), masked on screen. Never drawn.
     pub rotated_token: Option<String>,
+    /// The Fleet screen: the watched orgs, from the watch store.
+    pub fleet: super::screens::fleet::FleetScreen,
 }
 
 pub const MAX_MESSAGES: usize = 200;
@@ -238,6 +246,7 @@ impl App {
             rotation_consent: false,
             eviction_consent: false,
             rotated_token: None,
+            fleet: Default::default(),
         }
     }
 
@@ -311,6 +320,7 @@ impl App {
             }
             Msg::Autoplay => self.autoplay_step().into_iter().collect(),
             Msg::Fix(m) => self.on_fix(m),
+            Msg::Fleet(m) => self.on_fleet(m),
             Msg::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -335,7 +345,9 @@ impl App {
             Overlay::Fix(_) => return vec![Scope::Always, Scope::Fix],
             _ => return vec![Scope::Always, Scope::Overlay],
         }
-        if self.log_focus {
+        if self.screen == Screen::Fleet {
+            self.fleet.scopes()
+        } else if self.log_focus {
             vec![Scope::Always, Scope::Log, Scope::Global]
         } else {
             vec![Scope::Always, self.screen.scope(), Scope::Global]
@@ -421,6 +433,14 @@ impl App {
         let Some(action) = action else {
             return Vec::new();
         };
+        let fleet = if self.screen == Screen::Fleet {
+            self.fleet_key(action)
+        } else {
+            self.fleet_readonly(action)
+        };
+        if let Some(effects) = fleet {
+            return effects;
+        }
         if let Some(effects) = self.global_action(action) {
             return effects;
         }
@@ -433,6 +453,7 @@ impl App {
             Screen::Login => self.login_action(action),
             Screen::Permissions => self.permissions_action(action),
             Screen::Findings => self.findings_action(action),
+            Screen::Fleet => Vec::new(),
         }
     }
 
@@ -465,6 +486,7 @@ impl App {
                 none
             }
             Action::Export => Some(vec![Effect::Export]),
+            Action::Fleet => Some(self.toggle_fleet()),
             Action::Integration => {
                 if self
                     .report
@@ -589,6 +611,7 @@ impl App {
             Screen::Login => self.login_action(a),
             Screen::Permissions => self.permissions_action(a),
             Screen::Findings => self.findings_action(a),
+            Screen::Fleet => self.fleet_key(a).unwrap_or_default(),
         }
     }
 }

@@ -77,6 +77,11 @@ impl App {
                 }
             },
             Mode::Admin => return self.admin_key(action, key),
+            Mode::FleetFilter => {
+                let o = form::edit_key(&mut self.fleet.filter, &before, action, key);
+                self.fleet.filter_changed();
+                o
+            }
             Mode::Paste => {
                 let o = form::edit_key(&mut self.paste, "", action, key);
                 if o == EditOutcome::Done {
@@ -134,6 +139,10 @@ impl App {
                 }
             }
             Mode::Console => form::paste_into(&mut self.console, &pasted),
+            Mode::FleetFilter => {
+                form::paste_into(&mut self.fleet.filter, &pasted);
+                self.fleet.filter_changed();
+            }
             Mode::Search => {
                 if let Overlay::Inspector(ins) = &mut self.overlay {
                     if let Some(ta) = ins.search.as_mut() {

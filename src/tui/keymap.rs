@@ -58,6 +58,16 @@ pub enum Action {
     /// In a text field: clear to the start, delete the word before the cursor.
     ClearLine,
     DeleteWord,
+    /// The Fleet screen, or back to the walk-through.
+    Fleet,
+    /// Fleet: cycle the sort column; show failing orgs only; check the org now; its timeline;
+    /// acknowledge or mute its worst open incident.
+    Sort,
+    FailingOnly,
+    CheckNow,
+    Timeline,
+    Ack,
+    Mute,
 }
 
 /// Where a binding applies. Dispatch tries the scopes of what is in front, most specific first.
@@ -84,6 +94,12 @@ pub enum Scope {
     FixConfirm,
     /// A text field being typed in.
     Text,
+    /// The Fleet screen (F).
+    Fleet,
+    /// Fleet: for how long to mute.
+    FleetMute,
+    /// Fleet: an org's timeline.
+    Timeline,
 }
 
 impl Scope {
@@ -103,6 +119,9 @@ impl Scope {
             Scope::Fix => "Fix (f)",
             Scope::FixConfirm => "Fix: confirming a change",
             Scope::Text => "Typing in a field",
+            Scope::Fleet => "Fleet (F): the watched orgs",
+            Scope::FleetMute => "Fleet: muting",
+            Scope::Timeline => "Fleet: an org's timeline (t)",
         }
     }
 }
@@ -207,6 +226,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[ch('P')], A::NextProfile, "next saved profile (profiles hold no secrets)", None),
     b(S::Global, &[ch('s')], A::NextScenario, "demo: next scenario, and run", None),
     b(S::Global, &[ch('S')], A::PickScenario, "demo: choose a scenario", Some("scenarios")),
+    b(S::Global, &[ch('F')], A::Fleet, "the Fleet screen (orgs sagediag watch records); again: the walk-through", None),
     b(S::Environment, &[k(KC::Enter), ch(' ')], A::Select, "choose the environment", None),
     b(S::Environment, &[ch('e')], A::Edit, "edit the custom URL", None),
     b(S::ConnectedApp, &[k(KC::Enter), ch(' '), ch('e')], A::Select, "edit the field, or cycle its choices", None),
@@ -263,6 +283,22 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Fix, &[ch('u')], A::Undo, "undo the changes made here (asks y first)", Some("undo")),
     b(S::Fix, &[ch('c')], A::Copy, "copy the selected fix (request, command or steps)", Some("copy")),
     b(S::FixConfirm, &[ch('y')], A::Yes, "yes: change the org; any other key cancels, nothing sent", Some("yes")),
+    b(S::Fleet, &[k(KC::Enter)], A::Select, "the org's last cycle in the steps, read-only (findings, fixes, log)", Some("open")),
+    b(S::Fleet, &[ch('r')], A::CheckNow, "check the org now with its monitoring credentials", Some("check")),
+    b(S::Fleet, &[ch('t')], A::Timeline, "the org's timeline: incidents and check success", Some("timeline")),
+    b(S::Fleet, &[ch('a')], A::Ack, "acknowledge the org's worst open incident (as you, now)", Some("ack")),
+    b(S::Fleet, &[ch('M')], A::Mute, "mute the org's worst open incident: 1h, 4h or 24h", Some("mute")),
+    b(S::Fleet, &[ch('/')], A::Find, "filter by org name or finding code", Some("filter")),
+    b(S::Fleet, &[ch('s')], A::Sort, "sort by the next column", Some("sort")),
+    b(S::Fleet, &[ch('f')], A::FailingOnly, "failing orgs only (again: all)", Some("failing")),
+    b(S::Fleet, &[k(KC::Esc)], A::Back, "clear the filter and failing-only", None),
+    b(S::FleetMute, &[ch('1'), ch('2'), ch('3')], A::Step(0), "mute for 1 hour, 4 hours, 24 hours", Some("1h 4h 24h")),
+    b(S::FleetMute, &[k(KC::Esc)], A::Back, "cancel (any other key too)", Some("cancel")),
+    b(S::Timeline, &[k(KC::Esc), ch('q'), ch('t')], A::Back, "close", Some("close")),
+    b(S::Timeline, &[k(KC::Up)], A::Up, "scroll up", None),
+    b(S::Timeline, &[k(KC::Down)], A::Down, "scroll down", None),
+    b(S::Timeline, &[k(KC::PageUp)], A::PageUp, "page up", None),
+    b(S::Timeline, &[k(KC::PageDown)], A::PageDown, "page down", None),
     b(S::Text, &[k(KC::Enter)], A::Select, "done", Some("done")),
     b(S::Text, &[k(KC::Esc)], A::Back, "cancel: the field as it was", Some("cancel")),
     b(S::Text, &[ctrl('u')], A::ClearLine, "clear to the start", None),

@@ -20,6 +20,7 @@ pub mod profile;
 mod run;
 pub mod screens;
 pub mod theme;
+pub mod timeline;
 pub mod ui;
 pub mod verdict;
 mod work;
@@ -53,6 +54,7 @@ pub async fn run(
     demo: Option<DemoOptions>,
     mouse: bool,
     settings: crate::settings::Settings,
+    store: Option<String>,
 ) -> io::Result<()> {
     let mut app = App::new();
     app.vault = vault::Vault::from_env();
@@ -70,6 +72,12 @@ pub async fn run(
             if let Some(p) = app.profiles.first().cloned() {
                 app.apply_profile(&p);
                 first.push(Effect::Recall { then_run: false });
+            }
+            // A watch store with orgs: the console opens on the Fleet screen.
+            app.fleet.settings = std::sync::Arc::new(settings.clone());
+            if let Some(url) = screens::fleet::store_at_start(store) {
+                let by_itself = url.is_none();
+                first.extend(app.start_on_fleet(url, by_itself));
             }
         }
         Some(d) => {

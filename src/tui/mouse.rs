@@ -70,7 +70,7 @@ impl App {
                         Screen::Findings => self.finding_selected = row,
                         Screen::Environment => self.env_selected = row,
                         Screen::ConnectedApp => self.form.field = row,
-                        Screen::Login => {}
+                        Screen::Login | Screen::Fleet => {}
                     }
                 }
             }

@@ -54,6 +54,8 @@ pub enum Msg {
     Fix(super::fix::FixMsg),
     /// The demo's next self-playing step.
     Autoplay,
+    /// The watch store answered the Fleet screen.
+    Fleet(super::screens::fleet::FleetMsg),
     /// A signal asked the console to end (SIGTERM, SIGINT, SIGHUP, SIGQUIT), or input closed.
     Quit,
 }
@@ -117,4 +119,6 @@ pub enum Effect {
     Fix(super::fix::FixJob),
     /// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
     Suspend,
+    /// Read or write the watch store for the Fleet screen.
+    Fleet(super::screens::fleet::FleetJob),
 }

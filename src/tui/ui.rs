@@ -106,6 +106,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Screen::Login => screens::login::draw(f, app, &t, main),
         Screen::Permissions => screens::permissions::draw(f, app, &t, main),
         Screen::Findings => screens::findings::draw(f, app, &t, main),
+        Screen::Fleet => screens::fleet::draw(f, &app.fleet, &t, main),
     }
     if let Some(l) = log {
         super::log::draw(f, app, &t, l);
@@ -164,6 +165,31 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     } else {
         ("ready".to_string(), t.dim())
     };
+    if app.screen == Screen::Fleet {
+        let line = Line::from(vec![
+            Span::styled(" sagediag ", Style::default().add_modifier(Modifier::BOLD)),
+            Span::raw(app.fleet.header()),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    // A stored cycle from the Fleet screen, until a run replaces it: said first.
+    if let Some((org, at)) = app
+        .fleet
+        .viewing
+        .as_ref()
+        .filter(|_| app.report.is_none() && !app.running)
+    {
+        let when = screens::fleet::ago(crate::engine::clock::now_secs() as i64 - at);
+        let line = Line::from(vec![
+            Span::styled(" sagediag ", Style::default().add_modifier(Modifier::BOLD)),
+            Span::raw(format!(
+                "{org}'s watch cycle of {when}, read-only · F: Fleet"
+            )),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
     // The verdict first: a narrow terminal cuts the environment, never the result.
     let mut line = Line::from(vec![
         Span::styled(" sagediag ", Style::default().add_modifier(Modifier::BOLD)),
@@ -205,6 +231,20 @@ pub fn step_status(app: &App, ids: &[StepId]) -> Option<Status> {
 }
 
 fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    if app.screen == Screen::Fleet {
+        let store = app
+            .fleet
+            .source
+            .as_ref()
+            .map(|s| s.label())
+            .unwrap_or_default();
+        let line = Line::from(vec![
+            Span::styled(" Fleet ", t.selected()),
+            Span::raw(format!(" {store}")),
+        ]);
+        f.render_widget(Paragraph::new(line).style(t.dim()), area);
+        return;
+    }
     let titles: Vec<Line> = Screen::ALL
         .iter()
         .enumerate()
@@ -215,6 +255,7 @@ fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Screen::Login => step_status(app, &[StepId::Login, StepId::Token]),
                 Screen::Permissions => step_status(app, &[StepId::Org, StepId::Probes]),
                 Screen::Findings => app.report.as_ref().map(|_| verdict::overall(&app.findings)),
+                Screen::Fleet => None,
             };
             let suffix = match st {
                 Some(st) => format!(" {}", mark(st).chars().skip(5).collect::<String>()),
@@ -260,6 +301,9 @@ fn hint_line(app: &App, width: usize) -> String {
     if !matches!(app.overlay, Overlay::None | Overlay::Value(_)) {
         skip.extend([Action::View, Action::WriteFile]);
     }
+    if app.screen == Screen::Fleet {
+        skip.extend([Action::Run, Action::FocusLog, Action::NextStep]);
+    }
     // Whole hints only: what does not fit is in the help (?), which always has a place.
     let scopes = app.scopes();
     let mut out = String::new();
@@ -287,6 +331,7 @@ fn draw_bottom(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let field = match app.mode {
         Mode::Console => Some(("request> ", &app.console)),
         Mode::Filter => Some(("filter> ", &app.log_filter)),
+        Mode::FleetFilter => Some(("filter> ", &app.fleet.filter)),
         _ => None,
     };
     if let Some((label, ta)) = field {

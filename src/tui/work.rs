@@ -207,6 +207,11 @@ impl Ctx {
                 None => self.say("No login is waiting for a redirect URL (r starts one)."),
             },
             Effect::Log(line) => self.log_line(line),
+            Effect::Fleet(job) => {
+                tokio::spawn(async move {
+                    let _ = tx.send(Msg::Fleet(super::screens::fleet::run_job(job).await));
+                });
+            }
             Effect::SaveProfile(p) => {
                 tokio::task::spawn_blocking(move || {
                     let r = profile::save(&p)

@@ -25,6 +25,7 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable')
             [CompletionResult]::new('--insecure-host', '--insecure-host', [CompletionResultType]::ParameterName, 'Do not verify the TLS certificate of this host (only this one; a banner says so on every screen). Repeatable')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The console''s watch store, for its Fleet screen: `sqlite:PATH` or `postgres://…` [default: watch.sqlite3 in the state directory, when it exists]')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -37,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (e.g. `sagediag completions bash > /etc/bash_completion.d/sagediag`)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff), e.g. `sagediag man > sagediag.1 && man ./sagediag.1`')
             [CompletionResult]::new('secrets', 'secrets', [CompletionResultType]::ParameterValue, 'Where kept secrets are (OS keyring, owner-only file) and how to forget them')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Watch many orgs over time: one cycle of passive signals per org (LoginHistory, grants, frozen user, permission sets, app policies, package, limits) with the watcher''s own monitoring credentials, kept as history, with incidents and alerts')
             [CompletionResult]::new('setup-sheet', 'setup-sheet', [CompletionResultType]::ParameterValue, 'Print what to create and tick in Salesforce Setup for an integration platform: callback, scopes, PKCE, secrets, permitted users and the permission sets to pre-authorize')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -231,6 +233,124 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
         'sagediag;secrets;help;help' {
             break
         }
+        'sagediag;watch' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Serve /metrics, /healthz and the status page here (without --once)')
+            [CompletionResult]::new('--webhook', '--webhook', [CompletionResultType]::ParameterName, 'A generic webhook for incident alerts, signed the Standard Webhooks way with SAGEDIAG_WEBHOOK_SECRET (whsec_…). Repeatable')
+            [CompletionResult]::new('--slack-webhook', '--slack-webhook', [CompletionResultType]::ParameterName, 'A Slack incoming webhook for incident alerts')
+            [CompletionResult]::new('--open-after', '--open-after', [CompletionResultType]::ParameterName, 'An incident opens after this many failing cycles in a row')
+            [CompletionResult]::new('--resolve-after', '--resolve-after', [CompletionResultType]::ParameterName, 'An incident resolves after this many passing cycles in a row')
+            [CompletionResult]::new('--retention-days', '--retention-days', [CompletionResultType]::ParameterName, 'Days of history kept (older cycles are pruned)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Orgs in flight at once')
+            [CompletionResult]::new('--org-timeout', '--org-timeout', [CompletionResultType]::ParameterName, 'Seconds one org''s whole cycle may take; past it the org is ERROR and the others go on')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds each request may take')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Only these orgs (by name). Repeatable')
+            [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Run one cycle of every org, deliver the alerts due, and exit (for cron, systemd timers and tests)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document per org cycle (JSON lines) instead of the summary')
+            [CompletionResult]::new('--team', '--team', [CompletionResultType]::ParameterName, 'Team mode: several watchers share one PostgreSQL store, each org''s cycle run by one of them (a lease per org and slot)')
+            [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an org to the watch list (or replace it), with the monitoring app''s credentials')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs watched (the store''s list and the config file''s `[[watch.org]]`)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove an org from the watch list and forget its kept secret')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'An org''s timeline: its cycles, newest first, and its incidents')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Export the report of a past cycle (the document `check --json` prints, as far as a cycle fills it) to an owner-only file')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sagediag;watch;add' {
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'production, sandbox, or the login URL (client credentials need the My Domain URL)')
+            [CompletionResult]::new('--flow', '--flow', [CompletionResultType]::ParameterName, 'The monitoring app''s flow: jwt or client-credentials (never the integration''s own)')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'The monitoring app''s consumer key')
+            [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'The monitoring app''s consumer secret, for client credentials (prefer SAGEDIAG_CLIENT_SECRET). Kept as --keep-secrets says, never in the store')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'The monitoring user (JWT bearer''s subject)')
+            [CompletionResult]::new('--private-key', '--private-key', [CompletionResultType]::ParameterName, 'The monitoring app''s private key (PEM) for JWT; the path is kept, not the key')
+            [CompletionResult]::new('--integration-user', '--integration-user', [CompletionResultType]::ParameterName, 'The integration user whose record is watched')
+            [CompletionResult]::new('--integration-app', '--integration-app', [CompletionResultType]::ParameterName, 'The integration''s app as the org names it (LoginHistory''s Application, OauthToken''s AppName). Without it every app of the user is watched')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Every this long: 900, 15m, 1h. [default: 15m]')
+            [CompletionResult]::new('--cron', '--cron', [CompletionResultType]::ParameterName, 'A cron expression (seconds first, UTC), e.g. "0 */15 * * * *"')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust this CA certificate (PEM) for this org. Repeatable')
+            [CompletionResult]::new('--keep-secrets', '--keep-secrets', [CompletionResultType]::ParameterName, 'Where the consumer secret is kept: keyring or file (owner-only). [default: the config file''s `keep_secrets`, else the keyring when there is one, else file]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]')
+            [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
+            [CompletionResult]::new('--probe-as-integration', '--probe-as-integration', [CompletionResultType]::ParameterName, 'Also probe the seven endpoints as the integration user, through a JWT for that user (the monitoring app''s key must be allowed to sign in as it)')
+            [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'sagediag;watch;list' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]')
+            [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document')
+            [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'sagediag;watch;remove' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]')
+            [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
+            [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'sagediag;watch;history' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Cycles shown')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]')
+            [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document')
+            [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'sagediag;watch;report' {
+            [CompletionResult]::new('--cycle', '--cycle', [CompletionResultType]::ParameterName, 'The cycle''s id (from `watch history`)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'out')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]')
+            [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
+            [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'sagediag;watch;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an org to the watch list (or replace it), with the monitoring app''s credentials')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs watched (the store''s list and the config file''s `[[watch.org]]`)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove an org from the watch list and forget its kept secret')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'An org''s timeline: its cycles, newest first, and its incidents')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Export the report of a past cycle (the document `check --json` prints, as far as a cycle fills it) to an owner-only file')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sagediag;watch;help;add' {
+            break
+        }
+        'sagediag;watch;help;list' {
+            break
+        }
+        'sagediag;watch;help;remove' {
+            break
+        }
+        'sagediag;watch;help;history' {
+            break
+        }
+        'sagediag;watch;help;report' {
+            break
+        }
+        'sagediag;watch;help;help' {
+            break
+        }
         'sagediag;setup-sheet' {
             [CompletionResult]::new('--preset', '--preset', [CompletionResultType]::ParameterName, 'The integration platform')
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'An External Client App (what a new app is since Spring ''26) or a connected app')
@@ -249,6 +369,7 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (e.g. `sagediag completions bash > /etc/bash_completion.d/sagediag`)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff), e.g. `sagediag man > sagediag.1 && man ./sagediag.1`')
             [CompletionResult]::new('secrets', 'secrets', [CompletionResultType]::ParameterValue, 'Where kept secrets are (OS keyring, owner-only file) and how to forget them')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Watch many orgs over time: one cycle of passive signals per org (LoginHistory, grants, frozen user, permission sets, app policies, package, limits) with the watcher''s own monitoring credentials, kept as history, with incidents and alerts')
             [CompletionResult]::new('setup-sheet', 'setup-sheet', [CompletionResultType]::ParameterValue, 'Print what to create and tick in Salesforce Setup for an integration platform: callback, scopes, PKCE, secrets, permitted users and the permission sets to pre-authorize')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -280,6 +401,29 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             break
         }
         'sagediag;help;secrets;forget' {
+            break
+        }
+        'sagediag;help;watch' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an org to the watch list (or replace it), with the monitoring app''s credentials')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs watched (the store''s list and the config file''s `[[watch.org]]`)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove an org from the watch list and forget its kept secret')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'An org''s timeline: its cycles, newest first, and its incidents')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Export the report of a past cycle (the document `check --json` prints, as far as a cycle fills it) to an owner-only file')
+            break
+        }
+        'sagediag;help;watch;add' {
+            break
+        }
+        'sagediag;help;watch;list' {
+            break
+        }
+        'sagediag;help;watch;remove' {
+            break
+        }
+        'sagediag;help;watch;history' {
+            break
+        }
+        'sagediag;help;watch;report' {
             break
         }
         'sagediag;help;setup-sheet' {

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sagediag_global_optspecs
-    string join \n mouse theme= ca-cert= insecure-host= log-level= h/help V/version
+    string join \n mouse theme= ca-cert= insecure-host= log-level= store= h/help V/version
 end
 
 function __fish_sagediag_needs_command
@@ -31,6 +31,7 @@ plain\t''"
 complete -c sagediag -n "__fish_sagediag_needs_command" -l ca-cert -d 'Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable' -r -F
 complete -c sagediag -n "__fish_sagediag_needs_command" -l insecure-host -d 'Do not verify the TLS certificate of this host (only this one; a banner says so on every screen). Repeatable' -r
 complete -c sagediag -n "__fish_sagediag_needs_command" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
+complete -c sagediag -n "__fish_sagediag_needs_command" -l store -d 'The console\'s watch store, for its Fleet screen: `sqlite:PATH` or `postgres://…` [default: watch.sqlite3 in the state directory, when it exists]' -r
 complete -c sagediag -n "__fish_sagediag_needs_command" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
 complete -c sagediag -n "__fish_sagediag_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sagediag -n "__fish_sagediag_needs_command" -s V -l version -d 'Print version'
@@ -41,6 +42,7 @@ complete -c sagediag -n "__fish_sagediag_needs_command" -f -a "demo" -d 'Open th
 complete -c sagediag -n "__fish_sagediag_needs_command" -f -a "completions" -d 'Print shell completions (e.g. `sagediag completions bash > /etc/bash_completion.d/sagediag`)'
 complete -c sagediag -n "__fish_sagediag_needs_command" -f -a "man" -d 'Print the man page (roff), e.g. `sagediag man > sagediag.1 && man ./sagediag.1`'
 complete -c sagediag -n "__fish_sagediag_needs_command" -f -a "secrets" -d 'Where kept secrets are (OS keyring, owner-only file) and how to forget them'
+complete -c sagediag -n "__fish_sagediag_needs_command" -f -a "watch" -d 'Watch many orgs over time: one cycle of passive signals per org (LoginHistory, grants, frozen user, permission sets, app policies, package, limits) with the watcher\'s own monitoring credentials, kept as history, with incidents and alerts'
 complete -c sagediag -n "__fish_sagediag_needs_command" -f -a "setup-sheet" -d 'Print what to create and tick in Salesforce Setup for an integration platform: callback, scopes, PKCE, secrets, permitted users and the permission sets to pre-authorize'
 complete -c sagediag -n "__fish_sagediag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sagediag -n "__fish_sagediag_using_subcommand check" -l env -d 'production, sandbox, or the login URL (e.g. https://acme.my.salesforce.com). [default: the config file\'s `environment`, else production]' -r
@@ -222,6 +224,99 @@ complete -c sagediag -n "__fish_sagediag_using_subcommand secrets; and __fish_se
 complete -c sagediag -n "__fish_sagediag_using_subcommand secrets; and __fish_seen_subcommand_from help" -f -a "status" -d 'Whether the OS keyring can be used here, and what the owner-only file holds (names only)'
 complete -c sagediag -n "__fish_sagediag_using_subcommand secrets; and __fish_seen_subcommand_from help" -f -a "forget" -d 'Remove the kept consumer secret (and the user\'s refresh token) of one app from the OS keyring and the owner-only file'
 complete -c sagediag -n "__fish_sagediag_using_subcommand secrets; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l store -d 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l listen -d 'Serve /metrics, /healthz and the status page here (without --once)' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l webhook -d 'A generic webhook for incident alerts, signed the Standard Webhooks way with SAGEDIAG_WEBHOOK_SECRET (whsec_…). Repeatable' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l slack-webhook -d 'A Slack incoming webhook for incident alerts' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l open-after -d 'An incident opens after this many failing cycles in a row' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l resolve-after -d 'An incident resolves after this many passing cycles in a row' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l retention-days -d 'Days of history kept (older cycles are pruned)' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l concurrency -d 'Orgs in flight at once' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l org-timeout -d 'Seconds one org\'s whole cycle may take; past it the org is ERROR and the others go on' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l timeout -d 'Seconds each request may take' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l org -d 'Only these orgs (by name). Repeatable' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l theme -d 'The console\'s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file\'s `theme`' -r -f -a "dark\t''
+light\t''
+no-color\t''
+plain\t''"
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l once -d 'Run one cycle of every org, deliver the alerts due, and exit (for cron, systemd timers and tests)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l json -d 'Print one JSON document per org cycle (JSON lines) instead of the summary'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l team -d 'Team mode: several watchers share one PostgreSQL store, each org\'s cycle run by one of them (a lease per org and slot)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -s h -l help -d 'Print help'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -f -a "add" -d 'Add an org to the watch list (or replace it), with the monitoring app\'s credentials'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -f -a "list" -d 'List the orgs watched (the store\'s list and the config file\'s `[[watch.org]]`)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -f -a "remove" -d 'Remove an org from the watch list and forget its kept secret'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -f -a "history" -d 'An org\'s timeline: its cycles, newest first, and its incidents'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -f -a "report" -d 'Export the report of a past cycle (the document `check --json` prints, as far as a cycle fills it) to an owner-only file'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and not __fish_seen_subcommand_from add list remove history report help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l env -d 'production, sandbox, or the login URL (client credentials need the My Domain URL)' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l flow -d 'The monitoring app\'s flow: jwt or client-credentials (never the integration\'s own)' -r -f -a "jwt\t''
+client-credentials\t''"
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l client-id -d 'The monitoring app\'s consumer key' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l client-secret -d 'The monitoring app\'s consumer secret, for client credentials (prefer SAGEDIAG_CLIENT_SECRET). Kept as --keep-secrets says, never in the store' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l username -d 'The monitoring user (JWT bearer\'s subject)' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l private-key -d 'The monitoring app\'s private key (PEM) for JWT; the path is kept, not the key' -r -F
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l integration-user -d 'The integration user whose record is watched' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l integration-app -d 'The integration\'s app as the org names it (LoginHistory\'s Application, OauthToken\'s AppName). Without it every app of the user is watched' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l interval -d 'Every this long: 900, 15m, 1h. [default: 15m]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l cron -d 'A cron expression (seconds first, UTC), e.g. "0 */15 * * * *"' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l ca-cert -d 'Also trust this CA certificate (PEM) for this org. Repeatable' -r -F
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l keep-secrets -d 'Where the consumer secret is kept: keyring or file (owner-only). [default: the config file\'s `keep_secrets`, else the keyring when there is one, else file]' -r -f -a "keyring\t''
+file\t''"
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l store -d 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l theme -d 'The console\'s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file\'s `theme`' -r -f -a "dark\t''
+light\t''
+no-color\t''
+plain\t''"
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l probe-as-integration -d 'Also probe the seven endpoints as the integration user, through a JWT for that user (the monitoring app\'s key must be allowed to sign in as it)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from list" -l store -d 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from list" -l theme -d 'The console\'s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file\'s `theme`' -r -f -a "dark\t''
+light\t''
+no-color\t''
+plain\t''"
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from list" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from list" -l json -d 'One JSON document'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from list" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from remove" -l store -d 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from remove" -l theme -d 'The console\'s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file\'s `theme`' -r -f -a "dark\t''
+light\t''
+no-color\t''
+plain\t''"
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from remove" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from remove" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from history" -l limit -d 'Cycles shown' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from history" -l store -d 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from history" -l theme -d 'The console\'s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file\'s `theme`' -r -f -a "dark\t''
+light\t''
+no-color\t''
+plain\t''"
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from history" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from history" -l json -d 'One JSON document'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from history" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from report" -l cycle -d 'The cycle\'s id (from `watch history`)' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from report" -l out -r -F
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from report" -l store -d 'Where the history lives: sqlite:PATH, or postgres://USER@HOST/DB for a team. [default: sqlite: watch.sqlite3 in the state directory]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from report" -l theme -d 'The console\'s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file\'s `theme`' -r -f -a "dark\t''
+light\t''
+no-color\t''
+plain\t''"
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from report" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from report" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from report" -s h -l help -d 'Print help'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an org to the watch list (or replace it), with the monitoring app\'s credentials'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the orgs watched (the store\'s list and the config file\'s `[[watch.org]]`)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove an org from the watch list and forget its kept secret'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from help" -f -a "history" -d 'An org\'s timeline: its cycles, newest first, and its incidents'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from help" -f -a "report" -d 'Export the report of a past cycle (the document `check --json` prints, as far as a cycle fills it) to an owner-only file'
+complete -c sagediag -n "__fish_sagediag_using_subcommand watch; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sagediag -n "__fish_sagediag_using_subcommand setup-sheet" -l preset -d 'The integration platform' -r -f -a "stackone\t''
 nango\t''
 custom\t''"
@@ -234,14 +329,20 @@ plain\t''"
 complete -c sagediag -n "__fish_sagediag_using_subcommand setup-sheet" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
 complete -c sagediag -n "__fish_sagediag_using_subcommand setup-sheet" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
 complete -c sagediag -n "__fish_sagediag_using_subcommand setup-sheet" -s h -l help -d 'Print help'
-complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets setup-sheet help" -f -a "check" -d 'Diagnose a connection non-interactively: log in, check the token and the org, probe the seven permission-set-gated endpoints, print the findings with their fixes'
-complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets setup-sheet help" -f -a "sim" -d 'Run the simulated Salesforce + Sage People org'
-complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets setup-sheet help" -f -a "fix" -d 'Check, print the fix plan, and with --yes assign the missing permission sets (as an admin), re-probe at once, and record each change; --undo FILE deletes what a run created'
-complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets setup-sheet help" -f -a "demo" -d 'Open the console on the embedded simulated org; it plays the journey, then hands over'
-complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets setup-sheet help" -f -a "completions" -d 'Print shell completions (e.g. `sagediag completions bash > /etc/bash_completion.d/sagediag`)'
-complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets setup-sheet help" -f -a "man" -d 'Print the man page (roff), e.g. `sagediag man > sagediag.1 && man ./sagediag.1`'
-complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets setup-sheet help" -f -a "secrets" -d 'Where kept secrets are (OS keyring, owner-only file) and how to forget them'
-complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets setup-sheet help" -f -a "setup-sheet" -d 'Print what to create and tick in Salesforce Setup for an integration platform: callback, scopes, PKCE, secrets, permitted users and the permission sets to pre-authorize'
-complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets setup-sheet help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets watch setup-sheet help" -f -a "check" -d 'Diagnose a connection non-interactively: log in, check the token and the org, probe the seven permission-set-gated endpoints, print the findings with their fixes'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets watch setup-sheet help" -f -a "sim" -d 'Run the simulated Salesforce + Sage People org'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets watch setup-sheet help" -f -a "fix" -d 'Check, print the fix plan, and with --yes assign the missing permission sets (as an admin), re-probe at once, and record each change; --undo FILE deletes what a run created'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets watch setup-sheet help" -f -a "demo" -d 'Open the console on the embedded simulated org; it plays the journey, then hands over'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets watch setup-sheet help" -f -a "completions" -d 'Print shell completions (e.g. `sagediag completions bash > /etc/bash_completion.d/sagediag`)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets watch setup-sheet help" -f -a "man" -d 'Print the man page (roff), e.g. `sagediag man > sagediag.1 && man ./sagediag.1`'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets watch setup-sheet help" -f -a "secrets" -d 'Where kept secrets are (OS keyring, owner-only file) and how to forget them'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets watch setup-sheet help" -f -a "watch" -d 'Watch many orgs over time: one cycle of passive signals per org (LoginHistory, grants, frozen user, permission sets, app policies, package, limits) with the watcher\'s own monitoring credentials, kept as history, with incidents and alerts'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets watch setup-sheet help" -f -a "setup-sheet" -d 'Print what to create and tick in Salesforce Setup for an integration platform: callback, scopes, PKCE, secrets, permitted users and the permission sets to pre-authorize'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and not __fish_seen_subcommand_from check sim fix demo completions man secrets watch setup-sheet help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sagediag -n "__fish_sagediag_using_subcommand help; and __fish_seen_subcommand_from secrets" -f -a "status" -d 'Whether the OS keyring can be used here, and what the owner-only file holds (names only)'
 complete -c sagediag -n "__fish_sagediag_using_subcommand help; and __fish_seen_subcommand_from secrets" -f -a "forget" -d 'Remove the kept consumer secret (and the user\'s refresh token) of one app from the OS keyring and the owner-only file'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and __fish_seen_subcommand_from watch" -f -a "add" -d 'Add an org to the watch list (or replace it), with the monitoring app\'s credentials'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and __fish_seen_subcommand_from watch" -f -a "list" -d 'List the orgs watched (the store\'s list and the config file\'s `[[watch.org]]`)'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and __fish_seen_subcommand_from watch" -f -a "remove" -d 'Remove an org from the watch list and forget its kept secret'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and __fish_seen_subcommand_from watch" -f -a "history" -d 'An org\'s timeline: its cycles, newest first, and its incidents'
+complete -c sagediag -n "__fish_sagediag_using_subcommand help; and __fish_seen_subcommand_from watch" -f -a "report" -d 'Export the report of a past cycle (the document `check --json` prints, as far as a cycle fills it) to an owner-only file'

@@ -7,8 +7,14 @@
 //! The one rule: a watch never touches the integration's own tokens. It signs in with the
 //! watcher's own monitoring credentials (JWT bearer or client credentials of a monitoring app).
 
+pub mod cycle;
+mod cycle_app;
+mod cycle_login;
+mod cycle_read;
+mod cycle_report;
 pub mod incident;
 pub mod model;
+pub mod schedule;
 pub mod store;
 
 pub use model::*;

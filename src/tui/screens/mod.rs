@@ -1,8 +1,11 @@
-//! The five steps: each module owns its keys and its drawing.
+//! The five steps and the Fleet screen: each module owns its keys and its drawing.
 
 pub mod connected;
 pub mod environment;
 pub mod findings;
+pub mod fleet;
+mod fleet_app;
+mod fleet_store;
 pub mod login;
 pub mod permissions;
 
