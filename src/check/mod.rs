@@ -455,7 +455,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             }
         }
     };
-    let (report, session) = match joined {
+    let (mut report, session) = match joined {
         Ok(r) => r,
         Err(e) => {
             eprintln!("sagediag: the check stopped unexpectedly: {e}");
@@ -477,7 +477,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         Some(f) => Some(
             fix::after(
                 &given,
-                &report,
+                &mut report,
                 session.as_ref(),
                 &client,
                 f,
@@ -491,7 +491,6 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         code = c;
     }
     // The end of the run: give back what it obtained (after the fixes, which use the session).
-    let mut report = report;
     let admin_ledger = out.admin.as_ref().map(|a| &a.ledger);
     let ledgers: Vec<&engine::ledger::Ledger> =
         std::iter::once(&given.ledger).chain(admin_ledger).collect();
@@ -563,7 +562,6 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         if let Some(f) = &fixed {
             text.push_str(&f.human);
         }
-        text.push_str(&harm::human(&report));
         engine::sanitize::text(&client.scrub(&text)).into_owned()
     };
     let _ = writeln!(stdout, "{text}");

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod bounds;
+pub mod change;
 pub mod classify;
 pub mod clock;
 pub mod coverage;
@@ -26,6 +27,7 @@ pub mod oauth;
 pub mod org;
 pub mod paths;
 pub mod record;
+pub mod render;
 pub mod run;
 pub mod sanitize;
 pub mod setup;
@@ -33,6 +35,7 @@ pub mod tls;
 pub mod trust;
 pub mod undo;
 pub mod vault;
+pub mod verdict;
 pub mod watch;
 
 pub use environment::Environment;

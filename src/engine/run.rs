@@ -102,6 +102,7 @@ impl Run {
             id,
             started: self.step_start(id),
             findings_before: self.findings.len(),
+            upto: None,
         }
     }
 
@@ -109,7 +110,18 @@ impl Run {
     /// and its one-line summary; returns the status.
     fn end(&mut self, step: Step, status: Option<Status>, summary: impl Into<String>) -> Status {
         let status = status.unwrap_or_else(|| self.status_since(step.findings_before));
+        let upto = step.upto.unwrap_or(self.findings.len());
+        let raised = self
+            .findings
+            .get(step.findings_before..upto)
+            .unwrap_or_default()
+            .iter()
+            .map(|f| (f.code, f.title.clone()))
+            .collect();
         self.step_end(step.id, step.started, status, summary);
+        if let Some(last) = self.steps.last_mut() {
+            last.raised = raised;
+        }
         status
     }
 
@@ -145,6 +157,7 @@ impl Run {
             status,
             duration_ms,
             summary,
+            raised: Vec::new(),
         });
     }
 
@@ -176,6 +189,8 @@ struct Step {
     id: StepId,
     started: Instant,
     findings_before: usize,
+    /// The end of the findings the step's status is judged from (None: all it raised).
+    upto: Option<usize>,
 }
 
 /// Runs every step and returns the report. `pasted` carries redirect URLs a person pastes.
@@ -193,7 +208,7 @@ pub async fn run(
                 e.to_string(),
                 vec![],
             ));
-            r.outcome = "fail";
+            r.outcome = Verdict::Fail;
             r
         }
     }
@@ -252,12 +267,21 @@ pub async fn run_session(
         started_ms: super::clock::now_ms(),
     };
     let tokens = steps(&mut run).await;
+    let mut report = finish(run);
+    if let Some(t) = &tokens {
+        report.instance_url = Some(sanitize::bounded(
+            &t.instance_url,
+            sanitize::MAX_VALUE,
+            None,
+        ));
+        report.org_id = t.id_url.as_deref().and_then(org_id_of);
+    }
     let session = tokens.map(|t| Session {
         instance_url: t.instance_url,
         access_token: t.access_token,
         refresh_token: t.refresh_token,
     });
-    (finish(run), session)
+    (report, session)
 }
 
 async fn steps(run: &mut Run) -> Option<Tokens> {
@@ -336,11 +360,12 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
         return None;
     }
     // 5. Org checks.
-    let step = run.begin(StepId::Org);
+    let mut step = run.begin(StepId::Org);
     let (mut summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
     // The org's record is about the integration, not this run's steps: its findings go to the
     // findings (and the outcome), not to the Org step's status.
     let org_status = run.status_since(step.findings_before);
+    step.upto = Some(run.findings.len());
     let note = record::read(run, Some(&login_tokens), record_in_flight).await;
     // The grants counted again from the record just read: which is this run's, and whether
     // the login evicted one.
@@ -434,7 +459,10 @@ fn empty_report(cfg: &Config) -> Report {
             trust_hosts: cfg.trust_hosts.clone(),
         },
         flow: cfg.flow,
-        outcome: "pass",
+        outcome: Verdict::Pass,
+        started_at: super::export::iso8601(super::clock::now_ms()),
+        instance_url: None,
+        org_id: None,
         steps: Vec::new(),
         endpoints: Vec::new(),
         findings: Vec::new(),
@@ -448,6 +476,7 @@ fn empty_report(cfg: &Config) -> Report {
         rotation: None,
         revoked: Vec::new(),
         integration: None,
+        changes: Vec::new(),
     }
 }
 
@@ -467,6 +496,7 @@ fn finish(run: Run) -> Report {
             summary: e.summary,
         })
         .collect();
+    report.started_at = super::export::iso8601(run.started_ms);
     let scrub = |s: &str| run.client.scrub(s);
     report.findings = run
         .findings
@@ -479,6 +509,11 @@ fn finish(run: Run) -> Report {
         .collect();
     report.findings.sort_by_key(|f| f.severity);
     report.steps = run.steps;
+    for step in report.steps.iter_mut() {
+        for (_, title) in step.raised.iter_mut() {
+            *title = scrub(title);
+        }
+    }
     report.endpoints = run.endpoints;
     report.org = run.org.sanitized();
     report.scopes = run
@@ -504,6 +539,14 @@ fn finish(run: Run) -> Report {
         c
     });
     report.integration = run.integration;
-    report.outcome = if report.has_errors() { "fail" } else { "pass" };
+    report.settle();
     report
+}
+
+/// The org's id from the identity URL (`…/id/00D…/005…`): alphanumeric, else None.
+fn org_id_of(id_url: &str) -> Option<String> {
+    let mut parts = id_url.trim_end_matches('/').rsplit('/');
+    let _user = parts.next()?;
+    let org = parts.next()?;
+    (org.len() >= 15 && org.chars().all(|c| c.is_ascii_alphanumeric())).then(|| org.to_string())
 }

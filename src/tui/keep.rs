@@ -120,7 +120,7 @@ impl App {
                 let prefix = self
                     .report
                     .as_ref()
-                    .map(|r| format!("Done: {} · ", r.outcome.to_uppercase()))
+                    .map(|r| format!("Done: {} · ", r.outcome.word()))
                     .unwrap_or_default();
                 let mut kept: Vec<(Keep, Vec<&str>)> = Vec::new();
                 let mut failed = None;

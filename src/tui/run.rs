@@ -289,7 +289,7 @@ impl App {
                 self.session = session;
                 let mut effects = vec![Effect::Log(format!(
                     "run finished: {} ({} findings: {})",
-                    report.outcome,
+                    report.outcome.word(),
                     report.findings.len(),
                     report
                         .findings
@@ -328,10 +328,8 @@ impl App {
         if self.mode == Mode::Paste {
             self.mode = Mode::Normal;
         }
-        self.endpoints = r.endpoints.clone();
-        self.findings = r.findings.clone();
+        self.show_report(r);
         self.say(verdict::done_line(&self.findings));
-        self.report = Some(r);
         let landing = self.landing();
         self.go(landing);
         if self.autoplay == Some(Autoplay::WaitRun) {
@@ -451,15 +449,28 @@ impl App {
         }
     }
 
-    /// One probe ran again: its row, and its finding, replace the old ones (here and in the report).
+    /// The report as it now stands (a run ended, a fix or a re-probe changed it): every screen
+    /// reads it, through the findings, rows and step statuses copied here, in this one place.
+    pub fn show_report(&mut self, r: Report) {
+        self.endpoints = r.endpoints.clone();
+        self.findings = r.findings.clone();
+        for line in self.steps.iter_mut() {
+            if let Some(st) = r.step_status(line.id) {
+                line.status = Some(st);
+            }
+        }
+        self.report = Some(r);
+        self.finding_selected = self
+            .finding_selected
+            .min(self.findings.len().saturating_sub(1));
+        self.perm_selected = self
+            .perm_selected
+            .min(self.endpoints.len().saturating_sub(1));
+    }
+
+    /// One probe ran again: the engine updates the report (its row, its finding, the steps'
+    /// statuses and the outcome), and the console shows the report.
     pub fn on_reprobe(&mut self, i: usize, result: EndpointResult, finding: Option<Finding>) {
-        let Some(old) = self.endpoints.get(i).cloned() else {
-            return;
-        };
-        let about = |f: &Finding| {
-            old.request_id.is_some_and(|id| f.request_ids == [id])
-                || f.subject.as_deref() == Some(old.permission_set)
-        };
         self.say(format!(
             "Re-probed {}: {}{}",
             result.name,
@@ -469,20 +480,17 @@ impl App {
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default()
         ));
-        self.findings.retain(|f| !about(f));
-        self.findings.extend(finding.clone());
-        self.endpoints[i] = result.clone();
-        if let Some(r) = self.report.as_mut() {
-            r.findings.retain(|f| !about(f));
-            r.findings.extend(finding);
-            if let Some(e) = r.endpoints.get_mut(i) {
-                *e = result;
+        match self.report.take() {
+            Some(mut r) => {
+                r.reprobed(i, result, finding);
+                self.show_report(r);
             }
-            r.outcome = verdict::outcome(r);
+            None => {
+                if let Some(e) = self.endpoints.get_mut(i) {
+                    *e = result;
+                }
+            }
         }
-        self.finding_selected = self
-            .finding_selected
-            .min(self.findings.len().saturating_sub(1));
     }
 
     /// The secret as shown: masked unless revealed.

@@ -78,7 +78,12 @@ async fn big_answers_are_read_whole_and_the_log_keeps_a_cut_of_each() {
     let sim = start_with(sc).await;
     let (report, client) = run(&sim, Flow::Password).await;
     // The answers mean what they meant (spaces after the JSON): every probe passes.
-    assert_eq!(report.outcome, "pass", "{:?}", report.findings);
+    assert_eq!(
+        report.outcome,
+        sagediag::engine::Verdict::Pass,
+        "{:?}",
+        report.findings
+    );
     let probes: Vec<_> = client
         .exchanges()
         .into_iter()

@@ -1591,7 +1591,12 @@ async fn after_the_token_everything_goes_out_in_one_round_trip() {
     let client = engine::http::Client::for_config(&cfg, Some(tx.clone())).unwrap();
     let report = engine::run_with(cfg, client.clone(), tx, None).await;
     drain.abort();
-    assert_eq!(report.outcome, "pass", "{:?}", report.findings);
+    assert_eq!(
+        report.outcome,
+        sagediag::engine::Verdict::Pass,
+        "{:?}",
+        report.findings
+    );
     let spans: Vec<(u64, u64)> = client
         .exchanges()
         .iter()

@@ -160,7 +160,12 @@ async fn a_person_logs_in_and_the_loopback_callback_completes_the_flow() {
             .contains("You can close this window")
     );
     let report = login.report().await;
-    assert_eq!(report.outcome, "pass", "{:?}", codes(&report));
+    assert_eq!(
+        report.outcome,
+        sagediag::engine::Verdict::Pass,
+        "{:?}",
+        codes(&report)
+    );
     assert_eq!(report.refresh_token_issued, Some(true));
 }
 
@@ -267,7 +272,12 @@ async fn a_busy_callback_port_falls_back_to_paste_at_once_and_the_login_complete
     let location = approve_as_a_person(&sim, &url).await;
     login.paste.send(location).unwrap();
     let report = login.report().await;
-    assert_eq!(report.outcome, "pass", "{:?}", codes(&report));
+    assert_eq!(
+        report.outcome,
+        sagediag::engine::Verdict::Pass,
+        "{:?}",
+        codes(&report)
+    );
     drop(holder);
 }
 
@@ -324,7 +334,12 @@ async fn stray_callback_requests_get_400_and_the_login_keeps_waiting_then_closes
     let landing = sim.http.get(&location).send().await.unwrap();
     assert_eq!(landing.status(), 200);
     let report = login.report().await;
-    assert_eq!(report.outcome, "pass", "{:?}", codes(&report));
+    assert_eq!(
+        report.outcome,
+        sagediag::engine::Verdict::Pass,
+        "{:?}",
+        codes(&report)
+    );
     // The run is over: the callback server is closed (the port can be bound again).
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());

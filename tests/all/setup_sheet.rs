@@ -130,7 +130,7 @@ async fn a_recommendation_the_app_does_not_follow_is_advice_not_a_failure() {
     // run passes, and the sheet's admin-approved recommendation is advice.
     let sim = start("healthy").await;
     let report = run(&sim).await;
-    assert_eq!(report.outcome, "pass");
+    assert_eq!(report.outcome, sagediag::engine::Verdict::Pass);
     let marks = setup::mark(&setup::sheet(Preset::Nango, AppKind::ConnectedApp), &report);
     assert_eq!(
         verdict(&marks, Item::PermittedUsers),

@@ -105,7 +105,11 @@ impl CheckState {
                 CheckState::Error => 4,
             }
         }
-        if rank(other) > rank(self) { other } else { self }
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
     }
 }
 
