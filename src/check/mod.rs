@@ -424,7 +424,14 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             return 1;
         }
     };
-    let engine = tokio::spawn(engine::run_session(cfg, client.clone(), tx, pasted));
+    let engine = tokio::spawn(engine::run(
+        cfg,
+        tx,
+        engine::RunOptions {
+            client: Some(client.clone()),
+            pasted,
+        },
+    ));
     let interactive = std::io::stderr().is_terminal();
     // The loop ends with the engine's task, not the channel: the client kept for the HAR export
     // holds a sender, so the channel stays open.
@@ -456,7 +463,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         }
     };
     let (mut report, session) = match joined {
-        Ok(r) => r,
+        Ok(r) => (r.report, r.session),
         Err(e) => {
             eprintln!("sagediag: the check stopped unexpectedly: {e}");
             return 1;

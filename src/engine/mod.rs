@@ -41,4 +41,4 @@ pub mod watch;
 pub use environment::Environment;
 pub use findings::{Code, Finding, Severity};
 pub use model::*;
-pub use run::{Run, run, run_session, run_with};
+pub use run::{Finished, Run, RunOptions, run};

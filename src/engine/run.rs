@@ -193,44 +193,46 @@ struct Step {
     upto: Option<usize>,
 }
 
-/// Runs every step and returns the report. `pasted` carries redirect URLs a person pastes.
-pub async fn run(
-    cfg: Config,
-    events: UnboundedSender<Event>,
-    pasted: Option<UnboundedReceiver<String>>,
-) -> Report {
-    match http::Client::for_config(&cfg, Some(events.clone())) {
-        Ok(client) => run_with(cfg, client, events, pasted).await,
-        Err(e) => {
-            let mut r = empty_report(&cfg);
-            r.findings.push(Finding::new(
-                Code::UNEXPECTED_RESPONSE,
-                e.to_string(),
-                vec![],
-            ));
-            r.outcome = Verdict::Fail;
-            r
-        }
-    }
+/// How a check runs, besides its [`Config`].
+#[derive(Default)]
+pub struct RunOptions {
+    /// The recording client to send with, kept by the caller (the console reads the exchanges
+    /// from it, `check` writes the HAR from it). None: one made from the config.
+    pub client: Option<http::Client>,
+    /// Redirect URLs a person pastes (the web flow), instead of the loopback callback.
+    pub pasted: Option<UnboundedReceiver<String>>,
 }
 
-/// Like [`run`], on a client the caller keeps (the console reads the recorded exchanges from it).
-pub async fn run_with(
-    cfg: Config,
-    client: http::Client,
-    events: UnboundedSender<Event>,
-    pasted: Option<UnboundedReceiver<String>>,
-) -> Report {
-    run_session(cfg, client, events, pasted).await.0
+/// What a check gives back: the report, and the session when the login succeeded (never
+/// serialised, never in a report).
+pub struct Finished {
+    pub report: Report,
+    pub session: Option<Session>,
 }
 
-/// Like [`run_with`], also returning the session when the login succeeded.
-pub async fn run_session(
-    cfg: Config,
-    client: http::Client,
-    events: UnboundedSender<Event>,
-    pasted: Option<UnboundedReceiver<String>>,
-) -> (Report, Option<Session>) {
+/// The one entry point of a check: runs every step, sending events as it goes, and returns the
+/// report (and the session when the login succeeded).
+pub async fn run(cfg: Config, events: UnboundedSender<Event>, opts: RunOptions) -> Finished {
+    let client = match opts.client {
+        Some(c) => c,
+        None => match http::Client::for_config(&cfg, Some(events.clone())) {
+            Ok(c) => c,
+            Err(e) => {
+                let mut r = empty_report(&cfg);
+                r.findings.push(Finding::new(
+                    Code::UNEXPECTED_RESPONSE,
+                    e.to_string(),
+                    vec![],
+                ));
+                r.outcome = Verdict::Fail;
+                return Finished {
+                    report: r,
+                    session: None,
+                };
+            }
+        },
+    };
+    let pasted = opts.pasted;
     for s in [
         &cfg.client_secret,
         &cfg.password,
@@ -281,7 +283,7 @@ pub async fn run_session(
         access_token: t.access_token,
         refresh_token: t.refresh_token,
     });
-    (report, session)
+    Finished { report, session }
 }
 
 async fn steps(run: &mut Run) -> Option<Tokens> {

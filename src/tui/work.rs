@@ -161,13 +161,20 @@ impl Ctx {
                 // One task runs the check and forwards its events in order, then its result,
                 // then the events of later requests on the same client (console, re-probes).
                 self.job = Some(tokio::spawn(async move {
-                    let fut = engine::run_session(*cfg, client, etx, Some(prx));
+                    let fut = engine::run(
+                        *cfg,
+                        etx,
+                        engine::RunOptions {
+                            client: Some(client),
+                            pasted: Some(prx),
+                        },
+                    );
                     tokio::pin!(fut);
                     let result = loop {
                         tokio::select! {
                             biased;
                             Some(event) = erx.recv() => { let _ = tx.send(Msg::Engine { run, event }); }
-                            r = &mut fut => break r,
+                            r = &mut fut => break (r.report, r.session),
                         }
                     };
                     while let Ok(event) = erx.try_recv() {

@@ -18,7 +18,16 @@ async fn run(sim: &Sim, flow: Flow) -> (Report, engine::http::Client) {
     cfg.password = Some(sim.running.info.password.clone());
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let client = engine::http::Client::for_config(&cfg, Some(tx.clone())).unwrap();
-    let report = engine::run_with(cfg, client.clone(), tx, None).await;
+    let report = engine::run(
+        cfg,
+        tx,
+        engine::RunOptions {
+            client: Some(client.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .report;
     (report, client)
 }
 

@@ -1589,7 +1589,16 @@ async fn after_the_token_everything_goes_out_in_one_round_trip() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let client = engine::http::Client::for_config(&cfg, Some(tx.clone())).unwrap();
-    let report = engine::run_with(cfg, client.clone(), tx, None).await;
+    let report = engine::run(
+        cfg,
+        tx,
+        engine::RunOptions {
+            client: Some(client.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .report;
     drain.abort();
     assert_eq!(
         report.outcome,

@@ -76,7 +76,7 @@ async fn run(login: &str, sim: &Sim) -> Report {
     cfg.username = Some(sim.username().to_string());
     cfg.password = Some(sim.running.info.password.clone());
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    engine::run(cfg, tx, None).await
+    engine::run(cfg, tx, Default::default()).await.report
 }
 
 fn step(r: &Report, id: StepId) -> Status {

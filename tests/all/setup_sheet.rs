@@ -18,7 +18,7 @@ async fn run(sim: &Sim) -> Report {
     cfg.client_secret = Some(secret).filter(|s| !s.is_empty());
     cfg.username = Some(sim.username().to_string());
     let (tx, _rx) = mpsc::unbounded_channel();
-    engine::run(cfg, tx, None).await
+    engine::run(cfg, tx, Default::default()).await.report
 }
 
 fn verdict(marks: &[setup::MarkedLine], item: Item) -> Verdict {
