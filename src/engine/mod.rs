@@ -17,6 +17,7 @@ pub mod fix;
 pub mod fix_metadata;
 pub mod grant_fix;
 pub mod guard;
+pub mod hints;
 pub mod http;
 pub mod journal;
 pub mod landing;

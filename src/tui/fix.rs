@@ -236,7 +236,12 @@ impl App {
                         )
                     })
                     .collect();
-                notes.extend(findings.iter().map(|f| format!("{}: {}", f.code, f.title)));
+                notes.extend(findings.iter().map(|f| {
+                    crate::engine::hints::for_console(&format!(
+                        "{}: {} {}",
+                        f.code, f.title, f.detail
+                    ))
+                }));
                 if undo {
                     let gone: Vec<&str> = records
                         .iter()

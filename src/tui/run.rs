@@ -7,6 +7,7 @@ use super::form::{EnvChoice, first_line, set_text, text};
 use super::log::{LogRow, MAX_LOG};
 use super::msg::Effect;
 use super::verdict;
+use crate::engine::hints;
 use crate::engine::{EndpointResult, Event, Finding, Flow, Report, Session, Status, StepId};
 
 /// The demo's self-playing journey.
@@ -235,7 +236,10 @@ impl App {
                 self.go(Screen::Login);
             }
             Event::PasteNeeded { reason } => {
-                // The callback cannot be used: the paste field opens at once, on step 3.
+                // The callback cannot be used: the paste field opens at once, on step 3. A
+                // tunnel to that port would not help: not advised.
+                let reason = hints::for_console(&reason);
+                self.ssh_tunnel = None;
                 self.say(reason.clone());
                 self.paste_reason = Some(reason);
                 self.waiting_for_person = true;
@@ -248,6 +252,7 @@ impl App {
                 self.open_paste();
             }
             Event::Progress(p) => {
+                let p = hints::for_console(&p);
                 if p.starts_with("Waiting for the login") {
                     self.waiting_for_person = true;
                     self.go(Screen::Login);
@@ -256,7 +261,7 @@ impl App {
             }
             Event::Finding(f) => {
                 effects.push(Effect::Log(format!("finding {} {}", f.code, f.title)));
-                self.findings.push(f);
+                self.findings.push(hints::finding_for_console(f));
             }
             Event::Endpoint(e) => self.endpoints.push(e),
         }
@@ -453,7 +458,13 @@ impl App {
     /// reads it, through the findings, rows and step statuses copied here, in this one place.
     pub fn show_report(&mut self, r: Report) {
         self.endpoints = r.endpoints.clone();
-        self.findings = r.findings.clone();
+        // In the console's words: its keys and fields, never a command-line option.
+        self.findings = r
+            .findings
+            .iter()
+            .cloned()
+            .map(hints::finding_for_console)
+            .collect();
         for line in self.steps.iter_mut() {
             if let Some(st) = r.step_status(line.id) {
                 line.status = Some(st);

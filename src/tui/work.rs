@@ -388,7 +388,9 @@ impl Ctx {
                         None => FixMsg::Admin(Err(super::error::AdminLoginError(
                             run.findings
                                 .iter()
-                                .map(|f| format!("{}: {}", f.code, f.title))
+                                .map(|f| {
+                                    engine::hints::for_console(&format!("{}: {}", f.code, f.title))
+                                })
                                 .collect::<Vec<_>>()
                                 .join("; "),
                         ))),
