@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::engine::vault::Keep;
 use crate::engine::{Environment, Flow};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Theme {
     /// Colours for dark terminals.
@@ -40,7 +40,7 @@ pub struct Settings {
     /// `production`, `sandbox`, or a login URL.
     pub environment: Option<String>,
     /// web, device, jwt, client-credentials, password, refresh, token.
-    pub flow: Option<String>,
+    pub flow: Option<Flow>,
     pub callback_port: Option<u16>,
     pub timeout_secs: Option<u64>,
     pub connect_timeout_secs: Option<u64>,
@@ -124,17 +124,6 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
     };
     if let Some(env) = &settings.environment {
         Environment::parse(env).map_err(|e| bad("environment", e.to_string()))?;
-    }
-    if let Some(flow) = &settings.flow
-        && Flow::parse(flow).is_none()
-    {
-        return Err(bad(
-            "flow",
-            format!(
-                "`{flow}` is not one of: {}",
-                Flow::ALL.map(|f| f.name()).join(", ")
-            ),
-        ));
     }
     if settings.callback_port == Some(0) {
         return Err(bad(

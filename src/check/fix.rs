@@ -335,7 +335,7 @@ fn plan_text(plan: &Plan) -> String {
 /// refresh or access token of the integration user carried over).
 pub fn admin_config(
     base: &Config,
-    flow: Option<&str>,
+    flow: Option<engine::Flow>,
     username: &str,
     password: Option<String>,
     private_key: Option<&std::path::Path>,
@@ -344,9 +344,8 @@ pub fn admin_config(
     // The admin's tokens are the admin's: given back at the end, never kept.
     cfg.ledger = engine::ledger::Ledger::admin();
     cfg.keeper = None;
-    if let Some(name) = flow {
-        cfg.flow = engine::Flow::parse(name)
-            .ok_or_else(|| super::Usage(format!("--admin-flow `{name}` is not a flow")))?;
+    if let Some(flow) = flow {
+        cfg.flow = flow;
     }
     if matches!(cfg.flow, engine::Flow::Token | engine::Flow::Refresh) {
         return Err(super::Usage(

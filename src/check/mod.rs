@@ -21,7 +21,7 @@ pub struct Usage(pub String);
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub env: Option<String>,
-    pub flow: Option<String>,
+    pub flow: Option<Flow>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     pub username: Option<String>,
@@ -47,7 +47,7 @@ pub struct Options {
     pub coverage: bool,
     pub coverage_limit: Option<u64>,
     /// `eca` or `connected-app` (`--app-kind`).
-    pub app_kind: Option<String>,
+    pub app_kind: Option<engine::app::AppKind>,
     /// Consent to refresh a refresh token given (or kept) although rotation would retire it.
     pub allow_rotation: bool,
     /// Consent to a login that evicts the user's oldest grant (`--allow-grant-eviction`).
@@ -63,17 +63,7 @@ pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Co
         .or_else(|| settings.environment.clone())
         .unwrap_or_else(|| "production".into());
     let environment = Environment::parse(&env).map_err(|e| Usage(format!("--env: {e}")))?;
-    let flow_name = opts
-        .flow
-        .clone()
-        .or_else(|| settings.flow.clone())
-        .unwrap_or_else(|| "web".into());
-    let flow = Flow::parse(&flow_name).ok_or_else(|| {
-        Usage(format!(
-            "--flow `{flow_name}` is not one of: {}",
-            Flow::ALL.map(|f| f.name()).join(", ")
-        ))
-    })?;
+    let flow = opts.flow.or(settings.flow).unwrap_or(Flow::Web);
     let client_id = opts.client_id.clone().unwrap_or_default();
     if client_id.trim().is_empty() && flow != Flow::Token {
         return Err(Usage("--client-id is required (the connected app's consumer key, from Manage Consumer Details)".into()));
@@ -114,14 +104,9 @@ pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Co
         .or(settings.history_days)
         .unwrap_or(engine::record::DEFAULT_HISTORY_DAYS)
         .clamp(1, engine::record::MAX_HISTORY_DAYS);
-    cfg.app_kind = match opts.app_kind.as_deref() {
-        None => None,
-        Some(k) => Some(engine::app::AppKind::parse(k).ok_or_else(|| {
-            Usage(format!(
-                "--app-kind `{k}` is not one of: eca, connected-app"
-            ))
-        })?),
-    };
+    cfg.app_kind = opts
+        .app_kind
+        .filter(|k| *k != engine::app::AppKind::Unknown);
     cfg.insecure_hosts =
         crate::settings::host_list(opts.insecure_host.iter().chain(&settings.insecure_hosts));
     cfg.trust_hosts =

@@ -68,7 +68,9 @@ pub struct EndpointDef {
     pub path: &'static str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How the run logs in. The config file and the command line name it in kebab case
+/// (`client-credentials`): serde and clap read it straight into this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Flow {
     Web,

@@ -31,7 +31,7 @@ pub enum VaultError {
 pub const SERVICE: &str = "sagediag";
 
 /// Where kept secrets go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Keep {
     /// Not kept: forgotten when the program ends.

@@ -244,7 +244,7 @@ impl App {
                 Err(_) => {}
             }
         }
-        if let Some(flow) = s.flow.as_deref().and_then(Flow::parse) {
+        if let Some(flow) = s.flow {
             self.form.flow = flow;
         }
         if let Some(keep) = s.keep_secrets {

@@ -710,7 +710,7 @@ fn usage_errors_exit_2_with_what_to_change() {
         ),
         (
             vec!["check", "--flow", "magic", "--client-id", "x"],
-            "--flow `magic` is not one of",
+            "invalid value 'magic' for '--flow <FLOW>'",
         ),
         (vec!["check"], "--client-id is required"),
         (

@@ -136,14 +136,14 @@ fn a_config_file_sets_the_defaults_and_flags_override_it() {
     assert_eq!(
         (
             s.environment.as_deref(),
-            s.flow.as_deref(),
+            s.flow,
             s.callback_port,
             s.timeout_secs,
             s.theme
         ),
         (
             Some("sandbox"),
-            Some("device"),
+            Some(sagediag::engine::Flow::Device),
             Some(8787),
             Some(12),
             Theme::Light

@@ -142,7 +142,7 @@ _sagediag() {
                     return 0
                     ;;
                 --flow)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "web device jwt client-credentials password refresh token" -- "${cur}"))
                     return 0
                     ;;
                 --client-id)
@@ -246,7 +246,7 @@ _sagediag() {
                     return 0
                     ;;
                 --app-kind)
-                    COMPREPLY=($(compgen -W "eca connected-app" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "connected-app eca" -- "${cur}"))
                     return 0
                     ;;
                 --history-days)
@@ -254,7 +254,7 @@ _sagediag() {
                     return 0
                     ;;
                 --admin-flow)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "web device jwt client-credentials password refresh token" -- "${cur}"))
                     return 0
                     ;;
                 --admin-username)
@@ -344,7 +344,7 @@ _sagediag() {
                     return 0
                     ;;
                 --flow)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "web device jwt client-credentials password refresh token" -- "${cur}"))
                     return 0
                     ;;
                 --client-id)
@@ -448,7 +448,7 @@ _sagediag() {
                     return 0
                     ;;
                 --app-kind)
-                    COMPREPLY=($(compgen -W "eca connected-app" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "connected-app eca" -- "${cur}"))
                     return 0
                     ;;
                 --history-days)
@@ -456,7 +456,7 @@ _sagediag() {
                     return 0
                     ;;
                 --admin-flow)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "web device jwt client-credentials password refresh token" -- "${cur}"))
                     return 0
                     ;;
                 --admin-username)
