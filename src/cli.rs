@@ -280,9 +280,10 @@ pub struct AdminArgs {
 }
 
 impl CheckArgs {
-    /// The front-end-neutral options `check` runs on.
-    pub fn options(&self) -> crate::check::Options {
-        crate::check::Options {
+    /// The flags (and, through clap, the environment) as a layer of the one configuration
+    /// pipeline (`crate::config`).
+    pub fn layer(&self) -> crate::config::Layer {
+        crate::config::Layer {
             env: self.env.clone(),
             flow: self.flow,
             client_id: self.client_id.clone(),
@@ -293,24 +294,24 @@ impl CheckArgs {
             refresh_token: self.refresh_token.clone(),
             access_token: self.access_token.clone(),
             instance_url: self.instance_url.clone(),
-            pkce: self.pkce == OnOff::On,
+            pkce: Some(self.pkce == OnOff::On),
             redirect_uri: self.redirect_uri.clone(),
             callback_port: self.callback_port,
-            no_browser: self.no_browser,
+            open_browser: Some(!self.no_browser),
             scope: self.scope.clone(),
-            timeout: self.timeout,
-            connect_timeout: self.connect_timeout,
-            login_timeout: self.login_timeout,
+            timeout_secs: self.timeout,
+            connect_timeout_secs: self.connect_timeout,
+            login_timeout_secs: Some(self.login_timeout),
             jwt_audience: self.jwt_audience.clone(),
-            ca_cert: self.ca_cert.clone(),
-            insecure_host: self.insecure_host.clone(),
-            trust_host: self.trust_host.clone(),
+            ca_certs: self.ca_cert.clone(),
+            insecure_hosts: self.insecure_host.clone(),
+            trust_hosts: self.trust_host.clone(),
             max_response_mb: self.max_response_mb,
-            coverage: self.coverage,
+            coverage: Some(self.coverage),
             coverage_limit: self.coverage_limit,
             app_kind: self.app_kind,
-            allow_rotation: self.allow_rotation,
-            allow_grant_eviction: self.allow_grant_eviction,
+            allow_rotation: Some(self.allow_rotation),
+            allow_grant_eviction: Some(self.allow_grant_eviction),
             history_days: self.history_days,
         }
     }

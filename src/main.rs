@@ -289,7 +289,12 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> Fix
         Ok(s) => s,
         Err(code) => return code,
     };
-    let cfg = match sagediag::check::config(&args.options(), &settings) {
+    // Flags (and the environment, through clap) over the config file over the defaults:
+    // merged once, built once.
+    let layers = args
+        .layer()
+        .over(sagediag::config::Layer::from_settings(&settings));
+    let cfg = match layers.build() {
         Ok(c) => c,
         Err(sagediag::check::Usage(msg)) => {
             eprintln!("sagediag check: {msg}");
