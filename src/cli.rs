@@ -313,6 +313,7 @@ impl CheckArgs {
             allow_rotation: Some(self.allow_rotation),
             allow_grant_eviction: Some(self.allow_grant_eviction),
             history_days: self.history_days,
+            ..crate::config::Layer::default()
         }
     }
 }

@@ -4,7 +4,11 @@
 //! unit conversions and reading the CA files and the private key. The environment reaches a
 //! layer through clap (`SAGEDIAG_CLIENT_SECRET` and the other `env =` arguments of the flags).
 //!
-//! A new option is one field here, one line in [`Layer::over`] and [`Layer::build`], and a flag.
+//! The console's form is a layer too (`tui::form::Form::layer`), built by the same
+//! [`Layer::build`].
+//!
+//! A new option is one field here, one line in [`Layer::over`] and [`Layer::build`], and a flag
+//! or a form field.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,13 +25,17 @@ pub struct Usage(pub String);
 pub struct Layer {
     /// production, sandbox, or a login URL.
     pub env: Option<String>,
+    /// The environment already chosen (the console's step 1): wins over `env`.
+    pub environment: Option<Environment>,
     pub flow: Option<Flow>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     pub username: Option<String>,
     pub password: Option<String>,
-    /// The JWT flow's private key file (read by the build).
+    /// The JWT flow's private key file (read by the build, or by the run: `key_read_by_run`).
     pub private_key: Option<PathBuf>,
+    /// The key file is read by the run on its own task (the console: no file I/O on its loop).
+    pub key_read_by_run: Option<bool>,
     pub refresh_token: Option<String>,
     pub access_token: Option<String>,
     pub instance_url: Option<String>,
@@ -43,11 +51,15 @@ pub struct Layer {
     pub jwt_audience: Option<String>,
     /// Extra CA certificate files (every layer's, read by the build).
     pub ca_certs: Vec<PathBuf>,
+    /// CA certificates already read (PEM text; the console reads them at start).
+    pub ca_pems: Vec<String>,
     /// Hosts whose certificate is not verified (every layer's).
     pub insecure_hosts: Vec<String>,
     /// Hosts outside Salesforce's domains the token may go to (every layer's).
     pub trust_hosts: Vec<String>,
     pub max_response_mb: Option<u64>,
+    /// The cap in bytes, when a front end holds it so (wins over `max_response_mb`).
+    pub max_response_bytes: Option<usize>,
     /// Field coverage: whether to run it, and its limit.
     pub coverage: Option<bool>,
     pub coverage_limit: Option<u64>,
@@ -90,12 +102,14 @@ impl Layer {
         }
         Layer {
             env: self.env.or(lower.env),
+            environment: self.environment.or(lower.environment),
             flow: self.flow.or(lower.flow),
             client_id: self.client_id.or(lower.client_id),
             client_secret: self.client_secret.or(lower.client_secret),
             username: self.username.or(lower.username),
             password: self.password.or(lower.password),
             private_key: self.private_key.or(lower.private_key),
+            key_read_by_run: self.key_read_by_run.or(lower.key_read_by_run),
             refresh_token: self.refresh_token.or(lower.refresh_token),
             access_token: self.access_token.or(lower.access_token),
             instance_url: self.instance_url.or(lower.instance_url),
@@ -109,9 +123,11 @@ impl Layer {
             login_timeout_secs: self.login_timeout_secs.or(lower.login_timeout_secs),
             jwt_audience: self.jwt_audience.or(lower.jwt_audience),
             ca_certs: cat(self.ca_certs, lower.ca_certs),
+            ca_pems: cat(self.ca_pems, lower.ca_pems),
             insecure_hosts: cat(self.insecure_hosts, lower.insecure_hosts),
             trust_hosts: cat(self.trust_hosts, lower.trust_hosts),
             max_response_mb: self.max_response_mb.or(lower.max_response_mb),
+            max_response_bytes: self.max_response_bytes.or(lower.max_response_bytes),
             coverage: self.coverage.or(lower.coverage),
             coverage_limit: self.coverage_limit.or(lower.coverage_limit),
             app_kind: self.app_kind.or(lower.app_kind),
@@ -124,8 +140,13 @@ impl Layer {
     /// The merged layers built into the engine's `Config`, once: defaults, clamps, units, the
     /// per-flow requirements, the CA files and the private key read. Errors name the flag.
     pub fn build(self) -> Result<Config, Usage> {
-        let env = self.env.unwrap_or_else(|| "production".into());
-        let environment = Environment::parse(&env).map_err(|e| Usage(format!("--env: {e}")))?;
+        let environment = match self.environment {
+            Some(e) => e,
+            None => {
+                let env = self.env.unwrap_or_else(|| "production".into());
+                Environment::parse(&env).map_err(|e| Usage(format!("--env: {e}")))?
+            }
+        };
         let flow = self.flow.unwrap_or(Flow::Web);
         let client_id = self.client_id.unwrap_or_default();
         if client_id.trim().is_empty() && flow != Flow::Token {
@@ -169,9 +190,12 @@ impl Layer {
             }
         }
         cfg.max_response_bytes = self
-            .max_response_mb
-            .map(|mb| (mb as usize).saturating_mul(1024 * 1024))
+            .max_response_bytes
+            .or(self
+                .max_response_mb
+                .map(|mb| (mb as usize).saturating_mul(1024 * 1024)))
             .unwrap_or(engine::http::MAX_RESPONSE_BYTES);
+        cfg.ca_certs_pem = self.ca_pems;
         for path in &self.ca_certs {
             cfg.ca_certs_pem
                 .push(crate::settings::read_ca(path).map_err(|e| Usage(format!("--ca-cert {e}")))?);
@@ -181,13 +205,17 @@ impl Layer {
                 let path = self.private_key.as_ref().ok_or_else(|| {
                     Usage("--flow jwt needs --private-key FILE and --username".into())
                 })?;
-                if cfg.username.is_none() {
-                    return Err(Usage("--flow jwt needs --username".into()));
+                if self.key_read_by_run == Some(true) {
+                    cfg.private_key_path = Some(path.clone());
+                } else {
+                    if cfg.username.is_none() {
+                        return Err(Usage("--flow jwt needs --username".into()));
+                    }
+                    cfg.private_key_pem = Some(
+                        engine::files::read_user_file(path, engine::files::PRIVATE_KEY)
+                            .map_err(|e| Usage(format!("--private-key {e}")))?,
+                    );
                 }
-                cfg.private_key_pem = Some(
-                    engine::files::read_user_file(path, engine::files::PRIVATE_KEY)
-                        .map_err(|e| Usage(format!("--private-key {e}")))?,
-                );
             }
             Flow::Password if cfg.username.is_none() || cfg.password.is_none() => {
                 return Err(Usage(
