@@ -526,8 +526,10 @@ fn progress(e: &Event, _interactive: bool) {
         Event::PasteRefused { reason } => say(&format!("  {reason}")),
         Event::Progress(p) => say(&format!("  {p}")),
         Event::Finding(f) => say(&format!(
-            "  finding {} ({:?}): {}",
-            f.code, f.severity, f.title
+            "  finding {} ({}): {}",
+            f.code,
+            f.severity.label(),
+            f.title
         )),
         Event::RequestSent { .. } | Event::ResponseReceived { .. } | Event::Endpoint(_) => {}
     }
