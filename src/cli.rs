@@ -126,8 +126,8 @@ Exit status: 0 no error finding, 1 at least one, 2 usage error."
 pub struct CheckArgs {
     /// production, sandbox, or the login URL (e.g. https://acme.my.salesforce.com).
     /// [default: the config file's `environment`, else production]
-    #[arg(long)]
-    pub env: Option<String>,
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<crate::engine::Environment>,
     /// web, device, jwt, client-credentials, password, refresh or token.
     /// [default: the config file's `flow`, else web]
     #[arg(long, value_enum)]
@@ -284,7 +284,7 @@ impl CheckArgs {
     /// pipeline (`crate::config`).
     pub fn layer(&self) -> crate::config::Layer {
         crate::config::Layer {
-            env: self.env.clone(),
+            environment: self.env.clone(),
             flow: self.flow,
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),

@@ -23,9 +23,7 @@ pub struct Usage(pub String);
 /// One layer of settings: what it sets (None, or empty: the layer below decides).
 #[derive(Debug, Clone, Default)]
 pub struct Layer {
-    /// production, sandbox, or a login URL.
-    pub env: Option<String>,
-    /// The environment already chosen (the console's step 1): wins over `env`.
+    /// production, sandbox, or a login URL (`--env`, the config file, the console's step 1).
     pub environment: Option<Environment>,
     pub flow: Option<Flow>,
     pub client_id: Option<String>,
@@ -79,7 +77,7 @@ impl Layer {
     /// The config file as a layer.
     pub fn from_settings(s: &Settings) -> Layer {
         Layer {
-            env: s.environment.clone(),
+            environment: s.environment.clone(),
             flow: s.flow,
             callback_port: s.callback_port,
             timeout_secs: s.timeout_secs,
@@ -101,7 +99,6 @@ impl Layer {
             a
         }
         Layer {
-            env: self.env.or(lower.env),
             environment: self.environment.or(lower.environment),
             flow: self.flow.or(lower.flow),
             client_id: self.client_id.or(lower.client_id),
@@ -140,13 +137,7 @@ impl Layer {
     /// The merged layers built into the engine's `Config`, once: defaults, clamps, units, the
     /// per-flow requirements, the CA files and the private key read. Errors name the flag.
     pub fn build(self) -> Result<Config, Usage> {
-        let environment = match self.environment {
-            Some(e) => e,
-            None => {
-                let env = self.env.unwrap_or_else(|| "production".into());
-                Environment::parse(&env).map_err(|e| Usage(format!("--env: {e}")))?
-            }
-        };
+        let environment = self.environment.unwrap_or(Environment::Production);
         let flow = self.flow.unwrap_or(Flow::Web);
         let client_id = self.client_id.unwrap_or_default();
         if client_id.trim().is_empty() && flow != Flow::Token {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::engine::vault::Keep;
 use crate::engine::{Environment, Flow};
+// (Both read straight from the file: `Environment` validates as it deserialises.)
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -37,8 +38,8 @@ pub enum KeyStyle {
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
-    /// `production`, `sandbox`, or a login URL.
-    pub environment: Option<String>,
+    /// `production`, `sandbox`, or a login URL (validated as it is read).
+    pub environment: Option<Environment>,
     /// web, device, jwt, client-credentials, password, refresh, token.
     pub flow: Option<Flow>,
     pub callback_port: Option<u16>,
@@ -122,9 +123,6 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
             crate::toml_at::line_of_key(&src, key, 0).unwrap_or(1)
         ))
     };
-    if let Some(env) = &settings.environment {
-        Environment::parse(env).map_err(|e| bad("environment", e.to_string()))?;
-    }
     if settings.callback_port == Some(0) {
         return Err(bad(
             "callback_port",

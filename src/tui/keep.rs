@@ -230,18 +230,17 @@ impl App {
             }
         }
         if let Some(env) = &s.environment {
-            match Environment::parse(env) {
-                Ok(Environment::Production) => self.form.env = EnvChoice::Production,
-                Ok(Environment::Sandbox) => {
+            match env {
+                Environment::Production => self.form.env = EnvChoice::Production,
+                Environment::Sandbox => {
                     self.form.env = EnvChoice::Sandbox;
                     self.env_selected = 1;
                 }
-                Ok(Environment::Custom(u)) => {
+                Environment::Custom(u) => {
                     self.form.env = EnvChoice::Custom;
                     self.env_selected = 2;
-                    self.form.custom_url = text(&u);
+                    self.form.custom_url = text(u);
                 }
-                Err(_) => {}
             }
         }
         if let Some(flow) = s.flow {

@@ -135,14 +135,14 @@ fn a_config_file_sets_the_defaults_and_flags_override_it() {
     let s = load_from(&path).unwrap();
     assert_eq!(
         (
-            s.environment.as_deref(),
+            s.environment.clone(),
             s.flow,
             s.callback_port,
             s.timeout_secs,
             s.theme
         ),
         (
-            Some("sandbox"),
+            Some(sagediag::engine::Environment::Sandbox),
             Some(sagediag::engine::Flow::Device),
             Some(8787),
             Some(12),
