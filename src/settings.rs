@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use crate::engine::vault::Keep;
 use crate::engine::{Environment, Flow};
-// (Both read straight from the file: `Environment` validates as it deserialises.)
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]

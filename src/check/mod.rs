@@ -83,35 +83,29 @@ async fn recall(cfg: &mut Config, vault: &Vault) -> Recalled {
     if !want_secret && !want_refresh {
         return got;
     }
-    let secret_account = vault::account(Kind::ClientSecret, &login, &cfg.client_id, None);
-    let refresh_account = vault::account(
-        Kind::RefreshToken,
-        &login,
-        &cfg.client_id,
-        cfg.username.as_deref(),
-    );
+    let want = vault::RecallFor {
+        login_url: login,
+        client_id: cfg.client_id.clone(),
+        username: cfg.username.clone(),
+        secret: want_secret,
+        refresh: want_refresh,
+    };
     let v = vault.clone();
-    let (secret, refresh) = match blocking(move || {
-        (
-            want_secret.then(|| v.find(&secret_account)),
-            want_refresh.then(|| v.find(&refresh_account)),
-        )
-    })
-    .await
-    {
+    // The engine's one recall, off the async threads (a keyring may wait).
+    let found = match blocking(move || v.recall(&want)).await {
         Ok(found) => found,
         Err(e) => {
             eprintln!("sagediag check: kept secrets not read: {e}");
             return got;
         }
     };
-    for (kind, found) in [(Kind::ClientSecret, secret), (Kind::RefreshToken, refresh)] {
-        let Some((value, problems)) = found else {
-            continue;
-        };
-        for p in problems {
-            eprintln!("sagediag check: kept secrets: {p}");
-        }
+    for p in &found.problems {
+        eprintln!("sagediag check: kept secrets: {p}");
+    }
+    for (kind, value) in [
+        (Kind::ClientSecret, found.secret),
+        (Kind::RefreshToken, found.refresh),
+    ] {
         if let Some((value, keep)) = value {
             eprintln!(
                 "Using the {} kept in {}.",

@@ -300,24 +300,19 @@ impl Ctx {
                     self.say("Looking for kept secrets…");
                 }
                 tokio::task::spawn_blocking(move || {
-                    let (secret, mut problems) = v.find(&vault::account(
-                        vault::Kind::ClientSecret,
-                        &login,
-                        &client_id,
-                        None,
-                    ));
-                    let (refresh, more) = v.find(&vault::account(
-                        vault::Kind::RefreshToken,
-                        &login,
-                        &client_id,
-                        username.as_deref(),
-                    ));
-                    problems.extend(more);
+                    // The engine's one recall: both secrets, whichever the form lacks.
+                    let found = v.recall(&vault::RecallFor {
+                        login_url: login,
+                        client_id,
+                        username,
+                        secret: true,
+                        refresh: true,
+                    });
                     let _ = tx.send(Msg::Vault(VaultMsg::Recalled {
                         key,
-                        secret,
-                        refresh,
-                        problems,
+                        secret: found.secret,
+                        refresh: found.refresh,
+                        problems: found.problems,
                         then_run,
                     }));
                 });
