@@ -862,6 +862,21 @@ async fn the_app_kind_and_policies_follow_the_org() {
     assert_eq!(run.json["app"]["created"], "2023-06-01");
     assert_eq!(run.codes(), set(&["CONNECTED_APP_LEGACY"]));
     assert_eq!(run.json["outcome"], "pass");
+    // API usage is one figure per run: the org step says the number the report does.
+    let used = run.json["org"]["api_usage"][0].as_u64().unwrap();
+    let org_step = run.json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "org")
+        .unwrap();
+    assert!(
+        org_step["summary"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("API usage {used}/")),
+        "{org_step}"
+    );
     assert!(run.json["app"]["policies"]["pkce_required"].is_null());
     // The human text shows the same app.
     let info = sim.running.info.clone();
