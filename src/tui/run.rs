@@ -466,8 +466,9 @@ impl App {
             .map(hints::finding_for_console)
             .collect();
         for line in self.steps.iter_mut() {
-            if let Some(st) = r.step_status(line.id) {
-                line.status = Some(st);
+            if let Some(step) = r.steps.iter().find(|s| s.id == line.id) {
+                line.status = Some(step.status);
+                line.summary = step.summary.clone();
             }
         }
         self.report = Some(r);

@@ -708,6 +708,10 @@ async fn after_a_console_fix_every_screen_and_the_export_agree() {
     d.key(KeyCode::Char('3'));
     let screen = d.expect("PASS ✓ Permission-set probes").await;
     assert!(
+        screen.contains("7 of 7 endpoints answered (after probing again)"),
+        "{screen}"
+    );
+    assert!(
         screen.contains("PASS ✓ Org checks") && screen.contains("Result: PASS"),
         "{screen}"
     );
