@@ -27,6 +27,7 @@ pub mod model;
 pub mod oauth;
 pub mod org;
 pub mod paths;
+pub mod recall;
 pub mod record;
 pub mod render;
 pub mod run;
