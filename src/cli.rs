@@ -24,8 +24,8 @@ pub struct Cli {
     pub mouse: bool,
     /// The console's colours: dark, light, no-color, or plain (screen readers: no colour, no box
     /// drawing). Overrides the config file's `theme`.
-    #[arg(long, global = true, value_name = "THEME", value_parser = ["dark", "light", "no-color", "plain"])]
-    pub theme: Option<String>,
+    #[arg(long, global = true, value_name = "THEME", value_enum)]
+    pub theme: Option<crate::settings::Theme>,
     /// Also trust this CA certificate (PEM; e.g. a corporate TLS-inspection CA). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<std::path::PathBuf>,
@@ -134,12 +134,12 @@ Exit status: 0 no error finding, 1 at least one, 2 usage error."
 pub struct CheckArgs {
     /// production, sandbox, or the login URL (e.g. https://acme.my.salesforce.com).
     /// [default: the config file's `environment`, else production]
-    #[arg(long)]
-    pub env: Option<String>,
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<crate::engine::Environment>,
     /// web, device, jwt, client-credentials, password, refresh or token.
     /// [default: the config file's `flow`, else web]
-    #[arg(long)]
-    pub flow: Option<String>,
+    #[arg(long, value_enum)]
+    pub flow: Option<crate::engine::Flow>,
     /// The connected app's consumer key.
     #[arg(long, env = "SAGEDIAG_CLIENT_ID", hide_env_values = true)]
     pub client_id: Option<String>,
@@ -223,8 +223,8 @@ pub struct CheckArgs {
     pub har: Option<std::path::PathBuf>,
     /// What the HAR keeps of the bodies: full, shape (Sage People records keep their structure
     /// and field names, every value replaced: safe for a ticket) or none.
-    #[arg(long, value_name = "WHAT", default_value = "shape", value_parser = ["full", "shape", "none"])]
-    pub har_bodies: String,
+    #[arg(long, value_name = "WHAT", value_enum, default_value_t = crate::engine::export::HarBodies::Shape)]
+    pub har_bodies: crate::engine::export::HarBodies,
     /// Field coverage for downstream sync: page through the employees and count populated
     /// fields, missing and duplicate emails, leavers with email.
     #[arg(long)]
@@ -233,15 +233,15 @@ pub struct CheckArgs {
     /// keyring, or an owner-only file (plain text, readable by you only). Later runs without
     /// them use the kept ones (and `--flow refresh` the kept refresh token).
     /// [default: the config file's `keep_secrets`, else memory: nothing kept]
-    #[arg(long, value_name = "WHERE", value_parser = ["memory", "keyring", "file"])]
-    pub keep_secrets: Option<String>,
+    #[arg(long, value_name = "WHERE", value_enum)]
+    pub keep_secrets: Option<crate::engine::vault::Keep>,
     /// Most employees field coverage reads. [default: 100000]
     #[arg(long, value_name = "N")]
     pub coverage_limit: Option<u64>,
     /// The kind of OAuth app the consumer key belongs to, if you know it: words the fixes of a
     /// login that fails before sagediag can read the org (after login the org says).
-    #[arg(long, value_name = "KIND", value_parser = ["eca", "connected-app"])]
-    pub app_kind: Option<String>,
+    #[arg(long, value_name = "KIND", value_enum)]
+    pub app_kind: Option<crate::engine::app::AppKind>,
     /// Consent to refresh a refresh token sagediag did not obtain (`--flow refresh`, or one kept
     /// by an earlier run): under rotation that refresh retires it, and the integration must be
     /// given the new one. Without this flag `--flow refresh` sends nothing.
@@ -273,8 +273,8 @@ pub struct CheckArgs {
 #[derive(Debug, Args, Clone)]
 pub struct AdminArgs {
     /// The admin's login flow (web, device, jwt, password, …). [default: --flow]
-    #[arg(long)]
-    pub admin_flow: Option<String>,
+    #[arg(long, value_enum)]
+    pub admin_flow: Option<crate::engine::Flow>,
     /// An admin (Manage Users; Assign Permission Sets for fix): reads the integration's whole
     /// record, and makes fix's changes (default: the check's own session, if it may).
     #[arg(long)]
@@ -438,11 +438,12 @@ pub struct WatchAddArgs {
 }
 
 impl CheckArgs {
-    /// The front-end-neutral options `check` runs on.
-    pub fn options(&self) -> crate::check::Options {
-        crate::check::Options {
-            env: self.env.clone(),
-            flow: self.flow.clone(),
+    /// The flags (and, through clap, the environment) as a layer of the one configuration
+    /// pipeline (`crate::config`).
+    pub fn layer(&self) -> crate::config::Layer {
+        crate::config::Layer {
+            environment: self.env.clone(),
+            flow: self.flow,
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),
             username: self.username.clone(),
@@ -451,25 +452,26 @@ impl CheckArgs {
             refresh_token: self.refresh_token.clone(),
             access_token: self.access_token.clone(),
             instance_url: self.instance_url.clone(),
-            pkce: self.pkce == OnOff::On,
+            pkce: Some(self.pkce == OnOff::On),
             redirect_uri: self.redirect_uri.clone(),
             callback_port: self.callback_port,
-            no_browser: self.no_browser,
+            open_browser: Some(!self.no_browser),
             scope: self.scope.clone(),
-            timeout: self.timeout,
-            connect_timeout: self.connect_timeout,
-            login_timeout: self.login_timeout,
+            timeout_secs: self.timeout,
+            connect_timeout_secs: self.connect_timeout,
+            login_timeout_secs: Some(self.login_timeout),
             jwt_audience: self.jwt_audience.clone(),
-            ca_cert: self.ca_cert.clone(),
-            insecure_host: self.insecure_host.clone(),
-            trust_host: self.trust_host.clone(),
+            ca_certs: self.ca_cert.clone(),
+            insecure_hosts: self.insecure_host.clone(),
+            trust_hosts: self.trust_host.clone(),
             max_response_mb: self.max_response_mb,
-            coverage: self.coverage,
+            coverage: Some(self.coverage),
             coverage_limit: self.coverage_limit,
-            app_kind: self.app_kind.clone(),
-            allow_rotation: self.allow_rotation,
-            allow_grant_eviction: self.allow_grant_eviction,
+            app_kind: self.app_kind,
+            allow_rotation: Some(self.allow_rotation),
+            allow_grant_eviction: Some(self.allow_grant_eviction),
             history_days: self.history_days,
+            ..crate::config::Layer::default()
         }
     }
 }

@@ -3,6 +3,7 @@
 //! - [`engine`]: the diagnostics engine (client side): steps, findings, the recorded HTTP log.
 //! - [`tui`]: the console, a front end over the engine.
 //! - [`check`]: `sagediag check`, the non-interactive front end.
+//! - [`config`]: the one configuration pipeline (typed layers built once into the engine's `Config`).
 //! - [`sim`]: the simulated Salesforce + Sage People org (a server; shares nothing with the client side).
 
 // Outside tests: no byte slicing of text, no unwrap/expect (an invariant that must hold says so
@@ -19,6 +20,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod logging;
 pub mod settings;

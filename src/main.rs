@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, FixArgs, SecretsCommand, SimArgs};
-use sagediag::engine::vault::{Keep, Vault};
+use sagediag::engine::vault::Vault;
 use sagediag::sim::{self, Scenario};
 
 /// The demo org as the console sees it: the simulator behind `sagediag::tui::DemoOrg`.
@@ -230,7 +230,7 @@ fn run_secrets(cmd: SecretsCommand) -> ExitCode {
 fn run_console(
     demo: Option<DemoArgs>,
     mouse: bool,
-    theme: Option<String>,
+    theme: Option<sagediag::settings::Theme>,
     (ca_certs, insecure_hosts): (Vec<std::path::PathBuf>, Vec<String>),
     store: Option<String>,
 ) -> ExitCode {
@@ -262,12 +262,8 @@ fn run_console(
         }
     }
     settings.ca_certs.extend(ca_certs);
-    match theme.as_deref() {
-        Some("dark") => settings.theme = sagediag::settings::Theme::Dark,
-        Some("light") => settings.theme = sagediag::settings::Theme::Light,
-        Some("no-color") => settings.theme = sagediag::settings::Theme::NoColor,
-        Some("plain") => settings.theme = sagediag::settings::Theme::Plain,
-        _ => {}
+    if let Some(theme) = theme {
+        settings.theme = theme;
     }
     settings.insecure_hosts.extend(insecure_hosts);
     let demo = demo.map(|d| sagediag::tui::DemoOptions {
@@ -316,7 +312,12 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> Fix
         Ok(s) => s,
         Err(code) => return code,
     };
-    let cfg = match sagediag::check::config(&args.options(), &settings) {
+    // Flags (and the environment, through clap) over the config file over the defaults:
+    // merged once, built once.
+    let layers = args
+        .layer()
+        .over(sagediag::config::Layer::from_settings(&settings));
+    let cfg = match layers.build() {
         Ok(c) => c,
         Err(sagediag::check::Usage(msg)) => {
             eprintln!("sagediag check: {msg}");
@@ -336,7 +337,7 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> Fix
     let admin = match &a.admin_username {
         Some(u) => match sagediag::check::fix::admin_config(
             &cfg,
-            a.admin_flow.as_deref(),
+            a.admin_flow,
             u,
             a.admin_password.clone(),
             a.admin_private_key.as_deref(),
@@ -358,12 +359,9 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&sagediag::engine::Config) -> Fix
         json: args.json,
         report: args.report.clone(),
         har: args.har.clone(),
-        har_bodies: sagediag::engine::export::HarBodies::parse(&args.har_bodies)
-            .unwrap_or_default(),
+        har_bodies: args.har_bodies,
         keep: args
             .keep_secrets
-            .as_deref()
-            .and_then(Keep::parse)
             .or(settings.keep_secrets)
             .unwrap_or_default(),
         vault: Vault::from_env(),

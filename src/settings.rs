@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::engine::vault::Keep;
 use crate::engine::{Environment, Flow};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Theme {
     /// Colours for dark terminals.
@@ -37,10 +37,10 @@ pub enum KeyStyle {
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
-    /// `production`, `sandbox`, or a login URL.
-    pub environment: Option<String>,
+    /// `production`, `sandbox`, or a login URL (validated as it is read).
+    pub environment: Option<Environment>,
     /// web, device, jwt, client-credentials, password, refresh, token.
-    pub flow: Option<String>,
+    pub flow: Option<Flow>,
     pub callback_port: Option<u16>,
     pub timeout_secs: Option<u64>,
     pub connect_timeout_secs: Option<u64>,
@@ -211,20 +211,6 @@ pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
             crate::toml_at::line_of_key(&src, key, 0).unwrap_or(1)
         ))
     };
-    if let Some(env) = &settings.environment {
-        Environment::parse(env).map_err(|e| bad("environment", e.to_string()))?;
-    }
-    if let Some(flow) = &settings.flow
-        && Flow::parse(flow).is_none()
-    {
-        return Err(bad(
-            "flow",
-            format!(
-                "`{flow}` is not one of: {}",
-                Flow::ALL.map(|f| f.name()).join(", ")
-            ),
-        ));
-    }
     if settings.callback_port == Some(0) {
         return Err(bad(
             "callback_port",

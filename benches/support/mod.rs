@@ -81,7 +81,16 @@ pub fn child_main() -> bool {
             }
         });
         let client = engine::http::Client::for_config(&cfg, Some(tx.clone())).unwrap();
-        let report = engine::run_with(cfg, client.clone(), tx, None).await;
+        let report = engine::run(
+            cfg,
+            tx,
+            engine::RunOptions {
+                client: Some(client.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .report;
         drain.abort();
         let mut v = serde_json::to_value(&report).unwrap();
         // When each request started and ended, for the critical path.

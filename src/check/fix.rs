@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
+use crate::engine::change;
 use crate::engine::fix::{self, Actor, Applied, FixKind, Outcome, Plan};
 use crate::engine::journal::{self, Action, Journal};
 use crate::engine::{self, Config, Report, Session};
@@ -87,7 +88,7 @@ fn drain(rx: &mut tokio::sync::mpsc::UnboundedReceiver<engine::Event>) {
 /// Runs after the check: the plan, and for `sagediag fix` the apply or undo step.
 pub async fn after(
     cfg: &Config,
-    report: &Report,
+    report: &mut Report,
     session: Option<&Session>,
     client: &engine::http::Client,
     opts: &FixOptions,
@@ -209,32 +210,32 @@ pub async fn after(
                                         }
                                     }
                                 };
-                                undone =
-                                    fix::undo(&mut run, &records, &actor, &mut j, &proof).await;
-                                let sets: Vec<String> = undone
-                                    .iter()
-                                    .filter(|u| u.outcome == Outcome::Deleted)
-                                    .map(|u| u.permission_set.clone())
-                                    .collect();
-                                if let Some(s) = &integration {
-                                    // Expected to fail again now: shown, not raised.
-                                    let mut probe_run = fix::new_run(
-                                        cfg.clone(),
-                                        client.clone(),
-                                        run.events.clone(),
-                                    );
-                                    reprobed = fix::reprobe(&mut probe_run, s, &sets).await;
-                                }
+                                let changed = change::apply_or_undo(
+                                    &mut run,
+                                    report,
+                                    change::Request::Undo {
+                                        records: &records,
+                                        proof: &proof,
+                                    },
+                                    &actor,
+                                    integration.as_ref(),
+                                    &mut j,
+                                )
+                                .await;
+                                undone = changed.records;
+                                reprobed = changed.probes;
                             } else {
-                                applied = fix::apply(&mut run, &plan, &actor, &mut j).await;
-                                let sets: Vec<String> = applied
-                                    .iter()
-                                    .filter(|a| a.outcome.assigned())
-                                    .map(|a| a.permission_set.clone())
-                                    .collect();
-                                if let Some(s) = &integration {
-                                    reprobed = fix::reprobe(&mut run, s, &sets).await;
-                                }
+                                let changed = change::apply_or_undo(
+                                    &mut run,
+                                    report,
+                                    change::Request::Apply(&plan),
+                                    &actor,
+                                    integration.as_ref(),
+                                    &mut j,
+                                )
+                                .await;
+                                applied = changed.records;
+                                reprobed = changed.probes;
                             }
                         }
                     }
@@ -257,36 +258,6 @@ pub async fn after(
         } else {
             let _ = writeln!(human, "\nNothing sagediag can apply through the API.");
             code = Some(u8::from(report.has_errors()));
-        }
-        for (title, list) in [("Applied", &applied), ("Undone", &undone)] {
-            if list.is_empty() {
-                continue;
-            }
-            let _ = writeln!(human, "\n{title}:");
-            for a in list.iter() {
-                let _ = writeln!(
-                    human,
-                    "  {} {} for {} by {} at {} ms (request #{}){}{}",
-                    a.outcome,
-                    a.permission_set,
-                    a.assignee_id,
-                    a.by,
-                    a.at_ms,
-                    a.request_id,
-                    a.assignment_id
-                        .as_deref()
-                        .map(|i| format!(": PermissionSetAssignment {i}"))
-                        .unwrap_or_default(),
-                    a.note
-                        .as_deref()
-                        .map(|n| if a.outcome == Outcome::NotUndoable {
-                            format!(" ({n})")
-                        } else {
-                            format!(" (left in place: {n})")
-                        })
-                        .unwrap_or_default()
-                );
-            }
         }
         if !reprobed.is_empty() {
             let _ = writeln!(human, "\nRe-run probes:");
@@ -364,7 +335,7 @@ fn plan_text(plan: &Plan) -> String {
 /// refresh or access token of the integration user carried over).
 pub fn admin_config(
     base: &Config,
-    flow: Option<&str>,
+    flow: Option<engine::Flow>,
     username: &str,
     password: Option<String>,
     private_key: Option<&std::path::Path>,
@@ -373,9 +344,8 @@ pub fn admin_config(
     // The admin's tokens are the admin's: given back at the end, never kept.
     cfg.ledger = engine::ledger::Ledger::admin();
     cfg.keeper = None;
-    if let Some(name) = flow {
-        cfg.flow = engine::Flow::parse(name)
-            .ok_or_else(|| super::Usage(format!("--admin-flow `{name}` is not a flow")))?;
+    if let Some(flow) = flow {
+        cfg.flow = flow;
     }
     if matches!(cfg.flow, engine::Flow::Token | engine::Flow::Refresh) {
         return Err(super::Usage(

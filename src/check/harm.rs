@@ -5,7 +5,6 @@
 use crate::engine::ledger::{self, Keeper, Ledger, Revoked};
 use crate::engine::vault::{Keep, Vault};
 use crate::engine::{self, Config, Flow, Report};
-use std::fmt::Write as _;
 
 /// Why `check` must not start: a refresh token given would be refreshed without consent, or the
 /// new one would have nowhere to go. `recalled`: where a kept refresh token came from.
@@ -93,19 +92,4 @@ pub async fn interrupted(cfg: &Config, admin: Option<&Config>, limit: std::time:
             limit.as_secs()
         );
     }
-}
-
-/// The human output's part: the rotation's loud line and what was given back.
-pub fn human(r: &Report) -> String {
-    let mut s = String::new();
-    if let Some(rot) = &r.rotation {
-        let _ = writeln!(s, "\n!!! {}", rot.loud_line());
-    }
-    if !r.revoked.is_empty() {
-        s.push_str("\nGiven back\n");
-        for x in &r.revoked {
-            let _ = writeln!(s, "  {}", x.line());
-        }
-    }
-    s
 }

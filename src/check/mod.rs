@@ -11,171 +11,10 @@ mod human;
 pub use human::human;
 
 use crate::engine::vault::{self, Keep, Kind, Vault};
-use crate::engine::{self, Config, Environment, Event, Flow, Session};
+use crate::engine::{self, Config, Event, Flow, Session};
 
-/// A usage error: what to change.
-pub struct Usage(pub String);
-
-/// What `check` is asked to do, whatever parsed it (the command line, a test, another tool):
-/// the CLI's flags map onto it one to one (`cli::CheckArgs::options`).
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    pub env: Option<String>,
-    pub flow: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    pub username: Option<String>,
-    pub password: Option<String>,
-    pub private_key: Option<std::path::PathBuf>,
-    pub refresh_token: Option<String>,
-    pub access_token: Option<String>,
-    pub instance_url: Option<String>,
-    /// Send a PKCE code challenge in the web flow.
-    pub pkce: bool,
-    pub redirect_uri: Option<String>,
-    pub callback_port: Option<u16>,
-    pub no_browser: bool,
-    pub scope: Option<String>,
-    pub timeout: Option<u64>,
-    pub connect_timeout: Option<u64>,
-    pub login_timeout: u64,
-    pub jwt_audience: Option<String>,
-    pub ca_cert: Vec<std::path::PathBuf>,
-    pub insecure_host: Vec<String>,
-    pub trust_host: Vec<String>,
-    pub max_response_mb: Option<u64>,
-    pub coverage: bool,
-    pub coverage_limit: Option<u64>,
-    /// `eca` or `connected-app` (`--app-kind`).
-    pub app_kind: Option<String>,
-    /// Consent to refresh a refresh token given (or kept) although rotation would retire it.
-    pub allow_rotation: bool,
-    /// Consent to a login that evicts the user's oldest grant (`--allow-grant-eviction`).
-    pub allow_grant_eviction: bool,
-    /// Days of LoginHistory (`--history-days`).
-    pub history_days: Option<u32>,
-}
-
-pub fn config(opts: &Options, settings: &crate::settings::Settings) -> Result<Config, Usage> {
-    let env = opts
-        .env
-        .clone()
-        .or_else(|| settings.environment.clone())
-        .unwrap_or_else(|| "production".into());
-    let environment = Environment::parse(&env).map_err(|e| Usage(format!("--env: {e}")))?;
-    let flow_name = opts
-        .flow
-        .clone()
-        .or_else(|| settings.flow.clone())
-        .unwrap_or_else(|| "web".into());
-    let flow = Flow::parse(&flow_name).ok_or_else(|| {
-        Usage(format!(
-            "--flow `{flow_name}` is not one of: {}",
-            Flow::ALL.map(|f| f.name()).join(", ")
-        ))
-    })?;
-    let client_id = opts.client_id.clone().unwrap_or_default();
-    if client_id.trim().is_empty() && flow != Flow::Token {
-        return Err(Usage("--client-id is required (the connected app's consumer key, from Manage Consumer Details)".into()));
-    }
-    let mut cfg = Config::new(environment, flow, client_id);
-    cfg.client_secret = opts.client_secret.clone().filter(|s| !s.is_empty());
-    cfg.username = opts.username.clone();
-    cfg.password = opts.password.clone();
-    cfg.refresh_token = opts.refresh_token.clone();
-    cfg.access_token = opts.access_token.clone();
-    cfg.instance_url = opts.instance_url.clone();
-    cfg.pkce = opts.pkce;
-    cfg.allow_rotation = opts.allow_rotation;
-    cfg.allow_grant_eviction = opts.allow_grant_eviction;
-    cfg.redirect_uri = opts.redirect_uri.clone();
-    cfg.callback_port = opts
-        .callback_port
-        .or(settings.callback_port)
-        .unwrap_or(engine::DEFAULT_CALLBACK_PORT);
-    cfg.open_browser = !opts.no_browser;
-    cfg.scopes = opts.scope.clone();
-    cfg.timeout = Duration::from_secs(opts.timeout.or(settings.timeout_secs).unwrap_or(30).max(1));
-    cfg.login_timeout = Duration::from_secs(opts.login_timeout.max(1));
-    cfg.connect_timeout = Duration::from_secs(
-        opts.connect_timeout
-            .or(settings.connect_timeout_secs)
-            .unwrap_or(10)
-            .max(1),
-    );
-    cfg.coverage_limit = opts.coverage.then(|| {
-        opts.coverage_limit
-            .or(settings.coverage_limit)
-            .unwrap_or(100_000)
-    });
-    cfg.jwt_audience = opts.jwt_audience.clone();
-    cfg.history_days = opts
-        .history_days
-        .or(settings.history_days)
-        .unwrap_or(engine::record::DEFAULT_HISTORY_DAYS)
-        .clamp(1, engine::record::MAX_HISTORY_DAYS);
-    cfg.app_kind = match opts.app_kind.as_deref() {
-        None => None,
-        Some(k) => Some(engine::app::AppKind::parse(k).ok_or_else(|| {
-            Usage(format!(
-                "--app-kind `{k}` is not one of: eca, connected-app"
-            ))
-        })?),
-    };
-    cfg.insecure_hosts =
-        crate::settings::host_list(opts.insecure_host.iter().chain(&settings.insecure_hosts));
-    cfg.trust_hosts =
-        crate::settings::host_list(opts.trust_host.iter().chain(&settings.trust_hosts));
-    for host in &cfg.trust_hosts {
-        if host.contains(['/', ':', ' ']) {
-            return Err(Usage(format!(
-                "--trust-host `{host}` is not a host name (e.g. gw.corp.example)"
-            )));
-        }
-    }
-    cfg.max_response_bytes = opts
-        .max_response_mb
-        .or(settings.max_response_mb)
-        .map(|mb| (mb as usize).saturating_mul(1024 * 1024))
-        .unwrap_or(engine::http::MAX_RESPONSE_BYTES);
-    for path in opts.ca_cert.iter().chain(&settings.ca_certs) {
-        cfg.ca_certs_pem
-            .push(crate::settings::read_ca(path).map_err(|e| Usage(format!("--ca-cert {e}")))?);
-    }
-    match flow {
-        Flow::Jwt => {
-            let path = opts.private_key.as_ref().ok_or_else(|| {
-                Usage("--flow jwt needs --private-key FILE and --username".into())
-            })?;
-            if opts.username.is_none() {
-                return Err(Usage("--flow jwt needs --username".into()));
-            }
-            cfg.private_key_pem = Some(
-                engine::files::read_user_file(path, engine::files::PRIVATE_KEY)
-                    .map_err(|e| Usage(format!("--private-key {e}")))?,
-            );
-        }
-        Flow::Password if cfg.username.is_none() || cfg.password.is_none() => {
-            return Err(Usage(
-                "--flow password needs --username and a password (SAGEDIAG_PASSWORD)".into(),
-            ));
-        }
-        Flow::Token if cfg.access_token.is_none() || cfg.instance_url.is_none() => {
-            return Err(Usage(
-                "--flow token needs an access token (SAGEDIAG_ACCESS_TOKEN) and --instance-url"
-                    .into(),
-            ));
-        }
-        _ => {}
-    }
-    if let Some(i) = &cfg.instance_url {
-        cfg.instance_url = Some(
-            engine::environment::validate_login_url(i)
-                .map_err(|e| Usage(format!("--instance-url: {e}")))?,
-        );
-    }
-    Ok(cfg)
-}
+/// A usage error: what to change (the configuration pipeline's).
+pub use crate::config::Usage;
 
 /// Where to write what the run can be shared as, and where to keep its secrets.
 #[derive(Default)]
@@ -244,35 +83,29 @@ async fn recall(cfg: &mut Config, vault: &Vault) -> Recalled {
     if !want_secret && !want_refresh {
         return got;
     }
-    let secret_account = vault::account(Kind::ClientSecret, &login, &cfg.client_id, None);
-    let refresh_account = vault::account(
-        Kind::RefreshToken,
-        &login,
-        &cfg.client_id,
-        cfg.username.as_deref(),
-    );
+    let want = vault::RecallFor {
+        login_url: login,
+        client_id: cfg.client_id.clone(),
+        username: cfg.username.clone(),
+        secret: want_secret,
+        refresh: want_refresh,
+    };
     let v = vault.clone();
-    let (secret, refresh) = match blocking(move || {
-        (
-            want_secret.then(|| v.find(&secret_account)),
-            want_refresh.then(|| v.find(&refresh_account)),
-        )
-    })
-    .await
-    {
+    // The engine's one recall, off the async threads (a keyring may wait).
+    let found = match blocking(move || v.recall(&want)).await {
         Ok(found) => found,
         Err(e) => {
             eprintln!("sagediag check: kept secrets not read: {e}");
             return got;
         }
     };
-    for (kind, found) in [(Kind::ClientSecret, secret), (Kind::RefreshToken, refresh)] {
-        let Some((value, problems)) = found else {
-            continue;
-        };
-        for p in problems {
-            eprintln!("sagediag check: kept secrets: {p}");
-        }
+    for p in &found.problems {
+        eprintln!("sagediag check: kept secrets: {p}");
+    }
+    for (kind, value) in [
+        (Kind::ClientSecret, found.secret),
+        (Kind::RefreshToken, found.refresh),
+    ] {
         if let Some((value, keep)) = value {
             eprintln!(
                 "Using the {} kept in {}.",
@@ -424,7 +257,14 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             return 1;
         }
     };
-    let engine = tokio::spawn(engine::run_session(cfg, client.clone(), tx, pasted));
+    let engine = tokio::spawn(engine::run(
+        cfg,
+        tx,
+        engine::RunOptions {
+            client: Some(client.clone()),
+            pasted,
+        },
+    ));
     let interactive = std::io::stderr().is_terminal();
     // The loop ends with the engine's task, not the channel: the client kept for the HAR export
     // holds a sender, so the channel stays open.
@@ -455,8 +295,8 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             }
         }
     };
-    let (report, session) = match joined {
-        Ok(r) => r,
+    let (mut report, session) = match joined {
+        Ok(r) => (r.report, r.session),
         Err(e) => {
             eprintln!("sagediag: the check stopped unexpectedly: {e}");
             return 1;
@@ -477,7 +317,7 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         Some(f) => Some(
             fix::after(
                 &given,
-                &report,
+                &mut report,
                 session.as_ref(),
                 &client,
                 f,
@@ -491,7 +331,6 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         code = c;
     }
     // The end of the run: give back what it obtained (after the fixes, which use the session).
-    let mut report = report;
     let admin_ledger = out.admin.as_ref().map(|a| &a.ledger);
     let ledgers: Vec<&engine::ledger::Ledger> =
         std::iter::once(&given.ledger).chain(admin_ledger).collect();
@@ -563,7 +402,6 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         if let Some(f) = &fixed {
             text.push_str(&f.human);
         }
-        text.push_str(&harm::human(&report));
         engine::sanitize::text(&client.scrub(&text)).into_owned()
     };
     let _ = writeln!(stdout, "{text}");
@@ -682,8 +520,10 @@ fn progress(e: &Event, _interactive: bool) {
         Event::PasteRefused { reason } => say(&format!("  {reason}")),
         Event::Progress(p) => say(&format!("  {p}")),
         Event::Finding(f) => say(&format!(
-            "  finding {} ({:?}): {}",
-            f.code, f.severity, f.title
+            "  finding {} ({}): {}",
+            f.code,
+            f.severity.label(),
+            f.title
         )),
         Event::RequestSent { .. } | Event::ResponseReceived { .. } | Event::Endpoint(_) => {}
     }

@@ -17,12 +17,18 @@ use super::org::{note_usage_of, query_request};
 use super::run::Run;
 use super::sanitize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum AppKind {
+    /// A connected app (Setup > App Manager, or Connected Apps)
+    #[value(name = "connected-app", alias = "ca")]
     ConnectedApp,
+    /// An External Client App (Setup > External Client Apps)
+    #[value(name = "eca", alias = "external-client-app")]
     ExternalClientApp,
+    /// Not declared (detected after login): not a value of `--app-kind`.
     #[default]
+    #[value(skip)]
     Unknown,
 }
 

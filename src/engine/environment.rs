@@ -11,7 +11,10 @@ use super::http::Request;
 use super::model::Event;
 use super::run::Run;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the org logs in. The config file's `environment` and `--env` are read straight into
+/// it (`production`, `sandbox`, or a login URL, validated as [`Environment::parse`] says).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub enum Environment {
     Production,
     Sandbox,
@@ -61,6 +64,20 @@ impl Environment {
             }
             _ => "https://login.salesforce.com".into(),
         }
+    }
+}
+
+impl TryFrom<String> for Environment {
+    type Error = LoginUrlError;
+    fn try_from(s: String) -> Result<Environment, LoginUrlError> {
+        Environment::parse(&s)
+    }
+}
+
+impl std::str::FromStr for Environment {
+    type Err = LoginUrlError;
+    fn from_str(s: &str) -> Result<Environment, LoginUrlError> {
+        Environment::parse(s)
     }
 }
 

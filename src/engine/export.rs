@@ -3,9 +3,7 @@
 //! the engine captured, which is redacted at capture; nothing here sees a secret.
 
 use serde_json::{Value, json};
-use std::fmt::Write as _;
 
-use super::Severity;
 use super::http::Exchange;
 use super::model::Report;
 
@@ -62,7 +60,17 @@ fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a s
 }
 
 /// How much of the bodies a HAR export carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum HarBodies {
     /// Every body as captured (secrets are redacted, HR data is not).
@@ -373,10 +381,6 @@ pub fn write_har<'a, W: std::io::Write>(
     out.flush()
 }
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
 /// The report's line saying what the run's HAR export keeps of the bodies.
 pub fn har_note(har: &str, bodies: HarBodies) -> String {
     format!(
@@ -385,236 +389,10 @@ pub fn har_note(har: &str, bodies: HarBodies) -> String {
     )
 }
 
-/// A Markdown report a customer can send to support.
+/// A Markdown report a customer can send to support: the one rendering
+/// ([`super::render::report`]) in Markdown.
 pub fn markdown(r: &Report, generated_unix_ms: u64) -> String {
-    let mut s = String::new();
-    s.push_str("# sagediag report\n\n");
-    for host in &r.environment.insecure_hosts {
-        let _ = write!(
-            s,
-            "> **Warning:** TLS certificate verification was off for `{host}` (`--insecure-host`).\n\n"
-        );
-    }
-    for host in &r.environment.trust_hosts {
-        let _ = write!(
-            s,
-            "> **Note:** the token was allowed to go to `{host}`, outside Salesforce's domains (`--trust-host`).\n\n"
-        );
-    }
-    let _ = write!(
-        s,
-        "- Generated: {}\n- sagediag {}\n- Environment: {} (`{}`){}\n- Flow: {}\n- Outcome: **{}**\n",
-        iso8601(generated_unix_ms),
-        r.sagediag_version,
-        r.environment.kind,
-        r.environment.login_url,
-        r.environment
-            .proxy
-            .as_ref()
-            .map(|p| format!(", proxy `{p}`"))
-            .unwrap_or_default(),
-        r.flow.name(),
-        r.outcome.to_uppercase()
-    );
-    if let Some(u) = &r.org.username {
-        let _ = writeln!(s, "- API user: {u}");
-    }
-    s.push_str("\n## Permission sets\n\n| Result | Permission set | Endpoint | HTTP | ms | Records | Assigned | Finding |\n|---|---|---|---|---|---|---|---|\n");
-    for e in &r.endpoints {
-        let _ = writeln!(
-            s,
-            "| {} | {} | `{} {}` | {} | {} | {} | {} | {} |",
-            e.status.mark(),
-            e.permission_set,
-            e.method,
-            e.path,
-            e.http_status
-                .map(|h| h.to_string())
-                .unwrap_or_else(|| "—".into()),
-            e.latency_ms,
-            e.records.map(|n| n.to_string()).unwrap_or_default(),
-            match e.assigned {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "?",
-            },
-            e.finding.map(|c| format!("`{c}`")).unwrap_or_default()
-        );
-    }
-    let errors = r
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = r
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .count();
-    let _ = write!(s, "\n## Findings ({errors} errors, {warnings} warnings)\n");
-    if r.findings.is_empty() {
-        s.push_str("\nNone: every check passed.\n");
-    }
-    for f in &r.findings {
-        let _ = write!(
-            s,
-            "\n### {} `{}` — {}\n\n{}\n",
-            f.severity.label(),
-            f.code,
-            f.title,
-            f.detail
-        );
-        if let Some(src) = f.source {
-            let _ = writeln!(s, "\nSource: the org's record (`{src}`).");
-        }
-        if !f.request_ids.is_empty() {
-            let _ = write!(
-                s,
-                "\nEvidence: request {}\n",
-                f.request_ids
-                    .iter()
-                    .map(|i| format!("#{i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        s.push_str("\nFix:\n\n");
-        for (i, step) in f.fix.iter().enumerate() {
-            let _ = writeln!(s, "{}. {step}", i + 1);
-        }
-    }
-    let o = &r.org;
-    let unknown = || "unknown".to_string();
-    s.push_str(&super::ledger::markdown(r));
-    s.push_str("\n## Org checks\n\n");
-    let _ = writeln!(
-        s,
-        "- API Enabled: {}",
-        o.api_enabled
-            .map(|b| if b { "yes" } else { "no" }.to_string())
-            .unwrap_or_else(unknown)
-    );
-    let _ = writeln!(
-        s,
-        "- Sage People API package: {}",
-        o.package_version.clone().unwrap_or_else(unknown)
-    );
-    let _ = writeln!(
-        s,
-        "- Refresh token policy: {}",
-        o.refresh_token_policy.clone().unwrap_or_else(unknown)
-    );
-    let _ = writeln!(
-        s,
-        "- Permitted users: {}",
-        o.permitted_users.clone().unwrap_or_else(unknown)
-    );
-    let _ = writeln!(
-        s,
-        "- API usage: {}",
-        o.api_usage
-            .map(|(u, m)| format!("{u} of {m} today"))
-            .unwrap_or_else(unknown)
-    );
-    if let Some(sets) = &o.assigned_permission_sets {
-        let _ = writeln!(
-            s,
-            "- Permission sets assigned: {}",
-            if sets.is_empty() {
-                "none".into()
-            } else {
-                sets.join(", ")
-            }
-        );
-    }
-    let _ = writeln!(
-        s,
-        "- Scopes granted: {}",
-        r.scopes.clone().unwrap_or_else(unknown)
-    );
-    for sk in &o.skipped {
-        let _ = writeln!(s, "- Skipped: {sk}");
-    }
-    s.push_str("\n## App\n\n| | |\n|---|---|\n");
-    for (k, v) in r.app.lines() {
-        let _ = writeln!(s, "| {k} | {} |", cell(&v));
-    }
-    for u in &r.app.unknown {
-        let _ = writeln!(s, "\nUnknown: {}", cell(u));
-    }
-    if let Some(rec) = &r.integration {
-        s.push_str("\n## Integration record (the org's own)\n\n| | |\n|---|---|\n");
-        for (k, v) in super::record::lines(rec) {
-            let _ = writeln!(s, "| {} | {} |", cell(k.trim()), cell(&v));
-        }
-    }
-    if let Some(c) = &r.coverage {
-        let _ = write!(
-            s,
-            "\n## Field coverage\n\n{} employees in {} pages{}.\n\n| Field | Populated | % |\n|---|---|---|\n",
-            c.employees,
-            c.pages,
-            if c.limited {
-                " (stopped at the limit)"
-            } else {
-                ""
-            }
-        );
-        for f in &c.fields {
-            let pct = c.percent(f.populated);
-            let _ = writeln!(
-                s,
-                "| {} (`{}`) | {} | {pct:.1} |",
-                f.label, f.path, f.populated
-            );
-        }
-        let _ = write!(
-            s,
-            "\n- Without email: {} (e.g. {})\n- Emails shared by several records: {} emails, {} records (e.g. {})\n- Leavers: {}, of whom still holding a work email: {} (e.g. {})\n",
-            c.missing_email,
-            c.examples_missing_email.join(", "),
-            c.duplicate_emails,
-            c.records_with_duplicate_email,
-            c.examples_duplicate_email.join(", "),
-            c.leavers,
-            c.leavers_with_email,
-            c.examples_leaver_with_email.join(", ")
-        );
-        if let Some(why) = &c.stopped {
-            let _ = writeln!(s, "- Stopped early: {why}");
-        }
-    }
-    s.push_str("\n## Steps\n\n| Step | Result | ms | Summary |\n|---|---|---|---|\n");
-    for st in &r.steps {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} |",
-            st.title,
-            st.status.mark(),
-            st.duration_ms,
-            cell(&st.summary)
-        );
-    }
-    s.push_str("\n## Request log\n\n| # | Method | URL | Status | ms |\n|---|---|---|---|---|\n");
-    for q in &r.requests {
-        let _ = writeln!(
-            s,
-            "| {} | {} | `{}`{} | {} | {} |",
-            q.id,
-            q.method,
-            cell(&q.url),
-            q.summary
-                .as_ref()
-                .map(|s| format!(" ({})", cell(s)))
-                .unwrap_or_default(),
-            q.status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "error".into()),
-            q.duration_ms
-        );
-    }
-    s.push_str("\nSecrets (consumer secret, passwords, tokens, authorization codes, PKCE verifiers, assertions) are redacted.\n");
-    s
+    super::render::report(r, super::render::Style::Markdown, Some(generated_unix_ms))
 }
 
 #[cfg(test)]

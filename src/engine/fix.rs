@@ -123,58 +123,8 @@ pub struct Actor {
     pub user_id: Option<String>,
 }
 
-/// How one change ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// The assignment was created (its id recorded).
-    Created,
-    /// The org already had it: nothing created, nothing for undo.
-    AlreadyAssigned,
-    /// Refused by the org: nothing created.
-    Failed,
-    /// Sent, and its answer lost (or the run killed before it came): the org decides; the next
-    /// run reads it to settle ([`settle`]).
-    Unknown,
-    /// Undo deleted it.
-    Deleted,
-    /// The grant was revoked (a stale OAuth grant: no undo).
-    Revoked,
-    /// Undo cannot give it back (a revoked grant: the integration must authorize again).
-    NotUndoable,
-    /// Undo's delete was refused.
-    UndoFailed,
-    /// Undo left it in place: no longer the one recorded, not recorded by sagediag, another org,
-    /// or unreadable (the note says which).
-    UndoSkipped,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Created => "created",
-            Outcome::AlreadyAssigned => "already-assigned",
-            Outcome::Failed => "failed",
-            Outcome::Unknown => "unknown",
-            Outcome::Deleted => "deleted",
-            Outcome::Revoked => "revoked",
-            Outcome::NotUndoable => "not-undoable",
-            Outcome::UndoFailed => "undo-failed",
-            Outcome::UndoSkipped => "undo-skipped",
-        }
-    }
-
-    /// The permission set is (still) assigned after this change: what the re-probe checks.
-    pub fn assigned(self) -> bool {
-        matches!(self, Outcome::Created | Outcome::AlreadyAssigned)
-    }
-}
-
-impl std::fmt::Display for Outcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// How one change ended (the report's vocabulary).
+pub use super::model::ChangeOutcome as Outcome;
 
 /// One change `apply` made or tried: who, what, when, the request id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -415,24 +415,6 @@ async fn send_revoke(client: &Client, url: &str, token: &str) -> (u64, Result<()
     (id, result)
 }
 
-/// The report's section on what the run did to the org's tokens: a rotation of the token
-/// given, and what became of every token the run held (never a token).
-pub fn markdown(r: &super::model::Report) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    if r.rotation.is_none() && r.revoked.is_empty() {
-        return s;
-    }
-    s.push_str("\n## Tokens given back\n\n");
-    if let Some(rot) = &r.rotation {
-        let _ = writeln!(s, "> **{}**\n", rot.loud_line());
-    }
-    for x in &r.revoked {
-        let _ = writeln!(s, "- {}", x.line());
-    }
-    s
-}
-
 /// A secret as shown when it must be recognisable but not usable: its length and last four
 /// characters.
 pub fn masked(secret: &str) -> String {

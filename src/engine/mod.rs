@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod bounds;
+pub mod change;
 pub mod classify;
 pub mod clock;
 pub mod coverage;
@@ -16,6 +17,7 @@ pub mod fix;
 pub mod fix_metadata;
 pub mod grant_fix;
 pub mod guard;
+pub mod hints;
 pub mod http;
 pub mod journal;
 pub mod landing;
@@ -25,7 +27,9 @@ pub mod model;
 pub mod oauth;
 pub mod org;
 pub mod paths;
+pub mod recall;
 pub mod record;
+pub mod render;
 pub mod run;
 pub mod sanitize;
 pub mod setup;
@@ -33,9 +37,10 @@ pub mod tls;
 pub mod trust;
 pub mod undo;
 pub mod vault;
+pub mod verdict;
 pub mod watch;
 
 pub use environment::Environment;
 pub use findings::{Code, Finding, Severity};
 pub use model::*;
-pub use run::{Run, run, run_session, run_with};
+pub use run::{Finished, Run, RunOptions, run};

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::environment::Environment;
-use super::findings::{Code, Finding, Severity};
+use super::findings::{Code, Finding};
 use super::{app, coverage, http, ledger, sanitize};
 
 /// The seven Sage People API endpoints and the permission set gating each.
@@ -68,7 +68,9 @@ pub struct EndpointDef {
     pub path: &'static str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How the run logs in. The config file and the command line name it in kebab case
+/// (`client-credentials`): serde and clap read it straight into this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Flow {
     Web,
@@ -390,6 +392,118 @@ pub struct StepRecord {
     pub status: Status,
     pub duration_ms: u64,
     pub summary: String,
+    /// The findings (code, title) this step raised: what its status is judged from again after
+    /// a fix changes the findings ([`Report::settle`]).
+    #[serde(skip)]
+    pub raised: Vec<(Code, String)>,
+}
+
+/// The run's outcome: FAIL when an error is among the findings, else PASS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// How one change to the org ended (apply, undo, or a revoked grant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeOutcome {
+    /// The assignment was created (its id recorded).
+    Created,
+    /// The org already had it: nothing created, nothing for undo.
+    AlreadyAssigned,
+    /// Refused by the org: nothing created.
+    Failed,
+    /// Sent, and its answer lost (or the run killed before it came): the org decides; the next
+    /// run reads it to settle (`fix::settle`).
+    Unknown,
+    /// Undo deleted it.
+    Deleted,
+    /// The grant was revoked (a stale OAuth grant: no undo).
+    Revoked,
+    /// Undo cannot give it back (a revoked grant: the integration must authorize again).
+    NotUndoable,
+    /// Undo's delete was refused.
+    UndoFailed,
+    /// Undo left it in place: no longer the one recorded, not recorded by sagediag, another org,
+    /// or unreadable (the note says which).
+    UndoSkipped,
+}
+
+impl ChangeOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeOutcome::Created => "created",
+            ChangeOutcome::AlreadyAssigned => "already-assigned",
+            ChangeOutcome::Failed => "failed",
+            ChangeOutcome::Unknown => "unknown",
+            ChangeOutcome::Deleted => "deleted",
+            ChangeOutcome::Revoked => "revoked",
+            ChangeOutcome::NotUndoable => "not-undoable",
+            ChangeOutcome::UndoFailed => "undo-failed",
+            ChangeOutcome::UndoSkipped => "undo-skipped",
+        }
+    }
+
+    /// The permission set is (still) assigned after this change: what the re-probe checks.
+    pub fn assigned(self) -> bool {
+        matches!(
+            self,
+            ChangeOutcome::Created | ChangeOutcome::AlreadyAssigned
+        )
+    }
+
+    /// The change is in the org now (made, or a grant revoked).
+    pub fn made(self) -> bool {
+        matches!(self, ChangeOutcome::Created | ChangeOutcome::Revoked)
+    }
+}
+
+impl std::fmt::Display for ChangeOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One change made to the org after the check (the report's "Changes made"): who, what, when,
+/// the request and the record. Never a secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeMade {
+    pub outcome: ChangeOutcome,
+    /// What changed: a permission set's label, or an OAuth grant's description.
+    pub what: String,
+    /// The user it was for (an id).
+    pub for_user: String,
+    /// The username of the session that sent it.
+    pub by: String,
+    /// When (RFC 3339, UTC), and in milliseconds since the epoch.
+    pub at: String,
+    pub at_ms: u64,
+    /// The request in the log (0: none was sent).
+    pub request_id: u64,
+    /// The record's kind and id: `PermissionSetAssignment 0Pa…`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// Why it ended as it did, when there is more to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -477,7 +591,14 @@ pub struct Report {
     pub sagediag_version: &'static str,
     pub environment: EnvironmentInfo,
     pub flow: Flow,
-    pub outcome: &'static str,
+    /// PASS or FAIL: the engine's word, after any fix ([`Report::settle`]).
+    pub outcome: Verdict,
+    /// When the run started (RFC 3339, UTC).
+    pub started_at: String,
+    /// The org's instance, once logged in.
+    pub instance_url: Option<String>,
+    /// The org's id (from the identity URL), once logged in.
+    pub org_id: Option<String>,
     pub steps: Vec<StepRecord>,
     pub endpoints: Vec<EndpointResult>,
     pub findings: Vec<Finding>,
@@ -498,12 +619,9 @@ pub struct Report {
     pub revoked: Vec<ledger::Revoked>,
     /// The integration's own record in the org (LoginHistory, OauthToken, the user).
     pub integration: Option<super::record::IntegrationRecord>,
-}
-
-impl Report {
-    pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
-    }
+    /// Changes made to the org after the check (`sagediag fix`, the console's Fix overlay),
+    /// oldest first: the report as it stands after them.
+    pub changes: Vec<ChangeMade>,
 }
 
 /// The tokens a login produced (secrets: never logged or reported).

@@ -91,7 +91,13 @@ pub(super) fn note_usage_of(run: &mut Run, r: &Response) {
     note_usage(run, r);
 }
 
+/// API usage from a response's `Sforce-Limit-Info`, when the run has no figure yet: one figure
+/// per run (the org checks' `/limits` reading, when it answers, replaces it once), so the org
+/// step's summary and the report say the same number.
 fn note_usage(run: &mut Run, r: &Response) {
+    if run.org.api_usage.is_some() {
+        return;
+    }
     if let Some((used, max)) = r
         .header("sforce-limit-info")
         .and_then(|v| v.strip_prefix("api-usage="))

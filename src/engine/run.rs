@@ -102,6 +102,7 @@ impl Run {
             id,
             started: self.step_start(id),
             findings_before: self.findings.len(),
+            upto: None,
         }
     }
 
@@ -109,7 +110,18 @@ impl Run {
     /// and its one-line summary; returns the status.
     fn end(&mut self, step: Step, status: Option<Status>, summary: impl Into<String>) -> Status {
         let status = status.unwrap_or_else(|| self.status_since(step.findings_before));
+        let upto = step.upto.unwrap_or(self.findings.len());
+        let raised = self
+            .findings
+            .get(step.findings_before..upto)
+            .unwrap_or_default()
+            .iter()
+            .map(|f| (f.code, f.title.clone()))
+            .collect();
         self.step_end(step.id, step.started, status, summary);
+        if let Some(last) = self.steps.last_mut() {
+            last.raised = raised;
+        }
         status
     }
 
@@ -145,6 +157,7 @@ impl Run {
             status,
             duration_ms,
             summary,
+            raised: Vec::new(),
         });
     }
 
@@ -176,46 +189,50 @@ struct Step {
     id: StepId,
     started: Instant,
     findings_before: usize,
+    /// The end of the findings the step's status is judged from (None: all it raised).
+    upto: Option<usize>,
 }
 
-/// Runs every step and returns the report. `pasted` carries redirect URLs a person pastes.
-pub async fn run(
-    cfg: Config,
-    events: UnboundedSender<Event>,
-    pasted: Option<UnboundedReceiver<String>>,
-) -> Report {
-    match http::Client::for_config(&cfg, Some(events.clone())) {
-        Ok(client) => run_with(cfg, client, events, pasted).await,
-        Err(e) => {
-            let mut r = empty_report(&cfg);
-            r.findings.push(Finding::new(
-                Code::UNEXPECTED_RESPONSE,
-                e.to_string(),
-                vec![],
-            ));
-            r.outcome = "fail";
-            r
-        }
-    }
+/// How a check runs, besides its [`Config`].
+#[derive(Default)]
+pub struct RunOptions {
+    /// The recording client to send with, kept by the caller (the console reads the exchanges
+    /// from it, `check` writes the HAR from it). None: one made from the config.
+    pub client: Option<http::Client>,
+    /// Redirect URLs a person pastes (the web flow), instead of the loopback callback.
+    pub pasted: Option<UnboundedReceiver<String>>,
 }
 
-/// Like [`run`], on a client the caller keeps (the console reads the recorded exchanges from it).
-pub async fn run_with(
-    cfg: Config,
-    client: http::Client,
-    events: UnboundedSender<Event>,
-    pasted: Option<UnboundedReceiver<String>>,
-) -> Report {
-    run_session(cfg, client, events, pasted).await.0
+/// What a check gives back: the report, and the session when the login succeeded (never
+/// serialised, never in a report).
+pub struct Finished {
+    pub report: Report,
+    pub session: Option<Session>,
 }
 
-/// Like [`run_with`], also returning the session when the login succeeded.
-pub async fn run_session(
-    cfg: Config,
-    client: http::Client,
-    events: UnboundedSender<Event>,
-    pasted: Option<UnboundedReceiver<String>>,
-) -> (Report, Option<Session>) {
+/// The one entry point of a check: runs every step, sending events as it goes, and returns the
+/// report (and the session when the login succeeded).
+pub async fn run(cfg: Config, events: UnboundedSender<Event>, opts: RunOptions) -> Finished {
+    let client = match opts.client {
+        Some(c) => c,
+        None => match http::Client::for_config(&cfg, Some(events.clone())) {
+            Ok(c) => c,
+            Err(e) => {
+                let mut r = empty_report(&cfg);
+                r.findings.push(Finding::new(
+                    Code::UNEXPECTED_RESPONSE,
+                    e.to_string(),
+                    vec![],
+                ));
+                r.outcome = Verdict::Fail;
+                return Finished {
+                    report: r,
+                    session: None,
+                };
+            }
+        },
+    };
+    let pasted = opts.pasted;
     for s in [
         &cfg.client_secret,
         &cfg.password,
@@ -252,12 +269,21 @@ pub async fn run_session(
         started_ms: super::clock::now_ms(),
     };
     let tokens = steps(&mut run).await;
+    let mut report = finish(run);
+    if let Some(t) = &tokens {
+        report.instance_url = Some(sanitize::bounded(
+            &t.instance_url,
+            sanitize::MAX_VALUE,
+            None,
+        ));
+        report.org_id = t.id_url.as_deref().and_then(org_id_of);
+    }
     let session = tokens.map(|t| Session {
         instance_url: t.instance_url,
         access_token: t.access_token,
         refresh_token: t.refresh_token,
     });
-    (finish(run), session)
+    Finished { report, session }
 }
 
 async fn steps(run: &mut Run) -> Option<Tokens> {
@@ -336,11 +362,12 @@ async fn steps(run: &mut Run) -> Option<Tokens> {
         return None;
     }
     // 5. Org checks.
-    let step = run.begin(StepId::Org);
+    let mut step = run.begin(StepId::Org);
     let (mut summary, probes) = org::org_checks(run, &login_tokens, in_flight).await;
     // The org's record is about the integration, not this run's steps: its findings go to the
     // findings (and the outcome), not to the Org step's status.
     let org_status = run.status_since(step.findings_before);
+    step.upto = Some(run.findings.len());
     let note = record::read(run, Some(&login_tokens), record_in_flight).await;
     // The grants counted again from the record just read: which is this run's, and whether
     // the login evicted one.
@@ -434,7 +461,10 @@ fn empty_report(cfg: &Config) -> Report {
             trust_hosts: cfg.trust_hosts.clone(),
         },
         flow: cfg.flow,
-        outcome: "pass",
+        outcome: Verdict::Pass,
+        started_at: super::export::iso8601(super::clock::now_ms()),
+        instance_url: None,
+        org_id: None,
         steps: Vec::new(),
         endpoints: Vec::new(),
         findings: Vec::new(),
@@ -448,6 +478,7 @@ fn empty_report(cfg: &Config) -> Report {
         rotation: None,
         revoked: Vec::new(),
         integration: None,
+        changes: Vec::new(),
     }
 }
 
@@ -467,6 +498,7 @@ fn finish(run: Run) -> Report {
             summary: e.summary,
         })
         .collect();
+    report.started_at = super::export::iso8601(run.started_ms);
     let scrub = |s: &str| run.client.scrub(s);
     report.findings = run
         .findings
@@ -479,6 +511,11 @@ fn finish(run: Run) -> Report {
         .collect();
     report.findings.sort_by_key(|f| f.severity);
     report.steps = run.steps;
+    for step in report.steps.iter_mut() {
+        for (_, title) in step.raised.iter_mut() {
+            *title = scrub(title);
+        }
+    }
     report.endpoints = run.endpoints;
     report.org = run.org.sanitized();
     report.scopes = run
@@ -504,6 +541,14 @@ fn finish(run: Run) -> Report {
         c
     });
     report.integration = run.integration;
-    report.outcome = if report.has_errors() { "fail" } else { "pass" };
+    report.settle();
     report
+}
+
+/// The org's id from the identity URL (`…/id/00D…/005…`): alphanumeric, else None.
+fn org_id_of(id_url: &str) -> Option<String> {
+    let mut parts = id_url.trim_end_matches('/').rsplit('/');
+    let _user = parts.next()?;
+    let org = parts.next()?;
+    (org.len() >= 15 && org.chars().all(|c| c.is_ascii_alphanumeric())).then(|| org.to_string())
 }

@@ -30,8 +30,10 @@ pub enum VaultError {
 /// The keyring's service name: every entry sagediag keeps is under it.
 pub const SERVICE: &str = "sagediag";
 
+pub use super::recall::{RecallFor, Recalled};
+
 /// Where kept secrets go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Keep {
     /// Not kept: forgotten when the program ends.

@@ -19,7 +19,7 @@ use super::msg::Effect;
 use super::overlay::{Overlay, centered, wrap_words};
 use super::theme::Theme;
 use crate::engine::fix::{Actor, Applied, FixKind, Plan};
-use crate::engine::{Config, EndpointResult, Finding, Flow};
+use crate::engine::{Config, EndpointResult, Finding, Flow, Report};
 
 /// What the Fix overlay is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,11 +86,13 @@ pub enum FixMsg {
     },
     /// The admin's login: an actor, or why not.
     Admin(Result<Actor, super::error::AdminLoginError>),
-    /// Changes made (or undone), the re-run probes (index, result, finding), what went wrong.
+    /// Changes made (or undone), the re-run probes, the report as it now stands (the engine
+    /// updated it), what went wrong.
     Done {
         undo: bool,
         records: Vec<Applied>,
-        probes: Vec<(usize, EndpointResult, Option<Finding>)>,
+        probes: Vec<EndpointResult>,
+        report: Box<Report>,
         findings: Vec<Finding>,
     },
 }
@@ -200,6 +202,7 @@ impl App {
                 undo,
                 records,
                 probes,
+                report,
                 findings,
             } => {
                 for r in &records {
@@ -233,7 +236,12 @@ impl App {
                         )
                     })
                     .collect();
-                notes.extend(findings.iter().map(|f| format!("{}: {}", f.code, f.title)));
+                notes.extend(findings.iter().map(|f| {
+                    crate::engine::hints::for_console(&format!(
+                        "{}: {} {}",
+                        f.code, f.title, f.detail
+                    ))
+                }));
                 if undo {
                     let gone: Vec<&str> = records
                         .iter()
@@ -261,13 +269,17 @@ impl App {
                             .cloned(),
                     );
                 }
-                for (i, result, finding) in probes {
+                for result in &probes {
                     notes.push(format!(
                         "re-probed {}: {}",
                         result.name,
                         result.status.word()
                     ));
-                    self.on_reprobe(i, result, finding);
+                }
+                // The report the engine updated: the header, tabs, steps, table and `W` read it.
+                self.show_report(*report);
+                if let Some(r) = &self.report {
+                    notes.push(format!("The report now says {}.", r.status_words()));
                 }
                 if let Overlay::Fix(v) = &mut self.overlay {
                     v.notes.extend(notes);

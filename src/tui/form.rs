@@ -6,6 +6,7 @@ use super::error::FormError;
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
+use crate::config::Layer;
 use crate::engine::app::AppKind;
 use crate::engine::setup;
 use crate::engine::vault::Keep;
@@ -198,25 +199,36 @@ impl Form {
             .unwrap_or_else(crate::engine::default_redirect_uri)
     }
 
-    pub fn config(&self) -> Result<Config, super::error::FormError> {
+    /// The form as a layer of the one configuration pipeline (`crate::config`): what the
+    /// console's fields and its config-file settings say, checked in the console's words.
+    pub fn layer(&self) -> Result<Layer, super::error::FormError> {
         let env = self.login_url()?;
         let client_id = first_line(&self.client_id).trim().to_string();
         if client_id.is_empty() {
             return Err("Enter the consumer key (Connected app, step 2).".into());
         }
-        let mut cfg = Config::new(env, self.flow, client_id);
-        cfg.client_secret = Some(first_line(&self.client_secret)).filter(|s| !s.is_empty());
-        cfg.username =
-            Some(first_line(&self.username).trim().to_string()).filter(|s| !s.is_empty());
-        cfg.pkce = self.pkce;
-        cfg.redirect_uri = self.preset.callback().map(str::to_string);
-        cfg.app_kind = (self.app_kind != AppKind::Unknown).then_some(self.app_kind);
-        cfg.open_browser = false;
-        cfg.login_timeout = std::time::Duration::from_secs(300);
-        cfg.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
-        cfg.connect_timeout = std::time::Duration::from_secs(self.connect_timeout_secs.max(1));
-        cfg.coverage_limit = Some(self.coverage_limit);
-        cfg.history_days = self.history_days;
+        let mut layer = Layer {
+            environment: Some(env.clone()),
+            flow: Some(self.flow),
+            client_id: Some(client_id),
+            client_secret: Some(first_line(&self.client_secret)).filter(|s| !s.is_empty()),
+            username: Some(first_line(&self.username).trim().to_string()).filter(|s| !s.is_empty()),
+            pkce: Some(self.pkce),
+            redirect_uri: self.preset.callback().map(str::to_string),
+            app_kind: Some(self.app_kind),
+            open_browser: Some(false),
+            login_timeout_secs: Some(300),
+            timeout_secs: Some(self.timeout_secs),
+            connect_timeout_secs: Some(self.connect_timeout_secs),
+            coverage: Some(true),
+            coverage_limit: Some(self.coverage_limit),
+            history_days: Some(self.history_days),
+            ca_pems: self.ca_certs_pem.clone(),
+            insecure_hosts: self.insecure_hosts.clone(),
+            trust_hosts: self.trust_hosts.clone(),
+            max_response_bytes: self.max_response_bytes,
+            ..Layer::default()
+        };
         let credential = Some(first_line(&self.credential)).filter(|s| !s.trim().is_empty());
         match self.flow {
             Flow::Jwt => {
@@ -224,18 +236,26 @@ impl Form {
                     "The JWT flow needs the private key file (PEM) whose certificate is on the connected app: step 2, Private key file.",
                 )?;
                 // Read by the run on its own task: no file I/O on the console's loop.
-                cfg.private_key_path = Some(std::path::PathBuf::from(expand_tilde(path.trim())));
+                layer.private_key = Some(std::path::PathBuf::from(expand_tilde(path.trim())));
+                layer.key_read_by_run = Some(true);
             }
-            Flow::Password => cfg.password = credential,
+            Flow::Password => {
+                if credential.is_none() || layer.username.is_none() {
+                    return Err(
+                        "The password flow needs the username and the password (step 2).".into(),
+                    );
+                }
+                layer.password = credential;
+            }
             Flow::Refresh => {
-                cfg.refresh_token = credential.or_else(|| {
+                layer.refresh_token = credential.or_else(|| {
                     (self.refresh_key.is_some() && self.refresh_key == self.vault_key())
                         .then(|| self.refresh_token.clone())
                         .flatten()
                 });
             }
             Flow::Token => {
-                cfg.access_token = Some(
+                layer.access_token = Some(
                     credential
                         .ok_or("The token flow needs an access token: step 2, Access token.")?,
                 );
@@ -243,17 +263,19 @@ impl Form {
                 if self.env != EnvChoice::Custom && self.env != EnvChoice::Demo {
                     return Err("The token flow needs the instance URL: choose My Domain / custom URL in step 1 and enter the instance (My Domain) URL.".into());
                 }
-                cfg.instance_url = Some(cfg.environment.login_url());
+                layer.instance_url = Some(env.login_url());
             }
             _ => {}
         }
-        cfg.ca_certs_pem = self.ca_certs_pem.clone();
-        cfg.insecure_hosts = self.insecure_hosts.clone();
-        cfg.trust_hosts = self.trust_hosts.clone();
-        if let Some(max) = self.max_response_bytes {
-            cfg.max_response_bytes = max;
-        }
-        Ok(cfg)
+        Ok(layer)
+    }
+
+    /// The engine's `Config` for a run from the console: the form's layer, built by the one
+    /// pipeline (`crate::config::Layer::build`).
+    pub fn config(&self) -> Result<Config, super::error::FormError> {
+        self.layer()?
+            .build()
+            .map_err(|u| super::error::FormError::from(u.0))
     }
 }
 

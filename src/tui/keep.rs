@@ -120,7 +120,7 @@ impl App {
                 let prefix = self
                     .report
                     .as_ref()
-                    .map(|r| format!("Done: {} · ", r.outcome.to_uppercase()))
+                    .map(|r| format!("Done: {} · ", r.outcome.word()))
                     .unwrap_or_default();
                 let mut kept: Vec<(Keep, Vec<&str>)> = Vec::new();
                 let mut failed = None;
@@ -230,21 +230,20 @@ impl App {
             }
         }
         if let Some(env) = &s.environment {
-            match Environment::parse(env) {
-                Ok(Environment::Production) => self.form.env = EnvChoice::Production,
-                Ok(Environment::Sandbox) => {
+            match env {
+                Environment::Production => self.form.env = EnvChoice::Production,
+                Environment::Sandbox => {
                     self.form.env = EnvChoice::Sandbox;
                     self.env_selected = 1;
                 }
-                Ok(Environment::Custom(u)) => {
+                Environment::Custom(u) => {
                     self.form.env = EnvChoice::Custom;
                     self.env_selected = 2;
-                    self.form.custom_url = text(&u);
+                    self.form.custom_url = text(u);
                 }
-                Err(_) => {}
             }
         }
-        if let Some(flow) = s.flow.as_deref().and_then(Flow::parse) {
+        if let Some(flow) = s.flow {
             self.form.flow = flow;
         }
         if let Some(keep) = s.keep_secrets {

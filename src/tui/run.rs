@@ -7,6 +7,7 @@ use super::form::{EnvChoice, first_line, set_text, text};
 use super::log::{LogRow, MAX_LOG};
 use super::msg::Effect;
 use super::verdict;
+use crate::engine::hints;
 use crate::engine::{EndpointResult, Event, Finding, Flow, Report, Session, Status, StepId};
 
 /// The demo's self-playing journey.
@@ -235,7 +236,10 @@ impl App {
                 self.go(Screen::Login);
             }
             Event::PasteNeeded { reason } => {
-                // The callback cannot be used: the paste field opens at once, on step 3.
+                // The callback cannot be used: the paste field opens at once, on step 3. A
+                // tunnel to that port would not help: not advised.
+                let reason = hints::for_console(&reason);
+                self.ssh_tunnel = None;
                 self.say(reason.clone());
                 self.paste_reason = Some(reason);
                 self.waiting_for_person = true;
@@ -248,6 +252,7 @@ impl App {
                 self.open_paste();
             }
             Event::Progress(p) => {
+                let p = hints::for_console(&p);
                 if p.starts_with("Waiting for the login") {
                     self.waiting_for_person = true;
                     self.go(Screen::Login);
@@ -256,7 +261,7 @@ impl App {
             }
             Event::Finding(f) => {
                 effects.push(Effect::Log(format!("finding {} {}", f.code, f.title)));
-                self.findings.push(f);
+                self.findings.push(hints::finding_for_console(f));
             }
             Event::Endpoint(e) => self.endpoints.push(e),
         }
@@ -289,7 +294,7 @@ impl App {
                 self.session = session;
                 let mut effects = vec![Effect::Log(format!(
                     "run finished: {} ({} findings: {})",
-                    report.outcome,
+                    report.outcome.word(),
                     report.findings.len(),
                     report
                         .findings
@@ -328,10 +333,8 @@ impl App {
         if self.mode == Mode::Paste {
             self.mode = Mode::Normal;
         }
-        self.endpoints = r.endpoints.clone();
-        self.findings = r.findings.clone();
+        self.show_report(r);
         self.say(verdict::done_line(&self.findings));
-        self.report = Some(r);
         let landing = self.landing();
         self.go(landing);
         if self.autoplay == Some(Autoplay::WaitRun) {
@@ -451,15 +454,35 @@ impl App {
         }
     }
 
-    /// One probe ran again: its row, and its finding, replace the old ones (here and in the report).
+    /// The report as it now stands (a run ended, a fix or a re-probe changed it): every screen
+    /// reads it, through the findings, rows and step statuses copied here, in this one place.
+    pub fn show_report(&mut self, r: Report) {
+        self.endpoints = r.endpoints.clone();
+        // In the console's words: its keys and fields, never a command-line option.
+        self.findings = r
+            .findings
+            .iter()
+            .cloned()
+            .map(hints::finding_for_console)
+            .collect();
+        for line in self.steps.iter_mut() {
+            if let Some(step) = r.steps.iter().find(|s| s.id == line.id) {
+                line.status = Some(step.status);
+                line.summary = step.summary.clone();
+            }
+        }
+        self.report = Some(r);
+        self.finding_selected = self
+            .finding_selected
+            .min(self.findings.len().saturating_sub(1));
+        self.perm_selected = self
+            .perm_selected
+            .min(self.endpoints.len().saturating_sub(1));
+    }
+
+    /// One probe ran again: the engine updates the report (its row, its finding, the steps'
+    /// statuses and the outcome), and the console shows the report.
     pub fn on_reprobe(&mut self, i: usize, result: EndpointResult, finding: Option<Finding>) {
-        let Some(old) = self.endpoints.get(i).cloned() else {
-            return;
-        };
-        let about = |f: &Finding| {
-            old.request_id.is_some_and(|id| f.request_ids == [id])
-                || f.subject.as_deref() == Some(old.permission_set)
-        };
         self.say(format!(
             "Re-probed {}: {}{}",
             result.name,
@@ -469,20 +492,17 @@ impl App {
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default()
         ));
-        self.findings.retain(|f| !about(f));
-        self.findings.extend(finding.clone());
-        self.endpoints[i] = result.clone();
-        if let Some(r) = self.report.as_mut() {
-            r.findings.retain(|f| !about(f));
-            r.findings.extend(finding);
-            if let Some(e) = r.endpoints.get_mut(i) {
-                *e = result;
+        match self.report.take() {
+            Some(mut r) => {
+                r.reprobed(i, result, finding);
+                self.show_report(r);
             }
-            r.outcome = verdict::outcome(r);
+            None => {
+                if let Some(e) = self.endpoints.get_mut(i) {
+                    *e = result;
+                }
+            }
         }
-        self.finding_selected = self
-            .finding_selected
-            .min(self.findings.len().saturating_sub(1));
     }
 
     /// The secret as shown: masked unless revealed.

@@ -76,12 +76,8 @@ impl Theme {
     }
 }
 
-/// PASS/FAIL as a word and a symbol: never colour alone.
+/// PASS/FAIL as a word and a symbol: never colour alone. The engine's one mark
+/// ([`Status::mark`]), as `check` and the report print it.
 pub fn mark(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "PASS ✓",
-        Status::Fail => "FAIL ✗",
-        Status::Warn => "WARN !",
-        Status::Skip => "SKIP -",
-    }
+    s.mark()
 }

@@ -1,59 +1,33 @@
-//! One source of truth for what the console calls a result: the header, the tabs, the step
-//! lines, the tables and the status line all ask here, so they never contradict each other.
+//! What the console calls a result, read from the engine's report: the header, the tabs, the
+//! step lines, the tables and the status line all ask here, and here asks the engine
+//! (`engine::verdict`), so they never contradict each other, `check`, `fix` or an export.
+//! The console's `findings` and `endpoints` are the report's, copied in one place
+//! ([`super::app::App::show_report`]).
 
 use crate::engine::coverage::Coverage;
-use crate::engine::{EndpointResult, Finding, OrgChecks, Report, Severity, Status, StepId};
+use crate::engine::verdict as engine;
+use crate::engine::{EndpointResult, Finding, OrgChecks, Status, StepId};
 
 /// The run's overall result: FAIL with errors, WARN (passed, with warnings), PASS.
 pub fn overall(findings: &[Finding]) -> Status {
-    if findings.iter().any(|f| f.severity == Severity::Error) {
-        Status::Fail
-    } else if findings.iter().any(|f| f.severity == Severity::Warning) {
-        Status::Warn
-    } else {
-        Status::Pass
-    }
-}
-
-fn count(findings: &[Finding], s: Severity) -> usize {
-    findings.iter().filter(|f| f.severity == s).count()
-}
-
-fn plural(n: usize, one: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {one}s")
-    }
+    engine::status_of(findings)
 }
 
 /// The overall result in words: `FAIL · 2 errors`, `PASS · 1 warning`, `PASS`.
 pub fn overall_words(findings: &[Finding]) -> String {
-    let (e, w) = (
-        count(findings, Severity::Error),
-        count(findings, Severity::Warning),
-    );
-    match overall(findings) {
-        Status::Fail if w > 0 => {
-            format!("FAIL · {} · {}", plural(e, "error"), plural(w, "warning"))
-        }
-        Status::Fail => format!("FAIL · {}", plural(e, "error")),
-        Status::Warn => format!("PASS · {}", plural(w, "warning")),
-        _ => "PASS".to_string(),
-    }
+    engine::status_words_of(findings)
 }
 
 /// The status line when a run ends.
 pub fn done_line(findings: &[Finding]) -> String {
     match overall(findings) {
         Status::Pass => "Done: PASS — every check passed.".to_string(),
-        Status::Warn => format!("Done: {} — see step 5, Findings.", overall_words(findings)),
         _ => format!("Done: {} — see step 5, Findings.", overall_words(findings)),
     }
 }
 
-/// A step's status: the engine's, except that probes fail when any probe failed (a probe's
-/// row and its step never disagree).
+/// A step's status: the engine's (judged again after a fix). While a run is in flight a
+/// failing probe row fails the probes step at once, as the engine's will.
 pub fn step(id: StepId, engine: Option<Status>, endpoints: &[EndpointResult]) -> Option<Status> {
     let st = engine?;
     if id == StepId::Probes && endpoints.iter().any(|e| e.status == Status::Fail) {
@@ -64,11 +38,7 @@ pub fn step(id: StepId, engine: Option<Status>, endpoints: &[EndpointResult]) ->
 
 /// The probes' count, as every place says it.
 pub fn probes(endpoints: &[EndpointResult]) -> String {
-    let pass = endpoints
-        .iter()
-        .filter(|e| e.status == Status::Pass)
-        .count();
-    format!("{pass} of {} pass", endpoints.len().max(7))
+    engine::probes_words(endpoints)
 }
 
 /// The package's version; "not installed" only when the query said so, else "unknown".
@@ -106,9 +76,4 @@ pub fn coverage(c: &Coverage) -> String {
             c.missing_email, c.duplicate_emails, c.leavers_with_email
         ),
     }
-}
-
-/// The report's outcome after a re-probe, as the engine would say it.
-pub fn outcome(r: &Report) -> &'static str {
-    if r.has_errors() { "fail" } else { "pass" }
 }

@@ -34,6 +34,8 @@ pub struct Ctx {
     pub frames: Option<tokio::sync::watch::Sender<String>>,
     /// The last run's ledger and client: what it obtained is given back on a re-run or quit.
     given: Option<(engine::ledger::Ledger, Client)>,
+    /// Where `W` writes the report and the HAR (None: the current directory).
+    pub export_dir: Option<std::path::PathBuf>,
 }
 
 impl Ctx {
@@ -50,6 +52,7 @@ impl Ctx {
             mouse: false,
             frames: None,
             given: None,
+            export_dir: None,
         }
     }
 
@@ -158,13 +161,20 @@ impl Ctx {
                 // One task runs the check and forwards its events in order, then its result,
                 // then the events of later requests on the same client (console, re-probes).
                 self.job = Some(tokio::spawn(async move {
-                    let fut = engine::run_session(*cfg, client, etx, Some(prx));
+                    let fut = engine::run(
+                        *cfg,
+                        etx,
+                        engine::RunOptions {
+                            client: Some(client),
+                            pasted: Some(prx),
+                        },
+                    );
                     tokio::pin!(fut);
                     let result = loop {
                         tokio::select! {
                             biased;
                             Some(event) = erx.recv() => { let _ = tx.send(Msg::Engine { run, event }); }
-                            r = &mut fut => break r,
+                            r = &mut fut => break (r.report, r.session),
                         }
                     };
                     while let Ok(event) = erx.try_recv() {
@@ -230,7 +240,7 @@ impl Ctx {
                     let _ = tx.send(Msg::Say(said));
                 });
             }
-            Effect::Export => export(app, tx),
+            Effect::Export => export(app, tx, self.export_dir.clone()),
             Effect::Reprobe(i) => {
                 let (Some(session), Some(client), Some(def)) = (
                     app.session.clone(),
@@ -295,24 +305,19 @@ impl Ctx {
                     self.say("Looking for kept secrets…");
                 }
                 tokio::task::spawn_blocking(move || {
-                    let (secret, mut problems) = v.find(&vault::account(
-                        vault::Kind::ClientSecret,
-                        &login,
-                        &client_id,
-                        None,
-                    ));
-                    let (refresh, more) = v.find(&vault::account(
-                        vault::Kind::RefreshToken,
-                        &login,
-                        &client_id,
-                        username.as_deref(),
-                    ));
-                    problems.extend(more);
+                    // The engine's one recall: both secrets, whichever the form lacks.
+                    let found = v.recall(&vault::RecallFor {
+                        login_url: login,
+                        client_id,
+                        username,
+                        secret: true,
+                        refresh: true,
+                    });
                     let _ = tx.send(Msg::Vault(VaultMsg::Recalled {
                         key,
-                        secret,
-                        refresh,
-                        problems,
+                        secret: found.secret,
+                        refresh: found.refresh,
+                        problems: found.problems,
                         then_run,
                     }));
                 });
@@ -383,7 +388,9 @@ impl Ctx {
                         None => FixMsg::Admin(Err(super::error::AdminLoginError(
                             run.findings
                                 .iter()
-                                .map(|f| format!("{}: {}", f.code, f.title))
+                                .map(|f| {
+                                    engine::hints::for_console(&format!("{}: {}", f.code, f.title))
+                                })
                                 .collect::<Vec<_>>()
                                 .join("; "),
                         ))),
@@ -409,56 +416,52 @@ impl Ctx {
                             "no state directory (no home directory; set SAGEDIAG_STATE_DIR=DIR)",
                         )),
                     };
-                    let records = match journal {
+                    let mut report = report;
+                    let changed = match journal {
                         Err(e) => {
                             run.raise(engine::findings::Finding::new(
                                 engine::findings::Code::FIX_FAILED,
                                 format!("The fix journal cannot be written ({e}): nothing was changed. Set SAGEDIAG_STATE_DIR to a writable directory."),
                                 vec![],
                             ));
-                            Vec::new()
+                            None
                         }
-                        Ok(mut j) => match &undo {
-                            Some(r) => {
-                                let proof = journal_dir
-                                    .as_deref()
-                                    .map(|d| engine::journal::apply_records(d, &actor.instance_url))
-                                    .unwrap_or_default();
-                                engine::fix::undo(&mut run, r, &actor, &mut j, &proof).await
-                            }
-                            None => engine::fix::apply(&mut run, &plan, &actor, &mut j).await,
-                        },
+                        Ok(mut j) => {
+                            let proof = match (&undo, journal_dir.as_deref()) {
+                                (Some(_), Some(d)) => {
+                                    engine::journal::apply_records(d, &actor.instance_url)
+                                }
+                                _ => Vec::new(),
+                            };
+                            let request = match &undo {
+                                Some(r) => engine::change::Request::Undo {
+                                    records: r,
+                                    proof: &proof,
+                                },
+                                None => engine::change::Request::Apply(&plan),
+                            };
+                            // The change, the affected probes again as the session's user, and
+                            // the report updated: one engine operation.
+                            Some(
+                                engine::change::apply_or_undo(
+                                    &mut run,
+                                    &mut report,
+                                    request,
+                                    &actor,
+                                    session.as_ref(),
+                                    &mut j,
+                                )
+                                .await,
+                            )
+                        }
                     };
-                    let sets: Vec<String> = records
-                        .iter()
-                        .filter(|r| {
-                            r.outcome.assigned() || r.outcome == engine::fix::Outcome::Deleted
-                        })
-                        .map(|r| r.permission_set.clone())
-                        .collect();
-                    // The affected probes again, as the session's user, at once.
-                    let mut probes = Vec::new();
-                    if let Some(s) = &session {
-                        for (i, def) in engine::ENDPOINTS.iter().enumerate() {
-                            if !sets.iter().any(|set| set == def.permission_set) {
-                                continue;
-                            }
-                            let answer = client
-                                .send(engine::org::probe_request(
-                                    def,
-                                    &s.instance_url,
-                                    &s.access_token,
-                                ))
-                                .await;
-                            let (result, finding) =
-                                engine::org::judge_probe(def, answer, Some(!is_undo));
-                            probes.push((i, result, finding));
-                        }
-                    }
+                    let (records, probes) =
+                        changed.map(|c| (c.records, c.probes)).unwrap_or_default();
                     FixMsg::Done {
                         undo: is_undo,
                         records,
                         probes,
+                        report: Box::new(report),
                         findings: run.findings,
                     }
                 }
@@ -475,7 +478,7 @@ impl Default for Ctx {
 }
 
 /// `W`: the report and the HAR export, written by a task.
-fn export(app: &App, tx: UnboundedSender<Msg>) {
+fn export(app: &App, tx: UnboundedSender<Msg>, dir: Option<std::path::PathBuf>) {
     let (Some(report), Some(client)) = (app.report.clone(), app.client.clone()) else {
         let _ = tx.send(Msg::Say(
             "Nothing to export yet: run the check first (r).".into(),
@@ -491,10 +494,11 @@ fn export(app: &App, tx: UnboundedSender<Msg>) {
         let mut md_text = client.scrub(&engine::export::markdown(&report, now));
         md_text.push_str(&engine::export::har_note(&har, bodies));
         let md_text = engine::sanitize::text(&md_text).into_owned();
+        let dir = dir.unwrap_or_default();
         let said = match (
-            engine::files::write_private(std::path::Path::new(&md), md_text.as_bytes()),
+            engine::files::write_private(&dir.join(&md), md_text.as_bytes()),
             // Entry by entry, as `check --har`: the document is never held whole.
-            engine::files::write_private_with(std::path::Path::new(&har), |w| {
+            engine::files::write_private_with(&dir.join(&har), |w| {
                 let clean = |text: &str| engine::sanitize::json(&client.scrub(text)).into_owned();
                 client.with_exchanges(|log| engine::export::write_har(w, log, bodies, clean))
             }),

@@ -18,7 +18,16 @@ async fn run(sim: &Sim, flow: Flow) -> (Report, engine::http::Client) {
     cfg.password = Some(sim.running.info.password.clone());
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let client = engine::http::Client::for_config(&cfg, Some(tx.clone())).unwrap();
-    let report = engine::run_with(cfg, client.clone(), tx, None).await;
+    let report = engine::run(
+        cfg,
+        tx,
+        engine::RunOptions {
+            client: Some(client.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .report;
     (report, client)
 }
 
@@ -78,7 +87,12 @@ async fn big_answers_are_read_whole_and_the_log_keeps_a_cut_of_each() {
     let sim = start_with(sc).await;
     let (report, client) = run(&sim, Flow::Password).await;
     // The answers mean what they meant (spaces after the JSON): every probe passes.
-    assert_eq!(report.outcome, "pass", "{:?}", report.findings);
+    assert_eq!(
+        report.outcome,
+        sagediag::engine::Verdict::Pass,
+        "{:?}",
+        report.findings
+    );
     let probes: Vec<_> = client
         .exchanges()
         .into_iter()

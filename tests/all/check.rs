@@ -710,7 +710,7 @@ fn usage_errors_exit_2_with_what_to_change() {
         ),
         (
             vec!["check", "--flow", "magic", "--client-id", "x"],
-            "--flow `magic` is not one of",
+            "invalid value 'magic' for '--flow <FLOW>'",
         ),
         (vec!["check"], "--client-id is required"),
         (
@@ -862,6 +862,21 @@ async fn the_app_kind_and_policies_follow_the_org() {
     assert_eq!(run.json["app"]["created"], "2023-06-01");
     assert_eq!(run.codes(), set(&["CONNECTED_APP_LEGACY"]));
     assert_eq!(run.json["outcome"], "pass");
+    // API usage is one figure per run: the org step says the number the report does.
+    let used = run.json["org"]["api_usage"][0].as_u64().unwrap();
+    let org_step = run.json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "org")
+        .unwrap();
+    assert!(
+        org_step["summary"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("API usage {used}/")),
+        "{org_step}"
+    );
     assert!(run.json["app"]["policies"]["pkce_required"].is_null());
     // The human text shows the same app.
     let info = sim.running.info.clone();
@@ -1589,9 +1604,23 @@ async fn after_the_token_everything_goes_out_in_one_round_trip() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let client = engine::http::Client::for_config(&cfg, Some(tx.clone())).unwrap();
-    let report = engine::run_with(cfg, client.clone(), tx, None).await;
+    let report = engine::run(
+        cfg,
+        tx,
+        engine::RunOptions {
+            client: Some(client.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .report;
     drain.abort();
-    assert_eq!(report.outcome, "pass", "{:?}", report.findings);
+    assert_eq!(
+        report.outcome,
+        sagediag::engine::Verdict::Pass,
+        "{:?}",
+        report.findings
+    );
     let spans: Vec<(u64, u64)> = client
         .exchanges()
         .iter()

@@ -135,15 +135,15 @@ fn a_config_file_sets_the_defaults_and_flags_override_it() {
     let s = load_from(&path).unwrap();
     assert_eq!(
         (
-            s.environment.as_deref(),
-            s.flow.as_deref(),
+            s.environment.clone(),
+            s.flow,
             s.callback_port,
             s.timeout_secs,
             s.theme
         ),
         (
-            Some("sandbox"),
-            Some("device"),
+            Some(sagediag::engine::Environment::Sandbox),
+            Some(sagediag::engine::Flow::Device),
             Some(8787),
             Some(12),
             Theme::Light
@@ -154,23 +154,21 @@ fn a_config_file_sets_the_defaults_and_flags_override_it() {
         v.extend_from_slice(extra);
         let cli = <sagediag::cli::Cli as clap::Parser>::parse_from(v);
         match cli.command {
-            Some(sagediag::cli::Command::Check(a)) => a.options(),
+            Some(sagediag::cli::Command::Check(a)) => a.layer(),
             _ => unreachable!(),
         }
     };
-    let cfg = sagediag::check::config(&args(&[]), &s)
-        .map_err(|e| e.0)
-        .unwrap();
+    let file = || sagediag::config::Layer::from_settings(&s);
+    let cfg = args(&[]).over(file()).build().map_err(|e| e.0).unwrap();
     assert_eq!(cfg.environment, sagediag::engine::Environment::Sandbox);
     assert_eq!(cfg.flow, sagediag::engine::Flow::Device);
     assert_eq!(cfg.callback_port, 8787);
     assert_eq!(cfg.timeout, std::time::Duration::from_secs(12));
-    let cfg = sagediag::check::config(
-        &args(&["--env", "production", "--flow", "web", "--timeout", "5"]),
-        &s,
-    )
-    .map_err(|e| e.0)
-    .unwrap();
+    let cfg = args(&["--env", "production", "--flow", "web", "--timeout", "5"])
+        .over(file())
+        .build()
+        .map_err(|e| e.0)
+        .unwrap();
     assert_eq!(
         (cfg.environment, cfg.flow, cfg.timeout.as_secs()),
         (

@@ -44,7 +44,13 @@ fn begin(sim: &Sim, port: u16) -> Login {
     cfg.login_timeout = Duration::from_secs(20);
     let (tx, events) = mpsc::unbounded_channel();
     let (paste, prx) = mpsc::unbounded_channel();
-    let run = tokio::spawn(engine::run(cfg, tx, Some(prx)));
+    let run = tokio::spawn(async move {
+        let opts = engine::RunOptions {
+            pasted: Some(prx),
+            ..Default::default()
+        };
+        engine::run(cfg, tx, opts).await.report
+    });
     Login { events, paste, run }
 }
 
@@ -160,7 +166,12 @@ async fn a_person_logs_in_and_the_loopback_callback_completes_the_flow() {
             .contains("You can close this window")
     );
     let report = login.report().await;
-    assert_eq!(report.outcome, "pass", "{:?}", codes(&report));
+    assert_eq!(
+        report.outcome,
+        sagediag::engine::Verdict::Pass,
+        "{:?}",
+        codes(&report)
+    );
     assert_eq!(report.refresh_token_issued, Some(true));
 }
 
@@ -253,7 +264,13 @@ async fn a_busy_callback_port_falls_back_to_paste_at_once_and_the_login_complete
     let (tx, events) = mpsc::unbounded_channel();
     let (paste, prx) = mpsc::unbounded_channel();
     let started = std::time::Instant::now();
-    let run = tokio::spawn(engine::run(cfg, tx, Some(prx)));
+    let run = tokio::spawn(async move {
+        let opts = engine::RunOptions {
+            pasted: Some(prx),
+            ..Default::default()
+        };
+        engine::run(cfg, tx, opts).await.report
+    });
     let mut login = Login { events, paste, run };
     let url = login.authorize_url().await;
     let reason = login.paste_needed().await;
@@ -267,7 +284,12 @@ async fn a_busy_callback_port_falls_back_to_paste_at_once_and_the_login_complete
     let location = approve_as_a_person(&sim, &url).await;
     login.paste.send(location).unwrap();
     let report = login.report().await;
-    assert_eq!(report.outcome, "pass", "{:?}", codes(&report));
+    assert_eq!(
+        report.outcome,
+        sagediag::engine::Verdict::Pass,
+        "{:?}",
+        codes(&report)
+    );
     drop(holder);
 }
 
@@ -286,9 +308,13 @@ async fn a_busy_port_with_nothing_to_paste_says_so_at_once() {
     cfg.login_timeout = Duration::from_secs(300);
     let (tx, mut events) = mpsc::unbounded_channel();
     let drain = tokio::spawn(async move { while events.recv().await.is_some() {} });
-    let report = tokio::time::timeout(Duration::from_secs(10), engine::run(cfg, tx, None))
-        .await
-        .expect("no 300 s wait when nothing can arrive");
+    let report = tokio::time::timeout(
+        Duration::from_secs(10),
+        engine::run(cfg, tx, Default::default()),
+    )
+    .await
+    .expect("no 300 s wait when nothing can arrive")
+    .report;
     drain.abort();
     assert_eq!(codes(&report), ["TIMEOUT"]);
     let detail = &report.findings[0].detail;
@@ -324,7 +350,12 @@ async fn stray_callback_requests_get_400_and_the_login_keeps_waiting_then_closes
     let landing = sim.http.get(&location).send().await.unwrap();
     assert_eq!(landing.status(), 200);
     let report = login.report().await;
-    assert_eq!(report.outcome, "pass", "{:?}", codes(&report));
+    assert_eq!(
+        report.outcome,
+        sagediag::engine::Verdict::Pass,
+        "{:?}",
+        codes(&report)
+    );
     // The run is over: the callback server is closed (the port can be bound again).
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
@@ -377,7 +408,7 @@ async fn an_untrusted_certificate_is_tls_untrusted() {
     );
     let (tx, mut rx) = mpsc::unbounded_channel();
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-    let report = engine::run(cfg, tx, None).await;
+    let report = engine::run(cfg, tx, Default::default()).await.report;
     drain.abort();
     server.abort();
     assert_eq!(codes(&report), ["TLS_UNTRUSTED"], "{:?}", report.findings);
@@ -403,7 +434,9 @@ async fn the_run_reads_the_jwt_key_file_and_says_when_it_cannot() {
     cfg.private_key_path = Some("/nonexistent/key.pem".into());
     let (tx, mut events) = mpsc::unbounded_channel();
     let drain = tokio::spawn(async move { while events.recv().await.is_some() {} });
-    let report = engine::run(cfg.clone(), tx, None).await;
+    let report = engine::run(cfg.clone(), tx, Default::default())
+        .await
+        .report;
     assert_eq!(codes(&report), ["JWT_ASSERTION_INVALID"]);
     assert!(
         report.findings[0]
@@ -419,7 +452,7 @@ async fn the_run_reads_the_jwt_key_file_and_says_when_it_cannot() {
         Some(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem").into());
     let (tx, mut events) = mpsc::unbounded_channel();
     let drain = tokio::spawn(async move { while events.recv().await.is_some() {} });
-    let report = engine::run(cfg, tx, None).await;
+    let report = engine::run(cfg, tx, Default::default()).await.report;
     drain.abort();
     assert!(
         !codes(&report).contains(&"JWT_ASSERTION_INVALID"),

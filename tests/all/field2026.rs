@@ -30,9 +30,20 @@ fn config(sim: &Sim, flow: Flow) -> Config {
 async fn run(cfg: Config, paste: Option<mpsc::UnboundedReceiver<String>>) -> Report {
     let (tx, mut events) = mpsc::unbounded_channel::<Event>();
     let drain = tokio::spawn(async move { while events.recv().await.is_some() {} });
-    let report = tokio::time::timeout(Duration::from_secs(60), engine::run(cfg, tx, paste))
-        .await
-        .expect("the run ended on its own, not at the login time-out");
+    let report = tokio::time::timeout(
+        Duration::from_secs(60),
+        engine::run(
+            cfg,
+            tx,
+            engine::RunOptions {
+                pasted: paste,
+                ..Default::default()
+            },
+        ),
+    )
+    .await
+    .expect("the run ended on its own, not at the login time-out")
+    .report;
     drain.abort();
     report
 }

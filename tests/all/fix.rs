@@ -217,6 +217,59 @@ async fn missing_sets_are_planned_applied_reprobed_and_undone() {
         "{reprobed:?}"
     );
     assert!(done.all.contains("created Sage People Salaries API"));
+    // The report itself says what is true after the fix: PASS, every row and step, the
+    // assignments, and the changes made (who, what, when, request and record ids).
+    assert_eq!(done.json["outcome"], "pass", "{}", done.all);
+    assert!(failing(&done).is_empty(), "{}", done.all);
+    assert!(
+        done.json["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] != "fail"),
+        "{:#}",
+        done.json["steps"]
+    );
+    assert!(
+        done.json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["code"] != "PERMISSION_SET_MISSING"),
+        "{:#}",
+        done.json["findings"]
+    );
+    assert_eq!(
+        done.json["org"]["assigned_permission_sets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+    let changes = done.json["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{changes:#?}");
+    for (c, set) in changes.iter().zip(["Salaries", "Bonuses"]) {
+        assert_eq!(c["outcome"], "created");
+        assert_eq!(c["what"], format!("Sage People {set} API"));
+        assert_eq!(c["by"], admin.as_str());
+        assert!(c["for_user"].as_str().unwrap().starts_with("005"));
+        assert!(c["at"].as_str().unwrap().ends_with('Z'));
+        assert!(c["request_id"].as_u64().unwrap() > 0);
+        assert!(
+            c["record"]
+                .as_str()
+                .unwrap()
+                .starts_with("PermissionSetAssignment 0Pa")
+        );
+    }
+    assert!(done.json["org_id"].as_str().unwrap().starts_with("00D"));
+    assert!(
+        done.json["instance_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://localhost:")
+    );
+    assert!(done.json["started_at"].as_str().unwrap().ends_with('Z'));
     assert_no_secrets(&sim, &done, "fix --yes");
     let after = sagediag(&sim, "check", &[]).await;
     assert_eq!(after.code, Some(0), "{}", after.all);
@@ -241,6 +294,15 @@ async fn missing_sets_are_planned_applied_reprobed_and_undone() {
     let u = undone.json["undone"].as_array().unwrap();
     assert_eq!(u.len(), 2);
     assert!(u.iter().all(|x| x["outcome"] == "deleted"));
+    // The undo's report: the rows fail again, and its changes are the deletions.
+    assert_eq!(undone.json["outcome"], "fail");
+    assert_eq!(failing(&undone), ["Salaries", "Bonuses"]);
+    let changes = undone.json["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2);
+    assert!(
+        changes.iter().all(|c| c["outcome"] == "deleted"),
+        "{changes:#?}"
+    );
     assert_no_secrets(&sim, &undone, "undo");
     let again = sagediag(&sim, "check", &[]).await;
     assert_eq!(failing(&again), ["Salaries", "Bonuses"]);
@@ -663,6 +725,10 @@ async fn the_report_and_har_of_a_fix_hold_its_changes() {
     assert_eq!(done.code, Some(0), "{}", done.all);
     let md = std::fs::read_to_string(&report).unwrap();
     assert!(md.contains("## Fix plan and changes made"), "{md}");
+    assert!(md.contains("- Outcome: **PASS**"), "{md}");
+    assert!(md.contains("## Permission sets (7 of 7 pass)"), "{md}");
+    assert!(md.contains("## Changes made"), "{md}");
+    assert!(md.contains("| Permission-set probes | PASS ✓ |"), "{md}");
     assert!(md.contains("created Sage People Salaries API"), "{md}");
     assert!(md.contains("created Sage People Bonuses API"), "{md}");
     let har: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();

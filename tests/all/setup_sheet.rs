@@ -18,7 +18,7 @@ async fn run(sim: &Sim) -> Report {
     cfg.client_secret = Some(secret).filter(|s| !s.is_empty());
     cfg.username = Some(sim.username().to_string());
     let (tx, _rx) = mpsc::unbounded_channel();
-    engine::run(cfg, tx, None).await
+    engine::run(cfg, tx, Default::default()).await.report
 }
 
 fn verdict(marks: &[setup::MarkedLine], item: Item) -> Verdict {
@@ -130,7 +130,7 @@ async fn a_recommendation_the_app_does_not_follow_is_advice_not_a_failure() {
     // run passes, and the sheet's admin-approved recommendation is advice.
     let sim = start("healthy").await;
     let report = run(&sim).await;
-    assert_eq!(report.outcome, "pass");
+    assert_eq!(report.outcome, sagediag::engine::Verdict::Pass);
     let marks = setup::mark(&setup::sheet(Preset::Nango, AppKind::ConnectedApp), &report);
     assert_eq!(
         verdict(&marks, Item::PermittedUsers),

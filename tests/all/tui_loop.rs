@@ -33,9 +33,20 @@ impl Driver {
         scenario: &str,
         setup: impl FnOnce(&mut App),
     ) -> Driver {
+        Driver::start_in(org, scenario, setup, None).await
+    }
+
+    /// A console whose `W` writes into `export_dir`.
+    async fn start_in(
+        org: Box<dyn sagediag::tui::demo::DemoOrg>,
+        scenario: &str,
+        setup: impl FnOnce(&mut App),
+        export_dir: Option<std::path::PathBuf>,
+    ) -> Driver {
         let mut app = App::new();
         app.color = false;
         let mut ctx = Ctx::with_demo(org);
+        ctx.export_dir = export_dir;
         ctx.start_demo(&mut app, scenario).await.unwrap();
         setup(&mut app);
         let (ftx, frames) = watch::channel(String::new());
@@ -636,6 +647,125 @@ async fn console_fix_applies_after_y_and_undoes() {
     d.key(KeyCode::Esc);
     d.expect("FAIL ✗ Sage People Salaries API").await;
     d.quit().await;
+}
+
+/// After a fix in the console, the report itself changes: the header, the tabs, the steps,
+/// the permissions table and the report `W` exports all say PASS, and the export lists the
+/// changes made (who, what, when, request and record ids), the org id and the instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_console_fix_every_screen_and_the_export_agree() {
+    let dir = std::env::temp_dir().join(format!("sagediag-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut d = Driver::start_in(
+        Box::new(demo_org::SimDemo::default()),
+        "missing-permission-sets",
+        |_| {},
+        Some(dir.clone()),
+    )
+    .await;
+    d.expect("Demo org").await;
+    d.key(KeyCode::Char('r'));
+    d.expect("FAIL ✗ Sage People Salaries API").await;
+    d.key(KeyCode::Char('4'));
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Char('f'));
+    d.expect("[apply] PERMISSION_SET_MISSING").await;
+    d.key(KeyCode::Enter);
+    d.expect("Admin username  admin@acme-hr.example").await;
+    d.key(KeyCode::Enter);
+    d.typed(DEMO_ADMIN_PASSWORD);
+    d.key(KeyCode::Enter);
+    d.expect("y: yes, change the org").await;
+    d.key(KeyCode::Char('y'));
+    let screen = d.expect("re-probed Salaries: PASS").await;
+    assert!(screen.contains("The report now says FAIL"), "{screen}");
+    // The second set: the admin is logged in, so Enter asks at once.
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Enter);
+    d.expect("y: yes, change the org").await;
+    d.key(KeyCode::Char('y'));
+    let screen = d.expect("re-probed Bonuses: PASS").await;
+    // The demo org's employees share emails: a warning, left as it is.
+    assert!(
+        screen.contains("The report now says PASS · 1 warning."),
+        "{screen}"
+    );
+    d.key(KeyCode::Esc);
+    // Step 4: the header, the tabs and the table.
+    let screen = d.expect("7 of 7 pass").await;
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains(" PASS · 1 warning ") && !header.contains("FAIL"),
+        "{header}"
+    );
+    assert!(
+        screen.contains("4 Permissions ✓") && screen.contains("5 Findings !"),
+        "{screen}"
+    );
+    assert!(!screen.contains("FAIL ✗"), "{screen}");
+    // Step 3: every step's status, the org and probe steps included.
+    d.key(KeyCode::Char('3'));
+    let screen = d.expect("PASS ✓ Permission-set probes").await;
+    assert!(
+        screen.contains("7 of 7 endpoints answered (after probing again)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("PASS ✓ Org checks") && screen.contains("Result: PASS"),
+        "{screen}"
+    );
+    assert!(!screen.contains("FAIL"), "{screen}");
+    // Step 5: only the warning is left.
+    d.key(KeyCode::Char('5'));
+    let screen = d.expect("5 Findings — PASS · 1 warning").await;
+    assert!(
+        screen.contains("SYNC_KEY_PROBLEMS") && !screen.contains("PERMISSION_SET_MISSING"),
+        "{screen}"
+    );
+    // `W`: the exported report says the same, and lists the changes.
+    d.key(KeyCode::Char('W'));
+    d.expect("Wrote sagediag-report-").await;
+    let md_path = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .expect("the report was written to the export directory");
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    assert!(md.contains("- Outcome: **PASS** · 1 warning"), "{md}");
+    assert!(md.contains("## Permission sets (7 of 7 pass)"), "{md}");
+    assert!(md.contains("## Findings (0 errors, 1 warning)"), "{md}");
+    assert!(!md.contains("PERMISSION_SET_MISSING"), "{md}");
+    assert!(
+        md.contains("| Permission-set probes | PASS ✓ |") && md.contains("| Org checks | PASS ✓ |"),
+        "{md}"
+    );
+    assert!(!md.contains("FAIL"), "{md}");
+    assert!(md.contains("## Changes made"), "{md}");
+    for set in ["Salaries", "Bonuses"] {
+        let line = md
+            .lines()
+            .find(|l| l.contains(&format!("created Sage People {set} API")))
+            .unwrap_or_else(|| panic!("the {set} change is listed:\n{md}"));
+        assert!(
+            line.contains("by admin@acme-hr.example")
+                && line.contains("request #")
+                && line.contains("PermissionSetAssignment 0Pa")
+                && line.contains("T"),
+            "{line}"
+        );
+    }
+    assert!(
+        md.contains("Sage People Salaries API, Sage People Bonuses API")
+            || md.contains("Sage People Bonuses API, Sage People Salaries API"),
+        "the assignments as they now stand: {md}"
+    );
+    assert!(md.contains("- Org id: 00D"), "{md}");
+    assert!(md.contains("- Instance: http://localhost:"), "{md}");
+    assert!(!md.contains(DEMO_ADMIN_PASSWORD));
+    d.quit().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Every way out of the Fix overlay but `y` changes nothing: another key at the confirmation

@@ -125,7 +125,14 @@ fn finished(missing: &[&str]) -> App {
             trust_hosts: Vec::new(),
         },
         flow: sagediag::engine::Flow::Web,
-        outcome: if missing.is_empty() { "pass" } else { "fail" },
+        outcome: if missing.is_empty() {
+            sagediag::engine::Verdict::Pass
+        } else {
+            sagediag::engine::Verdict::Fail
+        },
+        started_at: "2026-11-22T20:16:56.330Z".into(),
+        instance_url: Some("http://localhost:40000".into()),
+        org_id: Some("00D5g000004XyZaEAK".into()),
         steps: Vec::new(),
         endpoints: app.endpoints.clone(),
         findings: report_findings,
@@ -149,6 +156,7 @@ fn finished(missing: &[&str]) -> App {
         rotation: None,
         revoked: Vec::new(),
         integration: None,
+        changes: Vec::new(),
     };
     app.on_report(report);
     app

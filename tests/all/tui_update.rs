@@ -392,3 +392,58 @@ fn the_log_shows_values_not_options() {
         );
     }
 }
+
+/// The console never advises a command-line option: a finding whose fix names
+/// `--admin-username` (GRANT_EVICTED) or `--allow-grant-eviction` shows the console's own way,
+/// and a callback port that cannot be used names no `--callback-port` and no `ssh -L` tunnel.
+#[test]
+fn the_console_never_advises_a_cli_flag() {
+    let mut app = demo_app();
+    app.run_id = 1;
+    for code in [
+        sagediag::engine::Code::GRANT_EVICTED,
+        sagediag::engine::Code::GRANT_CAP_CONSENT_NEEDED,
+        sagediag::engine::Code::FIX_NOT_PERMITTED,
+    ] {
+        app.update(Msg::Engine {
+            run: 1,
+            event: Event::Finding(Finding::new(code, "x", vec![])),
+        });
+    }
+    assert_eq!(app.findings.len(), 3);
+    for f in &app.findings {
+        let text = format!("{} {} {}", f.title, f.detail, f.fix.join(" "));
+        assert!(
+            !text.contains("--admin-") && !text.contains("--allow-"),
+            "{}: {text}",
+            f.code
+        );
+    }
+    assert!(
+        app.findings[0].fix.join(" ").contains("Fix overlay"),
+        "{:?}",
+        app.findings[0].fix
+    );
+    app.update(Msg::Engine {
+        run: 1,
+        event: Event::AuthorizeUrl {
+            url: "https://login.salesforce.com/services/oauth2/authorize?x".into(),
+            ssh_tunnel: Some("ssh -L 1717:localhost:1717 <this host>".into()),
+        },
+    });
+    app.update(Msg::Engine {
+        run: 1,
+        event: Event::PasteNeeded {
+            reason: "The callback port 1717 cannot be used: busy. Log in with the URL above, then paste the URL the browser lands on (it will not load). Or run again with another port registered as a callback URL of the app (--callback-port N with http://localhost:N/OauthRedirect).".into(),
+        },
+    });
+    assert_eq!(
+        app.ssh_tunnel, None,
+        "no tunnel to a port that cannot be used"
+    );
+    let said = app.paste_reason.clone().unwrap_or_default();
+    assert!(
+        !said.contains("--callback-port") && said.contains("callback_port = N in the config file"),
+        "{said}"
+    );
+}

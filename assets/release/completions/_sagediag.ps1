@@ -89,8 +89,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--show-new-token', '--show-new-token', [CompletionResultType]::ParameterName, 'When a refresh returns a new refresh token in place of the one given, print it once on the terminal (stderr), so that the integration can be given it')
             [CompletionResult]::new('--fix-plan', '--fix-plan', [CompletionResultType]::ParameterName, 'After the report, print how each finding is fixed (`--json`: a `fixes` array; for `apply` fixes the exact request `sagediag fix --yes` would send). Changes nothing')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;sim' {
@@ -105,8 +105,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Serve HTTPS with a certificate authority made at start; the JSON line gains `ca_file`')
             [CompletionResult]::new('--until-stdin-closes', '--until-stdin-closes', [CompletionResultType]::ParameterName, 'Stop when stdin closes (the demo console runs its org so: it ends with the console)')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;fix' {
@@ -158,8 +158,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Consent: make the `apply` fixes (or the undo). Without it nothing is changed')
             [CompletionResult]::new('--undo-last', '--undo-last', [CompletionResultType]::ParameterName, 'Undo the newest fix journal of this org (an interrupted run''s too): deletes what it records as created, settling any change whose answer was lost by reading the org first')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;demo' {
@@ -168,32 +168,32 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--manual', '--manual', [CompletionResultType]::ParameterName, 'Start at step 1 instead of playing the journey')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;completions' {
             [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;man' {
             [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;secrets' {
             [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Whether the OS keyring can be used here, and what the owner-only file holds (names only)')
             [CompletionResult]::new('forget', 'forget', [CompletionResultType]::ParameterValue, 'Remove the kept consumer secret (and the user''s refresh token) of one app from the OS keyring and the owner-only file')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -203,8 +203,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;secrets;forget' {
@@ -214,8 +214,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;secrets;help' {
@@ -251,8 +251,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document per org cycle (JSON lines) instead of the summary')
             [CompletionResult]::new('--team', '--team', [CompletionResultType]::ParameterName, 'Team mode: several watchers share one PostgreSQL store, each org''s cycle run by one of them (a lease per org and slot)')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an org to the watch list (or replace it), with the monitoring app''s credentials')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs watched (the store''s list and the config file''s `[[watch.org]]`)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove an org from the watch list and forget its kept secret')
@@ -279,8 +279,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--probe-as-integration', '--probe-as-integration', [CompletionResultType]::ParameterName, 'Also probe the seven endpoints as the integration user, through a JWT for that user (the monitoring app''s key must be allowed to sign in as it)')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;watch;list' {
@@ -289,8 +289,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;watch;remove' {
@@ -298,8 +298,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;watch;history' {
@@ -309,8 +309,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;watch;report' {
@@ -320,8 +320,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;watch;help' {
@@ -357,8 +357,8 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sagediag;help' {

@@ -203,7 +203,7 @@ _sagediag() {
                     return 0
                     ;;
                 --flow)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "web device jwt client-credentials password refresh token" -- "${cur}"))
                     return 0
                     ;;
                 --client-id)
@@ -307,7 +307,7 @@ _sagediag() {
                     return 0
                     ;;
                 --app-kind)
-                    COMPREPLY=($(compgen -W "eca connected-app" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "connected-app eca" -- "${cur}"))
                     return 0
                     ;;
                 --history-days)
@@ -315,7 +315,7 @@ _sagediag() {
                     return 0
                     ;;
                 --admin-flow)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "web device jwt client-credentials password refresh token" -- "${cur}"))
                     return 0
                     ;;
                 --admin-username)
@@ -405,7 +405,7 @@ _sagediag() {
                     return 0
                     ;;
                 --flow)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "web device jwt client-credentials password refresh token" -- "${cur}"))
                     return 0
                     ;;
                 --client-id)
@@ -509,7 +509,7 @@ _sagediag() {
                     return 0
                     ;;
                 --app-kind)
-                    COMPREPLY=($(compgen -W "eca connected-app" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "connected-app eca" -- "${cur}"))
                     return 0
                     ;;
                 --history-days)
@@ -517,7 +517,7 @@ _sagediag() {
                     return 0
                     ;;
                 --admin-flow)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "web device jwt client-credentials password refresh token" -- "${cur}"))
                     return 0
                     ;;
                 --admin-username)

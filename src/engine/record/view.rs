@@ -55,15 +55,21 @@ pub fn lines(r: &IntegrationRecord) -> Vec<(String, String)> {
     );
     match &r.login_history {
         None => push(
-            &format!("Logins, {} days", r.history_days),
+            &format!(
+                "Logins, {}",
+                crate::engine::verdict::plural(r.history_days as usize, "day")
+            ),
             "unknown".into(),
         ),
         Some(h) => {
             push(
-                &format!("Logins, {} days", r.history_days),
+                &format!(
+                    "Logins, {}",
+                    crate::engine::verdict::plural(r.history_days as usize, "day")
+                ),
                 format!(
-                    "{} attempts, {} failed{}",
-                    h.attempts,
+                    "{}, {} failed{}",
+                    crate::engine::verdict::plural(h.attempts as usize, "attempt"),
                     h.failures,
                     if h.truncated {
                         " (more rows than read)"
@@ -177,8 +183,10 @@ pub fn summary(r: &IntegrationRecord) -> String {
     let mut parts = Vec::new();
     if let Some(h) = &r.login_history {
         parts.push(format!(
-            "{} logins in {} days, {} failed",
-            h.attempts, r.history_days, h.failures
+            "{} in {}, {} failed",
+            crate::engine::verdict::plural(h.attempts as usize, "login"),
+            crate::engine::verdict::plural(r.history_days as usize, "day"),
+            h.failures
         ));
     }
     if let Some(g) = &r.grants
