@@ -657,3 +657,151 @@ async fn usage_errors_exit_2_with_a_message() {
     assert_eq!(code, 2);
     assert!(err.contains("SAGEDIAG_CLIENT_SECRET"), "{err}");
 }
+
+#[tokio::test]
+async fn watch_runs_the_schedule_serves_metrics_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let fleet = fleet(1).await;
+    let env = Env::new();
+    env.add(&fleet, 0, true).await;
+    let secrets = env.dir.path().join("secrets.json");
+    let config = env.dir.path().join("config.toml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sagediag"))
+        .args([
+            "watch",
+            "--store",
+            &env.store,
+            "--listen",
+            "127.0.0.1:0",
+            "--json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("SAGEDIAG_SECRETS", &secrets)
+        .env("SAGEDIAG_CONFIG", &config)
+        .env_remove("SAGEDIAG_WATCH_TOKEN")
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let addr = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        let line = lines.next().unwrap().unwrap();
+        let at = line.split("http://").nth(1).unwrap();
+        let addr = at.split('/').next().unwrap().to_string();
+        // Keep reading (the watcher writes on until it stops).
+        std::thread::spawn(move || for _ in lines {});
+        addr
+    })
+    .await
+    .unwrap();
+    // The first cycle runs at once (its slot is due), one JSON line.
+    let first = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().unwrap().unwrap();
+        std::thread::spawn(move || for _ in lines {});
+        first
+    })
+    .await
+    .unwrap();
+    let doc: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(doc["org"], "org-001");
+    assert_eq!(doc["state"], "pass", "{doc:#}");
+    let http = reqwest::Client::new();
+    let health = http
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert!(health.status().is_success());
+    let metrics = http
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("sagediag_probe_success"), "{metrics}");
+    let pid = child.id().to_string();
+    let t = Instant::now();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    fleet.stop().await;
+}
+
+#[tokio::test]
+async fn config_file_orgs_are_watched_and_win_on_a_name_clash() {
+    let fleet = fleet(2).await;
+    let env = Env::new();
+    // The store's org-001 points at a dead port; the file's org-001 (the real one) wins.
+    let (code, _, err) = env
+        .run(
+            &[
+                "add",
+                "org-001",
+                "--env",
+                "http://127.0.0.1:9",
+                "--client-id",
+                "x",
+                "--integration-user",
+                "u@x",
+                "--flow",
+                "client-credentials",
+                "--keep-secrets",
+                "file",
+            ],
+            &[("SAGEDIAG_CLIENT_SECRET", "s")],
+        )
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let mut toml = String::new();
+    for o in &fleet.orgs {
+        toml += &format!(
+            "[[watch.org]]\nname = \"{}\"\nenvironment = \"{}\"\nflow = \"client-credentials\"\nclient_id = \"{}\"\nclient_secret_env = \"MONITOR_SECRET_{}\"\nintegration_user = \"{}\"\ninterval = \"15m\"\n\n",
+            o.name,
+            o.sim.instance_url,
+            o.monitor_client_id,
+            o.name.replace('-', "_"),
+            o.integration_user
+        );
+    }
+    std::fs::write(env.dir.path().join("config.toml"), toml).unwrap();
+    let (code, list, err) = env.run(&["list"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(list.matches("(config file)").count(), 2, "{list}");
+    assert!(!list.contains("127.0.0.1:9 "), "{list}");
+    let vars: Vec<(String, String)> = fleet
+        .orgs
+        .iter()
+        .map(|o| {
+            (
+                format!("MONITOR_SECRET_{}", o.name.replace('-', "_")),
+                o.monitor_client_secret.clone(),
+            )
+        })
+        .collect();
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (code, docs, err) = env.once(&[], &vars).await;
+    assert_eq!(code, 0, "{docs:#?}{err}");
+    assert_eq!(docs.len(), 2);
+    // A bad entry is refused with the file, the line and what is wrong.
+    std::fs::write(
+        env.dir.path().join("config.toml"),
+        "[[watch.org]]\nname = \"x\"\nclient_id = \"k\"\nintegration_user = \"u\"\ninterval = \"5s\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = env.run(&["list"], &[]).await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("config.toml:2") && err.contains("at least 60"),
+        "{err}"
+    );
+    fleet.stop().await;
+}
