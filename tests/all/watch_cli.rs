@@ -97,6 +97,20 @@ async fn a_cycle_reads_the_passive_signals_and_reuses_its_token() {
 }
 
 #[tokio::test]
+async fn an_org_gone_after_a_cached_login_is_an_error_not_a_pass() {
+    let sim = start_with(jwt_scenario("healthy")).await;
+    let org = jwt_org("gone", sim.login(), sim.client_id(), sim.username());
+    let ctx = ctx();
+    assert!(!run_cycle(&org, &ctx).await.state.is_failing());
+    sim.running.stop().await;
+    let c = run_cycle(&org, &ctx).await;
+    assert_eq!(c.state, CheckState::Error);
+    let login = check(&c, "login");
+    assert_eq!(login.state, CheckState::Error);
+    assert!(login.detail.contains("did not answer"), "{}", login.detail);
+}
+
+#[tokio::test]
 async fn a_frozen_user_fails_the_cycle_with_the_catalogs_code() {
     let sim = start_with(jwt_scenario("user-frozen")).await;
     let org = jwt_org("frozen", sim.login(), sim.client_id(), sim.username());
