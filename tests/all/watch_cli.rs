@@ -819,3 +819,63 @@ async fn config_file_orgs_are_watched_and_win_on_a_name_clash() {
     );
     fleet.stop().await;
 }
+
+#[tokio::test]
+async fn new_login_failures_count_once_past_the_high_water_mark_and_a_freeze_fails_the_user() {
+    let fleet = fleet(1).await;
+    let o = &fleet.orgs[0];
+    let org = WatchOrg {
+        name: o.name.clone(),
+        environment: o.sim.instance_url.clone(),
+        flow: MonitorFlow::ClientCredentials,
+        client_id: o.monitor_client_id.clone(),
+        username: None,
+        private_key: None,
+        integration_user: o.integration_user.clone(),
+        integration_app: Some(o.integration_app.clone()),
+        probe_as_integration: false,
+        schedule: Schedule::default(),
+        ca_certs: Vec::new(),
+    };
+    let mut cx = ctx();
+    cx.secret = Some(o.monitor_client_secret.clone());
+    let http = reqwest::Client::new();
+    let first = run_cycle(&org, &cx).await;
+    assert!(!first.state.is_failing(), "{:#?}", first.checks);
+    cx.login_high_water = first.signals.login_high_water.clone();
+    control(
+        &http,
+        &o.sim.login_url,
+        "login-failure",
+        json!({"status": "Failed: Not approved for access", "count": 3}),
+    )
+    .await;
+    let second = run_cycle(&org, &cx).await;
+    assert_eq!(
+        second
+            .signals
+            .login_failures
+            .get("Failed: Not approved for access"),
+        Some(&3),
+        "{:#?}",
+        second.signals
+    );
+    assert!(!check(&second, "login_history").codes.is_empty());
+    assert_ne!(second.signals.login_high_water, cx.login_high_water);
+    cx.login_high_water = second.signals.login_high_water.clone();
+    cx.previous = Some(second.signals.clone());
+    let third = run_cycle(&org, &cx).await;
+    assert!(
+        third.signals.login_failures.is_empty(),
+        "{:#?}",
+        third.signals
+    );
+    assert!(check(&third, "login_history").codes.is_empty());
+    control(&http, &o.sim.login_url, "freeze", json!({"frozen": true})).await;
+    let frozen = run_cycle(&org, &cx).await;
+    let user = check(&frozen, "user");
+    assert_eq!(user.state, CheckState::Fail);
+    assert_eq!(user.codes, vec!["USER_FROZEN"]);
+    assert_eq!(frozen.signals.user_frozen, Some(true));
+    fleet.stop().await;
+}
