@@ -303,12 +303,12 @@ pub fn summary_line(r: &Recorded) -> String {
         .checks
         .iter()
         .find(|x| x.state.is_failing())
-        .map(|x| format!(" {}: {}", x.check, x.detail))
+        .map(|x| format!("  ({}: {})", x.check, x.detail))
         .unwrap_or_default();
     let opened: Vec<String> = r
         .transitions
         .iter()
-        .map(|t| format!("{:?} {}", t.kind, t.code).to_lowercase())
+        .map(|t| format!("{} {}", format!("{:?}", t.kind).to_lowercase(), t.code))
         .collect();
     let line = format!(
         "{:<20} {:<5} {:>6} ms  {}{}{}{}",
