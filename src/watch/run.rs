@@ -154,7 +154,8 @@ impl Runner {
         }
     }
 
-    /// Every org once, at most `concurrency` at a time; `each` sees each cycle as it ends.
+    /// Every org once, at most `concurrency` at a time; `each` sees each cycle as it ends (the
+    /// cycles returned no longer hold their reports).
     pub async fn run_once(
         &self,
         orgs: &[Listed],
@@ -168,8 +169,10 @@ impl Runner {
             self.cycle(l, secret)
         }))
         .buffer_unordered(self.opts.concurrency.max(1));
-        while let Some(r) = stream.next().await {
+        while let Some(mut r) = stream.next().await {
             each(&r);
+            // Recorded and shown: the report (the largest part) is not held for the rest.
+            r.cycle.report = serde_json::Value::Null;
             out.push(r);
         }
         let report = self.deliver().await;
