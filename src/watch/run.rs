@@ -73,7 +73,9 @@ impl Runner {
     pub fn new(store: Store, alerter: Option<Alerter>, opts: RunOptions) -> Runner {
         // One HTTP stack for every org (each cycle keeps its own log): one TLS set-up, shared
         // connections. None when it cannot be built: each cycle then builds its own and says why.
-        let client = Client::new(opts.http_timeout, None).ok();
+        // Idle connections close after a second: within an org's cycle its requests follow one
+        // another at once; after it, its connections are not kept for the next org's turn.
+        let client = Client::for_fleet(opts.http_timeout, Duration::from_secs(1)).ok();
         Runner {
             store,
             alerter,
