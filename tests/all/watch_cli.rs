@@ -111,6 +111,17 @@ async fn an_org_gone_after_a_cached_login_is_an_error_not_a_pass() {
 }
 
 #[tokio::test]
+async fn html_from_a_proxy_is_an_error_with_a_clear_detail() {
+    let sim = start_with(jwt_scenario("proxy-html")).await;
+    let org = jwt_org("proxied", sim.login(), sim.client_id(), sim.username());
+    let c = run_cycle(&org, &ctx()).await;
+    assert_eq!(c.state, CheckState::Error, "{:#?}", c.checks);
+    let login = check(&c, "login");
+    assert!(login.detail.contains("not JSON"), "{}", login.detail);
+    assert!(!serde_json::to_string(&c).unwrap().contains("<html"));
+}
+
+#[tokio::test]
 async fn a_frozen_user_fails_the_cycle_with_the_catalogs_code() {
     let sim = start_with(jwt_scenario("user-frozen")).await;
     let org = jwt_org("frozen", sim.login(), sim.client_id(), sim.username());
