@@ -40,7 +40,7 @@ pub struct Cli {
     pub log_level: Option<String>,
     /// The console's watch store, for its Fleet screen: `sqlite:PATH` or `postgres://…`
     /// [default: watch.sqlite3 in the state directory, when it exists]
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "SAGEDIAG_WATCH_STORE")]
     pub store: Option<String>,
 }
 

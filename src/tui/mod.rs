@@ -74,6 +74,7 @@ pub async fn run(
                 first.push(Effect::Recall { then_run: false });
             }
             // A watch store with orgs: the console opens on the Fleet screen.
+            app.fleet.settings = std::sync::Arc::new(settings.clone());
             if let Some(url) = screens::fleet::store_at_start(store) {
                 let by_itself = url.is_none();
                 first.extend(app.start_on_fleet(url, by_itself));

@@ -136,7 +136,7 @@ pub fn draw(f: &mut Frame, tl: &Timeline, t: &Theme, area: Rect) {
         }
         Some(Ok(d)) => d,
     };
-    let [label, spark, gap, list] = Layout::vertical([
+    let [label, spark, _, list] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(3),
         Constraint::Length(1),
@@ -167,7 +167,6 @@ pub fn draw(f: &mut Frame, tl: &Timeline, t: &Theme, area: Rect) {
             .style(t.status(crate::engine::Status::Pass)),
         spark,
     );
-    let _ = gap;
     let lines: Vec<Line> = tl
         .lines()
         .into_iter()

@@ -215,10 +215,10 @@ impl FleetSource for Fake {
             Ok(true)
         })
     }
-    fn check_now(&self, org: String) -> BoxFuture<'_, Result<CheckState, String>> {
+    fn check_now(&self, org: String) -> BoxFuture<'_, Result<OrgCycle, String>> {
         Box::pin(async move {
             self.note(format!("check {org}"));
-            Ok(CheckState::Fail)
+            Ok(cycle(&org, CheckState::Fail, vec![frozen()], 0))
         })
     }
 }
@@ -432,6 +432,14 @@ async fn ack_and_mute_call_the_store_with_who_and_until() {
     let fx = app.update(ch('r'));
     settle(&mut app, fx).await;
     assert_eq!(fake.calls.lock().unwrap().last().unwrap(), "check org-001");
+    assert_eq!(app.screen, Screen::Findings, "the fresh cycle is shown");
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("org-001's fresh check")),
+        "{:?}",
+        app.status
+    );
 }
 
 #[tokio::test]
@@ -510,7 +518,7 @@ async fn opened_by_itself_over_an_empty_store_goes_to_the_walk_through() {
         ) -> BoxFuture<'_, Result<bool, String>> {
             Box::pin(async { Ok(false) })
         }
-        fn check_now(&self, _: String) -> BoxFuture<'_, Result<CheckState, String>> {
+        fn check_now(&self, _: String) -> BoxFuture<'_, Result<OrgCycle, String>> {
             Box::pin(async { Err("not available".into()) })
         }
     }
@@ -518,9 +526,10 @@ async fn opened_by_itself_over_an_empty_store_goes_to_the_walk_through() {
     let open = app.start_on_fleet(None, true);
     assert!(matches!(
         open.as_slice(),
-        [Effect::Fleet(FleetJob::Open(None))]
+        [Effect::Fleet(FleetJob::Open { url: None, .. })]
     ));
     assert_eq!(app.screen, Screen::Fleet);
+    assert!(render(&app, 80, 24).contains("Opening the watch store"));
     let source: Source = Arc::new(Empty);
     let fx = app.update(Msg::Fleet(FleetMsg::Opened(Ok(Some(source)))));
     settle(&mut app, fx).await;
@@ -545,7 +554,7 @@ fn watch_org(name: &str) -> WatchOrg {
 
 /// A SQLite watch store at `path` holding three orgs, org-002 failing (a frozen user, an open
 /// incident after two failing cycles), filled through the Store API.
-pub async fn fill_store(path: &std::path::Path) -> Store {
+async fn fill_store(path: &std::path::Path) -> Store {
     let store = Store::open(&StoreUrl::Sqlite(path.to_path_buf()))
         .await
         .unwrap();
@@ -610,22 +619,31 @@ async fn ack_and_mute_are_recorded_in_the_sqlite_store() {
     settle(&mut app, fx).await;
     assert_eq!(app.screen, Screen::Findings);
     assert!(render(&app, 80, 24).contains("Unfreeze"));
-    // r: said plainly when this build cannot check an org.
+    // r: a fresh cycle with the monitoring credentials (this org's login host answers
+    // nothing: the cycle says so), shown and not recorded.
     app.update(ch('F'));
     let fx = app.update(ch('r'));
     settle(&mut app, fx).await;
     assert!(
-        app.status.as_deref().is_some_and(|s| s.contains("org-002")),
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("org-002's fresh check")),
         "{:?}",
         app.status
     );
+    assert_eq!(
+        store.history("org-002", 10).await.unwrap().len(),
+        2,
+        "not recorded"
+    );
+    assert!(render(&app, 80, 24).contains("WATCH_LOGIN_FAILED"));
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn a_store_that_cannot_be_opened_says_why() {
-    let r = open_source(Some("mysql://db/x".into())).await;
+    let r = open_source(Some("mysql://db/x".into()), Default::default()).await;
     assert!(r.is_err_and(|e| e.contains("--store") && e.contains("sqlite:PATH")));
     // A file that is not a database: a message, not a panic.
     let dir = std::env::temp_dir().join(format!("sagediag-fleet-bad-{}", std::process::id()));

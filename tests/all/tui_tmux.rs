@@ -1,6 +1,7 @@
 //! The real `sagediag demo` binary in a real terminal (tmux, 80×24): it plays the journey to
 //! the permissions table, shows the seven permission sets and their results, quits on q, and
-//! leaves the terminal restored; `--insecure-host` shows its banner. `.ci/run` installs tmux
+//! leaves the terminal restored; `--insecure-host` shows its banner. `sagediag` over a watch
+//! store of three simulated orgs (one failing) opens on the Fleet screen. `.ci/run` installs tmux
 //! where it is missing.
 
 use std::process::Command;
@@ -385,7 +386,8 @@ fn the_header_says_when_the_bundled_roots_verify() {
     std::fs::create_dir_all(&empty).unwrap();
     let dir = empty.display();
     let cmd = format!(
-        "env -u NO_COLOR TERM=xterm-256color SSL_CERT_DIR={dir} SSL_CERT_FILE={dir}/none.pem \
+        "env -u NO_COLOR -u SAGEDIAG_WATCH_STORE TERM=xterm-256color XDG_STATE_HOME={dir} \
+         SSL_CERT_DIR={dir} SSL_CERT_FILE={dir}/none.pem \
          DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/sagediag-test-bus \
          SAGEDIAG_SECRETS=/nonexistent/sagediag/secrets.json {bin}; sleep 60"
     );
@@ -402,21 +404,106 @@ fn the_header_says_when_the_bundled_roots_verify() {
     let _ = std::fs::remove_dir_all(&empty);
 }
 
+/// `sagediag` with env `envs` (a test's own directories, no D-Bus), waiting for it to end.
+fn sagediag(args: &[&str], envs: &[(&str, String)]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sagediag"));
+    cmd.args(args)
+        .env_remove("SAGEDIAG_CLIENT_SECRET")
+        .env_remove("SAGEDIAG_WATCH_STORE")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/sagediag-test-bus",
+        );
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("sagediag runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{args:?}: {text}"
+    );
+    text
+}
+
 #[test]
 fn the_console_opens_on_the_fleet_screen_over_a_watch_store() {
-    // Three simulated orgs in the default watch store (the state directory), one failing.
+    use sagediag::sim::fleet::{FleetSpec, start_fleet};
+    // Three simulated orgs, watched by `sagediag watch` into the default store (the state
+    // directory); org-002's integration user frozen through the fleet's control API.
     let home = std::env::temp_dir().join(format!("sagediag-tmux-fleet-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let config = home.join("config.toml");
+    std::fs::write(&config, "").unwrap();
     let state = home.join("state");
-    let store = state.join("sagediag").join("watch.sqlite3");
+    let envs = [
+        ("XDG_STATE_HOME", state.display().to_string()),
+        ("XDG_CONFIG_HOME", home.join("config").display().to_string()),
+        ("XDG_DATA_HOME", home.join("data").display().to_string()),
+        ("SAGEDIAG_CONFIG", config.display().to_string()),
+        (
+            "SAGEDIAG_SECRETS",
+            home.join("secrets.json").display().to_string(),
+        ),
+    ];
     let rt = tokio::runtime::Runtime::new().unwrap();
-    drop(rt.block_on(super::tui_fleet::fill_store(&store)));
+    let fleet = rt
+        .block_on(start_fleet(
+            FleetSpec::healthy(3).unwrap(),
+            Default::default(),
+        ))
+        .unwrap();
+    for o in &fleet.orgs {
+        let mut e = envs.to_vec();
+        e.push(("SAGEDIAG_CLIENT_SECRET", o.monitor_client_secret.clone()));
+        let out = sagediag(
+            &[
+                "watch",
+                "add",
+                &o.name,
+                "--env",
+                &o.sim.instance_url,
+                "--flow",
+                "client-credentials",
+                "--client-id",
+                &o.monitor_client_id,
+                "--integration-user",
+                &o.integration_user,
+                "--integration-app",
+                &o.integration_app,
+                "--keep-secrets",
+                "file",
+            ],
+            &e,
+        );
+        assert!(out.contains("Watching"), "{out}");
+    }
+    let frozen = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/_sim/fleet/freeze", fleet.orgs[1].sim.login_url))
+            .json(&serde_json::json!({"frozen": true}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert!(frozen.is_success());
+    // Two cycles: the incident opens after two failing ones.
+    sagediag(&["watch", "--once"], &envs);
+    let out = sagediag(&["watch", "--once"], &envs);
+    assert!(out.contains("incident opened"), "{out}");
     let bin = env!("CARGO_BIN_EXE_sagediag");
-    let (h, s) = (home.display(), state.display());
+    let vars: Vec<String> = envs.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let cmd = format!(
-        "env -u NO_COLOR TERM=xterm-256color XDG_STATE_HOME={s} XDG_CONFIG_HOME={h}/config \
-         XDG_DATA_HOME={h}/data DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/sagediag-test-bus \
-         {bin}; echo SAGEDIAG-EXITED:$?; sleep 60"
+        "env -u NO_COLOR -u SAGEDIAG_WATCH_STORE TERM=xterm-256color {} \
+         DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/sagediag-test-bus \
+         {bin}; echo SAGEDIAG-EXITED:$?; sleep 60",
+        vars.join(" ")
     );
     let Some(t) = Tmux::start("fleet", &cmd) else {
         return;
@@ -427,10 +514,13 @@ fn the_console_opens_on_the_fleet_screen_over_a_watch_store() {
         .find(|l| l.contains("org-002"))
         .unwrap_or_else(|| panic!("no row for org-002:\n{screen}"));
     assert!(row.contains("FAIL") && row.contains("USER_FROZEN"), "{row}");
-    assert!(screen.contains("Worst finding"), "{screen}");
+    for org in ["org-001", "org-003"] {
+        let row = screen.lines().find(|l| l.contains(org)).unwrap_or_default();
+        assert!(row.contains("PASS"), "{org}: {screen}");
+    }
     // The failing org is first (worst first): Enter shows its findings, read-only.
     t.keys(&["Enter"]);
-    let findings = t.capture("read-only", 10);
+    let findings = t.capture("Read-only; F: Fleet", 10);
     assert!(findings.contains("5 Findings"), "{findings}");
     assert!(findings.contains("USER_FROZEN"), "{findings}");
     assert!(findings.contains("Unfreeze"), "the fix: {findings}");
@@ -442,6 +532,7 @@ fn the_console_opens_on_the_fleet_screen_over_a_watch_store() {
     assert!(!after.contains("Worst finding"), "not restored:\n{after}");
     assert_eq!(t.modes(), "0 0");
     drop(t);
+    drop(fleet);
     let _ = std::fs::remove_dir_all(&home);
 }
 

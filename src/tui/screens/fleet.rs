@@ -103,8 +103,12 @@ pub struct FleetScreen {
     polling: bool,
     /// The console opened on Fleet by itself: with no orgs, it goes to the walk-through.
     pub opened_by_itself: bool,
+    /// The store is being opened.
+    pub opening: bool,
     /// The OS user, who acks and mutes.
     pub who: String,
+    /// The config file, for the store's `r` (its `[[watch.org]]`, its CA certificates).
+    pub settings: std::sync::Arc<crate::settings::Settings>,
 }
 
 impl Default for FleetScreen {
@@ -165,7 +169,9 @@ impl FleetScreen {
             generation: 0,
             polling: false,
             opened_by_itself: false,
+            opening: false,
             who: os_user(),
+            settings: Default::default(),
         }
     }
 
@@ -201,6 +207,7 @@ impl FleetScreen {
 
     /// The store opened (or not); `shown`: the Fleet screen is in front.
     pub fn opened(&mut self, r: Result<Option<Source>, String>, shown: bool) -> Vec<Effect> {
+        self.opening = false;
         match r {
             Ok(Some(s)) => {
                 self.source = Some(s);
@@ -403,7 +410,7 @@ impl FleetScreen {
         };
         let said = match &job {
             FleetJob::Check { org, .. } => Some(format!(
-                "Checking {org} now with its monitoring credentials…"
+                "Checking {org} now with its monitoring credentials (up to a minute)…"
             )),
             _ => None,
         };
@@ -603,6 +610,7 @@ pub fn draw(f: &mut Frame, fleet: &FleetScreen, t: &Theme, area: Rect) {
         let msg = match (&fleet.error, &fleet.rows) {
             (Some(e), _) => format!(" {e}"),
             (None, None) if fleet.source.is_some() => " Reading the watch store…".to_string(),
+            (None, None) if fleet.opening => " Opening the watch store…".to_string(),
             (None, None) => " No watch store open.".to_string(),
             (None, Some(r)) if r.is_empty() => {
                 " The store has no orgs: `sagediag watch` adds them (docs/watch.md).".to_string()

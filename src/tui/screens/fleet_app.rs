@@ -46,7 +46,11 @@ impl App {
     pub fn start_on_fleet(&mut self, url: Option<String>, by_itself: bool) -> Vec<Effect> {
         self.go(Screen::Fleet);
         self.fleet.opened_by_itself = by_itself;
-        vec![Effect::Fleet(super::fleet::FleetJob::Open(url))]
+        self.fleet.opening = true;
+        vec![Effect::Fleet(super::fleet::FleetJob::Open {
+            url,
+            settings: self.fleet.settings.clone(),
+        })]
     }
 
     /// `F`: the Fleet screen, or back to the walk-through from it.
@@ -57,7 +61,11 @@ impl App {
         }
         self.go(Screen::Fleet);
         if self.fleet.source.is_none() && self.fleet.error.is_none() {
-            return vec![Effect::Fleet(super::fleet::FleetJob::Open(None))];
+            self.fleet.opening = true;
+            return vec![Effect::Fleet(super::fleet::FleetJob::Open {
+                url: None,
+                settings: self.fleet.settings.clone(),
+            })];
         }
         self.fleet.shown()
     }
@@ -78,12 +86,13 @@ impl App {
                 }
                 out
             }
-            FleetMsg::Cycle { org, result } => {
+            FleetMsg::Cycle { org, result, fresh } => {
                 match result {
-                    Ok(Some(c)) => self.view_cycle(*c),
+                    Ok(Some(c)) => self.view_cycle(*c, fresh),
                     Ok(None) => self.say(format!(
                         "{org}'s last cycle is no longer in the store (pruned)."
                     )),
+                    Err(e) if fresh => self.say(format!("{org}: no fresh check: {e}")),
                     Err(e) => self.say(format!("Could not read {org}'s last cycle: {e}")),
                 }
                 Vec::new()
@@ -101,7 +110,7 @@ impl App {
 
     /// Shows `cycle` in the steps, read-only: Findings in front, the request log filled from
     /// its report. A run (`r`) replaces it.
-    pub fn view_cycle(&mut self, cycle: OrgCycle) {
+    pub fn view_cycle(&mut self, cycle: OrgCycle, fresh: bool) {
         let (findings, rows, unknown) = view_findings(&cycle);
         let org = sanitize::line(&cycle.org).into_owned();
         let when = ago(crate::engine::clock::now_secs() as i64 - cycle.started_at);
@@ -115,14 +124,19 @@ impl App {
         if n > 0 {
             self.log.push(LogRow::marker(
                 VIEWED_RUN,
-                format!("{org}: the watch cycle of {when} (summaries only)"),
+                format!("{org}: watch cycle, {when} (summaries)"),
             ));
             self.log.extend(rows);
         }
         self.fleet.viewing = Some((org.clone(), cycle.started_at));
         self.go(Screen::Findings);
+        let what = if fresh {
+            "fresh check, not recorded"
+        } else {
+            "last cycle"
+        };
         let mut said = format!(
-            "{org}'s last cycle ({when}, {}), read-only: {} finding{}",
+            "{org}'s {what} ({when}, {}): {} finding{}",
             cycle.state.word(),
             self.findings.len(),
             if self.findings.len() == 1 { "" } else { "s" }
@@ -131,9 +145,9 @@ impl App {
             let _ = write!(said, " ({unknown} with codes this build does not know)");
         }
         if n > 0 {
-            let _ = write!(said, "; its {n} requests are in the log (Tab)");
+            let _ = write!(said, "; {n} requests in the log (Tab)");
         }
-        said.push_str(". F: back to Fleet.");
+        said.push_str(". Read-only; F: Fleet.");
         self.say(said);
     }
 
@@ -150,6 +164,21 @@ impl App {
             Action::Run => {
                 self.fleet.viewing = None;
                 None
+            }
+            Action::Select | Action::Copy if self.log_focus => {
+                let row = self
+                    .filtered_log()
+                    .get(self.log_selected)
+                    .map(|r| (r.run, r.id));
+                match row {
+                    Some((VIEWED_RUN, id)) if id != 0 => {
+                        self.say(format!(
+                            "Request #{id} is from a stored watch cycle: the store keeps its summary, not its headers or body (sagediag watch report {org} exports the cycle's report)."
+                        ));
+                        Some(Vec::new())
+                    }
+                    _ => None,
+                }
             }
             _ => None,
         }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 use crate::engine::watch::store::{Store, StoreError, StoreUrl};
-use crate::engine::watch::{CheckState, CycleSummary, Incident, OrgCycle, OrgStatus};
+use crate::engine::watch::{CycleSummary, Incident, OrgCycle, OrgStatus};
+use crate::settings::Settings;
 
 use super::fleet::utc;
 
@@ -37,7 +38,9 @@ pub trait FleetSource: Send + Sync {
         who: String,
     ) -> BoxFuture<'_, Result<bool, String>>;
     /// A fresh cycle of `org` with the monitoring credentials, recorded in the store; its state.
-    fn check_now(&self, org: String) -> BoxFuture<'_, Result<CheckState, String>>;
+    /// A fresh cycle of `org` with its monitoring credentials (shown, not recorded: the watcher
+    /// records cycles and sends their alerts, so a check from here never takes one).
+    fn check_now(&self, org: String) -> BoxFuture<'_, Result<OrgCycle, String>>;
 }
 
 pub type Source = Arc<dyn FleetSource>;
@@ -45,7 +48,11 @@ pub type Source = Arc<dyn FleetSource>;
 /// A store task: what to read or record. (No `Debug`: it holds the store.)
 pub enum FleetJob {
     /// Open the store (`None`: the default SQLite file, if there is one).
-    Open(Option<String>),
+    Open {
+        url: Option<String>,
+        /// The config file (its `[[watch.org]]` and CA certificates, for `r`).
+        settings: Arc<Settings>,
+    },
     /// Read every org's status after `delay`; `generation` drops stale answers.
     Status {
         source: Source,
@@ -91,6 +98,8 @@ pub enum FleetMsg {
     Cycle {
         org: String,
         result: Result<Option<Box<OrgCycle>>, String>,
+        /// A fresh check (`r`), not the stored last cycle.
+        fresh: bool,
     },
     Timeline {
         org: String,
@@ -103,7 +112,7 @@ pub enum FleetMsg {
 /// Carries out one store task (on a task of its own; never on the render loop).
 pub async fn run_job(job: FleetJob) -> FleetMsg {
     match job {
-        FleetJob::Open(url) => FleetMsg::Opened(open_source(url).await),
+        FleetJob::Open { url, settings } => FleetMsg::Opened(open_source(url, settings).await),
         FleetJob::Status {
             source,
             generation,
@@ -118,6 +127,7 @@ pub async fn run_job(job: FleetJob) -> FleetMsg {
         FleetJob::Cycle { source, org, id } => FleetMsg::Cycle {
             result: source.cycle(id).await.map(|c| c.map(Box::new)),
             org,
+            fresh: false,
         },
         FleetJob::Timeline { source, org } => {
             let inc = source.incidents(org.clone(), 50).await;
@@ -155,12 +165,14 @@ pub async fn run_job(job: FleetJob) -> FleetMsg {
                 Err(e) => format!("Could not mute {code} on {org}: {e}"),
             },
         ),
-        FleetJob::Check { source, org } => {
-            FleetMsg::Done(match source.check_now(org.clone()).await {
-                Ok(st) => format!("{org}: checked now, {}.", st.word()),
-                Err(e) => format!("{org}: no fresh check: {e}"),
-            })
-        }
+        FleetJob::Check { source, org } => FleetMsg::Cycle {
+            result: source
+                .check_now(org.clone())
+                .await
+                .map(|c| Some(Box::new(c))),
+            org,
+            fresh: true,
+        },
     }
 }
 
@@ -168,6 +180,7 @@ pub async fn run_job(job: FleetJob) -> FleetMsg {
 struct StoreSource {
     store: Store,
     label: String,
+    settings: Arc<Settings>,
 }
 
 fn msg(e: StoreError) -> String {
@@ -206,14 +219,24 @@ impl FleetSource for StoreSource {
     ) -> BoxFuture<'_, Result<bool, String>> {
         Box::pin(async move { self.store.mute(&org, &code, until, &who).await.map_err(msg) })
     }
-    fn check_now(&self, org: String) -> BoxFuture<'_, Result<CheckState, String>> {
+    fn check_now(&self, org: String) -> BoxFuture<'_, Result<OrgCycle, String>> {
         Box::pin(async move {
-            let _ = org;
-            Err(
-                "not available in this build (the watch cycle is not in it); \
-                 `sagediag watch --once` checks every org"
-                    .to_string(),
-            )
+            use crate::engine::watch::cycle::{CycleContext, run_cycle, watcher_name};
+            let list = crate::watch::cli::orgs(&self.store, &self.settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            let Some(l) = list.into_iter().find(|l| l.org.name == org) else {
+                return Err(format!(
+                    "{org} is no longer on the watch list (sagediag watch list)"
+                ));
+            };
+            let vault = crate::engine::vault::Vault::from_env();
+            let mut secrets = crate::watch::cli::secrets(std::slice::from_ref(&l), &vault).await;
+            let mut ctx = CycleContext::new(format!("{} (console)", watcher_name()));
+            ctx.ca_certs = self.settings.ca_certs.clone();
+            ctx.secret = secrets.remove(&org);
+            ctx.login_high_water = self.store.login_high_water(&org).await.map_err(msg)?;
+            Ok(run_cycle(&l.org, &ctx).await)
         })
     }
 }
@@ -228,7 +251,10 @@ fn store_url(url: Option<&str>) -> Result<StoreUrl, String> {
 
 /// Opens the watch store at `url` (`None`: the default SQLite file, when there is one; never
 /// created by the console).
-pub fn open_source(url: Option<String>) -> BoxFuture<'static, Result<Option<Source>, String>> {
+pub fn open_source(
+    url: Option<String>,
+    settings: Arc<Settings>,
+) -> BoxFuture<'static, Result<Option<Source>, String>> {
     Box::pin(async move {
         let su = store_url(url.as_deref())?;
         if url.is_none()
@@ -241,6 +267,7 @@ pub fn open_source(url: Option<String>) -> BoxFuture<'static, Result<Option<Sour
         let source: Source = Arc::new(StoreSource {
             store,
             label: su.redacted(),
+            settings,
         });
         Ok(Some(source))
     })
