@@ -512,6 +512,8 @@ struct Setup {
     connect_timeout: Duration,
     ca_pems: Vec<String>,
     insecure_hosts: Vec<String>,
+    /// How long an idle kept-alive connection is kept (None: reqwest's default, 90 s).
+    pool_idle: Option<Duration>,
 }
 
 impl Client {
@@ -549,6 +551,7 @@ impl Client {
             connect_timeout,
             ca_pems: ca_pems.to_vec(),
             insecure_hosts: insecure_hosts.to_vec(),
+            pool_idle: None,
         };
         Ok(Client {
             http: Client::reqwest(&setup)?,
@@ -558,6 +561,28 @@ impl Client {
             log: Arc::default(),
             secrets: Arc::default(),
             events,
+        })
+    }
+
+    /// A client for many hosts at once (`sagediag watch`: one org after another): idle
+    /// connections are closed after `idle`, so a fleet of a thousand orgs does not keep a
+    /// thousand connections (and their buffers) open between its orgs' cycles.
+    pub fn for_fleet(timeout: Duration, idle: Duration) -> Result<Client, SetupError> {
+        let setup = Setup {
+            timeout,
+            connect_timeout: Duration::from_secs(10),
+            ca_pems: Vec::new(),
+            insecure_hosts: Vec::new(),
+            pool_idle: Some(idle),
+        };
+        Ok(Client {
+            http: Client::reqwest(&setup)?,
+            setup: Arc::new(setup),
+            max_response: MAX_RESPONSE_BYTES,
+            budget: bounds::Budget::for_cap(MAX_RESPONSE_BYTES),
+            log: Arc::default(),
+            secrets: Arc::default(),
+            events: None,
         })
     }
 
@@ -594,6 +619,7 @@ impl Client {
             connect_timeout,
             ca_pems,
             insecure_hosts,
+            pool_idle,
         } = setup;
         let (timeout, connect_timeout) = (*timeout, *connect_timeout);
         let mut builder = reqwest::Client::builder()
@@ -603,6 +629,9 @@ impl Client {
             .user_agent(concat!("sagediag/", env!("CARGO_PKG_VERSION")));
         if fresh {
             builder = builder.pool_max_idle_per_host(0);
+        }
+        if let Some(idle) = pool_idle {
+            builder = builder.pool_idle_timeout(*idle);
         }
         // One preconfigured TLS config: the roots (the platform's, or bundled public roots on a
         // machine with none), the extra CAs and any host exemption (src/engine/tls.rs).

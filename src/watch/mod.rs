@@ -3,6 +3,30 @@
 //! reports (`history.rs`), the status page and its listener (`serve.rs`, `page.rs`). The engine
 //! decides (src/engine/watch/); this only runs it and shows what it decided.
 
+/// A line on stdout; a closed pipe (`watch --json | head -1`) is not an error worth a panic.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// Text on stdout as it is.
+macro_rules! out_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// A line on stderr, never a panic.
+macro_rules! err {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
 pub mod cli;
 pub mod history;
 pub mod page;
@@ -28,7 +52,7 @@ pub async fn main(
     match main_inner(args, settings, ca_certs).await {
         Ok(code) => code,
         Err(Usage(msg)) => {
-            eprintln!("sagediag watch: {}", crate::engine::sanitize::text(&msg));
+            err!("sagediag watch: {}", crate::engine::sanitize::text(&msg));
             2
         }
     }
@@ -89,7 +113,7 @@ async fn main_inner(
     let store = open_store(&args, &settings).await?;
     match &args.command {
         Some(WatchCommand::Add(a)) => {
-            println!(
+            out!(
                 "{}",
                 crate::engine::sanitize::text(&cli::add(&store, a, &settings, &vault).await?)
             );
@@ -97,7 +121,7 @@ async fn main_inner(
         }
         Some(WatchCommand::Remove { name }) => {
             if cli::remove(&store, name, &vault).await? {
-                println!(
+                out!(
                     "No longer watching {}.",
                     crate::engine::sanitize::text(name)
                 );
@@ -109,15 +133,15 @@ async fn main_inner(
         }
         Some(WatchCommand::List { json }) => {
             let list = cli::orgs(&store, &settings).await?;
-            print!("{}", cli::list_text(&list, *json));
+            out_raw!("{}", cli::list_text(&list, *json));
             return Ok(0);
         }
         Some(WatchCommand::History { name, json, limit }) => {
-            print!("{}", history::history(&store, name, *limit, *json).await?);
+            out_raw!("{}", history::history(&store, name, *limit, *json).await?);
             return Ok(0);
         }
         Some(WatchCommand::Report { name, cycle, out }) => {
-            println!("{}", history::report(&store, name, *cycle, out).await?);
+            out!("{}", history::report(&store, name, *cycle, out).await?);
             return Ok(0);
         }
         None => {}
@@ -175,16 +199,16 @@ async fn main_inner(
         let (done, delivery) = runner
             .run_once(&list, &secrets, |r| {
                 if json {
-                    println!("{}", run::json_line(r));
+                    out!("{}", run::json_line(r));
                 } else {
-                    println!("{}", run::summary_line(r));
+                    out!("{}", run::summary_line(r));
                 }
             })
             .await;
         let failing = done.iter().filter(|r| r.cycle.state.is_failing()).count();
         let unrecorded = done.iter().filter(|r| r.error.is_some()).count();
         if !json {
-            eprintln!(
+            err!(
                 "{} org{} in {:.1} s: {} failing.{}",
                 done.len(),
                 if done.len() == 1 { "" } else { "s" },
@@ -201,20 +225,20 @@ async fn main_inner(
         }
         if let Some(d) = &delivery {
             for e in &d.errors {
-                eprintln!(
+                err!(
                     "sagediag watch: alert: {}",
                     crate::engine::sanitize::text(e)
                 );
             }
             if let Some(e) = &d.store_error {
-                eprintln!(
+                err!(
                     "sagediag watch: alert queue: {}",
                     crate::engine::sanitize::text(e)
                 );
             }
         }
         if unrecorded > 0 {
-            eprintln!("sagediag watch: {unrecorded} cycle(s) could not be recorded in the store");
+            err!("sagediag watch: {unrecorded} cycle(s) could not be recorded in the store");
         }
         return Ok(u8::from(failing > 0));
     }
@@ -231,7 +255,7 @@ async fn main_inner(
     )
     .await
     .map_err(|e| Usage(e.to_string()))?;
-    eprintln!(
+    err!(
         "sagediag watch: watching (store {}); status page, /metrics and /healthz on http://{addr}/. Ctrl-C stops.",
         if store.is_postgres() {
             "PostgreSQL"
@@ -246,16 +270,16 @@ async fn main_inner(
             stop_signal(),
             move |r| {
                 if json {
-                    println!("{}", run::json_line(r));
+                    out!("{}", run::json_line(r));
                 } else {
-                    println!("{}", run::summary_line(r));
+                    out!("{}", run::summary_line(r));
                 }
             },
             Some(gauge),
         )
         .await;
     server.abort();
-    eprintln!("sagediag watch: stopped.");
+    err!("sagediag watch: stopped.");
     Ok(0)
 }
 

@@ -73,7 +73,9 @@ impl Runner {
     pub fn new(store: Store, alerter: Option<Alerter>, opts: RunOptions) -> Runner {
         // One HTTP stack for every org (each cycle keeps its own log): one TLS set-up, shared
         // connections. None when it cannot be built: each cycle then builds its own and says why.
-        let client = Client::new(opts.http_timeout, None).ok();
+        // Idle connections close after a second: within an org's cycle its requests follow one
+        // another at once; after it, its connections are not kept for the next org's turn.
+        let client = Client::for_fleet(opts.http_timeout, Duration::from_secs(1)).ok();
         Runner {
             store,
             alerter,
@@ -154,7 +156,8 @@ impl Runner {
         }
     }
 
-    /// Every org once, at most `concurrency` at a time; `each` sees each cycle as it ends.
+    /// Every org once, at most `concurrency` at a time; `each` sees each cycle as it ends (the
+    /// cycles returned no longer hold their reports).
     pub async fn run_once(
         &self,
         orgs: &[Listed],
@@ -168,8 +171,10 @@ impl Runner {
             self.cycle(l, secret)
         }))
         .buffer_unordered(self.opts.concurrency.max(1));
-        while let Some(r) = stream.next().await {
+        while let Some(mut r) = stream.next().await {
             each(&r);
+            // Recorded and shown: the report (the largest part) is not held for the rest.
+            r.cycle.report = serde_json::Value::Null;
             out.push(r);
         }
         let report = self.deliver().await;
@@ -303,12 +308,12 @@ pub fn summary_line(r: &Recorded) -> String {
         .checks
         .iter()
         .find(|x| x.state.is_failing())
-        .map(|x| format!(" {}: {}", x.check, x.detail))
+        .map(|x| format!("  ({}: {})", x.check, x.detail))
         .unwrap_or_default();
     let opened: Vec<String> = r
         .transitions
         .iter()
-        .map(|t| format!("{:?} {}", t.kind, t.code).to_lowercase())
+        .map(|t| format!("{} {}", format!("{:?}", t.kind).to_lowercase(), t.code))
         .collect();
     let line = format!(
         "{:<20} {:<5} {:>6} ms  {}{}{}{}",

@@ -97,6 +97,31 @@ async fn a_cycle_reads_the_passive_signals_and_reuses_its_token() {
 }
 
 #[tokio::test]
+async fn an_org_gone_after_a_cached_login_is_an_error_not_a_pass() {
+    let sim = start_with(jwt_scenario("healthy")).await;
+    let org = jwt_org("gone", sim.login(), sim.client_id(), sim.username());
+    let ctx = ctx();
+    assert!(!run_cycle(&org, &ctx).await.state.is_failing());
+    sim.running.stop().await;
+    let c = run_cycle(&org, &ctx).await;
+    assert_eq!(c.state, CheckState::Error);
+    let login = check(&c, "login");
+    assert_eq!(login.state, CheckState::Error);
+    assert!(login.detail.contains("did not answer"), "{}", login.detail);
+}
+
+#[tokio::test]
+async fn html_from_a_proxy_is_an_error_with_a_clear_detail() {
+    let sim = start_with(jwt_scenario("proxy-html")).await;
+    let org = jwt_org("proxied", sim.login(), sim.client_id(), sim.username());
+    let c = run_cycle(&org, &ctx()).await;
+    assert_eq!(c.state, CheckState::Error, "{:#?}", c.checks);
+    let login = check(&c, "login");
+    assert!(login.detail.contains("not JSON"), "{}", login.detail);
+    assert!(!serde_json::to_string(&c).unwrap().contains("<html"));
+}
+
+#[tokio::test]
 async fn a_frozen_user_fails_the_cycle_with_the_catalogs_code() {
     let sim = start_with(jwt_scenario("user-frozen")).await;
     let org = jwt_org("frozen", sim.login(), sim.client_id(), sim.username());
@@ -656,4 +681,212 @@ async fn usage_errors_exit_2_with_a_message() {
         .await;
     assert_eq!(code, 2);
     assert!(err.contains("SAGEDIAG_CLIENT_SECRET"), "{err}");
+}
+
+#[tokio::test]
+async fn watch_runs_the_schedule_serves_metrics_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let fleet = fleet(1).await;
+    let env = Env::new();
+    env.add(&fleet, 0, true).await;
+    let secrets = env.dir.path().join("secrets.json");
+    let config = env.dir.path().join("config.toml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sagediag"))
+        .args([
+            "watch",
+            "--store",
+            &env.store,
+            "--listen",
+            "127.0.0.1:0",
+            "--json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("SAGEDIAG_SECRETS", &secrets)
+        .env("SAGEDIAG_CONFIG", &config)
+        .env_remove("SAGEDIAG_WATCH_TOKEN")
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let addr = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        let line = lines.next().unwrap().unwrap();
+        let at = line.split("http://").nth(1).unwrap();
+        let addr = at.split('/').next().unwrap().to_string();
+        // Keep reading (the watcher writes on until it stops).
+        std::thread::spawn(move || for _ in lines {});
+        addr
+    })
+    .await
+    .unwrap();
+    // The first cycle runs at once (its slot is due), one JSON line.
+    let first = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().unwrap().unwrap();
+        std::thread::spawn(move || for _ in lines {});
+        first
+    })
+    .await
+    .unwrap();
+    let doc: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(doc["org"], "org-001");
+    assert_eq!(doc["state"], "pass", "{doc:#}");
+    let http = reqwest::Client::new();
+    let health = http
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert!(health.status().is_success());
+    let metrics = http
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("sagediag_probe_success"), "{metrics}");
+    let pid = child.id().to_string();
+    let t = Instant::now();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    fleet.stop().await;
+}
+
+#[tokio::test]
+async fn config_file_orgs_are_watched_and_win_on_a_name_clash() {
+    let fleet = fleet(2).await;
+    let env = Env::new();
+    // The store's org-001 points at a dead port; the file's org-001 (the real one) wins.
+    let (code, _, err) = env
+        .run(
+            &[
+                "add",
+                "org-001",
+                "--env",
+                "http://127.0.0.1:9",
+                "--client-id",
+                "x",
+                "--integration-user",
+                "u@x",
+                "--flow",
+                "client-credentials",
+                "--keep-secrets",
+                "file",
+            ],
+            &[("SAGEDIAG_CLIENT_SECRET", "s")],
+        )
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let mut toml = String::new();
+    for o in &fleet.orgs {
+        toml += &format!(
+            "[[watch.org]]\nname = \"{}\"\nenvironment = \"{}\"\nflow = \"client-credentials\"\nclient_id = \"{}\"\nclient_secret_env = \"MONITOR_SECRET_{}\"\nintegration_user = \"{}\"\ninterval = \"15m\"\n\n",
+            o.name,
+            o.sim.instance_url,
+            o.monitor_client_id,
+            o.name.replace('-', "_"),
+            o.integration_user
+        );
+    }
+    std::fs::write(env.dir.path().join("config.toml"), toml).unwrap();
+    let (code, list, err) = env.run(&["list"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(list.matches("(config file)").count(), 2, "{list}");
+    assert!(!list.contains("127.0.0.1:9 "), "{list}");
+    let vars: Vec<(String, String)> = fleet
+        .orgs
+        .iter()
+        .map(|o| {
+            (
+                format!("MONITOR_SECRET_{}", o.name.replace('-', "_")),
+                o.monitor_client_secret.clone(),
+            )
+        })
+        .collect();
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (code, docs, err) = env.once(&[], &vars).await;
+    assert_eq!(code, 0, "{docs:#?}{err}");
+    assert_eq!(docs.len(), 2);
+    // A bad entry is refused with the file, the line and what is wrong.
+    std::fs::write(
+        env.dir.path().join("config.toml"),
+        "[[watch.org]]\nname = \"x\"\nclient_id = \"k\"\nintegration_user = \"u\"\ninterval = \"5s\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = env.run(&["list"], &[]).await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("config.toml:2") && err.contains("at least 60"),
+        "{err}"
+    );
+    fleet.stop().await;
+}
+
+#[tokio::test]
+async fn new_login_failures_count_once_past_the_high_water_mark_and_a_freeze_fails_the_user() {
+    let fleet = fleet(1).await;
+    let o = &fleet.orgs[0];
+    let org = WatchOrg {
+        name: o.name.clone(),
+        environment: o.sim.instance_url.clone(),
+        flow: MonitorFlow::ClientCredentials,
+        client_id: o.monitor_client_id.clone(),
+        username: None,
+        private_key: None,
+        integration_user: o.integration_user.clone(),
+        integration_app: Some(o.integration_app.clone()),
+        probe_as_integration: false,
+        schedule: Schedule::default(),
+        ca_certs: Vec::new(),
+    };
+    let mut cx = ctx();
+    cx.secret = Some(o.monitor_client_secret.clone());
+    let http = reqwest::Client::new();
+    let first = run_cycle(&org, &cx).await;
+    assert!(!first.state.is_failing(), "{:#?}", first.checks);
+    cx.login_high_water = first.signals.login_high_water.clone();
+    control(
+        &http,
+        &o.sim.login_url,
+        "login-failure",
+        json!({"status": "Failed: Not approved for access", "count": 3}),
+    )
+    .await;
+    let second = run_cycle(&org, &cx).await;
+    assert_eq!(
+        second
+            .signals
+            .login_failures
+            .get("Failed: Not approved for access"),
+        Some(&3),
+        "{:#?}",
+        second.signals
+    );
+    assert!(!check(&second, "login_history").codes.is_empty());
+    assert_ne!(second.signals.login_high_water, cx.login_high_water);
+    cx.login_high_water = second.signals.login_high_water.clone();
+    cx.previous = Some(second.signals.clone());
+    let third = run_cycle(&org, &cx).await;
+    assert!(
+        third.signals.login_failures.is_empty(),
+        "{:#?}",
+        third.signals
+    );
+    assert!(check(&third, "login_history").codes.is_empty());
+    control(&http, &o.sim.login_url, "freeze", json!({"frozen": true})).await;
+    let frozen = run_cycle(&org, &cx).await;
+    let user = check(&frozen, "user");
+    assert_eq!(user.state, CheckState::Fail);
+    assert_eq!(user.codes, vec!["USER_FROZEN"]);
+    assert_eq!(frozen.signals.user_frozen, Some(true));
+    fleet.stop().await;
 }

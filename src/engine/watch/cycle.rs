@@ -157,8 +157,12 @@ impl Acc {
                 Severity::Info => CheckState::Pass,
             });
         }
-        let mut codes: Vec<String> = found.iter().map(|f| f.code.as_str().to_string()).collect();
-        codes.dedup();
+        let mut codes: Vec<String> = Vec::new();
+        for f in &found {
+            if !codes.iter().any(|c| c == f.code.as_str()) {
+                codes.push(f.code.as_str().to_string());
+            }
+        }
         let detail = if detail.is_empty() {
             found.first().map(|f| f.title.clone()).unwrap_or_default()
         } else {
@@ -321,6 +325,25 @@ async fn cycle(org: &WatchOrg, ctx: &CycleContext) -> Acc {
                 return acc;
             }
         }
+    }
+    // No answer at all (refused, hung, cut off): the org is unreachable, whatever the token.
+    if let Err(crate::engine::record::ReadError::Failed(why)) = &user {
+        let detail = format!(
+            "{} did not answer properly: {}",
+            sanitize::bounded(&session.instance_url, 120, None),
+            sanitize::bounded(why, 200, None)
+        );
+        acc.error(
+            "login",
+            t,
+            vec![Finding::new(
+                Code::WATCH_LOGIN_FAILED,
+                detail.clone(),
+                vec![],
+            )],
+            &detail,
+        );
+        return acc;
     }
     acc.check(
         "login",
