@@ -4,11 +4,12 @@
 //!   process, `sagediag sim --fleet FILE --until-stdin-closes`, as the single demo org does: no
 //!   fault of the simulator reaches the console, and the child ends when the console does.
 //! - A watch store (SQLite) lives in a private temporary directory (owner-only, removed on
-//!   quit). The orgs are registered in it with the fleet's monitoring credentials; their
-//!   client secrets stay in this process's memory (never the user's vault or state directory).
+//!   quit). The orgs are registered in it with the fleet's monitoring credentials: JWT bearer
+//!   for the monitoring user, whose key file the fleet writes into that same directory (its
+//!   TMPDIR). Nothing is read from or written to the user's vault, state directory or store.
 //! - Watch cycles run in this process, on a task, every [`Pace::cycle`]: the watch engine is the
 //!   console's own code (never panics; an unreachable org is a cycle in error), and running it
-//!   here keeps the secrets in memory instead of handing them to a `sagediag watch` child.
+//!   here needs no second process to find, stop and clean up.
 //! - A scripted story changes the orgs through their control API (`/_sim/fleet/…`), and each
 //!   step becomes the one-line banner above the Fleet table.
 //!
@@ -49,15 +50,15 @@ impl Pace {
     }
 }
 
-/// What the fleet's JSON line says of each org (the rest is ignored). No `Debug`: it holds
-/// the monitoring app's client secret.
+/// What the fleet's JSON line says of each org (the rest, the client secrets among it, is
+/// ignored).
 #[derive(serde::Deserialize)]
 struct LineOrg {
     name: String,
     login_url: String,
-    instance_url: String,
     monitor_client_id: String,
-    monitor_client_secret: String,
+    monitor_username: String,
+    monitor_key_file: PathBuf,
     integration_user: String,
     #[serde(default)]
     integration_app: Option<String>,
@@ -117,14 +118,12 @@ pub async fn run(
             .await
             .map_err(|e| io::Error::other(format!("cannot open the demo's watch store: {e}")))?;
         let mut listed = Vec::new();
-        let mut secrets = std::collections::BTreeMap::new();
         for o in &orgs {
             let org = watch_org(o);
             store
                 .upsert_org(&org)
                 .await
                 .map_err(|e| io::Error::other(format!("cannot register {}: {e}", o.name)))?;
-            secrets.insert(o.name.clone(), o.monitor_client_secret.clone());
             listed.push(Listed {
                 org,
                 source: Source::Store,
@@ -145,9 +144,8 @@ pub async fn run(
                     .iter()
                     .map(|l| {
                         let (runner, l) = (runner.clone(), l.clone());
-                        let secret = secrets.get(&l.org.name).cloned();
                         tokio::spawn(async move {
-                            runner.cycle(&l, secret).await;
+                            runner.cycle(&l, None).await;
                         })
                     })
                     .collect();
@@ -182,16 +180,17 @@ pub async fn run(
     result
 }
 
-/// The org as the watch list holds it: client credentials to the My Domain host (where
-/// Salesforce answers them), the secret kept apart.
+/// The org as the watch list holds it: JWT bearer for the monitoring user, with the key file
+/// the fleet wrote (owner-only, in the demo's private directory). No secret is needed, so a
+/// fresh check (`r`) works as the cycles do, and nothing is looked up in the user's vault.
 fn watch_org(o: &LineOrg) -> WatchOrg {
     WatchOrg {
         name: o.name.clone(),
-        environment: o.instance_url.clone(),
-        flow: MonitorFlow::ClientCredentials,
+        environment: o.login_url.clone(),
+        flow: MonitorFlow::Jwt,
         client_id: o.monitor_client_id.clone(),
-        username: None,
-        private_key: None,
+        username: Some(o.monitor_username.clone()),
+        private_key: Some(o.monitor_key_file.clone()),
         integration_user: o.integration_user.clone(),
         integration_app: o.integration_app.clone(),
         probe_as_integration: false,
