@@ -115,6 +115,10 @@ pub struct DemoArgs {
     /// Start at step 1 instead of playing the journey.
     #[arg(long)]
     pub manual: bool,
+    /// A small simulated fleet under watch instead: the console opens on the Fleet screen
+    /// while a scripted story breaks and mends its orgs (docs/watch.md#the-demo-fleet).
+    #[arg(long, conflicts_with_all = ["scenario", "manual"])]
+    pub watch: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -6,6 +6,8 @@ use sagediag::cli::{CheckArgs, Cli, Command, DemoArgs, FixArgs, SecretsCommand, 
 use sagediag::engine::vault::Vault;
 use sagediag::sim::{self, Scenario};
 
+/// `sagediag demo --watch`: a simulated fleet under watch, changing over time.
+mod demo_fleet;
 /// The demo org as the console sees it: the simulator behind `sagediag::tui::DemoOrg`.
 mod demo_org;
 
@@ -242,6 +244,7 @@ fn run_console(
         return ExitCode::from(2);
     }
     if let Some(d) = &demo
+        && !d.watch
         && let Err(e) = Scenario::load(&d.scenario)
     {
         eprintln!("sagediag demo: bad scenario: {e}");
@@ -266,6 +269,22 @@ fn run_console(
         settings.theme = theme;
     }
     settings.insecure_hosts.extend(insecure_hosts);
+    if demo.as_ref().is_some_and(|d| d.watch) {
+        let result = match std::env::current_exe() {
+            Ok(exe) => runtime.block_on(demo_fleet::run(&exe, mouse, settings)),
+            Err(e) => Err(std::io::Error::other(format!(
+                "cannot find this program to start the demo fleet: {e}"
+            ))),
+        };
+        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sagediag demo --watch: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let demo = demo.map(|d| sagediag::tui::DemoOptions {
         scenario: d.scenario,
         manual: d.manual,

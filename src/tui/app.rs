@@ -179,6 +179,9 @@ pub struct App {
     pub rotated_token: Option<String>,
     /// The Fleet screen: the watched orgs, from the watch store.
     pub fleet: super::screens::fleet::FleetScreen,
+    /// `sagediag demo --watch`: the demo's one-line banner above the Fleet table (what the
+    /// story just did to the simulated fleet).
+    pub demo_banner: Option<String>,
 }
 
 pub const MAX_MESSAGES: usize = 200;
@@ -247,6 +250,7 @@ impl App {
             eviction_consent: false,
             rotated_token: None,
             fleet: Default::default(),
+            demo_banner: None,
         }
     }
 
@@ -312,6 +316,10 @@ impl App {
             }
             Msg::Say(s) => {
                 self.say(s);
+                Vec::new()
+            }
+            Msg::DemoBanner(s) => {
+                self.demo_banner = Some(s);
                 Vec::new()
             }
             Msg::Tick => {

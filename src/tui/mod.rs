@@ -98,6 +98,46 @@ pub async fn run(
     for e in first {
         ctx.apply(e, &app);
     }
+    in_terminal(&mut app, &mut ctx, mouse).await
+}
+
+/// `sagediag demo --watch`: the console over the demo fleet's watch store (`store`, a store
+/// URL), opened on the Fleet screen; each line from `banner` becomes the demo's one-line
+/// banner there. Nothing of the user's (profiles, vault, default store) is read.
+pub async fn run_fleet_demo(
+    store: String,
+    mut banner: tokio::sync::mpsc::UnboundedReceiver<String>,
+    mouse: bool,
+    settings: crate::settings::Settings,
+) -> io::Result<()> {
+    let mut app = App::new();
+    app.apply_settings(&settings);
+    app.mouse = mouse;
+    let mut ctx = Ctx::new();
+    ctx.terminal_io = true;
+    ctx.mouse = mouse;
+    app.log_path = crate::logging::default_log_path().map(|p| p.display().to_string());
+    if let Ok(first) = banner.try_recv() {
+        app.demo_banner = Some(first);
+    }
+    for e in app.start_on_fleet(Some(store), false) {
+        ctx.apply(e, &app);
+    }
+    let tx = ctx.tx.clone();
+    let forward = tokio::spawn(async move {
+        while let Some(b) = banner.recv().await {
+            if tx.send(Msg::DemoBanner(b)).is_err() {
+                break;
+            }
+        }
+    });
+    let result = in_terminal(&mut app, &mut ctx, mouse).await;
+    forward.abort();
+    result
+}
+
+/// Runs the console's loop in the real terminal, restored however it ends.
+async fn in_terminal(app: &mut App, ctx: &mut Ctx, mouse: bool) -> io::Result<()> {
     // ratatui::init enters the alternate screen, raw mode, and restores the terminal on panic.
     let mut terminal = ratatui::init();
     work::enter_extras(mouse);
@@ -109,8 +149,8 @@ pub async fn run(
     }));
     let result = run_loop(
         &mut terminal,
-        &mut app,
-        &mut ctx,
+        app,
+        ctx,
         crossterm::event::EventStream::new(),
     )
     .await;

@@ -56,6 +56,8 @@ pub enum Msg {
     Autoplay,
     /// The watch store answered the Fleet screen.
     Fleet(super::screens::fleet::FleetMsg),
+    /// `sagediag demo --watch`: the demo fleet's banner changed.
+    DemoBanner(String),
     /// A signal asked the console to end (SIGTERM, SIGINT, SIGHUP, SIGQUIT), or input closed.
     Quit,
 }

@@ -106,7 +106,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Screen::Login => screens::login::draw(f, app, &t, main),
         Screen::Permissions => screens::permissions::draw(f, app, &t, main),
         Screen::Findings => screens::findings::draw(f, app, &t, main),
-        Screen::Fleet => screens::fleet::draw(f, &app.fleet, &t, main),
+        Screen::Fleet => draw_fleet(f, app, &t, main),
     }
     if let Some(l) = log {
         super::log::draw(f, app, &t, l);
@@ -133,6 +133,25 @@ pub fn draw(f: &mut Frame, app: &App) {
             },
         ),
     }
+}
+
+/// The Fleet screen; in `demo --watch`, under the demo's one-line banner.
+fn draw_fleet(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let Some(banner) = app.demo_banner.as_deref().filter(|_| area.height > 12) else {
+        return screens::fleet::draw(f, &app.fleet, t, area);
+    };
+    let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let style = if t.plain {
+        Style::default()
+    } else {
+        Style::default().add_modifier(Modifier::REVERSED)
+    };
+    let text: String = banner
+        .chars()
+        .take(usize::from(top.width.saturating_sub(1)))
+        .collect();
+    f.render_widget(Paragraph::new(format!(" {text}")).style(style), top);
+    screens::fleet::draw(f, &app.fleet, t, rest);
 }
 
 fn env_label(app: &App) -> String {

@@ -535,3 +535,93 @@ fn the_console_opens_on_the_fleet_screen_over_a_watch_store() {
     drop(fleet);
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// The processes whose command line mentions `needle` (e.g. the demo's temporary directory).
+fn processes_naming(needle: &str) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| {
+        let e = e.ok()?;
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        cmd.contains(needle)
+            .then(|| format!("{}: {cmd}", e.file_name().to_string_lossy()))
+    })
+    .collect()
+}
+
+#[test]
+fn demo_watch_shows_the_fleet_changing_and_leaves_nothing_behind() {
+    // The story's pace is the test knob's (a step every 4 s, a cycle every 2 s); its temporary
+    // directory is under this test's own TMPDIR.
+    let home =
+        std::env::temp_dir().join(format!("sagediag-tmux-demo-watch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let tmp = home.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let bin = env!("CARGO_BIN_EXE_sagediag");
+    let (h, d) = (home.display(), tmp.display());
+    let cmd = format!(
+        "env -u NO_COLOR TERM=xterm-256color TMPDIR={d} SAGEDIAG_DEMO_STEP_SECS=4 \
+         XDG_STATE_HOME={h}/state XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data \
+         DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/sagediag-test-bus \
+         {bin} demo --watch; echo SAGEDIAG-EXITED:$?; sleep 60"
+    );
+    let Some(t) = Tmux::start("demo-watch", &cmd) else {
+        return;
+    };
+    // It opens on the Fleet screen, under the demo's banner, listing the five orgs.
+    let screen = t.until("the five demo orgs", 40, 200, |s| {
+        s.contains("5 orgs")
+            && [
+                "acme-hr",
+                "globex-pay",
+                "initech-uk",
+                "umbrella-hr",
+                "wayne-corp",
+            ]
+            .iter()
+            .all(|o| s.contains(o))
+    });
+    assert!(screen.contains("DEMO"), "{screen}");
+    assert!(screen.contains("Worst finding"), "{screen}");
+    // The fleet runs in a child whose files are in the private temporary directory.
+    let dirs: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+    assert_eq!(dirs.len(), 1, "one temporary directory");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = dirs[0].metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "owner-only");
+    }
+    // The demo's own directory (the pane's shell names only TMPDIR).
+    let tmp_name = format!("{}/sagediag-demo-", tmp.display());
+    let children = processes_naming(&tmp_name);
+    assert!(
+        children
+            .iter()
+            .any(|c| c.contains(" sim ") && c.contains("--fleet")),
+        "the fleet's child: {children:?}"
+    );
+    // The story removes a permission set from acme-hr: its row fails with the finding's code.
+    let screen = t.until("acme-hr failing", 40, 300, |s| {
+        s.lines()
+            .any(|l| l.contains("acme-hr") && l.contains("PERMISSION_SET_MISSING"))
+    });
+    assert!(
+        screen.contains("acme-hr: an admin removed"),
+        "banner: {screen}"
+    );
+    // q: the console ends, the terminal is restored, no child is left, the directory is gone.
+    t.keys(&["q"]);
+    let after = t.capture("SAGEDIAG-EXITED:0", 15);
+    assert!(!after.contains("Worst finding"), "not restored:\n{after}");
+    assert_eq!(t.modes(), "0 0");
+    let left = processes_naming(&tmp_name);
+    assert!(left.is_empty(), "left running: {left:?}");
+    let entries: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+    assert!(entries.is_empty(), "left behind: {entries:?}");
+    drop(t);
+    let _ = std::fs::remove_dir_all(&home);
+}

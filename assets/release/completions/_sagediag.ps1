@@ -167,6 +167,7 @@ Register-ArgumentCompleter -Native -CommandName 'sagediag' -ScriptBlock {
             [CompletionResult]::new('--theme', '--theme', [CompletionResultType]::ParameterName, 'The console''s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file''s `theme`')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]')
             [CompletionResult]::new('--manual', '--manual', [CompletionResultType]::ParameterName, 'Start at step 1 instead of playing the journey')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'A small simulated fleet under watch instead: the console opens on the Fleet screen while a scripted story breaks and mends its orgs (docs/watch.md#the-demo-fleet)')
             [CompletionResult]::new('--mouse', '--mouse', [CompletionResultType]::ParameterName, 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

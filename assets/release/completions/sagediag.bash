@@ -368,7 +368,7 @@ _sagediag() {
             return 0
             ;;
         sagediag__subcmd__demo)
-            opts="-h --scenario --manual --mouse --theme --log-level --help"
+            opts="-h --scenario --manual --watch --mouse --theme --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

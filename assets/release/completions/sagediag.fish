@@ -202,6 +202,7 @@ no-color\t'No colour (as NO_COLOR)'
 plain\t'For screen readers: no colour, no box drawing, no spinner'"
 complete -c sagediag -n "__fish_sagediag_using_subcommand demo" -l log-level -d 'How much the log says: error, warn, info, debug, trace, or per target (`sagediag=debug,hyper=info`). The console logs to sagediag.log in the state directory; `check --verbose` to stderr. [default: RUST_LOG, else info (console) / debug (--verbose)]' -r
 complete -c sagediag -n "__fish_sagediag_using_subcommand demo" -l manual -d 'Start at step 1 instead of playing the journey'
+complete -c sagediag -n "__fish_sagediag_using_subcommand demo" -l watch -d 'A small simulated fleet under watch instead: the console opens on the Fleet screen while a scripted story breaks and mends its orgs (docs/watch.md#the-demo-fleet)'
 complete -c sagediag -n "__fish_sagediag_using_subcommand demo" -l mouse -d 'Turn mouse capture on in the console (off by default: it breaks text selection over SSH)'
 complete -c sagediag -n "__fish_sagediag_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sagediag -n "__fish_sagediag_using_subcommand completions" -l theme -d 'The console\'s colours: dark, light, no-color, or plain (screen readers: no colour, no box drawing). Overrides the config file\'s `theme`' -r -f -a "dark\t'Colours for dark terminals'
