@@ -678,3 +678,95 @@ async fn tls_child() {
         .unwrap();
     assert_eq!(s.status().await.unwrap().len(), 1);
 }
+
+/// A PostgreSQL that closes the watcher's connections (a restart, a failover): the next calls
+/// work on new connections, without an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_closed_by_the_server_are_replaced() {
+    let Some(url) = pg::fresh_url("closed_connections").await else {
+        return;
+    };
+    let s = Store::open(&StoreUrl::parse(&url).unwrap()).await.unwrap();
+    // Use every connection of the pool at once, so that each is kept.
+    let calls: Vec<_> = (0..8).map(|_| s.status()).collect();
+    for r in futures_util::future::join_all(calls).await {
+        r.unwrap();
+    }
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let admin = pg::server().unwrap().url("postgres");
+    let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let killed = client
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            &[&db],
+        )
+        .await
+        .unwrap();
+    assert!(!killed.is_empty());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for i in 0..8 {
+        s.record_cycle(&cycle("acme", now() + i, &[]), POLICY, &[])
+            .await
+            .unwrap_or_else(|e| panic!("call {i} after the restart: {e}"));
+    }
+    assert_eq!(s.history("acme", 10).await.unwrap().len(), 8);
+}
+
+/// A connection that died silently (the network dropped it; nothing tells the client until it
+/// sends): the call that finds it dead runs again on a new connection, without an error. A proxy
+/// on loopback stands between the store and PostgreSQL; "cutting" it drops every connection to
+/// the server and closes each client's side at its next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silently_dropped_postgres_connection_is_retried_once() {
+    use tokio::io::AsyncReadExt;
+    let Some(url) = pg::fresh_url("silently_dropped").await else {
+        return;
+    };
+    let server = pg::server().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_port = listener.local_addr().unwrap().port();
+    let (cut, cut_rx) = tokio::sync::watch::channel(false);
+    let upstream_port = server.port;
+    tokio::spawn(async move {
+        loop {
+            let (mut client, _) = listener.accept().await.unwrap();
+            let mut rx = cut_rx.clone();
+            let fresh = !*rx.borrow();
+            tokio::spawn(async move {
+                let mut up = tokio::net::TcpStream::connect(("127.0.0.1", upstream_port))
+                    .await
+                    .unwrap();
+                if fresh {
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut up) => return,
+                        _ = rx.wait_for(|c| *c) => {}
+                    }
+                    // Cut: the server side goes; the client learns at its next request.
+                    drop(up);
+                    let mut buf = [0u8; 1];
+                    let _ = client.read(&mut buf).await;
+                } else {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut up).await;
+                }
+            });
+        }
+    });
+    let via_proxy = url.replace(
+        &format!("127.0.0.1:{}", server.port),
+        &format!("127.0.0.1:{proxy_port}"),
+    );
+    let s = Store::open(&StoreUrl::parse(&via_proxy).unwrap())
+        .await
+        .unwrap();
+    s.status().await.unwrap();
+    cut.send(true).unwrap();
+    // Connections made after the cut pass straight through.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    s.record_cycle(&cycle("acme", now(), &[]), POLICY, &[])
+        .await
+        .unwrap();
+    assert_eq!(s.history("acme", 10).await.unwrap().len(), 1);
+}

@@ -124,3 +124,25 @@ impl Cols for [Val] {
         }
     }
 }
+
+/// Runs `$body` (a future using `$c`) in a transaction: committed on Ok, rolled back on Err.
+macro_rules! in_tx {
+    ($c:expr, $body:expr) => {{
+        let begin = match $c.dialect() {
+            $crate::engine::watch::store::db::Dialect::Sqlite => "BEGIN IMMEDIATE",
+            $crate::engine::watch::store::db::Dialect::Postgres => "BEGIN",
+        };
+        $c.batch(begin).await?;
+        match $body.await {
+            Ok(v) => {
+                $c.batch("COMMIT").await?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = $c.batch("ROLLBACK").await;
+                Err(e)
+            }
+        }
+    }};
+}
+pub(crate) use in_tx;

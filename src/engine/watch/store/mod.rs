@@ -10,6 +10,7 @@
 mod db;
 mod ops;
 mod postgres;
+mod queue;
 mod schema;
 mod sqlite;
 
@@ -20,7 +21,7 @@ use super::model::{
     CycleSummary, Delivery, Incident, IncidentPolicy, OrgCycle, OrgStatus, Transition, WatchOrg,
 };
 
-pub use ops::CLAIM_SECS;
+pub use queue::CLAIM_SECS;
 pub use schema::latest as schema_version;
 
 /// Where the store lives: `sqlite:PATH` or `postgres://…` / `postgresql://…`.
@@ -187,8 +188,20 @@ macro_rules! dispatch {
             Inner::Sqlite(s) => s.run(move |$c| sqlite::now($body)).await,
             Inner::Postgres(p) => {
                 let mut conn = p.conn().await?;
+                let reused = conn.reused();
                 let $c = &mut conn;
-                $body.await
+                match $body.await {
+                    // A kept connection the server closed meanwhile (a restart, a failover, an
+                    // idle timeout): the transaction was rolled back; run it once more on a new
+                    // connection.
+                    Err(StoreError::Unreachable { .. }) if reused && conn.is_closed() => {
+                        drop(conn);
+                        let mut conn = p.conn().await?;
+                        let $c = &mut conn;
+                        $body.await
+                    }
+                    r => r,
+                }
             }
         }
     };
@@ -299,12 +312,12 @@ impl Store {
 
     pub async fn login_high_water(&self, org: &str) -> Result<Option<String>, StoreError> {
         let org = org.to_string();
-        dispatch!(self, |c| ops::login_high_water(c, &org))
+        dispatch!(self, |c| queue::login_high_water(c, &org))
     }
 
     pub async fn set_login_high_water(&self, org: &str, hwm: &str) -> Result<(), StoreError> {
         let (org, hwm) = (org.to_string(), hwm.to_string());
-        dispatch!(self, |c| ops::set_login_high_water(c, &org, &hwm))
+        dispatch!(self, |c| queue::set_login_high_water(c, &org, &hwm))
     }
 
     /// Claims up to `limit` deliveries due at `now` (oldest first) for [`CLAIM_SECS`]: no other
@@ -315,11 +328,11 @@ impl Store {
         now: i64,
         limit: usize,
     ) -> Result<Vec<Delivery>, StoreError> {
-        dispatch!(self, |c| ops::due_deliveries(c, now, limit))
+        dispatch!(self, |c| queue::due_deliveries(c, now, limit))
     }
 
     pub async fn delivered(&self, id: i64, at: i64) -> Result<(), StoreError> {
-        dispatch!(self, |c| ops::delivered(c, id, at))
+        dispatch!(self, |c| queue::delivered(c, id, at))
     }
 
     /// Records a failed attempt (the error is sanitised and bounded) and when to try again.
@@ -330,7 +343,7 @@ impl Store {
         error: &str,
     ) -> Result<(), StoreError> {
         let error = error.to_string();
-        dispatch!(self, |c| ops::delivery_failed(
+        dispatch!(self, |c| queue::delivery_failed(
             c,
             id,
             next_attempt_at,
@@ -340,7 +353,7 @@ impl Store {
 
     /// True if `watcher` may run `org`'s cycle `cycle_key` (e.g. the slot's start): the lease
     /// is taken when free, expired (and for an older key), or already ours; never granted to
-    /// two watchers for the same key. It lasts `ttl_secs`.
+    /// two watchers for the same key. It lasts `ttl_secs` by the database's clock.
     pub async fn try_lease(
         &self,
         org: &str,
@@ -349,9 +362,8 @@ impl Store {
         ttl_secs: u64,
     ) -> Result<bool, StoreError> {
         let (org, watcher) = (org.to_string(), watcher.to_string());
-        let now = unix_now();
-        dispatch!(self, |c| ops::try_lease(
-            c, &org, &watcher, cycle_key, ttl_secs, now
+        dispatch!(self, |c| queue::try_lease(
+            c, &org, &watcher, cycle_key, ttl_secs
         ))
     }
 
@@ -359,7 +371,7 @@ impl Store {
     /// incidents and delivered alerts older than that. The number of cycles deleted.
     pub async fn prune(&self, retention_days: u32) -> Result<u64, StoreError> {
         let now = unix_now();
-        dispatch!(self, |c| ops::prune(c, retention_days, now))
+        dispatch!(self, |c| queue::prune(c, retention_days, now))
     }
 }
 

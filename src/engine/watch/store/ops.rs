@@ -7,44 +7,18 @@ use std::collections::BTreeMap;
 
 use super::super::incident;
 use super::super::model::{
-    CheckResult, CheckState, CycleSummary, Delivery, Incident, IncidentPolicy, IncidentState,
-    OrgCycle, OrgStatus, Signals, Transition, TransitionKind, WatchFinding, WatchOrg,
+    CheckResult, CheckState, CycleSummary, Incident, IncidentPolicy, IncidentState, OrgCycle,
+    OrgStatus, Signals, Transition, TransitionKind, WatchFinding, WatchOrg,
 };
 use super::StoreError;
-use super::db::{Cols, Conn, Dialect, Val, params};
+use super::db::{Cols, Conn, Val, in_tx, params};
 use crate::engine::sanitize;
 
-/// How long a claimed delivery stays claimed: a watcher that dies while sending loses it then.
-pub const CLAIM_SECS: i64 = 120;
-/// The longest `last_error` kept.
-const ERROR_MAX: usize = 500;
-
-/// Runs `$body` (a future using `$c`) in a transaction: committed on Ok, rolled back on Err.
-macro_rules! in_tx {
-    ($c:expr, $body:expr) => {{
-        let begin = match $c.dialect() {
-            Dialect::Sqlite => "BEGIN IMMEDIATE",
-            Dialect::Postgres => "BEGIN",
-        };
-        $c.batch(begin).await?;
-        match $body.await {
-            Ok(v) => {
-                $c.batch("COMMIT").await?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = $c.batch("ROLLBACK").await;
-                Err(e)
-            }
-        }
-    }};
-}
-
-fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+pub(super) fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -102,15 +76,15 @@ fn kind_word(k: TransitionKind) -> &'static str {
     }
 }
 
-fn u32_of(v: i64) -> u32 {
+pub(super) fn u32_of(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
 
-fn u64_of(v: i64) -> u64 {
+pub(super) fn u64_of(v: i64) -> u64 {
     u64::try_from(v.max(0)).unwrap_or(0)
 }
 
-fn limit(n: usize) -> i64 {
+pub(super) fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -193,16 +167,13 @@ async fn record_cycle_tx<C: Conn>(
     let org = cycle.org.as_str();
     // The org's row is the lock: two watchers recording the same org take turns, so the
     // second sees the first's incidents and no transition happens twice.
+    // (An upsert that updates locks the row on PostgreSQL, the existing one or the new one.)
     c.exec(
-        "INSERT INTO org_state (org, last_cycle_id) VALUES ($1, NULL) ON CONFLICT (org) DO NOTHING",
+        "INSERT INTO org_state (org, last_cycle_id) VALUES ($1, NULL) \
+         ON CONFLICT (org) DO UPDATE SET org = excluded.org",
         params![org],
     )
     .await?;
-    let lock = match c.dialect() {
-        Dialect::Postgres => "SELECT org FROM org_state WHERE org = $1 FOR UPDATE",
-        Dialect::Sqlite => "SELECT org FROM org_state WHERE org = $1",
-    };
-    c.query(lock, params![org]).await?;
 
     let mut codes: Vec<&str> = Vec::new();
     for f in &cycle.findings {
@@ -242,37 +213,47 @@ async fn record_cycle_tx<C: Conn>(
         .first()
         .ok_or_else(|| StoreError::Corrupt("no id for the new cycle".into()))?
         .int(0)?;
+    // The checks and the findings, each in one statement (round trips are what costs on
+    // PostgreSQL).
+    let mut vals: Vec<Val> = Vec::with_capacity(cycle.checks.len() * 7);
     for (seq, k) in cycle.checks.iter().enumerate() {
-        c.exec(
-            "INSERT INTO checks (cycle_id, seq, name, state, latency_ms, codes, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            params![
-                cycle_id,
-                seq as u64,
-                &k.check,
-                state_word(k.state),
-                k.latency_ms,
-                json(&k.codes)?,
-                &k.detail
-            ],
-        )
-        .await?;
+        vals.extend_from_slice(params![
+            cycle_id,
+            seq as u64,
+            &k.check,
+            state_word(k.state),
+            k.latency_ms,
+            json(&k.codes)?,
+            &k.detail
+        ]);
     }
+    if !vals.is_empty() {
+        let sql = insert_rows(
+            "INSERT INTO checks (cycle_id, seq, name, state, latency_ms, codes, detail) VALUES ",
+            cycle.checks.len(),
+            7,
+        );
+        c.exec(&sql, &vals).await?;
+    }
+    let mut vals: Vec<Val> = Vec::with_capacity(cycle.findings.len() * 7);
     for (seq, f) in cycle.findings.iter().enumerate() {
-        c.exec(
-            "INSERT INTO findings (cycle_id, seq, code, severity, title, fix, forecast) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            params![
-                cycle_id,
-                seq as u64,
-                &f.code,
-                &f.severity,
-                &f.title,
-                json(&f.fix)?,
-                f.forecast
-            ],
-        )
-        .await?;
+        vals.extend_from_slice(params![
+            cycle_id,
+            seq as u64,
+            &f.code,
+            &f.severity,
+            &f.title,
+            json(&f.fix)?,
+            f.forecast
+        ]);
+    }
+    if !vals.is_empty() {
+        let sql = insert_rows(
+            "INSERT INTO findings (cycle_id, seq, code, severity, title, fix, forecast) VALUES ",
+            cycle.findings.len(),
+            7,
+        );
+        c.exec(&sql, &vals).await?;
     }
     c.exec(
         "UPDATE org_state SET last_cycle_id = $2 WHERE org = $1",
@@ -375,6 +356,26 @@ async fn record_cycle_tx<C: Conn>(
         cycle_id,
         step.changes.into_iter().map(|ch| ch.transition).collect(),
     ))
+}
+
+/// `head` followed by `rows` tuples of `cols` placeholders: `($1, $2), ($3, $4)`.
+fn insert_rows(head: &str, rows: usize, cols: usize) -> String {
+    let mut sql = String::from(head);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for k in 0..cols {
+            if k > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * cols + k + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 const CYCLE_COLS: &str = "id, org, started_at, duration_ms, state, watcher, signals, report";
@@ -605,171 +606,4 @@ pub async fn mute<C: Conn>(
         )
         .await?;
     Ok(n > 0)
-}
-
-pub async fn login_high_water<C: Conn>(c: &mut C, org: &str) -> Result<Option<String>, StoreError> {
-    let rows = c
-        .query("SELECT hwm FROM login_hwm WHERE org = $1", params![org])
-        .await?;
-    match rows.first() {
-        Some(r) => Ok(Some(r.text(0)?)),
-        None => Ok(None),
-    }
-}
-
-pub async fn set_login_high_water<C: Conn>(
-    c: &mut C,
-    org: &str,
-    hwm: &str,
-) -> Result<(), StoreError> {
-    c.exec(
-        "INSERT INTO login_hwm (org, hwm) VALUES ($1, $2) \
-         ON CONFLICT (org) DO UPDATE SET hwm = excluded.hwm",
-        params![org, hwm],
-    )
-    .await?;
-    Ok(())
-}
-
-// ---- deliveries
-
-pub async fn due_deliveries<C: Conn>(
-    c: &mut C,
-    now: i64,
-    n: usize,
-) -> Result<Vec<Delivery>, StoreError> {
-    // One statement: the rows are chosen and claimed together. PostgreSQL skips rows another
-    // watcher is claiming at this moment; SQLite has one writer at a time.
-    let sql = match c.dialect() {
-        Dialect::Postgres => {
-            "UPDATE deliveries SET claimed_until = $2 WHERE id IN (
-                 SELECT id FROM deliveries
-                 WHERE delivered_at IS NULL AND next_attempt_at <= $1
-                   AND (claimed_until IS NULL OR claimed_until <= $1)
-                 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-             RETURNING id, target, transition, attempts, next_attempt_at, last_error, delivered_at"
-        }
-        Dialect::Sqlite => {
-            "UPDATE deliveries SET claimed_until = $2 WHERE id IN (
-                 SELECT id FROM deliveries
-                 WHERE delivered_at IS NULL AND next_attempt_at <= $1
-                   AND (claimed_until IS NULL OR claimed_until <= $1)
-                 ORDER BY id LIMIT $3)
-             RETURNING id, target, transition, attempts, next_attempt_at, last_error, delivered_at"
-        }
-    };
-    let rows = c
-        .query(sql, params![now, now.saturating_add(CLAIM_SECS), limit(n)])
-        .await?;
-    let mut out = rows
-        .iter()
-        .map(|r| {
-            Ok(Delivery {
-                id: r.int(0)?,
-                target: r.text(1)?,
-                transition: from_json(&r.text(2)?)?,
-                attempts: u32_of(r.int(3)?),
-                next_attempt_at: r.int(4)?,
-                last_error: r.opt_text(5)?,
-                delivered_at: r.opt_int(6)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    out.sort_by_key(|d| d.id);
-    Ok(out)
-}
-
-pub async fn delivered<C: Conn>(c: &mut C, id: i64, at: i64) -> Result<(), StoreError> {
-    c.exec(
-        "UPDATE deliveries SET delivered_at = $2, attempts = attempts + 1, claimed_until = NULL, \
-         last_error = NULL WHERE id = $1",
-        params![id, at],
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn delivery_failed<C: Conn>(
-    c: &mut C,
-    id: i64,
-    next_attempt_at: i64,
-    error: &str,
-) -> Result<(), StoreError> {
-    c.exec(
-        "UPDATE deliveries SET next_attempt_at = $2, last_error = $3, attempts = attempts + 1, \
-         claimed_until = NULL WHERE id = $1 AND delivered_at IS NULL",
-        params![
-            id,
-            next_attempt_at,
-            sanitize::bounded(error, ERROR_MAX, None)
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-// ---- team mode
-
-/// Takes the org's lease for `cycle_key` when there is none, when it is ours for this key or an
-/// older one, or when another watcher's has expired and was for an older key. So a cycle key is
-/// never granted to two watchers, and a dead watcher's org is taken over once its lease expires.
-pub async fn try_lease<C: Conn>(
-    c: &mut C,
-    org: &str,
-    watcher: &str,
-    cycle_key: i64,
-    ttl_secs: u64,
-    now: i64,
-) -> Result<bool, StoreError> {
-    let ttl = i64::try_from(ttl_secs).unwrap_or(i64::MAX / 2);
-    let n = c
-        .exec(
-            "INSERT INTO leases (org, holder, cycle_key, expires_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (org) DO UPDATE SET holder = excluded.holder,
-                 cycle_key = excluded.cycle_key, expires_at = excluded.expires_at
-             WHERE (leases.holder = excluded.holder AND leases.cycle_key <= excluded.cycle_key)
-                OR (leases.expires_at <= $5 AND leases.cycle_key < excluded.cycle_key)",
-            params![org, watcher, cycle_key, now.saturating_add(ttl), now],
-        )
-        .await?;
-    Ok(n > 0)
-}
-
-/// Deletes what is older than the retention: cycles (but each org's last), their checks and
-/// findings, resolved incidents and delivered deliveries. The number of cycles deleted.
-pub async fn prune<C: Conn>(c: &mut C, retention_days: u32, now: i64) -> Result<u64, StoreError> {
-    in_tx!(c, prune_tx(c, retention_days, now))
-}
-
-async fn prune_tx<C: Conn>(c: &mut C, retention_days: u32, now: i64) -> Result<u64, StoreError> {
-    let cutoff = now.saturating_sub(i64::from(retention_days) * 86_400);
-    let old = "SELECT id FROM cycles WHERE started_at < $1 AND id NOT IN \
-               (SELECT last_cycle_id FROM org_state WHERE last_cycle_id IS NOT NULL)";
-    c.exec(
-        &format!("DELETE FROM checks WHERE cycle_id IN ({old})"),
-        params![cutoff],
-    )
-    .await?;
-    c.exec(
-        &format!("DELETE FROM findings WHERE cycle_id IN ({old})"),
-        params![cutoff],
-    )
-    .await?;
-    let n = c
-        .exec(
-            &format!("DELETE FROM cycles WHERE id IN ({old})"),
-            params![cutoff],
-        )
-        .await?;
-    c.exec(
-        "DELETE FROM incidents WHERE state = 'resolved' AND resolved_at < $1",
-        params![cutoff],
-    )
-    .await?;
-    c.exec(
-        "DELETE FROM deliveries WHERE delivered_at IS NOT NULL AND delivered_at < $1",
-        params![cutoff],
-    )
-    .await?;
-    Ok(n)
 }

@@ -115,6 +115,11 @@ impl Pg {
                 .unwrap_or_else(|_| "postgres".into());
             config.user(user);
         }
+        if config.get_tcp_user_timeout().is_none() {
+            // A server that stops answering mid-statement (a network black hole) fails the
+            // statement instead of hanging the watcher.
+            config.tcp_user_timeout(Duration::from_secs(30));
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -238,6 +243,7 @@ impl Pg {
         Ok(PgConn {
             guard,
             at: &self.at,
+            reused: !fresh,
         })
     }
 }
@@ -254,6 +260,7 @@ fn cause(e: &tokio_postgres::Error) -> String {
 pub struct PgConn<'a> {
     guard: MutexGuard<'a, Option<Slot>>,
     at: &'a str,
+    reused: bool,
 }
 
 enum Param {
@@ -335,6 +342,16 @@ fn decode(row: &tokio_postgres::Row) -> Result<Row, tokio_postgres::Error> {
 }
 
 impl PgConn<'_> {
+    /// Whether the connection was kept from an earlier call (not opened for this one).
+    pub fn reused(&self) -> bool {
+        self.reused
+    }
+
+    /// Whether the server or the network closed it.
+    pub fn is_closed(&self) -> bool {
+        self.guard.as_ref().is_none_or(|s| s.client.is_closed())
+    }
+
     fn err(&self, e: tokio_postgres::Error) -> StoreError {
         if e.is_closed() || (e.as_db_error().is_none() && e.code().is_none()) {
             return StoreError::Unreachable {
