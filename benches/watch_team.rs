@@ -187,17 +187,20 @@ fn main() {
         let store = Store::open(&StoreUrl::parse(&url).expect("the URL"))
             .await
             .expect("the store opens");
-        let cron = Schedule::Cron {
-            expr: format!("*/{period} * * * * *"),
-        };
-        let cron = if 60 % period == 0 {
-            cron
+        // Seconds-first cron; a period that does not divide a minute becomes a minute.
+        let period = if period < 60 && 60 % period == 0 {
+            period
         } else {
-            Schedule::Cron {
-                expr: "0 * * * * *".into(),
-            }
+            60
         };
-        let period = if 60 % period == 0 { period } else { 60 };
+        let cron = Schedule::Cron {
+            expr: if period == 60 {
+                "0 * * * * *".to_string()
+            } else {
+                format!("*/{period} * * * * *")
+            },
+        };
+        sagediag::engine::watch::schedule::slots("x", &cron, now()).expect("a valid cron");
         for o in &orgs {
             store
                 .upsert_org(&WatchOrg {
