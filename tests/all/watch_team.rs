@@ -296,7 +296,9 @@ async fn two_watchers_share_the_fleet_check_each_org_once_and_take_over_a_dead_o
     let Some(url) = crate::pg::fresh_url("watch_team").await else {
         return;
     };
-    const N: usize = 20;
+    // Forty orgs: the first slot's leases are a contest between the two watchers, long enough
+    // that a watcher starting a few milliseconds later still takes some.
+    const N: usize = 40;
     let fleet = start_fleet(FleetSpec::healthy(N).unwrap(), Default::default())
         .await
         .unwrap();
