@@ -206,14 +206,21 @@ async fn main_inner(
             })
             .await;
         let failing = done.iter().filter(|r| r.cycle.state.is_failing()).count();
+        // Team mode: the orgs another watcher had leased for this slot.
+        let elsewhere = list.len().saturating_sub(done.len());
         let unrecorded = done.iter().filter(|r| r.error.is_some()).count();
         if !json {
             err!(
-                "{} org{} in {:.1} s: {} failing.{}",
+                "{} org{} in {:.1} s: {} failing.{}{}",
                 done.len(),
                 if done.len() == 1 { "" } else { "s" },
                 t.elapsed().as_secs_f64(),
                 failing,
+                if elsewhere > 0 {
+                    format!(" {elsewhere} checked by another watcher in this slot.")
+                } else {
+                    String::new()
+                },
                 delivery
                     .as_ref()
                     .map(|d| format!(

@@ -166,12 +166,26 @@ impl Runner {
     ) -> (Vec<Recorded>, Option<DeliveryReport>) {
         self.load_previous().await;
         let mut out = Vec::with_capacity(orgs.len());
+        let now = clock::now_secs() as i64;
         let mut stream = futures_util::stream::iter(orgs.iter().map(|l| {
             let secret = secrets.get(&l.org.name).cloned();
-            self.cycle(l, secret)
+            async move {
+                // Team mode: the org's slot due now is run by whichever watcher leases it
+                // first (two `--once` at the same moment check each org once).
+                if self.opts.team {
+                    let slot = schedule::slots(&l.org.name, &l.org.schedule, now)
+                        .map(|(slot, _)| slot)
+                        .unwrap_or(now);
+                    if !self.lease(&l.org.name, slot).await {
+                        return None;
+                    }
+                }
+                Some(self.cycle(l, secret).await)
+            }
         }))
         .buffer_unordered(self.opts.concurrency.max(1));
-        while let Some(mut r) = stream.next().await {
+        while let Some(r) = stream.next().await {
+            let Some(mut r) = r else { continue };
             each(&r);
             // Recorded and shown: the report (the largest part) is not held for the rest.
             r.cycle.report = serde_json::Value::Null;
@@ -179,6 +193,23 @@ impl Runner {
         }
         let report = self.deliver().await;
         (out, report)
+    }
+
+    /// How long a lease lasts: the org's time-out and a minute to record it. A dead watcher's
+    /// orgs are taken over by the first slot that starts after its leases expire.
+    pub fn lease_ttl(&self) -> u64 {
+        self.opts.org_timeout.as_secs() + 60
+    }
+
+    /// Team mode: true if this watcher takes `org`'s cycle `slot` (false: another watcher has
+    /// it, or the store could not say: then nobody runs it twice).
+    pub async fn lease(&self, org: &str, slot: i64) -> bool {
+        matches!(
+            self.store
+                .try_lease(org, &self.opts.watcher, slot, self.lease_ttl())
+                .await,
+            Ok(true)
+        )
     }
 
     /// Delivers the alerts due (None: no target configured).
@@ -254,16 +285,8 @@ impl Runner {
                     continue;
                 }
                 done.insert(l.org.name.clone(), slot);
-                if self.opts.team {
-                    let ttl = self.opts.org_timeout.as_secs() + 60;
-                    match self
-                        .store
-                        .try_lease(&l.org.name, &self.opts.watcher, slot, ttl)
-                        .await
-                    {
-                        Ok(true) => {}
-                        _ => continue,
-                    }
+                if self.opts.team && !self.lease(&l.org.name, slot).await {
+                    continue;
                 }
                 running
                     .lock()

@@ -41,3 +41,4 @@ mod watch_alerts;
 mod watch_cli;
 mod watch_serve;
 mod watch_store;
+mod watch_team;
