@@ -172,15 +172,17 @@ impl Runner {
             async move {
                 // Team mode: the org's slot due now is run by whichever watcher leases it
                 // first (two `--once` at the same moment check each org once).
-                if self.opts.team {
-                    let slot = schedule::slots(&l.org.name, &l.org.schedule, now)
-                        .map(|(slot, _)| slot)
-                        .unwrap_or(now);
-                    if !self.lease(&l.org.name, slot).await {
-                        return None;
-                    }
+                let slot = schedule::slots(&l.org.name, &l.org.schedule, now)
+                    .map(|(slot, _)| slot)
+                    .unwrap_or(now);
+                if self.opts.team && !self.lease(&l.org.name, slot).await {
+                    return None;
                 }
-                Some(self.cycle(l, secret).await)
+                let r = self.cycle(l, secret).await;
+                if self.opts.team {
+                    self.release(&l.org.name, slot).await;
+                }
+                Some(r)
             }
         }))
         .buffer_unordered(self.opts.concurrency.max(1));
@@ -195,8 +197,10 @@ impl Runner {
         (out, report)
     }
 
-    /// How long a lease lasts: the org's time-out and a minute to record it. A dead watcher's
-    /// orgs are taken over by the first slot that starts after its leases expire.
+    /// How long a lease lasts: the org's time-out and a minute to record it. A watcher gives
+    /// each lease back once its cycle is recorded, so a dead watcher's orgs are taken at their
+    /// next slot; only an org whose cycle was in flight when it died waits for the lease to
+    /// expire (then the first slot after that).
     pub fn lease_ttl(&self) -> u64 {
         self.opts.org_timeout.as_secs() + 60
     }
@@ -210,6 +214,17 @@ impl Runner {
                 .await,
             Ok(true)
         )
+    }
+
+    /// Team mode: gives back the lease of `org`'s cycle `slot` once it is recorded, so the
+    /// next slot is a fresh contest and a watcher that dies between cycles holds nothing (its
+    /// orgs are taken at their next slot); one that dies mid-cycle holds them until the lease
+    /// expires. An error leaves the lease to expire.
+    pub async fn release(&self, org: &str, slot: i64) {
+        let _ = self
+            .store
+            .release_lease(org, &self.opts.watcher, slot)
+            .await;
     }
 
     /// Delivers the alerts due (None: no target configured).
@@ -305,6 +320,9 @@ impl Runner {
                     let _permit = sem.acquire_owned().await;
                     let t = Instant::now();
                     let r = me.cycle(&l, secret).await;
+                    if me.opts.team {
+                        me.release(&l.org.name, slot).await;
+                    }
                     each(&r);
                     running
                         .lock()

@@ -405,6 +405,30 @@ async fn lease_takeover(s: Store) {
     assert!(!s.try_lease("acme", "dead", 3, 60).await.unwrap());
 }
 
+both!(lease_release_sqlite, lease_release_postgres, lease_release);
+async fn lease_release(s: Store) {
+    // A watcher gives its lease back once its cycle is recorded: the next cycle key is free at
+    // once for another watcher; the same key never is; only the holder can give it back.
+    assert!(s.try_lease("acme", "w1", 1, 600).await.unwrap());
+    assert!(!s.try_lease("acme", "w2", 2, 600).await.unwrap(), "held");
+    assert!(!s.release_lease("acme", "w2", 1).await.unwrap(), "not w2's");
+    assert!(
+        !s.try_lease("acme", "w2", 2, 600).await.unwrap(),
+        "still held"
+    );
+    assert!(s.release_lease("acme", "w1", 1).await.unwrap());
+    assert!(
+        !s.try_lease("acme", "w2", 1, 600).await.unwrap(),
+        "never twice"
+    );
+    assert!(
+        s.try_lease("acme", "w2", 2, 600).await.unwrap(),
+        "free at once"
+    );
+    assert!(!s.try_lease("acme", "w1", 2, 600).await.unwrap());
+    assert!(!s.release_lease("acme", "w1", 2).await.unwrap());
+}
+
 both!(forecast_sqlite, forecast_postgres, forecast);
 async fn forecast(s: Store) {
     // The refresh token will idle out: a warning incident opens before the break; the break

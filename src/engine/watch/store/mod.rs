@@ -367,6 +367,19 @@ impl Store {
         ))
     }
 
+    /// Gives back `watcher`'s lease on `org` for `cycle_key` once that cycle is recorded, so
+    /// another watcher may take the org's next cycle at once (never the same key again). True
+    /// if a lease was given back.
+    pub async fn release_lease(
+        &self,
+        org: &str,
+        watcher: &str,
+        cycle_key: i64,
+    ) -> Result<bool, StoreError> {
+        let (org, watcher) = (org.to_string(), watcher.to_string());
+        dispatch!(self, |c| queue::release_lease(c, &org, &watcher, cycle_key))
+    }
+
     /// Deletes cycles older than `retention_days` (each org's last one stays), resolved
     /// incidents and delivered alerts older than that. The number of cycles deleted.
     pub async fn prune(&self, retention_days: u32) -> Result<u64, StoreError> {

@@ -138,6 +138,27 @@ pub async fn try_lease<C: Conn>(
     Ok(n > 0)
 }
 
+/// Gives back `watcher`'s lease on `org` once its cycle `cycle_key` is recorded: the lease
+/// expires now, so another watcher may take the org's NEXT cycle key at once (the same key is
+/// never granted again). A watcher that dies mid-cycle still holds its lease until it expires.
+pub async fn release_lease<C: Conn>(
+    c: &mut C,
+    org: &str,
+    watcher: &str,
+    cycle_key: i64,
+) -> Result<bool, StoreError> {
+    let now = match c.dialect() {
+        Dialect::Postgres => "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)",
+        Dialect::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
+    };
+    let sql = format!(
+        "UPDATE leases SET expires_at = {now} \
+         WHERE org = $1 AND holder = $2 AND cycle_key = $3 AND expires_at > {now}"
+    );
+    let n = c.exec(&sql, params![org, watcher, cycle_key]).await?;
+    Ok(n > 0)
+}
+
 const LEASE_SQL: &str = "INSERT INTO leases (org, holder, cycle_key, expires_at) \
      VALUES ($1, $2, $3, {NOW} + $4) \
      ON CONFLICT (org) DO UPDATE SET holder = excluded.holder, \
