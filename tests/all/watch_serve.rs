@@ -541,6 +541,10 @@ async fn chromium(profile: &std::path::Path, args: &[String]) -> std::process::O
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        // Loopback only, whatever the browser tries on its own: every other name fails to
+        // resolve, without a DNS lookup.
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--no-proxy-server",
     ])
     .arg(format!("--user-data-dir={}", profile.display()))
     .args(args)
