@@ -3,8 +3,6 @@
 //! keymap ([`super::keymap`]); what is in front (a text field, an overlay, the log, a step)
 //! decides which of its scopes answer.
 
-use std::cell::RefCell;
-
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
@@ -13,15 +11,14 @@ use super::demo::DemoScenario;
 use super::form::{Field, Form, VaultKey, text};
 use super::inspector::{Inspector, InspectorOutcome};
 use super::keymap::{self, Action, Scope};
-use super::log::LogRow;
+use super::log::LogPane;
 use super::msg::{Effect, Msg};
 use super::overlay::{Overlay, ValueView};
-use crate::engine::http::Client;
+use super::screens::Screens;
 use crate::engine::vault::Vault;
-use crate::engine::{EndpointResult, Finding, Report, Session};
 
 pub use super::form::{EnvChoice, Preset};
-pub use super::run::{Autoplay, StepLine};
+pub use super::run::{Autoplay, RunState, StepLine};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -103,85 +100,126 @@ pub struct HitMap {
 pub struct App {
     pub screen: Screen,
     pub mode: Mode,
-    pub log_focus: bool,
-    pub show_log: bool,
     pub overlay: Overlay,
+    /// The connection form (what the next run uses).
     pub form: Form,
-    /// A field's text before it was edited (Esc puts it back).
-    pub before: String,
-    pub running: bool,
-    /// The number of the current run (events of older runs are dropped).
-    pub run_id: u64,
-    pub steps: Vec<StepLine>,
-    pub authorize_url: Option<String>,
-    pub ssh_tunnel: Option<String>,
-    pub device: Option<(String, String)>,
-    pub paste: TextArea<'static>,
-    /// The login waits for a person (a browser login, a pasted URL).
-    pub waiting_for_person: bool,
-    /// Why the paste field opened by itself (the callback port is busy).
-    pub paste_reason: Option<String>,
-    pub har_bodies: crate::engine::export::HarBodies,
-    pub endpoints: Vec<EndpointResult>,
-    pub findings: Vec<Finding>,
-    pub report: Option<Report>,
-    pub session: Option<Session>,
-    pub log: Vec<LogRow>,
-    pub log_selected: usize,
-    pub log_filter: TextArea<'static>,
-    pub perm_selected: usize,
-    pub finding_selected: usize,
-    pub env_selected: usize,
-    /// Lines scrolled on the login step.
-    pub login_scroll: usize,
-    pub status: Option<String>,
-    /// Every status said, oldest first (bounded).
-    pub messages: Vec<String>,
+    /// The run: its life cycle, steps, results, report and clients.
+    pub run: RunState,
+    /// The steps' and the Fleet screen's own state (selections, scrolls, text being edited).
+    pub screens: Screens,
+    /// The request log pane.
+    pub log: LogPane,
+    /// The request console's line (`:` opens it).
+    pub console: ConsoleLine,
+    /// The status line and the message history (`m`).
+    pub status: StatusBar,
+    /// The demo org, when the console runs on one.
+    pub demo: DemoState,
+    /// How the console looks and which keys it takes.
+    pub prefs: Prefs,
+    /// Secrets kept and recalled; saved profiles.
+    pub keep: KeepState,
+    /// Changes made from the Fix overlay and the admin's session.
+    pub fix: FixState,
+    /// What the user said yes to, for the next run only.
+    pub consent: Consent,
+    /// Screen regions the last frame drew, for the mouse (set after each draw).
+    pub hits: HitMap,
     pub quit: bool,
+}
+
+/// What the user agreed to for the next run only.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Consent {
+    /// Refreshing the token given.
+    pub rotation: bool,
+    /// A login that evicts the oldest grant.
+    pub eviction: bool,
+}
+
+/// How the console looks and which keys it takes.
+pub struct Prefs {
     pub color: bool,
-    pub client: Option<Client>,
-    /// The clients of the last runs, for their rows in the request log.
-    pub clients: Vec<(u64, Client)>,
-    pub demo_scenario: Option<String>,
-    pub demo_description: Option<String>,
-    pub scenarios: Vec<DemoScenario>,
-    pub autoplay: Option<Autoplay>,
-    pub log_path: Option<String>,
-    pub spinner: usize,
-    /// The request console's input line (`:` opens it), its history and place in it.
-    pub console: TextArea<'static>,
-    pub console_history: Vec<String>,
-    pub console_pos: Option<usize>,
-    pub profiles: Vec<super::profile::Profile>,
-    pub profile_index: usize,
     pub light: bool,
     pub plain: bool,
     pub vim: bool,
-    pub waiting: Option<String>,
-    pub keyring: Option<Result<(), crate::engine::vault::VaultError>>,
-    pub vault: Vault,
-    pub recalled_for: Option<VaultKey>,
     /// Mouse reporting is on (`--mouse`).
     pub mouse: bool,
-    pub hits: RefCell<HitMap>,
-    /// Changes made from the Fix overlay this session (what `u` undoes).
-    pub fix_records: Vec<crate::engine::fix::Applied>,
-    /// The admin's session for fixes: in memory only, never drawn.
-    pub fix_admin: Option<crate::engine::fix::Actor>,
+    /// What an exported HAR keeps of bodies.
+    pub har_bodies: crate::engine::export::HarBodies,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            light: false,
+            plain: false,
+            vim: false,
+            mouse: false,
+            har_bodies: Default::default(),
+        }
+    }
+}
+
+/// The status line: what was said last, the history, the spinner, what the run waits on.
+#[derive(Default)]
+pub struct StatusBar {
+    pub current: Option<String>,
+    /// Every status said, oldest first (bounded).
+    pub messages: Vec<String>,
+    pub spinner: usize,
+    /// The request the run has waited on for 3 s or more.
+    pub waiting: Option<String>,
+}
+
+/// The request console's input line, its history and place in it.
+pub struct ConsoleLine {
+    pub input: TextArea<'static>,
+    pub history: Vec<String>,
+    pub pos: Option<usize>,
+}
+
+impl Default for ConsoleLine {
+    fn default() -> Self {
+        ConsoleLine {
+            input: text(""),
+            history: Vec::new(),
+            pos: None,
+        }
+    }
+}
+
+/// The demo org and its self-playing journey.
+#[derive(Default)]
+pub struct DemoState {
+    pub scenario: Option<String>,
+    pub description: Option<String>,
+    pub scenarios: Vec<DemoScenario>,
+    pub autoplay: Option<Autoplay>,
     /// The demo org's admin username (prefilled in the Fix overlay's login form).
-    pub demo_admin: Option<String>,
-    /// The user said yes to refreshing the token given, for the next run only.
-    pub rotation_consent: bool,
-    /// The user said yes to a login that evicts the oldest grant, for the next run only.
-    pub eviction_consent: bool,
-    /// A refresh token that replaced the one given (rotation): handed over once, on request
-    /// (`c` on the Login step), masked on screen. Never drawn.
-    pub rotated_token: Option<String>,
-    /// The Fleet screen: the watched orgs, from the watch store.
-    pub fleet: super::screens::fleet::FleetScreen,
-    /// `sagediag demo --watch`: the demo's one-line banner above the Fleet table (what the
-    /// story just did to the simulated fleet).
-    pub demo_banner: Option<String>,
+    pub admin: Option<String>,
+    /// `sagediag demo --watch`: the one-line banner above the Fleet table.
+    pub banner: Option<String>,
+}
+
+/// Secrets kept and recalled, and profiles.
+#[derive(Default)]
+pub struct KeepState {
+    pub vault: Vault,
+    pub keyring: Option<Result<(), crate::engine::vault::VaultError>>,
+    pub recalled_for: Option<VaultKey>,
+    pub profiles: Vec<super::profile::Profile>,
+    pub profile_index: usize,
+}
+
+/// Changes made from the Fix overlay this session, and the admin's session.
+#[derive(Default)]
+pub struct FixState {
+    /// What `u` undoes.
+    pub records: Vec<crate::engine::fix::Applied>,
+    /// The admin's session for fixes: in memory only, never drawn.
+    pub admin: Option<crate::engine::fix::Actor>,
 }
 
 pub const MAX_MESSAGES: usize = 200;
@@ -191,79 +229,33 @@ impl App {
         App {
             screen: Screen::Environment,
             mode: Mode::Normal,
-            log_focus: false,
-            show_log: false,
             overlay: Overlay::None,
             form: Form::new(),
-            before: String::new(),
-            running: false,
-            run_id: 0,
-            steps: Vec::new(),
-            authorize_url: None,
-            ssh_tunnel: None,
-            device: None,
-            paste: text(""),
-            waiting_for_person: false,
-            paste_reason: None,
-            har_bodies: Default::default(),
-            endpoints: Vec::new(),
-            findings: Vec::new(),
-            report: None,
-            session: None,
-            log: Vec::new(),
-            log_selected: 0,
-            log_filter: text(""),
-            perm_selected: 0,
-            finding_selected: 0,
-            env_selected: 0,
-            login_scroll: 0,
-            status: None,
-            messages: Vec::new(),
+            run: RunState::default(),
+            screens: Screens::default(),
+            log: LogPane::default(),
+            console: ConsoleLine::default(),
+            status: StatusBar::default(),
+            demo: DemoState::default(),
+            prefs: Prefs::default(),
+            keep: KeepState::default(),
+            fix: FixState::default(),
+            consent: Consent::default(),
+            hits: HitMap::default(),
             quit: false,
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            client: None,
-            clients: Vec::new(),
-            demo_scenario: None,
-            demo_description: None,
-            scenarios: Vec::new(),
-            autoplay: None,
-            log_path: None,
-            spinner: 0,
-            console: text(""),
-            console_history: Vec::new(),
-            console_pos: None,
-            profiles: Vec::new(),
-            profile_index: 0,
-            light: false,
-            plain: false,
-            vim: false,
-            waiting: None,
-            keyring: None,
-            vault: Vault::default(),
-            recalled_for: None,
-            mouse: false,
-            hits: RefCell::new(HitMap::default()),
-            fix_records: Vec::new(),
-            fix_admin: None,
-            demo_admin: None,
-            rotation_consent: false,
-            eviction_consent: false,
-            rotated_token: None,
-            fleet: Default::default(),
-            demo_banner: None,
         }
     }
 
     /// Says something on the status line, and keeps it in the message history (`m`).
     pub fn say(&mut self, s: impl Into<String>) {
         let s = s.into();
-        if self.messages.last() != Some(&s) {
-            self.messages.push(s.clone());
-            if self.messages.len() > MAX_MESSAGES {
-                self.messages.remove(0);
+        if self.status.messages.last() != Some(&s) {
+            self.status.messages.push(s.clone());
+            if self.status.messages.len() > MAX_MESSAGES {
+                self.status.messages.remove(0);
             }
         }
-        self.status = Some(s);
+        self.status.current = Some(s);
     }
 
     /// The one entry point: a message in, state changed, effects out.
@@ -273,14 +265,18 @@ impl App {
             Msg::Paste(text) => self.on_paste(text),
             Msg::Mouse(m) => self.on_mouse(m),
             Msg::Resize => Vec::new(),
+            Msg::Drawn(hits) => {
+                self.hits = hits;
+                Vec::new()
+            }
             Msg::Engine { run, event } => {
-                if run == self.run_id {
+                if run == self.run.id {
                     self.on_engine(event)
                 } else {
                     Vec::new()
                 }
             }
-            Msg::RunDone { run, result } if run == self.run_id => self.on_run_done(result),
+            Msg::RunDone { run, result } if run == self.run.id => self.on_run_done(result),
             Msg::RunDone { .. } => Vec::new(),
             Msg::Reprobed {
                 index,
@@ -297,7 +293,7 @@ impl App {
             Msg::Vault(v) => self.on_vault(v).into_iter().collect(),
             Msg::DemoStarted(r) => self.on_demo_started(r),
             Msg::ProfilesSaved(Ok(p)) => {
-                self.profiles = p;
+                self.keep.profiles = p;
                 Vec::new()
             }
             Msg::ProfilesSaved(Err(e)) => {
@@ -305,12 +301,12 @@ impl App {
                 Vec::new()
             }
             Msg::RunClient { run, client } => {
-                if run == self.run_id {
-                    self.client = Some(client.clone());
+                if run == self.run.id {
+                    self.run.client = Some(client.clone());
                 }
-                self.clients.push((run, client));
-                if self.clients.len() > 5 {
-                    self.clients.remove(0);
+                self.run.clients.push((run, client));
+                if self.run.clients.len() > 5 {
+                    self.run.clients.remove(0);
                 }
                 Vec::new()
             }
@@ -319,7 +315,7 @@ impl App {
                 Vec::new()
             }
             Msg::DemoBanner(s) => {
-                self.demo_banner = Some(s);
+                self.demo.banner = Some(s);
                 Vec::new()
             }
             Msg::Tick => {
@@ -354,8 +350,8 @@ impl App {
             _ => return vec![Scope::Always, Scope::Overlay],
         }
         if self.screen == Screen::Fleet {
-            self.fleet.scopes()
-        } else if self.log_focus {
+            self.screens.fleet.scopes()
+        } else if self.log.focus {
             vec![Scope::Always, Scope::Log, Scope::Global]
         } else {
             vec![Scope::Always, self.screen.scope(), Scope::Global]
@@ -365,7 +361,7 @@ impl App {
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let scopes = self.scopes();
         let typing = self.mode != Mode::Normal;
-        let action = keymap::lookup(&key, &scopes, self.vim && !typing);
+        let action = keymap::lookup(&key, &scopes, self.prefs.vim && !typing);
         match action {
             Some(Action::ForceQuit) => {
                 self.quit = true;
@@ -390,7 +386,7 @@ impl App {
             Overlay::ConfirmRotation => {
                 self.overlay = Overlay::None;
                 if action == Some(Action::Yes) {
-                    self.rotation_consent = true;
+                    self.consent.rotation = true;
                     return self.start_run().into_iter().collect();
                 }
                 self.say("Not refreshed: the token given is untouched.");
@@ -399,7 +395,7 @@ impl App {
             Overlay::ConfirmEviction(_) => {
                 self.overlay = Overlay::None;
                 if action == Some(Action::Yes) {
-                    self.eviction_consent = true;
+                    self.consent.eviction = true;
                     return self.start_run().into_iter().collect();
                 }
                 self.say("No login: the user's grants are untouched.");
@@ -452,7 +448,7 @@ impl App {
         if let Some(effects) = self.global_action(action) {
             return effects;
         }
-        if self.log_focus {
+        if self.log.focus {
             return self.log_action(action);
         }
         match self.screen {
@@ -483,13 +479,13 @@ impl App {
             }
             Action::Messages => {
                 self.overlay = Overlay::Messages {
-                    scroll: self.messages.len().saturating_sub(1),
+                    scroll: self.status.messages.len().saturating_sub(1),
                 };
                 none
             }
             Action::Console => {
-                self.console = text("");
-                self.console_pos = None;
+                self.console.input = text("");
+                self.console.pos = None;
                 self.mode = Mode::Console;
                 none
             }
@@ -497,6 +493,7 @@ impl App {
             Action::Fleet => Some(self.toggle_fleet()),
             Action::Integration => {
                 if self
+                    .run
                     .report
                     .as_ref()
                     .is_some_and(|r| r.integration.is_some())
@@ -510,64 +507,73 @@ impl App {
                 none
             }
             Action::Coverage => {
-                if self.report.as_ref().is_some_and(|r| r.coverage.is_some()) {
+                if self
+                    .run
+                    .report
+                    .as_ref()
+                    .is_some_and(|r| r.coverage.is_some())
+                {
                     self.overlay = Overlay::Coverage;
                 } else {
                     self.say("No field coverage yet: it runs after the probes when the Employees endpoint answers.");
                 }
                 none
             }
-            Action::NextProfile if !self.profiles.is_empty() && self.demo_scenario.is_none() => {
-                self.profile_index = (self.profile_index + 1) % self.profiles.len();
-                let p = self.profiles[self.profile_index].clone();
+            Action::NextProfile
+                if !self.keep.profiles.is_empty() && self.demo.scenario.is_none() =>
+            {
+                self.keep.profile_index = (self.keep.profile_index + 1) % self.keep.profiles.len();
+                let p = self.keep.profiles[self.keep.profile_index].clone();
                 self.apply_profile(&p);
                 Some(vec![Effect::Recall { then_run: false }])
             }
             Action::FocusLog => {
-                self.show_log = true;
-                self.log_focus = !self.log_focus;
+                self.log.show = true;
+                self.log.focus = !self.log.focus;
                 none
             }
             Action::ToggleLog => {
-                self.show_log = !self.show_log;
-                self.log_focus = self.show_log;
+                self.log.show = !self.log.show;
+                self.log.focus = self.log.show;
                 none
             }
             Action::Step(n) => {
                 self.go(Screen::ALL[(n.clamp(1, 5) - 1) as usize]);
                 none
             }
-            Action::NextStep | Action::Right if !self.log_focus => {
+            Action::NextStep | Action::Right if !self.log.focus => {
                 self.go(Screen::ALL[(self.screen.index() + 1).min(4)]);
                 none
             }
-            Action::PrevStep | Action::Left if !self.log_focus => {
+            Action::PrevStep | Action::Left if !self.log.focus => {
                 self.go(Screen::ALL[self.screen.index().saturating_sub(1)]);
                 none
             }
             Action::Run => {
-                self.autoplay = None;
+                self.demo.autoplay = None;
                 Some(self.start_run().into_iter().collect())
             }
-            Action::NextScenario | Action::PickScenario if self.demo_scenario.is_none() => {
+            Action::NextScenario | Action::PickScenario if self.demo.scenario.is_none() => {
                 self.say("Scenarios are the demo org's: sagediag demo.");
                 none
             }
             Action::NextScenario => {
-                self.autoplay = None;
-                let current = self.demo_scenario.clone().unwrap_or_default();
+                self.demo.autoplay = None;
+                let current = self.demo.scenario.clone().unwrap_or_default();
                 let i = self
+                    .demo
                     .scenarios
                     .iter()
                     .position(|s| s.name == current)
-                    .map(|i| (i + 1) % self.scenarios.len().max(1))
+                    .map(|i| (i + 1) % self.demo.scenarios.len().max(1))
                     .unwrap_or(0);
-                let next = self.scenarios.get(i).map(|s| s.name.clone())?;
+                let next = self.demo.scenarios.get(i).map(|s| s.name.clone())?;
                 Some(self.switch_scenario(next))
             }
             Action::PickScenario => {
-                let current = self.demo_scenario.clone().unwrap_or_default();
+                let current = self.demo.scenario.clone().unwrap_or_default();
                 let selected = self
+                    .demo
                     .scenarios
                     .iter()
                     .position(|s| s.name == current)
@@ -580,21 +586,21 @@ impl App {
     }
 
     pub fn switch_scenario(&mut self, name: String) -> Vec<Effect> {
-        self.autoplay = None;
-        self.running = false;
-        self.run_id += 1;
+        self.demo.autoplay = None;
+        self.run.running = false;
+        self.run.id += 1;
         self.say(format!("Starting the demo org: scenario {name}…"));
         vec![Effect::StartDemo(name)]
     }
 
     pub fn go(&mut self, screen: Screen) {
         self.screen = screen;
-        self.log_focus = false;
+        self.log.focus = false;
     }
 
     /// A person is needed for the login: a browser login or a pasted URL is awaited.
     pub fn login_in_flight(&self) -> bool {
-        self.running && self.waiting_for_person
+        self.run.running && self.run.waiting_for_person
     }
 
     /// Shows `text` (and sends it by OSC 52): some terminals drop OSC 52 silently.
@@ -604,7 +610,7 @@ impl App {
     }
 
     pub fn open_inspector(&mut self, id: u64) {
-        if let Some(e) = self.client.as_ref().and_then(|c| c.exchange(id)) {
+        if let Some(e) = self.run.client.as_ref().and_then(|c| c.exchange(id)) {
             self.overlay = Overlay::Inspector(Box::new(Inspector::new(&e)));
         } else {
             self.say(format!("Request #{id} is no longer in the log."));

@@ -121,8 +121,8 @@ fn when(ms: u64) -> String {
 impl App {
     /// The session's user as an actor (the one the probes run as).
     pub fn session_actor(&self) -> Option<Actor> {
-        let s = self.session.as_ref()?;
-        let org = &self.report.as_ref()?.org;
+        let s = self.run.session.as_ref()?;
+        let org = &self.run.report.as_ref()?.org;
         Some(Actor {
             instance_url: s.instance_url.clone(),
             access_token: s.access_token.clone(),
@@ -133,11 +133,11 @@ impl App {
 
     /// `f`: the Fix overlay for `about` (a permission set or a finding code), its plan read on a task.
     pub fn open_fix(&mut self, about: Option<String>) -> Vec<Effect> {
-        if self.running {
+        if self.run.running {
             self.say("Fixing waits for the run to finish.");
             return Vec::new();
         }
-        if self.report.is_none() || self.client.is_none() {
+        if self.run.report.is_none() || self.run.client.is_none() {
             self.say("Nothing to fix yet: run the check (r) first.");
             return Vec::new();
         }
@@ -148,7 +148,7 @@ impl App {
                 return Vec::new();
             }
         };
-        let admin = self.demo_admin.clone().unwrap_or_default();
+        let admin = self.demo.admin.clone().unwrap_or_default();
         self.overlay = Overlay::Fix(Box::new(FixView::new(about, &admin)));
         vec![Effect::Fix(FixJob::Plan { cfg: Box::new(cfg) })]
     }
@@ -189,7 +189,7 @@ impl App {
                         };
                         v.notes.retain(|n| n != UNDO_MARK);
                         v.stage = Stage::Confirm(what);
-                        self.fix_admin = Some(actor);
+                        self.fix.admin = Some(actor);
                     }
                     Err(e) => {
                         v.notes.retain(|n| n != UNDO_MARK);
@@ -249,14 +249,14 @@ impl App {
                         .filter_map(|r| r.assignment_id.as_deref())
                         .collect();
                     // A revoked grant is listed once by the undo (not undoable), then dropped.
-                    self.fix_records.retain(|r| {
+                    self.fix.records.retain(|r| {
                         !r.assignment_id
                             .as_deref()
                             .is_some_and(|i| gone.contains(&i))
                             && !matches!(r.change, crate::engine::fix::Change::RevokeGrant { .. })
                     });
                 } else {
-                    self.fix_records.extend(
+                    self.fix.records.extend(
                         records
                             .iter()
                             .filter(|r| {
@@ -278,7 +278,7 @@ impl App {
                 }
                 // The report the engine updated: the header, tabs, steps, table and `W` read it.
                 self.show_report(*report);
-                if let Some(r) = &self.report {
+                if let Some(r) = &self.run.report {
                     notes.push(format!("The report now says {}.", r.status_words()));
                 }
                 if let Overlay::Fix(v) = &mut self.overlay {
@@ -292,8 +292,8 @@ impl App {
 
     /// A key in the Fix overlay (not the confirmation, not the admin form).
     pub fn fix_action(&mut self, a: Action) -> Vec<Effect> {
-        let records = self.fix_records.len();
-        let has_admin = self.fix_admin.is_some();
+        let records = self.fix.records.len();
+        let has_admin = self.fix.admin.is_some();
         let Overlay::Fix(v) = &mut self.overlay else {
             return Vec::new();
         };
@@ -362,11 +362,11 @@ impl App {
             .and_then(|f| f.change.as_ref())
             .is_some_and(|c| matches!(c, crate::engine::fix::Change::RevokeGrant { .. }));
         let actor = if revoke && what == Pending::Apply {
-            self.fix_admin.clone().or(session)
+            self.fix.admin.clone().or(session)
         } else if v.may_assign == Some(true) {
             session
         } else {
-            self.fix_admin.clone()
+            self.fix.admin.clone()
         };
         let (Some(actor), Ok(cfg)) = (actor, self.form.config()) else {
             v.stage = Stage::Ready;
@@ -383,7 +383,7 @@ impl App {
             _ => Plan::default(),
         };
         v.stage = Stage::Working;
-        let undo = (what == Pending::Undo).then(|| self.fix_records.clone());
+        let undo = (what == Pending::Undo).then(|| self.fix.records.clone());
         vec![Effect::Fix(FixJob::Change {
             cfg: Box::new(cfg),
             plan,
@@ -459,12 +459,13 @@ impl App {
     pub fn fix_about(&self) -> Option<String> {
         match self.screen {
             Screen::Permissions => self
+                .run
                 .endpoints
-                .get(self.perm_selected)
+                .get(self.screens.permissions.selected)
                 .filter(|e| e.finding.is_some())
                 .map(|e| e.permission_set.to_string()),
             Screen::Findings => {
-                let f = self.findings.get(self.finding_selected)?;
+                let f = self.run.findings.get(self.screens.findings.selected)?;
                 let set = crate::engine::ENDPOINTS
                     .iter()
                     .find(|d| f.title.contains(d.permission_set))
@@ -526,7 +527,7 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
         f.render_widget(Paragraph::new(lines), inner);
         return;
     };
-    let who = match (v.may_assign, &app.fix_admin) {
+    let who = match (v.may_assign, &app.fix.admin) {
         (Some(true), _) => format!(
             " Changes run as the session's user {} (may assign permission sets).",
             plan.assignee.clone().unwrap_or_default()
@@ -556,10 +557,10 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
         let done = fx
             .permission_set
             .as_deref()
-            .is_some_and(|s| app.fix_records.iter().any(|r| r.permission_set == s))
+            .is_some_and(|s| app.fix.records.iter().any(|r| r.permission_set == s))
             || fx.change.as_ref().is_some_and(|c| {
                 matches!(c, crate::engine::fix::Change::RevokeGrant { .. })
-                    && app.fix_records.iter().any(|r| r.change == *c)
+                    && app.fix.records.iter().any(|r| r.change == *c)
             });
         let text = format!(
             "{}{} [{}] {} — {}",
@@ -587,10 +588,10 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
             }
         }
     }
-    if !app.fix_records.is_empty() {
+    if !app.fix.records.is_empty() {
         lines.push(Line::from(""));
         lines.push(Line::from(" Changes made here (u undoes them):").style(bold));
-        for r in &app.fix_records {
+        for r in &app.fix.records {
             lines.push(Line::from(super::screens::elide_end(
                 &format!(
                     "   {} {} · request #{} · by {} · {} · PermissionSetAssignment {}",
@@ -621,7 +622,8 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
             let as_who = if v.may_assign == Some(true) {
                 plan.assignee.clone().unwrap_or_default()
             } else {
-                app.fix_admin
+                app.fix
+                    .admin
                     .as_ref()
                     .map(|a| a.username.clone())
                     .unwrap_or_default()
@@ -634,7 +636,8 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
                     .unwrap_or_default(),
                 Pending::Undo => {
                     let revoked = app
-                        .fix_records
+                        .fix
+                        .records
                         .iter()
                         .filter(|r| {
                             matches!(r.change, crate::engine::fix::Change::RevokeGrant { .. })
@@ -650,7 +653,7 @@ pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
                     };
                     format!(
                         "delete {} PermissionSetAssignment(s) made here{also}",
-                        app.fix_records.len() - revoked
+                        app.fix.records.len() - revoked
                     )
                 }
             };

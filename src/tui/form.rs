@@ -86,6 +86,8 @@ pub enum Field {
 }
 
 pub struct Form {
+    /// A field's text before it was edited (Esc puts it back).
+    pub before: String,
     pub env: EnvChoice,
     pub custom_url: TextArea<'static>,
     pub client_id: TextArea<'static>,
@@ -148,6 +150,7 @@ pub fn first_line(t: &TextArea) -> String {
 impl Form {
     pub fn new() -> Form {
         Form {
+            before: String::new(),
             env: EnvChoice::Production,
             custom_url: text("https://"),
             client_id: text(""),

@@ -14,7 +14,7 @@ use super::overlay::Overlay;
 impl App {
     /// Keys in a text field: the keymap's text scope (done, cancel, clear…), else typed.
     pub(super) fn text_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
-        let before = std::mem::take(&mut self.before);
+        let before = std::mem::take(&mut self.form.before);
         let mode = self.mode;
         let out = match mode {
             Mode::Normal => return Vec::new(),
@@ -27,7 +27,7 @@ impl App {
                 if o == EditOutcome::Done && field.is_none() {
                     // The custom URL is checked before it is used or saved.
                     if let Err(e) = self.form.login_url() {
-                        self.before = before;
+                        self.form.before = before;
                         self.say(format!("✗ {e} (Esc puts the URL back)"));
                         return Vec::new();
                     }
@@ -35,8 +35,8 @@ impl App {
                 o
             }
             Mode::Filter => {
-                self.log_selected = 0;
-                form::edit_key(&mut self.log_filter, &before, action, key)
+                self.log.selected = 0;
+                form::edit_key(&mut self.log.filter, &before, action, key)
             }
             Mode::Search => {
                 let Overlay::Inspector(ins) = &mut self.overlay else {
@@ -59,15 +59,15 @@ impl App {
                     EditOutcome::Typing
                 }
                 _ => {
-                    let o = form::edit_key(&mut self.console, "", action, key);
+                    let o = form::edit_key(&mut self.console.input, "", action, key);
                     if o == EditOutcome::Done {
-                        let line = first_line(&self.console).trim().to_string();
+                        let line = first_line(&self.console.input).trim().to_string();
                         self.mode = Mode::Normal;
                         if !line.is_empty() {
-                            self.console_history.retain(|l| *l != line);
-                            self.console_history.push(line.clone());
-                            if self.console_history.len() > 100 {
-                                self.console_history.remove(0);
+                            self.console.history.retain(|l| *l != line);
+                            self.console.history.push(line.clone());
+                            if self.console.history.len() > 100 {
+                                self.console.history.remove(0);
                             }
                             return vec![Effect::SendRequest(line)];
                         }
@@ -78,42 +78,42 @@ impl App {
             },
             Mode::Admin => return self.admin_key(action, key),
             Mode::FleetFilter => {
-                let o = form::edit_key(&mut self.fleet.filter, &before, action, key);
-                self.fleet.filter_changed();
+                let o = form::edit_key(&mut self.screens.fleet.filter, &before, action, key);
+                self.screens.fleet.filter_changed();
                 o
             }
             Mode::Paste => {
-                let o = form::edit_key(&mut self.paste, "", action, key);
+                let o = form::edit_key(&mut self.screens.login.paste, "", action, key);
                 if o == EditOutcome::Done {
-                    let url = first_line(&self.paste);
-                    self.paste = text("");
+                    let url = first_line(&self.screens.login.paste);
+                    self.screens.login.paste = text("");
                     return self.send_paste(url);
                 }
                 o
             }
         };
         match out {
-            EditOutcome::Typing => self.before = before,
+            EditOutcome::Typing => self.form.before = before,
             EditOutcome::Done | EditOutcome::Cancelled => self.mode = Mode::Normal,
         }
         Vec::new()
     }
 
     fn console_history_step(&mut self, back: bool) {
-        let n = self.console_history.len();
+        let n = self.console.history.len();
         if n == 0 {
             return;
         }
-        let pos = match (self.console_pos, back) {
+        let pos = match (self.console.pos, back) {
             (None, true) => Some(n - 1),
             (None, false) => None,
             (Some(i), true) => Some(i.saturating_sub(1)),
             (Some(i), false) if i + 1 < n => Some(i + 1),
             (Some(_), false) => None,
         };
-        self.console_pos = pos;
-        self.console = text(
-            &pos.map(|i| self.console_history[i].clone())
+        self.console.pos = pos;
+        self.console.input = text(
+            &pos.map(|i| self.console.history[i].clone())
                 .unwrap_or_default(),
         );
     }
@@ -127,7 +127,7 @@ impl App {
                     form::paste_into(ta, &pasted);
                 }
             }
-            Mode::Filter => form::paste_into(&mut self.log_filter, &pasted),
+            Mode::Filter => form::paste_into(&mut self.log.filter, &pasted),
             Mode::Admin => {
                 if let Overlay::Fix(v) = &mut self.overlay {
                     let ta = if v.admin_field == 0 {
@@ -138,10 +138,10 @@ impl App {
                     form::paste_into(ta, &pasted);
                 }
             }
-            Mode::Console => form::paste_into(&mut self.console, &pasted),
+            Mode::Console => form::paste_into(&mut self.console.input, &pasted),
             Mode::FleetFilter => {
-                form::paste_into(&mut self.fleet.filter, &pasted);
-                self.fleet.filter_changed();
+                form::paste_into(&mut self.screens.fleet.filter, &pasted);
+                self.screens.fleet.filter_changed();
             }
             Mode::Search => {
                 if let Overlay::Inspector(ins) = &mut self.overlay {
@@ -154,15 +154,15 @@ impl App {
             Mode::Paste => {
                 // A paste with its Enter: the URL goes at once; without, it waits for Enter.
                 let ends = pasted.trim_end_matches([' ', '\t']).ends_with(['\n', '\r']);
-                form::paste_into(&mut self.paste, &pasted);
+                form::paste_into(&mut self.screens.login.paste, &pasted);
                 if ends {
-                    let url = first_line(&self.paste);
-                    self.paste = text("");
+                    let url = first_line(&self.screens.login.paste);
+                    self.screens.login.paste = text("");
                     self.mode = Mode::Normal;
                     return self.send_paste(url);
                 }
             }
-            Mode::Normal if self.screen == Screen::Login || self.waiting_for_person => {
+            Mode::Normal if self.screen == Screen::Login || self.run.waiting_for_person => {
                 return self.send_paste(pasted.trim().to_string());
             }
             Mode::Normal => {
@@ -176,7 +176,7 @@ impl App {
         if url.trim().is_empty() {
             return Vec::new();
         }
-        if self.running && self.waiting_for_person {
+        if self.run.running && self.run.waiting_for_person {
             self.say("Redirect URL sent to the login; checking it…");
             // Paste mode stays open until the login takes it (a refusal says why).
             self.mode = Mode::Paste;
@@ -202,7 +202,7 @@ impl App {
     pub fn edit(&mut self, field: Option<Field>) {
         if let Some(ta) = self.field_mut(field) {
             let v = first_line(ta);
-            self.before = v;
+            self.form.before = v;
             self.mode = Mode::Edit(field);
         }
     }

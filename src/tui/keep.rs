@@ -11,13 +11,13 @@ impl App {
     /// Memory → OS keyring → owner-only file → memory; the keyring only where there is one.
     pub fn cycle_keep(&mut self) -> Option<Effect> {
         match self.form.keep {
-            Keep::Memory => match &self.keyring {
+            Keep::Memory => match &self.keep.keyring {
                 None => return Some(Effect::ProbeKeyring { select: true }),
                 Some(Ok(())) => {
                     self.form.keep = Keep::Keyring;
                     self.say(format!(
                         "After a successful login the consumer secret and refresh token go to {}.",
-                        self.vault.describe(Keep::Keyring)
+                        self.keep.vault.describe(Keep::Keyring)
                     ));
                 }
                 Some(Err(_)) => self.keep_file(),
@@ -35,7 +35,7 @@ impl App {
         self.form.keep = Keep::File;
         self.say(format!(
             "After a successful login the consumer secret and refresh token go to {}: plain text on disk, readable by you only.",
-            self.vault.describe(Keep::File)
+            self.keep.vault.describe(Keep::File)
         ));
     }
 
@@ -48,7 +48,7 @@ impl App {
                         self.form.keep = Keep::Keyring;
                         self.say(format!(
                             "After a successful login the consumer secret and refresh token go to {}.",
-                            self.vault.describe(Keep::Keyring)
+                            self.keep.vault.describe(Keep::Keyring)
                         ));
                     }
                     (Err(why), true) => {
@@ -64,7 +64,7 @@ impl App {
                     }
                     _ => {}
                 }
-                self.keyring = Some(result);
+                self.keep.keyring = Some(result);
                 None
             }
             VaultMsg::Recalled {
@@ -77,7 +77,7 @@ impl App {
                 if self.form.vault_key().as_ref() != Some(&key) {
                     return None;
                 }
-                self.recalled_for = Some(key);
+                self.keep.recalled_for = Some(key);
                 let mut said = Vec::new();
                 if let Some((s, keep)) = secret
                     && first_line(&self.form.client_secret).is_empty()
@@ -89,14 +89,17 @@ impl App {
                     self.form.secret_from = Some(keep);
                     said.push(format!(
                         "consumer secret from {}",
-                        self.vault.describe(keep)
+                        self.keep.vault.describe(keep)
                     ));
                 }
                 if let Some((r, keep)) = refresh {
                     self.form.refresh_token = Some(r);
                     self.form.refresh_key = self.form.vault_key();
                     self.form.refresh_from = Some(keep);
-                    said.push(format!("refresh token from {}", self.vault.describe(keep)));
+                    said.push(format!(
+                        "refresh token from {}",
+                        self.keep.vault.describe(keep)
+                    ));
                 }
                 let mut status = if said.is_empty() {
                     String::new()
@@ -118,6 +121,7 @@ impl App {
             VaultMsg::Kept(results) => {
                 // Short enough for the status line of an 80-column terminal.
                 let prefix = self
+                    .run
                     .report
                     .as_ref()
                     .map(|r| format!("Done: {} · ", r.outcome.word()))
@@ -142,10 +146,10 @@ impl App {
                 let mut parts: Vec<String> = kept
                     .into_iter()
                     .map(|(keep, whats)| {
-                        let place = match (keep, &self.vault.file) {
+                        let place = match (keep, &self.keep.vault.file) {
                             (Keep::File, Some(p)) => p.display().to_string(),
                             (Keep::Keyring, _) => "the OS keyring".to_string(),
-                            _ => self.vault.describe(keep),
+                            _ => self.keep.vault.describe(keep),
                         };
                         format!("kept {} in {place}", whats.join(" + "))
                     })
@@ -206,13 +210,13 @@ impl App {
     /// Defaults from the config file: theme, environment, flow.
     pub fn apply_settings(&mut self, s: &crate::settings::Settings) {
         use crate::settings::{KeyStyle, Theme};
-        self.vim = s.key_style == KeyStyle::Vim;
+        self.prefs.vim = s.key_style == KeyStyle::Vim;
         self.form.insecure_hosts = crate::settings::host_list(&s.insecure_hosts);
         self.form.trust_hosts = crate::settings::host_list(&s.trust_hosts);
         self.form.max_response_bytes = s
             .max_response_mb
             .map(|mb| (mb as usize).saturating_mul(1024 * 1024));
-        self.har_bodies = s.har_bodies.unwrap_or_default();
+        self.prefs.har_bodies = s.har_bodies.unwrap_or_default();
         self.form.ca_certs_pem.clear();
         for path in &s.ca_certs {
             match crate::settings::read_ca(path) {
@@ -222,11 +226,11 @@ impl App {
         }
         match s.theme {
             Theme::Dark => {}
-            Theme::Light => self.light = true,
-            Theme::NoColor => self.color = false,
+            Theme::Light => self.prefs.light = true,
+            Theme::NoColor => self.prefs.color = false,
             Theme::Plain => {
-                self.plain = true;
-                self.color = false;
+                self.prefs.plain = true;
+                self.prefs.color = false;
             }
         }
         if let Some(env) = &s.environment {
@@ -234,11 +238,11 @@ impl App {
                 Environment::Production => self.form.env = EnvChoice::Production,
                 Environment::Sandbox => {
                     self.form.env = EnvChoice::Sandbox;
-                    self.env_selected = 1;
+                    self.screens.environment.selected = 1;
                 }
                 Environment::Custom(u) => {
                     self.form.env = EnvChoice::Custom;
-                    self.env_selected = 2;
+                    self.screens.environment.selected = 2;
                     self.form.custom_url = text(u);
                 }
             }
@@ -268,15 +272,15 @@ impl App {
         match p.env.as_str() {
             "production" => {
                 self.form.env = EnvChoice::Production;
-                self.env_selected = 0;
+                self.screens.environment.selected = 0;
             }
             "sandbox" => {
                 self.form.env = EnvChoice::Sandbox;
-                self.env_selected = 1;
+                self.screens.environment.selected = 1;
             }
             url => {
                 self.form.env = EnvChoice::Custom;
-                self.env_selected = 2;
+                self.screens.environment.selected = 2;
                 self.form.custom_url = text(url);
             }
         }
@@ -309,8 +313,8 @@ impl App {
         self.say(format!(
             "Profile {} ({} of {}; P cycles). Profiles hold no secrets: enter the consumer secret, or keep it (step 2, Keep secrets).",
             p.label(),
-            self.profile_index + 1,
-            self.profiles.len()
+            self.keep.profile_index + 1,
+            self.keep.profiles.len()
         ));
     }
 

@@ -20,6 +20,30 @@ use crate::engine::http::Exchange;
 /// Rows kept across runs.
 pub const MAX_LOG: usize = 1000;
 
+/// The request log pane: its rows, selection, filter, and whether it shows and has the keys.
+pub struct LogPane {
+    pub rows: Vec<LogRow>,
+    pub selected: usize,
+    pub filter: ratatui_textarea::TextArea<'static>,
+    pub show: bool,
+    pub focus: bool,
+    /// Where the log file is written (shown in help).
+    pub path: Option<String>,
+}
+
+impl Default for LogPane {
+    fn default() -> Self {
+        LogPane {
+            rows: Vec::new(),
+            selected: 0,
+            filter: super::form::text(""),
+            show: false,
+            focus: false,
+            path: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct LogRow {
     /// The run the request belongs to (ids restart with each run's client).
@@ -72,8 +96,9 @@ impl LogRow {
 
 impl App {
     pub fn filtered_log(&self) -> Vec<&LogRow> {
-        let f = first_line(&self.log_filter).to_lowercase();
+        let f = first_line(&self.log.filter).to_lowercase();
         self.log
+            .rows
             .iter()
             .filter(|r| {
                 f.is_empty()
@@ -87,7 +112,8 @@ impl App {
 
     /// The exchange behind a row: from the client of the row's run.
     pub fn exchange(&self, run: u64, id: u64) -> Option<Exchange> {
-        self.clients
+        self.run
+            .clients
             .iter()
             .rev()
             .find(|(r, _)| *r == run)
@@ -97,21 +123,21 @@ impl App {
     pub fn log_action(&mut self, a: Action) -> Vec<Effect> {
         let n = self.filtered_log().len().max(1);
         match a {
-            Action::Down => self.log_selected = (self.log_selected + 1).min(n - 1),
-            Action::Up => self.log_selected = self.log_selected.saturating_sub(1),
-            Action::PageDown => self.log_selected = (self.log_selected + 10).min(n - 1),
-            Action::PageUp => self.log_selected = self.log_selected.saturating_sub(10),
-            Action::Home => self.log_selected = 0,
-            Action::End => self.log_selected = n - 1,
+            Action::Down => self.log.selected = (self.log.selected + 1).min(n - 1),
+            Action::Up => self.log.selected = self.log.selected.saturating_sub(1),
+            Action::PageDown => self.log.selected = (self.log.selected + 10).min(n - 1),
+            Action::PageUp => self.log.selected = self.log.selected.saturating_sub(10),
+            Action::Home => self.log.selected = 0,
+            Action::End => self.log.selected = n - 1,
             Action::Find => {
-                self.before = first_line(&self.log_filter);
+                self.form.before = first_line(&self.log.filter);
                 self.mode = Mode::Filter;
             }
-            Action::Back => self.log_focus = false,
+            Action::Back => self.log.focus = false,
             Action::Select => {
                 let row = self
                     .filtered_log()
-                    .get(self.log_selected)
+                    .get(self.log.selected)
                     .map(|r| (r.run, r.id));
                 match row {
                     Some((_, 0)) | None => {}
@@ -128,7 +154,7 @@ impl App {
             Action::Copy => {
                 let row = self
                     .filtered_log()
-                    .get(self.log_selected)
+                    .get(self.log.selected)
                     .map(|r| (r.run, r.id));
                 if let Some(e) = row.and_then(|(run, id)| self.exchange(run, id)) {
                     return self.copy("curl command", curl(&e));
@@ -150,7 +176,7 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut super::app::HitMap) {
     let rows_all = app.filtered_log();
     let rows: Vec<Row> = rows_all
         .iter()
@@ -183,7 +209,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             ])
         })
         .collect();
-    let filter = first_line(&app.log_filter);
+    let filter = first_line(&app.log.filter);
     let n = rows_all.len();
     let title = format!(
         " Request log ({}{}){} ",
@@ -195,7 +221,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         },
         if app.mode == Mode::Filter {
             " — type to filter, Enter done"
-        } else if app.log_focus {
+        } else if app.log.focus {
             " — Enter inspects, / filters, c copies as curl"
         } else {
             " — Tab focuses"
@@ -209,14 +235,14 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Constraint::Length(8),
         Constraint::Length(8),
     ];
-    let block = t.block(title).border_style(if app.log_focus {
+    let block = t.block(title).border_style(if app.log.focus {
         Style::default().add_modifier(Modifier::BOLD)
     } else {
         t.dim()
     });
     let inner = block.inner(area);
-    let mut st = TableState::default().with_selected(app.log_focus.then_some(app.log_selected));
-    if !app.log_focus {
+    let mut st = TableState::default().with_selected(app.log.focus.then_some(app.log.selected));
+    if !app.log.focus {
         // Unfocused, the log follows the newest rows.
         let visible = inner.height as usize;
         *st.offset_mut() = n.saturating_sub(visible);
@@ -229,10 +255,10 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         area,
         &mut st,
     );
-    app.hits.borrow_mut().log = Some((inner, st.offset()));
+    hits.log = Some((inner, st.offset()));
     if n > inner.height as usize && !t.plain {
         let mut sb =
-            ScrollbarState::new(n).position(if app.log_focus { app.log_selected } else { n });
+            ScrollbarState::new(n).position(if app.log.focus { app.log.selected } else { n });
         f.render_stateful_widget(
             Scrollbar::new(ScrollbarOrientation::VerticalRight),
             area,

@@ -57,24 +57,24 @@ pub async fn run(
     store: Option<String>,
 ) -> io::Result<()> {
     let mut app = App::new();
-    app.vault = vault::Vault::from_env();
+    app.keep.vault = vault::Vault::from_env();
     app.apply_settings(&settings);
-    app.mouse = mouse;
+    app.prefs.mouse = mouse;
     let mut ctx = Ctx::new();
     ctx.terminal_io = true;
     ctx.mouse = mouse;
     // The log file is tracing's, set up by main before the console starts.
-    app.log_path = crate::logging::default_log_path().map(|p| p.display().to_string());
+    app.log.path = crate::logging::default_log_path().map(|p| p.display().to_string());
     let mut first = Vec::new();
     match demo {
         None => {
-            app.profiles = profile::load();
-            if let Some(p) = app.profiles.first().cloned() {
+            app.keep.profiles = profile::load();
+            if let Some(p) = app.keep.profiles.first().cloned() {
                 app.apply_profile(&p);
                 first.push(Effect::Recall { then_run: false });
             }
             // A watch store with orgs: the console opens on the Fleet screen.
-            app.fleet.settings = std::sync::Arc::new(settings.clone());
+            app.screens.fleet.settings = std::sync::Arc::new(settings.clone());
             if let Some(url) = screens::fleet::store_at_start(store) {
                 let by_itself = url.is_none();
                 first.extend(app.start_on_fleet(url, by_itself));
@@ -88,7 +88,7 @@ pub async fn run(
             // The demo org's credentials are throwaway: kept only if chosen on the form.
             app.form.keep = Keep::Memory;
             if !d.manual {
-                app.autoplay = Some(Autoplay::ShowEnvironment);
+                app.demo.autoplay = Some(Autoplay::ShowEnvironment);
             }
         }
     }
@@ -112,13 +112,13 @@ pub async fn run_fleet_demo(
 ) -> io::Result<()> {
     let mut app = App::new();
     app.apply_settings(&settings);
-    app.mouse = mouse;
+    app.prefs.mouse = mouse;
     let mut ctx = Ctx::new();
     ctx.terminal_io = true;
     ctx.mouse = mouse;
-    app.log_path = crate::logging::default_log_path().map(|p| p.display().to_string());
+    app.log.path = crate::logging::default_log_path().map(|p| p.display().to_string());
     if let Ok(first) = banner.try_recv() {
-        app.demo_banner = Some(first);
+        app.demo.banner = Some(first);
     }
     for e in app.start_on_fleet(Some(store), false) {
         ctx.apply(e, &app);
@@ -262,6 +262,7 @@ where
     let mut autoplay_at: Option<Instant> = None;
     loop {
         if app
+            .demo
             .autoplay
             .is_some_and(|a| !matches!(a, Autoplay::WaitRun | Autoplay::Done))
             && autoplay_at.is_none()
@@ -269,9 +270,11 @@ where
             autoplay_at = Some(Instant::now() + ctx.autoplay_delay);
         }
         if dirty {
+            let mut hits = app::HitMap::default();
             let completed = terminal
-                .draw(|f| ui::draw(f, app))
+                .draw(|f| hits = ui::draw(f, app))
                 .map_err(|e| io::Error::other(e.to_string()))?;
+            app.update(Msg::Drawn(hits));
             if let Some(tx) = &ctx.frames {
                 let _ = tx.send(buffer_text(completed.buffer));
             }
@@ -318,7 +321,7 @@ where
                 autoplay_at = None;
                 Some(Msg::Autoplay)
             }
-            _ = tokio::time::sleep(Duration::from_millis(250)), if app.running => Some(Msg::Tick),
+            _ = tokio::time::sleep(Duration::from_millis(250)), if app.run.running => Some(Msg::Tick),
         };
         dirty = first.is_some();
         let mut next = first;

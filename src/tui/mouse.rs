@@ -12,10 +12,10 @@ use super::overlay::Overlay;
 impl App {
     /// Mouse: a click on a tab or a row selects it; the wheel scrolls what it is over.
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
-        if !self.mouse {
+        if !self.prefs.mouse {
             return Vec::new();
         }
-        let hits = self.hits.borrow().clone();
+        let hits = self.hits.clone();
         let at = |r: &Rect| {
             m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
         };
@@ -55,8 +55,8 @@ impl App {
         if let Some((r, n)) = hits.log.filter(|(r, _)| at(r)) {
             let row = (m.row - r.y) as usize + n;
             if row < self.filtered_log().len() {
-                self.log_focus = true;
-                self.log_selected = row;
+                self.log.focus = true;
+                self.log.selected = row;
             }
             return Vec::new();
         }
@@ -64,11 +64,11 @@ impl App {
             if at(r) && *screen == self.screen {
                 let row = (m.row - r.y) as usize + offset;
                 if row < *rows {
-                    self.log_focus = false;
+                    self.log.focus = false;
                     match screen {
-                        Screen::Permissions => self.perm_selected = row,
-                        Screen::Findings => self.finding_selected = row,
-                        Screen::Environment => self.env_selected = row,
+                        Screen::Permissions => self.screens.permissions.selected = row,
+                        Screen::Findings => self.screens.findings.selected = row,
+                        Screen::Environment => self.screens.environment.selected = row,
                         Screen::ConnectedApp => self.form.field = row,
                         Screen::Login | Screen::Fleet => {}
                     }

@@ -18,6 +18,8 @@ pub enum Msg {
     Paste(String),
     Mouse(MouseEvent),
     Resize,
+    /// A frame was drawn: where its regions are, for the mouse.
+    Drawn(super::app::HitMap),
     /// An engine event of run `run` (events of an older run are dropped).
     Engine {
         run: u64,

@@ -78,8 +78,8 @@ impl App {
     pub fn overlay_action(&mut self, a: Action) -> Vec<Effect> {
         let page = 10;
         let mut effects = Vec::new();
-        let messages = self.messages.len();
-        let scenarios = self.scenarios.len();
+        let messages = self.status.messages.len();
+        let scenarios = self.demo.scenarios.len();
         match &mut self.overlay {
             Overlay::Help { scroll }
             | Overlay::Messages { scroll }
@@ -102,7 +102,7 @@ impl App {
                 Action::Home => *selected = 0,
                 Action::End => *selected = scenarios.saturating_sub(1),
                 Action::Select => {
-                    let name = self.scenarios.get(*selected).map(|s| s.name.clone());
+                    let name = self.demo.scenarios.get(*selected).map(|s| s.name.clone());
                     self.overlay = Overlay::None;
                     if let Some(name) = name {
                         effects = self.switch_scenario(name);
@@ -185,9 +185,9 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             let keys_w = 22.min(width / 3);
             let mut lines = vec![Line::from(format!(
                 " Log file: {}",
-                app.log_path.clone().unwrap_or_else(|| "none".into())
+                app.log.path.clone().unwrap_or_else(|| "none".into())
             ))];
-            for (scope, keys, help) in keymap::help_rows(app.vim) {
+            for (scope, keys, help) in keymap::help_rows(app.prefs.vim) {
                 match scope {
                     Some(s) => {
                         if !lines.is_empty() {
@@ -211,17 +211,18 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             );
         }
         Overlay::Messages { scroll } => {
-            let lines: Vec<Line> = if app.messages.is_empty() {
+            let lines: Vec<Line> = if app.status.messages.is_empty() {
                 vec![Line::from(" Nothing said yet.")]
             } else {
-                app.messages
+                app.status
+                    .messages
                     .iter()
                     .map(|m| Line::from(format!(" {m}")))
                     .collect()
             };
             let r = centered(area, area.width.min(110), area.height);
             f.render_widget(Clear, r);
-            let n = app.messages.len();
+            let n = app.status.messages.len();
             f.render_widget(
                 Paragraph::new(lines)
                     .wrap(Wrap { trim: false })
@@ -248,7 +249,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             );
         }
         Overlay::App { scroll } => {
-            let Some(r) = &app.report else { return };
+            let Some(r) = &app.run.report else { return };
             // What stays unknown first, with where to look in Setup; then every line.
             let mut lines: Vec<Line> = Vec::new();
             if !r.app.unknown.is_empty() {
@@ -284,7 +285,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             );
         }
         Overlay::Integration { scroll } => {
-            let Some(rec) = app.report.as_ref().and_then(|r| r.integration.as_ref()) else {
+            let Some(rec) = app.run.report.as_ref().and_then(|r| r.integration.as_ref()) else {
                 return;
             };
             let room = (area.width.min(120) as usize).saturating_sub(31).max(20);
@@ -384,6 +385,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             let r = centered(area, area.width.saturating_sub(2), area.height);
             f.render_widget(Clear, r);
             let rows: Vec<Row> = app
+                .demo
                 .scenarios
                 .iter()
                 .map(|s| Row::new(vec![s.name.clone(), s.description.clone()]))
@@ -402,7 +404,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 }
 
 fn draw_coverage(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let Some(c) = app.report.as_ref().and_then(|r| r.coverage.as_ref()) else {
+    let Some(c) = app.run.report.as_ref().and_then(|r| r.coverage.as_ref()) else {
         return;
     };
     let r = centered(area, 78, (c.fields.len() as u16 + 5).min(area.height));

@@ -20,6 +20,30 @@ pub enum Autoplay {
     Done,
 }
 
+/// A run as the console follows it.
+#[derive(Default)]
+pub struct RunState {
+    /// The number of the current run (events of older runs are dropped).
+    pub id: u64,
+    pub running: bool,
+    pub steps: Vec<StepLine>,
+    pub authorize_url: Option<String>,
+    pub ssh_tunnel: Option<String>,
+    pub device: Option<(String, String)>,
+    /// The login waits for a person (a browser login, a pasted URL).
+    pub waiting_for_person: bool,
+    pub endpoints: Vec<EndpointResult>,
+    pub findings: Vec<Finding>,
+    pub report: Option<Report>,
+    pub session: Option<Session>,
+    pub client: Option<crate::engine::http::Client>,
+    /// The clients of the last runs, for their rows in the request log.
+    pub clients: Vec<(u64, crate::engine::http::Client)>,
+    /// A refresh token that replaced the one given (rotation): handed over once, on request
+    /// (`c` on the Login step), masked on screen. Never drawn.
+    pub rotated_token: Option<String>,
+}
+
 pub struct StepLine {
     pub id: StepId,
     pub status: Option<Status>,
@@ -37,9 +61,9 @@ impl App {
         client_secret: &str,
         username: &str,
     ) {
-        self.demo_scenario = Some(scenario.to_string());
+        self.demo.scenario = Some(scenario.to_string());
         self.form.env = EnvChoice::Demo;
-        self.env_selected = 3;
+        self.screens.environment.selected = 3;
         self.form.demo_url = Some(login_url.to_string());
         self.form.client_id = text(client_id);
         set_text(&mut self.form.client_secret, client_secret);
@@ -57,7 +81,7 @@ impl App {
                 return Vec::new();
             }
         };
-        let restart = self.demo_scenario.is_some();
+        let restart = self.demo.scenario.is_some();
         self.set_demo(
             &info.scenario,
             &info.login_url,
@@ -73,11 +97,11 @@ impl App {
         self.form.app_kind = info.preset.app_kind.unwrap_or_default();
         self.form.credential = text(info.preset.credential.as_deref().unwrap_or(""));
         self.form.field = 0;
-        self.demo_description = Some(info.description.clone());
-        self.demo_admin = Some(info.admin_username.clone()).filter(|u| !u.is_empty());
+        self.demo.description = Some(info.description.clone());
+        self.demo.admin = Some(info.admin_username.clone()).filter(|u| !u.is_empty());
         // Another org: changes made on the last one are not this one's to undo.
-        self.fix_records.clear();
-        self.fix_admin = None;
+        self.fix.records.clear();
+        self.fix.admin = None;
         self.say(format!(
             "Demo org: scenario {} — {} ({} flow, PKCE {}{})",
             info.scenario,
@@ -101,11 +125,12 @@ impl App {
 
     /// The spinner's tick: the oldest request still in flight after 3 s is what the run waits on.
     pub fn tick(&mut self, now: std::time::Instant) {
-        self.spinner = self.spinner.wrapping_add(1);
-        self.waiting = self
+        self.status.spinner = self.status.spinner.wrapping_add(1);
+        self.status.waiting = self
             .log
+            .rows
             .iter()
-            .filter(|r| !r.done && r.run == self.run_id)
+            .filter(|r| !r.done && r.run == self.run.id)
             .filter_map(|r| Some((r, now.checked_duration_since(r.sent_at?)?.as_secs())))
             .filter(|(_, secs)| *secs >= 3)
             .max_by_key(|(_, secs)| *secs)
@@ -115,8 +140,8 @@ impl App {
     /// A run is starting: clear what the last one showed (the request log keeps the earlier
     /// runs' requests, under a marker); the login step is where a person may have to act.
     pub fn run_started(&mut self) {
-        self.running = true;
-        self.steps = [
+        self.run.running = true;
+        self.run.steps = [
             StepId::Environment,
             StepId::Credentials,
             StepId::Login,
@@ -132,29 +157,29 @@ impl App {
             duration_ms: 0,
         })
         .collect();
-        self.authorize_url = None;
-        self.ssh_tunnel = None;
-        self.device = None;
-        self.waiting_for_person = false;
-        self.paste_reason = None;
-        self.endpoints.clear();
-        self.findings.clear();
-        self.report = None;
-        self.session = None;
-        self.login_scroll = 0;
+        self.run.authorize_url = None;
+        self.run.ssh_tunnel = None;
+        self.run.device = None;
+        self.run.waiting_for_person = false;
+        self.screens.login.paste_reason = None;
+        self.run.endpoints.clear();
+        self.run.findings.clear();
+        self.run.report = None;
+        self.run.session = None;
+        self.screens.login.scroll = 0;
         if self.mode == Mode::Paste {
             self.mode = Mode::Normal;
         }
-        self.log.push(LogRow::marker(
-            self.run_id,
-            format!("── run {} · {} flow", self.run_id, self.form.flow.name()),
+        self.log.rows.push(LogRow::marker(
+            self.run.id,
+            format!("── run {} · {} flow", self.run.id, self.form.flow.name()),
         ));
-        if self.log.len() > MAX_LOG {
-            let extra = self.log.len() - MAX_LOG;
-            self.log.drain(..extra);
+        if self.log.rows.len() > MAX_LOG {
+            let extra = self.log.rows.len() - MAX_LOG;
+            self.log.rows.drain(..extra);
         }
         // The log's selection waits on this run's first request (just below its marker).
-        self.log_selected = self.filtered_log().len();
+        self.log.selected = self.filtered_log().len();
         self.say("Running…");
         self.go(Screen::Login);
     }
@@ -175,12 +200,12 @@ impl App {
                     status.word()
                 )));
                 if step == StepId::Login {
-                    self.waiting_for_person = false;
+                    self.run.waiting_for_person = false;
                     if self.mode == Mode::Paste {
                         self.mode = Mode::Normal;
                     }
                 }
-                if let Some(s) = self.steps.iter_mut().find(|s| s.id == step) {
+                if let Some(s) = self.run.steps.iter_mut().find(|s| s.id == step) {
                     s.status = Some(status);
                     s.summary = summary;
                     s.duration_ms = duration_ms;
@@ -188,8 +213,8 @@ impl App {
             }
             Event::RequestSent { id, method, url } => {
                 effects.push(Effect::Log(format!("request #{id} {method} {url}")));
-                self.log.push(LogRow {
-                    run: self.run_id,
+                self.log.rows.push(LogRow {
+                    run: self.run.id,
                     id,
                     method,
                     url,
@@ -199,9 +224,9 @@ impl App {
                     done: false,
                     sent_at: Some(std::time::Instant::now()),
                 });
-                if self.log.len() > MAX_LOG {
-                    self.log.remove(0);
-                    self.log_selected = self.log_selected.saturating_sub(1);
+                if self.log.rows.len() > MAX_LOG {
+                    self.log.rows.remove(0);
+                    self.log.selected = self.log.selected.saturating_sub(1);
                 }
             }
             Event::ResponseReceived {
@@ -214,8 +239,13 @@ impl App {
                     "request #{id} -> {} ({duration_ms} ms, {bytes} bytes)",
                     status.map_or_else(|| "no answer".to_string(), |s| s.to_string())
                 )));
-                let run = self.run_id;
-                if let Some(r) = self.log.iter_mut().find(|r| r.id == id && r.run == run) {
+                let run = self.run.id;
+                if let Some(r) = self
+                    .log
+                    .rows
+                    .iter_mut()
+                    .find(|r| r.id == id && r.run == run)
+                {
                     r.status = status;
                     r.duration_ms = duration_ms;
                     r.bytes = bytes;
@@ -223,26 +253,26 @@ impl App {
                 }
             }
             Event::AuthorizeUrl { url, ssh_tunnel } => {
-                self.authorize_url = Some(url);
-                self.ssh_tunnel = ssh_tunnel;
+                self.run.authorize_url = Some(url);
+                self.run.ssh_tunnel = ssh_tunnel;
             }
             Event::DeviceCode {
                 user_code,
                 verification_uri,
             } => {
                 // A person must act: the login step is in front.
-                self.device = Some((user_code, verification_uri));
-                self.waiting_for_person = true;
+                self.run.device = Some((user_code, verification_uri));
+                self.run.waiting_for_person = true;
                 self.go(Screen::Login);
             }
             Event::PasteNeeded { reason } => {
                 // The callback cannot be used: the paste field opens at once, on step 3. A
                 // tunnel to that port would not help: not advised.
                 let reason = hints::for_console(&reason);
-                self.ssh_tunnel = None;
+                self.run.ssh_tunnel = None;
                 self.say(reason.clone());
-                self.paste_reason = Some(reason);
-                self.waiting_for_person = true;
+                self.screens.login.paste_reason = Some(reason);
+                self.run.waiting_for_person = true;
                 self.open_paste();
                 self.go(Screen::Login);
             }
@@ -254,16 +284,16 @@ impl App {
             Event::Progress(p) => {
                 let p = hints::for_console(&p);
                 if p.starts_with("Waiting for the login") {
-                    self.waiting_for_person = true;
+                    self.run.waiting_for_person = true;
                     self.go(Screen::Login);
                 }
                 self.say(p);
             }
             Event::Finding(f) => {
                 effects.push(Effect::Log(format!("finding {} {}", f.code, f.title)));
-                self.findings.push(hints::finding_for_console(f));
+                self.run.findings.push(hints::finding_for_console(f));
             }
-            Event::Endpoint(e) => self.endpoints.push(e),
+            Event::Endpoint(e) => self.run.endpoints.push(e),
         }
         effects
     }
@@ -282,16 +312,16 @@ impl App {
             Ok(done) => {
                 let (report, session) = *done;
                 let refresh = session.as_ref().and_then(|s| s.refresh_token.clone());
-                self.rotated_token = None;
+                self.run.rotated_token = None;
                 if let Some(rot) = &report.rotation {
-                    self.rotated_token = refresh.clone();
+                    self.run.rotated_token = refresh.clone();
                     self.say(format!(
                         "{} On step 3, c hands it over once (to the clipboard; masked here).",
                         rot.loud_line()
                     ));
                 }
                 let logged_in = session.is_some();
-                self.session = session;
+                self.run.session = session;
                 let mut effects = vec![Effect::Log(format!(
                     "run finished: {} ({} findings: {})",
                     report.outcome.word(),
@@ -306,6 +336,7 @@ impl App {
                 self.on_report(report);
                 // At five grants nothing was sent: ask, naming the grant that would go.
                 if let Some(f) = self
+                    .run
                     .findings
                     .iter()
                     .find(|f| f.code == crate::engine::Code::GRANT_CAP_CONSENT_NEEDED)
@@ -318,8 +349,8 @@ impl App {
                 effects
             }
             Err(e) => {
-                self.running = false;
-                self.waiting_for_person = false;
+                self.run.running = false;
+                self.run.waiting_for_person = false;
                 self.say(format!("The check stopped unexpectedly: {e}"));
                 Vec::new()
             }
@@ -327,18 +358,18 @@ impl App {
     }
 
     pub fn on_report(&mut self, r: Report) {
-        self.running = false;
-        self.waiting = None;
-        self.waiting_for_person = false;
+        self.run.running = false;
+        self.status.waiting = None;
+        self.run.waiting_for_person = false;
         if self.mode == Mode::Paste {
             self.mode = Mode::Normal;
         }
         self.show_report(r);
-        self.say(verdict::done_line(&self.findings));
+        self.say(verdict::done_line(&self.run.findings));
         let landing = self.landing();
         self.go(landing);
-        if self.autoplay == Some(Autoplay::WaitRun) {
-            self.autoplay = Some(Autoplay::Done);
+        if self.demo.autoplay == Some(Autoplay::WaitRun) {
+            self.demo.autoplay = Some(Autoplay::Done);
         }
     }
 
@@ -346,9 +377,9 @@ impl App {
     /// (or an error no step shows) is left, or the permissions when all passed.
     pub fn landing(&self) -> Screen {
         let failed = |ids: &[StepId]| {
-            self.steps.iter().any(|s| {
+            self.run.steps.iter().any(|s| {
                 ids.contains(&s.id)
-                    && verdict::step(s.id, s.status, &self.endpoints) == Some(Status::Fail)
+                    && verdict::step(s.id, s.status, &self.run.endpoints) == Some(Status::Fail)
             })
         };
         if failed(&[StepId::Environment]) {
@@ -359,7 +390,7 @@ impl App {
             Screen::Login
         } else if failed(&[StepId::Org, StepId::Probes]) {
             Screen::Permissions
-        } else if verdict::overall(&self.findings) != Status::Pass {
+        } else if verdict::overall(&self.run.findings) != Status::Pass {
             Screen::Findings
         } else {
             Screen::Permissions
@@ -368,19 +399,19 @@ impl App {
 
     /// One step of the demo's journey; returns what the loop must do.
     pub fn autoplay_step(&mut self) -> Option<Effect> {
-        match self.autoplay? {
+        match self.demo.autoplay? {
             Autoplay::ShowEnvironment => {
                 self.screen = Screen::Environment;
-                self.autoplay = Some(Autoplay::ShowApp);
+                self.demo.autoplay = Some(Autoplay::ShowApp);
                 None
             }
             Autoplay::ShowApp => {
                 self.screen = Screen::ConnectedApp;
-                self.autoplay = Some(Autoplay::StartLogin);
+                self.demo.autoplay = Some(Autoplay::StartLogin);
                 None
             }
             Autoplay::StartLogin => {
-                self.autoplay = Some(Autoplay::WaitRun);
+                self.demo.autoplay = Some(Autoplay::WaitRun);
                 self.start_run()
             }
             Autoplay::WaitRun | Autoplay::Done => None,
@@ -392,7 +423,7 @@ impl App {
         match self.form.config() {
             Ok(mut cfg) => {
                 // The admin logged in from the Fix overlay reads the integration's whole record.
-                cfg.admin_session = self.fix_admin.as_ref().map(|a| crate::engine::Session {
+                cfg.admin_session = self.fix.admin.as_ref().map(|a| crate::engine::Session {
                     instance_url: a.instance_url.clone(),
                     access_token: a.access_token.clone(),
                     refresh_token: None,
@@ -403,7 +434,7 @@ impl App {
                 if missing
                     && !matches!(cfg.flow, Flow::Token | Flow::Jwt)
                     && key.is_some()
-                    && self.recalled_for != key
+                    && self.keep.recalled_for != key
                 {
                     return Some(Effect::Recall { then_run: true });
                 }
@@ -411,17 +442,17 @@ impl App {
                 // for each run (under rotation the refresh retires it).
                 if cfg.flow == Flow::Refresh
                     && cfg.refresh_token.is_some()
-                    && !std::mem::take(&mut self.rotation_consent)
+                    && !std::mem::take(&mut self.consent.rotation)
                 {
                     self.overlay = super::overlay::Overlay::ConfirmRotation;
                     return None;
                 }
                 let mut cfg = cfg;
                 cfg.allow_rotation = cfg.flow == Flow::Refresh;
-                cfg.allow_grant_eviction = std::mem::take(&mut self.eviction_consent);
+                cfg.allow_grant_eviction = std::mem::take(&mut self.consent.eviction);
                 // The Fix overlay's admin login counts the user's grants before the login.
                 if cfg.admin_session.is_none()
-                    && let Some(a) = &self.fix_admin
+                    && let Some(a) = &self.fix.admin
                 {
                     cfg.admin_session = Some(Session {
                         instance_url: a.instance_url.clone(),
@@ -436,14 +467,14 @@ impl App {
                 // (A recalled refresh token's rotation goes back where it came from.)
                 cfg.keeper = crate::engine::ledger::keeper(
                     &cfg,
-                    &self.vault,
+                    &self.keep.vault,
                     self.form.keep,
                     self.form.refresh_from,
                 );
-                self.run_id += 1;
+                self.run.id += 1;
                 self.run_started();
                 Some(Effect::StartRun {
-                    run: self.run_id,
+                    run: self.run.id,
                     cfg: Box::new(cfg),
                 })
             }
@@ -457,27 +488,31 @@ impl App {
     /// The report as it now stands (a run ended, a fix or a re-probe changed it): every screen
     /// reads it, through the findings, rows and step statuses copied here, in this one place.
     pub fn show_report(&mut self, r: Report) {
-        self.endpoints = r.endpoints.clone();
+        self.run.endpoints = r.endpoints.clone();
         // In the console's words: its keys and fields, never a command-line option.
-        self.findings = r
+        self.run.findings = r
             .findings
             .iter()
             .cloned()
             .map(hints::finding_for_console)
             .collect();
-        for line in self.steps.iter_mut() {
+        for line in self.run.steps.iter_mut() {
             if let Some(step) = r.steps.iter().find(|s| s.id == line.id) {
                 line.status = Some(step.status);
                 line.summary = step.summary.clone();
             }
         }
-        self.report = Some(r);
-        self.finding_selected = self
-            .finding_selected
-            .min(self.findings.len().saturating_sub(1));
-        self.perm_selected = self
-            .perm_selected
-            .min(self.endpoints.len().saturating_sub(1));
+        self.run.report = Some(r);
+        self.screens.findings.selected = self
+            .screens
+            .findings
+            .selected
+            .min(self.run.findings.len().saturating_sub(1));
+        self.screens.permissions.selected = self
+            .screens
+            .permissions
+            .selected
+            .min(self.run.endpoints.len().saturating_sub(1));
     }
 
     /// One probe ran again: the engine updates the report (its row, its finding, the steps'
@@ -492,13 +527,13 @@ impl App {
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default()
         ));
-        match self.report.take() {
+        match self.run.report.take() {
             Some(mut r) => {
                 r.reprobed(i, result, finding);
                 self.show_report(r);
             }
             None => {
-                if let Some(e) = self.endpoints.get_mut(i) {
+                if let Some(e) = self.run.endpoints.get_mut(i) {
                     *e = result;
                 }
             }

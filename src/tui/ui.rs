@@ -24,14 +24,15 @@ pub const MIN_HEIGHT: u16 = 23;
 
 pub fn theme(app: &App) -> Theme {
     Theme {
-        color: app.color,
-        light: app.light,
-        plain: app.plain,
+        color: app.prefs.color,
+        light: app.prefs.light,
+        plain: app.prefs.plain,
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App) {
-    *app.hits.borrow_mut() = HitMap::default();
+/// Draws the console from its state; returns where things were drawn, for the mouse.
+pub fn draw(f: &mut Frame, app: &App) -> HitMap {
+    let mut hits = HitMap::default();
     let area = f.area();
     let t = theme(app);
     // While any host goes unverified, every screen says so on its first line.
@@ -81,7 +82,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             Line::from("q quits."),
         ];
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
-        return;
+        return hits;
     }
     let [top, tabs, body, bottom] = Layout::vertical([
         Constraint::Length(1),
@@ -91,25 +92,25 @@ pub fn draw(f: &mut Frame, app: &App) {
     ])
     .areas(area);
     draw_top(f, app, &t, top);
-    draw_tabs(f, app, &t, tabs);
-    let (main, log) = if app.show_log {
+    draw_tabs(f, app, &t, tabs, &mut hits);
+    let (main, log) = if app.log.show {
         let [m, l] =
             Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
         (m, Some(l))
     } else {
         (body, None)
     };
-    app.hits.borrow_mut().main = Some(main);
+    hits.main = Some(main);
     match app.screen {
-        Screen::Environment => screens::environment::draw(f, app, &t, main),
-        Screen::ConnectedApp => screens::connected::draw(f, app, &t, main),
+        Screen::Environment => screens::environment::draw(f, app, &t, main, &mut hits),
+        Screen::ConnectedApp => screens::connected::draw(f, app, &t, main, &mut hits),
         Screen::Login => screens::login::draw(f, app, &t, main),
-        Screen::Permissions => screens::permissions::draw(f, app, &t, main),
-        Screen::Findings => screens::findings::draw(f, app, &t, main),
+        Screen::Permissions => screens::permissions::draw(f, app, &t, main, &mut hits),
+        Screen::Findings => screens::findings::draw(f, app, &t, main, &mut hits),
         Screen::Fleet => draw_fleet(f, app, &t, main),
     }
     if let Some(l) = log {
-        super::log::draw(f, app, &t, l);
+        super::log::draw(f, app, &t, l, &mut hits);
     }
     draw_bottom(f, app, &t, bottom);
     match &app.overlay {
@@ -133,12 +134,13 @@ pub fn draw(f: &mut Frame, app: &App) {
             },
         ),
     }
+    hits
 }
 
 /// The Fleet screen; in `demo --watch`, under the demo's one-line banner.
 fn draw_fleet(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let Some(banner) = app.demo_banner.as_deref().filter(|_| area.height > 12) else {
-        return screens::fleet::draw(f, &app.fleet, t, area);
+    let Some(banner) = app.demo.banner.as_deref().filter(|_| area.height > 12) else {
+        return screens::fleet::draw(f, &app.screens.fleet, t, area);
     };
     let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     let style = if t.plain {
@@ -151,7 +153,7 @@ fn draw_fleet(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         .take(usize::from(top.width.saturating_sub(1)))
         .collect();
     f.render_widget(Paragraph::new(format!(" {text}")).style(style), top);
-    screens::fleet::draw(f, &app.fleet, t, rest);
+    screens::fleet::draw(f, &app.screens.fleet, t, rest);
 }
 
 fn env_label(app: &App) -> String {
@@ -161,24 +163,24 @@ fn env_label(app: &App) -> String {
         EnvChoice::Custom => first_line(&app.form.custom_url),
         EnvChoice::Demo => format!(
             "demo org ({})",
-            app.demo_scenario.clone().unwrap_or_default()
+            app.demo.scenario.clone().unwrap_or_default()
         ),
     }
 }
 
 fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     const SPIN: [&str; 4] = ["|", "/", "-", "\\"];
-    let (state, style) = if app.running {
+    let (state, style) = if app.run.running {
         let s = if t.plain {
             "running".to_string()
         } else {
-            format!("{} running", SPIN[app.spinner % 4])
+            format!("{} running", SPIN[app.status.spinner % 4])
         };
         (s, Style::default().add_modifier(Modifier::BOLD))
-    } else if app.report.is_some() {
-        let st = verdict::overall(&app.findings);
+    } else if app.run.report.is_some() {
+        let st = verdict::overall(&app.run.findings);
         (
-            format!(" {} ", verdict::overall_words(&app.findings)),
+            format!(" {} ", verdict::overall_words(&app.run.findings)),
             t.verdict(st),
         )
     } else {
@@ -187,17 +189,18 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if app.screen == Screen::Fleet {
         let line = Line::from(vec![
             Span::styled(" sagediag ", Style::default().add_modifier(Modifier::BOLD)),
-            Span::raw(app.fleet.header()),
+            Span::raw(app.screens.fleet.header()),
         ]);
         f.render_widget(Paragraph::new(line), area);
         return;
     }
     // A stored cycle from the Fleet screen, until a run replaces it: said first.
     if let Some((org, at)) = app
+        .screens
         .fleet
         .viewing
         .as_ref()
-        .filter(|_| app.report.is_none() && !app.running)
+        .filter(|_| app.run.report.is_none() && !app.run.running)
     {
         let when = screens::fleet::ago(crate::engine::clock::now_secs() as i64 - at);
         let line = Line::from(vec![
@@ -223,7 +226,7 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if let Some(roots) = crate::engine::tls::roots().header() {
         line.push_span(Span::raw(format!(" · {roots}")));
     }
-    if let Some(w) = app.waiting.as_ref().filter(|_| app.running) {
+    if let Some(w) = app.status.waiting.as_ref().filter(|_| app.run.running) {
         line.push_span(Span::raw(format!(" · {w}")));
     }
     f.render_widget(Paragraph::new(line), area);
@@ -231,10 +234,11 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 
 pub fn step_status(app: &App, ids: &[StepId]) -> Option<Status> {
     let st: Vec<Status> = app
+        .run
         .steps
         .iter()
         .filter(|s| ids.contains(&s.id))
-        .filter_map(|s| verdict::step(s.id, s.status, &app.endpoints))
+        .filter_map(|s| verdict::step(s.id, s.status, &app.run.endpoints))
         .collect();
     if st.is_empty() {
         None
@@ -249,9 +253,10 @@ pub fn step_status(app: &App, ids: &[StepId]) -> Option<Status> {
     }
 }
 
-fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect, hitmap: &mut HitMap) {
     if app.screen == Screen::Fleet {
         let store = app
+            .screens
             .fleet
             .source
             .as_ref()
@@ -273,7 +278,11 @@ fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Screen::ConnectedApp => step_status(app, &[StepId::Credentials]),
                 Screen::Login => step_status(app, &[StepId::Login, StepId::Token]),
                 Screen::Permissions => step_status(app, &[StepId::Org, StepId::Probes]),
-                Screen::Findings => app.report.as_ref().map(|_| verdict::overall(&app.findings)),
+                Screen::Findings => app
+                    .run
+                    .report
+                    .as_ref()
+                    .map(|_| verdict::overall(&app.run.findings)),
                 Screen::Fleet => None,
             };
             let suffix = match st {
@@ -300,7 +309,7 @@ fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         ));
         x = x.saturating_add(w + 1);
     }
-    app.hits.borrow_mut().tabs = hits;
+    hitmap.tabs = hits;
     f.render_widget(
         Tabs::new(titles)
             .select(app.screen.index())
@@ -314,7 +323,7 @@ fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 /// The hint line, from the keymap's rows for what is in front.
 fn hint_line(app: &App, width: usize) -> String {
     let mut skip = Vec::new();
-    if app.demo_scenario.is_none() {
+    if app.demo.scenario.is_none() {
         skip.extend([Action::PickScenario, Action::NextScenario]);
     }
     if !matches!(app.overlay, Overlay::None | Overlay::Value(_)) {
@@ -348,9 +357,9 @@ fn draw_bottom(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let [first, second] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let field = match app.mode {
-        Mode::Console => Some(("request> ", &app.console)),
-        Mode::Filter => Some(("filter> ", &app.log_filter)),
-        Mode::FleetFilter => Some(("filter> ", &app.fleet.filter)),
+        Mode::Console => Some(("request> ", &app.console.input)),
+        Mode::Filter => Some(("filter> ", &app.log.filter)),
+        Mode::FleetFilter => Some(("filter> ", &app.screens.fleet.filter)),
         _ => None,
     };
     if let Some((label, ta)) = field {
@@ -373,7 +382,7 @@ fn draw_bottom(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         return;
     }
     let hints = hint_line(app, area.width as usize);
-    let status = app.status.clone().unwrap_or_default();
+    let status = app.status.current.clone().unwrap_or_default();
     let width = area.width as usize;
     let n = status.chars().count();
     if n < width {

@@ -84,7 +84,7 @@ impl Ctx {
             .clone()
             .ok_or_else(|| super::error::DemoError("no demo org".into()))?;
         let mut org = demo.lock().await;
-        app.scenarios = org.scenarios();
+        app.demo.scenarios = org.scenarios();
         let info = org.start(scenario).await?;
         drop(org);
         for e in app.update(Msg::DemoStarted(Ok(info))) {
@@ -243,14 +243,14 @@ impl Ctx {
             Effect::Export => export(app, tx, self.export_dir.clone()),
             Effect::Reprobe(i) => {
                 let (Some(session), Some(client), Some(def)) = (
-                    app.session.clone(),
-                    app.client.clone(),
+                    app.run.session.clone(),
+                    app.run.client.clone(),
                     engine::ENDPOINTS.get(i).copied(),
                 ) else {
                     self.say("No session yet: run the check (r) first.");
                     return;
                 };
-                let assigned = app.endpoints.get(i).and_then(|e| e.assigned);
+                let assigned = app.run.endpoints.get(i).and_then(|e| e.assigned);
                 self.say(format!("Re-probing {}…", def.name));
                 tokio::spawn(async move {
                     let answer = client
@@ -269,7 +269,8 @@ impl Ctx {
                 });
             }
             Effect::SendRequest(line) => {
-                let (Some(session), Some(client)) = (app.session.clone(), app.client.clone())
+                let (Some(session), Some(client)) =
+                    (app.run.session.clone(), app.run.client.clone())
                 else {
                     self.say("No session yet: run the check (r) and log in first.");
                     return;
@@ -289,7 +290,7 @@ impl Ctx {
                 if select {
                     self.say("Looking for the OS keyring…");
                 }
-                let v = app.vault.clone();
+                let v = app.keep.vault.clone();
                 tokio::task::spawn_blocking(move || {
                     let result = v.keyring_status();
                     let _ = tx.send(Msg::Vault(VaultMsg::Keyring { result, select }));
@@ -300,7 +301,7 @@ impl Ctx {
                     return;
                 };
                 let (login, client_id, username) = key.clone();
-                let v = app.vault.clone();
+                let v = app.keep.vault.clone();
                 if then_run {
                     self.say("Looking for kept secrets…");
                 }
@@ -323,7 +324,7 @@ impl Ctx {
                 });
             }
             Effect::Keep(writes) => {
-                let v = app.vault.clone();
+                let v = app.keep.vault.clone();
                 tokio::task::spawn_blocking(move || {
                     let results = writes
                         .into_iter()
@@ -347,7 +348,7 @@ impl Ctx {
     /// through the run's client; its progress lines go to the status line.
     fn fix(&mut self, job: FixJob, app: &App) {
         let tx = self.tx.clone();
-        let (Some(client), Some(report)) = (app.client.clone(), app.report.clone()) else {
+        let (Some(client), Some(report)) = (app.run.client.clone(), app.run.report.clone()) else {
             self.say("Nothing to fix yet: run the check (r) first.");
             return;
         };
@@ -479,13 +480,13 @@ impl Default for Ctx {
 
 /// `W`: the report and the HAR export, written by a task.
 fn export(app: &App, tx: UnboundedSender<Msg>, dir: Option<std::path::PathBuf>) {
-    let (Some(report), Some(client)) = (app.report.clone(), app.client.clone()) else {
+    let (Some(report), Some(client)) = (app.run.report.clone(), app.run.client.clone()) else {
         let _ = tx.send(Msg::Say(
             "Nothing to export yet: run the check first (r).".into(),
         ));
         return;
     };
-    let bodies = app.har_bodies;
+    let bodies = app.prefs.har_bodies;
     tokio::task::spawn_blocking(move || {
         let now = engine::clock::now_ms();
         let stamp = engine::export::iso8601(now).replace([':', '.'], "-");

@@ -245,7 +245,7 @@ async fn settle(app: &mut App, effects: Vec<Effect>) -> usize {
 
 async fn fleet_app(fake: Arc<Fake>) -> App {
     let mut app = App::new();
-    app.color = false;
+    app.prefs.color = false;
     app.update(ch('F'));
     assert_eq!(app.screen, Screen::Fleet);
     let source: Source = fake;
@@ -257,12 +257,21 @@ async fn fleet_app(fake: Arc<Fake>) -> App {
 
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let done = t.draw(|f| ui::draw(f, app)).unwrap();
+    let done = t
+        .draw(|f| {
+            ui::draw(f, app);
+        })
+        .unwrap();
     buffer_text(done.buffer)
 }
 
 fn order(app: &App) -> Vec<String> {
-    app.fleet.visible().iter().map(|s| s.org.clone()).collect()
+    app.screens
+        .fleet
+        .visible()
+        .iter()
+        .map(|s| s.org.clone())
+        .collect()
 }
 
 #[tokio::test]
@@ -330,7 +339,7 @@ async fn the_table_fits_80x24_and_plain_uses_words_not_colour() {
         "{screen}"
     );
     assert!(screen.lines().all(|l| l.chars().count() <= 80));
-    app.plain = true;
+    app.prefs.plain = true;
     let plain = render(&app, 80, 24);
     assert!(!plain.contains('│') && !plain.contains('┌'), "{plain}");
     for (org, word) in [
@@ -356,8 +365,8 @@ async fn enter_shows_the_orgs_last_cycle_findings_read_only() {
     ));
     settle(&mut app, fx).await;
     assert_eq!(app.screen, Screen::Findings);
-    assert_eq!(app.findings.len(), 1);
-    assert_eq!(app.findings[0].code.as_str(), "USER_FROZEN");
+    assert_eq!(app.run.findings.len(), 1);
+    assert_eq!(app.run.findings[0].code.as_str(), "USER_FROZEN");
     let screen = render(&app, 80, 24);
     for want in [
         "USER_FROZEN",
@@ -371,10 +380,11 @@ async fn enter_shows_the_orgs_last_cycle_findings_read_only() {
     app.update(ch('f'));
     assert!(
         app.status
+            .current
             .as_deref()
             .is_some_and(|s| s.contains("Read-only")),
         "{:?}",
-        app.status
+        app.status.current
     );
     assert!(matches!(app.overlay, sagediag::tui::overlay::Overlay::None));
     // F goes back to Fleet, which reads the store again.
@@ -396,10 +406,11 @@ async fn ack_and_mute_call_the_store_with_who_and_until() {
     assert_eq!(refresh, 1, "the table is read again after the ack");
     assert!(
         app.status
+            .current
             .as_deref()
             .is_some_and(|s| s.contains(&format!("acknowledged by {sam}"))),
         "{:?}",
-        app.status
+        app.status.current
     );
     app.update(ch('M'));
     let screen = render(&app, 80, 24);
@@ -425,6 +436,7 @@ async fn ack_and_mute_call_the_store_with_who_and_until() {
     assert!(fx.is_empty());
     assert!(
         app.status
+            .current
             .as_deref()
             .is_some_and(|s| s.contains("no open incident"))
     );
@@ -435,10 +447,11 @@ async fn ack_and_mute_call_the_store_with_who_and_until() {
     assert_eq!(app.screen, Screen::Findings, "the fresh cycle is shown");
     assert!(
         app.status
+            .current
             .as_deref()
             .is_some_and(|s| s.contains("org-001's fresh check")),
         "{:?}",
-        app.status
+        app.status.current
     );
 }
 
@@ -626,10 +639,11 @@ async fn ack_and_mute_are_recorded_in_the_sqlite_store() {
     settle(&mut app, fx).await;
     assert!(
         app.status
+            .current
             .as_deref()
             .is_some_and(|s| s.contains("org-002's fresh check")),
         "{:?}",
-        app.status
+        app.status.current
     );
     assert_eq!(
         store.history("org-002", 10).await.unwrap().len(),

@@ -44,7 +44,7 @@ impl Driver {
         export_dir: Option<std::path::PathBuf>,
     ) -> Driver {
         let mut app = App::new();
-        app.color = false;
+        app.prefs.color = false;
         let mut ctx = Ctx::with_demo(org);
         ctx.export_dir = export_dir;
         ctx.start_demo(&mut app, scenario).await.unwrap();
@@ -288,7 +288,7 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
         );
     }
     let mut fresh = App::new();
-    fresh.profiles = loaded;
+    fresh.keep.profiles = loaded;
     fresh.apply_profile(&p);
     assert_eq!(fresh.form.env, sagediag::tui::app::EnvChoice::Sandbox);
     assert_eq!(
@@ -347,11 +347,11 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
     let file = dir.join("secrets.json");
     let f = file.clone();
     let mut d = Driver::start_with("refresh-rotation", move |app| {
-        app.vault.file = Some(f);
-        app.keyring = Some(Err(sagediag::engine::vault::VaultError::Keyring(
+        app.keep.vault.file = Some(f);
+        app.keep.keyring = Some(Err(sagediag::engine::vault::VaultError::Keyring(
             "no Secret Service in this test".into(),
         )));
-        app.vim = true;
+        app.prefs.vim = true;
     })
     .await;
     d.expect("Demo org").await;
@@ -1028,7 +1028,7 @@ async fn at_five_grants_the_console_asks_before_evicting() {
     };
     let a = admin.clone();
     let mut d = Driver::start_on(Box::new(org), "grant-cap", move |app| {
-        app.fix_admin = a.lock().unwrap().clone();
+        app.fix.admin = a.lock().unwrap().clone();
     })
     .await;
     d.expect("Demo org").await;
@@ -1111,7 +1111,7 @@ async fn a_frozen_user_is_found_with_the_fix_flows_admin_session() {
     let mut d = Driver::start_with("user-frozen", |app| {
         let cfg = app.form.config().unwrap();
         let login = cfg.environment.login_url();
-        let admin = app.demo_admin.clone().unwrap();
+        let admin = app.demo.admin.clone().unwrap();
         let form = [
             ("grant_type", "password".to_string()),
             ("client_id", cfg.client_id.clone()),
@@ -1133,7 +1133,7 @@ async fn a_frozen_user_is_found_with_the_fix_flows_admin_session() {
                     .unwrap()
             })
         });
-        app.fix_admin = Some(sagediag::engine::fix::Actor {
+        app.fix.admin = Some(sagediag::engine::fix::Actor {
             instance_url: v["instance_url"].as_str().unwrap().to_string(),
             access_token: v["access_token"].as_str().unwrap().to_string(),
             username: admin,
@@ -1182,7 +1182,7 @@ async fn the_console_revokes_the_stale_grant_after_y_and_cannot_undo_it() {
     };
     let a = admin.clone();
     let mut d = Driver::start_on(Box::new(org), "grant-cap", move |app| {
-        app.fix_admin = a.lock().unwrap().clone();
+        app.fix.admin = a.lock().unwrap().clone();
     })
     .await;
     d.expect("Demo org").await;

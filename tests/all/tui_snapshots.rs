@@ -18,7 +18,7 @@ fn press(app: &mut App, k: crossterm::event::KeyEvent) -> Vec<sagediag::tui::msg
 
 fn demo_app() -> App {
     let mut app = App::new();
-    app.color = false;
+    app.prefs.color = false;
     app.set_demo(
         "healthy",
         "http://127.0.0.1:40000",
@@ -26,7 +26,7 @@ fn demo_app() -> App {
         "5A1D4E7C9B2F",
         "integration@acme-hr.example",
     );
-    app.log_path = Some("/home/user/.local/state/sagediag/sagediag.log".into());
+    app.log.path = Some("/home/user/.local/state/sagediag/sagediag.log".into());
     app
 }
 
@@ -113,7 +113,7 @@ fn finished(missing: &[&str]) -> App {
             ));
         }
     }
-    let mut report_findings = app.findings.clone();
+    let mut report_findings = app.run.findings.clone();
     report_findings.sort_by_key(|f| f.severity);
     let report = sagediag::engine::Report {
         sagediag_version: "0.1.0",
@@ -134,7 +134,7 @@ fn finished(missing: &[&str]) -> App {
         instance_url: Some("http://localhost:40000".into()),
         org_id: Some("00D5g000004XyZaEAK".into()),
         steps: Vec::new(),
-        endpoints: app.endpoints.clone(),
+        endpoints: app.run.endpoints.clone(),
         findings: report_findings,
         requests: Vec::new(),
         org: sagediag::engine::OrgChecks {
@@ -182,7 +182,10 @@ fn coverage() -> sagediag::engine::coverage::Coverage {
 
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::draw(f, app)).unwrap();
+    t.draw(|f| {
+        ui::draw(f, app);
+    })
+    .unwrap();
     sagediag::tui::buffer_text(t.backend().buffer())
 }
 
@@ -226,7 +229,7 @@ fn permissions_passing_and_failing() {
     snap("permissions_pass", &app);
     let mut app = finished(&["Sage People Salaries API", "Sage People Bonuses API"]);
     app.screen = Screen::Permissions;
-    app.perm_selected = 2;
+    app.screens.permissions.selected = 2;
     let text = render(&app, 80, 24);
     assert!(text.contains("FAIL ✗ Sage People Salaries API"), "{text}");
     assert!(text.contains("PASS ✓ Sage People Employees API"));
@@ -247,9 +250,9 @@ fn findings_screen() {
 fn request_log_and_inspector() {
     let mut app = finished(&[]);
     app.screen = Screen::Permissions;
-    app.show_log = true;
-    app.log_focus = true;
-    app.log_selected = 2;
+    app.log.show = true;
+    app.log.focus = true;
+    app.log.selected = 2;
     snap("log", &app);
     let e = Exchange {
         id: 14,
@@ -335,7 +338,7 @@ fn too_small_terminal_shows_a_notice() {
 #[test]
 fn plain_mode_has_no_box_drawing_and_no_spinner() {
     let mut app = finished(&["Sage People Salaries API"]);
-    app.plain = true;
+    app.prefs.plain = true;
     app.screen = Screen::Permissions;
     let text = render(&app, 80, 24);
     for c in ['┌', '┐', '└', '┘', '│', '─'] {
@@ -345,7 +348,7 @@ fn plain_mode_has_no_box_drawing_and_no_spinner() {
         );
     }
     assert!(text.contains("FAIL ✗ Sage People Salaries API"), "{text}");
-    app.running = true;
+    app.run.running = true;
     assert!(render(&app, 80, 24).contains("running"));
     insta::assert_snapshot!("plain_permissions_80x24", text);
 }
@@ -389,8 +392,8 @@ fn insecure_host_banner_on_every_screen() {
         "{small}"
     );
     assert!(small.contains("Terminal too small"));
-    app.plain = true;
-    app.color = false;
+    app.prefs.plain = true;
+    app.prefs.color = false;
     let plain = render(&app, 80, 24);
     assert!(
         plain
@@ -400,7 +403,7 @@ fn insecure_host_banner_on_every_screen() {
             .contains("WARNING: TLS verification OFF"),
         "{plain}"
     );
-    app.plain = false;
+    app.prefs.plain = false;
     app.screen = Screen::Permissions;
     insta::assert_snapshot!("insecure_banner_80x24", render(&app, 80, 24));
 }
@@ -424,7 +427,7 @@ fn keep_secrets_field_says_where_and_what() {
         "{}",
         line(&app)
     );
-    app.keyring = Some(Err(sagediag::engine::vault::VaultError::Keyring(
+    app.keep.keyring = Some(Err(sagediag::engine::vault::VaultError::Keyring(
         "no Secret Service".into(),
     )));
     assert!(
@@ -457,7 +460,7 @@ fn key_styles() {
     assert_eq!(app.form.field, 0, "default style: j does not move");
     press(&mut app, key(KeyCode::Down));
     assert_eq!(app.form.field, 1);
-    app.vim = true;
+    app.prefs.vim = true;
     press(&mut app, key(KeyCode::Char('j')));
     press(&mut app, key(KeyCode::Char('j')));
     assert_eq!(app.form.field, 3, "vim style: j moves down");
@@ -496,7 +499,7 @@ fn a_slow_request_is_named_on_the_top_line() {
     });
     let now = Instant::now();
     app.tick(now);
-    assert_eq!(app.waiting, None, "not yet");
+    assert_eq!(app.status.waiting, None, "not yet");
     app.tick(now + Duration::from_secs(5));
     let top = render(&app, 120, 40).lines().next().unwrap().to_string();
     assert!(
@@ -511,7 +514,7 @@ fn a_slow_request_is_named_on_the_top_line() {
         bytes: 0,
     });
     app.tick(now + Duration::from_secs(6));
-    assert_eq!(app.waiting, None);
+    assert_eq!(app.status.waiting, None);
 }
 
 /// Keep secrets on the form: the keyring is chosen only when one answers; where none does the
@@ -538,14 +541,20 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
         select: true,
     });
     assert_eq!(app.form.keep, Keep::Memory);
-    let status = app.status.clone().unwrap();
+    let status = app.status.current.clone().unwrap();
     assert!(
         status.contains("No OS keyring here: no Secret Service"),
         "{status}"
     );
     assert!(press(&mut app, enter).is_empty());
     assert_eq!(app.form.keep, Keep::File, "the next Enter offers the file");
-    assert!(app.status.clone().unwrap().contains("readable by you only"));
+    assert!(
+        app.status
+            .current
+            .clone()
+            .unwrap()
+            .contains("readable by you only")
+    );
     press(&mut app, enter);
     assert_eq!(app.form.keep, Keep::Memory);
 
@@ -572,7 +581,13 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
         select: false,
     });
     assert_eq!(app.form.keep, Keep::Memory);
-    assert!(app.status.clone().unwrap().contains("cannot be honoured"));
+    assert!(
+        app.status
+            .current
+            .clone()
+            .unwrap()
+            .contains("cannot be honoured")
+    );
 }
 
 /// Flows that need more than key and secret get a field of their own, right after the flow:
@@ -646,7 +661,7 @@ fn eca_finished() -> App {
         .iter()
         .map(|e| e.permission_set.to_string())
         .collect();
-    if let Some(r) = app.report.as_mut() {
+    if let Some(r) = app.run.report.as_mut() {
         r.org.refresh_token_policy = None;
         r.org.permitted_users = None;
         r.app = AppInfo {
@@ -780,8 +795,8 @@ fn the_fix_overlay_shows_the_request_and_asks_first() {
     use sagediag::tui::fix::{FixMsg, FixView, Stage};
     let mut app = finished(&["Sage People Salaries API"]);
     app.screen = Screen::Permissions;
-    app.perm_selected = 2;
-    app.session = Some(sagediag::engine::Session {
+    app.screens.permissions.selected = 2;
+    app.run.session = Some(sagediag::engine::Session {
         instance_url: "http://localhost:40000".into(),
         access_token: "00D-secret-token".into(),
         refresh_token: None,

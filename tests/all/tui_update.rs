@@ -27,7 +27,7 @@ fn typed(app: &mut App, s: &str) {
 
 fn demo_app() -> App {
     let mut app = App::new();
-    app.color = false;
+    app.prefs.color = false;
     app.set_demo(
         "healthy",
         "http://127.0.0.1:40000",
@@ -40,15 +40,27 @@ fn demo_app() -> App {
 
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let done = t.draw(|f| ui::draw(f, app)).unwrap();
+    let done = t
+        .draw(|f| {
+            ui::draw(f, app);
+        })
+        .unwrap();
     buffer_text(done.buffer)
+}
+
+/// Draws a frame; returns where its regions are (what the loop hands back as `Msg::Drawn`).
+fn draw(app: &App, w: u16, h: u16) -> sagediag::tui::app::HitMap {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut hits = Default::default();
+    t.draw(|f| hits = ui::draw(f, app)).unwrap();
+    hits
 }
 
 /// A run in flight that waits for a person (the web login's paste or callback).
 fn waiting_login(app: &mut App) {
     let effects = app.update(key(KeyCode::Char('r')));
     assert!(matches!(effects.as_slice(), [Effect::StartRun { .. }]));
-    let run = app.run_id;
+    let run = app.run.id;
     app.update(Msg::Engine {
         run,
         event: Event::AuthorizeUrl {
@@ -126,9 +138,13 @@ fn paths_expand_tilde_and_urls_are_checked_before_use() {
     typed(&mut app, "https://acme.my.salesforce.com");
     app.update(key(KeyCode::Enter));
     assert!(
-        app.status.clone().unwrap_or_default().contains("twice"),
-        "{:?}",
         app.status
+            .current
+            .clone()
+            .unwrap_or_default()
+            .contains("twice"),
+        "{:?}",
+        app.status.current
     );
     assert_eq!(app.mode, Mode::Edit(None), "not accepted: still editing");
     assert!(app.profile().is_none_or(|_| app.form.login_url().is_err()));
@@ -149,7 +165,7 @@ fn a_busy_port_opens_the_paste_field_and_a_refusal_keeps_it_open() {
     app.update(ctrl('u'));
     let effects = app.update(Msg::Paste("not a redirect\n".into()));
     assert!(matches!(effects.as_slice(), [Effect::Paste(s)] if s == "not a redirect"));
-    let run = app.run_id;
+    let run = app.run.id;
     app.update(Msg::Engine {
         run,
         event: Event::PasteRefused {
@@ -157,7 +173,13 @@ fn a_busy_port_opens_the_paste_field_and_a_refusal_keeps_it_open() {
         },
     });
     assert_eq!(app.mode, Mode::Paste, "paste mode stays open");
-    assert!(app.status.clone().unwrap().contains("this is not a URL"));
+    assert!(
+        app.status
+            .current
+            .clone()
+            .unwrap()
+            .contains("this is not a URL")
+    );
     // q while the login waits asks first.
     app.update(key(KeyCode::Esc));
     app.update(key(KeyCode::Char('q')));
@@ -170,29 +192,29 @@ fn r_from_step_4_shows_the_login_and_a_finished_run_lands_on_the_failing_step() 
     app.update(key(KeyCode::Char('4')));
     app.update(key(KeyCode::Char('r')));
     assert_eq!(app.screen, Screen::Login);
-    app.steps[2].status = Some(Status::Fail);
-    app.findings.push(Finding::new(
+    app.run.steps[2].status = Some(Status::Fail);
+    app.run.findings.push(Finding::new(
         sagediag::engine::Code::CLIENT_ID_INVALID,
         "bad key",
         vec![],
     ));
     assert_eq!(app.landing(), Screen::Login);
-    app.steps[2].status = Some(Status::Pass);
-    app.steps[0].status = Some(Status::Fail);
+    app.run.steps[2].status = Some(Status::Pass);
+    app.run.steps[0].status = Some(Status::Fail);
     assert_eq!(app.landing(), Screen::Environment);
-    app.steps[0].status = Some(Status::Pass);
-    app.findings = vec![Finding::new(
+    app.run.steps[0].status = Some(Status::Pass);
+    app.run.findings = vec![Finding::new(
         sagediag::engine::Code::SYNC_KEY_PROBLEMS,
         "x",
         vec![],
     )];
-    assert_eq!(app.findings[0].severity, Severity::Warning);
+    assert_eq!(app.run.findings[0].severity, Severity::Warning);
     assert_eq!(
         app.landing(),
         Screen::Findings,
         "a warning lands on Findings"
     );
-    app.findings.clear();
+    app.run.findings.clear();
     assert_eq!(app.landing(), Screen::Permissions);
 }
 
@@ -291,19 +313,20 @@ fn request_console_has_history() {
     }
     app.update(key(KeyCode::Char(':')));
     app.update(key(KeyCode::Up));
-    assert_eq!(first_line(&app.console), "GET /b");
+    assert_eq!(first_line(&app.console.input), "GET /b");
     app.update(key(KeyCode::Up));
-    assert_eq!(first_line(&app.console), "GET /a");
+    assert_eq!(first_line(&app.console.input), "GET /a");
     app.update(key(KeyCode::Down));
-    assert_eq!(first_line(&app.console), "GET /b");
+    assert_eq!(first_line(&app.console.input), "GET /b");
 }
 
 #[test]
 fn a_click_on_a_tab_goes_there_with_the_mouse_on() {
     let mut app = demo_app();
-    app.mouse = true;
-    render(&app, 80, 24);
-    let tab = app.hits.borrow().tabs[3].0;
+    app.prefs.mouse = true;
+    let hits = draw(&app, 80, 24);
+    app.update(Msg::Drawn(hits));
+    let tab = app.hits.tabs[3].0;
     app.update(Msg::Mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column: tab.x + 2,
@@ -333,7 +356,7 @@ fn a_long_status_wraps_to_two_lines_and_the_history_keeps_it() {
 fn the_login_step_scrolls_and_says_there_is_more() {
     let mut app = demo_app();
     waiting_login(&mut app);
-    let run = app.run_id;
+    let run = app.run.id;
     for (i, id) in [StepId::Environment, StepId::Credentials]
         .iter()
         .enumerate()
@@ -364,7 +387,7 @@ fn the_log_shows_values_not_options() {
     let mut app = demo_app();
     let effects = app.update(key(KeyCode::Char('r')));
     assert!(matches!(effects.as_slice(), [Effect::StartRun { .. }]));
-    let run = app.run_id;
+    let run = app.run.id;
     let logged = |effects: Vec<Effect>| -> Vec<String> {
         effects
             .into_iter()
@@ -399,7 +422,7 @@ fn the_log_shows_values_not_options() {
 #[test]
 fn the_console_never_advises_a_cli_flag() {
     let mut app = demo_app();
-    app.run_id = 1;
+    app.run.id = 1;
     for code in [
         sagediag::engine::Code::GRANT_EVICTED,
         sagediag::engine::Code::GRANT_CAP_CONSENT_NEEDED,
@@ -410,8 +433,8 @@ fn the_console_never_advises_a_cli_flag() {
             event: Event::Finding(Finding::new(code, "x", vec![])),
         });
     }
-    assert_eq!(app.findings.len(), 3);
-    for f in &app.findings {
+    assert_eq!(app.run.findings.len(), 3);
+    for f in &app.run.findings {
         let text = format!("{} {} {}", f.title, f.detail, f.fix.join(" "));
         assert!(
             !text.contains("--admin-") && !text.contains("--allow-"),
@@ -420,9 +443,9 @@ fn the_console_never_advises_a_cli_flag() {
         );
     }
     assert!(
-        app.findings[0].fix.join(" ").contains("Fix overlay"),
+        app.run.findings[0].fix.join(" ").contains("Fix overlay"),
         "{:?}",
-        app.findings[0].fix
+        app.run.findings[0].fix
     );
     app.update(Msg::Engine {
         run: 1,
@@ -438,10 +461,10 @@ fn the_console_never_advises_a_cli_flag() {
         },
     });
     assert_eq!(
-        app.ssh_tunnel, None,
+        app.run.ssh_tunnel, None,
         "no tunnel to a port that cannot be used"
     );
-    let said = app.paste_reason.clone().unwrap_or_default();
+    let said = app.screens.login.paste_reason.clone().unwrap_or_default();
     assert!(
         !said.contains("--callback-port") && said.contains("callback_port = N in the config file"),
         "{said}"

@@ -76,7 +76,7 @@ impl App {
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
     let block = t.block(" 2 Connected app ");
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -130,7 +130,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                     Keep::Keyring => format!("OS keyring ({})", vault::keyring_name()),
                     Keep::File => "owner-only file (plain text)".to_string(),
                 };
-                let note = match (&app.keyring, form.keep) {
+                let note = match (&app.keep.keyring, form.keep) {
                     (Some(Err(_)), Keep::Memory) => "  (no OS keyring here; Enter: file)",
                     _ => "  (Enter cycles)",
                 };
@@ -162,7 +162,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     };
     let mut lines = Vec::new();
     for (i, field) in form.fields().iter().enumerate() {
-        let sel = i == form.field && !app.log_focus;
+        let sel = i == form.field && !app.log.focus;
         let editing = sel && app.mode == Mode::Edit(Some(*field));
         let masked = *field == Field::ClientSecret
             || (*field == Field::Credential && form.flow != Flow::Jwt);
@@ -200,9 +200,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         );
     }
     let n = lines.len();
-    app.hits
-        .borrow_mut()
-        .rows
+    hits.rows
         .push((super::rows_area(inner, n), n, 0, Screen::ConnectedApp));
     lines.push(Line::from(
         " Callback URL to register on the app (c copies):",
@@ -212,6 +210,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             .style(Style::default().add_modifier(Modifier::BOLD)),
     );
     if let Some(s) = app
+        .run
         .steps
         .iter()
         .find(|s| s.id == StepId::Credentials)
@@ -225,8 +224,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     }
     // The set-up checklist for the platform and kind, marked by the last run: one line each,
     // the contradicted ones first when they do not all fit (x shows it in full).
-    let sheet = form.sheet_after(app.report.as_ref().map(|r| r.app.kind));
-    let marks = app.report.as_ref().map(|r| setup::mark(&sheet, r));
+    let sheet = form.sheet_after(app.run.report.as_ref().map(|r| r.app.kind));
+    let marks = app.run.report.as_ref().map(|r| setup::mark(&sheet, r));
     let room = (inner.height as usize).saturating_sub(lines.len() + 1);
     lines.push(
         Line::from(checklist_title(&sheet, marks.as_deref()))
@@ -351,8 +350,8 @@ fn checklist_rows(
 pub fn checklist_lines(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
     let sheet = app
         .form
-        .sheet_after(app.report.as_ref().map(|r| r.app.kind));
-    let marks = app.report.as_ref().map(|r| setup::mark(&sheet, r));
+        .sheet_after(app.run.report.as_ref().map(|r| r.app.kind));
+    let marks = app.run.report.as_ref().map(|r| setup::mark(&sheet, r));
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let title = checklist_title(&sheet, marks.as_deref()).replace(" (x: in full)", "");
     let mut out = vec![Line::from(title)];

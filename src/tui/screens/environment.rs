@@ -12,6 +12,13 @@ use crate::tui::keymap::Action;
 use crate::tui::msg::Effect;
 use crate::tui::theme::{Theme, mark};
 
+/// The step's own state.
+#[derive(Debug, Default)]
+pub struct EnvironmentScreen {
+    /// The environment row selected.
+    pub selected: usize,
+}
+
 impl App {
     pub fn environment_action(&mut self, a: Action) -> Vec<Effect> {
         let choices = [
@@ -22,12 +29,18 @@ impl App {
         ];
         let n = if self.form.demo_url.is_some() { 4 } else { 3 };
         match a {
-            Action::Down => self.env_selected = (self.env_selected + 1).min(n - 1),
-            Action::Up => self.env_selected = self.env_selected.saturating_sub(1),
-            Action::Home => self.env_selected = 0,
-            Action::End => self.env_selected = n - 1,
+            Action::Down => {
+                self.screens.environment.selected =
+                    (self.screens.environment.selected + 1).min(n - 1);
+            }
+            Action::Up => {
+                self.screens.environment.selected =
+                    self.screens.environment.selected.saturating_sub(1);
+            }
+            Action::Home => self.screens.environment.selected = 0,
+            Action::End => self.screens.environment.selected = n - 1,
             Action::Select => {
-                self.form.env = choices[self.env_selected.min(n - 1)];
+                self.form.env = choices[self.screens.environment.selected.min(n - 1)];
                 if self.form.env == EnvChoice::Custom {
                     self.edit(None);
                 } else {
@@ -41,7 +54,7 @@ impl App {
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
     let block = t.block(" 1 Environment — where the API user logs in ");
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -62,7 +75,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     }
     for (i, (c, label)) in choices.iter().enumerate() {
         let radio = if app.form.env == *c { "(•)" } else { "( )" };
-        let style = if i == app.env_selected && !app.log_focus {
+        let style = if i == app.screens.environment.selected && !app.log.focus {
             t.selected()
         } else {
             Default::default()
@@ -72,9 +85,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let n = lines.len();
     let [list, rest] =
         Layout::vertical([Constraint::Length(n as u16), Constraint::Min(0)]).areas(inner);
-    app.hits
-        .borrow_mut()
-        .rows
+    hits.rows
         .push((super::rows_area(list, n), n, 0, Screen::Environment));
     f.render_widget(Paragraph::new(lines), list);
     let mut y = rest;
@@ -100,6 +111,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Err(e) => info.push(Line::from(format!(" ✗ {e}")).style(t.status(Status::Fail))),
     }
     if let Some(s) = app
+        .run
         .steps
         .iter()
         .find(|s| s.id == StepId::Environment)
@@ -112,6 +124,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         ]));
         info.push(Line::from(format!("   {}", s.summary)));
         for finding in app
+            .run
             .findings
             .iter()
             .filter(|f| f.severity == crate::engine::Severity::Error)
@@ -134,11 +147,11 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             .style(t.dim()),
         );
     }
-    if let Some(d) = &app.demo_description {
+    if let Some(d) = &app.demo.description {
         info.push(Line::from(""));
         info.push(Line::from(format!(
             " Demo scenario {}: {d} (S: choose another)",
-            app.demo_scenario.clone().unwrap_or_default()
+            app.demo.scenario.clone().unwrap_or_default()
         )));
     }
     f.render_widget(Paragraph::new(info).wrap(Wrap { trim: false }), y);

@@ -13,29 +13,44 @@ use crate::tui::overlay::{Overlay, ValueView};
 use crate::tui::theme::Theme;
 use crate::tui::verdict;
 
+/// The step's own state.
+#[derive(Debug, Default)]
+pub struct FindingsScreen {
+    /// The finding selected.
+    pub selected: usize,
+}
+
 impl App {
     fn fix_text(&self) -> Option<String> {
-        self.findings.get(self.finding_selected).map(|f| {
-            f.fix
-                .iter()
-                .enumerate()
-                .map(|(i, s)| format!("{}. {s}", i + 1))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+        self.run
+            .findings
+            .get(self.screens.findings.selected)
+            .map(|f| {
+                f.fix
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| format!("{}. {s}", i + 1))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
     }
 
     pub fn findings_action(&mut self, a: Action) -> Vec<Effect> {
-        let n = self.findings.len().max(1);
+        let n = self.run.findings.len().max(1);
         match a {
-            Action::Down => self.finding_selected = (self.finding_selected + 1).min(n - 1),
-            Action::Up => self.finding_selected = self.finding_selected.saturating_sub(1),
-            Action::Home => self.finding_selected = 0,
-            Action::End => self.finding_selected = n - 1,
+            Action::Down => {
+                self.screens.findings.selected = (self.screens.findings.selected + 1).min(n - 1);
+            }
+            Action::Up => {
+                self.screens.findings.selected = self.screens.findings.selected.saturating_sub(1);
+            }
+            Action::Home => self.screens.findings.selected = 0,
+            Action::End => self.screens.findings.selected = n - 1,
             Action::Select => {
                 if let Some(id) = self
+                    .run
                     .findings
-                    .get(self.finding_selected)
+                    .get(self.screens.findings.selected)
                     .and_then(|f| f.request_ids.first().copied())
                 {
                     self.open_inspector(id);
@@ -63,7 +78,7 @@ impl App {
 
 /// The integration's record in short, for the findings step (None: not read).
 pub fn record_lines(app: &App) -> Option<Vec<String>> {
-    let rec = app.report.as_ref()?.integration.as_ref()?;
+    let rec = app.run.report.as_ref()?.integration.as_ref()?;
     let mut out = Vec::new();
     let summary = crate::engine::record::summary(rec);
     out.push(if summary.is_empty() {
@@ -89,7 +104,7 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
     let area = match record_lines(app) {
         Some(lines) => {
             let [main, rec] = Layout::vertical([
@@ -108,19 +123,22 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         None => area,
     };
     let [list, detail] = Layout::vertical([
-        Constraint::Length((app.findings.len() as u16 + 2).clamp(3, 9)),
+        Constraint::Length((app.run.findings.len() as u16 + 2).clamp(3, 9)),
         Constraint::Min(0),
     ])
     .areas(area);
-    let title = if app.report.is_some() {
-        format!(" 5 Findings — {} ", verdict::overall_words(&app.findings))
+    let title = if app.run.report.is_some() {
+        format!(
+            " 5 Findings — {} ",
+            verdict::overall_words(&app.run.findings)
+        )
     } else {
         " 5 Findings ".to_string()
     };
     let block = t.block(title);
-    if app.findings.is_empty() {
+    if app.run.findings.is_empty() {
         f.render_widget(
-            Paragraph::new(if app.report.is_some() {
+            Paragraph::new(if app.run.report.is_some() {
                 " No findings: every check passed."
             } else {
                 " No findings yet (r runs the check)."
@@ -132,6 +150,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     }
     let inner = block.inner(list);
     let rows: Vec<Row> = app
+        .run
         .findings
         .iter()
         .map(|fd| {
@@ -142,8 +161,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             ])
         })
         .collect();
-    let mut st =
-        TableState::default().with_selected((!app.log_focus).then_some(app.finding_selected));
+    let mut st = TableState::default()
+        .with_selected((!app.log.focus).then_some(app.screens.findings.selected));
     f.render_stateful_widget(
         Table::new(rows, [Constraint::Length(8), Constraint::Min(10)])
             .row_highlight_style(t.selected())
@@ -151,12 +170,10 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         list,
         &mut st,
     );
-    let n = app.findings.len();
-    app.hits
-        .borrow_mut()
-        .rows
+    let n = app.run.findings.len();
+    hits.rows
         .push((super::rows_area(inner, n), n, st.offset(), Screen::Findings));
-    if let Some(fd) = app.findings.get(app.finding_selected) {
+    if let Some(fd) = app.run.findings.get(app.screens.findings.selected) {
         let mut lines = vec![Line::from(fd.detail.clone())];
         if let Some(src) = fd.source {
             lines.push(

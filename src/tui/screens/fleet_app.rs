@@ -20,7 +20,7 @@ const VIEWED_RUN: u64 = u64::MAX;
 impl App {
     /// A key while the Fleet screen is in front; `None`: the key is the console's (quit, help…).
     pub fn fleet_key(&mut self, action: Action) -> Option<Vec<Effect>> {
-        match self.fleet.on_action(action) {
+        match self.screens.fleet.on_action(action) {
             FleetOutcome::Stay => Some(Vec::new()),
             FleetOutcome::Effects(e, said) => {
                 if let Some(s) = said {
@@ -29,7 +29,7 @@ impl App {
                 Some(e)
             }
             FleetOutcome::Filter => {
-                self.before = crate::tui::form::first_line(&self.fleet.filter);
+                self.form.before = crate::tui::form::first_line(&self.screens.fleet.filter);
                 self.mode = Mode::FleetFilter;
                 Some(Vec::new())
             }
@@ -45,11 +45,11 @@ impl App {
     /// `by_itself`: with no orgs in it, it goes to the walk-through.
     pub fn start_on_fleet(&mut self, url: Option<String>, by_itself: bool) -> Vec<Effect> {
         self.go(Screen::Fleet);
-        self.fleet.opened_by_itself = by_itself;
-        self.fleet.opening = true;
+        self.screens.fleet.opened_by_itself = by_itself;
+        self.screens.fleet.opening = true;
         vec![Effect::Fleet(super::fleet::FleetJob::Open {
             url,
-            settings: self.fleet.settings.clone(),
+            settings: self.screens.fleet.settings.clone(),
         })]
     }
 
@@ -60,27 +60,34 @@ impl App {
             return Vec::new();
         }
         self.go(Screen::Fleet);
-        if self.fleet.source.is_none() && self.fleet.error.is_none() {
-            self.fleet.opening = true;
+        if self.screens.fleet.source.is_none() && self.screens.fleet.error.is_none() {
+            self.screens.fleet.opening = true;
             return vec![Effect::Fleet(super::fleet::FleetJob::Open {
                 url: None,
-                settings: self.fleet.settings.clone(),
+                settings: self.screens.fleet.settings.clone(),
             })];
         }
-        self.fleet.shown()
+        self.screens.fleet.shown()
     }
 
     /// A store task answered.
     pub fn on_fleet(&mut self, msg: FleetMsg) -> Vec<Effect> {
         let shown = self.screen == Screen::Fleet;
         match msg {
-            FleetMsg::Opened(r) => self.fleet.opened(r, shown),
+            FleetMsg::Opened(r) => self.screens.fleet.opened(r, shown),
             FleetMsg::Status { generation, result } => {
-                let out = self.fleet.on_status(generation, result, shown);
+                let out = self.screens.fleet.on_status(generation, result, shown);
                 // Opened on Fleet by itself, over a store with no orgs: the walk-through.
-                if self.fleet.opened_by_itself && self.fleet.rows.is_some() {
-                    self.fleet.opened_by_itself = false;
-                    if shown && self.fleet.rows.as_ref().is_some_and(|r| r.is_empty()) {
+                if self.screens.fleet.opened_by_itself && self.screens.fleet.rows.is_some() {
+                    self.screens.fleet.opened_by_itself = false;
+                    if shown
+                        && self
+                            .screens
+                            .fleet
+                            .rows
+                            .as_ref()
+                            .is_some_and(|r| r.is_empty())
+                    {
                         self.go(Screen::Environment);
                     }
                 }
@@ -98,12 +105,12 @@ impl App {
                 Vec::new()
             }
             FleetMsg::Timeline { org, result } => {
-                self.fleet.on_timeline(&org, result);
+                self.screens.fleet.on_timeline(&org, result);
                 Vec::new()
             }
             FleetMsg::Done(s) => {
                 self.say(s);
-                self.fleet.done()
+                self.screens.fleet.done()
             }
         }
     }
@@ -114,21 +121,21 @@ impl App {
         let (findings, rows, unknown) = view_findings(&cycle);
         let org = sanitize::line(&cycle.org).into_owned();
         let when = ago(crate::engine::clock::now_secs() as i64 - cycle.started_at);
-        self.report = None;
-        self.steps.clear();
-        self.endpoints.clear();
-        self.findings = findings;
-        self.finding_selected = 0;
-        self.log.retain(|r| r.run != VIEWED_RUN);
+        self.run.report = None;
+        self.run.steps.clear();
+        self.run.endpoints.clear();
+        self.run.findings = findings;
+        self.screens.findings.selected = 0;
+        self.log.rows.retain(|r| r.run != VIEWED_RUN);
         let n = rows.len();
         if n > 0 {
-            self.log.push(LogRow::marker(
+            self.log.rows.push(LogRow::marker(
                 VIEWED_RUN,
                 format!("{org}: watch cycle, {when} (summaries)"),
             ));
-            self.log.extend(rows);
+            self.log.rows.extend(rows);
         }
-        self.fleet.viewing = Some((org.clone(), cycle.started_at));
+        self.screens.fleet.viewing = Some((org.clone(), cycle.started_at));
         self.go(Screen::Findings);
         let what = if fresh {
             "fresh check, not recorded"
@@ -138,8 +145,12 @@ impl App {
         let mut said = format!(
             "{org}'s {what} ({when}, {}): {} finding{}",
             cycle.state.word(),
-            self.findings.len(),
-            if self.findings.len() == 1 { "" } else { "s" }
+            self.run.findings.len(),
+            if self.run.findings.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
         );
         if unknown > 0 {
             let _ = write!(said, " ({unknown} with codes this build does not know)");
@@ -153,7 +164,7 @@ impl App {
 
     /// Keys the walk-through must not act on while it shows a stored cycle; `None`: go on.
     pub fn fleet_readonly(&mut self, a: Action) -> Option<Vec<Effect>> {
-        let (org, _) = self.fleet.viewing.clone()?;
+        let (org, _) = self.screens.fleet.viewing.clone()?;
         match a {
             Action::Fix | Action::Reprobe => {
                 self.say(format!(
@@ -162,13 +173,13 @@ impl App {
                 Some(Vec::new())
             }
             Action::Run => {
-                self.fleet.viewing = None;
+                self.screens.fleet.viewing = None;
                 None
             }
-            Action::Select | Action::Copy if self.log_focus => {
+            Action::Select | Action::Copy if self.log.focus => {
                 let row = self
                     .filtered_log()
-                    .get(self.log_selected)
+                    .get(self.log.selected)
                     .map(|r| (r.run, r.id));
                 match row {
                     Some((VIEWED_RUN, id)) if id != 0 => {

@@ -16,22 +16,42 @@ use crate::tui::overlay::{Overlay, ValueView};
 use crate::tui::theme::{Theme, mark};
 use crate::tui::verdict;
 
+/// The login step's own state.
+pub struct LoginScreen {
+    /// Lines scrolled.
+    pub scroll: usize,
+    /// The redirect URL being pasted.
+    pub paste: ratatui_textarea::TextArea<'static>,
+    /// Why the paste field opened by itself (the callback port is busy).
+    pub paste_reason: Option<String>,
+}
+
+impl Default for LoginScreen {
+    fn default() -> Self {
+        LoginScreen {
+            scroll: 0,
+            paste: crate::tui::form::text(""),
+            paste_reason: None,
+        }
+    }
+}
+
 impl App {
     pub fn login_action(&mut self, a: Action) -> Vec<Effect> {
         match a {
             Action::Paste => {
-                if self.running && self.waiting_for_person {
+                if self.run.running && self.run.waiting_for_person {
                     self.mode = Mode::Paste;
                 } else {
                     self.say("No login is waiting for a redirect URL (r starts one).");
                 }
             }
             Action::Copy => {
-                if let Some(u) = self.authorize_url.clone() {
+                if let Some(u) = self.run.authorize_url.clone() {
                     return self.copy("authorize URL", u);
                 }
                 // A rotated refresh token, once: to the clipboard, masked on screen.
-                if let Some(t) = self.rotated_token.take() {
+                if let Some(t) = self.run.rotated_token.take() {
                     self.overlay = Overlay::Value(ValueView::new(
                         "new refresh token (copied once; give it to the integration)",
                         crate::engine::ledger::masked(&t),
@@ -40,16 +60,18 @@ impl App {
                     return vec![Effect::Osc52(t)];
                 }
             }
-            Action::View => match self.authorize_url.clone() {
+            Action::View => match self.run.authorize_url.clone() {
                 Some(u) => self.overlay = Overlay::Value(ValueView::new("authorize URL", u, true)),
                 None => self.say("No authorize URL yet (r starts a login)."),
             },
-            Action::Down => self.login_scroll += 1,
-            Action::Up => self.login_scroll = self.login_scroll.saturating_sub(1),
-            Action::PageDown => self.login_scroll += 8,
-            Action::PageUp => self.login_scroll = self.login_scroll.saturating_sub(8),
-            Action::Home => self.login_scroll = 0,
-            Action::End => self.login_scroll = usize::MAX / 2,
+            Action::Down => self.screens.login.scroll += 1,
+            Action::Up => self.screens.login.scroll = self.screens.login.scroll.saturating_sub(1),
+            Action::PageDown => self.screens.login.scroll += 8,
+            Action::PageUp => {
+                self.screens.login.scroll = self.screens.login.scroll.saturating_sub(8);
+            }
+            Action::Home => self.screens.login.scroll = 0,
+            Action::End => self.screens.login.scroll = usize::MAX / 2,
             _ => {}
         }
         Vec::new()
@@ -81,48 +103,54 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         let [pad, field] =
             Layout::horizontal([Constraint::Length(3), Constraint::Min(1)]).areas(field);
         f.render_widget(Paragraph::new(" >"), pad);
-        f.render_widget(&app.paste, field);
+        f.render_widget(&app.screens.login.paste, field);
         rest
     } else {
         inner
     };
     let mut lines = Vec::new();
-    if let Some(d) = &app.demo_description {
+    if let Some(d) = &app.demo.description {
         lines.push(
             Line::from(format!(
                 " Demo scenario {}: {d}",
-                app.demo_scenario.clone().unwrap_or_default()
+                app.demo.scenario.clone().unwrap_or_default()
             ))
             .style(t.dim()),
         );
     }
-    match &app.authorize_url {
+    match &app.run.authorize_url {
         Some(u) => {
             lines.push(Line::from(
                 " Authorize URL (c copies; v shows it alone to select; open it in any browser):",
             ));
             lines.push(Line::from(format!("   {u}")).style(t.dim()));
-            if let Some(ssh) = &app.ssh_tunnel {
+            if let Some(ssh) = &app.run.ssh_tunnel {
                 lines.push(Line::from(format!(
                     " Over SSH, forward the callback first: {ssh}"
                 )));
             }
         }
-        None if app.steps.is_empty() => lines.push(Line::from(
+        None if app.run.steps.is_empty() => lines.push(Line::from(
             " Press r to start: environment pre-flight, login, token checks, org checks, probes.",
         )),
         None => {}
     }
-    if let Some((code, uri)) = &app.device {
+    if let Some((code, uri)) = &app.run.device {
         lines.push(
             Line::from(format!(" Enter code {code} at {uri}"))
                 .style(Style::default().add_modifier(Modifier::BOLD)),
         );
     }
-    if let Some(why) = app.paste_reason.as_ref().filter(|_| app.waiting_for_person) {
+    if let Some(why) = app
+        .screens
+        .login
+        .paste_reason
+        .as_ref()
+        .filter(|_| app.run.waiting_for_person)
+    {
         lines.push(Line::from(format!(" ! {why}")).style(t.status(Status::Warn)));
     }
-    if app.running && app.waiting_for_person && app.mode != Mode::Paste {
+    if app.run.running && app.run.waiting_for_person && app.mode != Mode::Paste {
         lines.push(
             Line::from(
                 " Waiting for the login… or press p to paste the URL the browser landed on.",
@@ -131,11 +159,11 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         );
     }
     lines.push(Line::from(""));
-    for s in &app.steps {
-        let st = verdict::step(s.id, s.status, &app.endpoints);
+    for s in &app.run.steps {
+        let st = verdict::step(s.id, s.status, &app.run.endpoints);
         let (word, style) = match st {
             Some(st) => (mark(st).to_string(), t.status(st)),
-            None if app.running => ("  …   ".to_string(), t.dim()),
+            None if app.run.running => ("  …   ".to_string(), t.dim()),
             None => ("      ".to_string(), t.dim()),
         };
         lines.push(Line::from(vec![
@@ -155,6 +183,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             && matches!(s.id, StepId::Login | StepId::Environment | StepId::Token)
         {
             for finding in app
+                .run
                 .findings
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
@@ -173,16 +202,16 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             }
         }
     }
-    if app.report.is_some() {
+    if app.run.report.is_some() {
         lines.push(Line::from(""));
         lines.push(Line::from(format!(
             " Result: {}",
-            verdict::overall_words(&app.findings)
+            verdict::overall_words(&app.run.findings)
         )));
     }
     let total = wrapped_height(&lines, inner.width);
     let visible = inner.height as usize;
-    let top = app.login_scroll.min(total.saturating_sub(visible));
+    let top = app.screens.login.scroll.min(total.saturating_sub(visible));
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

@@ -11,6 +11,16 @@ pub mod permissions;
 
 use ratatui::layout::Rect;
 
+/// Each step's and the Fleet screen's own state.
+#[derive(Default)]
+pub struct Screens {
+    pub environment: environment::EnvironmentScreen,
+    pub login: login::LoginScreen,
+    pub permissions: permissions::PermissionsScreen,
+    pub findings: findings::FindingsScreen,
+    pub fleet: fleet::FleetScreen,
+}
+
 /// `s` in at most `max` characters: head … tail.
 pub fn elide_middle(s: &str, max: usize) -> String {
     let n = s.chars().count();

@@ -13,32 +13,46 @@ use crate::tui::msg::Effect;
 use crate::tui::theme::{Theme, mark};
 use crate::tui::verdict;
 
+/// The step's own state.
+#[derive(Debug, Default)]
+pub struct PermissionsScreen {
+    /// The permission-set row selected.
+    pub selected: usize,
+}
+
 impl App {
     pub fn permissions_action(&mut self, a: Action) -> Vec<Effect> {
-        let n = self.endpoints.len().max(1);
+        let n = self.run.endpoints.len().max(1);
         match a {
-            Action::Down => self.perm_selected = (self.perm_selected + 1).min(n - 1),
-            Action::Up => self.perm_selected = self.perm_selected.saturating_sub(1),
-            Action::Home => self.perm_selected = 0,
-            Action::End => self.perm_selected = n - 1,
+            Action::Down => {
+                self.screens.permissions.selected =
+                    (self.screens.permissions.selected + 1).min(n - 1);
+            }
+            Action::Up => {
+                self.screens.permissions.selected =
+                    self.screens.permissions.selected.saturating_sub(1);
+            }
+            Action::Home => self.screens.permissions.selected = 0,
+            Action::End => self.screens.permissions.selected = n - 1,
             Action::Select => {
                 if let Some(id) = self
+                    .run
                     .endpoints
-                    .get(self.perm_selected)
+                    .get(self.screens.permissions.selected)
                     .and_then(|e| e.request_id)
                 {
                     self.open_inspector(id);
                 }
             }
-            Action::Reprobe if !self.running && !self.endpoints.is_empty() => {
-                return vec![Effect::Reprobe(self.perm_selected)];
+            Action::Reprobe if !self.run.running && !self.run.endpoints.is_empty() => {
+                return vec![Effect::Reprobe(self.screens.permissions.selected)];
             }
             Action::Reprobe => self.say("Re-probing waits for the run to finish."),
             Action::Fix => {
                 let about = self.fix_about();
                 return self.open_fix(about);
             }
-            Action::AppInfo if self.report.is_some() => {
+            Action::AppInfo if self.run.report.is_some() => {
                 self.overlay = crate::tui::overlay::Overlay::App { scroll: 0 };
             }
             Action::AppInfo => self.say("No app read yet: run the check (r) first."),
@@ -58,7 +72,7 @@ pub fn records(n: usize) -> String {
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
     let [table_area, rest] =
         Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(area);
     let header = Row::new([
@@ -71,19 +85,20 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         "Asgn",
     ])
     .style(Style::default().add_modifier(Modifier::BOLD));
-    let rows: Vec<Row> = if app.endpoints.is_empty() {
+    let rows: Vec<Row> = if app.run.endpoints.is_empty() {
         crate::engine::ENDPOINTS
             .iter()
             .map(|d| {
                 Row::new(vec![
-                    Cell::from(if app.running { "  …" } else { "" }),
+                    Cell::from(if app.run.running { "  …" } else { "" }),
                     Cell::from(d.permission_set),
                     Cell::from(format!("/{}", d.path.split('/').next().unwrap_or(d.path))),
                 ])
             })
             .collect()
     } else {
-        app.endpoints
+        app.run
+            .endpoints
             .iter()
             .map(|e| {
                 let endpoint = if e.path.ends_with("payDetails") {
@@ -122,15 +137,17 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Constraint::Length(4),
         Constraint::Length(4),
     ];
-    let title = if app.endpoints.is_empty() {
+    let title = if app.run.endpoints.is_empty() {
         " 4 Permissions ".to_string()
     } else {
-        format!(" 4 Permissions — {} ", verdict::probes(&app.endpoints))
+        format!(" 4 Permissions — {} ", verdict::probes(&app.run.endpoints))
     };
     let block = t.block(title);
     let inner = block.inner(table_area);
-    let mut st = TableState::default()
-        .with_selected((!app.log_focus && !app.endpoints.is_empty()).then_some(app.perm_selected));
+    let mut st = TableState::default().with_selected(
+        (!app.log.focus && !app.run.endpoints.is_empty())
+            .then_some(app.screens.permissions.selected),
+    );
     f.render_stateful_widget(
         Table::new(rows, widths)
             .header(header)
@@ -140,13 +157,13 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         table_area,
         &mut st,
     );
-    let n = app.endpoints.len();
+    let n = app.run.endpoints.len();
     let body = Rect {
         y: inner.y + 1,
         height: inner.height.saturating_sub(1),
         ..inner
     };
-    app.hits.borrow_mut().rows.push((
+    hits.rows.push((
         super::rows_area(body, n),
         n,
         st.offset(),
@@ -154,16 +171,17 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     ));
     // Beside the table: the selected row's finding, then the org checks.
     let mut lines = Vec::new();
-    if let Some(e) = app.endpoints.get(app.perm_selected)
+    if let Some(e) = app.run.endpoints.get(app.screens.permissions.selected)
         && let Some(code) = e.finding
     {
         // The finding about this row's permission set (a shared one, like an API refusal raised
         // once for all seven, has no subject: the first of its code).
         let f = app
+            .run
             .findings
             .iter()
             .find(|f| f.code == code && f.subject.as_deref() == Some(e.permission_set))
-            .or_else(|| app.findings.iter().find(|f| f.code == code));
+            .or_else(|| app.run.findings.iter().find(|f| f.code == code));
         let title = f.map(|f| f.title.clone()).unwrap_or_default();
         lines
             .push(Line::from(format!(" {}: {code} {title}", e.name)).style(t.status(Status::Fail)));
@@ -171,7 +189,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             lines.push(Line::from(format!("   Fix: 1. {first}  (all: step 5)")));
         }
     }
-    if let Some(r) = &app.report {
+    if let Some(r) = &app.run.report {
         let o = &r.org;
         let yn = |b: Option<bool>| {
             b.map(|b| if b { "yes" } else { "no" })
@@ -181,7 +199,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         lines.push(Line::from(format!(
             " Org: API Enabled {} · package {} · API usage {}",
             yn(o.api_enabled),
-            verdict::package(o, &app.findings),
+            verdict::package(o, &app.run.findings),
             o.api_usage
                 .map(|(u, m)| format!("{u}/{m}"))
                 .unwrap_or_else(|| "unknown".into())
