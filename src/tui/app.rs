@@ -12,7 +12,7 @@ use super::form::{Field, Form, VaultKey, text};
 use super::inspector::{Inspector, InspectorOutcome};
 use super::keymap::{self, Action, Scope};
 use super::log::LogPane;
-use super::msg::{Effect, Msg};
+use super::msg::{Cmd, Effect, Msg};
 use super::overlay::{Overlay, ValueView};
 use super::screens::Screens;
 use crate::engine::vault::Vault;
@@ -258,6 +258,26 @@ impl App {
         self.status.current = Some(s);
     }
 
+    /// Does what a part asked ([`Cmd`]); returns the loop's effects.
+    pub fn apply(&mut self, cmds: impl IntoIterator<Item = Cmd>) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for cmd in cmds {
+            match cmd {
+                Cmd::Effect(e) => effects.push(e),
+                Cmd::Say(s) => self.say(s),
+                Cmd::Open(o) => self.overlay = o,
+                Cmd::Close => self.overlay = Overlay::None,
+                Cmd::Go(s) => self.go(s),
+                Cmd::Edit(field) => self.edit(field),
+                Cmd::Inspect(id) => self.open_inspector(id),
+                Cmd::Copy { what, text } => effects.extend(self.copy(&what, text)),
+                Cmd::Run => effects.extend(self.start_run()),
+                Cmd::OpenFix(about) => effects.extend(self.open_fix(about)),
+            }
+        }
+        effects
+    }
+
     /// The one entry point: a message in, state changed, effects out.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
@@ -451,14 +471,7 @@ impl App {
         if self.log.focus {
             return self.log_action(action);
         }
-        match self.screen {
-            Screen::Environment => self.environment_action(action),
-            Screen::ConnectedApp => self.connected_action(action),
-            Screen::Login => self.login_action(action),
-            Screen::Permissions => self.permissions_action(action),
-            Screen::Findings => self.findings_action(action),
-            Screen::Fleet => Vec::new(),
-        }
+        self.screen_action(action)
     }
 
     /// Keys every screen shares; `None` when the screen in front should have the key.
@@ -620,7 +633,10 @@ impl App {
     /// An action for the screen in front (the log aside).
     pub fn screen_action(&mut self, a: Action) -> Vec<Effect> {
         match self.screen {
-            Screen::Environment => self.environment_action(a),
+            Screen::Environment => {
+                let cmds = self.screens.environment.action(a, &mut self.form);
+                self.apply(cmds)
+            }
             Screen::ConnectedApp => self.connected_action(a),
             Screen::Login => self.login_action(a),
             Screen::Permissions => self.permissions_action(a),

@@ -126,3 +126,35 @@ pub enum Effect {
     /// Read or write the watch store for the Fleet screen.
     Fleet(super::screens::fleet::FleetJob),
 }
+
+/// What a part of the console asks of the whole after it handled an action. Each part owns its
+/// state and changes only that; what crosses parts (the status line, the overlay in front, the
+/// screen, a run, the loop's effects) it asks for here, and [`super::app::App::apply`] does it.
+pub enum Cmd {
+    /// Something for the loop to do.
+    Effect(Effect),
+    /// Say something on the status line (kept in `m`).
+    Say(String),
+    /// Put an overlay in front.
+    Open(super::overlay::Overlay),
+    /// Close the overlay in front.
+    Close,
+    /// Go to a screen (the log gives the keys back).
+    Go(super::app::Screen),
+    /// Start editing a form field (`None`: the custom URL).
+    Edit(Option<super::form::Field>),
+    /// Open the inspector on request `id` of the current run's log.
+    Inspect(u64),
+    /// Show a value and send it by OSC 52.
+    Copy { what: String, text: String },
+    /// Start a run with the form as it is.
+    Run,
+    /// Open the Fix overlay (on a permission set's label or a finding's code).
+    OpenFix(Option<String>),
+}
+
+impl From<Effect> for Cmd {
+    fn from(e: Effect) -> Self {
+        Cmd::Effect(e)
+    }
+}

@@ -7,9 +7,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::engine::{Status, StepId};
 use crate::tui::app::{App, Mode, Screen};
-use crate::tui::form::EnvChoice;
+use crate::tui::form::{EnvChoice, Form};
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::Cmd;
 use crate::tui::theme::{Theme, mark};
 
 /// The step's own state.
@@ -19,35 +19,30 @@ pub struct EnvironmentScreen {
     pub selected: usize,
 }
 
-impl App {
-    pub fn environment_action(&mut self, a: Action) -> Vec<Effect> {
+impl EnvironmentScreen {
+    /// Up and down choose where the API user logs in; Enter takes it (a custom URL is typed).
+    pub fn action(&mut self, a: Action, form: &mut Form) -> Vec<Cmd> {
         let choices = [
             EnvChoice::Production,
             EnvChoice::Sandbox,
             EnvChoice::Custom,
             EnvChoice::Demo,
         ];
-        let n = if self.form.demo_url.is_some() { 4 } else { 3 };
+        let n = if form.demo_url.is_some() { 4 } else { 3 };
         match a {
-            Action::Down => {
-                self.screens.environment.selected =
-                    (self.screens.environment.selected + 1).min(n - 1);
-            }
-            Action::Up => {
-                self.screens.environment.selected =
-                    self.screens.environment.selected.saturating_sub(1);
-            }
-            Action::Home => self.screens.environment.selected = 0,
-            Action::End => self.screens.environment.selected = n - 1,
+            Action::Down => self.selected = (self.selected + 1).min(n - 1),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Home => self.selected = 0,
+            Action::End => self.selected = n - 1,
             Action::Select => {
-                self.form.env = choices[self.screens.environment.selected.min(n - 1)];
-                if self.form.env == EnvChoice::Custom {
-                    self.edit(None);
+                form.env = choices[self.selected.min(n - 1)];
+                return vec![if form.env == EnvChoice::Custom {
+                    Cmd::Edit(None)
                 } else {
-                    self.go(Screen::ConnectedApp);
-                }
+                    Cmd::Go(Screen::ConnectedApp)
+                }];
             }
-            Action::Edit if self.form.env == EnvChoice::Custom => self.edit(None),
+            Action::Edit if form.env == EnvChoice::Custom => return vec![Cmd::Edit(None)],
             _ => {}
         }
         Vec::new()
