@@ -4,98 +4,21 @@
 //! decides which of its scopes answer.
 
 use crossterm::event::KeyEvent;
-use ratatui::layout::Rect;
-use ratatui_textarea::TextArea;
 
-use super::demo::DemoScenario;
-use super::form::{Field, Form, VaultKey, text};
+use super::form::Form;
 use super::inspector::{Inspector, InspectorOutcome};
 use super::keymap::{self, Action, Scope};
 use super::log::LogPane;
 use super::msg::{Cmd, Effect, Msg};
 use super::overlay::{Overlay, ValueView};
 use super::screens::Screens;
-use crate::engine::vault::Vault;
 
 pub use super::form::{EnvChoice, Preset};
 pub use super::run::{Autoplay, RunState, StepLine};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Environment,
-    ConnectedApp,
-    Login,
-    Permissions,
-    Findings,
-    /// The watched orgs (not a step: `F` shows it).
-    Fleet,
-}
-
-impl Screen {
-    pub const ALL: [Screen; 5] = [
-        Screen::Environment,
-        Screen::ConnectedApp,
-        Screen::Login,
-        Screen::Permissions,
-        Screen::Findings,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Screen::Environment => "Environment",
-            Screen::ConnectedApp => "Connected app",
-            Screen::Login => "Login",
-            Screen::Permissions => "Permissions",
-            Screen::Findings => "Findings",
-            Screen::Fleet => "Fleet",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        Screen::ALL.iter().position(|s| *s == self).unwrap_or(0)
-    }
-
-    fn scope(self) -> Scope {
-        match self {
-            Screen::Environment => Scope::Environment,
-            Screen::ConnectedApp => Scope::ConnectedApp,
-            Screen::Login => Scope::Login,
-            Screen::Permissions => Scope::Permissions,
-            Screen::Findings => Scope::Findings,
-            Screen::Fleet => Scope::Fleet,
-        }
-    }
-}
-
-/// Where keys go: the one input mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Normal,
-    /// Typing in a form field (the custom URL is `None`).
-    Edit(Option<Field>),
-    /// The request log's filter.
-    Filter,
-    /// The inspector's search.
-    Search,
-    /// The request console's line.
-    Console,
-    /// The redirect URL being pasted.
-    Paste,
-    /// The admin's login form in the Fix overlay.
-    Admin,
-    /// The Fleet screen's filter.
-    FleetFilter,
-}
-
-/// Screen regions the last frame drew, for the mouse.
-#[derive(Default, Clone)]
-pub struct HitMap {
-    pub tabs: Vec<(Rect, usize)>,
-    /// (area of the first row, rows, offset, which list)
-    pub rows: Vec<(Rect, usize, usize, Screen)>,
-    pub log: Option<(Rect, usize)>,
-    pub main: Option<Rect>,
-}
+pub use super::state::{
+    Consent, ConsoleLine, DemoState, FixState, HitMap, KeepState, MAX_MESSAGES, Mode, Prefs,
+    Screen, StatusBar,
+};
 
 pub struct App {
     pub screen: Screen,
@@ -128,102 +51,6 @@ pub struct App {
     pub quit: bool,
 }
 
-/// What the user agreed to for the next run only.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Consent {
-    /// Refreshing the token given.
-    pub rotation: bool,
-    /// A login that evicts the oldest grant.
-    pub eviction: bool,
-}
-
-/// How the console looks and which keys it takes.
-pub struct Prefs {
-    pub color: bool,
-    pub light: bool,
-    pub plain: bool,
-    pub vim: bool,
-    /// Mouse reporting is on (`--mouse`).
-    pub mouse: bool,
-    /// What an exported HAR keeps of bodies.
-    pub har_bodies: crate::engine::export::HarBodies,
-}
-
-impl Default for Prefs {
-    fn default() -> Self {
-        Prefs {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            light: false,
-            plain: false,
-            vim: false,
-            mouse: false,
-            har_bodies: Default::default(),
-        }
-    }
-}
-
-/// The status line: what was said last, the history, the spinner, what the run waits on.
-#[derive(Default)]
-pub struct StatusBar {
-    pub current: Option<String>,
-    /// Every status said, oldest first (bounded).
-    pub messages: Vec<String>,
-    pub spinner: usize,
-    /// The request the run has waited on for 3 s or more.
-    pub waiting: Option<String>,
-}
-
-/// The request console's input line, its history and place in it.
-pub struct ConsoleLine {
-    pub input: TextArea<'static>,
-    pub history: Vec<String>,
-    pub pos: Option<usize>,
-}
-
-impl Default for ConsoleLine {
-    fn default() -> Self {
-        ConsoleLine {
-            input: text(""),
-            history: Vec::new(),
-            pos: None,
-        }
-    }
-}
-
-/// The demo org and its self-playing journey.
-#[derive(Default)]
-pub struct DemoState {
-    pub scenario: Option<String>,
-    pub description: Option<String>,
-    pub scenarios: Vec<DemoScenario>,
-    pub autoplay: Option<Autoplay>,
-    /// The demo org's admin username (prefilled in the Fix overlay's login form).
-    pub admin: Option<String>,
-    /// `sagediag demo --watch`: the one-line banner above the Fleet table.
-    pub banner: Option<String>,
-}
-
-/// Secrets kept and recalled, and profiles.
-#[derive(Default)]
-pub struct KeepState {
-    pub vault: Vault,
-    pub keyring: Option<Result<(), crate::engine::vault::VaultError>>,
-    pub recalled_for: Option<VaultKey>,
-    pub profiles: Vec<super::profile::Profile>,
-    pub profile_index: usize,
-}
-
-/// Changes made from the Fix overlay this session, and the admin's session.
-#[derive(Default)]
-pub struct FixState {
-    /// What `u` undoes.
-    pub records: Vec<crate::engine::fix::Applied>,
-    /// The admin's session for fixes: in memory only, never drawn.
-    pub admin: Option<crate::engine::fix::Actor>,
-}
-
-pub const MAX_MESSAGES: usize = 200;
-
 impl App {
     pub fn new() -> App {
         App {
@@ -248,14 +75,7 @@ impl App {
 
     /// Says something on the status line, and keeps it in the message history (`m`).
     pub fn say(&mut self, s: impl Into<String>) {
-        let s = s.into();
-        if self.status.messages.last() != Some(&s) {
-            self.status.messages.push(s.clone());
-            if self.status.messages.len() > MAX_MESSAGES {
-                self.status.messages.remove(0);
-            }
-        }
-        self.status.current = Some(s);
+        self.status.say(s.into());
     }
 
     /// Does what a part asked ([`Cmd`]); returns the loop's effects.
@@ -381,7 +201,7 @@ impl App {
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let scopes = self.scopes();
         let typing = self.mode != Mode::Normal;
-        let action = keymap::lookup(&key, &scopes, self.prefs.vim && !typing);
+        let action = keymap::lookup(&key, &scopes, self.prefs.vim() && !typing);
         match action {
             Some(Action::ForceQuit) => {
                 self.quit = true;
@@ -497,8 +317,7 @@ impl App {
                 none
             }
             Action::Console => {
-                self.console.input = text("");
-                self.console.pos = None;
+                self.console.open();
                 self.mode = Mode::Console;
                 none
             }

@@ -209,8 +209,7 @@ impl App {
 
     /// Defaults from the config file: theme, environment, flow.
     pub fn apply_settings(&mut self, s: &crate::settings::Settings) {
-        use crate::settings::{KeyStyle, Theme};
-        self.prefs.vim = s.key_style == KeyStyle::Vim;
+        self.prefs.keys = s.key_style;
         self.form.insecure_hosts = crate::settings::host_list(&s.insecure_hosts);
         self.form.trust_hosts = crate::settings::host_list(&s.trust_hosts);
         self.form.max_response_bytes = s
@@ -224,15 +223,7 @@ impl App {
                 Err(e) => self.say(format!("CA certificate not used: {e}")),
             }
         }
-        match s.theme {
-            Theme::Dark => {}
-            Theme::Light => self.prefs.light = true,
-            Theme::NoColor => self.prefs.color = false,
-            Theme::Plain => {
-                self.prefs.plain = true;
-                self.prefs.color = false;
-            }
-        }
+        self.prefs.set_theme(s.theme);
         if let Some(env) = &s.environment {
             match env {
                 Environment::Production => self.form.env = EnvChoice::Production,

@@ -19,6 +19,7 @@ pub mod overlay;
 pub mod profile;
 mod run;
 pub mod screens;
+pub mod state;
 pub mod theme;
 pub mod timeline;
 pub mod ui;

@@ -187,7 +187,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 " Log file: {}",
                 app.log.path.clone().unwrap_or_else(|| "none".into())
             ))];
-            for (scope, keys, help) in keymap::help_rows(app.prefs.vim) {
+            for (scope, keys, help) in keymap::help_rows(app.prefs.vim()) {
                 match scope {
                     Some(s) => {
                         if !lines.is_empty() {

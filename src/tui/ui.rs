@@ -24,9 +24,9 @@ pub const MIN_HEIGHT: u16 = 23;
 
 pub fn theme(app: &App) -> Theme {
     Theme {
-        color: app.prefs.color,
-        light: app.prefs.light,
-        plain: app.prefs.plain,
+        color: app.prefs.color(),
+        light: app.prefs.theme == crate::settings::Theme::Light,
+        plain: app.prefs.theme == crate::settings::Theme::Plain,
     }
 }
 

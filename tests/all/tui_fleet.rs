@@ -245,7 +245,7 @@ async fn settle(app: &mut App, effects: Vec<Effect>) -> usize {
 
 async fn fleet_app(fake: Arc<Fake>) -> App {
     let mut app = App::new();
-    app.prefs.color = false;
+    app.prefs.set_theme(sagediag::settings::Theme::NoColor);
     app.update(ch('F'));
     assert_eq!(app.screen, Screen::Fleet);
     let source: Source = fake;
@@ -339,7 +339,7 @@ async fn the_table_fits_80x24_and_plain_uses_words_not_colour() {
         "{screen}"
     );
     assert!(screen.lines().all(|l| l.chars().count() <= 80));
-    app.prefs.plain = true;
+    app.prefs.set_theme(sagediag::settings::Theme::Plain);
     let plain = render(&app, 80, 24);
     assert!(!plain.contains('│') && !plain.contains('┌'), "{plain}");
     for (org, word) in [

@@ -44,7 +44,7 @@ impl Driver {
         export_dir: Option<std::path::PathBuf>,
     ) -> Driver {
         let mut app = App::new();
-        app.prefs.color = false;
+        app.prefs.set_theme(sagediag::settings::Theme::NoColor);
         let mut ctx = Ctx::with_demo(org);
         ctx.export_dir = export_dir;
         ctx.start_demo(&mut app, scenario).await.unwrap();
@@ -351,7 +351,7 @@ async fn console_keeps_secrets_in_an_owner_only_file_and_recalls_them() {
         app.keep.keyring = Some(Err(sagediag::engine::vault::VaultError::Keyring(
             "no Secret Service in this test".into(),
         )));
-        app.prefs.vim = true;
+        app.prefs.keys = sagediag::settings::KeyStyle::Vim;
     })
     .await;
     d.expect("Demo org").await;

@@ -18,7 +18,7 @@ fn press(app: &mut App, k: crossterm::event::KeyEvent) -> Vec<sagediag::tui::msg
 
 fn demo_app() -> App {
     let mut app = App::new();
-    app.prefs.color = false;
+    app.prefs.set_theme(sagediag::settings::Theme::NoColor);
     app.set_demo(
         "healthy",
         "http://127.0.0.1:40000",
@@ -338,7 +338,7 @@ fn too_small_terminal_shows_a_notice() {
 #[test]
 fn plain_mode_has_no_box_drawing_and_no_spinner() {
     let mut app = finished(&["Sage People Salaries API"]);
-    app.prefs.plain = true;
+    app.prefs.set_theme(sagediag::settings::Theme::Plain);
     app.screen = Screen::Permissions;
     let text = render(&app, 80, 24);
     for c in ['┌', '┐', '└', '┘', '│', '─'] {
@@ -392,8 +392,7 @@ fn insecure_host_banner_on_every_screen() {
         "{small}"
     );
     assert!(small.contains("Terminal too small"));
-    app.prefs.plain = true;
-    app.prefs.color = false;
+    app.prefs.set_theme(sagediag::settings::Theme::Plain);
     let plain = render(&app, 80, 24);
     assert!(
         plain
@@ -403,7 +402,7 @@ fn insecure_host_banner_on_every_screen() {
             .contains("WARNING: TLS verification OFF"),
         "{plain}"
     );
-    app.prefs.plain = false;
+    app.prefs.set_theme(sagediag::settings::Theme::NoColor);
     app.screen = Screen::Permissions;
     insta::assert_snapshot!("insecure_banner_80x24", render(&app, 80, 24));
 }
@@ -460,7 +459,7 @@ fn key_styles() {
     assert_eq!(app.form.field, 0, "default style: j does not move");
     press(&mut app, key(KeyCode::Down));
     assert_eq!(app.form.field, 1);
-    app.prefs.vim = true;
+    app.prefs.keys = sagediag::settings::KeyStyle::Vim;
     press(&mut app, key(KeyCode::Char('j')));
     press(&mut app, key(KeyCode::Char('j')));
     assert_eq!(app.form.field, 3, "vim style: j moves down");

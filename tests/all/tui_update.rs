@@ -27,7 +27,7 @@ fn typed(app: &mut App, s: &str) {
 
 fn demo_app() -> App {
     let mut app = App::new();
-    app.prefs.color = false;
+    app.prefs.set_theme(sagediag::settings::Theme::NoColor);
     app.set_demo(
         "healthy",
         "http://127.0.0.1:40000",
