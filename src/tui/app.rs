@@ -5,13 +5,15 @@
 
 use crossterm::event::KeyEvent;
 
-use super::form::Form;
+use super::demo::DemoInfo;
+use super::form::{self, EditOutcome, Field, Form, first_line, text};
 use super::inspector::{Inspector, InspectorOutcome};
 use super::keymap::{self, Action, Scope};
 use super::log::LogPane;
 use super::msg::{Cmd, Effect, Msg};
 use super::overlay::{Overlay, ValueView};
 use super::screens::Screens;
+use crate::engine::{EndpointResult, Finding, Report, Session};
 
 pub use super::form::{EnvChoice, Preset};
 pub use super::run::{Autoplay, RunState, StepLine};
@@ -93,6 +95,16 @@ impl App {
                 Cmd::Copy { what, text } => effects.extend(self.copy(&what, text)),
                 Cmd::Run => effects.extend(self.start_run()),
                 Cmd::OpenFix(about) => effects.extend(self.open_fix(about)),
+                Cmd::PasteOpen => {
+                    if !matches!(self.mode, Mode::Edit(_) | Mode::Console) {
+                        self.mode = Mode::Paste;
+                    }
+                }
+                Cmd::PasteClose => {
+                    if self.mode == Mode::Paste {
+                        self.mode = Mode::Normal;
+                    }
+                }
             }
         }
         effects
@@ -391,26 +403,13 @@ impl App {
             }
             Action::NextScenario => {
                 self.demo.autoplay = None;
-                let current = self.demo.scenario.clone().unwrap_or_default();
-                let i = self
-                    .demo
-                    .scenarios
-                    .iter()
-                    .position(|s| s.name == current)
-                    .map(|i| (i + 1) % self.demo.scenarios.len().max(1))
-                    .unwrap_or(0);
-                let next = self.demo.scenarios.get(i).map(|s| s.name.clone())?;
+                let next = self.demo.next_scenario()?;
                 Some(self.switch_scenario(next))
             }
             Action::PickScenario => {
-                let current = self.demo.scenario.clone().unwrap_or_default();
-                let selected = self
-                    .demo
-                    .scenarios
-                    .iter()
-                    .position(|s| s.name == current)
-                    .unwrap_or(0);
-                self.overlay = Overlay::Scenarios { selected };
+                self.overlay = Overlay::Scenarios {
+                    selected: self.demo.current_index(),
+                };
                 none
             }
             _ => None,
@@ -461,6 +460,382 @@ impl App {
             Screen::Permissions => self.permissions_action(a),
             Screen::Findings => self.findings_action(a),
             Screen::Fleet => self.fleet_key(a).unwrap_or_default(),
+        }
+    }
+
+    // A run as the console follows it ([`RunState`] holds it): starting one, the engine's
+    // events, the report, where the console lands, the demo org and its self-playing journey.
+
+    /// The demo org is running: environment and credentials filled in.
+    pub fn set_demo(
+        &mut self,
+        scenario: &str,
+        login_url: &str,
+        client_id: &str,
+        client_secret: &str,
+        username: &str,
+    ) {
+        self.demo.scenario = Some(scenario.to_string());
+        self.screens.environment.selected = 3;
+        self.form
+            .set_demo(login_url, client_id, client_secret, username);
+    }
+
+    /// The demo org (re)started: its scenario's preset goes on the form so a run reproduces it;
+    /// its description stays on screen.
+    pub fn on_demo_started(&mut self, r: Result<DemoInfo, super::error::DemoError>) -> Vec<Effect> {
+        let info = match r {
+            Ok(i) => i,
+            Err(e) => {
+                self.say(e);
+                return Vec::new();
+            }
+        };
+        let restart = self.demo.scenario.is_some();
+        self.set_demo(
+            &info.scenario,
+            &info.login_url,
+            &info.client_id,
+            &info.client_secret,
+            &info.username,
+        );
+        self.form.apply_preset(&info.preset);
+        self.demo.description = Some(info.description.clone());
+        self.demo.admin = Some(info.admin_username.clone()).filter(|u| !u.is_empty());
+        // Another org: changes made on the last one are not this one's to undo.
+        self.fix = FixState::default();
+        self.say(info.started_line());
+        let mut effects = vec![Effect::Log(format!(
+            "demo org started: scenario {} at {}",
+            info.scenario, info.login_url
+        ))];
+        if restart {
+            effects.extend(self.start_run());
+        }
+        effects
+    }
+
+    /// The spinner's tick: the oldest request still in flight after 3 s is what the run waits on.
+    pub fn tick(&mut self, now: std::time::Instant) {
+        self.status.spinner = self.status.spinner.wrapping_add(1);
+        self.status.waiting = self.run.waiting_on(&self.log, now);
+    }
+
+    /// A run is starting: clear what the last one showed; the login step is where a person may
+    /// have to act.
+    pub fn run_started(&mut self) {
+        let marker = self.run.start(self.form.flow.name());
+        self.screens.login.paste_reason = None;
+        self.screens.login.scroll = 0;
+        if self.mode == Mode::Paste {
+            self.mode = Mode::Normal;
+        }
+        self.log.rows.push(marker);
+        if self.log.rows.len() > super::log::MAX_LOG {
+            let extra = self.log.rows.len() - super::log::MAX_LOG;
+            self.log.rows.drain(..extra);
+        }
+        // The log's selection waits on this run's first request (just below its marker).
+        self.log.selected = self.filtered_log().len();
+        self.say("Running…");
+        self.go(Screen::Login);
+    }
+
+    pub fn on_engine(&mut self, e: crate::engine::Event) -> Vec<Effect> {
+        let cmds = self.run.on_event(e, &mut self.log, &mut self.screens.login);
+        self.apply(cmds)
+    }
+
+    pub fn on_run_done(
+        &mut self,
+        result: Result<Box<(Report, Option<Session>)>, super::error::RunError>,
+    ) -> Vec<Effect> {
+        let (report, session) = match result {
+            Ok(done) => *done,
+            Err(e) => {
+                self.run.finished();
+                self.say(format!("The check stopped unexpectedly: {e}"));
+                return Vec::new();
+            }
+        };
+        let refresh = session.as_ref().and_then(|s| s.refresh_token.clone());
+        self.run.rotated_token = None;
+        if let Some(rot) = &report.rotation {
+            self.run.rotated_token = refresh.clone();
+            self.say(format!(
+                "{} On step 3, c hands it over once (to the clipboard; masked here).",
+                rot.loud_line()
+            ));
+        }
+        let logged_in = session.is_some();
+        self.run.session = session;
+        let mut effects = vec![Effect::Log(super::run::finished_line(&report))];
+        self.on_report(report);
+        // At five grants nothing was sent: ask, naming the grant that would go.
+        if let Some(f) = self
+            .run
+            .findings
+            .iter()
+            .find(|f| f.code == crate::engine::Code::GRANT_CAP_CONSENT_NEEDED)
+        {
+            self.overlay = Overlay::ConfirmEviction(f.detail.clone());
+        }
+        if logged_in {
+            effects.extend(self.on_session(refresh));
+        }
+        effects
+    }
+
+    pub fn on_report(&mut self, r: Report) {
+        self.run.finished();
+        self.status.waiting = None;
+        if self.mode == Mode::Paste {
+            self.mode = Mode::Normal;
+        }
+        self.show_report(r);
+        self.say(super::verdict::done_line(&self.run.findings));
+        let landing = self.run.landing();
+        self.go(landing);
+        if self.demo.autoplay == Some(Autoplay::WaitRun) {
+            self.demo.autoplay = Some(Autoplay::Done);
+        }
+    }
+
+    /// Where a finished run lands.
+    pub fn landing(&self) -> Screen {
+        self.run.landing()
+    }
+
+    /// The report as it now stands: the run shows it; each step's selection stays on a row.
+    pub fn show_report(&mut self, r: Report) {
+        self.run.show_report(r);
+        let s = &mut self.screens;
+        s.findings.selected = s
+            .findings
+            .selected
+            .min(self.run.findings.len().saturating_sub(1));
+        s.permissions.selected = s
+            .permissions
+            .selected
+            .min(self.run.endpoints.len().saturating_sub(1));
+    }
+
+    pub fn on_reprobe(&mut self, i: usize, result: EndpointResult, finding: Option<Finding>) {
+        let said = self.run.reprobed(i, result, finding);
+        self.say(said);
+        let s = &mut self.screens;
+        s.findings.selected = s
+            .findings
+            .selected
+            .min(self.run.findings.len().saturating_sub(1));
+    }
+
+    /// One step of the demo's journey; returns what the loop must do.
+    pub fn autoplay_step(&mut self) -> Option<Effect> {
+        match self.demo.autoplay? {
+            Autoplay::ShowEnvironment => {
+                self.screen = Screen::Environment;
+                self.demo.autoplay = Some(Autoplay::ShowApp);
+                None
+            }
+            Autoplay::ShowApp => {
+                self.screen = Screen::ConnectedApp;
+                self.demo.autoplay = Some(Autoplay::StartLogin);
+                None
+            }
+            Autoplay::StartLogin => {
+                self.demo.autoplay = Some(Autoplay::WaitRun);
+                self.start_run()
+            }
+            Autoplay::WaitRun | Autoplay::Done => None,
+        }
+    }
+
+    /// `r`: a run of the form as it is (or first a look for kept secrets, or the consent to
+    /// refresh a token sagediag did not obtain).
+    pub fn start_run(&mut self) -> Option<Effect> {
+        let admin = self.fix.admin.as_ref().map(|a| Session {
+            instance_url: a.instance_url.clone(),
+            access_token: a.access_token.clone(),
+            refresh_token: None,
+        });
+        let recalled = self.keep.recalled_for.clone();
+        match super::run::prepare(
+            &self.form,
+            admin,
+            recalled,
+            &self.keep.vault,
+            &mut self.consent,
+        ) {
+            Err(e) => {
+                self.say(e);
+                None
+            }
+            Ok(super::run::Start::Recall) => Some(Effect::Recall { then_run: true }),
+            Ok(super::run::Start::AskRotation) => {
+                self.overlay = Overlay::ConfirmRotation;
+                None
+            }
+            Ok(super::run::Start::Run(cfg)) => {
+                self.run_started();
+                Some(Effect::StartRun {
+                    run: self.run.id,
+                    cfg,
+                })
+            }
+        }
+    }
+
+    // Typing: keys and bracketed pastes in a text field (a form field, the log's filter, the
+    // inspector's search, the request console, the login's paste field). A paste is text: it
+    // never reaches key dispatch, and a single-line field drops its newlines.
+
+    /// Keys in a text field: the keymap's text scope (done, cancel, clear…), else typed.
+    fn text_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+        let before = std::mem::take(&mut self.form.before);
+        let mode = self.mode;
+        let out = match mode {
+            Mode::Normal => return Vec::new(),
+            Mode::Edit(field) => {
+                let Some(ta) = self.form.field_mut(field) else {
+                    self.mode = Mode::Normal;
+                    return Vec::new();
+                };
+                let o = form::edit_key(ta, &before, action, key);
+                if o == EditOutcome::Done && field.is_none() {
+                    // The custom URL is checked before it is used or saved.
+                    if let Err(e) = self.form.login_url() {
+                        self.form.before = before;
+                        self.say(format!("✗ {e} (Esc puts the URL back)"));
+                        return Vec::new();
+                    }
+                }
+                o
+            }
+            Mode::Filter => {
+                self.log.selected = 0;
+                form::edit_key(&mut self.log.filter, &before, action, key)
+            }
+            Mode::Search => {
+                let Overlay::Inspector(ins) = &mut self.overlay else {
+                    self.mode = Mode::Normal;
+                    return Vec::new();
+                };
+                let o = match ins.search.as_mut() {
+                    Some(ta) => form::edit_key(ta, &before, action, key),
+                    None => EditOutcome::Done,
+                };
+                ins.search_changed();
+                if o != EditOutcome::Typing {
+                    ins.search = None;
+                }
+                o
+            }
+            Mode::Console => match self.console.key(action, key) {
+                (_, Some(line)) => {
+                    self.mode = Mode::Normal;
+                    return vec![Effect::SendRequest(line)];
+                }
+                (o, None) => o,
+            },
+            Mode::Admin => return self.admin_key(action, key),
+            Mode::FleetFilter => {
+                let o = form::edit_key(&mut self.screens.fleet.filter, &before, action, key);
+                self.screens.fleet.filter_changed();
+                o
+            }
+            Mode::Paste => {
+                let o = form::edit_key(&mut self.screens.login.paste, "", action, key);
+                if o == EditOutcome::Done {
+                    let url = first_line(&self.screens.login.paste);
+                    self.screens.login.paste = text("");
+                    return self.send_paste(url);
+                }
+                o
+            }
+        };
+        match out {
+            EditOutcome::Typing => self.form.before = before,
+            EditOutcome::Done | EditOutcome::Cancelled => self.mode = Mode::Normal,
+        }
+        Vec::new()
+    }
+
+    /// A bracketed paste: into the field being typed in (line breaks dropped), or the login's
+    /// paste field; never into key dispatch.
+    fn on_paste(&mut self, pasted: String) -> Vec<Effect> {
+        match self.mode {
+            Mode::Edit(field) => {
+                if let Some(ta) = self.form.field_mut(field) {
+                    form::paste_into(ta, &pasted);
+                }
+            }
+            Mode::Filter => form::paste_into(&mut self.log.filter, &pasted),
+            Mode::Admin => {
+                if let Overlay::Fix(v) = &mut self.overlay {
+                    let ta = if v.admin_field == 0 {
+                        &mut v.user
+                    } else {
+                        &mut v.password
+                    };
+                    form::paste_into(ta, &pasted);
+                }
+            }
+            Mode::Console => form::paste_into(&mut self.console.input, &pasted),
+            Mode::FleetFilter => {
+                form::paste_into(&mut self.screens.fleet.filter, &pasted);
+                self.screens.fleet.filter_changed();
+            }
+            Mode::Search => {
+                if let Overlay::Inspector(ins) = &mut self.overlay {
+                    if let Some(ta) = ins.search.as_mut() {
+                        form::paste_into(ta, &pasted);
+                    }
+                    ins.search_changed();
+                }
+            }
+            Mode::Paste => {
+                // A paste with its Enter: the URL goes at once; without, it waits for Enter.
+                let ends = pasted.trim_end_matches([' ', '\t']).ends_with(['\n', '\r']);
+                form::paste_into(&mut self.screens.login.paste, &pasted);
+                if ends {
+                    let url = first_line(&self.screens.login.paste);
+                    self.screens.login.paste = text("");
+                    self.mode = Mode::Normal;
+                    return self.send_paste(url);
+                }
+            }
+            Mode::Normal if self.screen == Screen::Login || self.run.waiting_for_person => {
+                return self.send_paste(pasted.trim().to_string());
+            }
+            Mode::Normal => {
+                self.say("Pasted text is only taken by a field being edited (Enter edits) or by the login (p).");
+            }
+        }
+        Vec::new()
+    }
+
+    fn send_paste(&mut self, url: String) -> Vec<Effect> {
+        if url.trim().is_empty() {
+            return Vec::new();
+        }
+        if self.run.running && self.run.waiting_for_person {
+            self.say("Redirect URL sent to the login; checking it…");
+            // Paste mode stays open until the login takes it (a refusal says why).
+            self.mode = Mode::Paste;
+            vec![Effect::Paste(url)]
+        } else {
+            self.say("No login is waiting for a redirect URL (r starts one).");
+            Vec::new()
+        }
+    }
+
+    /// Starts typing in a field; Esc will put back what it holds now.
+    pub fn edit(&mut self, field: Option<Field>) {
+        if let Some(ta) = self.form.field_mut(field) {
+            let v = first_line(ta);
+            self.form.before = v;
+            self.mode = Mode::Edit(field);
         }
     }
 }

@@ -67,3 +67,20 @@ pub trait DemoOrg: Send {
     ) -> BoxFuture<'a, Result<DemoInfo, super::error::DemoError>>;
     fn stop(&mut self) -> BoxFuture<'_, ()>;
 }
+
+impl DemoInfo {
+    /// What the status line says when the demo org (re)started.
+    pub fn started_line(&self) -> String {
+        format!(
+            "Demo org: scenario {} — {} ({} flow, PKCE {}{})",
+            self.scenario,
+            self.description,
+            self.preset.flow.name(),
+            if self.preset.pkce { "on" } else { "off" },
+            self.preset
+                .app_kind
+                .map(|k| format!(", app kind {}", k.label()))
+                .unwrap_or_default()
+        )
+    }
+}

@@ -148,6 +148,41 @@ pub fn first_line(t: &TextArea) -> String {
 }
 
 impl Form {
+    /// The demo org is running: environment and credentials filled in.
+    pub fn set_demo(&mut self, login_url: &str, client_id: &str, secret: &str, username: &str) {
+        self.env = EnvChoice::Demo;
+        self.demo_url = Some(login_url.to_string());
+        self.client_id = text(client_id);
+        set_text(&mut self.client_secret, secret);
+        self.client_secret.set_mask_char('•');
+        self.username = text(username);
+    }
+
+    /// A demo scenario's preset (flow, PKCE, the flow's credential, the host) so a run
+    /// reproduces it.
+    pub fn apply_preset(&mut self, preset: &super::demo::DemoPreset) {
+        if let Some(host) = &preset.host {
+            self.demo_url = Some(host.clone());
+        }
+        self.flow = preset.flow;
+        self.pkce = preset.pkce;
+        self.app_kind = preset.app_kind.unwrap_or_default();
+        self.credential = text(preset.credential.as_deref().unwrap_or(""));
+        self.field = 0;
+    }
+
+    /// The text of a field that is typed in (`None`: the custom URL).
+    pub fn field_mut(&mut self, field: Option<Field>) -> Option<&mut TextArea<'static>> {
+        match field {
+            None => Some(&mut self.custom_url),
+            Some(Field::ClientId) => Some(&mut self.client_id),
+            Some(Field::ClientSecret) => Some(&mut self.client_secret),
+            Some(Field::Username) => Some(&mut self.username),
+            Some(Field::Credential) => Some(&mut self.credential),
+            Some(_) => None,
+        }
+    }
+
     pub fn new() -> Form {
         Form {
             before: String::new(),

@@ -8,7 +8,6 @@ pub mod demo;
 pub mod error;
 pub mod fix;
 pub mod form;
-mod input;
 pub mod inspector;
 mod keep;
 pub mod keymap;

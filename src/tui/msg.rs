@@ -151,6 +151,11 @@ pub enum Cmd {
     Run,
     /// Open the Fix overlay (on a permission set's label or a finding's code).
     OpenFix(Option<String>),
+    /// The login wants a pasted redirect URL: the paste field opens (unless the user types
+    /// elsewhere).
+    PasteOpen,
+    /// The login is over: the paste field closes.
+    PasteClose,
 }
 
 impl From<Effect> for Cmd {

@@ -187,6 +187,31 @@ impl ConsoleLine {
         );
     }
 
+    /// A key while the line is typed in: Up and Down walk the history; Enter gives the line to
+    /// send (None when it is empty).
+    pub fn key(
+        &mut self,
+        action: Option<super::keymap::Action>,
+        key: crossterm::event::KeyEvent,
+    ) -> (super::form::EditOutcome, Option<String>) {
+        use super::form::EditOutcome;
+        use super::keymap::Action;
+        if let Some(a @ (Action::Up | Action::Down)) = action {
+            self.history_step(a == Action::Up);
+            return (EditOutcome::Typing, None);
+        }
+        let o = super::form::edit_key(&mut self.input, "", action, key);
+        if o != EditOutcome::Done {
+            return (o, None);
+        }
+        let line = super::form::first_line(&self.input).trim().to_string();
+        if line.is_empty() {
+            return (EditOutcome::Done, None);
+        }
+        self.remember(&line);
+        (EditOutcome::Done, Some(line))
+    }
+
     /// The line was sent: it goes to the end of the history (once, bounded).
     pub fn remember(&mut self, line: &str) {
         self.history.retain(|l| l != line);
@@ -240,6 +265,29 @@ pub struct FixState {
 }
 
 pub const MAX_MESSAGES: usize = 200;
+
+impl DemoState {
+    /// The scenario running now, as an index into the list.
+    pub fn current_index(&self) -> usize {
+        let current = self.scenario.as_deref().unwrap_or_default();
+        self.scenarios
+            .iter()
+            .position(|s| s.name == current)
+            .unwrap_or(0)
+    }
+
+    /// The scenario after the current one (wrapping).
+    pub fn next_scenario(&self) -> Option<String> {
+        let current = self.scenario.as_deref().unwrap_or_default();
+        let i = self
+            .scenarios
+            .iter()
+            .position(|s| s.name == current)
+            .map(|i| (i + 1) % self.scenarios.len().max(1))
+            .unwrap_or(0);
+        self.scenarios.get(i).map(|s| s.name.clone())
+    }
+}
 
 impl StatusBar {
     /// Says `s` on the status line and keeps it in the history (`m`).
