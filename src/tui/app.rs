@@ -55,6 +55,11 @@ pub struct App {
 
 impl App {
     pub fn new() -> App {
+        App::with_prefs(Prefs::default())
+    }
+
+    /// A console that starts with these preferences.
+    pub fn with_prefs(prefs: Prefs) -> App {
         App {
             screen: Screen::Environment,
             mode: Mode::Normal,
@@ -66,7 +71,7 @@ impl App {
             console: ConsoleLine::default(),
             status: StatusBar::default(),
             demo: DemoState::default(),
-            prefs: Prefs::default(),
+            prefs,
             keep: KeepState::default(),
             fix: FixState::default(),
             consent: Consent::default(),

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod fix;
 pub mod form;
+pub mod harness;
 pub mod inspector;
 mod keep;
 pub mod keymap;
