@@ -521,6 +521,13 @@ pub fn file_and_env(file: &Settings) -> Result<Layer, Usage> {
     Ok(Layer::from_env()?.over(Layer::from_settings(file)))
 }
 
+/// What the console's form goes over: the console's flags (`--theme`, `--mouse`, `--ca-cert`,
+/// `--insecure-host`) over the environment over the config file. Its [`Layer::console`] is the
+/// console's own settings; [`under_form`] puts the form over it.
+pub fn console_below(file: &Settings, flags: Layer) -> Result<Layer, Usage> {
+    Ok(flags.over(file_and_env(file)?))
+}
+
 /// The console's form over the layers under it (the config file and the environment, from
 /// [`file_and_env`]): the form sets what the user set on it, the rest comes from below. The
 /// console builds the result with [`Layer::build`], so it need not copy the config file's
@@ -616,6 +623,22 @@ mod tests {
         ] {
             let e = env(&[(var, value)]).unwrap_err();
             assert!(e.starts_with(&format!("{var}=")), "{e}");
+        }
+    }
+
+    #[test]
+    fn every_environment_variable_is_read_and_documented() {
+        let doc = include_str!("../docs/check.md");
+        for (var, _) in ENV_VARS {
+            assert!(
+                doc.contains(&format!("| `{var}` |")),
+                "docs/check.md lists {var}"
+            );
+            // Read: a value no option takes is refused, naming the variable.
+            if *var != "SAGEDIAG_CA_CERTS" && *var != "SAGEDIAG_ENVIRONMENT" {
+                let e = env(&[(var, "\u{1}bad value")]).unwrap_err();
+                assert!(e.starts_with(&format!("{var}=")), "{e}");
+            }
         }
     }
 

@@ -245,7 +245,7 @@ fn run_console(
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let mut settings = match settings_with_env() {
+    let file = match settings() {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -255,11 +255,22 @@ fn run_console(
             return ExitCode::from(2);
         }
     }
-    settings.ca_certs.extend(ca_certs);
-    if let Some(theme) = theme {
-        settings.theme = theme;
-    }
-    settings.insecure_hosts.extend(insecure_hosts);
+    // The flags over the environment over the config file: what the console's form goes over.
+    let flags = crate::config::Layer {
+        theme,
+        mouse: Some(mouse),
+        ca_certs,
+        insecure_hosts,
+        ..crate::config::Layer::default()
+    };
+    let below = match crate::config::console_below(&file, flags) {
+        Ok(l) => l,
+        Err(crate::config::Usage(msg)) => {
+            eprintln!("sagediag: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = crate::config::settings_over(file, &below);
     if demo.as_ref().is_some_and(|d| d.watch) {
         let result = match std::env::current_exe() {
             Ok(exe) => runtime.block_on(demo_fleet::run(&exe, mouse, settings)),
