@@ -165,14 +165,16 @@ impl Layer {
             T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(v))
                 .map_err(|e| e.to_string())
         }
-        let one = |name: &str| -> Result<Option<(String, String)>, Usage> {
-            Ok(var(name)?.map(|v| (name.to_string(), v)))
-        };
         let num = |name: &str, lo: u64, hi: u64, unit: &str| -> Result<Option<u64>, Usage> {
             match var(name)? {
                 None => Ok(None),
                 Some(v) => match v.parse::<u64>() {
                     Ok(n) if (lo..=hi).contains(&n) => Ok(Some(n)),
+                    _ if hi == u64::MAX => Err(bad(
+                        name,
+                        &v,
+                        format!("not a whole number of {unit}, at least {lo}"),
+                    )),
                     _ => Err(bad(
                         name,
                         &v,
@@ -182,10 +184,6 @@ impl Layer {
             }
         };
         let mut layer = Layer::default();
-        if let Some((name, v)) = one("SAGEDIAG_ENVIRONMENT")? {
-            layer.environment =
-                Some(Environment::parse(&v).map_err(|e| bad(&name, &v, e.to_string()))?);
-        }
         macro_rules! enumerated {
             ($field:ident, $name:literal) => {
                 if let Some(v) = var($name)? {
@@ -193,6 +191,7 @@ impl Layer {
                 }
             };
         }
+        enumerated!(environment, "SAGEDIAG_ENVIRONMENT");
         enumerated!(flow, "SAGEDIAG_FLOW");
         enumerated!(keep_secrets, "SAGEDIAG_KEEP_SECRETS");
         enumerated!(har_bodies, "SAGEDIAG_HAR_BODIES");

@@ -356,7 +356,10 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&crate::engine::Config) -> FixSet
         }
     };
     let layers = args.layer().over(below);
-    let front = layers.console();
+    let (keep, har_bodies) = (
+        layers.keep_secrets.unwrap_or_default(),
+        layers.har_bodies.unwrap_or_default(),
+    );
     // The admin's login (`--admin-*`): reads the integration's whole record, and makes fix's
     // changes. Built by the same pipeline.
     let admin = layers.build_admin();
@@ -390,8 +393,8 @@ fn run_check(args: CheckArgs, fix: impl FnOnce(&crate::engine::Config) -> FixSet
         json: args.json,
         report: args.report.clone(),
         har: args.har.clone(),
-        har_bodies: front.har_bodies,
-        keep: front.keep,
+        har_bodies,
+        keep,
         vault: Vault::from_env(),
         show_new_token: args.show_new_token,
     };
