@@ -132,7 +132,7 @@ pub enum OnOff {
     after_help = "Secrets may come from the environment instead of flags (kept out of shell history and ps):\n  SAGEDIAG_CLIENT_SECRET, SAGEDIAG_PASSWORD, SAGEDIAG_REFRESH_TOKEN, SAGEDIAG_ACCESS_TOKEN\n\n\
 Examples:\n  sagediag check --env production --client-id 3MVG9... --no-browser\n  SAGEDIAG_CLIENT_SECRET=... sagediag check --env https://acme.my.salesforce.com --flow client-credentials --client-id 3MVG9...\n  sagediag check --env sandbox --flow jwt --client-id 3MVG9... --username api@acme.com.uat --private-key server.key --json\n  sagediag check --env http://127.0.0.1:PORT --client-id ... --username integration@acme-hr.example   (the simulated org)\n\n\
 In the web flow the authorize URL is printed alone on one line of stderr; paste the URL the browser lands on into stdin.\n\
-Defaults for --env, --flow, --callback-port, --timeout and --coverage-limit come from the config file (SAGEDIAG_CONFIG, or config.toml in the user's config directory).\n\
+Defaults for --env, --flow, --callback-port, --timeout, --coverage-limit and the other non-secret options come from the environment (SAGEDIAG_ENVIRONMENT, SAGEDIAG_FLOW, SAGEDIAG_TIMEOUT_SECS, …: one variable per config-file key, docs/check.md), then the config file (SAGEDIAG_CONFIG, or config.toml in the user's config directory).\n\
 Exit status: 0 no error finding, 1 at least one, 2 usage error."
 )]
 pub struct CheckArgs {
@@ -227,8 +227,9 @@ pub struct CheckArgs {
     pub har: Option<std::path::PathBuf>,
     /// What the HAR keeps of the bodies: full, shape (Sage People records keep their structure
     /// and field names, every value replaced: safe for a ticket) or none.
-    #[arg(long, value_name = "WHAT", value_enum, default_value_t = crate::engine::export::HarBodies::Shape)]
-    pub har_bodies: crate::engine::export::HarBodies,
+    /// [default: SAGEDIAG_HAR_BODIES, the config file's `har_bodies`, else shape]
+    #[arg(long, value_name = "WHAT", value_enum)]
+    pub har_bodies: Option<crate::engine::export::HarBodies>,
     /// Field coverage for downstream sync: page through the employees and count populated
     /// fields, missing and duplicate emails, leavers with email.
     #[arg(long)]
@@ -475,6 +476,12 @@ impl CheckArgs {
             allow_rotation: Some(self.allow_rotation),
             allow_grant_eviction: Some(self.allow_grant_eviction),
             history_days: self.history_days,
+            admin_flow: self.admin.admin_flow,
+            admin_username: self.admin.admin_username.clone(),
+            admin_password: self.admin.admin_password.clone(),
+            admin_private_key: self.admin.admin_private_key.clone(),
+            keep_secrets: self.keep_secrets,
+            har_bodies: self.har_bodies,
             ..crate::config::Layer::default()
         }
     }

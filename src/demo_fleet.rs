@@ -20,10 +20,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sagediag::engine::watch::store::{Store, StoreUrl};
-use sagediag::engine::watch::{MonitorFlow, Schedule, WatchOrg};
-use sagediag::watch::cli::{Listed, Source};
-use sagediag::watch::run::{RunOptions, Runner};
+use crate::engine::watch::store::{Store, StoreUrl};
+use crate::engine::watch::{MonitorFlow, Schedule, WatchOrg};
+use crate::watch::cli::{Listed, Source};
+use crate::watch::run::{RunOptions, Runner};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// The demo fleet's file.
@@ -100,17 +100,13 @@ impl Drop for TempDir {
 
 /// Runs the fleet demo until the console quits; everything it started is stopped and its
 /// temporary directory removed however the console ends.
-pub async fn run(
-    exe: &Path,
-    mouse: bool,
-    settings: sagediag::settings::Settings,
-) -> io::Result<()> {
+pub async fn run(exe: &Path, mouse: bool, settings: crate::settings::Settings) -> io::Result<()> {
     let pace = Pace::from_env();
     let tmp = TempDir::create().map_err(|e| {
         io::Error::other(format!("cannot create the demo's temporary directory: {e}"))
     })?;
     let fleet_file = tmp.0.join("fleet.toml");
-    sagediag::engine::files::write_private(&fleet_file, FLEET.as_bytes())?;
+    crate::engine::files::write_private(&fleet_file, FLEET.as_bytes())?;
     let (mut child, orgs) = start_fleet(exe, &tmp.0, &fleet_file).await?;
     let result = async {
         let url = format!("sqlite:{}", tmp.0.join("watch.sqlite3").display());
@@ -167,7 +163,7 @@ pub async fn run(
             .map(|o| (o.name.clone(), o.login_url.clone()))
             .collect();
         let story = tokio::spawn(story(controls, pace, tx));
-        let r = sagediag::tui::run_fleet_demo(url, rx, mouse, settings).await;
+        let r = crate::tui::run_fleet_demo(url, rx, mouse, settings).await;
         story.abort();
         cycles.abort();
         let _ = story.await;

@@ -4,6 +4,7 @@
 //! - [`tui`]: the console, a front end over the engine.
 //! - [`check`]: `sagediag check`, the non-interactive front end.
 //! - [`config`]: the one configuration pipeline (typed layers built once into the engine's `Config`).
+//! - [`front`]: the program (`src/main.rs` calls [`front::main`]).
 //! - [`sim`]: the simulated Salesforce + Sage People org (a server; shares nothing with the client side).
 
 // Outside tests: no byte slicing of text, no unwrap/expect (an invariant that must hold says so
@@ -18,10 +19,18 @@
     )
 )]
 
+// `demo_org.rs` names the crate `sagediag` (tests include it by path, too).
+extern crate self as sagediag;
+
 pub mod check;
 pub mod cli;
 pub mod config;
+/// `sagediag demo --watch`: a simulated fleet under watch, changing over time.
+mod demo_fleet;
+/// The demo org as the console sees it: the simulator behind `tui::DemoOrg`.
+pub mod demo_org;
 pub mod engine;
+pub mod front;
 pub mod logging;
 pub mod settings;
 pub mod sim;

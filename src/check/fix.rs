@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use crate::engine::change;
-use crate::engine::fix::{self, Actor, Applied, FixKind, Outcome, Plan};
+use crate::engine::fix::{self, Actor, Applied, FixKind, Plan};
 use crate::engine::journal::{self, Action, Journal};
+use crate::engine::verdict::FixResult;
 use crate::engine::{self, Config, Report, Session};
 
 /// What to do after the check.
@@ -72,11 +73,12 @@ pub fn read_record(path: &std::path::Path) -> Result<Undo, RecordError> {
     })
 }
 
-/// What the fix step adds to the output, and the exit code it decides (None: the check's).
+/// What the fix step adds to the output (the plan, the journal; the changes themselves are in
+/// the report), and what it did, for the engine's verdict ([`crate::engine::verdict::exit_code`]).
 pub struct FixOutcome {
     pub json: Map<String, Value>,
     pub human: String,
-    pub code: Option<u8>,
+    pub result: FixResult,
 }
 
 fn drain(rx: &mut tokio::sync::mpsc::UnboundedReceiver<engine::Event>) {
@@ -107,7 +109,7 @@ pub async fn after(
     let mut json = Map::new();
     json.insert("fixes".into(), json!(plan.fixes));
     let mut human = plan_text(&plan);
-    let mut code = None;
+    let mut result = FixResult::NoChangeAsked;
     if opts.fix {
         let mut applied = Vec::new();
         let mut undone = Vec::new();
@@ -128,11 +130,9 @@ pub async fn after(
                     ""
                 }
             );
-            code = Some(if wants_change {
-                1
-            } else {
-                u8::from(report.has_errors())
-            });
+            if wants_change {
+                result = FixResult::NotConsented;
+            }
         } else if wants_change {
             let actor = match (&opts.admin, logged_in_admin) {
                 (Some(_), Some(actor)) => Some(actor),
@@ -148,6 +148,7 @@ pub async fn after(
                 (None, _) => integration.clone(),
             };
             drain(&mut rx);
+            result = FixResult::NotMade;
             match actor {
                 None => {
                     let _ = writeln!(
@@ -222,6 +223,7 @@ pub async fn after(
                                     &mut j,
                                 )
                                 .await;
+                                result = FixResult::Made { ok: changed.ok };
                                 undone = changed.records;
                                 reprobed = changed.probes;
                             } else {
@@ -234,6 +236,7 @@ pub async fn after(
                                     &mut j,
                                 )
                                 .await;
+                                result = FixResult::Made { ok: changed.ok };
                                 applied = changed.records;
                                 reprobed = changed.probes;
                             }
@@ -242,58 +245,22 @@ pub async fn after(
                 }
             }
             drain(&mut rx);
-            let ok = if opts.undo.is_some() {
-                // Deleted, or (a lost answer settled) never made or not sagediag's: nothing left.
-                !undone.is_empty()
-                    && undone.iter().all(|u| {
-                        matches!(
-                            u.outcome,
-                            Outcome::Deleted | Outcome::Failed | Outcome::AlreadyAssigned
-                        )
-                    })
-            } else {
-                !applied.is_empty() && fix::all_fixed(&applied, &reprobed)
-            };
-            code = Some(u8::from(!ok));
         } else {
             let _ = writeln!(human, "\nNothing sagediag can apply through the API.");
-            code = Some(u8::from(report.has_errors()));
         }
-        if !reprobed.is_empty() {
-            let _ = writeln!(human, "\nRe-run probes:");
-            for p in &reprobed {
-                let _ = writeln!(
-                    human,
-                    "  {} {} ({})",
-                    p.status.mark(),
-                    p.name,
-                    p.permission_set
-                );
-            }
-        }
-        let fix_findings: Vec<_> = run.findings.iter().collect();
-        if !fix_findings.is_empty() {
-            let _ = writeln!(human, "\nWhile fixing:");
-            for f in &fix_findings {
-                let _ = writeln!(
-                    human,
-                    "  {} {}: {}\n    {}",
-                    f.severity.label(),
-                    f.code,
-                    f.title,
-                    f.detail
-                );
-                for (i, step) in f.fix.iter().enumerate() {
-                    let _ = writeln!(human, "    {}. {step}", i + 1);
-                }
-            }
-        }
+        // What the fix step raised (a refused login, a probe still failing) is in the report,
+        // with the re-run probes' rows and the changes made: the report says it, once.
+        report.add_findings(&run.findings);
         json.insert("applied".into(), json!(applied));
         json.insert("undone".into(), json!(undone));
         json.insert("reprobed".into(), json!(reprobed));
         json.insert("fix_findings".into(), json!(run.findings));
     }
-    FixOutcome { json, human, code }
+    FixOutcome {
+        json,
+        human,
+        result,
+    }
 }
 
 fn plan_text(plan: &Plan) -> String {
@@ -329,46 +296,4 @@ fn plan_text(plan: &Plan) -> String {
         }
     }
     out
-}
-
-/// The admin's login: the check's app and environment, the admin's flow and credentials (no
-/// refresh or access token of the integration user carried over).
-pub fn admin_config(
-    base: &Config,
-    flow: Option<engine::Flow>,
-    username: &str,
-    password: Option<String>,
-    private_key: Option<&std::path::Path>,
-) -> Result<Config, super::Usage> {
-    let mut cfg = base.clone();
-    // The admin's tokens are the admin's: given back at the end, never kept.
-    cfg.ledger = engine::ledger::Ledger::admin();
-    cfg.keeper = None;
-    if let Some(flow) = flow {
-        cfg.flow = flow;
-    }
-    if matches!(cfg.flow, engine::Flow::Token | engine::Flow::Refresh) {
-        return Err(super::Usage(
-            "--admin-flow must log in: web, device, jwt, password or client-credentials".into(),
-        ));
-    }
-    cfg.username = Some(username.to_string());
-    cfg.password = password;
-    cfg.refresh_token = None;
-    cfg.access_token = None;
-    cfg.private_key_pem = None;
-    if cfg.flow == engine::Flow::Jwt {
-        let path = private_key
-            .ok_or_else(|| super::Usage("--admin-flow jwt needs --admin-private-key".into()))?;
-        cfg.private_key_pem = Some(
-            engine::files::read_user_file(path, engine::files::PRIVATE_KEY)
-                .map_err(|e| super::Usage(format!("--admin-private-key {e}")))?,
-        );
-    }
-    if cfg.flow == engine::Flow::Password && cfg.password.is_none() {
-        return Err(super::Usage(
-            "--admin-flow password needs the admin's password (SAGEDIAG_ADMIN_PASSWORD)".into(),
-        ));
-    }
-    Ok(cfg)
 }

@@ -302,12 +302,13 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
             return 1;
         }
     };
-    let mut code = u8::from(report.has_errors());
+    // Front-end failures (a secret not kept, a file not written) add to the engine's verdict.
+    let mut failed = false;
     if keep_secrets(&given, session.as_ref(), &out, &recalled)
         .await
         .is_err()
     {
-        code = code.max(1);
+        failed = true;
         // Not kept: the run's own grant is given back rather than left behind.
         given.ledger.set_keep(false);
     }
@@ -327,16 +328,20 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
         ),
         None => None,
     };
-    if let Some(c) = fixed.as_ref().and_then(|f| f.code) {
-        code = c;
-    }
     // The end of the run: give back what it obtained (after the fixes, which use the session).
     let admin_ledger = out.admin.as_ref().map(|a| &a.ledger);
     let ledgers: Vec<&engine::ledger::Ledger> =
         std::iter::once(&given.ledger).chain(admin_ledger).collect();
     report.revoked = harm::give_back(&ledgers, &client).await;
     harm::add_later_requests(&mut report, &client);
-    if report.revoked.iter().any(|r| r.outcome == "failed") {
+    // The exit status is the engine's verdict on the report (and on what the fix step did).
+    let mut code = engine::verdict::exit_code(
+        &report,
+        fixed
+            .as_ref()
+            .map_or(engine::verdict::FixResult::NoChangeAsked, |f| f.result),
+    );
+    if failed {
         code = code.max(1);
     }
     if out.show_new_token
@@ -349,12 +354,8 @@ pub async fn run(mut cfg: Config, out: Outputs) -> u8 {
     let now = engine::clock::now_ms();
     if let Some(path) = &out.report {
         // Scrubbed again with every secret the run learnt (belt and braces).
+        // The report's own "Changes made" says what a fix did: nothing is appended to it.
         let mut markdown = client.scrub(&engine::export::markdown(&report, now));
-        if let Some(f) = &fixed {
-            markdown.push_str("\n## Fix plan and changes made\n\n```text");
-            markdown.push_str(&client.scrub(&f.human));
-            markdown.push_str("```\n");
-        }
         if let Some(har) = &out.har {
             markdown.push_str(&engine::export::har_note(
                 &har.display().to_string(),

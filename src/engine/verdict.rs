@@ -182,6 +182,36 @@ impl Report {
     }
 }
 
+/// What a fix step did, as far as the run's verdict goes (`sagediag fix`, `check --fix-plan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixResult {
+    /// No change was asked for, or there was nothing to apply: the report alone decides.
+    NoChangeAsked,
+    /// A change was wanted but not consented to (no `--yes`): nothing was changed.
+    NotConsented,
+    /// A change was consented to but none was made (no session to change the org with, no
+    /// journal): nothing was changed.
+    NotMade,
+    /// A change was made (or tried): whether all of it was made and re-probed PASS (after an
+    /// undo: whether nothing of it is left). An undo leaves the report failing by design, so
+    /// this, not the report's outcome, decides.
+    Made { ok: bool },
+}
+
+/// The exit status of `check` and `fix`, from the report and what the fix step did: 0 the
+/// check passed (or every change asked for was made and re-probed PASS), 1 otherwise. A token
+/// of the run that could not be given back is a failure too. (2, a usage error, is decided
+/// before the run.)
+pub fn exit_code(report: &Report, fix: FixResult) -> u8 {
+    let ok = match fix {
+        FixResult::NoChangeAsked => !report.has_errors(),
+        FixResult::NotConsented | FixResult::NotMade => false,
+        FixResult::Made { ok } => ok,
+    };
+    let given_back = !report.revoked.iter().any(|r| r.outcome == "failed");
+    u8::from(!(ok && given_back))
+}
+
 /// The probes' count: `5 of 7 pass`.
 pub fn probes_words(endpoints: &[EndpointResult]) -> String {
     let pass = endpoints

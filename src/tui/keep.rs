@@ -2,7 +2,7 @@
 //! profiles: the form's side of what outlives a session.
 
 use super::app::App;
-use super::form::{EnvChoice, Preset, first_line, masked, text};
+use super::form::{EnvChoice, first_line, masked, text};
 use super::msg::{Effect, KeepWrite, VaultMsg};
 use crate::engine::vault::{self, Keep, Kind};
 use crate::engine::{Environment, Flow};
@@ -282,7 +282,7 @@ impl App {
         self.form.reveal_secret = false;
         self.form.secret_from = None;
         self.form.refresh_from = None;
-        self.form.flow = Flow::parse(&p.flow).unwrap_or(Flow::Web);
+        self.form.flow = p.flow;
         if let Some(path) = p
             .private_key_path
             .as_deref()
@@ -291,16 +291,8 @@ impl App {
             self.form.credential = text(path);
         }
         self.form.pkce = p.pkce;
-        self.form.app_kind = p
-            .app_kind
-            .as_deref()
-            .and_then(crate::engine::app::AppKind::parse)
-            .unwrap_or_default();
-        self.form.preset = match p.preset.as_str() {
-            "StackOne" => Preset::StackOne,
-            "Nango" => Preset::Nango,
-            _ => Preset::Custom,
-        };
+        self.form.app_kind = p.app_kind.unwrap_or_default();
+        self.form.preset = p.preset;
         self.say(format!(
             "Profile {} ({} of {}; P cycles). Profiles hold no secrets: enter the consumer secret, or keep it (step 2, Keep secrets).",
             p.label(),
@@ -321,14 +313,14 @@ impl App {
             env,
             client_id: first_line(&self.form.client_id).trim().to_string(),
             username: first_line(&self.form.username).trim().to_string(),
-            flow: self.form.flow.name().to_string(),
+            flow: self.form.flow,
             pkce: self.form.pkce,
-            preset: self.form.preset.name().to_string(),
+            preset: self.form.preset,
             callback: self.form.callback(),
             private_key_path: (self.form.flow == Flow::Jwt)
                 .then(|| first_line(&self.form.credential).trim().to_string())
                 .filter(|p| !p.is_empty()),
-            app_kind: self.form.app_kind.arg().map(str::to_string),
+            app_kind: self.form.app_kind.arg().and(Some(self.form.app_kind)),
         })
     }
 }

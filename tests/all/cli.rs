@@ -301,3 +301,95 @@ fn release_assets_are_current() {
         "assets/release/ is stale ({stale:?}): run scripts/release-assets and commit the result"
     );
 }
+
+/// `sagediag ARGS` with these variables set (and no user config file).
+fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sagediag"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The environment is a layer between the config file and the flags: a `SAGEDIAG_*` variable
+/// wins over the file's key and loses to the flag; a bad value names the variable (exit 2,
+/// before any request, the value echoed sanitised).
+#[test]
+fn the_environment_sits_between_the_config_file_and_the_flags() {
+    let dir = std::env::temp_dir().join(format!("sagediag-envlayer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "flow = \"device\"\n").unwrap();
+    let config = config.to_str().unwrap();
+    // The flow each layer sets shows in the per-flow requirement the build refuses with.
+    let check = [
+        "check",
+        "--client-id",
+        "3MVG9x",
+        "--env",
+        "http://127.0.0.1:9",
+    ];
+    let (code, err) = run_env(
+        &check,
+        &[("SAGEDIAG_CONFIG", config), ("SAGEDIAG_FLOW", "jwt")],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--flow jwt needs"),
+        "the environment wins over the file: {err}"
+    );
+    let (code, err) = run_env(
+        &[&check[..], &["--flow", "password"]].concat(),
+        &[("SAGEDIAG_CONFIG", config), ("SAGEDIAG_FLOW", "jwt")],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--flow password needs"),
+        "the flag wins: {err}"
+    );
+    for (var, value, says) in [
+        (
+            "SAGEDIAG_TIMEOUT_SECS",
+            "abc",
+            "not a whole number of seconds between 1 and 600",
+        ),
+        ("SAGEDIAG_TIMEOUT_SECS", "0", "between 1 and 600"),
+        ("SAGEDIAG_FLOW", "webb", "unknown variant `webb`"),
+        (
+            "SAGEDIAG_ENVIRONMENT",
+            "ftp://x\u{1b}[31m",
+            "SAGEDIAG_ENVIRONMENT=",
+        ),
+        (
+            "SAGEDIAG_TRUST_HOSTS",
+            "ok.example,https://x",
+            "`https://x`: not a host name",
+        ),
+        (
+            "SAGEDIAG_CA_CERTS",
+            "/nonexistent/ca.pem",
+            "SAGEDIAG_CA_CERTS:",
+        ),
+    ] {
+        let (code, err) = run_env(&check, &[("SAGEDIAG_CONFIG", config), (var, value)]);
+        assert_eq!(code, 2, "{var}={value}: {err}");
+        assert!(
+            err.contains(var) && err.contains(says),
+            "{var}={value}: {err}"
+        );
+        assert!(!err.contains('\u{1b}'), "{err}");
+    }
+    // The console and watch read the same variables.
+    let (code, err) = run_env(
+        &["watch", "list"],
+        &[("SAGEDIAG_CONFIG", config), ("SAGEDIAG_THEME", "pink")],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("SAGEDIAG_THEME=pink"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}

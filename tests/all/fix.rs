@@ -724,7 +724,9 @@ async fn the_report_and_har_of_a_fix_hold_its_changes() {
     .await;
     assert_eq!(done.code, Some(0), "{}", done.all);
     let md = std::fs::read_to_string(&report).unwrap();
-    assert!(md.contains("## Fix plan and changes made"), "{md}");
+    // The report's own "Changes made" is the one place the changes are listed.
+    assert!(!md.contains("Fix plan and changes made"), "{md}");
+    assert_eq!(md.matches("## Changes made").count(), 1, "{md}");
     assert!(md.contains("- Outcome: **PASS**"), "{md}");
     assert!(md.contains("## Permission sets (7 of 7 pass)"), "{md}");
     assert!(md.contains("## Changes made"), "{md}");

@@ -265,7 +265,10 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
     app.form.app_kind = sagediag::engine::app::AppKind::ExternalClientApp;
     let p = app.profile().unwrap();
     assert_eq!(p.private_key_path.as_deref(), Some("/keys/server.key"));
-    assert_eq!(p.app_kind.as_deref(), Some("eca"));
+    assert_eq!(
+        p.app_kind,
+        Some(sagediag::engine::app::AppKind::ExternalClientApp)
+    );
     profile::save_to(&path, &p).unwrap();
     let mut other = p.clone();
     other.env = "production".into();
