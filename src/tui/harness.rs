@@ -26,6 +26,14 @@ pub struct Harness {
     app: App,
 }
 
+/// Reading the state is open (`h.run.findings`); writing it is not: there is no `DerefMut`.
+impl std::ops::Deref for Harness {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
 impl Default for Harness {
     fn default() -> Self {
         Harness::new()
@@ -48,9 +56,19 @@ impl Harness {
         }
     }
 
-    /// A console on the fixed demo org, scenario `healthy`, with the web flow.
+    /// A console on the fixed demo org, scenario `healthy`, with the web flow, as it is just
+    /// after the demo org started (the form filled in, nothing said yet).
     pub fn demo() -> Harness {
-        Harness::demo_with(DemoPreset::default())
+        let mut h = Harness::new();
+        h.app
+            .set_demo("healthy", DEMO_URL, DEMO_CLIENT_ID, DEMO_SECRET, DEMO_USER);
+        h
+    }
+
+    /// Where the log file is said to be (help shows it); the loop sets it at start.
+    pub fn log_file(mut self, path: &str) -> Harness {
+        self.app.log.path = Some(path.to_string());
+        self
     }
 
     /// A console on the fixed demo org with a scenario's preset (flow, PKCE, credential...).
@@ -71,6 +89,11 @@ impl Harness {
     }
 
     pub fn send(&mut self, msg: Msg) -> Vec<Effect> {
+        self.app.update(msg)
+    }
+
+    /// The app's one entry point (the same as [`Harness::send`]).
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         self.app.update(msg)
     }
 
