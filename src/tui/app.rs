@@ -182,6 +182,10 @@ impl App {
             Msg::Autoplay => self.autoplay_step().into_iter().collect(),
             Msg::Fix(m) => self.on_fix(m),
             Msg::Fleet(m) => self.on_fleet(m),
+            Msg::FoldStatus(seq) => {
+                self.status.fold(seq);
+                Vec::new()
+            }
             Msg::Quit => {
                 self.quit = true;
                 Vec::new()

@@ -261,6 +261,8 @@ where
     let mut job = JobSignals::new(ctx.terminal_io);
     let mut dirty = true;
     let mut autoplay_at: Option<Instant> = None;
+    // A long message hides the key hints for a few seconds only (it stays whole in `m`).
+    let mut fold: (u64, Option<Instant>) = (0, None);
     loop {
         if app
             .demo
@@ -269,6 +271,9 @@ where
             && autoplay_at.is_none()
         {
             autoplay_at = Some(Instant::now() + ctx.autoplay_delay);
+        }
+        if app.status.seq != fold.0 {
+            fold = (app.status.seq, Some(Instant::now() + state::FOLD_AFTER));
         }
         if dirty {
             let mut hits = app::HitMap::default();
@@ -321,6 +326,10 @@ where
             _ = until(autoplay_at) => {
                 autoplay_at = None;
                 Some(Msg::Autoplay)
+            }
+            _ = until(fold.1) => {
+                fold.1 = None;
+                Some(Msg::FoldStatus(fold.0))
             }
             _ = tokio::time::sleep(Duration::from_millis(250)), if app.run.running => Some(Msg::Tick),
         };

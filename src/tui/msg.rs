@@ -60,6 +60,8 @@ pub enum Msg {
     Fleet(super::screens::fleet::FleetMsg),
     /// `sagediag demo --watch`: the demo fleet's banner changed.
     DemoBanner(String),
+    /// Message `seq` has hidden the key hints long enough.
+    FoldStatus(u64),
     /// A signal asked the console to end (SIGTERM, SIGINT, SIGHUP, SIGQUIT), or input closed.
     Quit,
 }

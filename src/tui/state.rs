@@ -151,7 +151,15 @@ pub struct StatusBar {
     pub spinner: usize,
     /// The request the run has waited on for 3 s or more.
     pub waiting: Option<String>,
+    /// Counts what was said: a fold asked for an older message is ignored.
+    pub seq: u64,
+    /// A long message gave the key hints back (after a few seconds): it shows on one line,
+    /// cut, and whole in `m`.
+    pub folded: bool,
 }
+
+/// How long a long message may hide the key hints.
+pub const FOLD_AFTER: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// The request console's input line, its history and place in it.
 pub struct ConsoleLine {
@@ -299,5 +307,14 @@ impl StatusBar {
             }
         }
         self.current = Some(s);
+        self.seq += 1;
+        self.folded = false;
+    }
+
+    /// The time for message `seq` to give the hints back has come.
+    pub fn fold(&mut self, seq: u64) {
+        if seq == self.seq {
+            self.folded = true;
+        }
     }
 }

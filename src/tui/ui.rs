@@ -388,6 +388,12 @@ fn draw_bottom(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if n < width {
         f.render_widget(Paragraph::new(hints).style(t.dim()), first);
         f.render_widget(Paragraph::new(format!(" {status}")), second);
+    } else if app.status.folded {
+        // It had its few seconds: the hints come back, and the message is whole in `m`.
+        let keep = width.saturating_sub(14);
+        let cut: String = status.chars().take(keep).collect();
+        f.render_widget(Paragraph::new(hints).style(t.dim()), first);
+        f.render_widget(Paragraph::new(format!(" {cut}… (m: all)")), second);
     } else {
         // A long status takes both lines; more than that is in the history (m).
         let room = width * 2 - 1;

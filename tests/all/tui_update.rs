@@ -470,3 +470,56 @@ fn the_console_never_advises_a_cli_flag() {
         "{said}"
     );
 }
+
+/// A long status message hides the key hints only until its fold (the loop sends it after a
+/// few seconds); then the hints are back, the message is cut with "(m: all)", and `m` shows it
+/// whole.
+#[test]
+fn a_long_status_gives_the_hints_back_and_stays_whole_in_m() {
+    use sagediag::tui::harness::Harness;
+    let mut h = Harness::demo();
+    let long = format!(
+        "Could not reach the org: {} end-of-message",
+        "x ".repeat(70)
+    );
+    h.send(Msg::Say(long.clone()));
+    let before = h.render(80, 24);
+    let bottom: Vec<&str> = before.lines().rev().take(2).collect();
+    assert!(
+        !bottom.iter().any(|l| l.contains("?: help")),
+        "a new long message takes both lines:\n{before}"
+    );
+    let seq = h.status.seq;
+    h.send(Msg::FoldStatus(seq - 1));
+    assert!(
+        !h.render(80, 24)
+            .lines()
+            .rev()
+            .take(2)
+            .any(|l| l.contains("?: help")),
+        "an older fold is ignored"
+    );
+    h.send(Msg::FoldStatus(seq));
+    let after = h.render(80, 24);
+    let bottom: Vec<&str> = after.lines().rev().take(2).collect();
+    assert!(
+        bottom[1].contains("?: help"),
+        "the hints are back:\n{after}"
+    );
+    assert!(
+        bottom[0].contains("(m: all)") && !bottom[0].contains("end-of-message"),
+        "{after}"
+    );
+    h.ch('m');
+    let all = h.render(120, 40);
+    assert!(all.contains("end-of-message"), "m shows it whole:\n{all}");
+    // A new message takes the lines again.
+    h.send(Msg::Say(long));
+    assert!(
+        !h.render(80, 24)
+            .lines()
+            .rev()
+            .take(2)
+            .any(|l| l.contains("?: help"))
+    );
+}
