@@ -342,7 +342,17 @@ impl App {
                 self.mode = Mode::Console;
                 none
             }
-            Action::Export => Some(vec![Effect::Export]),
+            Action::Export => {
+                let export = match (&self.run.report, &self.run.client) {
+                    (Some(report), Some(client)) => Some(Box::new(super::msg::Export {
+                        report: report.clone(),
+                        client: client.clone(),
+                        bodies: self.prefs.har_bodies,
+                    })),
+                    _ => None,
+                };
+                Some(vec![Effect::Export(export)])
+            }
             Action::Fleet => Some(self.toggle_fleet()),
             Action::Integration => {
                 if self
@@ -690,6 +700,7 @@ impl App {
                 Some(Effect::StartRun {
                     run: self.run.id,
                     cfg,
+                    profile: self.profile(),
                 })
             }
         }
@@ -743,7 +754,8 @@ impl App {
             Mode::Console => match self.console.key(action, key) {
                 (_, Some(line)) => {
                     self.mode = Mode::Normal;
-                    return vec![Effect::SendRequest(line)];
+                    let via = self.run.session.clone().zip(self.run.client.clone());
+                    return vec![Effect::SendRequest { line, via }];
                 }
                 (o, None) => o,
             },

@@ -93,20 +93,35 @@ pub struct KeepWrite {
     pub secret: String,
 }
 
+/// What `W` writes: the report, the client whose exchanges make the HAR, what of bodies it keeps.
+pub struct Export {
+    pub report: Report,
+    pub client: Client,
+    pub bodies: crate::engine::export::HarBodies,
+}
+
 /// What the loop must do for the app. (No `Debug`: a run's config holds secrets.)
 pub enum Effect {
-    /// Start run number `run` (aborting any other).
-    StartRun { run: u64, cfg: Box<Config> },
+    /// Start run number `run` (aborting any other); save the form's profile first (no secrets).
+    StartRun {
+        run: u64,
+        cfg: Box<Config>,
+        profile: Option<Profile>,
+    },
     /// Start (or restart) the demo org on a scenario.
     StartDemo(String),
     /// OSC 52 to the terminal (the app shows the text too).
     Osc52(String),
     /// Send a pasted redirect URL to the waiting login.
     Paste(String),
-    /// The request console: `METHOD /path [json body]` or a SOQL query.
-    SendRequest(String),
-    /// Write the Markdown report and the HAR file of the last run.
-    Export,
+    /// The request console: `METHOD /path [json body]` or a SOQL query, sent with the run's
+    /// session on its client (None: no login yet).
+    SendRequest {
+        line: String,
+        via: Option<(Session, Client)>,
+    },
+    /// Write the Markdown report and the HAR file of the last run (None: no run yet).
+    Export(Option<Box<Export>>),
     /// Write a shown value to a file, owner-only.
     WriteValue { name: String, text: String },
     /// Save the profile (no secrets), then read the profiles back.

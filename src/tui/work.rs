@@ -118,7 +118,7 @@ impl Ctx {
     pub fn apply(&mut self, effect: Effect, app: &App) {
         let tx = self.tx.clone();
         match effect {
-            Effect::StartRun { run, cfg } => {
+            Effect::StartRun { run, cfg, profile } => {
                 if let Some(job) = self.job.take() {
                     job.abort();
                 }
@@ -138,7 +138,7 @@ impl Ctx {
                     run,
                     client: client.clone(),
                 });
-                if let Some(p) = app.profile() {
+                if let Some(p) = profile {
                     self.apply(Effect::SaveProfile(p), app);
                 }
                 self.paste = Some(ptx);
@@ -240,7 +240,7 @@ impl Ctx {
                     let _ = tx.send(Msg::Say(said));
                 });
             }
-            Effect::Export => export(app, tx, self.export_dir.clone()),
+            Effect::Export(what) => export(what, tx, self.export_dir.clone()),
             Effect::Reprobe(i) => {
                 let (Some(session), Some(client), Some(def)) = (
                     app.run.session.clone(),
@@ -268,10 +268,8 @@ impl Ctx {
                     });
                 });
             }
-            Effect::SendRequest(line) => {
-                let (Some(session), Some(client)) =
-                    (app.run.session.clone(), app.run.client.clone())
-                else {
+            Effect::SendRequest { line, via } => {
+                let Some((session, client)) = via else {
                     self.say("No session yet: run the check (r) and log in first.");
                     return;
                 };
@@ -479,14 +477,22 @@ impl Default for Ctx {
 }
 
 /// `W`: the report and the HAR export, written by a task.
-fn export(app: &App, tx: UnboundedSender<Msg>, dir: Option<std::path::PathBuf>) {
-    let (Some(report), Some(client)) = (app.run.report.clone(), app.run.client.clone()) else {
+fn export(
+    what: Option<Box<super::msg::Export>>,
+    tx: UnboundedSender<Msg>,
+    dir: Option<std::path::PathBuf>,
+) {
+    let Some(what) = what else {
         let _ = tx.send(Msg::Say(
             "Nothing to export yet: run the check first (r).".into(),
         ));
         return;
     };
-    let bodies = app.prefs.har_bodies;
+    let super::msg::Export {
+        report,
+        client,
+        bodies,
+    } = *what;
     tokio::task::spawn_blocking(move || {
         let now = engine::clock::now_ms();
         let stamp = engine::export::iso8601(now).replace([':', '.'], "-");

@@ -309,7 +309,7 @@ fn request_console_has_history() {
         app.update(key(KeyCode::Char(':')));
         typed(&mut app, line);
         let fx = app.update(key(KeyCode::Enter));
-        assert!(matches!(fx.as_slice(), [Effect::SendRequest(l)] if l == line));
+        assert!(matches!(fx.as_slice(), [Effect::SendRequest { line: l, .. }] if l == line));
     }
     app.update(key(KeyCode::Char(':')));
     app.update(key(KeyCode::Up));
