@@ -163,6 +163,12 @@ impl Harness {
         text
     }
 
+    /// The inspector opened on `e`, as Enter on its row in the log opens it.
+    pub fn inspect(&mut self, e: &crate::engine::http::Exchange) {
+        self.app.overlay =
+            super::overlay::Overlay::Inspector(Box::new(super::inspector::Inspector::new(e)));
+    }
+
     /// A left click at a cell.
     pub fn click(&mut self, column: u16, row: u16) -> Vec<Effect> {
         self.send(Msg::Mouse(MouseEvent {

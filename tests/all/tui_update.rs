@@ -8,7 +8,7 @@ use sagediag::engine::findings::Finding;
 use sagediag::engine::{Event, Severity, Status, StepId};
 use sagediag::tui::app::{App, Mode, Screen};
 use sagediag::tui::form::{Field, expand_tilde, first_line};
-use sagediag::tui::inspector::Inspector;
+use sagediag::tui::harness::Harness;
 use sagediag::tui::msg::{Effect, Msg};
 use sagediag::tui::overlay::Overlay;
 use sagediag::tui::{buffer_text, ui, verdict};
@@ -19,23 +19,14 @@ fn key(c: KeyCode) -> Msg {
 fn ctrl(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
-fn typed(app: &mut App, s: &str) {
+fn typed(app: &mut Harness, s: &str) {
     for c in s.chars() {
         app.update(key(KeyCode::Char(c)));
     }
 }
 
-fn demo_app() -> App {
-    let mut app = App::new();
-    app.prefs.set_theme(sagediag::settings::Theme::NoColor);
-    app.set_demo(
-        "healthy",
-        "http://127.0.0.1:40000",
-        "3MVG9key",
-        "5A1D4E7C9B2F",
-        "integration@acme-hr.example",
-    );
-    app
+fn demo_app() -> Harness {
+    Harness::demo()
 }
 
 fn render(app: &App, w: u16, h: u16) -> String {
@@ -57,7 +48,7 @@ fn draw(app: &App, w: u16, h: u16) -> sagediag::tui::app::HitMap {
 }
 
 /// A run in flight that waits for a person (the web login's paste or callback).
-fn waiting_login(app: &mut App) {
+fn waiting_login(app: &mut Harness) {
     let effects = app.update(key(KeyCode::Char('r')));
     assert!(matches!(effects.as_slice(), [Effect::StartRun { .. }]));
     let run = app.run.id;
@@ -130,7 +121,7 @@ fn paths_expand_tilde_and_urls_are_checked_before_use() {
         assert_eq!(expand_tilde("~/keys/a.pem"), format!("{home}/keys/a.pem"));
     }
     assert_eq!(expand_tilde("/abs/a.pem"), "/abs/a.pem");
-    let mut app = App::new();
+    let mut app = Harness::new();
     app.update(key(KeyCode::Down));
     app.update(key(KeyCode::Down));
     app.update(key(KeyCode::Enter));
@@ -192,29 +183,56 @@ fn r_from_step_4_shows_the_login_and_a_finished_run_lands_on_the_failing_step() 
     app.update(key(KeyCode::Char('4')));
     app.update(key(KeyCode::Char('r')));
     assert_eq!(app.screen, Screen::Login);
-    app.run.steps[2].status = Some(Status::Fail);
-    app.run.findings.push(Finding::new(
+    let step = |app: &mut Harness, step: StepId, status: Status| {
+        app.event(Event::StepFinished {
+            step,
+            status,
+            duration_ms: 1,
+            summary: String::new(),
+        });
+    };
+    step(&mut app, StepId::Login, Status::Fail);
+    app.event(Event::Finding(Finding::new(
         sagediag::engine::Code::CLIENT_ID_INVALID,
         "bad key",
         vec![],
-    ));
+    )));
     assert_eq!(app.landing(), Screen::Login);
-    app.run.steps[2].status = Some(Status::Pass);
-    app.run.steps[0].status = Some(Status::Fail);
+    // A new run: only the environment fails.
+    app.update(key(KeyCode::Char('r')));
+    step(&mut app, StepId::Environment, Status::Fail);
     assert_eq!(app.landing(), Screen::Environment);
-    app.run.steps[0].status = Some(Status::Pass);
-    app.run.findings = vec![Finding::new(
+    // A new run: every step passes, and one warning is left.
+    app.update(key(KeyCode::Char('r')));
+    for id in [
+        StepId::Environment,
+        StepId::Credentials,
+        StepId::Login,
+        StepId::Token,
+    ] {
+        step(&mut app, id, Status::Pass);
+    }
+    app.event(Event::Finding(Finding::new(
         sagediag::engine::Code::SYNC_KEY_PROBLEMS,
         "x",
         vec![],
-    )];
+    )));
     assert_eq!(app.run.findings[0].severity, Severity::Warning);
     assert_eq!(
         app.landing(),
         Screen::Findings,
         "a warning lands on Findings"
     );
-    app.run.findings.clear();
+    // A new run: every step passes, nothing found.
+    app.update(key(KeyCode::Char('r')));
+    for id in [
+        StepId::Environment,
+        StepId::Credentials,
+        StepId::Login,
+        StepId::Token,
+    ] {
+        step(&mut app, id, Status::Pass);
+    }
     assert_eq!(app.landing(), Screen::Permissions);
 }
 
@@ -269,7 +287,7 @@ fn inspector_search_starts_where_it_was_opened_and_says_no_match() {
         summary: None,
     };
     let mut app = demo_app();
-    app.overlay = Overlay::Inspector(Box::new(Inspector::new(&e)));
+    app.inspect(&e);
     app.update(key(KeyCode::Char('/')));
     assert_eq!(app.mode, Mode::Search);
     typed(&mut app, "token");
@@ -322,8 +340,15 @@ fn request_console_has_history() {
 
 #[test]
 fn a_click_on_a_tab_goes_there_with_the_mouse_on() {
-    let mut app = demo_app();
-    app.prefs.mouse = true;
+    let mut app = Harness::with(sagediag::tui::state::Prefs {
+        mouse: true,
+        theme: sagediag::settings::Theme::NoColor,
+        ..Default::default()
+    });
+    app.update(Msg::DemoStarted(Ok(sagediag::tui::harness::demo_info(
+        "healthy",
+        Default::default(),
+    ))));
     let hits = draw(&app, 80, 24);
     app.update(Msg::Drawn(hits));
     let tab = app.hits.tabs[3].0;
@@ -340,13 +365,13 @@ fn a_click_on_a_tab_goes_there_with_the_mouse_on() {
 fn a_long_status_wraps_to_two_lines_and_the_history_keeps_it() {
     let mut app = demo_app();
     let long = "The callback port 1717 cannot be used (held by python3, pid 4242): address in use. Log in with the URL above, then paste the URL.";
-    app.say(long);
+    app.update(Msg::Say(long.to_string()));
     let screen = render(&app, 80, 24);
     assert!(
         screen.contains("held by python3") && screen.contains("paste the URL."),
         "two lines, all of it: {screen}"
     );
-    app.say("later");
+    app.update(Msg::Say("later".into()));
     app.update(key(KeyCode::Char('m')));
     let screen = render(&app, 80, 24);
     assert!(screen.contains("Messages (2)") && screen.contains("held by python3"));
@@ -422,7 +447,8 @@ fn the_log_shows_values_not_options() {
 #[test]
 fn the_console_never_advises_a_cli_flag() {
     let mut app = demo_app();
-    app.run.id = 1;
+    app.update(key(KeyCode::Char('r')));
+    assert_eq!(app.run.id, 1);
     for code in [
         sagediag::engine::Code::GRANT_EVICTED,
         sagediag::engine::Code::GRANT_CAP_CONSENT_NEEDED,
