@@ -175,8 +175,8 @@ impl App {
                 self.demo.banner = Some(s);
                 Vec::new()
             }
-            Msg::Tick => {
-                self.tick(std::time::Instant::now());
+            Msg::Tick(now) => {
+                self.tick(now);
                 Vec::new()
             }
             Msg::Autoplay => self.autoplay_step().into_iter().collect(),

@@ -56,6 +56,13 @@ impl Harness {
         }
     }
 
+    /// A console that started with this config file (as the loop applies it at start).
+    pub fn with_settings(prefs: Prefs, settings: &crate::settings::Settings) -> Harness {
+        let mut h = Harness::with(prefs);
+        h.app.apply_settings(settings);
+        h
+    }
+
     /// A console on the fixed demo org, scenario `healthy`, with the web flow, as it is just
     /// after the demo org started (the form filled in, nothing said yet).
     pub fn demo() -> Harness {

@@ -50,8 +50,8 @@ pub enum Msg {
     ProfilesSaved(Result<Vec<Profile>, super::error::ProfileError>),
     /// Something to say on the status line (a task finished, or could not start).
     Say(String),
-    /// The spinner's tick while a run is in flight.
-    Tick,
+    /// The spinner's tick while a run is in flight, at this moment.
+    Tick(std::time::Instant),
     /// A fix task answered (the plan, the admin's login, changes made or undone).
     Fix(super::fix::FixMsg),
     /// The demo's next self-playing step.
