@@ -151,6 +151,15 @@ pub enum Cmd {
     Run,
     /// Open the Fix overlay (on a permission set's label or a finding's code).
     OpenFix(Option<String>),
+    /// Step 2's Keep field: where secrets go after a login, the next place in turn.
+    CycleKeep,
+    /// Type in a line (the paste field, the Fleet filter); Esc puts `before` back.
+    Typing {
+        mode: super::app::Mode,
+        before: String,
+    },
+    /// Show a stored watch cycle in the steps, read-only (Fleet's Enter or `r`).
+    ShowCycle(Box<super::screens::fleet::StoredCycle>),
 }
 
 impl From<Effect> for Cmd {

@@ -536,7 +536,10 @@ async fn opened_by_itself_over_an_empty_store_goes_to_the_walk_through() {
         }
     }
     let mut app = App::new();
-    let open = app.start_on_fleet(None, true);
+    let open = app.update(Msg::Fleet(FleetMsg::Start {
+        url: None,
+        by_itself: true,
+    }));
     assert!(matches!(
         open.as_slice(),
         [Effect::Fleet(FleetJob::Open { url: None, .. })]
@@ -604,7 +607,10 @@ async fn ack_and_mute_are_recorded_in_the_sqlite_store() {
     let store = fill_store(&path).await;
     let url = format!("sqlite:{}", path.display());
     let mut app = App::new();
-    let fx = app.start_on_fleet(Some(url.clone()), false);
+    let fx = app.update(Msg::Fleet(FleetMsg::Start {
+        url: Some(url.clone()),
+        by_itself: false,
+    }));
     settle(&mut app, fx).await;
     assert_eq!(order(&app), ["org-002", "org-001", "org-003"]);
     let screen = render(&app, 80, 24);
@@ -669,7 +675,10 @@ async fn a_store_that_cannot_be_opened_says_why() {
     )
     .unwrap();
     let mut app = App::new();
-    let fx = app.start_on_fleet(Some(format!("sqlite:{}", bad.display())), false);
+    let fx = app.update(Msg::Fleet(FleetMsg::Start {
+        url: Some(format!("sqlite:{}", bad.display())),
+        by_itself: false,
+    }));
     settle(&mut app, fx).await;
     let screen = render(&app, 80, 24);
     assert!(screen.contains("watch store"), "{screen}");

@@ -13,61 +13,70 @@ use crate::engine::setup::{self, Item, MarkedLine, Sheet, Verdict};
 use crate::engine::vault::{self, Keep};
 use crate::engine::{Flow, Status, StepId};
 use crate::tui::app::{App, Mode, Screen};
-use crate::tui::form::{Field, Preset, first_line, text};
+use crate::tui::form::{Field, Form, Preset, first_line, text};
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::Cmd;
 use crate::tui::overlay::Overlay;
 use crate::tui::theme::{Theme, mark};
 
-impl App {
-    pub fn connected_action(&mut self, a: Action) -> Vec<Effect> {
-        let field = self.form.selected();
-        let n = self.form.fields().len();
+/// The step's own state. (Its field selection and the secret's reveal are the form's own,
+/// [`Form::field`] and [`Form::reveal_secret`]: the paste and the run read them too.)
+#[derive(Debug, Default)]
+pub struct ConnectedScreen;
+
+impl ConnectedScreen {
+    /// Up and down choose a field; Enter edits it or cycles its choices; `v` reveals the secret,
+    /// `c` copies the callback URL, `x` shows the whole set-up checklist.
+    pub fn action(&mut self, a: Action, form: &mut Form) -> Vec<Cmd> {
+        let field = form.selected();
+        let n = form.fields().len();
         match a {
-            Action::Down => self.form.field = (self.form.field + 1).min(n - 1),
-            Action::Up => self.form.field = self.form.field.saturating_sub(1),
-            Action::Home => self.form.field = 0,
-            Action::End => self.form.field = n - 1,
+            Action::Down => form.field = (form.field + 1).min(n - 1),
+            Action::Up => form.field = form.field.saturating_sub(1),
+            Action::Home => form.field = 0,
+            Action::End => form.field = n - 1,
             Action::Reveal => {
-                self.form.reveal_secret = !self.form.reveal_secret;
-                if self.form.reveal_secret {
-                    self.form.client_secret.clear_mask_char();
+                form.reveal_secret = !form.reveal_secret;
+                if form.reveal_secret {
+                    form.client_secret.clear_mask_char();
                 } else {
-                    self.form.client_secret.set_mask_char('•');
+                    form.client_secret.set_mask_char('•');
                 }
             }
-            Action::Copy => return self.copy("callback URL", self.form.callback()),
-            Action::View => self.overlay = Overlay::Checklist { scroll: 0 },
+            Action::Copy => {
+                return vec![Cmd::Copy {
+                    what: "callback URL".into(),
+                    text: form.callback(),
+                }];
+            }
+            Action::View => return vec![Cmd::Open(Overlay::Checklist { scroll: 0 })],
             Action::Select => match field {
                 Field::ClientId | Field::ClientSecret | Field::Username | Field::Credential => {
-                    self.edit(Some(field));
+                    return vec![Cmd::Edit(Some(field))];
                 }
                 Field::Flow => {
-                    let i = Flow::ALL
-                        .iter()
-                        .position(|f| *f == self.form.flow)
-                        .unwrap_or(0);
-                    self.form.flow = Flow::ALL[(i + 1) % Flow::ALL.len()];
+                    let i = Flow::ALL.iter().position(|f| *f == form.flow).unwrap_or(0);
+                    form.flow = Flow::ALL[(i + 1) % Flow::ALL.len()];
                     // Another flow, another credential.
-                    self.form.credential = text("");
+                    form.credential = text("");
                 }
-                Field::Pkce => self.form.pkce = !self.form.pkce,
+                Field::Pkce => form.pkce = !form.pkce,
                 Field::AppKind => {
-                    self.form.app_kind = match self.form.app_kind {
+                    form.app_kind = match form.app_kind {
                         AppKind::Unknown => AppKind::ConnectedApp,
                         AppKind::ConnectedApp => AppKind::ExternalClientApp,
                         AppKind::ExternalClientApp => AppKind::Unknown,
                     };
                 }
-                Field::Keep => return self.cycle_keep().into_iter().collect(),
+                Field::Keep => return vec![Cmd::CycleKeep],
                 Field::Preset => {
-                    self.form.preset = match self.form.preset {
+                    form.preset = match form.preset {
                         Preset::Custom => Preset::StackOne,
                         Preset::StackOne => Preset::Nango,
                         Preset::Nango => Preset::Custom,
                     };
                     // StackOne sends no code challenge: reproduce it exactly.
-                    self.form.pkce = self.form.preset != Preset::StackOne;
+                    form.pkce = form.preset != Preset::StackOne;
                 }
             },
             _ => {}

@@ -6,9 +6,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
+use crate::engine::Finding;
 use crate::tui::app::{App, Screen};
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::Cmd;
 use crate::tui::overlay::{Overlay, ValueView};
 use crate::tui::theme::Theme;
 use crate::tui::verdict;
@@ -20,59 +21,72 @@ pub struct FindingsScreen {
     pub selected: usize,
 }
 
-impl App {
-    fn fix_text(&self) -> Option<String> {
-        self.run
-            .findings
-            .get(self.screens.findings.selected)
-            .map(|f| {
-                f.fix
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| format!("{}. {s}", i + 1))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
+/// The numbered fix steps of `f`, one a line.
+fn fix_text(f: &Finding) -> String {
+    f.fix
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {s}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl FindingsScreen {
+    /// The finding shown selected: the selection, kept in range (a re-run may list fewer).
+    pub fn current(&self, findings: usize) -> Option<usize> {
+        (findings > 0).then(|| self.selected.min(findings - 1))
     }
 
-    pub fn findings_action(&mut self, a: Action) -> Vec<Effect> {
-        let n = self.run.findings.len().max(1);
+    /// Up and down choose a finding; Enter opens its evidence; `c` copies its fix, `v` shows it
+    /// at full width; `f` opens the Fix overlay on it.
+    pub fn action(&mut self, a: Action, findings: &[Finding]) -> Vec<Cmd> {
+        let n = findings.len().max(1);
+        self.selected = self.selected.min(n - 1);
+        let selected = findings.get(self.selected);
         match a {
-            Action::Down => {
-                self.screens.findings.selected = (self.screens.findings.selected + 1).min(n - 1);
-            }
-            Action::Up => {
-                self.screens.findings.selected = self.screens.findings.selected.saturating_sub(1);
-            }
-            Action::Home => self.screens.findings.selected = 0,
-            Action::End => self.screens.findings.selected = n - 1,
+            Action::Down => self.selected = (self.selected + 1).min(n - 1),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Home => self.selected = 0,
+            Action::End => self.selected = n - 1,
             Action::Select => {
-                if let Some(id) = self
-                    .run
-                    .findings
-                    .get(self.screens.findings.selected)
-                    .and_then(|f| f.request_ids.first().copied())
-                {
-                    self.open_inspector(id);
+                if let Some(id) = selected.and_then(|f| f.request_ids.first().copied()) {
+                    return vec![Cmd::Inspect(id)];
                 }
             }
             Action::Copy => {
-                if let Some(text) = self.fix_text() {
-                    return self.copy("fix", text);
+                if let Some(f) = selected {
+                    return vec![Cmd::Copy {
+                        what: "fix".into(),
+                        text: fix_text(f),
+                    }];
                 }
             }
-            Action::Fix => {
-                let about = self.fix_about();
-                return self.open_fix(about);
-            }
+            Action::Fix => return vec![Cmd::OpenFix(selected.map(fix_about))],
             Action::View => {
-                if let Some(text) = self.fix_text() {
-                    self.overlay = Overlay::Value(ValueView::new("fix", text, true));
+                if let Some(f) = selected {
+                    return vec![Cmd::Open(Overlay::Value(ValueView::new(
+                        "fix",
+                        fix_text(f),
+                        true,
+                    )))];
                 }
             }
             _ => {}
         }
         Vec::new()
+    }
+}
+
+/// What `f` on a finding opens the Fix overlay on: a missing permission set's label, else the
+/// finding's code.
+fn fix_about(f: &Finding) -> String {
+    let set = crate::engine::ENDPOINTS
+        .iter()
+        .find(|d| f.title.contains(d.permission_set))
+        .filter(|_| f.code == crate::engine::Code::PERMISSION_SET_MISSING);
+    match set {
+        Some(d) => d.permission_set.to_string(),
+        None => f.code.as_str().to_string(),
     }
 }
 
@@ -161,8 +175,12 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
             ])
         })
         .collect();
-    let mut st = TableState::default()
-        .with_selected((!app.log.focus).then_some(app.screens.findings.selected));
+    let mut st = TableState::default().with_selected(
+        app.screens
+            .findings
+            .current(app.run.findings.len())
+            .filter(|_| !app.log.focus),
+    );
     f.render_stateful_widget(
         Table::new(rows, [Constraint::Length(8), Constraint::Min(10)])
             .row_highlight_style(t.selected())
@@ -173,7 +191,12 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
     let n = app.run.findings.len();
     hits.rows
         .push((super::rows_area(inner, n), n, st.offset(), Screen::Findings));
-    if let Some(fd) = app.run.findings.get(app.screens.findings.selected) {
+    if let Some(fd) = app
+        .screens
+        .findings
+        .current(app.run.findings.len())
+        .and_then(|i| app.run.findings.get(i))
+    {
         let mut lines = vec![Line::from(fd.detail.clone())];
         if let Some(src) = fd.source {
             lines.push(

@@ -22,7 +22,7 @@ use crate::tui::msg::Effect;
 use crate::tui::theme::Theme;
 use crate::tui::timeline::Timeline;
 
-pub use super::fleet_app::view_findings;
+pub use super::fleet_app::{StoredCycle, VIEWED_RUN, view_findings};
 pub use super::fleet_store::{
     FleetJob, FleetMsg, FleetSource, REFRESH, Source, open_source, run_job, store_at_start,
 };

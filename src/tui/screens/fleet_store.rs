@@ -88,6 +88,12 @@ pub enum FleetJob {
 
 /// A store task's answer.
 pub enum FleetMsg {
+    /// The console starts on the Fleet screen over the store at `url` (`None`: the default);
+    /// `by_itself`: with no orgs in it, it goes to the walk-through.
+    Start {
+        url: Option<String>,
+        by_itself: bool,
+    },
     /// The store opened (`Ok(None)`: no store at the default place).
     Opened(Result<Option<Source>, String>),
     Status {

@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, Wrap};
 
 use crate::engine::{Severity, Status, StepId};
-use crate::tui::app::{App, Mode};
+use crate::tui::app::{App, Mode, RunState};
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::{Cmd, Effect};
 use crate::tui::overlay::{Overlay, ValueView};
 use crate::tui::theme::{Theme, mark};
 use crate::tui::verdict;
@@ -36,42 +36,52 @@ impl Default for LoginScreen {
     }
 }
 
-impl App {
-    pub fn login_action(&mut self, a: Action) -> Vec<Effect> {
+impl LoginScreen {
+    /// `p` pastes the redirect URL, `c` copies the authorize URL (or hands over a rotated refresh
+    /// token, once), `v` shows the URL alone; the arrows scroll.
+    pub fn action(&mut self, a: Action, run: &mut RunState) -> Vec<Cmd> {
         match a {
             Action::Paste => {
-                if self.run.running && self.run.waiting_for_person {
-                    self.mode = Mode::Paste;
+                return vec![if run.running && run.waiting_for_person {
+                    Cmd::Typing {
+                        mode: Mode::Paste,
+                        before: String::new(),
+                    }
                 } else {
-                    self.say("No login is waiting for a redirect URL (r starts one).");
-                }
+                    Cmd::Say("No login is waiting for a redirect URL (r starts one).".into())
+                }];
             }
             Action::Copy => {
-                if let Some(u) = self.run.authorize_url.clone() {
-                    return self.copy("authorize URL", u);
+                if let Some(u) = run.authorize_url.clone() {
+                    return vec![Cmd::Copy {
+                        what: "authorize URL".into(),
+                        text: u,
+                    }];
                 }
                 // A rotated refresh token, once: to the clipboard, masked on screen.
-                if let Some(t) = self.run.rotated_token.take() {
-                    self.overlay = Overlay::Value(ValueView::new(
-                        "new refresh token (copied once; give it to the integration)",
-                        crate::engine::ledger::masked(&t),
-                        false,
-                    ));
-                    return vec![Effect::Osc52(t)];
+                if let Some(t) = run.rotated_token.take() {
+                    return vec![
+                        Cmd::Open(Overlay::Value(ValueView::new(
+                            "new refresh token (copied once; give it to the integration)",
+                            crate::engine::ledger::masked(&t),
+                            false,
+                        ))),
+                        Cmd::Effect(Effect::Osc52(t)),
+                    ];
                 }
             }
-            Action::View => match self.run.authorize_url.clone() {
-                Some(u) => self.overlay = Overlay::Value(ValueView::new("authorize URL", u, true)),
-                None => self.say("No authorize URL yet (r starts a login)."),
-            },
-            Action::Down => self.screens.login.scroll += 1,
-            Action::Up => self.screens.login.scroll = self.screens.login.scroll.saturating_sub(1),
-            Action::PageDown => self.screens.login.scroll += 8,
-            Action::PageUp => {
-                self.screens.login.scroll = self.screens.login.scroll.saturating_sub(8);
+            Action::View => {
+                return vec![match run.authorize_url.clone() {
+                    Some(u) => Cmd::Open(Overlay::Value(ValueView::new("authorize URL", u, true))),
+                    None => Cmd::Say("No authorize URL yet (r starts a login).".into()),
+                }];
             }
-            Action::Home => self.screens.login.scroll = 0,
-            Action::End => self.screens.login.scroll = usize::MAX / 2,
+            Action::Down => self.scroll += 1,
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll += 8,
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(8),
+            Action::Home => self.scroll = 0,
+            Action::End => self.scroll = usize::MAX / 2,
             _ => {}
         }
         Vec::new()

@@ -15,6 +15,7 @@ use ratatui::layout::Rect;
 #[derive(Default)]
 pub struct Screens {
     pub environment: environment::EnvironmentScreen,
+    pub connected: connected::ConnectedScreen,
     pub login: login::LoginScreen,
     pub permissions: permissions::PermissionsScreen,
     pub findings: findings::FindingsScreen,

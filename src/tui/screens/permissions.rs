@@ -7,9 +7,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::engine::Status;
-use crate::tui::app::{App, Screen};
+use crate::tui::app::{App, RunState, Screen};
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::{Cmd, Effect};
+use crate::tui::overlay::Overlay;
 use crate::tui::theme::{Theme, mark};
 use crate::tui::verdict;
 
@@ -20,45 +21,60 @@ pub struct PermissionsScreen {
     pub selected: usize,
 }
 
-impl App {
-    pub fn permissions_action(&mut self, a: Action) -> Vec<Effect> {
-        let n = self.run.endpoints.len().max(1);
+impl PermissionsScreen {
+    /// Up and down choose a row; Enter opens its request; `R` probes it again; `f` fixes it;
+    /// `a` shows the app read.
+    pub fn action(&mut self, a: Action, run: &RunState) -> Vec<Cmd> {
+        let n = run.endpoints.len().max(1);
+        self.selected = self.selected.min(n - 1);
         match a {
-            Action::Down => {
-                self.screens.permissions.selected =
-                    (self.screens.permissions.selected + 1).min(n - 1);
-            }
-            Action::Up => {
-                self.screens.permissions.selected =
-                    self.screens.permissions.selected.saturating_sub(1);
-            }
-            Action::Home => self.screens.permissions.selected = 0,
-            Action::End => self.screens.permissions.selected = n - 1,
+            Action::Down => self.selected = (self.selected + 1).min(n - 1),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Home => self.selected = 0,
+            Action::End => self.selected = n - 1,
             Action::Select => {
-                if let Some(id) = self
-                    .run
-                    .endpoints
-                    .get(self.screens.permissions.selected)
-                    .and_then(|e| e.request_id)
-                {
-                    self.open_inspector(id);
+                if let Some(id) = run.endpoints.get(self.selected).and_then(|e| e.request_id) {
+                    return vec![Cmd::Inspect(id)];
                 }
             }
-            Action::Reprobe if !self.run.running && !self.run.endpoints.is_empty() => {
-                return vec![Effect::Reprobe(self.screens.permissions.selected)];
+            Action::Reprobe if !run.running && !run.endpoints.is_empty() => {
+                return vec![Cmd::Effect(Effect::Reprobe(self.selected))];
             }
-            Action::Reprobe => self.say("Re-probing waits for the run to finish."),
+            Action::Reprobe => {
+                return vec![Cmd::Say("Re-probing waits for the run to finish.".into())];
+            }
             Action::Fix => {
-                let about = self.fix_about();
-                return self.open_fix(about);
+                // The selected row's permission set, when it failed.
+                let about = run
+                    .endpoints
+                    .get(self.selected)
+                    .filter(|e| e.finding.is_some())
+                    .map(|e| e.permission_set.to_string());
+                return vec![Cmd::OpenFix(about)];
             }
-            Action::AppInfo if self.run.report.is_some() => {
-                self.overlay = crate::tui::overlay::Overlay::App { scroll: 0 };
+            Action::AppInfo if run.report.is_some() => {
+                return vec![Cmd::Open(Overlay::App { scroll: 0 })];
             }
-            Action::AppInfo => self.say("No app read yet: run the check (r) first."),
+            Action::AppInfo => {
+                return vec![Cmd::Say("No app read yet: run the check (r) first.".into())];
+            }
             _ => {}
         }
         Vec::new()
+    }
+
+    /// A run finished: the first failing row is selected (else the selection stays, in range).
+    pub fn land(&mut self, endpoints: &[crate::engine::EndpointResult]) {
+        self.selected = endpoints
+            .iter()
+            .position(|e| e.status == Status::Fail)
+            .unwrap_or(self.selected)
+            .min(endpoints.len().saturating_sub(1));
+    }
+
+    /// The row shown selected: the selection, kept in range.
+    pub fn current(&self, rows: usize) -> usize {
+        self.selected.min(rows.saturating_sub(1))
     }
 }
 
@@ -146,7 +162,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
     let inner = block.inner(table_area);
     let mut st = TableState::default().with_selected(
         (!app.log.focus && !app.run.endpoints.is_empty())
-            .then_some(app.screens.permissions.selected),
+            .then_some(app.screens.permissions.current(app.run.endpoints.len())),
     );
     f.render_stateful_widget(
         Table::new(rows, widths)
@@ -171,7 +187,10 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
     ));
     // Beside the table: the selected row's finding, then the org checks.
     let mut lines = Vec::new();
-    if let Some(e) = app.run.endpoints.get(app.screens.permissions.selected)
+    if let Some(e) = app
+        .run
+        .endpoints
+        .get(app.screens.permissions.current(app.run.endpoints.len()))
         && let Some(code) = e.finding
     {
         // The finding about this row's permission set (a shared one, like an API refusal raised
