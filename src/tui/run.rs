@@ -365,6 +365,7 @@ impl App {
             self.mode = Mode::Normal;
         }
         self.show_report(r);
+        self.screens.permissions.land(&self.run.endpoints);
         self.say(verdict::done_line(&self.run.findings));
         let landing = self.landing();
         self.go(landing);

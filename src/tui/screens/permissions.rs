@@ -79,13 +79,19 @@ impl PermissionsScreen {
 }
 
 /// A record count in the 4-column "Rec" cell, never cut: 9999 as it is, then 10k … 999k,
-/// then 1M ….
+/// 1M … 999M, 1G … (whole thousands, millions, billions: a shown digit is always right).
 pub fn records(n: usize) -> String {
-    match n {
-        0..=9_999 => n.to_string(),
-        10_000..=999_999 => format!("{}k", n / 1_000),
-        _ => format!("{}M", n / 1_000_000),
+    if n < 10_000 {
+        return n.to_string();
     }
+    let mut v = n / 1_000;
+    for unit in ["k", "M", "G", "T", "P"] {
+        if v < 1_000 {
+            return format!("{v}{unit}");
+        }
+        v /= 1_000;
+    }
+    format!("{v}E")
 }
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
@@ -277,6 +283,9 @@ mod tests {
             (999_999, "999k"),
             (1_000_000, "1M"),
             (250_000_000, "250M"),
+            (999_999_999, "999M"),
+            (2_500_000_000, "2G"),
+            (usize::MAX, "18E"),
         ] {
             assert_eq!(super::records(n), shown);
             assert!(shown.chars().count() <= 4);
