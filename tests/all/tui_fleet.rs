@@ -103,6 +103,8 @@ fn incident(org: &str, code: &str) -> Incident {
 struct Fake {
     calls: Mutex<Vec<String>>,
     fail: Option<String>,
+    /// Another name for org-001.
+    rename: Option<String>,
 }
 
 impl Fake {
@@ -114,10 +116,11 @@ impl Fake {
             fix: vec!["Use the integration once a week.".into()],
             forecast: true,
         };
+        let first = self.rename.clone().unwrap_or_else(|| "org-001".into());
         vec![
             OrgStatus {
-                org: "org-001".into(),
-                last: Some(cycle("org-001", CheckState::Pass, vec![], 240)),
+                org: first.clone(),
+                last: Some(cycle(&first, CheckState::Pass, vec![], 240)),
                 last_cycle_id: Some(1),
                 open_incidents: vec![],
             },
@@ -353,6 +356,38 @@ async fn the_table_fits_80x24_and_plain_uses_words_not_colour() {
     // Narrower than the table wants: the API column goes first, nothing overflows.
     let narrow = render(&app, 80, 24);
     assert!(narrow.contains("org-003"));
+}
+
+/// The Org column takes the room the names need: a 19-character name shows whole at 80
+/// columns beside the longest finding code; a longer one is elided in its middle, never cut.
+#[tokio::test]
+async fn long_org_names_show_whole_when_there_is_room() {
+    let name = "acme-payroll-prod-1";
+    let fake = Fake {
+        rename: Some(name.into()),
+        ..Fake::default()
+    };
+    let app = fleet_app(Arc::new(fake)).await;
+    let screen = render(&app, 80, 24);
+    let row = screen.lines().find(|l| l.contains("PASS")).unwrap();
+    assert!(row.contains(name), "{row}\n{screen}");
+    let warn = screen.lines().find(|l| l.contains("WARN")).unwrap();
+    assert!(warn.contains("REFRESH_TOKEN_EXPIRING"), "{warn}");
+    assert!(screen.lines().all(|l| l.chars().count() <= 80));
+
+    let long = "acme-hr-production-europe-west-payroll-1";
+    let fake = Fake {
+        rename: Some(long.into()),
+        ..Fake::default()
+    };
+    let app = fleet_app(Arc::new(fake)).await;
+    let screen = render(&app, 80, 24);
+    let row = screen.lines().find(|l| l.contains("PASS")).unwrap();
+    assert!(row.contains("acme-hr-produc") && row.contains('…'), "{row}");
+    assert!(row.contains("roll-1 "), "the end stays: {row}");
+    // Wider, it shows whole.
+    let wide = render(&app, 120, 30);
+    assert!(wide.contains(long), "{wide}");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ pub mod environment;
 pub mod findings;
 pub mod fleet;
 mod fleet_app;
+mod fleet_draw;
 mod fleet_store;
 pub mod login;
 pub mod permissions;
