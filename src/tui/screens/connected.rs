@@ -12,7 +12,7 @@ use crate::engine::app::AppKind;
 use crate::engine::setup::{self, Item, MarkedLine, Sheet, Verdict};
 use crate::engine::vault::{self, Keep};
 use crate::engine::{Flow, Status, StepId};
-use crate::tui::app::{App, Mode, Screen};
+use crate::tui::app::{App, Mode, RunState, Screen};
 use crate::tui::form::{Field, Form, Preset, first_line, text};
 use crate::tui::keymap::Action;
 use crate::tui::msg::Cmd;
@@ -85,11 +85,23 @@ impl ConnectedScreen {
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
+/// Draws the step from the form and the run (`no_keyring`: the OS keyring was found missing;
+/// `mode`: which field is being typed in; `focus`: the step has the keys, not the log).
+#[allow(clippy::too_many_arguments)]
+pub fn draw(
+    f: &mut Frame,
+    form: &Form,
+    run: &RunState,
+    no_keyring: bool,
+    mode: Mode,
+    focus: bool,
+    t: &Theme,
+    area: Rect,
+    hits: &mut crate::tui::app::HitMap,
+) {
     let block = t.block(" 2 Connected app ");
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let form = &app.form;
     let value = |field: Field| -> String {
         match field {
             Field::ClientId => first_line(&form.client_id),
@@ -139,8 +151,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
                     Keep::Keyring => format!("OS keyring ({})", vault::keyring_name()),
                     Keep::File => "owner-only file (plain text)".to_string(),
                 };
-                let note = match (&app.keep.keyring, form.keep) {
-                    (Some(Err(_)), Keep::Memory) => "  (no OS keyring here; Enter: file)",
+                let note = match (no_keyring, form.keep) {
+                    (true, Keep::Memory) => "  (no OS keyring here; Enter: file)",
                     _ => "  (Enter cycles)",
                 };
                 let kept = [
@@ -171,8 +183,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
     };
     let mut lines = Vec::new();
     for (i, field) in form.fields().iter().enumerate() {
-        let sel = i == form.field && !app.log.focus;
-        let editing = sel && app.mode == Mode::Edit(Some(*field));
+        let sel = i == form.field && focus;
+        let editing = sel && mode == Mode::Edit(Some(*field));
         let masked = *field == Field::ClientSecret
             || (*field == Field::Credential && form.flow != Flow::Jwt);
         // A long key or path stays on its line: its middle elided, or while typed its end shown.
@@ -218,8 +230,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         Line::from(format!("   {}", form.callback()))
             .style(Style::default().add_modifier(Modifier::BOLD)),
     );
-    if let Some(s) = app
-        .run
+    if let Some(s) = run
         .steps
         .iter()
         .find(|s| s.id == StepId::Credentials)
@@ -233,8 +244,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
     }
     // The set-up checklist for the platform and kind, marked by the last run: one line each,
     // the contradicted ones first when they do not all fit (x shows it in full).
-    let sheet = form.sheet_after(app.run.report.as_ref().map(|r| r.app.kind));
-    let marks = app.run.report.as_ref().map(|r| setup::mark(&sheet, r));
+    let sheet = form.sheet_after(run.report.as_ref().map(|r| r.app.kind));
+    let marks = run.report.as_ref().map(|r| setup::mark(&sheet, r));
     let room = (inner.height as usize).saturating_sub(lines.len() + 1);
     lines.push(
         Line::from(checklist_title(&sheet, marks.as_deref()))

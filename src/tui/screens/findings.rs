@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::engine::Finding;
-use crate::tui::app::{App, Screen};
+use crate::tui::app::{RunState, Screen};
 use crate::tui::keymap::Action;
 use crate::tui::msg::Cmd;
 use crate::tui::overlay::{Overlay, ValueView};
@@ -91,8 +91,8 @@ fn fix_about(f: &Finding) -> String {
 }
 
 /// The integration's record in short, for the findings step (None: not read).
-pub fn record_lines(app: &App) -> Option<Vec<String>> {
-    let rec = app.run.report.as_ref()?.integration.as_ref()?;
+pub fn record_lines(run: &RunState) -> Option<Vec<String>> {
+    let rec = run.report.as_ref()?.integration.as_ref()?;
     let mut out = Vec::new();
     let summary = crate::engine::record::summary(rec);
     out.push(if summary.is_empty() {
@@ -118,8 +118,17 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
-    let area = match record_lines(app) {
+/// Draws the step from its state and the run (`focus`: the step has the keys, not the log).
+pub fn draw(
+    f: &mut Frame,
+    me: &FindingsScreen,
+    run: &RunState,
+    focus: bool,
+    t: &Theme,
+    area: Rect,
+    hits: &mut crate::tui::app::HitMap,
+) {
+    let area = match record_lines(run) {
         Some(lines) => {
             let [main, rec] = Layout::vertical([
                 Constraint::Min(0),
@@ -137,22 +146,19 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         None => area,
     };
     let [list, detail] = Layout::vertical([
-        Constraint::Length((app.run.findings.len() as u16 + 2).clamp(3, 9)),
+        Constraint::Length((run.findings.len() as u16 + 2).clamp(3, 9)),
         Constraint::Min(0),
     ])
     .areas(area);
-    let title = if app.run.report.is_some() {
-        format!(
-            " 5 Findings — {} ",
-            verdict::overall_words(&app.run.findings)
-        )
+    let title = if run.report.is_some() {
+        format!(" 5 Findings — {} ", verdict::overall_words(&run.findings))
     } else {
         " 5 Findings ".to_string()
     };
     let block = t.block(title);
-    if app.run.findings.is_empty() {
+    if run.findings.is_empty() {
         f.render_widget(
-            Paragraph::new(if app.run.report.is_some() {
+            Paragraph::new(if run.report.is_some() {
                 " No findings: every check passed."
             } else {
                 " No findings yet (r runs the check)."
@@ -163,8 +169,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         return;
     }
     let inner = block.inner(list);
-    let rows: Vec<Row> = app
-        .run
+    let rows: Vec<Row> = run
         .findings
         .iter()
         .map(|fd| {
@@ -175,12 +180,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
             ])
         })
         .collect();
-    let mut st = TableState::default().with_selected(
-        app.screens
-            .findings
-            .current(app.run.findings.len())
-            .filter(|_| !app.log.focus),
-    );
+    let mut st =
+        TableState::default().with_selected(me.current(run.findings.len()).filter(|_| focus));
     f.render_stateful_widget(
         Table::new(rows, [Constraint::Length(8), Constraint::Min(10)])
             .row_highlight_style(t.selected())
@@ -188,14 +189,12 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         list,
         &mut st,
     );
-    let n = app.run.findings.len();
+    let n = run.findings.len();
     hits.rows
         .push((super::rows_area(inner, n), n, st.offset(), Screen::Findings));
-    if let Some(fd) = app
-        .screens
-        .findings
-        .current(app.run.findings.len())
-        .and_then(|i| app.run.findings.get(i))
+    if let Some(fd) = me
+        .current(run.findings.len())
+        .and_then(|i| run.findings.get(i))
     {
         let mut lines = vec![Line::from(fd.detail.clone())];
         if let Some(src) = fd.source {

@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::engine::Status;
-use crate::tui::app::{App, RunState, Screen};
+use crate::tui::app::{RunState, Screen};
 use crate::tui::keymap::Action;
 use crate::tui::msg::{Cmd, Effect};
 use crate::tui::overlay::Overlay;
@@ -94,7 +94,16 @@ pub fn records(n: usize) -> String {
     format!("{v}E")
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
+/// Draws the step from its state and the run (`focus`: the step has the keys, not the log).
+pub fn draw(
+    f: &mut Frame,
+    me: &PermissionsScreen,
+    run: &RunState,
+    focus: bool,
+    t: &Theme,
+    area: Rect,
+    hits: &mut crate::tui::app::HitMap,
+) {
     let [table_area, rest] =
         Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(area);
     let header = Row::new([
@@ -107,20 +116,19 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         "Asgn",
     ])
     .style(Style::default().add_modifier(Modifier::BOLD));
-    let rows: Vec<Row> = if app.run.endpoints.is_empty() {
+    let rows: Vec<Row> = if run.endpoints.is_empty() {
         crate::engine::ENDPOINTS
             .iter()
             .map(|d| {
                 Row::new(vec![
-                    Cell::from(if app.run.running { "  …" } else { "" }),
+                    Cell::from(if run.running { "  …" } else { "" }),
                     Cell::from(d.permission_set),
                     Cell::from(format!("/{}", d.path.split('/').next().unwrap_or(d.path))),
                 ])
             })
             .collect()
     } else {
-        app.run
-            .endpoints
+        run.endpoints
             .iter()
             .map(|e| {
                 let endpoint = if e.path.ends_with("payDetails") {
@@ -159,16 +167,15 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         Constraint::Length(4),
         Constraint::Length(4),
     ];
-    let title = if app.run.endpoints.is_empty() {
+    let title = if run.endpoints.is_empty() {
         " 4 Permissions ".to_string()
     } else {
-        format!(" 4 Permissions — {} ", verdict::probes(&app.run.endpoints))
+        format!(" 4 Permissions — {} ", verdict::probes(&run.endpoints))
     };
     let block = t.block(title);
     let inner = block.inner(table_area);
     let mut st = TableState::default().with_selected(
-        (!app.log.focus && !app.run.endpoints.is_empty())
-            .then_some(app.screens.permissions.current(app.run.endpoints.len())),
+        (focus && !run.endpoints.is_empty()).then_some(me.current(run.endpoints.len())),
     );
     f.render_stateful_widget(
         Table::new(rows, widths)
@@ -179,7 +186,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         table_area,
         &mut st,
     );
-    let n = app.run.endpoints.len();
+    let n = run.endpoints.len();
     let body = Rect {
         y: inner.y + 1,
         height: inner.height.saturating_sub(1),
@@ -193,20 +200,16 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
     ));
     // Beside the table: the selected row's finding, then the org checks.
     let mut lines = Vec::new();
-    if let Some(e) = app
-        .run
-        .endpoints
-        .get(app.screens.permissions.current(app.run.endpoints.len()))
+    if let Some(e) = run.endpoints.get(me.current(run.endpoints.len()))
         && let Some(code) = e.finding
     {
         // The finding about this row's permission set (a shared one, like an API refusal raised
         // once for all seven, has no subject: the first of its code).
-        let f = app
-            .run
+        let f = run
             .findings
             .iter()
             .find(|f| f.code == code && f.subject.as_deref() == Some(e.permission_set))
-            .or_else(|| app.run.findings.iter().find(|f| f.code == code));
+            .or_else(|| run.findings.iter().find(|f| f.code == code));
         let title = f.map(|f| f.title.clone()).unwrap_or_default();
         lines
             .push(Line::from(format!(" {}: {code} {title}", e.name)).style(t.status(Status::Fail)));
@@ -214,7 +217,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
             lines.push(Line::from(format!("   Fix: 1. {first}  (all: step 5)")));
         }
     }
-    if let Some(r) = &app.run.report {
+    if let Some(r) = &run.report {
         let o = &r.org;
         let yn = |b: Option<bool>| {
             b.map(|b| if b { "yes" } else { "no" })
@@ -224,7 +227,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         lines.push(Line::from(format!(
             " Org: API Enabled {} · package {} · API usage {}",
             yn(o.api_enabled),
-            verdict::package(o, &app.run.findings),
+            verdict::package(o, &run.findings),
             o.api_usage
                 .map(|(u, m)| format!("{u}/{m}"))
                 .unwrap_or_else(|| "unknown".into())
