@@ -110,6 +110,22 @@ impl App {
                         self.mode = Mode::Normal;
                     }
                 }
+                Cmd::CycleKeep => effects.extend(self.cycle_keep()),
+                Cmd::Typing { mode, before } => {
+                    self.form.before = before;
+                    self.mode = mode;
+                }
+                Cmd::ShowCycle(c) => {
+                    self.run.report = None;
+                    self.run.steps.clear();
+                    self.run.endpoints.clear();
+                    self.run.findings = c.findings;
+                    self.screens.findings.selected = 0;
+                    let viewed = super::screens::fleet::VIEWED_RUN;
+                    self.log.rows.retain(|r| r.run != viewed);
+                    self.log.rows.extend(c.rows);
+                    self.go(Screen::Findings);
+                }
             }
         }
         effects
@@ -181,7 +197,10 @@ impl App {
             }
             Msg::Autoplay => self.autoplay_step().into_iter().collect(),
             Msg::Fix(m) => self.on_fix(m),
-            Msg::Fleet(m) => self.on_fleet(m),
+            Msg::Fleet(m) => {
+                let cmds = self.screens.fleet.on_msg(m, self.screen == Screen::Fleet);
+                self.apply(cmds)
+            }
             Msg::FoldStatus(seq) => {
                 self.status.fold(seq);
                 Vec::new()
@@ -299,10 +318,20 @@ impl App {
             return Vec::new();
         };
         let fleet = if self.screen == Screen::Fleet {
-            self.fleet_key(action)
+            self.screens.fleet.key(action)
         } else {
-            self.fleet_readonly(action)
-        };
+            let row = self
+                .log
+                .focus
+                .then(|| {
+                    self.filtered_log()
+                        .get(self.log.selected)
+                        .map(|r| (r.run, r.id))
+                })
+                .flatten();
+            self.screens.fleet.readonly(action, row)
+        }
+        .map(|cmds| self.apply(cmds));
         if let Some(effects) = fleet {
             return effects;
         }
@@ -353,7 +382,10 @@ impl App {
                 };
                 Some(vec![Effect::Export(export)])
             }
-            Action::Fleet => Some(self.toggle_fleet()),
+            Action::Fleet => {
+                let cmds = self.screens.fleet.toggle(self.screen == Screen::Fleet);
+                Some(self.apply(cmds))
+            }
             Action::Integration => {
                 if self
                     .run
@@ -474,11 +506,26 @@ impl App {
                 let cmds = self.screens.environment.action(a, &mut self.form);
                 self.apply(cmds)
             }
-            Screen::ConnectedApp => self.connected_action(a),
-            Screen::Login => self.login_action(a),
-            Screen::Permissions => self.permissions_action(a),
-            Screen::Findings => self.findings_action(a),
-            Screen::Fleet => self.fleet_key(a).unwrap_or_default(),
+            Screen::ConnectedApp => {
+                let cmds = self.screens.connected.action(a, &mut self.form);
+                self.apply(cmds)
+            }
+            Screen::Login => {
+                let cmds = self.screens.login.action(a, &mut self.run);
+                self.apply(cmds)
+            }
+            Screen::Permissions => {
+                let cmds = self.screens.permissions.action(a, &self.run);
+                self.apply(cmds)
+            }
+            Screen::Findings => {
+                let cmds = self.screens.findings.action(a, &self.run.findings);
+                self.apply(cmds)
+            }
+            Screen::Fleet => {
+                let cmds = self.screens.fleet.key(a).unwrap_or_default();
+                self.apply(cmds)
+            }
         }
     }
 
@@ -612,6 +659,7 @@ impl App {
             self.mode = Mode::Normal;
         }
         self.show_report(r);
+        self.screens.permissions.land(&self.run.endpoints);
         self.say(super::verdict::done_line(&self.run.findings));
         let landing = self.run.landing();
         self.go(landing);

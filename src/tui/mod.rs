@@ -78,7 +78,10 @@ pub async fn run(
             app.screens.fleet.settings = std::sync::Arc::new(settings.clone());
             if let Some(url) = screens::fleet::store_at_start(store) {
                 let by_itself = url.is_none();
-                first.extend(app.start_on_fleet(url, by_itself));
+                first.extend(app.update(Msg::Fleet(screens::fleet::FleetMsg::Start {
+                    url,
+                    by_itself,
+                })));
             }
         }
         Some(d) => {
@@ -121,7 +124,10 @@ pub async fn run_fleet_demo(
     if let Ok(first) = banner.try_recv() {
         app.demo.banner = Some(first);
     }
-    for e in app.start_on_fleet(Some(store), false) {
+    for e in app.update(Msg::Fleet(screens::fleet::FleetMsg::Start {
+        url: Some(store),
+        by_itself: false,
+    })) {
         ctx.apply(e, &app);
     }
     let tx = ctx.tx.clone();

@@ -173,6 +173,15 @@ pub enum Cmd {
     PasteOpen,
     /// The login is over: the paste field closes.
     PasteClose,
+    /// Step 2's Keep field: where secrets go after a login, the next place in turn.
+    CycleKeep,
+    /// Type in a line (the paste field, the Fleet filter); Esc puts `before` back.
+    Typing {
+        mode: super::app::Mode,
+        before: String,
+    },
+    /// Show a stored watch cycle in the steps, read-only (Fleet's Enter or `r`).
+    ShowCycle(Box<super::screens::fleet::StoredCycle>),
 }
 
 impl From<Effect> for Cmd {

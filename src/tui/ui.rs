@@ -103,10 +103,44 @@ pub fn draw(f: &mut Frame, app: &App) -> HitMap {
     hits.main = Some(main);
     match app.screen {
         Screen::Environment => screens::environment::draw(f, app, &t, main, &mut hits),
-        Screen::ConnectedApp => screens::connected::draw(f, app, &t, main, &mut hits),
-        Screen::Login => screens::login::draw(f, app, &t, main),
-        Screen::Permissions => screens::permissions::draw(f, app, &t, main, &mut hits),
-        Screen::Findings => screens::findings::draw(f, app, &t, main, &mut hits),
+        Screen::ConnectedApp => screens::connected::draw(
+            f,
+            &app.form,
+            &app.run,
+            matches!(app.keep.keyring, Some(Err(_))),
+            app.mode,
+            !app.log.focus,
+            &t,
+            main,
+            &mut hits,
+        ),
+        Screen::Login => screens::login::draw(
+            f,
+            &app.screens.login,
+            &app.run,
+            &app.demo,
+            app.mode,
+            &t,
+            main,
+        ),
+        Screen::Permissions => screens::permissions::draw(
+            f,
+            &app.screens.permissions,
+            &app.run,
+            !app.log.focus,
+            &t,
+            main,
+            &mut hits,
+        ),
+        Screen::Findings => screens::findings::draw(
+            f,
+            &app.screens.findings,
+            &app.run,
+            !app.log.focus,
+            &t,
+            main,
+            &mut hits,
+        ),
         Screen::Fleet => draw_fleet(f, app, &t, main),
     }
     if let Some(l) = log {

@@ -15,10 +15,7 @@ use crate::engine::watch::store::Store;
 use crate::engine::{Environment, files};
 use crate::settings::Settings;
 
-/// The vault account of an org's monitoring secret.
-pub fn secret_account(name: &str) -> String {
-    format!("watch:{name}:client-secret")
-}
+pub use crate::engine::watch::now::secret_account;
 
 /// An org name: 1-64 letters, digits, '.', '_', '-' (it goes in file names, URLs and labels).
 pub fn valid_name(name: &str) -> Result<(), Usage> {

@@ -34,6 +34,7 @@ mod sim_sobjects;
 mod sim_tls;
 mod tui_fleet;
 mod tui_loop;
+mod tui_screens;
 mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;

@@ -103,6 +103,8 @@ fn incident(org: &str, code: &str) -> Incident {
 struct Fake {
     calls: Mutex<Vec<String>>,
     fail: Option<String>,
+    /// Another name for org-001.
+    rename: Option<String>,
 }
 
 impl Fake {
@@ -114,10 +116,11 @@ impl Fake {
             fix: vec!["Use the integration once a week.".into()],
             forecast: true,
         };
+        let first = self.rename.clone().unwrap_or_else(|| "org-001".into());
         vec![
             OrgStatus {
-                org: "org-001".into(),
-                last: Some(cycle("org-001", CheckState::Pass, vec![], 240)),
+                org: first.clone(),
+                last: Some(cycle(&first, CheckState::Pass, vec![], 240)),
                 last_cycle_id: Some(1),
                 open_incidents: vec![],
             },
@@ -355,6 +358,38 @@ async fn the_table_fits_80x24_and_plain_uses_words_not_colour() {
     assert!(narrow.contains("org-003"));
 }
 
+/// The Org column takes the room the names need: a 19-character name shows whole at 80
+/// columns beside the longest finding code; a longer one is elided in its middle, never cut.
+#[tokio::test]
+async fn long_org_names_show_whole_when_there_is_room() {
+    let name = "acme-payroll-prod-1";
+    let fake = Fake {
+        rename: Some(name.into()),
+        ..Fake::default()
+    };
+    let app = fleet_app(Arc::new(fake)).await;
+    let screen = render(&app, 80, 24);
+    let row = screen.lines().find(|l| l.contains("PASS")).unwrap();
+    assert!(row.contains(name), "{row}\n{screen}");
+    let warn = screen.lines().find(|l| l.contains("WARN")).unwrap();
+    assert!(warn.contains("REFRESH_TOKEN_EXPIRING"), "{warn}");
+    assert!(screen.lines().all(|l| l.chars().count() <= 80));
+
+    let long = "acme-hr-production-europe-west-payroll-1";
+    let fake = Fake {
+        rename: Some(long.into()),
+        ..Fake::default()
+    };
+    let app = fleet_app(Arc::new(fake)).await;
+    let screen = render(&app, 80, 24);
+    let row = screen.lines().find(|l| l.contains("PASS")).unwrap();
+    assert!(row.contains("acme-hr-produc") && row.contains('…'), "{row}");
+    assert!(row.contains("roll-1 "), "the end stays: {row}");
+    // Wider, it shows whole.
+    let wide = render(&app, 120, 30);
+    assert!(wide.contains(long), "{wide}");
+}
+
 #[tokio::test]
 async fn enter_shows_the_orgs_last_cycle_findings_read_only() {
     let mut app = fleet_app(Arc::new(Fake::default())).await;
@@ -536,7 +571,10 @@ async fn opened_by_itself_over_an_empty_store_goes_to_the_walk_through() {
         }
     }
     let mut app = App::new();
-    let open = app.start_on_fleet(None, true);
+    let open = app.update(Msg::Fleet(FleetMsg::Start {
+        url: None,
+        by_itself: true,
+    }));
     assert!(matches!(
         open.as_slice(),
         [Effect::Fleet(FleetJob::Open { url: None, .. })]
@@ -604,7 +642,10 @@ async fn ack_and_mute_are_recorded_in_the_sqlite_store() {
     let store = fill_store(&path).await;
     let url = format!("sqlite:{}", path.display());
     let mut app = App::new();
-    let fx = app.start_on_fleet(Some(url.clone()), false);
+    let fx = app.update(Msg::Fleet(FleetMsg::Start {
+        url: Some(url.clone()),
+        by_itself: false,
+    }));
     settle(&mut app, fx).await;
     assert_eq!(order(&app), ["org-002", "org-001", "org-003"]);
     let screen = render(&app, 80, 24);
@@ -669,7 +710,10 @@ async fn a_store_that_cannot_be_opened_says_why() {
     )
     .unwrap();
     let mut app = App::new();
-    let fx = app.start_on_fleet(Some(format!("sqlite:{}", bad.display())), false);
+    let fx = app.update(Msg::Fleet(FleetMsg::Start {
+        url: Some(format!("sqlite:{}", bad.display())),
+        by_itself: false,
+    }));
     settle(&mut app, fx).await;
     let screen = render(&app, 80, 24);
     assert!(screen.contains("watch store"), "{screen}");

@@ -233,9 +233,7 @@ async fn one_probe_re_runs_and_replaces_its_row_and_finding() {
     d.expect("5 of 7 pass").await;
     // R waits for the run (field coverage) to finish.
     d.expect("Done: FAIL").await;
-    // Salaries is the third row.
-    d.key(KeyCode::Down);
-    d.key(KeyCode::Down);
+    // Step 4 lands on the first failing row: Salaries, the third.
     d.key(KeyCode::Char('R'));
     let screen = d.expect("Re-probed Salaries: FAIL").await;
     assert!(screen.contains("5 of 7 pass"), "{screen}");
@@ -609,9 +607,8 @@ async fn console_fix_applies_after_y_and_undoes() {
     d.expect("Demo org").await;
     d.key(KeyCode::Char('r'));
     d.expect("FAIL ✗ Sage People Salaries API").await;
+    // Step 4 lands on the first failing row (Salaries).
     d.key(KeyCode::Char('4'));
-    d.key(KeyCode::Down);
-    d.key(KeyCode::Down);
     d.key(KeyCode::Char('f'));
     let screen = d.expect("[apply] PERMISSION_SET_MISSING").await;
     assert!(
@@ -669,9 +666,8 @@ async fn after_a_console_fix_every_screen_and_the_export_agree() {
     d.expect("Demo org").await;
     d.key(KeyCode::Char('r'));
     d.expect("FAIL ✗ Sage People Salaries API").await;
+    // Step 4 lands on the first failing row (Salaries).
     d.key(KeyCode::Char('4'));
-    d.key(KeyCode::Down);
-    d.key(KeyCode::Down);
     d.key(KeyCode::Char('f'));
     d.expect("[apply] PERMISSION_SET_MISSING").await;
     d.key(KeyCode::Enter);
@@ -780,9 +776,8 @@ async fn console_fix_changes_nothing_without_y() {
     d.expect("Demo org").await;
     d.key(KeyCode::Char('r'));
     d.expect("FAIL ✗ Sage People Salaries API").await;
+    // Step 4 lands on the first failing row (Salaries).
     d.key(KeyCode::Char('4'));
-    d.key(KeyCode::Down);
-    d.key(KeyCode::Down);
     d.key(KeyCode::Char('f'));
     d.expect("[apply] PERMISSION_SET_MISSING").await;
     // The admin's form, cancelled.

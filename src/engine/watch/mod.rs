@@ -14,6 +14,7 @@ mod cycle_read;
 mod cycle_report;
 pub mod incident;
 pub mod model;
+pub mod now;
 pub mod schedule;
 pub mod store;
 

@@ -12,62 +12,71 @@ use crate::engine::app::AppKind;
 use crate::engine::setup::{self, Item, MarkedLine, Sheet, Verdict};
 use crate::engine::vault::{self, Keep};
 use crate::engine::{Flow, Status, StepId};
-use crate::tui::app::{App, Mode, Screen};
-use crate::tui::form::{Field, Preset, first_line, text};
+use crate::tui::app::{App, Mode, RunState, Screen};
+use crate::tui::form::{Field, Form, Preset, first_line, text};
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::Cmd;
 use crate::tui::overlay::Overlay;
 use crate::tui::theme::{Theme, mark};
 
-impl App {
-    pub fn connected_action(&mut self, a: Action) -> Vec<Effect> {
-        let field = self.form.selected();
-        let n = self.form.fields().len();
+/// The step's own state. (Its field selection and the secret's reveal are the form's own,
+/// [`Form::field`] and [`Form::reveal_secret`]: the paste and the run read them too.)
+#[derive(Debug, Default)]
+pub struct ConnectedScreen;
+
+impl ConnectedScreen {
+    /// Up and down choose a field; Enter edits it or cycles its choices; `v` reveals the secret,
+    /// `c` copies the callback URL, `x` shows the whole set-up checklist.
+    pub fn action(&mut self, a: Action, form: &mut Form) -> Vec<Cmd> {
+        let field = form.selected();
+        let n = form.fields().len();
         match a {
-            Action::Down => self.form.field = (self.form.field + 1).min(n - 1),
-            Action::Up => self.form.field = self.form.field.saturating_sub(1),
-            Action::Home => self.form.field = 0,
-            Action::End => self.form.field = n - 1,
+            Action::Down => form.field = (form.field + 1).min(n - 1),
+            Action::Up => form.field = form.field.saturating_sub(1),
+            Action::Home => form.field = 0,
+            Action::End => form.field = n - 1,
             Action::Reveal => {
-                self.form.reveal_secret = !self.form.reveal_secret;
-                if self.form.reveal_secret {
-                    self.form.client_secret.clear_mask_char();
+                form.reveal_secret = !form.reveal_secret;
+                if form.reveal_secret {
+                    form.client_secret.clear_mask_char();
                 } else {
-                    self.form.client_secret.set_mask_char('•');
+                    form.client_secret.set_mask_char('•');
                 }
             }
-            Action::Copy => return self.copy("callback URL", self.form.callback()),
-            Action::View => self.overlay = Overlay::Checklist { scroll: 0 },
+            Action::Copy => {
+                return vec![Cmd::Copy {
+                    what: "callback URL".into(),
+                    text: form.callback(),
+                }];
+            }
+            Action::View => return vec![Cmd::Open(Overlay::Checklist { scroll: 0 })],
             Action::Select => match field {
                 Field::ClientId | Field::ClientSecret | Field::Username | Field::Credential => {
-                    self.edit(Some(field));
+                    return vec![Cmd::Edit(Some(field))];
                 }
                 Field::Flow => {
-                    let i = Flow::ALL
-                        .iter()
-                        .position(|f| *f == self.form.flow)
-                        .unwrap_or(0);
-                    self.form.flow = Flow::ALL[(i + 1) % Flow::ALL.len()];
+                    let i = Flow::ALL.iter().position(|f| *f == form.flow).unwrap_or(0);
+                    form.flow = Flow::ALL[(i + 1) % Flow::ALL.len()];
                     // Another flow, another credential.
-                    self.form.credential = text("");
+                    form.credential = text("");
                 }
-                Field::Pkce => self.form.pkce = !self.form.pkce,
+                Field::Pkce => form.pkce = !form.pkce,
                 Field::AppKind => {
-                    self.form.app_kind = match self.form.app_kind {
+                    form.app_kind = match form.app_kind {
                         AppKind::Unknown => AppKind::ConnectedApp,
                         AppKind::ConnectedApp => AppKind::ExternalClientApp,
                         AppKind::ExternalClientApp => AppKind::Unknown,
                     };
                 }
-                Field::Keep => return self.cycle_keep().into_iter().collect(),
+                Field::Keep => return vec![Cmd::CycleKeep],
                 Field::Preset => {
-                    self.form.preset = match self.form.preset {
+                    form.preset = match form.preset {
                         Preset::Custom => Preset::StackOne,
                         Preset::StackOne => Preset::Nango,
                         Preset::Nango => Preset::Custom,
                     };
                     // StackOne sends no code challenge: reproduce it exactly.
-                    self.form.pkce = self.form.preset != Preset::StackOne;
+                    form.pkce = form.preset != Preset::StackOne;
                 }
             },
             _ => {}
@@ -76,11 +85,23 @@ impl App {
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
+/// Draws the step from the form and the run (`no_keyring`: the OS keyring was found missing;
+/// `mode`: which field is being typed in; `focus`: the step has the keys, not the log).
+#[allow(clippy::too_many_arguments)]
+pub fn draw(
+    f: &mut Frame,
+    form: &Form,
+    run: &RunState,
+    no_keyring: bool,
+    mode: Mode,
+    focus: bool,
+    t: &Theme,
+    area: Rect,
+    hits: &mut crate::tui::app::HitMap,
+) {
     let block = t.block(" 2 Connected app ");
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let form = &app.form;
     let value = |field: Field| -> String {
         match field {
             Field::ClientId => first_line(&form.client_id),
@@ -130,8 +151,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
                     Keep::Keyring => format!("OS keyring ({})", vault::keyring_name()),
                     Keep::File => "owner-only file (plain text)".to_string(),
                 };
-                let note = match (&app.keep.keyring, form.keep) {
-                    (Some(Err(_)), Keep::Memory) => "  (no OS keyring here; Enter: file)",
+                let note = match (no_keyring, form.keep) {
+                    (true, Keep::Memory) => "  (no OS keyring here; Enter: file)",
                     _ => "  (Enter cycles)",
                 };
                 let kept = [
@@ -162,8 +183,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
     };
     let mut lines = Vec::new();
     for (i, field) in form.fields().iter().enumerate() {
-        let sel = i == form.field && !app.log.focus;
-        let editing = sel && app.mode == Mode::Edit(Some(*field));
+        let sel = i == form.field && focus;
+        let editing = sel && mode == Mode::Edit(Some(*field));
         let masked = *field == Field::ClientSecret
             || (*field == Field::Credential && form.flow != Flow::Jwt);
         // A long key or path stays on its line: its middle elided, or while typed its end shown.
@@ -209,8 +230,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         Line::from(format!("   {}", form.callback()))
             .style(Style::default().add_modifier(Modifier::BOLD)),
     );
-    if let Some(s) = app
-        .run
+    if let Some(s) = run
         .steps
         .iter()
         .find(|s| s.id == StepId::Credentials)
@@ -224,8 +244,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
     }
     // The set-up checklist for the platform and kind, marked by the last run: one line each,
     // the contradicted ones first when they do not all fit (x shows it in full).
-    let sheet = form.sheet_after(app.run.report.as_ref().map(|r| r.app.kind));
-    let marks = app.run.report.as_ref().map(|r| setup::mark(&sheet, r));
+    let sheet = form.sheet_after(run.report.as_ref().map(|r| r.app.kind));
+    let marks = run.report.as_ref().map(|r| setup::mark(&sheet, r));
     let room = (inner.height as usize).saturating_sub(lines.len() + 1);
     lines.push(
         Line::from(checklist_title(&sheet, marks.as_deref()))

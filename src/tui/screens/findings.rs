@@ -6,9 +6,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use crate::tui::app::{App, Screen};
+use crate::engine::Finding;
+use crate::tui::app::{RunState, Screen};
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::Cmd;
 use crate::tui::overlay::{Overlay, ValueView};
 use crate::tui::theme::Theme;
 use crate::tui::verdict;
@@ -20,54 +21,54 @@ pub struct FindingsScreen {
     pub selected: usize,
 }
 
-impl App {
-    fn fix_text(&self) -> Option<String> {
-        self.run
-            .findings
-            .get(self.screens.findings.selected)
-            .map(|f| {
-                f.fix
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| format!("{}. {s}", i + 1))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
+/// The numbered fix steps of `f`, one a line.
+fn fix_text(f: &Finding) -> String {
+    f.fix
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {s}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl FindingsScreen {
+    /// The finding shown selected: the selection, kept in range (a re-run may list fewer).
+    pub fn current(&self, findings: usize) -> Option<usize> {
+        (findings > 0).then(|| self.selected.min(findings - 1))
     }
 
-    pub fn findings_action(&mut self, a: Action) -> Vec<Effect> {
-        let n = self.run.findings.len().max(1);
+    /// Up and down choose a finding; Enter opens its evidence; `c` copies its fix, `v` shows it
+    /// at full width; `f` opens the Fix overlay on it.
+    pub fn action(&mut self, a: Action, findings: &[Finding]) -> Vec<Cmd> {
+        let n = findings.len().max(1);
+        self.selected = self.selected.min(n - 1);
+        let selected = findings.get(self.selected);
         match a {
-            Action::Down => {
-                self.screens.findings.selected = (self.screens.findings.selected + 1).min(n - 1);
-            }
-            Action::Up => {
-                self.screens.findings.selected = self.screens.findings.selected.saturating_sub(1);
-            }
-            Action::Home => self.screens.findings.selected = 0,
-            Action::End => self.screens.findings.selected = n - 1,
+            Action::Down => self.selected = (self.selected + 1).min(n - 1),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Home => self.selected = 0,
+            Action::End => self.selected = n - 1,
             Action::Select => {
-                if let Some(id) = self
-                    .run
-                    .findings
-                    .get(self.screens.findings.selected)
-                    .and_then(|f| f.request_ids.first().copied())
-                {
-                    self.open_inspector(id);
+                if let Some(id) = selected.and_then(|f| f.request_ids.first().copied()) {
+                    return vec![Cmd::Inspect(id)];
                 }
             }
             Action::Copy => {
-                if let Some(text) = self.fix_text() {
-                    return self.copy("fix", text);
+                if let Some(f) = selected {
+                    return vec![Cmd::Copy {
+                        what: "fix".into(),
+                        text: fix_text(f),
+                    }];
                 }
             }
-            Action::Fix => {
-                let about = self.fix_about();
-                return self.open_fix(about);
-            }
+            Action::Fix => return vec![Cmd::OpenFix(selected.map(fix_about))],
             Action::View => {
-                if let Some(text) = self.fix_text() {
-                    self.overlay = Overlay::Value(ValueView::new("fix", text, true));
+                if let Some(f) = selected {
+                    return vec![Cmd::Open(Overlay::Value(ValueView::new(
+                        "fix",
+                        fix_text(f),
+                        true,
+                    )))];
                 }
             }
             _ => {}
@@ -76,9 +77,22 @@ impl App {
     }
 }
 
+/// What `f` on a finding opens the Fix overlay on: a missing permission set's label, else the
+/// finding's code.
+fn fix_about(f: &Finding) -> String {
+    let set = crate::engine::ENDPOINTS
+        .iter()
+        .find(|d| f.title.contains(d.permission_set))
+        .filter(|_| f.code == crate::engine::Code::PERMISSION_SET_MISSING);
+    match set {
+        Some(d) => d.permission_set.to_string(),
+        None => f.code.as_str().to_string(),
+    }
+}
+
 /// The integration's record in short, for the findings step (None: not read).
-pub fn record_lines(app: &App) -> Option<Vec<String>> {
-    let rec = app.run.report.as_ref()?.integration.as_ref()?;
+pub fn record_lines(run: &RunState) -> Option<Vec<String>> {
+    let rec = run.report.as_ref()?.integration.as_ref()?;
     let mut out = Vec::new();
     let summary = crate::engine::record::summary(rec);
     out.push(if summary.is_empty() {
@@ -104,8 +118,17 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
-    let area = match record_lines(app) {
+/// Draws the step from its state and the run (`focus`: the step has the keys, not the log).
+pub fn draw(
+    f: &mut Frame,
+    me: &FindingsScreen,
+    run: &RunState,
+    focus: bool,
+    t: &Theme,
+    area: Rect,
+    hits: &mut crate::tui::app::HitMap,
+) {
+    let area = match record_lines(run) {
         Some(lines) => {
             let [main, rec] = Layout::vertical([
                 Constraint::Min(0),
@@ -123,22 +146,19 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         None => area,
     };
     let [list, detail] = Layout::vertical([
-        Constraint::Length((app.run.findings.len() as u16 + 2).clamp(3, 9)),
+        Constraint::Length((run.findings.len() as u16 + 2).clamp(3, 9)),
         Constraint::Min(0),
     ])
     .areas(area);
-    let title = if app.run.report.is_some() {
-        format!(
-            " 5 Findings — {} ",
-            verdict::overall_words(&app.run.findings)
-        )
+    let title = if run.report.is_some() {
+        format!(" 5 Findings — {} ", verdict::overall_words(&run.findings))
     } else {
         " 5 Findings ".to_string()
     };
     let block = t.block(title);
-    if app.run.findings.is_empty() {
+    if run.findings.is_empty() {
         f.render_widget(
-            Paragraph::new(if app.run.report.is_some() {
+            Paragraph::new(if run.report.is_some() {
                 " No findings: every check passed."
             } else {
                 " No findings yet (r runs the check)."
@@ -149,8 +169,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         return;
     }
     let inner = block.inner(list);
-    let rows: Vec<Row> = app
-        .run
+    let rows: Vec<Row> = run
         .findings
         .iter()
         .map(|fd| {
@@ -161,8 +180,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
             ])
         })
         .collect();
-    let mut st = TableState::default()
-        .with_selected((!app.log.focus).then_some(app.screens.findings.selected));
+    let mut st =
+        TableState::default().with_selected(me.current(run.findings.len()).filter(|_| focus));
     f.render_stateful_widget(
         Table::new(rows, [Constraint::Length(8), Constraint::Min(10)])
             .row_highlight_style(t.selected())
@@ -170,10 +189,13 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         list,
         &mut st,
     );
-    let n = app.run.findings.len();
+    let n = run.findings.len();
     hits.rows
         .push((super::rows_area(inner, n), n, st.offset(), Screen::Findings));
-    if let Some(fd) = app.run.findings.get(app.screens.findings.selected) {
+    if let Some(fd) = me
+        .current(run.findings.len())
+        .and_then(|i| run.findings.get(i))
+    {
         let mut lines = vec![Line::from(fd.detail.clone())];
         if let Some(src) = fd.source {
             lines.push(

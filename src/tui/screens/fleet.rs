@@ -3,26 +3,19 @@
 //! own keys and draws itself. The store is read by tasks ([`run_job`]); their answers come back
 //! as [`FleetMsg`]s, so the render loop never waits on it.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use ratatui_textarea::TextArea;
 
+use crate::engine::clock;
 use crate::engine::sanitize;
 use crate::engine::watch::{CheckState, Incident, OrgStatus};
-use crate::engine::{Status, clock};
 use crate::tui::form::{first_line, text};
 use crate::tui::keymap::{Action, Scope};
 use crate::tui::msg::Effect;
-use crate::tui::theme::Theme;
 use crate::tui::timeline::Timeline;
 
-pub use super::fleet_app::view_findings;
+pub use super::fleet_app::{StoredCycle, VIEWED_RUN, view_findings};
 pub use super::fleet_store::{
     FleetJob, FleetMsg, FleetSource, REFRESH, Source, open_source, run_job, store_at_start,
 };
@@ -297,7 +290,7 @@ impl FleetScreen {
         self.visible().get(self.selected).map(|s| s.org.as_str())
     }
 
-    fn selected_status(&self) -> Option<&OrgStatus> {
+    pub(super) fn selected_status(&self) -> Option<&OrgStatus> {
         self.visible().get(self.selected).copied()
     }
 
@@ -465,7 +458,7 @@ fn started(s: &OrgStatus) -> (bool, i64) {
     key_min(s.last.as_ref().map(|c| c.started_at))
 }
 
-fn refresh_secs(s: &OrgStatus) -> Option<i64> {
+pub(super) fn refresh_secs(s: &OrgStatus) -> Option<i64> {
     s.last.as_ref()?.signals.refresh_expires_in_secs
 }
 
@@ -541,7 +534,7 @@ pub fn ago(secs: i64) -> String {
     format!("{} ago", span(secs.max(0)))
 }
 
-fn span(s: i64) -> String {
+pub(super) fn span(s: i64) -> String {
     match s {
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m", s / 60),
@@ -557,217 +550,4 @@ pub fn utc(secs: i64) -> String {
         .unwrap_or_else(|| secs.to_string())
 }
 
-fn compact(n: i64) -> String {
-    match n {
-        n if n >= 1_000_000 => format!("{:.1}M", n as f64 / 1e6),
-        n if n >= 10_000 => format!("{}k", n / 1000),
-        n if n >= 1000 => format!("{:.1}k", n as f64 / 1000.0),
-        n => n.to_string(),
-    }
-}
-
-fn state_status(s: CheckState) -> Status {
-    match s {
-        CheckState::Pass => Status::Pass,
-        CheckState::Warn => Status::Warn,
-        CheckState::Fail | CheckState::Error => Status::Fail,
-        CheckState::Skip => Status::Skip,
-    }
-}
-
-fn refresh_cell(s: &OrgStatus) -> String {
-    match refresh_secs(s) {
-        Some(x) if x <= 0 => "expired".into(),
-        Some(x) => format!("in {}", span(x)),
-        None => "-".into(),
-    }
-}
-
-fn api_cell(s: &OrgStatus) -> String {
-    let sig = s.last.as_ref().map(|c| &c.signals);
-    match sig.map(|g| (g.api_requests_remaining, g.api_requests_max)) {
-        Some((Some(r), Some(m))) => format!("{}/{}", compact(r), compact(m)),
-        Some((Some(r), None)) => compact(r),
-        _ => "-".into(),
-    }
-}
-
-/// Draws the Fleet screen in `area` (the overlays over it).
-pub fn draw(f: &mut Frame, fleet: &FleetScreen, t: &Theme, area: Rect) {
-    let [table_area, detail] =
-        Layout::vertical([Constraint::Min(5), Constraint::Length(7)]).areas(area);
-    let vis = fleet.visible();
-    let mut title = format!(" Fleet — sorted by {} ", fleet.sort.name());
-    let needle = first_line(&fleet.filter);
-    if !needle.is_empty() {
-        let _ = write!(title, "· filter \"{}\" ", sanitize::line(&needle));
-    }
-    if fleet.failing_only {
-        title.push_str("· failing only ");
-    }
-    let block = t.block(title);
-    if vis.is_empty() {
-        let msg = match (&fleet.error, &fleet.rows) {
-            (Some(e), _) => format!(" {e}"),
-            (None, None) if fleet.source.is_some() => " Reading the watch store…".to_string(),
-            (None, None) if fleet.opening => " Opening the watch store…".to_string(),
-            (None, None) => " No watch store open.".to_string(),
-            (None, Some(r)) if r.is_empty() => {
-                " The store has no orgs: `sagediag watch` adds them (docs/watch.md).".to_string()
-            }
-            (None, Some(_)) => " No org matches (Esc clears the filter).".to_string(),
-        };
-        f.render_widget(
-            Paragraph::new(msg).wrap(Wrap { trim: false }).block(block),
-            area,
-        );
-        draw_overlay(f, fleet, t, area);
-        return;
-    }
-    let inner_w = block.inner(table_area).width;
-    // At 80 columns every column fits; narrower, API headroom then the forecast go.
-    let (show_api, show_refresh) = (inner_w >= 76, inner_w >= 64);
-    let now = clock::now_secs() as i64;
-    let rows: Vec<Row> = vis
-        .iter()
-        .map(|s| {
-            let (state, style) = match s.last.as_ref().map(|c| c.state) {
-                Some(st) => (st.word().to_string(), t.status(state_status(st))),
-                None => ("NEW".to_string(), t.dim()),
-            };
-            let w = worst(s);
-            let worst_cell = w.map(|w| w.code).unwrap_or_else(|| "-".into());
-            let inc = s.open_incidents.len();
-            let mut marks = String::new();
-            if s.open_incidents.iter().any(|i| i.acked_by.is_some()) {
-                marks.push('a');
-            }
-            if s.open_incidents
-                .iter()
-                .any(|i| i.muted_until.is_some_and(|u| u > now))
-            {
-                marks.push('m');
-            }
-            let mut cells = vec![
-                Cell::from(state).style(style),
-                Cell::from(sanitize::line(&s.org).into_owned()),
-                Cell::from(format!("{inc}{marks}")),
-                Cell::from(sanitize::line(&worst_cell).into_owned()),
-                Cell::from(
-                    s.last
-                        .as_ref()
-                        .map(|c| ago(now - c.started_at))
-                        .unwrap_or_else(|| "never".into()),
-                ),
-            ];
-            if show_refresh {
-                cells.push(Cell::from(refresh_cell(s)));
-            }
-            if show_api {
-                cells.push(Cell::from(api_cell(s)));
-            }
-            Row::new(cells)
-        })
-        .collect();
-    let mut widths = vec![
-        Constraint::Length(5),
-        Constraint::Fill(1),
-        Constraint::Length(4),
-        Constraint::Fill(2),
-        Constraint::Length(8),
-    ];
-    let mut head = vec!["State", "Org", "Inc", "Worst finding", "Last"];
-    if show_refresh {
-        widths.push(Constraint::Length(8));
-        head.push("Refresh");
-    }
-    if show_api {
-        widths.push(Constraint::Length(11));
-        head.push("API left");
-    }
-    let header = Row::new(head).style(Style::default().add_modifier(Modifier::BOLD));
-    let mut st = TableState::default().with_selected(Some(fleet.selected));
-    f.render_stateful_widget(
-        Table::new(rows, widths)
-            .header(header)
-            .column_spacing(1)
-            .row_highlight_style(t.selected())
-            .highlight_symbol(if t.plain { ">" } else { "▶" })
-            .block(block),
-        table_area,
-        &mut st,
-    );
-    if let Some(s) = fleet.selected_status() {
-        draw_detail(f, s, fleet, t, detail);
-    }
-    draw_overlay(f, fleet, t, area);
-}
-
-fn draw_detail(f: &mut Frame, s: &OrgStatus, fleet: &FleetScreen, t: &Theme, area: Rect) {
-    let now = clock::now_secs() as i64;
-    let mut lines = Vec::new();
-    if let Some(e) = &fleet.error {
-        lines.push(Line::from(format!("Store: {e}")));
-    }
-    match worst(s) {
-        Some(w) => {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("{} ", w.severity.to_uppercase()),
-                    t.status(if w.severity == "error" {
-                        Status::Fail
-                    } else {
-                        Status::Warn
-                    }),
-                ),
-                Span::raw(sanitize::line(&format!("{}  {}", w.code, w.title)).into_owned()),
-            ]));
-            if let Some(step) = w.fix.first() {
-                lines.push(Line::from(format!("Fix: {}", sanitize::line(step))));
-            }
-        }
-        None => lines.push(Line::from("No findings in the last cycle.")),
-    }
-    for i in s.open_incidents.iter().take(2) {
-        let mut l = format!(
-            "Incident {} open since {}",
-            sanitize::line(&i.code),
-            i.opened_at.map(utc).unwrap_or_else(|| utc(i.first_seen))
-        );
-        if let (Some(by), Some(at)) = (&i.acked_by, i.acked_at) {
-            let _ = write!(l, " · acked by {} {}", sanitize::line(by), ago(now - at));
-        }
-        if let Some(u) = i.muted_until.filter(|u| *u > now) {
-            let _ = write!(l, " · muted until {}", utc(u));
-        }
-        lines.push(Line::from(l).style(t.dim()));
-    }
-    let title = format!(
-        " {} — Enter: last cycle · t: timeline ",
-        sanitize::line(&s.org)
-    );
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(t.block(title)),
-        area,
-    );
-}
-
-fn draw_overlay(f: &mut Frame, fleet: &FleetScreen, t: &Theme, area: Rect) {
-    match &fleet.overlay {
-        FleetOverlay::None => {}
-        FleetOverlay::Timeline(tl) => crate::tui::timeline::draw(f, tl, t, area),
-        FleetOverlay::Mute(org, code) => {
-            let r = crate::tui::overlay::centered(area, 56, 7);
-            f.render_widget(Clear, r);
-            let lines = vec![
-                Line::from(sanitize::line(&format!("Mute {code} on {org} for:")).into_owned()),
-                Line::from(""),
-                Line::from("  1: one hour   2: four hours   3: 24 hours"),
-                Line::from("Esc: not muted.").style(t.dim()),
-            ];
-            f.render_widget(Paragraph::new(lines).block(t.block(" Mute ")), r);
-        }
-    }
-}
+pub use super::fleet_draw::{draw, org_and_worst};

@@ -1,156 +1,144 @@
-//! The Fleet screen's routes in the console: its keys, the store's answers, and an org's last
-//! cycle shown read-only in the walk-through's steps (its findings with their fixes, and the
-//! request log its report lists). Also where the watch store is opened.
+//! The Fleet screen's part in the console: its keys and the store's answers, as [`Cmd`]s for
+//! the rest of the console, and an org's cycle shown read-only in the walk-through's steps (its
+//! findings with their fixes, and the request log its report lists).
 
 use std::fmt::Write as _;
 
 use crate::engine::findings::{Code, Finding, Severity};
 use crate::engine::sanitize;
 use crate::engine::watch::OrgCycle;
-use crate::tui::app::{App, Mode, Screen};
+use crate::tui::app::{Mode, Screen};
 use crate::tui::keymap::Action;
 use crate::tui::log::LogRow;
-use crate::tui::msg::Effect;
+use crate::tui::msg::{Cmd, Effect};
 
-use super::fleet::{FleetMsg, FleetOutcome, ago};
+use super::fleet::{FleetJob, FleetMsg, FleetOutcome, FleetScreen, ago};
 
 /// The run number of the rows a viewed cycle puts in the request log (no client behind them).
-const VIEWED_RUN: u64 = u64::MAX;
+pub const VIEWED_RUN: u64 = u64::MAX;
 
-impl App {
+/// A stored cycle as the steps show it: its findings, and the request log's rows (the marker
+/// first; all of run [`VIEWED_RUN`], replacing any shown before).
+pub struct StoredCycle {
+    pub findings: Vec<Finding>,
+    pub rows: Vec<LogRow>,
+}
+
+impl FleetScreen {
     /// A key while the Fleet screen is in front; `None`: the key is the console's (quit, help…).
-    pub fn fleet_key(&mut self, action: Action) -> Option<Vec<Effect>> {
-        match self.screens.fleet.on_action(action) {
+    pub fn key(&mut self, action: Action) -> Option<Vec<Cmd>> {
+        match self.on_action(action) {
             FleetOutcome::Stay => Some(Vec::new()),
-            FleetOutcome::Effects(e, said) => {
-                if let Some(s) = said {
-                    self.say(s);
-                }
-                Some(e)
-            }
-            FleetOutcome::Filter => {
-                self.form.before = crate::tui::form::first_line(&self.screens.fleet.filter);
-                self.mode = Mode::FleetFilter;
-                Some(Vec::new())
-            }
-            FleetOutcome::Leave => {
-                self.go(Screen::Environment);
-                Some(Vec::new())
-            }
+            FleetOutcome::Effects(e, said) => Some(
+                said.map(Cmd::Say)
+                    .into_iter()
+                    .chain(e.into_iter().map(Cmd::Effect))
+                    .collect(),
+            ),
+            FleetOutcome::Filter => Some(vec![Cmd::Typing {
+                mode: Mode::FleetFilter,
+                before: crate::tui::form::first_line(&self.filter),
+            }]),
+            FleetOutcome::Leave => Some(vec![Cmd::Go(Screen::Environment)]),
             FleetOutcome::Pass => None,
         }
     }
 
     /// The console starts on the Fleet screen over the store at `url` (`None`: the default);
     /// `by_itself`: with no orgs in it, it goes to the walk-through.
-    pub fn start_on_fleet(&mut self, url: Option<String>, by_itself: bool) -> Vec<Effect> {
-        self.go(Screen::Fleet);
-        self.screens.fleet.opened_by_itself = by_itself;
-        self.screens.fleet.opening = true;
-        vec![Effect::Fleet(super::fleet::FleetJob::Open {
-            url,
-            settings: self.screens.fleet.settings.clone(),
-        })]
+    fn start(&mut self, url: Option<String>, by_itself: bool) -> Vec<Cmd> {
+        self.opened_by_itself = by_itself;
+        self.opening = true;
+        vec![
+            Cmd::Go(Screen::Fleet),
+            Cmd::Effect(Effect::Fleet(FleetJob::Open {
+                url,
+                settings: self.settings.clone(),
+            })),
+        ]
     }
 
-    /// `F`: the Fleet screen, or back to the walk-through from it.
-    pub fn toggle_fleet(&mut self) -> Vec<Effect> {
-        if self.screen == Screen::Fleet {
-            self.go(Screen::Environment);
-            return Vec::new();
+    /// `F`: the Fleet screen (`shown`: it is in front), or back to the walk-through from it.
+    pub fn toggle(&mut self, shown: bool) -> Vec<Cmd> {
+        if shown {
+            return vec![Cmd::Go(Screen::Environment)];
         }
-        self.go(Screen::Fleet);
-        if self.screens.fleet.source.is_none() && self.screens.fleet.error.is_none() {
-            self.screens.fleet.opening = true;
-            return vec![Effect::Fleet(super::fleet::FleetJob::Open {
+        let mut out = vec![Cmd::Go(Screen::Fleet)];
+        if self.source.is_none() && self.error.is_none() {
+            self.opening = true;
+            out.push(Cmd::Effect(Effect::Fleet(FleetJob::Open {
                 url: None,
-                settings: self.screens.fleet.settings.clone(),
-            })];
+                settings: self.settings.clone(),
+            })));
+        } else {
+            out.extend(self.shown().into_iter().map(Cmd::Effect));
         }
-        self.screens.fleet.shown()
+        out
     }
 
-    /// A store task answered.
-    pub fn on_fleet(&mut self, msg: FleetMsg) -> Vec<Effect> {
-        let shown = self.screen == Screen::Fleet;
+    /// A store task answered (or the console starts on Fleet); `shown`: the screen is in front.
+    pub fn on_msg(&mut self, msg: FleetMsg, shown: bool) -> Vec<Cmd> {
+        let effects = |e: Vec<Effect>| e.into_iter().map(Cmd::Effect).collect::<Vec<_>>();
         match msg {
-            FleetMsg::Opened(r) => self.screens.fleet.opened(r, shown),
+            FleetMsg::Start { url, by_itself } => self.start(url, by_itself),
+            FleetMsg::Opened(r) => effects(self.opened(r, shown)),
             FleetMsg::Status { generation, result } => {
-                let out = self.screens.fleet.on_status(generation, result, shown);
+                let mut out = effects(self.on_status(generation, result, shown));
                 // Opened on Fleet by itself, over a store with no orgs: the walk-through.
-                if self.screens.fleet.opened_by_itself && self.screens.fleet.rows.is_some() {
-                    self.screens.fleet.opened_by_itself = false;
-                    if shown
-                        && self
-                            .screens
-                            .fleet
-                            .rows
-                            .as_ref()
-                            .is_some_and(|r| r.is_empty())
-                    {
-                        self.go(Screen::Environment);
+                if self.opened_by_itself && self.rows.is_some() {
+                    self.opened_by_itself = false;
+                    if shown && self.rows.as_ref().is_some_and(|r| r.is_empty()) {
+                        out.push(Cmd::Go(Screen::Environment));
                     }
                 }
                 out
             }
-            FleetMsg::Cycle { org, result, fresh } => {
-                match result {
-                    Ok(Some(c)) => self.view_cycle(*c, fresh),
-                    Ok(None) => self.say(format!(
-                        "{org}'s last cycle is no longer in the store (pruned)."
-                    )),
-                    Err(e) if fresh => self.say(format!("{org}: no fresh check: {e}")),
-                    Err(e) => self.say(format!("Could not read {org}'s last cycle: {e}")),
-                }
-                Vec::new()
-            }
+            FleetMsg::Cycle { org, result, fresh } => match result {
+                Ok(Some(c)) => self.view_cycle(*c, fresh),
+                Ok(None) => vec![Cmd::Say(format!(
+                    "{org}'s last cycle is no longer in the store (pruned)."
+                ))],
+                Err(e) if fresh => vec![Cmd::Say(format!("{org}: no fresh check: {e}"))],
+                Err(e) => vec![Cmd::Say(format!("Could not read {org}'s last cycle: {e}"))],
+            },
             FleetMsg::Timeline { org, result } => {
-                self.screens.fleet.on_timeline(&org, result);
+                self.on_timeline(&org, result);
                 Vec::new()
             }
             FleetMsg::Done(s) => {
-                self.say(s);
-                self.screens.fleet.done()
+                let mut out = vec![Cmd::Say(s)];
+                out.extend(effects(self.done()));
+                out
             }
         }
     }
 
     /// Shows `cycle` in the steps, read-only: Findings in front, the request log filled from
     /// its report. A run (`r`) replaces it.
-    pub fn view_cycle(&mut self, cycle: OrgCycle, fresh: bool) {
+    fn view_cycle(&mut self, cycle: OrgCycle, fresh: bool) -> Vec<Cmd> {
         let (findings, rows, unknown) = view_findings(&cycle);
         let org = sanitize::line(&cycle.org).into_owned();
         let when = ago(crate::engine::clock::now_secs() as i64 - cycle.started_at);
-        self.run.report = None;
-        self.run.steps.clear();
-        self.run.endpoints.clear();
-        self.run.findings = findings;
-        self.screens.findings.selected = 0;
-        self.log.rows.retain(|r| r.run != VIEWED_RUN);
         let n = rows.len();
+        let count = findings.len();
+        let mut shown = Vec::new();
         if n > 0 {
-            self.log.rows.push(LogRow::marker(
+            shown.push(LogRow::marker(
                 VIEWED_RUN,
                 format!("{org}: watch cycle, {when} (summaries)"),
             ));
-            self.log.rows.extend(rows);
+            shown.extend(rows);
         }
-        self.screens.fleet.viewing = Some((org.clone(), cycle.started_at));
-        self.go(Screen::Findings);
+        self.viewing = Some((org.clone(), cycle.started_at));
         let what = if fresh {
             "fresh check, not recorded"
         } else {
             "last cycle"
         };
         let mut said = format!(
-            "{org}'s {what} ({when}, {}): {} finding{}",
+            "{org}'s {what} ({when}, {}): {count} finding{}",
             cycle.state.word(),
-            self.run.findings.len(),
-            if self.run.findings.len() == 1 {
-                ""
-            } else {
-                "s"
-            }
+            if count == 1 { "" } else { "s" }
         );
         if unknown > 0 {
             let _ = write!(said, " ({unknown} with codes this build does not know)");
@@ -159,38 +147,33 @@ impl App {
             let _ = write!(said, "; {n} requests in the log (Tab)");
         }
         said.push_str(". Read-only; F: Fleet.");
-        self.say(said);
+        vec![
+            Cmd::ShowCycle(Box::new(StoredCycle {
+                findings,
+                rows: shown,
+            })),
+            Cmd::Say(said),
+        ]
     }
 
     /// Keys the walk-through must not act on while it shows a stored cycle; `None`: go on.
-    pub fn fleet_readonly(&mut self, a: Action) -> Option<Vec<Effect>> {
-        let (org, _) = self.screens.fleet.viewing.clone()?;
+    /// `log_row`: the request log's selected row (run, id) when the log has the keys.
+    pub fn readonly(&mut self, a: Action, log_row: Option<(u64, u64)>) -> Option<Vec<Cmd>> {
+        let (org, _) = self.viewing.clone()?;
         match a {
-            Action::Fix | Action::Reprobe => {
-                self.say(format!(
-                    "Read-only: this is {org}'s cycle from the watch store. Its fix steps are listed; r on Fleet checks it again."
-                ));
-                Some(Vec::new())
-            }
+            Action::Fix | Action::Reprobe => Some(vec![Cmd::Say(format!(
+                "Read-only: this is {org}'s cycle from the watch store. Its fix steps are listed; r on Fleet checks it again."
+            ))]),
             Action::Run => {
-                self.screens.fleet.viewing = None;
+                self.viewing = None;
                 None
             }
-            Action::Select | Action::Copy if self.log.focus => {
-                let row = self
-                    .filtered_log()
-                    .get(self.log.selected)
-                    .map(|r| (r.run, r.id));
-                match row {
-                    Some((VIEWED_RUN, id)) if id != 0 => {
-                        self.say(format!(
-                            "Request #{id} is from a stored watch cycle: the store keeps its summary, not its headers or body (sagediag watch report {org} exports the cycle's report)."
-                        ));
-                        Some(Vec::new())
-                    }
-                    _ => None,
-                }
-            }
+            Action::Select | Action::Copy => match log_row {
+                Some((VIEWED_RUN, id)) if id != 0 => Some(vec![Cmd::Say(format!(
+                    "Request #{id} is from a stored watch cycle: the store keeps its summary, not its headers or body (sagediag watch report {org} exports the cycle's report)."
+                ))]),
+                _ => None,
+            },
             _ => None,
         }
     }

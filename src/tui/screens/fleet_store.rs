@@ -37,7 +37,6 @@ pub trait FleetSource: Send + Sync {
         until: i64,
         who: String,
     ) -> BoxFuture<'_, Result<bool, String>>;
-    /// A fresh cycle of `org` with the monitoring credentials, recorded in the store; its state.
     /// A fresh cycle of `org` with its monitoring credentials (shown, not recorded: the watcher
     /// records cycles and sends their alerts, so a check from here never takes one).
     fn check_now(&self, org: String) -> BoxFuture<'_, Result<OrgCycle, String>>;
@@ -89,6 +88,12 @@ pub enum FleetJob {
 
 /// A store task's answer.
 pub enum FleetMsg {
+    /// The console starts on the Fleet screen over the store at `url` (`None`: the default);
+    /// `by_itself`: with no orgs in it, it goes to the walk-through.
+    Start {
+        url: Option<String>,
+        by_itself: bool,
+    },
     /// The store opened (`Ok(None)`: no store at the default place).
     Opened(Result<Option<Source>, String>),
     Status {
@@ -221,22 +226,30 @@ impl FleetSource for StoreSource {
     }
     fn check_now(&self, org: String) -> BoxFuture<'_, Result<OrgCycle, String>> {
         Box::pin(async move {
-            use crate::engine::watch::cycle::{CycleContext, run_cycle, watcher_name};
-            let list = crate::watch::cli::orgs(&self.store, &self.settings)
-                .await
-                .map_err(|e| e.to_string())?;
-            let Some(l) = list.into_iter().find(|l| l.org.name == org) else {
-                return Err(format!(
-                    "{org} is no longer on the watch list (sagediag watch list)"
-                ));
+            use crate::engine::watch::cycle::watcher_name;
+            use crate::engine::watch::now::{CheckNow, ConfiguredOrg, check_now};
+            // Only the config file's entry of this org matters (it wins over the store's).
+            let configured = self
+                .settings
+                .watch
+                .org
+                .iter()
+                .filter(|o| o.name == org)
+                .map(|o| {
+                    Ok(ConfiguredOrg {
+                        org: o.to_org()?,
+                        secret_env: o.client_secret_env.clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()
+                .map_err(|e| format!("{org} in the config file: {e}"))?;
+            let with = CheckNow {
+                configured,
+                ca_certs: self.settings.ca_certs.clone(),
+                watcher: format!("{} (console)", watcher_name()),
+                vault: crate::engine::vault::Vault::from_env(),
             };
-            let vault = crate::engine::vault::Vault::from_env();
-            let mut secrets = crate::watch::cli::secrets(std::slice::from_ref(&l), &vault).await;
-            let mut ctx = CycleContext::new(format!("{} (console)", watcher_name()));
-            ctx.ca_certs = self.settings.ca_certs.clone();
-            ctx.secret = secrets.remove(&org);
-            ctx.login_high_water = self.store.login_high_water(&org).await.map_err(msg)?;
-            Ok(run_cycle(&l.org, &ctx).await)
+            check_now(&self.store, &org, with).await
         })
     }
 }

@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, Wrap};
 
 use crate::engine::{Severity, Status, StepId};
-use crate::tui::app::{App, Mode};
+use crate::tui::app::{DemoState, Mode, RunState};
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::{Cmd, Effect};
 use crate::tui::overlay::{Overlay, ValueView};
 use crate::tui::theme::{Theme, mark};
 use crate::tui::verdict;
@@ -36,42 +36,52 @@ impl Default for LoginScreen {
     }
 }
 
-impl App {
-    pub fn login_action(&mut self, a: Action) -> Vec<Effect> {
+impl LoginScreen {
+    /// `p` pastes the redirect URL, `c` copies the authorize URL (or hands over a rotated refresh
+    /// token, once), `v` shows the URL alone; the arrows scroll.
+    pub fn action(&mut self, a: Action, run: &mut RunState) -> Vec<Cmd> {
         match a {
             Action::Paste => {
-                if self.run.running && self.run.waiting_for_person {
-                    self.mode = Mode::Paste;
+                return vec![if run.running && run.waiting_for_person {
+                    Cmd::Typing {
+                        mode: Mode::Paste,
+                        before: String::new(),
+                    }
                 } else {
-                    self.say("No login is waiting for a redirect URL (r starts one).");
-                }
+                    Cmd::Say("No login is waiting for a redirect URL (r starts one).".into())
+                }];
             }
             Action::Copy => {
-                if let Some(u) = self.run.authorize_url.clone() {
-                    return self.copy("authorize URL", u);
+                if let Some(u) = run.authorize_url.clone() {
+                    return vec![Cmd::Copy {
+                        what: "authorize URL".into(),
+                        text: u,
+                    }];
                 }
                 // A rotated refresh token, once: to the clipboard, masked on screen.
-                if let Some(t) = self.run.rotated_token.take() {
-                    self.overlay = Overlay::Value(ValueView::new(
-                        "new refresh token (copied once; give it to the integration)",
-                        crate::engine::ledger::masked(&t),
-                        false,
-                    ));
-                    return vec![Effect::Osc52(t)];
+                if let Some(t) = run.rotated_token.take() {
+                    return vec![
+                        Cmd::Open(Overlay::Value(ValueView::new(
+                            "new refresh token (copied once; give it to the integration)",
+                            crate::engine::ledger::masked(&t),
+                            false,
+                        ))),
+                        Cmd::Effect(Effect::Osc52(t)),
+                    ];
                 }
             }
-            Action::View => match self.run.authorize_url.clone() {
-                Some(u) => self.overlay = Overlay::Value(ValueView::new("authorize URL", u, true)),
-                None => self.say("No authorize URL yet (r starts a login)."),
-            },
-            Action::Down => self.screens.login.scroll += 1,
-            Action::Up => self.screens.login.scroll = self.screens.login.scroll.saturating_sub(1),
-            Action::PageDown => self.screens.login.scroll += 8,
-            Action::PageUp => {
-                self.screens.login.scroll = self.screens.login.scroll.saturating_sub(8);
+            Action::View => {
+                return vec![match run.authorize_url.clone() {
+                    Some(u) => Cmd::Open(Overlay::Value(ValueView::new("authorize URL", u, true))),
+                    None => Cmd::Say("No authorize URL yet (r starts a login).".into()),
+                }];
             }
-            Action::Home => self.screens.login.scroll = 0,
-            Action::End => self.screens.login.scroll = usize::MAX / 2,
+            Action::Down => self.scroll += 1,
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll += 8,
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(8),
+            Action::Home => self.scroll = 0,
+            Action::End => self.scroll = usize::MAX / 2,
             _ => {}
         }
         Vec::new()
@@ -84,11 +94,21 @@ pub fn wrapped_height(lines: &[Line], width: u16) -> usize {
     lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum()
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+/// Draws the step from its state, the run and the demo org (`mode`: the paste field is open
+/// in [`Mode::Paste`]).
+pub fn draw(
+    f: &mut Frame,
+    me: &LoginScreen,
+    run: &RunState,
+    demo: &DemoState,
+    mode: Mode,
+    t: &Theme,
+    area: Rect,
+) {
     let block = t.block(" 3 Login — every step, pass or fail ");
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let inner = if app.mode == Mode::Paste {
+    let inner = if mode == Mode::Paste {
         let [label, field, rest] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
@@ -103,54 +123,48 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         let [pad, field] =
             Layout::horizontal([Constraint::Length(3), Constraint::Min(1)]).areas(field);
         f.render_widget(Paragraph::new(" >"), pad);
-        f.render_widget(&app.screens.login.paste, field);
+        f.render_widget(&me.paste, field);
         rest
     } else {
         inner
     };
     let mut lines = Vec::new();
-    if let Some(d) = &app.demo.description {
+    if let Some(d) = &demo.description {
         lines.push(
             Line::from(format!(
                 " Demo scenario {}: {d}",
-                app.demo.scenario.clone().unwrap_or_default()
+                demo.scenario.clone().unwrap_or_default()
             ))
             .style(t.dim()),
         );
     }
-    match &app.run.authorize_url {
+    match &run.authorize_url {
         Some(u) => {
             lines.push(Line::from(
                 " Authorize URL (c copies; v shows it alone to select; open it in any browser):",
             ));
             lines.push(Line::from(format!("   {u}")).style(t.dim()));
-            if let Some(ssh) = &app.run.ssh_tunnel {
+            if let Some(ssh) = &run.ssh_tunnel {
                 lines.push(Line::from(format!(
                     " Over SSH, forward the callback first: {ssh}"
                 )));
             }
         }
-        None if app.run.steps.is_empty() => lines.push(Line::from(
+        None if run.steps.is_empty() => lines.push(Line::from(
             " Press r to start: environment pre-flight, login, token checks, org checks, probes.",
         )),
         None => {}
     }
-    if let Some((code, uri)) = &app.run.device {
+    if let Some((code, uri)) = &run.device {
         lines.push(
             Line::from(format!(" Enter code {code} at {uri}"))
                 .style(Style::default().add_modifier(Modifier::BOLD)),
         );
     }
-    if let Some(why) = app
-        .screens
-        .login
-        .paste_reason
-        .as_ref()
-        .filter(|_| app.run.waiting_for_person)
-    {
+    if let Some(why) = me.paste_reason.as_ref().filter(|_| run.waiting_for_person) {
         lines.push(Line::from(format!(" ! {why}")).style(t.status(Status::Warn)));
     }
-    if app.run.running && app.run.waiting_for_person && app.mode != Mode::Paste {
+    if run.running && run.waiting_for_person && mode != Mode::Paste {
         lines.push(
             Line::from(
                 " Waiting for the login… or press p to paste the URL the browser landed on.",
@@ -159,11 +173,11 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         );
     }
     lines.push(Line::from(""));
-    for s in &app.run.steps {
-        let st = verdict::step(s.id, s.status, &app.run.endpoints);
+    for s in &run.steps {
+        let st = verdict::step(s.id, s.status, &run.endpoints);
         let (word, style) = match st {
             Some(st) => (mark(st).to_string(), t.status(st)),
-            None if app.run.running => ("  …   ".to_string(), t.dim()),
+            None if run.running => ("  …   ".to_string(), t.dim()),
             None => ("      ".to_string(), t.dim()),
         };
         lines.push(Line::from(vec![
@@ -182,8 +196,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         if st == Some(Status::Fail)
             && matches!(s.id, StepId::Login | StepId::Environment | StepId::Token)
         {
-            for finding in app
-                .run
+            for finding in run
                 .findings
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
@@ -202,16 +215,16 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             }
         }
     }
-    if app.run.report.is_some() {
+    if run.report.is_some() {
         lines.push(Line::from(""));
         lines.push(Line::from(format!(
             " Result: {}",
-            verdict::overall_words(&app.run.findings)
+            verdict::overall_words(&run.findings)
         )));
     }
     let total = wrapped_height(&lines, inner.width);
     let visible = inner.height as usize;
-    let top = app.screens.login.scroll.min(total.saturating_sub(visible));
+    let top = me.scroll.min(total.saturating_sub(visible));
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

@@ -5,6 +5,7 @@ pub mod environment;
 pub mod findings;
 pub mod fleet;
 mod fleet_app;
+mod fleet_draw;
 mod fleet_store;
 pub mod login;
 pub mod permissions;
@@ -15,6 +16,7 @@ use ratatui::layout::Rect;
 #[derive(Default)]
 pub struct Screens {
     pub environment: environment::EnvironmentScreen,
+    pub connected: connected::ConnectedScreen,
     pub login: login::LoginScreen,
     pub permissions: permissions::PermissionsScreen,
     pub findings: findings::FindingsScreen,

@@ -7,9 +7,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::engine::Status;
-use crate::tui::app::{App, Screen};
+use crate::tui::app::{RunState, Screen};
 use crate::tui::keymap::Action;
-use crate::tui::msg::Effect;
+use crate::tui::msg::{Cmd, Effect};
+use crate::tui::overlay::Overlay;
 use crate::tui::theme::{Theme, mark};
 use crate::tui::verdict;
 
@@ -20,59 +21,89 @@ pub struct PermissionsScreen {
     pub selected: usize,
 }
 
-impl App {
-    pub fn permissions_action(&mut self, a: Action) -> Vec<Effect> {
-        let n = self.run.endpoints.len().max(1);
+impl PermissionsScreen {
+    /// Up and down choose a row; Enter opens its request; `R` probes it again; `f` fixes it;
+    /// `a` shows the app read.
+    pub fn action(&mut self, a: Action, run: &RunState) -> Vec<Cmd> {
+        let n = run.endpoints.len().max(1);
+        self.selected = self.selected.min(n - 1);
         match a {
-            Action::Down => {
-                self.screens.permissions.selected =
-                    (self.screens.permissions.selected + 1).min(n - 1);
-            }
-            Action::Up => {
-                self.screens.permissions.selected =
-                    self.screens.permissions.selected.saturating_sub(1);
-            }
-            Action::Home => self.screens.permissions.selected = 0,
-            Action::End => self.screens.permissions.selected = n - 1,
+            Action::Down => self.selected = (self.selected + 1).min(n - 1),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Home => self.selected = 0,
+            Action::End => self.selected = n - 1,
             Action::Select => {
-                if let Some(id) = self
-                    .run
-                    .endpoints
-                    .get(self.screens.permissions.selected)
-                    .and_then(|e| e.request_id)
-                {
-                    self.open_inspector(id);
+                if let Some(id) = run.endpoints.get(self.selected).and_then(|e| e.request_id) {
+                    return vec![Cmd::Inspect(id)];
                 }
             }
-            Action::Reprobe if !self.run.running && !self.run.endpoints.is_empty() => {
-                return vec![Effect::Reprobe(self.screens.permissions.selected)];
+            Action::Reprobe if !run.running && !run.endpoints.is_empty() => {
+                return vec![Cmd::Effect(Effect::Reprobe(self.selected))];
             }
-            Action::Reprobe => self.say("Re-probing waits for the run to finish."),
+            Action::Reprobe => {
+                return vec![Cmd::Say("Re-probing waits for the run to finish.".into())];
+            }
             Action::Fix => {
-                let about = self.fix_about();
-                return self.open_fix(about);
+                // The selected row's permission set, when it failed.
+                let about = run
+                    .endpoints
+                    .get(self.selected)
+                    .filter(|e| e.finding.is_some())
+                    .map(|e| e.permission_set.to_string());
+                return vec![Cmd::OpenFix(about)];
             }
-            Action::AppInfo if self.run.report.is_some() => {
-                self.overlay = crate::tui::overlay::Overlay::App { scroll: 0 };
+            Action::AppInfo if run.report.is_some() => {
+                return vec![Cmd::Open(Overlay::App { scroll: 0 })];
             }
-            Action::AppInfo => self.say("No app read yet: run the check (r) first."),
+            Action::AppInfo => {
+                return vec![Cmd::Say("No app read yet: run the check (r) first.".into())];
+            }
             _ => {}
         }
         Vec::new()
     }
-}
 
-/// A record count in the 4-column "Rec" cell, never cut: 9999 as it is, then 10k … 999k,
-/// then 1M ….
-pub fn records(n: usize) -> String {
-    match n {
-        0..=9_999 => n.to_string(),
-        10_000..=999_999 => format!("{}k", n / 1_000),
-        _ => format!("{}M", n / 1_000_000),
+    /// A run finished: the first failing row is selected (else the selection stays, in range).
+    pub fn land(&mut self, endpoints: &[crate::engine::EndpointResult]) {
+        self.selected = endpoints
+            .iter()
+            .position(|e| e.status == Status::Fail)
+            .unwrap_or(self.selected)
+            .min(endpoints.len().saturating_sub(1));
+    }
+
+    /// The row shown selected: the selection, kept in range.
+    pub fn current(&self, rows: usize) -> usize {
+        self.selected.min(rows.saturating_sub(1))
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
+/// A record count in the 4-column "Rec" cell, never cut: 9999 as it is, then 10k … 999k,
+/// 1M … 999M, 1G … (whole thousands, millions, billions: a shown digit is always right).
+pub fn records(n: usize) -> String {
+    if n < 10_000 {
+        return n.to_string();
+    }
+    let mut v = n / 1_000;
+    for unit in ["k", "M", "G", "T", "P"] {
+        if v < 1_000 {
+            return format!("{v}{unit}");
+        }
+        v /= 1_000;
+    }
+    format!("{v}E")
+}
+
+/// Draws the step from its state and the run (`focus`: the step has the keys, not the log).
+pub fn draw(
+    f: &mut Frame,
+    me: &PermissionsScreen,
+    run: &RunState,
+    focus: bool,
+    t: &Theme,
+    area: Rect,
+    hits: &mut crate::tui::app::HitMap,
+) {
     let [table_area, rest] =
         Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(area);
     let header = Row::new([
@@ -85,20 +116,19 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         "Asgn",
     ])
     .style(Style::default().add_modifier(Modifier::BOLD));
-    let rows: Vec<Row> = if app.run.endpoints.is_empty() {
+    let rows: Vec<Row> = if run.endpoints.is_empty() {
         crate::engine::ENDPOINTS
             .iter()
             .map(|d| {
                 Row::new(vec![
-                    Cell::from(if app.run.running { "  …" } else { "" }),
+                    Cell::from(if run.running { "  …" } else { "" }),
                     Cell::from(d.permission_set),
                     Cell::from(format!("/{}", d.path.split('/').next().unwrap_or(d.path))),
                 ])
             })
             .collect()
     } else {
-        app.run
-            .endpoints
+        run.endpoints
             .iter()
             .map(|e| {
                 let endpoint = if e.path.ends_with("payDetails") {
@@ -137,16 +167,15 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         Constraint::Length(4),
         Constraint::Length(4),
     ];
-    let title = if app.run.endpoints.is_empty() {
+    let title = if run.endpoints.is_empty() {
         " 4 Permissions ".to_string()
     } else {
-        format!(" 4 Permissions — {} ", verdict::probes(&app.run.endpoints))
+        format!(" 4 Permissions — {} ", verdict::probes(&run.endpoints))
     };
     let block = t.block(title);
     let inner = block.inner(table_area);
     let mut st = TableState::default().with_selected(
-        (!app.log.focus && !app.run.endpoints.is_empty())
-            .then_some(app.screens.permissions.selected),
+        (focus && !run.endpoints.is_empty()).then_some(me.current(run.endpoints.len())),
     );
     f.render_stateful_widget(
         Table::new(rows, widths)
@@ -157,7 +186,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         table_area,
         &mut st,
     );
-    let n = app.run.endpoints.len();
+    let n = run.endpoints.len();
     let body = Rect {
         y: inner.y + 1,
         height: inner.height.saturating_sub(1),
@@ -171,17 +200,16 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
     ));
     // Beside the table: the selected row's finding, then the org checks.
     let mut lines = Vec::new();
-    if let Some(e) = app.run.endpoints.get(app.screens.permissions.selected)
+    if let Some(e) = run.endpoints.get(me.current(run.endpoints.len()))
         && let Some(code) = e.finding
     {
         // The finding about this row's permission set (a shared one, like an API refusal raised
         // once for all seven, has no subject: the first of its code).
-        let f = app
-            .run
+        let f = run
             .findings
             .iter()
             .find(|f| f.code == code && f.subject.as_deref() == Some(e.permission_set))
-            .or_else(|| app.run.findings.iter().find(|f| f.code == code));
+            .or_else(|| run.findings.iter().find(|f| f.code == code));
         let title = f.map(|f| f.title.clone()).unwrap_or_default();
         lines
             .push(Line::from(format!(" {}: {code} {title}", e.name)).style(t.status(Status::Fail)));
@@ -189,7 +217,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
             lines.push(Line::from(format!("   Fix: 1. {first}  (all: step 5)")));
         }
     }
-    if let Some(r) = &app.run.report {
+    if let Some(r) = &run.report {
         let o = &r.org;
         let yn = |b: Option<bool>| {
             b.map(|b| if b { "yes" } else { "no" })
@@ -199,7 +227,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
         lines.push(Line::from(format!(
             " Org: API Enabled {} · package {} · API usage {}",
             yn(o.api_enabled),
-            verdict::package(o, &app.run.findings),
+            verdict::package(o, &run.findings),
             o.api_usage
                 .map(|(u, m)| format!("{u}/{m}"))
                 .unwrap_or_else(|| "unknown".into())
@@ -258,6 +286,9 @@ mod tests {
             (999_999, "999k"),
             (1_000_000, "1M"),
             (250_000_000, "250M"),
+            (999_999_999, "999M"),
+            (2_500_000_000, "2G"),
+            (usize::MAX, "18E"),
         ] {
             assert_eq!(super::records(n), shown);
             assert!(shown.chars().count() <= 4);
