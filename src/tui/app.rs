@@ -9,7 +9,7 @@ use ratatui_textarea::TextArea;
 
 use super::demo::DemoScenario;
 use super::form::{Field, Form, VaultKey, text};
-use super::inspector::{Inspector, InspectorOutcome};
+use super::inspector::Inspector;
 use super::keymap::{self, Action, Scope};
 use super::log::LogPane;
 use super::msg::{Cmd, Effect, Msg};
@@ -273,6 +273,10 @@ impl App {
                 Cmd::Copy { what, text } => effects.extend(self.copy(&what, text)),
                 Cmd::Run => effects.extend(self.start_run()),
                 Cmd::OpenFix(about) => effects.extend(self.open_fix(about)),
+                Cmd::Type { mode, before } => {
+                    self.form.before = before;
+                    self.mode = mode;
+                }
             }
         }
         effects
@@ -431,23 +435,8 @@ impl App {
             }
             Overlay::Inspector(ins) => {
                 let Some(a) = action else { return Vec::new() };
-                return match ins.on_action(a) {
-                    InspectorOutcome::Stay => {
-                        if ins.search.is_some() {
-                            self.mode = Mode::Search;
-                        }
-                        Vec::new()
-                    }
-                    InspectorOutcome::Close => {
-                        self.overlay = Overlay::None;
-                        Vec::new()
-                    }
-                    InspectorOutcome::Copy(s) => self.copy("curl command", s),
-                    InspectorOutcome::View(s) => {
-                        self.overlay = Overlay::Value(ValueView::new("curl command", s, true));
-                        Vec::new()
-                    }
-                };
+                let cmds = ins.action(a);
+                return self.apply(cmds);
             }
             _ => {
                 let Some(a) = action else { return Vec::new() };

@@ -151,6 +151,11 @@ pub enum Cmd {
     Run,
     /// Open the Fix overlay (on a permission set's label or a finding's code).
     OpenFix(Option<String>),
+    /// Start typing in a text field (`mode` says which); `before`: the text Esc puts back.
+    Type {
+        mode: super::app::Mode,
+        before: String,
+    },
 }
 
 impl From<Effect> for Cmd {
