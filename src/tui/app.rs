@@ -277,6 +277,20 @@ impl App {
                     self.form.before = before;
                     self.mode = mode;
                 }
+                Cmd::Act(a) => effects.extend(match self.overlay {
+                    Overlay::None => self.screen_action(a),
+                    _ => self.overlay_action(a),
+                }),
+                Cmd::Select { screen, row } => {
+                    self.log.focus = false;
+                    match screen {
+                        Screen::Permissions => self.screens.permissions.selected = row,
+                        Screen::Findings => self.screens.findings.selected = row,
+                        Screen::Environment => self.screens.environment.selected = row,
+                        Screen::ConnectedApp => self.form.field = row,
+                        Screen::Login | Screen::Fleet => {}
+                    }
+                }
             }
         }
         effects
@@ -287,7 +301,18 @@ impl App {
         match msg {
             Msg::Key(k) => self.on_key(k),
             Msg::Paste(text) => self.on_paste(text),
-            Msg::Mouse(m) => self.on_mouse(m),
+            Msg::Mouse(m) if self.prefs.mouse => {
+                let cmds = super::mouse::on_mouse(
+                    m,
+                    &self.hits,
+                    self.screen,
+                    &mut self.overlay,
+                    &mut self.log,
+                    &self.run,
+                );
+                self.apply(cmds)
+            }
+            Msg::Mouse(_) => Vec::new(),
             Msg::Resize => Vec::new(),
             Msg::Drawn(hits) => {
                 self.hits = hits;
@@ -458,7 +483,8 @@ impl App {
             return effects;
         }
         if self.log.focus {
-            return self.log_action(action);
+            let cmds = self.log.action(action, &self.run, self.hits.log);
+            return self.apply(cmds);
         }
         self.screen_action(action)
     }

@@ -156,6 +156,14 @@ pub enum Cmd {
         mode: super::app::Mode,
         before: String,
     },
+    /// An action for what is in front (the overlay, else the screen), as its key would do: the
+    /// mouse wheel's Up and Down.
+    Act(super::keymap::Action),
+    /// Select row `row` of a screen's list (a click on it); the log gives the keys back.
+    Select {
+        screen: super::app::Screen,
+        row: usize,
+    },
 }
 
 impl From<Effect> for Cmd {

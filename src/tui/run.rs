@@ -179,7 +179,7 @@ impl App {
             self.log.rows.drain(..extra);
         }
         // The log's selection waits on this run's first request (just below its marker).
-        self.log.selected = self.filtered_log().len();
+        self.log.selected = self.log.filtered_log().len();
         self.say("Running…");
         self.go(Screen::Login);
     }

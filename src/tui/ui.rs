@@ -110,7 +110,7 @@ pub fn draw(f: &mut Frame, app: &App) -> HitMap {
         Screen::Fleet => draw_fleet(f, app, &t, main),
     }
     if let Some(l) = log {
-        super::log::draw(f, app, &t, l, &mut hits);
+        super::log::draw(f, &app.log, app.mode == Mode::Filter, &t, l, &mut hits);
     }
     draw_bottom(f, app, &t, bottom);
     match &app.overlay {

@@ -178,6 +178,7 @@ impl App {
             }
             Action::Select | Action::Copy if self.log.focus => {
                 let row = self
+                    .log
                     .filtered_log()
                     .get(self.log.selected)
                     .map(|r| (r.run, r.id));
