@@ -224,15 +224,6 @@ async fn c_in_the_inspector_copies_a_curl_that_runs_as_it_is_and_keeps_it_open()
             && curl.contains("export SF_ACCESS_TOKEN="),
         "{curl}"
     );
-    let sh = |env: &[(&str, &str)]| {
-        let mut c = std::process::Command::new("sh");
-        c.arg("-c").arg(curl.as_str()).env_clear();
-        c.env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        c.output()
-    };
     let parses = std::process::Command::new("sh")
         .args(["-n", "-c", curl.as_str()])
         .status()
@@ -245,21 +236,129 @@ async fn c_in_the_inspector_copies_a_curl_that_runs_as_it_is_and_keeps_it_open()
         .output()
         .is_ok_and(|o| o.status.success());
     if has_curl {
-        let out = sh(&[("SF_ACCESS_TOKEN", token.as_str())]).unwrap();
-        let body = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let body = run_sh(curl, &[("SF_ACCESS_TOKEN", token.as_str())]);
         let v: serde_json::Value = serde_json::from_str(&body).expect(&body);
         assert!(
             v.get("error").is_none() && !body.contains("INVALID_"),
             "{body}"
         );
-        let out = sh(&[]).unwrap();
-        let body = String::from_utf8_lossy(&out.stdout);
+        let body = run_sh(curl, &[]);
         assert!(body.contains("INVALID_"), "{body}");
     }
     drop(sim);
+}
+
+/// Runs `text` in `sh` with only `PATH` and `env` set; its stdout.
+fn run_sh(text: &str, env: &[(&str, &str)]) -> String {
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c").arg(text).env_clear();
+    c.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_request_searches_from_where_it_opened_and_copies_without_its_secrets() {
+    use sagediag::sim::crypto;
+    let sim = common::start("healthy").await;
+    let verifier = crypto::random_token(64);
+    let q = sim
+        .authorize_redirect(&[("code_challenge", &crypto::pkce_challenge(&verifier))])
+        .await;
+    let secret = sim.secret();
+    let client = Client::new(Duration::from_secs(10), None).unwrap();
+    let (id, r) = client
+        .send(Request::post_form(
+            format!("{}/services/oauth2/token", sim.login()),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &q["code"]),
+                ("client_id", sim.client_id()),
+                ("client_secret", &secret),
+                ("redirect_uri", common::CALLBACK),
+                ("code_verifier", &verifier),
+            ],
+        ))
+        .await;
+    let token = r.unwrap().json().unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A request the console sent (as `:` does) opens in the inspector when it is done.
+    let mut app = App::new();
+    let run = app.run.id;
+    app.update(Msg::RunClient { run, client });
+    app.update(Msg::ConsoleDone(id));
+    let screen = frame(&mut app);
+    assert!(
+        screen.contains(&format!("Request #{id} — line 1/")),
+        "{screen}"
+    );
+    // The search starts where the inspector was opened: the first line holding "token" (the
+    // URL), not a later one; n goes on, N comes back.
+    app.update(key(KeyCode::Char('/')));
+    typed(&mut app, "token");
+    let screen = frame(&mut app);
+    assert!(
+        screen.contains("— line 1/") && screen.contains("search:"),
+        "{screen}"
+    );
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Char('n')));
+    assert!(!frame(&mut app).contains("— line 1/"));
+    app.update(key(KeyCode::Char('N')));
+    assert!(frame(&mut app).contains("— line 1/"));
+    // The copy: no secret of the exchange, each read from its variable.
+    let effects = app.update(key(KeyCode::Char('c')));
+    let Some(curl) = effects.iter().find_map(|e| match e {
+        Effect::Osc52(s) => Some(s.clone()),
+        _ => None,
+    }) else {
+        panic!("no copy")
+    };
+    let screen = frame(&mut app);
+    assert!(screen.contains(&format!("Request #{id} ")), "{screen}");
+    for s in [&secret, &q["code"], &verifier, &token] {
+        assert!(
+            !curl.contains(s.as_str()) && !screen.contains(s.as_str()),
+            "{curl}"
+        );
+    }
+    for f in ["client_secret", "code", "code_verifier"] {
+        let var = format!("SF_{}", f.to_uppercase());
+        assert!(
+            curl.contains(&format!("--data-urlencode \"{f}=${var}\""))
+                && curl.contains(&format!("#   export {var}=")),
+            "{curl}"
+        );
+    }
+    // Run as it is with a fresh code: the org hands out a token.
+    let has_curl = std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_curl {
+        let verifier = crypto::random_token(64);
+        let q = sim
+            .authorize_redirect(&[("code_challenge", &crypto::pkce_challenge(&verifier))])
+            .await;
+        let out = run_sh(
+            &curl,
+            &[
+                ("SF_CLIENT_SECRET", &secret),
+                ("SF_CODE", &q["code"]),
+                ("SF_CODE_VERIFIER", &verifier),
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).expect(&out);
+        assert!(v["access_token"].is_string(), "{out}");
+    }
 }
