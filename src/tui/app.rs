@@ -95,6 +95,8 @@ pub struct HitMap {
     pub rows: Vec<(Rect, usize, usize, Screen)>,
     pub log: Option<(Rect, usize)>,
     pub main: Option<Rect>,
+    /// The inspector's body (its keys page and wrap by it).
+    pub inspector: Option<Rect>,
 }
 
 pub struct App {
@@ -460,7 +462,7 @@ impl App {
             }
             Overlay::Inspector(ins) => {
                 let Some(a) = action else { return Vec::new() };
-                let cmds = ins.action(a);
+                let cmds = ins.action(a, self.hits.inspector);
                 return self.apply(cmds);
             }
             _ => {

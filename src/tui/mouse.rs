@@ -42,6 +42,9 @@ pub fn on_mouse(
                 None => vec![Cmd::Act(a)],
             },
             Overlay::Inspector(ins) => {
+                if let Some(r) = hits.inspector {
+                    ins.set_view(r.width.into(), r.height.into());
+                }
                 for _ in 0..WHEEL_LINES {
                     ins.on_action(a);
                 }

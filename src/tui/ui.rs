@@ -121,7 +121,7 @@ pub fn draw(f: &mut Frame, app: &App) -> HitMap {
                 width: area.width,
                 height: area.height.saturating_sub(2),
             };
-            super::inspector::draw(f, ins, &t, r);
+            hits.inspector = Some(super::inspector::draw(f, ins, &t, r));
         }
         Overlay::Value(v) if v.raw => overlay::draw(f, app, &t, full),
         _ => overlay::draw(

@@ -152,6 +152,12 @@ async fn a_search_with_no_match_leaves_the_view_where_it_was() {
     app.update(key(KeyCode::Enter));
     let screen = frame(&mut app);
     assert!(screen.contains("— line 1/"), "{screen}");
+    // A page is the body as the last frame drew it: 30 rows, 28 for the inspector, less its
+    // borders and its prompt line.
+    app.update(key(KeyCode::PageDown));
+    let screen = frame(&mut app);
+    assert!(screen.contains("— line 26/"), "{screen}");
+    app.update(key(KeyCode::Home));
     for _ in 0..4 {
         app.update(key(KeyCode::Down));
     }

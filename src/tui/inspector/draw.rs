@@ -14,7 +14,9 @@ use super::index::{Ix, TEXT};
 use super::search::find_ci;
 use crate::tui::theme::Theme;
 
-pub fn draw(f: &mut Frame, ins: &Inspector, t: &Theme, area: Rect) {
+/// Draws the inspector over `area`; returns the body's area (the next key's view: paging and
+/// wrapping follow it).
+pub fn draw(f: &mut Frame, ins: &Inspector, t: &Theme, area: Rect) -> Rect {
     let r = area;
     f.render_widget(Clear, r);
     let block = t.block(format!(
@@ -33,7 +35,6 @@ pub fn draw(f: &mut Frame, ins: &Inspector, t: &Theme, area: Rect) {
     let [body, prompt] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     let height = body.height as usize;
     let width = (body.width as usize).max(1);
-    ins.set_view(width, height);
     let q: Vec<char> = ins.query.chars().flat_map(char::to_lowercase).collect();
     let mut lines: Vec<Line> = Vec::with_capacity(height);
     let mut i = ins.scroll;
@@ -61,7 +62,7 @@ pub fn draw(f: &mut Frame, ins: &Inspector, t: &Theme, area: Rect) {
     }
     f.render_widget(Paragraph::new(lines), body);
     let (len, at) = if ins.wrap {
-        let (row, total) = ins.row_position();
+        let (row, total) = ins.row_position_at(width);
         (total as usize, row as usize)
     } else {
         (ins.doc.lines.len(), ins.scroll)
@@ -106,6 +107,7 @@ pub fn draw(f: &mut Frame, ins: &Inspector, t: &Theme, area: Rect) {
             );
         }
     }
+    body
 }
 
 /// A row's text, with the first match of `q` highlighted.

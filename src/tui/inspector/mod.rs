@@ -2,7 +2,8 @@
 //! is in the body the log holds, its width and its indent); drawing materialises the visible
 //! window only. A JSON body is re-indented by a tolerant byte-level tokenizer (no parse), so a
 //! body cut off mid-document is still pretty-printed as far as it goes. With wrap on, scrolling
-//! is by screen rows, over a cache of rows per line kept for the width last drawn. Search starts
+//! is by screen rows, over a cache of rows per line kept for the width last drawn. Drawing
+//! changes nothing: it returns the body's area, and the next key gets it back. Search starts
 //! from where it was opened, highlights the match itself, and says "no match" (the view stays).
 //!
 //! - [`index`]: the document's lines built from an exchange (and [`json`], the re-indenting);
@@ -16,8 +17,7 @@ mod index;
 mod json;
 mod search;
 
-use std::cell::{Cell, RefCell};
-
+use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 pub use self::curl::{TOKEN_VAR, curl};
@@ -63,8 +63,9 @@ pub struct Inspector {
     /// Said on the prompt line until the next key (the curl copied).
     pub note: Option<String>,
     /// The body area last drawn (columns, rows): paging and wrapping follow it.
-    view: Cell<(usize, usize)>,
-    rows: RefCell<Option<Rows>>,
+    view: (usize, usize),
+    /// Wrap on: rows per line at the view's width.
+    rows: Option<Rows>,
 }
 
 impl Inspector {
@@ -83,8 +84,8 @@ impl Inspector {
             found: None,
             curl: curl(e),
             note: None,
-            view: Cell::new((80, 20)),
-            rows: RefCell::new(None),
+            view: (80, 20),
+            rows: None,
         }
     }
 
@@ -109,12 +110,16 @@ impl Inspector {
 
     /// Rows on screen (for paging).
     pub fn page(&self) -> usize {
-        self.view.get().1.max(1)
+        self.view.1.max(1)
     }
 
-    /// Sets the body area's size, as drawing does (columns, rows).
-    pub fn set_view(&self, width: usize, height: usize) {
-        self.view.set((width.max(1), height.max(1)));
+    /// Sets the body area's size (columns, rows), as the last frame drew it ([`draw()`]
+    /// returns it).
+    pub fn set_view(&mut self, width: usize, height: usize) {
+        self.view = (width.max(1), height.max(1));
+        if self.wrap {
+            self.ensure_rows();
+        }
     }
 
     fn rows_of(&self, i: usize, width: usize) -> u64 {
@@ -122,48 +127,57 @@ impl Inspector {
         c.div_ceil(width as u64).max(1)
     }
 
-    /// Runs `f` over the rows cache for `width`, built when the width changed.
-    fn with_rows<R>(&self, width: usize, f: impl FnOnce(&Rows) -> R) -> R {
-        let mut cache = self.rows.borrow_mut();
-        if cache.as_ref().is_none_or(|r| r.width != width) {
-            let mut prefix = Vec::with_capacity(self.doc.lines.len() + 1);
-            let mut at = 0u64;
-            prefix.push(0);
-            for i in 0..self.doc.lines.len() {
-                at += self.rows_of(i, width);
-                prefix.push(at);
-            }
-            *cache = Some(Rows { width, prefix });
+    /// Builds the rows cache for the view's width, when it is missing or for another width.
+    fn ensure_rows(&mut self) {
+        let width = self.view.0;
+        if self.rows.as_ref().is_some_and(|r| r.width == width) {
+            return;
         }
-        match cache.as_ref() {
-            Some(r) => f(r),
-            None => f(&Rows {
-                width,
-                prefix: vec![0],
-            }),
+        let mut prefix = Vec::with_capacity(self.doc.lines.len() + 1);
+        let mut at = 0u64;
+        prefix.push(0);
+        for i in 0..self.doc.lines.len() {
+            at += self.rows_of(i, width);
+            prefix.push(at);
         }
+        self.rows = Some(Rows { width, prefix });
     }
 
     /// Wrap on: the row at the top of the screen, and the rows in all.
     pub fn row_position(&self) -> (u64, u64) {
-        let width = self.view.get().0;
-        self.with_rows(width, |r| {
-            let at = r.prefix.get(self.scroll).copied().unwrap_or(0) + self.sub as u64;
-            (at, r.prefix.last().copied().unwrap_or(0))
-        })
+        self.row_position_at(self.view.0)
+    }
+
+    /// [`Inspector::row_position`] at `width`: from the cache when it is for that width, else
+    /// counted (a frame drawn at a new width, before the next key).
+    pub(super) fn row_position_at(&self, width: usize) -> (u64, u64) {
+        match self.rows.as_ref().filter(|r| r.width == width) {
+            Some(r) => {
+                let at = r.prefix.get(self.scroll).copied().unwrap_or(0) + self.sub as u64;
+                (at, r.prefix.last().copied().unwrap_or(0))
+            }
+            None => {
+                let width = width.max(1);
+                let before: u64 = (0..self.scroll.min(self.doc.lines.len()))
+                    .map(|i| self.rows_of(i, width))
+                    .sum();
+                let rest: u64 = (self.scroll..self.doc.lines.len())
+                    .map(|i| self.rows_of(i, width))
+                    .sum();
+                (before + self.sub as u64, before + rest)
+            }
+        }
     }
 
     /// Wrap on: moves the top of the screen to row `row` (clamped).
     fn go_row(&mut self, row: u64) {
-        let width = self.view.get().0;
-        let (line, sub) = self.with_rows(width, |r| {
-            let total = r.prefix.last().copied().unwrap_or(0);
-            let row = row.min(total.saturating_sub(1));
-            let line = r.prefix.partition_point(|p| *p <= row).saturating_sub(1);
-            (line, row - r.prefix.get(line).copied().unwrap_or(0))
-        });
+        self.ensure_rows();
+        let Some(r) = self.rows.as_ref() else { return };
+        let total = r.prefix.last().copied().unwrap_or(0);
+        let row = row.min(total.saturating_sub(1));
+        let line = r.prefix.partition_point(|p| *p <= row).saturating_sub(1);
+        self.sub = (row - r.prefix.get(line).copied().unwrap_or(0)) as usize;
         self.scroll = line;
-        self.sub = sub as usize;
     }
 
     fn max(&self) -> usize {
@@ -172,8 +186,12 @@ impl Inspector {
 
     /// A key for the inspector, as the console routes it: what crosses parts comes back as
     /// [`Cmd`]s. `c` copies the curl command (OSC 52) and the inspector stays open; `v` shows it.
-    pub fn action(&mut self, a: Action) -> Vec<Cmd> {
+    /// `view`: the body's area in the last frame (paging and wrapping follow it).
+    pub fn action(&mut self, a: Action, view: Option<Rect>) -> Vec<Cmd> {
         self.note = None;
+        if let Some(r) = view {
+            self.set_view(r.width.into(), r.height.into());
+        }
         match self.on_action(a) {
             InspectorOutcome::Stay if self.search.is_some() => vec![Cmd::Type {
                 mode: Mode::Search,
@@ -216,6 +234,7 @@ impl Inspector {
                     | Action::End
             )
         {
+            self.ensure_rows();
             let (row, total) = self.row_position();
             let to = match action {
                 Action::Down => row + 1,
@@ -244,6 +263,9 @@ impl Inspector {
                 self.wrap = !self.wrap;
                 self.hscroll = 0;
                 self.sub = 0;
+                if self.wrap {
+                    self.ensure_rows();
+                }
             }
             Action::Find => {
                 self.search = Some(text(""));

@@ -26,7 +26,7 @@ impl Inspector {
         self.scroll = line;
         self.sub = 0;
         self.found = Some(true);
-        let width = self.view.get().0;
+        let width = self.view.0;
         if self.wrap {
             // The row holding the match at the top.
             self.sub = col / width;
