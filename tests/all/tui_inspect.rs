@@ -218,7 +218,7 @@ async fn c_in_the_inspector_copies_a_curl_that_runs_as_it_is_and_keeps_it_open()
     };
     let screen = frame(&mut app);
     assert!(
-        screen.contains(&title) && screen.contains("curl copied"),
+        screen.contains(&title) && screen.contains("curl copied: export SF_ACCESS_TOKEN first"),
         "the inspector stays open and says so:\n{screen}"
     );
     assert!(

@@ -68,6 +68,15 @@ pub fn curl(e: &Exchange) -> String {
     out
 }
 
+/// The variables a command from [`curl()`] reads (named in its comment), in order.
+pub fn variables(curl: &str) -> Vec<&str> {
+    curl.lines()
+        .take_while(|l| l.starts_with('#'))
+        .filter_map(|l| l.strip_prefix("#   export "))
+        .filter_map(|l| l.split_once('=').map(|(v, _)| v))
+        .collect()
+}
+
 fn is_marker(v: &str) -> bool {
     v == REDACTED || v == REDACTED_IN_URL
 }
@@ -314,6 +323,7 @@ mod tests {
         for v in ["SF_CLIENT_SECRET", "SF_CODE"] {
             assert!(c.contains(&format!("#   export {v}='…'")), "{c}");
         }
+        assert_eq!(variables(&c), ["SF_CLIENT_SECRET", "SF_CODE"]);
         if let Some(args) = run(&c, &[("SF_CLIENT_SECRET", "s e&c"), ("SF_CODE", "aPrx==")]) {
             assert_eq!(
                 args[args.len() - 10..],

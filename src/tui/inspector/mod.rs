@@ -200,16 +200,27 @@ impl Inspector {
             InspectorOutcome::Stay => Vec::new(),
             InspectorOutcome::Close => vec![Cmd::Close],
             InspectorOutcome::Copy(s) => {
-                self.note = Some(format!(
-                    "curl copied: export {TOKEN_VAR}=… first · v shows it"
-                ));
-                vec![
-                    Cmd::Effect(Effect::Osc52(s)),
-                    Cmd::Say(format!(
-                        "Copied request #{} as curl (OSC 52). It reads the token from ${TOKEN_VAR}: export {TOKEN_VAR}=… first; v shows the command.",
-                        self.id
-                    )),
-                ]
+                let vars = curl::variables(&s);
+                let (note, say) = match vars.is_empty() {
+                    true => (
+                        "curl copied · v shows it".to_string(),
+                        format!("Copied request #{} as curl (OSC 52); v shows it.", self.id),
+                    ),
+                    false => (
+                        format!("curl copied: export {} first · v shows it", vars.join(", ")),
+                        format!(
+                            "Copied request #{} as curl (OSC 52): it reads {} from the shell, export {} first; v shows it.",
+                            self.id,
+                            vars.iter()
+                                .map(|v| format!("${v}"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            if vars.len() == 1 { "it" } else { "them" }
+                        ),
+                    ),
+                };
+                self.note = Some(note);
+                vec![Cmd::Effect(Effect::Osc52(s)), Cmd::Say(say)]
             }
             InspectorOutcome::View(s) => vec![Cmd::Open(Overlay::Value(ValueView::new(
                 "curl command",
