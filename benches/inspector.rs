@@ -110,9 +110,10 @@ fn child(spec: &str) {
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let t = Instant::now();
     let mut ins = Inspector::new(&e);
+    let mut body = Default::default();
     term.draw(|f| {
         let area = f.area();
-        inspector::draw(f, &ins, &theme, area);
+        body = inspector::draw(f, &ins, &theme, area);
     })
     .unwrap();
     let open_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -131,10 +132,12 @@ fn child(spec: &str) {
     let mut figures = serde_json::Map::new();
     let mut press = |ins: &mut Inspector, a: Action| -> f64 {
         let t = Instant::now();
+        // The view as the last frame drew it, as the console hands it to the key.
+        ins.set_view(body.width.into(), body.height.into());
         ins.on_action(a);
         term.draw(|f| {
             let area = f.area();
-            inspector::draw(f, ins, &theme, area);
+            body = inspector::draw(f, ins, &theme, area);
         })
         .unwrap();
         t.elapsed().as_secs_f64() * 1000.0

@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 
 use super::demo::DemoInfo;
 use super::form::{self, EditOutcome, Field, Form, first_line, text};
-use super::inspector::{Inspector, InspectorOutcome};
+use super::inspector::Inspector;
 use super::keymap::{self, Action, Scope};
 use super::log::LogPane;
 use super::msg::{Cmd, Effect, Msg};
@@ -126,6 +126,20 @@ impl App {
                     self.log.rows.extend(c.rows);
                     self.go(Screen::Findings);
                 }
+                Cmd::Act(a) => effects.extend(match self.overlay {
+                    Overlay::None => self.screen_action(a),
+                    _ => self.overlay_action(a),
+                }),
+                Cmd::Select { screen, row } => {
+                    self.log.focus = false;
+                    match screen {
+                        Screen::Permissions => self.screens.permissions.selected = row,
+                        Screen::Findings => self.screens.findings.selected = row,
+                        Screen::Environment => self.screens.environment.selected = row,
+                        Screen::ConnectedApp => self.form.field = row,
+                        Screen::Login | Screen::Fleet => {}
+                    }
+                }
             }
         }
         effects
@@ -136,7 +150,18 @@ impl App {
         match msg {
             Msg::Key(k) => self.on_key(k),
             Msg::Paste(text) => self.on_paste(text),
-            Msg::Mouse(m) => self.on_mouse(m),
+            Msg::Mouse(m) if self.prefs.mouse => {
+                let cmds = super::mouse::on_mouse(
+                    m,
+                    &self.hits,
+                    self.screen,
+                    &mut self.overlay,
+                    &mut self.log,
+                    &self.run,
+                );
+                self.apply(cmds)
+            }
+            Msg::Mouse(_) => Vec::new(),
             Msg::Resize => Vec::new(),
             Msg::Drawn(hits) => {
                 self.hits = hits;
@@ -291,23 +316,8 @@ impl App {
             }
             Overlay::Inspector(ins) => {
                 let Some(a) = action else { return Vec::new() };
-                return match ins.on_action(a) {
-                    InspectorOutcome::Stay => {
-                        if ins.search.is_some() {
-                            self.mode = Mode::Search;
-                        }
-                        Vec::new()
-                    }
-                    InspectorOutcome::Close => {
-                        self.overlay = Overlay::None;
-                        Vec::new()
-                    }
-                    InspectorOutcome::Copy(s) => self.copy("curl command", s),
-                    InspectorOutcome::View(s) => {
-                        self.overlay = Overlay::Value(ValueView::new("curl command", s, true));
-                        Vec::new()
-                    }
-                };
+                let cmds = ins.action(a, self.hits.inspector);
+                return self.apply(cmds);
             }
             _ => {
                 let Some(a) = action else { return Vec::new() };
@@ -324,7 +334,8 @@ impl App {
                 .log
                 .focus
                 .then(|| {
-                    self.filtered_log()
+                    self.log
+                        .filtered_log()
                         .get(self.log.selected)
                         .map(|r| (r.run, r.id))
                 })
@@ -339,7 +350,8 @@ impl App {
             return effects;
         }
         if self.log.focus {
-            return self.log_action(action);
+            let cmds = self.log.action(action, &self.run, self.hits.log);
+            return self.apply(cmds);
         }
         self.screen_action(action)
     }
@@ -602,7 +614,7 @@ impl App {
             self.log.rows.drain(..extra);
         }
         // The log's selection waits on this run's first request (just below its marker).
-        self.log.selected = self.filtered_log().len();
+        self.log.selected = self.log.filtered_log().len();
         self.say("Running…");
         self.go(Screen::Login);
     }

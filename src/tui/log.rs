@@ -8,11 +8,12 @@ use ratatui::widgets::{
     Cell, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState,
 };
 
-use super::app::{App, Mode};
+use super::app::{HitMap, Mode, RunState};
 use super::form::first_line;
-use super::inspector::curl;
+use super::inspector::{Inspector, curl};
 use super::keymap::Action;
-use super::msg::Effect;
+use super::msg::Cmd;
+use super::overlay::Overlay;
 use super::theme::Theme;
 use crate::engine::Status;
 use crate::engine::http::Exchange;
@@ -24,6 +25,8 @@ pub const MAX_LOG: usize = 1000;
 pub struct LogPane {
     pub rows: Vec<LogRow>,
     pub selected: usize,
+    /// The first row shown while the log has the keys (kept where a click found it).
+    pub offset: usize,
     pub filter: ratatui_textarea::TextArea<'static>,
     pub show: bool,
     pub focus: bool,
@@ -36,6 +39,7 @@ impl Default for LogPane {
         LogPane {
             rows: Vec::new(),
             selected: 0,
+            offset: 0,
             filter: super::form::text(""),
             show: false,
             focus: false,
@@ -94,11 +98,11 @@ impl LogRow {
     }
 }
 
-impl App {
+impl LogPane {
+    /// The rows the filter lets through (a run's marker rows always).
     pub fn filtered_log(&self) -> Vec<&LogRow> {
-        let f = first_line(&self.log.filter).to_lowercase();
-        self.log
-            .rows
+        let f = first_line(&self.filter).to_lowercase();
+        self.rows
             .iter()
             .filter(|r| {
                 f.is_empty()
@@ -110,60 +114,87 @@ impl App {
             .collect()
     }
 
-    /// The exchange behind a row: from the client of the row's run.
-    pub fn exchange(&self, run: u64, id: u64) -> Option<Exchange> {
-        self.run
-            .clients
-            .iter()
-            .rev()
-            .find(|(r, _)| *r == run)
-            .and_then(|(_, c)| c.exchange(id))
+    /// The selected row's run and request id (None on a run's marker row).
+    fn selected_request(&self) -> Option<(u64, u64)> {
+        self.filtered_log()
+            .get(self.selected)
+            .filter(|r| !r.is_marker())
+            .map(|r| (r.run, r.id))
     }
 
-    pub fn log_action(&mut self, a: Action) -> Vec<Effect> {
+    /// A key for the focused log. `view`: where the last frame drew its rows and the first row
+    /// shown (the window stays put while the selection moves inside it).
+    pub fn action(&mut self, a: Action, run: &RunState, view: Option<(Rect, usize)>) -> Vec<Cmd> {
         let n = self.filtered_log().len().max(1);
         match a {
-            Action::Down => self.log.selected = (self.log.selected + 1).min(n - 1),
-            Action::Up => self.log.selected = self.log.selected.saturating_sub(1),
-            Action::PageDown => self.log.selected = (self.log.selected + 10).min(n - 1),
-            Action::PageUp => self.log.selected = self.log.selected.saturating_sub(10),
-            Action::Home => self.log.selected = 0,
-            Action::End => self.log.selected = n - 1,
+            Action::Down => self.selected = (self.selected + 1).min(n - 1),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::PageDown => self.selected = (self.selected + 10).min(n - 1),
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::Home => self.selected = 0,
+            Action::End => self.selected = n - 1,
             Action::Find => {
-                self.form.before = first_line(&self.log.filter);
-                self.mode = Mode::Filter;
+                return vec![Cmd::Typing {
+                    mode: Mode::Filter,
+                    before: first_line(&self.filter),
+                }];
             }
-            Action::Back => self.log.focus = false,
-            Action::Select => {
-                let row = self
-                    .filtered_log()
-                    .get(self.log.selected)
-                    .map(|r| (r.run, r.id));
-                match row {
-                    Some((_, 0)) | None => {}
-                    Some((run, id)) => match self.exchange(run, id) {
-                        Some(e) => {
-                            self.overlay = super::overlay::Overlay::Inspector(Box::new(
-                                super::inspector::Inspector::new(&e),
-                            ));
-                        }
-                        None => self.say(format!("Request #{id} is no longer kept.")),
-                    },
-                }
-            }
+            Action::Back => self.focus = false,
+            Action::Select => return self.inspect(run),
             Action::Copy => {
-                let row = self
-                    .filtered_log()
-                    .get(self.log.selected)
-                    .map(|r| (r.run, r.id));
-                if let Some(e) = row.and_then(|(run, id)| self.exchange(run, id)) {
-                    return self.copy("curl command", curl(&e));
+                if let Some((r, id)) = self.selected_request() {
+                    return match exchange(run, r, id) {
+                        Some(e) => vec![Cmd::Copy {
+                            what: "curl command".into(),
+                            text: curl(&e),
+                        }],
+                        None => vec![Cmd::Say(format!("Request #{id} is no longer kept."))],
+                    };
                 }
             }
             _ => {}
         }
+        if let Some((area, offset)) = view {
+            let rows = (area.height as usize).max(1);
+            self.offset = offset
+                .min(self.selected)
+                .max((self.selected + 1).saturating_sub(rows));
+        }
         Vec::new()
     }
+
+    /// A click on row `row` of the filtered log (`offset`: the first row the frame showed):
+    /// the log takes the keys, the row is selected and opened in the inspector.
+    pub fn click(&mut self, row: usize, offset: usize, run: &RunState) -> Vec<Cmd> {
+        if row >= self.filtered_log().len() {
+            return Vec::new();
+        }
+        self.focus = true;
+        self.selected = row;
+        self.offset = offset;
+        self.inspect(run)
+    }
+
+    /// Opens the selected request in the inspector (a marker row opens nothing).
+    fn inspect(&self, run: &RunState) -> Vec<Cmd> {
+        match self.selected_request() {
+            None => Vec::new(),
+            Some((r, id)) => match exchange(run, r, id) {
+                Some(e) => vec![Cmd::Open(Overlay::Inspector(Box::new(Inspector::new(&e))))],
+                None => vec![Cmd::Say(format!("Request #{id} is no longer kept."))],
+            },
+        }
+    }
+}
+
+/// The exchange behind a row: from the client of the row's run.
+pub fn exchange(state: &RunState, run: u64, id: u64) -> Option<Exchange> {
+    state
+        .clients
+        .iter()
+        .rev()
+        .find(|(r, _)| *r == run)
+        .and_then(|(_, c)| c.exchange(id))
 }
 
 fn human_bytes(n: usize) -> String {
@@ -176,8 +207,16 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut super::app::HitMap) {
-    let rows_all = app.filtered_log();
+/// Draws the log; `filtering`: its filter is being typed. Where its rows are goes in `hits`.
+pub fn draw(
+    f: &mut Frame,
+    log: &LogPane,
+    filtering: bool,
+    t: &Theme,
+    area: Rect,
+    hits: &mut HitMap,
+) {
+    let rows_all = log.filtered_log();
     let rows: Vec<Row> = rows_all
         .iter()
         .map(|r| {
@@ -209,7 +248,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut super::a
             ])
         })
         .collect();
-    let filter = first_line(&app.log.filter);
+    let filter = first_line(&log.filter);
     let n = rows_all.len();
     let title = format!(
         " Request log ({}{}){} ",
@@ -219,9 +258,9 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut super::a
         } else {
             format!(" matching '{filter}'")
         },
-        if app.mode == Mode::Filter {
+        if filtering {
             " — type to filter, Enter done"
-        } else if app.log.focus {
+        } else if log.focus {
             " — Enter inspects, / filters, c copies as curl"
         } else {
             " — Tab focuses"
@@ -235,18 +274,21 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut super::a
         Constraint::Length(8),
         Constraint::Length(8),
     ];
-    let block = t.block(title).border_style(if app.log.focus {
+    let block = t.block(title).border_style(if log.focus {
         Style::default().add_modifier(Modifier::BOLD)
     } else {
         t.dim()
     });
     let inner = block.inner(area);
-    let mut st = TableState::default().with_selected(app.log.focus.then_some(app.log.selected));
-    if !app.log.focus {
+    let mut st = TableState::default().with_selected(log.focus.then_some(log.selected));
+    *st.offset_mut() = if log.focus {
+        // Where the keys or a click left it (the table moves it just enough to show the
+        // selected row).
+        log.offset
+    } else {
         // Unfocused, the log follows the newest rows.
-        let visible = inner.height as usize;
-        *st.offset_mut() = n.saturating_sub(visible);
-    }
+        n.saturating_sub(inner.height as usize)
+    };
     f.render_stateful_widget(
         Table::new(rows, widths)
             .column_spacing(1)
@@ -255,10 +297,10 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut super::a
         area,
         &mut st,
     );
+    // The table has no header row: its first row is the inner area's top line.
     hits.log = Some((inner, st.offset()));
     if n > inner.height as usize && !t.plain {
-        let mut sb =
-            ScrollbarState::new(n).position(if app.log.focus { app.log.selected } else { n });
+        let mut sb = ScrollbarState::new(n).position(if log.focus { log.selected } else { n });
         f.render_stateful_widget(
             Scrollbar::new(ScrollbarOrientation::VerticalRight),
             area,

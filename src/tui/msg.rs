@@ -182,6 +182,14 @@ pub enum Cmd {
     },
     /// Show a stored watch cycle in the steps, read-only (Fleet's Enter or `r`).
     ShowCycle(Box<super::screens::fleet::StoredCycle>),
+    /// An action for what is in front (the overlay, else the screen), as its key would do: the
+    /// mouse wheel's Up and Down.
+    Act(super::keymap::Action),
+    /// Select row `row` of a screen's list (a click on it); the log gives the keys back.
+    Select {
+        screen: super::app::Screen,
+        row: usize,
+    },
 }
 
 impl From<Effect> for Cmd {

@@ -87,6 +87,8 @@ pub struct HitMap {
     pub rows: Vec<(Rect, usize, usize, Screen)>,
     pub log: Option<(Rect, usize)>,
     pub main: Option<Rect>,
+    /// The inspector's body (its keys page and wrap by it).
+    pub inspector: Option<Rect>,
 }
 
 /// What the user agreed to for the next run only.

@@ -144,7 +144,7 @@ pub fn draw(f: &mut Frame, app: &App) -> HitMap {
         Screen::Fleet => draw_fleet(f, app, &t, main),
     }
     if let Some(l) = log {
-        super::log::draw(f, app, &t, l, &mut hits);
+        super::log::draw(f, &app.log, app.mode == Mode::Filter, &t, l, &mut hits);
     }
     draw_bottom(f, app, &t, bottom);
     match &app.overlay {
@@ -155,7 +155,7 @@ pub fn draw(f: &mut Frame, app: &App) -> HitMap {
                 width: area.width,
                 height: area.height.saturating_sub(2),
             };
-            super::inspector::draw(f, ins, &t, r);
+            hits.inspector = Some(super::inspector::draw(f, ins, &t, r));
         }
         Overlay::Value(v) if v.raw => overlay::draw(f, app, &t, full),
         _ => overlay::draw(

@@ -33,6 +33,7 @@ mod sim_soap;
 mod sim_sobjects;
 mod sim_tls;
 mod tui_fleet;
+mod tui_inspect;
 mod tui_loop;
 mod tui_screens;
 mod tui_snapshots;

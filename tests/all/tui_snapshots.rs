@@ -273,7 +273,7 @@ fn request_log_and_inspector() {
     };
     let ins = Inspector::new(&e);
     assert!(
-        ins.curl.contains("Bearer [REDACTED]") && ins.curl.starts_with("curl "),
+        ins.curl.contains("Bearer $SF_ACCESS_TOKEN") && !ins.curl.contains("[REDACTED]"),
         "{}",
         ins.curl
     );

@@ -266,61 +266,6 @@ fn verdicts_agree_everywhere() {
 }
 
 #[test]
-fn inspector_search_starts_where_it_was_opened_and_says_no_match() {
-    let e = sagediag::engine::http::Exchange {
-        id: 7,
-        method: "POST".into(),
-        url: "http://127.0.0.1/services/oauth2/token".into(),
-        request_headers: vec![("Content-Type".into(), "x".into())],
-        request_body: Some("grant_type=authorization_code".into()),
-        status: Some(200),
-        response_headers: vec![],
-        response_body: Some(
-            r#"{"access_token":"[REDACTED]","token_type":"Bearer","id_token":"x"}"#.into(),
-        ),
-        response_bytes: 60,
-        body_truncated: false,
-        body_dropped: false,
-        duration_ms: 3,
-        started_unix_ms: 0,
-        error: None,
-        summary: None,
-    };
-    let mut app = demo_app();
-    app.inspect(&e);
-    app.update(key(KeyCode::Char('/')));
-    assert_eq!(app.mode, Mode::Search);
-    typed(&mut app, "token");
-    let Overlay::Inspector(ins) = &app.overlay else {
-        panic!()
-    };
-    // The first line holding "token" (the URL), not the third match.
-    assert_eq!(ins.scroll, 0, "{:?}", ins.line(0));
-    assert_eq!(ins.found, Some(true));
-    let screen = render(&app, 80, 24);
-    assert!(
-        screen.contains("search:"),
-        "visible prompt at 80 columns:\n{screen}"
-    );
-    app.update(key(KeyCode::Enter));
-    app.update(key(KeyCode::Char('n')));
-    let Overlay::Inspector(ins) = &app.overlay else {
-        panic!()
-    };
-    let second = ins.scroll;
-    assert!(second > 0);
-    app.update(key(KeyCode::Char('N')));
-    let Overlay::Inspector(ins) = &app.overlay else {
-        panic!()
-    };
-    assert_eq!(ins.scroll, 0, "N goes back");
-    app.update(key(KeyCode::Char('/')));
-    typed(&mut app, "zzz");
-    let screen = render(&app, 80, 24);
-    assert!(screen.contains("no match"), "{screen}");
-}
-
-#[test]
 fn request_console_has_history() {
     let mut app = demo_app();
     for line in ["GET /a", "GET /b"] {
