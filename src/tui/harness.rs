@@ -66,10 +66,15 @@ impl Harness {
     /// A console on the fixed demo org, scenario `healthy`, with the web flow, as it is just
     /// after the demo org started (the form filled in, nothing said yet).
     pub fn demo() -> Harness {
-        let mut h = Harness::new();
-        h.app
+        Harness::new().demo_org()
+    }
+
+    /// This console (its preferences and config file as given) on the fixed demo org, as
+    /// [`Harness::demo`] is: the loop applies the config file first, then the demo org starts.
+    pub fn demo_org(mut self) -> Harness {
+        self.app
             .set_demo("healthy", DEMO_URL, DEMO_CLIENT_ID, DEMO_SECRET, DEMO_USER);
-        h
+        self
     }
 
     /// Where the log file is said to be (help shows it); the loop sets it at start.

@@ -1,39 +1,69 @@
 //! Every screen and overlay rendered to ratatui's TestBackend, at 80×24 and 120×40, in passing
 //! and failing states, plus the too-small notice. Fixed fixture data keeps them deterministic.
 
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sagediag::engine::findings::Finding;
 use sagediag::engine::http::Exchange;
-use sagediag::engine::{ENDPOINTS, EndpointResult, Event, SAGE_BASE, Status, StepId};
+use sagediag::engine::{ENDPOINTS, EndpointResult, Event, Report, SAGE_BASE, Status, StepId};
+use sagediag::settings::{KeyStyle, Settings, Theme};
 use sagediag::tui::app::{App, Mode, Screen};
 use sagediag::tui::form::first_line;
+use sagediag::tui::harness::Harness;
 use sagediag::tui::inspector::Inspector;
-use sagediag::tui::overlay::{Overlay, ValueView};
+use sagediag::tui::msg::{Effect, Msg};
+use sagediag::tui::state::Prefs;
 use sagediag::tui::ui;
 
-fn press(app: &mut App, k: crossterm::event::KeyEvent) -> Vec<sagediag::tui::msg::Effect> {
-    app.update(sagediag::tui::msg::Msg::Key(k))
+const LOG_FILE: &str = "/home/user/.local/state/sagediag/sagediag.log";
+
+/// The demo org's console, as it is just after it started.
+fn demo_app() -> Harness {
+    Harness::demo().log_file(LOG_FILE)
 }
 
-fn demo_app() -> App {
-    let mut app = App::new();
-    app.prefs.set_theme(sagediag::settings::Theme::NoColor);
-    app.set_demo(
-        "healthy",
-        "http://127.0.0.1:40000",
-        "3MVG9SimulatedOrgSagePeopleIntegrationConsumerKey0123456789abcdefghijklmnopqrstuv",
-        "5A1D4E7C9B2F",
-        "integration@acme-hr.example",
-    );
-    app.log.path = Some("/home/user/.local/state/sagediag/sagediag.log".into());
-    app
+/// A console started with these preferences and config file, on the demo org.
+fn demo_with(prefs: Prefs, settings: &Settings) -> Harness {
+    Harness::with_settings(prefs, settings)
+        .demo_org()
+        .log_file(LOG_FILE)
+}
+
+fn prefs(theme: Theme) -> Prefs {
+    Prefs {
+        theme,
+        ..Prefs::default()
+    }
 }
 
 /// A finished run: `missing` lists the permission sets the user lacks.
-fn finished(missing: &[&str]) -> App {
-    let mut app = demo_app();
-    app.run_started();
+fn finished(missing: &[&str]) -> Harness {
+    run_on(demo_app(), missing, |_| {}, None)
+}
+
+/// A run on `app` (`r`, its events, its end): `missing` lists the permission sets the user
+/// lacks; `edit` changes the report before the run ends with it.
+fn run_on(
+    mut app: Harness,
+    missing: &[&str],
+    edit: impl FnOnce(&mut Report),
+    session: Option<sagediag::engine::Session>,
+) -> Harness {
+    assert!(matches!(
+        app.start_run().as_slice(),
+        [Effect::StartRun { .. }]
+    ));
+    finish_run(app, missing, edit, session)
+}
+
+/// The started run on `app`: its events, then its end with the report (`edit` changes it first).
+fn finish_run(
+    mut app: Harness,
+    missing: &[&str],
+    edit: impl FnOnce(&mut Report),
+    session: Option<sagediag::engine::Session>,
+) -> Harness {
     let steps = [
         (
             StepId::Environment,
@@ -63,21 +93,21 @@ fn finished(missing: &[&str]) -> App {
         } else {
             Status::Pass
         };
-        app.on_engine(Event::StepFinished {
+        app.event(Event::StepFinished {
             step: *step,
             status,
             duration_ms: 10 * (i as u64 + 1),
             summary: summary.to_string(),
         });
     }
-    app.on_engine(Event::AuthorizeUrl { url: "http://127.0.0.1:40000/services/oauth2/authorize?response_type=code&client_id=3MVG9…&redirect_uri=http%3A%2F%2Flocalhost%3A1717%2FOauthRedirect&state=abc".into(), ssh_tunnel: None });
+    app.event(Event::AuthorizeUrl { url: "http://127.0.0.1:40000/services/oauth2/authorize?response_type=code&client_id=3MVG9…&redirect_uri=http%3A%2F%2Flocalhost%3A1717%2FOauthRedirect&state=abc".into(), ssh_tunnel: None });
     for i in 1..=18u64 {
-        app.on_engine(Event::RequestSent {
+        app.event(Event::RequestSent {
             id: i,
             method: if i == 3 { "POST".into() } else { "GET".into() },
             url: format!("http://localhost:40000/services/data/v62.0/query?q=SELECT+{i}"),
         });
-        app.on_engine(Event::ResponseReceived {
+        app.event(Event::ResponseReceived {
             id: i,
             status: Some(200),
             duration_ms: i * 3,
@@ -105,9 +135,9 @@ fn finished(missing: &[&str]) -> App {
             assigned: Some(!miss),
             request_id: Some(12 + i as u64),
         };
-        app.on_engine(Event::Endpoint(e));
+        app.event(Event::Endpoint(e));
         if miss {
-            app.on_engine(Event::Finding(
+            app.event(Event::Finding(
                 Finding::new(sagediag::engine::Code::PERMISSION_SET_MISSING, format!("HTTP 403 MISSING_API_PERMISSION: The user does not have the {} permission set", def.permission_set), vec![12 + i as u64])
                     .titled(format!("Permission set not assigned: {}", def.permission_set)),
             ));
@@ -115,7 +145,7 @@ fn finished(missing: &[&str]) -> App {
     }
     let mut report_findings = app.run.findings.clone();
     report_findings.sort_by_key(|f| f.severity);
-    let report = sagediag::engine::Report {
+    let mut report = sagediag::engine::Report {
         sagediag_version: "0.1.0",
         environment: sagediag::engine::EnvironmentInfo {
             login_url: "http://127.0.0.1:40000".into(),
@@ -158,7 +188,8 @@ fn finished(missing: &[&str]) -> App {
         integration: None,
         changes: Vec::new(),
     };
-    app.on_report(report);
+    edit(&mut report);
+    app.finish(report, session);
     app
 }
 
@@ -198,14 +229,14 @@ fn snap(name: &str, app: &App) {
 #[test]
 fn environment_screen() {
     let mut app = demo_app();
-    app.screen = Screen::Environment;
+    app.go(Screen::Environment);
     snap("environment", &app);
 }
 
 #[test]
 fn connected_app_screen_masks_the_secret() {
     let mut app = demo_app();
-    app.screen = Screen::ConnectedApp;
+    app.go(Screen::ConnectedApp);
     let text = render(&app, 80, 24);
     assert!(!text.contains("5A1D4E7C9B2F"), "the secret is masked");
     assert!(
@@ -218,18 +249,27 @@ fn connected_app_screen_masks_the_secret() {
 #[test]
 fn login_screen_passing() {
     let mut app = finished(&[]);
-    app.screen = Screen::Login;
+    app.go(Screen::Login);
     snap("login_pass", &app);
+}
+
+/// Selects the `n`th row of the screen in front (Home, then Down).
+fn select_row(app: &mut Harness, n: usize) {
+    app.key(KeyCode::Home);
+    for _ in 0..n {
+        app.key(KeyCode::Down);
+    }
 }
 
 #[test]
 fn permissions_passing_and_failing() {
     let mut app = finished(&[]);
-    app.screen = Screen::Permissions;
+    app.go(Screen::Permissions);
     snap("permissions_pass", &app);
     let mut app = finished(&["Sage People Salaries API", "Sage People Bonuses API"]);
-    app.screen = Screen::Permissions;
-    app.screens.permissions.selected = 2;
+    app.go(Screen::Permissions);
+    select_row(&mut app, 2);
+    assert_eq!(app.screens.permissions.selected, 2);
     let text = render(&app, 80, 24);
     assert!(text.contains("FAIL ✗ Sage People Salaries API"), "{text}");
     assert!(text.contains("PASS ✓ Sage People Employees API"));
@@ -239,20 +279,22 @@ fn permissions_passing_and_failing() {
 #[test]
 fn findings_screen() {
     let mut app = finished(&["Sage People Salaries API", "Sage People Bonuses API"]);
-    app.screen = Screen::Findings;
+    app.go(Screen::Findings);
     snap("findings_fail", &app);
     let mut app = finished(&[]);
-    app.screen = Screen::Findings;
+    app.go(Screen::Findings);
     snap("findings_pass", &app);
 }
 
 #[test]
 fn request_log_and_inspector() {
     let mut app = finished(&[]);
-    app.screen = Screen::Permissions;
-    app.log.show = true;
-    app.log.focus = true;
-    app.log.selected = 2;
+    app.go(Screen::Permissions);
+    // Tab shows and focuses the log; its third row selected.
+    app.key(KeyCode::Tab);
+    select_row(&mut app, 2);
+    assert!(app.log.show && app.log.focus);
+    assert_eq!(app.log.selected, 2);
     snap("log", &app);
     let e = Exchange {
         id: 14,
@@ -277,16 +319,16 @@ fn request_log_and_inspector() {
         "{}",
         ins.curl
     );
-    app.overlay = Overlay::Inspector(Box::new(ins));
+    app.inspect(&e);
     snap("inspector", &app);
 }
 
 #[test]
 fn coverage_overlay() {
     let mut app = finished(&[]);
-    app.screen = Screen::Permissions;
+    app.go(Screen::Permissions);
     assert!(render(&app, 120, 40).contains("Field coverage: 40 employees"));
-    app.overlay = Overlay::Coverage;
+    app.ch('C');
     let text = render(&app, 80, 24);
     assert!(
         text.contains("emailAddress")
@@ -300,17 +342,27 @@ fn coverage_overlay() {
 #[test]
 fn help_and_quit_overlays() {
     let mut app = demo_app();
-    app.overlay = Overlay::Help { scroll: 0 };
+    app.ch('?');
     let text = render(&app, 80, 24);
     assert!(text.contains("sagediag.log"), "the help shows the log file");
     snap("help", &app);
-    app.overlay = Overlay::ConfirmQuit;
-    snap("confirm_quit", &app);
-    app.overlay = Overlay::Value(ValueView::new(
-        "callback URL",
-        "http://localhost:1717/OauthRedirect".into(),
-        false,
+    // q asks only while a login is in flight (the browser's callback awaited).
+    let mut app = demo_app();
+    app.start_run();
+    app.event(Event::AuthorizeUrl {
+        url: "http://127.0.0.1:40000/services/oauth2/authorize?response_type=code&client_id=3MVG9…&redirect_uri=http%3A%2F%2Flocalhost%3A1717%2FOauthRedirect&state=abc".into(),
+        ssh_tunnel: None,
+    });
+    app.event(Event::Progress(
+        "Waiting for the login: open the URL, or paste the URL the browser lands on (http://localhost:1717/OauthRedirect…).".into(),
     ));
+    app.ch('q');
+    assert!(!app.quit, "asked first");
+    snap("confirm_quit", &app);
+    // c on step 2 copies the callback URL, and shows it.
+    let mut app = demo_app();
+    app.go(Screen::ConnectedApp);
+    assert!(matches!(app.ch('c').as_slice(), [Effect::Osc52(_)]));
     snap("copied", &app);
 }
 
@@ -337,9 +389,11 @@ fn too_small_terminal_shows_a_notice() {
 
 #[test]
 fn plain_mode_has_no_box_drawing_and_no_spinner() {
-    let mut app = finished(&["Sage People Salaries API"]);
-    app.prefs.set_theme(sagediag::settings::Theme::Plain);
-    app.screen = Screen::Permissions;
+    let plain = Harness::with(prefs(Theme::Plain))
+        .demo_org()
+        .log_file(LOG_FILE);
+    let mut app = run_on(plain, &["Sage People Salaries API"], |_| {}, None);
+    app.go(Screen::Permissions);
     let text = render(&app, 80, 24);
     for c in ['┌', '┐', '└', '┘', '│', '─'] {
         assert!(
@@ -348,7 +402,8 @@ fn plain_mode_has_no_box_drawing_and_no_spinner() {
         );
     }
     assert!(text.contains("FAIL ✗ Sage People Salaries API"), "{text}");
-    app.run.running = true;
+    app.start_run();
+    assert!(app.run.running);
     assert!(render(&app, 80, 24).contains("running"));
     insta::assert_snapshot!("plain_permissions_80x24", text);
 }
@@ -357,11 +412,19 @@ fn plain_mode_has_no_box_drawing_and_no_spinner() {
 /// first line; without it there is no banner.
 #[test]
 fn insecure_host_banner_on_every_screen() {
-    let mut app = finished(&[]);
+    let app = finished(&[]);
     assert!(!render(&app, 80, 24).contains("TLS verification OFF"));
-    app.form.insecure_hosts = vec!["proxy.corp.example".into()];
+    let insecure = |theme: Theme| {
+        let settings = Settings {
+            insecure_hosts: vec!["proxy.corp.example".into()],
+            theme,
+            ..Settings::default()
+        };
+        run_on(demo_with(prefs(theme), &settings), &[], |_| {}, None)
+    };
+    let mut app = insecure(Theme::NoColor);
     for screen in Screen::ALL {
-        app.screen = screen;
+        app.go(screen);
         let text = render(&app, 80, 24);
         let first = text.lines().next().unwrap();
         assert!(
@@ -373,7 +436,7 @@ fn insecure_host_banner_on_every_screen() {
             "80x24 still fits: {text}"
         );
     }
-    app.overlay = Overlay::Help { scroll: 0 };
+    app.ch('?');
     assert!(
         render(&app, 80, 24)
             .lines()
@@ -381,7 +444,8 @@ fn insecure_host_banner_on_every_screen() {
             .unwrap()
             .contains("TLS verification OFF")
     );
-    app.overlay = Overlay::None;
+    app.key(KeyCode::Esc);
+    assert!(matches!(app.overlay, sagediag::tui::overlay::Overlay::None));
     let small = render(&app, 60, 20);
     assert!(
         small
@@ -392,8 +456,7 @@ fn insecure_host_banner_on_every_screen() {
         "{small}"
     );
     assert!(small.contains("Terminal too small"));
-    app.prefs.set_theme(sagediag::settings::Theme::Plain);
-    let plain = render(&app, 80, 24);
+    let plain = render(&insecure(Theme::Plain), 80, 24);
     assert!(
         plain
             .lines()
@@ -402,8 +465,7 @@ fn insecure_host_banner_on_every_screen() {
             .contains("WARNING: TLS verification OFF"),
         "{plain}"
     );
-    app.prefs.set_theme(sagediag::settings::Theme::NoColor);
-    app.screen = Screen::Permissions;
+    app.go(Screen::Permissions);
     insta::assert_snapshot!("insecure_banner_80x24", render(&app, 80, 24));
 }
 
@@ -412,8 +474,9 @@ fn insecure_host_banner_on_every_screen() {
 #[test]
 fn keep_secrets_field_says_where_and_what() {
     use sagediag::engine::vault::Keep;
+    use sagediag::tui::msg::VaultMsg;
     let mut app = demo_app();
-    app.screen = Screen::ConnectedApp;
+    app.go(Screen::ConnectedApp);
     let line = |app: &App| {
         render(app, 120, 40)
             .lines()
@@ -426,18 +489,35 @@ fn keep_secrets_field_says_where_and_what() {
         "{}",
         line(&app)
     );
-    app.keep.keyring = Some(Err(sagediag::engine::vault::VaultError::Keyring(
-        "no Secret Service".into(),
-    )));
+    app.update(Msg::Vault(VaultMsg::Keyring {
+        result: Err(sagediag::engine::vault::VaultError::Keyring(
+            "no Secret Service".into(),
+        )),
+        select: false,
+    }));
     assert!(
         line(&app).contains("no OS keyring here; Enter: file"),
         "{}",
         line(&app)
     );
-    app.form.keep = Keep::File;
-    app.form.secret_from = Some(Keep::File);
-    app.form.refresh_from = Some(Keep::File);
-    app.form.refresh_token = Some("5Aep861-refresh-token-value".into());
+    // Enter on Keep secrets (the last field): the file.
+    app.key(KeyCode::End);
+    app.key(KeyCode::Enter);
+    assert_eq!(app.form.keep, Keep::File);
+    // The secret field emptied, then both secrets recalled from the file.
+    select_row(&mut app, 1);
+    app.key(KeyCode::Enter);
+    app.ctrl('u');
+    app.key(KeyCode::Enter);
+    assert_eq!(first_line(&app.form.client_secret), "");
+    let key = app.form.vault_key().unwrap();
+    app.update(Msg::Vault(VaultMsg::Recalled {
+        key,
+        secret: Some(("5A1D4E7C9B2F".into(), Keep::File)),
+        refresh: Some(("5Aep861-refresh-token-value".into(), Keep::File)),
+        problems: Vec::new(),
+        then_run: false,
+    }));
     let l = line(&app);
     assert!(l.contains("owner-only file (plain text)"), "{l}");
     assert!(l.contains("kept: secret, refresh token"), "{l}");
@@ -451,37 +531,43 @@ fn keep_secrets_field_says_where_and_what() {
 /// h j k l, g G; typing into a field is never translated.
 #[test]
 fn key_styles() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
     let mut app = demo_app();
-    app.screen = Screen::ConnectedApp;
-    press(&mut app, key(KeyCode::Char('j')));
+    app.go(Screen::ConnectedApp);
+    app.ch('j');
     assert_eq!(app.form.field, 0, "default style: j does not move");
-    press(&mut app, key(KeyCode::Down));
+    app.key(KeyCode::Down);
     assert_eq!(app.form.field, 1);
-    app.prefs.keys = sagediag::settings::KeyStyle::Vim;
-    press(&mut app, key(KeyCode::Char('j')));
-    press(&mut app, key(KeyCode::Char('j')));
+    let mut app = Harness::with(Prefs {
+        keys: KeyStyle::Vim,
+        ..prefs(Theme::NoColor)
+    })
+    .demo_org()
+    .log_file(LOG_FILE);
+    app.go(Screen::ConnectedApp);
+    app.key(KeyCode::Down);
+    assert_eq!(app.form.field, 1);
+    app.ch('j');
+    app.ch('j');
     assert_eq!(app.form.field, 3, "vim style: j moves down");
-    press(&mut app, key(KeyCode::Char('k')));
+    app.ch('k');
     assert_eq!(app.form.field, 2);
-    press(&mut app, key(KeyCode::Char('l')));
+    app.ch('l');
     assert_eq!(app.screen, Screen::Login, "l goes to the next step");
-    press(&mut app, key(KeyCode::Char('h')));
+    app.ch('h');
     assert_eq!(app.screen, Screen::ConnectedApp);
     // Username (field 2): Enter edits; j and k are typed, not moves.
-    press(&mut app, key(KeyCode::Enter));
+    app.key(KeyCode::Enter);
     assert!(matches!(app.mode, Mode::Edit(_)));
-    press(&mut app, key(KeyCode::Char('j')));
-    press(&mut app, key(KeyCode::Char('k')));
-    press(&mut app, key(KeyCode::Enter));
+    app.ch('j');
+    app.ch('k');
+    app.key(KeyCode::Enter);
     assert!(
         first_line(&app.form.username).ends_with("jk"),
         "{}",
         first_line(&app.form.username)
     );
     assert_eq!(app.form.field, 2);
-    app.overlay = Overlay::Help { scroll: 0 };
+    app.ch('?');
     assert!(render(&app, 80, 24).contains("down (vim)"));
 }
 
@@ -490,29 +576,29 @@ fn key_styles() {
 fn a_slow_request_is_named_on_the_top_line() {
     use std::time::{Duration, Instant};
     let mut app = demo_app();
-    app.run_started();
-    app.on_engine(Event::RequestSent {
+    app.start_run();
+    app.event(Event::RequestSent {
         id: 7,
         method: "GET".into(),
         url: format!("http://localhost:1{SAGE_BASE}/timesheets"),
     });
     let now = Instant::now();
-    app.tick(now);
+    app.update(Msg::Tick(now));
     assert_eq!(app.status.waiting, None, "not yet");
-    app.tick(now + Duration::from_secs(5));
+    app.update(Msg::Tick(now + Duration::from_secs(5)));
     let top = render(&app, 120, 40).lines().next().unwrap().to_string();
     assert!(
         top.contains("waiting 5 s for GET /services/apexrest/spapi/v4/timesheets"),
         "{top}"
     );
     assert!(top.contains("/timesheets"), "{top}");
-    app.on_engine(Event::ResponseReceived {
+    app.event(Event::ResponseReceived {
         id: 7,
         status: None,
         duration_ms: 30_000,
         bytes: 0,
     });
-    app.tick(now + Duration::from_secs(6));
+    app.update(Msg::Tick(now + Duration::from_secs(6)));
     assert_eq!(app.status.waiting, None);
 }
 
@@ -521,31 +607,29 @@ fn a_slow_request_is_named_on_the_top_line() {
 /// there is none falls back to memory (said), never to the file.
 #[test]
 fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use sagediag::engine::vault::Keep;
-    use sagediag::tui::msg::{Effect, VaultMsg};
-    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    use sagediag::tui::msg::VaultMsg;
     let mut app = demo_app();
-    app.screen = Screen::ConnectedApp;
-    app.form.field = 7;
+    app.go(Screen::ConnectedApp);
+    app.key(KeyCode::End);
     // Unknown: Enter asks for a probe that may choose the keyring.
     assert!(matches!(
-        press(&mut app, enter).as_slice(),
+        app.key(KeyCode::Enter).as_slice(),
         [Effect::ProbeKeyring { select: true }]
     ));
-    app.on_vault(VaultMsg::Keyring {
+    app.update(Msg::Vault(VaultMsg::Keyring {
         result: Err(sagediag::engine::vault::VaultError::Keyring(
             "no Secret Service".into(),
         )),
         select: true,
-    });
+    }));
     assert_eq!(app.form.keep, Keep::Memory);
     let status = app.status.current.clone().unwrap();
     assert!(
         status.contains("No OS keyring here: no Secret Service"),
         "{status}"
     );
-    assert!(press(&mut app, enter).is_empty());
+    assert!(app.key(KeyCode::Enter).is_empty());
     assert_eq!(app.form.keep, Keep::File, "the next Enter offers the file");
     assert!(
         app.status
@@ -554,31 +638,36 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
             .unwrap()
             .contains("readable by you only")
     );
-    press(&mut app, enter);
+    app.key(KeyCode::Enter);
     assert_eq!(app.form.keep, Keep::Memory);
 
     // Where a keyring answers, Enter chooses it, then the file, then memory.
     let mut app = demo_app();
-    app.screen = Screen::ConnectedApp;
-    app.form.field = 7;
-    press(&mut app, enter);
-    app.on_vault(VaultMsg::Keyring {
+    app.go(Screen::ConnectedApp);
+    app.key(KeyCode::End);
+    app.key(KeyCode::Enter);
+    app.update(Msg::Vault(VaultMsg::Keyring {
         result: Ok(()),
         select: true,
-    });
+    }));
     assert_eq!(app.form.keep, Keep::Keyring);
-    press(&mut app, enter);
+    app.key(KeyCode::Enter);
     assert_eq!(app.form.keep, Keep::File);
 
     // The config's keep_secrets = "keyring" where there is none: memory, and said.
-    let mut app = demo_app();
-    app.form.keep = Keep::Keyring;
-    app.on_vault(VaultMsg::Keyring {
+    let settings = Settings {
+        keep_secrets: Some(Keep::Keyring),
+        theme: Theme::NoColor,
+        ..Settings::default()
+    };
+    let mut app = demo_with(prefs(Theme::NoColor), &settings);
+    assert_eq!(app.form.keep, Keep::Keyring);
+    app.update(Msg::Vault(VaultMsg::Keyring {
         result: Err(sagediag::engine::vault::VaultError::Keyring(
             "no Secret Service".into(),
         )),
         select: false,
-    });
+    }));
     assert_eq!(app.form.keep, Keep::Memory);
     assert!(
         app.status
@@ -589,31 +678,56 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     );
 }
 
+/// Step 2's field `field`: moved to with Home and Down.
+fn to_field(app: &mut Harness, field: sagediag::tui::form::Field) {
+    let i = app.form.fields().iter().position(|f| *f == field).unwrap();
+    select_row(app, i);
+    assert_eq!(app.form.field, i);
+}
+
+/// Enter on the Flow field until the form's flow is `flow`.
+fn choose_flow(app: &mut Harness, flow: sagediag::engine::Flow) {
+    to_field(app, sagediag::tui::form::Field::Flow);
+    for _ in 0..sagediag::engine::Flow::ALL.len() {
+        if app.form.flow == flow {
+            return;
+        }
+        app.key(KeyCode::Enter);
+    }
+    assert_eq!(app.form.flow, flow);
+}
+
+/// Types `text` into step 2's credential field (Enter edits, Ctrl-U clears, Enter ends).
+fn type_credential(app: &mut Harness, text: &str) {
+    to_field(app, sagediag::tui::form::Field::Credential);
+    app.key(KeyCode::Enter);
+    app.ctrl('u');
+    app.typed(text);
+    app.key(KeyCode::Enter);
+}
+
 /// Flows that need more than key and secret get a field of their own, right after the flow:
 /// masked (password, refresh and access tokens) unless revealed; a missing or bad key file, or
 /// the token flow without a My Domain URL, is said before anything is sent.
 #[test]
 fn the_flows_own_credential_field() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use sagediag::engine::Flow;
     use sagediag::tui::form::Field;
-    let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
     let mut app = demo_app();
-    app.screen = Screen::ConnectedApp;
+    app.go(Screen::ConnectedApp);
     assert!(!app.form.fields().contains(&Field::Credential), "web: none");
-    app.form.flow = Flow::Password;
+    choose_flow(&mut app, Flow::Password);
     assert_eq!(app.form.fields()[4], Field::Credential);
-    app.form.field = 4;
-    press(&mut app, key(KeyCode::Enter));
-    for c in "Hunter2-secret".chars() {
-        press(&mut app, key(KeyCode::Char(c)));
-    }
+    app.key(KeyCode::Down);
+    assert_eq!(app.form.field, 4);
+    app.key(KeyCode::Enter);
+    app.typed("Hunter2-secret");
     let editing = render(&app, 120, 40);
     assert!(
         !editing.contains("Hunter2"),
         "masked while typed:\n{editing}"
     );
-    press(&mut app, key(KeyCode::Enter));
+    app.key(KeyCode::Enter);
     let text = render(&app, 120, 40);
     assert!(text.contains("Password"), "{text}");
     assert!(!text.contains("Hunter2"), "{text}");
@@ -621,14 +735,14 @@ fn the_flows_own_credential_field() {
         app.form.config().ok().unwrap().password.as_deref(),
         Some("Hunter2-secret")
     );
-    press(&mut app, key(KeyCode::Char('v')));
+    app.ch('v');
     assert!(
         render(&app, 120, 40).contains("Hunter2-secret"),
         "v reveals"
     );
 
-    app.form.flow = Flow::Jwt;
-    app.form.credential = ratatui_textarea::TextArea::new(vec!["/nonexistent/key.pem".into()]);
+    choose_flow(&mut app, Flow::Jwt);
+    type_credential(&mut app, "/nonexistent/key.pem");
     // The form never reads the file (no file I/O on the loop): the run does, on its own task.
     let cfg = app.form.config().ok().unwrap();
     assert_eq!(
@@ -637,7 +751,7 @@ fn the_flows_own_credential_field() {
     );
     assert!(cfg.private_key_pem.is_none());
     let key_path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem");
-    app.form.credential = ratatui_textarea::TextArea::new(vec![key_path.into()]);
+    type_credential(&mut app, key_path);
     let cfg = app.form.config().ok().unwrap();
     assert_eq!(
         cfg.private_key_path.as_deref(),
@@ -645,25 +759,38 @@ fn the_flows_own_credential_field() {
     );
     assert!(render(&app, 120, 40).contains(key_path), "a path is shown");
 
-    app.form.flow = Flow::Token;
-    app.form.credential = ratatui_textarea::TextArea::new(vec!["00Dxx!AQ4AQ".into()]);
-    app.form.env = sagediag::tui::app::EnvChoice::Production;
+    choose_flow(&mut app, Flow::Token);
+    type_credential(&mut app, "00Dxx!AQ4AQ");
+    // Step 1: Production.
+    app.go(Screen::Environment);
+    app.key(KeyCode::Home);
+    app.key(KeyCode::Enter);
+    assert_eq!(app.form.env, sagediag::tui::app::EnvChoice::Production);
     assert!(app.form.config().err().unwrap().0.contains("My Domain"));
 }
 
 /// A finished run on an External Client App (as eca-healthy reports it, one policy unknown).
-fn eca_finished() -> App {
+fn eca_finished() -> Harness {
     use sagediag::engine::app::{AppInfo, AppKind, AppPolicies};
-    let mut app = finished(&[]);
-    app.form.app_kind = AppKind::ExternalClientApp;
+    // Declared on step 2 (App kind: Enter cycles connected app, External Client App).
+    let mut app = demo_app();
+    app.go(Screen::ConnectedApp);
+    to_field(&mut app, sagediag::tui::form::Field::AppKind);
+    app.key(KeyCode::Enter);
+    app.key(KeyCode::Enter);
+    assert_eq!(app.form.app_kind, AppKind::ExternalClientApp);
+    app.key(KeyCode::Home);
     let sets: Vec<String> = ENDPOINTS
         .iter()
         .map(|e| e.permission_set.to_string())
         .collect();
-    if let Some(r) = app.run.report.as_mut() {
-        r.org.refresh_token_policy = None;
-        r.org.permitted_users = None;
-        r.app = AppInfo {
+    run_on(
+        app,
+        &[],
+        |r| {
+            r.org.refresh_token_policy = None;
+            r.org.permitted_users = None;
+            r.app = AppInfo {
             kind: AppKind::ExternalClientApp,
             kind_source: Some("detected"),
             name: Some("Sage People Integration ECA".into()),
@@ -687,17 +814,17 @@ fn eca_finished() -> App {
             },
             unknown: vec!["IP relaxation: not readable by this session; look in External Client Apps Manager > [app] > Edit Policies > OAuth Policies > IP Relaxation".into()],
         };
-    }
-    app
+        },
+        None,
+    )
 }
 
 /// Step 4 names the app's kind, name and how much of its policies were read, and keeps the
 /// seven rows at 80×24; `a` lists every policy and where to look for the unknown one.
 #[test]
 fn the_apps_kind_name_and_policies_after_an_eca_run() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let mut app = eca_finished();
-    app.screen = Screen::Permissions;
+    app.go(Screen::Permissions);
     let text = render(&app, 80, 24);
     assert!(
         text.contains("App: External Client App (detected) \"Sage People Integration ECA\""),
@@ -706,10 +833,7 @@ fn the_apps_kind_name_and_policies_after_an_eca_run() {
     assert!(text.contains("PASS ✓ Sage People Timesheets API"), "{text}");
     assert!(text.contains("Refresh token policy: Refresh token is valid until revoked"));
     snap("eca_permissions", &app);
-    press(
-        &mut app,
-        KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE),
-    );
+    app.ch('a');
     let text = render(&app, 80, 24);
     assert!(
         text.contains("Admin approved users are pre-authorized"),
@@ -727,11 +851,10 @@ fn the_apps_kind_name_and_policies_after_an_eca_run() {
 /// sets the run's `app_kind`.
 #[test]
 fn the_setup_checklist_is_marked_by_the_run() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use sagediag::engine::app::AppKind;
     use sagediag::tui::form::Field;
     let mut app = demo_app();
-    app.screen = Screen::ConnectedApp;
+    app.go(Screen::ConnectedApp);
     let text = render(&app, 80, 24);
     assert!(
         text.contains("Set-up checklist: External Client App for a custom client"),
@@ -739,33 +862,34 @@ fn the_setup_checklist_is_marked_by_the_run() {
     );
     assert!(text.contains("· Create the app"), "{text}");
     // The App kind field cycles: connected app, External Client App, not declared.
-    let i = app
-        .form
-        .fields()
-        .iter()
-        .position(|f| *f == Field::AppKind)
-        .unwrap();
-    app.form.field = i;
-    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
-    press(&mut app, enter);
+    to_field(&mut app, Field::AppKind);
+    app.key(KeyCode::Enter);
     assert_eq!(app.form.app_kind, AppKind::ConnectedApp);
     assert_eq!(
         app.form.config().unwrap().app_kind,
         Some(AppKind::ConnectedApp)
     );
     assert!(render(&app, 80, 24).contains("Set-up checklist: connected app"));
-    press(&mut app, enter);
+    app.key(KeyCode::Enter);
     assert_eq!(
         app.form.config().unwrap().app_kind,
         Some(AppKind::ExternalClientApp)
     );
-    press(&mut app, enter);
+    app.key(KeyCode::Enter);
     assert_eq!(app.form.config().unwrap().app_kind, None);
 
     let mut app = eca_finished();
-    app.screen = Screen::ConnectedApp;
+    app.go(Screen::ConnectedApp);
     // StackOne's sheet: its callback was not the one this run used (unknown), PKCE off verified.
-    app.form.preset = sagediag::tui::app::Preset::StackOne;
+    // (Integration: Enter cycles Custom, StackOne; StackOne turns PKCE off, which this frame
+    // leaves as the run had it.)
+    to_field(&mut app, Field::Preset);
+    app.key(KeyCode::Enter);
+    assert_eq!(app.form.preset, sagediag::tui::app::Preset::StackOne);
+    app.key(KeyCode::Up);
+    app.key(KeyCode::Enter);
+    assert!(app.form.pkce);
+    app.key(KeyCode::Home);
     let text = render(&app, 120, 40);
     assert!(
         text.contains("✓ Create the app — the org shows an External Client App"),
@@ -773,10 +897,7 @@ fn the_setup_checklist_is_marked_by_the_run() {
     );
     assert!(text.contains("? Callback URL"), "{text}");
     snap("eca_checklist", &app);
-    press(
-        &mut app,
-        KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE),
-    );
+    app.ch('x');
     let text = render(&app, 120, 40);
     assert!(
         text.contains("External Client Apps Manager > [app] > Edit Settings"),
@@ -789,21 +910,28 @@ fn the_setup_checklist_is_marked_by_the_run() {
 /// other key cancels: no effect).
 #[test]
 fn the_fix_overlay_shows_the_request_and_asks_first() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use sagediag::engine::fix::{Fix, FixKind, Plan, PlannedRequest};
-    use sagediag::tui::fix::{FixMsg, FixView, Stage};
-    let mut app = finished(&["Sage People Salaries API"]);
-    app.screen = Screen::Permissions;
-    app.screens.permissions.selected = 2;
-    app.run.session = Some(sagediag::engine::Session {
+    use sagediag::tui::fix::{FixMsg, Stage};
+    use sagediag::tui::overlay::Overlay;
+    // A run that logged in (its session and client kept for the fix).
+    let mut app = demo_app();
+    let session = sagediag::engine::Session {
         instance_url: "http://localhost:40000".into(),
         access_token: "00D-secret-token".into(),
         refresh_token: None,
-    });
-    app.overlay = Overlay::Fix(Box::new(FixView::new(
-        Some("Sage People Salaries API".into()),
-        "admin@acme-hr.example",
-    )));
+    };
+    let client =
+        sagediag::engine::http::Client::new(std::time::Duration::from_secs(5), None).unwrap();
+    let run = app.run.id + 1;
+    app.start_run();
+    assert_eq!(app.run.id, run);
+    app.update(Msg::RunClient { run, client });
+    let mut app = finish_run(app, &["Sage People Salaries API"], |_| {}, Some(session));
+    app.go(Screen::Permissions);
+    select_row(&mut app, 2);
+    assert_eq!(app.screens.permissions.selected, 2);
+    // f: the plan is asked for; the overlay waits on it.
+    assert!(matches!(app.ch('f').as_slice(), [Effect::Fix(_)]));
     let plan = Plan {
         fixes: vec![Fix {
             kind: FixKind::Apply,
@@ -823,11 +951,11 @@ fn the_fix_overlay_shows_the_request_and_asks_first() {
         assignee_id: Some("0055g0000010000AAA".into()),
         assignee: Some("integration@acme-hr.example".into()),
     };
-    app.update(sagediag::tui::msg::Msg::Fix(FixMsg::Planned {
+    app.update(Msg::Fix(FixMsg::Planned {
         plan,
         may_assign: Some(true),
     }));
-    press(&mut app, KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    app.key(KeyCode::Enter);
     let Overlay::Fix(v) = &app.overlay else {
         panic!()
     };
@@ -840,20 +968,14 @@ fn the_fix_overlay_shows_the_request_and_asks_first() {
         KeyCode::Enter,
         KeyCode::Char('q'),
     ] {
-        let effects = press(&mut app, KeyEvent::new(k, KeyModifiers::NONE));
+        let effects = app.key(k);
         assert!(effects.is_empty(), "{k:?} sends nothing");
         let Overlay::Fix(v) = &app.overlay else {
             panic!()
         };
         assert_eq!(v.stage, Stage::Ready, "{k:?} cancels");
-        press(&mut app, KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        app.key(KeyCode::Enter);
     }
-    let effects = press(
-        &mut app,
-        KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE),
-    );
-    assert!(matches!(
-        effects.as_slice(),
-        [sagediag::tui::msg::Effect::Fix(_)]
-    ));
+    let effects = app.ch('y');
+    assert!(matches!(effects.as_slice(), [Effect::Fix(_)]));
 }
