@@ -8,14 +8,13 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 use super::demo::DemoScenario;
-use super::form::{Field, Form, VaultKey, text};
+use super::form::{Field, Form, text};
 use super::inspector::{Inspector, InspectorOutcome};
 use super::keymap::{self, Action, Scope};
 use super::log::LogPane;
 use super::msg::{Cmd, Effect, Msg};
 use super::overlay::{Overlay, ValueView};
 use super::screens::Screens;
-use crate::engine::vault::Vault;
 
 pub use super::form::{EnvChoice, Preset};
 pub use super::run::{Autoplay, RunState, StepLine};
@@ -203,24 +202,8 @@ pub struct DemoState {
     pub banner: Option<String>,
 }
 
-/// Secrets kept and recalled, and profiles.
-#[derive(Default)]
-pub struct KeepState {
-    pub vault: Vault,
-    pub keyring: Option<Result<(), crate::engine::vault::VaultError>>,
-    pub recalled_for: Option<VaultKey>,
-    pub profiles: Vec<super::profile::Profile>,
-    pub profile_index: usize,
-}
-
-/// Changes made from the Fix overlay this session, and the admin's session.
-#[derive(Default)]
-pub struct FixState {
-    /// What `u` undoes.
-    pub records: Vec<crate::engine::fix::Applied>,
-    /// The admin's session for fixes: in memory only, never drawn.
-    pub admin: Option<crate::engine::fix::Actor>,
-}
+pub use super::fix::FixState;
+pub use super::keep::KeepState;
 
 pub const MAX_MESSAGES: usize = 200;
 
@@ -272,7 +255,19 @@ impl App {
                 Cmd::Inspect(id) => self.open_inspector(id),
                 Cmd::Copy { what, text } => effects.extend(self.copy(&what, text)),
                 Cmd::Run => effects.extend(self.start_run()),
-                Cmd::OpenFix(about) => effects.extend(self.open_fix(about)),
+                Cmd::OpenFix(about) => {
+                    let cmds = super::fix::FixView::open(
+                        about,
+                        &self.run,
+                        &self.form,
+                        &self.fix,
+                        self.demo.admin.as_deref(),
+                    );
+                    effects.extend(self.apply(cmds));
+                }
+                Cmd::Mode(m) => self.mode = m,
+                Cmd::ShowReport(r) => self.show_report(*r),
+                Cmd::Scenario(name) => effects.extend(self.switch_scenario(name)),
             }
         }
         effects
@@ -310,7 +305,12 @@ impl App {
                 self.open_inspector(id);
                 Vec::new()
             }
-            Msg::Vault(v) => self.on_vault(v).into_iter().collect(),
+            Msg::Vault(v) => {
+                let cmds = self
+                    .keep
+                    .on_vault(v, &mut self.form, self.run.report.as_ref());
+                self.apply(cmds)
+            }
             Msg::DemoStarted(r) => self.on_demo_started(r),
             Msg::ProfilesSaved(Ok(p)) => {
                 self.keep.profiles = p;
@@ -343,7 +343,10 @@ impl App {
                 Vec::new()
             }
             Msg::Autoplay => self.autoplay_step().into_iter().collect(),
-            Msg::Fix(m) => self.on_fix(m),
+            Msg::Fix(m) => {
+                let cmds = self.fix.on_msg(m, self.overlay.fix_mut(), &self.form);
+                self.apply(cmds)
+            }
             Msg::Fleet(m) => self.on_fleet(m),
             Msg::Quit => {
                 self.quit = true;
@@ -423,11 +426,18 @@ impl App {
             }
             Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {
                 // y changes the org; any other key (unbound ones too) cancels.
-                return self.fix_confirm(action == Some(Action::Yes));
+                let cmds = v.confirm(
+                    action == Some(Action::Yes),
+                    &self.fix,
+                    &self.run,
+                    &self.form,
+                );
+                return self.apply(cmds);
             }
-            Overlay::Fix(_) => {
+            Overlay::Fix(v) => {
                 let Some(a) = action else { return Vec::new() };
-                return self.fix_action(a);
+                let cmds = v.action(a, &self.fix, &self.run);
+                return self.apply(cmds);
             }
             Overlay::Inspector(ins) => {
                 let Some(a) = action else { return Vec::new() };
@@ -451,7 +461,8 @@ impl App {
             }
             _ => {
                 let Some(a) = action else { return Vec::new() };
-                return self.overlay_action(a);
+                let cmds = self.overlay.action(a, &self.demo.scenarios);
+                return self.apply(cmds);
             }
         }
         let Some(action) = action else {
@@ -535,10 +546,10 @@ impl App {
             Action::NextProfile
                 if !self.keep.profiles.is_empty() && self.demo.scenario.is_none() =>
             {
-                self.keep.profile_index = (self.keep.profile_index + 1) % self.keep.profiles.len();
-                let p = self.keep.profiles[self.keep.profile_index].clone();
-                self.apply_profile(&p);
-                Some(vec![Effect::Recall { then_run: false }])
+                let cmds = self
+                    .keep
+                    .next_profile(&mut self.form, &mut self.screens.environment);
+                Some(self.apply(cmds))
             }
             Action::FocusLog => {
                 self.log.show = true;

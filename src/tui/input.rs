@@ -76,7 +76,12 @@ impl App {
                     o
                 }
             },
-            Mode::Admin => return self.admin_key(action, key),
+            Mode::Admin => {
+                let cmds = self
+                    .fix
+                    .admin_key(self.overlay.fix_mut(), action, key, &self.form);
+                return self.apply(cmds);
+            }
             Mode::FleetFilter => {
                 let o = form::edit_key(&mut self.screens.fleet.filter, &before, action, key);
                 self.screens.fleet.filter_changed();

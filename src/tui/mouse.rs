@@ -39,7 +39,10 @@ impl App {
                     }
                     Vec::new()
                 }
-                _ => self.overlay_action(a),
+                _ => {
+                    let cmds = self.overlay.action(a, &self.demo.scenarios);
+                    self.apply(cmds)
+                }
             };
             return effects;
         }

@@ -151,6 +151,12 @@ pub enum Cmd {
     Run,
     /// Open the Fix overlay (on a permission set's label or a finding's code).
     OpenFix(Option<String>),
+    /// Where keys go now (the Fix overlay's admin form types in `Mode::Admin`).
+    Mode(super::app::Mode),
+    /// The report as it now stands (a fix changed it): every screen shows it.
+    ShowReport(Box<Report>),
+    /// Start the demo org on another scenario (the scenario picker).
+    Scenario(String),
 }
 
 impl From<Effect> for Cmd {

@@ -344,7 +344,7 @@ impl App {
                     self.overlay = super::overlay::Overlay::ConfirmEviction(f.detail.clone());
                 }
                 if logged_in {
-                    effects.extend(self.on_session(refresh));
+                    effects.extend(self.keep.on_session(&mut self.form, refresh));
                 }
                 effects
             }

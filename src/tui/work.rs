@@ -138,7 +138,7 @@ impl Ctx {
                     run,
                     client: client.clone(),
                 });
-                if let Some(p) = app.profile() {
+                if let Some(p) = super::keep::profile_of(&app.form) {
                     self.apply(Effect::SaveProfile(p), app);
                 }
                 self.paste = Some(ptx);
@@ -352,7 +352,7 @@ impl Ctx {
             self.say("Nothing to fix yet: run the check (r) first.");
             return;
         };
-        let session = app.session_actor();
+        let session = super::fix::session_actor(&app.run);
         // The demo's changes are to its simulated org, which ends with the console: journalled
         // beside it in a temporary directory, never among the journals of real orgs.
         let journal_dir = if self.demo.is_some() {

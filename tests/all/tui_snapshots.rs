@@ -290,8 +290,8 @@ fn coverage_overlay() {
     let text = render(&app, 80, 24);
     assert!(
         text.contains("emailAddress")
-            && text.contains("No / shared email")
-            && text.contains("Leavers w/ email"),
+            && text.contains("No email 4 · shared emails 1 (2 records)")
+            && text.contains("leavers with email 5 of 6"),
         "{text}"
     );
     snap("coverage", &app);
@@ -534,12 +534,12 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
         press(&mut app, enter).as_slice(),
         [Effect::ProbeKeyring { select: true }]
     ));
-    app.on_vault(VaultMsg::Keyring {
+    app.update(sagediag::tui::msg::Msg::Vault(VaultMsg::Keyring {
         result: Err(sagediag::engine::vault::VaultError::Keyring(
             "no Secret Service".into(),
         )),
         select: true,
-    });
+    }));
     assert_eq!(app.form.keep, Keep::Memory);
     let status = app.status.current.clone().unwrap();
     assert!(
@@ -563,10 +563,10 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     app.screen = Screen::ConnectedApp;
     app.form.field = 7;
     press(&mut app, enter);
-    app.on_vault(VaultMsg::Keyring {
+    app.update(sagediag::tui::msg::Msg::Vault(VaultMsg::Keyring {
         result: Ok(()),
         select: true,
-    });
+    }));
     assert_eq!(app.form.keep, Keep::Keyring);
     press(&mut app, enter);
     assert_eq!(app.form.keep, Keep::File);
@@ -574,12 +574,12 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     // The config's keep_secrets = "keyring" where there is none: memory, and said.
     let mut app = demo_app();
     app.form.keep = Keep::Keyring;
-    app.on_vault(VaultMsg::Keyring {
+    app.update(sagediag::tui::msg::Msg::Vault(VaultMsg::Keyring {
         result: Err(sagediag::engine::vault::VaultError::Keyring(
             "no Secret Service".into(),
         )),
         select: false,
-    });
+    }));
     assert_eq!(app.form.keep, Keep::Memory);
     assert!(
         app.status
@@ -630,13 +630,13 @@ fn the_flows_own_credential_field() {
 
     app.form.flow = Flow::Jwt;
     app.form.credential = ratatui_textarea::TextArea::new(vec!["/nonexistent/key.pem".into()]);
-    // The form never reads the file (no file I/O on the loop): the run does, on its own task.
-    let cfg = app.form.config().ok().unwrap();
-    assert_eq!(
-        cfg.private_key_path.as_deref(),
-        Some(std::path::Path::new("/nonexistent/key.pem"))
+    // A key file that is not there is the form's own error, naming the path (no run, no
+    // finding with a Setup fix); a file that is there is read by the run, on its own task.
+    let err = app.form.config().err().unwrap().0;
+    assert!(
+        err.contains("/nonexistent/key.pem") && err.contains("Private key file"),
+        "{err}"
     );
-    assert!(cfg.private_key_pem.is_none());
     let key_path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem");
     app.form.credential = ratatui_textarea::TextArea::new(vec![key_path.into()]);
     let cfg = app.form.config().ok().unwrap();

@@ -59,7 +59,10 @@ impl App {
                         AppKind::ExternalClientApp => AppKind::Unknown,
                     };
                 }
-                Field::Keep => return self.cycle_keep().into_iter().collect(),
+                Field::Keep => {
+                    let cmds = self.keep.cycle_keep(&mut self.form);
+                    return self.apply(cmds);
+                }
                 Field::Preset => {
                     self.form.preset = match self.form.preset {
                         Preset::Custom => Preset::StackOne,

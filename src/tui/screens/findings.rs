@@ -62,8 +62,11 @@ impl App {
                 }
             }
             Action::Fix => {
-                let about = self.fix_about();
-                return self.open_fix(about);
+                let about = crate::tui::fix::about_finding(
+                    &self.run.findings,
+                    self.screens.findings.selected,
+                );
+                return self.apply(vec![crate::tui::msg::Cmd::OpenFix(about)]);
             }
             Action::View => {
                 if let Some(text) = self.fix_text() {

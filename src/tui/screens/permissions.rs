@@ -49,8 +49,11 @@ impl App {
             }
             Action::Reprobe => self.say("Re-probing waits for the run to finish."),
             Action::Fix => {
-                let about = self.fix_about();
-                return self.open_fix(about);
+                let about = crate::tui::fix::about_probe(
+                    &self.run.endpoints,
+                    self.screens.permissions.selected,
+                );
+                return self.apply(vec![crate::tui::msg::Cmd::OpenFix(about)]);
             }
             Action::AppInfo if self.run.report.is_some() => {
                 self.overlay = crate::tui::overlay::Overlay::App { scroll: 0 };
