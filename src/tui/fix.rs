@@ -2,7 +2,7 @@
 //! plan (`engine::fix::plan`). An `apply` item shows the exact request and runs only after `y` in
 //! a confirm prompt (any other key cancels), as the session's user when it may assign permission
 //! sets, else as an admin who logs in here (username and password, held in memory only). The
-//! affected probes re-run at once and the plan is read again; every change (who, what, when,
+//! affected probes re-run at once (after an undo the plan is read again); every change (who, what, when,
 //! request id) is the report's own `changes`, listed here from it, and can be undone (`u`,
 //! confirmed the same way). The engine calls run on tasks (`work.rs`). Drawing: `fix_draw.rs`.
 
@@ -466,7 +466,7 @@ impl FixState {
                 }
             }
             FixMsg::Done {
-                undo: _,
+                undo,
                 records,
                 probes,
                 report,
@@ -531,8 +531,10 @@ impl FixState {
                 if let Some(v) = view {
                     v.notes.extend(notes);
                     v.stage = Stage::Ready;
-                    // The list follows the org: read the plan again (after the report is shown).
-                    if let Ok(cfg) = form.config() {
+                    // After an undo the list follows the org: the plan is read again (after the
+                    // report is shown), so a set undone is offered again. (After an apply the
+                    // list stays as it is, the fix marked applied, so keys go where they did.)
+                    if undo && let Ok(cfg) = form.config() {
                         cmds.push(Cmd::Effect(Effect::Fix(FixJob::Plan {
                             cfg: Box::new(cfg),
                         })));

@@ -15,6 +15,7 @@ use super::inspector::Inspector;
 use super::keymap::{self, Action};
 use super::msg::{Cmd, Effect};
 use super::theme::Theme;
+use crate::engine::Report;
 
 pub enum Overlay {
     None,
@@ -205,68 +206,21 @@ fn scrolled(f: &mut Frame, t: &Theme, area: Rect, title: String, lines: Vec<Line
     }
 }
 
+/// The overlay in front, drawn from its own state and read-only views of the rest.
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let report = app.run.report.as_ref();
     match &app.overlay {
         Overlay::None | Overlay::Inspector(_) => {}
-        Overlay::Fix(v) => super::fix::draw(f, v, &app.fix, app.run.report.as_ref(), t, area),
+        Overlay::Fix(v) => super::fix::draw(f, v, &app.fix, report, t, area),
         Overlay::Help { scroll } => {
-            let width = (area.width.min(110) as usize).saturating_sub(4);
-            let keys_w = 22.min(width / 3);
-            let mut lines = vec![Line::from(format!(
-                " Log file: {}",
-                app.log.path.clone().unwrap_or_else(|| "none".into())
-            ))];
-            for (scope, keys, help) in keymap::help_rows(app.prefs.vim) {
-                match scope {
-                    Some(s) => {
-                        if !lines.is_empty() {
-                            lines.push(Line::from(""));
-                        }
-                        lines.push(
-                            Line::from(format!(" {}", s.title()))
-                                .style(Style::default().add_modifier(Modifier::BOLD)),
-                        );
-                    }
-                    None => lines.push(Line::from(format!(" {keys:<keys_w$} {help}"))),
-                }
-            }
-            scrolled(
-                f,
-                t,
-                area,
-                " Keys — ↑↓ PgUp PgDn scroll · Esc closes ".into(),
-                lines,
-                *scroll,
-            );
+            draw_help(f, t, area, *scroll, app.log.path.as_deref(), app.prefs.vim);
         }
-        Overlay::Messages { scroll } => {
-            // Each message whole, wrapped here (so the scroll counts lines): `scroll` is the
-            // message at the top, and the newest is always reachable at the bottom.
-            let r = boxed(f, area, area.width.min(110), area.height);
-            let n = app.status.messages.len();
-            let block = t
-                .block(format!(" Messages ({n}) — newest last · Esc closes "))
-                .padding(ratatui::widgets::Padding::horizontal(1));
-            let inner = block.inner(r);
-            let width = (inner.width as usize).max(10);
-            let mut lines: Vec<Line> = Vec::new();
-            let mut starts = Vec::new();
-            for m in &app.status.messages {
-                starts.push(lines.len());
-                lines.extend(wrap_hard(m, width).into_iter().map(Line::from));
+        Overlay::Messages { scroll } => draw_messages(f, t, area, *scroll, &app.status.messages),
+        Overlay::Coverage => {
+            if let Some(c) = report.and_then(|r| r.coverage.as_ref()) {
+                draw_coverage(f, t, area, c, app.form.coverage_limit);
             }
-            if lines.is_empty() {
-                lines.push(Line::from("Nothing said yet."));
-            }
-            let visible = inner.height as usize;
-            let first = starts.get((*scroll).min(n.saturating_sub(1))).copied();
-            let top = first.unwrap_or(0).min(lines.len().saturating_sub(visible));
-            f.render_widget(
-                Paragraph::new(lines).scroll((top as u16, 0)).block(block),
-                r,
-            );
         }
-        Overlay::Coverage => draw_coverage(f, app, t, area),
         Overlay::Checklist { scroll } => {
             let width = (area.width.min(110) as usize).saturating_sub(3);
             let lines = super::screens::connected::checklist_lines(app, t, width);
@@ -280,153 +234,247 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             );
         }
         Overlay::App { scroll } => {
-            let Some(r) = &app.run.report else { return };
-            // What stays unknown first, with where to look in Setup; then every line.
-            let mut lines: Vec<Line> = Vec::new();
-            if !r.app.unknown.is_empty() {
-                lines.push(
-                    Line::from(" Unknown, and where to look in Setup:")
-                        .style(Style::default().add_modifier(Modifier::BOLD)),
-                );
-                let width = (area.width.min(110) as usize).saturating_sub(6).max(20);
-                for u in &r.app.unknown {
-                    for (i, l) in wrap_words(u, width).into_iter().enumerate() {
-                        lines.push(Line::from(format!(
-                            " {} {l}",
-                            if i == 0 { "?" } else { " " }
-                        )));
-                    }
-                }
-                lines.push(Line::from(""));
+            if let Some(r) = report {
+                draw_app(f, t, area, *scroll, r);
             }
-            let room = (area.width.min(110) as usize).saturating_sub(29).max(20);
-            for (k, v) in r.app.lines() {
-                for (i, part) in wrap_words(&v, room).into_iter().enumerate() {
-                    let k = if i == 0 { k } else { "" };
-                    lines.push(Line::from(format!(" {k:<24} {part}")));
-                }
-            }
-            scrolled(
-                f,
-                t,
-                area,
-                " App — kind, name, policies · ↑↓ scroll · Esc closes ".into(),
-                lines,
-                *scroll,
-            );
         }
         Overlay::Integration { scroll } => {
-            let Some(rec) = app.run.report.as_ref().and_then(|r| r.integration.as_ref()) else {
-                return;
-            };
-            let room = (area.width.min(120) as usize).saturating_sub(31).max(20);
-            let mut lines: Vec<Line> = Vec::new();
-            for (k, v) in crate::engine::record::lines(rec) {
-                for (i, part) in wrap_words(&v, room).into_iter().enumerate() {
-                    let k = if i == 0 { k.as_str() } else { "" };
-                    let line = Line::from(format!(" {k:<26} {part}"));
-                    lines.push(
-                        if k == "Unknown" || part.contains("FROZEN") || part.contains("→ ") {
-                            line.style(Style::default().add_modifier(Modifier::BOLD))
-                        } else {
-                            line
-                        },
-                    );
-                }
+            if let Some(r) = report {
+                draw_integration(f, t, area, *scroll, r);
             }
-            scrolled(
-                f,
-                t,
-                area,
-                " Integration record (the org's own) — ↑↓ scroll · Esc closes ".into(),
-                lines,
-                *scroll,
-            );
         }
-        Overlay::ConfirmQuit => {
-            let r = boxed(f, area, 50, 5);
-            f.render_widget(
-                Paragraph::new("A login is in flight. Quit anyway?  y: quit   any other key: stay")
-                    .wrap(Wrap { trim: true })
-                    .block(t.block(" Quit? ")),
-                r,
-            );
-        }
-        Overlay::ConfirmRotation => {
-            let r = boxed(f, area, 70, 8);
-            f.render_widget(
-                Paragraph::new("Refresh the token given? sagediag refreshes it once. If the app rotates refresh tokens (not known before login), the token given is RETIRED: the integration must then be given the new one (kept where Keep secrets says).  y: refresh   any other key: cancel")
-                    .wrap(Wrap { trim: true })
-                    .block(t.block(" Refresh the token given? ")),
-                r,
-            );
-        }
-        Overlay::ConfirmEviction(why) => {
-            let r = boxed(f, area, 76, 10);
-            f.render_widget(
-                Paragraph::new(format!(
-                    "{why}\n\ny: log in anyway (the grant named goes)   any other key: cancel"
-                ))
-                .wrap(Wrap { trim: true })
-                .block(t.block(" Evict the oldest grant? ")),
-                r,
-            );
-        }
-        Overlay::Value(v) if v.raw => {
-            // Alone, full width, no border: a mouse selection takes the value and nothing else.
-            f.render_widget(Clear, area);
-            let [body, foot] =
-                ratatui::layout::Layout::vertical([Constraint::Min(1), Constraint::Length(1)])
-                    .areas(area);
-            f.render_widget(
-                Paragraph::new(v.text.clone()).wrap(Wrap { trim: false }),
-                body,
-            );
-            f.render_widget(
-                Paragraph::new(format!(
-                    "── {} (full width: select it) · o writes it to a file · v boxed · Esc closes",
-                    v.what
-                ))
-                .style(t.dim()),
-                foot,
-            );
-        }
-        Overlay::Value(v) => {
-            let r = boxed(f, area, area.width.saturating_sub(4), area.height.min(14));
-            let note = if v.copied {
-                "Sent to the clipboard (OSC 52; tmux needs set-clipboard on). "
-            } else {
-                ""
-            };
-            f.render_widget(
-                Paragraph::new(format!(
-                    "{}\n\n{note}v: alone, full width, to select · o: write to a file · Esc closes",
-                    v.text
-                ))
-                .wrap(Wrap { trim: false })
-                .block(t.block(format!(" {} ", v.what))),
-                r,
-            );
-        }
+        Overlay::ConfirmQuit => question(
+            f,
+            t,
+            area,
+            (50, 5),
+            " Quit? ",
+            "A login is in flight. Quit anyway?  y: quit   any other key: stay".into(),
+        ),
+        Overlay::ConfirmRotation => question(
+            f,
+            t,
+            area,
+            (70, 8),
+            " Refresh the token given? ",
+            "Refresh the token given? sagediag refreshes it once. If the app rotates refresh tokens (not known before login), the token given is RETIRED: the integration must then be given the new one (kept where Keep secrets says).  y: refresh   any other key: cancel".into(),
+        ),
+        Overlay::ConfirmEviction(why) => question(
+            f,
+            t,
+            area,
+            (76, 10),
+            " Evict the oldest grant? ",
+            format!("{why}\n\ny: log in anyway (the grant named goes)   any other key: cancel"),
+        ),
+        Overlay::Value(v) => draw_value(f, t, area, v),
         Overlay::Scenarios { selected } => {
-            let r = boxed(f, area, area.width.saturating_sub(2), area.height);
-            let rows: Vec<Row> = app
-                .demo
-                .scenarios
-                .iter()
-                .map(|s| Row::new(vec![s.name.clone(), s.description.clone()]))
-                .collect();
-            let mut st = TableState::default().with_selected(Some(*selected));
-            f.render_stateful_widget(
-                Table::new(rows, [Constraint::Length(34), Constraint::Min(10)])
-                    .row_highlight_style(t.selected())
-                    .highlight_symbol("▶ ")
-                    .block(t.block(" Demo scenarios — Enter runs one · Esc closes ")),
-                r,
-                &mut st,
+            draw_scenarios(f, t, area, *selected, &app.demo.scenarios);
+        }
+    }
+}
+
+/// A box's block with one column of padding inside each border.
+fn padded<'a>(t: &Theme, title: impl Into<Line<'a>>) -> ratatui::widgets::Block<'a> {
+    t.block(title)
+        .padding(ratatui::widgets::Padding::horizontal(1))
+}
+
+/// A question in a small box: `y` or any other key.
+fn question(f: &mut Frame, t: &Theme, area: Rect, (w, h): (u16, u16), title: &str, text: String) {
+    let r = boxed(f, area, w, h);
+    f.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .block(padded(t, title)),
+        r,
+    );
+}
+
+/// `?`: the keys, generated from the keymap, and where the log file is.
+fn draw_help(f: &mut Frame, t: &Theme, area: Rect, scroll: usize, log: Option<&str>, vim: bool) {
+    let width = (area.width.min(110) as usize).saturating_sub(4);
+    let keys_w = 22.min(width / 3);
+    let mut lines = vec![Line::from(format!(" Log file: {}", log.unwrap_or("none")))];
+    for (scope, keys, help) in keymap::help_rows(vim) {
+        match scope {
+            Some(s) => {
+                if !lines.is_empty() {
+                    lines.push(Line::from(""));
+                }
+                lines.push(
+                    Line::from(format!(" {}", s.title()))
+                        .style(Style::default().add_modifier(Modifier::BOLD)),
+                );
+            }
+            None => lines.push(Line::from(format!(" {keys:<keys_w$} {help}"))),
+        }
+    }
+    scrolled(
+        f,
+        t,
+        area,
+        " Keys — ↑↓ PgUp PgDn scroll · Esc closes ".into(),
+        lines,
+        scroll,
+    );
+}
+
+/// `m`: every message whole, wrapped here (so the scroll counts lines): `scroll` is the message
+/// at the top, and the newest is always reachable at the bottom.
+fn draw_messages(f: &mut Frame, t: &Theme, area: Rect, scroll: usize, messages: &[String]) {
+    let r = boxed(f, area, area.width.min(110), area.height);
+    let n = messages.len();
+    let block = padded(t, format!(" Messages ({n}) — newest last · Esc closes "));
+    let inner = block.inner(r);
+    let width = (inner.width as usize).max(10);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut starts = Vec::new();
+    for m in messages {
+        starts.push(lines.len());
+        lines.extend(wrap_hard(m, width).into_iter().map(Line::from));
+    }
+    if lines.is_empty() {
+        lines.push(Line::from("Nothing said yet."));
+    }
+    let visible = inner.height as usize;
+    let first = starts.get(scroll.min(n.saturating_sub(1))).copied();
+    let top = first.unwrap_or(0).min(lines.len().saturating_sub(visible));
+    f.render_widget(
+        Paragraph::new(lines).scroll((top as u16, 0)).block(block),
+        r,
+    );
+}
+
+/// `a`: the OAuth app of the last run — what stays unknown first, with where to look in Setup;
+/// then every line.
+fn draw_app(f: &mut Frame, t: &Theme, area: Rect, scroll: usize, report: &Report) {
+    let app = &report.app;
+    let mut lines: Vec<Line> = Vec::new();
+    if !app.unknown.is_empty() {
+        lines.push(
+            Line::from(" Unknown, and where to look in Setup:")
+                .style(Style::default().add_modifier(Modifier::BOLD)),
+        );
+        let width = (area.width.min(110) as usize).saturating_sub(6).max(20);
+        for u in &app.unknown {
+            for (i, l) in wrap_words(u, width).into_iter().enumerate() {
+                lines.push(Line::from(format!(
+                    " {} {l}",
+                    if i == 0 { "?" } else { " " }
+                )));
+            }
+        }
+        lines.push(Line::from(""));
+    }
+    let room = (area.width.min(110) as usize).saturating_sub(29).max(20);
+    for (k, v) in app.lines() {
+        for (i, part) in wrap_words(&v, room).into_iter().enumerate() {
+            let k = if i == 0 { k } else { "" };
+            lines.push(Line::from(format!(" {k:<24} {part}")));
+        }
+    }
+    scrolled(
+        f,
+        t,
+        area,
+        " App — kind, name, policies · ↑↓ scroll · Esc closes ".into(),
+        lines,
+        scroll,
+    );
+}
+
+/// `i`: the integration's own record in the org.
+fn draw_integration(f: &mut Frame, t: &Theme, area: Rect, scroll: usize, report: &Report) {
+    let Some(rec) = report.integration.as_ref() else {
+        return;
+    };
+    let room = (area.width.min(120) as usize).saturating_sub(31).max(20);
+    let mut lines: Vec<Line> = Vec::new();
+    for (k, v) in crate::engine::record::lines(rec) {
+        for (i, part) in wrap_words(&v, room).into_iter().enumerate() {
+            let k = if i == 0 { k.as_str() } else { "" };
+            let line = Line::from(format!(" {k:<26} {part}"));
+            lines.push(
+                if k == "Unknown" || part.contains("FROZEN") || part.contains("→ ") {
+                    line.style(Style::default().add_modifier(Modifier::BOLD))
+                } else {
+                    line
+                },
             );
         }
     }
+    scrolled(
+        f,
+        t,
+        area,
+        " Integration record (the org's own) — ↑↓ scroll · Esc closes ".into(),
+        lines,
+        scroll,
+    );
+}
+
+/// A shown value: boxed, or alone and full width with no border, so that a mouse selection
+/// takes the value and nothing else.
+fn draw_value(f: &mut Frame, t: &Theme, area: Rect, v: &ValueView) {
+    if v.raw {
+        f.render_widget(Clear, area);
+        let [body, foot] =
+            ratatui::layout::Layout::vertical([Constraint::Min(1), Constraint::Length(1)])
+                .areas(area);
+        f.render_widget(
+            Paragraph::new(v.text.clone()).wrap(Wrap { trim: false }),
+            body,
+        );
+        f.render_widget(
+            Paragraph::new(format!(
+                "── {} (full width: select it) · o writes it to a file · v boxed · Esc closes",
+                v.what
+            ))
+            .style(t.dim()),
+            foot,
+        );
+        return;
+    }
+    let r = boxed(f, area, area.width.saturating_sub(4), area.height.min(14));
+    let note = if v.copied {
+        "Sent to the clipboard (OSC 52; tmux needs set-clipboard on). "
+    } else {
+        ""
+    };
+    f.render_widget(
+        Paragraph::new(format!(
+            "{}\n\n{note}v: alone, full width, to select · o: write to a file · Esc closes",
+            v.text
+        ))
+        .wrap(Wrap { trim: false })
+        .block(padded(t, format!(" {} ", v.what))),
+        r,
+    );
+}
+
+/// `S`: the demo's scenario picker.
+fn draw_scenarios(
+    f: &mut Frame,
+    t: &Theme,
+    area: Rect,
+    selected: usize,
+    scenarios: &[DemoScenario],
+) {
+    let r = boxed(f, area, area.width.saturating_sub(2), area.height);
+    let rows: Vec<Row> = scenarios
+        .iter()
+        .map(|s| Row::new(vec![s.name.clone(), s.description.clone()]))
+        .collect();
+    let mut st = TableState::default().with_selected(Some(selected));
+    f.render_stateful_widget(
+        Table::new(rows, [Constraint::Length(34), Constraint::Min(10)])
+            .row_highlight_style(t.selected())
+            .highlight_symbol("▶ ")
+            .block(padded(t, " Demo scenarios — Enter runs one · Esc closes ")),
+        r,
+        &mut st,
+    );
 }
 
 /// `n` with thousands separators: 10000 → "10,000".
@@ -444,10 +492,13 @@ pub fn grouped(n: u64) -> String {
 
 /// `C`: the field-coverage table, in 78 columns (an 80-column terminal shows it whole): the
 /// summary and the limit first, then one row per field.
-fn draw_coverage(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let Some(c) = app.run.report.as_ref().and_then(|r| r.coverage.as_ref()) else {
-        return;
-    };
+fn draw_coverage(
+    f: &mut Frame,
+    t: &Theme,
+    area: Rect,
+    c: &crate::engine::coverage::Coverage,
+    limit: u64,
+) {
     let mut summary = vec![format!(
         "No email {} · shared emails {} ({} records) · leavers with email {} of {}",
         grouped(c.missing_email),
@@ -459,7 +510,7 @@ fn draw_coverage(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if c.limited {
         summary.push(format!(
             "Stopped at the limit of {} employees: coverage_limit in the config file raises it.",
-            grouped(app.form.coverage_limit)
+            grouped(limit)
         ));
     }
     if let Some(why) = &c.stopped {

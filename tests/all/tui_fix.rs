@@ -190,10 +190,10 @@ async fn a_failed_admin_login_shows_whole_stays_in_m_and_keeps_the_username() {
     d.quit().await;
 }
 
-/// The undo list is the report's own `changes`: after `y` the change is listed (and the plan,
-/// read again, no longer offers it); after `u` and `y` the list is current at once — the set
-/// is offered again, nothing is listed as made here, and "Nothing to fix" never shows beside
-/// items.
+/// The undo list is the report's own `changes`: after `y` the change is listed and its fix
+/// marked applied; the overlay opened again reads a plan without it; after `u` and `y` the list
+/// is current at once — the set is offered again, nothing is listed as made here, and "Nothing
+/// to fix" never shows beside items.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fix_list_is_current_after_apply_and_undo() {
     let mut d = Driver::start("missing-permission-sets", 100, 40, None).await;
@@ -205,19 +205,26 @@ async fn the_fix_list_is_current_after_apply_and_undo() {
     d.key(KeyCode::Enter);
     d.expect("y: yes, change the org").await;
     d.key(KeyCode::Char('y'));
-    // Applied: listed from the report, and the plan read again offers only the other set.
+    let screen = d
+        .expect("✓ [applied] PERMISSION_SET_MISSING — Sage People Salaries API")
+        .await;
+    assert!(
+        screen.contains("Changes made here (u undoes them)")
+            && screen.contains("created Sage People Salaries API"),
+        "{screen}"
+    );
+    // Opened again: the plan read now no longer holds the set fixed; the change still stands.
+    d.key(KeyCode::Esc);
+    d.expect("PASS ✓ Sage People Salaries API").await;
+    d.key(KeyCode::Char('f'));
     let screen = d
         .expect_without(
-            "Changes made here (u undoes them)",
-            "PERMISSION_SET_MISSING — Sage People Salaries API",
+            "PERMISSION_SET_MISSING — Sage People Bonuses API",
+            "Sage People Salaries API →",
         )
         .await;
     assert!(
         screen.contains("created Sage People Salaries API"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("PERMISSION_SET_MISSING — Sage People Bonuses API"),
         "{screen}"
     );
     assert!(!screen.contains("Nothing to fix"), "{screen}");
