@@ -537,7 +537,7 @@ impl App {
                     .as_ref()
                     .is_some_and(|r| r.coverage.is_some())
                 {
-                    self.overlay = Overlay::Coverage;
+                    self.overlay = Overlay::Coverage { scroll: 0 };
                 } else {
                     self.say("No field coverage yet: it runs after the probes when the Employees endpoint answers.");
                 }

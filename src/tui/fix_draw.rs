@@ -116,8 +116,8 @@ pub fn draw(
     if let Some(fx) = v.selected_fix() {
         lines.push(Line::from(""));
         for l in fix_text(fx).lines().skip(1) {
-            for w in wrap_hard(l, width.saturating_sub(2)) {
-                lines.push(Line::from(format!("  {w}")));
+            for w in wrap_hard(l, width.saturating_sub(1)) {
+                lines.push(Line::from(format!(" {w}")));
             }
         }
     }
@@ -125,18 +125,20 @@ pub fn draw(
         lines.push(Line::from(""));
         lines.push(Line::from("Changes made here (u undoes them):").style(bold));
         for (c, _) in &standing {
-            lines.push(Line::from(super::screens::elide_end(
-                &format!(
-                    "  {} {} · request #{} · by {} · {} · {}",
-                    c.outcome,
-                    c.what,
-                    c.request_id,
-                    c.by,
-                    c.at,
-                    c.record.as_deref().unwrap_or("?"),
-                ),
-                width,
-            )));
+            let change = format!(
+                "{} {} · request #{} · by {} · {} · {}",
+                c.outcome,
+                c.what,
+                c.request_id,
+                c.by,
+                c.at,
+                c.record.as_deref().unwrap_or("?"),
+            );
+            lines.extend(
+                wrapped(&change, width.saturating_sub(1), "  ")
+                    .into_iter()
+                    .map(|l| Line::from(format!(" {l}"))),
+            );
         }
     }
     // What happened here, newest last, each note whole (wrapped): up to a third of the box.

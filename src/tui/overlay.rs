@@ -25,8 +25,10 @@ pub enum Overlay {
     Messages {
         scroll: usize,
     },
-    /// The field-coverage table of the last run.
-    Coverage,
+    /// The field-coverage table of the last run (`scroll`: the first field row shown).
+    Coverage {
+        scroll: usize,
+    },
     Inspector(Box<Inspector>),
     ConfirmQuit,
     /// Refresh a refresh token sagediag did not obtain? (Under rotation it is retired.)
@@ -94,6 +96,7 @@ impl Overlay {
             | Overlay::Messages { scroll }
             | Overlay::App { scroll }
             | Overlay::Integration { scroll }
+            | Overlay::Coverage { scroll }
             | Overlay::Checklist { scroll } => match a {
                 Action::Back => return vec![Cmd::Close],
                 Action::Down => *scroll += 1,
@@ -137,8 +140,7 @@ impl Overlay {
                 }
                 _ => {}
             },
-            Overlay::Coverage
-            | Overlay::ConfirmQuit
+            Overlay::ConfirmQuit
             | Overlay::ConfirmRotation
             | Overlay::ConfirmEviction(_)
             | Overlay::Inspector(_)
@@ -216,9 +218,9 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             draw_help(f, t, area, *scroll, app.log.path.as_deref(), app.prefs.vim);
         }
         Overlay::Messages { scroll } => draw_messages(f, t, area, *scroll, &app.status.messages),
-        Overlay::Coverage => {
+        Overlay::Coverage { scroll } => {
             if let Some(c) = report.and_then(|r| r.coverage.as_ref()) {
-                draw_coverage(f, t, area, c, app.form.coverage_limit);
+                draw_coverage(f, t, area, c, app.form.coverage_limit, *scroll);
             }
         }
         Overlay::Checklist { scroll } => {
@@ -498,6 +500,7 @@ fn draw_coverage(
     area: Rect,
     c: &crate::engine::coverage::Coverage,
     limit: u64,
+    scroll: usize,
 ) {
     let mut summary = vec![format!(
         "No email {} · shared emails {} ({} records) · leavers with email {} of {}",
@@ -524,8 +527,21 @@ fn draw_coverage(
         .collect();
     let h = (c.fields.len() + summary.len() + 3) as u16;
     let r = boxed(f, area, 78, h.min(area.height));
+    // The field rows that fit under the summary and the header; ↑↓ scroll the rest.
+    let visible = (r.height as usize).saturating_sub(summary.len() + 3);
+    let first = scroll.min(c.fields.len().saturating_sub(visible));
+    let more = if c.fields.len() > visible {
+        format!(
+            " · rows {}–{} of {} ↑↓",
+            first + 1,
+            (first + visible).min(c.fields.len()),
+            c.fields.len()
+        )
+    } else {
+        String::new()
+    };
     let block = t.block(format!(
-        " Field coverage — {} employees · Esc closes ",
+        " Field coverage — {} employees{more} · Esc closes ",
         grouped(c.employees)
     ));
     let inner = block.inner(r);
@@ -544,6 +560,7 @@ fn draw_coverage(
     let rows: Vec<Row> = c
         .fields
         .iter()
+        .skip(first)
         .map(|fc| {
             let pct = c.percent(fc.populated);
             Row::new(vec![

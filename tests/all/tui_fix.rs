@@ -280,6 +280,10 @@ async fn the_coverage_table_fits_80_columns_and_names_its_limit() {
         );
     }
     assert!(screen.contains("emailAddress"), "{screen}");
+    // The rows below the box's fold are reached by scrolling.
+    assert!(!screen.contains("workAddress.country"), "{screen}");
+    d.key(KeyCode::End);
+    d.expect("workAddress.country").await;
     d.key(KeyCode::Esc);
     d.quit().await;
 }

@@ -286,7 +286,14 @@ fn coverage_overlay() {
     let mut app = finished(&[]);
     app.screen = Screen::Permissions;
     assert!(render(&app, 120, 40).contains("Field coverage: 40 employees"));
-    app.overlay = Overlay::Coverage;
+    press(
+        &mut app,
+        crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('C'),
+            crossterm::event::KeyModifiers::NONE,
+        ),
+    );
+    assert!(matches!(app.overlay, Overlay::Coverage { .. }));
     let text = render(&app, 80, 24);
     assert!(
         text.contains("emailAddress")
