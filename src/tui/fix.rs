@@ -116,20 +116,7 @@ pub fn pending<'a>(
     let Some(report) = report else {
         return Vec::new();
     };
-    let mut standing: Vec<&ChangeMade> = Vec::new();
-    for c in &report.changes {
-        match c.outcome {
-            Outcome::Created | Outcome::Revoked => standing.push(c),
-            Outcome::Deleted => {
-                standing.retain(|s| !(s.outcome == Outcome::Created && s.record == c.record));
-            }
-            Outcome::NotUndoable => {
-                standing.retain(|s| !(s.outcome == Outcome::Revoked && s.what == c.what));
-            }
-            _ => {}
-        }
-    }
-    standing
+    standing(&report.changes)
         .into_iter()
         .filter_map(|c| {
             fix.records
@@ -143,6 +130,25 @@ pub fn pending<'a>(
                 .map(|r| (c, r))
         })
         .collect()
+}
+
+/// The changes of a report that still stand: created and not deleted since, revoked and not
+/// listed as not undoable since.
+fn standing(changes: &[ChangeMade]) -> Vec<&ChangeMade> {
+    let mut out: Vec<&ChangeMade> = Vec::new();
+    for c in changes {
+        match c.outcome {
+            Outcome::Created | Outcome::Revoked => out.push(c),
+            Outcome::Deleted => {
+                out.retain(|s| !(s.outcome == Outcome::Created && s.record == c.record));
+            }
+            Outcome::NotUndoable => {
+                out.retain(|s| !(s.outcome == Outcome::Revoked && s.what == c.what));
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The session's user as an actor (the one the probes run as).
@@ -565,4 +571,54 @@ pub fn fix_text(f: &crate::engine::fix::Fix) -> String {
         out.extend(f.steps.iter().map(|s| format!("- {s}")));
     }
     out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(outcome: Outcome, what: &str, record: Option<&str>, at_ms: u64) -> ChangeMade {
+        ChangeMade {
+            outcome,
+            what: what.into(),
+            for_user: "005A".into(),
+            by: "admin@acme.example".into(),
+            at: crate::engine::export::iso8601(at_ms),
+            at_ms,
+            request_id: at_ms,
+            record: record.map(str::to_string),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn what_stands_is_read_from_the_reports_changes_in_order() {
+        let a = Some("PermissionSetAssignment 0PaA");
+        let b = Some("PermissionSetAssignment 0PaB");
+        let changes = vec![
+            change(Outcome::Created, "Salaries", a, 1),
+            change(Outcome::Created, "Bonuses", b, 2),
+            change(Outcome::Revoked, "grant of 2026-01-01", None, 3),
+            change(Outcome::AlreadyAssigned, "Absences", None, 4),
+            change(Outcome::Deleted, "Salaries", a, 5),
+            change(Outcome::UndoSkipped, "Bonuses", b, 6),
+            change(Outcome::NotUndoable, "grant of 2026-01-01", None, 7),
+        ];
+        let left: Vec<&str> = standing(&changes).iter().map(|c| c.what.as_str()).collect();
+        assert_eq!(
+            left,
+            ["Bonuses"],
+            "an undo that left it in place leaves it standing"
+        );
+        // Made again after an undo: it stands again.
+        let mut again = changes.clone();
+        again.push(change(
+            Outcome::Created,
+            "Salaries",
+            Some("PermissionSetAssignment 0PaC"),
+            8,
+        ));
+        assert_eq!(standing(&again).len(), 2);
+        assert!(standing(&[]).is_empty());
+    }
 }
