@@ -99,7 +99,6 @@ impl App {
                 Cmd::Inspect(id) => self.open_inspector(id),
                 Cmd::Copy { what, text } => effects.extend(self.copy(&what, text)),
                 Cmd::Run => effects.extend(self.start_run()),
-                Cmd::OpenFix(about) => effects.extend(self.open_fix(about)),
                 Cmd::PasteOpen => {
                     if !matches!(self.mode, Mode::Edit(_) | Mode::Console) {
                         self.mode = Mode::Paste;
@@ -110,7 +109,10 @@ impl App {
                         self.mode = Mode::Normal;
                     }
                 }
-                Cmd::CycleKeep => effects.extend(self.cycle_keep()),
+                Cmd::CycleKeep => {
+                    let cmds = self.keep.cycle_keep(&mut self.form);
+                    effects.extend(self.apply(cmds));
+                }
                 Cmd::Typing { mode, before } => {
                     self.form.before = before;
                     self.mode = mode;
@@ -126,10 +128,14 @@ impl App {
                     self.log.rows.extend(c.rows);
                     self.go(Screen::Findings);
                 }
-                Cmd::Act(a) => effects.extend(match self.overlay {
-                    Overlay::None => self.screen_action(a),
-                    _ => self.overlay_action(a),
-                }),
+                Cmd::Act(a) => {
+                    if matches!(self.overlay, Overlay::None) {
+                        effects.extend(self.screen_action(a));
+                    } else {
+                        let cmds = self.overlay.action(a, &self.demo.scenarios);
+                        effects.extend(self.apply(cmds));
+                    }
+                }
                 Cmd::Select { screen, row } => {
                     self.log.focus = false;
                     match screen {
@@ -140,6 +146,19 @@ impl App {
                         Screen::Login | Screen::Fleet => {}
                     }
                 }
+                Cmd::OpenFix(about) => {
+                    let cmds = super::fix::FixView::open(
+                        about,
+                        &self.run,
+                        &self.form,
+                        &self.fix,
+                        self.demo.admin.as_deref(),
+                    );
+                    effects.extend(self.apply(cmds));
+                }
+                Cmd::Mode(m) => self.mode = m,
+                Cmd::ShowReport(r) => self.show_report(*r),
+                Cmd::Scenario(name) => effects.extend(self.switch_scenario(name)),
             }
         }
         effects
@@ -188,7 +207,12 @@ impl App {
                 self.open_inspector(id);
                 Vec::new()
             }
-            Msg::Vault(v) => self.on_vault(v).into_iter().collect(),
+            Msg::Vault(v) => {
+                let cmds = self
+                    .keep
+                    .on_vault(v, &mut self.form, self.run.report.as_ref());
+                self.apply(cmds)
+            }
             Msg::DemoStarted(r) => self.on_demo_started(r),
             Msg::ProfilesSaved(Ok(p)) => {
                 self.keep.profiles = p;
@@ -221,10 +245,22 @@ impl App {
                 Vec::new()
             }
             Msg::Autoplay => self.autoplay_step().into_iter().collect(),
-            Msg::Fix(m) => self.on_fix(m),
+            Msg::Fix(m) => {
+                let cmds = self.fix.on_msg(m, self.overlay.fix_mut(), &self.form);
+                self.apply(cmds)
+            }
             Msg::Fleet(m) => {
                 let cmds = self.screens.fleet.on_msg(m, self.screen == Screen::Fleet);
                 self.apply(cmds)
+            }
+            Msg::Settings(s) => {
+                let said = super::keep::apply_settings(
+                    &s,
+                    &mut self.form,
+                    &mut self.prefs,
+                    &mut self.screens.environment,
+                );
+                self.apply(said)
             }
             Msg::FoldStatus(seq) => {
                 self.status.fold(seq);
@@ -308,11 +344,18 @@ impl App {
             }
             Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {
                 // y changes the org; any other key (unbound ones too) cancels.
-                return self.fix_confirm(action == Some(Action::Yes));
+                let cmds = v.confirm(
+                    action == Some(Action::Yes),
+                    &self.fix,
+                    &self.run,
+                    &self.form,
+                );
+                return self.apply(cmds);
             }
-            Overlay::Fix(_) => {
+            Overlay::Fix(v) => {
                 let Some(a) = action else { return Vec::new() };
-                return self.fix_action(a);
+                let cmds = v.action(a, &self.fix, &self.run);
+                return self.apply(cmds);
             }
             Overlay::Inspector(ins) => {
                 let Some(a) = action else { return Vec::new() };
@@ -321,7 +364,8 @@ impl App {
             }
             _ => {
                 let Some(a) = action else { return Vec::new() };
-                return self.overlay_action(a);
+                let cmds = self.overlay.action(a, &self.demo.scenarios);
+                return self.apply(cmds);
             }
         }
         let Some(action) = action else {
@@ -420,7 +464,7 @@ impl App {
                     .as_ref()
                     .is_some_and(|r| r.coverage.is_some())
                 {
-                    self.overlay = Overlay::Coverage;
+                    self.overlay = Overlay::Coverage { scroll: 0 };
                 } else {
                     self.say("No field coverage yet: it runs after the probes when the Employees endpoint answers.");
                 }
@@ -429,10 +473,10 @@ impl App {
             Action::NextProfile
                 if !self.keep.profiles.is_empty() && self.demo.scenario.is_none() =>
             {
-                self.keep.profile_index = (self.keep.profile_index + 1) % self.keep.profiles.len();
-                let p = self.keep.profiles[self.keep.profile_index].clone();
-                self.apply_profile(&p);
-                Some(vec![Effect::Recall { then_run: false }])
+                let cmds = self
+                    .keep
+                    .next_profile(&mut self.form, &mut self.screens.environment);
+                Some(self.apply(cmds))
             }
             Action::FocusLog => {
                 self.log.show = true;
@@ -659,7 +703,7 @@ impl App {
             self.overlay = Overlay::ConfirmEviction(f.detail.clone());
         }
         if logged_in {
-            effects.extend(self.on_session(refresh));
+            effects.extend(self.keep.on_session(&mut self.form, refresh));
         }
         effects
     }
@@ -760,7 +804,7 @@ impl App {
                 Some(Effect::StartRun {
                     run: self.run.id,
                     cfg,
-                    profile: self.profile(),
+                    profile: super::keep::profile_of(&self.form),
                 })
             }
         }
@@ -819,7 +863,12 @@ impl App {
                 }
                 (o, None) => o,
             },
-            Mode::Admin => return self.admin_key(action, key),
+            Mode::Admin => {
+                let cmds = self
+                    .fix
+                    .admin_key(self.overlay.fix_mut(), action, key, &self.form);
+                return self.apply(cmds);
+            }
             Mode::FleetFilter => {
                 let o = form::edit_key(&mut self.screens.fleet.filter, &before, action, key);
                 self.screens.fleet.filter_changed();

@@ -2,24 +2,22 @@
 //! plan (`engine::fix::plan`). An `apply` item shows the exact request and runs only after `y` in
 //! a confirm prompt (any other key cancels), as the session's user when it may assign permission
 //! sets, else as an admin who logs in here (username and password, held in memory only). The
-//! affected probes re-run at once; every change (who, what, when, request id) is listed here and
-//! can be undone (`u`, confirmed the same way). The engine calls run on tasks (`work.rs`).
+//! affected probes re-run at once (after an undo the plan is read again); every change (who, what, when,
+//! request id) is the report's own `changes`, listed here from it, and can be undone (`u`,
+//! confirmed the same way). The engine calls run on tasks (`work.rs`). Drawing: `fix_draw.rs`.
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
-use super::app::{App, Mode, Screen};
-use super::form::{first_line, masked, text};
+use super::app::Mode;
+use super::form::{Form, first_line, masked, text};
 use super::keymap::Action;
-use super::msg::Effect;
-use super::overlay::{Overlay, centered, wrap_words};
-use super::theme::Theme;
-use crate::engine::fix::{Actor, Applied, FixKind, Plan};
-use crate::engine::{Config, EndpointResult, Finding, Flow, Report};
+use super::msg::{Cmd, Effect};
+use super::overlay::Overlay;
+use super::run::RunState;
+use crate::engine::fix::{Actor, Applied, Change, FixKind, Outcome, Plan};
+use crate::engine::{ChangeMade, Config, EndpointResult, Finding, Flow, Report};
+
+pub use super::fix_draw::draw;
 
 /// What the Fix overlay is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +40,19 @@ pub enum Pending {
     Undo,
 }
 
+/// Changes made from the Fix overlay this session, and the admin's session.
+#[derive(Default)]
+pub struct FixState {
+    /// The engine's records of what was created or revoked here: the details an undo sends
+    /// (record ids, the request). Which of them still stand is read from the report's own
+    /// `changes` ([`pending`]), so the list shown, what `u` undoes and the report agree.
+    pub records: Vec<Applied>,
+    /// The admin's session for fixes: in memory only, never drawn.
+    pub admin: Option<Actor>,
+    /// The admin username last typed in the overlay's login form (the next form starts with it).
+    pub admin_user: Option<String>,
+}
+
 pub struct FixView {
     pub plan: Option<Plan>,
     pub selected: usize,
@@ -54,28 +65,10 @@ pub struct FixView {
     pub password: TextArea<'static>,
     /// The admin form's field: 0 username, 1 password.
     pub admin_field: usize,
+    /// What the admin's login in flight is for.
+    pub after_login: Pending,
     /// What happened here, newest last.
     pub notes: Vec<String>,
-}
-
-impl FixView {
-    pub fn new(about: Option<String>, admin_user: &str) -> FixView {
-        FixView {
-            plan: None,
-            selected: 0,
-            may_assign: None,
-            stage: Stage::Planning,
-            about,
-            user: text(admin_user),
-            password: masked(""),
-            admin_field: 0,
-            notes: Vec::new(),
-        }
-    }
-
-    fn selected_fix(&self) -> Option<&crate::engine::fix::Fix> {
-        self.plan.as_ref().and_then(|p| p.fixes.get(self.selected))
-    }
 }
 
 /// What a fix task answered.
@@ -114,87 +107,367 @@ pub enum FixJob {
     },
 }
 
+/// The changes made here that still stand, oldest first, with the engine's record of each: read
+/// from the report's own `changes` (a later `deleted` or `not-undoable` entry takes one back).
+pub fn pending<'a>(
+    fix: &'a FixState,
+    report: Option<&'a Report>,
+) -> Vec<(&'a ChangeMade, &'a Applied)> {
+    let Some(report) = report else {
+        return Vec::new();
+    };
+    standing(&report.changes)
+        .into_iter()
+        .filter_map(|c| {
+            fix.records
+                .iter()
+                .find(|r| {
+                    r.at_ms == c.at_ms
+                        && r.request_id == c.request_id
+                        && r.assignee_id == c.for_user
+                        && r.outcome == c.outcome
+                })
+                .map(|r| (c, r))
+        })
+        .collect()
+}
+
+/// The changes of a report that still stand: created and not deleted since, revoked and not
+/// listed as not undoable since.
+fn standing(changes: &[ChangeMade]) -> Vec<&ChangeMade> {
+    let mut out: Vec<&ChangeMade> = Vec::new();
+    for c in changes {
+        match c.outcome {
+            Outcome::Created | Outcome::Revoked => out.push(c),
+            Outcome::Deleted => {
+                out.retain(|s| !(s.outcome == Outcome::Created && s.record == c.record));
+            }
+            Outcome::NotUndoable => {
+                out.retain(|s| !(s.outcome == Outcome::Revoked && s.what == c.what));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The session's user as an actor (the one the probes run as).
+pub fn session_actor(run: &RunState) -> Option<Actor> {
+    let s = run.session.as_ref()?;
+    let org = &run.report.as_ref()?.org;
+    Some(Actor {
+        instance_url: s.instance_url.clone(),
+        access_token: s.access_token.clone(),
+        username: org.username.clone().unwrap_or_default(),
+        user_id: org.user_id.clone(),
+    })
+}
+
+/// `f` on step 4: the selected row's permission set, when the row fails.
+pub fn about_probe(endpoints: &[EndpointResult], selected: usize) -> Option<String> {
+    endpoints
+        .get(selected)
+        .filter(|e| e.finding.is_some())
+        .map(|e| e.permission_set.to_string())
+}
+
+/// `f` on step 5: the selected finding's permission set, or its code.
+pub fn about_finding(findings: &[Finding], selected: usize) -> Option<String> {
+    let f = findings.get(selected)?;
+    let set = crate::engine::ENDPOINTS
+        .iter()
+        .find(|d| f.title.contains(d.permission_set))
+        .filter(|_| f.code == crate::engine::Code::PERMISSION_SET_MISSING);
+    Some(match set {
+        Some(d) => d.permission_set.to_string(),
+        None => f.code.as_str().to_string(),
+    })
+}
+
 fn when(ms: u64) -> String {
     crate::engine::export::iso8601(ms)
 }
 
-impl App {
-    /// The session's user as an actor (the one the probes run as).
-    pub fn session_actor(&self) -> Option<Actor> {
-        let s = self.run.session.as_ref()?;
-        let org = &self.run.report.as_ref()?.org;
-        Some(Actor {
-            instance_url: s.instance_url.clone(),
-            access_token: s.access_token.clone(),
-            username: org.username.clone().unwrap_or_default(),
-            user_id: org.user_id.clone(),
-        })
+fn same_fix(a: &crate::engine::fix::Fix, b: &crate::engine::fix::Fix) -> bool {
+    a.finding == b.finding && a.target == b.target && a.permission_set == b.permission_set
+}
+
+impl FixView {
+    pub fn new(about: Option<String>, admin_user: &str) -> FixView {
+        FixView {
+            plan: None,
+            selected: 0,
+            may_assign: None,
+            stage: Stage::Planning,
+            about,
+            user: text(admin_user),
+            password: masked(""),
+            admin_field: 0,
+            after_login: Pending::Apply,
+            notes: Vec::new(),
+        }
     }
 
-    /// `f`: the Fix overlay for `about` (a permission set or a finding code), its plan read on a task.
-    pub fn open_fix(&mut self, about: Option<String>) -> Vec<Effect> {
-        if self.run.running {
-            self.say("Fixing waits for the run to finish.");
-            return Vec::new();
+    pub fn selected_fix(&self) -> Option<&crate::engine::fix::Fix> {
+        self.plan.as_ref().and_then(|p| p.fixes.get(self.selected))
+    }
+
+    /// `f`: the Fix overlay for `about` (a permission set or a finding code), its plan read on a
+    /// task. The admin form starts with the username typed last (else the demo org's admin).
+    pub fn open(
+        about: Option<String>,
+        run: &RunState,
+        form: &Form,
+        fix: &FixState,
+        demo_admin: Option<&str>,
+    ) -> Vec<Cmd> {
+        if run.running {
+            return vec![Cmd::Say("Fixing waits for the run to finish.".into())];
         }
-        if self.run.report.is_none() || self.run.client.is_none() {
-            self.say("Nothing to fix yet: run the check (r) first.");
-            return Vec::new();
+        if run.report.is_none() || run.client.is_none() {
+            return vec![Cmd::Say(
+                "Nothing to fix yet: run the check (r) first.".into(),
+            )];
         }
-        let cfg = match self.form.config() {
+        let cfg = match form.config() {
             Ok(c) => c,
-            Err(e) => {
-                self.say(e);
-                return Vec::new();
-            }
+            Err(e) => return vec![Cmd::Say(e.into())],
         };
-        let admin = self.demo.admin.clone().unwrap_or_default();
-        self.overlay = Overlay::Fix(Box::new(FixView::new(about, &admin)));
-        vec![Effect::Fix(FixJob::Plan { cfg: Box::new(cfg) })]
+        let admin = fix.admin_user.as_deref().or(demo_admin).unwrap_or_default();
+        vec![
+            Cmd::Open(Overlay::Fix(Box::new(FixView::new(about, admin)))),
+            Cmd::Effect(Effect::Fix(FixJob::Plan { cfg: Box::new(cfg) })),
+        ]
     }
 
-    /// A fix task answered.
-    pub fn on_fix(&mut self, m: FixMsg) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        match m {
-            FixMsg::Planned { plan, may_assign } => {
-                if let Overlay::Fix(v) = &mut self.overlay {
-                    let about = v.about.clone();
-                    v.selected = plan
-                        .fixes
-                        .iter()
-                        .position(|f| {
-                            about.as_deref().is_some_and(|a| {
-                                f.permission_set.as_deref() == Some(a) || f.finding.as_str() == a
-                            })
-                        })
-                        .unwrap_or(0);
-                    v.plan = Some(plan);
-                    v.may_assign = may_assign;
-                    v.stage = Stage::Ready;
+    /// The plan was read (first, or again after a change): the selection stays on the same fix.
+    fn planned(&mut self, plan: Plan, may_assign: Option<bool>) {
+        let keep = self.selected_fix().cloned();
+        let about = self.about.clone();
+        let by_about = || {
+            plan.fixes.iter().position(|f| {
+                about.as_deref().is_some_and(|a| {
+                    f.permission_set.as_deref() == Some(a) || f.finding.as_str() == a
+                })
+            })
+        };
+        self.selected = match &keep {
+            Some(k) => plan.fixes.iter().position(|f| same_fix(f, k)),
+            None => by_about(),
+        }
+        .unwrap_or(0);
+        let vanished = keep.is_some_and(|k| !plan.fixes.iter().any(|f| same_fix(f, &k)));
+        self.plan = Some(plan);
+        self.may_assign = may_assign;
+        match self.stage {
+            Stage::Planning => self.stage = Stage::Ready,
+            // The fix asked about is no longer planned: nothing to confirm.
+            Stage::Confirm(Pending::Apply) if vanished => {
+                self.stage = Stage::Ready;
+                self.notes.push(
+                    "The plan changed: that fix is no longer needed. Nothing was sent.".into(),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn start_admin(&mut self, what: Pending) -> Vec<Cmd> {
+        self.stage = Stage::Admin(what);
+        self.after_login = what;
+        self.admin_field = 0;
+        vec![Cmd::Mode(Mode::Admin)]
+    }
+
+    /// A key in the Fix overlay (not the confirmation, not the admin form).
+    pub fn action(&mut self, a: Action, fix: &FixState, run: &RunState) -> Vec<Cmd> {
+        let n = self.plan.as_ref().map_or(0, |p| p.fixes.len());
+        let may = self.may_assign == Some(true) || fix.admin.is_some();
+        match a {
+            Action::Back => return vec![Cmd::Close],
+            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Home => self.selected = 0,
+            Action::End => self.selected = n.saturating_sub(1),
+            Action::Select | Action::Undo if self.stage != Stage::Ready => {}
+            Action::Select => match self.selected_fix().map(|f| f.kind) {
+                Some(FixKind::Apply) if may => self.stage = Stage::Confirm(Pending::Apply),
+                Some(FixKind::Apply) => return self.start_admin(Pending::Apply),
+                Some(_) => self.notes.push(
+                    "This fix is made by an admin (Setup, a command or metadata): c copies it."
+                        .into(),
+                ),
+                None => {}
+            },
+            Action::Undo if pending(fix, run.report.as_ref()).is_empty() => {
+                self.notes.push("Nothing changed here to undo.".into());
+            }
+            Action::Undo if may => self.stage = Stage::Confirm(Pending::Undo),
+            Action::Undo => return self.start_admin(Pending::Undo),
+            Action::Copy => {
+                if let Some(t) = self.selected_fix().map(fix_text) {
+                    return vec![Cmd::Copy {
+                        what: "fix".into(),
+                        text: t,
+                    }];
                 }
             }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The confirmation: `y` makes the change; any other key cancels, and nothing is sent.
+    pub fn confirm(&mut self, yes: bool, fix: &FixState, run: &RunState, form: &Form) -> Vec<Cmd> {
+        let Stage::Confirm(what) = self.stage else {
+            return Vec::new();
+        };
+        if !yes {
+            self.stage = Stage::Ready;
+            self.notes.push("Cancelled: nothing was changed.".into());
+            return Vec::new();
+        }
+        let session = session_actor(run);
+        // A grant is revoked by the admin who read the grants (else the session's own user).
+        let revoke = self
+            .selected_fix()
+            .and_then(|f| f.change.as_ref())
+            .is_some_and(|c| matches!(c, Change::RevokeGrant { .. }));
+        let actor = if revoke && what == Pending::Apply {
+            fix.admin.clone().or(session)
+        } else if self.may_assign == Some(true) {
+            session
+        } else {
+            fix.admin.clone()
+        };
+        let (Some(actor), Ok(cfg)) = (actor, form.config()) else {
+            self.stage = Stage::Ready;
+            self.notes
+                .push("No session to change the org with: nothing was changed.".into());
+            return Vec::new();
+        };
+        let plan = match (&self.plan, self.selected_fix()) {
+            (Some(p), Some(f)) => Plan {
+                fixes: vec![f.clone()],
+                assignee_id: p.assignee_id.clone(),
+                assignee: p.assignee.clone(),
+            },
+            _ => Plan::default(),
+        };
+        self.stage = Stage::Working;
+        let undo = (what == Pending::Undo).then(|| {
+            pending(fix, run.report.as_ref())
+                .into_iter()
+                .map(|(_, r)| r.clone())
+                .collect()
+        });
+        vec![Cmd::Effect(Effect::Fix(FixJob::Change {
+            cfg: Box::new(cfg),
+            plan,
+            undo,
+            actor,
+        }))]
+    }
+}
+
+impl FixState {
+    /// A key in the admin's login form (`view`: the Fix overlay in front): Enter moves on, then
+    /// logs in; Esc cancels. The username typed is kept for the next form.
+    pub fn admin_key(
+        &mut self,
+        view: Option<&mut FixView>,
+        action: Option<Action>,
+        key: crossterm::event::KeyEvent,
+        form: &Form,
+    ) -> Vec<Cmd> {
+        let normal = Cmd::Mode(Mode::Normal);
+        let Some(v) = view else {
+            return vec![normal];
+        };
+        match action {
+            Some(Action::Back) => {
+                v.password = masked("");
+                v.stage = Stage::Ready;
+                v.notes.push("Cancelled: nothing was changed.".into());
+                return vec![normal];
+            }
+            Some(Action::Up) => v.admin_field = 0,
+            Some(Action::Down) => v.admin_field = 1,
+            Some(Action::Select) if v.admin_field == 0 => v.admin_field = 1,
+            Some(Action::Select) => {
+                let user = first_line(&v.user).trim().to_string();
+                let password = first_line(&v.password);
+                v.password = masked("");
+                if !user.is_empty() {
+                    self.admin_user = Some(user.clone());
+                }
+                let mut cfg = match form.config() {
+                    Ok(c) => c,
+                    Err(e) => {
+                        v.stage = Stage::Ready;
+                        v.notes.push(e.into());
+                        return vec![normal];
+                    }
+                };
+                if user.is_empty() || password.is_empty() {
+                    v.stage = Stage::Ready;
+                    v.notes
+                        .push("The admin's username and password are both needed.".into());
+                    return vec![normal];
+                }
+                cfg.flow = Flow::Password;
+                cfg.username = Some(user);
+                cfg.password = Some(password);
+                cfg.refresh_token = None;
+                cfg.access_token = None;
+                cfg.private_key_pem = None;
+                cfg.private_key_path = None;
+                v.stage = Stage::Working;
+                return vec![
+                    normal,
+                    Cmd::Effect(Effect::Fix(FixJob::Admin { cfg: Box::new(cfg) })),
+                ];
+            }
+            _ => {
+                let ta = if v.admin_field == 0 {
+                    &mut v.user
+                } else {
+                    &mut v.password
+                };
+                super::form::edit_key(ta, "", action, key);
+            }
+        }
+        Vec::new()
+    }
+
+    /// A fix task answered (`view`: the Fix overlay, when it is in front). After a change the
+    /// report the engine updated is shown everywhere, and the plan is read again.
+    pub fn on_msg(&mut self, m: FixMsg, view: Option<&mut FixView>, form: &Form) -> Vec<Cmd> {
+        match m {
+            FixMsg::Planned { plan, may_assign } => {
+                if let Some(v) = view {
+                    v.planned(plan, may_assign);
+                }
+                Vec::new()
+            }
             FixMsg::Admin(r) => {
-                let Overlay::Fix(v) = &mut self.overlay else {
-                    return effects;
+                let Some(v) = view else {
+                    return Vec::new();
                 };
                 match r {
                     Ok(actor) => {
                         v.notes
                             .push(format!("Logged in as {} (memory only).", actor.username));
-                        let what = if v.notes.iter().any(|n| n == UNDO_MARK) {
-                            Pending::Undo
-                        } else {
-                            Pending::Apply
-                        };
-                        v.notes.retain(|n| n != UNDO_MARK);
-                        v.stage = Stage::Confirm(what);
-                        self.fix.admin = Some(actor);
+                        v.stage = Stage::Confirm(v.after_login);
+                        self.admin = Some(actor);
+                        Vec::new()
                     }
                     Err(e) => {
-                        v.notes.retain(|n| n != UNDO_MARK);
-                        v.notes.push(format!("The admin's login failed: {e}"));
+                        // Whole, here and in the message history (`m`); the username stays.
+                        let said = format!("The admin's login failed: {e}");
+                        v.notes.push(said.clone());
                         v.stage = Stage::Ready;
+                        vec![Cmd::Say(said)]
                     }
                 }
             }
@@ -205,20 +478,23 @@ impl App {
                 report,
                 findings,
             } => {
-                for r in &records {
-                    effects.push(Effect::Log(format!(
-                        "fix: {} {} for {} by {} (request #{}{})",
-                        r.outcome,
-                        r.permission_set,
-                        r.assignee_id,
-                        r.by,
-                        r.request_id,
-                        r.assignment_id
-                            .as_deref()
-                            .map(|i| format!(", PermissionSetAssignment {i}"))
-                            .unwrap_or_default()
-                    )));
-                }
+                let mut cmds: Vec<Cmd> = records
+                    .iter()
+                    .map(|r| {
+                        Cmd::Effect(Effect::Log(format!(
+                            "fix: {} {} for {} by {} (request #{}{})",
+                            r.outcome,
+                            r.permission_set,
+                            r.assignee_id,
+                            r.by,
+                            r.request_id,
+                            r.assignment_id
+                                .as_deref()
+                                .map(|i| format!(", PermissionSetAssignment {i}"))
+                                .unwrap_or_default()
+                        )))
+                    })
+                    .collect();
                 let mut notes: Vec<String> = records
                     .iter()
                     .map(|r| {
@@ -242,33 +518,12 @@ impl App {
                         f.code, f.title, f.detail
                     ))
                 }));
-                if undo {
-                    let gone: Vec<&str> = records
-                        .iter()
-                        .filter(|r| r.outcome == crate::engine::fix::Outcome::Deleted)
-                        .filter_map(|r| r.assignment_id.as_deref())
-                        .collect();
-                    // A revoked grant is listed once by the undo (not undoable), then dropped.
-                    self.fix.records.retain(|r| {
-                        !r.assignment_id
-                            .as_deref()
-                            .is_some_and(|i| gone.contains(&i))
-                            && !matches!(r.change, crate::engine::fix::Change::RevokeGrant { .. })
-                    });
-                } else {
-                    self.fix.records.extend(
-                        records
-                            .iter()
-                            .filter(|r| {
-                                matches!(
-                                    r.outcome,
-                                    crate::engine::fix::Outcome::Created
-                                        | crate::engine::fix::Outcome::Revoked
-                                )
-                            })
-                            .cloned(),
-                    );
-                }
+                // What an undo may need later; which still stand is the report's to say.
+                self.records.extend(
+                    records
+                        .into_iter()
+                        .filter(|r| matches!(r.outcome, Outcome::Created | Outcome::Revoked)),
+                );
                 for result in &probes {
                     notes.push(format!(
                         "re-probed {}: {}",
@@ -276,212 +531,26 @@ impl App {
                         result.status.word()
                     ));
                 }
+                notes.push(format!("The report now says {}.", report.status_words()));
                 // The report the engine updated: the header, tabs, steps, table and `W` read it.
-                self.show_report(*report);
-                if let Some(r) = &self.run.report {
-                    notes.push(format!("The report now says {}.", r.status_words()));
-                }
-                if let Overlay::Fix(v) = &mut self.overlay {
+                cmds.push(Cmd::ShowReport(report));
+                if let Some(v) = view {
                     v.notes.extend(notes);
                     v.stage = Stage::Ready;
-                }
-            }
-        }
-        effects
-    }
-
-    /// A key in the Fix overlay (not the confirmation, not the admin form).
-    pub fn fix_action(&mut self, a: Action) -> Vec<Effect> {
-        let records = self.fix.records.len();
-        let has_admin = self.fix.admin.is_some();
-        let Overlay::Fix(v) = &mut self.overlay else {
-            return Vec::new();
-        };
-        let n = v.plan.as_ref().map_or(0, |p| p.fixes.len());
-        match a {
-            Action::Back => self.overlay = Overlay::None,
-            Action::Down => v.selected = (v.selected + 1).min(n.saturating_sub(1)),
-            Action::Up => v.selected = v.selected.saturating_sub(1),
-            Action::Home => v.selected = 0,
-            Action::End => v.selected = n.saturating_sub(1),
-            Action::Select | Action::Undo if v.stage != Stage::Ready => {}
-            Action::Select => match v.selected_fix().map(|f| f.kind) {
-                Some(FixKind::Apply) => {
-                    if v.may_assign == Some(true) || has_admin {
-                        v.stage = Stage::Confirm(Pending::Apply);
-                    } else {
-                        v.stage = Stage::Admin(Pending::Apply);
-                        v.admin_field = 0;
-                        self.mode = Mode::Admin;
+                    // After an undo the list follows the org: the plan is read again (after the
+                    // report is shown), so a set undone is offered again. (After an apply the
+                    // list stays as it is, the fix marked applied, so keys go where they did.)
+                    if undo && let Ok(cfg) = form.config() {
+                        cmds.push(Cmd::Effect(Effect::Fix(FixJob::Plan {
+                            cfg: Box::new(cfg),
+                        })));
                     }
                 }
-                Some(_) => v.notes.push(
-                    "This fix is made by an admin (Setup, a command or metadata): c copies it."
-                        .into(),
-                ),
-                None => {}
-            },
-            Action::Undo if records == 0 => v.notes.push("Nothing changed here to undo.".into()),
-            Action::Undo => {
-                if v.may_assign == Some(true) || has_admin {
-                    v.stage = Stage::Confirm(Pending::Undo);
-                } else {
-                    v.notes.push(UNDO_MARK.into());
-                    v.stage = Stage::Admin(Pending::Undo);
-                    v.admin_field = 0;
-                    self.mode = Mode::Admin;
-                }
+                cmds
             }
-            Action::Copy => {
-                if let Some(t) = v.selected_fix().map(fix_text) {
-                    return self.copy("fix", t);
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// The confirmation: `y` makes the change; any other key cancels, and nothing is sent.
-    pub fn fix_confirm(&mut self, yes: bool) -> Vec<Effect> {
-        let session = self.session_actor();
-        let Overlay::Fix(v) = &mut self.overlay else {
-            return Vec::new();
-        };
-        let Stage::Confirm(what) = v.stage else {
-            return Vec::new();
-        };
-        if !yes {
-            v.stage = Stage::Ready;
-            v.notes.push("Cancelled: nothing was changed.".into());
-            return Vec::new();
-        }
-        // A grant is revoked by the admin who read the grants (else the session's own user).
-        let revoke = v
-            .selected_fix()
-            .and_then(|f| f.change.as_ref())
-            .is_some_and(|c| matches!(c, crate::engine::fix::Change::RevokeGrant { .. }));
-        let actor = if revoke && what == Pending::Apply {
-            self.fix.admin.clone().or(session)
-        } else if v.may_assign == Some(true) {
-            session
-        } else {
-            self.fix.admin.clone()
-        };
-        let (Some(actor), Ok(cfg)) = (actor, self.form.config()) else {
-            v.stage = Stage::Ready;
-            v.notes
-                .push("No session to change the org with: nothing was changed.".into());
-            return Vec::new();
-        };
-        let plan = match (&v.plan, v.selected_fix()) {
-            (Some(p), Some(f)) => Plan {
-                fixes: vec![f.clone()],
-                assignee_id: p.assignee_id.clone(),
-                assignee: p.assignee.clone(),
-            },
-            _ => Plan::default(),
-        };
-        v.stage = Stage::Working;
-        let undo = (what == Pending::Undo).then(|| self.fix.records.clone());
-        vec![Effect::Fix(FixJob::Change {
-            cfg: Box::new(cfg),
-            plan,
-            undo,
-            actor,
-        })]
-    }
-
-    /// A key in the admin's login form: Enter moves on, then logs in; Esc cancels.
-    pub fn admin_key(
-        &mut self,
-        action: Option<Action>,
-        key: crossterm::event::KeyEvent,
-    ) -> Vec<Effect> {
-        let base = self.form.config();
-        let Overlay::Fix(v) = &mut self.overlay else {
-            self.mode = Mode::Normal;
-            return Vec::new();
-        };
-        match action {
-            Some(Action::Back) => {
-                v.password = masked("");
-                v.notes.retain(|n| n != UNDO_MARK);
-                v.stage = Stage::Ready;
-                v.notes.push("Cancelled: nothing was changed.".into());
-                self.mode = Mode::Normal;
-            }
-            Some(Action::Up) => v.admin_field = 0,
-            Some(Action::Down) => v.admin_field = 1,
-            Some(Action::Select) if v.admin_field == 0 => v.admin_field = 1,
-            Some(Action::Select) => {
-                let user = first_line(&v.user).trim().to_string();
-                let password = first_line(&v.password);
-                v.password = masked("");
-                self.mode = Mode::Normal;
-                let mut cfg = match base {
-                    Ok(c) => c,
-                    Err(e) => {
-                        v.stage = Stage::Ready;
-                        v.notes.push(e.into());
-                        return Vec::new();
-                    }
-                };
-                if user.is_empty() || password.is_empty() {
-                    v.stage = Stage::Ready;
-                    v.notes
-                        .push("The admin's username and password are both needed.".into());
-                    return Vec::new();
-                }
-                cfg.flow = Flow::Password;
-                cfg.username = Some(user);
-                cfg.password = Some(password);
-                cfg.refresh_token = None;
-                cfg.access_token = None;
-                cfg.private_key_pem = None;
-                cfg.private_key_path = None;
-                v.stage = Stage::Working;
-                return vec![Effect::Fix(FixJob::Admin { cfg: Box::new(cfg) })];
-            }
-            _ => {
-                let ta = if v.admin_field == 0 {
-                    &mut v.user
-                } else {
-                    &mut v.password
-                };
-                super::form::edit_key(ta, "", action, key);
-            }
-        }
-        Vec::new()
-    }
-
-    /// `f` on step 4 (the selected row's set) or step 5 (the selected finding).
-    pub fn fix_about(&self) -> Option<String> {
-        match self.screen {
-            Screen::Permissions => self
-                .run
-                .endpoints
-                .get(self.screens.permissions.selected)
-                .filter(|e| e.finding.is_some())
-                .map(|e| e.permission_set.to_string()),
-            Screen::Findings => {
-                let f = self.run.findings.get(self.screens.findings.selected)?;
-                let set = crate::engine::ENDPOINTS
-                    .iter()
-                    .find(|d| f.title.contains(d.permission_set))
-                    .filter(|_| f.code == crate::engine::Code::PERMISSION_SET_MISSING);
-                Some(match set {
-                    Some(d) => d.permission_set.to_string(),
-                    None => f.code.as_str().to_string(),
-                })
-            }
-            _ => None,
         }
     }
 }
-
-/// Marks that the admin's login is for an undo (kept among the notes, never drawn).
-const UNDO_MARK: &str = "\u{0}undo";
 
 /// One fix as text: its request, command, metadata or Setup steps.
 pub fn fix_text(f: &crate::engine::fix::Fix) -> String {
@@ -504,198 +573,52 @@ pub fn fix_text(f: &crate::engine::fix::Fix) -> String {
     out.join("\n")
 }
 
-fn kind_word(k: FixKind) -> &'static str {
-    match k {
-        FixKind::Apply => "apply",
-        FixKind::Command => "command",
-        FixKind::Metadata => "metadata",
-        FixKind::Setup => "setup",
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub fn draw(f: &mut Frame, app: &App, v: &FixView, t: &Theme, area: Rect) {
-    let r = centered(area, area.width.min(110), area.height);
-    f.render_widget(Clear, r);
-    let block = t.block(" Fix — Enter: apply (asks first) · u: undo · c: copy · Esc closes ");
-    let inner = block.inner(r);
-    f.render_widget(block, r);
-    let width = (inner.width as usize).saturating_sub(2).max(20);
-    let bold = Style::default().add_modifier(Modifier::BOLD);
-    let mut lines: Vec<Line> = Vec::new();
-    let Some(plan) = &v.plan else {
-        lines.push(Line::from(" Reading the plan…"));
-        f.render_widget(Paragraph::new(lines), inner);
-        return;
-    };
-    let who = match (v.may_assign, &app.fix.admin) {
-        (Some(true), _) => format!(
-            " Changes run as the session's user {} (may assign permission sets).",
-            plan.assignee.clone().unwrap_or_default()
-        ),
-        (_, Some(a)) => format!(
-            " Changes run as {} (logged in here, memory only).",
-            a.username
-        ),
-        (Some(false), None) => {
-            " The session's user may not assign permission sets: an admin logs in first.".into()
+    fn change(outcome: Outcome, what: &str, record: Option<&str>, at_ms: u64) -> ChangeMade {
+        ChangeMade {
+            outcome,
+            what: what.into(),
+            for_user: "005A".into(),
+            by: "admin@acme.example".into(),
+            at: crate::engine::export::iso8601(at_ms),
+            at_ms,
+            request_id: at_ms,
+            record: record.map(str::to_string),
+            note: None,
         }
-        (None, None) => {
-            " Whether the session may assign permission sets is not known: an admin logs in first."
-                .into()
-        }
-    };
-    let who = if plan.applicable().next().is_some() {
-        who
-    } else {
-        " Nothing here sagediag can apply through the API: an admin makes these (c copies one)."
-            .into()
-    };
-    for w in wrap_words(&who, width) {
-        lines.push(Line::from(format!(" {w}")).style(t.dim()));
     }
-    for (i, fx) in plan.fixes.iter().enumerate() {
-        let done = fx
-            .permission_set
-            .as_deref()
-            .is_some_and(|s| app.fix.records.iter().any(|r| r.permission_set == s))
-            || fx.change.as_ref().is_some_and(|c| {
-                matches!(c, crate::engine::fix::Change::RevokeGrant { .. })
-                    && app.fix.records.iter().any(|r| r.change == *c)
-            });
-        let text = format!(
-            "{}{} [{}] {} — {}",
-            if i == v.selected { "▶" } else { " " },
-            if done { "✓" } else { " " },
-            if done { "applied" } else { kind_word(fx.kind) },
-            fx.finding,
-            fx.target,
+
+    #[test]
+    fn what_stands_is_read_from_the_reports_changes_in_order() {
+        let a = Some("PermissionSetAssignment 0PaA");
+        let b = Some("PermissionSetAssignment 0PaB");
+        let changes = vec![
+            change(Outcome::Created, "Salaries", a, 1),
+            change(Outcome::Created, "Bonuses", b, 2),
+            change(Outcome::Revoked, "grant of 2026-01-01", None, 3),
+            change(Outcome::AlreadyAssigned, "Absences", None, 4),
+            change(Outcome::Deleted, "Salaries", a, 5),
+            change(Outcome::UndoSkipped, "Bonuses", b, 6),
+            change(Outcome::NotUndoable, "grant of 2026-01-01", None, 7),
+        ];
+        let left: Vec<&str> = standing(&changes).iter().map(|c| c.what.as_str()).collect();
+        assert_eq!(
+            left,
+            ["Bonuses"],
+            "an undo that left it in place leaves it standing"
         );
-        let style = if i == v.selected {
-            t.selected()
-        } else {
-            Style::default()
-        };
-        lines.push(Line::from(super::screens::elide_end(&text, width)).style(style));
+        // Made again after an undo: it stands again.
+        let mut again = changes.clone();
+        again.push(change(
+            Outcome::Created,
+            "Salaries",
+            Some("PermissionSetAssignment 0PaC"),
+            8,
+        ));
+        assert_eq!(standing(&again).len(), 2);
+        assert!(standing(&[]).is_empty());
     }
-    if plan.fixes.is_empty() {
-        lines.push(Line::from(" Nothing to fix."));
-    }
-    if let Some(fx) = v.selected_fix() {
-        lines.push(Line::from(""));
-        for l in fix_text(fx).lines().skip(1) {
-            for w in wrap_words(l, width.saturating_sub(3)) {
-                lines.push(Line::from(format!("   {w}")));
-            }
-        }
-    }
-    if !app.fix.records.is_empty() {
-        lines.push(Line::from(""));
-        lines.push(Line::from(" Changes made here (u undoes them):").style(bold));
-        for r in &app.fix.records {
-            lines.push(Line::from(super::screens::elide_end(
-                &format!(
-                    "   {} {} · request #{} · by {} · {} · PermissionSetAssignment {}",
-                    r.outcome,
-                    r.permission_set,
-                    r.request_id,
-                    r.by,
-                    when(r.at_ms),
-                    r.assignment_id.as_deref().unwrap_or("?"),
-                ),
-                width,
-            )));
-        }
-    }
-    let notes: Vec<&String> = v.notes.iter().filter(|n| *n != UNDO_MARK).collect();
-    if !notes.is_empty() {
-        lines.push(Line::from(""));
-        for n in notes.iter().rev().take(6).rev() {
-            lines.push(
-                Line::from(super::screens::elide_end(&format!(" {n}"), width)).style(t.dim()),
-            );
-        }
-    }
-    // The prompt at the bottom: the confirmation, the admin's form, or work in flight.
-    let mut prompt: Vec<Line> = Vec::new();
-    match v.stage {
-        Stage::Confirm(what) => {
-            let as_who = if v.may_assign == Some(true) {
-                plan.assignee.clone().unwrap_or_default()
-            } else {
-                app.fix
-                    .admin
-                    .as_ref()
-                    .map(|a| a.username.clone())
-                    .unwrap_or_default()
-            };
-            let what = match what {
-                Pending::Apply => v
-                    .selected_fix()
-                    .and_then(|f| f.request.as_ref())
-                    .map(|r| format!("send {} {} {}", r.method, r.url, r.body))
-                    .unwrap_or_default(),
-                Pending::Undo => {
-                    let revoked = app
-                        .fix
-                        .records
-                        .iter()
-                        .filter(|r| {
-                            matches!(r.change, crate::engine::fix::Change::RevokeGrant { .. })
-                        })
-                        .count();
-                    let also = if revoked > 0 {
-                        format!(
-                            " ({revoked} revoked grant(s) {})",
-                            crate::engine::grant_fix::CANNOT_UNDO
-                        )
-                    } else {
-                        String::new()
-                    };
-                    format!(
-                        "delete {} PermissionSetAssignment(s) made here{also}",
-                        app.fix.records.len() - revoked
-                    )
-                }
-            };
-            for w in wrap_words(&format!("As {as_who}, {what}?"), width) {
-                prompt.push(Line::from(format!(" {w}")).style(bold));
-            }
-            prompt.push(Line::from(vec![
-                Span::styled(" y: yes, change the org ", t.selected()),
-                Span::raw("   any other key: cancel (nothing is sent)"),
-            ]));
-        }
-        Stage::Admin(_) => {
-            prompt.push(
-                Line::from(
-                    " An admin who may assign permission sets logs in (password; memory only):",
-                )
-                .style(bold),
-            );
-            let cursor = |i: usize| if v.admin_field == i { "▏" } else { "" };
-            prompt.push(Line::from(format!(
-                "   Admin username  {}{}",
-                first_line(&v.user),
-                cursor(0)
-            )));
-            let pw = first_line(&v.password).chars().count();
-            prompt.push(Line::from(format!(
-                "   Password        {}{}",
-                "•".repeat(pw.min(24)),
-                cursor(1)
-            )));
-            prompt.push(
-                Line::from("   Enter: next, then log in · ↑↓ field · Esc cancels").style(t.dim()),
-            );
-        }
-        Stage::Working => prompt.push(Line::from(" Working…").style(bold)),
-        Stage::Planning | Stage::Ready => {}
-    }
-    let room = (inner.height as usize).saturating_sub(prompt.len());
-    lines.truncate(room);
-    while lines.len() < room {
-        lines.push(Line::from(""));
-    }
-    lines.extend(prompt);
-    f.render_widget(Paragraph::new(lines), inner);
 }

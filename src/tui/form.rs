@@ -273,8 +273,27 @@ impl Form {
                 let path = credential.ok_or(
                     "The JWT flow needs the private key file (PEM) whose certificate is on the connected app: step 2, Private key file.",
                 )?;
-                // Read by the run on its own task: no file I/O on the console's loop.
-                layer.private_key = Some(std::path::PathBuf::from(expand_tilde(path.trim())));
+                // Read by the run on its own task (no reading on the console's loop); a file that
+                // is not there is the form's error, naming the path, not a finding with a fix.
+                let path = std::path::PathBuf::from(expand_tilde(path.trim()));
+                match std::fs::metadata(&path) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(format!(
+                            "No private key file at {}: check the path (step 2, Private key file).",
+                            path.display()
+                        )
+                        .into());
+                    }
+                    Ok(m) if !m.is_file() => {
+                        return Err(format!(
+                            "{} is not a file: the JWT flow needs the private key file (PEM), step 2, Private key file.",
+                            path.display()
+                        )
+                        .into());
+                    }
+                    _ => {}
+                }
+                layer.private_key = Some(path);
                 layer.key_read_by_run = Some(true);
             }
             Flow::Password => {

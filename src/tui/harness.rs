@@ -59,7 +59,7 @@ impl Harness {
     /// A console that started with this config file (as the loop applies it at start).
     pub fn with_settings(prefs: Prefs, settings: &crate::settings::Settings) -> Harness {
         let mut h = Harness::with(prefs);
-        h.app.apply_settings(settings);
+        h.app.update(Msg::Settings(Box::new(settings.clone())));
         h
     }
 

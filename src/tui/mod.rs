@@ -7,10 +7,11 @@ pub mod app;
 pub mod demo;
 pub mod error;
 pub mod fix;
+mod fix_draw;
 pub mod form;
 pub mod harness;
 pub mod inspector;
-mod keep;
+pub mod keep;
 pub mod keymap;
 pub mod log;
 mod mouse;
@@ -59,7 +60,7 @@ pub async fn run(
 ) -> io::Result<()> {
     let mut app = App::new();
     app.keep.vault = vault::Vault::from_env();
-    app.apply_settings(&settings);
+    app.update(Msg::Settings(Box::new(settings.clone())));
     app.prefs.mouse = mouse;
     let mut ctx = Ctx::new();
     ctx.terminal_io = true;
@@ -71,7 +72,10 @@ pub async fn run(
         None => {
             app.keep.profiles = profile::load();
             if let Some(p) = app.keep.profiles.first().cloned() {
-                app.apply_profile(&p);
+                let said = app
+                    .keep
+                    .apply_profile(&p, &mut app.form, &mut app.screens.environment);
+                app.apply(said);
                 first.push(Effect::Recall { then_run: false });
             }
             // A watch store with orgs: the console opens on the Fleet screen.
@@ -115,7 +119,7 @@ pub async fn run_fleet_demo(
     settings: crate::settings::Settings,
 ) -> io::Result<()> {
     let mut app = App::new();
-    app.apply_settings(&settings);
+    app.update(Msg::Settings(Box::new(settings.clone())));
     app.prefs.mouse = mouse;
     let mut ctx = Ctx::new();
     ctx.terminal_io = true;

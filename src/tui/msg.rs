@@ -60,6 +60,8 @@ pub enum Msg {
     Fleet(super::screens::fleet::FleetMsg),
     /// `sagediag demo --watch`: the demo fleet's banner changed.
     DemoBanner(String),
+    /// The config file's settings, as the console starts (theme, keys, the form's defaults).
+    Settings(Box<crate::settings::Settings>),
     /// Message `seq` has hidden the key hints long enough.
     FoldStatus(u64),
     /// A signal asked the console to end (SIGTERM, SIGINT, SIGHUP, SIGQUIT), or input closed.
@@ -190,6 +192,12 @@ pub enum Cmd {
         screen: super::app::Screen,
         row: usize,
     },
+    /// Where keys go now (the Fix overlay's admin form types in `Mode::Admin`).
+    Mode(super::app::Mode),
+    /// The report as it now stands (a fix changed it): every screen shows it.
+    ShowReport(Box<Report>),
+    /// Start the demo org on another scenario (the scenario picker).
+    Scenario(String),
 }
 
 impl From<Effect> for Cmd {

@@ -6,10 +6,9 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 use super::demo::DemoScenario;
-use super::form::{Field, VaultKey, text};
+use super::form::{Field, text};
 use super::keymap::Scope;
 use super::run::Autoplay;
-use crate::engine::vault::Vault;
 use crate::settings::{KeyStyle, Theme};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,24 +254,8 @@ pub struct DemoState {
     pub banner: Option<String>,
 }
 
-/// Secrets kept and recalled, and profiles.
-#[derive(Default)]
-pub struct KeepState {
-    pub vault: Vault,
-    pub keyring: Option<Result<(), crate::engine::vault::VaultError>>,
-    pub recalled_for: Option<VaultKey>,
-    pub profiles: Vec<super::profile::Profile>,
-    pub profile_index: usize,
-}
-
-/// Changes made from the Fix overlay this session, and the admin's session.
-#[derive(Default)]
-pub struct FixState {
-    /// What `u` undoes.
-    pub records: Vec<crate::engine::fix::Applied>,
-    /// The admin's session for fixes: in memory only, never drawn.
-    pub admin: Option<crate::engine::fix::Actor>,
-}
+pub use super::fix::FixState;
+pub use super::keep::KeepState;
 
 pub const MAX_MESSAGES: usize = 200;
 

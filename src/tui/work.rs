@@ -350,7 +350,7 @@ impl Ctx {
             self.say("Nothing to fix yet: run the check (r) first.");
             return;
         };
-        let session = app.session_actor();
+        let session = super::fix::session_actor(&app.run);
         // The demo's changes are to its simulated org, which ends with the console: journalled
         // beside it in a temporary directory, never among the journals of real orgs.
         let journal_dir = if self.demo.is_some() {

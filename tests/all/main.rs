@@ -32,6 +32,7 @@ mod sim_scenarios;
 mod sim_soap;
 mod sim_sobjects;
 mod sim_tls;
+mod tui_fix;
 mod tui_fleet;
 mod tui_inspect;
 mod tui_loop;

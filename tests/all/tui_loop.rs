@@ -11,7 +11,7 @@ use sagediag::tui::{Ctx, run_loop};
 use tokio::sync::{mpsc, watch};
 
 #[path = "../../src/demo_org.rs"]
-mod demo_org;
+pub(crate) mod demo_org;
 
 struct Driver {
     keys: mpsc::UnboundedSender<std::io::Result<TermEvent>>,
@@ -261,7 +261,7 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
     app.form.flow = sagediag::engine::Flow::Jwt;
     app.form.credential = ratatui_textarea::TextArea::new(vec!["/keys/server.key".into()]);
     app.form.app_kind = sagediag::engine::app::AppKind::ExternalClientApp;
-    let p = app.profile().unwrap();
+    let p = sagediag::tui::keep::profile_of(&app.form).unwrap();
     assert_eq!(p.private_key_path.as_deref(), Some("/keys/server.key"));
     assert_eq!(
         p.app_kind,
@@ -290,7 +290,10 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
     }
     let mut fresh = App::new();
     fresh.keep.profiles = loaded;
-    fresh.apply_profile(&p);
+    let said = fresh
+        .keep
+        .apply_profile(&p, &mut fresh.form, &mut fresh.screens.environment);
+    fresh.apply(said);
     assert_eq!(fresh.form.env, sagediag::tui::app::EnvChoice::Sandbox);
     assert_eq!(
         fresh.form.app_kind,

@@ -329,11 +329,15 @@ fn coverage_overlay() {
     app.go(Screen::Permissions);
     assert!(render(&app, 120, 40).contains("Field coverage: 40 employees"));
     app.ch('C');
+    assert!(matches!(
+        app.overlay,
+        sagediag::tui::overlay::Overlay::Coverage { .. }
+    ));
     let text = render(&app, 80, 24);
     assert!(
         text.contains("emailAddress")
-            && text.contains("No / shared email")
-            && text.contains("Leavers w/ email"),
+            && text.contains("No email 4 · shared emails 1 (2 records)")
+            && text.contains("leavers with email 5 of 6"),
         "{text}"
     );
     snap("coverage", &app);
@@ -743,13 +747,13 @@ fn the_flows_own_credential_field() {
 
     choose_flow(&mut app, Flow::Jwt);
     type_credential(&mut app, "/nonexistent/key.pem");
-    // The form never reads the file (no file I/O on the loop): the run does, on its own task.
-    let cfg = app.form.config().ok().unwrap();
-    assert_eq!(
-        cfg.private_key_path.as_deref(),
-        Some(std::path::Path::new("/nonexistent/key.pem"))
+    // A key file that is not there is the form's own error, naming the path (no run, no
+    // finding with a Setup fix); a file that is there is read by the run, on its own task.
+    let err = app.form.config().err().unwrap().0;
+    assert!(
+        err.contains("/nonexistent/key.pem") && err.contains("Private key file"),
+        "{err}"
     );
-    assert!(cfg.private_key_pem.is_none());
     let key_path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keys/demo-jwt.key.pem");
     type_credential(&mut app, key_path);
     let cfg = app.form.config().ok().unwrap();

@@ -138,7 +138,9 @@ fn paths_expand_tilde_and_urls_are_checked_before_use() {
         app.status.current
     );
     assert_eq!(app.mode, Mode::Edit(None), "not accepted: still editing");
-    assert!(app.profile().is_none_or(|_| app.form.login_url().is_err()));
+    assert!(
+        sagediag::tui::keep::profile_of(&app.form).is_none_or(|_| app.form.login_url().is_err())
+    );
     app.update(key(KeyCode::Esc));
     assert_eq!(first_line(&app.form.custom_url), "https://");
 }
