@@ -14,6 +14,7 @@ use super::msg::{Cmd, Effect, Msg};
 use super::overlay::{Overlay, ValueView};
 use super::screens::Screens;
 use crate::engine::{EndpointResult, Finding, Report, Session};
+use ratatui_textarea::TextArea;
 
 pub use super::form::{EnvChoice, Preset};
 pub use super::run::{Autoplay, RunState, StepLine};
@@ -118,14 +119,8 @@ impl App {
                     self.mode = mode;
                 }
                 Cmd::ShowCycle(c) => {
-                    self.run.report = None;
-                    self.run.steps.clear();
-                    self.run.endpoints.clear();
-                    self.run.findings = c.findings;
+                    self.run.show_stored(*c, &mut self.log);
                     self.screens.findings.selected = 0;
-                    let viewed = super::screens::fleet::VIEWED_RUN;
-                    self.log.rows.retain(|r| r.run != viewed);
-                    self.log.rows.extend(c.rows);
                     self.go(Screen::Findings);
                 }
                 Cmd::Act(a) => {
@@ -138,13 +133,7 @@ impl App {
                 }
                 Cmd::Select { screen, row } => {
                     self.log.focus = false;
-                    match screen {
-                        Screen::Permissions => self.screens.permissions.selected = row,
-                        Screen::Findings => self.screens.findings.selected = row,
-                        Screen::Environment => self.screens.environment.selected = row,
-                        Screen::ConnectedApp => self.form.field = row,
-                        Screen::Login | Screen::Fleet => {}
-                    }
+                    self.screens.select(screen, row, &mut self.form);
                 }
                 Cmd::OpenFix(about) => {
                     let cmds = super::fix::FixView::open(
@@ -214,22 +203,12 @@ impl App {
                 self.apply(cmds)
             }
             Msg::DemoStarted(r) => self.on_demo_started(r),
-            Msg::ProfilesSaved(Ok(p)) => {
-                self.keep.profiles = p;
-                Vec::new()
-            }
-            Msg::ProfilesSaved(Err(e)) => {
-                self.say(format!("Could not save the profile: {e}"));
-                Vec::new()
+            Msg::ProfilesSaved(r) => {
+                let cmds = self.keep.saved(r);
+                self.apply(cmds)
             }
             Msg::RunClient { run, client } => {
-                if run == self.run.id {
-                    self.run.client = Some(client.clone());
-                }
-                self.run.clients.push((run, client));
-                if self.run.clients.len() > 5 {
-                    self.run.clients.remove(0);
-                }
+                self.run.add_client(run, client);
                 Vec::new()
             }
             Msg::Say(s) => {
@@ -316,31 +295,11 @@ impl App {
         }
         match &mut self.overlay {
             Overlay::None => {}
-            Overlay::ConfirmQuit => {
-                if action == Some(Action::Yes) {
-                    self.quit = true;
-                } else {
-                    self.overlay = Overlay::None;
-                }
-                return Vec::new();
-            }
-            Overlay::ConfirmRotation => {
-                self.overlay = Overlay::None;
-                if action == Some(Action::Yes) {
-                    self.consent.rotation = true;
-                    return self.start_run().into_iter().collect();
-                }
-                self.say("Not refreshed: the token given is untouched.");
-                return Vec::new();
-            }
-            Overlay::ConfirmEviction(_) => {
-                self.overlay = Overlay::None;
-                if action == Some(Action::Yes) {
-                    self.consent.eviction = true;
-                    return self.start_run().into_iter().collect();
-                }
-                self.say("No login: the user's grants are untouched.");
-                return Vec::new();
+            Overlay::ConfirmQuit | Overlay::ConfirmRotation | Overlay::ConfirmEviction(_) => {
+                // y does it; any other key (unbound ones too) does not.
+                let yes = action == Some(Action::Yes);
+                let cmds = self.overlay.confirm(yes, &mut self.consent, &mut self.quit);
+                return self.apply(cmds);
             }
             Overlay::Fix(v) if matches!(v.stage, super::fix::Stage::Confirm(_)) => {
                 // y changes the org; any other key (unbound ones too) cancels.
@@ -374,16 +333,7 @@ impl App {
         let fleet = if self.screen == Screen::Fleet {
             self.screens.fleet.key(action)
         } else {
-            let row = self
-                .log
-                .focus
-                .then(|| {
-                    self.log
-                        .filtered_log()
-                        .get(self.log.selected)
-                        .map(|r| (r.run, r.id))
-                })
-                .flatten();
+            let row = self.log.focus.then(|| self.log.selected_row()).flatten();
             self.screens.fleet.readonly(action, row)
         }
         .map(|cmds| self.apply(cmds));
@@ -427,46 +377,15 @@ impl App {
                 self.mode = Mode::Console;
                 none
             }
-            Action::Export => {
-                let export = match (&self.run.report, &self.run.client) {
-                    (Some(report), Some(client)) => Some(Box::new(super::msg::Export {
-                        report: report.clone(),
-                        client: client.clone(),
-                        bodies: self.prefs.har_bodies,
-                    })),
-                    _ => None,
-                };
-                Some(vec![Effect::Export(export)])
-            }
+            Action::Export => Some(vec![Effect::Export(self.run.export(self.prefs.har_bodies))]),
             Action::Fleet => {
                 let cmds = self.screens.fleet.toggle(self.screen == Screen::Fleet);
                 Some(self.apply(cmds))
             }
-            Action::Integration => {
-                if self
-                    .run
-                    .report
-                    .as_ref()
-                    .is_some_and(|r| r.integration.is_some())
-                {
-                    self.overlay = Overlay::Integration { scroll: 0 };
-                } else {
-                    self.say(
-                        "No integration record yet: it is read after the login (r runs the check).",
-                    );
-                }
-                none
-            }
-            Action::Coverage => {
-                if self
-                    .run
-                    .report
-                    .as_ref()
-                    .is_some_and(|r| r.coverage.is_some())
-                {
-                    self.overlay = Overlay::Coverage { scroll: 0 };
-                } else {
-                    self.say("No field coverage yet: it runs after the probes when the Employees endpoint answers.");
+            Action::Integration | Action::Coverage => {
+                match self.run.record_overlay(action == Action::Coverage) {
+                    Ok(o) => self.overlay = o,
+                    Err(why) => self.say(why),
                 }
                 none
             }
@@ -589,22 +508,14 @@ impl App {
     // events, the report, where the console lands, the demo org and its self-playing journey.
 
     /// The demo org is running: environment and credentials filled in.
-    pub fn set_demo(
-        &mut self,
-        scenario: &str,
-        login_url: &str,
-        client_id: &str,
-        client_secret: &str,
-        username: &str,
-    ) {
+    pub fn set_demo(&mut self, scenario: &str, url: &str, id: &str, secret: &str, user: &str) {
         self.demo.scenario = Some(scenario.to_string());
         self.screens.environment.selected = 3;
-        self.form
-            .set_demo(login_url, client_id, client_secret, username);
+        self.form.set_demo(url, id, secret, user);
     }
 
     /// The demo org (re)started: its scenario's preset goes on the form so a run reproduces it;
-    /// its description stays on screen.
+    /// its description stays on screen. Changes made on the last org are not this one's to undo.
     pub fn on_demo_started(&mut self, r: Result<DemoInfo, super::error::DemoError>) -> Vec<Effect> {
         let info = match r {
             Ok(i) => i,
@@ -614,17 +525,16 @@ impl App {
             }
         };
         let restart = self.demo.scenario.is_some();
+        let i = &info;
         self.set_demo(
-            &info.scenario,
-            &info.login_url,
-            &info.client_id,
-            &info.client_secret,
-            &info.username,
+            &i.scenario,
+            &i.login_url,
+            &i.client_id,
+            &i.client_secret,
+            &i.username,
         );
         self.form.apply_preset(&info.preset);
-        self.demo.description = Some(info.description.clone());
-        self.demo.admin = Some(info.admin_username.clone()).filter(|u| !u.is_empty());
-        // Another org: changes made on the last one are not this one's to undo.
+        self.demo.started(&info);
         self.fix = FixState::default();
         self.say(info.started_line());
         let mut effects = vec![Effect::Log(format!(
@@ -680,18 +590,9 @@ impl App {
                 return Vec::new();
             }
         };
-        let refresh = session.as_ref().and_then(|s| s.refresh_token.clone());
-        self.run.rotated_token = None;
-        if let Some(rot) = &report.rotation {
-            self.run.rotated_token = refresh.clone();
-            self.say(format!(
-                "{} On step 3, c hands it over once (to the clipboard; masked here).",
-                rot.loud_line()
-            ));
-        }
         let logged_in = session.is_some();
-        self.run.session = session;
-        let mut effects = vec![Effect::Log(super::run::finished_line(&report))];
+        let (said, refresh) = self.run.ended(&report, session);
+        let mut effects = self.apply(said);
         self.on_report(report);
         // At five grants nothing was sent: ask, naming the grant that would go.
         if let Some(f) = self
@@ -755,22 +656,12 @@ impl App {
 
     /// One step of the demo's journey; returns what the loop must do.
     pub fn autoplay_step(&mut self) -> Option<Effect> {
-        match self.demo.autoplay? {
-            Autoplay::ShowEnvironment => {
-                self.screen = Screen::Environment;
-                self.demo.autoplay = Some(Autoplay::ShowApp);
+        match self.demo.autoplay_next()? {
+            Some(screen) => {
+                self.screen = screen;
                 None
             }
-            Autoplay::ShowApp => {
-                self.screen = Screen::ConnectedApp;
-                self.demo.autoplay = Some(Autoplay::StartLogin);
-                None
-            }
-            Autoplay::StartLogin => {
-                self.demo.autoplay = Some(Autoplay::WaitRun);
-                self.start_run()
-            }
-            Autoplay::WaitRun | Autoplay::Done => None,
+            None => self.start_run(),
         }
     }
 
@@ -814,79 +705,90 @@ impl App {
     // inspector's search, the request console, the login's paste field). A paste is text: it
     // never reaches key dispatch, and a single-line field drops its newlines.
 
+    /// The text the mode types in (the admin's form is the Fix overlay's own).
+    fn typing_in(&mut self) -> Option<&mut TextArea<'static>> {
+        match self.mode {
+            Mode::Normal | Mode::Admin => None,
+            Mode::Edit(field) => self.form.field_mut(field),
+            Mode::Filter => Some(&mut self.log.filter),
+            Mode::Search => match &mut self.overlay {
+                Overlay::Inspector(ins) => ins.search.as_mut(),
+                _ => None,
+            },
+            Mode::Console => Some(&mut self.console.input),
+            Mode::FleetFilter => Some(&mut self.screens.fleet.filter),
+            Mode::Paste => Some(&mut self.screens.login.paste),
+        }
+    }
+
+    /// What typed text changes at once: the log's and the Fleet's filters, the search.
+    fn typed(&mut self) {
+        match (self.mode, &mut self.overlay) {
+            (Mode::Filter, _) => self.log.selected = 0,
+            (Mode::FleetFilter, _) => self.screens.fleet.filter_changed(),
+            (Mode::Search, Overlay::Inspector(ins)) => ins.search_changed(),
+            _ => {}
+        }
+    }
+
     /// Keys in a text field: the keymap's text scope (done, cancel, clear…), else typed.
     fn text_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
-        let before = std::mem::take(&mut self.form.before);
         let mode = self.mode;
-        let out = match mode {
+        match mode {
             Mode::Normal => return Vec::new(),
-            Mode::Edit(field) => {
-                let Some(ta) = self.form.field_mut(field) else {
-                    self.mode = Mode::Normal;
-                    return Vec::new();
-                };
-                let o = form::edit_key(ta, &before, action, key);
-                if o == EditOutcome::Done && field.is_none() {
-                    // The custom URL is checked before it is used or saved.
-                    if let Err(e) = self.form.login_url() {
-                        self.form.before = before;
-                        self.say(format!("✗ {e} (Esc puts the URL back)"));
-                        return Vec::new();
-                    }
-                }
-                o
-            }
-            Mode::Filter => {
-                self.log.selected = 0;
-                form::edit_key(&mut self.log.filter, &before, action, key)
-            }
-            Mode::Search => {
-                let Overlay::Inspector(ins) = &mut self.overlay else {
-                    self.mode = Mode::Normal;
-                    return Vec::new();
-                };
-                let o = match ins.search.as_mut() {
-                    Some(ta) => form::edit_key(ta, &before, action, key),
-                    None => EditOutcome::Done,
-                };
-                ins.search_changed();
-                if o != EditOutcome::Typing {
-                    ins.search = None;
-                }
-                o
-            }
-            Mode::Console => match self.console.key(action, key) {
-                (_, Some(line)) => {
-                    self.mode = Mode::Normal;
-                    let via = self.run.session.clone().zip(self.run.client.clone());
-                    return vec![Effect::SendRequest { line, via }];
-                }
-                (o, None) => o,
-            },
             Mode::Admin => {
-                let cmds = self
-                    .fix
-                    .admin_key(self.overlay.fix_mut(), action, key, &self.form);
+                let cmds = (self.fix).admin_key(self.overlay.fix_mut(), action, key, &self.form);
                 return self.apply(cmds);
             }
-            Mode::FleetFilter => {
-                let o = form::edit_key(&mut self.screens.fleet.filter, &before, action, key);
-                self.screens.fleet.filter_changed();
-                o
-            }
-            Mode::Paste => {
-                let o = form::edit_key(&mut self.screens.login.paste, "", action, key);
-                if o == EditOutcome::Done {
-                    let url = first_line(&self.screens.login.paste);
-                    self.screens.login.paste = text("");
-                    return self.send_paste(url);
+            Mode::Console => {
+                let (o, line) = self.console.key(action, key);
+                if o != EditOutcome::Typing {
+                    self.mode = Mode::Normal;
                 }
-                o
+                let via = self.run.session.clone().zip(self.run.client.clone());
+                return line
+                    .map(|line| vec![Effect::SendRequest { line, via }])
+                    .unwrap_or_default();
             }
+            _ => {}
+        }
+        // The paste field has nothing to put back; Esc empties it.
+        let before = std::mem::take(&mut self.form.before);
+        let Some(ta) = self.typing_in() else {
+            self.mode = Mode::Normal;
+            return Vec::new();
         };
-        match out {
-            EditOutcome::Typing => self.form.before = before,
-            EditOutcome::Done | EditOutcome::Cancelled => self.mode = Mode::Normal,
+        let o = form::edit_key(
+            ta,
+            if mode == Mode::Paste { "" } else { &before },
+            action,
+            key,
+        );
+        self.typed();
+        match (mode, o) {
+            (_, EditOutcome::Typing) => self.form.before = before,
+            // The custom URL is checked before it is used or saved.
+            (Mode::Edit(None), EditOutcome::Done) if self.form.login_url().is_err() => {
+                let e = self
+                    .form
+                    .login_url()
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                self.form.before = before;
+                self.say(format!("✗ {e} (Esc puts the URL back)"));
+            }
+            (Mode::Paste, EditOutcome::Done) => {
+                let url = first_line(&self.screens.login.paste);
+                self.screens.login.paste = text("");
+                return self.send_paste(url);
+            }
+            _ => {
+                if let Overlay::Inspector(ins) = &mut self.overlay {
+                    ins.search = None;
+                }
+                self.mode = Mode::Normal;
+            }
         }
         Vec::new()
     }
@@ -895,33 +797,9 @@ impl App {
     /// paste field; never into key dispatch.
     fn on_paste(&mut self, pasted: String) -> Vec<Effect> {
         match self.mode {
-            Mode::Edit(field) => {
-                if let Some(ta) = self.form.field_mut(field) {
-                    form::paste_into(ta, &pasted);
-                }
-            }
-            Mode::Filter => form::paste_into(&mut self.log.filter, &pasted),
             Mode::Admin => {
-                if let Overlay::Fix(v) = &mut self.overlay {
-                    let ta = if v.admin_field == 0 {
-                        &mut v.user
-                    } else {
-                        &mut v.password
-                    };
-                    form::paste_into(ta, &pasted);
-                }
-            }
-            Mode::Console => form::paste_into(&mut self.console.input, &pasted),
-            Mode::FleetFilter => {
-                form::paste_into(&mut self.screens.fleet.filter, &pasted);
-                self.screens.fleet.filter_changed();
-            }
-            Mode::Search => {
-                if let Overlay::Inspector(ins) = &mut self.overlay {
-                    if let Some(ta) = ins.search.as_mut() {
-                        form::paste_into(ta, &pasted);
-                    }
-                    ins.search_changed();
+                if let Some(v) = self.overlay.fix_mut() {
+                    v.paste(&pasted);
                 }
             }
             Mode::Paste => {
@@ -940,6 +818,12 @@ impl App {
             }
             Mode::Normal => {
                 self.say("Pasted text is only taken by a field being edited (Enter edits) or by the login (p).");
+            }
+            _ => {
+                if let Some(ta) = self.typing_in() {
+                    form::paste_into(ta, &pasted);
+                }
+                self.typed();
             }
         }
         Vec::new()

@@ -193,6 +193,16 @@ fn same_fix(a: &crate::engine::fix::Fix, b: &crate::engine::fix::Fix) -> bool {
 }
 
 impl FixView {
+    /// A bracketed paste into the admin's form field being typed in.
+    pub fn paste(&mut self, pasted: &str) {
+        let ta = if self.admin_field == 0 {
+            &mut self.user
+        } else {
+            &mut self.password
+        };
+        super::form::paste_into(ta, pasted);
+    }
+
     pub fn new(about: Option<String>, admin_user: &str) -> FixView {
         FixView {
             plan: None,

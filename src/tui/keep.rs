@@ -220,6 +220,17 @@ impl KeepState {
         (!writes.is_empty()).then_some(Effect::Keep(writes))
     }
 
+    /// Profiles were saved and read back, or could not be.
+    pub fn saved(&mut self, r: Result<Vec<Profile>, super::error::ProfileError>) -> Vec<Cmd> {
+        match r {
+            Ok(p) => {
+                self.profiles = p;
+                Vec::new()
+            }
+            Err(e) => vec![say(format!("Could not save the profile: {e}"))],
+        }
+    }
+
     /// `P`: the next saved profile fills the form; its kept secrets are looked for.
     pub fn next_profile(&mut self, form: &mut Form, env: &mut EnvironmentScreen) -> Vec<Cmd> {
         if self.profiles.is_empty() {

@@ -100,6 +100,13 @@ impl LogRow {
 
 impl LogPane {
     /// The rows the filter lets through (a run's marker rows always).
+    /// The selected row's run and request id.
+    pub fn selected_row(&self) -> Option<(u64, u64)> {
+        self.filtered_log()
+            .get(self.selected)
+            .map(|r| (r.run, r.id))
+    }
+
     pub fn filtered_log(&self) -> Vec<&LogRow> {
         let f = first_line(&self.filter).to_lowercase();
         self.rows

@@ -14,6 +14,7 @@ use super::demo::DemoScenario;
 use super::inspector::Inspector;
 use super::keymap::{self, Action};
 use super::msg::{Cmd, Effect};
+use super::state::Consent;
 use super::theme::Theme;
 use crate::engine::Report;
 
@@ -89,6 +90,33 @@ impl Overlay {
 
     /// A key in a generic overlay (scrolled text, the scenario picker, a shown value). The Fix
     /// overlay, the inspector and the questions have their own keys; here Esc closes them.
+    /// A question's answer: quit; refresh the token given; log in though a grant goes (each
+    /// consent for the next run only). Any answer closes it.
+    pub fn confirm(&mut self, yes: bool, consent: &mut Consent, quit: &mut bool) -> Vec<Cmd> {
+        let asked = std::mem::replace(self, Overlay::None);
+        match (asked, yes) {
+            (Overlay::ConfirmQuit, true) => *quit = true,
+            (Overlay::ConfirmRotation, true) => consent.rotation = true,
+            (Overlay::ConfirmEviction(_), true) => consent.eviction = true,
+            (Overlay::ConfirmQuit, false) => return Vec::new(),
+            (Overlay::ConfirmRotation, false) => {
+                return vec![Cmd::Say(
+                    "Not refreshed: the token given is untouched.".into(),
+                )];
+            }
+            (Overlay::ConfirmEviction(_), false) => {
+                return vec![Cmd::Say(
+                    "No login: the user's grants are untouched.".into(),
+                )];
+            }
+            (other, _) => {
+                *self = other;
+                return Vec::new();
+            }
+        }
+        if *quit { Vec::new() } else { vec![Cmd::Run] }
+    }
+
     pub fn action(&mut self, a: Action, scenarios: &[DemoScenario]) -> Vec<Cmd> {
         let page = 10;
         match self {

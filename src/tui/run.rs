@@ -196,6 +196,77 @@ impl RunState {
         cmds
     }
 
+    /// Run `run` has its HTTP client; the last five runs' clients are kept for their rows in the
+    /// request log.
+    pub fn add_client(&mut self, run: u64, client: crate::engine::http::Client) {
+        if run == self.id {
+            self.client = Some(client.clone());
+        }
+        self.clients.push((run, client));
+        if self.clients.len() > 5 {
+            self.clients.remove(0);
+        }
+    }
+
+    /// A stored watch cycle shown read-only in place of a run: its findings, and its requests
+    /// in the log (under their own run number).
+    pub fn show_stored(&mut self, c: super::screens::fleet::StoredCycle, log: &mut LogPane) {
+        self.report = None;
+        self.steps.clear();
+        self.endpoints.clear();
+        self.findings = c.findings;
+        let viewed = super::screens::fleet::VIEWED_RUN;
+        log.rows.retain(|r| r.run != viewed);
+        log.rows.extend(c.rows);
+    }
+
+    /// The run ended with its report and session: the rotated refresh token is kept to hand
+    /// over (never drawn); returns what to say and the refresh token to keep.
+    pub fn ended(
+        &mut self,
+        report: &Report,
+        session: Option<Session>,
+    ) -> (Vec<Cmd>, Option<String>) {
+        let refresh = session.as_ref().and_then(|s| s.refresh_token.clone());
+        let mut cmds = vec![Cmd::Effect(Effect::Log(finished_line(report)))];
+        self.rotated_token = None;
+        if let Some(rot) = &report.rotation {
+            self.rotated_token = refresh.clone();
+            cmds.push(Cmd::Say(format!(
+                "{} On step 3, c hands it over once (to the clipboard; masked here).",
+                rot.loud_line()
+            )));
+        }
+        self.session = session;
+        (cmds, refresh)
+    }
+
+    /// The overlay `i` (the integration's record) or `C` (field coverage) opens, or why not.
+    pub fn record_overlay(&self, coverage: bool) -> Result<super::overlay::Overlay, &'static str> {
+        let r = self.report.as_ref();
+        if coverage {
+            r.and_then(|r| r.coverage.as_ref())
+                .map(|_| super::overlay::Overlay::Coverage { scroll: 0 })
+                .ok_or("No field coverage yet: it runs after the probes when the Employees endpoint answers.")
+        } else {
+            r.and_then(|r| r.integration.as_ref())
+                .map(|_| super::overlay::Overlay::Integration { scroll: 0 })
+                .ok_or("No integration record yet: it is read after the login (r runs the check).")
+        }
+    }
+
+    /// What `W` writes (None: nothing to export yet).
+    pub fn export(
+        &self,
+        bodies: crate::engine::export::HarBodies,
+    ) -> Option<Box<super::msg::Export>> {
+        Some(Box::new(super::msg::Export {
+            report: self.report.clone()?,
+            client: self.client.clone()?,
+            bodies,
+        }))
+    }
+
     /// The run ended with a report: it is no longer in flight.
     pub fn finished(&mut self) {
         self.running = false;

@@ -260,6 +260,24 @@ pub use super::keep::KeepState;
 pub const MAX_MESSAGES: usize = 200;
 
 impl DemoState {
+    /// The demo org started: its description and admin (prefilled in the Fix overlay).
+    pub fn started(&mut self, info: &super::demo::DemoInfo) {
+        self.description = Some(info.description.clone());
+        self.admin = Some(info.admin_username.clone()).filter(|u| !u.is_empty());
+    }
+
+    /// The journey's next step: a screen to show, or `Some(None)` to start the run.
+    pub fn autoplay_next(&mut self) -> Option<Option<Screen>> {
+        let (next, show) = match self.autoplay? {
+            Autoplay::ShowEnvironment => (Autoplay::ShowApp, Some(Screen::Environment)),
+            Autoplay::ShowApp => (Autoplay::StartLogin, Some(Screen::ConnectedApp)),
+            Autoplay::StartLogin => (Autoplay::WaitRun, None),
+            Autoplay::WaitRun | Autoplay::Done => return None,
+        };
+        self.autoplay = Some(next);
+        Some(show)
+    }
+
     /// The scenario running now, as an index into the list.
     pub fn current_index(&self) -> usize {
         let current = self.scenario.as_deref().unwrap_or_default();

@@ -23,6 +23,25 @@ pub struct Screens {
     pub fleet: fleet::FleetScreen,
 }
 
+impl Screens {
+    /// Row `row` of a screen's list is selected (a click on it).
+    pub fn select(
+        &mut self,
+        screen: crate::tui::app::Screen,
+        row: usize,
+        form: &mut crate::tui::form::Form,
+    ) {
+        use crate::tui::app::Screen;
+        match screen {
+            Screen::Permissions => self.permissions.selected = row,
+            Screen::Findings => self.findings.selected = row,
+            Screen::Environment => self.environment.selected = row,
+            Screen::ConnectedApp => form.field = row,
+            Screen::Login | Screen::Fleet => {}
+        }
+    }
+}
+
 /// `s` in at most `max` characters: head … tail.
 pub fn elide_middle(s: &str, max: usize) -> String {
     let n = s.chars().count();
