@@ -197,9 +197,7 @@ impl App {
                 Vec::new()
             }
             Msg::Vault(v) => {
-                let cmds = self
-                    .keep
-                    .on_vault(v, &mut self.form, self.run.report.as_ref());
+                let cmds = self.keep.on_vault(v, &mut self.form, self.run.report());
                 self.apply(cmds)
             }
             Msg::DemoStarted(r) => self.on_demo_started(r),
@@ -444,7 +442,7 @@ impl App {
 
     pub fn switch_scenario(&mut self, name: String) -> Vec<Effect> {
         self.demo.autoplay = None;
-        self.run.running = false;
+        self.run.stopped();
         self.run.id += 1;
         self.say(format!("Starting the demo org: scenario {name}…"));
         vec![Effect::StartDemo(name)]
@@ -457,7 +455,7 @@ impl App {
 
     /// A person is needed for the login: a browser login or a pasted URL is awaited.
     pub fn login_in_flight(&self) -> bool {
-        self.run.running && self.run.waiting_for_person
+        self.run.running() && self.run.waiting_for_person()
     }
 
     /// Shows `text` (and sends it by OSC 52): some terminals drop OSC 52 silently.
@@ -585,7 +583,7 @@ impl App {
         let (report, session) = match result {
             Ok(done) => *done,
             Err(e) => {
-                self.run.finished();
+                self.run.stopped();
                 self.say(format!("The check stopped unexpectedly: {e}"));
                 return Vec::new();
             }
@@ -610,7 +608,6 @@ impl App {
     }
 
     pub fn on_report(&mut self, r: Report) {
-        self.run.finished();
         self.status.waiting = None;
         if self.mode == Mode::Paste {
             self.mode = Mode::Normal;
@@ -745,7 +742,7 @@ impl App {
                 if o != EditOutcome::Typing {
                     self.mode = Mode::Normal;
                 }
-                let via = self.run.session.clone().zip(self.run.client.clone());
+                let via = self.run.session().cloned().zip(self.run.client.clone());
                 return line
                     .map(|line| vec![Effect::SendRequest { line, via }])
                     .unwrap_or_default();
@@ -813,7 +810,7 @@ impl App {
                     return self.send_paste(url);
                 }
             }
-            Mode::Normal if self.screen == Screen::Login || self.run.waiting_for_person => {
+            Mode::Normal if self.screen == Screen::Login || self.run.waiting_for_person() => {
                 return self.send_paste(pasted.trim().to_string());
             }
             Mode::Normal => {
@@ -833,7 +830,7 @@ impl App {
         if url.trim().is_empty() {
             return Vec::new();
         }
-        if self.run.running && self.run.waiting_for_person {
+        if self.run.running() && self.run.waiting_for_person() {
             self.say("Redirect URL sent to the login; checking it…");
             // Paste mode stays open until the login takes it (a refusal says why).
             self.mode = Mode::Paste;

@@ -153,8 +153,8 @@ fn standing(changes: &[ChangeMade]) -> Vec<&ChangeMade> {
 
 /// The session's user as an actor (the one the probes run as).
 pub fn session_actor(run: &RunState) -> Option<Actor> {
-    let s = run.session.as_ref()?;
-    let org = &run.report.as_ref()?.org;
+    let s = run.session()?;
+    let org = &run.report()?.org;
     Some(Actor {
         instance_url: s.instance_url.clone(),
         access_token: s.access_token.clone(),
@@ -231,10 +231,10 @@ impl FixView {
         fix: &FixState,
         demo_admin: Option<&str>,
     ) -> Vec<Cmd> {
-        if run.running {
+        if run.running() {
             return vec![Cmd::Say("Fixing waits for the run to finish.".into())];
         }
-        if run.report.is_none() || run.client.is_none() {
+        if run.report().is_none() || run.client.is_none() {
             return vec![Cmd::Say(
                 "Nothing to fix yet: run the check (r) first.".into(),
             )];
@@ -309,7 +309,7 @@ impl FixView {
                 ),
                 None => {}
             },
-            Action::Undo if pending(fix, run.report.as_ref()).is_empty() => {
+            Action::Undo if pending(fix, run.report()).is_empty() => {
                 self.notes.push("Nothing changed here to undo.".into());
             }
             Action::Undo if may => self.stage = Stage::Confirm(Pending::Undo),
@@ -366,7 +366,7 @@ impl FixView {
         };
         self.stage = Stage::Working;
         let undo = (what == Pending::Undo).then(|| {
-            pending(fix, run.report.as_ref())
+            pending(fix, run.report())
                 .into_iter()
                 .map(|(_, r)| r.clone())
                 .collect()

@@ -341,7 +341,7 @@ where
                 fold.1 = None;
                 Some(Msg::FoldStatus(fold.0))
             }
-            _ = tokio::time::sleep(Duration::from_millis(250)), if app.run.running => Some(Msg::Tick(std::time::Instant::now())),
+            _ = tokio::time::sleep(Duration::from_millis(250)), if app.run.running() => Some(Msg::Tick(std::time::Instant::now())),
         };
         dirty = first.is_some();
         let mut next = first;

@@ -238,7 +238,7 @@ fn scrolled(f: &mut Frame, t: &Theme, area: Rect, title: String, lines: Vec<Line
 
 /// The overlay in front, drawn from its own state and read-only views of the rest.
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let report = app.run.report.as_ref();
+    let report = app.run.report();
     match &app.overlay {
         Overlay::None | Overlay::Inspector(_) => {}
         Overlay::Fix(v) => super::fix::draw(f, v, &app.fix, report, t, area),

@@ -19,22 +19,46 @@ pub enum Autoplay {
     Done,
 }
 
+/// Where the run is in its life.
+#[derive(Default)]
+pub enum Phase {
+    /// No run yet, or the last one stopped before its report.
+    #[default]
+    Idle,
+    /// In flight; what its login waits for.
+    Running(LoginWait),
+    /// Ended: its report (as fixes and re-probes change it), and the session when it logged in.
+    Done {
+        report: Box<Report>,
+        session: Option<Session>,
+    },
+}
+
+/// What a run's login waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginWait {
+    /// Nobody: the login goes by itself (or is over).
+    Nothing,
+    /// A person logging in in a browser (the authorize URL).
+    Browser,
+    /// A person entering the device code.
+    Device,
+    /// A pasted redirect URL (the callback port cannot be used).
+    Paste,
+}
+
 /// A run as the console follows it.
 #[derive(Default)]
 pub struct RunState {
     /// The number of the current run (events of older runs are dropped).
     pub id: u64,
-    pub running: bool,
+    pub phase: Phase,
     pub steps: Vec<StepLine>,
     pub authorize_url: Option<String>,
     pub ssh_tunnel: Option<String>,
     pub device: Option<(String, String)>,
-    /// The login waits for a person (a browser login, a pasted URL).
-    pub waiting_for_person: bool,
     pub endpoints: Vec<EndpointResult>,
     pub findings: Vec<Finding>,
-    pub report: Option<Report>,
-    pub session: Option<Session>,
     pub client: Option<crate::engine::http::Client>,
     /// The clients of the last runs, for their rows in the request log.
     pub clients: Vec<(u64, crate::engine::http::Client)>,
@@ -51,11 +75,49 @@ pub struct StepLine {
 }
 
 impl RunState {
+    /// A run is in flight.
+    pub fn running(&self) -> bool {
+        matches!(self.phase, Phase::Running(_))
+    }
+
+    /// A run is in flight and its login waits for a person (a browser, a code, a pasted URL).
+    pub fn waiting_for_person(&self) -> bool {
+        matches!(self.phase, Phase::Running(w) if w != LoginWait::Nothing)
+    }
+
+    /// The last run's report, as it now stands.
+    pub fn report(&self) -> Option<&Report> {
+        match &self.phase {
+            Phase::Done { report, .. } => Some(report),
+            _ => None,
+        }
+    }
+
+    /// The last run's session, when it logged in.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.phase {
+            Phase::Done { session, .. } => session.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// What the login waits for now (while the run is in flight).
+    fn wait(&mut self, w: LoginWait) {
+        if self.running() {
+            self.phase = Phase::Running(w);
+        }
+    }
+
+    /// No run: the last one stopped, or another org's cycle is shown.
+    pub fn stopped(&mut self) {
+        self.phase = Phase::Idle;
+    }
+
     /// A run is starting: clear what the last one showed. Returns its marker for the request log
     /// (which keeps the earlier runs' requests).
     pub fn start(&mut self, flow: &str) -> LogRow {
         self.id += 1;
-        self.running = true;
+        self.phase = Phase::Running(LoginWait::Nothing);
         self.steps = [
             StepId::Environment,
             StepId::Credentials,
@@ -75,11 +137,8 @@ impl RunState {
         self.authorize_url = None;
         self.ssh_tunnel = None;
         self.device = None;
-        self.waiting_for_person = false;
         self.endpoints.clear();
         self.findings.clear();
-        self.report = None;
-        self.session = None;
         LogRow::marker(self.id, format!("── run {} · {flow} flow", self.id))
     }
 
@@ -100,7 +159,7 @@ impl RunState {
                     status.word()
                 ))));
                 if step == StepId::Login {
-                    self.waiting_for_person = false;
+                    self.wait(LoginWait::Nothing);
                     cmds.push(Cmd::PasteClose);
                 }
                 if let Some(s) = self.steps.iter_mut().find(|s| s.id == step) {
@@ -157,7 +216,7 @@ impl RunState {
             } => {
                 // A person must act: the login step is in front.
                 self.device = Some((user_code, verification_uri));
-                self.waiting_for_person = true;
+                self.wait(LoginWait::Device);
                 cmds.push(Cmd::Go(Screen::Login));
             }
             Event::PasteNeeded { reason } => {
@@ -167,7 +226,7 @@ impl RunState {
                 self.ssh_tunnel = None;
                 cmds.push(Cmd::Say(reason.clone()));
                 login.paste_reason = Some(reason);
-                self.waiting_for_person = true;
+                self.wait(LoginWait::Paste);
                 cmds.push(Cmd::PasteOpen);
                 cmds.push(Cmd::Go(Screen::Login));
             }
@@ -179,7 +238,7 @@ impl RunState {
             Event::Progress(p) => {
                 let p = hints::for_console(&p);
                 if p.starts_with("Waiting for the login") {
-                    self.waiting_for_person = true;
+                    self.wait(LoginWait::Browser);
                     cmds.push(Cmd::Go(Screen::Login));
                 }
                 cmds.push(Cmd::Say(p));
@@ -211,7 +270,7 @@ impl RunState {
     /// A stored watch cycle shown read-only in place of a run: its findings, and its requests
     /// in the log (under their own run number).
     pub fn show_stored(&mut self, c: super::screens::fleet::StoredCycle, log: &mut LogPane) {
-        self.report = None;
+        self.stopped();
         self.steps.clear();
         self.endpoints.clear();
         self.findings = c.findings;
@@ -237,13 +296,16 @@ impl RunState {
                 rot.loud_line()
             )));
         }
-        self.session = session;
+        self.phase = Phase::Done {
+            report: Box::new(report.clone()),
+            session,
+        };
         (cmds, refresh)
     }
 
     /// The overlay `i` (the integration's record) or `C` (field coverage) opens, or why not.
     pub fn record_overlay(&self, coverage: bool) -> Result<super::overlay::Overlay, &'static str> {
-        let r = self.report.as_ref();
+        let r = self.report();
         if coverage {
             r.and_then(|r| r.coverage.as_ref())
                 .map(|_| super::overlay::Overlay::Coverage { scroll: 0 })
@@ -261,16 +323,10 @@ impl RunState {
         bodies: crate::engine::export::HarBodies,
     ) -> Option<Box<super::msg::Export>> {
         Some(Box::new(super::msg::Export {
-            report: self.report.clone()?,
+            report: self.report()?.clone(),
             client: self.client.clone()?,
             bodies,
         }))
-    }
-
-    /// The run ended with a report: it is no longer in flight.
-    pub fn finished(&mut self) {
-        self.running = false;
-        self.waiting_for_person = false;
     }
 
     /// The oldest of this run's requests still in flight after 3 s: what the run waits on.
@@ -311,6 +367,23 @@ impl RunState {
     /// The report as it now stands (a run ended, a fix or a re-probe changed it): every screen
     /// reads it, through the findings, rows and step statuses copied here, in this one place.
     pub fn show_report(&mut self, r: Report) {
+        match &mut self.phase {
+            Phase::Done { report, .. } => **report = r,
+            _ => {
+                self.phase = Phase::Done {
+                    report: Box::new(r),
+                    session: None,
+                }
+            }
+        }
+        self.copy_report();
+    }
+
+    /// The rows, findings and step statuses the screens show, from the report.
+    fn copy_report(&mut self) {
+        let Phase::Done { report: r, .. } = &self.phase else {
+            return;
+        };
         self.endpoints = r.endpoints.clone();
         // In the console's words: its keys and fields, never a command-line option.
         self.findings = r
@@ -325,7 +398,6 @@ impl RunState {
                 line.summary = step.summary.clone();
             }
         }
-        self.report = Some(r);
     }
 
     /// One probe ran again: the engine updates the report (its row, its finding, the steps'
@@ -345,16 +417,11 @@ impl RunState {
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default()
         );
-        match self.report.take() {
-            Some(mut r) => {
-                r.reprobed(i, result, finding);
-                self.show_report(r);
-            }
-            None => {
-                if let Some(e) = self.endpoints.get_mut(i) {
-                    *e = result;
-                }
-            }
+        if let Phase::Done { report, .. } = &mut self.phase {
+            report.reprobed(i, result, finding);
+            self.copy_report();
+        } else if let Some(e) = self.endpoints.get_mut(i) {
+            *e = result;
         }
         said
     }

@@ -204,14 +204,14 @@ fn env_label(app: &App) -> String {
 
 fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     const SPIN: [&str; 4] = ["|", "/", "-", "\\"];
-    let (state, style) = if app.run.running {
+    let (state, style) = if app.run.running() {
         let s = if t.plain {
             "running".to_string()
         } else {
             format!("{} running", SPIN[app.status.spinner % 4])
         };
         (s, Style::default().add_modifier(Modifier::BOLD))
-    } else if app.run.report.is_some() {
+    } else if app.run.report().is_some() {
         let st = verdict::overall(&app.run.findings);
         (
             format!(" {} ", verdict::overall_words(&app.run.findings)),
@@ -234,7 +234,7 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         .fleet
         .viewing
         .as_ref()
-        .filter(|_| app.run.report.is_none() && !app.run.running)
+        .filter(|_| app.run.report().is_none() && !app.run.running())
     {
         let when = screens::fleet::ago(crate::engine::clock::now_secs() as i64 - at);
         let line = Line::from(vec![
@@ -260,7 +260,7 @@ fn draw_top(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if let Some(roots) = crate::engine::tls::roots().header() {
         line.push_span(Span::raw(format!(" · {roots}")));
     }
-    if let Some(w) = app.status.waiting.as_ref().filter(|_| app.run.running) {
+    if let Some(w) = app.status.waiting.as_ref().filter(|_| app.run.running()) {
         line.push_span(Span::raw(format!(" · {w}")));
     }
     f.render_widget(Paragraph::new(line), area);
@@ -314,7 +314,7 @@ fn draw_tabs(f: &mut Frame, app: &App, t: &Theme, area: Rect, hitmap: &mut HitMa
                 Screen::Permissions => step_status(app, &[StepId::Org, StepId::Probes]),
                 Screen::Findings => app
                     .run
-                    .report
+                    .report()
                     .as_ref()
                     .map(|_| verdict::overall(&app.run.findings)),
                 Screen::Fleet => None,

@@ -243,7 +243,7 @@ impl Ctx {
             Effect::Export(what) => export(what, tx, self.export_dir.clone()),
             Effect::Reprobe(i) => {
                 let (Some(session), Some(client), Some(def)) = (
-                    app.run.session.clone(),
+                    app.run.session().cloned(),
                     app.run.client.clone(),
                     engine::ENDPOINTS.get(i).copied(),
                 ) else {
@@ -346,7 +346,8 @@ impl Ctx {
     /// through the run's client; its progress lines go to the status line.
     fn fix(&mut self, job: FixJob, app: &App) {
         let tx = self.tx.clone();
-        let (Some(client), Some(report)) = (app.run.client.clone(), app.run.report.clone()) else {
+        let (Some(client), Some(report)) = (app.run.client.clone(), app.run.report().cloned())
+        else {
             self.say("Nothing to fix yet: run the check (r) first.");
             return;
         };

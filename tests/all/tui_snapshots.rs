@@ -407,7 +407,7 @@ fn plain_mode_has_no_box_drawing_and_no_spinner() {
     }
     assert!(text.contains("FAIL ✗ Sage People Salaries API"), "{text}");
     app.start_run();
-    assert!(app.run.running);
+    assert!(app.run.running());
     assert!(render(&app, 80, 24).contains("running"));
     insta::assert_snapshot!("plain_permissions_80x24", text);
 }

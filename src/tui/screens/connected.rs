@@ -244,8 +244,8 @@ pub fn draw(
     }
     // The set-up checklist for the platform and kind, marked by the last run: one line each,
     // the contradicted ones first when they do not all fit (x shows it in full).
-    let sheet = form.sheet_after(run.report.as_ref().map(|r| r.app.kind));
-    let marks = run.report.as_ref().map(|r| setup::mark(&sheet, r));
+    let sheet = form.sheet_after(run.report().map(|r| r.app.kind));
+    let marks = run.report().map(|r| setup::mark(&sheet, r));
     let room = (inner.height as usize).saturating_sub(lines.len() + 1);
     lines.push(
         Line::from(checklist_title(&sheet, marks.as_deref()))
@@ -368,10 +368,8 @@ fn checklist_rows(
 /// The whole checklist (x on step 2): the Setup pages as headings, each line with its mark and,
 /// after a run, why; wrapped to `width`.
 pub fn checklist_lines(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
-    let sheet = app
-        .form
-        .sheet_after(app.run.report.as_ref().map(|r| r.app.kind));
-    let marks = app.run.report.as_ref().map(|r| setup::mark(&sheet, r));
+    let sheet = app.form.sheet_after(app.run.report().map(|r| r.app.kind));
+    let marks = app.run.report().map(|r| setup::mark(&sheet, r));
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let title = checklist_title(&sheet, marks.as_deref()).replace(" (x: in full)", "");
     let mut out = vec![Line::from(title)];

@@ -92,7 +92,7 @@ fn fix_about(f: &Finding) -> String {
 
 /// The integration's record in short, for the findings step (None: not read).
 pub fn record_lines(run: &RunState) -> Option<Vec<String>> {
-    let rec = run.report.as_ref()?.integration.as_ref()?;
+    let rec = run.report()?.integration.as_ref()?;
     let mut out = Vec::new();
     let summary = crate::engine::record::summary(rec);
     out.push(if summary.is_empty() {
@@ -150,7 +150,7 @@ pub fn draw(
         Constraint::Min(0),
     ])
     .areas(area);
-    let title = if run.report.is_some() {
+    let title = if run.report().is_some() {
         format!(" 5 Findings — {} ", verdict::overall_words(&run.findings))
     } else {
         " 5 Findings ".to_string()
@@ -158,7 +158,7 @@ pub fn draw(
     let block = t.block(title);
     if run.findings.is_empty() {
         f.render_widget(
-            Paragraph::new(if run.report.is_some() {
+            Paragraph::new(if run.report().is_some() {
                 " No findings: every check passed."
             } else {
                 " No findings yet (r runs the check)."

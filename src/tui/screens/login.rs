@@ -42,7 +42,7 @@ impl LoginScreen {
     pub fn action(&mut self, a: Action, run: &mut RunState) -> Vec<Cmd> {
         match a {
             Action::Paste => {
-                return vec![if run.running && run.waiting_for_person {
+                return vec![if run.running() && run.waiting_for_person() {
                     Cmd::Typing {
                         mode: Mode::Paste,
                         before: String::new(),
@@ -161,10 +161,14 @@ pub fn draw(
                 .style(Style::default().add_modifier(Modifier::BOLD)),
         );
     }
-    if let Some(why) = me.paste_reason.as_ref().filter(|_| run.waiting_for_person) {
+    if let Some(why) = me
+        .paste_reason
+        .as_ref()
+        .filter(|_| run.waiting_for_person())
+    {
         lines.push(Line::from(format!(" ! {why}")).style(t.status(Status::Warn)));
     }
-    if run.running && run.waiting_for_person && mode != Mode::Paste {
+    if run.running() && run.waiting_for_person() && mode != Mode::Paste {
         lines.push(
             Line::from(
                 " Waiting for the login… or press p to paste the URL the browser landed on.",
@@ -177,7 +181,7 @@ pub fn draw(
         let st = verdict::step(s.id, s.status, &run.endpoints);
         let (word, style) = match st {
             Some(st) => (mark(st).to_string(), t.status(st)),
-            None if run.running => ("  …   ".to_string(), t.dim()),
+            None if run.running() => ("  …   ".to_string(), t.dim()),
             None => ("      ".to_string(), t.dim()),
         };
         lines.push(Line::from(vec![
@@ -215,7 +219,7 @@ pub fn draw(
             }
         }
     }
-    if run.report.is_some() {
+    if run.report().is_some() {
         lines.push(Line::from(""));
         lines.push(Line::from(format!(
             " Result: {}",

@@ -37,7 +37,7 @@ impl PermissionsScreen {
                     return vec![Cmd::Inspect(id)];
                 }
             }
-            Action::Reprobe if !run.running && !run.endpoints.is_empty() => {
+            Action::Reprobe if !run.running() && !run.endpoints.is_empty() => {
                 return vec![Cmd::Effect(Effect::Reprobe(self.selected))];
             }
             Action::Reprobe => {
@@ -52,7 +52,7 @@ impl PermissionsScreen {
                     .map(|e| e.permission_set.to_string());
                 return vec![Cmd::OpenFix(about)];
             }
-            Action::AppInfo if run.report.is_some() => {
+            Action::AppInfo if run.report().is_some() => {
                 return vec![Cmd::Open(Overlay::App { scroll: 0 })];
             }
             Action::AppInfo => {
@@ -121,7 +121,7 @@ pub fn draw(
             .iter()
             .map(|d| {
                 Row::new(vec![
-                    Cell::from(if run.running { "  …" } else { "" }),
+                    Cell::from(if run.running() { "  …" } else { "" }),
                     Cell::from(d.permission_set),
                     Cell::from(format!("/{}", d.path.split('/').next().unwrap_or(d.path))),
                 ])
@@ -217,7 +217,7 @@ pub fn draw(
             lines.push(Line::from(format!("   Fix: 1. {first}  (all: step 5)")));
         }
     }
-    if let Some(r) = &run.report {
+    if let Some(r) = &run.report() {
         let o = &r.org;
         let yn = |b: Option<bool>| {
             b.map(|b| if b { "yes" } else { "no" })
