@@ -8,12 +8,12 @@
 
 use ratatui_textarea::TextArea;
 
-use super::app::Mode;
 use super::form::{Form, first_line, masked, text};
 use super::keymap::Action;
 use super::msg::{Cmd, Effect};
 use super::overlay::Overlay;
 use super::run::RunState;
+use super::state::Mode;
 use crate::engine::fix::{Actor, Applied, Change, FixKind, Outcome, Plan};
 use crate::engine::{ChangeMade, Config, EndpointResult, Finding, Flow, Report};
 

@@ -1,11 +1,11 @@
 //! Secrets kept (OS keyring, owner-only file) and recalled, the config file's defaults, and
 //! profiles: the form's side of what outlives a session.
 
-use super::app::Prefs;
 use super::form::{EnvChoice, Form, VaultKey, first_line, masked, text};
 use super::msg::{Cmd, Effect, KeepWrite, VaultMsg};
 use super::profile::Profile;
 use super::screens::environment::EnvironmentScreen;
+use super::state::Prefs;
 use crate::engine::vault::{self, Keep, Kind, Vault};
 use crate::engine::{Environment, Flow, Report};
 

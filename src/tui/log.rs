@@ -8,12 +8,13 @@ use ratatui::widgets::{
     Cell, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState,
 };
 
-use super::app::{HitMap, Mode, RunState};
 use super::form::first_line;
 use super::inspector::{Inspector, curl};
 use super::keymap::Action;
 use super::msg::Cmd;
 use super::overlay::Overlay;
+use super::run::RunState;
+use super::state::{HitMap, Mode};
 use super::theme::Theme;
 use crate::engine::Status;
 use crate::engine::http::Exchange;

@@ -5,11 +5,12 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
-use super::app::{HitMap, RunState, Screen};
 use super::keymap::Action;
 use super::log::LogPane;
 use super::msg::Cmd;
 use super::overlay::Overlay;
+use super::run::RunState;
+use super::state::{HitMap, Screen};
 
 /// Lines the wheel scrolls the inspector by, a notch.
 const WHEEL_LINES: usize = 3;

@@ -19,7 +19,7 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize,
     /// A frame was drawn: where its regions are, for the mouse.
-    Drawn(super::app::HitMap),
+    Drawn(super::state::HitMap),
     /// An engine event of run `run` (events of an older run are dropped).
     Engine {
         run: u64,
@@ -159,7 +159,7 @@ pub enum Cmd {
     /// Close the overlay in front.
     Close,
     /// Go to a screen (the log gives the keys back).
-    Go(super::app::Screen),
+    Go(super::state::Screen),
     /// Start editing a form field (`None`: the custom URL).
     Edit(Option<super::form::Field>),
     /// Open the inspector on request `id` of the current run's log.
@@ -179,7 +179,7 @@ pub enum Cmd {
     CycleKeep,
     /// Type in a line (the paste field, the Fleet filter); Esc puts `before` back.
     Typing {
-        mode: super::app::Mode,
+        mode: super::state::Mode,
         before: String,
     },
     /// Show a stored watch cycle in the steps, read-only (Fleet's Enter or `r`).
@@ -189,11 +189,11 @@ pub enum Cmd {
     Act(super::keymap::Action),
     /// Select row `row` of a screen's list (a click on it); the log gives the keys back.
     Select {
-        screen: super::app::Screen,
+        screen: super::state::Screen,
         row: usize,
     },
     /// Where keys go now (the Fix overlay's admin form types in `Mode::Admin`).
-    Mode(super::app::Mode),
+    Mode(super::state::Mode),
     /// The report as it now stands (a fix changed it): every screen shows it.
     ShowReport(Box<Report>),
     /// Start the demo org on another scenario (the scenario picker).

@@ -1,10 +1,10 @@
 //! A run as the console follows it: starting one, the engine's events, the report, where the
 //! console lands afterwards, the demo org and its self-playing journey.
 
-use super::app::Screen;
 use super::log::{LogPane, LogRow, MAX_LOG};
 use super::msg::{Cmd, Effect};
 use super::screens::login::LoginScreen;
+use super::state::Screen;
 use super::verdict;
 use crate::engine::hints;
 use crate::engine::{EndpointResult, Event, Finding, Flow, Report, Session, Status, StepId};

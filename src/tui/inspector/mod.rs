@@ -26,11 +26,11 @@ pub use self::index::DROPPED;
 pub use self::search::find_ci;
 
 use self::index::Index;
-use super::app::Mode;
 use super::form::text;
 use super::keymap::Action;
 use super::msg::{Cmd, Effect};
 use super::overlay::{Overlay, ValueView};
+use super::state::Mode;
 use crate::engine::http::Exchange;
 
 /// Rows per line at one width: `prefix[i]` is the row line `i` starts on.

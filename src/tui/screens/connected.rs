@@ -12,11 +12,13 @@ use crate::engine::app::AppKind;
 use crate::engine::setup::{self, Item, MarkedLine, Sheet, Verdict};
 use crate::engine::vault::{self, Keep};
 use crate::engine::{Flow, Status, StepId};
-use crate::tui::app::{App, Mode, RunState, Screen};
+use crate::tui::app::App;
 use crate::tui::form::{Field, Form, Preset, first_line, text};
 use crate::tui::keymap::Action;
 use crate::tui::msg::Cmd;
 use crate::tui::overlay::Overlay;
+use crate::tui::run::RunState;
+use crate::tui::state::{Mode, Screen};
 use crate::tui::theme::{Theme, mark};
 
 /// The step's own state. (Its field selection and the secret's reveal are the form's own,
@@ -97,7 +99,7 @@ pub fn draw(
     focus: bool,
     t: &Theme,
     area: Rect,
-    hits: &mut crate::tui::app::HitMap,
+    hits: &mut crate::tui::state::HitMap,
 ) {
     let block = t.block(" 2 Connected app ");
     let inner = block.inner(area);

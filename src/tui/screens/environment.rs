@@ -6,10 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::engine::{Status, StepId};
-use crate::tui::app::{App, Mode, Screen};
+use crate::tui::app::App;
 use crate::tui::form::{EnvChoice, Form};
 use crate::tui::keymap::Action;
 use crate::tui::msg::Cmd;
+use crate::tui::state::{Mode, Screen};
 use crate::tui::theme::{Theme, mark};
 
 /// The step's own state.
@@ -49,7 +50,7 @@ impl EnvironmentScreen {
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::app::HitMap) {
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::tui::state::HitMap) {
     let block = t.block(" 1 Environment — where the API user logs in ");
     let inner = block.inner(area);
     f.render_widget(block, area);

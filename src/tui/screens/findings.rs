@@ -7,10 +7,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::engine::Finding;
-use crate::tui::app::{RunState, Screen};
 use crate::tui::keymap::Action;
 use crate::tui::msg::Cmd;
 use crate::tui::overlay::{Overlay, ValueView};
+use crate::tui::run::RunState;
+use crate::tui::state::Screen;
 use crate::tui::theme::Theme;
 use crate::tui::verdict;
 
@@ -126,7 +127,7 @@ pub fn draw(
     focus: bool,
     t: &Theme,
     area: Rect,
-    hits: &mut crate::tui::app::HitMap,
+    hits: &mut crate::tui::state::HitMap,
 ) {
     let area = match record_lines(run) {
         Some(lines) => {

@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 use crate::engine::findings::{Code, Finding, Severity};
 use crate::engine::sanitize;
 use crate::engine::watch::OrgCycle;
-use crate::tui::app::{Mode, Screen};
 use crate::tui::keymap::Action;
 use crate::tui::log::LogRow;
 use crate::tui::msg::{Cmd, Effect};
+use crate::tui::state::{Mode, Screen};
 
 use super::fleet::{FleetJob, FleetMsg, FleetOutcome, FleetScreen, ago};
 

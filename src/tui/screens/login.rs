@@ -9,10 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, Wrap};
 
 use crate::engine::{Severity, Status, StepId};
-use crate::tui::app::{DemoState, Mode, RunState};
 use crate::tui::keymap::Action;
 use crate::tui::msg::{Cmd, Effect};
 use crate::tui::overlay::{Overlay, ValueView};
+use crate::tui::run::RunState;
+use crate::tui::state::{DemoState, Mode};
 use crate::tui::theme::{Theme, mark};
 use crate::tui::verdict;
 

@@ -27,11 +27,11 @@ impl Screens {
     /// Row `row` of a screen's list is selected (a click on it).
     pub fn select(
         &mut self,
-        screen: crate::tui::app::Screen,
+        screen: crate::tui::state::Screen,
         row: usize,
         form: &mut crate::tui::form::Form,
     ) {
-        use crate::tui::app::Screen;
+        use crate::tui::state::Screen;
         match screen {
             Screen::Permissions => self.permissions.selected = row,
             Screen::Findings => self.findings.selected = row,

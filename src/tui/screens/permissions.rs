@@ -7,10 +7,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::engine::Status;
-use crate::tui::app::{RunState, Screen};
 use crate::tui::keymap::Action;
 use crate::tui::msg::{Cmd, Effect};
 use crate::tui::overlay::Overlay;
+use crate::tui::run::RunState;
+use crate::tui::state::Screen;
 use crate::tui::theme::{Theme, mark};
 use crate::tui::verdict;
 
@@ -102,7 +103,7 @@ pub fn draw(
     focus: bool,
     t: &Theme,
     area: Rect,
-    hits: &mut crate::tui::app::HitMap,
+    hits: &mut crate::tui::state::HitMap,
 ) {
     let [table_area, rest] =
         Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(area);
