@@ -146,6 +146,10 @@ impl App {
                     effects.extend(self.apply(cmds));
                 }
                 Cmd::Mode(m) => self.mode = m,
+                Cmd::Fix(job) => {
+                    let with = self.run.fix_with();
+                    effects.push(Effect::Fix { job, with });
+                }
                 Cmd::ShowReport(r) => self.show_report(*r),
                 Cmd::Scenario(name) => effects.extend(self.switch_scenario(name)),
             }
@@ -201,6 +205,10 @@ impl App {
                 self.apply(cmds)
             }
             Msg::DemoStarted(r) => self.on_demo_started(r),
+            Msg::Scenarios(list) => {
+                self.demo.scenarios = list;
+                Vec::new()
+            }
             Msg::ProfilesSaved(r) => {
                 let cmds = self.keep.saved(r);
                 self.apply(cmds)
@@ -682,7 +690,11 @@ impl App {
                 self.say(e);
                 None
             }
-            Ok(super::run::Start::Recall) => Some(Effect::Recall { then_run: true }),
+            Ok(super::run::Start::Recall) => Some(Effect::Recall {
+                then_run: true,
+                key: self.form.vault_key(),
+                vault: self.keep.vault.clone(),
+            }),
             Ok(super::run::Start::AskRotation) => {
                 self.overlay = Overlay::ConfirmRotation;
                 None

@@ -246,7 +246,7 @@ impl FixView {
         let admin = fix.admin_user.as_deref().or(demo_admin).unwrap_or_default();
         vec![
             Cmd::Open(Overlay::Fix(Box::new(FixView::new(about, admin)))),
-            Cmd::Effect(Effect::Fix(FixJob::Plan { cfg: Box::new(cfg) })),
+            Cmd::Fix(FixJob::Plan { cfg: Box::new(cfg) }),
         ]
     }
 
@@ -371,12 +371,12 @@ impl FixView {
                 .map(|(_, r)| r.clone())
                 .collect()
         });
-        vec![Cmd::Effect(Effect::Fix(FixJob::Change {
+        vec![Cmd::Fix(FixJob::Change {
             cfg: Box::new(cfg),
             plan,
             undo,
             actor,
-        }))]
+        })]
     }
 }
 
@@ -433,10 +433,7 @@ impl FixState {
                 cfg.private_key_pem = None;
                 cfg.private_key_path = None;
                 v.stage = Stage::Working;
-                return vec![
-                    normal,
-                    Cmd::Effect(Effect::Fix(FixJob::Admin { cfg: Box::new(cfg) })),
-                ];
+                return vec![normal, Cmd::Fix(FixJob::Admin { cfg: Box::new(cfg) })];
             }
             _ => {
                 let ta = if v.admin_field == 0 {
@@ -551,9 +548,7 @@ impl FixState {
                     // report is shown), so a set undone is offered again. (After an apply the
                     // list stays as it is, the fix marked applied, so keys go where they did.)
                     if undo && let Ok(cfg) = form.config() {
-                        cmds.push(Cmd::Effect(Effect::Fix(FixJob::Plan {
-                            cfg: Box::new(cfg),
-                        })));
+                        cmds.push(Cmd::Fix(FixJob::Plan { cfg: Box::new(cfg) }));
                     }
                 }
                 cmds

@@ -28,7 +28,10 @@ impl KeepState {
     pub fn cycle_keep(&self, form: &mut Form) -> Vec<Cmd> {
         match form.keep {
             Keep::Memory => match &self.keyring {
-                None => vec![Cmd::Effect(Effect::ProbeKeyring { select: true })],
+                None => vec![Cmd::Effect(Effect::ProbeKeyring {
+                    select: true,
+                    vault: self.vault.clone(),
+                })],
                 Some(Ok(())) => {
                     form.keep = Keep::Keyring;
                     vec![say(format!(
@@ -217,7 +220,10 @@ impl KeepState {
                 Kind::RefreshToken => form.refresh_from = Some(w.keep),
             }
         }
-        (!writes.is_empty()).then_some(Effect::Keep(writes))
+        (!writes.is_empty()).then(|| Effect::Keep {
+            writes,
+            vault: self.vault.clone(),
+        })
     }
 
     /// Profiles were saved and read back, or could not be.
@@ -239,7 +245,11 @@ impl KeepState {
         self.profile_index = (self.profile_index + 1) % self.profiles.len();
         let p = self.profiles[self.profile_index].clone();
         let mut cmds = self.apply_profile(&p, form, env);
-        cmds.push(Cmd::Effect(Effect::Recall { then_run: false }));
+        cmds.push(Cmd::Effect(Effect::Recall {
+            then_run: false,
+            key: form.vault_key(),
+            vault: self.vault.clone(),
+        }));
         cmds
     }
 

@@ -76,7 +76,11 @@ pub async fn run(
                     .keep
                     .apply_profile(&p, &mut app.form, &mut app.screens.environment);
                 app.apply(said);
-                first.push(Effect::Recall { then_run: false });
+                first.push(Effect::Recall {
+                    then_run: false,
+                    key: app.form.vault_key(),
+                    vault: app.keep.vault.clone(),
+                });
             }
             // A watch store with orgs: the console opens on the Fleet screen.
             app.screens.fleet.settings = std::sync::Arc::new(settings.clone());
@@ -101,10 +105,13 @@ pub async fn run(
         }
     }
     if app.form.keep == Keep::Keyring {
-        first.push(Effect::ProbeKeyring { select: false });
+        first.push(Effect::ProbeKeyring {
+            select: false,
+            vault: app.keep.vault.clone(),
+        });
     }
     for e in first {
-        ctx.apply(e, &app);
+        ctx.apply(e);
     }
     in_terminal(&mut app, &mut ctx, mouse).await
 }
@@ -132,7 +139,7 @@ pub async fn run_fleet_demo(
         url: Some(store),
         by_itself: false,
     })) {
-        ctx.apply(e, &app);
+        ctx.apply(e);
     }
     let tx = ctx.tx.clone();
     let forward = tokio::spawn(async move {
@@ -354,7 +361,7 @@ where
                             redraw_all(terminal)?;
                         }
                     }
-                    e => ctx.apply(e, app),
+                    e => ctx.apply(e),
                 }
             }
             if app.quit {

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::engine::http::Client;
-use crate::engine::vault::{Keep, Kind};
+use crate::engine::vault::{Keep, Kind, Vault};
 use crate::engine::{Config, EndpointResult, Event, Finding, Report, Session};
 
 use super::demo::DemoInfo;
@@ -44,6 +44,8 @@ pub enum Msg {
     /// A request-console exchange finished (its id in the log).
     ConsoleDone(u64),
     Vault(VaultMsg),
+    /// The demo org's scenarios (for `n` and the picker).
+    Scenarios(Vec<super::demo::DemoScenario>),
     /// The demo org (re)started, or could not.
     DemoStarted(Result<DemoInfo, super::error::DemoError>),
     /// Profiles were saved (and read back), or could not be.
@@ -102,6 +104,14 @@ pub struct Export {
     pub bodies: crate::engine::export::HarBodies,
 }
 
+/// What a fix task works with: the run's client (its requests join the log), its report, and
+/// the session's user.
+pub struct FixWith {
+    pub client: Client,
+    pub report: Report,
+    pub session: Option<crate::engine::fix::Actor>,
+}
+
 /// What the loop must do for the app. (No `Debug`: a run's config holds secrets.)
 pub enum Effect {
     /// Start run number `run` (aborting any other); save the form's profile first (no secrets).
@@ -129,17 +139,35 @@ pub enum Effect {
     /// Save the profile (no secrets), then read the profiles back.
     SaveProfile(Profile),
     /// Re-run one permission-set probe (an index into `ENDPOINTS`).
-    Reprobe(usize),
+    Reprobe {
+        index: usize,
+        /// The run's session and client (None: no login yet).
+        via: Option<(Session, Client)>,
+        /// Whether the set was assigned when the run read it.
+        assigned: Option<bool>,
+    },
     /// Find out whether the OS keyring can be used here (and choose it, if `select`).
-    ProbeKeyring { select: bool },
+    ProbeKeyring { select: bool, vault: Vault },
     /// Look for a kept consumer secret and refresh token for the form; then maybe run.
-    Recall { then_run: bool },
+    Recall {
+        then_run: bool,
+        /// Whose secrets (None: the form does not say yet).
+        key: Option<VaultKey>,
+        vault: Vault,
+    },
     /// Keep secrets after a successful login.
-    Keep(Vec<KeepWrite>),
+    Keep {
+        writes: Vec<KeepWrite>,
+        vault: Vault,
+    },
     /// A line for the log file (timestamped and sanitised by the writer).
     Log(String),
     /// A fix task: the plan, the admin's login, or a change (after the user's `y`).
-    Fix(super::fix::FixJob),
+    Fix {
+        job: super::fix::FixJob,
+        /// The run's client, report and session (None: no run to fix yet).
+        with: Option<Box<FixWith>>,
+    },
     /// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
     Suspend,
     /// Read or write the watch store for the Fleet screen.
@@ -170,6 +198,8 @@ pub enum Cmd {
     Run,
     /// Open the Fix overlay (on a permission set's label or a finding's code).
     OpenFix(Option<String>),
+    /// Start a fix task with the run's client, report and session.
+    Fix(super::fix::FixJob),
     /// The login wants a pasted redirect URL: the paste field opens (unless the user types
     /// elsewhere).
     PasteOpen,

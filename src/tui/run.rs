@@ -317,6 +317,24 @@ impl RunState {
         }
     }
 
+    /// What a fix task works with (None: no run to fix yet).
+    pub fn fix_with(&self) -> Option<Box<super::msg::FixWith>> {
+        Some(Box::new(super::msg::FixWith {
+            client: self.client.clone()?,
+            report: self.report()?.clone(),
+            session: super::fix::session_actor(self),
+        }))
+    }
+
+    /// `R` on step 4: re-probe row `index` with the run's session.
+    pub fn reprobe(&self, index: usize) -> Effect {
+        Effect::Reprobe {
+            index,
+            via: self.session().cloned().zip(self.client.clone()),
+            assigned: self.endpoints.get(index).and_then(|e| e.assigned),
+        }
+    }
+
     /// What `W` writes (None: nothing to export yet).
     pub fn export(
         &self,

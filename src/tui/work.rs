@@ -84,11 +84,11 @@ impl Ctx {
             .clone()
             .ok_or_else(|| super::error::DemoError("no demo org".into()))?;
         let mut org = demo.lock().await;
-        app.demo.scenarios = org.scenarios();
+        app.update(Msg::Scenarios(org.scenarios()));
         let info = org.start(scenario).await?;
         drop(org);
         for e in app.update(Msg::DemoStarted(Ok(info))) {
-            self.apply(e, app);
+            self.apply(e);
         }
         Ok(())
     }
@@ -114,8 +114,8 @@ impl Ctx {
         }
     }
 
-    /// Carries out one effect; `app` is read for what the effect needs (never changed here).
-    pub fn apply(&mut self, effect: Effect, app: &App) {
+    /// Carries out one effect, from what the effect carries (the app is not read).
+    pub fn apply(&mut self, effect: Effect) {
         let tx = self.tx.clone();
         match effect {
             Effect::StartRun { run, cfg, profile } => {
@@ -139,7 +139,7 @@ impl Ctx {
                     client: client.clone(),
                 });
                 if let Some(p) = profile {
-                    self.apply(Effect::SaveProfile(p), app);
+                    self.apply(Effect::SaveProfile(p));
                 }
                 self.paste = Some(ptx);
                 // A re-run: the last run's tokens are given back (its session is dropped).
@@ -241,16 +241,16 @@ impl Ctx {
                 });
             }
             Effect::Export(what) => export(what, tx, self.export_dir.clone()),
-            Effect::Reprobe(i) => {
-                let (Some(session), Some(client), Some(def)) = (
-                    app.run.session().cloned(),
-                    app.run.client.clone(),
-                    engine::ENDPOINTS.get(i).copied(),
-                ) else {
+            Effect::Reprobe {
+                index: i,
+                via,
+                assigned,
+            } => {
+                let (Some((session, client)), Some(def)) = (via, engine::ENDPOINTS.get(i).copied())
+                else {
                     self.say("No session yet: run the check (r) first.");
                     return;
                 };
-                let assigned = app.run.endpoints.get(i).and_then(|e| e.assigned);
                 self.say(format!("Re-probing {}…", def.name));
                 tokio::spawn(async move {
                     let answer = client
@@ -284,22 +284,24 @@ impl Ctx {
                     Err(e) => self.say(e),
                 }
             }
-            Effect::ProbeKeyring { select } => {
+            Effect::ProbeKeyring { select, vault: v } => {
                 if select {
                     self.say("Looking for the OS keyring…");
                 }
-                let v = app.keep.vault.clone();
                 tokio::task::spawn_blocking(move || {
                     let result = v.keyring_status();
                     let _ = tx.send(Msg::Vault(VaultMsg::Keyring { result, select }));
                 });
             }
-            Effect::Recall { then_run } => {
-                let Some(key) = app.form.vault_key() else {
+            Effect::Recall {
+                then_run,
+                key,
+                vault: v,
+            } => {
+                let Some(key) = key else {
                     return;
                 };
                 let (login, client_id, username) = key.clone();
-                let v = app.keep.vault.clone();
                 if then_run {
                     self.say("Looking for kept secrets…");
                 }
@@ -321,8 +323,7 @@ impl Ctx {
                     }));
                 });
             }
-            Effect::Keep(writes) => {
-                let v = app.keep.vault.clone();
+            Effect::Keep { writes, vault: v } => {
                 tokio::task::spawn_blocking(move || {
                     let results = writes
                         .into_iter()
@@ -334,7 +335,7 @@ impl Ctx {
                     let _ = tx.send(Msg::Vault(VaultMsg::Kept(results)));
                 });
             }
-            Effect::Fix(job) => self.fix(job, app),
+            Effect::Fix { job, with } => self.fix(job, with),
             Effect::Suspend => {}
         }
     }
@@ -344,14 +345,17 @@ impl Ctx {
     /// A fix task: reads the plan, logs the admin in, or (after the user's `y`) makes or undoes
     /// the change and re-runs the affected probes with the session. Its requests join the log
     /// through the run's client; its progress lines go to the status line.
-    fn fix(&mut self, job: FixJob, app: &App) {
+    fn fix(&mut self, job: FixJob, with: Option<Box<super::msg::FixWith>>) {
         let tx = self.tx.clone();
-        let (Some(client), Some(report)) = (app.run.client.clone(), app.run.report().cloned())
-        else {
+        let Some(with) = with else {
             self.say("Nothing to fix yet: run the check (r) first.");
             return;
         };
-        let session = super::fix::session_actor(&app.run);
+        let super::msg::FixWith {
+            client,
+            report,
+            session,
+        } = *with;
         // The demo's changes are to its simulated org, which ends with the console: journalled
         // beside it in a temporary directory, never among the journals of real orgs.
         let journal_dir = if self.demo.is_some() {

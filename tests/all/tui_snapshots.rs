@@ -619,7 +619,7 @@ fn keep_secrets_choices_never_fall_back_to_the_file_silently() {
     // Unknown: Enter asks for a probe that may choose the keyring.
     assert!(matches!(
         app.key(KeyCode::Enter).as_slice(),
-        [Effect::ProbeKeyring { select: true }]
+        [Effect::ProbeKeyring { select: true, .. }]
     ));
     app.update(Msg::Vault(VaultMsg::Keyring {
         result: Err(sagediag::engine::vault::VaultError::Keyring(
@@ -935,7 +935,10 @@ fn the_fix_overlay_shows_the_request_and_asks_first() {
     select_row(&mut app, 2);
     assert_eq!(app.screens.permissions.selected, 2);
     // f: the plan is asked for; the overlay waits on it.
-    assert!(matches!(app.ch('f').as_slice(), [Effect::Fix(_)]));
+    assert!(matches!(
+        app.ch('f').as_slice(),
+        [Effect::Fix { with: Some(_), .. }]
+    ));
     let plan = Plan {
         fixes: vec![Fix {
             kind: FixKind::Apply,
@@ -981,5 +984,8 @@ fn the_fix_overlay_shows_the_request_and_asks_first() {
         app.key(KeyCode::Enter);
     }
     let effects = app.ch('y');
-    assert!(matches!(effects.as_slice(), [Effect::Fix(_)]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Fix { with: Some(_), .. }]
+    ));
 }

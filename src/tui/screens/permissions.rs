@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::engine::Status;
 use crate::tui::keymap::Action;
-use crate::tui::msg::{Cmd, Effect};
+use crate::tui::msg::Cmd;
 use crate::tui::overlay::Overlay;
 use crate::tui::run::RunState;
 use crate::tui::state::Screen;
@@ -39,7 +39,7 @@ impl PermissionsScreen {
                 }
             }
             Action::Reprobe if !run.running() && !run.endpoints.is_empty() => {
-                return vec![Cmd::Effect(Effect::Reprobe(self.selected))];
+                return vec![Cmd::Effect(run.reprobe(self.selected))];
             }
             Action::Reprobe => {
                 return vec![Cmd::Say("Re-probing waits for the run to finish.".into())];
