@@ -159,68 +159,39 @@ impl App {
 
     /// The one entry point: a message in, state changed, effects out.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        match msg {
-            Msg::Key(k) => self.on_key(k),
-            Msg::Paste(text) => self.on_paste(text),
+        let cmds = match msg {
+            Msg::Key(k) => return self.on_key(k),
+            Msg::Paste(text) => return self.on_paste(text),
             Msg::Mouse(m) if self.prefs.mouse => {
-                let cmds = super::mouse::on_mouse(
-                    m,
-                    &self.hits,
-                    self.screen,
-                    &mut self.overlay,
-                    &mut self.log,
-                    &self.run,
-                );
-                self.apply(cmds)
+                let (hits, screen, run) = (&self.hits, self.screen, &self.run);
+                super::mouse::on_mouse(m, hits, screen, &mut self.overlay, &mut self.log, run)
             }
-            Msg::Mouse(_) => Vec::new(),
-            Msg::Resize => Vec::new(),
+            Msg::Mouse(_) | Msg::Resize => Vec::new(),
             Msg::Drawn(hits) => {
                 self.hits = hits;
                 Vec::new()
             }
-            Msg::Engine { run, event } => {
-                if run == self.run.id {
-                    self.on_engine(event)
-                } else {
-                    Vec::new()
-                }
-            }
-            Msg::RunDone { run, result } if run == self.run.id => self.on_run_done(result),
-            Msg::RunDone { .. } => Vec::new(),
+            Msg::Engine { run, event } if run == self.run.id => return self.on_engine(event),
+            Msg::RunDone { run, result } if run == self.run.id => return self.on_run_done(result),
+            Msg::Engine { .. } | Msg::RunDone { .. } => Vec::new(),
             Msg::Reprobed {
                 index,
                 result,
                 finding,
-            } => {
-                self.on_reprobe(index, result, finding);
-                Vec::new()
-            }
-            Msg::ConsoleDone(id) => {
-                self.open_inspector(id);
-                Vec::new()
-            }
-            Msg::Vault(v) => {
-                let cmds = self.keep.on_vault(v, &mut self.form, self.run.report());
-                self.apply(cmds)
-            }
-            Msg::DemoStarted(r) => self.on_demo_started(r),
+            } => self.on_reprobe(index, result, finding),
+            Msg::ConsoleDone(id) => vec![Cmd::Inspect(id)],
+            Msg::Vault(v) => self.keep.on_vault(v, &mut self.form, self.run.report()),
+            Msg::DemoStarted(r) => return self.on_demo_started(r),
             Msg::Scenarios(list) => {
                 self.demo.scenarios = list;
                 Vec::new()
             }
-            Msg::ProfilesSaved(r) => {
-                let cmds = self.keep.saved(r);
-                self.apply(cmds)
-            }
+            Msg::ProfilesSaved(r) => self.keep.saved(r),
             Msg::RunClient { run, client } => {
                 self.run.add_client(run, client);
                 Vec::new()
             }
-            Msg::Say(s) => {
-                self.say(s);
-                Vec::new()
-            }
+            Msg::Say(s) => vec![Cmd::Say(s)],
             Msg::DemoBanner(s) => {
                 self.demo.banner = Some(s);
                 Vec::new()
@@ -229,23 +200,12 @@ impl App {
                 self.tick(now);
                 Vec::new()
             }
-            Msg::Autoplay => self.autoplay_step().into_iter().collect(),
-            Msg::Fix(m) => {
-                let cmds = self.fix.on_msg(m, self.overlay.fix_mut(), &self.form);
-                self.apply(cmds)
-            }
-            Msg::Fleet(m) => {
-                let cmds = self.screens.fleet.on_msg(m, self.screen == Screen::Fleet);
-                self.apply(cmds)
-            }
+            Msg::Autoplay => return self.autoplay_step().into_iter().collect(),
+            Msg::Fix(m) => self.fix.on_msg(m, self.overlay.fix_mut(), &self.form),
+            Msg::Fleet(m) => self.screens.fleet.on_msg(m, self.screen == Screen::Fleet),
             Msg::Settings(s) => {
-                let said = super::keep::apply_settings(
-                    &s,
-                    &mut self.form,
-                    &mut self.prefs,
-                    &mut self.screens.environment,
-                );
-                self.apply(said)
+                let (form, env) = (&mut self.form, &mut self.screens.environment);
+                super::keep::apply_settings(&s, form, &mut self.prefs, env)
             }
             Msg::FoldStatus(seq) => {
                 self.status.fold(seq);
@@ -255,7 +215,8 @@ impl App {
                 self.quit = true;
                 Vec::new()
             }
-        }
+        };
+        self.apply(cmds)
     }
 
     /// Which keymap scopes answer now, most specific first.
@@ -649,14 +610,19 @@ impl App {
             .min(self.run.endpoints.len().saturating_sub(1));
     }
 
-    pub fn on_reprobe(&mut self, i: usize, result: EndpointResult, finding: Option<Finding>) {
+    pub fn on_reprobe(
+        &mut self,
+        i: usize,
+        result: EndpointResult,
+        finding: Option<Finding>,
+    ) -> Vec<Cmd> {
         let said = self.run.reprobed(i, result, finding);
-        self.say(said);
         let s = &mut self.screens;
         s.findings.selected = s
             .findings
             .selected
             .min(self.run.findings.len().saturating_sub(1));
+        vec![Cmd::Say(said)]
     }
 
     /// One step of the demo's journey; returns what the loop must do.
