@@ -385,6 +385,56 @@ impl Event {
     }
 }
 
+/// A run's event channel listens to its HTTP client: each exchange event becomes an [`Event`]
+/// (sanitised), so the client itself knows no run.
+impl From<Option<tokio::sync::mpsc::UnboundedSender<Event>>> for http::Listener {
+    fn from(tx: Option<tokio::sync::mpsc::UnboundedSender<Event>>) -> http::Listener {
+        match tx {
+            Some(tx) => http::Listener::new(move |e| {
+                let _ = tx.send(Event::from(e).sanitized());
+            }),
+            None => http::Listener::none(),
+        }
+    }
+}
+
+impl From<http::ExchangeEvent> for Event {
+    fn from(e: http::ExchangeEvent) -> Event {
+        match e {
+            http::ExchangeEvent::Sent { id, method, url } => Event::RequestSent { id, method, url },
+            http::ExchangeEvent::Received {
+                id,
+                status,
+                duration_ms,
+                bytes,
+            } => Event::ResponseReceived {
+                id,
+                status,
+                duration_ms,
+                bytes,
+            },
+        }
+    }
+}
+
+impl http::Client {
+    /// The client a run's configuration asks for: its time-out and extra trusted CAs, its
+    /// response cap; its exchange events to `events`.
+    pub fn for_config(
+        cfg: &Config,
+        events: impl Into<http::Listener>,
+    ) -> Result<http::Client, http::SetupError> {
+        http::Client::build(
+            cfg.timeout,
+            cfg.connect_timeout,
+            &cfg.ca_certs_pem,
+            &cfg.insecure_hosts,
+            events.into(),
+        )
+        .map(|c| c.with_max_response(cfg.max_response_bytes))
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRecord {
     pub id: StepId,
