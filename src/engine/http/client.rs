@@ -6,13 +6,13 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::super::bounds;
-use super::super::sanitize;
 use super::events::{ExchangeEvent, Listener};
 use super::exchange::*;
 use super::log::Log;
 use super::redact::*;
 use super::*;
+use crate::engine::bounds;
+use crate::engine::sanitize;
 
 /// The recording client. Cheap to clone; clones share the log and the secret list.
 #[derive(Clone)]
@@ -155,10 +155,10 @@ impl Client {
         }
         // One preconfigured TLS config: the roots (the platform's, or bundled public roots on a
         // machine with none), the extra CAs and any host exemption (src/engine/tls.rs).
-        builder = builder.tls_backend_preconfigured(super::super::tls::client_config(
+        builder = builder.tls_backend_preconfigured(crate::engine::tls::client_config(
             ca_pems,
             insecure_hosts,
-            super::super::tls::roots(),
+            crate::engine::tls::roots(),
         )?);
         builder
             .build()
@@ -292,7 +292,7 @@ impl Client {
 
     pub async fn send(&self, req: Request) -> (u64, Result<Response, Failure>) {
         let started = Instant::now();
-        let started_unix_ms = super::super::clock::now_ms();
+        let started_unix_ms = crate::engine::clock::now_ms();
         let method = req.method.to_string();
         let mut builder = self.http.request(req.method.clone(), &req.url);
         let mut req_headers = req.headers.clone();

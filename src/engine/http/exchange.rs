@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::super::bounds;
 use super::REDACTED;
+use crate::engine::bounds;
 
 /// A captured body, held once: clones share one allocation (the log, `exchange(id)`, the
 /// inspector). It reads as a `&str` and serialises as a plain JSON string.
