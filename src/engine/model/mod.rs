@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub mod app_info;
+
 use super::environment::Environment;
 use super::findings::{Code, Finding};
-use super::{app, coverage, http, ledger, sanitize};
+use super::{coverage, http, ledger, sanitize};
 
 /// The seven Sage People API endpoints and the permission set gating each.
 pub const ENDPOINTS: [EndpointDef; 7] = [
@@ -163,7 +165,7 @@ pub struct Config {
     /// The largest response body read; a bigger one stops with RESPONSE_TOO_LARGE.
     pub max_response_bytes: usize,
     /// The app's kind as the user declared it (`--app-kind`): words the fixes before login.
-    pub app_kind: Option<app::AppKind>,
+    pub app_kind: Option<app_info::AppKind>,
     /// What the run obtained, to give back at its end (shared by every clone of this config).
     pub ledger: ledger::Ledger,
     /// The user's consent to refresh a refresh token sagediag did not obtain (the refresh flow:
@@ -658,7 +660,7 @@ pub struct Report {
     pub refresh_token_issued: Option<bool>,
     pub refresh_rotated: Option<bool>,
     /// The integration's OAuth app: its kind, name and policies.
-    pub app: app::AppInfo,
+    pub app: app_info::AppInfo,
     /// Field coverage of the employee records, when asked for.
     pub coverage: Option<coverage::Coverage>,
     /// A refresh that rotated a refresh token sagediag did not obtain: the old one is retired.
