@@ -7,10 +7,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub mod app_info;
+pub mod environment;
 
-use super::environment::Environment;
 use super::findings::{Code, Finding};
 use super::{coverage, http, ledger, sanitize};
+use environment::Environment;
 
 /// The seven Sage People API endpoints and the permission set gating each.
 pub const ENDPOINTS: [EndpointDef; 7] = [
