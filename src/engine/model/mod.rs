@@ -7,10 +7,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub mod app_info;
+pub mod coverage;
 pub mod environment;
+pub mod ledger;
 
 use super::findings::{Code, Finding};
-use super::{coverage, http, ledger, sanitize};
+use super::{http, sanitize};
 use environment::Environment;
 
 /// The seven Sage People API endpoints and the permission set gating each.
