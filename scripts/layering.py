@@ -167,7 +167,7 @@ def scan(area, layers, handlers=()):
                         continue
                     seen.add((ln, tgt))
                     # excuse on the line or the one above
-                    ctx = line + (lines[ln - 2] if ln > 1 else "")
+                    ctx = "\n".join(lines[max(0, ln - 4) : ln])
                     item = f"{area}/{rel}:{ln}: {me} -> {tgt}"
                     (excused if "layering:" in ctx else bad).append(item)
     return bad, excused, unknown

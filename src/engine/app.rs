@@ -9,87 +9,16 @@
 
 use serde_json::Value;
 
-use super::findings::{Code, Finding, Severity, eca_fix, eca_title};
+use super::context::Run;
+use super::findings::{Code, Finding, Severity};
 use super::http::{Failure, Response};
 use super::model::Tokens;
 use super::org::{note_usage_of, query_request};
-use super::run::Run;
 
-pub use super::model::app_info::{AppInfo, AppKind, AppPolicies, RefreshExpiry, SPRING_26};
+pub use super::model::app_info::{
+    AppInfo, AppKind, AppPolicies, RefreshExpiry, SPRING_26, adapt, fix_for,
+};
 use super::model::app_info::{WHERE_CA, WHERE_ECA};
-
-/// A finding re-coded and re-worded for the app's kind. `refresh_request` is the id of the
-/// refresh test's request and `no_secret` whether the client holds no secret (a refusal of
-/// that refresh is then the require-secret-for-refresh setting).
-pub fn adapt(kind: AppKind, refresh_request: Option<u64>, no_secret: bool, f: Finding) -> Finding {
-    // A fix written for the case (not the catalog's for any kind) is kept as written.
-    let written = ![
-        AppKind::ConnectedApp,
-        AppKind::ExternalClientApp,
-        AppKind::Unknown,
-    ]
-    .into_iter()
-    .any(|k| f.fix == fix_for(f.code, k));
-    let from_refresh = refresh_request.is_some_and(|id| f.request_ids.contains(&id));
-    let code = match (kind, f.code) {
-        (AppKind::ExternalClientApp, Code::USER_NOT_ADMIN_APPROVED) => {
-            Code::ECA_USER_NOT_PREAUTHORIZED
-        }
-        (AppKind::ExternalClientApp, Code::GRANT_TYPE_NOT_ENABLED) => Code::ECA_FLOW_DISABLED,
-        (AppKind::ExternalClientApp, Code::CLIENT_SECRET_INVALID) if from_refresh && no_secret => {
-            Code::ECA_SECRET_REQUIRED_FOR_REFRESH
-        }
-        // Declared an ECA, found something else: back to the shared codes.
-        (k, Code::ECA_USER_NOT_PREAUTHORIZED) if k != AppKind::ExternalClientApp => {
-            Code::USER_NOT_ADMIN_APPROVED
-        }
-        (k, Code::ECA_FLOW_DISABLED) if k != AppKind::ExternalClientApp => {
-            Code::GRANT_TYPE_NOT_ENABLED
-        }
-        (k, Code::ECA_SECRET_REQUIRED_FOR_REFRESH) if k != AppKind::ExternalClientApp => {
-            Code::CLIENT_SECRET_INVALID
-        }
-        (_, c) => c,
-    };
-    let mut f = f;
-    if code != f.code {
-        let (old, new) = (f.code.info(), code.info());
-        if f.title == old.title {
-            f.title = new.title.to_string();
-        }
-        if f.severity == old.severity {
-            f.severity = new.severity;
-        }
-        f.code = code;
-    }
-    // The kind's words in the title, when it is the catalog's (either kind's) title.
-    let (catalog, eca) = (code.info().title, eca_title(code));
-    if f.title == catalog || eca == Some(f.title.as_str()) {
-        f.title = match (kind, eca) {
-            (AppKind::ExternalClientApp, Some(t)) => t,
-            _ => catalog,
-        }
-        .to_string();
-    }
-    if !written {
-        f.fix = fix_for(code, kind);
-    }
-    f
-}
-
-/// A code's fix for the kind: the connected app's, the ECA's, or (kind unknown) both, each
-/// step saying which kind it is for.
-pub fn fix_for(code: Code, kind: AppKind) -> Vec<String> {
-    let own = code.info().fix.iter().map(|s| s.to_string());
-    match (kind, eca_fix(code)) {
-        (_, None) | (AppKind::ConnectedApp, _) => own.collect(),
-        (AppKind::ExternalClientApp, Some(eca)) => eca.iter().map(|s| s.to_string()).collect(),
-        (AppKind::Unknown, Some(eca)) => own
-            .map(|s| format!("Connected app: {s}"))
-            .chain(eca.iter().map(|s| format!("External Client App: {s}")))
-            .collect(),
-    }
-}
 
 /// Re-words every finding of the run for the kind now known.
 pub fn adapt_all(run: &mut Run) {

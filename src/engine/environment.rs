@@ -6,10 +6,10 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::classify;
+use super::context::Run;
 use super::findings::Finding;
 use super::http::Request;
 use super::model::Event;
-use super::run::Run;
 
 pub use super::model::environment::{
     Environment, LoginUrlError, is_loopback_url, proxy_for, validate_login_url,

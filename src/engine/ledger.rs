@@ -15,9 +15,9 @@
 
 use std::sync::Arc;
 
+use super::context::Run;
 use super::http::{Client, Request};
 use super::model::{Event, Flow, Tokens};
-use super::run::Run;
 
 use super::model::ledger::Origin;
 pub use super::model::ledger::{Keeper, Ledger, Revoked, Rotation, TokenKind};

@@ -7,6 +7,7 @@ pub mod bounds;
 pub mod change;
 pub mod classify;
 pub mod clock;
+pub mod context;
 pub mod coverage;
 pub mod crypto;
 pub mod environment;

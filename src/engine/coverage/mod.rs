@@ -13,9 +13,9 @@ mod reference;
 mod scan;
 
 use super::classify;
+use super::context::Run;
 use super::http::{self, Request};
 use super::model::{SAGE_BASE, Tokens};
-use super::run::Run;
 
 pub use super::model::coverage::{Coverage, FIELDS, FieldCount};
 

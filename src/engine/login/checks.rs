@@ -3,10 +3,10 @@
 use serde_json::Value;
 
 use super::*;
+use crate::engine::context::Run;
 use crate::engine::findings::{Code, Finding};
 use crate::engine::http::Request;
 use crate::engine::model::{Flow, Tokens};
-use crate::engine::run::Run;
 use crate::engine::{classify, crypto, landing, oauth};
 
 /// Step 4. Returns a one-line summary. Identity, userinfo, introspection and the refresh test

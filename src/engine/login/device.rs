@@ -6,10 +6,10 @@ use serde_json::Value;
 
 use super::*;
 use crate::engine::classify;
+use crate::engine::context::Run;
 use crate::engine::findings::{Code, Finding};
 use crate::engine::http::Request;
 use crate::engine::model::{Event, Flow, Tokens};
-use crate::engine::run::Run;
 
 pub(super) async fn device(run: &mut Run, base: &str) -> Option<Tokens> {
     let scope = run

@@ -24,9 +24,9 @@ use web::*;
 
 use std::fmt::Write as _;
 
+use super::context::Run;
 use super::findings::{Code, Finding};
 use super::model::{Event, Flow, Tokens};
-use super::run::Run;
 use super::{crypto, oauth};
 
 /// The longest wait between device-flow polls, whatever the server asks.

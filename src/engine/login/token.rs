@@ -2,10 +2,10 @@
 
 use serde_json::Value;
 
+use crate::engine::context::Run;
 use crate::engine::findings::{Code, Finding};
 use crate::engine::http::{Request, Response};
 use crate::engine::model::Tokens;
-use crate::engine::run::Run;
 use crate::engine::{classify, oauth, trust};
 
 /// POSTs a token request; returns the tokens or raises the findings of the error.

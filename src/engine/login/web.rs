@@ -2,10 +2,10 @@
 //! pasted redirect), and checking a pasted redirect.
 
 use super::*;
+use crate::engine::context::Run;
 use crate::engine::findings::{Code, Finding};
 use crate::engine::http::Request;
 use crate::engine::model::{Event, Flow, Tokens};
-use crate::engine::run::Run;
 use crate::engine::{classify, landing, oauth};
 
 /// What came back to the callback (or was pasted): code, or error, with state.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::query::{ReadError, Reader};
 use crate::engine::app::RefreshExpiry;
 use crate::engine::clock;
-use crate::engine::export::iso8601;
+use crate::engine::clock::iso8601;
 use crate::engine::sanitize;
 
 /// Salesforce keeps at most this many grants per user per app (help 000205876).

@@ -17,10 +17,10 @@ pub use grants::{Forecast, GRANT_CAP, OauthGrant, read_grants};
 pub use query::{ReadError, Reader};
 
 use super::clock;
-use super::export::iso8601;
+use super::clock::iso8601;
+use super::context::Run;
 use super::findings::{Code, Finding, RecordEvidence, Severity};
 use super::model::Tokens;
-use super::run::Run;
 use super::sanitize;
 
 /// The default window of LoginHistory read (`--history-days`).
