@@ -38,7 +38,7 @@ pub struct Run {
     /// A refresh token sagediag did not obtain was rotated (the old one is retired).
     pub rotation: Option<Rotation>,
     /// The integration's own record, once read.
-    pub integration: Option<super::record::IntegrationRecord>,
+    pub integration: Option<super::model::record::IntegrationRecord>,
     /// When the run started (ms since the epoch): tells this run's own grant from the others.
     pub started_ms: u64,
 }

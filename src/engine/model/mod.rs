@@ -10,6 +10,7 @@ pub mod app_info;
 pub mod coverage;
 pub mod environment;
 pub mod ledger;
+pub mod record;
 
 use super::findings::{Code, Finding};
 use super::{http, sanitize};
@@ -221,7 +222,7 @@ impl Config {
             allow_rotation: false,
             allow_grant_eviction: false,
             keeper: None,
-            history_days: super::record::DEFAULT_HISTORY_DAYS,
+            history_days: record::DEFAULT_HISTORY_DAYS,
             admin_session: None,
         }
     }
@@ -673,7 +674,7 @@ pub struct Report {
     /// [`ledger::revoke`] call). Never a token.
     pub revoked: Vec<ledger::Revoked>,
     /// The integration's own record in the org (LoginHistory, OauthToken, the user).
-    pub integration: Option<super::record::IntegrationRecord>,
+    pub integration: Option<record::IntegrationRecord>,
     /// Changes made to the org after the check (`sagediag fix`, the console's Fix overlay),
     /// oldest first: the report as it stands after them.
     pub changes: Vec<ChangeMade>,
