@@ -41,7 +41,8 @@ SIM = [
     ["soql", "soql_time", "soql_semi", "std_fields"],
     ["answers", "seed", "scenario", "data"],
     ["state", "monitor", "record", "sage_types"],
-    ["plumbing"],
+    # the shared REST plumbing (wire.rs) and the org's objects as SOQL tables (tables.rs)
+    ["wire", "tables"],
     ["rest", "oauth", "oauth_device", "oauth_info", "soap", "sobjects", "composite", "record_api",
      "team_member", "cli_calls", "query_api", "sage", "faults", "fleet_api"],
     ["server", "fleet", "sim"],

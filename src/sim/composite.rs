@@ -16,8 +16,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::rest::{Caller, not_found, sf_error, version_ok};
 use super::state::Org;
+use super::wire::{Caller, not_found, sf_error, version_ok};
 
 /// The most records one call may carry.
 pub const MAX_RECORDS: usize = 200;

@@ -33,7 +33,9 @@ pub mod soql;
 pub mod soql_time;
 pub mod state;
 pub mod std_fields;
+pub mod tables;
 pub mod team_member;
+pub mod wire;
 
 use std::io;
 use std::net::SocketAddr;
@@ -415,7 +417,7 @@ async fn collapse_slashes(mut req: axum::extract::Request, next: middleware::Nex
 }
 
 async fn not_found() -> Response {
-    rest::sf_error(
+    wire::sf_error(
         axum::http::StatusCode::NOT_FOUND,
         "NOT_FOUND",
         "The requested resource does not exist",

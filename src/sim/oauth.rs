@@ -737,21 +737,3 @@ pub(super) fn jwt_audience_and_expiry(org: &Org, claims: &Value) -> Result<(), R
     }
     Ok(())
 }
-
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ")
-        .or_else(|| v.strip_prefix("OAuth "))
-        .map(str::trim)
-}
-
-pub fn invalid_session() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, "Token")],
-        axum::Json(
-            json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]),
-        ),
-    )
-        .into_response()
-}

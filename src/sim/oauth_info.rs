@@ -11,8 +11,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::oauth::{Params, app_active, bad, bearer, client_auth, oauth_error, parse_form};
+use super::oauth::{Params, app_active, bad, client_auth, oauth_error, parse_form};
 use super::state::Org;
+use super::wire::bearer;
 
 fn identity(org: &Org, user: usize, version: Option<&str>) -> Value {
     let u = org.user(user);

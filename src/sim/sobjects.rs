@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::crypto::sf_id18;
-use super::rest::{Caller, permset_id, sf_error, tables, version_ok};
 use super::scenario::{PERMISSION_SETS, PermissionSetDef};
 use super::soql::Table;
 use super::state::{Assignment, Org};
+use super::tables::{permset_id, tables};
+use super::wire::{Caller, sf_error, version_ok};
 
 /// Three-character key prefix and plural label of the objects the simulator has.
 pub fn key_prefix(name: &str) -> &'static str {
