@@ -17,8 +17,6 @@ pub mod fleet;
 pub mod fleet_api;
 pub mod monitor;
 pub mod oauth;
-pub mod oauth_device;
-pub mod oauth_info;
 pub mod query_api;
 pub mod record;
 pub mod record_api;
@@ -348,22 +346,22 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route("/services/oauth2/token", post(oauth::token))
         .route(
             "/services/oauth2/revoke",
-            get(oauth_info::revoke).post(oauth_info::revoke),
+            get(oauth::info::revoke).post(oauth::info::revoke),
         )
-        .route("/services/oauth2/introspect", post(oauth_info::introspect))
+        .route("/services/oauth2/introspect", post(oauth::info::introspect))
         .route(
             "/services/oauth2/userinfo",
-            get(oauth_info::userinfo).post(oauth_info::userinfo),
+            get(oauth::info::userinfo).post(oauth::info::userinfo),
         )
-        .route("/id/keys", get(oauth_info::jwks))
-        .route("/id/{org}/{user}", get(oauth_info::id_url))
+        .route("/id/keys", get(oauth::info::jwks))
+        .route("/id/{org}/{user}", get(oauth::info::id_url))
         .route(
             "/.well-known/openid-configuration",
-            get(oauth_info::discovery),
+            get(oauth::info::discovery),
         )
         .route(
             "/setup/connect",
-            get(oauth_device::connect_get).post(oauth_device::connect_post),
+            get(oauth::device::connect_get).post(oauth::device::connect_post),
         )
         .route("/services/Soap/u/{*path}", post(soap::partner))
         .route("/services/data", get(rest::versions))

@@ -124,7 +124,7 @@ fn columns(
     match soql::columns(
         text,
         &query_tables(org, caller.user, tooling, text),
-        super::sobjects::key_prefix,
+        super::tables::key_prefix,
     ) {
         Ok(v) => axum::Json(v).into_response(),
         Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),

@@ -478,3 +478,25 @@ fn eca_tables(org: &Org, sets: &[Value], created: &str) -> Vec<Table> {
 fn profile_id(user: usize) -> String {
     sf_id18(&format!("00e5g00000{:05}", 30_000 + user))
 }
+
+/// Three-character key prefix and plural label of the objects the simulator has.
+pub fn key_prefix(name: &str) -> &'static str {
+    meta(name).0
+}
+
+pub(crate) fn meta(name: &str) -> (&'static str, &'static str) {
+    match name {
+        "User" => ("005", "Users"),
+        "Organization" => ("00D", "Organizations"),
+        "Profile" => ("00e", "Profiles"),
+        "PermissionSet" => ("0PS", "Permission Sets"),
+        "PermissionSetAssignment" => ("0Pa", "Permission Set Assignments"),
+        "PackageLicense" => ("050", "Package Licenses"),
+        "ConnectedApplication" => ("0H4", "Connected Apps"),
+        "Account" => ("001", "Accounts"),
+        "LoginHistory" => ("0Ya", "Login History"),
+        "OauthToken" => ("0CR", "OAuth Tokens"),
+        "UserLogin" => ("060", "User Logins"),
+        _ => ("000", ""),
+    }
+}

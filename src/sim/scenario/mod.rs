@@ -36,7 +36,7 @@ pub struct Scenario {
     pub data: DataConfig,
     pub faults: FaultConfig,
     pub shapes: ShapeConfig,
-    pub answers: super::answers::AnswersConfig,
+    pub answers: AnswersConfig,
     /// LoginHistory rows the org holds at start (`docs/simulator.md`, "The org's record").
     pub login_history: Vec<crate::sim::seed::LoginHistorySeed>,
     /// OauthToken grants the users hold at start.
@@ -431,3 +431,46 @@ pub const MAX_DEVICE_INTERVAL_SECS: u64 = 3_600;
 pub const MAX_PER_EMPLOYEE: u32 = 50;
 /// The oldest REST API version still served: v30.0 and older were retired in Summer '25.
 pub const OLDEST_API_VERSION: u32 = 31;
+
+/// How Salesforce answers in 2026 where a scenario asks (`[answers]`; served by `answers.rs`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnswersConfig {
+    /// Every refresh is refused as if another refresh of the same token were in flight:
+    /// `invalid_grant` / `token request is already being processed` (Summer '24 on).
+    pub concurrent_refresh: bool,
+    /// Another holder of each refresh token (the integration, keeping the old token) presents
+    /// it again right after every rotation: Salesforce then revokes the current refresh and
+    /// access tokens (Salesforce Help 005316711). Needs `app.refresh_token_rotation`.
+    pub rotated_token_reused: bool,
+    /// The OAuth `error` the authorization error page shows instead of the consent page
+    /// (empty: none), e.g. `OAUTH_EC_APP_NOT_FOUND`, `OAUTH_APP_BLOCKED`.
+    pub authorize_error: String,
+    pub authorize_error_description: String,
+    /// The org's hosts are legacy ones: every call answers `301` to the same path on
+    /// `https://{org.my_domain}.my.salesforce.com` (enhanced domains).
+    pub legacy_host: bool,
+}
+
+impl AnswersConfig {
+    /// What is wrong with the section, if anything: (field, why).
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let ok = |s: &str| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ' | '.' | '\''))
+        };
+        if !ok(&self.authorize_error) || self.authorize_error.len() > 64 {
+            return Some((
+                "answers.authorize_error",
+                "letters, digits and _ only (at most 64)".into(),
+            ));
+        }
+        if !ok(&self.authorize_error_description) || self.authorize_error_description.len() > 200 {
+            return Some((
+                "answers.authorize_error_description",
+                "letters, digits, spaces and . ' _ - only (at most 200)".into(),
+            ));
+        }
+        None
+    }
+}
