@@ -11,9 +11,7 @@ use super::findings::Finding;
 use super::http::Request;
 use super::model::Event;
 
-pub use super::model::environment::{
-    Environment, LoginUrlError, is_loopback_url, proxy_for, validate_login_url,
-};
+pub use super::model::environment::{Environment, is_loopback_url, proxy_for, validate_login_url};
 
 /// DNS, TCP, proxy, and `GET /services/data/` on the login host.
 pub async fn preflight(run: &mut Run) -> String {

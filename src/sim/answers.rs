@@ -16,8 +16,6 @@ use super::state::Org;
 /// callback when a policy forbids the authorization).
 pub const ERROR_PAGE_PATH: &str = "/setup/secur/RemoteAccessErrorPage.apexp";
 
-pub use super::scenario::AnswersConfig;
-
 /// The error page's URL for an OAuth error pair, as Salesforce builds it (form-encoded: `+`
 /// for spaces), e.g. `…/RemoteAccessErrorPage.apexp?error=invalid_client&error_description=app+must+be+installed+into+org`.
 pub fn error_page_url(error: &str, description: &str) -> String {

@@ -6,34 +6,34 @@
 //! My Domain, the `instance_url`. Both serve every endpoint; client credentials work only on
 //! My Domain, as on Salesforce.
 
-pub mod answers;
-pub mod cli_calls;
-pub mod composite;
+pub(crate) mod answers;
+pub(crate) mod cli_calls;
+pub(crate) mod composite;
 pub mod crypto;
 pub mod data;
-pub mod faults;
+pub(crate) mod faults;
 pub mod filter;
 pub mod fleet;
-pub mod fleet_api;
-pub mod monitor;
-pub mod oauth;
-pub mod query_api;
-pub mod record;
-pub mod record_api;
-pub mod rest;
-pub mod sage;
+pub(crate) mod fleet_api;
+pub(crate) mod monitor;
+pub(crate) mod oauth;
+pub(crate) mod query_api;
+pub(crate) mod record;
+pub(crate) mod record_api;
+pub(crate) mod rest;
+pub(crate) mod sage;
 pub mod scenario;
 pub mod seed;
 pub mod server;
-pub mod soap;
-pub mod sobjects;
+pub(crate) mod soap;
+pub(crate) mod sobjects;
 pub mod soql;
-pub mod soql_time;
+pub(crate) mod soql_time;
 pub mod state;
-pub mod std_fields;
-pub mod tables;
-pub mod team_member;
-pub mod wire;
+pub(crate) mod std_fields;
+pub(crate) mod tables;
+pub(crate) mod team_member;
+pub(crate) mod wire;
 
 use std::io;
 use std::net::SocketAddr;

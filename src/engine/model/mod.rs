@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub mod app_info;
-pub mod coverage;
-pub mod environment;
-pub mod ledger;
-pub mod record;
+pub(crate) mod app_info;
+pub(crate) mod coverage;
+pub(crate) mod environment;
+pub(crate) mod ledger;
+pub(crate) mod record;
 
 use super::findings::{Code, Finding};
 use super::{http, sanitize};

@@ -12,7 +12,7 @@ mod view;
 
 use serde_json::Value;
 
-pub use grants::{Forecast, GRANT_CAP, OauthGrant, read_grants};
+pub use grants::{GRANT_CAP, OauthGrant, read_grants};
 pub use query::{ReadError, Reader};
 
 use super::clock;
@@ -24,7 +24,7 @@ use super::sanitize;
 
 pub use super::model::record::{
     DEFAULT_HISTORY_DAYS, Grants, IntegrationRecord, LoginAttempt, LoginGroup, LoginHistory,
-    MAX_HISTORY_DAYS, UserRecord,
+    MAX_HISTORY_DAYS,
 };
 
 /// One LoginHistory row, read.
