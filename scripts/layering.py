@@ -8,6 +8,8 @@ instead). A line carrying `// layering: <reason>` is listed as excused, not coun
 
     python3 scripts/layering.py          # counts, and each import against the layering
     python3 scripts/layering.py -q       # counts only
+
+Exits 1 when an import runs against the layering without a reason.
 """
 import os, re, sys
 
@@ -194,7 +196,8 @@ def main():
                 print("  (excused) " + e)
         if unknown:
             print(f"  modules with no layer: {sorted(unknown)}")
-    return 0
+    # non-zero when any import runs against the layering without a reason (for CI)
+    return 1 if total else 0
 
 if __name__ == "__main__":
     sys.exit(main())
