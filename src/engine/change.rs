@@ -4,13 +4,13 @@
 //! is updated to say what is true now — its rows, findings, assignments, step statuses and
 //! outcome, and its "Changes made" (who, what, when, request and record ids).
 
+use super::context::Run;
 use super::export::iso8601;
 use super::findings::{Code, Finding};
 use super::fix::{self, Actor, Applied, Change, Outcome, Plan};
 use super::journal::Journal;
 use super::model::{ChangeMade, ENDPOINTS, EndpointResult, Event, Report};
 use super::org::{judge_probe, probe_request};
-use super::run::Run;
 
 /// What to change.
 pub enum Request<'a> {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::classify;
+use super::context::Run;
 use super::findings::{Code, Finding};
 pub use super::fix_metadata::metadata_for;
 pub use super::grant_fix::Change;
@@ -19,7 +20,6 @@ use super::http::Request;
 use super::journal::Journal;
 use super::model::{API_VERSION, ENDPOINTS, EndpointResult, Event, Report, Status};
 use super::org::{judge_probe, probe_request};
-use super::run::Run;
 pub use super::undo::{settle, undo};
 
 /// How a finding is fixed.

@@ -14,13 +14,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::context::Run;
 use super::findings::{Code, Finding};
 use super::fix::{Actor, Applied, Fix, FixKind, Outcome, Plan, PlannedRequest};
 use super::http::Request;
 use super::journal::Journal;
 use super::model::{Event, Report};
 use super::record::{OauthGrant, read_grants};
-use super::run::Run;
 
 /// What an `apply` fix changes in the org.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,11 +6,11 @@
 //! they are counted again (the admin's session, else the new one: every user reads their own):
 //! which grant the run made, and whether an earlier one is gone.
 
+use super::context::Run;
 use super::findings::{Code, Finding};
 use super::model::{Event, Flow, Tokens};
 use super::record::grants::{GRANT_CAP, OauthGrant, read_grants};
 use super::record::query::Reader;
-use super::run::Run;
 
 /// What was counted before the login.
 pub struct Before {

@@ -3,10 +3,10 @@
 //! a rotated-out token's reuse: read as the login's answer, so that the run ends at once.
 
 use super::classify;
+use super::context::Run;
 use super::findings::Code;
 use super::http::{Request, Response};
 use super::model::Flow;
-use super::run::Run;
 
 /// Whether a token answer is the refusal of an expired (or revoked) refresh token.
 pub fn refused_as_expired(resp: &Response) -> bool {

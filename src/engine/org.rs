@@ -6,12 +6,12 @@ use super::findings::Code;
 use serde_json::Value;
 
 use super::classify;
+use super::context::Run;
 use super::findings::Finding;
 use super::http::{Bearer, Failure, Request, Response};
 use super::model::{
     API_VERSION, ENDPOINTS, EndpointDef, EndpointResult, SAGE_BASE, Status, Tokens,
 };
-use super::run::Run;
 
 fn soql_url(instance: &str, tooling: bool, q: &str) -> String {
     let path = if tooling { "tooling/query" } else { "query" };

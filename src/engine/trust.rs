@@ -4,7 +4,7 @@
 //! between loopback addresses), and a Salesforce host, the login host's own domain, or a host
 //! the user allowed with `--trust-host`.
 
-use super::environment::is_loopback_url;
+use super::model::environment::is_loopback_url;
 
 /// The domains Salesforce serves orgs, My Domains, sites and identity from (Salesforce Help,
 /// "Allow the Required Domains"; My Domain URL formats; docs/security.md lists the sources).

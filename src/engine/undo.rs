@@ -15,12 +15,12 @@
 
 use serde_json::Value;
 
+use super::context::Run;
 use super::findings::{Code, Finding};
 use super::fix::{Actor, Applied, Change, Outcome, PlannedRequest};
 use super::http::Request;
 use super::journal::{self, Journal};
 use super::model::{API_VERSION, Event};
-use super::run::Run;
 
 /// How far an assignment's `SystemModstamp` may be from the time recorded for its creation
 /// (clock skew between this machine and the org, and the request's own time): ten minutes.

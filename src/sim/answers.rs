@@ -9,55 +9,12 @@ use axum::extract::{Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 
 use super::state::Org;
 
 /// Salesforce's authorization error page (the authorize step lands here instead of the
 /// callback when a policy forbids the authorization).
 pub const ERROR_PAGE_PATH: &str = "/setup/secur/RemoteAccessErrorPage.apexp";
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct AnswersConfig {
-    /// Every refresh is refused as if another refresh of the same token were in flight:
-    /// `invalid_grant` / `token request is already being processed` (Summer '24 on).
-    pub concurrent_refresh: bool,
-    /// Another holder of each refresh token (the integration, keeping the old token) presents
-    /// it again right after every rotation: Salesforce then revokes the current refresh and
-    /// access tokens (Salesforce Help 005316711). Needs `app.refresh_token_rotation`.
-    pub rotated_token_reused: bool,
-    /// The OAuth `error` the authorization error page shows instead of the consent page
-    /// (empty: none), e.g. `OAUTH_EC_APP_NOT_FOUND`, `OAUTH_APP_BLOCKED`.
-    pub authorize_error: String,
-    pub authorize_error_description: String,
-    /// The org's hosts are legacy ones: every call answers `301` to the same path on
-    /// `https://{org.my_domain}.my.salesforce.com` (enhanced domains).
-    pub legacy_host: bool,
-}
-
-impl AnswersConfig {
-    /// What is wrong with the section, if anything: (field, why).
-    pub fn problem(&self) -> Option<(&'static str, String)> {
-        let ok = |s: &str| {
-            s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ' | '.' | '\''))
-        };
-        if !ok(&self.authorize_error) || self.authorize_error.len() > 64 {
-            return Some((
-                "answers.authorize_error",
-                "letters, digits and _ only (at most 64)".into(),
-            ));
-        }
-        if !ok(&self.authorize_error_description) || self.authorize_error_description.len() > 200 {
-            return Some((
-                "answers.authorize_error_description",
-                "letters, digits, spaces and . ' _ - only (at most 200)".into(),
-            ));
-        }
-        None
-    }
-}
 
 /// The error page's URL for an OAuth error pair, as Salesforce builds it (form-encoded: `+`
 /// for spaces), e.g. `…/RemoteAccessErrorPage.apexp?error=invalid_client&error_description=app+must+be+installed+into+org`.

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::crypto;
-use super::rest::{Caller, not_found, tables, version_ok};
 use super::state::Org;
+use super::tables::tables;
+use super::wire::{Caller, not_found, version_ok};
 
 /// `GET|POST /services/oauth2/singleaccess` with a session: `{"frontdoor_uri": …}`, a
 /// `…/secur/frontdoor.jsp?otp=…` URL that logs a browser into the session once. The shape is

@@ -16,8 +16,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::rest::{Caller, not_found, sf_error, version_ok};
 use super::state::Org;
+use super::wire::{Caller, not_found, sf_error, version_ok};
 
 /// The most records one call may carry.
 pub const MAX_RECORDS: usize = 200;
@@ -91,6 +91,8 @@ pub async fn patch(
         let mut fields = rec.as_object().cloned().unwrap_or_default();
         fields
             .retain(|k, _| !k.eq_ignore_ascii_case("attributes") && !k.eq_ignore_ascii_case("id"));
+        // layering: a collection PATCH is each record's PATCH in turn, answered as that
+        // handler answers (its checks and errors), so it calls that handler.
         let one = super::record_api::patch(
             State(org.clone()),
             Path((version.clone(), kind, id.clone())),

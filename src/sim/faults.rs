@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
 use super::data::mix;
-use super::rest::sf_error;
 use super::state::Org;
+use super::wire::sf_error;
 
 const MAINTENANCE_PAGE: &str = "<!DOCTYPE html><html><head><title>Salesforce - Down for Maintenance</title></head><body><h1>Down for Maintenance</h1><p>This Salesforce instance is undergoing scheduled maintenance. Please try again later.</p></body></html>";
 

@@ -6,34 +6,34 @@
 //! My Domain, the `instance_url`. Both serve every endpoint; client credentials work only on
 //! My Domain, as on Salesforce.
 
-pub mod answers;
-pub mod cli_calls;
-pub mod composite;
+pub(crate) mod answers;
+pub(crate) mod cli_calls;
+pub(crate) mod composite;
 pub mod crypto;
 pub mod data;
-pub mod faults;
+pub(crate) mod faults;
 pub mod filter;
 pub mod fleet;
-pub mod fleet_api;
-pub mod monitor;
-pub mod oauth;
-pub mod oauth_device;
-pub mod oauth_info;
-pub mod query_api;
-pub mod record;
-pub mod record_api;
-pub mod rest;
-pub mod sage;
+pub(crate) mod fleet_api;
+pub(crate) mod monitor;
+pub(crate) mod oauth;
+pub(crate) mod query_api;
+pub(crate) mod record;
+pub(crate) mod record_api;
+pub(crate) mod rest;
+pub(crate) mod sage;
 pub mod scenario;
 pub mod seed;
 pub mod server;
-pub mod soap;
-pub mod sobjects;
+pub(crate) mod soap;
+pub(crate) mod sobjects;
 pub mod soql;
-pub mod soql_time;
+pub(crate) mod soql_time;
 pub mod state;
-pub mod std_fields;
-pub mod team_member;
+pub(crate) mod std_fields;
+pub(crate) mod tables;
+pub(crate) mod team_member;
+pub(crate) mod wire;
 
 use std::io;
 use std::net::SocketAddr;
@@ -346,22 +346,22 @@ pub fn router(org: Arc<Org>, log: bool) -> Router {
         .route("/services/oauth2/token", post(oauth::token))
         .route(
             "/services/oauth2/revoke",
-            get(oauth_info::revoke).post(oauth_info::revoke),
+            get(oauth::info::revoke).post(oauth::info::revoke),
         )
-        .route("/services/oauth2/introspect", post(oauth_info::introspect))
+        .route("/services/oauth2/introspect", post(oauth::info::introspect))
         .route(
             "/services/oauth2/userinfo",
-            get(oauth_info::userinfo).post(oauth_info::userinfo),
+            get(oauth::info::userinfo).post(oauth::info::userinfo),
         )
-        .route("/id/keys", get(oauth_info::jwks))
-        .route("/id/{org}/{user}", get(oauth_info::id_url))
+        .route("/id/keys", get(oauth::info::jwks))
+        .route("/id/{org}/{user}", get(oauth::info::id_url))
         .route(
             "/.well-known/openid-configuration",
-            get(oauth_info::discovery),
+            get(oauth::info::discovery),
         )
         .route(
             "/setup/connect",
-            get(oauth_device::connect_get).post(oauth_device::connect_post),
+            get(oauth::device::connect_get).post(oauth::device::connect_post),
         )
         .route("/services/Soap/u/{*path}", post(soap::partner))
         .route("/services/data", get(rest::versions))
@@ -415,7 +415,7 @@ async fn collapse_slashes(mut req: axum::extract::Request, next: middleware::Nex
 }
 
 async fn not_found() -> Response {
-    rest::sf_error(
+    wire::sf_error(
         axum::http::StatusCode::NOT_FOUND,
         "NOT_FOUND",
         "The requested resource does not exist",

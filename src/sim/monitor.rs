@@ -13,6 +13,8 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::crypto;
+// layering: the monitoring app's login is an OAuth grant; it is checked as the token endpoint
+// checks every grant (the org state holds the monitor, so it sits below the handlers).
 use super::oauth::{Attempt, bad, frozen, jwt_audience_and_expiry, token_ok};
 use super::scenario::{Scenario, UserConfig};
 use super::state::Org;

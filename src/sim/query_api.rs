@@ -14,9 +14,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::crypto::sf_id18;
-use super::rest::{Caller, not_found, sf_error, tables, version_ok};
 use super::soql;
 use super::state::Org;
+use super::tables::tables;
+use super::wire::{Caller, not_found, sf_error, version_ok};
 
 /// Salesforce's default and largest batch; the smallest it accepts.
 pub const DEFAULT_BATCH: usize = 2_000;
@@ -123,7 +124,7 @@ fn columns(
     match soql::columns(
         text,
         &query_tables(org, caller.user, tooling, text),
-        super::sobjects::key_prefix,
+        super::tables::key_prefix,
     ) {
         Ok(v) => axum::Json(v).into_response(),
         Err(e) => sf_error(StatusCode::BAD_REQUEST, e.code, &e.message),

@@ -9,8 +9,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::rest::{Caller, sf_error, tables, version_ok};
 use super::state::Org;
+use super::tables::tables;
+use super::wire::{Caller, sf_error, version_ok};
 
 fn not_found() -> Response {
     sf_error(

@@ -15,9 +15,9 @@ use serde_json::{Value, json};
 
 use super::data::Entity;
 use super::filter;
-use super::rest::{Caller, sf_error};
 use super::scenario::PermissionSetDef;
 use super::state::Org;
+use super::wire::{Caller, sf_error};
 
 /// Largest payDetails body accepted: 6 MB, Apex's synchronous heap and HTTP request size
 /// limit (Apex governor limits). A larger one is answered 413 `CONTENT_TOO_LARGE`, the code

@@ -11,32 +11,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::crypto::sf_id18;
-use super::rest::{Caller, permset_id, sf_error, tables, version_ok};
 use super::scenario::{PERMISSION_SETS, PermissionSetDef};
 use super::soql::Table;
 use super::state::{Assignment, Org};
-
-/// Three-character key prefix and plural label of the objects the simulator has.
-pub fn key_prefix(name: &str) -> &'static str {
-    meta(name).0
-}
-
-fn meta(name: &str) -> (&'static str, &'static str) {
-    match name {
-        "User" => ("005", "Users"),
-        "Organization" => ("00D", "Organizations"),
-        "Profile" => ("00e", "Profiles"),
-        "PermissionSet" => ("0PS", "Permission Sets"),
-        "PermissionSetAssignment" => ("0Pa", "Permission Set Assignments"),
-        "PackageLicense" => ("050", "Package Licenses"),
-        "ConnectedApplication" => ("0H4", "Connected Apps"),
-        "Account" => ("001", "Accounts"),
-        "LoginHistory" => ("0Ya", "Login History"),
-        "OauthToken" => ("0CR", "OAuth Tokens"),
-        "UserLogin" => ("060", "User Logins"),
-        _ => ("000", ""),
-    }
-}
+use super::tables::{meta, permset_id, tables};
+use super::wire::{Caller, sf_error, version_ok};
 
 fn label(name: &str) -> String {
     // "PermissionSetAssignment" → "Permission Set Assignment".

@@ -39,6 +39,7 @@ pub struct Org {
     pub jwt_key_der: Option<Vec<u8>>,
     /// The Sage People list pages served (see `PageCache`); a fleet's orgs of the same data
     /// share one (pages depend only on the data and the API version).
+    // layering: the org holds each handler's cache; its type lives with the handler that fills it.
     pub pages: std::sync::Arc<super::sage::PageCache>,
     /// The fleet's monitoring app and user (`sagediag sim --orgs`), if the org has one.
     pub monitor: Option<super::monitor::Monitor>,
@@ -72,6 +73,7 @@ pub struct Inner {
     /// LoginHistory, OauthToken grants and frozen users (`record.rs`).
     pub record: super::record::Record,
     /// Open query locators (`query_api.rs`).
+    // layering: the org holds each handler's cache; its type lives with the handler that fills it.
     pub cursors: super::query_api::Cursors,
     /// Every request but `/_sim/…` (`GET /_sim/state`'s `requests_total`).
     pub requests_total: u64,

@@ -2,70 +2,13 @@
 //! forecast of a grant's expiry under the app's refresh-token policy. Reusable on its own: the
 //! do-no-harm guard counts the grants before and after a login with [`read_grants`].
 
-use serde::Serialize;
-
 use super::query::{ReadError, Reader};
 use crate::engine::app::RefreshExpiry;
 use crate::engine::clock;
-use crate::engine::export::iso8601;
+use crate::engine::clock::iso8601;
 use crate::engine::sanitize;
 
-/// Salesforce keeps at most this many grants per user per app (help 000205876).
-pub const GRANT_CAP: usize = 5;
-
-/// One OauthToken row. Its `DeleteToken` (a secret that revokes the grant) stays inside the
-/// engine: never serialised, printed or logged (the HTTP log redacts it by name, and the
-/// client scrubs its value).
-#[derive(Clone, Serialize, PartialEq)]
-pub struct OauthGrant {
-    /// OauthToken.Id: "reserved for future use; currently always null" (object reference).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub app_name: String,
-    /// CreatedDate and LastUsedDate, as ISO 8601 (`…Z`) when they parse.
-    pub created: Option<String>,
-    pub last_used: Option<String>,
-    pub use_count: Option<u64>,
-    #[serde(skip)]
-    pub created_ms: Option<u64>,
-    #[serde(skip)]
-    pub last_used_ms: Option<u64>,
-    /// Created during this run (sagediag's own login), as far as the clock says.
-    pub this_run: bool,
-    /// The forecast of its expiry under the app's policy (None: valid until revoked, or unknown).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expiry: Option<Forecast>,
-    #[serde(skip)]
-    delete_token: Option<String>,
-}
-
-impl std::fmt::Debug for OauthGrant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OauthGrant")
-            .field("id", &self.id)
-            .field("app_name", &self.app_name)
-            .field("created", &self.created)
-            .field("last_used", &self.last_used)
-            .field("use_count", &self.use_count)
-            .field(
-                "delete_token",
-                &self.delete_token.as_ref().map(|_| "[REDACTED]"),
-            )
-            .finish()
-    }
-}
-
-impl OauthGrant {
-    /// The DeleteToken, for `/services/oauth2/revoke?token=` only.
-    pub fn delete_token(&self) -> Option<&str> {
-        self.delete_token.as_deref()
-    }
-
-    /// Whether the grant is the app's (`AppName` equal, ignoring case and spaces around).
-    pub fn is_for(&self, app: &str) -> bool {
-        self.app_name.trim().eq_ignore_ascii_case(app.trim())
-    }
-}
+pub use crate::engine::model::record::{Forecast, GRANT_CAP, OauthGrant};
 
 /// The OauthToken SOQL of the contract (the engine filters by app itself).
 pub fn grants_query(user_id: &str) -> String {
@@ -131,17 +74,6 @@ pub fn grants_of(
             }
         })
         .collect()
-}
-
-/// When a grant's refresh token expires under the policy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Forecast {
-    /// ISO 8601.
-    pub expires: String,
-    /// Hours from now (negative: expired).
-    pub hours_left: i64,
-    /// "expires in 3 days", "expired 2 days ago".
-    pub text: String,
 }
 
 const HOUR_MS: i64 = 3_600_000;

@@ -10,106 +10,22 @@ pub mod query;
 pub mod status;
 mod view;
 
-use serde::Serialize;
 use serde_json::Value;
 
-pub use grants::{Forecast, GRANT_CAP, OauthGrant, read_grants};
+pub use grants::{GRANT_CAP, OauthGrant, read_grants};
 pub use query::{ReadError, Reader};
 
 use super::clock;
-use super::export::iso8601;
+use super::clock::iso8601;
+use super::context::Run;
 use super::findings::{Code, Finding, RecordEvidence, Severity};
 use super::model::Tokens;
-use super::run::Run;
 use super::sanitize;
 
-/// The default window of LoginHistory read (`--history-days`).
-pub const DEFAULT_HISTORY_DAYS: u32 = 7;
-/// The longest window (LoginHistory keeps six months).
-pub const MAX_HISTORY_DAYS: u32 = 180;
-
-/// What the org's record says of the integration (`"integration"` in `--json`).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct IntegrationRecord {
-    /// Whose session read it: `api-user` or `admin` (None: nothing could be read).
-    pub read_as: Option<&'static str>,
-    pub history_days: u32,
-    pub user: UserRecord,
-    /// None: unknown (see `unknown`).
-    pub login_history: Option<LoginHistory>,
-    pub grants: Option<Grants>,
-    /// What stays unknown, each with the permission that would reveal it.
-    pub unknown: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct UserRecord {
-    pub id: Option<String>,
-    pub username: Option<String>,
-    pub active: Option<bool>,
-    /// UserLogin.IsFrozen.
-    pub frozen: Option<bool>,
-    pub password_locked: Option<bool>,
-    pub user_type: Option<String>,
-    pub licence: Option<String>,
-    pub profile: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct LoginHistory {
-    /// Attempts in the window.
-    pub attempts: u64,
-    pub failures: u64,
-    /// By Status and Application, the most frequent first.
-    pub groups: Vec<LoginGroup>,
-    pub last_success: Option<LoginAttempt>,
-    /// More rows than sagediag reads (the oldest were left out).
-    pub truncated: bool,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct LoginGroup {
-    pub status: String,
-    pub application: String,
-    pub success: bool,
-    pub count: u64,
-    /// ISO 8601.
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub login_types: Vec<String>,
-    pub source_ips: usize,
-    /// Of `count`, the attempts of this run's own login (sagediag's, not the integration's).
-    pub this_run: u64,
-    /// The finding a failure maps to (None: a success, or an unmapped Status).
-    pub finding: Option<Code>,
-    #[serde(skip)]
-    first_ms: Option<u64>,
-    #[serde(skip)]
-    last_ms: Option<u64>,
-    /// The last attempt before this run.
-    #[serde(skip)]
-    last_before_run_ms: Option<u64>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct LoginAttempt {
-    pub time: Option<String>,
-    pub application: String,
-    pub login_type: String,
-    pub source_ip: String,
-}
-
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Grants {
-    /// The app whose grants are counted (None: the app's name is unknown, every app's listed).
-    pub app: Option<String>,
-    /// Grants of the user for the app, of [`GRANT_CAP`].
-    pub count: usize,
-    pub cap: usize,
-    /// The app's refresh-token policy, as Setup words it.
-    pub policy: Option<String>,
-    pub grants: Vec<OauthGrant>,
-}
+pub use super::model::record::{
+    DEFAULT_HISTORY_DAYS, Grants, IntegrationRecord, LoginAttempt, LoginGroup, LoginHistory,
+    MAX_HISTORY_DAYS,
+};
 
 /// One LoginHistory row, read.
 #[derive(Debug, Clone, PartialEq)]

@@ -64,6 +64,7 @@ pub fn map_status(status: &str) -> Option<Code> {
 }
 
 /// The table as Markdown rows (`| words | CODE |`), for docs/integration-record.md.
+#[cfg(test)]
 pub fn table_markdown() -> String {
     STATUS_MAP
         .iter()

@@ -1,4 +1,5 @@
 use super::*;
+use crate::engine::model::record::UserRecord;
 use serde_json::json;
 
 fn row(time: &str, status: &str, app: &str, ip: &str) -> LoginRow {

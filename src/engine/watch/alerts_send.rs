@@ -5,7 +5,7 @@
 //!
 //! Each target has its own rate limit (Slack allows about one message a second per webhook), and
 //! a target that asked to wait (`Retry-After`) is not sent anything else until then. The HTTP
-//! client is the engine's (src/engine/http.rs): TLS always verified (tls.rs), no redirects
+//! client is the engine's (src/engine/http/): TLS always verified (tls.rs), no redirects
 //! followed, responses read up to a small cap; targets take https only, plain http only to
 //! loopback (alerts.rs).
 

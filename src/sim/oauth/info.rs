@@ -11,8 +11,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::oauth::{Params, app_active, bad, bearer, client_auth, oauth_error, parse_form};
-use super::state::Org;
+use super::{Params, app_active, bad, client_auth, oauth_error, parse_form};
+use crate::sim::state::Org;
+use crate::sim::wire::bearer;
 
 fn identity(org: &Org, user: usize, version: Option<&str>) -> Value {
     let u = org.user(user);
@@ -54,7 +55,7 @@ pub async fn id_url(
     headers: HeaderMap,
 ) -> Response {
     let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
-        return super::answers::bad_oauth_token();
+        return crate::sim::answers::bad_oauth_token();
     };
     org.note_request_by(user);
     let same = |a: &str, b: &str| a.get(..15).is_some_and(|a| b.get(..15) == Some(a));
@@ -67,7 +68,7 @@ pub async fn id_url(
 /// `GET /services/oauth2/userinfo` (OpenID Connect).
 pub async fn userinfo(State(org): State<Arc<Org>>, headers: HeaderMap) -> Response {
     let Some((user, _)) = bearer(&headers).and_then(|t| org.check_access(t)) else {
-        return super::answers::bad_oauth_token();
+        return crate::sim::answers::bad_oauth_token();
     };
     org.note_request_by(user);
     let id = identity(&org, user, None);

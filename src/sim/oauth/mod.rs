@@ -1,7 +1,13 @@
 //! Salesforce's OAuth endpoints, with its error pairs as the reference quotes them.
+//!
+//! `mod.rs` authorize and token (every grant type); `device.rs` the device flow; `info.rs`
+//! identity, userinfo, introspection, revocation, keys and discovery.
 
 // The helpers' early exit is the handler's whole answer (a `Response`); boxing it buys nothing.
 #![allow(clippy::result_large_err)]
+
+pub mod device;
+pub mod info;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,10 +20,10 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
-use super::answers;
-use super::crypto;
-use super::scenario::{OrgKind, PermittedUsers};
-use super::state::{CODE_TTL_MS, Org};
+use crate::sim::answers;
+use crate::sim::crypto;
+use crate::sim::scenario::{OrgKind, PermittedUsers};
+use crate::sim::state::{CODE_TTL_MS, Org};
 
 pub(super) type Params = HashMap<String, String>;
 
@@ -381,7 +387,7 @@ fn token_inner(org: &Org, headers: &HeaderMap, body: &[u8], att: &mut Attempt) -
     let form = parse_form(body);
     let (client_id, secret) = client_auth(headers, &form);
     if form.get("response_type").map(String::as_str) == Some("device_code") {
-        return super::oauth_device::device_start(org, client_id.as_deref(), &form);
+        return device::device_start(org, client_id.as_deref(), &form);
     }
     let Some(grant) = form.get("grant_type").cloned() else {
         return bad("invalid_request", "grant type is missing");
@@ -408,7 +414,7 @@ fn token_inner(org: &Org, headers: &HeaderMap, body: &[u8], att: &mut Attempt) -
     }
     if let Some(m) = org.monitor_app(client_id.as_deref()) {
         let on_my_domain = request_host(headers) == org.my_domain_host;
-        return super::monitor::token(org, m, &grant, secret.as_deref(), on_my_domain, att);
+        return crate::sim::monitor::token(org, m, &grant, secret.as_deref(), on_my_domain, att);
     }
     if !app_active(org, client_id.as_deref()) {
         return bad("invalid_client_id", "client identifier invalid");
@@ -461,7 +467,7 @@ fn token_inner(org: &Org, headers: &HeaderMap, body: &[u8], att: &mut Attempt) -
             let scopes: Vec<String> = non_refresh_scopes(org);
             token_ok(org.issue_tokens(user, &scopes, false, None))
         }
-        _ => super::oauth_device::device_poll(org, &form, att),
+        _ => device::device_poll(org, &form, att),
     }
 }
 
@@ -659,7 +665,7 @@ fn jwt_grant(org: &Org, form: &Params, att: &mut Attempt) -> Response {
         return invalid();
     }
     if let Some(m) = org.monitor_app(claims["iss"].as_str()) {
-        return super::monitor::jwt(org, m, format!("{h}.{c}").as_bytes(), &sig, &claims, att);
+        return crate::sim::monitor::jwt(org, m, format!("{h}.{c}").as_bytes(), &sig, &claims, att);
     }
     if !app_active(org, claims["iss"].as_str()) {
         return bad("invalid_client_id", "client identifier invalid");
@@ -736,22 +742,4 @@ pub(super) fn jwt_audience_and_expiry(org: &Org, claims: &Value) -> Result<(), R
         return Err(bad("invalid_grant", "expired authorization code"));
     }
     Ok(())
-}
-
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ")
-        .or_else(|| v.strip_prefix("OAuth "))
-        .map(str::trim)
-}
-
-pub fn invalid_session() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, "Token")],
-        axum::Json(
-            json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]),
-        ),
-    )
-        .into_response()
 }

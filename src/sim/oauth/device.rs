@@ -8,11 +8,11 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use super::crypto;
-use super::oauth::{
+use super::{
     Attempt, Params, app_active, bad, esc, grant_scopes, parse_form, token_ok, user_login_checks,
 };
-use super::state::{DEVICE_TTL_MS, DeviceAuth, Org};
+use crate::sim::crypto;
+use crate::sim::state::{DEVICE_TTL_MS, DeviceAuth, Org};
 
 pub(super) fn device_start(org: &Org, client_id: Option<&str>, form: &Params) -> Response {
     if !app_active(org, client_id) {

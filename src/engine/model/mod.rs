@@ -6,9 +6,15 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::environment::Environment;
+pub(crate) mod app_info;
+pub(crate) mod coverage;
+pub(crate) mod environment;
+pub(crate) mod ledger;
+pub(crate) mod record;
+
 use super::findings::{Code, Finding};
-use super::{app, coverage, http, ledger, sanitize};
+use super::{http, sanitize};
+use environment::Environment;
 
 /// The seven Sage People API endpoints and the permission set gating each.
 pub const ENDPOINTS: [EndpointDef; 7] = [
@@ -163,7 +169,7 @@ pub struct Config {
     /// The largest response body read; a bigger one stops with RESPONSE_TOO_LARGE.
     pub max_response_bytes: usize,
     /// The app's kind as the user declared it (`--app-kind`): words the fixes before login.
-    pub app_kind: Option<app::AppKind>,
+    pub app_kind: Option<app_info::AppKind>,
     /// What the run obtained, to give back at its end (shared by every clone of this config).
     pub ledger: ledger::Ledger,
     /// The user's consent to refresh a refresh token sagediag did not obtain (the refresh flow:
@@ -216,7 +222,7 @@ impl Config {
             allow_rotation: false,
             allow_grant_eviction: false,
             keeper: None,
-            history_days: super::record::DEFAULT_HISTORY_DAYS,
+            history_days: record::DEFAULT_HISTORY_DAYS,
             admin_session: None,
         }
     }
@@ -382,6 +388,56 @@ impl Event {
             | Event::ResponseReceived { .. }
             | Event::Endpoint(_)) => e,
         }
+    }
+}
+
+/// A run's event channel listens to its HTTP client: each exchange event becomes an [`Event`]
+/// (sanitised), so the client itself knows no run.
+impl From<Option<tokio::sync::mpsc::UnboundedSender<Event>>> for http::Listener {
+    fn from(tx: Option<tokio::sync::mpsc::UnboundedSender<Event>>) -> http::Listener {
+        match tx {
+            Some(tx) => http::Listener::new(move |e| {
+                let _ = tx.send(Event::from(e).sanitized());
+            }),
+            None => http::Listener::none(),
+        }
+    }
+}
+
+impl From<http::ExchangeEvent> for Event {
+    fn from(e: http::ExchangeEvent) -> Event {
+        match e {
+            http::ExchangeEvent::Sent { id, method, url } => Event::RequestSent { id, method, url },
+            http::ExchangeEvent::Received {
+                id,
+                status,
+                duration_ms,
+                bytes,
+            } => Event::ResponseReceived {
+                id,
+                status,
+                duration_ms,
+                bytes,
+            },
+        }
+    }
+}
+
+impl http::Client {
+    /// The client a run's configuration asks for: its time-out and extra trusted CAs, its
+    /// response cap; its exchange events to `events`.
+    pub fn for_config(
+        cfg: &Config,
+        events: impl Into<http::Listener>,
+    ) -> Result<http::Client, http::SetupError> {
+        http::Client::build(
+            cfg.timeout,
+            cfg.connect_timeout,
+            &cfg.ca_certs_pem,
+            &cfg.insecure_hosts,
+            events.into(),
+        )
+        .map(|c| c.with_max_response(cfg.max_response_bytes))
     }
 }
 
@@ -608,7 +664,7 @@ pub struct Report {
     pub refresh_token_issued: Option<bool>,
     pub refresh_rotated: Option<bool>,
     /// The integration's OAuth app: its kind, name and policies.
-    pub app: app::AppInfo,
+    pub app: app_info::AppInfo,
     /// Field coverage of the employee records, when asked for.
     pub coverage: Option<coverage::Coverage>,
     /// A refresh that rotated a refresh token sagediag did not obtain: the old one is retired.
@@ -618,7 +674,7 @@ pub struct Report {
     /// [`ledger::revoke`] call). Never a token.
     pub revoked: Vec<ledger::Revoked>,
     /// The integration's own record in the org (LoginHistory, OauthToken, the user).
-    pub integration: Option<super::record::IntegrationRecord>,
+    pub integration: Option<record::IntegrationRecord>,
     /// Changes made to the org after the check (`sagediag fix`, the console's Fix overlay),
     /// oldest first: the report as it stands after them.
     pub changes: Vec<ChangeMade>,

@@ -6,8 +6,21 @@
 //!
 //! Keyring calls block (D-Bus, Keychain): call them from `spawn_blocking` or a plain thread.
 
-use super::files;
-use std::collections::BTreeMap;
+//!
+//! `keep.rs` holds the keep/rotation policy ([`plan_keep`]), `keyring.rs` the OS keyring,
+//! `file.rs` the owner-only file.
+
+mod file;
+mod keep;
+mod keyring;
+
+pub use file::file_path;
+pub use keep::{AfterLogin, Keep, Write, plan_keep};
+pub use keyring::{keyring, keyring_name};
+
+use file::*;
+use keyring::os;
+
 use std::path::{Path, PathBuf};
 
 /// Why a secret could not be kept, read or forgotten. Never quotes a secret.
@@ -31,35 +44,6 @@ pub enum VaultError {
 pub const SERVICE: &str = "sagediag";
 
 pub use super::recall::{RecallFor, Recalled};
-
-/// Where kept secrets go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Keep {
-    /// Not kept: forgotten when the program ends.
-    #[default]
-    Memory,
-    /// The OS keyring.
-    Keyring,
-    /// A JSON file readable and writable by its owner only (plain text on disk).
-    File,
-}
-
-impl Keep {
-    pub const ALL: [Keep; 3] = [Keep::Memory, Keep::Keyring, Keep::File];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Keep::Memory => "memory",
-            Keep::Keyring => "keyring",
-            Keep::File => "file",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Keep> {
-        Keep::ALL.into_iter().find(|k| k.name() == s)
-    }
-}
 
 /// What is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,300 +71,6 @@ pub fn account(kind: Kind, login_url: &str, client_id: &str, username: Option<&s
             username.unwrap_or("-")
         ),
     }
-}
-
-/// One secret to keep, where, under which entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Write {
-    pub keep: Keep,
-    pub kind: Kind,
-    pub account: String,
-    pub secret: String,
-}
-
-/// What a successful login knows about its secrets, for [`plan_keep`].
-#[derive(Debug, Clone, Copy)]
-pub struct AfterLogin<'a> {
-    pub login_url: &'a str,
-    pub client_id: &'a str,
-    pub username: Option<&'a str>,
-    /// Where the user asked to keep secrets.
-    pub keep: Keep,
-    /// The consumer secret used, and the store it was recalled from (if any).
-    pub client_secret: Option<&'a str>,
-    pub secret_from: Option<Keep>,
-    /// The refresh token the run started with, the one it ends with (after the token checks'
-    /// refresh, which rotates it when rotation is on), and the store it was recalled from.
-    pub refresh_given: Option<&'a str>,
-    pub refresh_now: Option<&'a str>,
-    pub refresh_from: Option<Keep>,
-}
-
-/// The one keep/rotation policy of both front ends: after a successful login, keep the consumer
-/// secret and the current refresh token where the user asked; and even when the user keeps
-/// nothing, put a rotated refresh token back where the old one came from (else the store would
-/// hold a retired token whose reuse revokes the whole family).
-pub fn plan_keep(a: AfterLogin<'_>) -> Vec<Write> {
-    let mut writes = Vec::new();
-    if let Some(secret) = a.client_secret.filter(|s| !s.is_empty())
-        && a.keep != Keep::Memory
-        && a.secret_from != Some(a.keep)
-    {
-        writes.push(Write {
-            keep: a.keep,
-            kind: Kind::ClientSecret,
-            account: account(Kind::ClientSecret, a.login_url, a.client_id, None),
-            secret: secret.to_string(),
-        });
-    }
-    let rotated = a.refresh_now.is_some() && a.refresh_now != a.refresh_given;
-    let target = if a.keep != Keep::Memory {
-        Some(a.keep)
-    } else if rotated {
-        a.refresh_from
-    } else {
-        None
-    };
-    if let (Some(to), Some(rt)) = (target, a.refresh_now)
-        && (rotated || a.refresh_from != Some(to))
-    {
-        writes.push(Write {
-            keep: to,
-            kind: Kind::RefreshToken,
-            account: account(Kind::RefreshToken, a.login_url, a.client_id, a.username),
-            secret: rt.to_string(),
-        });
-    }
-    writes
-}
-
-/// The platform's keyring, by name.
-pub fn keyring_name() -> &'static str {
-    if cfg!(target_os = "macos") {
-        "macOS Keychain"
-    } else if cfg!(target_os = "windows") {
-        "Windows Credential Manager"
-    } else {
-        "Secret Service"
-    }
-}
-
-/// The OS keyring, behind the `keyring` cargo feature (on by default). Without it the build has
-/// no D-Bus/Keychain code at all and every keyring call says so.
-#[cfg(feature = "keyring")]
-mod os {
-    use std::sync::{Arc, OnceLock};
-
-    use keyring_core::CredentialStore;
-
-    use super::{SERVICE, VaultError, keyring_name};
-
-    static KEYRING: OnceLock<Result<Arc<CredentialStore>, VaultError>> = OnceLock::new();
-
-    fn open() -> Result<Arc<CredentialStore>, keyring_core::Error> {
-        #[cfg(target_os = "macos")]
-        let store = apple_native_keyring_store::keychain::Store::new()?;
-        #[cfg(target_os = "windows")]
-        let store = windows_native_keyring_store::Store::new()?;
-        #[cfg(all(
-            unix,
-            not(any(target_os = "macos", target_os = "ios", target_os = "android"))
-        ))]
-        let store = zbus_secret_service_keyring_store::Store::new()?;
-        #[cfg(any(
-            target_os = "macos",
-            target_os = "windows",
-            all(
-                unix,
-                not(any(target_os = "macos", target_os = "ios", target_os = "android"))
-            )
-        ))]
-        {
-            Ok(store)
-        }
-        #[cfg(not(any(
-            target_os = "macos",
-            target_os = "windows",
-            all(
-                unix,
-                not(any(target_os = "macos", target_os = "ios", target_os = "android"))
-            )
-        )))]
-        Err(keyring_core::Error::NotSupportedByStore(
-            "no OS keyring on this platform".into(),
-        ))
-    }
-
-    /// The OS keyring, opened once; `Err` says why it cannot be used here. Blocks.
-    pub fn status() -> Result<(), VaultError> {
-        store().map(|_| ())
-    }
-
-    fn store() -> Result<Arc<CredentialStore>, VaultError> {
-        KEYRING
-            .get_or_init(|| {
-                open().map_err(|e| {
-                    let why = e.to_string();
-                    VaultError::Keyring(
-                        if cfg!(target_os = "macos") || cfg!(target_os = "windows") {
-                            format!("the {} cannot be opened: {why}", keyring_name())
-                        } else {
-                            format!(
-                                "no Secret Service answers on the D-Bus session bus ({why}); a headless \
-                                 box or an SSH session usually has none"
-                            )
-                        },
-                    )
-                })
-            })
-            .clone()
-    }
-
-    pub fn set(account: &str, secret: &str) -> Result<(), VaultError> {
-        store()?
-            .build(SERVICE, account, None)
-            .and_then(|e| e.set_password(secret))
-            .map_err(|e| {
-                VaultError::Keyring(format!("the {} refused the secret: {e}", keyring_name()))
-            })
-    }
-
-    pub fn get(account: &str) -> Result<Option<String>, VaultError> {
-        match store()?
-            .build(SERVICE, account, None)
-            .and_then(|e| e.get_password())
-        {
-            Ok(s) => Ok(Some(s)),
-            Err(keyring_core::Error::NoEntry) => Ok(None),
-            Err(e) => Err(VaultError::Keyring(format!(
-                "the {} cannot be read: {e}",
-                keyring_name()
-            ))),
-        }
-    }
-
-    /// Whether there was an entry to delete.
-    pub fn delete(account: &str) -> Result<bool, VaultError> {
-        match store()?
-            .build(SERVICE, account, None)
-            .and_then(|e| e.delete_credential())
-        {
-            Ok(()) => Ok(true),
-            Err(keyring_core::Error::NoEntry) => Ok(false),
-            Err(e) => Err(VaultError::Keyring(format!(
-                "the {} refused: {e}",
-                keyring_name()
-            ))),
-        }
-    }
-}
-
-#[cfg(not(feature = "keyring"))]
-mod os {
-    use super::VaultError;
-
-    const NOT_BUILT: &str = "this sagediag was built without OS keyring support (the `keyring` \
-                             cargo feature); keep secrets in the owner-only file or in memory";
-
-    pub fn status() -> Result<(), VaultError> {
-        Err(VaultError::Keyring(NOT_BUILT.into()))
-    }
-    pub fn set(_: &str, _: &str) -> Result<(), VaultError> {
-        Err(VaultError::Keyring(NOT_BUILT.into()))
-    }
-    pub fn get(_: &str) -> Result<Option<String>, VaultError> {
-        Err(VaultError::Keyring(NOT_BUILT.into()))
-    }
-    pub fn delete(_: &str) -> Result<bool, VaultError> {
-        Err(VaultError::Keyring(NOT_BUILT.into()))
-    }
-}
-
-/// Whether the OS keyring can be used here; `Err` says why not. Blocks.
-pub fn keyring() -> Result<(), VaultError> {
-    os::status()
-}
-
-/// The owner-only file: `SAGEDIAG_SECRETS`, else `secrets.json` in the user's data directory.
-pub fn file_path() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("SAGEDIAG_SECRETS") {
-        return Some(PathBuf::from(p));
-    }
-    super::paths::secrets_file()
-}
-
-fn file_error(path: &Path, what: &str, e: impl std::fmt::Display) -> VaultError {
-    VaultError::File(format!("{}: {what}: {e}", path.display()))
-}
-
-/// The largest secrets file read (a few hundred bytes per kept secret).
-const FILE_CAP: u64 = 1024 * 1024;
-
-/// Reads the file store; a missing file is empty. Refused (each with what to do): a symbolic
-/// link, at the file or as its directory; a directory others can write; a file that is not ours
-/// or that others can read (as ssh refuses a readable key).
-fn read_file(path: &Path) -> Result<BTreeMap<String, String>, VaultError> {
-    let dir = files::dir_of(path);
-    match files::check_private_dir(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        r => r.map_err(|e| file_error(path, "cannot use the secrets file", e))?,
-    }
-    let text = match files::read_private(path, FILE_CAP) {
-        Ok(Some(t)) => t,
-        Ok(None) => return Ok(BTreeMap::new()),
-        Err(e) => return Err(file_error(path, "cannot read the secrets file", e)),
-    };
-    // Only where it went wrong: serde's message can quote the file's text, which holds secrets.
-    serde_json::from_str(&text).map_err(|e| {
-        VaultError::File(format!(
-            "{}: the secrets file is not sagediag's JSON (line {}, column {}; delete it to start again)",
-            path.display(),
-            e.line(),
-            e.column()
-        ))
-    })
-}
-
-/// The lock file beside `path` (`secrets.json.lock`): kept, never removed (removing a lock file
-/// lets two writers hold "the" lock at once).
-fn lock_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    path.with_file_name(name)
-}
-
-/// Read-modify-write of the file store under an exclusive lock, so concurrent runs merge rather
-/// than lose entries. `change` says whether it changed anything (nothing is written otherwise);
-/// its answer is returned. The directory is created 0700 when missing.
-fn update_file<T>(
-    path: &Path,
-    change: impl FnOnce(&mut BTreeMap<String, String>) -> (bool, T),
-) -> Result<T, VaultError> {
-    let dir = files::dir_of(path);
-    files::ensure_private_dir(dir)
-        .map_err(|e| file_error(dir, "cannot use the directory of the secrets file", e))?;
-    let lock = lock_path(path);
-    let _held = files::lock_exclusive(&lock)
-        .map_err(|e| file_error(&lock, "cannot lock the secrets file", e))?;
-    let mut all = read_file(path)?;
-    let (changed, answer) = change(&mut all);
-    if changed {
-        write_file(path, &all)?;
-    }
-    Ok(answer)
-}
-
-/// Writes the whole store (temp file created exclusively, fsync, rename, fsync of the
-/// directory). Callers hold the lock ([`update_file`]).
-fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), VaultError> {
-    let text = serde_json::to_string_pretty(all)
-        .map_err(|e| file_error(path, "cannot encode the secrets file", e))?;
-    files::write_private(path, text.as_bytes())
-        .map_err(|e| file_error(path, "cannot write the secrets file", e))
-}
-
-fn no_file() -> VaultError {
-    VaultError::NoFile
 }
 
 /// The stores: the OS keyring (one per machine, when `keyring`) and the owner-only file at
@@ -505,6 +195,8 @@ impl Vault {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::files;
+    use std::collections::BTreeMap;
 
     #[test]
     fn accounts_name_the_app_the_environment_and_the_user() {
@@ -771,59 +463,5 @@ mod tests {
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
-    }
-}
-
-#[cfg(test)]
-mod plan_tests {
-    use super::*;
-
-    fn after<'a>(keep: Keep) -> AfterLogin<'a> {
-        AfterLogin {
-            login_url: "https://login.salesforce.com",
-            client_id: "3MVG9x",
-            username: Some("api@acme.com"),
-            keep,
-            client_secret: Some("s3cret"),
-            secret_from: None,
-            refresh_given: None,
-            refresh_now: Some("rt-1"),
-            refresh_from: None,
-        }
-    }
-
-    #[test]
-    fn keeps_what_was_asked_and_puts_rotated_tokens_back() {
-        let kinds = |w: &[Write]| w.iter().map(|w| (w.kind, w.keep)).collect::<Vec<_>>();
-        // Memory keeps nothing...
-        assert!(plan_keep(after(Keep::Memory)).is_empty());
-        // ...except a rotated refresh token recalled from a store: it goes back there.
-        let rotated = AfterLogin {
-            refresh_given: Some("rt-0"),
-            refresh_from: Some(Keep::File),
-            ..after(Keep::Memory)
-        };
-        assert_eq!(
-            kinds(&plan_keep(rotated)),
-            [(Kind::RefreshToken, Keep::File)]
-        );
-        // Keep = file: both, under their accounts.
-        let w = plan_keep(after(Keep::File));
-        assert_eq!(
-            kinds(&w),
-            [
-                (Kind::ClientSecret, Keep::File),
-                (Kind::RefreshToken, Keep::File)
-            ]
-        );
-        assert!(w[1].account.contains("api@acme.com"));
-        // Recalled from the same store and unchanged: nothing to write.
-        let same = AfterLogin {
-            secret_from: Some(Keep::File),
-            refresh_given: Some("rt-1"),
-            refresh_from: Some(Keep::File),
-            ..after(Keep::File)
-        };
-        assert!(plan_keep(same).is_empty());
     }
 }
