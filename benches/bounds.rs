@@ -10,6 +10,13 @@
 //!
 //! Goal: peak RSS under 150 MiB in each case. Run: `cargo bench --bench bounds`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::format_push_string
+)] // test code: Cargo.toml's [lints] are for the program
+
 #[path = "support/mod.rs"]
 mod support;
 

@@ -6,6 +6,13 @@
 //!
 //! Run: `cargo bench --bench check_latency`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::format_push_string
+)] // test code: Cargo.toml's [lints] are for the program
+
 #[path = "support/mod.rs"]
 mod support;
 

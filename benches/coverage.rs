@@ -6,6 +6,13 @@
 //! `SAGEDIAG_BENCH_EMPLOYEES=10000,100000` picks the sizes (the million takes a minute or two);
 //! `100000@2` has the org answer each request after 2 ms, as a (fast) real org would.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::format_push_string
+)] // test code: Cargo.toml's [lints] are for the program
+
 #[path = "support/mod.rs"]
 mod support;
 

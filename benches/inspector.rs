@@ -6,6 +6,13 @@
 //! process of its own (the bench binary re-run with `SAGEDIAG_BENCH_INSPECTOR`). Run:
 //! `cargo bench --bench inspector`; `SAGEDIAG_BENCH_MB=4,20` picks the sizes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::format_push_string
+)] // test code: Cargo.toml's [lints] are for the program
+
 #[path = "support/mod.rs"]
 mod support;
 

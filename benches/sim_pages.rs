@@ -7,6 +7,13 @@
 //! same HTTP stack and client. Run: `cargo bench --bench sim_pages`;
 //! `SAGEDIAG_BENCH_REQUESTS=2000` sets the requests per run.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::format_push_string
+)] // test code: Cargo.toml's [lints] are for the program
+
 #[path = "support/mod.rs"]
 mod support;
 

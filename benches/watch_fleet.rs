@@ -10,6 +10,13 @@
 //! Goals (issue 25): per-org cost ≤ 0.1 × a single check's wall; peak RSS ≤ 128 MiB.
 //! Run: `cargo bench --bench watch_fleet` (SAGEDIAG_BENCH_ORGS=N for another size).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::format_push_string
+)] // test code: Cargo.toml's [lints] are for the program
+
 #[path = "support/mod.rs"]
 mod support;
 

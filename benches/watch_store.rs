@@ -7,6 +7,13 @@
 //! Run: `cargo bench --bench watch_store` (or `--profile dev` for a quick look; the bundled
 //! SQLite is then unoptimised C and the figures are higher).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::format_push_string
+)] // test code: Cargo.toml's [lints] are for the program
+
 #[allow(dead_code)]
 #[path = "../tests/all/pg.rs"]
 mod pg;

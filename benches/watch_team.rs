@@ -12,6 +12,13 @@
 //!
 //! Run: `cargo bench --profile dev --bench watch_team` (SAGEDIAG_BENCH_ORGS=N for another size).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::format_push_string
+)] // test code: Cargo.toml's [lints] are for the program
+
 #[path = "../tests/all/pg.rs"]
 #[allow(dead_code)]
 mod pg;

@@ -7,17 +7,8 @@
 //! - [`front`]: the program (`src/main.rs` calls [`front::main`]).
 //! - [`sim`]: the simulated Salesforce + Sage People org (a server; shares nothing with the client side).
 
-// Outside tests: no byte slicing of text, no unwrap/expect (an invariant that must hold says so
-// with an `#[allow]` and its reason), no `push_str(&format!(..))`.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::string_slice,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::format_push_string
-    )
-)]
+// Lint settings are all in Cargo.toml `[lints]` (and clippy.toml): they cover the program too,
+// since `src/main.rs` only calls `front::main`.
 
 // `demo_org.rs` names the crate `sagediag` (tests include it by path, too).
 extern crate self as sagediag;

@@ -2,6 +2,13 @@
 //! Each module is what a file under `tests/` used to be; `common` holds the helpers that start
 //! simulated orgs on loopback.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::format_push_string
+)] // test code: Cargo.toml's [lints] are for the program
+
 mod common;
 
 mod bounds;

@@ -294,6 +294,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::string_slice)] // a test over ASCII fixtures
     fn ids_round_trip_and_sort_in_index_order() {
         for e in Entity::LISTS {
             let a = e.id(7);

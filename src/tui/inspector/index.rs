@@ -505,6 +505,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::string_slice)] // a test over ASCII fixtures
     fn a_cut_json_body_is_pretty_printed_as_far_as_it_goes() {
         let v = employees(4);
         let full = pretty(&v);

@@ -160,6 +160,7 @@ fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
+#[allow(clippy::string_slice)] // a test over ASCII fixtures
 fn apply(text: &str, e: &Edit) -> Vec<u8> {
     let mut b = text.as_bytes().to_vec();
     let ascii: Vec<usize> = (0..b.len()).filter(|i| b[*i].is_ascii()).collect();
