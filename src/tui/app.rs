@@ -101,7 +101,7 @@ impl App {
                 Cmd::Copy { what, text } => effects.extend(self.copy(&what, text)),
                 Cmd::Run => effects.extend(self.start_run()),
                 Cmd::PasteOpen => {
-                    if !matches!(self.mode, Mode::Edit(_) | Mode::Console) {
+                    if !matches!(self.mode, Mode::Edit { .. } | Mode::Console) {
                         self.mode = Mode::Paste;
                     }
                 }
@@ -113,10 +113,6 @@ impl App {
                 Cmd::CycleKeep => {
                     let cmds = self.keep.cycle_keep(&mut self.form);
                     effects.extend(self.apply(cmds));
-                }
-                Cmd::Typing { mode, before } => {
-                    self.form.before = before;
-                    self.mode = mode;
                 }
                 Cmd::ShowCycle(c) => {
                     self.run.show_stored(*c, &mut self.log);
@@ -682,34 +678,33 @@ impl App {
 
     /// The text the mode types in (the admin's form is the Fix overlay's own).
     fn typing_in(&mut self) -> Option<&mut TextArea<'static>> {
-        match self.mode {
+        match &self.mode {
             Mode::Normal | Mode::Admin => None,
-            Mode::Edit(field) => self.form.field_mut(field),
-            Mode::Filter => Some(&mut self.log.filter),
-            Mode::Search => match &mut self.overlay {
+            Mode::Edit { field, .. } => self.form.field_mut(*field),
+            Mode::Filter { .. } => Some(&mut self.log.filter),
+            Mode::Search { .. } => match &mut self.overlay {
                 Overlay::Inspector(ins) => ins.search.as_mut(),
                 _ => None,
             },
             Mode::Console => Some(&mut self.console.input),
-            Mode::FleetFilter => Some(&mut self.screens.fleet.filter),
+            Mode::FleetFilter { .. } => Some(&mut self.screens.fleet.filter),
             Mode::Paste => Some(&mut self.screens.login.paste),
         }
     }
 
     /// What typed text changes at once: the log's and the Fleet's filters, the search.
     fn typed(&mut self) {
-        match (self.mode, &mut self.overlay) {
-            (Mode::Filter, _) => self.log.selected = 0,
-            (Mode::FleetFilter, _) => self.screens.fleet.filter_changed(),
-            (Mode::Search, Overlay::Inspector(ins)) => ins.search_changed(),
+        match (&self.mode, &mut self.overlay) {
+            (Mode::Filter { .. }, _) => self.log.selected = 0,
+            (Mode::FleetFilter { .. }, _) => self.screens.fleet.filter_changed(),
+            (Mode::Search { .. }, Overlay::Inspector(ins)) => ins.search_changed(),
             _ => {}
         }
     }
 
     /// Keys in a text field: the keymap's text scope (done, cancel, clear…), else typed.
     fn text_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
-        let mode = self.mode;
-        match mode {
+        match self.mode {
             Mode::Normal => return Vec::new(),
             Mode::Admin => {
                 let cmds = (self.fix).admin_key(self.overlay.fix_mut(), action, key, &self.form);
@@ -727,31 +722,24 @@ impl App {
             }
             _ => {}
         }
-        // The paste field has nothing to put back; Esc empties it.
-        let before = std::mem::take(&mut self.form.before);
+        let before = self.mode.before().to_string();
         let Some(ta) = self.typing_in() else {
             self.mode = Mode::Normal;
             return Vec::new();
         };
-        let o = form::edit_key(
-            ta,
-            if mode == Mode::Paste { "" } else { &before },
-            action,
-            key,
-        );
+        let o = form::edit_key(ta, &before, action, key);
         self.typed();
-        match (mode, o) {
-            (_, EditOutcome::Typing) => self.form.before = before,
+        match (&self.mode, o) {
+            (_, EditOutcome::Typing) => {}
             // The custom URL is checked before it is used or saved.
-            (Mode::Edit(None), EditOutcome::Done) if self.form.login_url().is_err() => {
-                let e = self
-                    .form
-                    .login_url()
-                    .err()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default();
-                self.form.before = before;
-                self.say(format!("✗ {e} (Esc puts the URL back)"));
+            (Mode::Edit { field: None, .. }, EditOutcome::Done)
+                if self.form.login_url().is_err() =>
+            {
+                let e = (self.form.login_url().err()).map(|e| e.to_string());
+                self.say(format!(
+                    "✗ {} (Esc puts the URL back)",
+                    e.unwrap_or_default()
+                ));
             }
             (Mode::Paste, EditOutcome::Done) => {
                 let url = first_line(&self.screens.login.paste);
@@ -822,9 +810,8 @@ impl App {
     /// Starts typing in a field; Esc will put back what it holds now.
     pub fn edit(&mut self, field: Option<Field>) {
         if let Some(ta) = self.form.field_mut(field) {
-            let v = first_line(ta);
-            self.form.before = v;
-            self.mode = Mode::Edit(field);
+            let before = first_line(ta);
+            self.mode = Mode::Edit { field, before };
         }
     }
 }

@@ -86,8 +86,6 @@ pub enum Field {
 }
 
 pub struct Form {
-    /// A field's text before it was edited (Esc puts it back).
-    pub before: String,
     pub env: EnvChoice,
     pub custom_url: TextArea<'static>,
     pub client_id: TextArea<'static>,
@@ -185,7 +183,6 @@ impl Form {
 
     pub fn new() -> Form {
         Form {
-            before: String::new(),
             env: EnvChoice::Production,
             custom_url: text("https://"),
             client_id: text(""),

@@ -142,10 +142,9 @@ impl LogPane {
             Action::Home => self.selected = 0,
             Action::End => self.selected = n - 1,
             Action::Find => {
-                return vec![Cmd::Typing {
-                    mode: Mode::Filter,
+                return vec![Cmd::Mode(Mode::Filter {
                     before: first_line(&self.filter),
-                }];
+                })];
             }
             Action::Back => self.focus = false,
             Action::Select => return self.inspect(run),

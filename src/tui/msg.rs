@@ -207,11 +207,6 @@ pub enum Cmd {
     PasteClose,
     /// Step 2's Keep field: where secrets go after a login, the next place in turn.
     CycleKeep,
-    /// Type in a line (the paste field, the Fleet filter); Esc puts `before` back.
-    Typing {
-        mode: super::state::Mode,
-        before: String,
-    },
     /// Show a stored watch cycle in the steps, read-only (Fleet's Enter or `r`).
     ShowCycle(Box<super::screens::fleet::StoredCycle>),
     /// An action for what is in front (the overlay, else the screen), as its key would do: the

@@ -58,24 +58,41 @@ impl Screen {
     }
 }
 
-/// Where keys go: the one input mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where keys go: the one input mode, with what it edits and what Esc puts back.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Mode {
+    #[default]
     Normal,
     /// Typing in a form field (the custom URL is `None`).
-    Edit(Option<Field>),
+    Edit {
+        field: Option<Field>,
+        before: String,
+    },
     /// The request log's filter.
-    Filter,
+    Filter { before: String },
     /// The inspector's search.
-    Search,
+    Search { before: String },
     /// The request console's line.
     Console,
-    /// The redirect URL being pasted.
+    /// The redirect URL being pasted (Esc empties it).
     Paste,
     /// The admin's login form in the Fix overlay.
     Admin,
     /// The Fleet screen's filter.
-    FleetFilter,
+    FleetFilter { before: String },
+}
+
+impl Mode {
+    /// What Esc puts back ("" where nothing is: the paste field, the console's line).
+    pub fn before(&self) -> &str {
+        match self {
+            Mode::Edit { before, .. }
+            | Mode::Filter { before }
+            | Mode::Search { before }
+            | Mode::FleetFilter { before } => before,
+            _ => "",
+        }
+    }
 }
 
 /// Screen regions the last frame drew, for the mouse.

@@ -108,7 +108,7 @@ pub fn draw(f: &mut Frame, app: &App) -> HitMap {
             &app.form,
             &app.run,
             matches!(app.keep.keyring, Some(Err(_))),
-            app.mode,
+            &app.mode,
             !app.log.focus,
             &t,
             main,
@@ -119,7 +119,7 @@ pub fn draw(f: &mut Frame, app: &App) -> HitMap {
             &app.screens.login,
             &app.run,
             &app.demo,
-            app.mode,
+            &app.mode,
             &t,
             main,
         ),
@@ -144,7 +144,14 @@ pub fn draw(f: &mut Frame, app: &App) -> HitMap {
         Screen::Fleet => draw_fleet(f, app, &t, main),
     }
     if let Some(l) = log {
-        super::log::draw(f, &app.log, app.mode == Mode::Filter, &t, l, &mut hits);
+        super::log::draw(
+            f,
+            &app.log,
+            matches!(app.mode, Mode::Filter { .. }),
+            &t,
+            l,
+            &mut hits,
+        );
     }
     draw_bottom(f, app, &t, bottom);
     match &app.overlay {
@@ -392,8 +399,8 @@ fn draw_bottom(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let field = match app.mode {
         Mode::Console => Some(("request> ", &app.console.input)),
-        Mode::Filter => Some(("filter> ", &app.log.filter)),
-        Mode::FleetFilter => Some(("filter> ", &app.screens.fleet.filter)),
+        Mode::Filter { .. } => Some(("filter> ", &app.log.filter)),
+        Mode::FleetFilter { .. } => Some(("filter> ", &app.screens.fleet.filter)),
         _ => None,
     };
     if let Some((label, ta)) = field {

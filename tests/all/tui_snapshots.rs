@@ -561,7 +561,7 @@ fn key_styles() {
     assert_eq!(app.screen, Screen::ConnectedApp);
     // Username (field 2): Enter edits; j and k are typed, not moves.
     app.key(KeyCode::Enter);
-    assert!(matches!(app.mode, Mode::Edit(_)));
+    assert!(matches!(app.mode, Mode::Edit { .. }));
     app.ch('j');
     app.ch('k');
     app.key(KeyCode::Enter);

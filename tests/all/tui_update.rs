@@ -73,7 +73,13 @@ fn a_bracketed_paste_into_the_secret_is_text_never_keys() {
     app.update(key(KeyCode::Char('2')));
     app.update(key(KeyCode::Down));
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.mode, Mode::Edit(Some(Field::ClientSecret)));
+    assert!(matches!(
+        app.mode,
+        Mode::Edit {
+            field: Some(Field::ClientSecret),
+            ..
+        }
+    ));
     app.update(ctrl('u'));
     app.update(Msg::Paste("s3cret\nvqrW\r\n".into()));
     assert_eq!(first_line(&app.form.client_secret), "s3cretvqrW");
@@ -81,7 +87,16 @@ fn a_bracketed_paste_into_the_secret_is_text_never_keys() {
         !app.form.reveal_secret,
         "the v in the paste revealed nothing"
     );
-    assert!(!app.quit && app.mode == Mode::Edit(Some(Field::ClientSecret)));
+    assert!(
+        !app.quit
+            && matches!(
+                app.mode,
+                Mode::Edit {
+                    field: Some(Field::ClientSecret),
+                    ..
+                }
+            )
+    );
     let screen = render(&app, 80, 24);
     assert!(!screen.contains("s3cret"), "{screen}");
     // Outside a field, a paste never runs keys either.
@@ -125,7 +140,7 @@ fn paths_expand_tilde_and_urls_are_checked_before_use() {
     app.update(key(KeyCode::Down));
     app.update(key(KeyCode::Down));
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.mode, Mode::Edit(None));
+    assert!(matches!(app.mode, Mode::Edit { field: None, .. }));
     typed(&mut app, "https://acme.my.salesforce.com");
     app.update(key(KeyCode::Enter));
     assert!(
@@ -137,7 +152,10 @@ fn paths_expand_tilde_and_urls_are_checked_before_use() {
         "{:?}",
         app.status.current
     );
-    assert_eq!(app.mode, Mode::Edit(None), "not accepted: still editing");
+    assert!(
+        matches!(app.mode, Mode::Edit { field: None, .. }),
+        "not accepted: still editing"
+    );
     assert!(
         sagediag::tui::keep::profile_of(&app.form).is_none_or(|_| app.form.login_url().is_err())
     );

@@ -193,10 +193,9 @@ impl Inspector {
             self.set_view(r.width.into(), r.height.into());
         }
         match self.on_action(a) {
-            InspectorOutcome::Stay if self.search.is_some() => vec![Cmd::Typing {
-                mode: Mode::Search,
+            InspectorOutcome::Stay if self.search.is_some() => vec![Cmd::Mode(Mode::Search {
                 before: String::new(),
-            }],
+            })],
             InspectorOutcome::Stay => Vec::new(),
             InspectorOutcome::Close => vec![Cmd::Close],
             InspectorOutcome::Copy(s) => {

@@ -95,7 +95,7 @@ pub fn draw(
     form: &Form,
     run: &RunState,
     no_keyring: bool,
-    mode: Mode,
+    mode: &Mode,
     focus: bool,
     t: &Theme,
     area: Rect,
@@ -186,7 +186,7 @@ pub fn draw(
     let mut lines = Vec::new();
     for (i, field) in form.fields().iter().enumerate() {
         let sel = i == form.field && focus;
-        let editing = sel && mode == Mode::Edit(Some(*field));
+        let editing = sel && matches!(mode, Mode::Edit { field: Some(f), .. } if f == field);
         let masked = *field == Field::ClientSecret
             || (*field == Field::Credential && form.flow != Flow::Jwt);
         // A long key or path stays on its line: its middle elided, or while typed its end shown.

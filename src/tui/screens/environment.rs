@@ -87,7 +87,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, hits: &mut crate::t
     let mut y = rest;
     if app.form.env == EnvChoice::Custom {
         let [input, r] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(rest);
-        let editing = app.mode == Mode::Edit(None);
+        let editing = matches!(app.mode, Mode::Edit { field: None, .. });
         let title = if editing {
             " URL (editing: Enter done · Esc puts it back) "
         } else {

@@ -35,10 +35,9 @@ impl FleetScreen {
                     .chain(e.into_iter().map(Cmd::Effect))
                     .collect(),
             ),
-            FleetOutcome::Filter => Some(vec![Cmd::Typing {
-                mode: Mode::FleetFilter,
+            FleetOutcome::Filter => Some(vec![Cmd::Mode(Mode::FleetFilter {
                 before: crate::tui::form::first_line(&self.filter),
-            }]),
+            })]),
             FleetOutcome::Leave => Some(vec![Cmd::Go(Screen::Environment)]),
             FleetOutcome::Pass => None,
         }

@@ -44,10 +44,7 @@ impl LoginScreen {
         match a {
             Action::Paste => {
                 return vec![if run.running() && run.waiting_for_person() {
-                    Cmd::Typing {
-                        mode: Mode::Paste,
-                        before: String::new(),
-                    }
+                    Cmd::Mode(Mode::Paste)
                 } else {
                     Cmd::Say("No login is waiting for a redirect URL (r starts one).".into())
                 }];
@@ -102,14 +99,14 @@ pub fn draw(
     me: &LoginScreen,
     run: &RunState,
     demo: &DemoState,
-    mode: Mode,
+    mode: &Mode,
     t: &Theme,
     area: Rect,
 ) {
     let block = t.block(" 3 Login — every step, pass or fail ");
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let inner = if mode == Mode::Paste {
+    let inner = if *mode == Mode::Paste {
         let [label, field, rest] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
@@ -169,7 +166,7 @@ pub fn draw(
     {
         lines.push(Line::from(format!(" ! {why}")).style(t.status(Status::Warn)));
     }
-    if run.running() && run.waiting_for_person() && mode != Mode::Paste {
+    if run.running() && run.waiting_for_person() && *mode != Mode::Paste {
         lines.push(
             Line::from(
                 " Waiting for the login… or press p to paste the URL the browser landed on.",
