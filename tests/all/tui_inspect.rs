@@ -87,9 +87,11 @@ async fn console() -> (App, common::Sim, String) {
         let (_, r) = client.send(req).await;
         assert_eq!(r.unwrap().status, 200);
     }
-    let mut app = App::new();
-    // The console's `--mouse` (a launch setting: no message sets it).
-    app.prefs.mouse = true;
+    // The console's `--mouse` (a launch setting: the console starts with it).
+    let mut app = App::with_prefs(sagediag::tui::state::Prefs {
+        mouse: true,
+        ..Default::default()
+    });
     let run = app.run.id;
     app.update(Msg::RunClient { run, client });
     while let Ok(event) = rx.try_recv() {

@@ -253,15 +253,15 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
     use sagediag::tui::profile;
     let dir = std::env::temp_dir().join(format!("sagediag-profiles-{}", std::process::id()));
     let path = dir.join("profiles.json");
-    let mut app = App::new();
-    app.form.env = sagediag::tui::app::EnvChoice::Sandbox;
-    app.form.client_id = ratatui_textarea::TextArea::new(vec!["3MVG9abc".into()]);
-    app.form.client_secret = ratatui_textarea::TextArea::new(vec!["super-secret-value".into()]);
-    app.form.username = ratatui_textarea::TextArea::new(vec!["api@acme.example".into()]);
-    app.form.flow = sagediag::engine::Flow::Jwt;
-    app.form.credential = ratatui_textarea::TextArea::new(vec!["/keys/server.key".into()]);
-    app.form.app_kind = sagediag::engine::app::AppKind::ExternalClientApp;
-    let p = sagediag::tui::keep::profile_of(&app.form).unwrap();
+    let mut form = sagediag::tui::form::Form::new();
+    form.env = sagediag::tui::app::EnvChoice::Sandbox;
+    form.client_id = ratatui_textarea::TextArea::new(vec!["3MVG9abc".into()]);
+    form.client_secret = ratatui_textarea::TextArea::new(vec!["super-secret-value".into()]);
+    form.username = ratatui_textarea::TextArea::new(vec!["api@acme.example".into()]);
+    form.flow = sagediag::engine::Flow::Jwt;
+    form.credential = ratatui_textarea::TextArea::new(vec!["/keys/server.key".into()]);
+    form.app_kind = sagediag::engine::app::AppKind::ExternalClientApp;
+    let p = sagediag::tui::keep::profile_of(&form).unwrap();
     assert_eq!(p.private_key_path.as_deref(), Some("/keys/server.key"));
     assert_eq!(
         p.app_kind,
@@ -288,29 +288,31 @@ fn profiles_keep_no_secrets_and_are_owner_only() {
             0o600
         );
     }
-    let mut fresh = App::new();
-    fresh.keep.profiles = loaded;
-    let said = fresh
-        .keep
-        .apply_profile(&p, &mut fresh.form, &mut fresh.screens.environment);
-    fresh.apply(said);
-    assert_eq!(fresh.form.env, sagediag::tui::app::EnvChoice::Sandbox);
+    // The profile comes back as `P` puts it on the form.
+    let keep = sagediag::tui::keep::KeepState {
+        profiles: loaded,
+        ..Default::default()
+    };
+    let mut fresh = sagediag::tui::form::Form::new();
+    let mut env = sagediag::tui::screens::environment::EnvironmentScreen::default();
+    keep.apply_profile(&p, &mut fresh, &mut env);
+    assert_eq!(fresh.env, sagediag::tui::app::EnvChoice::Sandbox);
     assert_eq!(
-        fresh.form.app_kind,
+        fresh.app_kind,
         sagediag::engine::app::AppKind::ExternalClientApp,
         "the declared app kind comes back"
     );
     assert_eq!(
-        sagediag::tui::form::first_line(&fresh.form.client_id),
+        sagediag::tui::form::first_line(&fresh.client_id),
         "3MVG9abc"
     );
     assert_eq!(
-        sagediag::tui::form::first_line(&fresh.form.client_secret),
+        sagediag::tui::form::first_line(&fresh.client_secret),
         "",
         "secrets are never restored"
     );
     assert_eq!(
-        sagediag::tui::form::first_line(&fresh.form.credential),
+        sagediag::tui::form::first_line(&fresh.credential),
         "/keys/server.key",
         "the JWT key's path (not the key) is"
     );
