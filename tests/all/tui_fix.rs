@@ -4,110 +4,17 @@
 //! login shows whole and stays in `m`, overlays clear their margins, the coverage table fits 80
 //! columns and names its limit, a missing JWT key file is the form's error.
 
-use std::time::Duration;
-
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sagediag::tui::app::App;
 use sagediag::tui::msg::{Effect, Msg};
-use sagediag::tui::{Ctx, run_loop, ui};
-use tokio::sync::{mpsc, watch};
+use sagediag::tui::ui;
 
-use super::tui_loop::demo_org;
+use super::tui_loop::Driver;
 
 /// The simulated org's admin (docs/simulator.md).
 const ADMIN_PASSWORD: &str = "Admin-Passw0rd!";
-
-/// The real loop on a demo org, drawn at `w`×`h`.
-struct Driver {
-    keys: mpsc::UnboundedSender<std::io::Result<TermEvent>>,
-    frames: watch::Receiver<String>,
-    task: tokio::task::JoinHandle<(std::io::Result<()>, Ctx)>,
-}
-
-impl Driver {
-    /// `config`: the config file's settings, applied as the console applies them at start.
-    async fn start(
-        scenario: &str,
-        w: u16,
-        h: u16,
-        config: Option<sagediag::settings::Settings>,
-    ) -> Driver {
-        let mut app = App::new();
-        if let Some(s) = config {
-            let said = sagediag::tui::keep::apply_settings(
-                &s,
-                &mut app.form,
-                &mut app.prefs,
-                &mut app.screens.environment,
-            );
-            app.apply(said);
-        }
-        let mut ctx = Ctx::with_demo(Box::new(demo_org::SimDemo::default()));
-        ctx.start_demo(&mut app, scenario).await.unwrap();
-        let (ftx, frames) = watch::channel(String::new());
-        ctx.frames = Some(ftx);
-        let (keys, rx) = mpsc::unbounded_channel();
-        let input =
-            futures_util::stream::unfold(
-                rx,
-                |mut rx| async move { rx.recv().await.map(|e| (e, rx)) },
-            );
-        let task = tokio::spawn(async move {
-            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-            let r = run_loop(&mut terminal, &mut app, &mut ctx, Box::pin(input)).await;
-            (r, ctx)
-        });
-        Driver { keys, frames, task }
-    }
-
-    fn send(&self, k: KeyEvent) {
-        self.keys.send(Ok(TermEvent::Key(k))).unwrap();
-    }
-
-    fn key(&self, code: KeyCode) {
-        self.send(KeyEvent::new(code, KeyModifiers::NONE));
-    }
-
-    fn typed(&self, s: &str) {
-        for c in s.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    /// Waits until the screen contains `text` and not `absent` (or fails with the last screen).
-    async fn expect_without(&mut self, text: &str, absent: &str) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.frames.borrow_and_update().clone();
-            if screen.contains(text) && (absent.is_empty() || !screen.contains(absent)) {
-                return screen;
-            }
-            if tokio::time::timeout_at(deadline, self.frames.changed())
-                .await
-                .is_err()
-            {
-                panic!("the screen never showed {text:?} without {absent:?}:\n{screen}");
-            }
-        }
-    }
-
-    async fn expect(&mut self, text: &str) -> String {
-        self.expect_without(text, "").await
-    }
-
-    async fn quit(self) {
-        self.key(KeyCode::Esc);
-        self.key(KeyCode::Char('q'));
-        let (result, mut ctx) = tokio::time::timeout(Duration::from_secs(10), self.task)
-            .await
-            .expect("the loop ends on q")
-            .unwrap();
-        result.unwrap();
-        ctx.stop().await;
-    }
-}
 
 /// The text inside a box's borders from the line holding `start` down to the first empty line
 /// (or the box's end), words joined by one space.
@@ -154,7 +61,7 @@ async fn fix_overlay_on_salaries(d: &mut Driver) {
 /// overlay is closed and opened again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_admin_login_shows_whole_stays_in_m_and_keeps_the_username() {
-    let mut d = Driver::start("missing-permission-sets", 80, 24, None).await;
+    let mut d = Driver::start_sized("missing-permission-sets", (80, 24), |_| {}).await;
     fix_overlay_on_salaries(&mut d).await;
     d.key(KeyCode::Enter);
     d.expect("Admin username  admin@acme-hr.example").await;
@@ -187,6 +94,7 @@ async fn a_failed_admin_login_shows_whole_stays_in_m_and_keeps_the_username() {
     d.key(KeyCode::Enter);
     d.expect("Admin username  ops-admin@acme-hr.example").await;
     d.key(KeyCode::Esc);
+    d.key(KeyCode::Esc); // the overlay closes, then q quits
     d.quit().await;
 }
 
@@ -196,7 +104,7 @@ async fn a_failed_admin_login_shows_whole_stays_in_m_and_keeps_the_username() {
 /// to fix" never shows beside items.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fix_list_is_current_after_apply_and_undo() {
-    let mut d = Driver::start("missing-permission-sets", 100, 40, None).await;
+    let mut d = Driver::start_sized("missing-permission-sets", (100, 40), |_| {}).await;
     fix_overlay_on_salaries(&mut d).await;
     d.key(KeyCode::Enter);
     d.expect("Admin username  admin@acme-hr.example").await;
@@ -243,6 +151,7 @@ async fn the_fix_list_is_current_after_apply_and_undo() {
     assert!(!screen.contains("Nothing to fix"), "{screen}");
     d.key(KeyCode::Char('u'));
     d.expect("Nothing changed here to undo.").await;
+    d.key(KeyCode::Esc); // the overlay closes, then q quits
     d.quit().await;
 }
 
@@ -254,7 +163,10 @@ async fn the_coverage_table_fits_80_columns_and_names_its_limit() {
         coverage_limit: Some(3),
         ..Default::default()
     };
-    let mut d = Driver::start("healthy", 80, 24, Some(config)).await;
+    let mut d = Driver::start_sized("healthy", (80, 24), |app| {
+        app.update(Msg::Settings(Box::new(config)));
+    })
+    .await;
     d.expect("Demo org").await;
     d.key(KeyCode::Char('r'));
     d.expect("Done:").await;
@@ -285,6 +197,7 @@ async fn the_coverage_table_fits_80_columns_and_names_its_limit() {
     d.key(KeyCode::End);
     d.expect("workAddress.country").await;
     d.key(KeyCode::Esc);
+    d.key(KeyCode::Esc); // the overlay closes, then q quits
     d.quit().await;
 }
 

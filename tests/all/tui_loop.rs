@@ -13,7 +13,8 @@ use tokio::sync::{mpsc, watch};
 #[path = "../../src/demo_org.rs"]
 pub(crate) mod demo_org;
 
-struct Driver {
+/// The real loop on a demo org: keys in, frames out (also used by `tui_fix`).
+pub(crate) struct Driver {
     keys: mpsc::UnboundedSender<std::io::Result<TermEvent>>,
     frames: watch::Receiver<String>,
     task: tokio::task::JoinHandle<(std::io::Result<()>, Ctx)>,
@@ -43,6 +44,26 @@ impl Driver {
         setup: impl FnOnce(&mut App),
         export_dir: Option<std::path::PathBuf>,
     ) -> Driver {
+        Driver::start_at(org, scenario, setup, export_dir, (100, 32)).await
+    }
+
+    /// A console on `scenario` drawn at `w`×`h`.
+    pub(crate) async fn start_sized(
+        scenario: &str,
+        (w, h): (u16, u16),
+        setup: impl FnOnce(&mut App),
+    ) -> Driver {
+        let org = Box::new(demo_org::SimDemo::default());
+        Driver::start_at(org, scenario, setup, None, (w, h)).await
+    }
+
+    async fn start_at(
+        org: Box<dyn sagediag::tui::demo::DemoOrg>,
+        scenario: &str,
+        setup: impl FnOnce(&mut App),
+        export_dir: Option<std::path::PathBuf>,
+        (w, h): (u16, u16),
+    ) -> Driver {
         let mut app = App::new();
         app.prefs.set_theme(sagediag::settings::Theme::NoColor);
         let mut ctx = Ctx::with_demo(org);
@@ -58,7 +79,7 @@ impl Driver {
                 |mut rx| async move { rx.recv().await.map(|e| (e, rx)) },
             );
         let task = tokio::spawn(async move {
-            let mut terminal = Terminal::new(TestBackend::new(100, 32)).unwrap();
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
             let r = run_loop(&mut terminal, &mut app, &mut ctx, Box::pin(input)).await;
             (r, ctx)
         });
@@ -66,7 +87,7 @@ impl Driver {
     }
 
     /// `q`, then the loop must end cleanly; the demo org stops.
-    async fn quit(self) {
+    pub(crate) async fn quit(self) {
         self.key(KeyCode::Char('q'));
         let (result, mut ctx) = tokio::time::timeout(Duration::from_secs(10), self.task)
             .await
@@ -76,14 +97,16 @@ impl Driver {
         ctx.stop().await;
     }
 
-    fn key(&self, code: KeyCode) {
-        self.keys
-            .send(Ok(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))))
-            .unwrap();
+    pub(crate) fn key(&self, code: KeyCode) {
+        self.send(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+
+    pub(crate) fn send(&self, k: KeyEvent) {
+        self.keys.send(Ok(TermEvent::Key(k))).unwrap();
     }
 
     /// Waits until the screen contains `text` (or fails with the last screen).
-    async fn expect(&mut self, text: &str) -> String {
+    pub(crate) async fn expect(&mut self, text: &str) -> String {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.frames.borrow_and_update().clone();
@@ -575,14 +598,14 @@ async fn demo_eca_scenarios_preset_the_form_and_the_app_kind() {
 }
 
 impl Driver {
-    fn typed(&self, s: &str) {
+    pub(crate) fn typed(&self, s: &str) {
         for c in s.chars() {
             self.key(KeyCode::Char(c));
         }
     }
 
     /// Waits until the screen contains `text` and not `absent`.
-    async fn expect_without(&mut self, text: &str, absent: &str) -> String {
+    pub(crate) async fn expect_without(&mut self, text: &str, absent: &str) -> String {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.frames.borrow_and_update().clone();
